@@ -1,0 +1,193 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+
+namespace Veil.Vectors;
+
+/// <summary>
+/// Scale-And-Perturb, the approximate-distance-comparison-preserving encryption of Fuchsbauer, Ghosal, Hauke and
+/// O'Neill (SCN 2022, Algorithm 2), bit-exact with IronCore Alloy:
+/// <code>
+/// Enc_{s,K,β}(m):  n ←$ {0,1}^96
+///                  coins ← ChaCha20(HMAC-SHA256_K(n))
+///                  u ← N(0, I_d; coins);  x′ ← U[0,1)(coins)
+///                  λ ← ρ·x′^(1/d) · u/‖u‖          (ρ = sβ/4, or β/4 without scaling)
+///                  c ← s·π_K(m) + λ                (π_K: the key's coordinate permutation)
+///                  τ ← HMAC-SHA256_K(s ‖ β ‖ n ‖ c)
+/// Dec: check τ, recompute λ from (K, n), m = π_K⁻¹((c − λ)/s).
+/// </code>
+/// All arithmetic is f32 with one rounding per operation, as in Alloy (no fused multiply-add).
+/// </summary>
+internal static class ScaleAndPerturb
+{
+    /// <summary>IV (nonce) length n in bytes.</summary>
+    public const int IvLength = 12;
+
+    /// <summary>Authentication tag τ length in bytes.</summary>
+    public const int TagLength = 32;
+
+    // Vectors up to this many dimensions keep their temporary buffers on the stack.
+    private const int StackDimensions = 2048;
+
+    /// <summary>
+    /// Encrypts <paramref name="plaintext"/>, permuted by <paramref name="permutation"/> (π_K, or the identity in
+    /// tests of the bare algorithm), into <paramref name="ciphertext"/> and, unless <paramref name="tag"/> is
+    /// empty (one-way encryption), writes τ.
+    /// </summary>
+    /// <returns>False (and a cleared ciphertext) when the result would not be finite.</returns>
+    public static bool TryEncrypt(
+        VectorEncryptionKey key,
+        VectorParameters parameters,
+        ReadOnlySpan<int> permutation,
+        ReadOnlySpan<float> plaintext,
+        ReadOnlySpan<byte> iv,
+        Span<float> ciphertext,
+        Span<byte> tag)
+    {
+        int d = plaintext.Length;
+        if (d > 0)
+        {
+            float s = parameters.EffectiveScale(key);
+
+            // λ, written into the ciphertext buffer, then c_j = s·m_π(j) + λ_j.
+            GenerateLambda(key, parameters, iv, ciphertext);
+            ScaleShuffleAdd(permutation, plaintext, s, ciphertext);
+            if (!AllFinite(ciphertext))
+            {
+                ciphertext.Clear();
+                return false;
+            }
+        }
+
+        if (!tag.IsEmpty)
+        {
+            ComputeTag(key, parameters.ApproximationFactor, iv, ciphertext, tag);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Verifies τ in constant time, then decrypts. Nothing is computed from the ciphertext before τ checks out.
+    /// </summary>
+    /// <returns>False, with <paramref name="plaintext"/> cleared, when τ does not match.</returns>
+    public static bool TryDecrypt(
+        VectorEncryptionKey key,
+        VectorParameters parameters,
+        ReadOnlySpan<int> permutation,
+        ReadOnlySpan<float> ciphertext,
+        ReadOnlySpan<byte> iv,
+        ReadOnlySpan<byte> tag,
+        Span<float> plaintext)
+    {
+        Span<byte> expected = stackalloc byte[TagLength];
+        ComputeTag(key, parameters.ApproximationFactor, iv, ciphertext, expected);
+        if (!CryptographicOperations.FixedTimeEquals(expected, tag))
+        {
+            plaintext.Clear();
+            return false;
+        }
+
+        int d = ciphertext.Length;
+        if (d == 0)
+        {
+            return true;
+        }
+
+        float s = parameters.EffectiveScale(key);
+        float[]? rented = null;
+        Span<float> lambda = d <= StackDimensions ? stackalloc float[d] : (rented = ArrayPool<float>.Shared.Rent(d)).AsSpan(0, d);
+        GenerateLambda(key, parameters, iv, lambda);
+
+        // m_π(j) = (c_j − λ_j) / s.
+        for (int j = 0; j < d; j++)
+        {
+            float difference = ciphertext[j] - lambda[j];
+            plaintext[permutation[j]] = difference / s;
+        }
+
+        lambda.Clear();
+        if (rented is not null)
+        {
+            ArrayPool<float>.Shared.Return(rented);
+        }
+
+        return true;
+    }
+
+    /// <summary>τ = HMAC-SHA256_K(f32_BE(s) ‖ f32_BE(β) ‖ iv ‖ f32_BE(c_0) ‖ … ‖ f32_BE(c_{d−1})), s the derived factor.</summary>
+    public static void ComputeTag(VectorEncryptionKey key, float approximationFactor, ReadOnlySpan<byte> iv, ReadOnlySpan<float> ciphertext, Span<byte> tag)
+    {
+        Span<byte> prefix = stackalloc byte[8 + IvLength];
+        BinaryPrimitives.WriteSingleBigEndian(prefix, key.ScalingFactor);
+        BinaryPrimitives.WriteSingleBigEndian(prefix[4..], approximationFactor);
+        iv.CopyTo(prefix[8..]);
+
+        int length = 4 * ciphertext.Length;
+        byte[]? rented = null;
+        Span<byte> body = ciphertext.Length <= StackDimensions ? stackalloc byte[length] : (rented = ArrayPool<byte>.Shared.Rent(length)).AsSpan(0, length);
+        BinaryPrimitives.ReverseEndianness(MemoryMarshal.Cast<float, int>(ciphertext), MemoryMarshal.Cast<byte, int>(body));
+        key.Hmac(prefix, body, tag);
+        if (rented is not null)
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    private static void GenerateLambda(VectorEncryptionKey key, VectorParameters parameters, ReadOnlySpan<byte> iv, Span<float> lambda)
+    {
+        Span<byte> coinSeed = stackalloc byte[32];
+        key.Hmac(iv, default, coinSeed);
+        Perturbation.Generate(coinSeed, parameters.Radius(key), lambda);
+        CryptographicOperations.ZeroMemory(coinSeed);
+    }
+
+    private static void ScaleShuffleAdd(ReadOnlySpan<int> permutation, ReadOnlySpan<float> plaintext, float s, Span<float> ciphertext)
+    {
+        for (int j = 0; j < permutation.Length; j++)
+        {
+            float scaled = s * plaintext[permutation[j]];
+            ciphertext[j] = scaled + ciphertext[j];
+        }
+    }
+
+    private static bool AllFinite(ReadOnlySpan<float> values)
+    {
+        foreach (float value in values)
+        {
+            if (!float.IsFinite(value))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}
+
+/// <summary>The non-secret settings of a vector secret path: β and whether the scaling factor is applied.</summary>
+/// <param name="ApproximationFactor">β.</param>
+/// <param name="UseScalingFactor">Whether s multiplies the plaintext and the radius.</param>
+internal readonly record struct VectorParameters(float ApproximationFactor, bool UseScalingFactor)
+{
+    /// <summary>The factor applied to plaintexts: s, or 1 without scaling (1·m = m exactly, so one code path serves both).</summary>
+    public float EffectiveScale(VectorEncryptionKey key)
+    {
+        if (!UseScalingFactor)
+        {
+            return 1f;
+        }
+
+        if (key.ScalingFactor == 0f)
+        {
+            throw new CryptographicException("The derived scaling factor is zero; this key cannot be used with the scaling factor on.");
+        }
+
+        return key.ScalingFactor;
+    }
+
+    /// <summary>ρ = (s/4)·β with scaling, 0.25·β without; each step rounded to f32.</summary>
+    public float Radius(VectorEncryptionKey key) =>
+        UseScalingFactor ? (key.ScalingFactor / 4f) * ApproximationFactor : 0.25f * ApproximationFactor;
+}

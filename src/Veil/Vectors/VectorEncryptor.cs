@@ -1,0 +1,283 @@
+using System.Security.Cryptography;
+using Veil.Formats;
+using Veil.Keys;
+using Veil.Randomness;
+
+namespace Veil.Vectors;
+
+/// <summary>
+/// Scale-And-Perturb encryption under one derived key (one secret, tenant and derivation path): the fast,
+/// allocation-free span API. Get one from <see cref="VectorOperations.GetEncryptor(SecretPath, DerivationPath, TenantId)"/>.
+/// </summary>
+/// <remarks>
+/// <para><b>Warning: not IND-CPA; reveals approximate distances.</b> Ciphertexts preserve distance comparisons up to
+/// the approximation factor β, which is what makes them searchable; anyone holding ciphertexts learns approximate
+/// distances between them. See the README's security notes and the threat model for what else leaks.</para>
+/// <para><b>Thread safety.</b> All members are thread-safe.</para>
+/// <para><b>Determinism.</b> Each encryption draws a fresh 12-byte IV, so encrypting the same vector twice gives
+/// different ciphertexts.</para>
+/// </remarks>
+public sealed class VectorEncryptor
+{
+    /// <summary>The length of the paired ICL info that <see cref="Encrypt(ReadOnlySpan{float}, Span{float}, Span{byte})"/> writes.</summary>
+    public const int PairedIclInfoLength = VectorMetadata.Length;
+
+    private readonly VectorEncryptionKey _key;
+    private readonly VectorParameters _parameters;
+    private readonly IRandomSource _random;
+
+    internal VectorEncryptor(VectorEncryptionKey key, VectorParameters parameters, KeyId keyId, SecretPath secretPath, DerivationPath derivationPath, IRandomSource random)
+    {
+        _key = key;
+        _parameters = parameters;
+        _random = random;
+        KeyId = keyId;
+        SecretPath = secretPath;
+        DerivationPath = derivationPath;
+    }
+
+    /// <summary>The id of the secret this encryptor's key derives from.</summary>
+    public KeyId KeyId { get; }
+
+    /// <summary>The secret path.</summary>
+    public SecretPath SecretPath { get; }
+
+    /// <summary>The derivation path.</summary>
+    public DerivationPath DerivationPath { get; }
+
+    /// <summary>β.</summary>
+    public float ApproximationFactor => _parameters.ApproximationFactor;
+
+    /// <summary>Whether the derived scaling factor is applied.</summary>
+    public bool UsesScalingFactor => _parameters.UseScalingFactor;
+
+    internal VectorEncryptionKey Key => _key;
+
+    /// <summary>Encrypts <paramref name="plaintext"/>; writes the ciphertext and the 54-byte paired ICL info.</summary>
+    /// <exception cref="ArgumentException">A destination is too short, or the plaintext holds NaN or infinity or is
+    /// too large for β (the ciphertext would not be finite).</exception>
+    public void Encrypt(ReadOnlySpan<float> plaintext, Span<float> ciphertext, Span<byte> pairedIclInfo)
+    {
+        CheckDestination(plaintext.Length, ciphertext.Length, nameof(ciphertext));
+        if (pairedIclInfo.Length < PairedIclInfoLength)
+        {
+            throw new ArgumentException($"The paired ICL info destination must hold {PairedIclInfoLength} bytes.", nameof(pairedIclInfo));
+        }
+
+        Span<byte> iv = stackalloc byte[ScaleAndPerturb.IvLength];
+        _random.Fill(iv);
+        EncryptWithIv(plaintext, iv, ciphertext, pairedIclInfo);
+    }
+
+    /// <summary>Encrypts <paramref name="plaintext"/> into a new <see cref="EncryptedVector"/>.</summary>
+    /// <exception cref="ArgumentException">The plaintext holds NaN or infinity or is too large for β.</exception>
+    public EncryptedVector Encrypt(ReadOnlySpan<float> plaintext)
+    {
+        var ciphertext = new float[plaintext.Length];
+        var info = new byte[PairedIclInfoLength];
+        Encrypt(plaintext, ciphertext, info);
+        return new EncryptedVector(ciphertext, info, SecretPath, DerivationPath);
+    }
+
+    /// <summary>
+    /// One-way encryption: the same ciphertext distribution as <see cref="Encrypt(ReadOnlySpan{float}, Span{float}, Span{byte})"/>,
+    /// but the IV is wiped and no tag is made, so not even the key holder can decrypt it.
+    /// </summary>
+    /// <remarks>
+    /// For training sets and query-only stores: ciphertexts still answer nearest-neighbour search and train
+    /// classifiers, and queries are encrypted freshly with the same key.
+    /// </remarks>
+    /// <exception cref="ArgumentException">The destination is too short, or the plaintext holds NaN or infinity or is too large for β.</exception>
+    public void EncryptOneWay(ReadOnlySpan<float> plaintext, Span<float> ciphertext)
+    {
+        CheckDestination(plaintext.Length, ciphertext.Length, nameof(ciphertext));
+        Span<byte> iv = stackalloc byte[ScaleAndPerturb.IvLength];
+        _random.Fill(iv);
+        bool finite = ScaleAndPerturb.TryEncrypt(_key, _parameters, _key.GetPermutation(plaintext.Length), plaintext, iv, ciphertext, default);
+        CryptographicOperations.ZeroMemory(iv);
+        ThrowIfNotFinite(finite);
+    }
+
+    /// <summary>One-way encryption into a new array; see <see cref="EncryptOneWay(ReadOnlySpan{float}, Span{float})"/>.</summary>
+    public float[] EncryptOneWay(ReadOnlySpan<float> plaintext)
+    {
+        var ciphertext = new float[plaintext.Length];
+        EncryptOneWay(plaintext, ciphertext);
+        return ciphertext;
+    }
+
+    /// <summary>Verifies and decrypts; returns false (plaintext cleared) for any malformed, tampered or foreign input.</summary>
+    /// <exception cref="ArgumentException"><paramref name="plaintext"/> is shorter than the ciphertext.</exception>
+    public bool TryDecrypt(ReadOnlySpan<float> ciphertext, ReadOnlySpan<byte> pairedIclInfo, Span<float> plaintext) =>
+        DecryptCore(ciphertext, pairedIclInfo, plaintext) == VectorDecryptStatus.Success;
+
+    /// <summary>Verifies and decrypts.</summary>
+    /// <exception cref="AuthenticationTagMismatchException">The tag does not match: the data was altered, or the tenant,
+    /// derivation path or β differ from encryption.</exception>
+    /// <exception cref="CryptographicException">The paired ICL info is malformed or not vector metadata.</exception>
+    /// <exception cref="KeyNotAvailableException">The header names another key id.</exception>
+    public void Decrypt(ReadOnlySpan<float> ciphertext, ReadOnlySpan<byte> pairedIclInfo, Span<float> plaintext) =>
+        VectorErrors.ThrowIfFailed(DecryptCore(ciphertext, pairedIclInfo, plaintext), pairedIclInfo);
+
+    /// <summary>Verifies and decrypts into a new array.</summary>
+    /// <inheritdoc cref="Decrypt(ReadOnlySpan{float}, ReadOnlySpan{byte}, Span{float})"/>
+    public float[] Decrypt(EncryptedVector encrypted)
+    {
+        ArgumentNullException.ThrowIfNull(encrypted);
+        var plaintext = new float[encrypted.Ciphertext.Length];
+        Decrypt(encrypted.Ciphertext.Span, encrypted.PairedIclInfo.Span, plaintext);
+        return plaintext;
+    }
+
+    /// <summary>
+    /// Encrypts <paramref name="dimensions"/>-wide rows in parallel across cores. IVs are drawn for all rows first,
+    /// in row order. A row that cannot be encrypted (NaN, infinity, overflow) fails alone: its outputs are cleared.
+    /// </summary>
+    /// <returns>Per row, whether it succeeded.</returns>
+    public bool[] EncryptBatch(int dimensions, ReadOnlyMemory<float> plaintexts, Memory<float> ciphertexts, Memory<byte> pairedIclInfos)
+    {
+        int rows = CheckBatch(dimensions, plaintexts.Length, ciphertexts.Length, nameof(ciphertexts));
+        if (pairedIclInfos.Length < rows * PairedIclInfoLength)
+        {
+            throw new ArgumentException($"The paired ICL info destination must hold {PairedIclInfoLength} bytes per row.", nameof(pairedIclInfos));
+        }
+
+        byte[] ivs = new byte[rows * ScaleAndPerturb.IvLength];
+        _random.Fill(ivs);
+        var succeeded = new bool[rows];
+        ParallelRows(rows, row =>
+        {
+            Span<float> ciphertext = ciphertexts.Span.Slice(row * dimensions, dimensions);
+            Span<byte> info = pairedIclInfos.Span.Slice(row * PairedIclInfoLength, PairedIclInfoLength);
+            succeeded[row] = TryEncryptWithIv(plaintexts.Span.Slice(row * dimensions, dimensions), ivs.AsSpan(row * ScaleAndPerturb.IvLength, ScaleAndPerturb.IvLength), ciphertext, info);
+            if (!succeeded[row])
+            {
+                info.Clear();
+            }
+        });
+        return succeeded;
+    }
+
+    /// <summary>One-way encryption of many rows in parallel; see <see cref="EncryptBatch"/>.</summary>
+    public bool[] EncryptOneWayBatch(int dimensions, ReadOnlyMemory<float> plaintexts, Memory<float> ciphertexts)
+    {
+        int rows = CheckBatch(dimensions, plaintexts.Length, ciphertexts.Length, nameof(ciphertexts));
+        byte[] ivs = new byte[rows * ScaleAndPerturb.IvLength];
+        _random.Fill(ivs);
+        var succeeded = new bool[rows];
+        ParallelRows(rows, row => succeeded[row] = ScaleAndPerturb.TryEncrypt(
+            _key,
+            _parameters,
+            _key.GetPermutation(dimensions),
+            plaintexts.Span.Slice(row * dimensions, dimensions),
+            ivs.AsSpan(row * ScaleAndPerturb.IvLength, ScaleAndPerturb.IvLength),
+            ciphertexts.Span.Slice(row * dimensions, dimensions),
+            default));
+        CryptographicOperations.ZeroMemory(ivs);
+        return succeeded;
+    }
+
+    /// <summary>Verifies and decrypts many rows in parallel; a row that fails verification is cleared and reported false.</summary>
+    public bool[] TryDecryptBatch(int dimensions, ReadOnlyMemory<float> ciphertexts, ReadOnlyMemory<byte> pairedIclInfos, Memory<float> plaintexts)
+    {
+        int rows = CheckBatch(dimensions, ciphertexts.Length, plaintexts.Length, nameof(plaintexts));
+        if (pairedIclInfos.Length != rows * PairedIclInfoLength)
+        {
+            throw new ArgumentException($"Expected {PairedIclInfoLength} bytes of paired ICL info per row.", nameof(pairedIclInfos));
+        }
+
+        var succeeded = new bool[rows];
+        ParallelRows(rows, row => succeeded[row] = TryDecrypt(
+            ciphertexts.Span.Slice(row * dimensions, dimensions),
+            pairedIclInfos.Span.Slice(row * PairedIclInfoLength, PairedIclInfoLength),
+            plaintexts.Span.Slice(row * dimensions, dimensions)));
+        return succeeded;
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"VectorEncryptor (key id = {KeyId}, secret path = {SecretPath}, derivation path = {DerivationPath})";
+
+    internal void EncryptWithIv(ReadOnlySpan<float> plaintext, ReadOnlySpan<byte> iv, Span<float> ciphertext, Span<byte> pairedIclInfo) =>
+        ThrowIfNotFinite(TryEncryptWithIv(plaintext, iv, ciphertext, pairedIclInfo));
+
+    internal VectorDecryptStatus DecryptCore(ReadOnlySpan<float> ciphertext, ReadOnlySpan<byte> pairedIclInfo, Span<float> plaintext)
+    {
+        CheckDestination(ciphertext.Length, plaintext.Length, nameof(plaintext));
+        plaintext = plaintext[..ciphertext.Length];
+        VectorMetadataStatus parsed = VectorMetadata.TryParse(pairedIclInfo, out KeyIdHeader header, out ReadOnlySpan<byte> iv, out ReadOnlySpan<byte> tag);
+        VectorDecryptStatus status = parsed != VectorMetadataStatus.Valid ? (VectorDecryptStatus)parsed
+            : header.KeyId != KeyId ? VectorDecryptStatus.OtherKey
+            : ScaleAndPerturb.TryDecrypt(_key, _parameters, _key.GetPermutation(ciphertext.Length), ciphertext, iv, tag, plaintext) ? VectorDecryptStatus.Success
+            : VectorDecryptStatus.TagMismatch;
+        if (status != VectorDecryptStatus.Success)
+        {
+            plaintext.Clear();
+        }
+
+        return status;
+    }
+
+    private bool TryEncryptWithIv(ReadOnlySpan<float> plaintext, ReadOnlySpan<byte> iv, Span<float> ciphertext, Span<byte> pairedIclInfo)
+    {
+        Span<byte> tag = stackalloc byte[ScaleAndPerturb.TagLength];
+        if (!ScaleAndPerturb.TryEncrypt(_key, _parameters, _key.GetPermutation(plaintext.Length), plaintext, iv, ciphertext[..plaintext.Length], tag))
+        {
+            return false;
+        }
+
+        VectorMetadata.Write(KeyId, iv, tag, pairedIclInfo);
+        return true;
+    }
+
+    private static void ThrowIfNotFinite(bool finite)
+    {
+        if (!finite)
+        {
+            throw new ArgumentException("Embedding or approximation factor too large: the plaintext holds NaN or infinity, or its encryption would not be finite.");
+        }
+    }
+
+    private static void CheckDestination(int sourceLength, int destinationLength, string name)
+    {
+        if (destinationLength < sourceLength)
+        {
+            throw new ArgumentException($"The destination holds {destinationLength} values; {sourceLength} are needed.", name);
+        }
+    }
+
+    private static int CheckBatch(int dimensions, int sourceLength, int destinationLength, string name)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dimensions);
+        if (sourceLength % dimensions != 0)
+        {
+            throw new ArgumentException($"The input length {sourceLength} is not a whole number of {dimensions}-dimensional rows.", nameof(dimensions));
+        }
+
+        CheckDestination(sourceLength, destinationLength, name);
+        return sourceLength / dimensions;
+    }
+
+    // Rows are handed out in contiguous chunks so each task amortises scheduling over many vectors.
+    private static void ParallelRows(int rows, Action<int> body)
+    {
+        const int chunk = 64;
+        if (rows <= chunk)
+        {
+            for (int row = 0; row < rows; row++)
+            {
+                body(row);
+            }
+
+            return;
+        }
+
+        Parallel.For(0, (rows + chunk - 1) / chunk, c =>
+        {
+            int end = Math.Min(rows, (c + 1) * chunk);
+            for (int row = c * chunk; row < end; row++)
+            {
+                body(row);
+            }
+        });
+    }
+}

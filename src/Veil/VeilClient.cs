@@ -1,0 +1,38 @@
+using Veil.Randomness;
+using Veil.Vectors;
+
+namespace Veil;
+
+/// <summary>
+/// The entry point: vector, deterministic-field and standard-document encryption over one
+/// <see cref="VeilConfiguration"/>, the counterpart of Alloy's <c>Standalone</c> client.
+/// </summary>
+/// <remarks>
+/// <para><b>Thread safety.</b> A client is immutable and thread-safe; create one per configuration and share it.</para>
+/// <para><b>Disposal.</b> Disposing zeroes the keys the client derived and cached. It does not dispose the
+/// configured <see cref="Keys.Secret"/>s, which the caller owns.</para>
+/// </remarks>
+public sealed class VeilClient : IDisposable
+{
+    /// <summary>Creates a client whose IVs and data keys come from the operating system's CSPRNG.</summary>
+    public VeilClient(VeilConfiguration configuration)
+        : this(configuration, SystemRandomSource.Instance)
+    {
+    }
+
+    internal VeilClient(VeilConfiguration configuration, IRandomSource random)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        Configuration = configuration;
+        Vector = new VectorOperations(configuration.Vector, random);
+    }
+
+    /// <summary>The configuration the client was made with.</summary>
+    public VeilConfiguration Configuration { get; }
+
+    /// <summary>Scale-And-Perturb vector encryption (searchable; leaks approximate distances).</summary>
+    public VectorOperations Vector { get; }
+
+    /// <inheritdoc/>
+    public void Dispose() => Vector.Dispose();
+}
