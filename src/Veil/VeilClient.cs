@@ -1,3 +1,4 @@
+using Veil.Fields;
 using Veil.Randomness;
 using Veil.Vectors;
 
@@ -25,6 +26,7 @@ public sealed class VeilClient : IDisposable
         ArgumentNullException.ThrowIfNull(configuration);
         Configuration = configuration;
         Vector = new VectorOperations(configuration.Vector, random);
+        Deterministic = new DeterministicFieldOperations(configuration.Deterministic);
     }
 
     /// <summary>The configuration the client was made with.</summary>
@@ -32,6 +34,9 @@ public sealed class VeilClient : IDisposable
 
     /// <summary>Scale-And-Perturb vector encryption (searchable; leaks approximate distances).</summary>
     public VectorOperations Vector { get; }
+
+    /// <summary>Deterministic (AES-SIV) field encryption: filterable with equality, and so leaks equality.</summary>
+    public DeterministicFieldOperations Deterministic { get; }
 
     /// <inheritdoc/>
     public void Dispose() => Vector.Dispose();
