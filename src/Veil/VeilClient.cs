@@ -1,3 +1,4 @@
+using Veil.Documents;
 using Veil.Fields;
 using Veil.Randomness;
 using Veil.Vectors;
@@ -27,6 +28,8 @@ public sealed class VeilClient : IDisposable
         Configuration = configuration;
         Vector = new VectorOperations(configuration.Vector, random);
         Deterministic = new DeterministicFieldOperations(configuration.Deterministic);
+        Standard = new StandardDocumentOperations(configuration.Standard, random);
+        StandardAttached = new AttachedDocumentOperations(configuration.Standard, random);
     }
 
     /// <summary>The configuration the client was made with.</summary>
@@ -37,6 +40,12 @@ public sealed class VeilClient : IDisposable
 
     /// <summary>Deterministic (AES-SIV) field encryption: filterable with equality, and so leaks equality.</summary>
     public DeterministicFieldOperations Deterministic { get; }
+
+    /// <summary>Standard (AES-256-GCM, randomised) document encryption: per-document data key, per-field payloads.</summary>
+    public StandardDocumentOperations Standard { get; }
+
+    /// <summary>Standard encryption with the encrypted data key attached to the ciphertext, as one blob.</summary>
+    public AttachedDocumentOperations StandardAttached { get; }
 
     /// <inheritdoc/>
     public void Dispose() => Vector.Dispose();
