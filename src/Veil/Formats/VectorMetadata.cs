@@ -49,35 +49,32 @@ internal static class VectorMetadata
             return VectorMetadataStatus.WrongType;
         }
 
-        var reader = new ProtobufReader(source[KeyIdHeader.Length..]);
-        while (!reader.IsAtEnd)
+        try
         {
-            if (!reader.TryReadTag(out int field, out int wireType))
+            var reader = new ProtoReader(source[KeyIdHeader.Length..], "vector encryption metadata");
+            while (reader.TryReadTag(out int field, out ProtoWireType wireType))
             {
-                return VectorMetadataStatus.MalformedProtobuf;
-            }
-
-            if (field is 1 or 2 && wireType == 2)
-            {
-                if (!reader.TryReadLengthDelimited(out ReadOnlySpan<byte> value))
+                if (field is 1 or 2 && wireType == ProtoWireType.LengthDelimited)
                 {
-                    return VectorMetadataStatus.MalformedProtobuf;
-                }
-
-                // proto3: the last occurrence of a singular field wins.
-                if (field == 1)
-                {
-                    iv = value;
+                    // proto3: the last occurrence of a singular field wins.
+                    if (field == 1)
+                    {
+                        iv = reader.ReadLengthDelimited();
+                    }
+                    else
+                    {
+                        tag = reader.ReadLengthDelimited();
+                    }
                 }
                 else
                 {
-                    tag = value;
+                    reader.Skip(wireType);
                 }
             }
-            else if (!reader.TrySkip(wireType))
-            {
-                return VectorMetadataStatus.MalformedProtobuf;
-            }
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            return VectorMetadataStatus.MalformedProtobuf;
         }
 
         if (iv.Length != IvLength)
