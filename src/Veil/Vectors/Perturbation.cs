@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.Intrinsics;
 using Veil.Randomness;
 
@@ -10,13 +11,40 @@ namespace Veil.Vectors;
 /// </summary>
 internal static class Perturbation
 {
+    // Keystream buffers up to this many words (32 KiB) live on the stack.
+    private const int StackWords = 8192;
+
     /// <summary>Writes λ into <paramref name="lambda"/> (its length is the dimension, at least 1).</summary>
     /// <param name="coinSeed">HMAC-SHA256(K, iv), the seed of the coin stream.</param>
     /// <param name="radius">ρ.</param>
     /// <param name="lambda">Receives λ.</param>
     public static void Generate(ReadOnlySpan<byte> coinSeed, float radius, Span<float> lambda)
     {
-        Span<uint> buffer = stackalloc uint[16 * ChaCha20.BlockWords];
+        // Generate the whole keystream the sampler is expected to need in one call (so the vectorised ChaCha20 runs
+        // over as many blocks as possible); a rare run of rejections refills the same buffer.
+        int words = KeystreamWords(lambda.Length);
+        uint[]? rented = null;
+        Span<uint> buffer = words <= StackWords ? stackalloc uint[words] : (rented = ArrayPool<uint>.Shared.Rent(words)).AsSpan(0, words);
+        GenerateCore(coinSeed, radius, lambda, buffer);
+        buffer.Clear();
+        if (rented is not null)
+        {
+            ArrayPool<uint>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>
+    /// The keystream words a d-dimensional perturbation is expected to use: one u64 per normal, the uniform's word,
+    /// and slack for the ~1.2 % of normals the Ziggurat's first test rejects; rounded up to whole blocks.
+    /// </summary>
+    internal static int KeystreamWords(int dimensions)
+    {
+        int words = (2 * dimensions) + 1 + (dimensions / 16) + 16;
+        return (words + ChaCha20.BlockWords - 1) / ChaCha20.BlockWords * ChaCha20.BlockWords;
+    }
+
+    private static void GenerateCore(ReadOnlySpan<byte> coinSeed, float radius, Span<float> lambda, Span<uint> buffer)
+    {
         var coins = new ChaCha20Stream(coinSeed, buffer);
 
         // u ~ N(0, I_d), then x′ ~ U[0, 1) from the next word: (next_u32 >> 9)·2⁻²³.
