@@ -112,7 +112,7 @@ public class StandardDocumentOperationsTests
         byte[] dek = RandomNumberGenerator.GetBytes(32);
         byte[] kek = DocumentBuilders.LegacyKek(DocumentTestKeys.SecretFor(1), s_tenant);
         byte[] edek = DocumentBuilders.Edek(1, DocumentBuilders.V4Header(kek, dek));
-        byte[] field = StandardDocumentOperations.EncryptField(dek, "legacy"u8, Randomness.SystemRandomSource.Instance);
+        byte[] field = StandardDocumentOperations.EncryptField(dek, "legacy"u8, Veil.Randomness.SystemRandomSource.Instance);
 
         IReadOnlyDictionary<string, byte[]> decrypted = operations.Decrypt(new EncryptedDocument(edek, new Dictionary<string, byte[]> { ["f"] = field }), s_tenant);
 
@@ -161,7 +161,7 @@ public class StandardDocumentOperationsTests
         byte[] dek = RandomNumberGenerator.GetBytes(32);
         byte[] kek = DocumentBuilders.Kek(DocumentTestKeys.SecretFor(1), s_tenant);
         byte[] edek = DocumentBuilders.Edek(1, DocumentBuilders.V4Header(kek, dek, signature: new byte[32]));
-        byte[] field = StandardDocumentOperations.EncryptField(dek, "x"u8, Randomness.SystemRandomSource.Instance);
+        byte[] field = StandardDocumentOperations.EncryptField(dek, "x"u8, Veil.Randomness.SystemRandomSource.Instance);
 
         CryptographicException error = Assert.ThrowsAny<CryptographicException>(() => DocumentTestKeys.Standard(1, 1)
             .Decrypt(new EncryptedDocument(edek, new Dictionary<string, byte[]> { ["f"] = field }), s_tenant));
@@ -307,7 +307,7 @@ public class StandardDocumentOperationsTests
     [Fact]
     public void Encrypt_WhenStandardNotConfigured_ThrowsKeyNotAvailableSayingSo()
     {
-        var operations = new StandardDocumentOperations(null, Randomness.SystemRandomSource.Instance);
+        var operations = new StandardDocumentOperations(null, Veil.Randomness.SystemRandomSource.Instance);
 
         KeyNotAvailableException error = Assert.Throws<KeyNotAvailableException>(() => operations.Encrypt(DocumentTestKeys.Fields(("a", "b")), s_tenant));
         Assert.Contains("not configured", error.Message, StringComparison.Ordinal);

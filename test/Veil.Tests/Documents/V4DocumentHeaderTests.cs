@@ -38,7 +38,7 @@ public class V4DocumentHeaderTests
         // user_metadata {"k": "v"} (field 3) and an unknown varint field 9, appended after the canonical fields.
         byte[] payload = [.. basePayload, 0x1A, 0x06, 0x0A, 0x01, (byte)'k', 0x12, 0x01, (byte)'v', 0x48, 0x05];
         byte[] header = V4DocumentHeader.Encode(payload, HMACSHA256.HashData(dek, payload));
-        byte[] field = StandardDocumentOperations.EncryptField(dek, "meta"u8, Randomness.SystemRandomSource.Instance);
+        byte[] field = StandardDocumentOperations.EncryptField(dek, "meta"u8, Veil.Randomness.SystemRandomSource.Instance);
         var document = new EncryptedDocument(DocumentBuilders.Edek(1, header), new Dictionary<string, byte[]> { ["f"] = field });
 
         IReadOnlyDictionary<string, byte[]> decrypted = DocumentTestKeys.Standard(1, 1).Decrypt(document, s_tenant);
