@@ -14,50 +14,56 @@ internal static class Perturbation
     // Keystream buffers up to this many words (32 KiB) live on the stack.
     private const int StackWords = 8192;
 
-    /// <summary>Writes λ into <paramref name="lambda"/> (its length is the dimension, at least 1).</summary>
+    /// <summary>
+    /// Draws λ's direction and length: writes the normals u into <paramref name="normals"/> (its length is the
+    /// dimension, at least 1) and returns x = ρ·x′^(1/d) and ‖u‖, so that λ_i = f32(f32(u_i·x) / ‖u‖). Callers fuse
+    /// that last step into their own pass over the coordinates.
+    /// </summary>
     /// <param name="coinSeed">HMAC-SHA256(K, iv), the seed of the coin stream.</param>
     /// <param name="radius">ρ.</param>
-    /// <param name="lambda">Receives λ.</param>
-    public static void Generate(ReadOnlySpan<byte> coinSeed, float radius, Span<float> lambda)
+    /// <param name="normals">Receives u.</param>
+    public static BallPoint SampleDirection(ReadOnlySpan<byte> coinSeed, float radius, Span<float> normals)
     {
         // Generate the whole keystream the sampler is expected to need in one call (so the vectorised ChaCha20 runs
         // over as many blocks as possible); a rare run of rejections refills the same buffer.
-        int words = KeystreamWords(lambda.Length);
+        int words = KeystreamWords(normals.Length);
         uint[]? rented = null;
         Span<uint> buffer = words <= StackWords ? stackalloc uint[words] : (rented = ArrayPool<uint>.Shared.Rent(words)).AsSpan(0, words);
-        GenerateCore(coinSeed, radius, lambda, buffer);
+        var coins = new ChaCha20Stream(coinSeed, buffer);
+
+        // u ~ N(0, I_d), then x′ ~ U[0, 1) from the next word: (next_u32 >> 9)·2⁻²³.
+        ZigguratNormal.Fill(ref coins, normals);
+        float uniform = (coins.NextUInt32() >> 9) * (1f / (1 << 23));
         buffer.Clear();
         if (rented is not null)
         {
             ArrayPool<uint>.Shared.Return(rented);
         }
+
+        // x = ρ·x′^(1/d). MathF.Pow is the platform powf, which is what Rust's f32::powf calls.
+        float exponent = 1f / normals.Length;
+        float length = radius * MathF.Pow(uniform, exponent);
+        return new BallPoint(length, MathF.Sqrt(SumOfSquares(normals)));
+    }
+
+    /// <summary>Writes λ itself into <paramref name="lambda"/> (the reference form, used by tests).</summary>
+    public static void Generate(ReadOnlySpan<byte> coinSeed, float radius, Span<float> lambda)
+    {
+        BallPoint point = SampleDirection(coinSeed, radius, lambda);
+        for (int i = 0; i < lambda.Length; i++)
+        {
+            lambda[i] = point.Lambda(lambda[i]);
+        }
     }
 
     /// <summary>
     /// The keystream words a d-dimensional perturbation is expected to use: one u64 per normal, the uniform's word,
-    /// and slack for the ~1.2 % of normals the Ziggurat's first test rejects; rounded up to whole blocks.
+    /// and slack for the 1–2 % of normals the Ziggurat's first test rejects; rounded up to whole blocks.
     /// </summary>
     internal static int KeystreamWords(int dimensions)
     {
         int words = (2 * dimensions) + 1 + (dimensions / 16) + 16;
         return (words + ChaCha20.BlockWords - 1) / ChaCha20.BlockWords * ChaCha20.BlockWords;
-    }
-
-    private static void GenerateCore(ReadOnlySpan<byte> coinSeed, float radius, Span<float> lambda, Span<uint> buffer)
-    {
-        var coins = new ChaCha20Stream(coinSeed, buffer);
-
-        // u ~ N(0, I_d), then x′ ~ U[0, 1) from the next word: (next_u32 >> 9)·2⁻²³.
-        ZigguratNormal.Fill(ref coins, lambda);
-        float uniform = (coins.NextUInt32() >> 9) * (1f / (1 << 23));
-
-        // x = ρ·x′^(1/d). MathF.Pow is the platform powf, which is what Rust's f32::powf calls.
-        float exponent = 1f / lambda.Length;
-        float x = radius * MathF.Pow(uniform, exponent);
-
-        // λ_i = f32(f32(u_i·x) / ‖u‖): multiply, then divide, never fused.
-        float norm = MathF.Sqrt(SumOfSquares(lambda));
-        Scale(lambda, x, norm);
     }
 
     /// <summary>
@@ -89,25 +95,20 @@ internal static class Perturbation
 
         return acc;
     }
+}
 
-    private static void Scale(Span<float> values, float x, float norm)
+/// <summary>λ's length x = ρ·x′^(1/d) and the norm ‖u‖ of its direction: λ_i = f32(f32(u_i·x) / ‖u‖).</summary>
+/// <param name="Length">x.</param>
+/// <param name="Norm">‖u‖.</param>
+internal readonly record struct BallPoint(float Length, float Norm)
+{
+    /// <summary>λ_i from u_i: multiply, then divide, never fused.</summary>
+    public float Lambda(float normal)
     {
-        int i = 0;
-        if (Vector256.IsHardwareAccelerated)
-        {
-            Vector256<float> vx = Vector256.Create(x);
-            Vector256<float> vn = Vector256.Create(norm);
-            for (; i + 8 <= values.Length; i += 8)
-            {
-                Vector256<float> product = Vector256.Create(values.Slice(i, 8)) * vx;
-                (product / vn).CopyTo(values.Slice(i, 8));
-            }
-        }
-
-        for (; i < values.Length; i++)
-        {
-            float product = values[i] * x;
-            values[i] = product / norm;
-        }
+        float product = normal * Length;
+        return product / Norm;
     }
+
+    /// <summary>The same for eight coordinates at once.</summary>
+    public Vector256<float> Lambda(Vector256<float> normals) => (normals * Vector256.Create(Length)) / Vector256.Create(Norm);
 }

@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using System.Security.Cryptography;
 
 namespace Veil.Vectors;
@@ -50,10 +52,9 @@ internal static class ScaleAndPerturb
         {
             float s = parameters.EffectiveScale(key);
 
-            // λ, written into the ciphertext buffer, then c_j = s·m_π(j) + λ_j.
-            GenerateLambda(key, parameters, iv, ciphertext);
-            ScaleShuffleAdd(permutation, plaintext, s, ciphertext);
-            if (!AllFinite(ciphertext))
+            // λ's direction u, written into the ciphertext buffer, then c_j = s·m_π(j) + λ_j in one pass.
+            BallPoint lambda = SampleDirection(key, parameters, iv, ciphertext);
+            if (!ScaleShuffleAdd(permutation, plaintext, s, lambda, ciphertext))
             {
                 ciphertext.Clear();
                 return false;
@@ -97,17 +98,17 @@ internal static class ScaleAndPerturb
 
         float s = parameters.EffectiveScale(key);
         float[]? rented = null;
-        Span<float> lambda = d <= StackDimensions ? stackalloc float[d] : (rented = ArrayPool<float>.Shared.Rent(d)).AsSpan(0, d);
-        GenerateLambda(key, parameters, iv, lambda);
+        Span<float> scratch = d <= StackDimensions ? stackalloc float[d] : (rented = ArrayPool<float>.Shared.Rent(d)).AsSpan(0, d);
+        BallPoint lambda = SampleDirection(key, parameters, iv, scratch);
 
-        // m_π(j) = (c_j − λ_j) / s.
+        // m_π(j) = (c_j − λ_j) / s: computed in order, then scattered.
+        SubtractAndScale(ciphertext, lambda, s, scratch);
         for (int j = 0; j < d; j++)
         {
-            float difference = ciphertext[j] - lambda[j];
-            plaintext[permutation[j]] = difference / s;
+            plaintext[permutation[j]] = scratch[j];
         }
 
-        lambda.Clear();
+        scratch.Clear();
         if (rented is not null)
         {
             ArrayPool<float>.Shared.Return(rented);
@@ -135,34 +136,77 @@ internal static class ScaleAndPerturb
         }
     }
 
-    private static void GenerateLambda(VectorEncryptionKey key, VectorParameters parameters, ReadOnlySpan<byte> iv, Span<float> lambda)
+    private static BallPoint SampleDirection(VectorEncryptionKey key, VectorParameters parameters, ReadOnlySpan<byte> iv, Span<float> normals)
     {
         Span<byte> coinSeed = stackalloc byte[32];
         key.Hmac(iv, default, coinSeed);
-        Perturbation.Generate(coinSeed, parameters.Radius(key), lambda);
+        BallPoint point = Perturbation.SampleDirection(coinSeed, parameters.Radius(key), normals);
         CryptographicOperations.ZeroMemory(coinSeed);
+        return point;
     }
 
-    private static void ScaleShuffleAdd(ReadOnlySpan<int> permutation, ReadOnlySpan<float> plaintext, float s, Span<float> ciphertext)
+    /// <summary>values_j ← (c_j − λ_j) / s, with the normals u_j in <paramref name="values"/> on entry.</summary>
+    private static void SubtractAndScale(ReadOnlySpan<float> ciphertext, BallPoint lambda, float s, Span<float> values)
     {
-        for (int j = 0; j < permutation.Length; j++)
+        int j = 0;
+        if (Vector256.IsHardwareAccelerated)
         {
-            float scaled = s * plaintext[permutation[j]];
-            ciphertext[j] = scaled + ciphertext[j];
-        }
-    }
-
-    private static bool AllFinite(ReadOnlySpan<float> values)
-    {
-        foreach (float value in values)
-        {
-            if (!float.IsFinite(value))
+            Vector256<float> scale = Vector256.Create(s);
+            for (; j + 8 <= values.Length; j += 8)
             {
-                return false;
+                Vector256<float> difference = Vector256.Create(ciphertext.Slice(j, 8)) - lambda.Lambda(Vector256.Create(values.Slice(j, 8)));
+                (difference / scale).CopyTo(values.Slice(j, 8));
             }
         }
 
-        return true;
+        for (; j < values.Length; j++)
+        {
+            float difference = ciphertext[j] - lambda.Lambda(values[j]);
+            values[j] = difference / s;
+        }
+    }
+
+    /// <summary>
+    /// c_j = f32(f32(s·m_π(j)) + λ_j), with λ's normals u_j in <paramref name="ciphertext"/> on entry; false if any
+    /// c_j is not finite.
+    /// </summary>
+    private static unsafe bool ScaleShuffleAdd(ReadOnlySpan<int> permutation, ReadOnlySpan<float> plaintext, float s, BallPoint lambda, Span<float> ciphertext)
+    {
+        // The gather below reads plaintext[permutation[j]]: the permutation must be one of exactly these coordinates.
+        if (permutation.Length != plaintext.Length || ciphertext.Length < plaintext.Length)
+        {
+            throw new ArgumentException("The permutation, plaintext and ciphertext lengths differ.", nameof(permutation));
+        }
+
+        int j = 0;
+        Vector256<int> notFinite = Vector256<int>.Zero;
+        if (Avx2.IsSupported)
+        {
+            Vector256<float> scale = Vector256.Create(s);
+            Vector256<int> exponentMask = Vector256.Create(0x7F800000);
+            fixed (float* m = plaintext)
+            fixed (int* pi = permutation)
+            fixed (float* c = ciphertext)
+            {
+                for (; j + 8 <= permutation.Length; j += 8)
+                {
+                    Vector256<float> scaled = Avx2.GatherVector256(m, Vector256.Load(pi + j), 4) * scale;
+                    Vector256<float> sum = scaled + lambda.Lambda(Vector256.Load(c + j));
+                    sum.Store(c + j);
+                    notFinite |= Vector256.Equals(sum.AsInt32() & exponentMask, exponentMask);
+                }
+            }
+        }
+
+        bool finite = notFinite == Vector256<int>.Zero;
+        for (; j < permutation.Length; j++)
+        {
+            float scaled = s * plaintext[permutation[j]];
+            ciphertext[j] = scaled + lambda.Lambda(ciphertext[j]);
+            finite &= float.IsFinite(ciphertext[j]);
+        }
+
+        return finite;
     }
 }
 
