@@ -22,22 +22,7 @@ internal static class ZigguratNormal
             // is always even here (every draw in the sampler is a u64), so the words pair up as rand_core joins them.
             ReadOnlySpan<ulong> words = MemoryMarshal.Cast<uint, ulong>(stream.Available);
             int take = Math.Min(words.Length, destination.Length - written);
-            int accepted = 0;
-            while (accepted < take)
-            {
-                ulong bits = words[accepted];
-                int i = (int)(bits & 0xFF);
-                double u = BitConverter.UInt64BitsToDouble((1024UL << 52) | (bits >> 12)) - 3.0;
-                double sample = u * Unsafe.Add(ref x, i);
-                if (Math.Abs(sample) >= Unsafe.Add(ref x, i + 1))
-                {
-                    break;
-                }
-
-                destination[written + accepted] = (float)sample;
-                accepted++;
-            }
-
+            int accepted = AcceptLeading(ref x, words[..take], destination.Slice(written, take));
             stream.Advance(2 * accepted);
             written += accepted;
             if (accepted < take)
@@ -45,6 +30,36 @@ internal static class ZigguratNormal
                 // The first test rejected: finish this sample the slow way (it consumes more words).
                 destination[written++] = (float)SampleSlow(ref stream, stream.NextUInt64());
             }
+        }
+    }
+
+    /// <summary>
+    /// Turns leading words into samples while the first test |x| &lt; X[i+1] accepts them; returns how many it
+    /// accepted. This loop is the sampler's hot path, so it runs unchecked and without bounds checks.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int AcceptLeading(ref double x, ReadOnlySpan<ulong> words, Span<float> destination)
+    {
+        unchecked
+        {
+            ref ulong source = ref MemoryMarshal.GetReference(words);
+            ref float target = ref MemoryMarshal.GetReference(destination);
+            nint count = words.Length;
+            nint k = 0;
+            for (; k < count; k++)
+            {
+                ulong bits = Unsafe.Add(ref source, k);
+                nint layer = (nint)(bits & 0xFF);
+                double sample = (BitConverter.UInt64BitsToDouble((bits >> 12) | (1024UL << 52)) - 3.0) * Unsafe.Add(ref x, layer);
+                if (!(Math.Abs(sample) < Unsafe.Add(ref x, layer + 1)))
+                {
+                    break;
+                }
+
+                Unsafe.Add(ref target, k) = (float)sample;
+            }
+
+            return (int)k;
         }
     }
 
