@@ -120,16 +120,15 @@ internal static class ScaleAndPerturb
     /// <summary>τ = HMAC-SHA256_K(f32_BE(s) ‖ f32_BE(β) ‖ iv ‖ f32_BE(c_0) ‖ … ‖ f32_BE(c_{d−1})), s the derived factor.</summary>
     public static void ComputeTag(VectorEncryptionKey key, float approximationFactor, ReadOnlySpan<byte> iv, ReadOnlySpan<float> ciphertext, Span<byte> tag)
     {
-        Span<byte> prefix = stackalloc byte[8 + IvLength];
-        BinaryPrimitives.WriteSingleBigEndian(prefix, key.ScalingFactor);
-        BinaryPrimitives.WriteSingleBigEndian(prefix[4..], approximationFactor);
-        iv.CopyTo(prefix[8..]);
-
-        int length = 4 * ciphertext.Length;
+        const int prefix = 8 + IvLength;
+        int length = prefix + (4 * ciphertext.Length);
         byte[]? rented = null;
-        Span<byte> body = ciphertext.Length <= StackDimensions ? stackalloc byte[length] : (rented = ArrayPool<byte>.Shared.Rent(length)).AsSpan(0, length);
-        BinaryPrimitives.ReverseEndianness(MemoryMarshal.Cast<float, int>(ciphertext), MemoryMarshal.Cast<byte, int>(body));
-        key.Hmac(prefix, body, tag);
+        Span<byte> message = ciphertext.Length <= StackDimensions ? stackalloc byte[length] : (rented = ArrayPool<byte>.Shared.Rent(length)).AsSpan(0, length);
+        BinaryPrimitives.WriteSingleBigEndian(message, key.ScalingFactor);
+        BinaryPrimitives.WriteSingleBigEndian(message[4..], approximationFactor);
+        iv.CopyTo(message[8..]);
+        BinaryPrimitives.ReverseEndianness(MemoryMarshal.Cast<float, int>(ciphertext), MemoryMarshal.Cast<byte, int>(message[prefix..]));
+        key.Hmac(message, tag);
         if (rented is not null)
         {
             ArrayPool<byte>.Shared.Return(rented);
@@ -139,7 +138,7 @@ internal static class ScaleAndPerturb
     private static BallPoint SampleDirection(VectorEncryptionKey key, VectorParameters parameters, ReadOnlySpan<byte> iv, Span<float> normals)
     {
         Span<byte> coinSeed = stackalloc byte[32];
-        key.Hmac(iv, default, coinSeed);
+        key.Hmac(iv, coinSeed);
         BallPoint point = Perturbation.SampleDirection(coinSeed, parameters.Radius(key), normals);
         CryptographicOperations.ZeroMemory(coinSeed);
         return point;

@@ -66,12 +66,11 @@ internal sealed class VectorEncryptionKey : IDisposable
     public int[] GetPermutation(int dimensions) =>
         _permutations.GetOrAdd(dimensions, static (d, key) => DimensionShuffle.ComputePermutation(key._key, d), this);
 
-    /// <summary>HMAC-SHA256 under K of the concatenation of <paramref name="first"/> and <paramref name="second"/>.</summary>
-    public void Hmac(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second, Span<byte> destination)
+    /// <summary>HMAC-SHA256 under K of <paramref name="message"/>, on a pooled keyed state (one native call each way).</summary>
+    public void Hmac(ReadOnlySpan<byte> message, Span<byte> destination)
     {
         IncrementalHash hmac = RentHmac();
-        hmac.AppendData(first);
-        hmac.AppendData(second);
+        hmac.AppendData(message);
         hmac.GetHashAndReset(destination);
         ReturnHmac(hmac);
     }

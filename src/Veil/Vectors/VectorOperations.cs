@@ -102,6 +102,12 @@ public sealed class VectorOperations : IDisposable
         return new KeyIdHeader(inRotation.Id, EdekType.Standalone, PayloadType.VectorMetadata).ToArray();
     }
 
+    /// <summary>
+    /// <see cref="GetInRotationPrefix"/> as Alloy's Z85 prefix (7 characters), for stores that keep the paired ICL
+    /// info as Z85 text.
+    /// </summary>
+    public string GetInRotationPrefixZ85(SecretPath secretPath) => Z85.EncodePrefix(GetInRotationPrefix(secretPath));
+
     /// <summary>Encrypts many vectors in parallel; IVs are drawn in input order. One bad vector fails alone.</summary>
     public BatchResult<EncryptedVector> EncryptBatch(IReadOnlyList<ReadOnlyMemory<float>> plaintexts, SecretPath secretPath, DerivationPath derivationPath, TenantId tenant)
     {

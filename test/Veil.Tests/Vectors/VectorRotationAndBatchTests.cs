@@ -65,6 +65,11 @@ public class VectorRotationAndBatchTests
         Assert.Equal("%nSc000", Z85.EncodePrefix([255, 255, 255, 255, 0, 0]));
         using var fixture = new VectorFixture();
         Assert.Equal(new byte[] { 0, 0, 0, 1, 0x81, 0 }, fixture.Client.Vector.GetInRotationPrefix("vec"));
+        Assert.Equal(Z85.EncodePrefix([0, 0, 0, 1, 0x81, 0]), fixture.Client.Vector.GetInRotationPrefixZ85("vec"));
+        Assert.StartsWith(
+            fixture.Client.Vector.GetInRotationPrefixZ85("vec"),
+            Z85.Encode([.. fixture.OldOnlyClient().Vector.Encrypt([0.5f], "vec", "m", "t").PairedIclInfo.Span[..52].ToArray()]),
+            StringComparison.Ordinal);
         using var noRotation = new VectorFixture(inRotation: false);
         Assert.Throws<KeyNotAvailableException>(() => noRotation.Client.Vector.GetInRotationPrefix("vec"));
     }
