@@ -12,6 +12,18 @@ internal static class CliApp
         var console = new CliConsole(stdin, stdout, stderr);
         RootCommand root = CreateRootCommand(console);
         ParseResult parseResult = root.Parse(args);
+        if (parseResult.Errors.Count > 0)
+        {
+            // stdout carries data only: report parse errors on stderr (System.CommandLine would also print help to stdout).
+            foreach (System.CommandLine.Parsing.ParseError error in parseResult.Errors)
+            {
+                stderr.WriteLine(error.Message);
+            }
+
+            stderr.WriteLine($"Run '{CommandPath(parseResult)} --help' for usage.");
+            return Task.FromResult(ExitCodes.InvalidOptions);
+        }
+
         var configuration = new InvocationConfiguration
         {
             Output = stdout,
@@ -20,6 +32,20 @@ internal static class CliApp
             EnableDefaultExceptionHandler = false,
         };
         return parseResult.InvokeAsync(configuration, cancellationToken);
+    }
+
+    private static string CommandPath(ParseResult parseResult)
+    {
+        var names = new List<string>();
+        for (System.CommandLine.Parsing.SymbolResult? result = parseResult.CommandResult; result is not null; result = result.Parent)
+        {
+            if (result is System.CommandLine.Parsing.CommandResult command)
+            {
+                names.Insert(0, command.Command is RootCommand ? "veil" : command.Command.Name);
+            }
+        }
+
+        return string.Join(' ', names);
     }
 
     /// <summary>The root command and the list of commands (new commands, such as <c>bench</c>, are added here).</summary>

@@ -191,11 +191,8 @@ internal static class JsonLinesPipeline
                 }
             }
 
-            if (reader.Read())
-            {
-                throw new LineFormatException("Each line must hold exactly one JSON object.");
-            }
-
+            // Trailing content after the object makes the reader throw (it does not allow multiple values).
+            _ = reader.Read();
             handler.Validate(request);
             return new ParsedLine<TRequest>(request, request.RawId, null);
         }
