@@ -42,9 +42,9 @@ internal static class JsonLinesPipeline
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(chunkSize);
         var lines = new string[chunkSize];
         var parsed = new ParsedLine<TRequest>[chunkSize];
+        var outcomeIndex = new int[chunkSize];
+        var rendered = new RenderedLine[chunkSize];
         var requests = new List<TRequest>(chunkSize);
-        var buffer = new ArrayBufferWriter<byte>(OutputFlushThreshold + (OutputFlushThreshold / 4));
-        using var writer = new Utf8JsonWriter(buffer, s_writerOptions);
         var sink = new OutputSink(output);
         FailureKind worst = FailureKind.None;
 
@@ -61,8 +61,10 @@ internal static class JsonLinesPipeline
             requests.Clear();
             for (int i = 0; i < count; i++)
             {
+                outcomeIndex[i] = -1;
                 if (parsed[i].Request is { } request)
                 {
+                    outcomeIndex[i] = requests.Count;
                     requests.Add(request);
                 }
             }
@@ -73,52 +75,17 @@ internal static class JsonLinesPipeline
                 handler.Process(requests, outcomes);
             }
 
-            int next = 0;
+            RenderChunk(handler, parsed, outcomeIndex, outcomes, rendered, count);
             for (int i = 0; i < count; i++)
             {
-                ParsedLine<TRequest> line = parsed[i];
-                writer.Reset(buffer);
-                writer.WriteStartObject();
-                if (line.RawId is { } rawId)
-                {
-                    writer.WritePropertyName("id"u8);
-                    writer.WriteRawValue(rawId, skipInputValidation: true);
-                }
-
-                FailureKind kind;
-                if (line.Request is { } request)
-                {
-                    LineOutcome<TResult> outcome = outcomes[next++];
-                    kind = outcome.Kind;
-                    if (outcome.IsSuccess)
-                    {
-                        handler.WriteResult(writer, request, outcome.Value!);
-                    }
-                    else
-                    {
-                        writer.WriteString("error"u8, outcome.Error);
-                    }
-                }
-                else
-                {
-                    kind = FailureKind.Failed;
-                    writer.WriteString("error"u8, line.Error);
-                }
-
-                writer.WriteEndObject();
-                writer.Flush();
-                buffer.Write("\n"u8);
-                worst = kind > worst ? kind : worst;
+                sink.Write(rendered[i].Utf8);
+                worst = rendered[i].Kind > worst ? rendered[i].Kind : worst;
                 lines[i] = null!;
                 parsed[i] = default;
-                if (buffer.WrittenCount >= OutputFlushThreshold)
-                {
-                    sink.Write(buffer);
-                }
+                rendered[i] = default;
             }
 
-            sink.Write(buffer);
-            output.Flush();
+            sink.Flush();
         }
 
         return worst switch
@@ -127,6 +94,82 @@ internal static class JsonLinesPipeline
             FailureKind.Integrity => ExitCodes.IntegrityFailure,
             _ => ExitCodes.Failed,
         };
+    }
+
+    // Formatting floats is a large part of the work, so lines are rendered in parallel and written in order.
+    private static void RenderChunk<TRequest, TResult>(
+        LineHandler<TRequest, TResult> handler,
+        ParsedLine<TRequest>[] parsed,
+        int[] outcomeIndex,
+        LineOutcome<TResult>[] outcomes,
+        RenderedLine[] rendered,
+        int count)
+        where TRequest : LineRequest, new()
+    {
+        if (count < 32)
+        {
+            var buffer = new ArrayBufferWriter<byte>();
+            using var writer = new Utf8JsonWriter(buffer, s_writerOptions);
+            for (int i = 0; i < count; i++)
+            {
+                rendered[i] = Render(handler, parsed[i], outcomeIndex[i] < 0 ? default : outcomes[outcomeIndex[i]], buffer, writer);
+            }
+
+            return;
+        }
+
+        Parallel.For(
+            0,
+            count,
+            () =>
+            {
+                var buffer = new ArrayBufferWriter<byte>();
+                return (Buffer: buffer, Writer: new Utf8JsonWriter(buffer, s_writerOptions));
+            },
+            (i, _, local) =>
+            {
+                rendered[i] = Render(handler, parsed[i], outcomeIndex[i] < 0 ? default : outcomes[outcomeIndex[i]], local.Buffer, local.Writer);
+                return local;
+            },
+            local => local.Writer.Dispose());
+    }
+
+    private static RenderedLine Render<TRequest, TResult>(
+        LineHandler<TRequest, TResult> handler, ParsedLine<TRequest> line, LineOutcome<TResult> outcome, ArrayBufferWriter<byte> buffer, Utf8JsonWriter writer)
+        where TRequest : LineRequest, new()
+    {
+        buffer.ResetWrittenCount();
+        writer.Reset(buffer);
+        writer.WriteStartObject();
+        if (line.RawId is { } rawId)
+        {
+            writer.WritePropertyName("id"u8);
+            writer.WriteRawValue(rawId, skipInputValidation: true);
+        }
+
+        FailureKind kind;
+        if (line.Request is { } request)
+        {
+            kind = outcome.Kind;
+            if (outcome.IsSuccess)
+            {
+                handler.WriteResult(writer, request, outcome.Value!);
+            }
+            else
+            {
+                writer.WriteString("error"u8, outcome.Error);
+            }
+        }
+        else
+        {
+            kind = FailureKind.Failed;
+            writer.WriteString("error"u8, line.Error);
+        }
+
+        writer.WriteEndObject();
+        writer.Flush();
+        buffer.Write("\n"u8);
+        return new RenderedLine(buffer.WrittenSpan.ToArray(), kind);
     }
 
     private static int ReadChunk(TextReader input, string[] lines)
@@ -213,15 +256,33 @@ internal static class JsonLinesPipeline
 
     private readonly record struct ParsedLine<TRequest>(TRequest? Request, byte[]? RawId, string? Error);
 
-    /// <summary>Transcodes the UTF-8 output to the text writer without per-line strings.</summary>
+    private readonly record struct RenderedLine(byte[] Utf8, FailureKind Kind);
+
+    /// <summary>Transcodes the UTF-8 output to the text writer, in blocks, without per-line strings.</summary>
     private sealed class OutputSink(TextWriter output)
     {
+        private readonly ArrayBufferWriter<byte> _pending = new(OutputFlushThreshold * 2);
         private readonly Decoder _decoder = new UTF8Encoding(false).GetDecoder();
         private char[] _chars = new char[4096];
 
-        public void Write(ArrayBufferWriter<byte> buffer)
+        public void Write(ReadOnlySpan<byte> utf8)
         {
-            ReadOnlySpan<byte> bytes = buffer.WrittenSpan;
+            _pending.Write(utf8);
+            if (_pending.WrittenCount >= OutputFlushThreshold)
+            {
+                Drain();
+            }
+        }
+
+        public void Flush()
+        {
+            Drain();
+            output.Flush();
+        }
+
+        private void Drain()
+        {
+            ReadOnlySpan<byte> bytes = _pending.WrittenSpan;
             if (bytes.IsEmpty)
             {
                 return;
@@ -235,7 +296,7 @@ internal static class JsonLinesPipeline
 
             int written = _decoder.GetChars(bytes, _chars, flush: false);
             output.Write(_chars, 0, written);
-            buffer.ResetWrittenCount();
+            _pending.ResetWrittenCount();
         }
     }
 }
