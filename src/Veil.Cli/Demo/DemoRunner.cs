@@ -95,8 +95,8 @@ internal sealed class DemoRunner(CliConsole console, DemoSettings settings, Veil
         recall /= settings.Queries;
         rerankedRecall /= settings.Queries;
         Line($"Search ({settings.Queries} queries, brute-force top-{k} over the ciphertexts, one encrypted query per live key):");
-        Line($"  recall@{k}, encrypted distances only:                       {recall.ToString("F3", CultureInfo.InvariantCulture)}  ({Milliseconds(searchTime / settings.Queries)} per query)");
-        Line($"  recall@{k}, over-fetch {DemoSettings.OverFetch}, decrypt and re-rank on the client: {rerankedRecall.ToString("F3", CultureInfo.InvariantCulture)}  (+{Milliseconds(rerankTime / settings.Queries)} per query)");
+        Line($"  {$"recall@{k}, encrypted distances only:",-63}{recall.ToString("F3", CultureInfo.InvariantCulture)}  ({Milliseconds(searchTime / settings.Queries)} per query)");
+        Line($"  {$"recall@{k}, over-fetch {DemoSettings.OverFetch}, decrypt and re-rank on the client:",-63}{rerankedRecall.ToString("F3", CultureInfo.InvariantCulture)}  (+{Milliseconds(rerankTime / settings.Queries)} per query)");
         Line(string.Empty);
 
         // 3. Filter on an encrypted category (equality of deterministic ciphertexts) and show decrypted titles.

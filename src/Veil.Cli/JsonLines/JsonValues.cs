@@ -8,8 +8,9 @@ namespace Veil.Cli.JsonLines;
 /// </summary>
 internal static class JsonValues
 {
+    // One growable buffer per thread (the runtime would call it t_scratch; this repository names every static s_).
     [ThreadStatic]
-    private static float[]? t_scratch;
+    private static float[]? s_scratch;
 
     /// <summary>
     /// Reads an array of numbers, each parsed as a double and cast to float (as Rust's serde_json and Alloy's
@@ -23,7 +24,7 @@ internal static class JsonValues
             throw new LineFormatException($"\"{name}\" must be an array of numbers.");
         }
 
-        float[] scratch = t_scratch ??= new float[1024];
+        float[] scratch = s_scratch ??= new float[1024];
         int count = 0;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
@@ -41,7 +42,7 @@ internal static class JsonValues
             if (count == scratch.Length)
             {
                 Array.Resize(ref scratch, scratch.Length * 2);
-                t_scratch = scratch;
+                s_scratch = scratch;
             }
 
             scratch[count++] = f;
