@@ -1,0 +1,60 @@
+using System.CommandLine;
+using Veil.Cli.Commands;
+
+namespace Veil.Cli;
+
+/// <summary>The <c>veil</c> command line, runnable in-process (tests pass their own streams).</summary>
+internal static class CliApp
+{
+    /// <summary>Parses <paramref name="args"/> and runs the command; returns the exit code (see <see cref="ExitCodes"/>).</summary>
+    public static Task<int> RunAsync(string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
+    {
+        var console = new CliConsole(stdin, stdout, stderr);
+        RootCommand root = CreateRootCommand(console);
+        ParseResult parseResult = root.Parse(args);
+        if (parseResult.Errors.Count > 0)
+        {
+            // stdout carries data only: report parse errors on stderr (System.CommandLine would also print help to stdout).
+            foreach (System.CommandLine.Parsing.ParseError error in parseResult.Errors)
+            {
+                stderr.WriteLine(error.Message);
+            }
+
+            stderr.WriteLine($"Run '{CommandPath(parseResult)} --help' for usage.");
+            return Task.FromResult(ExitCodes.InvalidOptions);
+        }
+
+        var configuration = new InvocationConfiguration
+        {
+            Output = stdout,
+            Error = stderr,
+            // Program.Main holds the one catch-all.
+            EnableDefaultExceptionHandler = false,
+        };
+        return parseResult.InvokeAsync(configuration, cancellationToken);
+    }
+
+    private static string CommandPath(ParseResult parseResult)
+    {
+        var names = new List<string>();
+        for (System.CommandLine.Parsing.SymbolResult? result = parseResult.CommandResult; result is not null; result = result.Parent)
+        {
+            if (result is System.CommandLine.Parsing.CommandResult command)
+            {
+                names.Insert(0, command.Command is RootCommand ? "veil" : command.Command.Name);
+            }
+        }
+
+        return string.Join(' ', names);
+    }
+
+    /// <summary>The root command and the list of commands (new commands, such as <c>bench</c>, are added here).</summary>
+    internal static RootCommand CreateRootCommand(CliConsole console) =>
+        new("veil: searchable encryption for AI embeddings, wire-compatible with IronCore Labs' Alloy. Commands read JSON Lines on stdin and write JSON Lines on stdout.")
+        {
+            new VectorCommand(console),
+            new FieldCommand(console),
+            new DocumentCommand(console),
+            new DemoCommand(console),
+        };
+}

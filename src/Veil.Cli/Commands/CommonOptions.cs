@@ -1,0 +1,46 @@
+using System.CommandLine;
+
+namespace Veil.Cli.Commands;
+
+/// <summary>The options shared by the <c>vector</c>, <c>field</c> and <c>document</c> commands.</summary>
+internal static class CommonOptions
+{
+    public static Option<string> Config() => new("--config")
+    {
+        Description = "The configuration file: JSON in the shape of Alloy's standalone configuration (vector, deterministic and standard secrets).",
+        Required = true,
+        Recursive = true,
+    };
+
+    public static Option<string> Tenant() => new("--tenant")
+    {
+        Description = "The tenant id keys are derived for.",
+        Required = true,
+        Recursive = true,
+    };
+
+    public static Option<string> SecretPath() => new("--secret-path")
+    {
+        Description = "The secret path: which entry of the configuration's section to use (may be \"\").",
+        Required = true,
+        Recursive = true,
+    };
+
+    public static Option<string> DerivationPath() => new("--derivation-path")
+    {
+        Description = "The derivation path keys are derived for (may be \"\").",
+        Required = true,
+        Recursive = true,
+    };
+
+    public static Option<int?> InsecureSeed() => new("--insecure-seed")
+    {
+        Description = "INSECURE, FOR TESTS ONLY: draw every IV and data key from ChaCha20 seeded with this 32-bit integer, as Alloy's seeded test client does, so that output is predictable. Never use in production.",
+        Recursive = true,
+    };
+
+    public static Option<string> NewTenant() => new("--new-tenant")
+    {
+        Description = "Re-encrypt for this tenant instead of the --tenant the input was encrypted for.",
+    };
+}

@@ -1,0 +1,90 @@
+using System.CommandLine;
+using Veil.Cli.JsonLines;
+using Veil.Keys;
+
+namespace Veil.Cli.Commands;
+
+/// <summary>
+/// <c>veil document encrypt|decrypt|rekey</c>: standard (AES-256-GCM, randomised) document encryption over JSON
+/// Lines (stdin → stdout).
+/// </summary>
+internal sealed class DocumentCommand : Command
+{
+    private readonly CliConsole _console;
+
+    public DocumentCommand(CliConsole console)
+        : base("document", "Standard (AES-256-GCM, randomised) document encryption with a per-document data key, JSON Lines from stdin to stdout.")
+    {
+        _console = console;
+        Options.Add(ConfigOption);
+        Options.Add(TenantOption);
+        Options.Add(InsecureSeedOption);
+
+        EncryptCommand = new Command("encrypt", "Encrypt {\"id\",\"fields\":{\"name\":\"<base64>\"}} lines to {\"id\",\"edek\":\"<base64>\",\"fields\":{…}}.");
+        DecryptCommand = new Command("decrypt", "Decrypt {\"id\",\"edek\",\"fields\"} lines to {\"id\",\"fields\"}.");
+        RekeyCommand = new Command("rekey", "Re-wrap {\"id\",\"edek\"} lines with the primary secret, optionally for --new-tenant: {\"id\",\"edek\"}.")
+        {
+            NewTenantOption,
+        };
+
+        CommandSupport.SetPipelineAction(EncryptCommand, (parseResult, cancellationToken) => Run(parseResult, Mode.Encrypt, cancellationToken));
+        CommandSupport.SetPipelineAction(DecryptCommand, (parseResult, cancellationToken) => Run(parseResult, Mode.Decrypt, cancellationToken));
+        CommandSupport.SetPipelineAction(RekeyCommand, (parseResult, cancellationToken) => Run(parseResult, Mode.Rekey, cancellationToken));
+        Subcommands.Add(EncryptCommand);
+        Subcommands.Add(DecryptCommand);
+        Subcommands.Add(RekeyCommand);
+    }
+
+    private enum Mode
+    {
+        Encrypt,
+        Decrypt,
+        Rekey,
+    }
+
+    internal Option<string> ConfigOption { get; } = CommonOptions.Config();
+
+    internal Option<string> TenantOption { get; } = CommonOptions.Tenant();
+
+    internal Option<int?> InsecureSeedOption { get; } = CommonOptions.InsecureSeed();
+
+    internal Option<string> NewTenantOption { get; } = CommonOptions.NewTenant();
+
+    internal Command EncryptCommand { get; }
+
+    internal Command DecryptCommand { get; }
+
+    internal Command RekeyCommand { get; }
+
+    private int Run(ParseResult parseResult, Mode mode, CancellationToken cancellationToken)
+    {
+        int? seed = parseResult.GetValue(InsecureSeedOption);
+        return CommandSupport.Run(
+            _console,
+            parseResult.GetRequiredValue(ConfigOption),
+            seed,
+            configuration =>
+            {
+                if (configuration.Standard is null)
+                {
+                    throw new CliUsageException("Invalid options: the configuration has no standard section.");
+                }
+
+                if (mode != Mode.Decrypt && configuration.Standard.Primary is null)
+                {
+                    throw new CliUsageException($"Invalid options: document {(mode == Mode.Encrypt ? "encrypt" : "rekey")} needs standard.primaryId in the configuration.");
+                }
+            },
+            client =>
+            {
+                var context = new DocumentContext(client, parseResult.GetRequiredValue(TenantOption), Seeded: seed is not null);
+                TenantId? newTenant = parseResult.GetValue(NewTenantOption) is { } t ? new TenantId(t) : default(TenantId?);
+                return mode switch
+                {
+                    Mode.Encrypt => JsonLinesPipeline.Run(_console.Input, _console.Output, new DocumentEncryptHandler(context), cancellationToken: cancellationToken),
+                    Mode.Decrypt => JsonLinesPipeline.Run(_console.Input, _console.Output, new DocumentDecryptHandler(context), cancellationToken: cancellationToken),
+                    _ => JsonLinesPipeline.Run(_console.Input, _console.Output, new DocumentRekeyHandler(context, newTenant), cancellationToken: cancellationToken),
+                };
+            });
+    }
+}
