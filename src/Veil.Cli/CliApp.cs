@@ -56,5 +56,6 @@ internal static class CliApp
             new FieldCommand(console),
             new DocumentCommand(console),
             new DemoCommand(console),
+            new BenchCommand(console),
         };
 }

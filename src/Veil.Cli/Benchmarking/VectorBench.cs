@@ -39,7 +39,7 @@ internal static class VectorBench
 
     public static VectorBenchResult Measure(int dimensions, int rounds, int batchRows)
     {
-        using var secret = new Secret(Enumerable.Range(0, 64).Select(i => (byte)(i * 7)).ToArray());
+        using var secret = new Secret(Enumerable.Range(0, 64).Select(i => unchecked((byte)(i * 7))).ToArray());
         using var client = new VeilClient(new VeilConfiguration(vector: new Dictionary<SecretPath, VectorSecret>
         {
             ["bench"] = new VectorSecret(2.5f, new RotatableSecret(new IdentifiedSecret(new KeyId(1), secret))),
@@ -59,7 +59,8 @@ internal static class VectorBench
         void Decrypt() => encryptor.TryDecrypt(ciphertext, info, decrypted);
         void Floor() => ConstructionFloor.Run(encryptor.Key, ciphertext, keystream, tag);
 
-        // Warm up (tiered JIT reaches its optimised code after a few thousand calls), then size a round to ~2 ms.
+        // Warm up (the tiered JIT promotes hot methods to optimised code in the background, which takes a few hundred
+        // milliseconds of calls), then size a round to ~2 ms.
         int perRound = CalibrateAndWarm(Encrypt, Decrypt, Floor);
         var encrypt = new double[rounds];
         var decrypt = new double[rounds];
@@ -103,11 +104,15 @@ internal static class VectorBench
 
     private static int CalibrateAndWarm(Action encrypt, Action decrypt, Action floor)
     {
-        for (int i = 0; i < 3000; i++)
+        long start = Stopwatch.GetTimestamp();
+        while (Stopwatch.GetElapsedTime(start).TotalMilliseconds < 600)
         {
-            encrypt();
-            decrypt();
-            floor();
+            for (int i = 0; i < 100; i++)
+            {
+                encrypt();
+                decrypt();
+                floor();
+            }
         }
 
         double microseconds = Time(encrypt, 200);

@@ -1,0 +1,137 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Runtime.Intrinsics;
+using System.Text.Json;
+using Veil.Cli.Benchmarking;
+
+namespace Veil.Cli.Commands;
+
+/// <summary>
+/// <c>veil bench</c>: single-vector encrypt and decrypt µs, batch throughput, and the ratio to the construction floor
+/// (ChaCha20 keystream + HMAC-SHA256 over the ciphertext) for each dimension, all measured in one run.
+/// </summary>
+internal sealed class BenchCommand : Command
+{
+    private readonly CliConsole _console;
+
+    public BenchCommand(CliConsole console)
+        : base("bench", "Measure vector encryption on this machine: single-vector encrypt/decrypt µs, batch throughput on every core, and the ratio to the construction floor, in one run.")
+    {
+        _console = console;
+        Options.Add(DimensionsOption);
+        Options.Add(RoundsOption);
+        Options.Add(BatchRowsOption);
+        Options.Add(JsonOption);
+        SetAction((parseResult, _) => Task.FromResult(Run(parseResult)));
+    }
+
+    internal Option<int[]> DimensionsOption { get; } = new("--dimensions")
+    {
+        Description = "Dimensions to measure.",
+        DefaultValueFactory = _ => [384, 768, 1536, 2048],
+        AllowMultipleArgumentsPerToken = true,
+    };
+
+    internal Option<int> RoundsOption { get; } = new("--rounds")
+    {
+        Description = "Interleaved measurement rounds per dimension (about 6 ms each); figures are medians over rounds.",
+        DefaultValueFactory = _ => 41,
+    };
+
+    internal Option<int> BatchRowsOption { get; } = new("--batch-rows")
+    {
+        Description = "Vectors per batch in the throughput measurement.",
+        DefaultValueFactory = _ => 20_000,
+    };
+
+    internal Option<bool> JsonOption { get; } = new("--json")
+    {
+        Description = "Write the results as JSON instead of a table.",
+    };
+
+    private int Run(ParseResult parseResult)
+    {
+        int[] dimensions = parseResult.GetValue(DimensionsOption) ?? [];
+        int rounds = parseResult.GetValue(RoundsOption);
+        int batchRows = parseResult.GetValue(BatchRowsOption);
+        if (dimensions.Length == 0 || dimensions.Any(d => d is < 1 or > 65_536) || rounds < 1 || batchRows < 1)
+        {
+            _console.Error.WriteLine("bench: --dimensions must be between 1 and 65536, --rounds and --batch-rows at least 1.");
+            return ExitCodes.InvalidOptions;
+        }
+
+        var results = new List<VectorBenchResult>();
+        foreach (int d in dimensions)
+        {
+            _console.Error.WriteLine($"bench: measuring d = {d} …");
+            results.Add(VectorBench.Measure(d, rounds, batchRows));
+        }
+
+        if (parseResult.GetValue(JsonOption))
+        {
+            WriteJson(results);
+        }
+        else
+        {
+            WriteTable(results);
+        }
+
+        return ExitCodes.Success;
+    }
+
+    private void WriteTable(IReadOnlyList<VectorBenchResult> results)
+    {
+        TextWriter o = _console.Output;
+        o.WriteLine(Environment());
+        o.WriteLine();
+        o.WriteLine("     d   encrypt µs   decrypt µs   floor µs   encrypt/floor   decrypt/floor   batch vectors/s   Alloy encrypt µs   speed-up");
+        foreach (VectorBenchResult r in results)
+        {
+            string alloy = r.AlloyEncryptMicroseconds is { } a ? a.ToString("F1", CultureInfo.InvariantCulture) : "-";
+            string speedup = r.SpeedupOverAlloy is { } s ? s.ToString("F1", CultureInfo.InvariantCulture) + "×" : "-";
+            o.WriteLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"{r.Dimensions,6} {r.EncryptMicroseconds,12:F2} {r.DecryptMicroseconds,12:F2} {r.FloorMicroseconds,10:F2} {r.EncryptToFloor,15:F2} {r.DecryptToFloor,15:F2} {r.BatchVectorsPerSecond,17:N0} {alloy,18} {speedup,10}"));
+        }
+
+        o.WriteLine();
+        o.WriteLine("floor = the ChaCha20 keystream the noise sampler consumes + HMAC-SHA256 over the 4·d ciphertext bytes.");
+        o.WriteLine("Alloy: its published Rust criterion medians (i9-9880H laptop, 2024); a different machine, for scale only.");
+    }
+
+    private void WriteJson(IReadOnlyList<VectorBenchResult> results)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true });
+        writer.WriteStartObject();
+        writer.WriteString("environment", Environment());
+        writer.WriteStartArray("results");
+        foreach (VectorBenchResult r in results)
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("dimensions", r.Dimensions);
+            writer.WriteNumber("encryptMicroseconds", Math.Round(r.EncryptMicroseconds, 3));
+            writer.WriteNumber("decryptMicroseconds", Math.Round(r.DecryptMicroseconds, 3));
+            writer.WriteNumber("floorMicroseconds", Math.Round(r.FloorMicroseconds, 3));
+            writer.WriteNumber("encryptToFloor", Math.Round(r.EncryptToFloor, 3));
+            writer.WriteNumber("decryptToFloor", Math.Round(r.DecryptToFloor, 3));
+            writer.WriteNumber("batchVectorsPerSecond", Math.Round(r.BatchVectorsPerSecond));
+            writer.WriteNumber("batchRows", r.BatchRows);
+            if (r.AlloyEncryptMicroseconds is { } alloy)
+            {
+                writer.WriteNumber("alloyEncryptMicroseconds", alloy);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+        writer.Flush();
+        _console.Output.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan));
+    }
+
+    private static string Environment() => string.Create(
+        CultureInfo.InvariantCulture,
+        $"{System.Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription.Trim()}, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}, Vector512 {(Vector512.IsHardwareAccelerated ? "on" : "off")}");
+}
