@@ -66,21 +66,38 @@ public sealed class BatchResult<T> : IReadOnlyList<BatchItemResult<T>>
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
-    /// <summary>Runs <paramref name="operation"/> over every input, in parallel, collecting per-item failures.</summary>
-    internal static BatchResult<T> Run<TInput>(IReadOnlyList<TInput> inputs, Func<TInput, int, T> operation)
+    /// <summary>
+    /// Runs <paramref name="operation"/> over every input in parallel, collecting per-item failures. When
+    /// <paramref name="randomness"/> is deterministic (the insecure seeded test mode) the items run one after another
+    /// instead, so that each draws its IVs and keys in input order and the output is reproducible.
+    /// </summary>
+    internal static BatchResult<T> Run<TInput>(IReadOnlyList<TInput> inputs, Func<TInput, T> operation, Randomness.IRandomSource? randomness = null)
     {
         var items = new BatchItemResult<T>[inputs.Count];
-        Parallel.For(0, inputs.Count, i =>
+        void RunItem(int i)
         {
             try
             {
-                items[i] = new BatchItemResult<T>(operation(inputs[i], i));
+                items[i] = new BatchItemResult<T>(operation(inputs[i]));
             }
-            catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or ArgumentException or KeyNotAvailableException)
+            catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or ArgumentException)
             {
                 items[i] = new BatchItemResult<T>(e);
             }
-        });
+        }
+
+        if (randomness?.IsDeterministic == true)
+        {
+            for (int i = 0; i < inputs.Count; i++)
+            {
+                RunItem(i);
+            }
+        }
+        else
+        {
+            Parallel.For(0, inputs.Count, RunItem);
+        }
+
         return new BatchResult<T>(items);
     }
 }

@@ -77,7 +77,7 @@ internal sealed class DocumentCommand : Command
             },
             client =>
             {
-                var context = new DocumentContext(client, parseResult.GetRequiredValue(TenantOption), Seeded: seed is not null);
+                var context = new DocumentContext(client, parseResult.GetRequiredValue(TenantOption));
                 TenantId? newTenant = parseResult.GetValue(NewTenantOption) is { } t ? new TenantId(t) : default(TenantId?);
                 return mode switch
                 {

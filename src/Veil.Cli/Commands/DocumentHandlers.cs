@@ -17,7 +17,7 @@ internal sealed class DocumentRequest : LineRequest
 }
 
 /// <summary>The client and tenant every document handler uses.</summary>
-internal sealed record DocumentContext(VeilClient Client, TenantId Tenant, bool Seeded);
+internal sealed record DocumentContext(VeilClient Client, TenantId Tenant);
 
 /// <summary>Reads the document line shape; subclasses say which parts are required.</summary>
 internal abstract class DocumentHandler<TResult>(DocumentContext context, bool needsEdek, bool needsFields) : LineHandler<DocumentRequest, TResult>
@@ -69,19 +69,8 @@ internal abstract class DocumentHandler<TResult>(DocumentContext context, bool n
 /// <summary><c>veil document encrypt</c>: a fresh data key per document, AES-256-GCM per field.</summary>
 internal sealed class DocumentEncryptHandler(DocumentContext context) : DocumentHandler<EncryptedDocument>(context, needsEdek: false, needsFields: true)
 {
-    public override void Process(IReadOnlyList<DocumentRequest> requests, LineOutcome<EncryptedDocument>[] outcomes)
-    {
-        DocumentContext c = Context;
-        if (c.Seeded)
-        {
-            // The core's batch draws data keys and IVs in completion order; one at a time keeps seeded output reproducible.
-            LineBatch.Each(requests, outcomes, r => c.Client.Standard.Encrypt(r.FieldMap(), c.Tenant), inOrder: true);
-        }
-        else
-        {
-            LineBatch.FromBatch(outcomes, () => c.Client.Standard.EncryptBatch(requests.Select(r => (IReadOnlyDictionary<string, byte[]>)r.FieldMap()).ToArray(), c.Tenant));
-        }
-    }
+    public override void Process(IReadOnlyList<DocumentRequest> requests, LineOutcome<EncryptedDocument>[] outcomes) =>
+        LineBatch.FromBatch(outcomes, () => Context.Client.Standard.EncryptBatch(requests.Select(r => (IReadOnlyDictionary<string, byte[]>)r.FieldMap()).ToArray(), Context.Tenant));
 
     public override void WriteResult(Utf8JsonWriter writer, DocumentRequest request, EncryptedDocument result)
     {
@@ -103,26 +92,9 @@ internal sealed class DocumentDecryptHandler(DocumentContext context) : Document
 /// <summary><c>veil document rekey</c>: re-wraps each EDEK with the primary secret, optionally for another tenant.</summary>
 internal sealed class DocumentRekeyHandler(DocumentContext context, TenantId? newTenant) : DocumentHandler<byte[]>(context, needsEdek: true, needsFields: false)
 {
-    public override void Process(IReadOnlyList<DocumentRequest> requests, LineOutcome<byte[]>[] outcomes)
-    {
-        DocumentContext c = Context;
-        if (c.Seeded)
-        {
-            // As for encrypt: one at a time so that the seeded IVs are drawn in input order.
-            LineBatch.Each(requests, outcomes, r => RekeyOne(c, r.Edek!), inOrder: true);
-        }
-        else
-        {
-            LineBatch.FromBatch(outcomes, () => c.Client.Standard.RekeyEdeks(requests.Select(r => r.Edek!).ToArray(), c.Tenant, newTenant));
-        }
-    }
+    public override void Process(IReadOnlyList<DocumentRequest> requests, LineOutcome<byte[]>[] outcomes) =>
+        LineBatch.FromBatch(outcomes, () => Context.Client.Standard.RekeyEdeks(requests.Select(r => r.Edek!).ToArray(), Context.Tenant, newTenant));
 
     public override void WriteResult(Utf8JsonWriter writer, DocumentRequest request, byte[] result) =>
         writer.WriteBase64String("edek"u8, result);
-
-    private byte[] RekeyOne(DocumentContext c, byte[] edek)
-    {
-        BatchItemResult<byte[]> result = c.Client.Standard.RekeyEdeks([edek], c.Tenant, newTenant)[0];
-        return result.IsSuccess ? result.Value! : throw result.Error!;
-    }
 }

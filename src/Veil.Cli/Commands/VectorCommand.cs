@@ -97,8 +97,7 @@ internal sealed class VectorCommand : Command
                     client,
                     secretPath,
                     parseResult.GetRequiredValue(DerivationPathOption),
-                    parseResult.GetRequiredValue(TenantOption),
-                    Seeded: seed is not null);
+                    parseResult.GetRequiredValue(TenantOption));
                 TenantId? newTenant = parseResult.GetValue(NewTenantOption) is { } t ? new TenantId(t) : default(TenantId?);
                 return mode switch
                 {

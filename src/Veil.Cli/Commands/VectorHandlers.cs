@@ -20,7 +20,7 @@ internal sealed class EncryptedVectorRequest : LineRequest
 }
 
 /// <summary>The key material and paths every vector handler uses.</summary>
-internal sealed record VectorContext(VeilClient Client, SecretPath SecretPath, DerivationPath DerivationPath, TenantId Tenant, bool Seeded);
+internal sealed record VectorContext(VeilClient Client, SecretPath SecretPath, DerivationPath DerivationPath, TenantId Tenant);
 
 /// <summary>Handlers that read plaintext vectors.</summary>
 internal abstract class PlaintextVectorHandler<TResult>(VectorContext context) : LineHandler<VectorRequest, TResult>
@@ -113,19 +113,8 @@ internal sealed class VectorEncryptHandler(VectorContext context) : PlaintextVec
 /// <summary><c>veil vector encrypt --one-way</c>: no paired ICL info, so nobody can decrypt.</summary>
 internal sealed class VectorEncryptOneWayHandler(VectorContext context) : PlaintextVectorHandler<float[]>(context)
 {
-    public override void Process(IReadOnlyList<VectorRequest> requests, LineOutcome<float[]>[] outcomes)
-    {
-        VectorContext c = Context;
-        if (c.Seeded)
-        {
-            // The core's one-way batch draws IVs in completion order; one at a time keeps seeded output reproducible.
-            LineBatch.Each(requests, outcomes, r => c.Client.Vector.EncryptOneWay(r.Vector, c.SecretPath, c.DerivationPath, c.Tenant), inOrder: true);
-        }
-        else
-        {
-            LineBatch.FromBatch(outcomes, () => c.Client.Vector.EncryptOneWayBatch(Plaintexts(requests), c.SecretPath, c.DerivationPath, c.Tenant));
-        }
-    }
+    public override void Process(IReadOnlyList<VectorRequest> requests, LineOutcome<float[]>[] outcomes) =>
+        LineBatch.FromBatch(outcomes, () => Context.Client.Vector.EncryptOneWayBatch(Plaintexts(requests), Context.SecretPath, Context.DerivationPath, Context.Tenant));
 
     public override void WriteResult(Utf8JsonWriter writer, VectorRequest request, float[] result) =>
         JsonValues.WriteFloatArray(writer, "encryptedVector", result);
@@ -134,11 +123,8 @@ internal sealed class VectorEncryptOneWayHandler(VectorContext context) : Plaint
 /// <summary><c>veil vector query</c>: one encrypted query per live key, current first.</summary>
 internal sealed class VectorQueryHandler(VectorContext context) : PlaintextVectorHandler<IReadOnlyList<QueryVector>>(context)
 {
-    public override void Process(IReadOnlyList<VectorRequest> requests, LineOutcome<IReadOnlyList<QueryVector>>[] outcomes)
-    {
-        VectorContext c = Context;
-        LineBatch.Each(requests, outcomes, r => c.Client.Vector.GenerateQueryVectors(r.Vector, c.SecretPath, c.DerivationPath, c.Tenant), inOrder: c.Seeded);
-    }
+    public override void Process(IReadOnlyList<VectorRequest> requests, LineOutcome<IReadOnlyList<QueryVector>>[] outcomes) =>
+        LineBatch.FromBatch(outcomes, () => Context.Client.Vector.GenerateQueryVectorsBatch(Plaintexts(requests), Context.SecretPath, Context.DerivationPath, Context.Tenant));
 
     public override void WriteResult(Utf8JsonWriter writer, VectorRequest request, IReadOnlyList<QueryVector> result)
     {

@@ -1,28 +1,8 @@
 namespace Veil.Cli.JsonLines;
 
-/// <summary>Helpers that fill a chunk's outcomes from the core's batch results or from per-item calls.</summary>
+/// <summary>Fills a chunk's outcomes from the core's batch results.</summary>
 internal static class LineBatch
 {
-    /// <summary>
-    /// Runs <paramref name="operation"/> on each request: in parallel, or one at a time in input order when
-    /// <paramref name="inOrder"/> (so that a seeded client draws its randomness in input order).
-    /// </summary>
-    public static void Each<TRequest, TResult>(
-        IReadOnlyList<TRequest> requests, LineOutcome<TResult>[] outcomes, Func<TRequest, TResult> operation, bool inOrder)
-    {
-        if (inOrder)
-        {
-            for (int i = 0; i < requests.Count; i++)
-            {
-                outcomes[i] = Invoke(requests[i], operation);
-            }
-        }
-        else
-        {
-            Parallel.For(0, requests.Count, i => outcomes[i] = Invoke(requests[i], operation));
-        }
-    }
-
     /// <summary>
     /// Copies a core batch result into the outcomes. If the batch call itself throws (for example the secret path
     /// is not configured), every line of the chunk fails with that error.
@@ -55,18 +35,4 @@ internal static class LineBatch
     /// <summary>Copies a core batch result whose values are the results.</summary>
     public static void FromBatch<TResult>(LineOutcome<TResult>[] outcomes, Func<BatchResult<TResult>> batch) =>
         FromBatch(outcomes, batch, static value => value);
-
-    private static LineOutcome<TResult> Invoke<TRequest, TResult>(TRequest request, Func<TRequest, TResult> operation)
-    {
-        try
-        {
-            return LineOutcome<TResult>.Success(operation(request));
-        }
-#pragma warning disable CA1031 // Any failure of one line becomes that line's error; the others carry on.
-        catch (Exception e)
-#pragma warning restore CA1031
-        {
-            return LineOutcome<TResult>.Failure(e);
-        }
-    }
 }

@@ -60,11 +60,11 @@ public sealed class AttachedDocumentOperations
     public BatchResult<byte[]> EncryptBatch(IReadOnlyList<byte[]> plaintexts, TenantId tenant)
     {
         ArgumentNullException.ThrowIfNull(plaintexts);
-        return BatchResult<byte[]>.Run(plaintexts, (plaintext, _) =>
+        return BatchResult<byte[]>.Run(plaintexts, plaintext =>
         {
             ArgumentNullException.ThrowIfNull(plaintext, nameof(plaintexts));
             return Encrypt(plaintext, tenant);
-        });
+        }, _protector.Random);
     }
 
     /// <summary>Decrypts an attached document (current or Cloaked Search format).</summary>
@@ -94,7 +94,7 @@ public sealed class AttachedDocumentOperations
     public BatchResult<byte[]> DecryptBatch(IReadOnlyList<byte[]> documents, TenantId tenant)
     {
         ArgumentNullException.ThrowIfNull(documents);
-        return BatchResult<byte[]>.Run(documents, (document, _) =>
+        return BatchResult<byte[]>.Run(documents, document =>
         {
             ArgumentNullException.ThrowIfNull(document, nameof(documents));
             return Decrypt(document, tenant);
@@ -112,7 +112,7 @@ public sealed class AttachedDocumentOperations
     {
         ArgumentNullException.ThrowIfNull(documents);
         TenantId target = newTenant ?? tenant;
-        return BatchResult<byte[]>.Run(documents, (document, _) => Rekey(document, tenant, target));
+        return BatchResult<byte[]>.Run(documents, document => Rekey(document, tenant, target), _protector.Random);
     }
 
     /// <summary>

@@ -57,7 +57,7 @@ public sealed class StandardDocumentOperations
     public BatchResult<EncryptedDocument> EncryptBatch(IReadOnlyList<IReadOnlyDictionary<string, byte[]>> documents, TenantId tenant)
     {
         ArgumentNullException.ThrowIfNull(documents);
-        return BatchResult<EncryptedDocument>.Run(documents, (document, _) => Encrypt(document, tenant));
+        return BatchResult<EncryptedDocument>.Run(documents, document => Encrypt(document, tenant), _protector.Random);
     }
 
     /// <summary>Decrypts every field of a document.</summary>
@@ -90,7 +90,7 @@ public sealed class StandardDocumentOperations
     public BatchResult<IReadOnlyDictionary<string, byte[]>> DecryptBatch(IReadOnlyList<EncryptedDocument> documents, TenantId tenant)
     {
         ArgumentNullException.ThrowIfNull(documents);
-        return BatchResult<IReadOnlyDictionary<string, byte[]>>.Run(documents, (document, _) => Decrypt(document, tenant));
+        return BatchResult<IReadOnlyDictionary<string, byte[]>>.Run(documents, document => Decrypt(document, tenant));
     }
 
     /// <summary>
@@ -125,7 +125,7 @@ public sealed class StandardDocumentOperations
         IReadOnlyList<(IReadOnlyDictionary<string, byte[]> Fields, byte[] Edek)> documents, TenantId tenant)
     {
         ArgumentNullException.ThrowIfNull(documents);
-        return BatchResult<EncryptedDocument>.Run(documents, (document, _) => EncryptWithExistingEdek(document.Fields, document.Edek, tenant));
+        return BatchResult<EncryptedDocument>.Run(documents, document => EncryptWithExistingEdek(document.Fields, document.Edek, tenant), _protector.Random);
     }
 
     /// <summary>
@@ -142,7 +142,7 @@ public sealed class StandardDocumentOperations
     {
         ArgumentNullException.ThrowIfNull(edeks);
         TenantId target = newTenant ?? tenant;
-        return BatchResult<byte[]>.Run(edeks, (edek, _) => RekeyEdek(edek, tenant, target));
+        return BatchResult<byte[]>.Run(edeks, edek => RekeyEdek(edek, tenant, target), _protector.Random);
     }
 
     /// <summary>

@@ -71,7 +71,7 @@ public sealed class DeterministicFieldOperations
     public BatchResult<EncryptedField> EncryptDeterministicallyBatch(IReadOnlyList<PlaintextField> fields, TenantId tenantId)
     {
         ArgumentNullException.ThrowIfNull(fields);
-        return BatchResult<EncryptedField>.Run(fields, (field, _) =>
+        return BatchResult<EncryptedField>.Run(fields, field =>
         {
             ArgumentNullException.ThrowIfNull(field);
             return EncryptDeterministically(field.Plaintext.Span, field.SecretPath, field.DerivationPath, tenantId);
@@ -139,7 +139,7 @@ public sealed class DeterministicFieldOperations
     public BatchResult<byte[]> DecryptBatch(IReadOnlyList<EncryptedField> fields, TenantId tenantId)
     {
         ArgumentNullException.ThrowIfNull(fields);
-        return BatchResult<byte[]>.Run(fields, (field, _) => Decrypt(field, tenantId));
+        return BatchResult<byte[]>.Run(fields, field => Decrypt(field, tenantId));
     }
 
     /// <summary>
@@ -177,7 +177,7 @@ public sealed class DeterministicFieldOperations
     public BatchResult<IReadOnlyList<EncryptedField>> GenerateQueryFieldValuesBatch(IReadOnlyList<PlaintextField> fields, TenantId tenantId)
     {
         ArgumentNullException.ThrowIfNull(fields);
-        return BatchResult<IReadOnlyList<EncryptedField>>.Run(fields, (field, _) =>
+        return BatchResult<IReadOnlyList<EncryptedField>>.Run(fields, field =>
         {
             ArgumentNullException.ThrowIfNull(field);
             return GenerateQueryFieldValues(field.Plaintext.Span, field.SecretPath, field.DerivationPath, tenantId);
@@ -242,7 +242,7 @@ public sealed class DeterministicFieldOperations
     public BatchResult<EncryptedField> RotateFields(IReadOnlyList<EncryptedField> fields, TenantId tenantId, TenantId? newTenantId = null)
     {
         ArgumentNullException.ThrowIfNull(fields);
-        return BatchResult<EncryptedField>.Run(fields, (field, _) => RotateField(field, tenantId, newTenantId));
+        return BatchResult<EncryptedField>.Run(fields, field => RotateField(field, tenantId, newTenantId));
     }
 
     /// <summary>

@@ -5,6 +5,12 @@ internal interface IRandomSource
 {
     /// <summary>Fills <paramref name="destination"/> with random bytes. Thread-safe.</summary>
     void Fill(Span<byte> destination);
+
+    /// <summary>
+    /// Whether the bytes are a function of a seed (the insecure test mode). Batches then run their items one after
+    /// another, so that each draws in input order and seeded output is reproducible.
+    /// </summary>
+    bool IsDeterministic { get; }
 }
 
 /// <summary>
@@ -24,6 +30,9 @@ internal sealed class SystemRandomSource : IRandomSource
 
     /// <summary>The shared instance.</summary>
     public static SystemRandomSource Instance { get; } = new();
+
+    /// <inheritdoc/>
+    public bool IsDeterministic => false;
 
     /// <inheritdoc/>
     public void Fill(Span<byte> destination)
@@ -61,6 +70,9 @@ internal sealed class SeededRandomSource : IRandomSource
     private ulong _position;
 
     public SeededRandomSource(long seed) => SeedFromU64.Expand(unchecked((ulong)seed), _seed);
+
+    /// <inheritdoc/>
+    public bool IsDeterministic => true;
 
     /// <inheritdoc/>
     public void Fill(Span<byte> destination)

@@ -66,7 +66,7 @@ public sealed class VectorEncryptor
 
         Span<byte> iv = stackalloc byte[ScaleAndPerturb.IvLength];
         _random.Fill(iv);
-        EncryptWithIv(plaintext, iv, ciphertext, pairedIclInfo);
+        ThrowIfNotFinite(TryEncryptWithIv(plaintext, iv, ciphertext, pairedIclInfo));
     }
 
     /// <summary>Encrypts <paramref name="plaintext"/> into a new <see cref="EncryptedVector"/>.</summary>
@@ -196,9 +196,6 @@ public sealed class VectorEncryptor
 
     /// <inheritdoc/>
     public override string ToString() => $"VectorEncryptor (key id = {KeyId}, secret path = {SecretPath}, derivation path = {DerivationPath})";
-
-    internal void EncryptWithIv(ReadOnlySpan<float> plaintext, ReadOnlySpan<byte> iv, Span<float> ciphertext, Span<byte> pairedIclInfo) =>
-        ThrowIfNotFinite(TryEncryptWithIv(plaintext, iv, ciphertext, pairedIclInfo));
 
     internal VectorDecryptStatus DecryptCore(ReadOnlySpan<float> ciphertext, ReadOnlySpan<byte> pairedIclInfo, Span<float> plaintext)
     {

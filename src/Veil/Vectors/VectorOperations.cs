@@ -90,8 +90,26 @@ public sealed class VectorOperations : IDisposable
     /// <b>Lossy.</b> Rotation decrypts and re-encrypts in f32, so each rotation drifts the vector by a few ulps.
     /// For exact results keep a standard-encrypted copy of the original and re-encrypt from it.
     /// </remarks>
-    public EncryptedVector Rotate(EncryptedVector encrypted, TenantId tenant, TenantId? newTenant = null) =>
-        RotateCore(encrypted, tenant, newTenant, iv: null);
+    public EncryptedVector Rotate(EncryptedVector encrypted, TenantId tenant, TenantId? newTenant = null)
+    {
+        ArgumentNullException.ThrowIfNull(encrypted);
+        TenantId target = newTenant ?? tenant;
+        VectorEncryptor current = GetEncryptor(encrypted.SecretPath, encrypted.DerivationPath, target);
+        if (target == tenant && encrypted.KeyId == current.KeyId)
+        {
+            return encrypted;
+        }
+
+        float[] plaintext = Decrypt(encrypted, tenant);
+        try
+        {
+            return current.Encrypt(plaintext);
+        }
+        finally
+        {
+            Array.Clear(plaintext);
+        }
+    }
 
     /// <summary>The 6-byte header of the in-rotation secret: stored vectors starting with it still need rotation.</summary>
     /// <exception cref="KeyNotAvailableException">No secret is in rotation.</exception>
@@ -108,19 +126,12 @@ public sealed class VectorOperations : IDisposable
     /// </summary>
     public string GetInRotationPrefixZ85(SecretPath secretPath) => Z85.EncodePrefix(GetInRotationPrefix(secretPath));
 
-    /// <summary>Encrypts many vectors in parallel; IVs are drawn in input order. One bad vector fails alone.</summary>
+    /// <summary>Encrypts many vectors in parallel. One bad vector fails alone.</summary>
     public BatchResult<EncryptedVector> EncryptBatch(IReadOnlyList<ReadOnlyMemory<float>> plaintexts, SecretPath secretPath, DerivationPath derivationPath, TenantId tenant)
     {
         ArgumentNullException.ThrowIfNull(plaintexts);
         VectorEncryptor encryptor = GetEncryptor(secretPath, derivationPath, tenant);
-        byte[] ivs = DrawIvs(plaintexts.Count);
-        return BatchResult<EncryptedVector>.Run(plaintexts, (plaintext, i) =>
-        {
-            var ciphertext = new float[plaintext.Length];
-            var info = new byte[VectorEncryptor.PairedIclInfoLength];
-            encryptor.EncryptWithIv(plaintext.Span, Iv(ivs, i), ciphertext, info);
-            return new EncryptedVector(ciphertext, info, secretPath, derivationPath);
-        });
+        return BatchResult<EncryptedVector>.Run(plaintexts, plaintext => encryptor.Encrypt(plaintext.Span), _random);
     }
 
     /// <summary>One-way encrypts many vectors in parallel. One bad vector fails alone.</summary>
@@ -128,22 +139,28 @@ public sealed class VectorOperations : IDisposable
     {
         ArgumentNullException.ThrowIfNull(plaintexts);
         VectorEncryptor encryptor = GetEncryptor(secretPath, derivationPath, tenant);
-        return BatchResult<float[]>.Run(plaintexts, (plaintext, _) => encryptor.EncryptOneWay(plaintext.Span));
+        return BatchResult<float[]>.Run(plaintexts, plaintext => encryptor.EncryptOneWay(plaintext.Span), _random);
+    }
+
+    /// <summary>The query vectors (see <see cref="GenerateQueryVectors"/>) of many queries, in parallel.</summary>
+    public BatchResult<IReadOnlyList<QueryVector>> GenerateQueryVectorsBatch(IReadOnlyList<ReadOnlyMemory<float>> queries, SecretPath secretPath, DerivationPath derivationPath, TenantId tenant)
+    {
+        ArgumentNullException.ThrowIfNull(queries);
+        return BatchResult<IReadOnlyList<QueryVector>>.Run(queries, query => GenerateQueryVectors(query.Span, secretPath, derivationPath, tenant), _random);
     }
 
     /// <summary>Decrypts many vectors in parallel, each with the secret its header names. One bad vector fails alone.</summary>
     public BatchResult<float[]> DecryptBatch(IReadOnlyList<EncryptedVector> encrypted, TenantId tenant)
     {
         ArgumentNullException.ThrowIfNull(encrypted);
-        return BatchResult<float[]>.Run(encrypted, (vector, _) => Decrypt(vector, tenant));
+        return BatchResult<float[]>.Run(encrypted, vector => Decrypt(vector, tenant));
     }
 
-    /// <summary>Rotates many vectors in parallel (see <see cref="Rotate"/>); IVs are drawn in input order.</summary>
+    /// <summary>Rotates many vectors in parallel (see <see cref="Rotate"/>).</summary>
     public BatchResult<EncryptedVector> RotateBatch(IReadOnlyList<EncryptedVector> encrypted, TenantId tenant, TenantId? newTenant = null)
     {
         ArgumentNullException.ThrowIfNull(encrypted);
-        byte[] ivs = DrawIvs(encrypted.Count);
-        return BatchResult<EncryptedVector>.Run(encrypted, (vector, i) => RotateCore(vector, tenant, newTenant, ivs.AsMemory(i * ScaleAndPerturb.IvLength, ScaleAndPerturb.IvLength)));
+        return BatchResult<EncryptedVector>.Run(encrypted, vector => Rotate(vector, tenant, newTenant), _random);
     }
 
     /// <summary>Zeroes every cached derived key.</summary>
@@ -155,38 +172,6 @@ public sealed class VectorOperations : IDisposable
         }
 
         _encryptors.Clear();
-    }
-
-    private EncryptedVector RotateCore(EncryptedVector encrypted, TenantId tenant, TenantId? newTenant, ReadOnlyMemory<byte>? iv)
-    {
-        ArgumentNullException.ThrowIfNull(encrypted);
-        TenantId target = newTenant ?? tenant;
-        VectorEncryptor current = GetEncryptor(encrypted.SecretPath, encrypted.DerivationPath, target);
-        if (target == tenant && encrypted.KeyId == current.KeyId)
-        {
-            return encrypted;
-        }
-
-        float[] plaintext = Decrypt(encrypted, tenant);
-        try
-        {
-            var ciphertext = new float[plaintext.Length];
-            var info = new byte[VectorEncryptor.PairedIclInfoLength];
-            if (iv is { } fixedIv)
-            {
-                current.EncryptWithIv(plaintext, fixedIv.Span, ciphertext, info);
-            }
-            else
-            {
-                current.Encrypt(plaintext, ciphertext, info);
-            }
-
-            return new EncryptedVector(ciphertext, info, encrypted.SecretPath, encrypted.DerivationPath);
-        }
-        finally
-        {
-            Array.Clear(plaintext);
-        }
     }
 
     private VectorEncryptor GetDecryptor(EncryptedVector encrypted, TenantId tenant)
@@ -232,13 +217,4 @@ public sealed class VectorOperations : IDisposable
             derivationPath,
             _random));
     }
-
-    private byte[] DrawIvs(int count)
-    {
-        byte[] ivs = new byte[count * ScaleAndPerturb.IvLength];
-        _random.Fill(ivs);
-        return ivs;
-    }
-
-    private static ReadOnlySpan<byte> Iv(byte[] ivs, int index) => ivs.AsSpan(index * ScaleAndPerturb.IvLength, ScaleAndPerturb.IvLength);
 }

@@ -49,6 +49,8 @@ internal sealed class FixedRandomSource : IRandomSource
 
     public FixedRandomSource(byte[] bytes) => _bytes = bytes;
 
+    public bool IsDeterministic => true;
+
     public void Fill(Span<byte> destination)
     {
         _bytes.AsSpan(_position, destination.Length).CopyTo(destination);

@@ -106,6 +106,26 @@ public class VectorRotationAndBatchTests
     }
 
     [Fact]
+    public void OneWayAndQueryBatches_WhenSeeded_EqualOneAtATimeInInputOrder()
+    {
+        ReadOnlyMemory<float>[] inputs = Enumerable.Range(0, 100).Select(i => (ReadOnlyMemory<float>)new[] { i / 100f, 0.5f }).ToArray();
+        using var a = new VectorFixture(seed: 3);
+        using var b = new VectorFixture(seed: 3);
+        BatchResult<float[]> oneWay = a.Client.Vector.EncryptOneWayBatch(inputs, "vec", "model", "tenant");
+        BatchResult<IReadOnlyList<QueryVector>> queries = a.Client.Vector.GenerateQueryVectorsBatch(inputs, "vec", "model", "tenant");
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            Assert.Equal(b.Client.Vector.EncryptOneWay(inputs[i].Span, "vec", "model", "tenant"), oneWay[i].Value);
+        }
+
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            IReadOnlyList<QueryVector> expected = b.Client.Vector.GenerateQueryVectors(inputs[i].Span, "vec", "model", "tenant");
+            Assert.Equal(expected.Select(q => q.Ciphertext.ToArray()), queries[i].Value!.Select(q => q.Ciphertext.ToArray()));
+        }
+    }
+
+    [Fact]
     public void SpanBatch_WhenRowsEncryptedAndDecrypted_MatchesSingleCallsAndReportsBadRows()
     {
         using var fixture = new VectorFixture();
