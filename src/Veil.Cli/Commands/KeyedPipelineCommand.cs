@@ -1,0 +1,111 @@
+using System.CommandLine;
+using Veil.Keys;
+
+namespace Veil.Cli.Commands;
+
+/// <summary>
+/// The shape shared by <c>veil vector</c> and <c>veil field</c>: options for the configuration, tenant, secret path,
+/// derivation path and insecure seed, and four JSON Lines subcommands (encrypt, decrypt, query, rotate) that each
+/// run one handler over stdin → stdout.
+/// </summary>
+internal abstract class KeyedPipelineCommand : Command
+{
+    protected KeyedPipelineCommand(CliConsole console, string name, string description, string section, SubcommandDescriptions descriptions)
+        : base(name, description)
+    {
+        Terminal = console;
+        Section = section;
+        Options.Add(ConfigOption);
+        Options.Add(TenantOption);
+        Options.Add(SecretPathOption);
+        Options.Add(DerivationPathOption);
+        Options.Add(InsecureSeedOption);
+
+        EncryptCommand = new Command("encrypt", descriptions.Encrypt);
+        DecryptCommand = new Command("decrypt", descriptions.Decrypt);
+        QueryCommand = new Command("query", descriptions.Query);
+        RotateCommand = new Command("rotate", descriptions.Rotate) { NewTenantOption };
+        AddMode(EncryptCommand, PipelineMode.Encrypt);
+        AddMode(DecryptCommand, PipelineMode.Decrypt);
+        AddMode(QueryCommand, PipelineMode.Query);
+        AddMode(RotateCommand, PipelineMode.Rotate);
+    }
+
+    internal Option<string> ConfigOption { get; } = CommonOptions.Config();
+
+    internal Option<string> TenantOption { get; } = CommonOptions.Tenant();
+
+    internal Option<string> SecretPathOption { get; } = CommonOptions.SecretPath();
+
+    internal Option<string> DerivationPathOption { get; } = CommonOptions.DerivationPath();
+
+    internal Option<int?> InsecureSeedOption { get; } = CommonOptions.InsecureSeed();
+
+    internal Option<string> NewTenantOption { get; } = CommonOptions.NewTenant();
+
+    internal Command EncryptCommand { get; }
+
+    internal Command DecryptCommand { get; }
+
+    internal Command QueryCommand { get; }
+
+    internal Command RotateCommand { get; }
+
+    protected CliConsole Terminal { get; }
+
+    /// <summary>The configuration section the secret path must be in ("vector" or "deterministic").</summary>
+    private string Section { get; }
+
+    /// <summary>Whether the configuration has <paramref name="secretPath"/> in this command's section.</summary>
+    protected abstract bool HasSecretPath(VeilConfiguration configuration, SecretPath secretPath);
+
+    /// <summary>Runs the pipeline of <paramref name="mode"/> with the built client; returns the exit code.</summary>
+    protected abstract int RunPipeline(PipelineMode mode, ParseResult parseResult, PipelineScope scope, CancellationToken cancellationToken);
+
+    private void AddMode(Command command, PipelineMode mode)
+    {
+        CommandSupport.SetPipelineAction(command, (parseResult, cancellationToken) => Run(parseResult, mode, cancellationToken));
+        Subcommands.Add(command);
+    }
+
+    private int Run(ParseResult parseResult, PipelineMode mode, CancellationToken cancellationToken)
+    {
+        string secretPath = parseResult.GetRequiredValue(SecretPathOption);
+        return CommandSupport.Run(
+            Terminal,
+            parseResult.GetRequiredValue(ConfigOption),
+            parseResult.GetValue(InsecureSeedOption),
+            configuration =>
+            {
+                if (!HasSecretPath(configuration, secretPath))
+                {
+                    throw new CliUsageException($"Invalid options: --secret-path \"{secretPath}\" is not in the configuration's {Section} section.");
+                }
+            },
+            client => RunPipeline(
+                mode,
+                parseResult,
+                new PipelineScope(
+                    client,
+                    secretPath,
+                    parseResult.GetRequiredValue(DerivationPathOption),
+                    parseResult.GetRequiredValue(TenantOption),
+                    parseResult.GetValue(NewTenantOption) is { } newTenant ? new TenantId(newTenant) : default(TenantId?)),
+                cancellationToken));
+    }
+}
+
+/// <summary>The four subcommands of a <see cref="KeyedPipelineCommand"/>.</summary>
+internal enum PipelineMode
+{
+    Encrypt,
+    Decrypt,
+    Query,
+    Rotate,
+}
+
+/// <summary>The help text of each subcommand.</summary>
+internal sealed record SubcommandDescriptions(string Encrypt, string Decrypt, string Query, string Rotate);
+
+/// <summary>What a keyed pipeline runs with: the client and the paths and tenants from the options.</summary>
+internal sealed record PipelineScope(VeilClient Client, SecretPath SecretPath, DerivationPath DerivationPath, TenantId Tenant, TenantId? NewTenant);
