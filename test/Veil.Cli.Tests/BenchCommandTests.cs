@@ -1,0 +1,49 @@
+using System.Text.Json;
+using Veil.Cli.Tests.Support;
+
+namespace Veil.Cli.Tests;
+
+/// <summary><c>veil bench</c> reports its table and JSON (no timing is asserted: these machines are shared).</summary>
+public sealed class BenchCommandTests
+{
+    [Fact]
+    public async Task Bench_WhenJson_ReportsEveryFigureForEachDimension()
+    {
+        CliResult result = await VeilCli.RunAsync(string.Empty, "bench", "--dimensions", "8", "384", "--rounds", "3", "--batch-rows", "50", "--json");
+
+        Assert.Equal(ExitCodes.Success, result.ExitCode);
+        using JsonDocument document = JsonDocument.Parse(result.Stdout);
+        JsonElement[] rows = document.RootElement.GetProperty("results").EnumerateArray().ToArray();
+        Assert.Equal([8, 384], rows.Select(r => r.GetProperty("dimensions").GetInt32()));
+        foreach (JsonElement row in rows)
+        {
+            foreach (string figure in new[] { "encryptMicroseconds", "decryptMicroseconds", "floorMicroseconds", "encryptToFloor", "decryptToFloor", "batchVectorsPerSecond" })
+            {
+                Assert.True(row.GetProperty(figure).GetDouble() > 0, figure);
+            }
+        }
+
+        Assert.Equal(17.573, rows[1].GetProperty("alloyEncryptMicroseconds").GetDouble());
+        Assert.False(rows[0].TryGetProperty("alloyEncryptMicroseconds", out _));
+    }
+
+    [Fact]
+    public async Task Bench_WhenTable_PrintsOneRowPerDimension()
+    {
+        CliResult result = await VeilCli.RunAsync(string.Empty, "bench", "--dimensions", "16", "--rounds", "2", "--batch-rows", "20");
+
+        Assert.Equal(ExitCodes.Success, result.ExitCode);
+        Assert.Contains("encrypt/floor", result.Stdout);
+        Assert.Single(result.Lines, l => l.TrimStart().StartsWith("16 ", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("--dimensions", "0")]
+    [InlineData("--rounds", "0")]
+    public async Task Bench_WhenOptionOutOfRange_ExitsInvalidOptions(string option, string value)
+    {
+        CliResult result = await VeilCli.RunAsync(string.Empty, "bench", option, value);
+        Assert.Equal(ExitCodes.InvalidOptions, result.ExitCode);
+        Assert.Contains("bench:", result.Stderr);
+    }
+}
