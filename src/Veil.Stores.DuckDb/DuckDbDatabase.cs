@@ -1,0 +1,113 @@
+using System.Collections.Concurrent;
+using DuckDB.NET.Data;
+
+namespace Veil.Stores.DuckDb;
+
+/// <summary>
+/// One open DuckDB database (a file or in-memory) and a pool of connections to it. Every connection has extension
+/// auto-install and auto-load switched off, so DuckDB never reaches for the network.
+/// </summary>
+/// <remarks>
+/// DuckDB connections are not safe for concurrent use, so every operation rents its own connection (a duplicate of
+/// the root connection, sharing the same database instance) and returns it afterwards.
+/// </remarks>
+internal sealed class DuckDbDatabase : IDisposable
+{
+    private const string DisableExtensionDownloadsSql =
+        "SET autoinstall_known_extensions = false; SET autoload_known_extensions = false;";
+
+    private readonly DuckDBConnection _root;
+    private readonly string _connectionString;
+    private readonly bool _inMemory;
+    private readonly ConcurrentBag<DuckDBConnection> _idle = [];
+    private volatile bool _disposed;
+
+    public DuckDbDatabase(string dataSource)
+    {
+        DataSource = dataSource;
+        var builder = new DuckDBConnectionStringBuilder
+        {
+            DataSource = dataSource,
+            AutoinstallKnownExtensions = false,
+            AutoloadKnownExtensions = false,
+        };
+        _connectionString = builder.ConnectionString;
+        _inMemory = dataSource == DuckDbVectorStore.InMemoryDataSource;
+        _root = new DuckDBConnection(_connectionString);
+        try
+        {
+            _root.Open();
+            Configure(_root);
+        }
+        catch
+        {
+            _root.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Gets the database file path, or <c>:memory:</c>.</summary>
+    public string DataSource { get; }
+
+    public DuckDBConnection Rent()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_idle.TryTake(out var connection))
+        {
+            return connection;
+        }
+
+        // In-memory databases are private to a connection, so further connections must duplicate the root one; for a
+        // file, DuckDB.NET shares one database instance among the connections that open the same path.
+        connection = _inMemory ? _root.Duplicate() : new DuckDBConnection(_connectionString);
+        try
+        {
+            if (connection.State != System.Data.ConnectionState.Open)
+            {
+                connection.Open();
+            }
+
+            Configure(connection);
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    public void Return(DuckDBConnection connection)
+    {
+        if (_disposed)
+        {
+            connection.Dispose();
+            return;
+        }
+
+        _idle.Add(connection);
+    }
+
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        while (_idle.TryTake(out var connection))
+        {
+            connection.Dispose();
+        }
+
+        _root.Dispose();
+    }
+
+    private static void Configure(DuckDBConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = DisableExtensionDownloadsSql;
+        command.ExecuteNonQuery();
+    }
+}
