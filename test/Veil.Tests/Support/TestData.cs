@@ -20,6 +20,13 @@ internal static class TestData
 
     public static Dictionary<SecretPath, VectorSecret> VectorSection(string secretPath, VectorSecret secret) => new() { [secretPath] = secret };
 
+    /// <summary>
+    /// Decryption is exact up to f32 rounding of c = m + λ, so plaintexts come back within a few ulps of |λ| ≤ β/4
+    /// (about 1e-7 for the β used in these tests). Compare with an absolute bound, never by decimal places.
+    /// </summary>
+    public static void AssertClose(float expected, float actual, float tolerance = 1e-6f) =>
+        Assert.InRange(Math.Abs(expected - actual), 0f, tolerance);
+
     public static int Ulps(float a, float b)
     {
         int ia = BitConverter.SingleToInt32Bits(a), ib = BitConverter.SingleToInt32Bits(b);

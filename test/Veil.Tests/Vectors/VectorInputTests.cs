@@ -67,7 +67,7 @@ public class VectorInputTests
         EncryptedVector encrypted = fixture.Client.Vector.Encrypt([0.5f, -0.5f], "vec", "model", "tenant");
         byte[] extended = [.. encrypted.PairedIclInfo.ToArray(), 0x18, 0x01];
         float[] decrypted = fixture.Client.Vector.Decrypt(new EncryptedVector(encrypted.Ciphertext, extended, "vec", "model"), "tenant");
-        Assert.Equal(0.5f, decrypted[0], 5);
+        TestData.AssertClose(0.5f, decrypted[0]);
     }
 
     [Theory]
