@@ -14,8 +14,13 @@ namespace Veil.Extensions.VectorData;
 /// </remarks>
 public sealed class EncryptingCollectionOptions
 {
-    /// <summary>The default of <see cref="RerankCandidates"/> (K′), chosen from the measurement in the tests
-    /// (recall@10 ≥ 0.99 at β = 2.5 on clustered 384-d unit vectors).</summary>
+    /// <summary>
+    /// The default of <see cref="RerankCandidates"/> (K′): 100, chosen from measurement at β = 2.5 on 3000 seeded
+    /// 384-d unit vectors (recall@10 against exact plaintext search, 40 held-out queries). On embedding-like data (20
+    /// clusters in 32 latent dimensions) recall@10 is 0.475 without re-ranking and 0.94 / 1.00 / 1.00 with K′ = 50 /
+    /// 100 / 200. On a harder, full-rank set (10 isotropic Gaussian clusters whose members are nearly equidistant) it is
+    /// 0.24 without and 0.60 / 0.82 / 0.97 with. Measure on your own data and raise K′ where neighbours are dense.
+    /// </summary>
     public const int DefaultRerankCandidates = 100;
 
     private int _rerankCandidates = DefaultRerankCandidates;

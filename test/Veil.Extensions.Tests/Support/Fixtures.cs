@@ -98,6 +98,30 @@ public static class Synthetic
         }).ToArray();
     }
 
+    /// <summary>
+    /// Embedding-like data: clustered points in a <paramref name="latentDimensions"/>-dimensional space, mapped into
+    /// <see cref="Doc.Dimensions"/> dimensions by a random linear map, with a little isotropic noise, normalised.
+    /// Real sentence embeddings have a low intrinsic dimension like this.
+    /// </summary>
+    public static float[][] LowRank(int count, int latentDimensions, int clusters, float spread, float noise, int seed, int dimensions = Doc.Dimensions)
+    {
+        var random = new Random(seed);
+        float[][] map = Enumerable.Range(0, latentDimensions).Select(_ => Gaussian(random, dimensions, 1f)).ToArray();
+        float[][] centres = Enumerable.Range(0, clusters).Select(_ => Gaussian(random, latentDimensions, 1f)).ToArray();
+        return Enumerable.Range(0, count).Select(_ =>
+        {
+            float[] centre = centres[random.Next(clusters)];
+            float[] latent = Gaussian(random, latentDimensions, spread).Zip(centre, (n, c) => n + c).ToArray();
+            float[] point = Gaussian(random, dimensions, noise);
+            for (int k = 0; k < latentDimensions; k++)
+            {
+                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(map[k], latent[k], point, point);
+            }
+
+            return Unit(point);
+        }).ToArray();
+    }
+
     public static Doc Record(int i, float[] vector, string? category = null) => new()
     {
         Id = $"doc-{i}",
