@@ -1,0 +1,95 @@
+using Veil.Keys;
+
+namespace Veil.Extensions.VectorData;
+
+/// <summary>
+/// How an <see cref="EncryptingVectorStoreCollection{TKey, TRecord}"/> encrypts: which secrets, for which tenant,
+/// whether vectors are one-way, how many candidates exact re-ranking fetches, and (besides the attributes) which
+/// properties are protected.
+/// </summary>
+/// <remarks>
+/// <para>Every vector property of the record is encrypted with the vector secret at <see cref="VectorSecretPath"/>
+/// and <see cref="VectorDerivationPath"/> for <see cref="Tenant"/>. Use one collection decorator per tenant.</para>
+/// <para>The options are read when the collection is created; later changes have no effect on it.</para>
+/// </remarks>
+public sealed class EncryptingCollectionOptions
+{
+    /// <summary>
+    /// The default of <see cref="RerankCandidates"/> (K′): 100, chosen from measurement at β = 2.5 on 3000 seeded
+    /// 384-d unit vectors (recall@10 against exact plaintext search, 40 held-out queries). On embedding-like data (20
+    /// clusters in 32 latent dimensions) recall@10 is 0.475 without re-ranking and 0.94 / 1.00 / 1.00 with K′ = 50 /
+    /// 100 / 200. On a harder, full-rank set (10 isotropic Gaussian clusters whose members are nearly equidistant) it is
+    /// 0.24 without and 0.60 / 0.82 / 0.97 with. Measure on your own data and raise K′ where neighbours are dense.
+    /// </summary>
+    public const int DefaultRerankCandidates = 100;
+
+    private int _rerankCandidates = DefaultRerankCandidates;
+
+    /// <summary>Creates the options.</summary>
+    /// <param name="vectorSecretPath">The configured vector secret to encrypt vectors with.</param>
+    /// <param name="vectorDerivationPath">The derivation path of vectors (for example the embedding model's name).</param>
+    /// <param name="tenant">The tenant whose keys are used for every property.</param>
+    public EncryptingCollectionOptions(SecretPath vectorSecretPath, DerivationPath vectorDerivationPath, TenantId tenant)
+    {
+        VectorSecretPath = vectorSecretPath;
+        VectorDerivationPath = vectorDerivationPath;
+        Tenant = tenant;
+    }
+
+    /// <summary>The configured vector secret to encrypt vectors with.</summary>
+    public SecretPath VectorSecretPath { get; }
+
+    /// <summary>The derivation path of vectors.</summary>
+    public DerivationPath VectorDerivationPath { get; }
+
+    /// <summary>The tenant whose keys are used.</summary>
+    public TenantId Tenant { get; }
+
+    /// <summary>
+    /// The deterministic secret path of properties marked <see cref="EncryptDeterministicallyAttribute"/> (or listed in
+    /// <see cref="DeterministicProperties"/>) that do not name their own; null when every such property names one.
+    /// </summary>
+    public SecretPath? DeterministicSecretPath { get; set; }
+
+    /// <summary>
+    /// One-way mode: vectors are encrypted without IV or tag, no paired ICL info is stored, and stored vectors can
+    /// never be decrypted (get and search return them as null or empty). Exact re-ranking is impossible, so search
+    /// returns the encrypted order with the store's scores.
+    /// </summary>
+    public bool OneWay { get; set; }
+
+    /// <summary>
+    /// Whether search re-ranks exactly (default true): it fetches <see cref="RerankCandidates"/> candidates per live
+    /// key, decrypts their vectors and returns the top ones by the exact distance to the plaintext query, with exact
+    /// scores. Ignored in <see cref="OneWay"/> mode.
+    /// </summary>
+    public bool ExactReranking { get; set; } = true;
+
+    /// <summary>
+    /// K′: how many candidates a re-ranking search fetches from the store for each live key (at least
+    /// <c>skip + top</c>). Default <see cref="DefaultRerankCandidates"/>. Each candidate costs one decryption
+    /// (microseconds) on the client; the store sees the same single query as without re-ranking, only a larger top.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
+    public int RerankCandidates
+    {
+        get => _rerankCandidates;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            _rerankCandidates = value;
+        }
+    }
+
+    /// <summary>
+    /// Names of further properties to encrypt deterministically, as if marked <see cref="EncryptDeterministicallyAttribute"/>
+    /// (with <see cref="DeterministicSecretPath"/> and the property name as derivation path), for records you cannot annotate.
+    /// </summary>
+    public ISet<string> DeterministicProperties { get; } = new HashSet<string>(StringComparer.Ordinal);
+
+    /// <summary>Names of further properties to encrypt with standard encryption, as if marked <see cref="EncryptStandardAttribute"/>.</summary>
+    public ISet<string> StandardProperties { get; } = new HashSet<string>(StringComparer.Ordinal);
+
+    /// <summary>Vector property name → name of its paired ICL info property, as if marked <see cref="PairedIclInfoAttribute"/>.</summary>
+    public IDictionary<string, string> PairedIclInfoProperties { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+}
