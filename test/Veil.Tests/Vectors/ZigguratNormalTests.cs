@@ -7,6 +7,21 @@ namespace Veil.Tests.Vectors;
 public class ZigguratNormalTests
 {
     [Fact]
+    public void ZigguratTables_WhenComparedWithSpecJson_AreTheSameDoubles()
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Support.TestData.VectorFile("ziggurat-normal-tables.json")));
+        double Parse(System.Text.Json.JsonElement e) => double.Parse(e.GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+        double[] x = document.RootElement.GetProperty("ZIG_NORM_X").EnumerateArray().Select(Parse).ToArray();
+        double[] f = document.RootElement.GetProperty("ZIG_NORM_F").EnumerateArray().Select(Parse).ToArray();
+
+        Assert.Equal(257, x.Length);
+        Assert.Equal(x, ZigguratTables.X.ToArray());
+        Assert.Equal(f, ZigguratTables.F.ToArray());
+        Assert.Equal(ZigguratTables.R, Parse(document.RootElement.GetProperty("ZIG_NORM_R")));
+        Assert.Equal(ZigguratTables.R, ZigguratTables.X[1]);
+    }
+
+    [Fact]
     public void Fill_WhenManySeeds_EqualsOneSampleAtATimeIncludingRejectionsAndTail()
     {
         // The reference draws every sample through the full scalar loop (first test, wedge, tail). Enough samples
