@@ -103,10 +103,7 @@ internal static class ScaleAndPerturb
 
         // m_π(j) = (c_j − λ_j) / s: computed in order, then scattered.
         SubtractAndScale(ciphertext, lambda, s, scratch);
-        for (int j = 0; j < d; j++)
-        {
-            plaintext[permutation[j]] = scratch[j];
-        }
+        DimensionShuffle.Invert(permutation, scratch, plaintext);
 
         scratch.Clear();
         if (rented is not null)
