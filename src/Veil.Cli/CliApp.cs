@@ -56,6 +56,9 @@ internal static class CliApp
             new FieldCommand(console),
             new DocumentCommand(console),
             new DemoCommand(console),
+            new IngestCommand(console),
+            new SearchCommand(console),
+            new ExportCommand(console),
             new BenchCommand(console),
         };
 }

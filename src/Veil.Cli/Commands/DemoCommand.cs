@@ -6,40 +6,31 @@ using Veil.Keys;
 namespace Veil.Cli.Commands;
 
 /// <summary>
-/// <c>veil demo</c>: the whole job end to end on a seeded synthetic sample set, with no external files: encrypt
-/// vectors, categories and titles; search the ciphertexts; filter on an encrypted category; decrypt everything;
-/// report recall, round-trip error and timings.
+/// <c>veil demo</c>: the main job end to end on the committed real corpus (778 all-MiniLM-L6-v2 embeddings): ingest it
+/// encrypted into the embedded DuckDB store, search with held-out documents as encrypted queries, show decrypted hits
+/// beside exact plaintext hits, filter on an encrypted category, report recall@10 with and without re-ranking.
 /// </summary>
 internal sealed class DemoCommand : Command
 {
     private readonly CliConsole _console;
 
     public DemoCommand(CliConsole console)
-        : base("demo", "Run Veil end to end on a synthetic sample set (fresh in-memory secrets): encrypt, search, filter, decrypt; report recall and timings.")
+        : base("demo", "Run Veil end to end on 778 real MiniLM embeddings (fresh in-memory secrets unless --config): ingest encrypted into DuckDB, search with encrypted queries, filter on an encrypted category; report recall@10 and timings.")
     {
         _console = console;
-        Options.Add(CountOption);
-        Options.Add(DimensionsOption);
         Options.Add(BetaOption);
-        Options.Add(SeedOption);
         Options.Add(QueriesOption);
-        Options.Add(ClustersOption);
+        Options.Add(SeedOption);
+        Options.Add(RerankCandidatesOption);
+        Options.Add(StoreOption);
+        Options.Add(CorpusOption);
+        Options.Add(ModelOption);
+        Options.Add(VocabularyOption);
+        Options.Add(TextOption);
         Options.Add(ConfigOption);
         Options.Add(SecretPathOption);
-        SetAction((parseResult, cancellationToken) => Task.FromResult(Run(parseResult, cancellationToken)));
+        SetAction(RunAsync);
     }
-
-    internal Option<int> CountOption { get; } = new("--count")
-    {
-        Description = "How many vectors to encrypt and search.",
-        DefaultValueFactory = _ => 2000,
-    };
-
-    internal Option<int> DimensionsOption { get; } = new("--dimensions")
-    {
-        Description = "Vector dimensions.",
-        DefaultValueFactory = _ => 384,
-    };
 
     internal Option<float> BetaOption { get; } = new("--beta")
     {
@@ -47,22 +38,48 @@ internal sealed class DemoCommand : Command
         DefaultValueFactory = _ => 2.5f,
     };
 
-    internal Option<int> SeedOption { get; } = new("--seed")
-    {
-        Description = "Seed of the synthetic sample set (not of the encryption, which always uses fresh randomness).",
-        DefaultValueFactory = _ => 42,
-    };
-
     internal Option<int> QueriesOption { get; } = new("--queries")
     {
-        Description = "How many held-out queries to search with.",
+        Description = "How many documents to hold out as queries (the rest are stored).",
         DefaultValueFactory = _ => 50,
     };
 
-    internal Option<int> ClustersOption { get; } = new("--clusters")
+    internal Option<int> SeedOption { get; } = new("--seed")
     {
-        Description = "How many Gaussian clusters (and categories) the sample set has (1 to 20).",
-        DefaultValueFactory = _ => 20,
+        Description = "Seed of the choice of held-out documents (not of the encryption, which always uses fresh randomness).",
+        DefaultValueFactory = _ => 42,
+    };
+
+    internal Option<int> RerankCandidatesOption { get; } = new("--rerank-candidates")
+    {
+        Description = "K′: how many candidates re-ranking fetches from the store and decrypts.",
+        DefaultValueFactory = _ => DemoSettings.DefaultRerankCandidates,
+    };
+
+    internal Option<string> StoreOption { get; } = new("--store")
+    {
+        Description = "Keep the store here (duckdb:PATH; its demo collections are replaced) instead of in a temporary file.",
+    };
+
+    internal Option<string> CorpusOption { get; } = new("--corpus")
+    {
+        Description = "The corpus directory (embeddings.bin + records.jsonl); default: the one shipped with veil.",
+    };
+
+    internal Option<string> ModelOption { get; } = new("--model")
+    {
+        Description = "Also run a text query: the all-MiniLM-L6-v2 ONNX model (with --vocab).",
+    };
+
+    internal Option<string> VocabularyOption { get; } = new("--vocab")
+    {
+        Description = "With --model: its vocab.txt.",
+    };
+
+    internal Option<string> TextOption { get; } = new("--text")
+    {
+        Description = "With --model: the text query.",
+        DefaultValueFactory = _ => "How do I deploy a Fiori app to Cloud Foundry?",
     };
 
     internal Option<string> ConfigOption { get; } = new("--config")
@@ -75,24 +92,27 @@ internal sealed class DemoCommand : Command
         Description = "With --config: the vector (and deterministic) secret path to use; defaults to the first vector path.",
     };
 
-    private int Run(ParseResult parseResult, CancellationToken cancellationToken)
+    private async Task<int> RunAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
         try
         {
             var settings = new DemoSettings(
-                Count: parseResult.GetValue(CountOption),
-                Dimensions: parseResult.GetValue(DimensionsOption),
                 Beta: parseResult.GetValue(BetaOption),
-                Seed: parseResult.GetValue(SeedOption),
                 Queries: parseResult.GetValue(QueriesOption),
-                Clusters: parseResult.GetValue(ClustersOption));
+                Seed: parseResult.GetValue(SeedOption),
+                RerankCandidates: parseResult.GetValue(RerankCandidatesOption),
+                CorpusDirectory: parseResult.GetValue(CorpusOption) ?? DemoSettings.DefaultCorpusDirectory,
+                Store: parseResult.GetValue(StoreOption),
+                Model: parseResult.GetValue(ModelOption),
+                Vocabulary: parseResult.GetValue(VocabularyOption),
+                Text: parseResult.GetRequiredValue(TextOption));
             settings.Validate();
             (VeilConfiguration configuration, SecretPath secretPath, string description) = BuildConfiguration(
                 settings, parseResult.GetValue(ConfigOption), parseResult.GetValue(SecretPathOption));
             try
             {
                 using var client = new VeilClient(configuration);
-                return new DemoRunner(_console, settings, client, secretPath, description).Run(cancellationToken);
+                return await new DemoRunner(_console, settings, client, secretPath, description).RunAsync(cancellationToken).ConfigureAwait(false);
             }
             finally
             {

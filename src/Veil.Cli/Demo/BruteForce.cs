@@ -2,7 +2,7 @@ using System.Numerics.Tensors;
 
 namespace Veil.Cli.Demo;
 
-/// <summary>Exact nearest-neighbour search by scanning every item, for plaintexts and ciphertexts alike.</summary>
+/// <summary>Exact nearest-neighbour search by scanning every item, the demo's ground truth.</summary>
 internal static class BruteForce
 {
     /// <summary>Squared Euclidean distance (Scale-And-Perturb approximately preserves Euclidean distance, scaled).</summary>
@@ -43,6 +43,6 @@ internal static class BruteForce
     }
 
     /// <summary>The fraction of <paramref name="exact"/> that <paramref name="found"/> contains.</summary>
-    public static double Recall(IReadOnlyCollection<int> exact, IEnumerable<int> found) =>
+    public static double Recall<T>(IReadOnlySet<T> exact, IEnumerable<T> found) =>
         exact.Count == 0 ? 1.0 : (double)found.Count(exact.Contains) / exact.Count;
 }

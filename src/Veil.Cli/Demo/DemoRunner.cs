@@ -1,183 +1,269 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
-using Veil.Documents;
-using Veil.Fields;
+using Microsoft.Extensions.VectorData;
+using Veil.Cli.Commands;
+using Veil.Cli.Store;
+using Veil.Extensions.VectorData;
 using Veil.Keys;
-using Veil.Vectors;
 
 namespace Veil.Cli.Demo;
 
-/// <summary>The steps of <c>veil demo</c>; progress goes to stderr, the summary to stdout.</summary>
+/// <summary>
+/// The steps of <c>veil demo</c> on the real MiniLM corpus: ingest it encrypted into the embedded store, search with
+/// held-out documents as encrypted queries, compare with exact plaintext search, filter by an encrypted category.
+/// Progress goes to stderr, the report to stdout.
+/// </summary>
 internal sealed class DemoRunner(CliConsole console, DemoSettings settings, VeilClient client, SecretPath secretPath, string configurationDescription)
 {
     public const string DefaultSecretPath = "demo";
 
+    private const string EncryptedCollection = "fiori";
+    private const string PlainCollection = "fiori_plain";
     private const string TitleField = "title";
+    private const int IngestBatch = 100;
+    private const int TitleWidth = 52;
 
     private static readonly TenantId s_tenant = "demo-tenant";
-    private static readonly DerivationPath s_vectorDerivation = "embedding";
-    private static readonly DerivationPath s_categoryDerivation = "category";
 
     private readonly TextWriter _out = console.Output;
 
-    public int Run(CancellationToken cancellationToken)
+    public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
         int k = DemoSettings.K;
-        Progress($"generating {settings.Count} sample vectors ({settings.Dimensions}-d, {settings.Clusters} clusters, seed {settings.Seed})…");
-        SampleSet sample = SampleSet.Generate(settings.Count, settings.Dimensions, settings.Clusters, settings.Queries, settings.Seed);
-        Line($"Veil demo: {settings.Count} unit vectors × {settings.Dimensions} dimensions in {settings.Clusters} Gaussian clusters, {settings.Queries} held-out queries (sample seed {settings.Seed}).");
+        float beta = client.Configuration.Vector[secretPath].ApproximationFactor;
+
+        // 1. The corpus, with held-out queries.
+        (int dimensions, long count, IEnumerable<(long Line, VeilDocument Document)> rows) = DocumentSources.RawVectors(
+            Path.Combine(settings.CorpusDirectory, "embeddings.bin"), Path.Combine(settings.CorpusDirectory, "records.jsonl"), dimensions: null);
+        VeilDocument[] all = rows.Select(r => r.Document).ToArray();
+        var random = new Random(settings.Seed);
+#pragma warning disable CA5394 // Choosing held-out queries reproducibly; nothing secret.
+        random.Shuffle(all);
+#pragma warning restore CA5394
+        VeilDocument[] queries = all[..settings.Queries];
+        VeilDocument[] stored = all[settings.Queries..];
+        Line($"Veil demo: {count} real all-MiniLM-L6-v2 embeddings ({dimensions}-d) of SAP Fiori documentation (@sap-ux/fiori-docs-embeddings 1.2.6, Apache-2.0).");
+        Line($"{stored.Length} documents are stored encrypted; {queries.Length} held-out documents are the queries (seed {settings.Seed}).");
         Line($"Configuration: {configurationDescription}. Tenant \"{s_tenant}\", secret path \"{secretPath}\".");
-        Line(string.Empty);
 
-        // 1. Encrypt vectors, categories and titles, each with the batch APIs.
-        Progress($"encrypting {settings.Count} vectors…");
-        var stopwatch = Stopwatch.StartNew();
-        BatchResult<EncryptedVector> vectorResults = client.Vector.EncryptBatch(
-            sample.Vectors.Select(v => (ReadOnlyMemory<float>)v).ToArray(), secretPath, s_vectorDerivation, s_tenant);
-        TimeSpan vectorTime = stopwatch.Elapsed;
-        EncryptedVector[] encrypted = Values(vectorResults, "vector encryption");
-        cancellationToken.ThrowIfCancellationRequested();
-
-        Progress($"encrypting {settings.Count} categories (deterministic) and titles (standard)…");
-        stopwatch.Restart();
-        EncryptedField[] categories = Values(
-            client.Deterministic.EncryptDeterministicallyBatch(
-                sample.Categories.Select(c => new PlaintextField(Encoding.UTF8.GetBytes(c), secretPath, s_categoryDerivation)).ToArray(), s_tenant),
-            "category encryption");
-        TimeSpan categoryTime = stopwatch.Elapsed;
-        stopwatch.Restart();
-        EncryptedDocument[] titles = Values(
-            client.Standard.EncryptBatch(
-                sample.Titles.Select(t => (IReadOnlyDictionary<string, byte[]>)new Dictionary<string, byte[]> { [TitleField] = Encoding.UTF8.GetBytes(t) }).ToArray(), s_tenant),
-            "title encryption");
-        TimeSpan titleTime = stopwatch.Elapsed;
-
-        Line("Encryption (batch APIs, all cores):");
-        Line($"  vectors     {settings.Count,9} in {Seconds(vectorTime)}  {Rate(settings.Count, vectorTime)} vectors/s (Scale-And-Perturb, β = {client.Configuration.Vector[secretPath].ApproximationFactor})");
-        Line($"  categories  {settings.Count,9} in {Seconds(categoryTime)}  {Rate(settings.Count, categoryTime)} values/s (deterministic AES-SIV)");
-        Line($"  titles      {settings.Count,9} in {Seconds(titleTime)}  {Rate(settings.Count, titleTime)} documents/s (standard AES-256-GCM, one data key each)");
-        Line(string.Empty);
-
-        // 2. Search: brute force over the ciphertexts vs exact plaintext search.
-        Progress($"searching with {settings.Queries} encrypted queries (brute force over {settings.Count} ciphertexts)…");
-        KeyId?[] keyIds = encrypted.Select(e => e.KeyId).ToArray();
-        int[] everything = Enumerable.Range(0, settings.Count).ToArray();
-        double recall = 0;
-        double rerankedRecall = 0;
-        TimeSpan searchTime = TimeSpan.Zero;
-        TimeSpan rerankTime = TimeSpan.Zero;
-        var encryptedQueries = new Dictionary<KeyId, float[]>[settings.Queries];
-        for (int q = 0; q < settings.Queries; q++)
+        // 2. The store.
+        string? temporary = settings.Store is null ? Path.Combine(Path.GetTempPath(), $"veil-demo-{Guid.NewGuid():N}") : null;
+        StoreLocation location = settings.Store is { } option ? StoreLocation.Parse(option) : new StoreLocation("duckdb", Path.Combine(temporary!, "demo.duckdb"));
+        if (temporary is not null)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            float[] query = sample.Queries[q];
-            int[] exact = BruteForce.TopK(everything, i => BruteForce.SquaredDistance(query, sample.Vectors[i]), k);
-
-            stopwatch.Restart();
-            Dictionary<KeyId, float[]> queries = client.Vector.GenerateQueryVectors(query, secretPath, s_vectorDerivation, s_tenant)
-                .ToDictionary(v => v.KeyId, v => v.Ciphertext.ToArray());
-            encryptedQueries[q] = queries;
-            Func<int, float> encryptedDistance = EncryptedDistance(queries, encrypted, keyIds);
-            int[] candidates = BruteForce.TopK(everything, encryptedDistance, Math.Min(DemoSettings.OverFetch, settings.Count));
-            searchTime += stopwatch.Elapsed;
-            recall += BruteForce.Recall(exact, candidates.Take(k));
-
-            // Client-side re-ranking: decrypt the over-fetched candidates and order them exactly.
-            stopwatch.Restart();
-            float[][] decrypted = Values(client.Vector.DecryptBatch(candidates.Select(i => encrypted[i]).ToArray(), s_tenant), "candidate decryption");
-            int[] reranked = BruteForce.TopK(Enumerable.Range(0, candidates.Length), j => BruteForce.SquaredDistance(query, decrypted[j]), k)
-                .Select(j => candidates[j]).ToArray();
-            rerankTime += stopwatch.Elapsed;
-            rerankedRecall += BruteForce.Recall(exact, reranked);
+            Directory.CreateDirectory(temporary);
         }
 
-        recall /= settings.Queries;
-        rerankedRecall /= settings.Queries;
-        Line($"Search ({settings.Queries} queries, brute-force top-{k} over the ciphertexts, one encrypted query per live key):");
-        Line($"  {$"recall@{k}, encrypted distances only:",-63}{recall.ToString("F3", CultureInfo.InvariantCulture)}  ({Milliseconds(searchTime / settings.Queries)} per query)");
-        Line($"  {$"recall@{k}, over-fetch {DemoSettings.OverFetch}, decrypt and re-rank on the client:",-63}{rerankedRecall.ToString("F3", CultureInfo.InvariantCulture)}  (+{Milliseconds(rerankTime / settings.Queries)} per query)");
-        Line(string.Empty);
-
-        // 3. Filter on an encrypted category (equality of deterministic ciphertexts) and show decrypted titles.
-        FilterExample(sample, encrypted, keyIds, categories, titles, encryptedQueries[0]);
-
-        // 4. Round trip: decrypt everything.
-        return RoundTrip(sample, encrypted, categories, titles);
-    }
-
-    private void FilterExample(
-        SampleSet sample, EncryptedVector[] encrypted, KeyId?[] keyIds, EncryptedField[] categories, EncryptedDocument[] titles, Dictionary<KeyId, float[]> query)
-    {
-        const int shown = 5;
-        float[] plainQuery = sample.Queries[0];
-        int nearest = BruteForce.TopK(Enumerable.Range(0, settings.Count), i => BruteForce.SquaredDistance(plainQuery, sample.Vectors[i]), 1)[0];
-        string category = sample.Categories[nearest];
-        IReadOnlyList<EncryptedField> filterValues = client.Deterministic.GenerateQueryFieldValues(
-            Encoding.UTF8.GetBytes(category), secretPath, s_categoryDerivation, s_tenant);
-        int[] matching = Enumerable.Range(0, settings.Count)
-            .Where(i => filterValues.Any(f => f.Ciphertext.AsSpan().SequenceEqual(categories[i].Ciphertext)))
-            .ToArray();
-        int expected = sample.Categories.Count(c => c == category);
-        int[] hits = BruteForce.TopK(matching, EncryptedDistance(query, encrypted, keyIds), shown);
-        IReadOnlyDictionary<string, byte[]>[] decryptedTitles = Values(
-            client.Standard.DecryptBatch(hits.Select(i => titles[i]).ToArray(), s_tenant), "title decryption");
-
-        Line($"Filtered search for query 0 where category == \"{category}\" (equality on the deterministic ciphertext):");
-        Line($"  {matching.Length} of {settings.Count} items match the encrypted filter (plaintext count: {expected}); top {hits.Length} by encrypted distance, titles decrypted:");
-        for (int h = 0; h < hits.Length; h++)
+        try
         {
-            Line($"    {h + 1}. {Encoding.UTF8.GetString(decryptedTitles[h][TitleField])}");
-        }
-
-        Line(string.Empty);
-    }
-
-    private int RoundTrip(SampleSet sample, EncryptedVector[] encrypted, EncryptedField[] categories, EncryptedDocument[] titles)
-    {
-        Progress($"decrypting {settings.Count} vectors, categories and titles…");
-        var stopwatch = Stopwatch.StartNew();
-        float[][] vectors = Values(client.Vector.DecryptBatch(encrypted, s_tenant), "vector decryption");
-        TimeSpan vectorTime = stopwatch.Elapsed;
-        double maxError = 0;
-        for (int i = 0; i < vectors.Length; i++)
-        {
-            for (int d = 0; d < vectors[i].Length; d++)
+            using (DocumentStore store = DocumentStore.Open(location, mustExist: false))
             {
-                maxError = Math.Max(maxError, Math.Abs((double)vectors[i][d] - sample.Vectors[i][d]));
+                Line($"Store: {location}{(temporary is null ? string.Empty : " (a temporary file, deleted at the end)")}; collections \"{EncryptedCollection}\" (encrypted) and \"{PlainCollection}\" (plaintext baseline).");
+                Line(string.Empty);
+                await RunOnStoreAsync(store, stored, queries, dimensions, beta, k, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            if (temporary is not null)
+            {
+                Directory.Delete(temporary, recursive: true);
             }
         }
 
-        byte[][] plainCategories = Values(client.Deterministic.DecryptBatch(categories, s_tenant), "category decryption");
-        IReadOnlyDictionary<string, byte[]>[] plainTitles = Values(client.Standard.DecryptBatch(titles, s_tenant), "title decryption");
-        int categoryMismatches = Enumerable.Range(0, settings.Count).Count(i => Encoding.UTF8.GetString(plainCategories[i]) != sample.Categories[i]);
-        int titleMismatches = Enumerable.Range(0, settings.Count).Count(i => Encoding.UTF8.GetString(plainTitles[i][TitleField]) != sample.Titles[i]);
-
-        Line("Round trip (decrypt everything):");
-        Line($"  vectors     {settings.Count,9} in {Seconds(vectorTime)}  {Rate(settings.Count, vectorTime)} vectors/s; max |decrypted − original| = {maxError.ToString("G3", CultureInfo.InvariantCulture)} over {(long)settings.Count * settings.Dimensions} coordinates");
-        Line($"  categories  {settings.Count - categoryMismatches,9} of {settings.Count} identical");
-        Line($"  titles      {settings.Count - titleMismatches,9} of {settings.Count} identical");
-        _out.Flush();
-        return categoryMismatches == 0 && titleMismatches == 0 ? ExitCodes.Success : ExitCodes.Failed;
+        return ExitCodes.Success;
     }
 
-    private static Func<int, float> EncryptedDistance(Dictionary<KeyId, float[]> queries, EncryptedVector[] encrypted, KeyId?[] keyIds) =>
-        i => keyIds[i] is { } id && queries.TryGetValue(id, out float[]? query)
-            ? BruteForce.SquaredDistance(query, encrypted[i].Ciphertext.Span)
-            : float.PositiveInfinity;
-
-    private static T[] Values<T>(BatchResult<T> results, string what)
+    private async Task RunOnStoreAsync(DocumentStore store, VeilDocument[] stored, VeilDocument[] queries, int dimensions, float beta, int k, CancellationToken cancellationToken)
     {
-        if (results.FailureCount > 0)
+        var manifest = new CollectionManifest
         {
-            Exception first = results.First(r => !r.IsSuccess).Error!;
-            throw new InvalidOperationException($"{results.FailureCount} items failed {what}: {first.Message}", first);
+            Name = EncryptedCollection,
+            Dimensions = dimensions,
+            VectorSecretPath = secretPath.ToString(),
+            VectorDerivationPath = "all-MiniLM-L6-v2",
+        };
+        await store.DeleteAsync(EncryptedCollection, cancellationToken).ConfigureAwait(false);
+        await store.DeleteAsync(PlainCollection, cancellationToken).ConfigureAwait(false);
+        await store.CreateAsync(manifest, cancellationToken).ConfigureAwait(false);
+        using VectorStoreCollection<string, VeilDocument> plain = store.Plain(PlainCollection, dimensions);
+        await plain.EnsureCollectionExistsAsync(cancellationToken).ConfigureAwait(false);
+        using EncryptingVectorStoreCollection<string, VeilDocument> reranked = store.Encrypted(manifest, client, s_tenant, rerank: true, settings.RerankCandidates);
+        using EncryptingVectorStoreCollection<string, VeilDocument> approximate = store.Encrypted(manifest, client, s_tenant, rerank: false);
+
+        // 3. Ingest: encrypted (vectors, categories, metadata) and, for comparison, in the clear.
+        var progress = new ProgressReporter(console.Error, "veil demo", "documents", stored.Length);
+        foreach (VeilDocument[] batch in stored.Chunk(IngestBatch))
+        {
+            await reranked.UpsertAsync(batch, cancellationToken).ConfigureAwait(false);
+            progress.Advance(batch.Length);
         }
 
-        return results.Select(r => r.Value!).ToArray();
+        progress.Finish("encrypted and stored");
+        TimeSpan encryptedIngest = progress.Elapsed;
+        var stopwatch = Stopwatch.StartNew();
+        await plain.UpsertAsync(stored, cancellationToken).ConfigureAwait(false);
+        TimeSpan plainIngest = stopwatch.Elapsed;
+        Line("Ingest (encrypt on the client, then one transaction per batch into DuckDB):");
+        Line($"  encrypted  {stored.Length,6} documents in {Seconds(encryptedIngest)}  {Rate(stored.Length, encryptedIngest)} documents/s (vector: Scale-And-Perturb β = {Number(beta)}; category: AES-SIV; other fields: AES-256-GCM)");
+        Line($"  plaintext  {stored.Length,6} documents in {Seconds(plainIngest)}  {Rate(stored.Length, plainIngest)} documents/s (baseline, same store)");
+        await ShowWhatTheStoreSeesAsync(store, dimensions, stored[0], cancellationToken).ConfigureAwait(false);
+
+        // 4. Search: exact plaintext ground truth vs encrypted queries, with and without re-ranking.
+        console.Error.WriteLine($"veil demo: searching with {queries.Length} held-out documents as queries…");
+        float[][] storedVectors = stored.Select(d => d.Embedding!.Value.ToArray()).ToArray();
+        int[] everything = Enumerable.Range(0, stored.Length).ToArray();
+        double recallApproximate = 0;
+        double recallReranked = 0;
+        TimeSpan plainTime = TimeSpan.Zero;
+        TimeSpan approximateTime = TimeSpan.Zero;
+        TimeSpan rerankedTime = TimeSpan.Zero;
+        var shown = new List<(VeilDocument Query, List<VeilDocument> Plain, List<VeilDocument> Encrypted, HashSet<string> Exact)>();
+        for (int q = 0; q < queries.Length; q++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            float[] query = queries[q].Embedding!.Value.ToArray();
+            var exact = BruteForce.TopK(everything, i => BruteForce.SquaredDistance(query, storedVectors[i]), k).Select(i => stored[i].Id).ToHashSet(StringComparer.Ordinal);
+
+            stopwatch.Restart();
+            List<VeilDocument> plainHits = await SearchAsync(plain, query, k, null, cancellationToken).ConfigureAwait(false);
+            plainTime += stopwatch.Elapsed;
+
+            stopwatch.Restart();
+            List<VeilDocument> approximateHits = await SearchAsync(approximate, query, k, null, cancellationToken).ConfigureAwait(false);
+            approximateTime += stopwatch.Elapsed;
+
+            stopwatch.Restart();
+            List<VeilDocument> rerankedHits = await SearchAsync(reranked, query, k, null, cancellationToken).ConfigureAwait(false);
+            rerankedTime += stopwatch.Elapsed;
+
+            recallApproximate += BruteForce.Recall(exact, approximateHits.Select(h => h.Id));
+            recallReranked += BruteForce.Recall(exact, rerankedHits.Select(h => h.Id));
+            if (q < DemoSettings.Shown)
+            {
+                shown.Add((queries[q], plainHits, rerankedHits, exact));
+            }
+        }
+
+        foreach ((VeilDocument query, List<VeilDocument> plainHits, List<VeilDocument> encryptedHits, HashSet<string> exact) in shown)
+        {
+            Line($"Query: held-out document \"{Title(query)}\" [{query.Category}]");
+            Line($"  {"plaintext search (exact)",-(TitleWidth + 4)}  encrypted search, titles decrypted on the client");
+            for (int h = 0; h < DemoSettings.ShownHits; h++)
+            {
+                string left = h < plainHits.Count ? Title(plainHits[h]) : string.Empty;
+                string right = h < encryptedHits.Count ? Title(encryptedHits[h]) + (exact.Contains(encryptedHits[h].Id) ? string.Empty : "  (not in the exact top 10)") : string.Empty;
+                Line($"  {h + 1,2}. {Clip(left),-TitleWidth}  {h + 1,2}. {Clip(right)}");
+            }
+
+            Line(string.Empty);
+        }
+
+        // 5. A filter on the encrypted category.
+        // The largest category other than the query's own, so that the filter visibly changes the hits.
+        string category = stored.Where(d => d.Category is not null && d.Category != queries[0].Category)
+            .GroupBy(d => d.Category!, StringComparer.Ordinal).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).First().Key;
+        await FilterAsync(reranked, plain, queries[0], category, cancellationToken).ConfigureAwait(false);
+
+        // 6. A text query, when a model is given.
+        if (settings.Model is { } model)
+        {
+            float[] embedded = await SearchCommand.EmbedAsync(settings.Text, model, settings.Vocabulary!, cancellationToken).ConfigureAwait(false);
+            if (embedded.Length != dimensions)
+            {
+                throw new CliUsageException($"Invalid options: the model '{model}' gives {embedded.Length}-d embeddings; the corpus is {dimensions}-d all-MiniLM-L6-v2 (use that model).");
+            }
+
+            List<VeilDocument> hits = await SearchAsync(reranked, embedded, DemoSettings.ShownHits, null, cancellationToken).ConfigureAwait(false);
+            Line($"Text query \"{settings.Text}\" (embedded locally with {Path.GetFileName(model)}, then encrypted):");
+            for (int h = 0; h < hits.Count; h++)
+            {
+                Line($"  {h + 1,2}. {Clip(Title(hits[h]))} [{hits[h].Category}]");
+            }
+
+            Line(string.Empty);
+        }
+
+        // 7. The summary.
+        int n = queries.Length;
+        Line($"Recall against exact plaintext search ({n} held-out queries, β = {Number(beta)}):");
+        Line($"  recall@{k}, encrypted distances only:                    {Number(recallApproximate / n, "F3")}");
+        Line($"  recall@{k}, re-ranked on the client (K′ = {settings.RerankCandidates,3} decrypted):  {Number(recallReranked / n, "F3")}");
+        Line("Search time per query (DuckDB, exact scan, all on this machine):");
+        Line($"  plaintext query:                    {Milliseconds(plainTime / n)}");
+        Line($"  encrypted query:                    {Milliseconds(approximateTime / n)}  ({Number(approximateTime / plainTime, "F2")}× plaintext)");
+        Line($"  encrypted query + exact re-ranking: {Milliseconds(rerankedTime / n)}  ({Number(rerankedTime / approximateTime, "F2")}× the encrypted query)");
+        _out.Flush();
     }
 
-    private void Progress(string message) => console.Error.WriteLine($"veil demo: {message}");
+    private async Task ShowWhatTheStoreSeesAsync(DocumentStore store, int dimensions, VeilDocument original, CancellationToken cancellationToken)
+    {
+        using VectorStoreCollection<string, VeilDocument> raw = store.Plain(EncryptedCollection, dimensions);
+        VeilDocument? seen = await raw.GetAsync(original.Id, new RecordRetrievalOptions { IncludeVectors = true }, cancellationToken).ConfigureAwait(false);
+        if (seen is null)
+        {
+            return;
+        }
+
+        Line($"What the database holds for \"{original.Id}\":");
+        Line($"  embedding[0..3]  {Floats(seen.Embedding!.Value.Span[..3])}   (plaintext {Floats(original.Embedding!.Value.Span[..3])})");
+        Line($"  category         {Clip(seen.Category ?? string.Empty, 40)}   (plaintext \"{original.Category}\")");
+        Line($"  fields           {Clip(seen.Fields ?? string.Empty, 40)}   ({(seen.Fields ?? string.Empty).Length} characters of base64)");
+        Line(string.Empty);
+    }
+
+    private async Task FilterAsync(
+        EncryptingVectorStoreCollection<string, VeilDocument> encrypted, VectorStoreCollection<string, VeilDocument> plain, VeilDocument query, string category, CancellationToken cancellationToken)
+    {
+        int encryptedCount = 0;
+        await foreach (VeilDocument unused in encrypted.GetAsync(d => d.Category == category, int.MaxValue, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            encryptedCount++;
+        }
+
+        int plainCount = 0;
+        await foreach (VeilDocument unused in plain.GetAsync(d => d.Category == category, int.MaxValue, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            plainCount++;
+        }
+
+        List<VeilDocument> hits = await SearchAsync(encrypted, query.Embedding!.Value.ToArray(), DemoSettings.ShownHits, d => d.Category == category, cancellationToken).ConfigureAwait(false);
+        Line($"Filtered search: the first query again, where category == \"{category}\" (the store compares AES-SIV ciphertexts):");
+        Line($"  {encryptedCount} documents match the encrypted filter (plaintext count: {plainCount}); the top {hits.Count}, decrypted:");
+        for (int h = 0; h < hits.Count; h++)
+        {
+            Line($"  {h + 1,2}. {Clip(Title(hits[h]))} [{hits[h].Category}]");
+        }
+
+        Line(string.Empty);
+    }
+
+    private static async Task<List<VeilDocument>> SearchAsync(
+        VectorStoreCollection<string, VeilDocument> collection, float[] query, int top, System.Linq.Expressions.Expression<Func<VeilDocument, bool>>? filter, CancellationToken cancellationToken)
+    {
+        var hits = new List<VeilDocument>(top);
+        await foreach (VectorSearchResult<VeilDocument> hit in collection.SearchAsync(query, top, new VectorSearchOptions<VeilDocument> { Filter = filter }, cancellationToken).ConfigureAwait(false))
+        {
+            hits.Add(hit.Record);
+        }
+
+        return hits;
+    }
+
+    private static string Title(VeilDocument document) => DocumentJson.Field(document, TitleField) ?? document.Id;
+
+    private static string Clip(string text, int width = TitleWidth) => text.Length <= width ? text : string.Concat(text.AsSpan(0, width - 1), "…");
+
+    private static string Floats(ReadOnlySpan<float> values)
+    {
+        var parts = new string[values.Length];
+        for (int i = 0; i < values.Length; i++)
+        {
+            parts[i] = values[i].ToString("F4", CultureInfo.InvariantCulture).PadLeft(8);
+        }
+
+        return "[" + string.Join(", ", parts) + "]";
+    }
 
     private void Line(string text)
     {
@@ -189,10 +275,12 @@ internal sealed class DemoRunner(CliConsole console, DemoSettings settings, Veil
         }
     }
 
+    private static string Number(double value, string format = "G") => value.ToString(format, CultureInfo.InvariantCulture);
+
     private static string Seconds(TimeSpan time) => $"{time.TotalSeconds.ToString("F3", CultureInfo.InvariantCulture),7} s";
 
-    private static string Milliseconds(TimeSpan time) => $"{time.TotalMilliseconds.ToString("F2", CultureInfo.InvariantCulture)} ms";
+    private static string Milliseconds(TimeSpan time) => $"{time.TotalMilliseconds.ToString("F2", CultureInfo.InvariantCulture),7} ms";
 
     private static string Rate(int count, TimeSpan time) =>
-        (count / Math.Max(time.TotalSeconds, 1e-9)).ToString("N0", CultureInfo.InvariantCulture).PadLeft(10);
+        (count / Math.Max(time.TotalSeconds, 1e-9)).ToString("N0", CultureInfo.InvariantCulture).PadLeft(8);
 }

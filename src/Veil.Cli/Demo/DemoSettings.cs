@@ -1,45 +1,54 @@
+using Veil.Extensions.VectorData;
+
 namespace Veil.Cli.Demo;
 
 /// <summary>The options of <c>veil demo</c>.</summary>
-internal sealed record DemoSettings(int Count, int Dimensions, float Beta, int Seed, int Queries, int Clusters)
+internal sealed record DemoSettings(
+    float Beta,
+    int Queries,
+    int Seed,
+    int RerankCandidates,
+    string CorpusDirectory,
+    string? Store,
+    string? Model,
+    string? Vocabulary,
+    string Text)
 {
     /// <summary>How many neighbours recall is measured over.</summary>
     public const int K = 10;
 
-    /// <summary>How many candidates re-ranking fetches by encrypted distance before decrypting.</summary>
-    public const int OverFetch = 100;
+    /// <summary>How many queries the demo prints the hits of.</summary>
+    public const int Shown = 3;
+
+    /// <summary>How many hits it prints for each.</summary>
+    public const int ShownHits = 5;
+
+    /// <summary>The corpus shipped beside the tool (data/fiori-minilm in the repository).</summary>
+    public static string DefaultCorpusDirectory => Path.Combine(AppContext.BaseDirectory, "corpus", "fiori-minilm");
+
+    public static int DefaultRerankCandidates => EncryptingCollectionOptions.DefaultRerankCandidates;
 
     /// <exception cref="CliUsageException">An option is out of range.</exception>
     public void Validate()
     {
-        if (Count < K || Count > 10_000_000)
-        {
-            throw new CliUsageException($"Invalid options: --count must be from {K} to 10000000.");
-        }
-
-        if (Dimensions is < 2 or > 65_536)
-        {
-            throw new CliUsageException("Invalid options: --dimensions must be from 2 to 65536.");
-        }
-
         if (!float.IsFinite(Beta) || Beta <= 0f)
         {
             throw new CliUsageException("Invalid options: --beta must be a finite number greater than zero.");
         }
 
-        if (Queries is < 1 or > 100_000)
+        if (Queries is < 1 or > 500)
         {
-            throw new CliUsageException("Invalid options: --queries must be from 1 to 100000.");
+            throw new CliUsageException("Invalid options: --queries must be from 1 to 500 (the held-out documents; the rest of the 778 are stored).");
         }
 
-        if (Clusters is < 1 or > 20)
+        if (RerankCandidates < K)
         {
-            throw new CliUsageException("Invalid options: --clusters must be from 1 to 20.");
+            throw new CliUsageException($"Invalid options: --rerank-candidates must be at least {K}.");
         }
 
-        if ((long)Count * Dimensions > 1L << 28)
+        if ((Model is null) != (Vocabulary is null))
         {
-            throw new CliUsageException("Invalid options: --count × --dimensions must be at most 268435456 (the demo keeps everything in memory).");
+            throw new CliUsageException("Invalid options: --model and --vocab go together.");
         }
     }
 }

@@ -79,3 +79,25 @@ internal static class TestKeys
         }
         """;
 }
+
+/// <summary>A temporary directory, deleted (with its contents) on dispose.</summary>
+internal sealed class TempDirectory : IDisposable
+{
+    public TempDirectory() => Directory.CreateDirectory(Path);
+
+    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"veil-cli-test-{Guid.NewGuid():N}");
+
+    public string File(string name) => System.IO.Path.Combine(Path, name);
+
+    public void Dispose() => Directory.Delete(Path, recursive: true);
+}
+
+/// <summary>Files shipped with the tests.</summary>
+internal static class TestFiles
+{
+    public static string TinyModel => Path.Combine(AppContext.BaseDirectory, "TestData", "tiny-bert.onnx");
+
+    public static string TinyVocabulary => Path.Combine(AppContext.BaseDirectory, "TestData", "vocab.txt");
+
+    public static string Corpus(string file) => Path.Combine(AppContext.BaseDirectory, "corpus", "fiori-minilm", file);
+}

@@ -1,0 +1,66 @@
+using System.CommandLine;
+using Microsoft.Extensions.VectorData;
+using Veil.Cli.Store;
+using Veil.Extensions.VectorData;
+
+namespace Veil.Cli.Commands;
+
+/// <summary><c>veil export</c>: writes every document of a collection, decrypted, as JSON Lines (the shape ingest reads).</summary>
+internal sealed class ExportCommand : StoreCommand
+{
+    public ExportCommand(CliConsole console)
+        : base(console, "export", "Write every document of the collection, decrypted, as JSON Lines {\"id\",\"category\"?,…,\"vector\"} (what veil ingest reads), ordered by id.")
+    {
+        Options.Add(NoVectorsOption);
+        Options.Add(BatchSizeOption);
+    }
+
+    internal Option<bool> NoVectorsOption { get; } = new("--no-vectors") { Description = "Leave the vectors out (metadata only)." };
+
+    internal Option<int> BatchSizeOption { get; } = new("--batch-size")
+    {
+        Description = "Documents read from the store at a time.",
+        DefaultValueFactory = _ => 1000,
+    };
+
+    protected override async Task<int> ExecuteAsync(ParseResult parseResult, StoreContext context, CancellationToken cancellationToken)
+    {
+        int batchSize = parseResult.GetValue(BatchSizeOption);
+        if (batchSize < 1)
+        {
+            throw new CliUsageException("Invalid options: --batch-size must be at least 1.");
+        }
+
+        bool includeVectors = !parseResult.GetValue(NoVectorsOption);
+        using DocumentStore store = DocumentStore.Open(context.Location, mustExist: true);
+        CollectionManifest manifest = await store.GetManifestAsync(context.Collection, cancellationToken).ConfigureAwait(false);
+        StoreConfiguration.Check(context.Client.Configuration, manifest.VectorSecretPath, encrypting: false);
+        using EncryptingVectorStoreCollection<string, VeilDocument> collection = store.Encrypted(manifest, context.Client, context.Tenant);
+
+        var progress = new ProgressReporter(Terminal.Error, "veil export", "documents", total: null);
+        while (true)
+        {
+            var options = new FilteredRecordRetrievalOptions<VeilDocument>
+            {
+                Skip = checked((int)progress.Done),
+                OrderBy = order => order.Ascending(d => d.Id),
+                IncludeVectors = includeVectors,
+            };
+            int read = 0;
+            await foreach (VeilDocument document in collection.GetAsync(d => true, batchSize, options, cancellationToken).ConfigureAwait(false))
+            {
+                WriteLine(writer => DocumentJson.Write(writer, document, includeVectors));
+                read++;
+            }
+
+            progress.Advance(read);
+            if (read < batchSize)
+            {
+                break;
+            }
+        }
+
+        progress.Finish($"decrypted from collection \"{context.Collection}\" of {context.Location}:");
+        return ExitCodes.Success;
+    }
+}

@@ -1,0 +1,174 @@
+using System.CommandLine;
+using System.Globalization;
+using Veil.Cli.Store;
+using Veil.Keys;
+
+namespace Veil.Cli.Commands;
+
+/// <summary>
+/// <c>veil ingest</c>: reads documents (JSON Lines, or raw float32 vectors beside JSON Lines records), encrypts them
+/// and upserts them into the store in transactional batches.
+/// </summary>
+internal sealed class IngestCommand : StoreCommand
+{
+    public IngestCommand(CliConsole console)
+        : base(console, "ingest", "Encrypt documents and store them: JSON Lines {\"id\",\"vector\",\"category\"?,…} on stdin (or --input), or --vectors file.bin --records file.jsonl.")
+    {
+        Options.Add(InputOption);
+        Options.Add(VectorsOption);
+        Options.Add(RecordsOption);
+        Options.Add(DimensionsOption);
+        Options.Add(SecretPathOption);
+        Options.Add(DerivationPathOption);
+        Options.Add(BatchSizeOption);
+        Options.Add(ReplaceOption);
+    }
+
+    internal Option<string> InputOption { get; } = new("--input") { Description = "Read JSON Lines from this file instead of stdin." };
+
+    internal Option<string> VectorsOption { get; } = new("--vectors") { Description = "Raw little-endian float32 vectors, no header, one row per record of --records." };
+
+    internal Option<string> RecordsOption { get; } = new("--records") { Description = "With --vectors: JSON Lines with the id and metadata of each row." };
+
+    internal Option<int?> DimensionsOption { get; } = new("--dimensions") { Description = "With --vectors: the row length (default: file size / 4 / number of records)." };
+
+    internal Option<string> SecretPathOption { get; } = new("--secret-path")
+    {
+        Description = "The vector (and deterministic) secret path of a new collection; default: the configuration's only vector path.",
+    };
+
+    internal Option<string> DerivationPathOption { get; } = new("--derivation-path")
+    {
+        Description = "The vector derivation path of a new collection (for example the embedding model's name).",
+        DefaultValueFactory = _ => "embedding",
+    };
+
+    internal Option<int> BatchSizeOption { get; } = new("--batch-size")
+    {
+        Description = "Documents per transaction.",
+        DefaultValueFactory = _ => 1000,
+    };
+
+    internal Option<bool> ReplaceOption { get; } = new("--replace") { Description = "Delete the collection first, if it exists." };
+
+    protected override async Task<int> ExecuteAsync(ParseResult parseResult, StoreContext context, CancellationToken cancellationToken)
+    {
+        int batchSize = parseResult.GetValue(BatchSizeOption);
+        if (batchSize < 1)
+        {
+            throw new CliUsageException("Invalid options: --batch-size must be at least 1.");
+        }
+
+        string? vectorsPath = parseResult.GetValue(VectorsOption);
+        string? recordsPath = parseResult.GetValue(RecordsOption);
+        string? inputPath = parseResult.GetValue(InputOption);
+        if ((vectorsPath is null) != (recordsPath is null))
+        {
+            throw new CliUsageException("Invalid options: --vectors and --records go together.");
+        }
+
+        if (vectorsPath is not null && inputPath is not null)
+        {
+            throw new CliUsageException("Invalid options: use either --input (JSON Lines with vectors) or --vectors with --records, not both.");
+        }
+
+        if (inputPath is not null && !File.Exists(inputPath))
+        {
+            throw new CliUsageException($"Invalid options: the --input file '{inputPath}' does not exist.");
+        }
+
+        using DocumentStore store = DocumentStore.Open(context.Location, mustExist: false);
+        if (parseResult.GetValue(ReplaceOption))
+        {
+            await store.DeleteAsync(context.Collection, cancellationToken).ConfigureAwait(false);
+        }
+
+        CollectionManifest? manifest = await store.FindManifestAsync(context.Collection, cancellationToken).ConfigureAwait(false);
+        string? secretPathOption = parseResult.GetValue(SecretPathOption);
+        if (manifest is not null && secretPathOption is not null && secretPathOption != manifest.VectorSecretPath)
+        {
+            throw new CliUsageException(
+                $"Invalid options: collection \"{context.Collection}\" is encrypted with secret path \"{manifest.VectorSecretPath}\", not \"{secretPathOption}\" (use --replace to start it afresh).");
+        }
+
+        SecretPath secretPath = manifest?.VectorSecretPath ?? StoreConfiguration.ChooseSecretPath(context.Client.Configuration, secretPathOption);
+        StoreConfiguration.Check(context.Client.Configuration, secretPath, encrypting: true);
+
+        int? dimensions = manifest?.Dimensions;
+        IEnumerable<(long Line, VeilDocument Document)> rows;
+        long? total = null;
+        TextReader? file = null;
+        if (vectorsPath is not null)
+        {
+            (int rawDimensions, long count, rows) = DocumentSources.RawVectors(vectorsPath, recordsPath!, parseResult.GetValue(DimensionsOption));
+            if (dimensions is { } existing && existing != rawDimensions)
+            {
+                throw new CliUsageException(string.Create(
+                    CultureInfo.InvariantCulture, $"Invalid input: the vectors have {rawDimensions} dimensions; collection \"{context.Collection}\" has {existing}."));
+            }
+
+            total = count;
+        }
+        else
+        {
+            file = inputPath is null ? null : File.OpenText(inputPath);
+            rows = DocumentSources.JsonLines(file ?? Terminal.Input);
+        }
+
+        using (file)
+        {
+            var progress = new ProgressReporter(Terminal.Error, "veil ingest", "documents", total);
+            Extensions.VectorData.EncryptingVectorStoreCollection<string, VeilDocument>? collection = null;
+            var batch = new List<VeilDocument>(batchSize);
+            foreach ((long line, VeilDocument document) in rows)
+            {
+                int length = document.Embedding!.Value.Length;
+                if (manifest is null)
+                {
+                    if (length == 0)
+                    {
+                        throw new DocumentInputException(line, $"the vector of \"{document.Id}\" is empty");
+                    }
+
+                    manifest = new CollectionManifest
+                    {
+                        Name = context.Collection,
+                        Dimensions = length,
+                        VectorSecretPath = secretPath.ToString(),
+                        VectorDerivationPath = parseResult.GetRequiredValue(DerivationPathOption),
+                    };
+                    await store.CreateAsync(manifest, cancellationToken).ConfigureAwait(false);
+                    Progress(string.Create(CultureInfo.InvariantCulture, $"created collection \"{context.Collection}\" ({length} dimensions) in {context.Location}"));
+                }
+
+                if (length != manifest.Dimensions)
+                {
+                    throw new DocumentInputException(line, string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"the vector of \"{document.Id}\" has {length} dimensions; collection \"{context.Collection}\" has {manifest.Dimensions} ({progress.Done} documents before it were stored)"));
+                }
+
+                batch.Add(document);
+                if (batch.Count == batchSize)
+                {
+                    collection ??= store.Encrypted(manifest, context.Client, context.Tenant);
+                    await collection.UpsertAsync(batch, cancellationToken).ConfigureAwait(false);
+                    progress.Advance(batch.Count);
+                    batch.Clear();
+                }
+            }
+
+            if (batch.Count > 0)
+            {
+                collection ??= store.Encrypted(manifest!, context.Client, context.Tenant);
+                await collection.UpsertAsync(batch, cancellationToken).ConfigureAwait(false);
+                progress.Advance(batch.Count);
+            }
+
+            progress.Finish($"encrypted and stored in collection \"{context.Collection}\" of {context.Location}:");
+            collection?.Dispose();
+        }
+
+        return ExitCodes.Success;
+    }
+}

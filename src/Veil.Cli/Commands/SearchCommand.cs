@@ -1,0 +1,162 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Linq.Expressions;
+using System.Text.Json;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.VectorData;
+using Veil.Cli.Store;
+using Veil.Embeddings.Onnx;
+using Veil.Extensions.VectorData;
+
+namespace Veil.Cli.Commands;
+
+/// <summary>
+/// <c>veil search</c>: encrypts a query (a vector, a stored document's vector, or text embedded locally with an ONNX
+/// model), searches the store, and writes the decrypted hits as JSON Lines.
+/// </summary>
+internal sealed class SearchCommand : StoreCommand
+{
+    public SearchCommand(CliConsole console)
+        : base(console, "search", "Search the encrypted documents with an encrypted query (--vector, --id or --text); write the decrypted hits as JSON Lines.")
+    {
+        Options.Add(VectorOption);
+        Options.Add(IdOption);
+        Options.Add(TextOption);
+        Options.Add(ModelOption);
+        Options.Add(VocabularyOption);
+        Options.Add(TopOption);
+        Options.Add(CategoryOption);
+        Options.Add(NoRerankOption);
+        Options.Add(RerankCandidatesOption);
+        Options.Add(IncludeVectorsOption);
+    }
+
+    internal Option<string> VectorOption { get; } = new("--vector") { Description = "The query vector as a JSON array of numbers." };
+
+    internal Option<string> IdOption { get; } = new("--id") { Description = "Search with the (decrypted) vector of this stored document; it is its own first hit." };
+
+    internal Option<string> TextOption { get; } = new("--text") { Description = "Search with this text, embedded locally with --model and --vocab." };
+
+    internal Option<string> ModelOption { get; } = new("--model") { Description = "With --text: a BERT-style sentence-embedding model in ONNX format (for example all-MiniLM-L6-v2)." };
+
+    internal Option<string> VocabularyOption { get; } = new("--vocab") { Description = "With --text: the model's WordPiece vocab.txt." };
+
+    internal Option<int> TopOption { get; } = new("--top")
+    {
+        Description = "How many hits.",
+        DefaultValueFactory = _ => 10,
+    };
+
+    internal Option<string> CategoryOption { get; } = new("--category") { Description = "Only documents whose category equals this (compared as deterministic ciphertext)." };
+
+    internal Option<bool> NoRerankOption { get; } = new("--no-rerank")
+    {
+        Description = "Return the order of the encrypted distances (approximate scores) instead of re-ranking the candidates exactly on the client.",
+    };
+
+    internal Option<int> RerankCandidatesOption { get; } = new("--rerank-candidates")
+    {
+        Description = "K′: how many candidates re-ranking fetches and decrypts.",
+        DefaultValueFactory = _ => EncryptingCollectionOptions.DefaultRerankCandidates,
+    };
+
+    internal Option<bool> IncludeVectorsOption { get; } = new("--include-vectors") { Description = "Write each hit's decrypted vector too." };
+
+    protected override async Task<int> ExecuteAsync(ParseResult parseResult, StoreContext context, CancellationToken cancellationToken)
+    {
+        string? vectorJson = parseResult.GetValue(VectorOption);
+        string? id = parseResult.GetValue(IdOption);
+        string? text = parseResult.GetValue(TextOption);
+        int top = parseResult.GetValue(TopOption);
+        int candidates = parseResult.GetValue(RerankCandidatesOption);
+        if ((vectorJson is null ? 0 : 1) + (id is null ? 0 : 1) + (text is null ? 0 : 1) != 1)
+        {
+            throw new CliUsageException("Invalid options: give exactly one of --vector, --id and --text.");
+        }
+
+        if (top < 1 || candidates < 1)
+        {
+            throw new CliUsageException("Invalid options: --top and --rerank-candidates must be at least 1.");
+        }
+
+        string? model = parseResult.GetValue(ModelOption);
+        string? vocabulary = parseResult.GetValue(VocabularyOption);
+        if (text is not null && (model is null || vocabulary is null))
+        {
+            throw new CliUsageException("Invalid options: --text needs --model model.onnx and --vocab vocab.txt.");
+        }
+
+        using DocumentStore store = DocumentStore.Open(context.Location, mustExist: true);
+        CollectionManifest manifest = await store.GetManifestAsync(context.Collection, cancellationToken).ConfigureAwait(false);
+        StoreConfiguration.Check(context.Client.Configuration, manifest.VectorSecretPath, encrypting: false);
+        using EncryptingVectorStoreCollection<string, VeilDocument> collection = store.Encrypted(
+            manifest, context.Client, context.Tenant, rerank: !parseResult.GetValue(NoRerankOption), rerankCandidates: candidates);
+
+        float[] query;
+        string source;
+        if (vectorJson is not null)
+        {
+            query = ParseVector(vectorJson);
+            source = "the --vector";
+        }
+        else if (id is not null)
+        {
+            VeilDocument document = await collection.GetAsync(id, new RecordRetrievalOptions { IncludeVectors = true }, cancellationToken).ConfigureAwait(false)
+                ?? throw new CliUsageException($"Collection \"{context.Collection}\" has no document with id \"{id}\".");
+            query = document.Embedding!.Value.ToArray();
+            source = $"document \"{id}\"";
+        }
+        else
+        {
+            query = await EmbedAsync(text!, model!, vocabulary!, cancellationToken).ConfigureAwait(false);
+            source = $"the model '{model}'";
+        }
+
+        if (query.Length != manifest.Dimensions)
+        {
+            throw new CliUsageException(string.Create(
+                CultureInfo.InvariantCulture,
+                $"Invalid query: {source} gives {query.Length} dimensions; collection \"{context.Collection}\" has {manifest.Dimensions}."));
+        }
+
+        string? category = parseResult.GetValue(CategoryOption);
+        Expression<Func<VeilDocument, bool>>? filter = category is null ? null : d => d.Category == category;
+        var options = new VectorSearchOptions<VeilDocument> { Filter = filter, IncludeVectors = parseResult.GetValue(IncludeVectorsOption) };
+        int rank = 0;
+        await foreach (VectorSearchResult<VeilDocument> hit in collection.SearchAsync(query, top, options, cancellationToken).ConfigureAwait(false))
+        {
+            int current = ++rank;
+            WriteLine(writer => DocumentJson.Write(writer, hit.Record, options.IncludeVectors, current, hit.Score));
+        }
+
+        return ExitCodes.Success;
+    }
+
+    /// <summary>Embeds <paramref name="text"/> with the ONNX model.</summary>
+    /// <exception cref="CliUsageException">The model or vocabulary is missing or unusable.</exception>
+    internal static async Task<float[]> EmbedAsync(string text, string model, string vocabulary, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var generator = new OnnxEmbeddingGenerator(model, vocabulary);
+            return (await generator.GenerateVectorAsync(text, cancellationToken: cancellationToken).ConfigureAwait(false)).ToArray();
+        }
+        catch (Exception e) when (e is FileNotFoundException or InvalidOperationException or IOException or ArgumentException)
+        {
+            throw new CliUsageException($"Cannot embed the text: {e.Message}", e);
+        }
+    }
+
+    private static float[] ParseVector(string json)
+    {
+        try
+        {
+            using JsonDocument document = JsonDocument.Parse(json);
+            return DocumentJson.ReadVector(document.RootElement);
+        }
+        catch (Exception e) when (e is JsonException or FormatException)
+        {
+            throw new CliUsageException($"Invalid options: --vector must be a JSON array of numbers ({e.Message}).", e);
+        }
+    }
+}

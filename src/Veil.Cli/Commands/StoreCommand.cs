@@ -1,0 +1,120 @@
+using System.Buffers;
+using System.CommandLine;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Microsoft.Extensions.VectorData;
+using Veil.Cli.Configuration;
+using Veil.Cli.Store;
+using Veil.Keys;
+
+namespace Veil.Cli.Commands;
+
+/// <summary>
+/// The shape shared by <c>veil ingest</c>, <c>search</c> and <c>export</c>: a store, a collection, a configuration
+/// and a tenant; one error report for every command.
+/// </summary>
+internal abstract class StoreCommand : Command
+{
+    private static readonly JsonWriterOptions s_writerOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    protected StoreCommand(CliConsole console, string name, string description)
+        : base(name, description)
+    {
+        Terminal = console;
+        Options.Add(StoreOption);
+        Options.Add(CollectionOption);
+        Options.Add(ConfigOption);
+        Options.Add(TenantOption);
+        SetAction(RunAsync);
+    }
+
+    internal Option<string> StoreOption { get; } = new("--store")
+    {
+        Description = $"Where the encrypted documents live: duckdb:PATH (an embedded DuckDB file; default {StoreLocation.DefaultValue}) or postgres:\"CONNECTION STRING\" (not in this build).",
+        DefaultValueFactory = _ => StoreLocation.DefaultValue,
+    };
+
+    internal Option<string> CollectionOption { get; } = new("--collection")
+    {
+        Description = "The collection (table) name.",
+        DefaultValueFactory = _ => "documents",
+    };
+
+    internal Option<string> ConfigOption { get; } = new("--config")
+    {
+        Description = "The configuration file (the format of the other commands). Used: vector.<secret path> for embeddings, deterministic.<the same path> for \"category\", standard for every other field.",
+        Required = true,
+    };
+
+    internal Option<string> TenantOption { get; } = new("--tenant")
+    {
+        Description = "The tenant whose keys encrypt (use the same one to ingest, search and export).",
+        Required = true,
+    };
+
+    protected CliConsole Terminal { get; }
+
+    /// <summary>Runs the command with the loaded client; returns the exit code.</summary>
+    protected abstract Task<int> ExecuteAsync(ParseResult parseResult, StoreContext context, CancellationToken cancellationToken);
+
+    /// <summary>Writes one JSON object as a line of stdout.</summary>
+    protected void WriteLine(Action<Utf8JsonWriter> write)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, s_writerOptions))
+        {
+            write(writer);
+        }
+
+        Terminal.Output.WriteLine(Encoding.UTF8.GetString(buffer.WrittenSpan));
+    }
+
+    protected void Progress(string message) => Terminal.Error.WriteLine($"veil {Name}: {message}");
+
+    private async Task<int> RunAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        try
+        {
+            StoreLocation location = StoreLocation.Parse(parseResult.GetRequiredValue(StoreOption));
+            string collection = parseResult.GetRequiredValue(CollectionOption);
+            DocumentStore.ValidateName(collection);
+            VeilConfiguration configuration = ConfigFile.Load(parseResult.GetRequiredValue(ConfigOption));
+            try
+            {
+                using var client = new VeilClient(configuration);
+                var context = new StoreContext(location, collection, client, parseResult.GetRequiredValue(TenantOption));
+                return await ExecuteAsync(parseResult, context, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                ConfigFile.DisposeSecrets(configuration);
+            }
+        }
+        catch (CliUsageException e)
+        {
+            Terminal.Error.WriteLine(e.Message);
+            return ExitCodes.InvalidOptions;
+        }
+        catch (DocumentInputException e)
+        {
+            Terminal.Error.WriteLine($"veil {Name}: {e.Message}");
+            return ExitCodes.Failed;
+        }
+        catch (CryptographicException e)
+        {
+            Terminal.Error.WriteLine(
+                $"veil {Name}: {e.Message} Does the configuration hold the keys the collection was ingested with, for this --tenant?");
+            return ExitCodes.IntegrityFailure;
+        }
+        catch (VectorStoreException e)
+        {
+            Terminal.Error.WriteLine($"veil {Name}: the store failed: {e.Message}");
+            return ExitCodes.Failed;
+        }
+    }
+}
+
+/// <summary>What a store command runs with.</summary>
+internal sealed record StoreContext(StoreLocation Location, string Collection, VeilClient Client, TenantId Tenant);

@@ -1,0 +1,51 @@
+using Microsoft.Extensions.VectorData;
+using Veil.Extensions.VectorData;
+
+namespace Veil.Cli.Store;
+
+/// <summary>
+/// The record <c>veil ingest</c>, <c>search</c>, <c>export</c> and <c>demo</c> store: a clear key, the category
+/// (deterministic, filterable with <c>==</c>), every other metadata field as one JSON object (standard encryption),
+/// and the embedding (Scale-And-Perturb) with its paired ICL info.
+/// </summary>
+/// <remarks>
+/// The vector's dimension is only known at run time, so collections are opened with <see cref="Definition"/> rather
+/// than attributes. The same record type, unencrypted, holds the demo's plaintext baseline.
+/// </remarks>
+internal sealed class VeilDocument
+{
+    public const string CategoryField = "category";
+
+    public string Id { get; set; } = string.Empty;
+
+    [EncryptDeterministically]
+    public string? Category { get; set; }
+
+    /// <summary>Every metadata field of the input line except id, vector and category, as a JSON object.</summary>
+    [EncryptStandard]
+    public string? Fields { get; set; }
+
+    [PairedIclInfo(nameof(Embedding))]
+    public string? EmbeddingInfo { get; set; }
+
+    public ReadOnlyMemory<float>? Embedding { get; set; }
+
+    /// <summary>
+    /// The collection definition for <paramref name="dimensions"/>-d embeddings searched by Euclidean distance (the
+    /// distance Scale-And-Perturb approximately preserves; on unit vectors it orders as cosine does).
+    /// </summary>
+    public static VectorStoreCollectionDefinition Definition(int dimensions) => new()
+    {
+        Properties =
+        [
+            new VectorStoreKeyProperty(nameof(Id), typeof(string)),
+            new VectorStoreDataProperty(nameof(Category), typeof(string)) { IsIndexed = true },
+            new VectorStoreDataProperty(nameof(Fields), typeof(string)),
+            new VectorStoreDataProperty(nameof(EmbeddingInfo), typeof(string)),
+            new VectorStoreVectorProperty(nameof(Embedding), typeof(ReadOnlyMemory<float>?), dimensions)
+            {
+                DistanceFunction = DistanceFunction.EuclideanDistance,
+            },
+        ],
+    };
+}
