@@ -3,12 +3,11 @@ using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Linq.Expressions;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Text;
 using DuckDB.NET.Data;
-using Microsoft.Extensions.AI;
 using Microsoft.Extensions.VectorData;
 using Microsoft.Extensions.VectorData.ProviderServices;
+using Veil.Stores.Sql;
 
 namespace Veil.Stores.DuckDb;
 
@@ -280,7 +279,7 @@ public sealed class DuckDbCollection<TKey, TRecord> : VectorStoreCollection<TKey
         ArgumentOutOfRangeException.ThrowIfNegative(options.Skip);
 
         var vectorProperty = _model.GetVectorPropertyOrSingle(options);
-        var query = await ToQueryVectorAsync(searchValue, vectorProperty, cancellationToken).ConfigureAwait(false);
+        var query = await VectorValues.ToQueryVectorAsync(searchValue, vectorProperty, cancellationToken).ConfigureAwait(false);
         if (query.Length != vectorProperty.Dimensions)
         {
             throw new ArgumentException(
@@ -335,36 +334,6 @@ public sealed class DuckDbCollection<TKey, TRecord> : VectorStoreCollection<TKey
         command.Parameters.Add(new DuckDBParameter("n", name));
         return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) != 0;
     }
-
-    private static async ValueTask<float[]> ToQueryVectorAsync<TInput>(TInput searchValue, VectorPropertyModel vectorProperty, CancellationToken cancellationToken)
-    {
-        switch (searchValue)
-        {
-            case float[] array:
-                return array;
-            case ReadOnlyMemory<float> memory:
-                return ToArray(memory);
-            case Embedding<float> embedding:
-                return ToArray(embedding.Vector);
-        }
-
-        if (vectorProperty.EmbeddingGenerator is not null)
-        {
-            var generated = await vectorProperty.GenerateEmbeddingAsync(searchValue, cancellationToken).ConfigureAwait(false);
-            if (generated is Embedding<float> floats)
-            {
-                return ToArray(floats.Vector);
-            }
-        }
-
-        throw new NotSupportedException(
-            VectorDataStrings.InvalidSearchInputAndNoEmbeddingGeneratorWasConfigured(typeof(TInput), DuckDbModelBuilder.SupportedVectorTypes));
-    }
-
-    private static float[] ToArray(ReadOnlyMemory<float> memory) =>
-        MemoryMarshal.TryGetArray(memory, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
-            ? segment.Array
-            : memory.ToArray();
 
     private string SelectList(bool includeVectors) => string.Join(", ", _model.Properties
         .Where(p => includeVectors || p is not VectorPropertyModel)
@@ -444,21 +413,7 @@ public sealed class DuckDbCollection<TKey, TRecord> : VectorStoreCollection<TKey
             return value;
         }
 
-        var floats = value switch
-        {
-            float[] array => array,
-            ReadOnlyMemory<float> memory => ToArray(memory),
-            Embedding<float> embedding => ToArray(embedding.Vector),
-            _ => throw new NotSupportedException($"Vector property '{vector.ModelName}' holds a {value.GetType().Name}."),
-        };
-        if (floats.Length != vector.Dimensions)
-        {
-            throw new ArgumentException(
-                $"Record {index} of the batch has {floats.Length} dimensions in vector property '{vector.ModelName}'; " +
-                $"the collection expects {vector.Dimensions}. Nothing from the batch was written.");
-        }
-
-        return floats;
+        return VectorValues.ToStoredFloats(vector, value, index);
     }
 
     private static IDuckDBAppenderRow Append(IDuckDBAppenderRow row, PropertyModel property, object? value)
@@ -520,10 +475,7 @@ public sealed class DuckDbCollection<TKey, TRecord> : VectorStoreCollection<TKey
         if (property is VectorPropertyModel)
         {
             // DuckDB.NET reads FLOAT[d] as a list, not an array.
-            var floats = reader.GetFieldValue<List<float>>(ordinal).ToArray();
-            return type == typeof(float[]) ? floats
-                : type == typeof(Embedding<float>) ? new Embedding<float>(floats)
-                : new ReadOnlyMemory<float>(floats);
+            return VectorValues.FromFloats(type, reader.GetFieldValue<List<float>>(ordinal).ToArray());
         }
 
         if (type == typeof(string))

@@ -1,7 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
-using Microsoft.Extensions.AI;
 using Microsoft.Extensions.VectorData;
 using Microsoft.Extensions.VectorData.ProviderServices;
+using Veil.Stores.Sql;
 
 namespace Veil.Stores.DuckDb;
 
@@ -14,7 +14,7 @@ internal sealed class DuckDbModelBuilder : CollectionModelBuilder
     internal const string SupportedKeyTypes = "string, int, long, Guid";
     internal const string SupportedDataTypes =
         "string, int, long, float, double, bool, byte[], DateTimeOffset, Guid (and their nullable forms)";
-    internal const string SupportedVectorTypes = "float[], ReadOnlyMemory<float>, Embedding<float>";
+    internal const string SupportedVectorTypes = VectorValues.SupportedVectorTypes;
 
     private static readonly CollectionModelBuildingOptions s_options = new()
     {
@@ -84,11 +84,7 @@ internal sealed class DuckDbModelBuilder : CollectionModelBuilder
         return IsNativeVectorType(type);
     }
 
-    internal static bool IsNativeVectorType(Type type)
-    {
-        type = Nullable.GetUnderlyingType(type) ?? type;
-        return type == typeof(float[]) || type == typeof(ReadOnlyMemory<float>) || type == typeof(Embedding<float>);
-    }
+    internal static bool IsNativeVectorType(Type type) => VectorValues.IsNativeVectorType(type);
 
     private static CollectionModel CheckEmbeddingGeneration(CollectionModel model)
     {

@@ -7,7 +7,9 @@ namespace Veil.Stores.Tests.Conformance;
 /// <summary>
 /// The behaviour every Veil <see cref="VectorStore"/> must show, whatever the database and whether or not an
 /// encrypting decorator wraps it. Derive a class per store, supply <see cref="Store"/> (usually from a class fixture),
-/// and override a fact (or <see cref="ScoreTolerance"/>) where a store legitimately differs.
+/// and override a fact (or <see cref="ScoreTolerance"/>) where a store legitimately differs. Facts are
+/// <see cref="StoreFactAttribute"/>s, so a class marked <see cref="RequiresEnvironmentVariableAttribute"/> skips them
+/// (with the reason) when its database server is not configured.
 /// </summary>
 /// <remarks>
 /// Each fact works in its own freshly named collection and deletes it afterwards, so one store can serve a whole class.
@@ -43,7 +45,7 @@ public abstract class VectorStoreConformanceTests
 
     // ---- Collections ----
 
-    [Fact]
+    [StoreFact]
     public virtual async Task CollectionExistsAsync_WhenNeverCreated_ReturnsFalse()
     {
         var name = NewName();
@@ -52,7 +54,7 @@ public abstract class VectorStoreConformanceTests
         Assert.False(await Store.CollectionExistsAsync(name));
     }
 
-    [Fact]
+    [StoreFact]
     public virtual async Task EnsureCollectionExistsAsync_WhenCalledTwice_CreatesOneListedCollection()
     {
         await using var scope = await CreateAsync<int, ConformanceRecord>();
@@ -64,7 +66,7 @@ public abstract class VectorStoreConformanceTests
         Assert.Single(names, n => n == scope.Name);
     }
 
-    [Fact]
+    [StoreFact]
     public virtual async Task EnsureCollectionDeletedAsync_WhenCollectionExists_RemovesIt()
     {
         var scope = await CreateAsync<int, ConformanceRecord>();
@@ -76,7 +78,7 @@ public abstract class VectorStoreConformanceTests
         Assert.DoesNotContain(scope.Name, await ToListAsync(Store.ListCollectionNamesAsync()));
     }
 
-    [Fact]
+    [StoreFact]
     public virtual async Task EnsureCollectionDeletedAsync_WhenCollectionIsMissing_DoesNothing()
     {
         var name = NewName();
@@ -85,7 +87,7 @@ public abstract class VectorStoreConformanceTests
         Assert.False(await Store.CollectionExistsAsync(name));
     }
 
-    [Fact]
+    [StoreFact]
     public virtual async Task StoreEnsureCollectionDeletedAsync_WhenCollectionExists_RemovesIt()
     {
         var scope = await CreateAsync<int, ConformanceRecord>();
@@ -93,14 +95,14 @@ public abstract class VectorStoreConformanceTests
         Assert.False(await scope.Collection.CollectionExistsAsync());
     }
 
-    [Fact]
+    [StoreFact]
     public virtual async Task UpsertAsync_WhenCollectionIsMissing_ThrowsVectorStoreException()
     {
         var collection = GetCollection<int, ConformanceRecord>(NewName());
         await Assert.ThrowsAsync<VectorStoreException>(() => collection.UpsertAsync(Dataset[0]));
     }
 
-    [Fact]
+    [StoreFact]
     public virtual async Task SearchAsync_WhenCollectionIsMissing_ThrowsVectorStoreException()
     {
         var collection = GetCollection<int, ConformanceRecord>(NewName());
@@ -109,7 +111,7 @@ public abstract class VectorStoreConformanceTests
 
     // ---- Upsert, get, delete ----
 
-    [Fact]
+    [StoreFact]
     public virtual async Task UpsertAsync_WhenSingleRecord_GetReturnsEveryProperty()
     {
         await using var scope = await CreateAsync<int, ConformanceRecord>();
@@ -123,7 +125,7 @@ public abstract class VectorStoreConformanceTests
         Assert.Equal(record.Embedding.ToArray(), got.Embedding.ToArray());
     }
 
-    [Fact]
+    [StoreFact]
     public virtual async Task GetAsync_WhenIncludeVectorsIsFalse_LeavesVectorsEmpty()
     {
         await using var scope = await CreateAsync<int, ConformanceRecord>();
@@ -136,7 +138,7 @@ public abstract class VectorStoreConformanceTests
         Assert.True(got.Embedding.IsEmpty);
     }
 
-    [Fact]
+    [StoreFact]
     public virtual async Task GetAsync_WhenKeyIsMissing_ReturnsNull()
     {
         await using var scope = await CreateAsync<int, ConformanceRecord>();
@@ -144,7 +146,7 @@ public abstract class VectorStoreConformanceTests
         Assert.Null(await scope.Collection.GetAsync(12345));
     }
 
-    [Fact]
+    [StoreFact]
     public virtual async Task UpsertAsync_WhenNullablePropertiesAreNull_RoundTripsNulls()
     {
         await using var scope = await CreateAsync<int, ConformanceRecord>();
@@ -160,7 +162,7 @@ public abstract class VectorStoreConformanceTests
         Assert.Null(got.Optional);
     }
 
-    [Fact]
+    [StoreFact]
     public virtual async Task UpsertAsync_WhenKeyExists_OverwritesTheRecord()
     {
         await using var scope = await CreateAsync<int, ConformanceRecord>();
@@ -176,7 +178,7 @@ public abstract class VectorStoreConformanceTests
         Assert.Single(await ToListAsync(scope.Collection.GetAsync(r => r.Key == Dataset[0].Key, top: 10)));
     }
 
-    [Fact]
+    [StoreFact]
     public virtual async Task UpsertAsync_WhenBatch_GetByKeysReturnsEachStoredRecord()
     {
         await using var scope = await CreateAsync<int, ConformanceRecord>();
@@ -193,7 +195,7 @@ public abstract class VectorStoreConformanceTests
         }
     }
 
-    [Fact]
+    [StoreFact]
     public virtual async Task UpsertAsync_WhenBatchOverlapsStoredKeys_OverwritesThemAndKeepsTheRest()
     {
         await using var scope = await CreateAsync<int, ConformanceRecord>();
@@ -211,7 +213,7 @@ public abstract class VectorStoreConformanceTests
         Assert.Equal("gamma2", all.Single(r => r.Key == 3).Name);
     }
 
-    [Fact]
+    [StoreFact]
     public virtual async Task UpsertAsync_WhenBatchIsEmpty_DoesNothing()
     {
         await using var scope = await CreateAsync<int, ConformanceRecord>();
@@ -219,7 +221,7 @@ public abstract class VectorStoreConformanceTests
         Assert.Empty(await ToListAsync(scope.Collection.GetAsync(r => true, top: 10)));
     }
 
-    [Fact]
+    [StoreFact]
     public virtual async Task DeleteAsync_WhenSingleKey_RemovesOnlyThatRecord()
     {
         await using var scope = await CreateAsync<int, ConformanceRecord>();
@@ -231,7 +233,7 @@ public abstract class VectorStoreConformanceTests
         Assert.Equal(Dataset.Count - 1, (await ToListAsync(scope.Collection.GetAsync(r => true, top: 100))).Count);
     }
 
-    [Fact]
+    [StoreFact]
     public virtual async Task DeleteAsync_WhenBatchOfKeys_RemovesOnlyThoseRecords()
     {
         await using var scope = await CreateAsync<int, ConformanceRecord>();
@@ -243,7 +245,7 @@ public abstract class VectorStoreConformanceTests
         Assert.Equal([2, 3, 4, 6], left.Select(r => r.Key).Order());
     }
 
-    [Fact]
+    [StoreFact]
     public virtual async Task DeleteAsync_WhenKeyIsMissing_DoesNotThrow()
     {
         await using var scope = await CreateAsync<int, ConformanceRecord>();
@@ -251,20 +253,20 @@ public abstract class VectorStoreConformanceTests
         await scope.Collection.DeleteAsync([404, 405]);
     }
 
-    [Fact]
+    [StoreFact]
     public virtual Task UpsertAsync_WhenKeyIsString_RoundTrips() => AssertKeyRoundTripAsync("key-1", "key-2");
 
-    [Fact]
+    [StoreFact]
     public virtual Task UpsertAsync_WhenKeyIsInt_RoundTrips() => AssertKeyRoundTripAsync(-7, int.MaxValue);
 
-    [Fact]
+    [StoreFact]
     public virtual Task UpsertAsync_WhenKeyIsLong_RoundTrips() => AssertKeyRoundTripAsync(long.MinValue, 1L << 40);
 
-    [Fact]
+    [StoreFact]
     public virtual Task UpsertAsync_WhenKeyIsGuid_RoundTrips() =>
         AssertKeyRoundTripAsync(new Guid("0f8fad5b-d9cb-469f-a165-70867728950e"), new Guid("7c9e6679-7425-40de-944b-e07fc1f90ae7"));
 
-    [Fact]
+    [StoreFact]
     public virtual async Task UpsertAsync_WhenVectorHasWrongDimension_ThrowsArgumentException()
     {
         await using var scope = await CreateAsync<int, ConformanceRecord>();
@@ -276,31 +278,31 @@ public abstract class VectorStoreConformanceTests
 
     // ---- Search ----
 
-    [Fact]
+    [StoreFact]
     public virtual Task SearchAsync_WhenCosineDistance_ReturnsDistancesInAscendingOrder() =>
         AssertDistanceFunctionAsync(DistanceFunction.CosineDistance, 0, 2, 1, [0, 2, 1]);
 
-    [Fact]
+    [StoreFact]
     public virtual Task SearchAsync_WhenCosineSimilarity_ReturnsSimilaritiesInDescendingOrder() =>
         AssertDistanceFunctionAsync(DistanceFunction.CosineSimilarity, 1, -1, 0, [0, 2, 1]);
 
-    [Fact]
+    [StoreFact]
     public virtual Task SearchAsync_WhenDotProductSimilarity_ReturnsSimilaritiesInDescendingOrder() =>
         AssertDistanceFunctionAsync(DistanceFunction.DotProductSimilarity, 1, -1, 0, [0, 2, 1]);
 
-    [Fact]
+    [StoreFact]
     public virtual Task SearchAsync_WhenNegativeDotProductSimilarity_ReturnsScoresInAscendingOrder() =>
         AssertDistanceFunctionAsync(DistanceFunction.NegativeDotProductSimilarity, -1, 1, 0, [0, 2, 1]);
 
-    [Fact]
+    [StoreFact]
     public virtual Task SearchAsync_WhenEuclideanDistance_ReturnsDistancesInAscendingOrder() =>
         AssertDistanceFunctionAsync(DistanceFunction.EuclideanDistance, 0, 2, Math.Sqrt(3), [0, 2, 1]);
 
-    [Fact]
+    [StoreFact]
     public virtual Task SearchAsync_WhenEuclideanSquaredDistance_ReturnsSquaredDistancesInAscendingOrder() =>
         AssertDistanceFunctionAsync(DistanceFunction.EuclideanSquaredDistance, 0, 4, 3, [0, 2, 1]);
 
-    [Fact]
+    [StoreFact]
     public virtual async Task SearchAsync_WhenTopAndSkip_ReturnsThatWindowOfTheRanking()
     {
         await using var scope = await CreateAsync<int, ConformanceRecord>();
@@ -319,7 +321,7 @@ public abstract class VectorStoreConformanceTests
         }
     }
 
-    [Fact]
+    [StoreFact]
     public virtual async Task SearchAsync_WhenIncludeVectorsIsSet_ReturnsVectorsOnlyThen()
     {
         await using var scope = await CreateAsync<int, ConformanceRecord>();
@@ -335,7 +337,7 @@ public abstract class VectorStoreConformanceTests
         AssertSameData(Dataset[2], with.Single().Record);
     }
 
-    [Fact]
+    [StoreFact]
     public virtual async Task SearchAsync_WhenInputIsArrayMemoryOrEmbedding_ReturnsTheSameResults()
     {
         await using var scope = await CreateAsync<int, ConformanceRecord>();
@@ -350,7 +352,7 @@ public abstract class VectorStoreConformanceTests
         Assert.Equal(fromArray.Select(r => (r.Record.Key, r.Score)), fromEmbedding.Select(r => (r.Record.Key, r.Score)));
     }
 
-    [Fact]
+    [StoreFact]
     public virtual async Task SearchAsync_WhenQueryHasWrongDimension_ThrowsArgumentException()
     {
         await using var scope = await CreateAsync<int, ConformanceRecord>();
@@ -359,7 +361,7 @@ public abstract class VectorStoreConformanceTests
         await Assert.ThrowsAnyAsync<ArgumentException>(() => ToListAsync(scope.Collection.SearchAsync(new float[] { 1, 0, 0 }, top: 1)));
     }
 
-    [Fact]
+    [StoreFact]
     public virtual async Task SearchAsync_WhenFilterIsGiven_RanksOnlyMatchingRecords()
     {
         await using var scope = await CreateAsync<int, ConformanceRecord>();
@@ -373,7 +375,7 @@ public abstract class VectorStoreConformanceTests
         Assert.Equal(expected.Select(e => e.Key), results.Select(r => r.Record.Key));
     }
 
-    [Fact]
+    [StoreFact]
     public virtual async Task SearchAsync_WhenScoreThresholdIsGiven_DropsWorseScores()
     {
         await using var scope = await CreateAsync<int, ConformanceRecord>();
@@ -388,52 +390,52 @@ public abstract class VectorStoreConformanceTests
 
     // ---- Filters (each checked against LINQ to objects on the same records) ----
 
-    [Fact]
+    [StoreFact]
     public virtual Task GetAsync_WhenFilterIsEqual_ReturnsMatches() => AssertFilterAsync(r => r.Rating == 3);
 
-    [Fact]
+    [StoreFact]
     public virtual Task GetAsync_WhenFilterIsNotEqual_ReturnsMatches() => AssertFilterAsync(r => r.Rating != 3);
 
-    [Fact]
+    [StoreFact]
     public virtual Task GetAsync_WhenFilterIsLessThan_ReturnsMatches() => AssertFilterAsync(r => r.Rating < 3);
 
-    [Fact]
+    [StoreFact]
     public virtual Task GetAsync_WhenFilterIsLessThanOrEqual_ReturnsMatches() => AssertFilterAsync(r => r.Rating <= 3);
 
-    [Fact]
+    [StoreFact]
     public virtual Task GetAsync_WhenFilterIsGreaterThan_ReturnsMatches() => AssertFilterAsync(r => r.Rating > 3);
 
-    [Fact]
+    [StoreFact]
     public virtual Task GetAsync_WhenFilterIsGreaterThanOrEqual_ReturnsMatches() => AssertFilterAsync(r => r.Rating >= 3);
 
-    [Fact]
+    [StoreFact]
     public virtual Task GetAsync_WhenFilterIsStringEquality_ReturnsMatches() => AssertFilterAsync(r => r.Name == "alpha");
 
-    [Fact]
+    [StoreFact]
     public virtual Task GetAsync_WhenFilterComparesWithNull_ReturnsMatches() => AssertFilterAsync(r => r.Name == null);
 
-    [Fact]
+    [StoreFact]
     public virtual Task GetAsync_WhenFilterIsNotEqualOnNullableColumn_KeepsNullRows() => AssertFilterAsync(r => r.Optional != 5);
 
-    [Fact]
+    [StoreFact]
     public virtual Task GetAsync_WhenFilterNegatesComparisonOnNullableColumn_KeepsNullRows() => AssertFilterAsync(r => !(r.Optional > 6));
 
-    [Fact]
+    [StoreFact]
     public virtual Task GetAsync_WhenFilterIsAnd_ReturnsMatches() => AssertFilterAsync(r => r.Rating >= 2 && r.Name == "alpha");
 
-    [Fact]
+    [StoreFact]
     public virtual Task GetAsync_WhenFilterIsOr_ReturnsMatches() => AssertFilterAsync(r => r.Rating == 1 || r.Name == "delta");
 
-    [Fact]
+    [StoreFact]
     public virtual Task GetAsync_WhenFilterIsNot_ReturnsMatches() => AssertFilterAsync(r => !(r.Rating == 2 || r.Rating == 4));
 
-    [Fact]
+    [StoreFact]
     public virtual Task GetAsync_WhenFilterIsBoolProperty_ReturnsMatches() => AssertFilterAsync(r => r.IsActive);
 
-    [Fact]
+    [StoreFact]
     public virtual Task GetAsync_WhenFilterIsNegatedBoolProperty_ReturnsMatches() => AssertFilterAsync(r => !r.IsActive);
 
-    [Fact]
+    [StoreFact]
     public virtual Task GetAsync_WhenFilterUsesCapturedVariables_ReturnsMatches()
     {
         var name = "gamma";
@@ -441,34 +443,34 @@ public abstract class VectorStoreConformanceTests
         return AssertFilterAsync(r => r.Name == name || r.Rating >= minimum);
     }
 
-    [Fact]
+    [StoreFact]
     public virtual Task GetAsync_WhenFilterIsContainsOnArray_ReturnsMatches()
     {
         string[] names = ["beta", "delta", "omega"];
         return AssertFilterAsync(r => names.Contains(r.Name));
     }
 
-    [Fact]
+    [StoreFact]
     public virtual Task GetAsync_WhenFilterIsContainsOnList_ReturnsMatches()
     {
         var ratings = new List<int> { 1, 3 };
         return AssertFilterAsync(r => ratings.Contains(r.Rating));
     }
 
-    [Fact]
+    [StoreFact]
     public virtual Task GetAsync_WhenFilterIsOnKey_ReturnsMatches() => AssertFilterAsync(r => r.Key > 4);
 
-    [Fact]
+    [StoreFact]
     public virtual Task GetAsync_WhenFilterIsOnDoubleAndLong_ReturnsMatches() => AssertFilterAsync(r => r.Weight > 2.5 && r.Count <= 400L);
 
-    [Fact]
+    [StoreFact]
     public virtual Task GetAsync_WhenFilterIsOnDateTimeOffset_ReturnsMatches()
     {
         var cutoff = s_created.AddDays(3);
         return AssertFilterAsync(r => r.Created >= cutoff);
     }
 
-    [Fact]
+    [StoreFact]
     public virtual async Task GetAsync_WhenFilterIsNotTranslatable_ThrowsNotSupportedException()
     {
         await using var scope = await CreateAsync<int, ConformanceRecord>();
@@ -478,7 +480,7 @@ public abstract class VectorStoreConformanceTests
             () => ToListAsync(scope.Collection.GetAsync(r => r.Name!.StartsWith("al"), top: 10)));
     }
 
-    [Fact]
+    [StoreFact]
     public virtual async Task GetAsync_WhenFilterWithTopSkipAndOrderBy_ReturnsThatPage()
     {
         await using var scope = await CreateAsync<int, ConformanceRecord>();

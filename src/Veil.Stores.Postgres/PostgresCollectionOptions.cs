@@ -1,0 +1,67 @@
+using Microsoft.Extensions.VectorData;
+
+namespace Veil.Stores.Postgres;
+
+/// <summary>
+/// Options of one <see cref="PostgresCollection{TKey, TRecord}"/>: the record definition, the schema, the HNSW index
+/// parameters and the batch size of upserts.
+/// </summary>
+/// <remarks>
+/// The HNSW parameters are pgvector's: <see cref="HnswM"/> (links per node, 2–100, pgvector's default 16) and
+/// <see cref="HnswEfConstruction"/> (candidate list while building, 4–1000 and at least 2·m, default 64) are fixed when
+/// <see cref="VectorStoreCollection{TKey, TRecord}.EnsureCollectionExistsAsync"/> creates the index;
+/// <see cref="HnswEfSearch"/> (candidate list while searching, 1–1000) is applied with <c>SET LOCAL</c> in each search's
+/// transaction and can be changed later through <see cref="PostgresCollection{TKey, TRecord}.EfSearch"/>.
+/// </remarks>
+public sealed class PostgresCollectionOptions
+{
+    /// <summary>The largest dimension pgvector's HNSW index accepts on a <c>vector</c> column.</summary>
+    public const int MaxHnswDimensions = 2000;
+
+    /// <summary>Gets or sets the record definition; when null, it comes from the record type's MEVD attributes.</summary>
+    public VectorStoreCollectionDefinition? Definition { get; set; }
+
+    /// <summary>Gets or sets the schema that holds the table; when null, the store's schema (by default <c>public</c>).</summary>
+    public string? Schema { get; set; }
+
+    /// <summary>Gets or sets the HNSW <c>m</c> (maximum links per node) of the collection's vector indexes.</summary>
+    public int HnswM { get; set; } = 16;
+
+    /// <summary>Gets or sets the HNSW <c>ef_construction</c> (candidate list size while building) of the collection's vector indexes.</summary>
+    public int HnswEfConstruction { get; set; } = 64;
+
+    /// <summary>Gets or sets the HNSW <c>ef_search</c> for searches; when null, the server's setting (pgvector's default is 40).</summary>
+    /// <remarks>An HNSW scan returns at most <c>ef_search</c> rows, so set it at least to the largest top + skip you ask for.</remarks>
+    public int? HnswEfSearch { get; set; }
+
+    /// <summary>
+    /// Gets or sets whether a filtered search over an HNSW index turns on pgvector's iterative index scan
+    /// (<c>hnsw.iterative_scan = relaxed_order</c>, pgvector 0.8.0 or later), so a selective filter still yields top rows.
+    /// Default true.
+    /// </summary>
+    public bool IterativeScanWhenFiltered { get; set; } = true;
+
+    /// <summary>Gets or sets the most rows one <c>INSERT … ON CONFLICT</c> statement of an upsert carries (default 500; capped so a statement has at most 65 535 parameters).</summary>
+    public int RowsPerInsert { get; set; } = 500;
+
+    internal PostgresCollectionOptions Validated()
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(HnswM, 2, nameof(HnswM));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(HnswM, 100, nameof(HnswM));
+        ArgumentOutOfRangeException.ThrowIfLessThan(HnswEfConstruction, Math.Max(4, 2 * HnswM), nameof(HnswEfConstruction));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(HnswEfConstruction, 1000, nameof(HnswEfConstruction));
+        if (HnswEfSearch is { } efSearch)
+        {
+            ValidateEfSearch(efSearch);
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(RowsPerInsert, 1, nameof(RowsPerInsert));
+        return this;
+    }
+
+    internal static void ValidateEfSearch(int efSearch)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(efSearch, 1, nameof(HnswEfSearch));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(efSearch, 1000, nameof(HnswEfSearch));
+    }
+}

@@ -1,0 +1,162 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.VectorData;
+using Microsoft.Extensions.VectorData.ProviderServices;
+
+namespace Veil.Stores.Postgres;
+
+/// <summary>SQL text helpers: identifier quoting, column types, pgvector operators and index DDL.</summary>
+internal static class PostgresSql
+{
+    /// <summary>The distance function used when a vector property does not name one.</summary>
+    public const string DefaultDistanceFunction = DistanceFunction.CosineDistance;
+
+    /// <summary>PostgreSQL's limit on identifier length, in bytes.</summary>
+    private const int MaxIdentifierBytes = 63;
+
+    /// <summary>Quotes an identifier (schema, table, column or index name): wraps it in double quotes and doubles any inside.</summary>
+    /// <exception cref="ArgumentException">The identifier contains a NUL character or is longer than PostgreSQL's 63-byte limit.</exception>
+    public static string Quote(string identifier)
+    {
+        if (identifier.Contains('\0', StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"The PostgreSQL identifier '{identifier.Replace("\0", "\\0", StringComparison.Ordinal)}' contains a NUL character.", nameof(identifier));
+        }
+
+        if (Encoding.UTF8.GetByteCount(identifier) > MaxIdentifierBytes)
+        {
+            // PostgreSQL would silently truncate it, so two long names could end up naming the same table.
+            throw new ArgumentException(
+                $"The PostgreSQL identifier '{identifier}' is longer than {MaxIdentifierBytes} bytes; PostgreSQL would truncate it.", nameof(identifier));
+        }
+
+        return "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+    }
+
+    public static bool TryGetDataColumnType(Type type, out string sqlType)
+    {
+        type = Nullable.GetUnderlyingType(type) ?? type;
+        sqlType = type switch
+        {
+            _ when type == typeof(string) => "text",
+            _ when type == typeof(int) => "integer",
+            _ when type == typeof(long) => "bigint",
+            _ when type == typeof(float) => "real",
+            _ when type == typeof(double) => "double precision",
+            _ when type == typeof(bool) => "boolean",
+            _ when type == typeof(byte[]) => "bytea",
+            _ when type == typeof(DateTimeOffset) => "timestamptz",
+            _ when type == typeof(Guid) => "uuid",
+            _ => string.Empty,
+        };
+        return sqlType.Length != 0;
+    }
+
+    /// <summary>The PostgreSQL column type of a key, data or vector property.</summary>
+    public static string ColumnType(PropertyModel property)
+    {
+        if (property is VectorPropertyModel vector)
+        {
+            return VectorType(vector.Dimensions);
+        }
+
+        if (!TryGetDataColumnType(property.Type, out var sqlType))
+        {
+            throw new NotSupportedException(
+                $"Property '{property.ModelName}' has type {property.Type.Name}; the PostgreSQL store supports {PostgresModelBuilder.SupportedDataTypes}.");
+        }
+
+        return sqlType;
+    }
+
+    public static string VectorType(int dimensions) => string.Create(CultureInfo.InvariantCulture, $"vector({dimensions})");
+
+    public static string DistanceFunctionOf(VectorPropertyModel vector)
+    {
+        var function = vector.DistanceFunction ?? DefaultDistanceFunction;
+        return function switch
+        {
+            DistanceFunction.CosineDistance or DistanceFunction.CosineSimilarity or DistanceFunction.DotProductSimilarity
+                or DistanceFunction.NegativeDotProductSimilarity or DistanceFunction.EuclideanDistance
+                or DistanceFunction.EuclideanSquaredDistance or DistanceFunction.ManhattanDistance => function,
+            _ => throw new NotSupportedException(
+                $"Distance function '{function}' of vector property '{vector.ModelName}' is not supported by the PostgreSQL store; " +
+                "use CosineDistance, CosineSimilarity, DotProductSimilarity, NegativeDotProductSimilarity, EuclideanDistance, " +
+                "EuclideanSquaredDistance or ManhattanDistance."),
+        };
+    }
+
+    /// <summary>Whether the vector property gets an HNSW index (the default) or is searched exactly (<see cref="IndexKind.Flat"/>).</summary>
+    public static bool HasHnswIndex(VectorPropertyModel vector) => (vector.IndexKind ?? IndexKind.Hnsw) switch
+    {
+        IndexKind.Hnsw => true,
+        IndexKind.Flat => false,
+        var kind => throw new NotSupportedException(
+            $"Index kind '{kind}' of vector property '{vector.ModelName}' is not supported by the PostgreSQL store; use Hnsw (the default) or Flat (exact search)."),
+    };
+
+    /// <summary>
+    /// The pgvector distance operator for a distance function (ascending = nearer, as its index scans return rows), and
+    /// the SQL that turns that distance (<c>{0}</c>) into the MEVD score.
+    /// </summary>
+    public static (string Operator, string ScoreFormat, bool HigherIsBetter) Distance(string distanceFunction) => distanceFunction switch
+    {
+        DistanceFunction.CosineDistance => ("<=>", "{0}", false),
+        DistanceFunction.CosineSimilarity => ("<=>", "(1 - {0})", true),
+        DistanceFunction.DotProductSimilarity => ("<#>", "(-{0})", true),
+        DistanceFunction.NegativeDotProductSimilarity => ("<#>", "{0}", false),
+        DistanceFunction.EuclideanDistance => ("<->", "{0}", false),
+        DistanceFunction.EuclideanSquaredDistance => ("<->", "({0} * {0})", false),
+        DistanceFunction.ManhattanDistance => ("<+>", "{0}", false),
+        _ => throw new NotSupportedException($"Distance function '{distanceFunction}' is not supported by the PostgreSQL store."),
+    };
+
+    /// <summary>The pgvector operator class whose HNSW index serves the distance function's operator.</summary>
+    public static string OperatorClass(string distanceFunction) => Distance(distanceFunction).Operator switch
+    {
+        "<=>" => "vector_cosine_ops",
+        "<#>" => "vector_ip_ops",
+        "<+>" => "vector_l1_ops",
+        _ => "vector_l2_ops",
+    };
+
+    /// <summary>
+    /// A stable index name for a collection's vector column: readable prefix plus a hash of the full names, so that
+    /// long collection names never collide after PostgreSQL's 63-byte truncation.
+    /// </summary>
+    public static string IndexName(string schema, string table, string column)
+    {
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(schema + "\0" + table + "\0" + column)))[..12];
+        var prefix = new string((table + "_" + column).Where(c => c < 128 && (char.IsAsciiLetterOrDigit(c) || c == '_')).Take(40).ToArray());
+        return prefix + "_hnsw_" + hash;
+    }
+
+    public static string CreateTable(string qualifiedTable, CollectionModel model)
+    {
+        var sql = new StringBuilder("CREATE TABLE IF NOT EXISTS ").Append(qualifiedTable).Append(" (");
+        var first = true;
+        foreach (var property in model.Properties)
+        {
+            if (!first)
+            {
+                sql.Append(", ");
+            }
+
+            first = false;
+            sql.Append(Quote(property.StorageName)).Append(' ').Append(ColumnType(property));
+            if (property is KeyPropertyModel)
+            {
+                sql.Append(" PRIMARY KEY");
+            }
+        }
+
+        return sql.Append(')').ToString();
+    }
+
+    public static string CreateHnswIndex(string schema, string table, string qualifiedTable, VectorPropertyModel vector, int m, int efConstruction) =>
+        string.Create(
+            CultureInfo.InvariantCulture,
+            $"CREATE INDEX IF NOT EXISTS {Quote(IndexName(schema, table, vector.StorageName))} ON {qualifiedTable} " +
+            $"USING hnsw ({Quote(vector.StorageName)} {OperatorClass(DistanceFunctionOf(vector))}) WITH (m = {m}, ef_construction = {efConstruction})");
+}

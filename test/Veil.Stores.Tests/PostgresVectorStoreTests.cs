@@ -1,0 +1,588 @@
+using Microsoft.Extensions.VectorData;
+using Npgsql;
+using Veil.Stores.Postgres;
+using Veil.Stores.Tests.Conformance;
+
+namespace Veil.Stores.Tests;
+
+/// <summary>
+/// Behaviour specific to the PostgreSQL + pgvector store, against a real server: HNSW indexes and their parameters,
+/// index use, ef_search, transactional upserts, exact search, schemas and errors.
+/// </summary>
+[Collection(PostgresCollectionDefinition.Name)]
+[RequiresEnvironmentVariable(PostgresStoreFixture.ConnectionVariable, PostgresStoreFixture.Purpose)]
+public sealed class PostgresVectorStoreTests(PostgresStoreFixture fixture)
+{
+    private const int Dimensions = 32;
+
+    // The planner prefers an HNSW scan to a sequential scan plus sort only once the table is big enough: with fresh
+    // statistics, 2 000 × 128 is (1 000 × 32 or × 128 is not).
+    private const int IndexedCount = 2000;
+    private const int IndexedDimensions = 128;
+
+    private PostgresVectorStore Store => fixture.Store;
+
+    [StoreFact]
+    public async Task EnsureCollectionExistsAsync_WhenHnswParametersAreSet_CreatesTheIndexWithThem()
+    {
+        var collection = Store.GetCollection<long, RandomRecord>(NewName(), new PostgresCollectionOptions
+        {
+            Definition = RandomRecord.Definition(DistanceFunction.CosineDistance, IndexKind.Hnsw),
+            HnswM = 8,
+            HnswEfConstruction = 40,
+        });
+        await collection.EnsureCollectionExistsAsync();
+        try
+        {
+            var indexes = await IndexDefinitionsAsync(collection.Name);
+
+            var hnsw = Assert.Single(indexes, d => d.Contains("USING hnsw", StringComparison.Ordinal));
+            Assert.Contains("(\"Vector\" vector_cosine_ops)", hnsw, StringComparison.Ordinal);
+            Assert.Contains("m='8'", hnsw, StringComparison.Ordinal);
+            Assert.Contains("ef_construction='40'", hnsw, StringComparison.Ordinal);
+            Assert.Equal(2, indexes.Count); // the HNSW index and the primary key
+        }
+        finally
+        {
+            await collection.EnsureCollectionDeletedAsync();
+        }
+    }
+
+    [StoreTheory]
+    [InlineData(DistanceFunction.EuclideanDistance, "vector_l2_ops")]
+    [InlineData(DistanceFunction.EuclideanSquaredDistance, "vector_l2_ops")]
+    [InlineData(DistanceFunction.DotProductSimilarity, "vector_ip_ops")]
+    [InlineData(DistanceFunction.NegativeDotProductSimilarity, "vector_ip_ops")]
+    [InlineData(DistanceFunction.CosineSimilarity, "vector_cosine_ops")]
+    [InlineData(DistanceFunction.ManhattanDistance, "vector_l1_ops")]
+    public async Task EnsureCollectionExistsAsync_WhenDistanceFunctionIsGiven_IndexesWithItsOperatorClass(string distanceFunction, string operatorClass)
+    {
+        var collection = Store.GetCollection<long, RandomRecord>(NewName(), RandomRecord.Definition(distanceFunction, IndexKind.Hnsw));
+        await collection.EnsureCollectionExistsAsync();
+        try
+        {
+            var hnsw = Assert.Single(await IndexDefinitionsAsync(collection.Name), d => d.Contains("USING hnsw", StringComparison.Ordinal));
+            Assert.Contains(operatorClass, hnsw, StringComparison.Ordinal);
+            Assert.Contains("m='16'", hnsw, StringComparison.Ordinal);
+            Assert.Contains("ef_construction='64'", hnsw, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await collection.EnsureCollectionDeletedAsync();
+        }
+    }
+
+    [StoreFact]
+    public async Task EnsureCollectionExistsAsync_WhenIndexKindIsFlat_CreatesOnlyThePrimaryKey()
+    {
+        var collection = Store.GetCollection<long, RandomRecord>(NewName(), RandomRecord.Definition(DistanceFunction.EuclideanDistance, IndexKind.Flat));
+        await collection.EnsureCollectionExistsAsync();
+        try
+        {
+            var index = Assert.Single(await IndexDefinitionsAsync(collection.Name));
+            Assert.Contains("UNIQUE INDEX", index, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await collection.EnsureCollectionDeletedAsync();
+        }
+    }
+
+    [StoreFact]
+    public async Task ExplainSearchAsync_WhenCollectionHasHnswIndex_TopKSearchScansTheIndex()
+    {
+        await using var scope = await CreateFilledAsync(DistanceFunction.EuclideanDistance, IndexKind.Hnsw, IndexedCount, seed: 1, IndexedDimensions);
+        var query = RandomVector(new Random(2), IndexedDimensions);
+
+        var plan = string.Join("\n", await scope.Collection.ExplainSearchAsync(query, top: 10));
+
+        Assert.Contains("Index Scan using", plan, StringComparison.Ordinal);
+        Assert.Contains("_hnsw_", plan, StringComparison.Ordinal);
+    }
+
+    [StoreFact]
+    public async Task ExplainSearchAsync_WhenIndexKindIsFlat_ScansTheTable()
+    {
+        await using var scope = await CreateFilledAsync(DistanceFunction.EuclideanDistance, IndexKind.Flat, count: 200, seed: 3);
+
+        var plan = string.Join("\n", await scope.Collection.ExplainSearchAsync(RandomVector(new Random(4), Dimensions), top: 10));
+
+        Assert.Contains("Seq Scan", plan, StringComparison.Ordinal);
+        Assert.DoesNotContain("hnsw", plan, StringComparison.Ordinal);
+    }
+
+    [StoreFact]
+    public async Task SearchAsync_WhenEfSearchIsSet_TheHnswScanReturnsAtMostEfSearchRows()
+    {
+        // pgvector's HNSW scan (without iterative scans) yields at most ef_search candidates, so a top-20 search with
+        // ef_search = 5 returns 5 rows: proof that the setting reached the scan. Raising it restores the full 20.
+        await using var scope = await CreateFilledAsync(DistanceFunction.EuclideanDistance, IndexKind.Hnsw, IndexedCount, seed: 5, IndexedDimensions);
+        var query = RandomVector(new Random(6), IndexedDimensions);
+        Assert.Contains("Index Scan using", string.Join("\n", await scope.Collection.ExplainSearchAsync(query, top: 20)), StringComparison.Ordinal);
+
+        scope.Collection.EfSearch = 5;
+        var narrow = await ToListAsync(scope.Collection.SearchAsync(query, top: 20));
+        scope.Collection.EfSearch = 200;
+        var wide = await ToListAsync(scope.Collection.SearchAsync(query, top: 20));
+
+        Assert.Equal(5, narrow.Count);
+        Assert.Equal(20, wide.Count);
+    }
+
+    [StoreFact]
+    public async Task SearchAsync_WhenEfSearchIsSet_DoesNotLeakToThePooledConnection()
+    {
+        await using var scope = await CreateFilledAsync(DistanceFunction.EuclideanDistance, IndexKind.Hnsw, count: 50, seed: 7);
+        scope.Collection.EfSearch = 7;
+        _ = await ToListAsync(scope.Collection.SearchAsync(RandomVector(new Random(8), Dimensions), top: 3));
+
+        await using var connection = await Store.DataSource.OpenConnectionAsync();
+        await using var command = new NpgsqlCommand("SELECT current_setting('hnsw.ef_search', true)", connection);
+        Assert.NotEqual("7", await command.ExecuteScalarAsync() as string);
+    }
+
+    [StoreTheory]
+    [InlineData(DistanceFunction.EuclideanDistance)]
+    [InlineData(DistanceFunction.CosineDistance)]
+    [InlineData(DistanceFunction.DotProductSimilarity)]
+    [InlineData(DistanceFunction.ManhattanDistance)]
+    public async Task SearchAsync_WhenIndexKindIsFlat_EqualsBruteForceOnAThousandRandomVectors(string distanceFunction)
+    {
+        const int Top = 10;
+        await using var scope = await CreateFilledAsync(distanceFunction, IndexKind.Flat, count: 1000, seed: 9);
+        var random = new Random(10);
+
+        for (var q = 0; q < 5; q++)
+        {
+            var query = RandomVector(random, Dimensions);
+            var expected = BruteForce(scope.Vectors, query, distanceFunction, Top);
+
+            var actual = await ToListAsync(scope.Collection.SearchAsync(query, Top));
+
+            Assert.Equal(expected.Select(e => e.Key), actual.Select(a => a.Record.Key));
+            for (var i = 0; i < Top; i++)
+            {
+                Assert.Equal(expected[i].Score, actual[i].Score!.Value, 1e-4 * Math.Max(1, Math.Abs(expected[i].Score)));
+            }
+        }
+    }
+
+    [StoreFact]
+    public async Task SearchAsync_WhenHnswWithLargeEfSearch_FindsNearlyAllExactNeighbours()
+    {
+        const int Top = 10;
+        await using var scope = await CreateFilledAsync(DistanceFunction.CosineDistance, IndexKind.Hnsw, count: 1000, seed: 11);
+        scope.Collection.EfSearch = 100;
+        var random = new Random(12);
+        var found = 0;
+        const int Queries = 20;
+
+        for (var q = 0; q < Queries; q++)
+        {
+            var query = RandomVector(random, Dimensions);
+            var expected = BruteForce(scope.Vectors, query, DistanceFunction.CosineDistance, Top).Select(e => e.Key).ToHashSet();
+            var actual = await ToListAsync(scope.Collection.SearchAsync(query, Top));
+            found += actual.Count(a => expected.Contains(a.Record.Key));
+        }
+
+        Assert.True(found >= 0.9 * Queries * Top, $"HNSW recall@10 was {found / (double)(Queries * Top):F3}");
+    }
+
+    [StoreFact]
+    public async Task SearchAsync_WhenFilteredOverHnsw_ReturnsTheTopMatchingRows()
+    {
+        // With a selective filter a plain HNSW scan would find few matches among its ef_search candidates; the
+        // iterative scan keeps going, so the search returns the exact filtered top-k here.
+        await using var scope = await CreateFilledAsync(DistanceFunction.EuclideanDistance, IndexKind.Hnsw, count: 1000, seed: 13);
+        var query = RandomVector(new Random(14), Dimensions);
+        var expected = BruteForce(scope.Vectors.Where((_, i) => i % 50 == 0).ToArray(), query, DistanceFunction.EuclideanDistance, 5, step: 50);
+
+        var actual = await ToListAsync(scope.Collection.SearchAsync(
+            query, top: 5, new VectorSearchOptions<RandomRecord> { Filter = r => r.Bucket == 0 }));
+
+        Assert.Equal(expected.Select(e => e.Key), actual.Select(a => a.Record.Key));
+    }
+
+    [StoreFact]
+    public async Task UpsertAsync_WhenAStatementFailsOnTheServer_RollsBackTheWholeUpsert()
+    {
+        var collection = Store.GetCollection<int, ConformanceRecord>(NewName(), new PostgresCollectionOptions { RowsPerInsert = 2 });
+        await collection.EnsureCollectionExistsAsync();
+        try
+        {
+            await collection.UpsertAsync([Record(1, "original-1", [1, 0, 0, 0]), Record(2, "original-2", [0, 1, 0, 0])]);
+
+            // Two rows per INSERT: the first two statements (an update of key 1, then new rows) succeed on the server
+            // before the third fails there (pgvector rejects NaN), inside the same transaction.
+            var batch = new[]
+            {
+                Record(1, "new-1", [1, 1, 0, 0]), Record(10, "new-10", [0, 0, 1, 0]),
+                Record(11, "new-11", [0, 0, 0, 1]), Record(12, "new-12", [1, 0, 1, 0]),
+                Record(13, "bad", [float.NaN, 0, 0, 0]), Record(14, "new-14", [0, 1, 1, 0]),
+            };
+            var e = await Assert.ThrowsAsync<VectorStoreException>(() => collection.UpsertAsync(batch));
+            Assert.IsType<PostgresException>(e.InnerException);
+            Assert.Equal("Upsert", e.OperationName);
+
+            var rows = await ToListAsync(collection.GetAsync(r => true, top: 100));
+            Assert.Equal([(1, "original-1"), (2, "original-2")], rows.Select(r => (r.Key, r.Name!)).Order());
+
+            await collection.UpsertAsync(Record(3, "after", [0, 0, 1, 1]));
+            Assert.Equal("after", (await collection.GetAsync(3))?.Name);
+        }
+        finally
+        {
+            await collection.EnsureCollectionDeletedAsync();
+        }
+    }
+
+    [StoreFact]
+    public async Task UpsertAsync_WhenBatchSpansManyStatementsAndRepeatsAKey_StoresEveryRecordOnceWithTheLastValue()
+    {
+        var collection = Store.GetCollection<int, ConformanceRecord>(NewName(), new PostgresCollectionOptions { RowsPerInsert = 7 });
+        await collection.EnsureCollectionExistsAsync();
+        try
+        {
+            var records = Enumerable.Range(0, 200).Select(i => Record(i, "v" + i, [i, 1, 0, 0])).ToList();
+            records.Add(Record(42, "last", [0, 0, 0, 1]));
+
+            await collection.UpsertAsync(records);
+
+            var rows = await ToListAsync(collection.GetAsync(r => true, top: 1000));
+            Assert.Equal(200, rows.Count);
+            Assert.Equal("last", rows.Single(r => r.Key == 42).Name);
+            Assert.Equal("v199", rows.Single(r => r.Key == 199).Name);
+        }
+        finally
+        {
+            await collection.EnsureCollectionDeletedAsync();
+        }
+    }
+
+    [StoreFact]
+    public async Task CollectionName_WhenItContainsQuotesAndSql_IsTreatedAsAName()
+    {
+        var victim = Store.GetCollection<int, ConformanceRecord>(NewName());
+        var hostileName = "x\"; DROP TABLE \"" + victim.Name + "\"; --";
+        var hostile = Store.GetCollection<int, ConformanceRecord>(hostileName);
+        await victim.EnsureCollectionExistsAsync();
+        try
+        {
+            await victim.UpsertAsync(Record(1, "safe", [1, 0, 0, 0]));
+            await hostile.EnsureCollectionExistsAsync();
+            await hostile.UpsertAsync(Record(2, "' OR 1=1 --", [0, 1, 0, 0]));
+            var hostileValue = "' OR 1=1 --";
+
+            Assert.Equal([2], (await ToListAsync(hostile.GetAsync(r => r.Name == hostileValue, top: 10))).Select(r => r.Key));
+            Assert.Equal("safe", (await victim.GetAsync(1))?.Name);
+            Assert.Contains(hostileName, await ToListAsync(Store.ListCollectionNamesAsync()));
+            await Store.EnsureCollectionDeletedAsync(hostileName);
+            Assert.True(await victim.CollectionExistsAsync());
+            Assert.False(await hostile.CollectionExistsAsync());
+        }
+        finally
+        {
+            await hostile.EnsureCollectionDeletedAsync();
+            await victim.EnsureCollectionDeletedAsync();
+        }
+    }
+
+    [StoreFact]
+    public async Task GetCollection_WhenSchemaIsGiven_CreatesTheTableThere()
+    {
+        var schema = "veil_" + Guid.NewGuid().ToString("N")[..8];
+        using var store = new PostgresVectorStore(Store.DataSource, schema);
+        var collection = store.GetCollection<string, KeyedRecord<string>>("docs");
+        await collection.EnsureCollectionExistsAsync();
+        try
+        {
+            await collection.UpsertAsync(new KeyedRecord<string> { Key = "a", Text = "alpha", Vector = [1, 0] });
+
+            Assert.Equal(["docs"], await ToListAsync(store.ListCollectionNamesAsync()));
+            Assert.DoesNotContain("docs", await ToListAsync(Store.ListCollectionNamesAsync()));
+            Assert.Equal("alpha", (await collection.GetAsync("a"))?.Text);
+        }
+        finally
+        {
+            await collection.EnsureCollectionDeletedAsync();
+            await using var connection = await Store.DataSource.OpenConnectionAsync();
+            await using var drop = new NpgsqlCommand($"DROP SCHEMA IF EXISTS \"{schema}\" CASCADE", connection);
+            await drop.ExecuteNonQueryAsync();
+        }
+    }
+
+    [StoreFact]
+    public async Task Operations_WhenCollectionIsMissing_ThrowVectorStoreExceptionNamingIt()
+    {
+        var collection = Store.GetCollection<int, ConformanceRecord>("missing_" + Guid.NewGuid().ToString("N")[..8]);
+
+        var upsert = await Assert.ThrowsAsync<VectorStoreException>(() => collection.UpsertAsync(Record(1, "a", [1, 0, 0, 0])));
+        var get = await Assert.ThrowsAsync<VectorStoreException>(() => collection.GetAsync(1));
+        var search = await Assert.ThrowsAsync<VectorStoreException>(() => ToListAsync(collection.SearchAsync(new float[] { 1, 0, 0, 0 }, 1)));
+
+        foreach (var e in new[] { upsert, get, search })
+        {
+            Assert.Contains($"'{collection.Name}' does not exist", e.Message, StringComparison.Ordinal);
+            Assert.Equal(collection.Name, e.CollectionName);
+            Assert.Equal("postgresql", e.VectorStoreSystemName);
+        }
+
+        Assert.Equal("Upsert", upsert.OperationName);
+        Assert.Equal("Search", search.OperationName);
+    }
+
+    [StoreFact]
+    public async Task GetDynamicCollection_WhenRecordsAreDictionaries_RoundTripsAndSearches()
+    {
+        var definition = new VectorStoreCollectionDefinition
+        {
+            Properties =
+            [
+                new VectorStoreKeyProperty("Id", typeof(string)),
+                new VectorStoreDataProperty("Category", typeof(string)),
+                new VectorStoreVectorProperty("Vector", typeof(ReadOnlyMemory<float>), 2) { DistanceFunction = DistanceFunction.CosineSimilarity },
+            ],
+        };
+        var collection = Store.GetDynamicCollection(NewName(), definition);
+        await collection.EnsureCollectionExistsAsync();
+        try
+        {
+            await collection.UpsertAsync(
+            [
+                new Dictionary<string, object?> { ["Id"] = "a", ["Category"] = "x", ["Vector"] = new ReadOnlyMemory<float>([1, 0]) },
+                new Dictionary<string, object?> { ["Id"] = "b", ["Category"] = "y", ["Vector"] = new ReadOnlyMemory<float>([0, 1]) },
+            ]);
+
+            var hit = Assert.Single(await ToListAsync(collection.SearchAsync(new float[] { 0, 1 }, 1)));
+            var filtered = await ToListAsync(collection.GetAsync(r => (string)r["Category"]! == "x", 10));
+
+            Assert.Equal("b", hit.Record["Id"]);
+            Assert.Equal(1.0, hit.Score!.Value, 1e-6);
+            Assert.Equal("a", Assert.Single(filtered)["Id"]);
+            Assert.Equal(["a", "b"], (await ToListAsync(collection.GetAsync(["b", "a"]))).Select(r => (string)r["Id"]!).Order());
+        }
+        finally
+        {
+            await collection.EnsureCollectionDeletedAsync();
+        }
+    }
+
+    [StoreFact]
+    public async Task Store_WhenDataSourceLacksUseVector_FailsWithAMessageThatSaysSo()
+    {
+        await using var plain = NpgsqlDataSource.Create(fixture.ConnectionString! + ";Maximum Pool Size=1");
+        using var store = new PostgresVectorStore(plain);
+        var collection = store.GetCollection<int, KeyedRecord<int>>(NewName());
+        await collection.EnsureCollectionExistsAsync();
+        try
+        {
+            var e = await Assert.ThrowsAsync<VectorStoreException>(() => collection.UpsertAsync(new KeyedRecord<int> { Key = 1, Vector = [1, 0] }));
+            Assert.Contains("UseVector()", e.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await collection.EnsureCollectionDeletedAsync();
+        }
+    }
+
+    [StoreFact]
+    public void GetService_WhenAskedForMetadata_DescribesTheStore()
+    {
+        var metadata = Assert.IsType<VectorStoreMetadata>(Store.GetService(typeof(VectorStoreMetadata)));
+        var collection = Store.GetCollection<int, ConformanceRecord>("items");
+        var collectionMetadata = Assert.IsType<VectorStoreCollectionMetadata>(collection.GetService(typeof(VectorStoreCollectionMetadata)));
+
+        Assert.Equal("postgresql", metadata.VectorStoreSystemName);
+        Assert.Equal("postgres", metadata.VectorStoreName);
+        Assert.Equal("items", collectionMetadata.CollectionName);
+        Assert.Same(Store, Store.GetService(typeof(PostgresVectorStore)));
+        Assert.Same(Store.DataSource, collection.GetService(typeof(NpgsqlDataSource)));
+    }
+
+    internal static List<(long Key, double Score)> BruteForce(float[][] vectors, float[] query, string distanceFunction, int top, int step = 1)
+    {
+        var scored = vectors.Select((v, i) => (Key: (long)i * step, Score: ExactScore(distanceFunction, v, query))).ToList();
+        var higherIsBetter = distanceFunction is DistanceFunction.DotProductSimilarity or DistanceFunction.CosineSimilarity;
+        return (higherIsBetter ? scored.OrderByDescending(s => s.Score) : scored.OrderBy(s => s.Score)).ThenBy(s => s.Key).Take(top).ToList();
+    }
+
+    private static double ExactScore(string distanceFunction, float[] v, float[] q)
+    {
+        double dot = 0, vv = 0, qq = 0, squared = 0, manhattan = 0;
+        for (var i = 0; i < v.Length; i++)
+        {
+            dot += (double)v[i] * q[i];
+            vv += (double)v[i] * v[i];
+            qq += (double)q[i] * q[i];
+            squared += ((double)v[i] - q[i]) * ((double)v[i] - q[i]);
+            manhattan += Math.Abs((double)v[i] - q[i]);
+        }
+
+        return distanceFunction switch
+        {
+            DistanceFunction.EuclideanDistance => Math.Sqrt(squared),
+            DistanceFunction.CosineDistance => 1 - (dot / Math.Sqrt(vv * qq)),
+            DistanceFunction.ManhattanDistance => manhattan,
+            _ => dot,
+        };
+    }
+
+    internal static float[] RandomVector(Random random, int dimensions)
+    {
+        var vector = new float[dimensions];
+        for (var i = 0; i < dimensions; i++)
+        {
+            vector[i] = (float)((random.NextDouble() * 2) - 1);
+        }
+
+        return vector;
+    }
+
+    private async Task<FilledScope> CreateFilledAsync(string distanceFunction, string indexKind, int count, int seed, int dimensions = Dimensions)
+    {
+        var random = new Random(seed);
+        var vectors = Enumerable.Range(0, count).Select(_ => RandomVector(random, dimensions)).ToArray();
+        var collection = Store.GetCollection<long, RandomRecord>(NewName(), RandomRecord.Definition(distanceFunction, indexKind, dimensions));
+        await collection.EnsureCollectionExistsAsync();
+        await collection.UpsertAsync(vectors.Select((v, i) => new RandomRecord { Key = i, Bucket = i % 50, Vector = v }));
+        await using (var connection = await Store.DataSource.OpenConnectionAsync())
+        {
+            // Fresh statistics, as autovacuum would eventually give, so the planner costs the index against the real table size.
+            await using var analyze = new NpgsqlCommand($"ANALYZE \"{collection.Name}\"", connection);
+            await analyze.ExecuteNonQueryAsync();
+        }
+
+        return new FilledScope(collection, vectors);
+    }
+
+    private async Task<List<string>> IndexDefinitionsAsync(string table)
+    {
+        await using var connection = await Store.DataSource.OpenConnectionAsync();
+        await using var command = new NpgsqlCommand("SELECT indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename = $1", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = table });
+        var definitions = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            definitions.Add(reader.GetString(0));
+        }
+
+        return definitions;
+    }
+
+    private static string NewName() => "pg_" + Guid.NewGuid().ToString("N")[..12];
+
+    private static ConformanceRecord Record(int key, string name, float[] embedding) =>
+        new() { Key = key, Name = name, Rating = key, Embedding = embedding };
+
+    private static async Task<List<T>> ToListAsync<T>(IAsyncEnumerable<T> items)
+    {
+        var list = new List<T>();
+        await foreach (var item in items)
+        {
+            list.Add(item);
+        }
+
+        return list;
+    }
+
+    public sealed class RandomRecord
+    {
+        public long Key { get; set; }
+
+        public int Bucket { get; set; }
+
+        public float[]? Vector { get; set; }
+
+        public static VectorStoreCollectionDefinition Definition(string distanceFunction, string indexKind, int dimensions = Dimensions) => new()
+        {
+            Properties =
+            [
+                new VectorStoreKeyProperty(nameof(Key), typeof(long)),
+                new VectorStoreDataProperty(nameof(Bucket), typeof(int)) { IsIndexed = true },
+                new VectorStoreVectorProperty(nameof(Vector), typeof(float[]), dimensions) { DistanceFunction = distanceFunction, IndexKind = indexKind },
+            ],
+        };
+    }
+
+    private sealed class FilledScope(PostgresCollection<long, RandomRecord> collection, float[][] vectors) : IAsyncDisposable
+    {
+        public PostgresCollection<long, RandomRecord> Collection { get; } = collection;
+
+        public float[][] Vectors { get; } = vectors;
+
+        public async ValueTask DisposeAsync() => await Collection.EnsureCollectionDeletedAsync();
+    }
+}
+
+/// <summary>Model and option checks of the PostgreSQL store; they need no server (nothing connects).</summary>
+public sealed class PostgresModelTests
+{
+    private const string Unreachable = "Host=127.0.0.1;Port=1;Username=nobody;Password=secret;Database=none";
+
+    [Theory]
+    [InlineData(IndexKind.IvfFlat)]
+    [InlineData(IndexKind.DiskAnn)]
+    public void GetCollection_WhenIndexKindIsUnsupported_ThrowsNotSupportedException(string indexKind)
+    {
+        using var store = new PostgresVectorStore(Unreachable);
+        var e = Assert.Throws<NotSupportedException>(() => store.GetCollection<long, PostgresVectorStoreTests.RandomRecord>(
+            "bad", PostgresVectorStoreTests.RandomRecord.Definition(DistanceFunction.CosineDistance, indexKind)));
+        Assert.Contains(indexKind, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void GetCollection_WhenDistanceFunctionIsHamming_ThrowsNotSupportedException()
+    {
+        using var store = new PostgresVectorStore(Unreachable);
+        var e = Assert.Throws<NotSupportedException>(() => store.GetCollection<int, DistanceRecord>("bad", DistanceRecord.Definition(DistanceFunction.HammingDistance)));
+        Assert.Contains(DistanceFunction.HammingDistance, e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(1, 64)]
+    [InlineData(101, 300)]
+    [InlineData(16, 31)]
+    [InlineData(16, 1001)]
+    public void GetCollection_WhenHnswParametersAreOutOfRange_ThrowsArgumentOutOfRangeException(int m, int efConstruction)
+    {
+        using var store = new PostgresVectorStore(Unreachable);
+        Assert.Throws<ArgumentOutOfRangeException>(() => store.GetCollection<int, ConformanceRecord>(
+            "items", new PostgresCollectionOptions { HnswM = m, HnswEfConstruction = efConstruction }));
+    }
+
+    [Fact]
+    public void EfSearch_WhenOutOfRange_ThrowsAndKeepsThePreviousValue()
+    {
+        using var store = new PostgresVectorStore(Unreachable);
+        var collection = store.GetCollection<int, ConformanceRecord>("items", new PostgresCollectionOptions { HnswEfSearch = 80 });
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => collection.EfSearch = 0);
+        Assert.Equal(80, collection.EfSearch);
+        collection.EfSearch = null;
+        Assert.Null(collection.EfSearch);
+    }
+
+    [Fact]
+    public void GetCollection_WhenNameIsLongerThanPostgresAllows_ThrowsArgumentException()
+    {
+        using var store = new PostgresVectorStore(Unreachable);
+        Assert.Throws<ArgumentException>(() => store.GetCollection<int, ConformanceRecord>(new string('n', 64)));
+    }
+
+    [Fact]
+    public void Constructor_WhenConnectionStringIsMalformed_ThrowsArgumentExceptionWithoutEchoingIt()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new PostgresVectorStore("Host=x;Password=hunter2;Bogus Keyword=1"));
+        Assert.DoesNotContain("hunter2", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Operations_WhenServerIsUnreachable_ThrowVectorStoreException()
+    {
+        using var store = new PostgresVectorStore(Unreachable + ";Timeout=2");
+        var collection = store.GetCollection<int, ConformanceRecord>("items");
+        var e = await Assert.ThrowsAsync<VectorStoreException>(() => collection.CollectionExistsAsync());
+        Assert.DoesNotContain("secret", e.Message, StringComparison.Ordinal);
+    }
+}
