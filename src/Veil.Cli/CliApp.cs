@@ -57,5 +57,6 @@ internal static class CliApp
             new DocumentCommand(console),
             new DemoCommand(console),
             new BenchCommand(console),
+            new KeysCommand(console),
         };
 }
