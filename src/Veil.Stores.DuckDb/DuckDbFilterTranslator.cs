@@ -57,8 +57,11 @@ internal sealed class DuckDbFilterTranslator : FilterTranslatorBase
                 _sql.Append(')');
                 return;
 
-            case BinaryExpression { NodeType: ExpressionType.Equal or ExpressionType.NotEqual or ExpressionType.LessThan
-                or ExpressionType.LessThanOrEqual or ExpressionType.GreaterThan or ExpressionType.GreaterThanOrEqual } comparison:
+            case BinaryExpression
+            {
+                NodeType: ExpressionType.Equal or ExpressionType.NotEqual or ExpressionType.LessThan
+                or ExpressionType.LessThanOrEqual or ExpressionType.GreaterThan or ExpressionType.GreaterThanOrEqual
+            } comparison:
                 TranslateComparison(comparison);
                 return;
 
