@@ -7,7 +7,8 @@ using Veil.Vectors;
 
 namespace Veil.Kms.Tests;
 
-/// <summary>Against a real SoftHSM2 token. One class, so the tests run one at a time (PKCS#11 login is per process).</summary>
+/// <summary>Against a real SoftHSM2 token. One collection, so the tests run one at a time (PKCS#11 login is per process).</summary>
+[Collection(SoftHsm.Collection)]
 public class Pkcs11KmsTests
 {
     [SoftHsmFact]

@@ -11,6 +11,9 @@ namespace Veil.Kms.Tests;
 /// </summary>
 internal static class SoftHsm
 {
+    /// <summary>The xunit collection of every test that logs in to the token: they must not run in parallel, since a login is per process.</summary>
+    public const string Collection = "SoftHSM2 token";
+
     public static string? Module => Environment.GetEnvironmentVariable("VEIL_PKCS11_MODULE");
 
     public static string Token => Environment.GetEnvironmentVariable("VEIL_PKCS11_TOKEN") ?? string.Empty;
