@@ -60,5 +60,6 @@ internal static class CliApp
             new SearchCommand(console),
             new ExportCommand(console),
             new BenchCommand(console),
+            new KeysCommand(console),
         };
 }

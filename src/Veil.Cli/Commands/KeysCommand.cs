@@ -1,0 +1,448 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Veil.Cli.Configuration;
+using Veil.Cli.Keysets;
+using Veil.Insecure;
+using Veil.Keys;
+
+namespace Veil.Cli.Commands;
+
+/// <summary>
+/// <c>veil keys create|add|promote|retire|list|export-public-info|check|import-insecure-cleartext</c>: manage a
+/// wrapped keyset file (<c>veil-keyset/1</c>). Only create, add, check and the import touch the KMS; promote and
+/// retire change metadata only.
+/// </summary>
+internal sealed class KeysCommand : Command
+{
+    private readonly CliConsole _console;
+
+    public KeysCommand(CliConsole console)
+        : base("keys", "Manage a keyset: secrets wrapped by a KMS key (local passphrase file or PKCS#11 token), with the lifecycle create → add → promote → (re-encrypt) → retire.")
+    {
+        _console = console;
+        Options.Add(KeysetOption);
+        Options.Add(KmsOption);
+        Options.Add(PassphraseEnvOption);
+        Options.Add(PassphraseStdinOption);
+        Options.Add(PinEnvOption);
+        Options.Add(Pkcs11ModuleOption);
+        Subcommands.Add(CreateCommand());
+        Subcommands.Add(AddCommand());
+        Subcommands.Add(LifecycleCommand("promote", "Make a secret current: a pending secret becomes current and the old current one goes in rotation (it still decrypts and is queried). Promoting the in-rotation secret rolls back. No KMS access.", promote: true));
+        Subcommands.Add(LifecycleCommand("retire", "Retire a secret (in rotation or pending) once its data is re-encrypted: it stays wrapped in the file but is never loaded again. No KMS access.", promote: false));
+        Subcommands.Add(ListCommand());
+        Subcommands.Add(ExportPublicInfoCommand());
+        Subcommands.Add(CheckCommand());
+        Subcommands.Add(ImportCommand());
+    }
+
+    internal Option<string> KeysetOption { get; } = new("--keyset")
+    {
+        Description = "The keyset file (JSON, \"format\": \"veil-keyset/1\").",
+        Required = true,
+        Recursive = true,
+    };
+
+    internal Option<string> KmsOption { get; } = new("--kms")
+    {
+        Description = "The key-encryption key's URI: local:<key file> (passphrase, Argon2id, AES-256-GCM; for development) or pkcs11:token=<label>;object=<label> (an HSM). Defaults to the keyset's kekUri.",
+        Recursive = true,
+    };
+
+    internal Option<string> PassphraseEnvOption { get; } = new("--passphrase-env")
+    {
+        Description = "The environment variable holding the local KMS passphrase.",
+        DefaultValueFactory = _ => KmsSelection.DefaultPassphraseVariable,
+        Recursive = true,
+    };
+
+    internal Option<bool> PassphraseStdinOption { get; } = new("--passphrase-stdin")
+    {
+        Description = "Read the local KMS passphrase from the first line of standard input instead.",
+        Recursive = true,
+    };
+
+    internal Option<string> PinEnvOption { get; } = new("--pin-env")
+    {
+        Description = "The environment variable holding the PKCS#11 user PIN (the PIN is never taken from the command line).",
+        DefaultValueFactory = _ => KmsSelection.DefaultPinVariable,
+        Recursive = true,
+    };
+
+    internal Option<string> Pkcs11ModuleOption { get; } = new("--pkcs11-module")
+    {
+        Description = $"The PKCS#11 module (default: ${KmsSelection.ModuleVariable}, else {KmsSelection.DefaultModule}).",
+        Recursive = true,
+    };
+
+    private static Option<bool> CreateKekOption() => new("--create-kek")
+    {
+        Description = "Create the key-encryption key first: a new local key file, or an AES-256 key generated inside the token as non-extractable.",
+    };
+
+    private static Option<float?> BetaOption() => new("--beta")
+    {
+        Description = "The approximation factor β of a new vector path (larger: more noise, more privacy, less accurate search).",
+    };
+
+    private static Option<bool> ScalingOption() => new("--scaling")
+    {
+        Description = "Use the key-derived scaling factor on a new vector path (Alloy before 0.13); default off.",
+    };
+
+    private static Option<uint?> IdOption(bool required) => new("--id")
+    {
+        Description = required ? "The key id of the secret." : "The key id of the new secret (default: one more than the largest in the section).",
+        Required = required,
+    };
+
+    private Command CreateCommand()
+    {
+        var vector = new Option<string[]>("--vector") { Description = "A vector secret path to create (repeatable)." };
+        var deterministic = new Option<string[]>("--deterministic") { Description = "A deterministic-field secret path to create (repeatable)." };
+        var standard = new Option<bool>("--standard") { Description = "Create a standard-document secret." };
+        Option<float?> beta = BetaOption();
+        Option<bool> scaling = ScalingOption();
+        Option<bool> createKek = CreateKekOption();
+        var command = new Command("create", "Create a new keyset file with a current secret for each given path (the file must not exist).")
+        {
+            vector, beta, scaling, deterministic, standard, createKek,
+        };
+        SetAction(command, parseResult =>
+        {
+            string[] vectorPaths = parseResult.GetValue(vector) ?? [];
+            string[] deterministicPaths = parseResult.GetValue(deterministic) ?? [];
+            bool withStandard = parseResult.GetValue(standard);
+            if (vectorPaths.Length + deterministicPaths.Length == 0 && !withStandard)
+            {
+                throw new CliUsageException("keys create: give at least one of --vector <path>, --deterministic <path> or --standard.");
+            }
+
+            if (vectorPaths.Length > 0 && parseResult.GetValue(beta) is null)
+            {
+                throw new CliUsageException("keys create: vector paths need --beta.");
+            }
+
+            string kmsUri = parseResult.GetValue(KmsOption) ?? throw new CliUsageException("keys create: --kms is required.");
+            KmsSelection kms = Kms(parseResult);
+            using IKeyEncryptionKey kek = parseResult.GetValue(createKek) ? kms.CreateKey(kmsUri) : kms.GetKey(kmsUri);
+            Keyset keyset = Keyset.Create(kmsUri);
+            var added = new List<KeysetSecretInfo>();
+            foreach (string path in vectorPaths)
+            {
+                added.Add(keyset.AddVectorSecret(path, kek, parseResult.GetValue(beta), parseResult.GetValue(scaling)));
+            }
+
+            foreach (string path in deterministicPaths)
+            {
+                added.Add(keyset.AddDeterministicSecret(path, kek));
+            }
+
+            if (withStandard)
+            {
+                added.Add(keyset.AddStandardSecret(kek));
+            }
+
+            KeysetFile.Save(keyset, parseResult.GetValue(KeysetOption)!, createNew: true);
+            WriteInfos(added);
+            _console.Error.WriteLine($"keys: created {parseResult.GetValue(KeysetOption)} with {added.Count} secret(s) wrapped by {kmsUri}.");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private Command AddCommand()
+    {
+        Section section = new();
+        Option<float?> beta = BetaOption();
+        Option<bool> scaling = ScalingOption();
+        Option<uint?> id = IdOption(required: false);
+        var command = new Command("add", "Add a new secret to a path: pending (decrypt-only) until promoted; on a new path it is current at once. Needs the KMS.");
+        section.AddTo(command);
+        command.Options.Add(beta);
+        command.Options.Add(scaling);
+        command.Options.Add(id);
+        SetAction(command, parseResult =>
+        {
+            string file = parseResult.GetValue(KeysetOption)!;
+            Keyset keyset = KeysetFile.Load(file);
+            string kmsUri = parseResult.GetValue(KmsOption) ?? keyset.KekUri;
+            using IKeyEncryptionKey kek = Kms(parseResult).GetKey(kmsUri);
+            KeyId? keyId = parseResult.GetValue(id) is { } value ? new KeyId(value) : null;
+            (KeysetSection which, SecretPath path) = section.Get(parseResult);
+            KeysetSecretInfo info = which switch
+            {
+                KeysetSection.Vector => keyset.AddVectorSecret(path, kek, parseResult.GetValue(beta), parseResult.GetValue(scaling) ? true : null, keyId),
+                KeysetSection.Deterministic => keyset.AddDeterministicSecret(path, kek, keyId),
+                _ => keyset.AddStandardSecret(kek, keyId),
+            };
+            KeysetFile.Save(keyset, file, createNew: false);
+            WriteInfos([info]);
+            _console.Error.WriteLine(info.State == KeysetSecretState.Pending
+                ? $"keys: added secret {info.Id} as pending; deploy the keyset everywhere, then run 'veil keys promote --id {info.Id}'."
+                : $"keys: added secret {info.Id} as current of a new path.");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private Command LifecycleCommand(string name, string description, bool promote)
+    {
+        Section section = new();
+        Option<uint?> id = IdOption(required: true);
+        var command = new Command(name, description);
+        section.AddTo(command);
+        command.Options.Add(id);
+        SetAction(command, parseResult =>
+        {
+            string file = parseResult.GetValue(KeysetOption)!;
+            Keyset keyset = KeysetFile.Load(file);
+            (KeysetSection which, SecretPath path) = section.Get(parseResult);
+            var keyId = new KeyId(parseResult.GetValue(id)!.Value);
+            KeysetSecretInfo info = promote ? keyset.Promote(which, path, keyId) : keyset.Retire(which, path, keyId);
+            KeysetFile.Save(keyset, file, createNew: false);
+            WriteInfos([info]);
+            _console.Error.WriteLine(promote
+                ? $"keys: secret {keyId} is current; re-encrypt data still under the in-rotation secret, then retire it."
+                : $"keys: secret {keyId} is retired; data still encrypted with it can no longer be decrypted.");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private Command ListCommand()
+    {
+        var json = new Option<bool>("--json") { Description = "One JSON object per secret instead of a table." };
+        var command = new Command("list", "List the secrets' metadata (section, path, id, state, β, creation time, KEK URI); never key material. No KMS access.") { json };
+        SetAction(command, parseResult =>
+        {
+            Keyset keyset = KeysetFile.Load(parseResult.GetValue(KeysetOption)!);
+            if (parseResult.GetValue(json))
+            {
+                WriteInfos(keyset.List());
+                return ExitCodes.Success;
+            }
+
+            TextWriter o = _console.Output;
+            o.WriteLine($"{"section",-14}{"path",-20}{"id",12}  {"state",-11}{"beta",8}  {"scaling",-8}{"created",-22}kek");
+            foreach (KeysetSecretInfo s in keyset.List())
+            {
+                string beta = s.ApproximationFactor?.ToString(CultureInfo.InvariantCulture) ?? "-";
+                string scaling = s.UseScalingFactor is { } u ? (u ? "yes" : "no") : "-";
+                o.WriteLine($"{SectionName(s.Section),-14}{Quote(s),-20}{s.Id,12}  {StateName(s.State),-11}{beta,8}  {scaling,-8}{Time(s.CreatedAt),-22}{s.KekUri}");
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private Command ExportPublicInfoCommand()
+    {
+        var command = new Command("export-public-info", "Write the keyset's public metadata as one JSON document (for audits and inventories): no wrapped or cleartext key material. No KMS access.");
+        SetAction(command, parseResult =>
+        {
+            Keyset keyset = KeysetFile.Load(parseResult.GetValue(KeysetOption)!);
+            using var stream = new MemoryStream();
+            using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+            {
+                writer.WriteStartObject();
+                writer.WriteString("format", "veil-keyset-public-info/1");
+                writer.WriteString("keysetFormat", Keyset.FormatName);
+                writer.WriteString("kekUri", keyset.KekUri);
+                writer.WriteStartArray("secrets");
+                foreach (KeysetSecretInfo info in keyset.List())
+                {
+                    WriteInfo(writer, info);
+                }
+
+                writer.WriteEndArray();
+                writer.WriteEndObject();
+            }
+
+            _console.Output.WriteLine(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private Command CheckCommand()
+    {
+        var command = new Command("check", "Unwrap every live secret through the KMS (then zero it) to prove the keyset opens: exit 3 if a wrapped secret was altered.");
+        SetAction(command, parseResult =>
+        {
+            Keyset keyset = KeysetFile.Load(parseResult.GetValue(KeysetOption)!);
+            using (keyset.Unwrap(Kms(parseResult)))
+            {
+                int live = keyset.List().Count(s => s.State != KeysetSecretState.Retired);
+                _console.Output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{{\"live\":{live},\"retired\":{keyset.List().Count - live}}}"));
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private Command ImportCommand()
+    {
+        var config = new Option<string>("--config") { Description = "The cleartext configuration file to import (the --config format of the other commands).", Required = true };
+        Option<bool> createKek = CreateKekOption();
+        var command = new Command(
+            "import-insecure-cleartext",
+            "INSECURE migration: wrap the secrets of a cleartext --config file into a new keyset. The cleartext file has exposed its secrets; delete it and plan a rotation to secrets generated by 'keys add'.")
+        {
+            config, createKek,
+        };
+        SetAction(command, parseResult =>
+        {
+            string kmsUri = parseResult.GetValue(KmsOption) ?? throw new CliUsageException("keys import-insecure-cleartext: --kms is required.");
+            KmsSelection kms = Kms(parseResult);
+            VeilConfiguration configuration = ConfigFile.Load(parseResult.GetValue(config)!);
+            try
+            {
+                using IKeyEncryptionKey kek = parseResult.GetValue(createKek) ? kms.CreateKey(kmsUri) : kms.GetKey(kmsUri);
+                Keyset keyset = InsecureCleartextKeyset.Import(configuration, kek);
+                KeysetFile.Save(keyset, parseResult.GetValue(KeysetOption)!, createNew: true);
+                WriteInfos(keyset.List());
+            }
+            finally
+            {
+                ConfigFile.DisposeSecrets(configuration);
+            }
+
+            _console.Error.WriteLine("warning: the imported secrets existed in cleartext; delete the cleartext file and rotate to secrets generated by 'veil keys add'.");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private KmsSelection Kms(ParseResult parseResult) => new(
+        _console,
+        new KmsSettings(
+            parseResult.GetValue(PassphraseEnvOption)!,
+            parseResult.GetValue(PassphraseStdinOption),
+            parseResult.GetValue(PinEnvOption)!,
+            parseResult.GetValue(Pkcs11ModuleOption),
+            LocalOptionsForTests));
+
+    /// <summary>Argon2id costs for key files created by <c>--create-kek</c>; tests lower them, the CLI keeps the defaults.</summary>
+    internal static Kms.LocalFile.LocalFileKmsOptions? LocalOptionsForTests { get; set; }
+
+    private void SetAction(Command command, Func<ParseResult, int> action) =>
+        command.SetAction((parseResult, _) => Task.FromResult(Guard(() => action(parseResult))));
+
+    private int Guard(Func<int> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (Exception e) when (e is CliUsageException or FormatException or ArgumentException or InvalidOperationException)
+        {
+            _console.Error.WriteLine($"keys: {e.Message}");
+            return ExitCodes.InvalidOptions;
+        }
+        catch (KeyNotAvailableException e) when (e.InnerException is CryptographicException and not KeyNotAvailableException)
+        {
+            _console.Error.WriteLine($"keys: {e.Message}");
+            return ExitCodes.IntegrityFailure;
+        }
+        catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException)
+        {
+            _console.Error.WriteLine($"keys: {e.Message}");
+            return ExitCodes.Failed;
+        }
+    }
+
+    private void WriteInfos(IEnumerable<KeysetSecretInfo> infos)
+    {
+        foreach (KeysetSecretInfo info in infos)
+        {
+            using var stream = new MemoryStream();
+            using (var writer = new Utf8JsonWriter(stream))
+            {
+                WriteInfo(writer, info);
+            }
+
+            _console.Output.WriteLine(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
+        }
+    }
+
+    private static void WriteInfo(Utf8JsonWriter writer, KeysetSecretInfo info)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("section", SectionName(info.Section));
+        if (info.Section != KeysetSection.Standard)
+        {
+            writer.WriteString("path", info.Path.Value);
+        }
+
+        writer.WriteNumber("id", info.Id.Value);
+        writer.WriteString("state", StateName(info.State));
+        if (info.ApproximationFactor is { } beta)
+        {
+            writer.WriteNumber("approximationFactor", beta);
+        }
+
+        if (info.UseScalingFactor is { } scaling)
+        {
+            writer.WriteBoolean("useScalingFactor", scaling);
+        }
+
+        writer.WriteString("createdAt", Time(info.CreatedAt));
+        writer.WriteString("kekUri", info.KekUri);
+        writer.WriteEndObject();
+    }
+
+    private static string SectionName(KeysetSection section) => section switch
+    {
+        KeysetSection.Vector => "vector",
+        KeysetSection.Deterministic => "deterministic",
+        _ => "standard",
+    };
+
+    private static string StateName(KeysetSecretState state) => state switch
+    {
+        KeysetSecretState.Pending => "pending",
+        KeysetSecretState.Current => "current",
+        KeysetSecretState.InRotation => "inRotation",
+        _ => "retired",
+    };
+
+    private static string Time(DateTimeOffset time) => time.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
+    private static string Quote(KeysetSecretInfo info) => info.Section == KeysetSection.Standard ? "-" : "\"" + info.Path.Value + "\"";
+
+    /// <summary>The --vector / --deterministic / --standard choice of add, promote and retire: exactly one.</summary>
+    private sealed class Section
+    {
+        private readonly Option<string> _vector = new("--vector") { Description = "The vector secret path." };
+        private readonly Option<string> _deterministic = new("--deterministic") { Description = "The deterministic-field secret path." };
+        private readonly Option<bool> _standard = new("--standard") { Description = "The standard-document secrets." };
+
+        public void AddTo(Command command)
+        {
+            command.Options.Add(_vector);
+            command.Options.Add(_deterministic);
+            command.Options.Add(_standard);
+        }
+
+        public (KeysetSection Section, SecretPath Path) Get(ParseResult parseResult)
+        {
+            string? vector = parseResult.GetValue(_vector);
+            string? deterministic = parseResult.GetValue(_deterministic);
+            bool standard = parseResult.GetValue(_standard);
+            int given = (vector is null ? 0 : 1) + (deterministic is null ? 0 : 1) + (standard ? 1 : 0);
+            if (given != 1)
+            {
+                throw new CliUsageException("Give exactly one of --vector <path>, --deterministic <path> or --standard.");
+            }
+
+            return vector is not null ? (KeysetSection.Vector, vector)
+                : deterministic is not null ? (KeysetSection.Deterministic, deterministic)
+                : (KeysetSection.Standard, string.Empty);
+        }
+    }
+}

@@ -1,0 +1,31 @@
+namespace Veil.Keys;
+
+/// <summary>
+/// A key-encryption key (KEK) held by a key management system: it wraps and unwraps secrets but never reveals its own
+/// bytes. Implementations are one class per KMS (a PKCS#11 token, a passphrase-protected local file, a cloud KMS).
+/// </summary>
+/// <remarks>
+/// <para><b>Guarantee.</b> Wrapping is authenticated encryption bound to <c>associatedData</c>: unwrapping with other
+/// associated data, another KEK or altered bytes fails with a <see cref="System.Security.Cryptography.CryptographicException"/>
+/// (typically <see cref="System.Security.Cryptography.AuthenticationTagMismatchException"/>) and returns nothing.</para>
+/// <para><b>Security.</b> Implementations never put key bytes (their own or the wrapped ones) in exceptions, logs or
+/// <see cref="object.ToString"/>.</para>
+/// <para><b>Thread safety.</b> Implementations must be safe for concurrent use.</para>
+/// </remarks>
+public interface IKeyEncryptionKey : IDisposable
+{
+    /// <summary>The URI that names this key in its KMS (recorded in keysets next to each wrapped secret). Not secret.</summary>
+    string KeyUri { get; }
+
+    /// <summary>Encrypts <paramref name="key"/> under this KEK, authenticating <paramref name="associatedData"/>.</summary>
+    /// <returns>The wrapped key (format private to the implementation).</returns>
+    /// <exception cref="System.Security.Cryptography.CryptographicException">The KMS refused or failed.</exception>
+    byte[] WrapKey(ReadOnlySpan<byte> key, ReadOnlySpan<byte> associatedData);
+
+    /// <summary>Decrypts a key wrapped by <see cref="WrapKey"/> with the same <paramref name="associatedData"/>.</summary>
+    /// <returns>The cleartext key. The caller owns it and must zero it (<c>CryptographicOperations.ZeroMemory</c>) after use.</returns>
+    /// <exception cref="System.Security.Cryptography.CryptographicException">
+    /// The wrapped key was altered, was wrapped by another KEK or with other associated data, or the KMS failed.
+    /// </exception>
+    byte[] UnwrapKey(ReadOnlySpan<byte> wrappedKey, ReadOnlySpan<byte> associatedData);
+}

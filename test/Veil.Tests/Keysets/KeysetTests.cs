@@ -1,0 +1,307 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Veil.Insecure;
+using Veil.Keys;
+using Veil.Vectors;
+
+namespace Veil.Tests.Keysets;
+
+public class KeysetTests
+{
+    private static readonly float[] s_vector = [0.25f, -0.5f, 0.125f, 0.75f];
+
+    [Fact]
+    public void Lifecycle_WhenCreateAddPromoteRetire_LoadsTheRightSecretsAndOldDataDecryptsUntilRetired()
+    {
+        var kms = new TestKms();
+        using TestKek kek = kms.Kek();
+        Keyset keyset = Keyset.Create(kek.KeyUri);
+        KeysetSecretInfo first = keyset.AddVectorSecret("p", kek, approximationFactor: 2f);
+        Assert.Equal(KeysetSecretState.Current, first.State);
+
+        EncryptedVector old;
+        using (UnwrappedKeyset live = Keyset.Parse(keyset.ToJson()).Unwrap(kms))
+        using (var client = new VeilClient(live.Configuration))
+        {
+            old = client.Vector.Encrypt(s_vector, "p", "d", "t");
+            Assert.Equal(first.Id, old.KeyId);
+        }
+
+        // add: the new secret is pending; it loads decrypt-only and the old one still encrypts.
+        KeysetSecretInfo second = keyset.AddVectorSecret("p", kek);
+        Assert.Equal(KeysetSecretState.Pending, second.State);
+        using (UnwrappedKeyset live = Keyset.Parse(keyset.ToJson()).Unwrap(kms))
+        {
+            RotatableSecret secrets = live.Configuration.Vector["p"].Secrets;
+            Assert.Equal(first.Id, secrets.Current!.Id);
+            Assert.Equal(second.Id, secrets.InRotation!.Id);
+        }
+
+        // promote: new → current, old → in rotation; old data still decrypts, new data uses the new id.
+        keyset.Promote(KeysetSection.Vector, "p", second.Id);
+        keyset = Keyset.Parse(keyset.ToJson());
+        using (UnwrappedKeyset live = keyset.Unwrap(kms))
+        using (var client = new VeilClient(live.Configuration))
+        {
+            Assert.Equal(second.Id, live.Configuration.Vector["p"].Secrets.Current!.Id);
+            Assert.Equal(first.Id, live.Configuration.Vector["p"].Secrets.InRotation!.Id);
+            Assert.Equal(second.Id, client.Vector.Encrypt(s_vector, "p", "d", "t").KeyId);
+            AssertClose(s_vector, client.Vector.Decrypt(old, "t"));
+        }
+
+        // retire: the old secret is no longer loaded, so its data no longer decrypts.
+        keyset.Retire(KeysetSection.Vector, "p", first.Id);
+        keyset = Keyset.Parse(keyset.ToJson());
+        using (UnwrappedKeyset live = keyset.Unwrap(kms))
+        using (var client = new VeilClient(live.Configuration))
+        {
+            Assert.Null(live.Configuration.Vector["p"].Secrets.InRotation);
+            Assert.Throws<KeyNotAvailableException>(() => client.Vector.Decrypt(old, "t"));
+        }
+
+        Assert.Equal(
+            [KeysetSecretState.Retired, KeysetSecretState.Current],
+            keyset.List().Select(s => s.State));
+    }
+
+    [Fact]
+    public void Unwrap_WhenAllSections_BuildsConfigurationWithStandardPrimaryAndDeterministicSecrets()
+    {
+        var kms = new TestKms();
+        using TestKek kek = kms.Kek();
+        Keyset keyset = Keyset.Create(kek.KeyUri);
+        keyset.AddDeterministicSecret("f", kek);
+        KeysetSecretInfo s1 = keyset.AddStandardSecret(kek);
+        KeysetSecretInfo s2 = keyset.AddStandardSecret(kek);
+        keyset.Promote(KeysetSection.Standard, default, s2.Id);
+        using UnwrappedKeyset live = Keyset.Parse(keyset.ToJson()).Unwrap(kms);
+        Assert.Equal(s2.Id, live.Configuration.Standard!.PrimaryId);
+        Assert.Equal([s2.Id.Value, s1.Id.Value], live.Configuration.Standard.Secrets.Select(s => s.Id.Value).OrderDescending());
+        using var client = new VeilClient(live.Configuration);
+        var document = new Dictionary<string, byte[]> { ["a"] = [1, 2, 3] };
+        Assert.Equal([1, 2, 3], client.Standard.Decrypt(client.Standard.Encrypt(document, "t"), "t")["a"]);
+        Assert.Equal("hi"u8.ToArray(), client.Deterministic.Decrypt(client.Deterministic.EncryptDeterministically("hi"u8, "f", "d", "t"), "t"));
+    }
+
+    [Fact]
+    public void ToJson_WhenSecretsAdded_ContainsNoCleartextSecretAndRecordsKekUri()
+    {
+        var kms = new TestKms();
+        using TestKek kek = kms.Kek();
+        Keyset keyset = Keyset.Create(kek.KeyUri);
+        keyset.AddVectorSecret("p", kek, 1.5f, useScalingFactor: true);
+        keyset.AddStandardSecret(kek);
+        string json = keyset.ToJson();
+        Assert.Equal(2, kms.Wrapped.Count);
+        foreach (byte[] cleartext in kms.Wrapped)
+        {
+            Assert.True(cleartext.Length >= Secret.MinimumLength);
+            Assert.DoesNotContain(Convert.ToBase64String(cleartext), json, StringComparison.Ordinal);
+            Assert.DoesNotContain(Convert.ToHexString(cleartext), json, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain(Convert.ToBase64String(cleartext.AsSpan(0, 24)), json, StringComparison.Ordinal);
+        }
+
+        JsonNode root = JsonNode.Parse(json)!;
+        Assert.Equal("veil-keyset/1", (string?)root["format"]);
+        JsonNode secret = root["vector"]!["p"]!["secrets"]![0]!;
+        Assert.Equal("test:kek", (string?)secret["kekUri"]);
+        Assert.True((bool)root["vector"]!["p"]!["useScalingFactor"]!);
+        Assert.DoesNotContain(keyset.List(), s => s.ToString().Contains("wrapped", StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
+    public void Unwrap_WhenWrappedSecretTampered_ThrowsKeyNotAvailableWithoutKeyBytes()
+    {
+        var kms = new TestKms();
+        using TestKek kek = kms.Kek();
+        Keyset keyset = Keyset.Create(kek.KeyUri);
+        keyset.AddVectorSecret("p", kek, 2f);
+        JsonNode root = JsonNode.Parse(keyset.ToJson())!;
+        JsonNode secret = root["vector"]!["p"]!["secrets"]![0]!;
+        byte[] wrapped = Convert.FromBase64String((string)secret["wrapped"]!);
+        wrapped[20] ^= 1;
+        secret["wrapped"] = Convert.ToBase64String(wrapped);
+        Keyset tampered = Keyset.Parse(root.ToJsonString());
+        KeyNotAvailableException e = Assert.Throws<KeyNotAvailableException>(() => tampered.Unwrap(kms));
+        Assert.Contains("altered", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(Convert.ToBase64String(kms.Wrapped[0]), e.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("beta")]
+    [InlineData("scaling")]
+    [InlineData("id")]
+    [InlineData("path")]
+    public void Unwrap_WhenMetadataBoundToSecretChanged_Throws(string change)
+    {
+        var kms = new TestKms();
+        using TestKek kek = kms.Kek();
+        Keyset keyset = Keyset.Create(kek.KeyUri);
+        keyset.AddVectorSecret("p", kek, 2f);
+        JsonNode root = JsonNode.Parse(keyset.ToJson())!;
+        JsonObject vector = root["vector"]!.AsObject();
+        switch (change)
+        {
+            case "beta":
+                vector["p"]!["approximationFactor"] = 3.0;
+                break;
+            case "scaling":
+                vector["p"]!["useScalingFactor"] = true;
+                break;
+            case "id":
+                vector["p"]!["secrets"]![0]!["id"] = 7;
+                break;
+            default:
+                JsonNode moved = vector["p"]!.DeepClone();
+                vector.Remove("p");
+                vector["q"] = moved;
+                break;
+        }
+
+        Keyset tampered = Keyset.Parse(root.ToJsonString());
+        Assert.Throws<KeyNotAvailableException>(() => tampered.Unwrap(kms));
+    }
+
+    [Theory]
+    [InlineData("{}", "format is required")]
+    [InlineData("""{"format": "veil-keyset/2", "kekUri": "test:kek"}""", "veil-keyset/1")]
+    [InlineData("""{"format": "veil-keyset/1"}""", "kekUri is required")]
+    [InlineData("""{"format": "veil-keyset/1", "kekUri": "k", "extra": 1}""", "unknown property")]
+    [InlineData("""{"format": "veil-keyset/1", "kekUri": "k", "vector": {"p": {"secrets": []}}}""", "approximationFactor is required")]
+    [InlineData("not json", "not valid JSON")]
+    public void Parse_WhenMalformed_ThrowsFormatExceptionNamingTheProblem(string json, string expected)
+    {
+        FormatException e = Assert.Throws<FormatException>(() => Keyset.Parse(json));
+        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("current", "current", "more than one current")]
+    [InlineData("inRotation", "inRotation", "more than one inRotation")]
+    [InlineData("pending", "inRotation", "both a pending and an inRotation")]
+    public void Parse_WhenStatesBreakInvariants_ThrowsFormatException(string state1, string state2, string expected)
+    {
+        string secret(int id, string state) => $$"""{"id": {{id}}, "state": "{{state}}", "createdAt": "2026-01-01T00:00:00Z", "kekUri": "test:kek", "wrapped": "AAAA"}""";
+        string json = """{"format": "veil-keyset/1", "kekUri": "test:kek", "deterministic": {"p": {"secrets": [""" + secret(1, state1) + ", " + secret(2, state2) + "]}}}";
+        FormatException e = Assert.Throws<FormatException>(() => Keyset.Parse(json));
+        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Promote_WhenRetired_ThrowsAndLeavesStatesUnchanged()
+    {
+        var kms = new TestKms();
+        using TestKek kek = kms.Kek();
+        Keyset keyset = Keyset.Create(kek.KeyUri);
+        KeysetSecretInfo a = keyset.AddDeterministicSecret("p", kek);
+        KeysetSecretInfo b = keyset.AddDeterministicSecret("p", kek);
+        keyset.Promote(KeysetSection.Deterministic, "p", b.Id);
+        keyset.Retire(KeysetSection.Deterministic, "p", a.Id);
+        InvalidOperationException e = Assert.Throws<InvalidOperationException>(() => keyset.Promote(KeysetSection.Deterministic, "p", a.Id));
+        Assert.Contains("retired", e.Message, StringComparison.Ordinal);
+        Assert.Equal([KeysetSecretState.Retired, KeysetSecretState.Current], keyset.List().Select(s => s.State));
+    }
+
+    [Fact]
+    public void Invariants_WhenOperationsOutOfOrder_ThrowClearErrors()
+    {
+        var kms = new TestKms();
+        using TestKek kek = kms.Kek();
+        Keyset keyset = Keyset.Create(kek.KeyUri);
+        KeysetSecretInfo a = keyset.AddVectorSecret("p", kek, 2f);
+
+        Assert.Contains("current", Assert.Throws<InvalidOperationException>(() => keyset.Retire(KeysetSection.Vector, "p", a.Id)).Message, StringComparison.Ordinal);
+        Assert.Contains("already current", Assert.Throws<InvalidOperationException>(() => keyset.Promote(KeysetSection.Vector, "p", a.Id)).Message, StringComparison.Ordinal);
+        Assert.Throws<KeyNotAvailableException>(() => keyset.Promote(KeysetSection.Vector, "p", new KeyId(99)));
+        Assert.Throws<KeyNotAvailableException>(() => keyset.Promote(KeysetSection.Vector, "nope", a.Id));
+        Assert.Throws<ArgumentException>(() => keyset.AddVectorSecret("q", kek));
+        Assert.Throws<ArgumentException>(() => keyset.AddVectorSecret("p", kek, approximationFactor: 3f));
+        Assert.Throws<ArgumentException>(() => keyset.AddVectorSecret("q", kek, 2f, id: a.Id));
+
+        KeysetSecretInfo b = keyset.AddVectorSecret("p", kek);
+        Assert.Contains("pending", Assert.Throws<InvalidOperationException>(() => keyset.AddVectorSecret("p", kek)).Message, StringComparison.Ordinal);
+        keyset.Promote(KeysetSection.Vector, "p", b.Id);
+        Assert.Contains("retire", Assert.Throws<InvalidOperationException>(() => keyset.AddVectorSecret("p", kek)).Message, StringComparison.Ordinal);
+
+        // Promoting the in-rotation secret rolls back (swaps the two).
+        keyset.Promote(KeysetSection.Vector, "p", a.Id);
+        Assert.Equal([KeysetSecretState.Current, KeysetSecretState.InRotation], keyset.List().Where(s => s.Path == "p").Select(s => s.State));
+        keyset.Retire(KeysetSection.Vector, "p", b.Id);
+        Assert.Contains("already retired", Assert.Throws<InvalidOperationException>(() => keyset.Retire(KeysetSection.Vector, "p", b.Id)).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Unwrap_WhenSecretRetired_DoesNotUnwrapIt()
+    {
+        var kms = new TestKms();
+        using TestKek kek = kms.Kek();
+        Keyset keyset = Keyset.Create(kek.KeyUri);
+        KeysetSecretInfo a = keyset.AddDeterministicSecret("p", kek);
+        keyset.Promote(KeysetSection.Deterministic, "p", keyset.AddDeterministicSecret("p", kek).Id);
+        keyset.Retire(KeysetSection.Deterministic, "p", a.Id);
+
+        // Corrupt the retired secret: loading must not touch it.
+        JsonNode root = JsonNode.Parse(keyset.ToJson())!;
+        root["deterministic"]!["p"]!["secrets"]![0]!["wrapped"] = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+        using UnwrappedKeyset live = Keyset.Parse(root.ToJsonString()).Unwrap(kms);
+        Assert.Single(live.Configuration.Deterministic["p"].Live);
+    }
+
+    [Fact]
+    public void Unwrap_WhenNoClientSupportsKekUri_ThrowsKeyNotAvailable()
+    {
+        var kms = new TestKms();
+        using TestKek kek = kms.Kek();
+        Keyset keyset = Keyset.Create(kek.KeyUri);
+        keyset.AddDeterministicSecret("p", kek);
+        string json = keyset.ToJson().Replace("test:kek", "other:kek", StringComparison.Ordinal);
+        KeyNotAvailableException e = Assert.Throws<KeyNotAvailableException>(() => Keyset.Parse(json).Unwrap(kms));
+        Assert.Contains("other:kek", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Unwrap_WhenDisposed_ZeroesSecrets()
+    {
+        var kms = new TestKms();
+        using TestKek kek = kms.Kek();
+        Keyset keyset = Keyset.Create(kek.KeyUri);
+        keyset.AddDeterministicSecret("p", kek);
+        UnwrappedKeyset live = keyset.Unwrap(kms);
+        Secret secret = live.Configuration.Deterministic["p"].Current!.Secret;
+        live.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => secret.Span.Length);
+        Assert.Contains("redacted", live.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void InsecureCleartextKeyset_WhenImportedAndExported_RoundTripsTheSecrets()
+    {
+        var kms = new TestKms();
+        using TestKek kek = kms.Kek();
+        byte[] bytes1 = Enumerable.Range(0, 32).Select(i => (byte)i).ToArray();
+        byte[] bytes2 = Enumerable.Range(100, 32).Select(i => (byte)i).ToArray();
+        using var secret1 = new Secret(bytes1);
+        using var secret2 = new Secret(bytes2);
+        var configuration = new VeilConfiguration(
+            vector: new Dictionary<SecretPath, VectorSecret> { ["p"] = new(2f, new RotatableSecret(new IdentifiedSecret(new KeyId(2), secret2), new IdentifiedSecret(new KeyId(1), secret1))) },
+            standard: new StandardSecrets(new KeyId(5), [new IdentifiedSecret(new KeyId(5), secret1)]));
+        Keyset keyset = InsecureCleartextKeyset.Import(configuration, kek);
+        Assert.DoesNotContain(Convert.ToBase64String(bytes1), keyset.ToJson(), StringComparison.Ordinal);
+        using UnwrappedKeyset live = Keyset.Parse(keyset.ToJson()).Unwrap(kms);
+        string exported = InsecureCleartextKeyset.ExportConfigurationJson(live);
+        using JsonDocument document = JsonDocument.Parse(exported);
+        JsonElement p = document.RootElement.GetProperty("vector").GetProperty("p");
+        Assert.Equal(Convert.ToBase64String(bytes2), p.GetProperty("current").GetProperty("secret").GetString());
+        Assert.Equal(1u, p.GetProperty("inRotation").GetProperty("id").GetUInt32());
+        Assert.Equal(5u, document.RootElement.GetProperty("standard").GetProperty("primaryId").GetUInt32());
+    }
+
+    private static void AssertClose(float[] expected, float[] actual)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.True(Math.Abs(expected[i] - actual[i]) < 1e-3, $"coordinate {i}: {expected[i]} vs {actual[i]}");
+        }
+    }
+}

@@ -1,0 +1,66 @@
+using System.Security.Cryptography;
+using Veil.Keys;
+
+namespace Veil.Tests.Keysets;
+
+/// <summary>An in-memory AES-256-GCM KMS for keyset tests; records every cleartext it wraps so tests can compare.</summary>
+internal sealed class TestKms : IKmsClient
+{
+    private readonly Dictionary<string, byte[]> _keys = new(StringComparer.Ordinal);
+
+    public List<byte[]> Wrapped { get; } = [];
+
+    public int GetKeyCalls { get; private set; }
+
+    public TestKek Kek(string uri = "test:kek")
+    {
+        if (!_keys.TryGetValue(uri, out byte[]? key))
+        {
+            key = RandomNumberGenerator.GetBytes(32);
+            _keys.Add(uri, key);
+        }
+
+        return new TestKek(uri, key, Wrapped);
+    }
+
+    public bool Supports(string keyUri) => keyUri.StartsWith("test:", StringComparison.Ordinal);
+
+    public IKeyEncryptionKey GetKey(string keyUri)
+    {
+        GetKeyCalls++;
+        return _keys.ContainsKey(keyUri) ? Kek(keyUri) : throw new KeyNotAvailableException($"no key {keyUri}");
+    }
+}
+
+internal sealed class TestKek(string uri, byte[] key, List<byte[]> wrapped) : IKeyEncryptionKey
+{
+    public string KeyUri { get; } = uri;
+
+    public byte[] WrapKey(ReadOnlySpan<byte> plaintext, ReadOnlySpan<byte> associatedData)
+    {
+        wrapped.Add(plaintext.ToArray());
+        byte[] output = new byte[12 + plaintext.Length + 16];
+        RandomNumberGenerator.Fill(output.AsSpan(0, 12));
+        using var gcm = new AesGcm(key, 16);
+        gcm.Encrypt(output.AsSpan(0, 12), plaintext, output.AsSpan(12, plaintext.Length), output.AsSpan(12 + plaintext.Length), associatedData);
+        return output;
+    }
+
+    public byte[] UnwrapKey(ReadOnlySpan<byte> wrappedKey, ReadOnlySpan<byte> associatedData)
+    {
+        int length = wrappedKey.Length - 28;
+        if (length < 0)
+        {
+            throw new AuthenticationTagMismatchException();
+        }
+
+        byte[] output = new byte[length];
+        using var gcm = new AesGcm(key, 16);
+        gcm.Decrypt(wrappedKey[..12], wrappedKey.Slice(12, length), wrappedKey[(12 + length)..], output, associatedData);
+        return output;
+    }
+
+    public void Dispose()
+    {
+    }
+}
