@@ -1,0 +1,281 @@
+using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
+using System.Numerics.Tensors;
+using MathNet.Numerics.LinearAlgebra;
+
+namespace Veil.Evaluation;
+
+/// <summary>
+/// Runs the utility metrics and the attack battery of the threat model (§4–5) on the user's vectors, once without
+/// encryption (the ceiling / the attacks' upper bound) and once per β, with throwaway secrets derived from the seed.
+/// </summary>
+[Experimental("VEIL001")]
+public static class Evaluator
+{
+    private const string Ridge = "L1 ridge";
+    private const string Procrustes = "L2 Procrustes";
+    private const int RerankDepth = 10;
+
+    /// <summary>Evaluates <paramref name="data"/>; <paramref name="progress"/> hears one line per step.</summary>
+    public static EvaluationReport Run(EvaluationData data, EvaluationOptions options, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(options);
+        var plan = Plan.Create(data, options);
+        progress?.Report($"{plan.Count} vectors × {plan.Dimensions}; plaintext baseline…");
+        SchemeEvaluation plaintext;
+        using (var identity = new IdentityTransform())
+        {
+            plaintext = RunScheme(plan, identity, beta: null, cancellationToken);
+        }
+
+        var encrypted = new List<SchemeEvaluation>();
+        for (int b = 0; b < options.Betas.Count; b++)
+        {
+            double beta = options.Betas[b];
+            progress?.Report($"β = {beta}…");
+            using var transform = new ScaleAndPerturbTransform((float)beta, options.UseScalingFactor, options.Seed + 1000 + b);
+            encrypted.Add(RunScheme(plan, transform, beta, cancellationToken));
+        }
+
+        return new EvaluationReport(plan.Count, plan.Dimensions, options, plan.RandomBaselines(), plaintext, encrypted, plan.Notes);
+    }
+
+    private static SchemeEvaluation RunScheme(Plan plan, VectorTransform transform, double? beta, CancellationToken cancellationToken)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        float[][] m = plan.Vectors;
+
+        // The stored database: one encryption of every row; the known pairs, targets and L7/L9 samples come from it.
+        float[][] stored = transform.Encrypt(m);
+        cancellationToken.ThrowIfCancellationRequested();
+        (List<RecallResult> recall, List<RerankResult> rerank) = Utility(plan, transform);
+        cancellationToken.ThrowIfCancellationRequested();
+        ClusteringResult clustering = Clustering(plan, stored);
+        cancellationToken.ThrowIfCancellationRequested();
+        List<KnownPairResult> knownPairs = KnownPairs(plan, stored);
+        cancellationToken.ThrowIfCancellationRequested();
+        List<AveragingResult> averaging = Averaging(plan, transform);
+        cancellationToken.ThrowIfCancellationRequested();
+        MembershipResult membership = Membership(plan, transform, stored);
+        double duplicates = Duplicates(plan, transform, stored);
+        double spearman = DistanceCorrelation(plan, stored);
+        double expected = beta is { } b ? 1 / Math.Sqrt(1 + ((b / 4) * (b / 4))) : 1;
+        return new SchemeEvaluation(beta, expected, recall, rerank, clustering, knownPairs, averaging, membership, duplicates, spearman, stopwatch.Elapsed.TotalSeconds);
+    }
+
+    private static (List<RecallResult> Recall, List<RerankResult> Rerank) Utility(Plan plan, VectorTransform transform)
+    {
+        float[][] database = plan.Select(plan.Database);
+        float[][] queries = plan.Select(plan.Queries);
+        (float[][] cipherDatabase, float[][] decrypted) = transform.EncryptAndDecrypt(database);
+        float[][] cipherQueries = transform.Encrypt(queries);
+        int[] depths = plan.RecallDepths;
+        int deepest = Math.Max(depths.Max(), RerankDepth);
+        var sums = new Dictionary<(DistanceMetric, int), double>();
+        double[] rerankSums = new double[plan.RerankCandidates.Length];
+        foreach (DistanceMetric metric in new[] { DistanceMetric.L2, DistanceMetric.Cosine })
+        {
+            for (int q = 0; q < queries.Length; q++)
+            {
+                int[] exact = Neighbours.TopK(database, queries[q], deepest, metric);
+                int[] found = Neighbours.TopK(cipherDatabase, cipherQueries[q], Math.Max(deepest, plan.RerankCandidates.Max()), metric);
+                foreach (int k in depths)
+                {
+                    sums[(metric, k)] = sums.GetValueOrDefault((metric, k)) + Metrics.Recall(exact[..k], found[..k]);
+                }
+
+                if (metric == DistanceMetric.L2)
+                {
+                    int[] exactTop = exact[..RerankDepth];
+                    for (int r = 0; r < plan.RerankCandidates.Length; r++)
+                    {
+                        int[] candidates = found[..Math.Min(plan.RerankCandidates[r], found.Length)];
+                        // The key holder decrypts the candidates and orders them by the plaintext query's exact distance.
+                        int[] reranked = candidates.OrderBy(i => TensorPrimitives.Distance(queries[q], decrypted[i])).ThenBy(i => i).Take(RerankDepth).ToArray();
+                        rerankSums[r] += Metrics.Recall(exactTop, reranked);
+                    }
+                }
+            }
+        }
+
+        var recall = new List<RecallResult>();
+        foreach (DistanceMetric metric in new[] { DistanceMetric.L2, DistanceMetric.Cosine })
+        {
+            recall.AddRange(depths.Select(k => new RecallResult(metric, k, sums[(metric, k)] / queries.Length)));
+        }
+
+        return (recall, plan.RerankCandidates.Select((c, r) => new RerankResult(c, rerankSums[r] / queries.Length)).ToList());
+    }
+
+    private static ClusteringResult Clustering(Plan plan, float[][] stored)
+    {
+        // Different seeds for the two clusterings, so that the plaintext row shows k-means' own run-to-run agreement.
+        int[] plain = KMeans.Cluster(plan.Vectors, plan.Clusters, plan.Seed);
+        int[] cipher = KMeans.Cluster(stored, plan.Clusters, plan.Seed + 1);
+        double? labelAri = plan.LabelIds is { } labels ? Metrics.AdjustedRandIndex(labels, cipher) : null;
+        double? labelNmi = plan.LabelIds is { } l ? Metrics.NormalizedMutualInformation(l, cipher) : null;
+        return new ClusteringResult(plan.Clusters, Metrics.AdjustedRandIndex(plain, cipher), Metrics.NormalizedMutualInformation(plain, cipher), labelAri, labelNmi);
+    }
+
+    private static List<KnownPairResult> KnownPairs(Plan plan, float[][] stored)
+    {
+        float[][] targetsPlain = plan.Select(plan.Targets);
+        float[][] targetsCipher = plan.Targets.Select(i => stored[i]).ToArray();
+        var results = new List<KnownPairResult>();
+        foreach (int n in plan.KnownPairCounts)
+        {
+            int[] known = plan.KnownPool[..n];
+            float[][] knownCipher = known.Select(i => stored[i]).ToArray();
+            float[][] knownPlain = plan.Select(known);
+            KnownPairResult? best = null;
+            foreach (double alpha in plan.RidgeAlphas)
+            {
+                Matrix<double> w = LinearAttacks.Ridge(knownCipher, knownPlain, alpha);
+                (double cos, double top1, double top10) = Score(LinearAttacks.Apply(w, targetsCipher), targetsPlain);
+                if (best is null || cos > best.MeanCosine)
+                {
+                    best = new KnownPairResult(Ridge, n, alpha, cos, top1, top10);
+                }
+            }
+
+            results.Add(best!);
+            Matrix<double> rotation = LinearAttacks.Procrustes(knownCipher, knownPlain);
+            (double pc, double p1, double p10) = Score(LinearAttacks.Apply(rotation, Normalised(targetsCipher)), targetsPlain);
+            results.Add(new KnownPairResult(Procrustes, n, null, pc, p1, p10));
+        }
+
+        return results;
+    }
+
+    private static List<AveragingResult> Averaging(Plan plan, VectorTransform transform)
+    {
+        int n = plan.KnownPairCounts.Max();
+        int[] known = plan.KnownPool[..n];
+        float[][] knownPlain = plan.Select(known);
+        float[][] targetsPlain = plan.Select(plan.Targets);
+        var results = new List<AveragingResult>();
+        foreach (int k in plan.AveragingCounts)
+        {
+            float[][] knownAverage = AverageOfEncryptions(transform, knownPlain, k);
+            float[][] targetAverage = AverageOfEncryptions(transform, targetsPlain, k);
+            Matrix<double> rotation = LinearAttacks.Procrustes(knownAverage, knownPlain);
+            (double cos, double top1, double top10) = Score(LinearAttacks.Apply(rotation, Normalised(targetAverage)), targetsPlain);
+            results.Add(new AveragingResult(k, n, cos, top1, top10));
+        }
+
+        return results;
+    }
+
+    private static float[][] AverageOfEncryptions(VectorTransform transform, float[][] rows, int k)
+    {
+        float[][] sum = rows.Select(r => new float[r.Length]).ToArray();
+        for (int t = 0; t < k; t++)
+        {
+            float[][] encrypted = transform.Encrypt(rows);
+            for (int i = 0; i < rows.Length; i++)
+            {
+                TensorPrimitives.Add(sum[i], encrypted[i], sum[i]);
+            }
+        }
+
+        foreach (float[] row in sum)
+        {
+            TensorPrimitives.Divide(row, k, row);
+        }
+
+        return sum;
+    }
+
+    private static MembershipResult Membership(Plan plan, VectorTransform transform, float[][] stored)
+    {
+        float[][] database = plan.Members.Select(i => stored[i]).ToArray();
+        double[] Statistic(int[] candidates) => transform.Encrypt(plan.Select(candidates))
+            .Select(c => -database.Min(row => (double)TensorPrimitives.Distance(c, row))).ToArray();
+        double[] members = Statistic(plan.Members);
+        double[] nonMembers = Statistic(plan.NonMembers);
+        return new MembershipResult(
+            members.Length,
+            nonMembers.Length,
+            Metrics.Auc(members, nonMembers),
+            Metrics.BestAdvantage(members, nonMembers),
+            Metrics.TruePositiveRateAt(members, nonMembers, 0.01));
+    }
+
+    private static double Duplicates(Plan plan, VectorTransform transform, float[][] stored)
+    {
+        int[] sample = plan.PairSample;
+        float[][] fresh = transform.Encrypt(plan.Select(sample));
+        var same = new List<double>();
+        var different = new List<double>();
+        for (int s = 0; s < sample.Length; s++)
+        {
+            int i = sample[s];
+            int neighbour = plan.NearestDistinct[i];
+            if (neighbour < 0)
+            {
+                continue;
+            }
+
+            same.Add(-TensorPrimitives.Distance(fresh[s], stored[i]));
+            different.Add(-TensorPrimitives.Distance(fresh[s], stored[neighbour]));
+        }
+
+        return Metrics.Auc(same, different);
+    }
+
+    private static double DistanceCorrelation(Plan plan, float[][] stored)
+    {
+        int[] sample = plan.PairSample;
+        var plain = new List<double>();
+        var cipher = new List<double>();
+        for (int a = 0; a < sample.Length; a++)
+        {
+            for (int b = a + 1; b < sample.Length; b++)
+            {
+                plain.Add(TensorPrimitives.Distance(plan.Vectors[sample[a]], plan.Vectors[sample[b]]));
+                cipher.Add(TensorPrimitives.Distance(stored[sample[a]], stored[sample[b]]));
+            }
+        }
+
+        return Metrics.Spearman(plain, cipher);
+    }
+
+    /// <summary>Mean cosine to the truth, and top-1 / top-10 re-identification against the targets' own plaintexts.</summary>
+    internal static (double MeanCosine, double Top1, double Top10) Score(float[][] recovered, float[][] truth)
+    {
+        double cosines = 0;
+        int top1 = 0;
+        int top10 = 0;
+        for (int i = 0; i < recovered.Length; i++)
+        {
+            double own = TensorPrimitives.CosineSimilarity(recovered[i], truth[i]);
+            cosines += own;
+            int better = 0;
+            for (int j = 0; j < truth.Length; j++)
+            {
+                if (j != i && TensorPrimitives.CosineSimilarity(recovered[i], truth[j]) > own)
+                {
+                    better++;
+                }
+            }
+
+            top1 += better == 0 ? 1 : 0;
+            top10 += better < 10 ? 1 : 0;
+        }
+
+        return (cosines / recovered.Length, (double)top1 / recovered.Length, (double)top10 / recovered.Length);
+    }
+
+    private static float[][] Normalised(float[][] rows) => rows.Select(r =>
+    {
+        float[] copy = (float[])r.Clone();
+        float norm = TensorPrimitives.Norm(copy);
+        if (norm > 0)
+        {
+            TensorPrimitives.Divide(copy, norm, copy);
+        }
+
+        return copy;
+    }).ToArray();
+}

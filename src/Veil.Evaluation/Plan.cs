@@ -1,0 +1,181 @@
+using System.Globalization;
+using System.Numerics.Tensors;
+
+namespace Veil.Evaluation;
+
+/// <summary>The fixed splits and sizes of one run, shared by the plaintext row and every β.</summary>
+internal sealed class Plan
+{
+    private Plan()
+    {
+    }
+
+    public required float[][] Vectors { get; init; }
+
+    public int Count => Vectors.Length;
+
+    public int Dimensions => Vectors[0].Length;
+
+    public required int Seed { get; init; }
+
+    public required int[] Queries { get; init; }
+
+    public required int[] Database { get; init; }
+
+    public required int[] RecallDepths { get; init; }
+
+    public required int[] RerankCandidates { get; init; }
+
+    public required int Clusters { get; init; }
+
+    public required int[]? LabelIds { get; init; }
+
+    public required int[] Targets { get; init; }
+
+    public required int[] KnownPool { get; init; }
+
+    public required int[] KnownPairCounts { get; init; }
+
+    public required double[] RidgeAlphas { get; init; }
+
+    public required int[] AveragingCounts { get; init; }
+
+    public required int[] Members { get; init; }
+
+    public required int[] NonMembers { get; init; }
+
+    public required int[] PairSample { get; init; }
+
+    /// <summary>Per row, its nearest other row with a different vector (−1 if none).</summary>
+    public required int[] NearestDistinct { get; init; }
+
+    public required List<string> Notes { get; init; }
+
+    public float[][] Select(int[] indexes) => indexes.Select(i => Vectors[i]).ToArray();
+
+    public static Plan Create(EvaluationData data, EvaluationOptions options)
+    {
+        float[][] vectors = data.Vectors.ToArray();
+        if (vectors.Length < 20)
+        {
+            throw new ArgumentException("The evaluation needs at least 20 vectors.", nameof(data));
+        }
+
+        int d = vectors[0].Length;
+        if (vectors.Any(v => v.Length != d) || vectors.Any(v => !float.IsFinite(TensorPrimitives.Norm(v))))
+        {
+            throw new ArgumentException("Every vector must have the same dimension and finite values.", nameof(data));
+        }
+
+        if (options.Betas.Count == 0 || options.Betas.Any(b => !(b > 0) || double.IsInfinity(b)))
+        {
+            throw new ArgumentException("The β values must be positive and finite.", nameof(options));
+        }
+
+        var notes = new List<string>();
+        int n = vectors.Length;
+        int[] order = Enumerable.Range(0, n).ToArray();
+        new Random(options.Seed).Shuffle(order);
+
+        int queries = Math.Clamp(options.Queries, 1, n / 2);
+        int[] database = order[queries..];
+        int[] depths = options.RecallDepths.Where(k => k >= 1).Select(k => Math.Min(k, database.Length)).Distinct().Order().ToArray();
+        int[] rerank = options.RerankCandidates.Where(k => k >= 1).Select(k => Math.Min(k, database.Length)).Distinct().Order().ToArray();
+
+        int? labelCount = null;
+        int[]? labelIds = null;
+        if (data.Labels is { } labels && labels.Count == n && labels.Any(l => l is not null))
+        {
+            var ids = new Dictionary<string, int>(StringComparer.Ordinal);
+            labelIds = labels.Select(l => l ?? string.Empty).Select(l => ids.TryGetValue(l, out int id) ? id : ids[l] = ids.Count).ToArray();
+            labelCount = ids.Count;
+        }
+
+        int clusters = Math.Clamp(options.Clusters ?? labelCount ?? 10, 2, n / 2);
+
+        int targets = Math.Clamp(options.AttackTargets, 10, n / 2);
+        int[] knownPool = order[targets..];
+        int[] requested = options.KnownPairMultiples.Select(f => Math.Max(2, (int)Math.Round(f * d))).ToArray();
+        int[] counts = requested.Select(c => Math.Min(c, knownPool.Length)).Distinct().Order().ToArray();
+        if (requested.Any(c => c > knownPool.Length))
+        {
+            notes.Add(string.Create(CultureInfo.InvariantCulture,
+                $"Known pairs capped at {knownPool.Length} ({n} rows − {targets} targets): asked for up to {requested.Max()} ({options.KnownPairMultiples.Max()}·d)."));
+        }
+
+        int half = n / 2;
+        int sample = Math.Clamp(options.PairSample, 10, n);
+        if (sample < n)
+        {
+            notes.Add($"L7 and L9 use a sample of {sample} of the {n} rows (L9: all {sample * (sample - 1) / 2} pairs of it).");
+        }
+
+        return new Plan
+        {
+            Vectors = vectors,
+            Seed = options.Seed,
+            Queries = order[..queries],
+            Database = database,
+            RecallDepths = depths,
+            RerankCandidates = rerank,
+            Clusters = clusters,
+            LabelIds = labelIds,
+            Targets = order[..targets],
+            KnownPool = knownPool,
+            KnownPairCounts = counts,
+            RidgeAlphas = options.RidgeAlphas.Count > 0 ? [.. options.RidgeAlphas] : [0.01],
+            AveragingCounts = options.AveragingCounts.Where(k => k >= 1).Distinct().Order().ToArray(),
+            Members = order[..half],
+            NonMembers = order[half..(2 * half)],
+            PairSample = order[..sample],
+            NearestDistinct = FindNearestDistinct(vectors),
+            Notes = notes,
+        };
+    }
+
+    public RandomBaselines RandomBaselines()
+    {
+        int database = Database.Length;
+        float[] mean = new float[Dimensions];
+        foreach (int i in KnownPool)
+        {
+            TensorPrimitives.Add(mean, Vectors[i], mean);
+        }
+
+        double meanCosine = Targets.Average(t => (double)TensorPrimitives.CosineSimilarity(mean, Vectors[t]));
+        var recall = new List<RecallResult>();
+        foreach (DistanceMetric metric in new[] { DistanceMetric.L2, DistanceMetric.Cosine })
+        {
+            recall.AddRange(RecallDepths.Select(k => new RecallResult(metric, k, (double)k / database)));
+        }
+
+        return new RandomBaselines(
+            recall,
+            RerankCandidates.Select(c => new RerankResult(c, Math.Min(1.0, (double)c / database))).ToList(),
+            meanCosine,
+            1.0 / Targets.Length,
+            Math.Min(1.0, 10.0 / Targets.Length),
+            Targets.Length);
+    }
+
+    private static int[] FindNearestDistinct(float[][] vectors)
+    {
+        int[] nearest = new int[vectors.Length];
+        for (int i = 0; i < vectors.Length; i++)
+        {
+            double best = double.MaxValue;
+            nearest[i] = -1;
+            for (int j = 0; j < vectors.Length; j++)
+            {
+                double distance = TensorPrimitives.Distance(vectors[i], vectors[j]);
+                if (j != i && distance > 1e-6 && distance < best)
+                {
+                    best = distance;
+                    nearest[i] = j;
+                }
+            }
+        }
+
+        return nearest;
+    }
+}

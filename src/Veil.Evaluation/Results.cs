@@ -1,0 +1,140 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace Veil.Evaluation;
+
+/// <summary>The vectors to evaluate on (rows of one width, typically unit-normalised embeddings) and optional class labels.</summary>
+/// <param name="Vectors">The plaintext embeddings.</param>
+/// <param name="Labels">Per row, a class label (or null); used only to compare clusterings with the classes.</param>
+[Experimental("VEIL001")]
+public sealed record EvaluationData(IReadOnlyList<float[]> Vectors, IReadOnlyList<string?>? Labels = null);
+
+/// <summary>What to measure, and how much of it. Every random choice follows <see cref="Seed"/>.</summary>
+[Experimental("VEIL001")]
+public sealed record EvaluationOptions
+{
+    /// <summary>The approximation factors β to evaluate.</summary>
+    public IReadOnlyList<double> Betas { get; init; } = [1, 2.5, 5, 7.2];
+
+    /// <summary>Whether the throwaway secrets apply Scale-And-Perturb's scaling factor (Alloy's default: off).</summary>
+    public bool UseScalingFactor { get; init; }
+
+    /// <summary>The seed of the splits, the throwaway secrets, the encryption noise and k-means.</summary>
+    public int Seed { get; init; } = 42;
+
+    /// <summary>How many rows are held out as search queries (the rest is the database).</summary>
+    public int Queries { get; init; } = 100;
+
+    /// <summary>The k of recall@k.</summary>
+    public IReadOnlyList<int> RecallDepths { get; init; } = [1, 10, 100];
+
+    /// <summary>K′: how many encrypted candidates the key holder decrypts and re-ranks for recall@10.</summary>
+    public IReadOnlyList<int> RerankCandidates { get; init; } = [10, 20, 50, 100, 200];
+
+    /// <summary>The k of k-means; default: the number of distinct labels, or 10 without labels.</summary>
+    public int? Clusters { get; init; }
+
+    /// <summary>How many rows the inversion attacks (L1, L2, L5) try to recover; the rest can be known pairs.</summary>
+    public int AttackTargets { get; init; } = 200;
+
+    /// <summary>The numbers of known pairs for L1/L2, as multiples of the dimension d (capped at the rows available).</summary>
+    public IReadOnlyList<double> KnownPairMultiples { get; init; } = [0.125, 0.25, 0.5, 1, 2, 4];
+
+    /// <summary>The ridge penalties tried (relative to the mean eigenvalue of CᵀC); the best one is reported.</summary>
+    public IReadOnlyList<double> RidgeAlphas { get; init; } = [0.001, 0.01, 0.1, 1];
+
+    /// <summary>L5: how many encryptions of the same vector the attacker averages.</summary>
+    public IReadOnlyList<int> AveragingCounts { get; init; } = [1, 4, 16, 64];
+
+    /// <summary>How many rows L7 (duplicates) and L9 (distance correlation, all pairs) sample.</summary>
+    public int PairSample { get; init; } = 300;
+}
+
+/// <summary>Everything one run measured.</summary>
+/// <param name="Count">Rows evaluated.</param>
+/// <param name="Dimensions">Their width d.</param>
+/// <param name="Options">The options of the run.</param>
+/// <param name="Random">What an attacker without any attack, or a random search, achieves.</param>
+/// <param name="Plaintext">The same battery without encryption: the utility ceiling and the attacks' upper bound.</param>
+/// <param name="Encrypted">The battery per β.</param>
+/// <param name="Notes">What was limited and why.</param>
+[Experimental("VEIL001")]
+public sealed record EvaluationReport(
+    int Count,
+    int Dimensions,
+    EvaluationOptions Options,
+    RandomBaselines Random,
+    SchemeEvaluation Plaintext,
+    IReadOnlyList<SchemeEvaluation> Encrypted,
+    IReadOnlyList<string> Notes);
+
+/// <summary>The no-skill reference values.</summary>
+/// <param name="Recall">recall@k of a random result list, per k (k / database size).</param>
+/// <param name="RerankRecall">recall@10 of K′ random candidates re-ranked exactly, per K′ (K′ / database size).</param>
+/// <param name="MeanCosine">Mean cosine of the known plaintexts' mean (the best guess without the key) to each target.</param>
+/// <param name="Top1">Top-1 re-identification by guessing (1 / candidate pool).</param>
+/// <param name="Top10">Top-10 re-identification by guessing (10 / candidate pool).</param>
+/// <param name="CandidatePool">The size of the candidate pool of re-identification.</param>
+[Experimental("VEIL001")]
+public sealed record RandomBaselines(
+    IReadOnlyList<RecallResult> Recall, IReadOnlyList<RerankResult> RerankRecall, double MeanCosine, double Top1, double Top10, int CandidatePool);
+
+/// <summary>The battery for one scheme: Scale-And-Perturb at <see cref="Beta"/>, or no encryption when it is null.</summary>
+/// <param name="Beta">β, or null for the plaintext row.</param>
+/// <param name="ExpectedCosine">1/√(1+(β/4)²): the cosine of c/s to π(m) when ‖λ‖ = sβ/4, what a perfect linear inversion of one ciphertext can reach.</param>
+/// <param name="Recall">Exact encrypted search vs exact plaintext search (utility).</param>
+/// <param name="Rerank">recall@10 (L2) after the key holder decrypts K′ candidates and re-ranks them (utility).</param>
+/// <param name="Clustering">k-means on ciphertexts vs on plaintexts (utility).</param>
+/// <param name="KnownPairs">L1 (ridge) and L2 (Procrustes) per number of known pairs.</param>
+/// <param name="Averaging">L5: Procrustes on averages of k encryptions.</param>
+/// <param name="Membership">L6: nearest-neighbour membership inference with an encryption oracle.</param>
+/// <param name="DuplicateAuc">L7: AUC separating two encryptions of one vector from encryptions of nearest neighbours.</param>
+/// <param name="DistanceSpearman">L9: Spearman ρ of plaintext vs ciphertext pairwise L2 distances.</param>
+/// <param name="Seconds">Wall time of this row.</param>
+[Experimental("VEIL001")]
+public sealed record SchemeEvaluation(
+    double? Beta,
+    double ExpectedCosine,
+    IReadOnlyList<RecallResult> Recall,
+    IReadOnlyList<RerankResult> Rerank,
+    ClusteringResult Clustering,
+    IReadOnlyList<KnownPairResult> KnownPairs,
+    IReadOnlyList<AveragingResult> Averaging,
+    MembershipResult Membership,
+    double DuplicateAuc,
+    double DistanceSpearman,
+    double Seconds);
+
+/// <summary>recall@<paramref name="K"/> under <paramref name="Metric"/>.</summary>
+[Experimental("VEIL001")]
+public sealed record RecallResult(DistanceMetric Metric, int K, double Recall);
+
+/// <summary>recall@10 after decrypting and re-ranking <paramref name="Candidates"/> encrypted candidates.</summary>
+[Experimental("VEIL001")]
+public sealed record RerankResult(int Candidates, double Recall);
+
+/// <summary>k-means agreement.</summary>
+/// <param name="Clusters">k.</param>
+/// <param name="AdjustedRandIndex">ARI of the clustering of ciphertexts against the clustering of plaintexts (another seed).</param>
+/// <param name="NormalizedMutualInformation">NMI of the same two clusterings.</param>
+/// <param name="LabelAdjustedRandIndex">ARI of the ciphertext clustering against the labels, when given.</param>
+/// <param name="LabelNormalizedMutualInformation">NMI of the ciphertext clustering against the labels, when given.</param>
+[Experimental("VEIL001")]
+public sealed record ClusteringResult(int Clusters, double AdjustedRandIndex, double NormalizedMutualInformation, double? LabelAdjustedRandIndex, double? LabelNormalizedMutualInformation);
+
+/// <summary>One known-plaintext inversion.</summary>
+/// <param name="Attack">"L1 ridge" or "L2 Procrustes".</param>
+/// <param name="Pairs">Known (ciphertext, plaintext) pairs N.</param>
+/// <param name="Alpha">The ridge penalty that did best (optimistic for the attacker), or null.</param>
+/// <param name="MeanCosine">Mean cosine of recovered to true vectors on the targets.</param>
+/// <param name="Top1">Fraction of targets whose recovered vector is nearest (cosine) to its own plaintext in the pool.</param>
+/// <param name="Top10">Fraction whose own plaintext is among the 10 nearest.</param>
+[Experimental("VEIL001")]
+public sealed record KnownPairResult(string Attack, int Pairs, double? Alpha, double MeanCosine, double Top1, double Top10);
+
+/// <summary>L5 at <paramref name="Encryptions"/> averaged encryptions per vector (known pairs and targets alike).</summary>
+[Experimental("VEIL001")]
+public sealed record AveragingResult(int Encryptions, int Pairs, double MeanCosine, double Top1, double Top10);
+
+/// <summary>L6: members are stored, non-members are not; the statistic is the distance from a fresh encryption of the candidate to the nearest stored ciphertext.</summary>
+[Experimental("VEIL001")]
+public sealed record MembershipResult(int Members, int NonMembers, double Auc, double Advantage, double TruePositiveRateAt1PercentFpr);
