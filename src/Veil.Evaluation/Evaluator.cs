@@ -58,10 +58,11 @@ public static class Evaluator
         List<AveragingResult> averaging = Averaging(plan, transform);
         cancellationToken.ThrowIfCancellationRequested();
         MembershipResult membership = Membership(plan, transform, stored);
+        double permutation = Permutation(plan, transform, stored);
         double duplicates = Duplicates(plan, transform, stored);
         double spearman = DistanceCorrelation(plan, stored);
         double expected = beta is { } b ? 1 / Math.Sqrt(1 + ((b / 4) * (b / 4))) : 1;
-        return new SchemeEvaluation(beta, expected, recall, rerank, clustering, knownPairs, averaging, membership, duplicates, spearman, stopwatch.Elapsed.TotalSeconds);
+        return new SchemeEvaluation(beta, expected, recall, rerank, clustering, knownPairs, averaging, membership, permutation, duplicates, spearman, stopwatch.Elapsed.TotalSeconds);
     }
 
     private static (List<RecallResult> Recall, List<RerankResult> Rerank) Utility(Plan plan, VectorTransform transform)
@@ -200,6 +201,14 @@ public static class Evaluator
             Metrics.Auc(members, nonMembers),
             Metrics.BestAdvantage(members, nonMembers),
             Metrics.TruePositiveRateAt(members, nonMembers, 0.01));
+    }
+
+    private static double Permutation(Plan plan, VectorTransform transform, float[][] stored)
+    {
+        // The attacker's public corpus is the members' plaintexts; the stolen ciphertexts are the non-members'.
+        int[] truth = transform.CoordinateMap(plan.Dimensions);
+        int[] guess = PermutationAttack.Recover(plan.NonMembers.Select(i => stored[i]).ToArray(), plan.Select(plan.Members));
+        return (double)guess.Where((g, j) => g == truth[j]).Count() / guess.Length;
     }
 
     private static double Duplicates(Plan plan, VectorTransform transform, float[][] stored)

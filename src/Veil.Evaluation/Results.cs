@@ -87,6 +87,7 @@ public sealed record RandomBaselines(
 /// <param name="KnownPairs">L1 (ridge) and L2 (Procrustes) per number of known pairs.</param>
 /// <param name="Averaging">L5: Procrustes on averages of k encryptions.</param>
 /// <param name="Membership">L6: nearest-neighbour membership inference with an encryption oracle.</param>
+/// <param name="PermutationRecovery">L4: fraction of coordinates whose permutation is recovered from per-coordinate statistics against a public corpus.</param>
 /// <param name="DuplicateAuc">L7: AUC separating two encryptions of one vector from encryptions of nearest neighbours.</param>
 /// <param name="DistanceSpearman">L9: Spearman ρ of plaintext vs ciphertext pairwise L2 distances.</param>
 /// <param name="Seconds">Wall time of this row.</param>
@@ -100,6 +101,7 @@ public sealed record SchemeEvaluation(
     IReadOnlyList<KnownPairResult> KnownPairs,
     IReadOnlyList<AveragingResult> Averaging,
     MembershipResult Membership,
+    double PermutationRecovery,
     double DuplicateAuc,
     double DistanceSpearman,
     double Seconds);

@@ -13,6 +13,42 @@ internal abstract class VectorTransform : IDisposable
     /// <summary>Encrypts the rows and decrypts them again on the key holder's side: (ciphertexts, decrypted).</summary>
     public abstract (float[][] Ciphertexts, float[][] Decrypted) EncryptAndDecrypt(IReadOnlyList<float[]> rows);
 
+    /// <summary>
+    /// For each ciphertext coordinate j, the plaintext coordinate it carries (the truth L4 is scored against), as the
+    /// key holder measures it: the largest coordinate of the average of 8 encryptions of each basis vector.
+    /// </summary>
+    public int[] CoordinateMap(int dimensions)
+    {
+        float[][] basis = Enumerable.Range(0, dimensions).Select(k =>
+        {
+            float[] e = new float[dimensions];
+            e[k] = 1;
+            return e;
+        }).ToArray();
+        var sums = new float[dimensions][];
+        for (int k = 0; k < dimensions; k++)
+        {
+            sums[k] = new float[dimensions];
+        }
+
+        for (int t = 0; t < 8; t++)
+        {
+            float[][] encrypted = Encrypt(basis);
+            for (int k = 0; k < dimensions; k++)
+            {
+                System.Numerics.Tensors.TensorPrimitives.Add(sums[k], encrypted[k], sums[k]);
+            }
+        }
+
+        int[] map = new int[dimensions];
+        for (int k = 0; k < dimensions; k++)
+        {
+            map[System.Numerics.Tensors.TensorPrimitives.IndexOfMax(sums[k])] = k;
+        }
+
+        return map;
+    }
+
     public virtual void Dispose()
     {
     }

@@ -45,6 +45,9 @@ public sealed class EvaluatorTests
             Assert.True(Recall10(larger) <= Recall10(smaller), $"recall@10 at β = {larger.Beta}");
         }
 
+        // L4 is noisy on 120 rows of 32 coordinates: compare only the extremes.
+        Assert.True(rows[^1].PermutationRecovery < rows[0].PermutationRecovery, "L4");
+
         // β = 32: ‖λ‖ = 8 against unit vectors; re-identification is near chance (1/60).
         Assert.True(Procrustes(rows[^1]).Top1 < 0.2, $"{Procrustes(rows[^1]).Top1}");
         // β = 0.5: almost everything is recovered.

@@ -57,6 +57,30 @@ public sealed class LinearAlgebraTests
         }
     }
 
+    [Fact]
+    public void Hungarian_HandComputedCase_FindsTheMinimumAssignment()
+    {
+        // Rows → columns: 0→1 (1), 1→0 (2), 2→2 (2): total 5; every other assignment costs more.
+        double[,] cost = { { 4, 1, 3 }, { 2, 0, 5 }, { 3, 2, 2 } };
+        Assert.Equal([1, 0, 2], PermutationAttack.Hungarian(cost));
+    }
+
+    [Fact]
+    public void PermutationAttack_ShuffledCoordinatesWithoutNoise_RecoversMostOfThem()
+    {
+        const int d = 24;
+        var random = new Random(4);
+        // Coordinates with distinct means and spreads, so their statistics identify them.
+        float[][] corpus = Enumerable.Range(0, 4000).Select(_ => Enumerable.Range(0, d).Select(j => (float)((j * 0.1) + ((1 + (j % 5)) * (random.NextDouble() - 0.5)))).ToArray()).ToArray();
+        int[] permutation = Enumerable.Range(0, d).ToArray();
+        random.Shuffle(permutation);
+        float[][] cipher = corpus[2000..].Select(m => Enumerable.Range(0, d).Select(j => m[permutation[j]]).ToArray()).ToArray();
+
+        int[] guess = PermutationAttack.Recover(cipher, corpus[..2000]);
+
+        Assert.True(guess.Where((g, j) => g == permutation[j]).Count() >= d - 2, string.Join(",", guess) + " vs " + string.Join(",", permutation));
+    }
+
     private static float[] Unit(float[] v)
     {
         float norm = MathF.Sqrt(v.Sum(x => x * x));
