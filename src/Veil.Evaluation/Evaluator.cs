@@ -38,8 +38,16 @@ public static class Evaluator
             encrypted.Add(RunScheme(plan, transform, beta, cancellationToken));
         }
 
-        return new EvaluationReport(plan.Count, plan.Dimensions, options, plan.RandomBaselines(), plaintext, encrypted, plan.Notes);
+        return new EvaluationReport(plan.Count, plan.Dimensions, options, plan.RandomBaselines(), plaintext, encrypted, Recommend(encrypted, options), plan.Notes);
     }
+
+    /// <summary>The largest β whose re-ranked recall@10 reaches the target with K′ within the budget.</summary>
+    internal static Recommendation? Recommend(IReadOnlyList<SchemeEvaluation> encrypted, EvaluationOptions options) =>
+        encrypted.OrderByDescending(e => e.Beta)
+            .Select(e => (e.Beta, Hit: e.Rerank.Where(r => r.Candidates <= options.RerankBudget && r.Recall >= options.TargetRecall).OrderBy(r => r.Candidates).FirstOrDefault()))
+            .Where(x => x.Hit is not null)
+            .Select(x => new Recommendation(x.Beta!.Value, x.Hit!.Candidates, x.Hit.Recall, options.TargetRecall, options.RerankBudget))
+            .FirstOrDefault();
 
     private static SchemeEvaluation RunScheme(Plan plan, VectorTransform transform, double? beta, CancellationToken cancellationToken)
     {

@@ -10,6 +10,8 @@ namespace Veil.Evaluation;
 [Experimental("VEIL001")]
 public static class ReportWriter
 {
+    private const string Procrustes = "L2 Procrustes";
+
     private static readonly JsonSerializerOptions s_json = new()
     {
         WriteIndented = true,
@@ -99,6 +101,25 @@ public static class ReportWriter
         Row(md, "Spearman ρ", 0, report.Plaintext.DistanceSpearman, betas.Select(b => b.DistanceSpearman), "L9 distance geometry", "no (ciphertexts only)");
         md.AppendLine();
         md.AppendLine("² L4 matches the non-members' ciphertexts against the members' plaintexts as the public corpus; its plaintext column is the ceiling set by sampling two different halves.");
+        md.AppendLine();
+
+        md.AppendLine("## Recommendation");
+        md.AppendLine();
+        if (report.Recommendation is { } chosen && betas.FirstOrDefault(b => b.Beta == chosen.Beta) is { } row)
+        {
+            KnownPairResult fewest = row.KnownPairs.Where(k => k.Attack == Procrustes).MinBy(k => k.Pairs)!;
+            KnownPairResult most = row.KnownPairs.Where(k => k.Attack == Procrustes).MaxBy(k => k.Pairs)!;
+            AveragingResult averaged = row.Averaging.MaxBy(a => a.Encryptions)!;
+            Append(md, $"The largest β whose recall@10 after re-ranking reaches {chosen.TargetRecall:F2} with at most K′ = {chosen.RerankBudget} decrypted candidates: **β = {chosen.Beta}** (K′ = {chosen.Candidates}: {chosen.Recall:F3}).");
+            md.Append(F($"At that β: L2 Procrustes re-identifies {most.Top1:P0} of targets (top-1 of {report.Random.CandidatePool}) with {most.Pairs} known pairs and {fewest.Top1:P0} with {fewest.Pairs}; "))
+                .Append(F($"averaging {averaged.Encryptions} encryptions (oracle) recovers cosine {averaged.MeanCosine:F3}; membership with an oracle has AUC {row.Membership.Auc:F3} and TPR {row.Membership.TruePositiveRateAt1PercentFpr:P0} at 1 % FPR; "))
+                .AppendLine(F($"L4 places {row.PermutationRecovery:P0} of coordinates; duplicates are detected with AUC {row.DuplicateAuc:F3}."));
+        }
+        else
+        {
+            Append(md, $"No evaluated β reaches recall@10 {report.Options.TargetRecall:F2} with at most K′ = {report.Options.RerankBudget} re-ranked candidates.");
+        }
+
         md.AppendLine();
 
         if (report.Notes.Count > 0)

@@ -45,6 +45,12 @@ public sealed record EvaluationOptions
     /// <summary>L5: how many encryptions of the same vector the attacker averages.</summary>
     public IReadOnlyList<int> AveragingCounts { get; init; } = [1, 4, 16, 64];
 
+    /// <summary>The recall@10 (after re-ranking) the recommended β must reach.</summary>
+    public double TargetRecall { get; init; } = 0.95;
+
+    /// <summary>The most candidates K′ the key holder is willing to decrypt per query, for the recommendation.</summary>
+    public int RerankBudget { get; init; } = 100;
+
     /// <summary>How many rows L7 (duplicates) and L9 (distance correlation, all pairs) sample.</summary>
     public int PairSample { get; init; } = 300;
 }
@@ -56,6 +62,7 @@ public sealed record EvaluationOptions
 /// <param name="Random">What an attacker without any attack, or a random search, achieves.</param>
 /// <param name="Plaintext">The same battery without encryption: the utility ceiling and the attacks' upper bound.</param>
 /// <param name="Encrypted">The battery per β.</param>
+/// <param name="Recommendation">The largest β that meets the target recall within the re-ranking budget, or null if none does.</param>
 /// <param name="Notes">What was limited and why.</param>
 [Experimental("VEIL001")]
 public sealed record EvaluationReport(
@@ -65,7 +72,17 @@ public sealed record EvaluationReport(
     RandomBaselines Random,
     SchemeEvaluation Plaintext,
     IReadOnlyList<SchemeEvaluation> Encrypted,
+    Recommendation? Recommendation,
     IReadOnlyList<string> Notes);
+
+/// <summary>The largest β whose recall@10 after re-ranking reaches the target with at most the budgeted K′ candidates.</summary>
+/// <param name="Beta">β.</param>
+/// <param name="Candidates">The smallest evaluated K′ (within the budget) that reaches the target at that β.</param>
+/// <param name="Recall">recall@10 at that K′.</param>
+/// <param name="TargetRecall">The target.</param>
+/// <param name="RerankBudget">The budget.</param>
+[Experimental("VEIL001")]
+public sealed record Recommendation(double Beta, int Candidates, double Recall, double TargetRecall, int RerankBudget);
 
 /// <summary>The no-skill reference values.</summary>
 /// <param name="Recall">recall@k of a random result list, per k (k / database size).</param>

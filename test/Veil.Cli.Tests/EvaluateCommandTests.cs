@@ -36,6 +36,7 @@ public sealed class EvaluateCommandTests
     [InlineData("--betas", "0")]
     [InlineData("--betas", "x")]
     [InlineData("--limit", "5")]
+    [InlineData("--target-recall", "1.5")]
     [InlineData("--vectors", "only.bin")]
     public async Task Evaluate_WhenOptionsInvalid_Exits1(string option, string value)
     {

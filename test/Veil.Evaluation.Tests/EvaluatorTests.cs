@@ -67,7 +67,29 @@ public sealed class EvaluatorTests
         string markdown = ReportWriter.ToMarkdown(s_report.Value);
         Assert.Contains("| metric | random | plaintext | β = 0.5 | β = 4 | β = 32 |", markdown);
         Assert.Contains("L6 NN membership", markdown);
+        Assert.Contains("## Recommendation", markdown);
         Assert.Contains("\"betas\"", ReportWriter.ToJson(s_report.Value));
+    }
+
+    [Fact]
+    public void Recommend_PicksTheLargestBetaMeetingTheTargetWithinTheBudget()
+    {
+        SchemeEvaluation template = s_report.Value.Encrypted[0];
+        SchemeEvaluation At(double beta, params (int Candidates, double Recall)[] rerank) =>
+            template with { Beta = beta, Rerank = rerank.Select(r => new RerankResult(r.Candidates, r.Recall)).ToList() };
+        SchemeEvaluation[] rows =
+        [
+            At(1, (10, 0.9), (50, 1.0), (200, 1.0)),
+            At(2.5, (10, 0.6), (50, 0.97), (200, 1.0)),
+            At(5, (10, 0.3), (50, 0.7), (200, 0.96)),
+        ];
+
+        Recommendation? chosen = Evaluator.Recommend(rows, new EvaluationOptions { TargetRecall = 0.95, RerankBudget = 100 });
+        Recommendation? none = Evaluator.Recommend(rows, new EvaluationOptions { TargetRecall = 0.99, RerankBudget = 10 });
+
+        Assert.Equal(new Recommendation(2.5, 50, 0.97, 0.95, 100), chosen);
+        Assert.Null(none);
+        Assert.Equal(5, Evaluator.Recommend(rows, new EvaluationOptions { TargetRecall = 0.95, RerankBudget = 200 })!.Beta);
     }
 
     private static KnownPairResult Ridge(SchemeEvaluation row) => row.KnownPairs.Last(k => k.Attack.StartsWith("L1", StringComparison.Ordinal));

@@ -29,6 +29,8 @@ internal sealed class EvaluateCommand : Command
         Options.Add(LimitOption);
         Options.Add(SeedOption);
         Options.Add(ScalingFactorOption);
+        Options.Add(TargetRecallOption);
+        Options.Add(RerankBudgetOption);
         Options.Add(JsonOption);
         Options.Add(ReportOption);
         SetAction((parseResult, cancellationToken) => Task.FromResult(Run(parseResult, cancellationToken)));
@@ -71,6 +73,18 @@ internal sealed class EvaluateCommand : Command
         Description = "Generate the throwaway secrets with Scale-And-Perturb's scaling factor on (Alloy's default is off).",
     };
 
+    internal Option<double> TargetRecallOption { get; } = new("--target-recall")
+    {
+        Description = "The recall@10 after re-ranking that the recommended β must reach.",
+        DefaultValueFactory = _ => 0.95,
+    };
+
+    internal Option<int> RerankBudgetOption { get; } = new("--rerank-budget")
+    {
+        Description = "The most candidates K′ you are willing to decrypt and re-rank per query (for the recommendation).",
+        DefaultValueFactory = _ => 100,
+    };
+
     internal Option<bool> JsonOption { get; } = new("--json")
     {
         Description = "Write every number as JSON on stdout instead of the Markdown tables.",
@@ -92,6 +106,10 @@ internal sealed class EvaluateCommand : Command
                 Betas = betas,
                 Seed = parseResult.GetValue(SeedOption),
                 UseScalingFactor = parseResult.GetValue(ScalingFactorOption),
+                TargetRecall = parseResult.GetValue(TargetRecallOption) is var target && target is > 0 and <= 1 ? target
+                    : throw new CliUsageException("Invalid options: --target-recall must be in (0, 1]."),
+                RerankBudget = parseResult.GetValue(RerankBudgetOption) is var budget && budget >= 10 ? budget
+                    : throw new CliUsageException("Invalid options: --rerank-budget must be at least 10."),
             };
             var progress = new Progress(_console.Error);
             EvaluationReport report = Evaluator.Run(data, options, progress, cancellationToken);
