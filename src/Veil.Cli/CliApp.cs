@@ -61,5 +61,6 @@ internal static class CliApp
             new ExportCommand(console),
             new BenchCommand(console),
             new KeysCommand(console),
+            new ServeCommand(console),
         };
 }
