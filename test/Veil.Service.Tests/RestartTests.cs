@@ -6,14 +6,24 @@ using Veil.Vectors;
 
 namespace Veil.Service.Tests;
 
-public sealed class RestartTests : IDisposable
+public sealed class RestartTests
 {
-    private readonly TestKeys _keys = new();
-
-    public void Dispose() => _keys.Dispose();
-
     [Fact]
-    public async Task Restart_WithTheSameKeyset_DecryptsWhatTheFirstRunEncrypted()
+    public async Task Restart_WithTheSameKeysetAndLocalKms_DecryptsWhatTheFirstRunEncrypted()
+    {
+        using var keys = new TestKeys();
+        await RestartRoundTripAsync(keys);
+    }
+
+    [SoftHsmFact]
+    public async Task Restart_WithTheSameKeysetAndHsm_DecryptsWhatTheFirstRunEncrypted()
+    {
+        using var keys = new TestKeys(() => SoftHsm.Client(), uri => SoftHsm.Client().CreateKey(uri), SoftHsm.NewKeyUri());
+        Assert.StartsWith("pkcs11:", Keyset.Parse(keys.KeysetJson).KekUri, StringComparison.Ordinal);
+        await RestartRoundTripAsync(keys);
+    }
+
+    private static async Task RestartRoundTripAsync(TestKeys keys)
     {
         float[] vector = [.. Enumerable.Range(0, TestKeys.Dimensions).Select(i => (float)Math.Sin(i))];
         var field = new PlaintextField("4111-1111"u8.ToArray(), TestKeys.SecretPath, TestKeys.DerivationPath);
@@ -21,7 +31,7 @@ public sealed class RestartTests : IDisposable
         EncryptedVector encryptedVector;
         EncryptedField encryptedField;
         EncryptedDocument encryptedDocument;
-        await using (ServiceHost first = await ServiceHost.StartAsync(_keys))
+        await using (ServiceHost first = await ServiceHost.StartAsync(keys))
         {
             VeilServiceClient client = first.Client(ServiceHost.AdminKey);
             encryptedVector = (await client.EncryptBatchAsync([vector], TestKeys.SecretPath, TestKeys.DerivationPath, "acme"))[0].Value!;
@@ -29,7 +39,7 @@ public sealed class RestartTests : IDisposable
             encryptedDocument = (await client.Standard.EncryptBatchAsync([document], "acme"))[0].Value!;
         }
 
-        await using ServiceHost second = await ServiceHost.StartAsync(_keys);
+        await using ServiceHost second = await ServiceHost.StartAsync(keys);
         VeilServiceClient again = second.Client(ServiceHost.AdminKey);
         float[] decrypted = (await again.DecryptBatchAsync([encryptedVector], "acme"))[0].Value!;
         Assert.All(Enumerable.Range(0, vector.Length), i => Assert.True(Math.Abs(vector[i] - decrypted[i]) < 1e-3));
