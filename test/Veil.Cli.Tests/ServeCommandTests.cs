@@ -28,30 +28,15 @@ public sealed class ServeCommandTests : IDisposable
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
+        TextWriter output = TextWriter.Synchronized(stdout);
         using var stop = new CancellationTokenSource();
         Task<int> serving = CliApp.RunAsync(
             ["serve", "--config", _directory.File("config.json"), "--clients", _directory.File("clients.json"), "--audit-log", _directory.File("audit.jsonl")],
             new StringReader(""),
-            TextWriter.Synchronized(stdout),
+            output,
             TextWriter.Synchronized(stderr),
             stop.Token);
-        string? address = null;
-        for (int i = 0; i < 200 && address is null && !serving.IsCompleted; i++)
-        {
-            await Task.Delay(50);
-            string text;
-            lock (stdout)
-            {
-                text = stdout.ToString();
-            }
-
-            if (text.Contains("listening", StringComparison.Ordinal))
-            {
-                address = JsonDocument.Parse(text).RootElement.GetProperty("listening")[0].GetString();
-            }
-        }
-
-        Assert.True(address is not null, $"no address; completed {serving.IsCompleted}; stderr: {stderr}");
+        string address = await WaitForAddressAsync(output, stdout, stderr, serving);
         Assert.StartsWith("http://127.0.0.1:", address, StringComparison.Ordinal);
         Assert.Contains("insecure", stderr.ToString(), StringComparison.OrdinalIgnoreCase);
 
@@ -78,6 +63,77 @@ public sealed class ServeCommandTests : IDisposable
         string audit = File.ReadAllText(_directory.File("audit.jsonl"));
         Assert.Contains("\"client\":\"app\"", audit, StringComparison.Ordinal);
         Assert.DoesNotContain(VeilCli.Base64("alice"), audit, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_WithKeyset_UnwrapsThroughTheKmsAndServes()
+    {
+        string variable = $"VEIL_TEST_SERVE_PASSPHRASE_{Guid.NewGuid():N}";
+        Environment.SetEnvironmentVariable(variable, "serve test passphrase");
+        Commands.KeysCommand.LocalOptionsForTests = new Kms.LocalFile.LocalFileKmsOptions { MemorySizeKiB = 8 * 1024, Iterations = 1 };
+        try
+        {
+            string keyset = _directory.File("keyset.json");
+            CliResult created = await VeilCli.RunAsync("", "keys", "--keyset", keyset, "--passphrase-env", variable, "create", "--kms", "local:" + _directory.File("kek.json"), "--create-kek", "--deterministic", "p");
+            Assert.Equal(ExitCodes.Success, created.ExitCode);
+
+            var stdout = new StringWriter();
+            var stderr = new StringWriter();
+            using var stop = new CancellationTokenSource();
+            TextWriter output = TextWriter.Synchronized(stdout);
+            Task<int> serving = CliApp.RunAsync(
+                ["serve", "--keyset", keyset, "--passphrase-env", variable, "--clients", _directory.File("clients.json")],
+                new StringReader(""),
+                output,
+                TextWriter.Synchronized(stderr),
+                stop.Token);
+            string address = await WaitForAddressAsync(output, stdout, stderr, serving);
+            Assert.DoesNotContain("INSECURE", stderr.ToString(), StringComparison.Ordinal);
+
+            using var http = new HttpClient { BaseAddress = new Uri(address + "/") };
+            using var request = new HttpRequestMessage(HttpMethod.Post, "v1/field/encrypt")
+            {
+                Content = JsonContent.Create(new { tenant = "t", secretPath = "p", derivationPath = "d", items = new[] { new { id = 1, value = VeilCli.Base64("bob") } } }),
+            };
+            request.Headers.Add("X-Api-Key", _apiKey);
+            using HttpResponseMessage response = await http.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.True(JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("items")[0].TryGetProperty("encryptedValue", out _));
+
+            await stop.CancelAsync();
+            Assert.Equal(ExitCodes.Success, await serving.WaitAsync(TimeSpan.FromSeconds(30)));
+
+            Environment.SetEnvironmentVariable(variable, "the wrong passphrase");
+            CliResult refused = await VeilCli.RunAsync("", "serve", "--keyset", keyset, "--passphrase-env", variable, "--clients", _directory.File("clients.json"));
+            Assert.Equal(ExitCodes.Failed, refused.ExitCode);
+            Assert.DoesNotContain("wrong passphrase", refused.Stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(variable, null);
+        }
+    }
+
+    /// <summary>Polls stdout for the listening line (<paramref name="output"/> is the synchronized wrapper the command writes through; it locks on itself).</summary>
+    private static async Task<string> WaitForAddressAsync(TextWriter output, StringWriter stdout, StringWriter stderr, Task<int> serving)
+    {
+        for (int i = 0; i < 400 && !serving.IsCompleted; i++)
+        {
+            await Task.Delay(50);
+            string text;
+            lock (output)
+            {
+                text = stdout.ToString();
+            }
+
+            if (text.Contains("listening", StringComparison.Ordinal))
+            {
+                return JsonDocument.Parse(text).RootElement.GetProperty("listening")[0].GetString()!;
+            }
+        }
+
+        Assert.Fail($"veil serve did not start; completed {serving.IsCompleted}; stderr: {stderr}");
+        return "";
     }
 
     [Theory]

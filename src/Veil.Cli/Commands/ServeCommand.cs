@@ -151,15 +151,22 @@ internal sealed class ServeCommand : Command
 
             return ExitCodes.Success;
         }
-        catch (CliUsageException e)
+        catch (Exception e) when (e is CliUsageException or FormatException or ArgumentException)
         {
-            _console.Error.WriteLine(e.Message);
+            _console.Error.WriteLine(e is CliUsageException ? e.Message : $"veil serve: {e.Message}");
             return ExitCodes.InvalidOptions;
         }
-        catch (Exception e) when (e is IOException or FormatException or KeyNotAvailableException)
+        catch (KeyNotAvailableException e) when (e.InnerException is System.Security.Cryptography.CryptographicException and not KeyNotAvailableException)
         {
+            // A wrapped secret failed authentication: the keyset was altered or belongs to another KEK.
             _console.Error.WriteLine($"veil serve: {e.Message}");
-            return ExitCodes.InvalidOptions;
+            return ExitCodes.IntegrityFailure;
+        }
+        catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or IOException or UnauthorizedAccessException)
+        {
+            // The KMS refused (wrong passphrase or PIN, missing key), or a file or the port could not be opened.
+            _console.Error.WriteLine($"veil serve: {e.Message}");
+            return ExitCodes.Failed;
         }
         finally
         {
