@@ -115,6 +115,13 @@ internal sealed class RequestHandler(VeilKeyServiceOptions options, VeilClient c
             await RejectAsync(context, caller, operation, request, count, 400, e.Message).ConfigureAwait(false);
             return;
         }
+#pragma warning disable CA1031 // Anything else is audited as a 500 (type only: messages could carry request data) and the service carries on.
+        catch (Exception e) when (e is not OperationCanceledException)
+#pragma warning restore CA1031
+        {
+            await RejectAsync(context, caller, operation, request, count, 500, $"internal error: {e.GetType().Name}").ConfigureAwait(false);
+            return;
+        }
 
         int failed = response.Items.Count(i => i.Error is not null);
         Audit(context, caller, operation, request, count, failed, 200, failed == 0 ? "ok" : "partial");
