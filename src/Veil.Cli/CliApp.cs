@@ -62,5 +62,6 @@ internal static class CliApp
             new BenchCommand(console),
             new KeysCommand(console),
             new EvaluateCommand(console),
+            new ServeCommand(console),
         };
 }

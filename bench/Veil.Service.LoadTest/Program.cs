@@ -1,0 +1,127 @@
+// A bounded load test of the key service on loopback (never part of the test run, and never a timed assertion):
+// starts the real service in-process from a keyset, drives it from concurrent HTTP clients for a fixed time, and
+// reports throughput and latency percentiles; then drives a rate-limited client as hard as it can and reports
+// whether the items it got through stayed within burst + rate × elapsed.
+//
+//   dotnet run -c Release --project bench/Veil.Service.LoadTest -- [seconds=20 (max 60)] [concurrency=8] [batch=16] [dimensions=384]
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using Veil;
+using Veil.Keys;
+using Veil.Kms.LocalFile;
+using Veil.Service;
+using Veil.Service.Client;
+using Veil.Vectors;
+
+int seconds = Math.Min(60, Arg(0, 20));
+int concurrency = Arg(1, 8);
+int batch = Arg(2, 16);
+int dimensions = Arg(3, 384);
+const double LimitedRate = 500;
+const double LimitedBurst = 500;
+
+string directory = Directory.CreateTempSubdirectory("veil-loadtest-").FullName;
+try
+{
+    var kms = new LocalFileKmsClient(() => "load test", new LocalFileKmsOptions { MemorySizeKiB = 8 * 1024, Iterations = 1 });
+    string kekUri = "local:" + Path.Combine(directory, "kek.json");
+    Keyset keyset = Keyset.Create(kekUri);
+    using (IKeyEncryptionKey kek = kms.CreateKey(kekUri))
+    {
+        keyset.AddVectorSecret("docs", kek, approximationFactor: 2.5f);
+    }
+
+    using UnwrappedKeyset keys = keyset.Unwrap(kms);
+    string adminKey = ServiceClients.GenerateApiKey();
+    string limitedKey = ServiceClients.GenerateApiKey();
+    ServiceClients clients = ServiceClients.Create(
+    [
+        new ClientPolicy { Name = "bulk", KeySha256 = ServiceClients.HashApiKey(adminKey), Tenants = ["*"], SecretPaths = ["*"], Operations = ["*"] },
+        new ClientPolicy
+        {
+            Name = "limited",
+            KeySha256 = ServiceClients.HashApiKey(limitedKey),
+            Tenants = ["*"],
+            SecretPaths = ["*"],
+            Operations = ["*"],
+            RateLimit = new RateLimitPolicy { ItemsPerSecond = LimitedRate, Burst = LimitedBurst },
+        },
+    ]);
+    using var audit = new StreamWriter(Path.Combine(directory, "audit.jsonl"));
+    await using VeilKeyService service = await VeilKeyService.StartAsync(new VeilKeyServiceOptions { Configuration = keys.Configuration, Clients = clients, AuditLog = audit });
+    using var http = new HttpClient { BaseAddress = new Uri(service.Addresses[0] + "/") };
+    var random = new Random(1);
+    ReadOnlyMemory<float>[] vectors = [.. Enumerable.Range(0, batch).Select(_ => (ReadOnlyMemory<float>)Enumerable.Range(0, dimensions).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray())];
+
+    Console.WriteLine($"veil serve load test: {service.Addresses[0]}, {Environment.ProcessorCount} cores, {concurrency} concurrent clients, {batch} vectors of d={dimensions} per request, vector.encrypt");
+    using (var local = new VeilClient(keys.Configuration))
+    {
+        // The same work in-process, without HTTP and JSON, for comparison (one thread, 2 s).
+        long localItems = 0;
+        var localClock = Stopwatch.StartNew();
+        while (localClock.Elapsed < TimeSpan.FromSeconds(2))
+        {
+            localItems += local.Vector.EncryptBatch(vectors, "docs", "embedding", "tenant-0").SuccessCount;
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"in-process baseline: {localItems / localClock.Elapsed.TotalSeconds:F0} vectors/s (EncryptBatch, no HTTP)"));
+    }
+
+    Phase unlimited = await RunAsync(new VeilServiceClient(http, adminKey), vectors, TimeSpan.FromSeconds(seconds));
+    Report("unlimited client", unlimited);
+
+    Phase limited = await RunAsync(new VeilServiceClient(http, limitedKey), vectors, TimeSpan.FromSeconds(Math.Max(5, seconds / 2)));
+    Report($"limited client ({LimitedRate} items/s, burst {LimitedBurst})", limited);
+    double bound = LimitedBurst + (LimitedRate * limited.Elapsed.TotalSeconds);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"  limit: {limited.Items} items accepted in {limited.Elapsed.TotalSeconds:F1} s ({limited.Items / limited.Elapsed.TotalSeconds:F0}/s) ≤ burst + rate × t = {bound:F0}: {(limited.Items <= bound ? "HOLDS" : "VIOLATED")}; {limited.Rejected} requests got 429"));
+    return limited.Items <= bound ? 0 : 1;
+}
+finally
+{
+    Directory.Delete(directory, recursive: true);
+}
+
+async Task<Phase> RunAsync(VeilServiceClient client, ReadOnlyMemory<float>[] vectors, TimeSpan duration)
+{
+    var latencies = new List<double>[concurrency];
+    long items = 0;
+    long rejected = 0;
+    long failed = 0;
+    var clock = Stopwatch.StartNew();
+    await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async worker =>
+    {
+        var mine = latencies[worker] = [];
+        while (clock.Elapsed < duration)
+        {
+            long start = Stopwatch.GetTimestamp();
+            try
+            {
+                BatchResult<EncryptedVector> result = await client.EncryptBatchAsync(vectors, "docs", "embedding", "tenant-" + (worker % 4).ToString(CultureInfo.InvariantCulture));
+                mine.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                Interlocked.Add(ref items, result.SuccessCount);
+                Interlocked.Add(ref failed, result.FailureCount);
+            }
+            catch (VeilServiceException e) when (e.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                Interlocked.Increment(ref rejected);
+            }
+        }
+    }));
+    clock.Stop();
+    double[] all = [.. latencies.SelectMany(l => l).Order()];
+    return new Phase(clock.Elapsed, all, items, rejected, failed);
+}
+
+void Report(string name, Phase phase)
+{
+    double Percentile(double p) => phase.Latencies.Length == 0 ? double.NaN : phase.Latencies[Math.Min(phase.Latencies.Length - 1, (int)Math.Ceiling(p * phase.Latencies.Length) - 1)];
+    double s = phase.Elapsed.TotalSeconds;
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"{name}: {phase.Latencies.Length} ok requests in {s:F1} s = {phase.Latencies.Length / s:F0} req/s, {phase.Items / s:F0} vectors/s; latency ms p50 {Percentile(0.50):F2} p90 {Percentile(0.90):F2} p99 {Percentile(0.99):F2} max {Percentile(1.0):F2}; {phase.Rejected} × 429, {phase.Failed} item errors"));
+}
+
+int Arg(int index, int fallback) => args.Length > index && int.TryParse(args[index], NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) ? value : fallback;
+
+internal sealed record Phase(TimeSpan Elapsed, double[] Latencies, long Items, long Rejected, long Failed);

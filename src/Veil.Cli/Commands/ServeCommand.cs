@@ -1,0 +1,233 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using Veil.Cli.Configuration;
+using Veil.Cli.Keysets;
+using Veil.Keys;
+using Veil.Service;
+
+namespace Veil.Cli.Commands;
+
+/// <summary>
+/// <c>veil serve</c>: runs the key service (<see cref="VeilKeyService"/>) until Ctrl+C / SIGTERM, with the keys
+/// unwrapped from a keyset through its KMS (or, insecurely, from a cleartext configuration), clients from a clients
+/// file and audit lines to a file. Prints <c>{"listening":["http://127.0.0.1:…"]}</c> on stdout once bound.
+/// </summary>
+internal sealed class ServeCommand : Command
+{
+    private readonly CliConsole _console;
+
+    public ServeCommand(CliConsole console)
+        : base("serve", "Run the key service: authenticated, authorised, rate-limited and audited encryption over HTTP/JSON, keys held in memory. Binds 127.0.0.1 by default.")
+    {
+        _console = console;
+        Options.Add(KeysetOption);
+        Options.Add(ConfigOption);
+        Options.Add(ClientsOption);
+        Options.Add(UrlsOption);
+        Options.Add(AuditLogOption);
+        Options.Add(CertificateOption);
+        Options.Add(CertificatePasswordEnvOption);
+        Options.Add(MaxBodyOption);
+        Options.Add(MaxItemsOption);
+        Options.Add(AllowRemoteHttpOption);
+        Options.Add(PassphraseEnvOption);
+        Options.Add(PinEnvOption);
+        Options.Add(Pkcs11ModuleOption);
+        SetAction((parseResult, cancellationToken) => RunAsync(parseResult, cancellationToken));
+    }
+
+    internal Option<string> KeysetOption { get; } = new("--keyset") { Description = "The keyset file; its secrets are unwrapped through the KMS its kekUri names (local: or pkcs11:)." };
+
+    internal Option<string> ConfigOption { get; } = new("--config") { Description = "INSECURE, FOR DEVELOPMENT: a cleartext configuration file instead of --keyset." };
+
+    internal Option<string> ClientsOption { get; } = new("--clients")
+    {
+        Description = "The clients file: {\"clients\":[{\"name\",\"keySha256\",\"tenants\",\"secretPaths\",\"operations\",\"rateLimit\":{\"itemsPerSecond\",\"burst\"},\"quota\":{\"maxItems\"}}]}.",
+        Required = true,
+    };
+
+    internal Option<string[]> UrlsOption { get; } = new("--urls")
+    {
+        Description = "URLs to listen on (repeatable). Default http://127.0.0.1:0 (a free port, printed on stdout).",
+        DefaultValueFactory = _ => ["http://127.0.0.1:0"],
+        AllowMultipleArgumentsPerToken = true,
+    };
+
+    internal Option<string> AuditLogOption { get; } = new("--audit-log") { Description = "Append audit lines (JSON, one per request; never plaintext or keys) to this file; \"-\" for stderr." };
+
+    internal Option<string> CertificateOption { get; } = new("--certificate") { Description = "A PKCS#12 (.pfx) certificate for https:// URLs." };
+
+    internal Option<string> CertificatePasswordEnvOption { get; } = new("--certificate-password-env") { Description = "The environment variable holding the certificate's password." };
+
+    internal Option<long> MaxBodyOption { get; } = new("--max-body-bytes") { Description = "Largest request body (larger: 400).", DefaultValueFactory = _ => 4 * 1024 * 1024 };
+
+    internal Option<int> MaxItemsOption { get; } = new("--max-items") { Description = "Most items per request (more: 400).", DefaultValueFactory = _ => 1024 };
+
+    internal Option<bool> AllowRemoteHttpOption { get; } = new("--allow-remote-http") { Description = "Allow plain http:// on a non-loopback address (otherwise refused: use https:// with --certificate)." };
+
+    internal Option<string> PassphraseEnvOption { get; } = new("--passphrase-env")
+    {
+        Description = "The environment variable holding the local KMS passphrase.",
+        DefaultValueFactory = _ => KmsSelection.DefaultPassphraseVariable,
+    };
+
+    internal Option<string> PinEnvOption { get; } = new("--pin-env")
+    {
+        Description = "The environment variable holding the PKCS#11 user PIN.",
+        DefaultValueFactory = _ => KmsSelection.DefaultPinVariable,
+    };
+
+    internal Option<string> Pkcs11ModuleOption { get; } = new("--pkcs11-module") { Description = $"The PKCS#11 module (default: ${KmsSelection.ModuleVariable}, else {KmsSelection.DefaultModule})." };
+
+    private async Task<int> RunAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        UnwrappedKeyset? unwrapped = null;
+        VeilConfiguration? cleartext = null;
+        TextWriter? audit = null;
+        X509Certificate2? certificate = null;
+        try
+        {
+            string? keysetPath = parseResult.GetValue(KeysetOption);
+            string? configPath = parseResult.GetValue(ConfigOption);
+            if ((keysetPath is null) == (configPath is null))
+            {
+                throw new CliUsageException("veil serve: give exactly one of --keyset and --config.");
+            }
+
+            string[] urls = parseResult.GetValue(UrlsOption)!;
+            certificate = LoadCertificate(parseResult);
+            CheckUrls(urls, certificate is not null, parseResult.GetValue(AllowRemoteHttpOption));
+            ServiceClients clients = LoadClients(parseResult.GetValue(ClientsOption)!);
+
+            VeilConfiguration configuration;
+            if (keysetPath is not null)
+            {
+                var kms = new KmsSelection(_console, new KmsSettings(parseResult.GetValue(PassphraseEnvOption)!, false, parseResult.GetValue(PinEnvOption)!, parseResult.GetValue(Pkcs11ModuleOption)));
+                unwrapped = KeysetFile.Load(keysetPath).Unwrap(kms);
+                configuration = unwrapped.Configuration;
+            }
+            else
+            {
+                _console.Error.WriteLine("warning: INSECURE: --config serves cleartext development keys; use --keyset with a KMS in production.");
+                cleartext = ConfigFile.Load(configPath!);
+                configuration = cleartext;
+            }
+
+            audit = parseResult.GetValue(AuditLogOption) switch
+            {
+                null => null,
+                "-" => _console.Error,
+                string path => new StreamWriter(path, append: true),
+            };
+
+            VeilKeyService service = await VeilKeyService.StartAsync(
+                new VeilKeyServiceOptions
+                {
+                    Configuration = configuration,
+                    Clients = clients,
+                    Urls = urls,
+                    Certificate = certificate,
+                    AuditLog = audit,
+                    MaxRequestBodyBytes = parseResult.GetValue(MaxBodyOption),
+                    MaxItemsPerRequest = parseResult.GetValue(MaxItemsOption),
+                },
+                cancellationToken).ConfigureAwait(false);
+            await using (service.ConfigureAwait(false))
+            {
+                _console.Output.WriteLine(JsonSerializer.Serialize(new Dictionary<string, IReadOnlyList<string>> { ["listening"] = service.Addresses }));
+                _console.Output.Flush();
+                try
+                {
+                    await service.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    // Ctrl+C: stop cleanly below.
+                }
+            }
+
+            return ExitCodes.Success;
+        }
+        catch (Exception e) when (e is CliUsageException or FormatException or ArgumentException)
+        {
+            _console.Error.WriteLine(e is CliUsageException ? e.Message : $"veil serve: {e.Message}");
+            return ExitCodes.InvalidOptions;
+        }
+        catch (KeyNotAvailableException e) when (e.InnerException is System.Security.Cryptography.CryptographicException and not KeyNotAvailableException)
+        {
+            // A wrapped secret failed authentication: the keyset was altered or belongs to another KEK.
+            _console.Error.WriteLine($"veil serve: {e.Message}");
+            return ExitCodes.IntegrityFailure;
+        }
+        catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or IOException or UnauthorizedAccessException)
+        {
+            // The KMS refused (wrong passphrase or PIN, missing key), or a file or the port could not be opened.
+            _console.Error.WriteLine($"veil serve: {e.Message}");
+            return ExitCodes.Failed;
+        }
+        finally
+        {
+            unwrapped?.Dispose();
+            if (cleartext is not null)
+            {
+                ConfigFile.DisposeSecrets(cleartext);
+            }
+
+            if (audit is not null && audit != _console.Error)
+            {
+                await audit.DisposeAsync().ConfigureAwait(false);
+            }
+
+            certificate?.Dispose();
+        }
+    }
+
+    private X509Certificate2? LoadCertificate(ParseResult parseResult)
+    {
+        if (parseResult.GetValue(CertificateOption) is not { } path)
+        {
+            return null;
+        }
+
+        string? password = parseResult.GetValue(CertificatePasswordEnvOption) is { } variable ? Environment.GetEnvironmentVariable(variable) : null;
+        return X509CertificateLoader.LoadPkcs12FromFile(path, password);
+    }
+
+    private static ServiceClients LoadClients(string path)
+    {
+        try
+        {
+            return ServiceClients.Load(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+            throw new CliUsageException($"--clients '{path}': {e.Message}", e);
+        }
+    }
+
+    /// <summary>Plain HTTP only on loopback unless explicitly allowed; https only with a certificate.</summary>
+    private static void CheckUrls(string[] urls, bool hasCertificate, bool allowRemoteHttp)
+    {
+        foreach (string url in urls)
+        {
+            if (!Uri.TryCreate(url, UriKind.Absolute, out Uri? uri) || (uri.Scheme != "http" && uri.Scheme != "https"))
+            {
+                throw new CliUsageException($"--urls: '{url}' is not an http:// or https:// URL.");
+            }
+
+            if (uri.Scheme == "https" && !hasCertificate)
+            {
+                throw new CliUsageException($"--urls: '{url}' needs --certificate.");
+            }
+
+            bool loopback = uri.IsLoopback || (IPAddress.TryParse(uri.Host.Trim('[', ']'), out IPAddress? address) && IPAddress.IsLoopback(address));
+            if (uri.Scheme == "http" && !loopback && !allowRemoteHttp)
+            {
+                throw new CliUsageException(string.Create(CultureInfo.InvariantCulture, $"--urls: '{url}' would send keys' results in cleartext off this machine; use https:// with --certificate (or --allow-remote-http behind a TLS proxy)."));
+            }
+        }
+    }
+}

@@ -1,0 +1,110 @@
+using Veil.Documents;
+using Veil.Fields;
+using Veil.Keys;
+using Veil.Vectors;
+
+namespace Veil.Service.Client;
+
+/// <summary>
+/// The operations an application needs, whether the keys are local (<see cref="LocalVeilOperations"/>) or held by
+/// the key service (<see cref="VeilServiceClient"/>): switching is one line.
+/// </summary>
+public interface IVeilOperations
+{
+    /// <summary>Scale-And-Perturb vector encryption.</summary>
+    IVeilVectorOperations Vector { get; }
+
+    /// <summary>Deterministic (AES-SIV) field encryption.</summary>
+    IVeilFieldOperations Deterministic { get; }
+
+    /// <summary>Standard (AES-GCM + EDEK) document encryption.</summary>
+    IVeilDocumentOperations Standard { get; }
+}
+
+/// <summary>The batch operations of <see cref="VectorOperations"/>, asynchronous.</summary>
+public interface IVeilVectorOperations
+{
+    /// <summary>See <see cref="VectorOperations.EncryptBatch"/>.</summary>
+    Task<BatchResult<EncryptedVector>> EncryptBatchAsync(IReadOnlyList<ReadOnlyMemory<float>> plaintexts, SecretPath secretPath, DerivationPath derivationPath, TenantId tenant, CancellationToken cancellationToken = default);
+
+    /// <summary>See <see cref="VectorOperations.GenerateQueryVectorsBatch"/>.</summary>
+    Task<BatchResult<IReadOnlyList<QueryVector>>> GenerateQueryVectorsBatchAsync(IReadOnlyList<ReadOnlyMemory<float>> queries, SecretPath secretPath, DerivationPath derivationPath, TenantId tenant, CancellationToken cancellationToken = default);
+
+    /// <summary>See <see cref="VectorOperations.DecryptBatch"/>.</summary>
+    Task<BatchResult<float[]>> DecryptBatchAsync(IReadOnlyList<EncryptedVector> encrypted, TenantId tenant, CancellationToken cancellationToken = default);
+
+    /// <summary>See <see cref="VectorOperations.RotateBatch"/>.</summary>
+    Task<BatchResult<EncryptedVector>> RotateBatchAsync(IReadOnlyList<EncryptedVector> encrypted, TenantId tenant, TenantId? newTenant = null, CancellationToken cancellationToken = default);
+}
+
+/// <summary>The batch operations of <see cref="DeterministicFieldOperations"/>, asynchronous.</summary>
+public interface IVeilFieldOperations
+{
+    /// <summary>See <see cref="DeterministicFieldOperations.EncryptDeterministicallyBatch"/>.</summary>
+    Task<BatchResult<EncryptedField>> EncryptDeterministicallyBatchAsync(IReadOnlyList<PlaintextField> fields, TenantId tenant, CancellationToken cancellationToken = default);
+
+    /// <summary>See <see cref="DeterministicFieldOperations.GenerateQueryFieldValuesBatch"/>.</summary>
+    Task<BatchResult<IReadOnlyList<EncryptedField>>> GenerateQueryFieldValuesBatchAsync(IReadOnlyList<PlaintextField> fields, TenantId tenant, CancellationToken cancellationToken = default);
+
+    /// <summary>See <see cref="DeterministicFieldOperations.DecryptBatch"/>.</summary>
+    Task<BatchResult<byte[]>> DecryptBatchAsync(IReadOnlyList<EncryptedField> fields, TenantId tenant, CancellationToken cancellationToken = default);
+}
+
+/// <summary>The batch operations of <see cref="StandardDocumentOperations"/>, asynchronous.</summary>
+public interface IVeilDocumentOperations
+{
+    /// <summary>See <see cref="StandardDocumentOperations.EncryptBatch"/>.</summary>
+    Task<BatchResult<EncryptedDocument>> EncryptBatchAsync(IReadOnlyList<IReadOnlyDictionary<string, byte[]>> documents, TenantId tenant, CancellationToken cancellationToken = default);
+
+    /// <summary>See <see cref="StandardDocumentOperations.DecryptBatch"/>.</summary>
+    Task<BatchResult<IReadOnlyDictionary<string, byte[]>>> DecryptBatchAsync(IReadOnlyList<EncryptedDocument> documents, TenantId tenant, CancellationToken cancellationToken = default);
+}
+
+/// <summary><see cref="IVeilOperations"/> over a local <see cref="VeilClient"/> (the caller keeps ownership of it).</summary>
+public sealed class LocalVeilOperations(VeilClient client) : IVeilOperations, IVeilVectorOperations, IVeilFieldOperations, IVeilDocumentOperations
+{
+    /// <inheritdoc/>
+    public IVeilVectorOperations Vector => this;
+
+    /// <inheritdoc/>
+    public IVeilFieldOperations Deterministic => this;
+
+    /// <inheritdoc/>
+    public IVeilDocumentOperations Standard => this;
+
+    /// <inheritdoc/>
+    public Task<BatchResult<EncryptedVector>> EncryptBatchAsync(IReadOnlyList<ReadOnlyMemory<float>> plaintexts, SecretPath secretPath, DerivationPath derivationPath, TenantId tenant, CancellationToken cancellationToken = default) =>
+        Task.FromResult(client.Vector.EncryptBatch(plaintexts, secretPath, derivationPath, tenant));
+
+    /// <inheritdoc/>
+    public Task<BatchResult<IReadOnlyList<QueryVector>>> GenerateQueryVectorsBatchAsync(IReadOnlyList<ReadOnlyMemory<float>> queries, SecretPath secretPath, DerivationPath derivationPath, TenantId tenant, CancellationToken cancellationToken = default) =>
+        Task.FromResult(client.Vector.GenerateQueryVectorsBatch(queries, secretPath, derivationPath, tenant));
+
+    /// <inheritdoc/>
+    public Task<BatchResult<float[]>> DecryptBatchAsync(IReadOnlyList<EncryptedVector> encrypted, TenantId tenant, CancellationToken cancellationToken = default) =>
+        Task.FromResult(client.Vector.DecryptBatch(encrypted, tenant));
+
+    /// <inheritdoc/>
+    public Task<BatchResult<EncryptedVector>> RotateBatchAsync(IReadOnlyList<EncryptedVector> encrypted, TenantId tenant, TenantId? newTenant = null, CancellationToken cancellationToken = default) =>
+        Task.FromResult(client.Vector.RotateBatch(encrypted, tenant, newTenant));
+
+    /// <inheritdoc/>
+    public Task<BatchResult<EncryptedField>> EncryptDeterministicallyBatchAsync(IReadOnlyList<PlaintextField> fields, TenantId tenant, CancellationToken cancellationToken = default) =>
+        Task.FromResult(client.Deterministic.EncryptDeterministicallyBatch(fields, tenant));
+
+    /// <inheritdoc/>
+    public Task<BatchResult<IReadOnlyList<EncryptedField>>> GenerateQueryFieldValuesBatchAsync(IReadOnlyList<PlaintextField> fields, TenantId tenant, CancellationToken cancellationToken = default) =>
+        Task.FromResult(client.Deterministic.GenerateQueryFieldValuesBatch(fields, tenant));
+
+    /// <inheritdoc/>
+    public Task<BatchResult<byte[]>> DecryptBatchAsync(IReadOnlyList<EncryptedField> fields, TenantId tenant, CancellationToken cancellationToken = default) =>
+        Task.FromResult(client.Deterministic.DecryptBatch(fields, tenant));
+
+    /// <inheritdoc/>
+    public Task<BatchResult<EncryptedDocument>> EncryptBatchAsync(IReadOnlyList<IReadOnlyDictionary<string, byte[]>> documents, TenantId tenant, CancellationToken cancellationToken = default) =>
+        Task.FromResult(client.Standard.EncryptBatch(documents, tenant));
+
+    /// <inheritdoc/>
+    public Task<BatchResult<IReadOnlyDictionary<string, byte[]>>> DecryptBatchAsync(IReadOnlyList<EncryptedDocument> documents, TenantId tenant, CancellationToken cancellationToken = default) =>
+        Task.FromResult(client.Standard.DecryptBatch(documents, tenant));
+}

@@ -1,0 +1,51 @@
+using Veil.Keys;
+using Veil.Kms.LocalFile;
+
+namespace Veil.Service.Tests;
+
+/// <summary>A keyset with a vector, a deterministic and a standard secret, wrapped by a cheap local KMS key.</summary>
+internal sealed class TestKeys : IDisposable
+{
+    public const string Passphrase = "test passphrase";
+    public const string SecretPath = "docs";
+    public const string DerivationPath = "embedding";
+    public const int Dimensions = 32;
+
+    private static readonly LocalFileKmsOptions s_cheap = new() { MemorySizeKiB = 8 * 1024, Iterations = 1 };
+    private readonly Func<IKmsClient> _kms;
+
+    /// <summary>A keyset wrapped by a local KMS key file in a temporary directory.</summary>
+    public TestKeys()
+        : this(null, null, null)
+    {
+    }
+
+    /// <summary>A keyset wrapped by <paramref name="createKek"/>(<paramref name="kekUri"/>) and unwrapped by <paramref name="kms"/>.</summary>
+    public TestKeys(Func<IKmsClient>? kms, Func<string, IKeyEncryptionKey>? createKek, string? kekUri)
+    {
+        Directory = System.IO.Directory.CreateTempSubdirectory("veil-service-").FullName;
+        kekUri ??= "local:" + Path.Combine(Directory, "kek.json");
+        _kms = kms ?? (() => LocalKms);
+        createKek ??= LocalKms.CreateKey;
+        Keyset keyset = Keyset.Create(kekUri);
+        using (IKeyEncryptionKey kek = createKek(kekUri))
+        {
+            keyset.AddVectorSecret(SecretPath, kek, approximationFactor: 2.5f);
+            keyset.AddDeterministicSecret(SecretPath, kek);
+            keyset.AddStandardSecret(kek);
+        }
+
+        KeysetJson = keyset.ToJson();
+    }
+
+    public string Directory { get; }
+
+    public string KeysetJson { get; }
+
+    private static LocalFileKmsClient LocalKms => new(() => Passphrase, s_cheap);
+
+    /// <summary>Unwraps the keyset afresh through a new KMS client, as a restarted service does.</summary>
+    public UnwrappedKeyset Unwrap() => Keyset.Parse(KeysetJson).Unwrap(_kms());
+
+    public void Dispose() => System.IO.Directory.Delete(Directory, recursive: true);
+}
