@@ -174,7 +174,7 @@ public abstract class VectorStoreConformanceTests
         var got = await scope.Collection.GetAsync(Dataset[0].Key, new RecordRetrievalOptions { IncludeVectors = true });
         Assert.NotNull(got);
         AssertSameData(replacement, got);
-        Assert.Equal(replacement.Embedding.ToArray(), got.Embedding.ToArray());
+        AssertSameVector(replacement.Embedding.ToArray(), got.Embedding.ToArray());
         Assert.Single(await ToListAsync(scope.Collection.GetAsync(r => r.Key == Dataset[0].Key, top: 10)));
     }
 
