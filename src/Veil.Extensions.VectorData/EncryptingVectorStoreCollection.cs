@@ -380,29 +380,93 @@ public sealed class EncryptingVectorStoreCollection<TKey, TRecord> : VectorStore
 
         foreach (DeterministicProperty property in _model.Deterministic)
         {
-            foreach (TRecord copy in copies)
-            {
-                if (property.Value.GetPlaintext(copy) is { } plaintext)
-                {
-                    byte[] ciphertext = _client.Deterministic.EncryptDeterministically(
-                        plaintext, property.SecretPath, property.DerivationPath, _options.Tenant).Ciphertext;
-                    property.Value.SetBytes(copy, ciphertext);
-                }
-            }
+            EncryptDeterministic(copies, property);
         }
 
         foreach (BytesProperty property in _model.Standard)
         {
-            foreach (TRecord copy in copies)
-            {
-                if (property.GetPlaintext(copy) is { } plaintext)
-                {
-                    property.SetBytes(copy, _client.StandardAttached.Encrypt(plaintext, _options.Tenant));
-                }
-            }
+            EncryptStandard(copies, property);
         }
 
         return copies;
+    }
+
+    /// <summary>Runs a parallel batch, rethrowing an exception it did not capture per item as itself, not wrapped.</summary>
+    private static T Unwrapped<T>(Func<T> batch)
+    {
+        try
+        {
+            return batch();
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+            throw;
+        }
+    }
+
+    /// <summary>Encrypts one deterministic property of every record in one parallel batch.</summary>
+    private void EncryptDeterministic(TRecord[] records, DeterministicProperty property)
+    {
+        var rows = new List<int>(records.Length);
+        var fields = new List<Fields.PlaintextField>(records.Length);
+        for (int i = 0; i < records.Length; i++)
+        {
+            if (property.Value.GetPlaintext(records[i]) is { } plaintext)
+            {
+                rows.Add(i);
+                fields.Add(new Fields.PlaintextField(plaintext, property.SecretPath, property.DerivationPath));
+            }
+        }
+
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        BatchResult<Fields.EncryptedField> encrypted = Unwrapped(() => _client.Deterministic.EncryptDeterministicallyBatch(fields, _options.Tenant));
+        for (int r = 0; r < rows.Count; r++)
+        {
+            BatchItemResult<Fields.EncryptedField> item = encrypted[r];
+            if (item.Error is { } error)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
+            }
+
+            property.Value.SetBytes(records[rows[r]], item.Value!.Ciphertext);
+        }
+    }
+
+    /// <summary>Encrypts one standard property of every record in one parallel batch.</summary>
+    private void EncryptStandard(TRecord[] records, BytesProperty property)
+    {
+        var rows = new List<int>(records.Length);
+        var plaintexts = new List<byte[]>(records.Length);
+        for (int i = 0; i < records.Length; i++)
+        {
+            if (property.GetPlaintext(records[i]) is { } plaintext)
+            {
+                rows.Add(i);
+                plaintexts.Add(plaintext);
+            }
+        }
+
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        BatchResult<byte[]> encrypted = Unwrapped(() => _client.StandardAttached.EncryptBatch(plaintexts, _options.Tenant));
+        for (int r = 0; r < rows.Count; r++)
+        {
+            BatchItemResult<byte[]> item = encrypted[r];
+            if (item.Error is { } error)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
+            }
+
+            property.SetBytes(records[rows[r]], item.Value);
+        }
     }
 
     private void EncryptVectors(TRecord[] records, VectorPropertyModel vector)

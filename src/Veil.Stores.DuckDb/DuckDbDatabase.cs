@@ -13,8 +13,13 @@ namespace Veil.Stores.DuckDb;
 /// </remarks>
 internal sealed class DuckDbDatabase : IDisposable
 {
+    // checkpoint_threshold: DuckDB checkpoints when the write-ahead log passes it (16 MB by default, about one batch of
+    // 10 000 × 384 vectors), and at 10^5 rows and beyond the checkpoints cost seconds each, dominating bulk ingest. At
+    // 256 MB a checkpoint comes every ~170 000 vectors at d = 384 (and always on close). memory_limit: DuckDB's buffer
+    // pool defaults to 80 % of RAM and a streamed ingest of 10^6 × 384 grew past 2.3 GB; at 512 MB it peaks at ~850 MB
+    // (the rest of the table stays on disk and is read back through the OS cache).
     private const string DisableExtensionDownloadsSql =
-        "SET autoinstall_known_extensions = false; SET autoload_known_extensions = false;";
+        "SET autoinstall_known_extensions = false; SET autoload_known_extensions = false; SET checkpoint_threshold = '256MB'; SET memory_limit = '512MB';";
 
     private readonly DuckDBConnection _root;
     private readonly string _connectionString;

@@ -9,7 +9,7 @@ public sealed class BenchCommandTests
     [Fact]
     public async Task Bench_WhenJson_ReportsEveryFigureForEachDimension()
     {
-        CliResult result = await VeilCli.RunAsync(string.Empty, "bench", "--dimensions", "8", "384", "--rounds", "3", "--batch-rows", "50", "--json");
+        CliResult result = await VeilCli.RunAsync(string.Empty, "bench", "--dimensions", "8", "384", "--rounds", "3", "--batch-rows", "50", "--store-rows", "300", "--store-queries", "3", "--json");
 
         Assert.Equal(ExitCodes.Success, result.ExitCode);
         using JsonDocument document = JsonDocument.Parse(result.Stdout);
@@ -25,21 +25,36 @@ public sealed class BenchCommandTests
 
         Assert.Equal(17.573, rows[1].GetProperty("alloyEncryptMicroseconds").GetDouble());
         Assert.False(rows[0].TryGetProperty("alloyEncryptMicroseconds", out _));
+        JsonElement store = document.RootElement.GetProperty("store");
+        Assert.Equal("duckdb", store.GetProperty("engine").GetString());
+        Assert.Equal(384, store.GetProperty("dimensions").GetInt32());
+        Assert.Equal(300, store.GetProperty("rows").GetInt32());
+        foreach (string figure in new[]
+        {
+            "plaintextIngestVectorsPerSecond", "encryptedIngestVectorsPerSecond", "encryptedIngestWithMetadataVectorsPerSecond",
+            "plaintextQueryMilliseconds", "encryptedQueryMilliseconds", "rerankedQueryMilliseconds", "encryptedToPlaintextQuery", "rerankedToPlaintextQuery",
+        })
+        {
+            Assert.True(store.GetProperty(figure).GetDouble() > 0, figure);
+        }
     }
 
     [Fact]
     public async Task Bench_WhenTable_PrintsOneRowPerDimension()
     {
-        CliResult result = await VeilCli.RunAsync(string.Empty, "bench", "--dimensions", "16", "--rounds", "2", "--batch-rows", "20");
+        CliResult result = await VeilCli.RunAsync(string.Empty, "bench", "--dimensions", "16", "--rounds", "2", "--batch-rows", "20", "--store-rows", "100", "--store-queries", "1");
 
         Assert.Equal(ExitCodes.Success, result.ExitCode);
         Assert.Contains("encrypt/floor", result.Stdout);
         Assert.Single(result.Lines, l => l.TrimStart().StartsWith("16 ", StringComparison.Ordinal));
+        Assert.Contains("DuckDB store", result.Stdout);
+        Assert.Contains("top-10 query ms", result.Stdout);
     }
 
     [Theory]
     [InlineData("--dimensions", "0")]
     [InlineData("--rounds", "0")]
+    [InlineData("--store-rows", "-1")]
     public async Task Bench_WhenOptionOutOfRange_ExitsInvalidOptions(string option, string value)
     {
         CliResult result = await VeilCli.RunAsync(string.Empty, "bench", option, value);

@@ -135,13 +135,16 @@ public sealed class StoreCommandTests : IDisposable
     [Theory]
     [InlineData("duckdb:", "needs a file path")]
     [InlineData("sqlite:x.db", "is not a store location")]
-    [InlineData("postgres:Host=127.0.0.1", "not available in this build")]
+    [InlineData("postgres:", "needs an Npgsql connection string")]
+    [InlineData("postgres:\"\"", "needs an Npgsql connection string")]
+    [InlineData("postgres:Nonsense=1;Password=hunter2", "not a valid connection string")]
     public async Task Search_WhenStoreOptionIsBad_Exits1(string store, string message)
     {
         CliResult result = await VeilCli.RunAsync(string.Empty, "search", "--store", store, "--config", _config.Path, "--tenant", Tenant, "--vector", "[1]");
 
         Assert.Equal(ExitCodes.InvalidOptions, result.ExitCode);
         Assert.Contains(message, result.Stderr);
+        Assert.DoesNotContain("hunter2", result.Stderr);
     }
 
     [Fact]

@@ -21,6 +21,8 @@ internal sealed class BenchCommand : Command
         Options.Add(DimensionsOption);
         Options.Add(RoundsOption);
         Options.Add(BatchRowsOption);
+        Options.Add(StoreRowsOption);
+        Options.Add(StoreQueriesOption);
         Options.Add(JsonOption);
         SetAction((parseResult, _) => Task.FromResult(Run(parseResult)));
     }
@@ -44,6 +46,18 @@ internal sealed class BenchCommand : Command
         DefaultValueFactory = _ => 20_000,
     };
 
+    internal Option<int> StoreRowsOption { get; } = new("--store-rows")
+    {
+        Description = "Vectors (d = 384) in the DuckDB store measurement: ingest (encrypt + store) and the top-10 query ratio; 0 skips it.",
+        DefaultValueFactory = _ => 100_000,
+    };
+
+    internal Option<int> StoreQueriesOption { get; } = new("--store-queries")
+    {
+        Description = "Top-10 queries per variant in the DuckDB store measurement; figures are medians.",
+        DefaultValueFactory = _ => 31,
+    };
+
     internal Option<bool> JsonOption { get; } = new("--json")
     {
         Description = "Write the results as JSON instead of a table.",
@@ -54,9 +68,11 @@ internal sealed class BenchCommand : Command
         int[] dimensions = parseResult.GetValue(DimensionsOption) ?? [];
         int rounds = parseResult.GetValue(RoundsOption);
         int batchRows = parseResult.GetValue(BatchRowsOption);
-        if (dimensions.Length == 0 || dimensions.Any(d => d is < 1 or > 65_536) || rounds < 1 || batchRows < 1)
+        int storeRows = parseResult.GetValue(StoreRowsOption);
+        int storeQueries = parseResult.GetValue(StoreQueriesOption);
+        if (dimensions.Length == 0 || dimensions.Any(d => d is < 1 or > 65_536) || rounds < 1 || batchRows < 1 || storeRows < 0 || storeQueries < 1)
         {
-            _console.Error.WriteLine("bench: --dimensions must be between 1 and 65536, --rounds and --batch-rows at least 1.");
+            _console.Error.WriteLine("bench: --dimensions must be between 1 and 65536, --rounds, --batch-rows and --store-queries at least 1, --store-rows at least 0.");
             return ExitCodes.InvalidOptions;
         }
 
@@ -67,19 +83,24 @@ internal sealed class BenchCommand : Command
             results.Add(VectorBench.Measure(d, rounds, batchRows));
         }
 
+        StoreBenchResult? store = storeRows == 0 ? null
+            : StoreBench.Measure(StoreDimensions, storeRows, Math.Min(StoreBatchRows, storeRows), storeQueries, _console.Error);
         if (parseResult.GetValue(JsonOption))
         {
-            WriteJson(results);
+            WriteJson(results, store);
         }
         else
         {
-            WriteTable(results);
+            WriteTable(results, store);
         }
 
         return ExitCodes.Success;
     }
 
-    private void WriteTable(IReadOnlyList<VectorBenchResult> results)
+    private const int StoreDimensions = 384;
+    private const int StoreBatchRows = 10_000;
+
+    private void WriteTable(IReadOnlyList<VectorBenchResult> results, StoreBenchResult? store)
     {
         TextWriter o = _console.Output;
         o.WriteLine(Environment());
@@ -97,9 +118,27 @@ internal sealed class BenchCommand : Command
         o.WriteLine();
         o.WriteLine("floor = the ChaCha20 keystream the noise sampler consumes + HMAC-SHA256 over the 4·d ciphertext bytes.");
         o.WriteLine("Alloy: its published Rust criterion medians (i9-9880H laptop, 2024); a different machine, for scale only.");
+        if (store is null)
+        {
+            return;
+        }
+
+        o.WriteLine();
+        o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"DuckDB store (a temporary file), {store.Rows:N0} × {store.Dimensions}, batches of {store.BatchRows:N0}:"));
+        o.WriteLine("   ingest vectors/s: plaintext   encrypted   encrypted + category + text");
+        o.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"{store.PlaintextIngestVectorsPerSecond,29:N0} {store.EncryptedIngestVectorsPerSecond,11:N0} {store.EncryptedIngestWithMetadataVectorsPerSecond,29:N0}"));
+        o.WriteLine("   top-10 query ms:  plaintext   encrypted   ratio   encrypted + re-ranking   ratio");
+        o.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"{store.PlaintextQueryMilliseconds,29:F2} {store.EncryptedQueryMilliseconds,11:F2} {store.EncryptedToPlaintextQuery,6:F2}× {store.RerankedQueryMilliseconds,24:F2} {store.RerankedToPlaintextQuery,6:F2}×"));
+        o.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"ingest = encrypt + store of random unit vectors; query = median of {store.Queries} per variant, interleaved; re-ranking fetches K′ = {store.RerankCandidates} candidates."));
     }
 
-    private void WriteJson(IReadOnlyList<VectorBenchResult> results)
+    private void WriteJson(IReadOnlyList<VectorBenchResult> results, StoreBenchResult? store)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
         using var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true });
@@ -126,6 +165,26 @@ internal sealed class BenchCommand : Command
         }
 
         writer.WriteEndArray();
+        if (store is not null)
+        {
+            writer.WriteStartObject("store");
+            writer.WriteString("engine", "duckdb");
+            writer.WriteNumber("dimensions", store.Dimensions);
+            writer.WriteNumber("rows", store.Rows);
+            writer.WriteNumber("batchRows", store.BatchRows);
+            writer.WriteNumber("plaintextIngestVectorsPerSecond", Math.Round(store.PlaintextIngestVectorsPerSecond));
+            writer.WriteNumber("encryptedIngestVectorsPerSecond", Math.Round(store.EncryptedIngestVectorsPerSecond));
+            writer.WriteNumber("encryptedIngestWithMetadataVectorsPerSecond", Math.Round(store.EncryptedIngestWithMetadataVectorsPerSecond));
+            writer.WriteNumber("queries", store.Queries);
+            writer.WriteNumber("plaintextQueryMilliseconds", Math.Round(store.PlaintextQueryMilliseconds, 3));
+            writer.WriteNumber("encryptedQueryMilliseconds", Math.Round(store.EncryptedQueryMilliseconds, 3));
+            writer.WriteNumber("rerankedQueryMilliseconds", Math.Round(store.RerankedQueryMilliseconds, 3));
+            writer.WriteNumber("encryptedToPlaintextQuery", Math.Round(store.EncryptedToPlaintextQuery, 3));
+            writer.WriteNumber("rerankedToPlaintextQuery", Math.Round(store.RerankedToPlaintextQuery, 3));
+            writer.WriteNumber("rerankCandidates", store.RerankCandidates);
+            writer.WriteEndObject();
+        }
+
         writer.WriteEndObject();
         writer.Flush();
         _console.Output.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan));

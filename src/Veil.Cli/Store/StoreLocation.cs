@@ -1,5 +1,6 @@
 using Microsoft.Extensions.VectorData;
 using Veil.Stores.DuckDb;
+using Veil.Stores.Postgres;
 
 namespace Veil.Cli.Store;
 
@@ -11,7 +12,8 @@ internal sealed record StoreLocation(string Kind, string Target)
     private const string DuckDbPrefix = "duckdb:";
     private const string PostgresPrefix = "postgres:";
 
-    public override string ToString() => $"{Kind}:{Target}";
+    /// <summary>The location as the user wrote it, except that a PostgreSQL password is left out.</summary>
+    public override string ToString() => Kind == "postgres" ? $"{Kind}:\"{Redacted(Target)}\"" : $"{Kind}:{Target}";
 
     /// <exception cref="CliUsageException">The value is not <c>duckdb:PATH</c> or <c>postgres:…</c>, or names a store this build lacks.</exception>
     public static StoreLocation Parse(string value)
@@ -26,8 +28,29 @@ internal sealed record StoreLocation(string Kind, string Target)
 
         if (value.StartsWith(PostgresPrefix, StringComparison.OrdinalIgnoreCase))
         {
-            throw new CliUsageException(
-                "Invalid options: --store postgres:… is not available in this build of veil (the PostgreSQL + pgvector store is not part of it yet); use --store duckdb:PATH.");
+            string connectionString = value[PostgresPrefix.Length..].Trim();
+            if (connectionString.Length >= 2 && connectionString[0] == '"' && connectionString[^1] == '"')
+            {
+                connectionString = connectionString[1..^1];
+            }
+
+            if (string.IsNullOrWhiteSpace(connectionString))
+            {
+                throw new CliUsageException(
+                    "Invalid options: --store postgres: needs an Npgsql connection string, as in --store postgres:\"Host=localhost;Username=veil;Password=…;Database=veil\".");
+            }
+
+            try
+            {
+                _ = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+            }
+            catch (ArgumentException e)
+            {
+                // The message names the offending keyword, never a value (which could be the password).
+                throw new CliUsageException($"Invalid options: --store postgres: is not a valid connection string ({e.Message.Split('\n')[0]}).", e);
+            }
+
+            return new StoreLocation("postgres", connectionString);
         }
 
         throw new CliUsageException(
@@ -38,6 +61,18 @@ internal sealed record StoreLocation(string Kind, string Target)
     /// <exception cref="CliUsageException">The file is missing (and must exist), or the store cannot be opened.</exception>
     public VectorStore Open(bool mustExist)
     {
+        if (Kind == "postgres")
+        {
+            try
+            {
+                return new PostgresVectorStore(Target);
+            }
+            catch (ArgumentException e)
+            {
+                throw new CliUsageException($"Cannot open --store {this}: the connection string is not valid ({e.Message.Split('\n')[0]}).", e);
+            }
+        }
+
         if (mustExist && !File.Exists(Target))
         {
             throw new CliUsageException($"There is no store at --store {this}: the file '{Path.GetFullPath(Target)}' does not exist. Create it with veil ingest.");
@@ -51,5 +86,16 @@ internal sealed record StoreLocation(string Kind, string Target)
         {
             throw new CliUsageException($"Cannot open --store {this}: {e.Message}", e);
         }
+    }
+
+    private static string Redacted(string connectionString)
+    {
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+        if (builder.Password is not null)
+        {
+            builder.Password = "***";
+        }
+
+        return builder.ConnectionString;
     }
 }

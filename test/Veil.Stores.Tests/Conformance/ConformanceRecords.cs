@@ -1,5 +1,6 @@
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.VectorData;
+using Veil.Extensions.VectorData;
 
 namespace Veil.Stores.Tests.Conformance;
 
@@ -38,6 +39,11 @@ public sealed class ConformanceRecord
 
     [VectorStoreVector(4, DistanceFunction = DistanceFunction.EuclideanDistance)]
     public ReadOnlyMemory<float> Embedding { get; set; }
+
+    /// <summary>The paired ICL info of <see cref="Embedding"/> when the encrypting decorator stores the record (else null).</summary>
+    [VectorStoreData]
+    [PairedIclInfo(nameof(Embedding))]
+    public string? EmbeddingInfo { get; set; }
 }
 
 /// <summary>A minimal record for key-type tests: the key type is the type parameter.</summary>
@@ -51,6 +57,11 @@ public sealed class KeyedRecord<TKey>
 
     [VectorStoreVector(2, DistanceFunction = DistanceFunction.EuclideanDistance)]
     public float[]? Vector { get; set; }
+
+    /// <summary>The paired ICL info of <see cref="Vector"/> when the encrypting decorator stores the record (else null).</summary>
+    [VectorStoreData]
+    [PairedIclInfo(nameof(Vector))]
+    public byte[]? VectorInfo { get; set; }
 }
 
 /// <summary>A record whose vector's distance function comes from a <see cref="VectorStoreCollectionDefinition"/>.</summary>

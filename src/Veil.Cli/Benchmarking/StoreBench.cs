@@ -1,0 +1,197 @@
+using System.Diagnostics;
+using Microsoft.Extensions.VectorData;
+using Veil.Cli.Store;
+using Veil.Extensions.VectorData;
+using Veil.Keys;
+using Veil.Stores.DuckDb;
+
+namespace Veil.Cli.Benchmarking;
+
+/// <summary>The embedded store's figures, all from one run over one temporary DuckDB file.</summary>
+internal sealed record StoreBenchResult(
+    int Dimensions,
+    int Rows,
+    int BatchRows,
+    double PlaintextIngestVectorsPerSecond,
+    double EncryptedIngestVectorsPerSecond,
+    double EncryptedIngestWithMetadataVectorsPerSecond,
+    int Queries,
+    double PlaintextQueryMilliseconds,
+    double EncryptedQueryMilliseconds,
+    double RerankedQueryMilliseconds,
+    int RerankCandidates)
+{
+    public double EncryptedToPlaintextQuery => EncryptedQueryMilliseconds / PlaintextQueryMilliseconds;
+
+    public double RerankedToPlaintextQuery => RerankedQueryMilliseconds / PlaintextQueryMilliseconds;
+}
+
+/// <summary>
+/// Measures the DuckDB store end to end: ingest (encrypt + store, in transactional batches) of random unit vectors
+/// with and without a category and a text field, against a plaintext ingest of the same vectors; then the top-10
+/// query on the plaintext and the encrypted collection (without and with exact re-ranking), interleaved in rotating
+/// order so that noise and cache warmth hit all three alike, as medians.
+/// </summary>
+internal static class StoreBench
+{
+    public static StoreBenchResult Measure(int dimensions, int rows, int batchRows, int queries, TextWriter progress)
+    {
+        string directory = Path.Combine(Path.GetTempPath(), $"veil-bench-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(directory);
+        try
+        {
+            return Measure(Path.Combine(directory, "bench.duckdb"), dimensions, rows, batchRows, queries, progress);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static StoreBenchResult Measure(string file, int dimensions, int rows, int batchRows, int queries, TextWriter progress)
+    {
+        using var vectorSecret = new Secret(Enumerable.Range(0, 64).Select(i => unchecked((byte)(i * 7))).ToArray());
+        using var fieldSecret = new Secret(Enumerable.Range(0, 32).Select(i => unchecked((byte)(i * 11))).ToArray());
+        using var documentSecret = new Secret(Enumerable.Range(0, 32).Select(i => unchecked((byte)(i * 13))).ToArray());
+        using var client = new VeilClient(new VeilConfiguration(
+            vector: new Dictionary<SecretPath, VectorSecret>
+            {
+                ["bench"] = new VectorSecret(2.5f, new RotatableSecret(new IdentifiedSecret(new KeyId(1), vectorSecret))),
+            },
+            deterministic: new Dictionary<SecretPath, RotatableSecret>
+            {
+                ["bench"] = new RotatableSecret(new IdentifiedSecret(new KeyId(1), fieldSecret)),
+            },
+            standard: new StandardSecrets(new KeyId(1), [new IdentifiedSecret(new KeyId(1), documentSecret)])));
+
+        var random = new Random(20261123);
+        float[] vectors = new float[checked(rows * dimensions)];
+        for (int r = 0; r < rows; r++)
+        {
+            FillUnit(random, vectors.AsSpan(r * dimensions, dimensions));
+        }
+
+        float[][] queryVectors = Enumerable.Range(0, queries).Select(_ =>
+        {
+            var q = new float[dimensions];
+            FillUnit(random, q);
+            return q;
+        }).ToArray();
+
+        using var store = new DuckDbVectorStore(file);
+        VectorStoreCollectionDefinition definition = VeilDocument.Definition(dimensions);
+        using VectorStoreCollection<string, VeilDocument> plain = store.GetCollection<string, VeilDocument>("plain", definition);
+        using VectorStoreCollection<string, VeilDocument> bare = store.GetCollection<string, VeilDocument>("encrypted", definition);
+        using VectorStoreCollection<string, VeilDocument> withMetadata = store.GetCollection<string, VeilDocument>("metadata", definition);
+        EncryptingCollectionOptions Options(bool rerank) => new("bench", "model", "tenant")
+        {
+            DeterministicSecretPath = "bench",
+            ExactReranking = rerank,
+        };
+        var encrypted = new EncryptingVectorStoreCollection<string, VeilDocument>(bare, client, Options(rerank: false), definition);
+        var reranked = new EncryptingVectorStoreCollection<string, VeilDocument>(bare, client, Options(rerank: true), definition);
+        var encryptedWithMetadata = new EncryptingVectorStoreCollection<string, VeilDocument>(withMetadata, client, Options(rerank: false), definition);
+
+        progress.WriteLine($"bench: DuckDB ingest of {rows:N0} × {dimensions} (plaintext, encrypted, encrypted with metadata) …");
+        double plainRate = Ingest(plain, vectors, dimensions, rows, batchRows, metadata: false);
+        double encryptedRate = Ingest(encrypted, vectors, dimensions, rows, batchRows, metadata: false);
+        double metadataRate = Ingest(encryptedWithMetadata, vectors, dimensions, rows, batchRows, metadata: true);
+
+        // Only the two queried tables stay, so that both fit DuckDB's buffer pool alike.
+        encryptedWithMetadata.EnsureCollectionDeletedAsync().GetAwaiter().GetResult();
+
+        progress.WriteLine($"bench: DuckDB top-10 queries over {rows:N0} × {dimensions} (plaintext, encrypted, encrypted + re-ranking) …");
+        _ = Query(plain, queryVectors[0]);
+        _ = Query(encrypted, queryVectors[0]);
+        _ = Query(reranked, queryVectors[0]);
+        var plainTimes = new List<double>();
+        var encryptedTimes = new List<double>();
+        var rerankedTimes = new List<double>();
+        for (int q = 0; q < queryVectors.Length; q++)
+        {
+            // The order rotates, so that no variant always runs right after another on the same (cache-warm) table.
+            for (int step = 0; step < 3; step++)
+            {
+                switch ((q + step) % 3)
+                {
+                    case 0:
+                        plainTimes.Add(Query(plain, queryVectors[q]));
+                        break;
+                    case 1:
+                        encryptedTimes.Add(Query(encrypted, queryVectors[q]));
+                        break;
+                    default:
+                        rerankedTimes.Add(Query(reranked, queryVectors[q]));
+                        break;
+                }
+            }
+        }
+
+        return new StoreBenchResult(
+            dimensions, rows, batchRows, plainRate, encryptedRate, metadataRate, queries,
+            Median(plainTimes), Median(encryptedTimes), Median(rerankedTimes), EncryptingCollectionOptions.DefaultRerankCandidates);
+    }
+
+    private static double Ingest(VectorStoreCollection<string, VeilDocument> collection, float[] vectors, int dimensions, int rows, int batchRows, bool metadata)
+    {
+        collection.EnsureCollectionExistsAsync().GetAwaiter().GetResult();
+        var stopwatch = Stopwatch.StartNew();
+        var batch = new List<VeilDocument>(batchRows);
+        for (int start = 0; start < rows; start += batchRows)
+        {
+            batch.Clear();
+            for (int r = start; r < Math.Min(rows, start + batchRows); r++)
+            {
+                batch.Add(new VeilDocument
+                {
+                    Id = "doc-" + r.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    Category = metadata ? "category-" + (r % 20).ToString(System.Globalization.CultureInfo.InvariantCulture) : null,
+                    Fields = metadata ? $$"""{"text":"the text of document {{r}}, a sentence or two of metadata"}""" : null,
+                    Embedding = new ReadOnlyMemory<float>(vectors, r * dimensions, dimensions),
+                });
+            }
+
+            collection.UpsertAsync(batch).GetAwaiter().GetResult();
+        }
+
+        return rows / stopwatch.Elapsed.TotalSeconds;
+    }
+
+    private static double Query(VectorStoreCollection<string, VeilDocument> collection, float[] query)
+    {
+        long start = Stopwatch.GetTimestamp();
+        int count = 0;
+        foreach (VectorSearchResult<VeilDocument> _ in collection.SearchAsync(query, 10).ToBlockingEnumerable())
+        {
+            count++;
+        }
+
+        double milliseconds = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        return count == 10 ? milliseconds : throw new InvalidOperationException($"The top-10 query returned {count} results.");
+    }
+
+    private static void FillUnit(Random random, Span<float> vector)
+    {
+        double norm = 0;
+        for (int i = 0; i < vector.Length; i++)
+        {
+            // A normal deviate (Box–Muller), so that the directions are uniform on the sphere.
+            double u = 1.0 - random.NextDouble();
+            double value = Math.Sqrt(-2.0 * Math.Log(u)) * Math.Cos(2.0 * Math.PI * random.NextDouble());
+            vector[i] = (float)value;
+            norm += value * value;
+        }
+
+        float scale = (float)(1.0 / Math.Sqrt(norm));
+        for (int i = 0; i < vector.Length; i++)
+        {
+            vector[i] *= scale;
+        }
+    }
+
+    private static double Median(List<double> values)
+    {
+        values.Sort();
+        return values.Count % 2 == 1 ? values[values.Count / 2] : (values[(values.Count / 2) - 1] + values[values.Count / 2]) / 2;
+    }
+}
