@@ -74,7 +74,7 @@ public sealed class DuckDbVectorStore : VectorStore
             throw new ArgumentException(VectorDataStrings.GetCollectionWithDictionaryNotSupported);
         }
 
-        var model = DuckDbModelBuilder.BuildModel(typeof(TRecord), typeof(TKey), definition);
+        var model = new DuckDbModelBuilder().BuildModel(typeof(TRecord), typeof(TKey), definition);
         return new DuckDbCollection<TKey, TRecord>(_database, name, model);
     }
 
@@ -83,7 +83,7 @@ public sealed class DuckDbVectorStore : VectorStore
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(definition);
-        return new DuckDbCollection<object, Dictionary<string, object?>>(_database, name, DuckDbModelBuilder.BuildDynamicModel(definition));
+        return new DuckDbCollection<object, Dictionary<string, object?>>(_database, name, new DuckDbModelBuilder().BuildDynamicModel(definition));
     }
 
     /// <inheritdoc />

@@ -101,7 +101,7 @@ public sealed class PostgresVectorStore : VectorStore
             throw new ArgumentException(VectorDataStrings.GetCollectionWithDictionaryNotSupported);
         }
 
-        var model = PostgresModelBuilder.BuildModel(typeof(TRecord), typeof(TKey), options.Definition);
+        var model = new PostgresModelBuilder().BuildModel(typeof(TRecord), typeof(TKey), options.Definition);
         return new PostgresCollection<TKey, TRecord>(_database, options.Schema ?? Schema, name, model, options.Validated());
     }
 
@@ -111,7 +111,7 @@ public sealed class PostgresVectorStore : VectorStore
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(definition);
         return new PostgresCollection<object, Dictionary<string, object?>>(
-            _database, Schema, name, PostgresModelBuilder.BuildDynamicModel(definition), new PostgresCollectionOptions().Validated());
+            _database, Schema, name, new PostgresModelBuilder().BuildDynamicModel(definition), new PostgresCollectionOptions().Validated());
     }
 
     /// <inheritdoc />
@@ -206,7 +206,7 @@ public sealed class PostgresVectorStore : VectorStore
         _database,
         Schema,
         name,
-        PostgresModelBuilder.BuildDynamicModel(new VectorStoreCollectionDefinition { Properties = [new VectorStoreKeyProperty("Key", typeof(string))] }),
+        new PostgresModelBuilder().BuildDynamicModel(new VectorStoreCollectionDefinition { Properties = [new VectorStoreKeyProperty("Key", typeof(string))] }),
         new PostgresCollectionOptions().Validated());
 
     private VectorStoreException Wrap(NpgsqlException e, string operationName) => new(
