@@ -121,30 +121,18 @@ internal static class ConfigFile
         return new VeilConfiguration(vector, deterministic, standard);
     }
 
-    private static Dictionary<SecretPath, VectorSecret>? ReadVector(JsonElement element, List<Secret> secrets)
-    {
-        if (element.ValueKind == JsonValueKind.Null)
+    private static Dictionary<SecretPath, VectorSecret>? ReadVector(JsonElement element, List<Secret> secrets) =>
+        ReadSection(element, "vector", "an object mapping secret paths to vector secrets", (entry, path) =>
         {
-            return null;
-        }
-
-        RequireKind(element, JsonValueKind.Object, "vector", "an object mapping secret paths to vector secrets");
-        var result = new Dictionary<SecretPath, VectorSecret>();
-        foreach (JsonProperty entry in element.EnumerateObject())
-        {
-            string path = "vector." + QuoteKey(entry.Name);
-            RequireKind(entry.Value, JsonValueKind.Object, path, "an object");
             float? approximationFactor = null;
             bool useScalingFactor = false;
-            IdentifiedSecret? current = null;
-            IdentifiedSecret? inRotation = null;
-            foreach (JsonProperty property in entry.Value.EnumerateObject())
+            (IdentifiedSecret? current, IdentifiedSecret? inRotation) = ReadLiveSecrets(entry, path, secrets, property =>
             {
                 switch (property.Name)
                 {
                     case "approximationFactor":
                         approximationFactor = ReadApproximationFactor(property.Value, path + ".approximationFactor");
-                        break;
+                        return true;
                     case "useScalingFactor":
                         if (property.Value.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
                         {
@@ -152,66 +140,76 @@ internal static class ConfigFile
                         }
 
                         useScalingFactor = property.Value.GetBoolean();
-                        break;
-                    case "current":
-                        current = ReadOptionalSecret(property.Value, path + ".current", secrets);
-                        break;
-                    case "inRotation":
-                        inRotation = ReadOptionalSecret(property.Value, path + ".inRotation", secrets);
-                        break;
+                        return true;
                     default:
-                        ThrowIfUnknown(property, path);
-                        break;
+                        return false;
                 }
-            }
+            });
 
             if (approximationFactor is not { } beta)
             {
                 throw Invalid($"{path}.approximationFactor is required.");
             }
 
-            RotatableSecret rotatable = MakeRotatable(current, inRotation, path);
-            result[entry.Name] = new VectorSecret(beta, rotatable, useScalingFactor);
-        }
+            return new VectorSecret(beta, MakeRotatable(current, inRotation, path), useScalingFactor);
+        });
 
-        return result;
-    }
+    private static Dictionary<SecretPath, RotatableSecret>? ReadDeterministic(JsonElement element, List<Secret> secrets) =>
+        ReadSection(element, "deterministic", "an object mapping secret paths to rotatable secrets", (entry, path) =>
+        {
+            (IdentifiedSecret? current, IdentifiedSecret? inRotation) = ReadLiveSecrets(entry, path, secrets, _ => false);
+            return MakeRotatable(current, inRotation, path);
+        });
 
-    private static Dictionary<SecretPath, RotatableSecret>? ReadDeterministic(JsonElement element, List<Secret> secrets)
+    /// <summary>Reads a section that maps secret paths to entries (null when the section is null).</summary>
+    private static Dictionary<SecretPath, T>? ReadSection<T>(JsonElement element, string section, string expected, Func<JsonElement, string, T> readEntry)
     {
         if (element.ValueKind == JsonValueKind.Null)
         {
             return null;
         }
 
-        RequireKind(element, JsonValueKind.Object, "deterministic", "an object mapping secret paths to rotatable secrets");
-        var result = new Dictionary<SecretPath, RotatableSecret>();
+        RequireKind(element, JsonValueKind.Object, section, expected);
+        var result = new Dictionary<SecretPath, T>();
         foreach (JsonProperty entry in element.EnumerateObject())
         {
-            string path = "deterministic." + QuoteKey(entry.Name);
+            string path = section + "." + QuoteKey(entry.Name);
             RequireKind(entry.Value, JsonValueKind.Object, path, "an object");
-            IdentifiedSecret? current = null;
-            IdentifiedSecret? inRotation = null;
-            foreach (JsonProperty property in entry.Value.EnumerateObject())
-            {
-                switch (property.Name)
-                {
-                    case "current":
-                        current = ReadOptionalSecret(property.Value, path + ".current", secrets);
-                        break;
-                    case "inRotation":
-                        inRotation = ReadOptionalSecret(property.Value, path + ".inRotation", secrets);
-                        break;
-                    default:
-                        ThrowIfUnknown(property, path);
-                        break;
-                }
-            }
-
-            result[entry.Name] = MakeRotatable(current, inRotation, path);
+            result[entry.Name] = readEntry(entry.Value, path);
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Reads the <c>current</c> and <c>inRotation</c> secrets of an entry; other properties go to
+    /// <paramref name="readOther"/>, and any it does not recognise (returns false for) is an error.
+    /// </summary>
+    private static (IdentifiedSecret? Current, IdentifiedSecret? InRotation) ReadLiveSecrets(JsonElement entry, string path, List<Secret> secrets, Func<JsonProperty, bool> readOther)
+    {
+        IdentifiedSecret? current = null;
+        IdentifiedSecret? inRotation = null;
+        foreach (JsonProperty property in entry.EnumerateObject())
+        {
+            switch (property.Name)
+            {
+                case "current":
+                    current = ReadOptionalSecret(property.Value, path + ".current", secrets);
+                    break;
+                case "inRotation":
+                    inRotation = ReadOptionalSecret(property.Value, path + ".inRotation", secrets);
+                    break;
+                default:
+                    if (!readOther(property))
+                    {
+                        ThrowIfUnknown(property, path);
+                    }
+
+                    break;
+            }
+        }
+
+        return (current, inRotation);
     }
 
     private static StandardSecrets ReadStandard(JsonElement element, string path, List<Secret> secrets)
