@@ -1,0 +1,271 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Text.Json;
+using Veil.Keys;
+using Veil.Vectors;
+
+namespace Veil.Evaluation.Training;
+
+/// <summary>
+/// A classifier trained on one-way encryptions under one key (secret, tenant, derivation path): it takes plaintext
+/// embeddings, encrypts them one-way with that key and classifies the ciphertexts. Saved, it is an ML.NET zip and a
+/// metadata JSON beside it (<see cref="MetadataPath"/>); the zip alone expects ciphertexts under the key and is no
+/// better than guessing on anything else, and <see cref="Load"/> refuses a key other than the one it was trained under.
+/// </summary>
+/// <remarks>
+/// The metadata names the key (key id, secret path, tenant, derivation path, β) and holds a key check: an
+/// encryption of the empty vector, whose tag only that key (with that β) verifies. It holds no key bytes and no
+/// ciphertext of any training vector. The model itself reflects the training ciphertexts (as any model reflects its
+/// data); keep it as confidential as the encrypted training set.
+/// </remarks>
+[Experimental("VEIL001")]
+public sealed class KeyBoundClassifier
+{
+    private static readonly JsonSerializerOptions s_json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    private readonly VectorClassifier _model;
+    private readonly VectorEncryptor _encryptor;
+
+    private KeyBoundClassifier(VectorClassifier model, VectorEncryptor encryptor, ClassifierModelInfo info)
+    {
+        _model = model;
+        _encryptor = encryptor;
+        Info = info;
+    }
+
+    /// <summary>What the model is, which key it needs, and how it scored on held-out rows.</summary>
+    public ClassifierModelInfo Info { get; }
+
+    /// <summary>
+    /// Encrypts <paramref name="plaintexts"/> one-way under <paramref name="tenant"/>'s key for the current secret of
+    /// <paramref name="secretPath"/> and <paramref name="derivationPath"/>, holds out <paramref name="testFraction"/>
+    /// of each label for scoring (on fresh encryptions), and trains <paramref name="trainer"/> on the rest.
+    /// </summary>
+    public static KeyBoundClassifier Train(
+        VectorOperations vectors,
+        SecretPath secretPath,
+        DerivationPath derivationPath,
+        TenantId tenant,
+        IReadOnlyList<float[]> plaintexts,
+        IReadOnlyList<string> labels,
+        ClassifierTrainer trainer,
+        int seed,
+        double testFraction = 0.25,
+        IProgress<string>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(vectors);
+        ArgumentNullException.ThrowIfNull(plaintexts);
+        ArgumentNullException.ThrowIfNull(labels);
+        if (plaintexts.Count != labels.Count || plaintexts.Count == 0)
+        {
+            throw new ArgumentException("Training needs one label per vector, and at least one vector.", nameof(labels));
+        }
+
+        VectorEncryptor encryptor = vectors.GetEncryptor(secretPath, derivationPath, tenant);
+        (int[] train, int[] test) = ClassifierUtility.StratifiedSplit(labels, testFraction, seed);
+        progress?.Report($"encrypting {plaintexts.Count} vectors one-way (key id {encryptor.KeyId}, β = {encryptor.ApproximationFactor})…");
+        float[][] trainCipher = EncryptOneWay(encryptor, train.Select(i => plaintexts[i]).ToArray());
+        float[][] testCipher = EncryptOneWay(encryptor, test.Select(i => plaintexts[i]).ToArray());
+        string[] trainLabels = train.Select(i => labels[i]).ToArray();
+        string[] testLabels = test.Select(i => labels[i]).ToArray();
+        progress?.Report($"training {trainer} on {train.Length} ciphertexts, {trainLabels.Distinct(StringComparer.Ordinal).Count()} labels…");
+        VectorClassifier model = VectorClassifier.Train(trainCipher, trainLabels, trainer, seed);
+        ClassificationScores heldOut = ClassificationScores.Score(testLabels, model.Predict(testCipher));
+        string majority = trainLabels.GroupBy(l => l, StringComparer.Ordinal).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).First().Key;
+        var info = new ClassifierModelInfo
+        {
+            Trainer = trainer.ToString(),
+            Dimensions = model.Dimensions,
+            Tenant = tenant.Value,
+            SecretPath = secretPath.Value,
+            DerivationPath = derivationPath.Value,
+            KeyId = encryptor.KeyId.Value,
+            Beta = encryptor.ApproximationFactor,
+            Labels = trainLabels.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray(),
+            Seed = seed,
+            TrainCount = train.Length,
+            TestCount = test.Length,
+            HeldOut = heldOut,
+            Majority = ClassificationScores.Score(testLabels, testLabels.Select(_ => majority).ToArray()),
+            KeyCheck = Convert.ToBase64String(encryptor.Encrypt(ReadOnlySpan<float>.Empty).PairedIclInfo.Span),
+        };
+        return new KeyBoundClassifier(model, encryptor, info);
+    }
+
+    /// <summary>
+    /// Loads a model saved by <see cref="Save"/> for use with the key of <paramref name="tenant"/>,
+    /// <paramref name="secretPath"/> and <paramref name="derivationPath"/>.
+    /// </summary>
+    /// <exception cref="ClassifierKeyMismatchException">The key is not the one the model was trained under.</exception>
+    /// <exception cref="InvalidDataException">The files are not a saved model.</exception>
+    public static KeyBoundClassifier Load(string modelPath, VectorOperations vectors, SecretPath secretPath, DerivationPath derivationPath, TenantId tenant)
+    {
+        ArgumentNullException.ThrowIfNull(vectors);
+        ClassifierModelInfo info = ReadInfo(MetadataPath(modelPath));
+        Require(info.SecretPath == secretPath.Value, $"the model was trained under secret path \"{info.SecretPath}\", not \"{secretPath}\"");
+        Require(info.DerivationPath == derivationPath.Value, $"the model was trained under derivation path \"{info.DerivationPath}\", not \"{derivationPath}\"");
+        Require(info.Tenant == tenant.Value, $"the model was trained for tenant \"{info.Tenant}\", not \"{tenant}\"");
+        VectorEncryptor encryptor = vectors.GetEncryptor(secretPath, derivationPath, tenant);
+        Require(info.KeyId == encryptor.KeyId.Value, $"the model was trained under key id {info.KeyId}; the configuration's current key for \"{secretPath}\" is key id {encryptor.KeyId} (train again after a rotation)");
+        Require(encryptor.TryDecrypt(ReadOnlySpan<float>.Empty, KeyCheck(info), Span<float>.Empty), $"the configuration's key id {info.KeyId} for \"{secretPath}\" is not the secret (or β) the model was trained under");
+        VectorClassifier model;
+        using (FileStream stream = File.OpenRead(modelPath))
+        {
+            model = VectorClassifier.Load(stream);
+        }
+
+        return model.Dimensions == info.Dimensions ? new KeyBoundClassifier(model, encryptor, info)
+            : throw new InvalidDataException($"The model takes {model.Dimensions} dimensions but its metadata says {info.Dimensions}.");
+    }
+
+    /// <summary>The metadata file beside <paramref name="modelPath"/>: the same name with the extension .json.</summary>
+    public static string MetadataPath(string modelPath)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(modelPath);
+        return Path.GetExtension(modelPath).Equals(".json", StringComparison.OrdinalIgnoreCase)
+            ? throw new ArgumentException("The model path must not end in .json (the metadata goes there).", nameof(modelPath))
+            : Path.ChangeExtension(modelPath, ".json");
+    }
+
+    /// <summary>Encrypts <paramref name="plaintexts"/> one-way under the model's key and predicts their labels.</summary>
+    public string[] Predict(IReadOnlyList<float[]> plaintexts)
+    {
+        ArgumentNullException.ThrowIfNull(plaintexts);
+        if (plaintexts.Any(p => p.Length != Info.Dimensions))
+        {
+            throw new ArgumentException($"The model takes vectors of {Info.Dimensions} dimensions.", nameof(plaintexts));
+        }
+
+        return plaintexts.Count == 0 ? [] : _model.Predict(EncryptOneWay(_encryptor, plaintexts));
+    }
+
+    /// <summary>Writes the ML.NET zip to <paramref name="modelPath"/> and the metadata to <see cref="MetadataPath"/>.</summary>
+    public void Save(string modelPath)
+    {
+        string metadata = MetadataPath(modelPath);
+        using (FileStream stream = File.Create(modelPath))
+        {
+            _model.Save(stream);
+        }
+
+        File.WriteAllText(metadata, JsonSerializer.Serialize(Info, s_json));
+    }
+
+    private static float[][] EncryptOneWay(VectorEncryptor encryptor, IReadOnlyList<float[]> rows)
+    {
+        int d = rows[0].Length;
+        float[] flat = rows.SelectMany(r => r).ToArray();
+        float[] ciphertexts = new float[flat.Length];
+        int failed = encryptor.EncryptOneWayBatch(d, flat, ciphertexts).Count(ok => !ok);
+        return failed == 0 ? ciphertexts.Chunk(d).ToArray()
+            : throw new ArgumentException($"{failed} vectors could not be encrypted (NaN, infinity or too large for β).", nameof(rows));
+    }
+
+    private static ClassifierModelInfo ReadInfo(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new InvalidDataException($"The model's metadata '{path}' does not exist.");
+        }
+
+        try
+        {
+            ClassifierModelInfo? info = JsonSerializer.Deserialize<ClassifierModelInfo>(File.ReadAllText(path), s_json);
+            return info is { Dimensions: > 0, Labels: not null, KeyCheck: not null } ? info
+                : throw new InvalidDataException($"The model's metadata '{path}' is incomplete.");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"The model's metadata '{path}' is not valid JSON: {e.Message}", e);
+        }
+    }
+
+    private static byte[] KeyCheck(ClassifierModelInfo info)
+    {
+        try
+        {
+            byte[] check = Convert.FromBase64String(info.KeyCheck);
+            return check.Length == VectorEncryptor.PairedIclInfoLength ? check : throw new InvalidDataException("The model's key check has the wrong length.");
+        }
+        catch (FormatException e)
+        {
+            throw new InvalidDataException("The model's key check is not base64.", e);
+        }
+    }
+
+    private static void Require(bool condition, string reason)
+    {
+        if (!condition)
+        {
+            throw new ClassifierKeyMismatchException($"This model only works with the key it was trained under: {reason}.");
+        }
+    }
+}
+
+/// <summary>The metadata saved beside a <see cref="KeyBoundClassifier"/>: never key bytes.</summary>
+[Experimental("VEIL001")]
+public sealed record ClassifierModelInfo
+{
+    /// <summary>The trainer (<see cref="ClassifierTrainer"/> name).</summary>
+    public required string Trainer { get; init; }
+
+    /// <summary>The embedding width.</summary>
+    public required int Dimensions { get; init; }
+
+    /// <summary>The tenant the key was derived for.</summary>
+    public required string Tenant { get; init; }
+
+    /// <summary>The secret path of the key.</summary>
+    public required string SecretPath { get; init; }
+
+    /// <summary>The derivation path of the key.</summary>
+    public required string DerivationPath { get; init; }
+
+    /// <summary>The id of the secret the key derives from.</summary>
+    public required uint KeyId { get; init; }
+
+    /// <summary>β of the key.</summary>
+    public required float Beta { get; init; }
+
+    /// <summary>The labels the model can predict.</summary>
+    public required IReadOnlyList<string> Labels { get; init; }
+
+    /// <summary>The seed of the split and the trainer.</summary>
+    public required int Seed { get; init; }
+
+    /// <summary>Training rows.</summary>
+    public required int TrainCount { get; init; }
+
+    /// <summary>Held-out rows.</summary>
+    public required int TestCount { get; init; }
+
+    /// <summary>The model on fresh one-way encryptions of the held-out rows under the same key.</summary>
+    public required ClassificationScores HeldOut { get; init; }
+
+    /// <summary>Always predicting the training set's most frequent label, on the held-out rows.</summary>
+    public required ClassificationScores Majority { get; init; }
+
+    /// <summary>Base64 paired ICL info of an encryption of the empty vector: only the same key and β verify it.</summary>
+    public required string KeyCheck { get; init; }
+}
+
+/// <summary>A key-bound model was offered a key other than the one it was trained under.</summary>
+[Experimental("VEIL001")]
+public sealed class ClassifierKeyMismatchException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public ClassifierKeyMismatchException()
+    {
+    }
+
+    /// <summary>Creates the exception with a message.</summary>
+    public ClassifierKeyMismatchException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Creates the exception with a message and a cause.</summary>
+    public ClassifierKeyMismatchException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
