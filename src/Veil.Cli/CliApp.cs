@@ -62,6 +62,8 @@ internal static class CliApp
             new BenchCommand(console),
             new KeysCommand(console),
             new EvaluateCommand(console),
+            new TrainCommand(console),
+            new PredictCommand(console),
             new ServeCommand(console),
         };
 }

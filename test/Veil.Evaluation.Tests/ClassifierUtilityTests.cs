@@ -36,6 +36,7 @@ public sealed class ClassifierUtilityTests
         ClassifierUtilityResult r = Result(trainer, 0.25);
         // Eight balanced classes: guessing is right an eighth of the time.
         Assert.Equal(1.0 / Classes, r.Majority.Accuracy, 2);
+        Assert.Equal(1.0 / Classes, r.ChanceAccuracy, 2);
         Assert.True(r.WrongKey.Accuracy < 0.3, $"wrong key {r.WrongKey}");
         Assert.True(r.Unencrypted.Accuracy < 0.3, $"unencrypted {r.Unencrypted}");
     }
@@ -65,6 +66,14 @@ public sealed class ClassifierUtilityTests
         Assert.Equal(2, test.Count(i => labels[i] == "a"));
         Assert.Equal(1, test.Count(i => labels[i] == "b"));
         Assert.DoesNotContain(test, i => labels[i] == "c");
+    }
+
+    [Fact]
+    public void ChanceAccuracy_IsTheOverlapOfTheClassProportions()
+    {
+        // Train 3/4 a, 1/4 b; test 1/2 a, 1/2 b: 3/8 + 1/8.
+        Assert.Equal(0.5, ClassifierUtility.ChanceAccuracy(["a", "a", "a", "b"], ["a", "b"]), 12);
+        Assert.Equal(0.75 * 0.5, ClassifierUtility.ChanceAccuracy(["a", "a", "a", "b"], ["a", "c"]), 12);
     }
 
     [Fact]

@@ -38,4 +38,11 @@ public sealed record ClassificationScores(double Accuracy, double MacroF1)
             .Average(c => 2.0 * truePositives.GetValueOrDefault(c) / (trueCounts.GetValueOrDefault(c) + predictedCounts.GetValueOrDefault(c)));
         return new ClassificationScores((double)correct / truth.Count, f1);
     }
+
+    /// <summary>The scores of always predicting the most frequent training label (ties: the ordinally first).</summary>
+    internal static ClassificationScores OfMajority(IReadOnlyList<string> trainLabels, IReadOnlyList<string> testLabels)
+    {
+        string majority = trainLabels.GroupBy(l => l, StringComparer.Ordinal).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).First().Key;
+        return Score(testLabels, testLabels.Select(_ => majority).ToArray());
+    }
 }

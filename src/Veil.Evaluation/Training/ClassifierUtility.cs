@@ -47,8 +47,8 @@ public static class ClassifierUtility
         float[][] testPlain = test.Select(i => vectors[i]).ToArray();
         string[] trainLabels = train.Select(i => labels[i]).ToArray();
         string[] testLabels = test.Select(i => labels[i]).ToArray();
-        string majority = trainLabels.GroupBy(l => l, StringComparer.Ordinal).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).First().Key;
-        ClassificationScores majorityScores = ClassificationScores.Score(testLabels, testLabels.Select(_ => majority).ToArray());
+        ClassificationScores majorityScores = ClassificationScores.OfMajority(trainLabels, testLabels);
+        double chance = ChanceAccuracy(trainLabels, testLabels);
         int classes = labels.Distinct(StringComparer.Ordinal).Count();
 
         var results = new List<ClassifierUtilityResult>();
@@ -72,6 +72,7 @@ public static class ClassifierUtility
                     test.Length,
                     classes,
                     majorityScores,
+                    chance,
                     plaintext,
                     Score(key.Encrypt(testPlain)),
                     OtherKeys(betas[b], options, seed + 3000 + (100 * b), testPlain, Score),
@@ -81,6 +82,14 @@ public static class ClassifierUtility
         }
 
         return results;
+    }
+
+    /// <summary>The expected accuracy of guessing each label at random in its training proportion: Σ p_train(c)·p_test(c).</summary>
+    internal static double ChanceAccuracy(IReadOnlyList<string> trainLabels, IReadOnlyList<string> testLabels)
+    {
+        Dictionary<string, int> test = testLabels.GroupBy(l => l, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        return trainLabels.GroupBy(l => l, StringComparer.Ordinal)
+            .Sum(g => (double)g.Count() / trainLabels.Count * test.GetValueOrDefault(g.Key) / testLabels.Count);
     }
 
     /// <summary>The mean scores over <see cref="ClassifierUtilityOptions.OtherKeys"/> other keys with the same β.</summary>
@@ -161,6 +170,7 @@ public sealed record ClassifierUtilityOptions
 /// <param name="TestCount">Held-out rows.</param>
 /// <param name="Classes">Distinct labels.</param>
 /// <param name="Majority">Always predicting the training set's most frequent label (the no-skill baseline).</param>
+/// <param name="ChanceAccuracy">The expected accuracy of guessing labels at random in their training proportions (what a model that has learnt nothing about its input but the class sizes scores).</param>
 /// <param name="Plaintext">Trained on plaintexts, tested on plaintexts (the ceiling).</param>
 /// <param name="Encrypted">Trained on one-way encryptions, tested on fresh one-way encryptions under the same key.</param>
 /// <param name="WrongKey">The encrypted-trained model on the held-out rows encrypted under other keys with the same β (mean over the keys).</param>
@@ -176,6 +186,7 @@ public sealed record ClassifierUtilityResult(
     int TestCount,
     int Classes,
     ClassificationScores Majority,
+    double ChanceAccuracy,
     ClassificationScores Plaintext,
     ClassificationScores Encrypted,
     ClassificationScores WrongKey,

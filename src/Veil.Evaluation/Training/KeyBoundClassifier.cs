@@ -70,7 +70,6 @@ public sealed class KeyBoundClassifier
         progress?.Report($"training {trainer} on {train.Length} ciphertexts, {trainLabels.Distinct(StringComparer.Ordinal).Count()} labels…");
         VectorClassifier model = VectorClassifier.Train(trainCipher, trainLabels, trainer, seed);
         ClassificationScores heldOut = ClassificationScores.Score(testLabels, model.Predict(testCipher));
-        string majority = trainLabels.GroupBy(l => l, StringComparer.Ordinal).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).First().Key;
         var info = new ClassifierModelInfo
         {
             Trainer = trainer.ToString(),
@@ -85,7 +84,7 @@ public sealed class KeyBoundClassifier
             TrainCount = train.Length,
             TestCount = test.Length,
             HeldOut = heldOut,
-            Majority = ClassificationScores.Score(testLabels, testLabels.Select(_ => majority).ToArray()),
+            Majority = ClassificationScores.OfMajority(trainLabels, testLabels),
             KeyCheck = Convert.ToBase64String(encryptor.Encrypt(ReadOnlySpan<float>.Empty).PairedIclInfo.Span),
         };
         return new KeyBoundClassifier(model, encryptor, info);

@@ -1,0 +1,107 @@
+using Veil.Evaluation.Training;
+using Veil.Keys;
+
+namespace Veil.Evaluation.Tests;
+
+/// <summary>A saved key-bound model predicts with its own key and refuses any other (another secret under the same id, another id, tenant or path).</summary>
+public sealed class KeyBoundClassifierTests : IDisposable
+{
+    private const string Path = "vectors";
+    private const string Model = "model";
+    private const string Tenant = "tenant";
+
+    private static readonly EvaluationData s_data = ClassifierUtilityTests.Mixture(count: 240, dimensions: 32, seed: 9);
+
+    private readonly string _directory = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"veil-keybound-{Guid.NewGuid():N}");
+
+    public KeyBoundClassifierTests() => Directory.CreateDirectory(_directory);
+
+    [Fact]
+    public void SavedModel_PredictsWithItsKey_AndItsMetadataHoldsNoKeyBytes()
+    {
+        byte[] secret = Secret(1);
+        using VeilClient client = Client(keyId: 1, secret);
+        KeyBoundClassifier trained = Train(client);
+        string model = Save(trained);
+
+        KeyBoundClassifier loaded = KeyBoundClassifier.Load(model, client.Vector, Path, Model, Tenant);
+        string[] truth = s_data.Labels!.Select(l => l!).ToArray();
+        ClassificationScores scores = ClassificationScores.Score(truth, loaded.Predict(s_data.Vectors));
+
+        Assert.True(trained.Info.HeldOut.Accuracy > 0.9, $"held out {trained.Info.HeldOut}");
+        Assert.True(scores.Accuracy > 0.9, $"reloaded {scores}");
+        Assert.Equal(trained.Info, loaded.Info with { Labels = trained.Info.Labels });
+        Assert.Equal(trained.Info.Labels, loaded.Info.Labels);
+        Assert.Equal((1u, 32, Tenant, Path, Model), (loaded.Info.KeyId, loaded.Info.Dimensions, loaded.Info.Tenant, loaded.Info.SecretPath, loaded.Info.DerivationPath));
+        string metadata = File.ReadAllText(KeyBoundClassifier.MetadataPath(model));
+        Assert.DoesNotContain(Convert.ToBase64String(secret), metadata, StringComparison.Ordinal);
+        Assert.DoesNotContain(Convert.ToHexString(secret), metadata, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void Load_WithAnotherSecretUnderTheSameKeyId_IsRefusedByTheKeyCheck()
+    {
+        string model;
+        using (VeilClient client = Client(keyId: 1, Secret(1)))
+        {
+            model = Save(Train(client));
+        }
+
+        using VeilClient impostor = Client(keyId: 1, Secret(2));
+        var e = Assert.Throws<ClassifierKeyMismatchException>(() => KeyBoundClassifier.Load(model, impostor.Vector, Path, Model, Tenant));
+        Assert.Contains("is not the secret (or β)", e.Message, StringComparison.Ordinal);
+
+        using VeilClient otherBeta = Client(keyId: 1, Secret(1), beta: 2);
+        Assert.Throws<ClassifierKeyMismatchException>(() => KeyBoundClassifier.Load(model, otherBeta.Vector, Path, Model, Tenant));
+    }
+
+    [Fact]
+    public void Load_WithAnotherKeyIdTenantOrDerivationPath_IsRefused()
+    {
+        using VeilClient client = Client(keyId: 1, Secret(1));
+        string model = Save(Train(client));
+        using VeilClient rotated = Client(keyId: 2, Secret(1));
+
+        Assert.Contains("key id 1", Assert.Throws<ClassifierKeyMismatchException>(() => KeyBoundClassifier.Load(model, rotated.Vector, Path, Model, Tenant)).Message, StringComparison.Ordinal);
+        Assert.Contains("tenant", Assert.Throws<ClassifierKeyMismatchException>(() => KeyBoundClassifier.Load(model, client.Vector, Path, Model, "other")).Message, StringComparison.Ordinal);
+        Assert.Contains("derivation path", Assert.Throws<ClassifierKeyMismatchException>(() => KeyBoundClassifier.Load(model, client.Vector, Path, "other", Tenant)).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_WithTamperedOrMissingMetadata_IsInvalidData()
+    {
+        using VeilClient client = Client(keyId: 1, Secret(1));
+        string model = Save(Train(client));
+        string metadata = KeyBoundClassifier.MetadataPath(model);
+
+        File.WriteAllText(metadata, "{\"trainer\":");
+        Assert.Throws<InvalidDataException>(() => KeyBoundClassifier.Load(model, client.Vector, Path, Model, Tenant));
+        File.Delete(metadata);
+        Assert.Throws<InvalidDataException>(() => KeyBoundClassifier.Load(model, client.Vector, Path, Model, Tenant));
+        Assert.Throws<ArgumentException>(() => KeyBoundClassifier.MetadataPath("model.json"));
+    }
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private static KeyBoundClassifier Train(VeilClient client) => KeyBoundClassifier.Train(
+        client.Vector, Path, Model, Tenant, s_data.Vectors, s_data.Labels!.Select(l => l!).ToArray(), ClassifierTrainer.LogisticRegression, seed: 1);
+
+    private string Save(KeyBoundClassifier classifier)
+    {
+        string model = System.IO.Path.Combine(_directory, $"{Guid.NewGuid():N}.zip");
+        classifier.Save(model);
+        return model;
+    }
+
+    private static byte[] Secret(int seed)
+    {
+        byte[] bytes = new byte[32];
+        new Random(seed).NextBytes(bytes);
+        return bytes;
+    }
+
+    private static VeilClient Client(uint keyId, byte[] secret, float beta = 1) => new(new VeilConfiguration(new Dictionary<SecretPath, VectorSecret>
+    {
+        [Path] = new(beta, new RotatableSecret(new IdentifiedSecret(new KeyId(keyId), new Secret(secret))), false),
+    }));
+}
