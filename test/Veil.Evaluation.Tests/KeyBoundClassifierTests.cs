@@ -30,7 +30,8 @@ public sealed class KeyBoundClassifierTests : IDisposable
 
         Assert.True(trained.Info.HeldOut.Accuracy > 0.9, $"held out {trained.Info.HeldOut}");
         Assert.True(scores.Accuracy > 0.9, $"reloaded {scores}");
-        Assert.Equal(trained.Info, loaded.Info with { Labels = trained.Info.Labels });
+        Assert.Equal(trained.Info, loaded.Info with { Labels = trained.Info.Labels, ModelSha256 = null });
+        Assert.Equal(64, loaded.Info.ModelSha256?.Length);
         Assert.Equal(trained.Info.Labels, loaded.Info.Labels);
         Assert.Equal((1u, 32, Tenant, Path, Model), (loaded.Info.KeyId, loaded.Info.Dimensions, loaded.Info.Tenant, loaded.Info.SecretPath, loaded.Info.DerivationPath));
         string metadata = File.ReadAllText(KeyBoundClassifier.MetadataPath(model));
@@ -74,6 +75,9 @@ public sealed class KeyBoundClassifierTests : IDisposable
         string model = Save(Train(client));
         string metadata = KeyBoundClassifier.MetadataPath(model);
 
+        // A zip trained elsewhere (here: the same data under another seed) beside this metadata.
+        File.Copy(Save(KeyBoundClassifier.Train(client.Vector, Path, Model, Tenant, s_data.Vectors, s_data.Labels!.Select(l => l!).ToArray(), ClassifierTrainer.LogisticRegression, seed: 2)), model, overwrite: true);
+        Assert.Contains("SHA-256", Assert.Throws<InvalidDataException>(() => KeyBoundClassifier.Load(model, client.Vector, Path, Model, Tenant)).Message, StringComparison.Ordinal);
         File.WriteAllText(metadata, "{\"trainer\":");
         Assert.Throws<InvalidDataException>(() => KeyBoundClassifier.Load(model, client.Vector, Path, Model, Tenant));
         File.Delete(metadata);

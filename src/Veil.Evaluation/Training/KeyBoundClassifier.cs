@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Security.Cryptography;
 using System.Text.Json;
 using Veil.Keys;
 using Veil.Vectors;
@@ -32,7 +33,7 @@ public sealed class KeyBoundClassifier
         Info = info;
     }
 
-    /// <summary>What the model is, which key it needs, and how it scored on held-out rows.</summary>
+    /// <summary>What the model is, which key it needs, and how it scored on held-out rows (<see cref="ClassifierModelInfo.ModelSha256"/> is set once saved or loaded).</summary>
     public ClassifierModelInfo Info { get; }
 
     /// <summary>
@@ -106,11 +107,14 @@ public sealed class KeyBoundClassifier
         VectorEncryptor encryptor = vectors.GetEncryptor(secretPath, derivationPath, tenant);
         Require(info.KeyId == encryptor.KeyId.Value, $"the model was trained under key id {info.KeyId}; the configuration's current key for \"{secretPath}\" is key id {encryptor.KeyId} (train again after a rotation)");
         Require(encryptor.TryDecrypt(ReadOnlySpan<float>.Empty, KeyCheck(info), Span<float>.Empty), $"the configuration's key id {info.KeyId} for \"{secretPath}\" is not the secret (or β) the model was trained under");
-        VectorClassifier model;
-        using (FileStream stream = File.OpenRead(modelPath))
+        byte[] zip = File.ReadAllBytes(modelPath);
+        if (!string.Equals(Convert.ToHexStringLower(SHA256.HashData(zip)), info.ModelSha256, StringComparison.Ordinal))
         {
-            model = VectorClassifier.Load(stream);
+            throw new InvalidDataException($"The model '{modelPath}' is not the one its metadata describes (SHA-256 differs).");
         }
+
+        using var stream = new MemoryStream(zip, writable: false);
+        VectorClassifier model = VectorClassifier.Load(stream);
 
         return model.Dimensions == info.Dimensions ? new KeyBoundClassifier(model, encryptor, info)
             : throw new InvalidDataException($"The model takes {model.Dimensions} dimensions but its metadata says {info.Dimensions}.");
@@ -141,12 +145,10 @@ public sealed class KeyBoundClassifier
     public void Save(string modelPath)
     {
         string metadata = MetadataPath(modelPath);
-        using (FileStream stream = File.Create(modelPath))
-        {
-            _model.Save(stream);
-        }
-
-        File.WriteAllText(metadata, JsonSerializer.Serialize(Info, s_json));
+        using var zip = new MemoryStream();
+        _model.Save(zip);
+        File.WriteAllBytes(modelPath, zip.ToArray());
+        File.WriteAllText(metadata, JsonSerializer.Serialize(Info with { ModelSha256 = Convert.ToHexStringLower(SHA256.HashData(zip.ToArray())) }, s_json));
     }
 
     private static float[][] EncryptOneWay(VectorEncryptor encryptor, IReadOnlyList<float[]> rows)
@@ -169,7 +171,7 @@ public sealed class KeyBoundClassifier
         try
         {
             ClassifierModelInfo? info = JsonSerializer.Deserialize<ClassifierModelInfo>(File.ReadAllText(path), s_json);
-            return info is { Dimensions: > 0, Labels: not null, KeyCheck: not null } ? info
+            return info is { Dimensions: > 0, Labels: not null, KeyCheck: not null, ModelSha256: not null } ? info
                 : throw new InvalidDataException($"The model's metadata '{path}' is incomplete.");
         }
         catch (JsonException e)
@@ -245,6 +247,9 @@ public sealed record ClassifierModelInfo
 
     /// <summary>Base64 paired ICL info of an encryption of the empty vector: only the same key and β verify it.</summary>
     public required string KeyCheck { get; init; }
+
+    /// <summary>SHA-256 (lowercase hex) of the saved zip, set by <see cref="KeyBoundClassifier.Save"/>: a zip and metadata that do not belong together are refused.</summary>
+    public string? ModelSha256 { get; init; }
 }
 
 /// <summary>A key-bound model was offered a key other than the one it was trained under.</summary>
