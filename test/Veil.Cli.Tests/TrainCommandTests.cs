@@ -28,6 +28,38 @@ public sealed class TrainCommandTests : IClassFixture<TrainCommandTests.TrainedM
         Assert.True(json.RootElement.GetProperty("heldOut").GetProperty("accuracy").GetDouble() > 0.7, metadata);
         Assert.DoesNotContain(TestKeys.Kat56Base64, metadata, StringComparison.Ordinal);
         Assert.Contains("held-out accuracy", _trained.Stderr, StringComparison.Ordinal);
+        using var printed = System.Text.Json.JsonDocument.Parse(_trained.Stdout);
+        Assert.Equal(json.RootElement.GetProperty("modelSha256").GetString(), printed.RootElement.GetProperty("modelSha256").GetString());
+    }
+
+    [Fact]
+    public async Task TrainAndPredict_OnRawVectorsWithAnotherLabelField_RoundTrip()
+    {
+        // Two classes of 8-d vectors: +1 or −1 on the first coordinate plus small noise; the label is "kind".
+        using var directory = new TempDirectory();
+        var random = new Random(4);
+        var vectors = new List<byte>();
+        var records = new List<string>();
+        for (int i = 0; i < 80; i++)
+        {
+            string kind = i % 2 == 0 ? "up" : "down";
+            float[] v = Enumerable.Range(0, 8).Select(j => (float)((j == 0 ? (kind == "up" ? 1 : -1) : 0) + (0.1 * (random.NextDouble() - 0.5)))).ToArray();
+            vectors.AddRange(v.SelectMany(BitConverter.GetBytes));
+            records.Add($$"""{"id":"r{{i}}","kind":"{{kind}}"}""");
+        }
+
+        File.WriteAllBytes(directory.File("v.bin"), vectors.ToArray());
+        File.WriteAllLines(directory.File("r.jsonl"), records);
+        using var config = new TempConfig(TestKeys.RotatingConfig());
+        string[] key = ["--config", config.Path, "--tenant", "t", "--secret-path", "p", "--derivation-path", "e", "--vectors", directory.File("v.bin"), "--records", directory.File("r.jsonl"), "--label", "kind", "--model", directory.File("kind.zip")];
+
+        CliResult trained = await VeilCli.RunAsync(string.Empty, ["train", .. key]);
+        CliResult predicted = await VeilCli.RunAsync(string.Empty, ["predict", .. key]);
+
+        Assert.True(trained.ExitCode == ExitCodes.Success, trained.Stderr);
+        Assert.True(predicted.ExitCode == ExitCodes.Success, predicted.Stderr);
+        Assert.Equal(Enumerable.Range(0, 80).Select(i => i % 2 == 0 ? "up" : "down"), predicted.Json.Select(l => l.GetProperty("label").GetString()));
+        Assert.Equal(1.0, Accuracy(predicted));
     }
 
     [Fact]
@@ -124,12 +156,14 @@ public sealed class TrainCommandTests : IClassFixture<TrainCommandTests.TrainedM
             Model = _directory.File("category.zip");
             using var config = new TempConfig(TestKeys.RotatingConfig());
             CliResult result = VeilCli.RunAsync(string.Empty, "train", "--config", config.Path, "--tenant", "t", "--secret-path", "old", "--derivation-path", "e", "--model", Model).GetAwaiter().GetResult();
-            (ExitCode, Stderr) = (result.ExitCode, result.Stderr);
+            (ExitCode, Stdout, Stderr) = (result.ExitCode, result.Stdout, result.Stderr);
         }
 
         public string Model { get; }
 
         public int ExitCode { get; }
+
+        public string Stdout { get; }
 
         public string Stderr { get; }
 

@@ -63,7 +63,16 @@ internal sealed class LabelledVectorsInput
         }
 
         string field = parseResult.GetRequiredValue(LabelOption);
-        VeilDocument[] all = documents.ToArray();
+        VeilDocument[] all;
+        try
+        {
+            all = documents.ToArray();
+        }
+        catch (DocumentInputException e)
+        {
+            throw new CliUsageException(e.Message);
+        }
+
         error.WriteLine($"veil {command}: {all.Length} vectors from {vectors}");
         return new LabelledVectors(
             all.Select(d => d.Id).ToArray(),

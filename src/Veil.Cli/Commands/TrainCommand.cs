@@ -135,7 +135,11 @@ internal sealed class TrainCommand : Command
                 classifier.Save(model);
                 ClassifierModelInfo info = classifier.Info;
                 _console.Error.WriteLine($"veil train: held-out accuracy {info.HeldOut.Accuracy:0.000}, macro-F1 {info.HeldOut.MacroF1:0.000} (majority baseline {info.Majority.Accuracy:0.000}); wrote {model} and {metadata}");
-                _console.Output.WriteLine(JsonSerializer.Serialize(info));
+                using (var written = JsonDocument.Parse(File.ReadAllText(metadata)))
+                {
+                    _console.Output.WriteLine(JsonSerializer.Serialize(written.RootElement));
+                }
+
                 _console.Output.Flush();
                 return ExitCodes.Success;
             });
