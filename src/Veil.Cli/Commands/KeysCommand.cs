@@ -51,12 +51,7 @@ internal sealed class KeysCommand : Command
         Recursive = true,
     };
 
-    internal Option<string> PassphraseEnvOption { get; } = new("--passphrase-env")
-    {
-        Description = "The environment variable holding the local KMS passphrase.",
-        DefaultValueFactory = _ => KmsSelection.DefaultPassphraseVariable,
-        Recursive = true,
-    };
+    internal Option<string> PassphraseEnvOption { get; } = KmsOptions.PassphraseEnv(recursive: true);
 
     internal Option<bool> PassphraseStdinOption { get; } = new("--passphrase-stdin")
     {
@@ -64,18 +59,9 @@ internal sealed class KeysCommand : Command
         Recursive = true,
     };
 
-    internal Option<string> PinEnvOption { get; } = new("--pin-env")
-    {
-        Description = "The environment variable holding the PKCS#11 user PIN (the PIN is never taken from the command line).",
-        DefaultValueFactory = _ => KmsSelection.DefaultPinVariable,
-        Recursive = true,
-    };
+    internal Option<string> PinEnvOption { get; } = KmsOptions.PinEnv(recursive: true);
 
-    internal Option<string> Pkcs11ModuleOption { get; } = new("--pkcs11-module")
-    {
-        Description = $"The PKCS#11 module (default: ${KmsSelection.ModuleVariable}, else {KmsSelection.DefaultModule}).",
-        Recursive = true,
-    };
+    internal Option<string> Pkcs11ModuleOption { get; } = KmsOptions.Pkcs11Module(recursive: true);
 
     private static Option<bool> CreateKekOption() => new("--create-kek")
     {

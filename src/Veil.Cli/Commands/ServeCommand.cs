@@ -23,8 +23,7 @@ internal sealed class ServeCommand : Command
         : base("serve", "Run the key service: authenticated, authorised, rate-limited and audited encryption over HTTP/JSON, keys held in memory. Binds 127.0.0.1 by default.")
     {
         _console = console;
-        Options.Add(KeysetOption);
-        Options.Add(ConfigOption);
+        Keys.AddTo(this);
         Options.Add(ClientsOption);
         Options.Add(UrlsOption);
         Options.Add(AuditLogOption);
@@ -33,15 +32,10 @@ internal sealed class ServeCommand : Command
         Options.Add(MaxBodyOption);
         Options.Add(MaxItemsOption);
         Options.Add(AllowRemoteHttpOption);
-        Options.Add(PassphraseEnvOption);
-        Options.Add(PinEnvOption);
-        Options.Add(Pkcs11ModuleOption);
         SetAction((parseResult, cancellationToken) => RunAsync(parseResult, cancellationToken));
     }
 
-    internal Option<string> KeysetOption { get; } = new("--keyset") { Description = "The keyset file; its secrets are unwrapped through the KMS its kekUri names (local: or pkcs11:)." };
-
-    internal Option<string> ConfigOption { get; } = new("--config") { Description = "INSECURE, FOR DEVELOPMENT: a cleartext configuration file instead of --keyset." };
+    internal KeySource Keys { get; } = new("INSECURE, FOR DEVELOPMENT: a cleartext configuration file instead of --keyset.", recursive: false);
 
     internal Option<string> ClientsOption { get; } = new("--clients")
     {
@@ -68,52 +62,21 @@ internal sealed class ServeCommand : Command
 
     internal Option<bool> AllowRemoteHttpOption { get; } = new("--allow-remote-http") { Description = "Allow plain http:// on a non-loopback address (otherwise refused: use https:// with --certificate)." };
 
-    internal Option<string> PassphraseEnvOption { get; } = new("--passphrase-env")
-    {
-        Description = "The environment variable holding the local KMS passphrase.",
-        DefaultValueFactory = _ => KmsSelection.DefaultPassphraseVariable,
-    };
-
-    internal Option<string> PinEnvOption { get; } = new("--pin-env")
-    {
-        Description = "The environment variable holding the PKCS#11 user PIN.",
-        DefaultValueFactory = _ => KmsSelection.DefaultPinVariable,
-    };
-
-    internal Option<string> Pkcs11ModuleOption { get; } = new("--pkcs11-module") { Description = $"The PKCS#11 module (default: ${KmsSelection.ModuleVariable}, else {KmsSelection.DefaultModule})." };
-
     private async Task<int> RunAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
-        UnwrappedKeyset? unwrapped = null;
-        VeilConfiguration? cleartext = null;
+        LoadedKeys? keys = null;
         TextWriter? audit = null;
         X509Certificate2? certificate = null;
         try
         {
-            string? keysetPath = parseResult.GetValue(KeysetOption);
-            string? configPath = parseResult.GetValue(ConfigOption);
-            if ((keysetPath is null) == (configPath is null))
-            {
-                throw new CliUsageException("veil serve: give exactly one of --keyset and --config.");
-            }
-
             string[] urls = parseResult.GetValue(UrlsOption)!;
             certificate = LoadCertificate(parseResult);
             CheckUrls(urls, certificate is not null, parseResult.GetValue(AllowRemoteHttpOption));
             ServiceClients clients = LoadClients(parseResult.GetValue(ClientsOption)!);
-
-            VeilConfiguration configuration;
-            if (keysetPath is not null)
-            {
-                var kms = new KmsSelection(_console, new KmsSettings(parseResult.GetValue(PassphraseEnvOption)!, false, parseResult.GetValue(PinEnvOption)!, parseResult.GetValue(Pkcs11ModuleOption)));
-                unwrapped = KeysetFile.Load(keysetPath).Unwrap(kms);
-                configuration = unwrapped.Configuration;
-            }
-            else
+            keys = Keys.Load(parseResult, _console);
+            if (parseResult.GetValue(Keys.Config) is not null)
             {
                 _console.Error.WriteLine("warning: INSECURE: --config serves cleartext development keys; use --keyset with a KMS in production.");
-                cleartext = ConfigFile.Load(configPath!);
-                configuration = cleartext;
             }
 
             audit = parseResult.GetValue(AuditLogOption) switch
@@ -126,7 +89,7 @@ internal sealed class ServeCommand : Command
             VeilKeyService service = await VeilKeyService.StartAsync(
                 new VeilKeyServiceOptions
                 {
-                    Configuration = configuration,
+                    Configuration = keys.Configuration,
                     Clients = clients,
                     Urls = urls,
                     Certificate = certificate,
@@ -156,25 +119,20 @@ internal sealed class ServeCommand : Command
             _console.Error.WriteLine(e is CliUsageException ? e.Message : $"veil serve: {e.Message}");
             return ExitCodes.InvalidOptions;
         }
-        catch (KeyNotAvailableException e) when (e.InnerException is System.Security.Cryptography.CryptographicException and not KeyNotAvailableException)
+        catch (KeysetUnavailableException e)
         {
-            // A wrapped secret failed authentication: the keyset was altered or belongs to another KEK.
             _console.Error.WriteLine($"veil serve: {e.Message}");
-            return ExitCodes.IntegrityFailure;
+            return e.ExitCode;
         }
         catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or IOException or UnauthorizedAccessException)
         {
-            // The KMS refused (wrong passphrase or PIN, missing key), or a file or the port could not be opened.
+            // The certificate, a file or the port could not be opened.
             _console.Error.WriteLine($"veil serve: {e.Message}");
             return ExitCodes.Failed;
         }
         finally
         {
-            unwrapped?.Dispose();
-            if (cleartext is not null)
-            {
-                ConfigFile.DisposeSecrets(cleartext);
-            }
+            keys?.Dispose();
 
             if (audit is not null && audit != _console.Error)
             {
