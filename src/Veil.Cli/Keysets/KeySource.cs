@@ -16,7 +16,7 @@ internal sealed class KeySource
         Config = new Option<string>("--config") { Description = configDescription, Recursive = recursive };
         Keyset = new Option<string>("--keyset")
         {
-            Description = "The keyset file (\"veil-keyset/1\"): its live secrets are unwrapped through the KMS each one names (local: or pkcs11:). Instead of --config.",
+            Description = "The keyset file (\"veil-keyset/2\"): its live secrets are unwrapped through the KMS each one names (local: or pkcs11:). Instead of --config.",
             Recursive = recursive,
         };
         PassphraseEnv = KmsOptions.PassphraseEnv(recursive);
