@@ -48,7 +48,7 @@ internal sealed class RotateCommand : StoreCommand
             writer.WriteNumber("maxRelativeDrift", summary.MaxDrift);
             writer.WriteEndObject();
         });
-        Progress($"{summary.Rotated} rotated, {summary.AlreadyCurrent} already current, {summary.Failed} failed (left as they were; a re-run retries them).");
+        Progress($"{summary.Rotated} rotated, {summary.AlreadyCurrent} already current, {summary.Failed} failed{(summary.Failed == 0 ? "." : " (left as they were; a re-run retries them).")}");
         return summary.Failed == 0 ? ExitCodes.Success : ExitCodes.Failed;
     }
 }

@@ -27,6 +27,7 @@ internal sealed class ServeCommand : Command
         Options.Add(ClientsOption);
         Options.Add(UrlsOption);
         Options.Add(AuditLogOption);
+        Options.Add(LimitsStateOption);
         Options.Add(CertificateOption);
         Options.Add(CertificatePasswordEnvOption);
         Options.Add(MaxBodyOption);
@@ -51,6 +52,11 @@ internal sealed class ServeCommand : Command
     };
 
     internal Option<string> AuditLogOption { get; } = new("--audit-log") { Description = "Append audit lines (JSON, one per request; never plaintext or keys) to this file; \"-\" for stderr." };
+
+    internal Option<string> LimitsStateOption { get; } = new("--limits-state")
+    {
+        Description = "Keep every client's rate-limit bucket and quota in this file across restarts (saved every second while it changes, and at stop); default: in memory only.",
+    };
 
     internal Option<string> CertificateOption { get; } = new("--certificate") { Description = "A PKCS#12 (.pfx) certificate for https:// URLs." };
 
@@ -96,6 +102,7 @@ internal sealed class ServeCommand : Command
                     AuditLog = audit,
                     MaxRequestBodyBytes = parseResult.GetValue(MaxBodyOption),
                     MaxItemsPerRequest = parseResult.GetValue(MaxItemsOption),
+                    LimitsStatePath = parseResult.GetValue(LimitsStateOption),
                 },
                 cancellationToken).ConfigureAwait(false);
             await using (service.ConfigureAwait(false))
