@@ -125,12 +125,12 @@ internal sealed class StoreRotation(VectorStoreCollection<string, VeilDocument> 
                 copies[vectorRows[k]].EmbeddingInfo = Convert.ToBase64String(result.PairedIclInfo.Span);
                 failed[vectorRows[k]] = false;
             }
+        }
 
-            CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(old.AsSpan()));
-            if (after[j].Value is { } now)
-            {
-                CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(now.AsSpan()));
-            }
+        // The decrypted vectors were only needed for the drift.
+        foreach (float[]? plaintext in before.Select(b => b.Value).Concat(after.Select(a => a.Value)))
+        {
+            CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(plaintext.AsSpan()));
         }
 
         // The deterministic category.
