@@ -32,7 +32,7 @@ internal abstract class StoreCommand : Command
 
     internal Option<string> StoreOption { get; } = new("--store")
     {
-        Description = $"Where the encrypted documents live: duckdb:PATH (an embedded DuckDB file; default {StoreLocation.DefaultValue}) or postgres:\"CONNECTION STRING\" (not in this build).",
+        Description = $"Where the encrypted documents live: duckdb:PATH (an embedded DuckDB file; default {StoreLocation.DefaultValue}) or postgres:\"CONNECTION STRING\" (PostgreSQL with pgvector).",
         DefaultValueFactory = _ => StoreLocation.DefaultValue,
     };
 
