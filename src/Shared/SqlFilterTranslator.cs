@@ -12,8 +12,9 @@ namespace Veil.Stores.Sql;
 /// </summary>
 /// <remarks>
 /// Supported: <c>==</c>, <c>!=</c>, <c>&lt;</c>, <c>&lt;=</c>, <c>&gt;</c>, <c>&gt;=</c>, <c>&amp;&amp;</c>, <c>||</c>,
-/// <c>!</c>, bool properties used as predicates, constants and captured variables, and <c>Contains</c> on a constant
-/// collection. The predicate keeps C# semantics for nulls: <c>==</c> and <c>!=</c> become
+/// <c>!</c>, bool properties used as predicates, constants and captured variables, <c>Contains</c> on a constant
+/// collection, and <c>string.StartsWith(prefix)</c> (optionally with <c>StringComparison.Ordinal</c>) on a string property:
+/// an ordinal prefix match, false on null. The predicate keeps C# semantics for nulls: <c>==</c> and <c>!=</c> become
 /// <c>IS NOT DISTINCT FROM</c> / <c>IS DISTINCT FROM</c>, and relational comparisons on nullable columns are false
 /// (never unknown) when a side is null, so <c>!</c> behaves as in LINQ to objects. Every value is a parameter; column
 /// names are quoted.
@@ -21,7 +22,7 @@ namespace Veil.Stores.Sql;
 internal abstract class SqlFilterTranslator : FilterTranslatorBase
 {
     private const string Supported =
-        "Supported: ==, !=, <, <=, >, >=, &&, ||, !, bool properties, constants and captured variables, and Contains on a constant collection.";
+        "Supported: ==, !=, <, <=, >, >=, &&, ||, !, bool properties, constants and captured variables, Contains on a constant collection, and StartsWith on a string property.";
 
     private static readonly FilterPreprocessingOptions s_preprocessing = new() { SupportsParameterization = true };
 
@@ -83,6 +84,11 @@ internal abstract class SqlFilterTranslator : FilterTranslatorBase
 
             case MethodCallExpression call when TryMatchContains(call, out var source, out var item):
                 TranslateContains(source, item);
+                return;
+
+            case MethodCallExpression { Method.Name: nameof(string.StartsWith), Object: { } target } call
+                when call.Method.DeclaringType == typeof(string) && IsOrdinalPrefixTest(call, out var prefix):
+                TranslateStartsWith(target, prefix);
                 return;
 
             default:
@@ -186,6 +192,27 @@ internal abstract class SqlFilterTranslator : FilterTranslatorBase
         }
 
         _sql.Append(any ? "))" : "FALSE");
+    }
+
+    private void TranslateStartsWith(Expression target, Expression prefix)
+    {
+        if (!TryBindColumn(target, out var property))
+        {
+            throw new NotSupportedException($"StartsWith in a filter must test a string property ('r.Name.StartsWith(prefix)'); '{target}' is not one. {Supported}");
+        }
+
+        // starts_with is an ordinal comparison in both DuckDB and PostgreSQL; a null column gives false, as in C# with a null check.
+        _sql.Append("COALESCE(starts_with(").Append(Quote(property.StorageName)).Append(", ");
+        TranslateOperand(prefix, property);
+        _sql.Append("), FALSE)");
+    }
+
+    /// <summary><c>s.StartsWith(prefix)</c> or <c>s.StartsWith(prefix, StringComparison.Ordinal)</c>.</summary>
+    private static bool IsOrdinalPrefixTest(MethodCallExpression call, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Expression? prefix)
+    {
+        prefix = call.Arguments.Count is 1 or 2 && call.Arguments[0].Type == typeof(string) ? call.Arguments[0] : null;
+        return prefix is not null && (call.Arguments.Count == 1
+            || call.Arguments[1] is ConstantExpression { Value: StringComparison.Ordinal } or QueryParameterExpression { Value: StringComparison.Ordinal });
     }
 
     private bool TryBindColumn(Expression expression, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out PropertyModel? property)

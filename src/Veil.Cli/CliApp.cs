@@ -59,6 +59,7 @@ internal static class CliApp
             new IngestCommand(console),
             new SearchCommand(console),
             new ExportCommand(console),
+            new RotateCommand(console),
             new BenchCommand(console),
             new KeysCommand(console),
             new EvaluateCommand(console),

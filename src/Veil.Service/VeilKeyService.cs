@@ -21,11 +21,13 @@ public sealed class VeilKeyService : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly VeilClient _client;
+    private readonly LimitsSaver? _saver;
 
-    private VeilKeyService(WebApplication app, VeilClient client)
+    private VeilKeyService(WebApplication app, VeilClient client, LimitsSaver? saver)
     {
         _app = app;
         _client = client;
+        _saver = saver;
     }
 
     /// <summary>The addresses actually bound (with the real port when the URL asked for port 0).</summary>
@@ -33,9 +35,16 @@ public sealed class VeilKeyService : IAsyncDisposable
         _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToArray() ?? [];
 
     /// <summary>Builds and starts the service.</summary>
+    /// <exception cref="FormatException">The limits state file exists but cannot be read as one.</exception>
     public static async Task<VeilKeyService> StartAsync(VeilKeyServiceOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
+        var limiter = new ClientLimiter();
+        if (options.LimitsStatePath is { } statePath)
+        {
+            limiter.Restore(LimiterStateFile.Load(statePath));
+        }
+
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls([.. options.Urls]);
@@ -56,7 +65,8 @@ public sealed class VeilKeyService : IAsyncDisposable
 
         WebApplication app = builder.Build();
         var client = new VeilClient(options.Configuration);
-        var handler = new RequestHandler(options, client, new ClientLimiter(), new AuditLog(options.AuditLog), new ServiceMetrics());
+        LimitsSaver? saver = options.LimitsStatePath is { } limitsPath ? new LimitsSaver(limiter, limitsPath, options.LimitsSaveInterval) : null;
+        var handler = new RequestHandler(options, client, limiter, new AuditLog(options.AuditLog), new ServiceMetrics());
         app.MapGet("/health", () => Results.Json(new { status = "ok" }));
         app.MapGet("/metrics", handler.MetricsAsync);
         app.MapPost("/v1/{kind}/{action}", handler.HandleAsync);
@@ -66,12 +76,17 @@ public sealed class VeilKeyService : IAsyncDisposable
         }
         catch
         {
+            if (saver is not null)
+            {
+                await saver.DisposeAsync().ConfigureAwait(false);
+            }
+
             client.Dispose();
             await app.DisposeAsync().ConfigureAwait(false);
             throw;
         }
 
-        return new VeilKeyService(app, client);
+        return new VeilKeyService(app, client, saver);
     }
 
     /// <summary>Waits until the service is stopped (Ctrl+C, SIGTERM, or <paramref name="cancellationToken"/>).</summary>
@@ -82,6 +97,11 @@ public sealed class VeilKeyService : IAsyncDisposable
     {
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
+        if (_saver is not null)
+        {
+            await _saver.DisposeAsync().ConfigureAwait(false);
+        }
+
         _client.Dispose();
     }
 }

@@ -25,4 +25,13 @@ public sealed class VeilKeyServiceOptions
 
     /// <summary>Most items in one request; more get 400.</summary>
     public int MaxItemsPerRequest { get; init; } = 1024;
+
+    /// <summary>
+    /// A file that keeps every client's rate-limit bucket and quota across restarts (read at start, written every
+    /// <see cref="LimitsSaveInterval"/> while something changed, and at stop); null keeps them in memory only.
+    /// </summary>
+    public string? LimitsStatePath { get; init; }
+
+    /// <summary>How often the limits state is saved while it changes; a crash loses at most this much accounting.</summary>
+    public TimeSpan LimitsSaveInterval { get; init; } = TimeSpan.FromSeconds(1);
 }

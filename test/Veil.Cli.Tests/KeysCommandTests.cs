@@ -145,6 +145,47 @@ public sealed class KeysCommandTests : IDisposable
         Assert.Equal(ExitCodes.Success, (await Keys("check")).ExitCode);
     }
 
+    [Fact]
+    public async Task Promote_WhenAStateWasEditedInTheFile_Exits3AndLeavesTheFileAlone()
+    {
+        await Keys("create", "--kms", Kms, "--create-kek", "--vector", "emb", "--beta", "2");
+        await Keys("add", "--vector", "emb");
+        JsonNode root = JsonNode.Parse(File.ReadAllText(Keyset))!;
+        root["vector"]!["emb"]!["secrets"]![0]!["state"] = "retired";
+        string edited = root.ToJsonString();
+        File.WriteAllText(Keyset, edited);
+
+        CliResult promote = await Keys("promote", "--vector", "emb", "--id", "2");
+        CliResult check = await Keys("check");
+
+        Assert.Equal(ExitCodes.IntegrityFailure, promote.ExitCode);
+        Assert.Contains("altered", promote.Stderr, StringComparison.Ordinal);
+        Assert.Equal(edited, File.ReadAllText(Keyset));
+        Assert.Equal(ExitCodes.IntegrityFailure, check.ExitCode);
+    }
+
+    [Fact]
+    public async Task Upgrade_WhenVersion1Keyset_IsRefusedUntilUpgradedThenAuthenticated()
+    {
+        await Keys("create", "--kms", Kms, "--create-kek", "--deterministic", "f");
+        JsonNode root = JsonNode.Parse(File.ReadAllText(Keyset))!;
+        root["format"] = "veil-keyset/1";
+        root.AsObject().Remove("integrity");
+        File.WriteAllText(Keyset, root.ToJsonString());
+
+        CliResult refused = await Keys("check");
+        CliResult upgrade = await Keys("upgrade");
+        CliResult check = await Keys("check");
+        CliResult again = await Keys("upgrade");
+
+        Assert.Equal(ExitCodes.InvalidOptions, refused.ExitCode);
+        Assert.Contains("veil keys upgrade", refused.Stderr, StringComparison.Ordinal);
+        Assert.True(upgrade.ExitCode == ExitCodes.Success, upgrade.Stderr);
+        Assert.Equal("veil-keyset/2", (string?)JsonNode.Parse(File.ReadAllText(Keyset))!["format"]);
+        Assert.Equal(ExitCodes.Success, check.ExitCode);
+        Assert.Equal(ExitCodes.InvalidOptions, again.ExitCode);
+    }
+
     private Task<CliResult> Keys(params string[] args) =>
         VeilCli.RunAsync(string.Empty, ["keys", "--keyset", Keyset, "--passphrase-env", _passphraseVariable, .. args]);
 }

@@ -85,6 +85,15 @@ public sealed class LocalFileKmsTests : IDisposable
         Assert.Throws<KeyNotAvailableException>(() => Keyset.Parse(tampered).Unwrap(kms));
     }
 
+    [Fact]
+    public void Keyset_WhenIntegrityKeyWrappedByLocalKek_LifecycleKeepsTheTagAndEditsFail()
+    {
+        string uri = Uri("kek.json");
+        LocalFileKmsClient kms = Client("pass phrase");
+        using IKeyEncryptionKey kek = kms.CreateKey(uri);
+        KeysetIntegrityChecks.LifecycleKeepsTheTagAndEditsFail(kms, kek);
+    }
+
     private static LocalFileKmsClient Client(string passphrase) => new(() => passphrase, s_cheap);
 
     private string Uri(string name) => LocalFileKmsClient.UriPrefix + Path.Combine(_directory, name);

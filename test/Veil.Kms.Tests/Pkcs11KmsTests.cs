@@ -69,6 +69,14 @@ public class Pkcs11KmsTests
     }
 
     [SoftHsmFact]
+    public void Keyset_WhenIntegrityKeyWrappedInHsm_LifecycleKeepsTheTagAndEditsFail()
+    {
+        string uri = SoftHsm.NewKeyUri();
+        using IKeyEncryptionKey kek = SoftHsm.Client().CreateKey(uri);
+        KeysetIntegrityChecks.LifecycleKeepsTheTagAndEditsFail(SoftHsm.Client(), kek);
+    }
+
+    [SoftHsmFact]
     public void GetKey_WhenPinWrong_ThrowsKeyNotAvailableWithoutThePin()
     {
         string uri = SoftHsm.NewKeyUri();

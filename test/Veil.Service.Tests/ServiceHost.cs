@@ -66,7 +66,7 @@ internal sealed class ServiceHost : IAsyncDisposable
         },
     ]);
 
-    public static async Task<ServiceHost> StartAsync(TestKeys keys, string auditName = "audit.jsonl", long maxBody = 256 * 1024)
+    public static async Task<ServiceHost> StartAsync(TestKeys keys, string auditName = "audit.jsonl", long maxBody = 256 * 1024, string? limitsPath = null)
     {
         UnwrappedKeyset unwrapped = keys.Unwrap();
         string auditPath = Path.Combine(keys.Directory, auditName);
@@ -78,6 +78,7 @@ internal sealed class ServiceHost : IAsyncDisposable
             AuditLog = audit,
             MaxRequestBodyBytes = maxBody,
             MaxItemsPerRequest = 64,
+            LimitsStatePath = limitsPath,
         });
         return new ServiceHost(unwrapped, audit, service, auditPath);
     }

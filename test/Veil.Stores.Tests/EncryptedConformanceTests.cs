@@ -104,6 +104,9 @@ public abstract class EncryptedConformanceTests : VectorStoreConformanceTests, I
 
     [StoreFact(Skip = DistanceRecordReason)]
     public override Task SearchAsync_WhenEuclideanSquaredDistance_ReturnsSquaredDistancesInAscendingOrder() => Task.CompletedTask;
+
+    [StoreFact(Skip = "Name is encrypted deterministically here: a prefix of its plaintext cannot be matched on the ciphertext (the decorator refuses StartsWith; its own tests cover that).")]
+    public override Task GetAsync_WhenFilterIsStartsWith_ReturnsOrdinalPrefixMatchesAndSkipsNulls() => Task.CompletedTask;
 }
 
 /// <summary>The suite through the encrypting decorator (with exact re-ranking) over a DuckDB database file.</summary>

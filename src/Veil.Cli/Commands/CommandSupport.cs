@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Veil.Cli.Configuration;
+using Veil.Cli.Keysets;
 using Veil.Insecure;
 
 namespace Veil.Cli.Commands;
@@ -11,34 +12,51 @@ internal static class CommandSupport
         "warning: --insecure-seed makes every ciphertext predictable from the seed. Use it only to reproduce test vectors; the output must not be used in production.";
 
     /// <summary>
-    /// Loads the configuration, checks it with <paramref name="check"/>, builds the (possibly seeded) client and
-    /// runs <paramref name="run"/>. Usage errors print one message to stderr and return <see cref="ExitCodes.InvalidOptions"/>.
+    /// Loads the keys (from --config or --keyset), checks them with <paramref name="check"/>, builds the (possibly
+    /// seeded) client and runs <paramref name="run"/>. Usage errors print one message to stderr and return
+    /// <see cref="ExitCodes.InvalidOptions"/>; a keyset that does not unwrap returns its own exit code.
     /// </summary>
     public static int Run(
         CliConsole console,
+        KeySource keys,
+        ParseResult parseResult,
+        int? insecureSeed,
+        Action<VeilConfiguration> check,
+        Func<VeilClient, int> run) =>
+        Run(console, () => keys.Load(parseResult, console), insecureSeed, check, run);
+
+    /// <summary><see cref="Run(CliConsole, KeySource, ParseResult, int?, Action{VeilConfiguration}, Func{VeilClient, int})"/> with a cleartext configuration file only.</summary>
+    public static int Run(
+        CliConsole console,
         string configPath,
+        int? insecureSeed,
+        Action<VeilConfiguration> check,
+        Func<VeilClient, int> run) =>
+        Run(console, () => new LoadedKeys(ConfigFile.Load(configPath), null), insecureSeed, check, run);
+
+    private static int Run(
+        CliConsole console,
+        Func<LoadedKeys> load,
         int? insecureSeed,
         Action<VeilConfiguration> check,
         Func<VeilClient, int> run)
     {
         try
         {
-            VeilConfiguration configuration = ConfigFile.Load(configPath);
-            try
-            {
-                check(configuration);
-                using VeilClient client = CreateClient(configuration, insecureSeed, console.Error);
-                return run(client);
-            }
-            finally
-            {
-                ConfigFile.DisposeSecrets(configuration);
-            }
+            using LoadedKeys loaded = load();
+            check(loaded.Configuration);
+            using VeilClient client = CreateClient(loaded.Configuration, insecureSeed, console.Error);
+            return run(client);
         }
         catch (CliUsageException e)
         {
             console.Error.WriteLine(e.Message);
             return ExitCodes.InvalidOptions;
+        }
+        catch (KeysetUnavailableException e)
+        {
+            console.Error.WriteLine(e.Message);
+            return e.ExitCode;
         }
     }
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Veil.Cli.JsonLines;
+using Veil.Cli.Keysets;
 using Veil.Keys;
 
 namespace Veil.Cli.Commands;
@@ -16,7 +17,7 @@ internal sealed class DocumentCommand : Command
         : base("document", "Standard (AES-256-GCM, randomised) document encryption with a per-document data key, JSON Lines from stdin to stdout.")
     {
         _console = console;
-        Options.Add(ConfigOption);
+        Keys.AddTo(this);
         Options.Add(TenantOption);
         Options.Add(InsecureSeedOption);
 
@@ -42,7 +43,7 @@ internal sealed class DocumentCommand : Command
         Rekey,
     }
 
-    internal Option<string> ConfigOption { get; } = CommonOptions.Config();
+    internal KeySource Keys { get; } = CommonOptions.Keys();
 
     internal Option<string> TenantOption { get; } = CommonOptions.Tenant();
 
@@ -61,7 +62,8 @@ internal sealed class DocumentCommand : Command
         int? seed = parseResult.GetValue(InsecureSeedOption);
         return CommandSupport.Run(
             _console,
-            parseResult.GetRequiredValue(ConfigOption),
+            Keys,
+            parseResult,
             seed,
             configuration =>
             {

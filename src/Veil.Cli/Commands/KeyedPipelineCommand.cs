@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Veil.Cli.Keysets;
 using Veil.Keys;
 
 namespace Veil.Cli.Commands;
@@ -15,7 +16,7 @@ internal abstract class KeyedPipelineCommand : Command
     {
         Terminal = console;
         Section = section;
-        Options.Add(ConfigOption);
+        Keys.AddTo(this);
         Options.Add(TenantOption);
         Options.Add(SecretPathOption);
         Options.Add(DerivationPathOption);
@@ -31,7 +32,7 @@ internal abstract class KeyedPipelineCommand : Command
         AddMode(RotateCommand, PipelineMode.Rotate);
     }
 
-    internal Option<string> ConfigOption { get; } = CommonOptions.Config();
+    internal KeySource Keys { get; } = CommonOptions.Keys();
 
     internal Option<string> TenantOption { get; } = CommonOptions.Tenant();
 
@@ -73,7 +74,8 @@ internal abstract class KeyedPipelineCommand : Command
         string secretPath = parseResult.GetRequiredValue(SecretPathOption);
         return CommandSupport.Run(
             Terminal,
-            parseResult.GetRequiredValue(ConfigOption),
+            Keys,
+            parseResult,
             parseResult.GetValue(InsecureSeedOption),
             configuration =>
             {

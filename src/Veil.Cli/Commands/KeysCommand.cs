@@ -11,8 +11,9 @@ namespace Veil.Cli.Commands;
 
 /// <summary>
 /// <c>veil keys create|add|promote|retire|list|export-public-info|check|import-insecure-cleartext</c>: manage a
-/// wrapped keyset file (<c>veil-keyset/1</c>). Only create, add, check and the import touch the KMS; promote and
-/// retire change metadata only.
+/// wrapped keyset file (<c>veil-keyset/2</c>). Every command that changes the file checks its authentication tag
+/// through the KMS first and signs it again; list and export-public-info read it without the KMS (unauthenticated:
+/// check verifies).
 /// </summary>
 internal sealed class KeysCommand : Command
 {
@@ -30,17 +31,18 @@ internal sealed class KeysCommand : Command
         Options.Add(Pkcs11ModuleOption);
         Subcommands.Add(CreateCommand());
         Subcommands.Add(AddCommand());
-        Subcommands.Add(LifecycleCommand("promote", "Make a secret current: a pending secret becomes current and the old current one goes in rotation (it still decrypts and is queried). Promoting the in-rotation secret rolls back. No KMS access.", promote: true));
-        Subcommands.Add(LifecycleCommand("retire", "Retire a secret (in rotation or pending) once its data is re-encrypted: it stays wrapped in the file but is never loaded again. No KMS access.", promote: false));
+        Subcommands.Add(LifecycleCommand("promote", "Make a secret current: a pending secret becomes current and the old current one goes in rotation (it still decrypts and is queried). Promoting the in-rotation secret rolls back. Needs the KMS (to check and renew the keyset's authentication tag).", promote: true));
+        Subcommands.Add(LifecycleCommand("retire", "Retire a secret (in rotation or pending) once its data is re-encrypted: it stays wrapped in the file but is never loaded again. Needs the KMS (to check and renew the keyset's authentication tag).", promote: false));
         Subcommands.Add(ListCommand());
         Subcommands.Add(ExportPublicInfoCommand());
         Subcommands.Add(CheckCommand());
         Subcommands.Add(ImportCommand());
+        Subcommands.Add(UpgradeCommand());
     }
 
     internal Option<string> KeysetOption { get; } = new("--keyset")
     {
-        Description = "The keyset file (JSON, \"format\": \"veil-keyset/1\").",
+        Description = "The keyset file (JSON, \"format\": \"veil-keyset/2\").",
         Required = true,
         Recursive = true,
     };
@@ -51,12 +53,7 @@ internal sealed class KeysCommand : Command
         Recursive = true,
     };
 
-    internal Option<string> PassphraseEnvOption { get; } = new("--passphrase-env")
-    {
-        Description = "The environment variable holding the local KMS passphrase.",
-        DefaultValueFactory = _ => KmsSelection.DefaultPassphraseVariable,
-        Recursive = true,
-    };
+    internal Option<string> PassphraseEnvOption { get; } = KmsOptions.PassphraseEnv(recursive: true);
 
     internal Option<bool> PassphraseStdinOption { get; } = new("--passphrase-stdin")
     {
@@ -64,18 +61,9 @@ internal sealed class KeysCommand : Command
         Recursive = true,
     };
 
-    internal Option<string> PinEnvOption { get; } = new("--pin-env")
-    {
-        Description = "The environment variable holding the PKCS#11 user PIN (the PIN is never taken from the command line).",
-        DefaultValueFactory = _ => KmsSelection.DefaultPinVariable,
-        Recursive = true,
-    };
+    internal Option<string> PinEnvOption { get; } = KmsOptions.PinEnv(recursive: true);
 
-    internal Option<string> Pkcs11ModuleOption { get; } = new("--pkcs11-module")
-    {
-        Description = $"The PKCS#11 module (default: ${KmsSelection.ModuleVariable}, else {KmsSelection.DefaultModule}).",
-        Recursive = true,
-    };
+    internal Option<string> Pkcs11ModuleOption { get; } = KmsOptions.Pkcs11Module(recursive: true);
 
     private static Option<bool> CreateKekOption() => new("--create-kek")
     {
@@ -168,8 +156,10 @@ internal sealed class KeysCommand : Command
         {
             string file = parseResult.GetValue(KeysetOption)!;
             Keyset keyset = KeysetFile.Load(file);
+            KmsSelection kms = Kms(parseResult);
+            keyset.Verify(kms);
             string kmsUri = parseResult.GetValue(KmsOption) ?? keyset.KekUri;
-            using IKeyEncryptionKey kek = Kms(parseResult).GetKey(kmsUri);
+            using IKeyEncryptionKey kek = kms.GetKey(kmsUri);
             KeyId? keyId = parseResult.GetValue(id) is { } value ? new KeyId(value) : null;
             (KeysetSection which, SecretPath path) = section.Get(parseResult);
             KeysetSecretInfo info = which switch
@@ -199,6 +189,7 @@ internal sealed class KeysCommand : Command
         {
             string file = parseResult.GetValue(KeysetOption)!;
             Keyset keyset = KeysetFile.Load(file);
+            keyset.Verify(Kms(parseResult));
             (KeysetSection which, SecretPath path) = section.Get(parseResult);
             var keyId = new KeyId(parseResult.GetValue(id)!.Value);
             KeysetSecretInfo info = promote ? keyset.Promote(which, path, keyId) : keyset.Retire(which, path, keyId);
@@ -215,7 +206,7 @@ internal sealed class KeysCommand : Command
     private Command ListCommand()
     {
         var json = new Option<bool>("--json") { Description = "One JSON object per secret instead of a table." };
-        var command = new Command("list", "List the secrets' metadata (section, path, id, state, β, creation time, KEK URI); never key material. No KMS access.") { json };
+        var command = new Command("list", "List the secrets' metadata (section, path, id, state, β, creation time, KEK URI); never key material. No KMS access, so not authenticated (check verifies).") { json };
         SetAction(command, parseResult =>
         {
             Keyset keyset = KeysetFile.Load(parseResult.GetValue(KeysetOption)!);
@@ -241,7 +232,7 @@ internal sealed class KeysCommand : Command
 
     private Command ExportPublicInfoCommand()
     {
-        var command = new Command("export-public-info", "Write the keyset's public metadata as one JSON document (for audits and inventories): no wrapped or cleartext key material. No KMS access.");
+        var command = new Command("export-public-info", "Write the keyset's public metadata as one JSON document (for audits and inventories): no wrapped or cleartext key material. No KMS access, so not authenticated (check verifies).");
         SetAction(command, parseResult =>
         {
             Keyset keyset = KeysetFile.Load(parseResult.GetValue(KeysetOption)!);
@@ -313,6 +304,24 @@ internal sealed class KeysCommand : Command
             }
 
             _console.Error.WriteLine("warning: the imported secrets existed in cleartext; delete the cleartext file and rotate to secrets generated by 'veil keys add'.");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private Command UpgradeCommand()
+    {
+        var command = new Command(
+            "upgrade",
+            $"Upgrade a '{Keyset.Version1FormatName}' keyset (unauthenticated states) to '{Keyset.FormatName}': check its states with 'list' first; this adds an integrity key wrapped by the keyset's kekUri and an authentication tag, after unwrapping every live secret once.");
+        SetAction(command, parseResult =>
+        {
+            string file = parseResult.GetValue(KeysetOption)!;
+            KmsSelection kms = Kms(parseResult);
+            Keyset keyset = KeysetFile.Load(file, json => Keyset.UpgradeFromVersion1(json, kms));
+            KeysetFile.Save(keyset, file, createNew: false);
+            WriteInfos(keyset.List());
+            _console.Error.WriteLine($"keys: {file} is now '{Keyset.FormatName}'; its states and secrets are authenticated from here on.");
             return ExitCodes.Success;
         });
         return command;

@@ -23,25 +23,20 @@ internal sealed class ServeCommand : Command
         : base("serve", "Run the key service: authenticated, authorised, rate-limited and audited encryption over HTTP/JSON, keys held in memory. Binds 127.0.0.1 by default.")
     {
         _console = console;
-        Options.Add(KeysetOption);
-        Options.Add(ConfigOption);
+        Keys.AddTo(this);
         Options.Add(ClientsOption);
         Options.Add(UrlsOption);
         Options.Add(AuditLogOption);
+        Options.Add(LimitsStateOption);
         Options.Add(CertificateOption);
         Options.Add(CertificatePasswordEnvOption);
         Options.Add(MaxBodyOption);
         Options.Add(MaxItemsOption);
         Options.Add(AllowRemoteHttpOption);
-        Options.Add(PassphraseEnvOption);
-        Options.Add(PinEnvOption);
-        Options.Add(Pkcs11ModuleOption);
         SetAction((parseResult, cancellationToken) => RunAsync(parseResult, cancellationToken));
     }
 
-    internal Option<string> KeysetOption { get; } = new("--keyset") { Description = "The keyset file; its secrets are unwrapped through the KMS its kekUri names (local: or pkcs11:)." };
-
-    internal Option<string> ConfigOption { get; } = new("--config") { Description = "INSECURE, FOR DEVELOPMENT: a cleartext configuration file instead of --keyset." };
+    internal KeySource Keys { get; } = new("INSECURE, FOR DEVELOPMENT: a cleartext configuration file instead of --keyset.", recursive: false);
 
     internal Option<string> ClientsOption { get; } = new("--clients")
     {
@@ -58,6 +53,11 @@ internal sealed class ServeCommand : Command
 
     internal Option<string> AuditLogOption { get; } = new("--audit-log") { Description = "Append audit lines (JSON, one per request; never plaintext or keys) to this file; \"-\" for stderr." };
 
+    internal Option<string> LimitsStateOption { get; } = new("--limits-state")
+    {
+        Description = "Keep every client's rate-limit bucket and quota in this file across restarts (saved every second while it changes, and at stop); default: in memory only.",
+    };
+
     internal Option<string> CertificateOption { get; } = new("--certificate") { Description = "A PKCS#12 (.pfx) certificate for https:// URLs." };
 
     internal Option<string> CertificatePasswordEnvOption { get; } = new("--certificate-password-env") { Description = "The environment variable holding the certificate's password." };
@@ -68,52 +68,21 @@ internal sealed class ServeCommand : Command
 
     internal Option<bool> AllowRemoteHttpOption { get; } = new("--allow-remote-http") { Description = "Allow plain http:// on a non-loopback address (otherwise refused: use https:// with --certificate)." };
 
-    internal Option<string> PassphraseEnvOption { get; } = new("--passphrase-env")
-    {
-        Description = "The environment variable holding the local KMS passphrase.",
-        DefaultValueFactory = _ => KmsSelection.DefaultPassphraseVariable,
-    };
-
-    internal Option<string> PinEnvOption { get; } = new("--pin-env")
-    {
-        Description = "The environment variable holding the PKCS#11 user PIN.",
-        DefaultValueFactory = _ => KmsSelection.DefaultPinVariable,
-    };
-
-    internal Option<string> Pkcs11ModuleOption { get; } = new("--pkcs11-module") { Description = $"The PKCS#11 module (default: ${KmsSelection.ModuleVariable}, else {KmsSelection.DefaultModule})." };
-
     private async Task<int> RunAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
-        UnwrappedKeyset? unwrapped = null;
-        VeilConfiguration? cleartext = null;
+        LoadedKeys? keys = null;
         TextWriter? audit = null;
         X509Certificate2? certificate = null;
         try
         {
-            string? keysetPath = parseResult.GetValue(KeysetOption);
-            string? configPath = parseResult.GetValue(ConfigOption);
-            if ((keysetPath is null) == (configPath is null))
-            {
-                throw new CliUsageException("veil serve: give exactly one of --keyset and --config.");
-            }
-
             string[] urls = parseResult.GetValue(UrlsOption)!;
             certificate = LoadCertificate(parseResult);
             CheckUrls(urls, certificate is not null, parseResult.GetValue(AllowRemoteHttpOption));
             ServiceClients clients = LoadClients(parseResult.GetValue(ClientsOption)!);
-
-            VeilConfiguration configuration;
-            if (keysetPath is not null)
-            {
-                var kms = new KmsSelection(_console, new KmsSettings(parseResult.GetValue(PassphraseEnvOption)!, false, parseResult.GetValue(PinEnvOption)!, parseResult.GetValue(Pkcs11ModuleOption)));
-                unwrapped = KeysetFile.Load(keysetPath).Unwrap(kms);
-                configuration = unwrapped.Configuration;
-            }
-            else
+            keys = Keys.Load(parseResult, _console);
+            if (parseResult.GetValue(Keys.Config) is not null)
             {
                 _console.Error.WriteLine("warning: INSECURE: --config serves cleartext development keys; use --keyset with a KMS in production.");
-                cleartext = ConfigFile.Load(configPath!);
-                configuration = cleartext;
             }
 
             audit = parseResult.GetValue(AuditLogOption) switch
@@ -126,13 +95,14 @@ internal sealed class ServeCommand : Command
             VeilKeyService service = await VeilKeyService.StartAsync(
                 new VeilKeyServiceOptions
                 {
-                    Configuration = configuration,
+                    Configuration = keys.Configuration,
                     Clients = clients,
                     Urls = urls,
                     Certificate = certificate,
                     AuditLog = audit,
                     MaxRequestBodyBytes = parseResult.GetValue(MaxBodyOption),
                     MaxItemsPerRequest = parseResult.GetValue(MaxItemsOption),
+                    LimitsStatePath = parseResult.GetValue(LimitsStateOption),
                 },
                 cancellationToken).ConfigureAwait(false);
             await using (service.ConfigureAwait(false))
@@ -156,25 +126,20 @@ internal sealed class ServeCommand : Command
             _console.Error.WriteLine(e is CliUsageException ? e.Message : $"veil serve: {e.Message}");
             return ExitCodes.InvalidOptions;
         }
-        catch (KeyNotAvailableException e) when (e.InnerException is System.Security.Cryptography.CryptographicException and not KeyNotAvailableException)
+        catch (KeysetUnavailableException e)
         {
-            // A wrapped secret failed authentication: the keyset was altered or belongs to another KEK.
             _console.Error.WriteLine($"veil serve: {e.Message}");
-            return ExitCodes.IntegrityFailure;
+            return e.ExitCode;
         }
         catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or IOException or UnauthorizedAccessException)
         {
-            // The KMS refused (wrong passphrase or PIN, missing key), or a file or the port could not be opened.
+            // The certificate, a file or the port could not be opened.
             _console.Error.WriteLine($"veil serve: {e.Message}");
             return ExitCodes.Failed;
         }
         finally
         {
-            unwrapped?.Dispose();
-            if (cleartext is not null)
-            {
-                ConfigFile.DisposeSecrets(cleartext);
-            }
+            keys?.Dispose();
 
             if (audit is not null && audit != _console.Error)
             {

@@ -5,7 +5,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.Extensions.VectorData;
-using Veil.Cli.Configuration;
+using Veil.Cli.Keysets;
 using Veil.Cli.Store;
 using Veil.Keys;
 
@@ -25,14 +25,14 @@ internal abstract class StoreCommand : Command
         Terminal = console;
         Options.Add(StoreOption);
         Options.Add(CollectionOption);
-        Options.Add(ConfigOption);
+        Keys.AddTo(this);
         Options.Add(TenantOption);
         SetAction(RunAsync);
     }
 
     internal Option<string> StoreOption { get; } = new("--store")
     {
-        Description = $"Where the encrypted documents live: duckdb:PATH (an embedded DuckDB file; default {StoreLocation.DefaultValue}) or postgres:\"CONNECTION STRING\" (not in this build).",
+        Description = $"Where the encrypted documents live: duckdb:PATH (an embedded DuckDB file; default {StoreLocation.DefaultValue}) or postgres:\"CONNECTION STRING\" (PostgreSQL with pgvector).",
         DefaultValueFactory = _ => StoreLocation.DefaultValue,
     };
 
@@ -42,11 +42,9 @@ internal abstract class StoreCommand : Command
         DefaultValueFactory = _ => "documents",
     };
 
-    internal Option<string> ConfigOption { get; } = new("--config")
-    {
-        Description = "The configuration file (the format of the other commands). Used: vector.<secret path> for embeddings, deterministic.<the same path> for \"category\", standard for every other field.",
-        Required = true,
-    };
+    internal KeySource Keys { get; } = new(
+        "The cleartext configuration file (the format of the other commands; or --keyset). Used: vector.<secret path> for embeddings, deterministic.<the same path> for \"category\", standard for every other field.",
+        recursive: false);
 
     internal Option<string> TenantOption { get; } = new("--tenant")
     {
@@ -80,22 +78,20 @@ internal abstract class StoreCommand : Command
             StoreLocation location = StoreLocation.Parse(parseResult.GetRequiredValue(StoreOption));
             string collection = parseResult.GetRequiredValue(CollectionOption);
             DocumentStore.ValidateName(collection);
-            VeilConfiguration configuration = ConfigFile.Load(parseResult.GetRequiredValue(ConfigOption));
-            try
-            {
-                using var client = new VeilClient(configuration);
-                var context = new StoreContext(location, collection, client, parseResult.GetRequiredValue(TenantOption));
-                return await ExecuteAsync(parseResult, context, cancellationToken).ConfigureAwait(false);
-            }
-            finally
-            {
-                ConfigFile.DisposeSecrets(configuration);
-            }
+            using LoadedKeys keys = Keys.Load(parseResult, Terminal);
+            using var client = new VeilClient(keys.Configuration);
+            var context = new StoreContext(location, collection, client, parseResult.GetRequiredValue(TenantOption));
+            return await ExecuteAsync(parseResult, context, cancellationToken).ConfigureAwait(false);
         }
         catch (CliUsageException e)
         {
             Terminal.Error.WriteLine(e.Message);
             return ExitCodes.InvalidOptions;
+        }
+        catch (KeysetUnavailableException e)
+        {
+            Terminal.Error.WriteLine($"veil {Name}: {e.Message}");
+            return e.ExitCode;
         }
         catch (DocumentInputException e)
         {

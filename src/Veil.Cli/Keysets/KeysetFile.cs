@@ -5,7 +5,8 @@ namespace Veil.Cli.Keysets;
 /// <summary>Reads and writes keyset files; writes go to a temporary file that replaces the target, so a crash never leaves half a keyset.</summary>
 internal static class KeysetFile
 {
-    public static Keyset Load(string path)
+    /// <summary>Reads and parses the keyset (with <paramref name="parse"/> instead of <see cref="Keyset.Parse"/> when given); nothing is verified or unwrapped.</summary>
+    public static Keyset Load(string path, Func<string, Keyset>? parse = null)
     {
         string text;
         try
@@ -19,7 +20,7 @@ internal static class KeysetFile
 
         try
         {
-            return Keyset.Parse(text);
+            return (parse ?? Keyset.Parse)(text);
         }
         catch (FormatException e)
         {

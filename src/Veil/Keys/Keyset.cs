@@ -7,7 +7,7 @@ using System.Text;
 namespace Veil.Keys;
 
 /// <summary>
-/// A versioned set of wrapped secrets (<c>"format": "veil-keyset/1"</c>): per section and secret path, secrets with
+/// A versioned set of wrapped secrets (<c>"format": "veil-keyset/2"</c>): per section and secret path, secrets with
 /// ids, lifecycle states and creation times, β and the scaling choice for vector paths, each secret wrapped by a
 /// key-encryption key (<see cref="IKeyEncryptionKey"/>) whose URI is recorded beside it.
 /// </summary>
@@ -21,21 +21,33 @@ namespace Veil.Keys;
 /// <para><b>Security.</b> The keyset never holds cleartext secrets: adding wraps at once, and only
 /// <see cref="Unwrap"/> (through a KMS) yields them, live secrets only. Each wrapped secret is bound, as associated
 /// data, to its section, path, id and (for vectors) β and scaling choice, so moving or re-labelling it is detected.
-/// Lifecycle states are not authenticated: whoever can write the file can change them (as they could restore an
-/// older copy), but cannot unwrap anything without the KEK. Cleartext import and export exist only in
-/// <see cref="Veil.Insecure.InsecureCleartextKeyset"/>.</para>
+/// The whole content (states, the set and order of secrets, paths, β, KEK URIs) is authenticated by an HMAC-SHA256
+/// tag under an integrity key that is itself wrapped by the KEK: <see cref="Unwrap"/> and <see cref="Verify"/> check
+/// it, and a keyset read from JSON can only be changed after that check (adding with the integrity key's KEK checks it
+/// at once). Whoever can write the file cannot resurrect a retired secret or drop the current one; they can still
+/// restore an older, intact copy. The integrity key is held in memory once known; it authenticates metadata and
+/// decrypts nothing. Cleartext import and export exist only in <see cref="Veil.Insecure.InsecureCleartextKeyset"/>.</para>
 /// <para><b>Thread safety.</b> Not thread-safe for mutation; reading from several threads is safe.</para>
 /// </remarks>
 [DebuggerDisplay("Keyset ({_paths.Count} paths)")]
 public sealed class Keyset
 {
     /// <summary>The format name written in every keyset file.</summary>
-    public const string FormatName = "veil-keyset/1";
+    public const string FormatName = "veil-keyset/2";
+
+    /// <summary>The earlier format, whose states were not authenticated: read only by <see cref="UpgradeFromVersion1"/>.</summary>
+    public const string Version1FormatName = "veil-keyset/1";
 
     /// <summary>The secret path of the standard section (which has one set of secrets).</summary>
     internal static readonly SecretPath StandardPath = new(string.Empty);
 
     private readonly List<KeysetPath> _paths = [];
+
+    /// <summary>The wrapped integrity key and tag; null until the first secret is added.</summary>
+    private KeysetIntegrity? _integrity;
+
+    /// <summary>The integrity key, once generated or unwrapped and checked; null for a keyset read but not yet verified.</summary>
+    private byte[]? _integrityKey;
 
     private Keyset(string kekUri)
     {
@@ -55,11 +67,68 @@ public sealed class Keyset
 
     /// <summary>Reads a keyset file's JSON and checks its structure and invariants. Nothing is unwrapped.</summary>
     /// <exception cref="FormatException">The JSON is malformed, of another format or version, or breaks an invariant.</exception>
-    public static Keyset Parse(string json)
+    /// <remarks>The content is authenticated by <see cref="Verify"/> (and <see cref="Unwrap"/>), which need the KMS.</remarks>
+    public static Keyset Parse(string json) => Parse(json, allowVersion1: false);
+
+    /// <summary>
+    /// Reads a <see cref="Version1FormatName"/> keyset (states not authenticated), adds an integrity key wrapped by
+    /// its default KEK and checks that every live secret unwraps. The caller vouches that the file's states are the
+    /// intended ones (inspect them with <see cref="List"/> first); save the result with <see cref="ToJson"/>.
+    /// </summary>
+    /// <exception cref="FormatException">It is not a version-1 keyset, or is malformed.</exception>
+    /// <exception cref="KeyNotAvailableException">The KMS refuses, or a wrapped secret fails authentication.</exception>
+    public static Keyset UpgradeFromVersion1(string json, IKmsClient kms)
+    {
+        ArgumentNullException.ThrowIfNull(kms);
+        Keyset keyset = Parse(json, allowVersion1: true);
+        if (keyset._integrity is not null)
+        {
+            throw new FormatException($"Invalid keyset: it is already '{FormatName}'.");
+        }
+
+        if (keyset._paths.Count > 0)
+        {
+            using IKeyEncryptionKey kek = kms.GetKey(keyset.KekUri);
+            keyset._integrity = KeysetIntegrity.Create(kek, out keyset._integrityKey);
+        }
+
+        keyset.Unwrap(kms).Dispose();
+        return keyset;
+    }
+
+    /// <summary>
+    /// Checks the keyset's authentication tag with its integrity key (unwrapped through <paramref name="kms"/>). Needed
+    /// before a keyset read from JSON can be changed; <see cref="Unwrap"/> does it too.
+    /// </summary>
+    /// <exception cref="KeyNotAvailableException">The tag does not match (the file was edited) or the integrity key does not unwrap.</exception>
+    public void Verify(IKmsClient kms)
+    {
+        ArgumentNullException.ThrowIfNull(kms);
+        if (_integrityKey is not null || _integrity is null)
+        {
+            return;
+        }
+
+        if (!kms.Supports(_integrity.KekUri))
+        {
+            throw new KeyNotAvailableException($"No KMS client supports the key-encryption key URI '{_integrity.KekUri}' that wraps the keyset's integrity key.");
+        }
+
+        using IKeyEncryptionKey kek = kms.GetKey(_integrity.KekUri);
+        VerifyWith(kek);
+    }
+
+    private static Keyset Parse(string json, bool allowVersion1)
     {
         ArgumentNullException.ThrowIfNull(json);
-        (string kekUri, List<KeysetPath> paths) = KeysetJson.Read(json);
-        var keyset = new Keyset(kekUri);
+        (string kekUri, List<KeysetPath> paths, KeysetIntegrity? integrity, bool version1) = KeysetJson.Read(json);
+        if (version1 && !allowVersion1)
+        {
+            throw new FormatException(
+                $"Invalid keyset: format '{Version1FormatName}' does not authenticate lifecycle states; this version reads '{FormatName}'. Upgrade the file once with 'veil keys upgrade' (Keyset.UpgradeFromVersion1) after checking its states with 'veil keys list'.");
+        }
+
+        var keyset = new Keyset(kekUri) { _integrity = integrity };
         keyset._paths.AddRange(paths);
         if (paths.Select(p => (p.Section, p.Path)).Distinct().Count() != paths.Count)
         {
@@ -79,7 +148,16 @@ public sealed class Keyset
     }
 
     /// <summary>Writes the keyset as indented JSON (wrapped secrets only).</summary>
-    public string ToJson() => KeysetJson.Write(KekUri, _paths);
+    /// <remarks>The tag is recomputed when the integrity key is known; otherwise the keyset is unchanged since it was read and keeps its tag.</remarks>
+    public string ToJson()
+    {
+        if (_integrity is not null && _integrityKey is not null)
+        {
+            _integrity.Tag = _integrity.Compute(_integrityKey, KekUri, _paths);
+        }
+
+        return KeysetJson.Write(KekUri, _paths, _integrity);
+    }
 
     /// <summary>The metadata of every secret (ids, states, paths, β, creation times, KEK URIs); never key material.</summary>
     public IReadOnlyList<KeysetSecretInfo> List() =>
@@ -166,12 +244,13 @@ public sealed class Keyset
     /// <summary>
     /// Makes secret <paramref name="id"/> current. A pending secret becomes current and the old current one goes in
     /// rotation (it still decrypts and is queried); promoting the in-rotation secret swaps the two back (roll back).
-    /// Only metadata changes: no KMS is needed.
+    /// Only metadata changes (the tag is recomputed by <see cref="ToJson"/>); a keyset read from JSON must be verified first.
     /// </summary>
     /// <exception cref="KeyNotAvailableException">No such path or id.</exception>
-    /// <exception cref="InvalidOperationException">The secret is already current, or retired.</exception>
+    /// <exception cref="InvalidOperationException">The secret is already current, or retired; or the keyset has not been verified.</exception>
     public KeysetSecretInfo Promote(KeysetSection section, SecretPath path, KeyId id)
     {
+        RequireVerified();
         (KeysetPath entry, KeysetSecret secret) = Get(section, path, id);
         switch (secret.State)
         {
@@ -197,9 +276,10 @@ public sealed class Keyset
     /// loaded again, so data still encrypted with it becomes undecryptable. Re-encrypt that data first.
     /// </summary>
     /// <exception cref="KeyNotAvailableException">No such path or id.</exception>
-    /// <exception cref="InvalidOperationException">The secret is current, or already retired.</exception>
+    /// <exception cref="InvalidOperationException">The secret is current, or already retired; or the keyset has not been verified.</exception>
     public KeysetSecretInfo Retire(KeysetSection section, SecretPath path, KeyId id)
     {
+        RequireVerified();
         (KeysetPath entry, KeysetSecret secret) = Get(section, path, id);
         switch (secret.State)
         {
@@ -218,12 +298,13 @@ public sealed class Keyset
     /// slot) through <paramref name="kms"/> into a configuration. Retired secrets are not unwrapped.
     /// </summary>
     /// <exception cref="KeyNotAvailableException">
-    /// No client supports a KEK URI, the KMS refuses, or a wrapped secret fails authentication (altered keyset,
-    /// another KEK). The inner exception, when any, is the KMS's.
+    /// No client supports a KEK URI, the KMS refuses, the keyset's tag does not match (see <see cref="Verify"/>), or a
+    /// wrapped secret fails authentication (altered keyset, another KEK). The inner exception, when any, is the KMS's.
     /// </exception>
     public UnwrappedKeyset Unwrap(IKmsClient kms)
     {
         ArgumentNullException.ThrowIfNull(kms);
+        Verify(kms);
         var keks = new Dictionary<string, IKeyEncryptionKey>(StringComparer.Ordinal);
         var secrets = new List<Secret>();
         try
@@ -302,6 +383,7 @@ public sealed class Keyset
     internal void AddExisting(KeysetSection section, SecretPath path, float? approximationFactor, bool useScalingFactor, IdentifiedSecret secret, KeysetSecretState state, IKeyEncryptionKey kek)
     {
         path = section == KeysetSection.Standard ? StandardPath : new SecretPath(path.Value);
+        PrepareToAdd(kek);
         KeysetPath? entry = Find(section, path);
         if (entry is null)
         {
@@ -323,10 +405,13 @@ public sealed class Keyset
         }
     }
 
-    /// <summary>The associated data a wrapped secret is bound to: format, section, path, id and vector parameters.</summary>
+    /// <summary>
+    /// The associated data a wrapped secret is bound to: a domain name (<see cref="Version1FormatName"/>, unchanged so
+    /// that upgraded files keep their wrapped secrets), section, path, id and vector parameters.
+    /// </summary>
     internal static byte[] AssociatedData(KeysetSection section, SecretPath path, KeyId id, float? approximationFactor, bool useScalingFactor)
     {
-        byte[] format = Encoding.UTF8.GetBytes(FormatName);
+        byte[] format = Encoding.UTF8.GetBytes(Version1FormatName);
         byte[] sectionName = Encoding.UTF8.GetBytes(KeysetJson.SectionName(section));
         byte[] pathBytes = Encoding.UTF8.GetBytes(path.Value);
         var buffer = new byte[(4 * 3) + format.Length + sectionName.Length + pathBytes.Length + 4 + 5];
@@ -348,6 +433,45 @@ public sealed class Keyset
         }
 
         return buffer.AsSpan(0, offset).ToArray();
+    }
+
+    /// <summary>Before adding a secret: create the integrity key for a new keyset, or check the tag of one read from JSON with <paramref name="kek"/> when it wraps the integrity key.</summary>
+    private void PrepareToAdd(IKeyEncryptionKey kek)
+    {
+        if (_integrity is null)
+        {
+            _integrity = KeysetIntegrity.Create(kek, out _integrityKey);
+        }
+        else if (_integrityKey is null && _integrity.KekUri == kek.KeyUri)
+        {
+            VerifyWith(kek);
+        }
+
+        RequireVerified();
+    }
+
+    private void RequireVerified()
+    {
+        if (_integrity is not null && _integrityKey is null)
+        {
+            throw new InvalidOperationException("The keyset was read from JSON and its authentication tag has not been checked: call Verify (or Unwrap) with its KMS before changing it.");
+        }
+    }
+
+    private void VerifyWith(IKeyEncryptionKey kek)
+    {
+        byte[] key = _integrity!.UnwrapKey(kek);
+        try
+        {
+            _integrity.Verify(key, KekUri, _paths);
+        }
+        catch
+        {
+            CryptographicOperations.ZeroMemory(key);
+            throw;
+        }
+
+        _integrityKey = key;
     }
 
     private static string Describe(KeysetPath entry) => entry.Section == KeysetSection.Standard
@@ -418,6 +542,7 @@ public sealed class Keyset
 
     private KeysetSecretInfo AddTo(KeysetPath entry, IKeyEncryptionKey kek, KeyId? id, bool isNewPath)
     {
+        PrepareToAdd(kek);
         if (!isNewPath)
         {
             KeysetSecret? pending = entry.Secrets.Find(s => s.State == KeysetSecretState.Pending);

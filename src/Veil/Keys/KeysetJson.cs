@@ -4,14 +4,15 @@ using System.Text.Json;
 
 namespace Veil.Keys;
 
-/// <summary>Reads and writes the <c>veil-keyset/1</c> JSON (see docs/keys.md).</summary>
+/// <summary>Reads and writes the <c>veil-keyset/2</c> JSON (see docs/keys.md).</summary>
 /// <remarks>
 /// <code>
-/// {"format": "veil-keyset/1", "kekUri": "pkcs11:token=veil;object=kek",
+/// {"format": "veil-keyset/2", "kekUri": "pkcs11:token=veil;object=kek",
 ///  "vector": {"&lt;path&gt;": {"approximationFactor": 2.0, "useScalingFactor": false,
 ///             "secrets": [{"id": 1, "state": "current", "createdAt": "2026-…Z", "kekUri": "…", "wrapped": "&lt;base64&gt;"}]}},
 ///  "deterministic": {"&lt;path&gt;": {"secrets": [...]}},
-///  "standard": {"secrets": [...]}}
+///  "standard": {"secrets": [...]},
+///  "integrity": {"kekUri": "…", "wrappedKey": "&lt;base64&gt;", "tag": "&lt;base64&gt;"}}
 /// </code>
 /// Unknown properties are errors, except those starting with <c>$</c> or <c>_</c>.
 /// </remarks>
@@ -34,7 +35,15 @@ internal static class KeysetJson
         _ => "retired",
     };
 
-    public static string Write(string kekUri, IReadOnlyList<KeysetPath> paths)
+    /// <summary>The time as written in the file (whole seconds, UTC), which the integrity tag covers.</summary>
+    public static string FormatTime(DateTimeOffset time) =>
+        time.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
+    /// <summary>The paths in the order the file lists them: vector, deterministic, standard; within a section, as added.</summary>
+    public static IEnumerable<KeysetPath> InFileOrder(IEnumerable<KeysetPath> paths) =>
+        paths.OrderBy(p => p.Section switch { KeysetSection.Vector => 0, KeysetSection.Deterministic => 1, _ => 2 });
+
+    public static string Write(string kekUri, IReadOnlyList<KeysetPath> paths, KeysetIntegrity? integrity)
     {
         var buffer = new ArrayBufferWriter<byte>();
         using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
@@ -75,13 +84,23 @@ internal static class KeysetJson
                 writer.WriteEndObject();
             }
 
+            if (integrity is not null)
+            {
+                writer.WriteStartObject("integrity");
+                writer.WriteString("kekUri", integrity.KekUri);
+                writer.WriteBase64String("wrappedKey", integrity.WrappedKey);
+                writer.WriteBase64String("tag", integrity.Tag);
+                writer.WriteEndObject();
+            }
+
             writer.WriteEndObject();
         }
 
         return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan) + "\n";
     }
 
-    public static (string KekUri, List<KeysetPath> Paths) Read(string json)
+    /// <summary>Reads a keyset; <c>Version1</c> is true for a <see cref="Keyset.Version1FormatName"/> file (no integrity block).</summary>
+    public static (string KekUri, List<KeysetPath> Paths, KeysetIntegrity? Integrity, bool Version1) Read(string json)
     {
         JsonDocument document;
         try
@@ -99,6 +118,7 @@ internal static class KeysetJson
             Require(root.ValueKind == JsonValueKind.Object, "the top level must be an object.");
             string? format = null;
             string? kekUri = null;
+            KeysetIntegrity? integrity = null;
             var paths = new List<KeysetPath>();
             foreach (JsonProperty property in root.EnumerateObject())
             {
@@ -120,6 +140,9 @@ internal static class KeysetJson
                         Require(property.Value.ValueKind == JsonValueKind.Object, "standard must be an object.");
                         paths.Add(ReadPath(property.Value, KeysetSection.Standard, string.Empty, "standard"));
                         break;
+                    case "integrity":
+                        integrity = ReadIntegrity(property.Value);
+                        break;
                     default:
                         Unknown(property, string.Empty);
                         break;
@@ -127,9 +150,12 @@ internal static class KeysetJson
             }
 
             Require(format is not null, "format is required (this is not a Veil keyset).");
-            Require(format == Keyset.FormatName, $"format is '{format}'; this version reads '{Keyset.FormatName}'.");
+            bool version1 = format == Keyset.Version1FormatName;
+            Require(format == Keyset.FormatName || version1, $"format is '{format}'; this version reads '{Keyset.FormatName}'.");
             Require(!string.IsNullOrWhiteSpace(kekUri), "kekUri is required.");
-            return (kekUri!, paths);
+            Require(!version1 || integrity is null, "a veil-keyset/1 file has no integrity block.");
+            Require(version1 || integrity is not null || paths.Count == 0, "integrity is required: the keyset's content is authenticated by it.");
+            return (kekUri!, paths, integrity, version1);
         }
     }
 
@@ -141,7 +167,7 @@ internal static class KeysetJson
             writer.WriteStartObject();
             writer.WriteNumber("id", secret.Id.Value);
             writer.WriteString("state", StateName(secret.State));
-            writer.WriteString("createdAt", secret.CreatedAt.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
+            writer.WriteString("createdAt", FormatTime(secret.CreatedAt));
             writer.WriteString("kekUri", secret.KekUri);
             writer.WriteBase64String("wrapped", secret.Wrapped);
             writer.WriteEndObject();
@@ -251,6 +277,35 @@ internal static class KeysetJson
         Require(!string.IsNullOrWhiteSpace(kekUri), $"{where}.kekUri is required.");
         Require(wrapped is not null, $"{where}.wrapped is required.");
         return new KeysetSecret(new KeyId(id!.Value), state!.Value, createdAt!.Value, kekUri!, wrapped!);
+    }
+
+    private static KeysetIntegrity ReadIntegrity(JsonElement element)
+    {
+        Require(element.ValueKind == JsonValueKind.Object, "integrity must be an object.");
+        string? kekUri = null;
+        byte[]? wrappedKey = null;
+        byte[]? tag = null;
+        foreach (JsonProperty property in element.EnumerateObject())
+        {
+            switch (property.Name)
+            {
+                case "kekUri":
+                    kekUri = ReadString(property.Value, "integrity.kekUri");
+                    break;
+                case "wrappedKey":
+                    Require(property.Value.ValueKind == JsonValueKind.String && property.Value.TryGetBytesFromBase64(out wrappedKey) && wrappedKey.Length > 0, "integrity.wrappedKey must be non-empty base64.");
+                    break;
+                case "tag":
+                    Require(property.Value.ValueKind == JsonValueKind.String && property.Value.TryGetBytesFromBase64(out tag) && tag.Length == KeysetIntegrity.TagLength, "integrity.tag must be 32 bytes of base64.");
+                    break;
+                default:
+                    Unknown(property, "integrity");
+                    break;
+            }
+        }
+
+        Require(!string.IsNullOrWhiteSpace(kekUri) && wrappedKey is not null && tag is not null, "integrity needs kekUri, wrappedKey and tag.");
+        return new KeysetIntegrity(kekUri!, wrappedKey!, tag!);
     }
 
     private static string ReadString(JsonElement value, string where)

@@ -458,6 +458,13 @@ public abstract class VectorStoreConformanceTests
     }
 
     [StoreFact]
+    public virtual Task GetAsync_WhenFilterIsStartsWith_ReturnsOrdinalPrefixMatchesAndSkipsNulls()
+    {
+        var prefix = "al";
+        return AssertFilterAsync(r => (r.Name != null && r.Name.StartsWith(prefix, StringComparison.Ordinal)) || r.Rating == 2);
+    }
+
+    [StoreFact]
     public virtual Task GetAsync_WhenFilterIsOnKey_ReturnsMatches() => AssertFilterAsync(r => r.Key > 4);
 
     [StoreFact]
@@ -477,7 +484,7 @@ public abstract class VectorStoreConformanceTests
         await scope.Collection.UpsertAsync(Dataset);
 
         await Assert.ThrowsAsync<NotSupportedException>(
-            () => ToListAsync(scope.Collection.GetAsync(r => r.Name!.StartsWith("al"), top: 10)));
+            () => ToListAsync(scope.Collection.GetAsync(r => r.Name!.EndsWith("ta", StringComparison.Ordinal), top: 10)));
     }
 
     [StoreFact]

@@ -92,17 +92,18 @@ public class KeysetTests
         keyset.AddVectorSecret("p", kek, 1.5f, useScalingFactor: true);
         keyset.AddStandardSecret(kek);
         string json = keyset.ToJson();
-        Assert.Equal(2, kms.Wrapped.Count);
+
+        // The integrity key (32 bytes) and two secrets (64 bytes each); none appears in the file.
+        Assert.Equal([32, 64, 64], kms.Wrapped.Select(w => w.Length).Order());
         foreach (byte[] cleartext in kms.Wrapped)
         {
-            Assert.True(cleartext.Length >= Secret.MinimumLength);
             Assert.DoesNotContain(Convert.ToBase64String(cleartext), json, StringComparison.Ordinal);
             Assert.DoesNotContain(Convert.ToHexString(cleartext), json, StringComparison.OrdinalIgnoreCase);
             Assert.DoesNotContain(Convert.ToBase64String(cleartext.AsSpan(0, 24)), json, StringComparison.Ordinal);
         }
 
         JsonNode root = JsonNode.Parse(json)!;
-        Assert.Equal("veil-keyset/1", (string?)root["format"]);
+        Assert.Equal("veil-keyset/2", (string?)root["format"]);
         JsonNode secret = root["vector"]!["p"]!["secrets"]![0]!;
         Assert.Equal("test:kek", (string?)secret["kekUri"]);
         Assert.True((bool)root["vector"]!["p"]!["useScalingFactor"]!);
@@ -164,7 +165,9 @@ public class KeysetTests
 
     [Theory]
     [InlineData("{}", "format is required")]
-    [InlineData("""{"format": "veil-keyset/2", "kekUri": "test:kek"}""", "veil-keyset/1")]
+    [InlineData("""{"format": "veil-keyset/3", "kekUri": "test:kek"}""", "this version reads 'veil-keyset/2'")]
+    [InlineData("""{"format": "veil-keyset/1", "kekUri": "test:kek"}""", "veil keys upgrade")]
+    [InlineData("""{"format": "veil-keyset/2", "kekUri": "k", "standard": {"secrets": []}}""", "integrity is required")]
     [InlineData("""{"format": "veil-keyset/1"}""", "kekUri is required")]
     [InlineData("""{"format": "veil-keyset/1", "kekUri": "k", "extra": 1}""", "unknown property")]
     [InlineData("""{"format": "veil-keyset/1", "kekUri": "k", "vector": {"p": {"secrets": []}}}""", "approximationFactor is required")]
@@ -182,7 +185,8 @@ public class KeysetTests
     public void Parse_WhenStatesBreakInvariants_ThrowsFormatException(string state1, string state2, string expected)
     {
         string secret(int id, string state) => $$"""{"id": {{id}}, "state": "{{state}}", "createdAt": "2026-01-01T00:00:00Z", "kekUri": "test:kek", "wrapped": "AAAA"}""";
-        string json = """{"format": "veil-keyset/1", "kekUri": "test:kek", "deterministic": {"p": {"secrets": [""" + secret(1, state1) + ", " + secret(2, state2) + "]}}}";
+        string integrity = "\"integrity\": {\"kekUri\": \"test:kek\", \"wrappedKey\": \"AAAA\", \"tag\": \"" + Convert.ToBase64String(new byte[32]) + "\"}";
+        string json = """{"format": "veil-keyset/2", "kekUri": "test:kek", "deterministic": {"p": {"secrets": [""" + secret(1, state1) + ", " + secret(2, state2) + "]}}, " + integrity + "}";
         FormatException e = Assert.Throws<FormatException>(() => Keyset.Parse(json));
         Assert.Contains(expected, e.Message, StringComparison.Ordinal);
     }
@@ -240,11 +244,10 @@ public class KeysetTests
         keyset.Promote(KeysetSection.Deterministic, "p", keyset.AddDeterministicSecret("p", kek).Id);
         keyset.Retire(KeysetSection.Deterministic, "p", a.Id);
 
-        // Corrupt the retired secret: loading must not touch it.
-        JsonNode root = JsonNode.Parse(keyset.ToJson())!;
-        root["deterministic"]!["p"]!["secrets"]![0]!["wrapped"] = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
-        using UnwrappedKeyset live = Keyset.Parse(root.ToJsonString()).Unwrap(kms);
+        // Loading unwraps the integrity key and the one live secret, never the retired one.
+        using UnwrappedKeyset live = Keyset.Parse(keyset.ToJson()).Unwrap(kms);
         Assert.Single(live.Configuration.Deterministic["p"].Live);
+        Assert.Equal(2, kms.UnwrapCalls);
     }
 
     [Fact]

@@ -12,6 +12,9 @@ internal sealed class TestKms : IKmsClient
 
     public int GetKeyCalls { get; private set; }
 
+    /// <summary>How many keys every KEK of this KMS has unwrapped.</summary>
+    public int UnwrapCalls { get; private set; }
+
     public TestKek Kek(string uri = "test:kek")
     {
         if (!_keys.TryGetValue(uri, out byte[]? key))
@@ -20,7 +23,7 @@ internal sealed class TestKms : IKmsClient
             _keys.Add(uri, key);
         }
 
-        return new TestKek(uri, key, Wrapped);
+        return new TestKek(uri, key, Wrapped, () => UnwrapCalls++);
     }
 
     public bool Supports(string keyUri) => keyUri.StartsWith("test:", StringComparison.Ordinal);
@@ -32,7 +35,7 @@ internal sealed class TestKms : IKmsClient
     }
 }
 
-internal sealed class TestKek(string uri, byte[] key, List<byte[]> wrapped) : IKeyEncryptionKey
+internal sealed class TestKek(string uri, byte[] key, List<byte[]> wrapped, Action onUnwrap) : IKeyEncryptionKey
 {
     public string KeyUri { get; } = uri;
 
@@ -48,6 +51,7 @@ internal sealed class TestKek(string uri, byte[] key, List<byte[]> wrapped) : IK
 
     public byte[] UnwrapKey(ReadOnlySpan<byte> wrappedKey, ReadOnlySpan<byte> associatedData)
     {
+        onUnwrap();
         int length = wrappedKey.Length - 28;
         if (length < 0)
         {

@@ -1,0 +1,230 @@
+using System.Linq.Expressions;
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using Microsoft.Extensions.VectorData;
+using Veil.Fields;
+using Veil.Keys;
+using Veil.Vectors;
+
+namespace Veil.Cli.Store;
+
+/// <summary>
+/// Re-encrypts a collection of <see cref="VeilDocument"/>s to the current secrets, a batch at a time: the rows left
+/// are those whose paired ICL info or category starts with the in-rotation key-id header, or whose metadata document
+/// starts with the EDEK header of a standard secret other than the primary one (all found by a prefix filter in the
+/// store). Each batch is written in one upsert (one transaction), so a crash leaves every row either old or new, and
+/// a re-run finds exactly the rows still left.
+/// </summary>
+/// <remarks>
+/// Vectors are rotated lossily (decrypted and re-encrypted, <see cref="VectorOperations.RotateBatch"/>): the record
+/// keeps no standard-encrypted copy of the plaintext. The drift is measured per vector as the relative L2 change of
+/// the decrypted vector, ‖new − old‖ / ‖old‖.
+/// </remarks>
+internal sealed class StoreRotation(VectorStoreCollection<string, VeilDocument> rows, VeilClient client, CollectionManifest manifest, TenantId tenant, TextWriter progressOutput)
+{
+    private static readonly DerivationPath s_categoryDerivationPath = nameof(VeilDocument.Category);
+
+    private readonly SecretPath _secretPath = manifest.VectorSecretPath;
+    private readonly DerivationPath _vectorDerivationPath = manifest.VectorDerivationPath;
+
+    /// <summary>Called with the batch number (from 1) after a batch is re-encrypted in memory and before it is written: a test's crash point.</summary>
+    internal static AsyncLocal<Action<int>?> BeforeWriteForTests { get; } = new();
+
+    /// <summary>Rotates every row left, <paramref name="batchSize"/> rows per transaction.</summary>
+    public async Task<RotationSummary> RunAsync(int batchSize, CancellationToken cancellationToken)
+    {
+        Prefixes prefixes = FindPrefixes();
+        Expression<Func<VeilDocument, bool>> left = prefixes.Filter();
+        long leftAtStart = await CountAsync(left, cancellationToken).ConfigureAwait(false);
+        long total = await CountAsync(d => true, cancellationToken).ConfigureAwait(false);
+        var progress = new ProgressReporter(progressOutput, "veil rotate", "rows", leftAtStart);
+
+        var summary = new RotationSummary { AlreadyCurrent = total - leftAtStart };
+        int batchNumber = 0;
+        while (true)
+        {
+            // Failed rows still match the filter and sort before every row not yet tried, so skipping them pages on.
+            var options = new FilteredRecordRetrievalOptions<VeilDocument>
+            {
+                Skip = checked((int)summary.Failed),
+                OrderBy = order => order.Ascending(d => d.Id),
+                IncludeVectors = true,
+            };
+            var batch = new List<VeilDocument>(batchSize);
+            await foreach (VeilDocument row in rows.GetAsync(left, batchSize, options, cancellationToken).ConfigureAwait(false))
+            {
+                batch.Add(row);
+            }
+
+            if (batch.Count == 0)
+            {
+                progress.Finish("re-encrypted or tried");
+                return summary;
+            }
+
+            List<VeilDocument> rotated = Rotate(batch, prefixes, summary);
+            BeforeWriteForTests.Value?.Invoke(++batchNumber);
+            await rows.UpsertAsync(rotated, cancellationToken).ConfigureAwait(false);
+            summary.Rotated += rotated.Count;
+            summary.Failed += batch.Count - rotated.Count;
+            progress.Advance(batch.Count);
+        }
+    }
+
+    private async Task<long> CountAsync(Expression<Func<VeilDocument, bool>> filter, CancellationToken cancellationToken)
+    {
+        long count = 0;
+        await foreach (VeilDocument _ in rows.GetAsync(filter, int.MaxValue, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            count++;
+        }
+
+        return count;
+    }
+
+    private Prefixes FindPrefixes()
+    {
+        VeilConfiguration configuration = client.Configuration;
+        byte[]? vector = configuration.Vector[_secretPath].Secrets.InRotation is null ? null : client.Vector.GetInRotationPrefix(_secretPath);
+        byte[]? category = configuration.Deterministic[_secretPath].InRotation is null
+            ? null
+            : client.Deterministic.GetInRotationPrefix(_secretPath, s_categoryDerivationPath, tenant);
+        StandardSecrets standard = configuration.Standard!;
+        byte[][] fields = standard.Secrets.Where(s => s.Id != standard.PrimaryId).Select(s => client.StandardAttached.GetSearchableEdekPrefix(s.Id)).ToArray();
+        return new Prefixes(vector, category, fields);
+    }
+
+    /// <summary>Re-encrypts what each row needs; a row with any part that fails is left out (and counted by the caller).</summary>
+    private List<VeilDocument> Rotate(List<VeilDocument> batch, Prefixes prefixes, RotationSummary summary)
+    {
+        var failed = new bool[batch.Count];
+        var copies = batch.Select(r => new VeilDocument { Id = r.Id, Category = r.Category, Fields = r.Fields, EmbeddingInfo = r.EmbeddingInfo, Embedding = r.Embedding }).ToList();
+
+        // Vectors (lossy), with their drift.
+        List<int> vectorRows = RowsStartingWith(batch, r => r.EmbeddingInfo, prefixes.Vector);
+        var vectors = vectorRows.Select(i => new EncryptedVector(batch[i].Embedding ?? ReadOnlyMemory<float>.Empty, Convert.FromBase64String(batch[i].EmbeddingInfo!), _secretPath, _vectorDerivationPath)).ToList();
+        BatchResult<float[]> before = client.Vector.DecryptBatch(vectors, tenant);
+        BatchResult<EncryptedVector> rotated = client.Vector.RotateBatch(vectors, tenant);
+        int[] done = Enumerable.Range(0, vectors.Count).Where(k => before[k].IsSuccess && rotated[k].IsSuccess).ToArray();
+        BatchResult<float[]> after = client.Vector.DecryptBatch(done.Select(k => rotated[k].Value!).ToList(), tenant);
+        for (int k = 0; k < vectors.Count; k++)
+        {
+            failed[vectorRows[k]] = true;
+        }
+
+        for (int j = 0; j < done.Length; j++)
+        {
+            int k = done[j];
+            float[] old = before[k].Value!;
+            if (after[j].IsSuccess)
+            {
+                summary.AddDrift(TensorPrimitives.Distance(after[j].Value!, old) / Math.Max(TensorPrimitives.Norm(old), float.Epsilon));
+                EncryptedVector result = rotated[k].Value!;
+                copies[vectorRows[k]].Embedding = result.Ciphertext;
+                copies[vectorRows[k]].EmbeddingInfo = Convert.ToBase64String(result.PairedIclInfo.Span);
+                failed[vectorRows[k]] = false;
+            }
+        }
+
+        // The decrypted vectors were only needed for the drift.
+        foreach (float[]? plaintext in before.Select(b => b.Value).Concat(after.Select(a => a.Value)))
+        {
+            CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(plaintext.AsSpan()));
+        }
+
+        // The deterministic category.
+        List<int> categoryRows = RowsStartingWith(batch, r => r.Category, prefixes.Category);
+        BatchResult<EncryptedField> categories = client.Deterministic.RotateFields(
+            categoryRows.Select(i => new EncryptedField(Convert.FromBase64String(batch[i].Category!), _secretPath, s_categoryDerivationPath)).ToList(), tenant);
+        Apply(categoryRows, categories, failed, (i, field) => copies[i].Category = Convert.ToBase64String(field.Ciphertext));
+
+        // The standard-encrypted metadata: only its EDEK is re-wrapped.
+        List<int> fieldRows = RowsStartingWith(batch, r => r.Fields, prefixes.Fields);
+        BatchResult<byte[]> fields = client.StandardAttached.RekeyDocuments(fieldRows.Select(i => Convert.FromBase64String(batch[i].Fields!)).ToList(), tenant, newTenant: null);
+        Apply(fieldRows, fields, failed, (i, document) => copies[i].Fields = Convert.ToBase64String(document));
+
+        return copies.Where((_, i) => !failed[i]).ToList();
+    }
+
+    private static void Apply<T>(List<int> rowIndexes, BatchResult<T> results, bool[] failed, Action<int, T> set)
+    {
+        for (int k = 0; k < rowIndexes.Count; k++)
+        {
+            if (results[k].IsSuccess)
+            {
+                set(rowIndexes[k], results[k].Value!);
+            }
+            else
+            {
+                failed[rowIndexes[k]] = true;
+            }
+        }
+    }
+
+    private static List<int> RowsStartingWith(List<VeilDocument> batch, Func<VeilDocument, string?> value, params byte[]?[] prefixes)
+    {
+        string[] texts = prefixes.OfType<byte[]>().Select(Convert.ToBase64String).ToArray();
+        return Enumerable.Range(0, batch.Count).Where(i => value(batch[i]) is { } text && texts.Any(p => text.StartsWith(p, StringComparison.Ordinal))).ToList();
+    }
+
+    /// <summary>The key-id headers rows left still start with (null: nothing of that kind is in rotation).</summary>
+    private sealed record Prefixes(byte[]? Vector, byte[]? Category, byte[][] Fields)
+    {
+        /// <summary>The rows that start with any of them, as a store filter on the base64 columns (6 bytes are exactly 8 base64 characters).</summary>
+        public Expression<Func<VeilDocument, bool>> Filter()
+        {
+            ParameterExpression row = Expression.Parameter(typeof(VeilDocument), "d");
+            var tests = new List<Expression>();
+            void Add(string property, byte[]? prefix)
+            {
+                if (prefix is not null)
+                {
+                    tests.Add(Expression.Call(
+                        Expression.Property(row, property),
+                        typeof(string).GetMethod(nameof(string.StartsWith), [typeof(string), typeof(StringComparison)])!,
+                        Expression.Constant(Convert.ToBase64String(prefix)),
+                        Expression.Constant(StringComparison.Ordinal)));
+                }
+            }
+
+            Add(nameof(VeilDocument.EmbeddingInfo), Vector);
+            Add(nameof(VeilDocument.Category), Category);
+            foreach (byte[] prefix in Fields)
+            {
+                Add(nameof(VeilDocument.Fields), prefix);
+            }
+
+            Expression body = tests.Count == 0 ? Expression.Constant(false) : tests.Aggregate((a, b) => Expression.OrElse(a, b));
+            return Expression.Lambda<Func<VeilDocument, bool>>(body, row);
+        }
+    }
+}
+
+/// <summary>What a rotation did: rows rotated, already current and failed, and the drift of the rotated vectors.</summary>
+internal sealed class RotationSummary
+{
+    private double _driftSum;
+
+    public long Rotated { get; set; }
+
+    public long AlreadyCurrent { get; set; }
+
+    public long Failed { get; set; }
+
+    /// <summary>Vectors whose drift was measured.</summary>
+    public long VectorsMeasured { get; private set; }
+
+    /// <summary>Mean relative L2 change of the decrypted vectors (0 when none was rotated).</summary>
+    public double MeanDrift => VectorsMeasured == 0 ? 0 : _driftSum / VectorsMeasured;
+
+    /// <summary>Largest relative L2 change.</summary>
+    public double MaxDrift { get; private set; }
+
+    public void AddDrift(double relativeChange)
+    {
+        VectorsMeasured++;
+        _driftSum += relativeChange;
+        MaxDrift = Math.Max(MaxDrift, relativeChange);
+    }
+}

@@ -1,0 +1,122 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Veil.Keys;
+
+/// <summary>
+/// The authentication of a keyset's content: a random 32-byte integrity key, wrapped by a KEK like the secrets (so
+/// only the KMS can produce it), and an HMAC-SHA256 tag with it over the canonical content (format, default KEK URI,
+/// every path's section, name, β and scaling choice, and every secret's id, state, creation time, KEK URI and wrapped
+/// bytes, in file order). Whoever edits the file without the KEK cannot make a valid tag.
+/// </summary>
+internal sealed class KeysetIntegrity(string kekUri, byte[] wrappedKey, byte[] tag)
+{
+    public const int KeyLength = 32;
+    public const int TagLength = 32;
+
+    /// <summary>The associated data the integrity key is wrapped with (it can never pass for a secret, nor a secret for it).</summary>
+    private static readonly byte[] s_associatedData = Encoding.UTF8.GetBytes("veil-keyset integrity key");
+
+    /// <summary>The URI of the KEK that wraps the integrity key.</summary>
+    public string KekUri { get; } = kekUri;
+
+    public byte[] WrappedKey { get; } = wrappedKey;
+
+    /// <summary>The tag as last computed or read.</summary>
+    public byte[] Tag { get; set; } = tag;
+
+    /// <summary>Generates an integrity key, wraps it with <paramref name="kek"/>, and returns both (the caller keeps the cleartext).</summary>
+    public static KeysetIntegrity Create(IKeyEncryptionKey kek, out byte[] key)
+    {
+        key = GC.AllocateArray<byte>(KeyLength, pinned: true);
+        RandomNumberGenerator.Fill(key);
+        return new KeysetIntegrity(kek.KeyUri, kek.WrapKey(key, s_associatedData), []);
+    }
+
+    /// <summary>Unwraps the integrity key with <paramref name="kek"/>.</summary>
+    /// <exception cref="KeyNotAvailableException">It does not unwrap (altered, or another KEK); the inner exception is the KMS's.</exception>
+    public byte[] UnwrapKey(IKeyEncryptionKey kek)
+    {
+        byte[] key;
+        try
+        {
+            key = kek.UnwrapKey(WrappedKey, s_associatedData);
+        }
+        catch (CryptographicException e)
+        {
+            throw new KeyNotAvailableException($"The keyset's integrity key could not be unwrapped with '{KekUri}': the keyset was altered, or it belongs to another key-encryption key.", e);
+        }
+
+        if (key.Length != KeyLength)
+        {
+            CryptographicOperations.ZeroMemory(key);
+            throw new KeyNotAvailableException("The keyset's integrity key has the wrong length.", new CryptographicException("Integrity key length."));
+        }
+
+        byte[] pinned = GC.AllocateArray<byte>(KeyLength, pinned: true);
+        key.CopyTo(pinned, 0);
+        CryptographicOperations.ZeroMemory(key);
+        return pinned;
+    }
+
+    /// <summary>The tag of the content under <paramref name="key"/>.</summary>
+    public byte[] Compute(ReadOnlySpan<byte> key, string defaultKekUri, IEnumerable<KeysetPath> paths) =>
+        HMACSHA256.HashData(key, Canonical(defaultKekUri, paths));
+
+    /// <summary>Checks <see cref="Tag"/> against the content, in constant time.</summary>
+    /// <exception cref="KeyNotAvailableException">It does not match.</exception>
+    public void Verify(ReadOnlySpan<byte> key, string defaultKekUri, IEnumerable<KeysetPath> paths)
+    {
+        if (!CryptographicOperations.FixedTimeEquals(Compute(key, defaultKekUri, paths), Tag))
+        {
+            throw new KeyNotAvailableException(
+                "The keyset was altered: its authentication tag does not match its content (a state, secret, path or parameter was edited, added, removed or reordered outside Veil). Restore the keyset from a trusted copy.",
+                new CryptographicException("Keyset authentication tag mismatch."));
+        }
+    }
+
+    private byte[] Canonical(string defaultKekUri, IEnumerable<KeysetPath> paths)
+    {
+        using var stream = new MemoryStream();
+        byte[] number = new byte[5];
+        void Bytes(ReadOnlySpan<byte> bytes)
+        {
+            Span<byte> length = stackalloc byte[4];
+            BinaryPrimitives.WriteInt32BigEndian(length, bytes.Length);
+            stream.Write(length);
+            stream.Write(bytes);
+        }
+
+        void Text(string value) => Bytes(Encoding.UTF8.GetBytes(value));
+
+        void Number(uint value)
+        {
+            BinaryPrimitives.WriteUInt32BigEndian(number, value);
+            Bytes(number.AsSpan(0, 4));
+        }
+
+        Text(Keyset.FormatName);
+        Text(defaultKekUri);
+        Text(KekUri);
+        foreach (KeysetPath path in KeysetJson.InFileOrder(paths))
+        {
+            Text(KeysetJson.SectionName(path.Section));
+            Text(path.Path.Value);
+            BinaryPrimitives.WriteSingleBigEndian(number, path.ApproximationFactor ?? 0f);
+            number[4] = path.UseScalingFactor ? (byte)1 : (byte)0;
+            Bytes(number);
+            Number((uint)path.Secrets.Count);
+            foreach (KeysetSecret secret in path.Secrets)
+            {
+                Number(secret.Id.Value);
+                Text(KeysetJson.StateName(secret.State));
+                Text(KeysetJson.FormatTime(secret.CreatedAt));
+                Text(secret.KekUri);
+                Bytes(secret.Wrapped);
+            }
+        }
+
+        return stream.ToArray();
+    }
+}

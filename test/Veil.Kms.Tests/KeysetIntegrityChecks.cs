@@ -1,0 +1,39 @@
+using System.Text.Json.Nodes;
+using Veil.Keys;
+
+namespace Veil.Kms.Tests;
+
+/// <summary>The keyset authentication checks every provider must pass: the lifecycle keeps the tag valid, edits fail.</summary>
+internal static class KeysetIntegrityChecks
+{
+    /// <summary>Walks add → promote → retire (each saved and read back, verified through <paramref name="kms"/>), then edits the file three ways.</summary>
+    public static void LifecycleKeepsTheTagAndEditsFail(IKmsClient kms, IKeyEncryptionKey kek)
+    {
+        Keyset keyset = Keyset.Create(kek.KeyUri);
+        keyset.AddVectorSecret("p", kek, 2f);
+        keyset = Keyset.Parse(keyset.ToJson());
+        KeysetSecretInfo second = keyset.AddVectorSecret("p", kek);
+        keyset = Keyset.Parse(keyset.ToJson());
+        keyset.Verify(kms);
+        keyset.Promote(KeysetSection.Vector, "p", second.Id);
+        keyset.Retire(KeysetSection.Vector, "p", new KeyId(1));
+        string json = keyset.ToJson();
+        using (UnwrappedKeyset live = Keyset.Parse(json).Unwrap(kms))
+        {
+            Assert.Equal(second.Id, live.Configuration.Vector["p"].Secrets.Current!.Id);
+        }
+
+        foreach (Action<JsonNode> edit in new Action<JsonNode>[]
+        {
+            root => root["vector"]!["p"]!["secrets"]![0]!["state"] = "inRotation",
+            root => root["vector"]!["p"]!["secrets"]!.AsArray().RemoveAt(0),
+            root => root["vector"]!["p"]!["approximationFactor"] = 2.5,
+        })
+        {
+            JsonNode root = JsonNode.Parse(json)!;
+            edit(root);
+            KeyNotAvailableException e = Assert.Throws<KeyNotAvailableException>(() => Keyset.Parse(root.ToJsonString()).Unwrap(kms));
+            Assert.Contains("altered", e.Message, StringComparison.Ordinal);
+        }
+    }
+}

@@ -1,0 +1,161 @@
+using System.Text.Json.Nodes;
+using Veil.Keys;
+
+namespace Veil.Tests.Keysets;
+
+/// <summary>
+/// The keyset's authentication tag: any edit of the content outside Veil (a state, a secret removed or reordered, β)
+/// makes loading fail; the lifecycle operations keep it valid; a keyset read from JSON cannot be changed unverified;
+/// version-1 files are refused until upgraded.
+/// </summary>
+public class KeysetIntegrityTests
+{
+    private readonly TestKms _kms = new();
+
+    [Theory]
+    [InlineData("resurrect a retired secret")]
+    [InlineData("drop the current secret")]
+    [InlineData("remove a retired secret")]
+    [InlineData("reorder secrets")]
+    [InlineData("change beta")]
+    [InlineData("change a creation time")]
+    [InlineData("change the default kekUri")]
+    [InlineData("flip a tag bit")]
+    public void Unwrap_WhenContentEditedOutsideVeil_ThrowsAltered(string edit)
+    {
+        JsonNode root = JsonNode.Parse(RotatedKeyset().ToJson())!;
+        JsonArray secrets = root["vector"]!["p"]!["secrets"]!.AsArray();
+        switch (edit)
+        {
+            case "resurrect a retired secret":
+                secrets[0]!["state"] = "inRotation";
+                break;
+            case "drop the current secret":
+                secrets.RemoveAt(1);
+                secrets[0]!["state"] = "current";
+                break;
+            case "remove a retired secret":
+                secrets.RemoveAt(0);
+                break;
+            case "reorder secrets":
+                JsonNode first = secrets[0]!;
+                secrets.RemoveAt(0);
+                secrets.Add(first);
+                break;
+            case "change beta":
+                root["vector"]!["p"]!["approximationFactor"] = 3.0;
+                break;
+            case "change a creation time":
+                secrets[1]!["createdAt"] = "2020-01-01T00:00:00Z";
+                break;
+            case "change the default kekUri":
+                root["kekUri"] = "test:other";
+                break;
+            default:
+                byte[] tag = Convert.FromBase64String((string)root["integrity"]!["tag"]!);
+                tag[0] ^= 1;
+                root["integrity"]!["tag"] = Convert.ToBase64String(tag);
+                break;
+        }
+
+        Keyset edited = Keyset.Parse(root.ToJsonString());
+
+        KeyNotAvailableException e = Assert.Throws<KeyNotAvailableException>(() => edited.Unwrap(_kms));
+        Assert.Contains("altered", e.Message, StringComparison.Ordinal);
+        Assert.IsType<System.Security.Cryptography.CryptographicException>(e.InnerException, exactMatch: false);
+        Assert.Throws<KeyNotAvailableException>(() => edited.Verify(_kms));
+    }
+
+    [Fact]
+    public void Lifecycle_WhenEachStepIsSavedAndReadBack_KeepsTheTagValid()
+    {
+        using TestKek kek = _kms.Kek();
+        Keyset keyset = Keyset.Create(kek.KeyUri);
+        keyset.AddVectorSecret("p", kek, 2f);
+        keyset.AddStandardSecret(kek);
+        keyset = Reload(keyset);
+        KeysetSecretInfo added = keyset.AddVectorSecret("p", kek);
+        keyset = Reload(keyset);
+        keyset.Verify(_kms);
+        keyset.Promote(KeysetSection.Vector, "p", added.Id);
+        keyset = Reload(keyset);
+        keyset.Verify(_kms);
+        keyset.Retire(KeysetSection.Vector, "p", new KeyId(1));
+        keyset = Reload(keyset);
+
+        using UnwrappedKeyset live = keyset.Unwrap(_kms);
+        Assert.Equal(added.Id, live.Configuration.Vector["p"].Secrets.Current!.Id);
+        Assert.Null(live.Configuration.Vector["p"].Secrets.InRotation);
+    }
+
+    [Fact]
+    public void PromoteAndRetire_WhenReadFromJsonAndNotVerified_ThrowAndChangeNothing()
+    {
+        using TestKek kek = _kms.Kek();
+        Keyset original = Keyset.Create(kek.KeyUri);
+        original.AddDeterministicSecret("f", kek);
+        KeysetSecretInfo pending = original.AddDeterministicSecret("f", kek);
+        Keyset read = Keyset.Parse(original.ToJson());
+
+        InvalidOperationException e = Assert.Throws<InvalidOperationException>(() => read.Promote(KeysetSection.Deterministic, "f", pending.Id));
+
+        Assert.Contains("Verify", e.Message, StringComparison.Ordinal);
+        Assert.Equal(KeysetSecretState.Pending, read.List()[1].State);
+        Assert.Equal(original.ToJson(), read.ToJson());
+    }
+
+    [Fact]
+    public void Add_WhenReadFromJsonAndEdited_RefusesToSignTheEdit()
+    {
+        using TestKek kek = _kms.Kek();
+        JsonNode root = JsonNode.Parse(RotatedKeyset().ToJson())!;
+        root["vector"]!["p"]!["secrets"]![0]!["state"] = "inRotation";
+        Keyset edited = Keyset.Parse(root.ToJsonString());
+
+        Assert.Throws<KeyNotAvailableException>(() => edited.AddDeterministicSecret("new", kek));
+    }
+
+    [Fact]
+    public void Unwrap_WhenIntegrityKeyReplacedByAnotherKeysets_Throws()
+    {
+        JsonNode root = JsonNode.Parse(RotatedKeyset().ToJson())!;
+        JsonNode other = JsonNode.Parse(RotatedKeyset().ToJson())!;
+        root["integrity"] = other["integrity"]!.DeepClone();
+
+        Assert.Throws<KeyNotAvailableException>(() => Keyset.Parse(root.ToJsonString()).Unwrap(_kms));
+    }
+
+    [Fact]
+    public void UpgradeFromVersion1_WhenVersion1File_AddsTheTagAndKeepsTheSecrets()
+    {
+        Keyset keyset = RotatedKeyset();
+        JsonNode root = JsonNode.Parse(keyset.ToJson())!;
+        root["format"] = Keyset.Version1FormatName;
+        root.AsObject().Remove("integrity");
+        string version1 = root.ToJsonString();
+
+        FormatException refused = Assert.Throws<FormatException>(() => Keyset.Parse(version1));
+        Keyset upgraded = Keyset.UpgradeFromVersion1(version1, _kms);
+        Keyset reread = Keyset.Parse(upgraded.ToJson());
+
+        Assert.Contains("veil keys upgrade", refused.Message, StringComparison.Ordinal);
+        using UnwrappedKeyset live = reread.Unwrap(_kms);
+        using UnwrappedKeyset before = keyset.Unwrap(_kms);
+        Assert.True(live.Configuration.Vector["p"].Secrets.Current!.Secret.Span.SequenceEqual(before.Configuration.Vector["p"].Secrets.Current!.Secret.Span));
+        Assert.Throws<FormatException>(() => Keyset.UpgradeFromVersion1(upgraded.ToJson(), _kms));
+    }
+
+    /// <summary>Vector path "p": secret 1 retired, secret 2 current.</summary>
+    private Keyset RotatedKeyset()
+    {
+        using TestKek kek = _kms.Kek();
+        Keyset keyset = Keyset.Create(kek.KeyUri);
+        keyset.AddVectorSecret("p", kek, 2f);
+        KeysetSecretInfo second = keyset.AddVectorSecret("p", kek);
+        keyset.Promote(KeysetSection.Vector, "p", second.Id);
+        keyset.Retire(KeysetSection.Vector, "p", new KeyId(1));
+        return keyset;
+    }
+
+    private static Keyset Reload(Keyset keyset) => Keyset.Parse(keyset.ToJson());
+}
