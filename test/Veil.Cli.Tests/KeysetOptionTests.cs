@@ -127,6 +127,21 @@ public sealed class KeysetOptionTests : IDisposable
         Assert.Contains("passphrase", wrongPassphrase.Stderr);
     }
 
+    [Fact]
+    public async Task TrainPredict_WhenKeyset_ModelWorksWithTheKeysetsKey()
+    {
+        await CreateKeysetAsync();
+        string model = _directory.File("model.zip");
+
+        CliResult train = await WithKeys(string.Empty, "train", "--secret-path", "p", "--derivation-path", "d", "--model", model, "--limit", "300");
+        CliResult predict = await WithKeys(string.Empty, "predict", "--secret-path", "p", "--derivation-path", "d", "--model", model, "--limit", "300");
+
+        Assert.True(train.ExitCode == ExitCodes.Success, train.Stderr);
+        Assert.True(predict.ExitCode == ExitCodes.Success, predict.Stderr);
+        Assert.Equal(300, predict.Json.Length);
+        Assert.Contains("accuracy", predict.Stderr, StringComparison.Ordinal);
+    }
+
     private async Task CreateKeysetAsync()
     {
         CliResult create = await Keys("create", "--kms", "local:" + _directory.File("kek.json"), "--create-kek", "--vector", "p", "--beta", "2.5", "--deterministic", "p", "--standard");

@@ -127,14 +127,16 @@ public sealed class TrainCommandTests : IClassFixture<TrainCommandTests.TrainedM
     }
 
     [Fact]
-    public async Task Train_WithoutModelOrKey_Exits1()
+    public async Task Train_WithoutModelScopeOrKeys_Exits1()
     {
         CliResult noModel = await VeilCli.RunAsync(string.Empty, "train");
-        CliResult noKey = await VeilCli.RunAsync(string.Empty, "train", "--model", "m.zip");
+        CliResult noScope = await VeilCli.RunAsync(string.Empty, "train", "--model", "m.zip");
+        CliResult noKey = await VeilCli.RunAsync(string.Empty, "train", "--model", "m.zip", "--tenant", "t", "--secret-path", "p", "--derivation-path", "e", "--limit", "20");
 
-        Assert.Equal((ExitCodes.InvalidOptions, ExitCodes.InvalidOptions), (noModel.ExitCode, noKey.ExitCode));
+        Assert.Equal((ExitCodes.InvalidOptions, ExitCodes.InvalidOptions, ExitCodes.InvalidOptions), (noModel.ExitCode, noScope.ExitCode, noKey.ExitCode));
         Assert.Contains("--model is required", noModel.Stderr, StringComparison.Ordinal);
-        Assert.Contains("--config, --secret-path, --derivation-path, --tenant required", noKey.Stderr, StringComparison.Ordinal);
+        Assert.Contains("--secret-path, --derivation-path, --tenant required", noScope.Stderr, StringComparison.Ordinal);
+        Assert.Contains("exactly one of --config", noKey.Stderr, StringComparison.Ordinal);
     }
 
     private async Task<CliResult> Predict(string configJson, string secretPath, string tenant)

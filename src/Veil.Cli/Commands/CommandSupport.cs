@@ -22,28 +22,11 @@ internal static class CommandSupport
         ParseResult parseResult,
         int? insecureSeed,
         Action<VeilConfiguration> check,
-        Func<VeilClient, int> run) =>
-        Run(console, () => keys.Load(parseResult, console), insecureSeed, check, run);
-
-    /// <summary><see cref="Run(CliConsole, KeySource, ParseResult, int?, Action{VeilConfiguration}, Func{VeilClient, int})"/> with a cleartext configuration file only.</summary>
-    public static int Run(
-        CliConsole console,
-        string configPath,
-        int? insecureSeed,
-        Action<VeilConfiguration> check,
-        Func<VeilClient, int> run) =>
-        Run(console, () => new LoadedKeys(ConfigFile.Load(configPath), null), insecureSeed, check, run);
-
-    private static int Run(
-        CliConsole console,
-        Func<LoadedKeys> load,
-        int? insecureSeed,
-        Action<VeilConfiguration> check,
         Func<VeilClient, int> run)
     {
         try
         {
-            using LoadedKeys loaded = load();
+            using LoadedKeys loaded = keys.Load(parseResult, console);
             check(loaded.Configuration);
             using VeilClient client = CreateClient(loaded.Configuration, insecureSeed, console.Error);
             return run(client);

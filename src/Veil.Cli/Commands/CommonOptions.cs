@@ -6,14 +6,6 @@ namespace Veil.Cli.Commands;
 /// <summary>The options shared by the <c>vector</c>, <c>field</c> and <c>document</c> commands.</summary>
 internal static class CommonOptions
 {
-    /// <summary>A required --config alone, for commands that do not take --keyset yet.</summary>
-    public static Option<string> Config() => new("--config")
-    {
-        Description = "The configuration file: JSON in the shape of Alloy's standalone configuration (vector, deterministic and standard secrets).",
-        Required = true,
-        Recursive = true,
-    };
-
     /// <summary>--config (cleartext, in the shape of Alloy's standalone configuration) or --keyset with the KMS options.</summary>
     public static KeySource Keys() => new(
         "The configuration file: JSON in the shape of Alloy's standalone configuration (vector, deterministic and standard secrets), in cleartext. Instead of --keyset.",

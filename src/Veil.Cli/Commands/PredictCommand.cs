@@ -3,6 +3,7 @@
 
 using System.CommandLine;
 using System.Text.Json;
+using Veil.Cli.Keysets;
 using Veil.Evaluation.Training;
 using Veil.Keys;
 
@@ -21,7 +22,7 @@ internal sealed class PredictCommand : Command
         : base("predict", "Classify vectors with a model from veil train: encrypts them one-way with the key it was trained under (refused if the configuration's key differs) and prints {\"id\",\"label\"} lines; with labelled records, also the accuracy. Experimental (VEIL001).")
     {
         _console = console;
-        Options.Add(ConfigOption);
+        Keys.AddTo(this);
         Options.Add(TenantOption);
         Options.Add(SecretPathOption);
         Options.Add(DerivationPathOption);
@@ -31,7 +32,7 @@ internal sealed class PredictCommand : Command
         SetAction((parseResult, cancellationToken) => Task.FromResult(Run(parseResult)));
     }
 
-    internal Option<string> ConfigOption { get; } = CommonOptions.Config();
+    internal KeySource Keys { get; } = CommonOptions.Keys();
 
     internal Option<string> TenantOption { get; } = CommonOptions.Tenant();
 
@@ -46,10 +47,11 @@ internal sealed class PredictCommand : Command
     private int Run(ParseResult parseResult)
     {
         string model = parseResult.GetRequiredValue(ModelOption);
-        (SecretPath secretPath, DerivationPath derivationPath, TenantId tenant) = TrainCommand.KeyScope(parseResult, ConfigOption, SecretPathOption, DerivationPathOption, TenantOption);
+        (SecretPath secretPath, DerivationPath derivationPath, TenantId tenant) = TrainCommand.KeyScope(parseResult, SecretPathOption, DerivationPathOption, TenantOption);
         return CommandSupport.Run(
             _console,
-            parseResult.GetRequiredValue(ConfigOption),
+            Keys,
+            parseResult,
             parseResult.GetValue(InsecureSeedOption),
             configuration => TrainCommand.RequireVectorPath(configuration, secretPath),
             client =>

@@ -4,6 +4,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Veil.Evaluation;
+using Veil.Cli.Keysets;
 using Veil.Evaluation.Training;
 using Veil.Keys;
 
@@ -24,7 +25,7 @@ internal sealed class TrainCommand : Command
         : base("train", "Train a classifier on your labelled vectors encrypted one-way with your key (default: the shipped MiniLM corpus, label \"category\"); saves a model that only works with that key. With --betas: measure accuracy and macro-F1 per β against the plaintext-trained model, another key and unencrypted inputs. Experimental (VEIL001).")
     {
         _console = console;
-        Options.Add(ConfigOption);
+        Keys.AddTo(this);
         Options.Add(TenantOption);
         Options.Add(SecretPathOption);
         Options.Add(DerivationPathOption);
@@ -38,7 +39,7 @@ internal sealed class TrainCommand : Command
         SetAction((parseResult, cancellationToken) => Task.FromResult(Run(parseResult)));
     }
 
-    internal Option<string> ConfigOption { get; } = Optional(CommonOptions.Config());
+    internal KeySource Keys { get; } = CommonOptions.Keys();
 
     internal Option<string> TenantOption { get; } = Optional(CommonOptions.Tenant());
 
@@ -110,13 +111,14 @@ internal sealed class TrainCommand : Command
     private int Train(ParseResult parseResult, ClassifierTrainer trainer, double fraction)
     {
         string model = parseResult.GetValue(ModelOption) ?? throw new CliUsageException("Invalid options: --model is required (or --betas to measure).");
-        (SecretPath secretPath, DerivationPath derivationPath, TenantId tenant) = KeyScope(parseResult, ConfigOption, SecretPathOption, DerivationPathOption, TenantOption);
+        (SecretPath secretPath, DerivationPath derivationPath, TenantId tenant) = KeyScope(parseResult, SecretPathOption, DerivationPathOption, TenantOption);
         string metadata = Invalid(() => KeyBoundClassifier.MetadataPath(model));
         LabelledVectors rows = _input.Load(parseResult, _console.Error, Name);
         int[] labelled = Enumerable.Range(0, rows.Labels.Length).Where(i => rows.Labels[i] is not null).ToArray();
         return CommandSupport.Run(
             _console,
-            parseResult.GetRequiredValue(ConfigOption),
+            Keys,
+            parseResult,
             parseResult.GetValue(InsecureSeedOption),
             configuration => RequireVectorPath(configuration, secretPath),
             client =>
@@ -145,11 +147,11 @@ internal sealed class TrainCommand : Command
             });
     }
 
-    /// <summary>The key scope from the options, which must all be given.</summary>
+    /// <summary>The key scope from the options, which must all be given (the keys themselves: --config or --keyset).</summary>
     internal static (SecretPath SecretPath, DerivationPath DerivationPath, TenantId Tenant) KeyScope(
-        ParseResult parseResult, Option<string> config, Option<string> secretPath, Option<string> derivationPath, Option<string> tenant)
+        ParseResult parseResult, Option<string> secretPath, Option<string> derivationPath, Option<string> tenant)
     {
-        string[] missing = new[] { config, secretPath, derivationPath, tenant }.Where(o => parseResult.GetValue(o) is null).Select(o => o.Name).ToArray();
+        string[] missing = new[] { secretPath, derivationPath, tenant }.Where(o => parseResult.GetValue(o) is null).Select(o => o.Name).ToArray();
         return missing.Length == 0
             ? (parseResult.GetValue(secretPath)!, parseResult.GetValue(derivationPath)!, parseResult.GetValue(tenant)!)
             : throw new CliUsageException($"Invalid options: {string.Join(", ", missing)} required.");
