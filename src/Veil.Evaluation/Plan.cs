@@ -49,6 +49,24 @@ internal sealed class Plan
     /// <summary>Per row, its nearest other row with a different vector (−1 if none).</summary>
     public required int[] NearestDistinct { get; init; }
 
+    /// <summary>L3: the stolen ciphertexts' rows; the first <see cref="AlignmentOverlap"/> of them are also in <see cref="AlignmentPublic"/>.</summary>
+    public required int[] AlignmentStolen { get; init; }
+
+    /// <summary>L3: the attacker's public corpus (plaintexts).</summary>
+    public required int[] AlignmentPublic { get; init; }
+
+    public required int AlignmentOverlap { get; init; }
+
+    /// <summary>L8: the rows whose labels the attacker holds, and the rows probed.</summary>
+    public required int[] ProbeTrain { get; init; }
+
+    public required int[] ProbeTest { get; init; }
+
+    public required double[] ProbeLambdas { get; init; }
+
+    /// <summary>L10: principal components kept per side.</summary>
+    public required int CcaComponents { get; init; }
+
     public required List<string> Notes { get; init; }
 
     public float[][] Select(int[] indexes) => indexes.Select(i => Vectors[i]).ToArray();
@@ -104,6 +122,19 @@ internal sealed class Plan
         }
 
         int half = n / 2;
+        int stolen = Math.Min(half, options.AlignmentRows);
+        int overlap = Math.Max(1, (int)Math.Round(Math.Clamp(options.PublicOverlap, 0, 1) * stolen));
+        if (stolen < half)
+        {
+            notes.Add($"L3 aligns {stolen} of the stolen ciphertexts with a public corpus of {stolen} rows ({overlap} shared).");
+        }
+
+        int probe = Math.Min(half, options.ProbeRows);
+        if (labelIds is not null && probe < half)
+        {
+            notes.Add($"L8 trains on {probe} labelled rows and tests on {probe}.");
+        }
+
         int sample = Math.Clamp(options.PairSample, 10, n);
         if (sample < n)
         {
@@ -129,11 +160,18 @@ internal sealed class Plan
             NonMembers = order[half..(2 * half)],
             PairSample = order[..sample],
             NearestDistinct = FindNearestDistinct(vectors),
+            AlignmentStolen = order[..stolen],
+            AlignmentPublic = [.. order[..overlap], .. order[half..(half + stolen - overlap)]],
+            AlignmentOverlap = overlap,
+            ProbeTrain = order[..probe],
+            ProbeTest = order[half..(half + probe)],
+            ProbeLambdas = options.ProbeLambdas.Count > 0 ? [.. options.ProbeLambdas] : [0.01],
+            CcaComponents = Math.Clamp(half / 8, 2, d),
             Notes = notes,
         };
     }
 
-    public RandomBaselines RandomBaselines()
+    public RandomBaselines RandomBaselines(CcaResult chanceCca)
     {
         int database = Database.Length;
         float[] mean = new float[Dimensions];
@@ -155,7 +193,9 @@ internal sealed class Plan
             meanCosine,
             1.0 / Targets.Length,
             Math.Min(1.0, 10.0 / Targets.Length),
-            Targets.Length);
+            Targets.Length,
+            1.0 / AlignmentPublic.Length,
+            chanceCca);
     }
 
     private static int[] FindNearestDistinct(float[][] vectors)
