@@ -178,10 +178,11 @@ public static class Evaluator
             float[][] knownCipher = known.Select(i => stored[i]).ToArray();
             float[][] knownPlain = plan.Select(known);
             KnownPairResult? best = null;
-            foreach (double alpha in plan.RidgeAlphas)
+            IReadOnlyList<Matrix<double>> maps = LinearAttacks.Ridge(knownCipher, knownPlain, plan.RidgeAlphas);
+            for (int a = 0; a < maps.Count; a++)
             {
-                Matrix<double> w = LinearAttacks.Ridge(knownCipher, knownPlain, alpha);
-                (double cos, double top1, double top10) = Score(LinearAttacks.Apply(w, targetsCipher), targetsPlain);
+                double alpha = plan.RidgeAlphas[a];
+                (double cos, double top1, double top10) = Score(LinearAttacks.Apply(maps[a], targetsCipher), targetsPlain);
                 if (best is null || cos > best.MeanCosine)
                 {
                     best = new KnownPairResult(Ridge, n, alpha, cos, top1, top10);
@@ -239,10 +240,9 @@ public static class Evaluator
     private static MembershipResult Membership(Plan plan, VectorTransform transform, float[][] stored)
     {
         float[][] database = plan.Members.Select(i => stored[i]).ToArray();
-        double[] Statistic(int[] candidates) => transform.Encrypt(plan.Select(candidates))
-            .Select(c => -database.Min(row => (double)TensorPrimitives.Distance(c, row))).ToArray();
-        double[] members = Statistic(plan.Members);
-        double[] nonMembers = Statistic(plan.NonMembers);
+        double[] Statistic(int[] candidates) => Neighbours.NearestDistances(transform.Encrypt(plan.Select(candidates)), database).Select(x => -x).ToArray();
+        double[] members = Statistic(plan.MemberCandidates);
+        double[] nonMembers = Statistic(plan.NonMemberCandidates);
         return new MembershipResult(
             members.Length,
             nonMembers.Length,
@@ -290,14 +290,17 @@ public static class Evaluator
         return new ProbeResult(labels.Distinct().Count(), train.Length, test.Length, lambda, accuracy, Accuracy([.. test.Select(_ => majority)]));
     }
 
-    /// <summary>L10 between the plaintexts and <paramref name="other"/> (row-aligned): fitted on the members, measured on the non-members.</summary>
+    /// <summary>L10 between the plaintexts and <paramref name="other"/> (row-aligned): fitted on some rows, measured on others.</summary>
     private static CcaResult Cca(Plan plan, float[][] other)
     {
-        Matrix<double> m = CanonicalCorrelation.PrincipalScores(LinearAttacks.ToMatrix(plan.Vectors), plan.CcaComponents);
-        Matrix<double> c = CanonicalCorrelation.PrincipalScores(LinearAttacks.ToMatrix(other), plan.CcaComponents);
-        Matrix<double> Rows(Matrix<double> x, int[] rows) => Matrix<double>.Build.Dense(rows.Length, x.ColumnCount, (i, j) => x[rows[i], j]);
-        double[] rho = CanonicalCorrelation.HeldOutCorrelations(Rows(m, plan.Members), Rows(c, plan.Members), Rows(m, plan.NonMembers), Rows(c, plan.NonMembers));
-        return new CcaResult(m.ColumnCount, plan.Members.Length, plan.NonMembers.Length, CanonicalCorrelation.MutualInformation(rho), rho);
+        int[] rows = [.. plan.CcaFit, .. plan.CcaMeasure];
+        Matrix<double> m = CanonicalCorrelation.PrincipalScores(LinearAttacks.ToMatrix(plan.Select(rows)), plan.CcaComponents);
+        Matrix<double> c = CanonicalCorrelation.PrincipalScores(LinearAttacks.ToMatrix(rows.Select(i => other[i]).ToArray()), plan.CcaComponents);
+        int fit = plan.CcaFit.Length;
+        int measure = plan.CcaMeasure.Length;
+        int k = m.ColumnCount;
+        double[] rho = CanonicalCorrelation.HeldOutCorrelations(m.SubMatrix(0, fit, 0, k), c.SubMatrix(0, fit, 0, k), m.SubMatrix(fit, measure, 0, k), c.SubMatrix(fit, measure, 0, k));
+        return new CcaResult(k, fit, measure, CanonicalCorrelation.MutualInformation(rho), rho);
     }
 
     private static double Duplicates(Plan plan, VectorTransform transform, float[][] stored)
@@ -309,7 +312,7 @@ public static class Evaluator
         for (int s = 0; s < sample.Length; s++)
         {
             int i = sample[s];
-            int neighbour = plan.NearestDistinct[i];
+            int neighbour = plan.NearestDistinct[s];
             if (neighbour < 0)
             {
                 continue;

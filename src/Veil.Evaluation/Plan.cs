@@ -44,9 +44,14 @@ internal sealed class Plan
 
     public required int[] NonMembers { get; init; }
 
+    /// <summary>L6: the members and non-members whose membership is tested (the database is all of <see cref="Members"/>).</summary>
+    public required int[] MemberCandidates { get; init; }
+
+    public required int[] NonMemberCandidates { get; init; }
+
     public required int[] PairSample { get; init; }
 
-    /// <summary>Per row, its nearest other row with a different vector (−1 if none).</summary>
+    /// <summary>Per row of <see cref="PairSample"/>, its nearest other row with a different vector (−1 if none).</summary>
     public required int[] NearestDistinct { get; init; }
 
     /// <summary>L3: the stolen ciphertexts' rows; the first <see cref="AlignmentOverlap"/> of them are also in <see cref="AlignmentPublic"/>.</summary>
@@ -63,6 +68,11 @@ internal sealed class Plan
     public required int[] ProbeTest { get; init; }
 
     public required double[] ProbeLambdas { get; init; }
+
+    /// <summary>L10: the rows the canonical directions are fitted on, and the rows they are measured on.</summary>
+    public required int[] CcaFit { get; init; }
+
+    public required int[] CcaMeasure { get; init; }
 
     /// <summary>L10: principal components kept per side.</summary>
     public required int CcaComponents { get; init; }
@@ -135,6 +145,18 @@ internal sealed class Plan
             notes.Add($"L8 trains on {probe} labelled rows and tests on {probe}.");
         }
 
+        int candidates = Math.Min(half, options.MembershipCandidates);
+        if (candidates < half)
+        {
+            notes.Add($"L6 tests {candidates} members and {candidates} non-members against all {half} stored rows.");
+        }
+
+        int cca = Math.Min(half, options.CcaRows / 2);
+        if (cca < half)
+        {
+            notes.Add($"L10 fits on {cca} rows and measures on {cca}.");
+        }
+
         int sample = Math.Clamp(options.PairSample, 10, n);
         if (sample < n)
         {
@@ -158,15 +180,19 @@ internal sealed class Plan
             AveragingCounts = options.AveragingCounts.Where(k => k >= 1).Distinct().Order().ToArray(),
             Members = order[..half],
             NonMembers = order[half..(2 * half)],
+            MemberCandidates = order[..candidates],
+            NonMemberCandidates = order[half..(half + candidates)],
             PairSample = order[..sample],
-            NearestDistinct = FindNearestDistinct(vectors),
+            NearestDistinct = FindNearestDistinct(vectors, order[..sample]),
             AlignmentStolen = order[..stolen],
             AlignmentPublic = [.. order[..overlap], .. order[half..(half + stolen - overlap)]],
             AlignmentOverlap = overlap,
             ProbeTrain = order[..probe],
             ProbeTest = order[half..(half + probe)],
             ProbeLambdas = options.ProbeLambdas.Count > 0 ? [.. options.ProbeLambdas] : [0.01],
-            CcaComponents = Math.Clamp(half / 8, 2, d),
+            CcaFit = order[..cca],
+            CcaMeasure = order[half..(half + cca)],
+            CcaComponents = Math.Clamp(cca / 8, 2, d),
             Notes = notes,
         };
     }
@@ -198,20 +224,21 @@ internal sealed class Plan
             chanceCca);
     }
 
-    private static int[] FindNearestDistinct(float[][] vectors)
+    private static int[] FindNearestDistinct(float[][] vectors, int[] sample)
     {
-        int[] nearest = new int[vectors.Length];
-        for (int i = 0; i < vectors.Length; i++)
+        int[] nearest = new int[sample.Length];
+        for (int s = 0; s < sample.Length; s++)
         {
+            int i = sample[s];
             double best = double.MaxValue;
-            nearest[i] = -1;
+            nearest[s] = -1;
             for (int j = 0; j < vectors.Length; j++)
             {
                 double distance = TensorPrimitives.Distance(vectors[i], vectors[j]);
                 if (j != i && distance > 1e-6 && distance < best)
                 {
                     best = distance;
-                    nearest[i] = j;
+                    nearest[s] = j;
                 }
             }
         }

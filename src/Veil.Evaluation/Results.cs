@@ -63,6 +63,12 @@ public sealed record EvaluationOptions
     /// <summary>L8: the L2 penalties λ tried for the attribute probe; the best one on the test rows is reported.</summary>
     public IReadOnlyList<double> ProbeLambdas { get; init; } = [0.001, 0.01, 0.1];
 
+    /// <summary>L6: the most members (and as many non-members) whose membership is tested.</summary>
+    public int MembershipCandidates { get; init; } = 1000;
+
+    /// <summary>L10: the most rows CCA uses (half to fit the canonical directions, half to measure their correlations).</summary>
+    public int CcaRows { get; init; } = 4000;
+
     /// <summary>L8: the most rows the probe trains on (half the rows, at most this many); as many are tested.</summary>
     public int ProbeRows { get; init; } = 2000;
 }

@@ -1,5 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
-using MathNet.Numerics.LinearAlgebra;
+using System.Numerics.Tensors;
 
 namespace Veil.Evaluation;
 
@@ -11,11 +11,11 @@ namespace Veil.Evaluation;
 [Experimental("VEIL001")]
 public sealed class SoftmaxRegression
 {
-    private readonly Matrix<double> _weights;
-    private readonly Vector<double> _mean;
-    private readonly Vector<double> _scale;
+    private readonly float[][] _weights;
+    private readonly float[] _mean;
+    private readonly float[] _scale;
 
-    private SoftmaxRegression(Matrix<double> weights, Vector<double> mean, Vector<double> scale)
+    private SoftmaxRegression(float[][] weights, float[] mean, float[] scale)
     {
         _weights = weights;
         _mean = mean;
@@ -23,42 +23,78 @@ public sealed class SoftmaxRegression
     }
 
     /// <summary>The number of classes (labels are 0 … Classes − 1).</summary>
-    public int Classes => _weights.ColumnCount;
+    public int Classes => _weights.Length;
 
     /// <summary>Fits the model to <paramref name="rows"/> with class <paramref name="labels"/> (0-based) and penalty λ‖W‖²/2.</summary>
     public static SoftmaxRegression Fit(IReadOnlyList<float[]> rows, IReadOnlyList<int> labels, double lambda, int iterations = 300)
     {
         ArgumentNullException.ThrowIfNull(rows);
         ArgumentNullException.ThrowIfNull(labels);
-        if (rows.Count != labels.Count || rows.Count == 0)
+        if (rows.Count != labels.Count || rows.Count == 0 || labels.Any(l => l < 0))
         {
-            throw new ArgumentException("Every row needs a label.", nameof(labels));
+            throw new ArgumentException("Every row needs a label (0 or more).", nameof(labels));
         }
 
         ArgumentOutOfRangeException.ThrowIfNegative(lambda);
-        Matrix<double> raw = LinearAttacks.ToMatrix(rows);
-        Vector<double> mean = raw.ColumnSums() / raw.RowCount;
-        Vector<double> scale = Vector<double>.Build.Dense(raw.ColumnCount, j =>
+        int n = rows.Count;
+        int d = rows[0].Length;
+        float[] mean = new float[d];
+        foreach (float[] row in rows)
         {
-            double sd = Math.Sqrt(raw.Column(j).Sum(v => (v - mean[j]) * (v - mean[j])) / raw.RowCount);
-            return sd > 0 ? sd : 1;
-        });
-        Matrix<double> x = Design(raw, mean, scale);
-        int n = x.RowCount;
+            TensorPrimitives.Add(mean, row, mean);
+        }
+
+        TensorPrimitives.Divide(mean, n, mean);
+        float[] scale = new float[d];
+        foreach (float[] row in rows)
+        {
+            for (int j = 0; j < d; j++)
+            {
+                scale[j] += (row[j] - mean[j]) * (row[j] - mean[j]);
+            }
+        }
+
+        for (int j = 0; j < d; j++)
+        {
+            scale[j] = scale[j] > 0 ? MathF.Sqrt(scale[j] / n) : 1;
+        }
+
+        float[][] x = rows.Select(r => Design(r, mean, scale)).ToArray();
         int classes = labels.Max() + 1;
-        Matrix<double> targets = Matrix<double>.Build.Dense(n, classes, (i, c) => labels[i] == c ? 1 : 0);
 
         // The softmax cross-entropy's Hessian is at most ½·XᵀX/n (Böhning, 1992); its largest eigenvalue by power iteration.
-        double lipschitz = (0.5 * LargestEigenvalue(x.TransposeThisAndMultiply(x) / n)) + lambda;
-        double step = 1 / lipschitz;
-        Matrix<double> w = Matrix<double>.Build.Dense(x.ColumnCount, classes);
-        Matrix<double> previous = w.Clone();
+        float step = (float)(1 / ((0.5 * LargestEigenvalue(x)) + lambda));
+        float[][] w = NewMatrix(classes, d + 1);
+        float[][] previous = NewMatrix(classes, d + 1);
+        float[][] look = NewMatrix(classes, d + 1);
+        float[][] gradient = NewMatrix(classes, d + 1);
+        float[] p = new float[classes];
         for (int t = 1; t <= iterations; t++)
         {
-            Matrix<double> look = w + (((t - 1.0) / (t + 2.0)) * (w - previous));
-            Matrix<double> gradient = (x.TransposeThisAndMultiply(Probabilities(x * look) - targets) / n) + (lambda * look);
-            previous = w;
-            w = look - (step * gradient);
+            float momentum = (t - 1f) / (t + 2f);
+            for (int c = 0; c < classes; c++)
+            {
+                // look = w + momentum·(w − previous); the gradient starts with the penalty λ·look.
+                TensorPrimitives.Subtract(w[c], previous[c], look[c]);
+                TensorPrimitives.MultiplyAdd(look[c], momentum, w[c], look[c]);
+                TensorPrimitives.Multiply(look[c], (float)lambda, gradient[c]);
+            }
+
+            for (int i = 0; i < n; i++)
+            {
+                Probabilities(look, x[i], p);
+                p[labels[i]] -= 1;
+                for (int c = 0; c < classes; c++)
+                {
+                    TensorPrimitives.MultiplyAdd(x[i], p[c] / n, gradient[c], gradient[c]);
+                }
+            }
+
+            (previous, w) = (w, previous);
+            for (int c = 0; c < classes; c++)
+            {
+                TensorPrimitives.MultiplyAdd(gradient[c], -step, look[c], w[c]);
+            }
         }
 
         return new SoftmaxRegression(w, mean, scale);
@@ -67,48 +103,55 @@ public sealed class SoftmaxRegression
     /// <summary>The most probable class of each row.</summary>
     public int[] Predict(IReadOnlyList<float[]> rows)
     {
-        Matrix<double> scores = Design(LinearAttacks.ToMatrix(rows), _mean, _scale) * _weights;
-        return Enumerable.Range(0, scores.RowCount).Select(i => scores.Row(i).MaximumIndex()).ToArray();
+        ArgumentNullException.ThrowIfNull(rows);
+        float[] p = new float[Classes];
+        return rows.Select(r =>
+        {
+            Probabilities(_weights, Design(r, _mean, _scale), p);
+            return TensorPrimitives.IndexOfMax(p);
+        }).ToArray();
     }
 
-    /// <summary>Standardised features with a constant column for the intercept.</summary>
-    private static Matrix<double> Design(Matrix<double> raw, Vector<double> mean, Vector<double> scale) =>
-        Matrix<double>.Build.Dense(raw.RowCount, raw.ColumnCount + 1, (i, j) => j == raw.ColumnCount ? 1 : (raw[i, j] - mean[j]) / scale[j]);
-
-    private static Matrix<double> Probabilities(Matrix<double> scores)
+    /// <summary>Standardised features with a constant 1 appended for the intercept.</summary>
+    private static float[] Design(float[] row, float[] mean, float[] scale)
     {
-        Matrix<double> p = scores.Clone();
-        for (int i = 0; i < p.RowCount; i++)
-        {
-            double max = p.Row(i).Maximum();
-            double sum = 0;
-            for (int c = 0; c < p.ColumnCount; c++)
-            {
-                p[i, c] = Math.Exp(p[i, c] - max);
-                sum += p[i, c];
-            }
+        float[] x = new float[row.Length + 1];
+        TensorPrimitives.Subtract(row, mean, x.AsSpan(0, row.Length));
+        TensorPrimitives.Divide(x.AsSpan(0, row.Length), scale, x.AsSpan(0, row.Length));
+        x[^1] = 1;
+        return x;
+    }
 
-            for (int c = 0; c < p.ColumnCount; c++)
-            {
-                p[i, c] /= sum;
-            }
+    private static void Probabilities(float[][] weights, float[] x, float[] p)
+    {
+        for (int c = 0; c < weights.Length; c++)
+        {
+            p[c] = TensorPrimitives.Dot(weights[c], x);
         }
 
-        return p;
+        TensorPrimitives.SoftMax(p, p);
     }
 
-    private static double LargestEigenvalue(Matrix<double> symmetric)
+    private static float[][] NewMatrix(int rows, int columns) => Enumerable.Range(0, rows).Select(_ => new float[columns]).ToArray();
+
+    /// <summary>The largest eigenvalue of XᵀX/n by power iteration, with a margin (it approaches from below).</summary>
+    private static double LargestEigenvalue(float[][] x)
     {
-        Vector<double> v = Vector<double>.Build.Dense(symmetric.RowCount, 1);
+        float[] v = Enumerable.Repeat(1f, x[0].Length).ToArray();
+        float[] next = new float[v.Length];
         double value = 0;
-        for (int i = 0; i < 50; i++)
+        for (int iteration = 0; iteration < 50; iteration++)
         {
-            Vector<double> next = symmetric * v;
-            value = next.L2Norm() / v.L2Norm();
-            v = next.Normalize(2);
+            Array.Clear(next);
+            foreach (float[] row in x)
+            {
+                TensorPrimitives.MultiplyAdd(row, TensorPrimitives.Dot(row, v) / x.Length, next, next);
+            }
+
+            value = TensorPrimitives.Norm(next) / TensorPrimitives.Norm(v);
+            TensorPrimitives.Divide(next, TensorPrimitives.Norm(next), v);
         }
 
-        // Power iteration approaches the top eigenvalue from below; the margin keeps the step safe.
         return value * 1.1;
     }
 }
