@@ -12,8 +12,8 @@ namespace Veil.Evaluation.Plots;
 [Experimental("VEIL001")]
 public static class ReportPlots
 {
-    private const int Width = 900;
     private const int Height = 560;
+    private static readonly ScottPlot.Palettes.Category10 s_palette = new();
 
     /// <summary>Writes the plots into <paramref name="directory"/>; returns each one's title and file name.</summary>
     public static IReadOnlyList<(string Title, string Path)> Save(EvaluationSeries series, string directory)
@@ -21,17 +21,18 @@ public static class ReportPlots
         ArgumentNullException.ThrowIfNull(series);
         ArgumentNullException.ThrowIfNull(directory);
         Directory.CreateDirectory(directory);
-        (string Title, string Path, Plot Plot)[] plots =
+        // The first two carry their legend outside, on the right.
+        (string Title, string Path, Plot Plot, int Width)[] plots =
         [
-            ("Utility and attack success against β", "beta-tradeoff.png", Tradeoff(series)),
-            ("L1 ridge: top-1 re-identification against the number of known pairs", "known-pairs.png", KnownPairs(series)),
-            ("L6 membership inference with an encryption oracle: ROC", "membership-roc.png", Roc(series)),
-            ("L10: held-out canonical correlations between plaintexts and ciphertexts", "cca-correlations.png", Canonical(series)),
+            ("Utility and attack success against β", "beta-tradeoff.png", Tradeoff(series), 1100),
+            ("L1 ridge: top-1 re-identification against the number of known pairs", "known-pairs.png", KnownPairs(series), 1000),
+            ("L6 membership inference with an encryption oracle: ROC", "membership-roc.png", Roc(series), 900),
+            ("L10: held-out canonical correlations between plaintexts and ciphertexts", "cca-correlations.png", Canonical(series), 900),
         ];
-        foreach ((string title, string path, Plot plot) in plots)
+        foreach ((string title, string path, Plot plot, int width) in plots)
         {
             plot.Title(title);
-            plot.SavePng(System.IO.Path.Combine(directory, path), Width, Height);
+            plot.SavePng(System.IO.Path.Combine(directory, path), width, Height);
         }
 
         return plots.Select(p => (p.Title, p.Path)).ToArray();
@@ -71,7 +72,7 @@ public static class ReportPlots
         plot.XLabel("β (approximation factor)");
         plot.YLabel("utility (solid) / attack success (dashed)");
         plot.Axes.SetLimitsY(-0.02, 1.05);
-        plot.ShowLegend(Alignment.LowerLeft);
+        plot.ShowLegend(Edge.Right);
         return plot;
     }
 
@@ -89,11 +90,11 @@ public static class ReportPlots
             Curve(plot, pairs, ridge.Select(k => Stats(runs.Select(r => r.Encrypted[beta].KnownPairs[k].Top1))).ToArray(), F($"β = {runs[0].Encrypted[b].Beta}"), LinePattern.Solid);
         }
 
-        Curve(plot, pairs, pairs.Select(_ => (runs[0].Random.Top1, 0.0)).ToArray(), "random", LinePattern.Dashed);
+        Curve(plot, pairs, pairs.Select(_ => (runs[0].Random.Top1, 0.0)).ToArray(), "random", LinePattern.Dashed, Colors.Gray);
         plot.XLabel(F($"known (plaintext, ciphertext) pairs N  (d = {runs[0].Dimensions})"));
         plot.YLabel(F($"top-1 re-identification among {runs[0].Random.CandidatePool}"));
         plot.Axes.SetLimitsY(-0.02, 1.05);
-        plot.ShowLegend(Alignment.LowerRight);
+        plot.ShowLegend(Edge.Right);
         return plot;
     }
 
@@ -103,8 +104,8 @@ public static class ReportPlots
         var plot = new Plot();
         foreach (SchemeEvaluation scheme in run.Encrypted.Prepend(run.Plaintext))
         {
-            ScottPlot.Plottables.Scatter line = plot.Add.Scatter(
-                scheme.Membership.Roc.Select(p => p.FalsePositiveRate).ToArray(), scheme.Membership.Roc.Select(p => p.TruePositiveRate).ToArray());
+            ScottPlot.Plottables.Scatter line = Line(
+                plot, scheme.Membership.Roc.Select(p => p.FalsePositiveRate).ToArray(), scheme.Membership.Roc.Select(p => p.TruePositiveRate).ToArray());
             line.MarkerSize = 0;
             line.LineWidth = 2;
             line.LegendText = scheme.Beta is { } beta ? F($"β = {beta} (AUC {scheme.Membership.Auc:F3})") : "plaintext";
@@ -126,11 +127,11 @@ public static class ReportPlots
     {
         IReadOnlyList<EvaluationReport> runs = series.Runs;
         var plot = new Plot();
-        void Add(Func<EvaluationReport, CcaResult> cca, string label, LinePattern pattern)
+        void Add(Func<EvaluationReport, CcaResult> cca, string label, LinePattern pattern, Color? color = null)
         {
             int count = cca(runs[0]).Correlations.Count;
             double[] index = Enumerable.Range(1, count).Select(i => (double)i).ToArray();
-            Curve(plot, index, Enumerable.Range(0, count).Select(i => Stats(runs.Select(r => cca(r).Correlations[i]))).ToArray(), label, pattern);
+            Curve(plot, index, Enumerable.Range(0, count).Select(i => Stats(runs.Select(r => cca(r).Correlations[i]))).ToArray(), label, pattern, color);
         }
 
         for (int b = 0; b < runs[0].Encrypted.Count; b++)
@@ -139,11 +140,11 @@ public static class ReportPlots
             Add(r => r.Encrypted[beta].Cca, F($"β = {runs[0].Encrypted[b].Beta} (Î = {runs.Average(r => r.Encrypted[beta].Cca.MutualInformation):F1} nats)"), LinePattern.Solid);
         }
 
-        Add(r => r.Random.Cca, "random pairing", LinePattern.Dashed);
+        Add(r => r.Random.Cca, "random pairing", LinePattern.Dashed, Colors.Gray);
         plot.XLabel("canonical component (ordered by the fitted correlation)");
         plot.YLabel("held-out correlation ρ");
         plot.Axes.SetLimitsY(-0.1, 1.05);
-        plot.ShowLegend(Alignment.UpperRight);
+        plot.ShowLegend(Alignment.LowerLeft);
         return plot;
     }
 
@@ -154,10 +155,20 @@ public static class ReportPlots
         Curve(plot, betas, points, label, dashed ? LinePattern.Dashed : LinePattern.Solid);
     }
 
-    private static void Curve(Plot plot, double[] xs, (double Mean, double Std)[] points, string label, LinePattern pattern)
+    /// <summary>A line in the next palette colour (error bars would otherwise take palette colours too).</summary>
+    private static ScottPlot.Plottables.Scatter Line(Plot plot, double[] xs, double[] ys)
+    {
+        int index = plot.GetPlottables().OfType<ScottPlot.Plottables.Scatter>().Count();
+        ScottPlot.Plottables.Scatter line = plot.Add.Scatter(xs, ys);
+        line.Color = s_palette.GetColor(index);
+        return line;
+    }
+
+    private static void Curve(Plot plot, double[] xs, (double Mean, double Std)[] points, string label, LinePattern pattern, Color? color = null)
     {
         double[] ys = points.Select(p => p.Mean).ToArray();
-        ScottPlot.Plottables.Scatter line = plot.Add.Scatter(xs, ys);
+        ScottPlot.Plottables.Scatter line = Line(plot, xs, ys);
+        line.Color = color ?? line.Color;
         line.LegendText = label;
         line.LinePattern = pattern;
         line.LineWidth = 2;

@@ -263,7 +263,7 @@ public static class Evaluator
     {
         float[][] stolen = plan.AlignmentStolen.Select(i => stored[i]).ToArray();
         float[][] corpus = plan.Select(plan.AlignmentPublic);
-        (int[] map, int iterations, int pairs) = CiphertextOnlyAlignment.Align(stolen, corpus);
+        (int[] map, int iterations, int pairs) = CiphertextOnlyAlignment.Align(stolen, corpus, plan.AlignmentIterations);
 
         // The first Overlap stolen rows' plaintexts are the first Overlap public rows, in the same order.
         float[][] aligned = CiphertextOnlyAlignment.Apply(map, CiphertextOnlyAlignment.CentredUnit(stolen))[..plan.AlignmentOverlap];

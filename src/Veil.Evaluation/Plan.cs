@@ -62,6 +62,8 @@ internal sealed class Plan
 
     public required int AlignmentOverlap { get; init; }
 
+    public required int AlignmentIterations { get; init; }
+
     /// <summary>L8: the rows whose labels the attacker holds, and the rows probed.</summary>
     public required int[] ProbeTrain { get; init; }
 
@@ -187,6 +189,7 @@ internal sealed class Plan
             AlignmentStolen = order[..stolen],
             AlignmentPublic = [.. order[..overlap], .. order[half..(half + stolen - overlap)]],
             AlignmentOverlap = overlap,
+            AlignmentIterations = Math.Max(1, options.AlignmentIterations),
             ProbeTrain = order[..probe],
             ProbeTest = order[half..(half + probe)],
             ProbeLambdas = options.ProbeLambdas.Count > 0 ? [.. options.ProbeLambdas] : [0.01],

@@ -29,7 +29,7 @@ public static class ReportWriter
 
     /// <summary>
     /// The seeds, the recommendation, a summary of every number (mean, std, min, max over the seeds, keyed by its
-    /// path in a run) and every run with its options and seed, as indented JSON.
+    /// path in a run; curves are left to the runs) and every run with its options and seed, as indented JSON.
     /// </summary>
     public static string ToJson(EvaluationSeries series)
     {
@@ -261,7 +261,8 @@ public static class ReportWriter
         switch (node)
         {
             case JsonObject o:
-                foreach ((string key, JsonNode? child) in o)
+                // Curves (ROC points, per-component ρ) stay in the runs; the summary is of single numbers.
+                foreach ((string key, JsonNode? child) in o.Where(p => p.Key is not ("roc" or "correlations")))
                 {
                     Flatten(child, path + "." + key, values);
                 }

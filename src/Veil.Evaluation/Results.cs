@@ -57,6 +57,9 @@ public sealed record EvaluationOptions
     /// <summary>L3: the most stolen ciphertexts (and public rows) aligned; the rest of a large corpus is not used.</summary>
     public int AlignmentRows { get; init; } = 1000;
 
+    /// <summary>L3: the most refinement rounds (pseudo-pairs, then Procrustes) before the attacker gives up.</summary>
+    public int AlignmentIterations { get; init; } = 50;
+
     /// <summary>L3: the fraction of the stolen ciphertexts whose plaintexts are also in the attacker's public corpus.</summary>
     public double PublicOverlap { get; init; } = 0.5;
 
