@@ -16,7 +16,36 @@ public static class Evaluator
     private const string Procrustes = "L2 Procrustes";
     private const int RerankDepth = 10;
 
-    /// <summary>Evaluates <paramref name="data"/>; <paramref name="progress"/> hears one line per step.</summary>
+    /// <summary>
+    /// Evaluates <paramref name="data"/> once per seed (the seed of <paramref name="options"/> is replaced by each);
+    /// the recommendation follows the re-ranked recall averaged over the seeds. <paramref name="progress"/> hears one
+    /// line per step.
+    /// </summary>
+    public static EvaluationSeries Run(EvaluationData data, EvaluationOptions options, IReadOnlyList<int> seeds, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(seeds);
+        if (seeds.Count == 0 || seeds.Distinct().Count() != seeds.Count)
+        {
+            throw new ArgumentException("Give at least one seed, each once.", nameof(seeds));
+        }
+
+        var runs = new List<EvaluationReport>();
+        int steps = seeds.Count * (options.Betas.Count + 1);
+        foreach (int seed in seeds)
+        {
+            var step = new Steps(progress, $"seed {seed}: ", steps, runs.Count * (options.Betas.Count + 1));
+            runs.Add(Run(data, options with { Seed = seed }, step, cancellationToken));
+        }
+
+        List<SchemeEvaluation> averaged = runs[0].Encrypted.Select((row, b) => row with
+        {
+            Rerank = row.Rerank.Select((r, k) => r with { Recall = runs.Average(x => x.Encrypted[b].Rerank[k].Recall) }).ToList(),
+        }).ToList();
+        return new EvaluationSeries(runs, Recommend(averaged, options));
+    }
+
+    /// <summary>Evaluates <paramref name="data"/> with the seed of <paramref name="options"/>; <paramref name="progress"/> hears one line per step.</summary>
     public static EvaluationReport Run(EvaluationData data, EvaluationOptions options, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(data);
@@ -29,6 +58,11 @@ public static class Evaluator
             plaintext = RunScheme(plan, identity, beta: null, cancellationToken);
         }
 
+        // Chance for L10: the plaintexts against an independent reordering of themselves.
+        float[][] shuffled = plan.Vectors.ToArray();
+        new Random(plan.Seed + 7).Shuffle(shuffled);
+        RandomBaselines random = plan.RandomBaselines(Cca(plan, shuffled));
+
         var encrypted = new List<SchemeEvaluation>();
         for (int b = 0; b < options.Betas.Count; b++)
         {
@@ -38,7 +72,7 @@ public static class Evaluator
             encrypted.Add(RunScheme(plan, transform, beta, cancellationToken));
         }
 
-        return new EvaluationReport(plan.Count, plan.Dimensions, options, plan.RandomBaselines(), plaintext, encrypted, Recommend(encrypted, options), plan.Notes);
+        return new EvaluationReport(plan.Count, plan.Dimensions, options, random, plaintext, encrypted, Recommend(encrypted, options), plan.Notes);
     }
 
     /// <summary>The largest β whose re-ranked recall@10 reaches the target with K′ within the budget.</summary>
@@ -66,11 +100,17 @@ public static class Evaluator
         List<AveragingResult> averaging = Averaging(plan, transform);
         cancellationToken.ThrowIfCancellationRequested();
         MembershipResult membership = Membership(plan, transform, stored);
-        double permutation = Permutation(plan, transform, stored);
+        int[] coordinates = transform.CoordinateMap(plan.Dimensions);
+        double permutation = Permutation(plan, coordinates, stored);
         double duplicates = Duplicates(plan, transform, stored);
         double spearman = DistanceCorrelation(plan, stored);
+        cancellationToken.ThrowIfCancellationRequested();
+        AlignmentResult alignment = Alignment(plan, coordinates, stored);
+        cancellationToken.ThrowIfCancellationRequested();
+        ProbeResult? probe = Probe(plan, stored);
+        CcaResult cca = Cca(plan, stored);
         double expected = beta is { } b ? 1 / Math.Sqrt(1 + ((b / 4) * (b / 4))) : 1;
-        return new SchemeEvaluation(beta, expected, recall, rerank, clustering, knownPairs, averaging, membership, permutation, duplicates, spearman, stopwatch.Elapsed.TotalSeconds);
+        return new SchemeEvaluation(beta, expected, recall, rerank, clustering, knownPairs, averaging, membership, permutation, duplicates, spearman, alignment, probe, cca, stopwatch.Elapsed.TotalSeconds);
     }
 
     private static (List<RecallResult> Recall, List<RerankResult> Rerank) Utility(Plan plan, VectorTransform transform)
@@ -138,10 +178,11 @@ public static class Evaluator
             float[][] knownCipher = known.Select(i => stored[i]).ToArray();
             float[][] knownPlain = plan.Select(known);
             KnownPairResult? best = null;
-            foreach (double alpha in plan.RidgeAlphas)
+            IReadOnlyList<Matrix<double>> maps = LinearAttacks.Ridge(knownCipher, knownPlain, plan.RidgeAlphas);
+            for (int a = 0; a < maps.Count; a++)
             {
-                Matrix<double> w = LinearAttacks.Ridge(knownCipher, knownPlain, alpha);
-                (double cos, double top1, double top10) = Score(LinearAttacks.Apply(w, targetsCipher), targetsPlain);
+                double alpha = plan.RidgeAlphas[a];
+                (double cos, double top1, double top10) = Score(LinearAttacks.Apply(maps[a], targetsCipher), targetsPlain);
                 if (best is null || cos > best.MeanCosine)
                 {
                     best = new KnownPairResult(Ridge, n, alpha, cos, top1, top10);
@@ -199,24 +240,67 @@ public static class Evaluator
     private static MembershipResult Membership(Plan plan, VectorTransform transform, float[][] stored)
     {
         float[][] database = plan.Members.Select(i => stored[i]).ToArray();
-        double[] Statistic(int[] candidates) => transform.Encrypt(plan.Select(candidates))
-            .Select(c => -database.Min(row => (double)TensorPrimitives.Distance(c, row))).ToArray();
-        double[] members = Statistic(plan.Members);
-        double[] nonMembers = Statistic(plan.NonMembers);
+        double[] Statistic(int[] candidates) => Neighbours.NearestDistances(transform.Encrypt(plan.Select(candidates)), database).Select(x => -x).ToArray();
+        double[] members = Statistic(plan.MemberCandidates);
+        double[] nonMembers = Statistic(plan.NonMemberCandidates);
         return new MembershipResult(
             members.Length,
             nonMembers.Length,
             Metrics.Auc(members, nonMembers),
             Metrics.BestAdvantage(members, nonMembers),
-            Metrics.TruePositiveRateAt(members, nonMembers, 0.01));
+            Metrics.TruePositiveRateAt(members, nonMembers, 0.01),
+            Metrics.Roc(members, nonMembers));
     }
 
-    private static double Permutation(Plan plan, VectorTransform transform, float[][] stored)
+    private static double Permutation(Plan plan, int[] truth, float[][] stored)
     {
         // The attacker's public corpus is the members' plaintexts; the stolen ciphertexts are the non-members'.
-        int[] truth = transform.CoordinateMap(plan.Dimensions);
         int[] guess = PermutationAttack.Recover(plan.NonMembers.Select(i => stored[i]).ToArray(), plan.Select(plan.Members));
         return (double)guess.Where((g, j) => g == truth[j]).Count() / guess.Length;
+    }
+
+    private static AlignmentResult Alignment(Plan plan, int[] truth, float[][] stored)
+    {
+        float[][] stolen = plan.AlignmentStolen.Select(i => stored[i]).ToArray();
+        float[][] corpus = plan.Select(plan.AlignmentPublic);
+        (int[] map, int iterations, int pairs) = CiphertextOnlyAlignment.Align(stolen, corpus, plan.AlignmentIterations);
+
+        // The first Overlap stolen rows' plaintexts are the first Overlap public rows, in the same order.
+        float[][] aligned = CiphertextOnlyAlignment.Apply(map, CiphertextOnlyAlignment.CentredUnit(stolen))[..plan.AlignmentOverlap];
+        (double cosine, double top1, _) = Score(aligned, CiphertextOnlyAlignment.CentredUnit(corpus));
+        double coordinates = (double)map.Where((g, j) => g == truth[j]).Count() / map.Length;
+        return new AlignmentResult(stolen.Length, corpus.Length, plan.AlignmentOverlap, iterations, pairs, coordinates, top1, cosine);
+    }
+
+    private static ProbeResult? Probe(Plan plan, float[][] stored)
+    {
+        if (plan.LabelIds is not { } labels)
+        {
+            return null;
+        }
+
+        float[][] train = plan.ProbeTrain.Select(i => stored[i]).ToArray();
+        float[][] test = plan.ProbeTest.Select(i => stored[i]).ToArray();
+        int[] trainLabels = plan.ProbeTrain.Select(i => labels[i]).ToArray();
+        int majority = trainLabels.GroupBy(l => l).OrderByDescending(g => g.Count()).ThenBy(g => g.Key).First().Key;
+        double Accuracy(int[] predicted) => (double)predicted.Where((p, t) => p == labels[plan.ProbeTest[t]]).Count() / predicted.Length;
+        (double lambda, double accuracy) = plan.ProbeLambdas
+            .Select(lambda => (lambda, Accuracy(SoftmaxRegression.Fit(train, trainLabels, lambda).Predict(test))))
+            .MaxBy(x => x.Item2);
+        return new ProbeResult(labels.Distinct().Count(), train.Length, test.Length, lambda, accuracy, Accuracy([.. test.Select(_ => majority)]));
+    }
+
+    /// <summary>L10 between the plaintexts and <paramref name="other"/> (row-aligned): fitted on some rows, measured on others.</summary>
+    private static CcaResult Cca(Plan plan, float[][] other)
+    {
+        int[] rows = [.. plan.CcaFit, .. plan.CcaMeasure];
+        Matrix<double> m = CanonicalCorrelation.PrincipalScores(LinearAttacks.ToMatrix(plan.Select(rows)), plan.CcaComponents);
+        Matrix<double> c = CanonicalCorrelation.PrincipalScores(LinearAttacks.ToMatrix(rows.Select(i => other[i]).ToArray()), plan.CcaComponents);
+        int fit = plan.CcaFit.Length;
+        int measure = plan.CcaMeasure.Length;
+        int k = m.ColumnCount;
+        double[] rho = CanonicalCorrelation.HeldOutCorrelations(m.SubMatrix(0, fit, 0, k), c.SubMatrix(0, fit, 0, k), m.SubMatrix(fit, measure, 0, k), c.SubMatrix(fit, measure, 0, k));
+        return new CcaResult(k, fit, measure, CanonicalCorrelation.MutualInformation(rho), rho);
     }
 
     private static double Duplicates(Plan plan, VectorTransform transform, float[][] stored)
@@ -228,7 +312,7 @@ public static class Evaluator
         for (int s = 0; s < sample.Length; s++)
         {
             int i = sample[s];
-            int neighbour = plan.NearestDistinct[i];
+            int neighbour = plan.NearestDistinct[s];
             if (neighbour < 0)
             {
                 continue;
@@ -258,7 +342,10 @@ public static class Evaluator
         return Metrics.Spearman(plain, cipher);
     }
 
-    /// <summary>Mean cosine to the truth, and top-1 / top-10 re-identification against the targets' own plaintexts.</summary>
+    /// <summary>
+    /// Mean cosine of recovered[i] to truth[i], and top-1 / top-10 re-identification of each against all of
+    /// <paramref name="truth"/> (which may hold more rows than were recovered: distractors).
+    /// </summary>
     internal static (double MeanCosine, double Top1, double Top10) Score(float[][] recovered, float[][] truth)
     {
         double cosines = 0;
@@ -295,4 +382,12 @@ public static class Evaluator
 
         return copy;
     }).ToArray();
+
+    /// <summary>Numbers each step "[done/total]" across the seeds.</summary>
+    private sealed class Steps(IProgress<string>? inner, string prefix, int total, int done) : IProgress<string>
+    {
+        private int _done = done;
+
+        public void Report(string value) => inner?.Report($"[{++_done}/{total}] {prefix}{value}");
+    }
 }

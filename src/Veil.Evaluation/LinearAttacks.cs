@@ -14,18 +14,28 @@ public static class LinearAttacks
     /// Ridge regression: W = (CᵀC + α′I)⁻¹CᵀM with α′ = α·trace(CᵀC)/d (α is relative to the mean eigenvalue), solved
     /// by Cholesky.
     /// </summary>
-    public static Matrix<double> Ridge(IReadOnlyList<float[]> ciphertexts, IReadOnlyList<float[]> plaintexts, double alpha)
-    {
-        Matrix<double> c = ToMatrix(ciphertexts);
-        Matrix<double> m = ToMatrix(plaintexts);
-        Matrix<double> gram = c.TransposeThisAndMultiply(c);
-        double regulariser = Math.Max(alpha * gram.Trace() / gram.RowCount, 1e-12);
-        for (int i = 0; i < gram.RowCount; i++)
-        {
-            gram[i, i] += regulariser;
-        }
+    public static Matrix<double> Ridge(IReadOnlyList<float[]> ciphertexts, IReadOnlyList<float[]> plaintexts, double alpha) =>
+        Ridge(ciphertexts, plaintexts, [alpha])[0];
 
-        return gram.Cholesky().Solve(c.TransposeThisAndMultiply(m));
+    /// <summary>Ridge regression for each of several α, sharing CᵀC and CᵀM.</summary>
+    public static IReadOnlyList<Matrix<double>> Ridge(IReadOnlyList<float[]> ciphertexts, IReadOnlyList<float[]> plaintexts, IReadOnlyList<double> alphas)
+    {
+        ArgumentNullException.ThrowIfNull(alphas);
+        Matrix<double> c = ToMatrix(ciphertexts);
+        Matrix<double> gram = c.TransposeThisAndMultiply(c);
+        Matrix<double> cross = c.TransposeThisAndMultiply(ToMatrix(plaintexts));
+        double mean = gram.Trace() / gram.RowCount;
+        return alphas.Select(alpha =>
+        {
+            Matrix<double> regularised = gram.Clone();
+            double regulariser = Math.Max(alpha * mean, 1e-12);
+            for (int i = 0; i < regularised.RowCount; i++)
+            {
+                regularised[i, i] += regulariser;
+            }
+
+            return regularised.Cholesky().Solve(cross);
+        }).ToArray();
     }
 
     /// <summary>

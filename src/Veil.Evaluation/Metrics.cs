@@ -127,6 +127,19 @@ public static class Metrics
         return best;
     }
 
+    /// <summary>The ROC curve from (0, 0) to (1, 1), thinned to at most <paramref name="maximumPoints"/> points (first and last kept).</summary>
+    public static IReadOnlyList<RocPoint> Roc(IReadOnlyList<double> positives, IReadOnlyList<double> negatives, int maximumPoints = 101)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maximumPoints, 2);
+        RocPoint[] all = RocPoints(positives, negatives).Select(p => new RocPoint(p.Fpr, p.Tpr)).ToArray();
+        if (all.Length <= maximumPoints)
+        {
+            return all;
+        }
+
+        return Enumerable.Range(0, maximumPoints).Select(i => all[(int)Math.Round((double)i * (all.Length - 1) / (maximumPoints - 1))]).ToArray();
+    }
+
     /// <summary>Spearman's rank correlation (Pearson correlation of average ranks; ties share their mean rank).</summary>
     public static double Spearman(IReadOnlyList<double> x, IReadOnlyList<double> y)
     {

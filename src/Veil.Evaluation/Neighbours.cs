@@ -47,4 +47,24 @@ public static class Neighbours
         Array.Sort(order, (i, j) => distances[i] != distances[j] ? distances[i].CompareTo(distances[j]) : i.CompareTo(j));
         return order[..Math.Min(k, order.Length)];
     }
+
+    /// <summary>For each query, the L2 distance to its nearest row (brute force, queries in parallel).</summary>
+    public static double[] NearestDistances(IReadOnlyList<float[]> queries, IReadOnlyList<float[]> rows)
+    {
+        ArgumentNullException.ThrowIfNull(queries);
+        ArgumentNullException.ThrowIfNull(rows);
+        double[] nearest = new double[queries.Count];
+        Parallel.For(0, queries.Count, q =>
+        {
+            float best = float.PositiveInfinity;
+            float[] query = queries[q];
+            for (int i = 0; i < rows.Count; i++)
+            {
+                best = Math.Min(best, TensorPrimitives.Distance(query, rows[i]));
+            }
+
+            nearest[q] = best;
+        });
+        return nearest;
+    }
 }

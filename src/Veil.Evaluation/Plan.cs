@@ -44,10 +44,40 @@ internal sealed class Plan
 
     public required int[] NonMembers { get; init; }
 
+    /// <summary>L6: the members and non-members whose membership is tested (the database is all of <see cref="Members"/>).</summary>
+    public required int[] MemberCandidates { get; init; }
+
+    public required int[] NonMemberCandidates { get; init; }
+
     public required int[] PairSample { get; init; }
 
-    /// <summary>Per row, its nearest other row with a different vector (−1 if none).</summary>
+    /// <summary>Per row of <see cref="PairSample"/>, its nearest other row with a different vector (−1 if none).</summary>
     public required int[] NearestDistinct { get; init; }
+
+    /// <summary>L3: the stolen ciphertexts' rows; the first <see cref="AlignmentOverlap"/> of them are also in <see cref="AlignmentPublic"/>.</summary>
+    public required int[] AlignmentStolen { get; init; }
+
+    /// <summary>L3: the attacker's public corpus (plaintexts).</summary>
+    public required int[] AlignmentPublic { get; init; }
+
+    public required int AlignmentOverlap { get; init; }
+
+    public required int AlignmentIterations { get; init; }
+
+    /// <summary>L8: the rows whose labels the attacker holds, and the rows probed.</summary>
+    public required int[] ProbeTrain { get; init; }
+
+    public required int[] ProbeTest { get; init; }
+
+    public required double[] ProbeLambdas { get; init; }
+
+    /// <summary>L10: the rows the canonical directions are fitted on, and the rows they are measured on.</summary>
+    public required int[] CcaFit { get; init; }
+
+    public required int[] CcaMeasure { get; init; }
+
+    /// <summary>L10: principal components kept per side.</summary>
+    public required int CcaComponents { get; init; }
 
     public required List<string> Notes { get; init; }
 
@@ -104,6 +134,31 @@ internal sealed class Plan
         }
 
         int half = n / 2;
+        int stolen = Math.Min(half, options.AlignmentRows);
+        int overlap = Math.Max(1, (int)Math.Round(Math.Clamp(options.PublicOverlap, 0, 1) * stolen));
+        if (stolen < half)
+        {
+            notes.Add($"L3 aligns {stolen} of the stolen ciphertexts with a public corpus of {stolen} rows ({overlap} shared).");
+        }
+
+        int probe = Math.Min(half, options.ProbeRows);
+        if (labelIds is not null && probe < half)
+        {
+            notes.Add($"L8 trains on {probe} labelled rows and tests on {probe}.");
+        }
+
+        int candidates = Math.Min(half, options.MembershipCandidates);
+        if (candidates < half)
+        {
+            notes.Add($"L6 tests {candidates} members and {candidates} non-members against all {half} stored rows.");
+        }
+
+        int cca = Math.Min(half, options.CcaRows / 2);
+        if (cca < half)
+        {
+            notes.Add($"L10 fits on {cca} rows and measures on {cca}.");
+        }
+
         int sample = Math.Clamp(options.PairSample, 10, n);
         if (sample < n)
         {
@@ -127,13 +182,25 @@ internal sealed class Plan
             AveragingCounts = options.AveragingCounts.Where(k => k >= 1).Distinct().Order().ToArray(),
             Members = order[..half],
             NonMembers = order[half..(2 * half)],
+            MemberCandidates = order[..candidates],
+            NonMemberCandidates = order[half..(half + candidates)],
             PairSample = order[..sample],
-            NearestDistinct = FindNearestDistinct(vectors),
+            NearestDistinct = FindNearestDistinct(vectors, order[..sample]),
+            AlignmentStolen = order[..stolen],
+            AlignmentPublic = [.. order[..overlap], .. order[half..(half + stolen - overlap)]],
+            AlignmentOverlap = overlap,
+            AlignmentIterations = Math.Max(1, options.AlignmentIterations),
+            ProbeTrain = order[..probe],
+            ProbeTest = order[half..(half + probe)],
+            ProbeLambdas = options.ProbeLambdas.Count > 0 ? [.. options.ProbeLambdas] : [0.01],
+            CcaFit = order[..cca],
+            CcaMeasure = order[half..(half + cca)],
+            CcaComponents = Math.Clamp(cca / 8, 2, d),
             Notes = notes,
         };
     }
 
-    public RandomBaselines RandomBaselines()
+    public RandomBaselines RandomBaselines(CcaResult chanceCca)
     {
         int database = Database.Length;
         float[] mean = new float[Dimensions];
@@ -155,23 +222,26 @@ internal sealed class Plan
             meanCosine,
             1.0 / Targets.Length,
             Math.Min(1.0, 10.0 / Targets.Length),
-            Targets.Length);
+            Targets.Length,
+            1.0 / AlignmentPublic.Length,
+            chanceCca);
     }
 
-    private static int[] FindNearestDistinct(float[][] vectors)
+    private static int[] FindNearestDistinct(float[][] vectors, int[] sample)
     {
-        int[] nearest = new int[vectors.Length];
-        for (int i = 0; i < vectors.Length; i++)
+        int[] nearest = new int[sample.Length];
+        for (int s = 0; s < sample.Length; s++)
         {
+            int i = sample[s];
             double best = double.MaxValue;
-            nearest[i] = -1;
+            nearest[s] = -1;
             for (int j = 0; j < vectors.Length; j++)
             {
                 double distance = TensorPrimitives.Distance(vectors[i], vectors[j]);
                 if (j != i && distance > 1e-6 && distance < best)
                 {
                     best = distance;
-                    nearest[i] = j;
+                    nearest[s] = j;
                 }
             }
         }

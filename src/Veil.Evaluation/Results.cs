@@ -4,7 +4,7 @@ namespace Veil.Evaluation;
 
 /// <summary>The vectors to evaluate on (rows of one width, typically unit-normalised embeddings) and optional class labels.</summary>
 /// <param name="Vectors">The plaintext embeddings.</param>
-/// <param name="Labels">Per row, a class label (or null); used only to compare clusterings with the classes.</param>
+/// <param name="Labels">Per row, a class label (or null): the classes k-means is compared with and the attribute L8 probes for.</param>
 [Experimental("VEIL001")]
 public sealed record EvaluationData(IReadOnlyList<float[]> Vectors, IReadOnlyList<string?>? Labels = null);
 
@@ -53,6 +53,27 @@ public sealed record EvaluationOptions
 
     /// <summary>How many rows L7 (duplicates) and L9 (distance correlation, all pairs) sample.</summary>
     public int PairSample { get; init; } = 300;
+
+    /// <summary>L3: the most stolen ciphertexts (and public rows) aligned; the rest of a large corpus is not used.</summary>
+    public int AlignmentRows { get; init; } = 1000;
+
+    /// <summary>L3: the most refinement rounds (pseudo-pairs, then Procrustes) before the attacker gives up.</summary>
+    public int AlignmentIterations { get; init; } = 50;
+
+    /// <summary>L3: the fraction of the stolen ciphertexts whose plaintexts are also in the attacker's public corpus.</summary>
+    public double PublicOverlap { get; init; } = 0.5;
+
+    /// <summary>L8: the L2 penalties λ tried for the attribute probe; the best one on the test rows is reported.</summary>
+    public IReadOnlyList<double> ProbeLambdas { get; init; } = [0.001, 0.01, 0.1];
+
+    /// <summary>L6: the most members (and as many non-members) whose membership is tested.</summary>
+    public int MembershipCandidates { get; init; } = 1000;
+
+    /// <summary>L10: the most rows CCA uses (half to fit the canonical directions, half to measure their correlations).</summary>
+    public int CcaRows { get; init; } = 4000;
+
+    /// <summary>L8: the most rows the probe trains on (half the rows, at most this many); as many are tested.</summary>
+    public int ProbeRows { get; init; } = 2000;
 }
 
 /// <summary>Everything one run measured.</summary>
@@ -75,6 +96,12 @@ public sealed record EvaluationReport(
     Recommendation? Recommendation,
     IReadOnlyList<string> Notes);
 
+/// <summary>The same evaluation run with several seeds (splits, secrets, noise, k-means starts).</summary>
+/// <param name="Runs">One report per seed.</param>
+/// <param name="Recommendation">The largest β that meets the target recall, averaged over the seeds, within the re-ranking budget; or null.</param>
+[Experimental("VEIL001")]
+public sealed record EvaluationSeries(IReadOnlyList<EvaluationReport> Runs, Recommendation? Recommendation);
+
 /// <summary>The largest β whose recall@10 after re-ranking reaches the target with at most the budgeted K′ candidates.</summary>
 /// <param name="Beta">β.</param>
 /// <param name="Candidates">The smallest evaluated K′ (within the budget) that reaches the target at that β.</param>
@@ -91,9 +118,18 @@ public sealed record Recommendation(double Beta, int Candidates, double Recall, 
 /// <param name="Top1">Top-1 re-identification by guessing (1 / candidate pool).</param>
 /// <param name="Top10">Top-10 re-identification by guessing (10 / candidate pool).</param>
 /// <param name="CandidatePool">The size of the candidate pool of re-identification.</param>
+/// <param name="AlignmentTop1">L3 top-1 re-identification by guessing (1 / public corpus size).</param>
+/// <param name="Cca">L10 between the plaintexts and an independent shuffle of them: what chance pairing gives.</param>
 [Experimental("VEIL001")]
 public sealed record RandomBaselines(
-    IReadOnlyList<RecallResult> Recall, IReadOnlyList<RerankResult> RerankRecall, double MeanCosine, double Top1, double Top10, int CandidatePool);
+    IReadOnlyList<RecallResult> Recall,
+    IReadOnlyList<RerankResult> RerankRecall,
+    double MeanCosine,
+    double Top1,
+    double Top10,
+    int CandidatePool,
+    double AlignmentTop1,
+    CcaResult Cca);
 
 /// <summary>The battery for one scheme: Scale-And-Perturb at <see cref="Beta"/>, or no encryption when it is null.</summary>
 /// <param name="Beta">β, or null for the plaintext row.</param>
@@ -107,6 +143,9 @@ public sealed record RandomBaselines(
 /// <param name="PermutationRecovery">L4: fraction of coordinates whose permutation is recovered from per-coordinate statistics against a public corpus.</param>
 /// <param name="DuplicateAuc">L7: AUC separating two encryptions of one vector from encryptions of nearest neighbours.</param>
 /// <param name="DistanceSpearman">L9: Spearman ρ of plaintext vs ciphertext pairwise L2 distances.</param>
+/// <param name="Alignment">L3: ciphertext-only alignment with a public corpus.</param>
+/// <param name="Probe">L8: the attribute probe, when labels were given.</param>
+/// <param name="Cca">L10: canonical correlations between plaintexts and ciphertexts and the Gaussian mutual-information proxy.</param>
 /// <param name="Seconds">Wall time of this row.</param>
 [Experimental("VEIL001")]
 public sealed record SchemeEvaluation(
@@ -121,6 +160,9 @@ public sealed record SchemeEvaluation(
     double PermutationRecovery,
     double DuplicateAuc,
     double DistanceSpearman,
+    AlignmentResult Alignment,
+    ProbeResult? Probe,
+    CcaResult Cca,
     double Seconds);
 
 /// <summary>recall@<paramref name="K"/> under <paramref name="Metric"/>.</summary>
@@ -156,4 +198,39 @@ public sealed record AveragingResult(int Encryptions, int Pairs, double MeanCosi
 
 /// <summary>L6: members are stored, non-members are not; the statistic is the distance from a fresh encryption of the candidate to the nearest stored ciphertext.</summary>
 [Experimental("VEIL001")]
-public sealed record MembershipResult(int Members, int NonMembers, double Auc, double Advantage, double TruePositiveRateAt1PercentFpr);
+public sealed record MembershipResult(int Members, int NonMembers, double Auc, double Advantage, double TruePositiveRateAt1PercentFpr, IReadOnlyList<RocPoint> Roc);
+
+/// <summary>One point of a ROC curve: the rates of the threshold "score ≥ t means positive".</summary>
+[Experimental("VEIL001")]
+public sealed record RocPoint(double FalsePositiveRate, double TruePositiveRate);
+
+/// <summary>L3: alignment of stolen ciphertexts with a public corpus of the same model, without any known pair.</summary>
+/// <param name="Ciphertexts">Stolen ciphertexts aligned.</param>
+/// <param name="PublicCorpus">Public plaintexts (a split of the data) they are aligned with.</param>
+/// <param name="Overlap">How many of the stolen ciphertexts have their plaintext in the public corpus (the re-identification targets).</param>
+/// <param name="Iterations">Refinement rounds run (pseudo-pairs, then Procrustes over permutations).</param>
+/// <param name="Pairs">Mutual-nearest-neighbour pseudo-pairs in the last round.</param>
+/// <param name="CoordinatesRecovered">Fraction of coordinates mapped to their true plaintext coordinate.</param>
+/// <param name="Top1">Fraction of overlapping ciphertexts whose aligned vector is nearest (cosine, centred) to its own plaintext among the public corpus.</param>
+/// <param name="MeanCosine">Mean cosine of the aligned, centred ciphertext to its centred plaintext, over the overlapping ones.</param>
+[Experimental("VEIL001")]
+public sealed record AlignmentResult(int Ciphertexts, int PublicCorpus, int Overlap, int Iterations, int Pairs, double CoordinatesRecovered, double Top1, double MeanCosine);
+
+/// <summary>L8: multinomial logistic regression trained on vectors with the attacker's labels, tested on held-out rows.</summary>
+/// <param name="Classes">Distinct labels.</param>
+/// <param name="Train">Training rows.</param>
+/// <param name="Test">Test rows.</param>
+/// <param name="Lambda">The L2 penalty that did best on the test rows (optimistic for the attacker).</param>
+/// <param name="Accuracy">Test accuracy.</param>
+/// <param name="Majority">Test accuracy of always guessing the most frequent training label.</param>
+[Experimental("VEIL001")]
+public sealed record ProbeResult(int Classes, int Train, int Test, double Lambda, double Accuracy, double Majority);
+
+/// <summary>L10: canonical correlations between the leading principal components of plaintexts and of ciphertexts.</summary>
+/// <param name="Components">Principal components kept on each side.</param>
+/// <param name="Train">Rows the canonical directions are fitted on.</param>
+/// <param name="Test">Held-out rows the correlations are measured on.</param>
+/// <param name="MutualInformation">Î = −½ Σ log(1 − ρᵢ²) nats over the held-out ρᵢ: a linear-Gaussian proxy, not a bound.</param>
+/// <param name="Correlations">The held-out ρᵢ, in the order of the training correlations (largest first).</param>
+[Experimental("VEIL001")]
+public sealed record CcaResult(int Components, int Train, int Test, double MutualInformation, IReadOnlyList<double> Correlations);

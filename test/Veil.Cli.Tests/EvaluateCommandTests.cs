@@ -1,35 +1,74 @@
+using System.Text.Json;
 using Veil.Cli.Tests.Support;
 
 namespace Veil.Cli.Tests;
 
-/// <summary><c>veil evaluate</c> runs on a small subset of the committed MiniLM corpus.</summary>
+/// <summary><c>veil evaluate</c> runs on a small subset of the committed MiniLM corpus, or on synthetic data.</summary>
 public sealed class EvaluateCommandTests
 {
     [Fact]
-    public async Task Evaluate_OnASubset_PrintsTablesPerBetaAndWritesTheReport()
+    public async Task Evaluate_OnASubset_PrintsTablesPerBeta()
     {
-        using var directory = new TempDirectory();
-        string report = directory.File("report.md");
-
-        CliResult result = await VeilCli.RunAsync(string.Empty, "evaluate", "--limit", "120", "--betas", "1,8", "--report", report);
+        CliResult result = await VeilCli.RunAsync(string.Empty, "evaluate", "--limit", "120", "--betas", "1,8");
 
         Assert.True(result.ExitCode == ExitCodes.Success, result.Stderr);
         Assert.Contains("| metric | random | plaintext | β = 1 | β = 8 |", result.Stdout);
         Assert.Contains("recall@10 (L2) re-ranked, K′ = 50", result.Stdout);
         Assert.Contains("L2 Procrustes", result.Stdout);
+        Assert.Contains("L8 attribute probe", result.Stdout);
         Assert.Contains("Known pairs capped at", result.Stdout);
-        Assert.Equal(result.Stdout, File.ReadAllText(report));
     }
 
     [Fact]
-    public async Task Evaluate_Json_WritesEveryNumber()
+    public async Task Evaluate_Out_WritesJsonMarkdownAndPngPlots()
     {
-        CliResult result = await VeilCli.RunAsync(string.Empty, "evaluate", "--limit", "60", "--betas", "2.5", "--json");
+        using var directory = new TempDirectory();
+        string output = directory.File("report");
+
+        CliResult result = await VeilCli.RunAsync(string.Empty, "evaluate", "--synthetic", "160,16", "--betas", "1,8", "--seeds", "2", "--out", output);
 
         Assert.True(result.ExitCode == ExitCodes.Success, result.Stderr);
-        using var json = System.Text.Json.JsonDocument.Parse(result.Stdout);
-        Assert.Equal(60, json.RootElement.GetProperty("count").GetInt32());
-        Assert.Equal(2.5, json.RootElement.GetProperty("encrypted")[0].GetProperty("beta").GetDouble());
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "report.json")));
+        Assert.Equal([42, 43], json.RootElement.GetProperty("seeds").EnumerateArray().Select(s => s.GetInt32()));
+        Assert.Equal(2, json.RootElement.GetProperty("runs").GetArrayLength());
+        Assert.Equal(160, json.RootElement.GetProperty("runs")[0].GetProperty("count").GetInt32());
+        Assert.True(json.RootElement.GetProperty("summary").TryGetProperty("encrypted[1].cca.mutualInformation", out _));
+
+        string markdown = File.ReadAllText(Path.Combine(output, "report.md"));
+        foreach (string section in new[] { "## Recommendation", "## Utility", "## Attacks", "## Plots" })
+        {
+            Assert.Contains(section, markdown);
+        }
+
+        Assert.Contains(" ± ", markdown);
+        byte[] signature = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
+        string[] plots = ["beta-tradeoff.png", "known-pairs.png", "membership-roc.png", "cca-correlations.png"];
+        foreach (string plot in plots)
+        {
+            byte[] png = File.ReadAllBytes(Path.Combine(output, plot));
+            Assert.True(png.Length > 10_000, $"{plot}: {png.Length} bytes");
+            Assert.Equal(signature, png[..8]);
+            Assert.Contains($"]({plot})", markdown);
+        }
+    }
+
+    [Fact]
+    public async Task Evaluate_Labels_FromAFileOrARecordField()
+    {
+        using var directory = new TempDirectory();
+        string labels = directory.File("labels.txt");
+        File.WriteAllLines(labels, Enumerable.Range(0, 60).Select(i => i % 2 == 0 ? "even" : "odd"));
+
+        CliResult fromFile = await VeilCli.RunAsync(string.Empty, "evaluate", "--limit", "60", "--betas", "2", "--labels", labels);
+        CliResult fromField = await VeilCli.RunAsync(string.Empty, "evaluate", "--limit", "60", "--betas", "2", "--labels", "title");
+        CliResult missing = await VeilCli.RunAsync(string.Empty, "evaluate", "--limit", "60", "--betas", "2", "--labels", "no-such-field");
+
+        Assert.True(fromFile.ExitCode == ExitCodes.Success, fromFile.Stderr);
+        Assert.Contains("L8 attribute probe (2 classes", fromFile.Stdout);
+        Assert.True(fromField.ExitCode == ExitCodes.Success, fromField.Stderr);
+        Assert.DoesNotContain("L8 attribute probe (2 classes", fromField.Stdout);
+        Assert.Equal(ExitCodes.InvalidOptions, missing.ExitCode);
+        Assert.Contains("neither a file nor a field", missing.Stderr);
     }
 
     [Theory]
@@ -38,6 +77,10 @@ public sealed class EvaluateCommandTests
     [InlineData("--limit", "5")]
     [InlineData("--target-recall", "1.5")]
     [InlineData("--vectors", "only.bin")]
+    [InlineData("--seeds", "0")]
+    [InlineData("--seeds", "4,4")]
+    [InlineData("--synthetic", "10,4")]
+    [InlineData("--public-overlap", "0")]
     public async Task Evaluate_WhenOptionsInvalid_Exits1(string option, string value)
     {
         CliResult result = await VeilCli.RunAsync(string.Empty, "evaluate", option, value);

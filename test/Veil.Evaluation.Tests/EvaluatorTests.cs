@@ -6,7 +6,7 @@ namespace Veil.Evaluation.Tests;
 public sealed class EvaluatorTests
 {
     private static readonly Lazy<EvaluationReport> s_report = new(() => Evaluator.Run(
-        Synthetic(count: 240, dimensions: 32, seed: 11),
+        SyntheticData.Generate(count: 240, dimensions: 32, seed: 11),
         new EvaluationOptions
         {
             Betas = [0.5, 4, 32],
@@ -28,6 +28,37 @@ public sealed class EvaluatorTests
         Assert.All(plain.KnownPairs.Where(k => k.Pairs >= 32), k => Assert.Equal(1.0, k.Top1));
         Assert.Equal(1.0, plain.Membership.Auc);
         Assert.Equal(1.0, plain.DistanceSpearman, 9);
+    }
+
+    [Fact]
+    public void IdentityEncryption_L3L8L10_SucceedFully()
+    {
+        SchemeEvaluation plain = s_report.Value.Plaintext;
+        Assert.Equal(1.0, plain.Alignment.CoordinatesRecovered);
+        Assert.Equal(1.0, plain.Alignment.Top1);
+        Assert.True(plain.Probe!.Accuracy > 0.95, $"L8 accuracy {plain.Probe.Accuracy}");
+        Assert.Equal(0.25, plain.Probe.Majority, 1);
+
+        // Every held-out canonical correlation is 1: the capped proxy, 6.9 nats per component.
+        Assert.All(plain.Cca.Correlations, r => Assert.Equal(1.0, r, 6));
+        Assert.Equal(plain.Cca.Components * 0.5 * Math.Log(1e6), plain.Cca.MutualInformation, 3);
+    }
+
+    [Fact]
+    public void HugeBeta_L3L8L10_FallToTheirBaselines()
+    {
+        EvaluationReport report = s_report.Value;
+        SchemeEvaluation huge = report.Encrypted[^1];
+        Assert.True(huge.Alignment.Top1 < 5 * report.Random.AlignmentTop1 + 0.05, $"L3 top-1 {huge.Alignment.Top1}");
+        Assert.True(huge.Alignment.CoordinatesRecovered < 0.25, $"L3 coordinates {huge.Alignment.CoordinatesRecovered}");
+        Assert.True(huge.Probe!.Accuracy - huge.Probe.Majority < 0.15, $"L8 {huge.Probe.Accuracy} vs majority {huge.Probe.Majority}");
+        Assert.True(huge.Cca.MutualInformation < 1, $"L10 {huge.Cca.MutualInformation} nats");
+        Assert.True(report.Random.Cca.MutualInformation < 1, $"L10 chance {report.Random.Cca.MutualInformation} nats");
+
+        // And they decrease from the smallest β to the largest.
+        SchemeEvaluation small = report.Encrypted[0];
+        Assert.True(small.Probe!.Accuracy > huge.Probe.Accuracy);
+        Assert.True(small.Cca.MutualInformation > 10 * huge.Cca.MutualInformation);
     }
 
     [Fact]
@@ -64,11 +95,34 @@ public sealed class EvaluatorTests
     [Fact]
     public void Markdown_HasAColumnPerBetaAndTheBaselines()
     {
-        string markdown = ReportWriter.ToMarkdown(s_report.Value);
+        string markdown = ReportWriter.ToMarkdown(new EvaluationSeries([s_report.Value], s_report.Value.Recommendation));
         Assert.Contains("| metric | random | plaintext | β = 0.5 | β = 4 | β = 32 |", markdown);
         Assert.Contains("L6 NN membership", markdown);
+        Assert.Contains("L3 ciphertext-only alignment", markdown);
+        Assert.Contains("L8 attribute probe", markdown);
+        Assert.Contains("L10 CCA", markdown);
         Assert.Contains("## Recommendation", markdown);
-        Assert.Contains("\"betas\"", ReportWriter.ToJson(s_report.Value));
+        Assert.DoesNotContain(" ± ", markdown);
+    }
+
+    [Fact]
+    public void SeveralSeeds_SummariseEveryNumberAndDiffer()
+    {
+        EvaluationData data = SyntheticData.Generate(count: 120, dimensions: 16, seed: 5);
+        var options = new EvaluationOptions { Betas = [2], Queries = 20, RecallDepths = [10], RerankCandidates = [10, 40], AttackTargets = 30, KnownPairMultiples = [2], AveragingCounts = [1], PairSample = 40 };
+
+        EvaluationSeries series = Evaluator.Run(data, options, [3, 4, 5]);
+
+        Assert.Equal([3, 4, 5], series.Runs.Select(r => r.Options.Seed));
+        Assert.NotEqual(series.Runs[0].Encrypted[0].Membership.Auc, series.Runs[1].Encrypted[0].Membership.Auc);
+        using var json = System.Text.Json.JsonDocument.Parse(ReportWriter.ToJson(series));
+        System.Text.Json.JsonElement auc = json.RootElement.GetProperty("summary").GetProperty("encrypted[0].membership.auc");
+        double[] values = series.Runs.Select(r => r.Encrypted[0].Membership.Auc).ToArray();
+        Assert.Equal(values.Average(), auc.GetProperty("mean").GetDouble(), 12);
+        Assert.Equal(values.Min(), auc.GetProperty("min").GetDouble(), 12);
+        Assert.Equal(values.Max(), auc.GetProperty("max").GetDouble(), 12);
+        Assert.Equal(3, json.RootElement.GetProperty("runs").GetArrayLength());
+        Assert.Contains(" ± ", ReportWriter.ToMarkdown(series));
     }
 
     [Fact]
@@ -97,28 +151,4 @@ public sealed class EvaluatorTests
     private static KnownPairResult Procrustes(SchemeEvaluation row) => row.KnownPairs.Last(k => k.Attack.StartsWith("L2", StringComparison.Ordinal));
 
     private static double Recall10(SchemeEvaluation row) => row.Recall.Single(r => r.Metric == DistanceMetric.L2 && r.K == 10).Recall;
-
-    /// <summary>An anisotropic Gaussian mixture with a few high-mean "rogue" dimensions, unit-normalised (threat model §4.2).</summary>
-    internal static EvaluationData Synthetic(int count, int dimensions, int seed)
-    {
-        var random = new Random(seed);
-        const int Clusters = 4;
-        float[][] centres = Enumerable.Range(0, Clusters).Select(_ => Enumerable.Range(0, dimensions).Select(j => (float)Gaussian(random) + (j < 2 ? 3f : 0f)).ToArray()).ToArray();
-        double[] scales = Enumerable.Range(0, dimensions).Select(j => 0.3 + (1.5 * j / dimensions)).ToArray();
-        var vectors = new float[count][];
-        var labels = new string?[count];
-        for (int i = 0; i < count; i++)
-        {
-            int c = i % Clusters;
-            labels[i] = $"c{c}";
-            float[] v = Enumerable.Range(0, dimensions).Select(j => centres[c][j] + (float)(scales[j] * Gaussian(random))).ToArray();
-            float norm = MathF.Sqrt(v.Sum(x => x * x));
-            vectors[i] = v.Select(x => x / norm).ToArray();
-        }
-
-        return new EvaluationData(vectors, labels);
-    }
-
-    private static double Gaussian(Random random) =>
-        Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
 }
