@@ -3,6 +3,8 @@ using System.Diagnostics.CodeAnalysis;
 using System.Numerics.Tensors;
 using MathNet.Numerics.LinearAlgebra;
 
+using Veil.Evaluation.Training;
+
 namespace Veil.Evaluation;
 
 /// <summary>
@@ -31,10 +33,12 @@ public static class Evaluator
         }
 
         var runs = new List<EvaluationReport>();
-        int steps = seeds.Count * (options.Betas.Count + 1);
+        // Per seed: the plaintext baseline and each β, then each classifier's plaintext model and each β.
+        int perSeed = (options.Betas.Count + 1) * (1 + options.Classifiers.Count);
+        int steps = seeds.Count * perSeed;
         foreach (int seed in seeds)
         {
-            var step = new Steps(progress, $"seed {seed}: ", steps, runs.Count * (options.Betas.Count + 1));
+            var step = new Steps(progress, $"seed {seed}: ", steps, runs.Count * perSeed);
             runs.Add(Run(data, options with { Seed = seed }, step, cancellationToken));
         }
 
@@ -72,7 +76,34 @@ public static class Evaluator
             encrypted.Add(RunScheme(plan, transform, beta, cancellationToken));
         }
 
-        return new EvaluationReport(plan.Count, plan.Dimensions, options, random, plaintext, encrypted, Recommend(encrypted, options), plan.Notes);
+        IReadOnlyList<ClassifierUtilityResult> classifiers = Classifiers(data, options, plan.Notes, progress);
+        return new EvaluationReport(plan.Count, plan.Dimensions, options, random, plaintext, encrypted, Recommend(encrypted, options), plan.Notes, classifiers);
+    }
+
+    /// <summary>The options' trainers on one-way encryptions at every β, when the data has two labels or more.</summary>
+    private static IReadOnlyList<ClassifierUtilityResult> Classifiers(EvaluationData data, EvaluationOptions options, List<string> notes, IProgress<string>? progress)
+    {
+        if (options.Classifiers.Count == 0)
+        {
+            return [];
+        }
+
+        if (data.Labels is null || data.Labels.Where(l => l is not null).Distinct(StringComparer.Ordinal).Count() < 2)
+        {
+            notes.Add("Classifiers on encrypted embeddings: left out, the data has fewer than two labels.");
+            return [];
+        }
+
+        try
+        {
+            return ClassifierUtility.Sweep(data, options.Betas, options.Classifiers, options.Seed, new ClassifierUtilityOptions { UseScalingFactor = options.UseScalingFactor }, progress);
+        }
+        catch (ArgumentException e)
+        {
+            // Labels too sparse to hold rows out (e.g. every label unique): the rest of the report stands.
+            notes.Add($"Classifiers on encrypted embeddings: left out, {e.Message}");
+            return [];
+        }
     }
 
     /// <summary>The largest β whose re-ranked recall@10 reaches the target with K′ within the budget.</summary>

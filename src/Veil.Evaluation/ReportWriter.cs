@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using Veil.Evaluation.Training;
 
 namespace Veil.Evaluation;
 
@@ -38,7 +39,7 @@ public static class ReportWriter
         var values = new Dictionary<string, List<double>>(StringComparer.Ordinal);
         foreach (JsonNode run in runs)
         {
-            foreach (string section in new[] { "random", "plaintext", "encrypted" })
+            foreach (string section in new[] { "random", "plaintext", "encrypted", "classifiers" })
             {
                 Flatten(run[section], section, values);
             }
@@ -82,6 +83,7 @@ public static class ReportWriter
         Recommendation(md, series, t);
         Utility(md, t);
         Attacks(md, t);
+        Classifiers(md, t);
         if (figures is { Count: > 0 })
         {
             md.AppendLine("## Plots");
@@ -147,6 +149,34 @@ public static class ReportWriter
 
         md.Append(F($"- {CiphertextsOnly}: duplicates (L7) AUC {t.Cell(r => r.Encrypted[b].DuplicateAuc)}, distance Spearman ρ (L9) {t.Cell(r => r.Encrypted[b].DistanceSpearman)}, "))
             .AppendLine(F($"Gaussian MI proxy (L10) {t.Cell(r => r.Encrypted[b].Cca.MutualInformation)} nats (chance {t.Cell(r => r.Random.Cca.MutualInformation)})."));
+        foreach (int m in Enumerable.Range(0, series.Runs[0].Classifiers.Count).Where(i => series.Runs[0].Classifiers[i].Beta == chosen.Beta))
+        {
+            md.AppendLine(F($"- the key holder's classifier ({series.Runs[0].Classifiers[m].Trainer}) trained on one-way ciphertexts: accuracy {t.Cell(r => r.Classifiers[m].Encrypted.Accuracy)} against {t.Cell(r => r.Classifiers[m].Plaintext.Accuracy)} on plaintexts; on another key's ciphertexts {t.Cell(r => r.Classifiers[m].WrongKey.Accuracy)} (majority {t.Cell(r => r.Classifiers[m].Majority.Accuracy)})."));
+        }
+
+        md.AppendLine();
+    }
+
+    private static void Classifiers(StringBuilder md, Table t)
+    {
+        IReadOnlyList<ClassifierUtilityResult> first = t.First.Classifiers;
+        if (first.Count == 0)
+        {
+            return;
+        }
+
+        md.AppendLine("## Training on encrypted embeddings");
+        md.AppendLine();
+        Append(md, $"Classifiers (ML.NET) trained on one-way encryptions of {first[0].TrainCount} labelled rows and tested on fresh encryptions of {first[0].TestCount} held-out rows under the same key (\"encrypted\"), on encryptions under other keys (\"other key\", the mean over several other keys) and on plaintexts (\"unencrypted\"); \"plaintext\" is the same trainer on plaintexts. Accuracy, then macro-F1 ({first[0].Classes} classes).");
+        md.AppendLine();
+        md.AppendLine("| trainer | β | majority | plaintext | encrypted | other key | unencrypted | plaintext F1 | encrypted F1 |");
+        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        for (int i = 0; i < first.Count; i++)
+        {
+            int c = i;
+            md.AppendLine(F($"| {first[c].Trainer} | {first[c].Beta} | {t.Cell(r => r.Classifiers[c].Majority.Accuracy)} | {t.Cell(r => r.Classifiers[c].Plaintext.Accuracy)} | {t.Cell(r => r.Classifiers[c].Encrypted.Accuracy)} | {t.Cell(r => r.Classifiers[c].WrongKey.Accuracy)} | {t.Cell(r => r.Classifiers[c].Unencrypted.Accuracy)} | {t.Cell(r => r.Classifiers[c].Plaintext.MacroF1)} | {t.Cell(r => r.Classifiers[c].Encrypted.MacroF1)} |"));
+        }
+
         md.AppendLine();
     }
 

@@ -74,6 +74,12 @@ public sealed record EvaluationOptions
 
     /// <summary>L8: the most rows the probe trains on (half the rows, at most this many); as many are tested.</summary>
     public int ProbeRows { get; init; } = 2000;
+
+    /// <summary>
+    /// The ML.NET trainers trained on one-way-encrypted embeddings per β (<see cref="Training.ClassifierUtility"/>);
+    /// none by default. Needs at least two labels; otherwise the run notes why it left them out.
+    /// </summary>
+    public IReadOnlyList<Training.ClassifierTrainer> Classifiers { get; init; } = [];
 }
 
 /// <summary>Everything one run measured.</summary>
@@ -85,6 +91,7 @@ public sealed record EvaluationOptions
 /// <param name="Encrypted">The battery per β.</param>
 /// <param name="Recommendation">The largest β that meets the target recall within the re-ranking budget, or null if none does.</param>
 /// <param name="Notes">What was limited and why.</param>
+/// <param name="Classifiers">Classifiers trained on one-way encryptions, per trainer and β (empty unless <see cref="EvaluationOptions.Classifiers"/> names some).</param>
 [Experimental("VEIL001")]
 public sealed record EvaluationReport(
     int Count,
@@ -94,7 +101,8 @@ public sealed record EvaluationReport(
     SchemeEvaluation Plaintext,
     IReadOnlyList<SchemeEvaluation> Encrypted,
     Recommendation? Recommendation,
-    IReadOnlyList<string> Notes);
+    IReadOnlyList<string> Notes,
+    IReadOnlyList<Training.ClassifierUtilityResult> Classifiers);
 
 /// <summary>The same evaluation run with several seeds (splits, secrets, noise, k-means starts).</summary>
 /// <param name="Runs">One report per seed.</param>

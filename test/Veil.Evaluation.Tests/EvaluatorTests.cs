@@ -126,6 +126,38 @@ public sealed class EvaluatorTests
     }
 
     [Fact]
+    public void Classifiers_WhenAsked_TrainPerBetaAndAppearInBothReports()
+    {
+        EvaluationData data = SyntheticData.Generate(count: 160, dimensions: 16, seed: 9);
+        var options = new EvaluationOptions { Betas = [0.25, 400], Queries = 20, RecallDepths = [10], RerankCandidates = [10, 40], AttackTargets = 30, KnownPairMultiples = [2], AveragingCounts = [1], PairSample = 40, Classifiers = [Training.ClassifierTrainer.LogisticRegression] };
+
+        EvaluationSeries series = Evaluator.Run(data, options, [1, 2]);
+
+        Assert.All(series.Runs, r => Assert.Equal([0.25, 400], r.Classifiers.Select(c => c.Beta)));
+        Training.ClassifierUtilityResult small = series.Runs[0].Classifiers[0], huge = series.Runs[0].Classifiers[1];
+        Assert.True(small.Encrypted.Accuracy > huge.Encrypted.Accuracy, $"{small.Encrypted.Accuracy} vs {huge.Encrypted.Accuracy}");
+        Assert.True(small.WrongKey.Accuracy < small.Encrypted.Accuracy - 0.2, $"{small.WrongKey.Accuracy} vs {small.Encrypted.Accuracy}");
+        string markdown = ReportWriter.ToMarkdown(series);
+        Assert.Contains("## Training on encrypted embeddings", markdown, StringComparison.Ordinal);
+        Assert.Contains("| LogisticRegression | 400 |", markdown, StringComparison.Ordinal);
+        using var json = System.Text.Json.JsonDocument.Parse(ReportWriter.ToJson(series));
+        double mean = json.RootElement.GetProperty("summary").GetProperty("classifiers[0].encrypted.accuracy").GetProperty("mean").GetDouble();
+        Assert.Equal(series.Runs.Average(r => r.Classifiers[0].Encrypted.Accuracy), mean, 12);
+    }
+
+    [Fact]
+    public void Classifiers_WhenDataHasNoLabels_AreLeftOutWithANote()
+    {
+        EvaluationData data = SyntheticData.Generate(count: 120, dimensions: 16, seed: 5) with { Labels = null };
+        var options = new EvaluationOptions { Betas = [2], Queries = 20, RecallDepths = [10], RerankCandidates = [10, 40], AttackTargets = 30, KnownPairMultiples = [2], AveragingCounts = [1], PairSample = 40, Classifiers = [Training.ClassifierTrainer.LogisticRegression] };
+
+        EvaluationReport report = Evaluator.Run(data, options);
+
+        Assert.Empty(report.Classifiers);
+        Assert.Contains(report.Notes, n => n.Contains("fewer than two labels", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Recommend_PicksTheLargestBetaMeetingTheTargetWithinTheBudget()
     {
         SchemeEvaluation template = s_report.Value.Encrypted[0];

@@ -37,6 +37,7 @@ internal sealed class EvaluateCommand : Command
         Options.Add(TargetRecallOption);
         Options.Add(RerankBudgetOption);
         Options.Add(OverlapOption);
+        Options.Add(ClassifiersOption);
         Options.Add(OutOption);
         SetAction((parseResult, cancellationToken) => Task.FromResult(Run(parseResult, cancellationToken)));
     }
@@ -112,6 +113,12 @@ internal sealed class EvaluateCommand : Command
         DefaultValueFactory = _ => 0.5,
     };
 
+    internal Option<string> ClassifiersOption { get; } = new("--classifiers")
+    {
+        Description = "ML.NET classifiers to train on one-way-encrypted embeddings per β, against the plaintext-trained model, another key and unencrypted inputs (needs labels): logistic, lightgbm, both or none.",
+        DefaultValueFactory = _ => "logistic",
+    };
+
     internal Option<string> OutOption { get; } = new("--out")
     {
         Description = "A directory to write report.md, report.json (every number, per seed and summarised) and the PNG plots into.",
@@ -136,6 +143,7 @@ internal sealed class EvaluateCommand : Command
                     : throw new CliUsageException("Invalid options: --rerank-budget must be at least 10."),
                 PublicOverlap = parseResult.GetValue(OverlapOption) is var overlap && overlap is > 0 and <= 1 ? overlap
                     : throw new CliUsageException("Invalid options: --public-overlap must be in (0, 1]."),
+                Classifiers = TrainCommand.ParseTrainers(parseResult.GetRequiredValue(ClassifiersOption), "--classifiers", allowNone: true),
             };
             var progress = new Progress(_console.Error);
             EvaluationSeries series = Evaluator.Run(data, options, seeds, progress, cancellationToken);

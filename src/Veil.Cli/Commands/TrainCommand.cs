@@ -94,7 +94,7 @@ internal sealed class TrainCommand : Command
 
     private int Measure(ParseResult parseResult, double[] betas, string trainer, double fraction)
     {
-        ClassifierTrainer[] trainers = trainer == "both" ? [ClassifierTrainer.LogisticRegression, ClassifierTrainer.LightGbm] : [ParseTrainer(trainer)];
+        ClassifierTrainer[] trainers = ParseTrainers(trainer, "--trainer");
         LabelledVectors rows = _input.Load(parseResult, _console.Error, Name);
         IReadOnlyList<ClassifierUtilityResult> results = Invalid(() => ClassifierUtility.Sweep(
             new EvaluationData(rows.Vectors, rows.Labels),
@@ -177,6 +177,15 @@ internal sealed class TrainCommand : Command
             throw new CliUsageException($"Invalid input: {e.Message}");
         }
     }
+
+    /// <summary>"logistic", "lightgbm" or "both" (and "none" when <paramref name="option"/> allows it).</summary>
+    internal static ClassifierTrainer[] ParseTrainers(string name, string option, bool allowNone = false) => name switch
+    {
+        "both" => [ClassifierTrainer.LogisticRegression, ClassifierTrainer.LightGbm],
+        "none" when allowNone => [],
+        "logistic" or "lightgbm" => [ParseTrainer(name)],
+        _ => throw new CliUsageException($"Invalid options: {option} must be logistic, lightgbm{(allowNone ? ", both or none" : " or both")}."),
+    };
 
     private static ClassifierTrainer ParseTrainer(string name) => name switch
     {
