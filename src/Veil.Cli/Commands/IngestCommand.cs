@@ -6,13 +6,13 @@ using Veil.Keys;
 namespace Veil.Cli.Commands;
 
 /// <summary>
-/// <c>veil ingest</c>: reads documents (JSON Lines, or raw float32 vectors beside JSON Lines records), encrypts them
+/// <c>veil ingest</c>: reads documents (JSON Lines, Parquet, or raw float32 vectors beside JSON Lines records), encrypts them
 /// and upserts them into the store in transactional batches.
 /// </summary>
 internal sealed class IngestCommand : StoreCommand
 {
     public IngestCommand(CliConsole console)
-        : base(console, "ingest", "Encrypt documents and store them: JSON Lines {\"id\",\"vector\",\"category\"?,…} on stdin (or --input), or --vectors file.bin --records file.jsonl.")
+        : base(console, "ingest", "Encrypt documents and store them: JSON Lines {\"id\",\"vector\",\"category\"?,…} on stdin (or --input), a Parquet file (--input), or --vectors file.bin --records file.jsonl.")
     {
         Options.Add(InputOption);
         Options.Add(VectorsOption);
@@ -27,7 +27,10 @@ internal sealed class IngestCommand : StoreCommand
     /// <summary>Two of DuckDB's row groups (122 880 rows each), so that most rows skip the write-ahead log.</summary>
     internal const int DefaultBatchSize = 245_760;
 
-    internal Option<string> InputOption { get; } = new("--input") { Description = "Read JSON Lines from this file instead of stdin." };
+    internal Option<string> InputOption { get; } = new("--input")
+    {
+        Description = "Read JSON Lines from this file instead of stdin, or a Parquet file (recognised by its content) with columns id, vector (a list of FLOAT or DOUBLE), category? and any others as fields.",
+    };
 
     internal Option<string> VectorsOption { get; } = new("--vectors") { Description = "Raw little-endian float32 vectors, no header, one row per record of --records." };
 
@@ -111,6 +114,12 @@ internal sealed class IngestCommand : StoreCommand
             }
 
             total = count;
+        }
+        else if (inputPath is not null && ParquetDocuments.IsParquet(inputPath))
+        {
+            ParquetDocuments parquet = ParquetDocuments.Open(inputPath);
+            rows = parquet.Rows();
+            total = parquet.Count;
         }
         else
         {
