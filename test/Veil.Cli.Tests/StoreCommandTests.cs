@@ -97,6 +97,20 @@ public sealed class StoreCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task IngestAndSearch_WhenStoreMemoryIsGiven_UseIt()
+    {
+        CliResult ingest = await RunAsync(VeilCli.Lines("""{"id":"a","vector":[1,0,0]}"""), "ingest", "--secret-path", "p", "--store-memory", "64MB");
+        CliResult search = await RunAsync(string.Empty, "search", "--vector", "[1,0,0]", "--store-memory", "1GB");
+        CliResult bad = await RunAsync(string.Empty, "search", "--vector", "[1,0,0]", "--store-memory", "a lot");
+
+        Assert.True(ingest.ExitCode == ExitCodes.Success, ingest.Stderr);
+        Assert.True(search.ExitCode == ExitCodes.Success, search.Stderr);
+        Assert.Equal("a", Assert.Single(search.Json).GetProperty("id").GetString());
+        Assert.Equal(ExitCodes.InvalidOptions, bad.ExitCode);
+        Assert.Contains("--store-memory \"a lot\" is not a size", bad.Stderr);
+    }
+
+    [Fact]
     public async Task Search_WhenByIdAndByVector_FindsTheNearestDecryptedAndFiltersOnTheEncryptedCategory()
     {
         await IngestCorpusAsync();
