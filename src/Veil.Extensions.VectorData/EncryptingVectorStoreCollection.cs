@@ -47,7 +47,7 @@ public sealed class EncryptingVectorStoreCollection<TKey, TRecord> : VectorStore
     where TRecord : class
 {
     /// <summary>Records encrypted in one parallel batch by <see cref="UpsertAsync(IEnumerable{TRecord}, CancellationToken)"/>.</summary>
-    public const int PipelineChunkRows = 8192;
+    public const int PipelineChunkRows = 4096;
 
     private readonly VectorStoreCollection<TKey, TRecord> _inner;
     private readonly VeilClient _client;

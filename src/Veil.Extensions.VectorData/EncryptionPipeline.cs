@@ -5,7 +5,7 @@ namespace Veil.Extensions.VectorData;
 
 /// <summary>
 /// Encrypts a sequence of records chunk by chunk on a background task while the consumer (the inner collection's
-/// upsert) stores the chunk before it: input order is kept, and at most two encrypted chunks wait beside the one being
+/// upsert) stores the chunk before it: input order is kept, and at most one encrypted chunk waits beside the one being
 /// stored, so a sequence of any length passes through bounded memory.
 /// </summary>
 /// <remarks>
@@ -17,7 +17,7 @@ namespace Veil.Extensions.VectorData;
 /// <typeparam name="TRecord">The record type.</typeparam>
 internal sealed class EncryptionPipeline<TRecord> : IDisposable
 {
-    private readonly BlockingCollection<TRecord[]> _encrypted = new(boundedCapacity: 2);
+    private readonly BlockingCollection<TRecord[]> _encrypted = new(boundedCapacity: 1);
     private readonly CancellationTokenSource _stop;
     private readonly Task _producer;
 

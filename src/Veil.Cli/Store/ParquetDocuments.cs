@@ -107,7 +107,7 @@ internal sealed class ParquetDocuments
         command.UseStreamingMode = true;
         using var reader = command.ExecuteReader();
         long row = 0;
-        while (reader.Read())
+        while (Next(reader, row + 1))
         {
             row++;
             if (reader.IsDBNull(0))
@@ -148,12 +148,25 @@ internal sealed class ParquetDocuments
         }
     }
 
+    private static bool Next(System.Data.Common.DbDataReader reader, long row)
+    {
+        try
+        {
+            return reader.Read();
+        }
+        catch (DuckDBException e)
+        {
+            throw new DocumentInputException(row, $"DuckDB cannot read it ({e.Message.Split('\n')[0]})", e, unit: "row");
+        }
+    }
+
+    // One thread decodes one row group at a time; a row group of 122 880 × 384 floats needs ~200 MB while it is read.
     private static DuckDBConnection Connect()
     {
         var connection = new DuckDBConnection("Data Source=:memory:");
         connection.Open();
         using DuckDBCommand command = connection.CreateCommand();
-        command.CommandText = "SET autoinstall_known_extensions = false; SET autoload_known_extensions = false; SET memory_limit = '256MB';";
+        command.CommandText = "SET autoinstall_known_extensions = false; SET autoload_known_extensions = false; SET threads = 1; SET memory_limit = '384MB';";
         command.ExecuteNonQuery();
         return connection;
     }
