@@ -10,8 +10,8 @@ namespace Veil.Benchmarks;
 /// Issue 4 §3 on the embedded DuckDB store (a temporary file) at d = 384: encrypted ingest (encrypt + store through
 /// <see cref="EncryptingVectorStoreCollection{TKey, TRecord}"/>, one streamed upsert of 245 760 lazily produced
 /// documents in one transaction as <c>veil ingest</c> sends them, vectors only and with a deterministic category and a
-/// standard-encrypted text; target ≥ 50 000 vectors/s), against the same plaintext ingest; and the top-10 query over 10^5 vectors, plaintext against encrypted (target ≤ 1.10×) and
-/// encrypted with exact re-ranking. <c>veil bench</c> reports the same figures in one run.
+/// standard-encrypted text; target ≥ 50 000 vectors/s), against the same plaintext ingest; and the top-10 query over
+/// 10^5 vectors, plaintext against encrypted (target ≤ 1.10×) and encrypted with exact re-ranking. <c>veil bench</c> reports the same figures in one run.
 /// </summary>
 [MemoryDiagnoser]
 public class EncryptedStoreBenchmarks
