@@ -105,9 +105,9 @@ internal sealed class ParquetDocuments
         using DuckDBCommand command = connection.CreateCommand();
         command.CommandText = _query;
         command.UseStreamingMode = true;
-        using var reader = command.ExecuteReader();
+        using var reader = Run(command.ExecuteReader, 1);
         long row = 0;
-        while (Next(reader, row + 1))
+        while (Run(reader.Read, row + 1))
         {
             row++;
             if (reader.IsDBNull(0))
@@ -148,11 +148,12 @@ internal sealed class ParquetDocuments
         }
     }
 
-    private static bool Next(System.Data.Common.DbDataReader reader, long row)
+    /// <summary>Runs a read, reporting DuckDB's failure as the input's.</summary>
+    private static T Run<T>(Func<T> read, long row)
     {
         try
         {
-            return reader.Read();
+            return read();
         }
         catch (DuckDBException e)
         {
