@@ -46,6 +46,9 @@ public sealed class EncryptingVectorStoreCollection<TKey, TRecord> : VectorStore
     where TKey : notnull
     where TRecord : class
 {
+    /// <summary>Records encrypted in one parallel batch by <see cref="UpsertAsync(IEnumerable{TRecord}, CancellationToken)"/>.</summary>
+    public const int PipelineChunkRows = 4096;
+
     private readonly VectorStoreCollection<TKey, TRecord> _inner;
     private readonly VeilClient _client;
     private readonly EncryptingCollectionOptions _options;
@@ -189,18 +192,60 @@ public sealed class EncryptingVectorStoreCollection<TKey, TRecord> : VectorStore
         CopyKeyBack(encrypted, record);
     }
 
-    /// <summary>Encrypts copies of <paramref name="records"/> (vectors in one parallel batch) and upserts them.</summary>
+    /// <summary>
+    /// Encrypts copies of <paramref name="records"/> and upserts them in one call of the inner collection. Up to
+    /// <see cref="PipelineChunkRows"/> records are encrypted in one parallel batch before the inner collection is
+    /// called; a longer sequence is read and encrypted in chunks of that size on a background task while the inner
+    /// collection stores the chunk before, so encryption and storage overlap and a lazily produced sequence of any
+    /// length passes through bounded memory (as far as the inner collection streams it too).
+    /// </summary>
     /// <inheritdoc/>
     /// <exception cref="ArgumentException">A vector has the wrong dimension or contains NaN or infinity.</exception>
     public override async Task UpsertAsync(IEnumerable<TRecord> records, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(records);
-        TRecord[] originals = records.ToArray();
-        TRecord[] encrypted = EncryptRecords(originals);
-        await _inner.UpsertAsync(encrypted, cancellationToken).ConfigureAwait(false);
-        for (int i = 0; i < originals.Length; i++)
+        if (records is ICollection<TRecord> { Count: <= PipelineChunkRows })
         {
-            CopyKeyBack(encrypted[i], originals[i]);
+            TRecord[] originals = records.ToArray();
+            TRecord[] encrypted = EncryptRecords(originals);
+            await _inner.UpsertAsync(encrypted, cancellationToken).ConfigureAwait(false);
+            CopyKeysBack(originals, encrypted);
+            return;
+        }
+
+        // Only records without a key can get one from the store; only those are kept to copy it back.
+        var keyless = new List<(TRecord Original, TRecord Encrypted)>();
+        TRecord[] EncryptChunk(TRecord[] chunk)
+        {
+            TRecord[] encrypted = EncryptRecords(chunk);
+            for (int i = 0; i < chunk.Length; i++)
+            {
+                if (_model.GetKey(chunk[i]) is null or "" or 0 or 0L || Guid.Empty.Equals(_model.GetKey(chunk[i])))
+                {
+                    keyless.Add((chunk[i], encrypted[i]));
+                }
+            }
+
+            return encrypted;
+        }
+
+        using (var pipeline = new EncryptionPipeline<TRecord>(records, PipelineChunkRows, EncryptChunk, cancellationToken))
+        {
+            try
+            {
+                await _inner.UpsertAsync(pipeline.Encrypted(), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception) when (pipeline.Failure is { } failure)
+            {
+                // The inner collection may have wrapped what it read from the pipeline; report the original.
+                failure.Throw();
+                throw;
+            }
+        }
+
+        foreach ((TRecord original, TRecord encrypted) in keyless)
+        {
+            CopyKeyBack(encrypted, original);
         }
     }
 
@@ -331,6 +376,14 @@ public sealed class EncryptingVectorStoreCollection<TKey, TRecord> : VectorStore
             _client.Deterministic.GenerateQueryFieldValues(plaintext, property.SecretPath, property.DerivationPath, _options.Tenant)
                 .Select(field => field.Ciphertext)
                 .ToList());
+
+    private void CopyKeysBack(TRecord[] originals, TRecord[] encrypted)
+    {
+        for (int i = 0; i < originals.Length; i++)
+        {
+            CopyKeyBack(encrypted[i], originals[i]);
+        }
+    }
 
     private void CopyKeyBack(TRecord encrypted, TRecord original)
     {

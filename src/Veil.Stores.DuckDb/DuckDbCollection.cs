@@ -25,9 +25,9 @@ namespace Veil.Stores.DuckDb;
 /// accepted and answered exactly.
 /// </para>
 /// <para>
-/// <b>Upserts</b> run in one transaction: the existing rows with the batch's keys are deleted, then the batch is
-/// bulk-loaded through DuckDB's appender. A failure anywhere rolls the whole batch back. When a batch repeats a key, the
-/// last record wins.
+/// <b>Upserts</b> run in one transaction: the batch is read in chunks, the existing rows with each chunk's keys are
+/// deleted, then the chunk is bulk-loaded through DuckDB's appender. A failure anywhere rolls the whole batch back.
+/// When a batch repeats a key, the last record wins.
 /// </para>
 /// <para>
 /// <b>Types.</b> <see cref="DateTimeOffset"/> values come back in UTC (the same instant, at microsecond precision).
@@ -42,6 +42,9 @@ public sealed class DuckDbCollection<TKey, TRecord> : VectorStoreCollection<TKey
 {
     private const string SystemName = "duckdb";
     private const string ScoreColumn = "__veil_score";
+
+    /// <summary>Records per appender (and per key lookup) within one upsert transaction.</summary>
+    private const int ChunkRows = 10_000;
 
     private readonly DuckDbDatabase _database;
     private readonly CollectionModel _model;
@@ -197,55 +200,43 @@ public sealed class DuckDbCollection<TKey, TRecord> : VectorStoreCollection<TKey
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// The records are read once, in chunks of <see cref="ChunkRows"/>, and appended as they come, all in one
+    /// transaction: a lazily produced sequence of any length is stored with bounded memory, and anything thrown while
+    /// reading it (or by DuckDB) rolls the whole call back. Large calls are also the fastest: DuckDB writes the rows of
+    /// a transaction past ~120 000 straight to the database file instead of logging them first.
+    /// </remarks>
     /// <exception cref="ArgumentException">A record has a null key or a vector of the wrong dimension (nothing from the batch is written).</exception>
     public override Task UpsertAsync(IEnumerable<TRecord> records, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(records);
         cancellationToken.ThrowIfCancellationRequested();
-
-        // The last record with a given key wins; the DELETE below clears the stored ones.
-        var byKey = new Dictionary<object, int>();
-        var batch = new List<TRecord>();
-        foreach (var record in records)
-        {
-            ArgumentNullException.ThrowIfNull(record, nameof(records));
-            var key = _model.KeyProperty.GetValueAsObject(record)
-                ?? throw new ArgumentException($"Record {batch.Count} of the batch has a null key.", nameof(records));
-            if (byKey.TryGetValue(key, out var earlier))
-            {
-                batch[earlier] = record;
-            }
-            else
-            {
-                byKey.Add(key, batch.Count);
-                batch.Add(record);
-            }
-        }
-
-        if (batch.Count == 0)
-        {
-            return Task.CompletedTask;
-        }
-
         Run("Upsert", connection =>
         {
             var order = _appendOrder ??= ReadAppendOrder(connection);
             using var transaction = connection.BeginTransaction();
-            Execute(connection, DeleteKeysSql(), [new DuckDBParameter("k", KeyList(byKey.Keys))]);
-            var values = new object?[order.Length];
-            using (var appender = connection.CreateAppender(Name))
-            {
-                for (var i = 0; i < batch.Count; i++)
-                {
-                    if ((i & 1023) == 0)
-                    {
-                        cancellationToken.ThrowIfCancellationRequested();
-                    }
 
+            // Into an empty table only keys repeated within this call need deleting; the bulk load of a new collection
+            // then never scans the table for them.
+            HashSet<object>? written = IsEmpty(connection) ? [] : null;
+            var values = new object?[order.Length];
+            var index = 0;
+            foreach (var chunk in Chunks(records))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                ICollection<object> replaced = written is null ? chunk.Keys : chunk.Keys.Where(k => !written.Add(k)).ToList();
+                if (replaced.Count != 0)
+                {
+                    Execute(connection, DeleteKeysSql(), [new DuckDBParameter("k", KeyList(replaced))]);
+                }
+
+                using var appender = connection.CreateAppender(Name);
+                foreach (var record in chunk.Values)
+                {
                     // Validate the whole row before starting it: a half-appended row would fail again when the appender closes.
                     for (var p = 0; p < order.Length; p++)
                     {
-                        values[p] = ToStorable(order[p], order[p].GetValueAsObject(batch[i]), i);
+                        values[p] = ToStorable(order[p], order[p].GetValueAsObject(record), index);
                     }
 
                     var row = appender.CreateRow();
@@ -255,6 +246,7 @@ public sealed class DuckDbCollection<TKey, TRecord> : VectorStoreCollection<TKey
                     }
 
                     row.EndRow();
+                    index++;
                 }
             }
 
@@ -340,6 +332,41 @@ public sealed class DuckDbCollection<TKey, TRecord> : VectorStoreCollection<TKey
         .Select(p => DuckDbSql.Quote(p.StorageName)));
 
     private string DeleteKeysSql() => $"DELETE FROM {_table} WHERE {_keyColumn} IN (SELECT unnest($k::{_keySqlType}[]))";
+
+    private bool IsEmpty(DuckDBConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT count(*) FROM (SELECT 1 FROM {_table} LIMIT 1)";
+        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) == 0;
+    }
+
+    /// <summary>
+    /// Reads <paramref name="records"/> in chunks of up to <see cref="ChunkRows"/> distinct keys, each in input order
+    /// with the last record of a repeated key in the place of the first.
+    /// </summary>
+    private IEnumerable<Dictionary<object, TRecord>> Chunks(IEnumerable<TRecord> records)
+    {
+        var chunk = new Dictionary<object, TRecord>();
+        var index = 0;
+        foreach (var record in records)
+        {
+            ArgumentNullException.ThrowIfNull(record, nameof(records));
+            var key = _model.KeyProperty.GetValueAsObject(record)
+                ?? throw new ArgumentException($"Record {index} of the batch has a null key.", nameof(records));
+            chunk[key] = record;
+            index++;
+            if (chunk.Count == ChunkRows)
+            {
+                yield return chunk;
+                chunk = [];
+            }
+        }
+
+        if (chunk.Count != 0)
+        {
+            yield return chunk;
+        }
+    }
 
     /// <summary>Builds a typed list parameter for the keys (DuckDB binds it as a LIST of the key type).</summary>
     private object KeyList(ICollection<object> keys)

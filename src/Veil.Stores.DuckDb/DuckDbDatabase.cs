@@ -15,21 +15,25 @@ internal sealed class DuckDbDatabase : IDisposable
 {
     // checkpoint_threshold: DuckDB checkpoints when the write-ahead log passes it (16 MB by default, about one batch of
     // 10 000 × 384 vectors), and at 10^5 rows and beyond the checkpoints cost seconds each, dominating bulk ingest. At
-    // 256 MB a checkpoint comes every ~170 000 vectors at d = 384 (and always on close). memory_limit: DuckDB's buffer
-    // pool defaults to 80 % of RAM and a streamed ingest of 10^6 × 384 grew past 2.3 GB; at 512 MB it peaks at ~850 MB
-    // (the rest of the table stays on disk and is read back through the OS cache).
-    private const string DisableExtensionDownloadsSql =
-        "SET autoinstall_known_extensions = false; SET autoload_known_extensions = false; SET checkpoint_threshold = '256MB'; SET memory_limit = '512MB';";
+    // 256 MB a checkpoint comes every ~170 000 logged vectors at d = 384 (and always on close). disabled_compression_methods:
+    // ALP and ALP-RD find nothing to compress in embeddings (encrypted ones least of all) yet cost most of a checkpoint's
+    // time; without them the floats are stored plain, checkpoints take a third of the CPU time and the file shrinks by a
+    // third (10^5 × 384 random unit vectors). memory_limit: see DuckDbStoreOptions.MemoryLimit.
+    private const string SettingsSql =
+        "SET autoinstall_known_extensions = false; SET autoload_known_extensions = false; SET checkpoint_threshold = '256MB'; " +
+        "SET disabled_compression_methods = 'alp,alprd'; SET memory_limit = ";
 
     private readonly DuckDBConnection _root;
     private readonly string _connectionString;
     private readonly bool _inMemory;
+    private readonly string _settingsSql;
     private readonly ConcurrentBag<DuckDBConnection> _idle = [];
     private volatile bool _disposed;
 
-    public DuckDbDatabase(string dataSource)
+    public DuckDbDatabase(string dataSource, DuckDbStoreOptions options)
     {
         DataSource = dataSource;
+        _settingsSql = SettingsSql + "'" + options.MemoryLimit + "';";
         var builder = new DuckDBConnectionStringBuilder
         {
             DataSource = dataSource,
@@ -109,10 +113,10 @@ internal sealed class DuckDbDatabase : IDisposable
         _root.Dispose();
     }
 
-    private static void Configure(DuckDBConnection connection)
+    private void Configure(DuckDBConnection connection)
     {
         using var command = connection.CreateCommand();
-        command.CommandText = DisableExtensionDownloadsSql;
+        command.CommandText = _settingsSql;
         command.ExecuteNonQuery();
     }
 }

@@ -33,14 +33,15 @@ public sealed class DuckDbVectorStore : VectorStore
 
     /// <summary>Opens (creating it if needed) the DuckDB database file at <paramref name="databasePath"/>.</summary>
     /// <param name="databasePath">A file path, or <see cref="InMemoryDataSource"/> for a database that lives as long as the store.</param>
+    /// <param name="options">Settings; null for the defaults.</param>
     /// <exception cref="ArgumentException"><paramref name="databasePath"/> is null or blank.</exception>
     /// <exception cref="VectorStoreException">DuckDB cannot open the file (for example, another process holds it).</exception>
-    public DuckDbVectorStore(string databasePath)
+    public DuckDbVectorStore(string databasePath, DuckDbStoreOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(databasePath);
         try
         {
-            _database = new DuckDbDatabase(databasePath);
+            _database = new DuckDbDatabase(databasePath, options ?? new DuckDbStoreOptions());
         }
         catch (DuckDBException e)
         {

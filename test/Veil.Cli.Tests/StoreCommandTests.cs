@@ -47,6 +47,70 @@ public sealed class StoreCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task IngestThenExport_WhenParquet_GivesBackEveryColumnAndTheVectors()
+    {
+        string parquet = WriteParquet(
+            "SELECT * FROM (VALUES (1, [0.6, 0.8, 0.0]::DOUBLE[], 'faq', 'First', 3), (2, [0.0, 0.6, 0.8]::DOUBLE[], NULL, 'Second', 4)) " +
+            "AS t(id, vector, category, title, n)");
+
+        CliResult ingest = await RunAsync(string.Empty, "ingest", "--secret-path", "p", "--input", parquet);
+        CliResult export = await RunAsync(string.Empty, "export");
+
+        Assert.True(ingest.ExitCode == ExitCodes.Success, ingest.Stderr);
+        Assert.Contains("2 documents", ingest.Stderr);
+        JsonElement[] lines = export.Json;
+        Assert.Equal(["1", "2"], lines.Select(l => l.GetProperty("id").GetString()));
+        Assert.Equal("faq", lines[0].GetProperty("category").GetString());
+        Assert.Equal("First", lines[0].GetProperty("title").GetString());
+        Assert.Equal(3, lines[0].GetProperty("n").GetInt32());
+        Assert.False(lines[1].TryGetProperty("category", out _));
+        float[] vector = VeilCli.Floats(lines[1].GetProperty("vector"));
+        Assert.Equal([0f, 0.6f, 0.8f], vector, (x, y) => Math.Abs(x - y) < 1e-5f);
+    }
+
+    [Fact]
+    public async Task Ingest_WhenParquetHasNoVectorColumn_Exits1ListingItsColumns()
+    {
+        string parquet = WriteParquet("SELECT 'a' AS id, [1.0, 2.0]::FLOAT[] AS embedding");
+
+        CliResult result = await RunAsync(string.Empty, "ingest", "--secret-path", "p", "--input", parquet);
+
+        Assert.Equal(ExitCodes.InvalidOptions, result.ExitCode);
+        Assert.Contains("has no \"vector\" column", result.Stderr);
+        Assert.Contains("\"embedding\" FLOAT[]", result.Stderr);
+    }
+
+    [Theory]
+    [InlineData("[1.0, NULL, 0.0]::FLOAT[]", "row 2: the vector of \"b\" has null elements")]
+    [InlineData("NULL::FLOAT[]", "row 2: the vector of \"b\" is null")]
+    [InlineData("[1.0, 0.0]::FLOAT[]", "\"b\" has 2 dimensions; collection \"documents\" has 3 (0 documents before it were stored)")]
+    public async Task Ingest_WhenAParquetRowIsBad_Exits2NamingItAndStoresNothingOfTheTransaction(string vector, string message)
+    {
+        string parquet = WriteParquet($"SELECT * FROM (VALUES ('a', [1.0, 0.0, 0.0]::FLOAT[]), ('b', {vector})) AS t(id, vector)");
+
+        CliResult result = await RunAsync(string.Empty, "ingest", "--secret-path", "p", "--input", parquet);
+        CliResult export = await RunAsync(string.Empty, "export");
+
+        Assert.Equal(ExitCodes.Failed, result.ExitCode);
+        Assert.Contains(message, result.Stderr);
+        Assert.Empty(export.Json);
+    }
+
+    [Fact]
+    public async Task IngestAndSearch_WhenStoreMemoryIsGiven_UseIt()
+    {
+        CliResult ingest = await RunAsync(VeilCli.Lines("""{"id":"a","vector":[1,0,0]}"""), "ingest", "--secret-path", "p", "--store-memory", "64MB");
+        CliResult search = await RunAsync(string.Empty, "search", "--vector", "[1,0,0]", "--store-memory", "1GB");
+        CliResult bad = await RunAsync(string.Empty, "search", "--vector", "[1,0,0]", "--store-memory", "a lot");
+
+        Assert.True(ingest.ExitCode == ExitCodes.Success, ingest.Stderr);
+        Assert.True(search.ExitCode == ExitCodes.Success, search.Stderr);
+        Assert.Equal("a", Assert.Single(search.Json).GetProperty("id").GetString());
+        Assert.Equal(ExitCodes.InvalidOptions, bad.ExitCode);
+        Assert.Contains("--store-memory \"a lot\" is not a size", bad.Stderr);
+    }
+
+    [Fact]
     public async Task Search_WhenByIdAndByVector_FindsTheNearestDecryptedAndFiltersOnTheEncryptedCategory()
     {
         await IngestCorpusAsync();
@@ -200,6 +264,18 @@ public sealed class StoreCommandTests : IDisposable
 
         Assert.Equal(ExitCodes.InvalidOptions, result.ExitCode);
         Assert.Contains("--text needs --model", result.Stderr);
+    }
+
+    /// <summary>Writes the rows of <paramref name="select"/> to a new Parquet file with DuckDB.</summary>
+    private string WriteParquet(string select)
+    {
+        string path = _directory.File($"input-{Guid.NewGuid():N}.parquet");
+        using var connection = new DuckDB.NET.Data.DuckDBConnection("Data Source=:memory:");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"COPY ({select}) TO '{path}' (FORMAT parquet)";
+        command.ExecuteNonQuery();
+        return path;
     }
 
     private Task<CliResult> RunAsync(string stdin, params string[] args) =>

@@ -327,6 +327,70 @@ public sealed class EncryptingVectorStoreCollectionTests(TestKeys keys) : IClass
     }
 
     [Fact]
+    public async Task UpsertAsync_WhenLazySequenceSpansPipelineChunks_StoresEveryRecordEncryptedInInputOrder()
+    {
+        (InMemoryCollection<string, Doc> inner, EncryptingVectorStoreCollection<string, Doc> collection) = Create();
+        const int Count = (2 * EncryptingVectorStoreCollection<string, Doc>.PipelineChunkRows) + 123;
+
+        await collection.UpsertAsync(Enumerable.Range(0, Count).Select(i => Synthetic.Record(i, s_vectors[i % s_vectors.Length])));
+
+        Assert.Equal(Enumerable.Range(0, Count).Select(i => $"doc-{i}"), inner.Upserted.Select(d => d.Id));
+        Assert.All(inner.Upserted.Take(100), d => Assert.NotEqual($"Title {d.Id[4..]}", d.Title));
+        Doc? last = await collection.GetAsync($"doc-{Count - 1}", new RecordRetrievalOptions { IncludeVectors = true });
+        Assert.Equal($"Title {Count - 1}", last!.Title);
+        Assert.Equal(s_vectors[(Count - 1) % s_vectors.Length], last.Embedding!.Value.ToArray(), (a, b) => Math.Abs(a - b) <= 1e-5f);
+    }
+
+    [Fact]
+    public async Task UpsertAsync_WhenLazySequenceFails_ThrowsItsExceptionAndStopsReadingIt()
+    {
+        (_, EncryptingVectorStoreCollection<string, Doc> collection) = Create();
+        int read = 0;
+        IEnumerable<Doc> Failing()
+        {
+            for (int i = 0; i < 100_000; i++)
+            {
+                read++;
+                yield return i == 20_000 ? throw new InvalidDataException("line 20001 is broken") : Synthetic.Record(i, s_vectors[i % s_vectors.Length]);
+            }
+        }
+
+        InvalidDataException e = await Assert.ThrowsAsync<InvalidDataException>(() => collection.UpsertAsync(Failing()));
+
+        Assert.Equal("line 20001 is broken", e.Message);
+        Assert.Equal(20_001, read);
+    }
+
+    [Fact]
+    public async Task UpsertAsync_WhenCancelledDuringLazySequence_ThrowsAndStopsReadingIt()
+    {
+        (_, EncryptingVectorStoreCollection<string, Doc> collection) = Create();
+        using var cancellation = new CancellationTokenSource();
+        int read = 0;
+        IEnumerable<Doc> Records()
+        {
+            for (int i = 0; i < 100_000; i++)
+            {
+                read++;
+                if (i == 10_000)
+                {
+                    cancellation.Cancel();
+                }
+
+                yield return Synthetic.Record(i, s_vectors[i % s_vectors.Length]);
+            }
+        }
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => collection.UpsertAsync(Records(), cancellation.Token));
+        int readWhenReturned = read;
+
+        // The background reader stopped at the first chunk boundary after the cancellation, before the call returned.
+        Assert.InRange(readWhenReturned, 10_001, 10_000 + EncryptingVectorStoreCollection<string, Doc>.PipelineChunkRows);
+        await Task.Delay(100);
+        Assert.Equal(readWhenReturned, read);
+    }
+
+    [Fact]
     public void Constructor_WhenVectorHasNoCompanionAndNotOneWay_Throws()
     {
         var inner = new InMemoryCollection<string, NoCompanion>();

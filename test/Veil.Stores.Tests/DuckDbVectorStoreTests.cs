@@ -93,6 +93,85 @@ public sealed class DuckDbVectorStoreTests : IDisposable
         }
     }
 
+    [Fact]
+    public void DuckDbVectorStore_WhenMemoryLimitIsGiven_SetsItOnEveryConnection()
+    {
+        using var store = new DuckDbVectorStore(Path.Combine(_directory, "memory.duckdb"), new DuckDbStoreOptions { MemoryLimit = "64MB" });
+        var connection = store.Database.Rent();
+        try
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT current_setting('memory_limit')";
+            Assert.Equal("61.0 MiB", command.ExecuteScalar());
+        }
+        finally
+        {
+            store.Database.Return(connection);
+        }
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("lots")]
+    [InlineData("512")]
+    [InlineData("1GB'; DROP TABLE x; --")]
+    public void DuckDbStoreOptions_WhenMemoryLimitIsNotASize_Throws(string limit) =>
+        Assert.Throws<ArgumentException>(() => new DuckDbStoreOptions { MemoryLimit = limit });
+
+    [Fact]
+    public async Task UpsertAsync_WhenLazySequenceSpansChunksAndRepeatsKeys_StoresEachKeyOnceWithItsLastRecord()
+    {
+        using var store = DuckDbVectorStore.CreateInMemory();
+        var collection = store.GetCollection<int, ConformanceRecord>("items");
+        await collection.EnsureCollectionExistsAsync();
+
+        // 25 000 records in three chunks of the appender; keys 0..4 come again at the end, in the third chunk.
+        static IEnumerable<ConformanceRecord> Records()
+        {
+            for (var i = 0; i < 25_000; i++)
+            {
+                yield return Record(i, "first", [1, 0, 0, 0]);
+            }
+
+            for (var i = 0; i < 5; i++)
+            {
+                yield return Record(i, "again", [0, 1, 0, 0]);
+            }
+        }
+
+        await collection.UpsertAsync(Records());
+        await collection.UpsertAsync(Records().Skip(24_999));
+
+        var rows = await ToListAsync(collection.GetAsync(r => true, top: 30_000));
+        Assert.Equal(25_000, rows.Count);
+        Assert.Equal(Enumerable.Range(0, 25_000), rows.Select(r => r.Key).Order());
+        Assert.Equal([0, 1, 2, 3, 4], rows.Where(r => r.Name == "again").Select(r => r.Key).Order());
+    }
+
+    [Fact]
+    public async Task UpsertAsync_WhenLazySequenceThrowsAfterSeveralChunks_LeavesNoRowsFromIt()
+    {
+        using var store = DuckDbVectorStore.CreateInMemory();
+        var collection = store.GetCollection<int, ConformanceRecord>("items");
+        await collection.EnsureCollectionExistsAsync();
+        await collection.UpsertAsync(Record(-1, "before", [1, 0, 0, 0]));
+
+        static IEnumerable<ConformanceRecord> Failing()
+        {
+            for (var i = 0; i < 21_000; i++)
+            {
+                yield return Record(i, "lost", [1, 0, 0, 0]);
+            }
+
+            throw new InvalidOperationException("the input broke");
+        }
+
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => collection.UpsertAsync(Failing()));
+        Assert.Equal("the input broke", e.Message);
+        var rows = await ToListAsync(collection.GetAsync(r => true, top: 100));
+        Assert.Equal([-1], rows.Select(r => r.Key));
+    }
+
     [Theory]
     [InlineData(DistanceFunction.EuclideanDistance)]
     [InlineData(DistanceFunction.CosineDistance)]

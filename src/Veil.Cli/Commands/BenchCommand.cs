@@ -84,7 +84,7 @@ internal sealed class BenchCommand : Command
         }
 
         StoreBenchResult? store = storeRows == 0 ? null
-            : StoreBench.Measure(StoreDimensions, storeRows, Math.Min(StoreBatchRows, storeRows), storeQueries, _console.Error);
+            : StoreBench.Measure(StoreDimensions, storeRows, Math.Min(IngestCommand.DefaultBatchSize, storeRows), storeQueries, _console.Error);
         if (parseResult.GetValue(JsonOption))
         {
             WriteJson(results, store);
@@ -98,7 +98,6 @@ internal sealed class BenchCommand : Command
     }
 
     private const int StoreDimensions = 384;
-    private const int StoreBatchRows = 10_000;
 
     private void WriteTable(IReadOnlyList<VectorBenchResult> results, StoreBenchResult? store)
     {
@@ -124,7 +123,7 @@ internal sealed class BenchCommand : Command
         }
 
         o.WriteLine();
-        o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"DuckDB store (a temporary file), {store.Rows:N0} × {store.Dimensions}, batches of {store.BatchRows:N0}:"));
+        o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"DuckDB store (a temporary file), {store.Rows:N0} × {store.Dimensions}, transactions of up to {store.TransactionRows:N0} vectors:"));
         o.WriteLine("   ingest vectors/s: plaintext   encrypted   encrypted + category + text");
         o.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
@@ -171,7 +170,7 @@ internal sealed class BenchCommand : Command
             writer.WriteString("engine", "duckdb");
             writer.WriteNumber("dimensions", store.Dimensions);
             writer.WriteNumber("rows", store.Rows);
-            writer.WriteNumber("batchRows", store.BatchRows);
+            writer.WriteNumber("transactionRows", store.TransactionRows);
             writer.WriteNumber("plaintextIngestVectorsPerSecond", Math.Round(store.PlaintextIngestVectorsPerSecond));
             writer.WriteNumber("encryptedIngestVectorsPerSecond", Math.Round(store.EncryptedIngestVectorsPerSecond));
             writer.WriteNumber("encryptedIngestWithMetadataVectorsPerSecond", Math.Round(store.EncryptedIngestWithMetadataVectorsPerSecond));

@@ -24,6 +24,7 @@ internal abstract class StoreCommand : Command
     {
         Terminal = console;
         Options.Add(StoreOption);
+        Options.Add(StoreMemoryOption);
         Options.Add(CollectionOption);
         Keys.AddTo(this);
         Options.Add(TenantOption);
@@ -34,6 +35,11 @@ internal abstract class StoreCommand : Command
     {
         Description = $"Where the encrypted documents live: duckdb:PATH (an embedded DuckDB file; default {StoreLocation.DefaultValue}) or postgres:\"CONNECTION STRING\" (PostgreSQL with pgvector).",
         DefaultValueFactory = _ => StoreLocation.DefaultValue,
+    };
+
+    internal Option<string> StoreMemoryOption { get; } = new("--store-memory")
+    {
+        Description = $"With a duckdb: store, the most memory DuckDB's buffer pool may use, such as 2GB (default {Stores.DuckDb.DuckDbStoreOptions.DefaultMemoryLimit}; the rest of the table stays on disk).",
     };
 
     internal Option<string> CollectionOption { get; } = new("--collection")
@@ -75,7 +81,10 @@ internal abstract class StoreCommand : Command
     {
         try
         {
-            StoreLocation location = StoreLocation.Parse(parseResult.GetRequiredValue(StoreOption));
+            StoreLocation location = StoreLocation.Parse(parseResult.GetRequiredValue(StoreOption)) with
+            {
+                DuckDbMemoryLimit = parseResult.GetValue(StoreMemoryOption),
+            };
             string collection = parseResult.GetRequiredValue(CollectionOption);
             DocumentStore.ValidateName(collection);
             using LoadedKeys keys = Keys.Load(parseResult, Terminal);

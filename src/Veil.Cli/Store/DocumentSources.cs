@@ -3,9 +3,9 @@ using System.Globalization;
 
 namespace Veil.Cli.Store;
 
-/// <summary>A line of input that cannot be ingested.</summary>
-internal sealed class DocumentInputException(long line, string message, Exception? inner = null)
-    : Exception(string.Create(CultureInfo.InvariantCulture, $"Invalid input: line {line}: {message}."), inner)
+/// <summary>A line (or, in a Parquet file, a row) of input that cannot be ingested.</summary>
+internal sealed class DocumentInputException(long line, string message, Exception? inner = null, string unit = "line")
+    : Exception(string.Create(CultureInfo.InvariantCulture, $"Invalid input: {unit} {line}: {message}."), inner)
 {
     public long Line { get; } = line;
 }

@@ -12,6 +12,9 @@ internal sealed record StoreLocation(string Kind, string Target)
     private const string DuckDbPrefix = "duckdb:";
     private const string PostgresPrefix = "postgres:";
 
+    /// <summary>Gets DuckDB's memory limit (<see cref="DuckDbStoreOptions.MemoryLimit"/>); null for the default.</summary>
+    public string? DuckDbMemoryLimit { get; init; }
+
     /// <summary>The location as the user wrote it, except that a PostgreSQL password is left out.</summary>
     public override string ToString() => Kind == "postgres" ? $"{Kind}:\"{Redacted(Target)}\"" : $"{Kind}:{Target}";
 
@@ -78,9 +81,19 @@ internal sealed record StoreLocation(string Kind, string Target)
             throw new CliUsageException($"There is no store at --store {this}: the file '{Path.GetFullPath(Target)}' does not exist. Create it with veil ingest.");
         }
 
+        DuckDbStoreOptions options;
         try
         {
-            return new DuckDbVectorStore(Target);
+            options = DuckDbMemoryLimit is { } limit ? new DuckDbStoreOptions { MemoryLimit = limit } : new DuckDbStoreOptions();
+        }
+        catch (ArgumentException e)
+        {
+            throw new CliUsageException($"Invalid options: --store-memory \"{DuckDbMemoryLimit}\" is not a size such as 512MB or 4GB.", e);
+        }
+
+        try
+        {
+            return new DuckDbVectorStore(Target, options);
         }
         catch (VectorStoreException e)
         {
