@@ -51,7 +51,7 @@ public sealed class TrainCommandTests : IClassFixture<TrainCommandTests.TrainedM
         File.WriteAllBytes(directory.File("v.bin"), vectors.ToArray());
         File.WriteAllLines(directory.File("r.jsonl"), records);
         using var config = new TempConfig(TestKeys.RotatingConfig());
-        string[] key = ["--config", config.Path, "--tenant", "t", "--secret-path", "p", "--derivation-path", "e", "--vectors", directory.File("v.bin"), "--records", directory.File("r.jsonl"), "--label", "kind", "--model", directory.File("kind.zip")];
+        string[] key = ["--config", config.Path, "--tenant", "t", "--secret-path", "p", "--derivation-path", "e", "--vectors", directory.File("v.bin"), "--records", directory.File("r.jsonl"), "--labels", "kind", "--model", directory.File("kind.zip")];
 
         CliResult trained = await VeilCli.RunAsync(string.Empty, ["train", .. key]);
         CliResult predicted = await VeilCli.RunAsync(string.Empty, ["predict", .. key]);
@@ -115,7 +115,7 @@ public sealed class TrainCommandTests : IClassFixture<TrainCommandTests.TrainedM
     [Theory]
     [InlineData("--trainer", "svm")]
     [InlineData("--test-fraction", "1")]
-    [InlineData("--label", "nothing")]
+    [InlineData("--labels", "nothing")]
     public async Task Train_WhenOptionsInvalid_Exits1(string option, string value)
     {
         using var config = new TempConfig(TestKeys.RotatingConfig());

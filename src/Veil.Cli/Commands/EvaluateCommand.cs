@@ -3,9 +3,6 @@
 
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
-using Veil.Cli.Demo;
-using Veil.Cli.Store;
 using Veil.Evaluation;
 using Veil.Evaluation.Plots;
 
@@ -19,18 +16,15 @@ namespace Veil.Cli.Commands;
 internal sealed class EvaluateCommand : Command
 {
     private readonly CliConsole _console;
+    private readonly LabelledVectorsInput _input = new(minimumRows: 20);
 
     public EvaluateCommand(CliConsole console)
         : base("evaluate", "Measure search utility and attack success per β on your vectors (default: the shipped 778 MiniLM embeddings), with plaintext and random baselines. Experimental (VEIL001).")
     {
         _console = console;
         Options.Add(BetasOption);
-        Options.Add(InputOption);
-        Options.Add(VectorsOption);
-        Options.Add(RecordsOption);
+        _input.AddTo(this);
         Options.Add(SyntheticOption);
-        Options.Add(LabelsOption);
-        Options.Add(LimitOption);
         Options.Add(SeedOption);
         Options.Add(SeedsOption);
         Options.Add(ScalingFactorOption);
@@ -48,34 +42,9 @@ internal sealed class EvaluateCommand : Command
         DefaultValueFactory = _ => "1,2.5,5,7.2",
     };
 
-    internal Option<string> InputOption { get; } = new("--input")
-    {
-        Description = "A corpus directory holding embeddings.bin (raw float32 rows) and records.jsonl (row-aligned; \"category\" is used as the label); default: the one shipped with veil.",
-    };
-
-    internal Option<string> VectorsOption { get; } = new("--vectors")
-    {
-        Description = "Raw little-endian float32 rows (with --records) instead of --input.",
-    };
-
-    internal Option<string> RecordsOption { get; } = new("--records")
-    {
-        Description = "With --vectors: the row-aligned JSON Lines records (their \"category\" is the label).",
-    };
-
     internal Option<string> SyntheticOption { get; } = new("--synthetic")
     {
         Description = "Evaluate N×d synthetic rows instead of a corpus (\"N,d\": an anisotropic Gaussian mixture of 4 labelled components, unit-normalised, from --seed).",
-    };
-
-    internal Option<string> LabelsOption { get; } = new("--labels")
-    {
-        Description = "The class labels (k-means comparison, L8 probe): a file with one label per row, or the name of a field in the records; default: \"category\".",
-    };
-
-    internal Option<int?> LimitOption { get; } = new("--limit")
-    {
-        Description = "Evaluate only the first N rows (for quick runs).",
     };
 
     internal Option<int> SeedOption { get; } = new("--seed")
@@ -145,7 +114,7 @@ internal sealed class EvaluateCommand : Command
                     : throw new CliUsageException("Invalid options: --public-overlap must be in (0, 1]."),
                 Classifiers = TrainCommand.ParseTrainers(parseResult.GetRequiredValue(ClassifiersOption), "--classifiers", allowNone: true),
             };
-            var progress = new Progress(_console.Error);
+            var progress = new StderrProgress(_console.Error, Name);
             EvaluationSeries series = Evaluator.Run(data, options, seeds, progress, cancellationToken);
             if (parseResult.GetValue(OutOption) is { } directory)
             {
@@ -206,75 +175,25 @@ internal sealed class EvaluateCommand : Command
 
     private EvaluationData Load(ParseResult parseResult, int seed)
     {
-        if (parseResult.GetValue(SyntheticOption) is { } synthetic)
+        if (parseResult.GetValue(SyntheticOption) is not { } synthetic)
         {
-            if (parseResult.GetValue(InputOption) is not null || parseResult.GetValue(VectorsOption) is not null || parseResult.GetValue(LabelsOption) is not null)
-            {
-                throw new CliUsageException("Invalid options: --synthetic replaces --input, --vectors and --labels.");
-            }
-
-            string[] size = synthetic.Split(',', StringSplitOptions.TrimEntries);
-            if (size.Length != 2 || !int.TryParse(size[0], CultureInfo.InvariantCulture, out int count) || !int.TryParse(size[1], CultureInfo.InvariantCulture, out int d)
-                || count < 20 || d < 2 || (long)count * d > 100_000_000)
-            {
-                throw new CliUsageException("Invalid options: --synthetic needs \"N,d\" with N ≥ 20, d ≥ 2 and N·d ≤ 10⁸.");
-            }
-
-            _console.Error.WriteLine($"veil evaluate: {count} synthetic vectors × {d}");
-            return SyntheticData.Generate(count, d, seed);
+            LabelledVectors rows = _input.Load(parseResult, _console.Error, Name);
+            return new EvaluationData(rows.Vectors, rows.Labels);
         }
 
-        string? vectors = parseResult.GetValue(VectorsOption);
-        string? records = parseResult.GetValue(RecordsOption);
-        string? input = parseResult.GetValue(InputOption);
-        if ((vectors is null) != (records is null))
+        if (_input.IsGiven(parseResult))
         {
-            throw new CliUsageException("Invalid options: --vectors and --records go together.");
+            throw new CliUsageException("Invalid options: --synthetic replaces --input, --vectors and --labels.");
         }
 
-        if (vectors is not null && input is not null)
+        string[] size = synthetic.Split(',', StringSplitOptions.TrimEntries);
+        if (size.Length != 2 || !int.TryParse(size[0], CultureInfo.InvariantCulture, out int count) || !int.TryParse(size[1], CultureInfo.InvariantCulture, out int d)
+            || count < 20 || d < 2 || (long)count * d > 100_000_000)
         {
-            throw new CliUsageException("Invalid options: give either --input or --vectors with --records.");
+            throw new CliUsageException("Invalid options: --synthetic needs \"N,d\" with N ≥ 20, d ≥ 2 and N·d ≤ 10⁸.");
         }
 
-        string directory = input ?? DemoSettings.DefaultCorpusDirectory;
-        vectors ??= Path.Combine(directory, "embeddings.bin");
-        records ??= Path.Combine(directory, "records.jsonl");
-        (int _, long _, IEnumerable<(long Line, VeilDocument Document)> rows) = DocumentSources.RawVectors(vectors, records, dimensions: null);
-        IEnumerable<VeilDocument> documents = rows.Select(r => r.Document);
-        if (parseResult.GetValue(LimitOption) is { } limit)
-        {
-            documents = limit >= 20 ? documents.Take(limit) : throw new CliUsageException("Invalid options: --limit must be at least 20.");
-        }
-
-        VeilDocument[] all = documents.ToArray();
-        _console.Error.WriteLine($"veil evaluate: {all.Length} vectors from {vectors}");
-        string?[] labels = parseResult.GetValue(LabelsOption) is { } source ? Labels(source, records, all.Length) : all.Select(d => d.Category).ToArray();
-        return new EvaluationData(all.Select(d => d.Embedding!.Value.ToArray()).ToArray(), labels);
-    }
-
-    /// <summary>The first <paramref name="count"/> labels: the lines of a file, or a field of each record (null where absent).</summary>
-    private static string?[] Labels(string source, string records, int count)
-    {
-        if (File.Exists(source))
-        {
-            string[] lines = File.ReadLines(source).Take(count).ToArray();
-            return lines.Length == count ? lines.Select(l => l.Trim()).Select(l => l.Length > 0 ? l : null).ToArray()
-                : throw new CliUsageException($"Invalid input: '{source}' has {lines.Length} labels for {count} rows.");
-        }
-
-        return File.ReadLines(records).Where(l => !string.IsNullOrWhiteSpace(l)).Take(count).Select(line =>
-        {
-            using var record = JsonDocument.Parse(line);
-            return record.RootElement.ValueKind == JsonValueKind.Object && record.RootElement.TryGetProperty(source, out JsonElement value)
-                ? value.ValueKind == JsonValueKind.String ? value.GetString() : value.GetRawText()
-                : null;
-        }).ToArray() is var labels && labels.Any(l => l is not null) ? labels
-            : throw new CliUsageException($"Invalid options: --labels '{source}' is neither a file nor a field of the records.");
-    }
-
-    private sealed class Progress(TextWriter error) : IProgress<string>
-    {
-        public void Report(string value) => error.WriteLine($"veil evaluate: {value}");
+        _console.Error.WriteLine($"veil evaluate: {count} synthetic vectors × {d}");
+        return SyntheticData.Generate(count, d, seed);
     }
 }

@@ -16,7 +16,7 @@ namespace Veil.Cli.Commands;
 internal sealed class PredictCommand : Command
 {
     private readonly CliConsole _console;
-    private readonly LabelledVectorsInput _input = new();
+    private readonly LabelledVectorsInput _input = new(minimumRows: 1);
 
     public PredictCommand(CliConsole console)
         : base("predict", "Classify vectors with a model from veil train: encrypts them one-way with the key it was trained under (refused if the configuration's key differs) and prints {\"id\",\"label\"} lines; with labelled records, also the accuracy. Experimental (VEIL001).")

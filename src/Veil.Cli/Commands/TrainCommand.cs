@@ -19,7 +19,7 @@ namespace Veil.Cli.Commands;
 internal sealed class TrainCommand : Command
 {
     private readonly CliConsole _console;
-    private readonly LabelledVectorsInput _input = new();
+    private readonly LabelledVectorsInput _input = new(minimumRows: 1);
 
     public TrainCommand(CliConsole console)
         : base("train", "Train a classifier on your labelled vectors encrypted one-way with your key (default: the shipped MiniLM corpus, label \"category\"); saves a model that only works with that key. With --betas: measure accuracy and macro-F1 per β against the plaintext-trained model, another key and unencrypted inputs. Experimental (VEIL001).")
