@@ -3,7 +3,6 @@
 
 using System.CommandLine;
 using System.Text.Json;
-using Veil.Cli.Keysets;
 using Veil.Evaluation.Training;
 using Veil.Keys;
 
@@ -17,43 +16,28 @@ internal sealed class PredictCommand : Command
 {
     private readonly CliConsole _console;
     private readonly LabelledVectorsInput _input = new(minimumRows: 1);
+    private readonly ModelKeyOptions _key = new();
 
     public PredictCommand(CliConsole console)
         : base("predict", "Classify vectors with a model from veil train: encrypts them one-way with the key it was trained under (refused if the configuration's key differs) and prints {\"id\",\"label\"} lines; with labelled records, also the accuracy. Experimental (VEIL001).")
     {
         _console = console;
-        Keys.AddTo(this);
-        Options.Add(TenantOption);
-        Options.Add(SecretPathOption);
-        Options.Add(DerivationPathOption);
-        Options.Add(InsecureSeedOption);
+        _key.AddTo(this);
         Options.Add(ModelOption);
         _input.AddTo(this);
         SetAction((parseResult, cancellationToken) => Task.FromResult(Run(parseResult)));
     }
-
-    internal KeySource Keys { get; } = CommonOptions.Keys();
-
-    internal Option<string> TenantOption { get; } = CommonOptions.Tenant();
-
-    internal Option<string> SecretPathOption { get; } = CommonOptions.SecretPath();
-
-    internal Option<string> DerivationPathOption { get; } = CommonOptions.DerivationPath();
-
-    internal Option<int?> InsecureSeedOption { get; } = CommonOptions.InsecureSeed();
 
     internal Option<string> ModelOption { get; } = new("--model") { Description = "The model written by veil train (its .json metadata beside it).", Required = true };
 
     private int Run(ParseResult parseResult)
     {
         string model = parseResult.GetRequiredValue(ModelOption);
-        (SecretPath secretPath, DerivationPath derivationPath, TenantId tenant) = TrainCommand.KeyScope(parseResult, SecretPathOption, DerivationPathOption, TenantOption);
-        return CommandSupport.Run(
+        (SecretPath secretPath, DerivationPath derivationPath, TenantId tenant) = _key.Scope(parseResult);
+        return _key.Run(
             _console,
-            Keys,
             parseResult,
-            parseResult.GetValue(InsecureSeedOption),
-            configuration => TrainCommand.RequireVectorPath(configuration, secretPath),
+            secretPath,
             client =>
             {
                 KeyBoundClassifier classifier = Load(model, client, secretPath, derivationPath, tenant);

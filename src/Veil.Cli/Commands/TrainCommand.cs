@@ -4,7 +4,6 @@
 using System.CommandLine;
 using System.Text.Json;
 using Veil.Evaluation;
-using Veil.Cli.Keysets;
 using Veil.Evaluation.Training;
 using Veil.Keys;
 
@@ -20,16 +19,13 @@ internal sealed class TrainCommand : Command
 {
     private readonly CliConsole _console;
     private readonly LabelledVectorsInput _input = new(minimumRows: 1);
+    private readonly ModelKeyOptions _key = new();
 
     public TrainCommand(CliConsole console)
         : base("train", "Train a classifier on your labelled vectors encrypted one-way with your key (default: the shipped MiniLM corpus, label \"category\"); saves a model that only works with that key. With --betas: measure accuracy and macro-F1 per β against the plaintext-trained model, another key and unencrypted inputs. Experimental (VEIL001).")
     {
         _console = console;
-        Keys.AddTo(this);
-        Options.Add(TenantOption);
-        Options.Add(SecretPathOption);
-        Options.Add(DerivationPathOption);
-        Options.Add(InsecureSeedOption);
+        _key.AddTo(this);
         Options.Add(ModelOption);
         Options.Add(TrainerOption);
         Options.Add(SeedOption);
@@ -38,16 +34,6 @@ internal sealed class TrainCommand : Command
         _input.AddTo(this);
         SetAction((parseResult, cancellationToken) => Task.FromResult(Run(parseResult)));
     }
-
-    internal KeySource Keys { get; } = CommonOptions.Keys();
-
-    internal Option<string> TenantOption { get; } = Optional(CommonOptions.Tenant());
-
-    internal Option<string> SecretPathOption { get; } = Optional(CommonOptions.SecretPath());
-
-    internal Option<string> DerivationPathOption { get; } = Optional(CommonOptions.DerivationPath());
-
-    internal Option<int?> InsecureSeedOption { get; } = CommonOptions.InsecureSeed();
 
     internal Option<string> ModelOption { get; } = new("--model") { Description = "Where to write the model (an ML.NET zip); the metadata goes beside it with the extension .json." };
 
@@ -111,16 +97,14 @@ internal sealed class TrainCommand : Command
     private int Train(ParseResult parseResult, ClassifierTrainer trainer, double fraction)
     {
         string model = parseResult.GetValue(ModelOption) ?? throw new CliUsageException("Invalid options: --model is required (or --betas to measure).");
-        (SecretPath secretPath, DerivationPath derivationPath, TenantId tenant) = KeyScope(parseResult, SecretPathOption, DerivationPathOption, TenantOption);
+        (SecretPath secretPath, DerivationPath derivationPath, TenantId tenant) = _key.Scope(parseResult);
         string metadata = Invalid(() => KeyBoundClassifier.MetadataPath(model));
         LabelledVectors rows = _input.Load(parseResult, _console.Error, Name);
         int[] labelled = Enumerable.Range(0, rows.Labels.Length).Where(i => rows.Labels[i] is not null).ToArray();
-        return CommandSupport.Run(
+        return _key.Run(
             _console,
-            Keys,
             parseResult,
-            parseResult.GetValue(InsecureSeedOption),
-            configuration => RequireVectorPath(configuration, secretPath),
+            secretPath,
             client =>
             {
                 KeyBoundClassifier classifier = Invalid(() => KeyBoundClassifier.Train(
@@ -145,24 +129,6 @@ internal sealed class TrainCommand : Command
                 _console.Output.Flush();
                 return ExitCodes.Success;
             });
-    }
-
-    /// <summary>The key scope from the options, which must all be given (the keys themselves: --config or --keyset).</summary>
-    internal static (SecretPath SecretPath, DerivationPath DerivationPath, TenantId Tenant) KeyScope(
-        ParseResult parseResult, Option<string> secretPath, Option<string> derivationPath, Option<string> tenant)
-    {
-        string[] missing = new[] { secretPath, derivationPath, tenant }.Where(o => parseResult.GetValue(o) is null).Select(o => o.Name).ToArray();
-        return missing.Length == 0
-            ? (parseResult.GetValue(secretPath)!, parseResult.GetValue(derivationPath)!, parseResult.GetValue(tenant)!)
-            : throw new CliUsageException($"Invalid options: {string.Join(", ", missing)} required.");
-    }
-
-    internal static void RequireVectorPath(VeilConfiguration configuration, SecretPath secretPath)
-    {
-        if (!configuration.Vector.ContainsKey(secretPath))
-        {
-            throw new CliUsageException($"Invalid options: --secret-path \"{secretPath}\" is not in the configuration's vector section.");
-        }
     }
 
     /// <summary>Runs <paramref name="action"/>, turning the library's argument errors (bad data or options) into usage errors.</summary>
@@ -193,11 +159,4 @@ internal sealed class TrainCommand : Command
         "lightgbm" => ClassifierTrainer.LightGbm,
         _ => throw new CliUsageException($"Invalid options: --trainer must be logistic or lightgbm{(name == "both" ? " when training a model (both is for --betas)" : string.Empty)}."),
     };
-
-    private static Option<T> Optional<T>(Option<T> option)
-    {
-        option.Required = false;
-        option.Recursive = false;
-        return option;
-    }
 }

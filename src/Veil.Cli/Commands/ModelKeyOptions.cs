@@ -1,0 +1,67 @@
+using System.CommandLine;
+using Veil.Cli.Keysets;
+using Veil.Keys;
+
+namespace Veil.Cli.Commands;
+
+/// <summary>
+/// The key a <c>veil train</c> / <c>veil predict</c> model is bound to: the keys (--config or --keyset), the tenant,
+/// the vector secret path and the derivation path, and --insecure-seed. Checked when a key is used, so
+/// <c>veil train --betas</c> (throwaway keys) needs none of them.
+/// </summary>
+internal sealed class ModelKeyOptions
+{
+    internal KeySource Keys { get; } = CommonOptions.Keys();
+
+    internal Option<string> TenantOption { get; } = Optional(CommonOptions.Tenant());
+
+    internal Option<string> SecretPathOption { get; } = Optional(CommonOptions.SecretPath());
+
+    internal Option<string> DerivationPathOption { get; } = Optional(CommonOptions.DerivationPath());
+
+    internal Option<int?> InsecureSeedOption { get; } = CommonOptions.InsecureSeed();
+
+    public void AddTo(Command command)
+    {
+        Keys.AddTo(command);
+        command.Options.Add(TenantOption);
+        command.Options.Add(SecretPathOption);
+        command.Options.Add(DerivationPathOption);
+        command.Options.Add(InsecureSeedOption);
+    }
+
+    /// <summary>The key scope, which must be given in full (the keys themselves are checked when loaded).</summary>
+    public (SecretPath SecretPath, DerivationPath DerivationPath, TenantId Tenant) Scope(ParseResult parseResult)
+    {
+        string[] missing = new[] { SecretPathOption, DerivationPathOption, TenantOption }.Where(o => parseResult.GetValue(o) is null).Select(o => o.Name).ToArray();
+        return missing.Length == 0
+            ? (parseResult.GetValue(SecretPathOption)!, parseResult.GetValue(DerivationPathOption)!, parseResult.GetValue(TenantOption)!)
+            : throw new CliUsageException($"Invalid options: {string.Join(", ", missing)} required.");
+    }
+
+    /// <summary>
+    /// Loads the keys, checks that <paramref name="secretPath"/> has vector secrets, builds the client and runs
+    /// <paramref name="run"/> (see <see cref="CommandSupport.Run"/>).
+    /// </summary>
+    public int Run(CliConsole console, ParseResult parseResult, SecretPath secretPath, Func<VeilClient, int> run) =>
+        CommandSupport.Run(
+            console,
+            Keys,
+            parseResult,
+            parseResult.GetValue(InsecureSeedOption),
+            configuration =>
+            {
+                if (!configuration.Vector.ContainsKey(secretPath))
+                {
+                    throw new CliUsageException($"Invalid options: --secret-path \"{secretPath}\" is not in the configuration's vector section.");
+                }
+            },
+            run);
+
+    private static Option<T> Optional<T>(Option<T> option)
+    {
+        option.Required = false;
+        option.Recursive = false;
+        return option;
+    }
+}
