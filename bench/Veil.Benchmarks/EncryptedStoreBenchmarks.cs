@@ -23,6 +23,7 @@ public class EncryptedStoreBenchmarks
 
     private string _directory = null!;
     private DuckDbVectorStore _store = null!;
+    private DuckDbVectorStore _ingestStore = null!;
     private Secret[] _secrets = null!;
     private VeilClient _client = null!;
     private VectorStoreCollection<string, BenchDocument> _plainTarget = null!;
@@ -38,6 +39,9 @@ public class EncryptedStoreBenchmarks
     {
         _directory = Directory.CreateTempSubdirectory("veil-bench-").FullName;
         _store = new DuckDbVectorStore(Path.Combine(_directory, "bench.duckdb"));
+
+        // Ingest into its own file with the single DuckDB thread veil ingest uses; queries with DuckDB's default.
+        _ingestStore = new DuckDbVectorStore(Path.Combine(_directory, "ingest.duckdb"), new DuckDbStoreOptions { Threads = 1 });
         _secrets = [.. new[] { 7, 11, 13 }.Select(m => new Secret(Enumerable.Range(0, 64).Select(i => unchecked((byte)(i * m))).ToArray()))];
         _client = new VeilClient(new VeilConfiguration(
             vector: new Dictionary<SecretPath, VectorSecret> { ["bench"] = new VectorSecret(2.5f, new RotatableSecret(new IdentifiedSecret(new KeyId(1), _secrets[0]))) },
@@ -48,11 +52,11 @@ public class EncryptedStoreBenchmarks
         _vectors = [.. Enumerable.Range(0, BatchRows).Select(_ => UnitVector(random))];
         _query = UnitVector(random);
 
-        _plainTarget = _store.GetCollection<string, BenchDocument>("plain_target");
-        _encryptedTarget = Encrypted("encrypted_target", rerank: false);
+        _plainTarget = _ingestStore.GetCollection<string, BenchDocument>("plain_target");
+        _encryptedTarget = Encrypted(_ingestStore, "encrypted_target", rerank: false);
         _plainQuery = _store.GetCollection<string, BenchDocument>("plain_query");
-        _encryptedQuery = Encrypted("encrypted_query", rerank: false);
-        _rerankedQuery = Encrypted("encrypted_query", rerank: true);
+        _encryptedQuery = Encrypted(_store, "encrypted_query", rerank: false);
+        _rerankedQuery = Encrypted(_store, "encrypted_query", rerank: true);
         _plainQuery.EnsureCollectionExistsAsync().GetAwaiter().GetResult();
         _encryptedQuery.EnsureCollectionExistsAsync().GetAwaiter().GetResult();
         for (int start = 0; start < QueryRows; start += BatchRows)
@@ -67,6 +71,7 @@ public class EncryptedStoreBenchmarks
     public void Cleanup()
     {
         _store.Dispose();
+        _ingestStore.Dispose();
         _client.Dispose();
         foreach (Secret secret in _secrets)
         {
@@ -110,8 +115,8 @@ public class EncryptedStoreBenchmarks
     [Benchmark]
     public Task<int> QueryEncryptedReranked() => Top10(_rerankedQuery);
 
-    private EncryptingVectorStoreCollection<string, BenchDocument> Encrypted(string name, bool rerank) => new(
-        _store.GetCollection<string, BenchDocument>(name),
+    private EncryptingVectorStoreCollection<string, BenchDocument> Encrypted(DuckDbVectorStore store, string name, bool rerank) => new(
+        store.GetCollection<string, BenchDocument>(name),
         _client,
         new EncryptingCollectionOptions("bench", "model", "tenant") { DeterministicSecretPath = "bench", ExactReranking = rerank });
 

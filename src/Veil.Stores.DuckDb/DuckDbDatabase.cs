@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using DuckDB.NET.Data;
 
 namespace Veil.Stores.DuckDb;
@@ -18,7 +19,7 @@ internal sealed class DuckDbDatabase : IDisposable
     // 256 MB a checkpoint comes every ~170 000 logged vectors at d = 384 (and always on close). disabled_compression_methods:
     // ALP and ALP-RD find nothing to compress in embeddings (encrypted ones least of all) yet cost most of a checkpoint's
     // time; without them the floats are stored plain, checkpoints take a third of the CPU time and the file shrinks by a
-    // third (10^5 × 384 random unit vectors). memory_limit: see DuckDbStoreOptions.MemoryLimit.
+    // third (10^5 × 384 random unit vectors). memory_limit and threads: see DuckDbStoreOptions.
     private const string SettingsSql =
         "SET autoinstall_known_extensions = false; SET autoload_known_extensions = false; SET checkpoint_threshold = '256MB'; " +
         "SET disabled_compression_methods = 'alp,alprd'; SET memory_limit = ";
@@ -33,7 +34,8 @@ internal sealed class DuckDbDatabase : IDisposable
     public DuckDbDatabase(string dataSource, DuckDbStoreOptions options)
     {
         DataSource = dataSource;
-        _settingsSql = SettingsSql + "'" + options.MemoryLimit + "';";
+        _settingsSql = SettingsSql + "'" + options.MemoryLimit + "';"
+            + (options.Threads is { } threads ? string.Create(CultureInfo.InvariantCulture, $" SET threads = {threads};") : string.Empty);
         var builder = new DuckDBConnectionStringBuilder
         {
             DataSource = dataSource,

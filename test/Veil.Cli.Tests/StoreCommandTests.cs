@@ -111,6 +111,19 @@ public sealed class StoreCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task IngestAndSearch_WhenStoreThreadsAreGiven_UseThemAndRefuseZero()
+    {
+        CliResult ingest = await RunAsync(VeilCli.Lines("""{"id":"a","vector":[1,0,0]}"""), "ingest", "--secret-path", "p", "--store-threads", "2");
+        CliResult search = await RunAsync(string.Empty, "search", "--vector", "[1,0,0]", "--store-threads", "1");
+        CliResult bad = await RunAsync(string.Empty, "search", "--vector", "[1,0,0]", "--store-threads", "0");
+
+        Assert.True(ingest.ExitCode == ExitCodes.Success, ingest.Stderr);
+        Assert.Equal("a", Assert.Single(search.Json).GetProperty("id").GetString());
+        Assert.Equal(ExitCodes.InvalidOptions, bad.ExitCode);
+        Assert.Contains("--store-threads must be at least 1", bad.Stderr);
+    }
+
+    [Fact]
     public async Task Search_WhenByIdAndByVector_FindsTheNearestDecryptedAndFiltersOnTheEncryptedCategory()
     {
         await IngestCorpusAsync();

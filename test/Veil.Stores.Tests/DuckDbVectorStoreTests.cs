@@ -111,6 +111,31 @@ public sealed class DuckDbVectorStoreTests : IDisposable
     }
 
     [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void DuckDbVectorStore_WhenThreadsAreGiven_SetsThem(int threads)
+    {
+        using var store = new DuckDbVectorStore(Path.Combine(_directory, $"threads{threads}.duckdb"), new DuckDbStoreOptions { Threads = threads });
+        var connection = store.Database.Rent();
+        try
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT current_setting('threads')";
+            Assert.Equal((long)threads, Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture));
+        }
+        finally
+        {
+            store.Database.Return(connection);
+        }
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-2)]
+    public void DuckDbStoreOptions_WhenThreadsBelowOne_Throws(int threads) =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => new DuckDbStoreOptions { Threads = threads });
+
+    [Theory]
     [InlineData("")]
     [InlineData("lots")]
     [InlineData("512")]

@@ -27,6 +27,9 @@ internal sealed class IngestCommand : StoreCommand
     /// <summary>Two of DuckDB's row groups (122 880 rows each), so that most rows skip the write-ahead log.</summary>
     internal const int DefaultBatchSize = 245_760;
 
+    /// <summary>DuckDB's worker threads during veil ingest: one, so encryption has the other cores (see <see cref="Stores.DuckDb.DuckDbStoreOptions.Threads"/>).</summary>
+    internal const int IngestDuckDbThreads = 1;
+
     internal Option<string> InputOption { get; } = new("--input")
     {
         Description = "Read JSON Lines from this file instead of stdin, or a Parquet file (recognised by its content) with columns id, vector (a list of FLOAT or DOUBLE), category? and any others as fields.",
@@ -56,6 +59,8 @@ internal sealed class IngestCommand : StoreCommand
     };
 
     internal Option<bool> ReplaceOption { get; } = new("--replace") { Description = "Delete the collection first, if it exists." };
+
+    protected override int? DefaultDuckDbThreads => IngestDuckDbThreads;
 
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, StoreContext context, CancellationToken cancellationToken)
     {

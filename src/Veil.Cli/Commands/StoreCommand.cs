@@ -25,6 +25,7 @@ internal abstract class StoreCommand : Command
         Terminal = console;
         Options.Add(StoreOption);
         Options.Add(StoreMemoryOption);
+        Options.Add(StoreThreadsOption);
         Options.Add(CollectionOption);
         Keys.AddTo(this);
         Options.Add(TenantOption);
@@ -40,6 +41,11 @@ internal abstract class StoreCommand : Command
     internal Option<string> StoreMemoryOption { get; } = new("--store-memory")
     {
         Description = $"With a duckdb: store, the most memory DuckDB's buffer pool may use, such as 2GB (default {Stores.DuckDb.DuckDbStoreOptions.DefaultMemoryLimit}; the rest of the table stays on disk).",
+    };
+
+    internal Option<int?> StoreThreadsOption { get; } = new("--store-threads")
+    {
+        Description = "With a duckdb: store, DuckDB's worker threads (default: one per core, except veil ingest, which gives DuckDB one and leaves the other cores to encryption).",
     };
 
     internal Option<string> CollectionOption { get; } = new("--collection")
@@ -59,6 +65,9 @@ internal abstract class StoreCommand : Command
     };
 
     protected CliConsole Terminal { get; }
+
+    /// <summary>Gets DuckDB's worker threads when --store-threads is not given; null for DuckDB's default (one per core).</summary>
+    protected virtual int? DefaultDuckDbThreads => null;
 
     /// <summary>Runs the command with the loaded client; returns the exit code.</summary>
     protected abstract Task<int> ExecuteAsync(ParseResult parseResult, StoreContext context, CancellationToken cancellationToken);
@@ -84,6 +93,7 @@ internal abstract class StoreCommand : Command
             StoreLocation location = StoreLocation.Parse(parseResult.GetRequiredValue(StoreOption)) with
             {
                 DuckDbMemoryLimit = parseResult.GetValue(StoreMemoryOption),
+                DuckDbThreads = parseResult.GetValue(StoreThreadsOption) ?? DefaultDuckDbThreads,
             };
             string collection = parseResult.GetRequiredValue(CollectionOption);
             DocumentStore.ValidateName(collection);

@@ -15,6 +15,9 @@ internal sealed record StoreLocation(string Kind, string Target)
     /// <summary>Gets DuckDB's memory limit (<see cref="DuckDbStoreOptions.MemoryLimit"/>); null for the default.</summary>
     public string? DuckDbMemoryLimit { get; init; }
 
+    /// <summary>Gets DuckDB's worker threads (<see cref="DuckDbStoreOptions.Threads"/>); null for one per core.</summary>
+    public int? DuckDbThreads { get; init; }
+
     /// <summary>The location as the user wrote it, except that a PostgreSQL password is left out.</summary>
     public override string ToString() => Kind == "postgres" ? $"{Kind}:\"{Redacted(Target)}\"" : $"{Kind}:{Target}";
 
@@ -84,7 +87,11 @@ internal sealed record StoreLocation(string Kind, string Target)
         DuckDbStoreOptions options;
         try
         {
-            options = DuckDbMemoryLimit is { } limit ? new DuckDbStoreOptions { MemoryLimit = limit } : new DuckDbStoreOptions();
+            options = new DuckDbStoreOptions { MemoryLimit = DuckDbMemoryLimit ?? DuckDbStoreOptions.DefaultMemoryLimit, Threads = DuckDbThreads };
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            throw new CliUsageException($"Invalid options: --store-threads must be at least 1.", e);
         }
         catch (ArgumentException e)
         {
