@@ -83,7 +83,7 @@ public sealed class StoreCommandTests : IDisposable
     [Theory]
     [InlineData("[1.0, NULL, 0.0]::FLOAT[]", "row 2: the vector of \"b\" has null elements")]
     [InlineData("NULL::FLOAT[]", "row 2: the vector of \"b\" is null")]
-    [InlineData("[1.0, 0.0]::FLOAT[]", "\"b\" has 2 dimensions; collection \"documents\" has 3 (0 documents before it were stored)")]
+    [InlineData("[1.0, 0.0]::FLOAT[]", "row 2: the vector of \"b\" has 2 dimensions; collection \"documents\" has 3 (0 documents before it were stored)")]
     public async Task Ingest_WhenAParquetRowIsBad_Exits2NamingItAndStoresNothingOfTheTransaction(string vector, string message)
     {
         string parquet = WriteParquet($"SELECT * FROM (VALUES ('a', [1.0, 0.0, 0.0]::FLOAT[]), ('b', {vector})) AS t(id, vector)");

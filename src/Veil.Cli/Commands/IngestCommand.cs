@@ -109,6 +109,7 @@ internal sealed class IngestCommand : StoreCommand
         IEnumerable<(long Line, VeilDocument Document)> rows;
         long? total = null;
         TextReader? file = null;
+        string unit = "line"; // what the input's positions count, for error messages
         if (vectorsPath is not null)
         {
             (int rawDimensions, long count, rows) = DocumentSources.RawVectors(vectorsPath, recordsPath!, parseResult.GetValue(DimensionsOption));
@@ -125,6 +126,7 @@ internal sealed class IngestCommand : StoreCommand
             ParquetDocuments parquet = ParquetDocuments.Open(inputPath);
             rows = parquet.Rows();
             total = parquet.Count;
+            unit = "row";
         }
         else
         {
@@ -143,7 +145,7 @@ internal sealed class IngestCommand : StoreCommand
                 int length = first.Embedding!.Value.Length;
                 if (length == 0)
                 {
-                    throw new DocumentInputException(line, $"the vector of \"{first.Id}\" is empty");
+                    throw new DocumentInputException(line, $"the vector of \"{first.Id}\" is empty", unit: unit);
                 }
 
                 manifest = new CollectionManifest
@@ -168,7 +170,8 @@ internal sealed class IngestCommand : StoreCommand
                     {
                         throw new DocumentInputException(line, string.Create(
                             CultureInfo.InvariantCulture,
-                            $"the vector of \"{document.Id}\" has {document.Embedding!.Value.Length} dimensions; collection \"{context.Collection}\" has {manifest.Dimensions} ({stored} documents before it were stored)"));
+                            $"the vector of \"{document.Id}\" has {document.Embedding!.Value.Length} dimensions; collection \"{context.Collection}\" has {manifest.Dimensions} ({stored} documents before it were stored)"),
+                            unit: unit);
                     }
 
                     yield return document;
