@@ -11,46 +11,18 @@ internal static class DuckDbSql
     /// <summary>The distance function used when a vector property does not name one.</summary>
     public const string DefaultDistanceFunction = DistanceFunction.CosineDistance;
 
+    private static readonly Sql.SqlColumnTypes s_columnTypes = new(
+        "the DuckDB store", dimensions => string.Create(CultureInfo.InvariantCulture, $"FLOAT[{dimensions}]"), "VARCHAR", "INTEGER", "BIGINT", "FLOAT", "DOUBLE", "BOOLEAN", "BLOB", "TIMESTAMPTZ", "UUID");
+
     /// <summary>Quotes an identifier (collection or column name) for DuckDB: wraps it in double quotes and doubles any inside.</summary>
     public static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
-    public static bool TryGetDataColumnType(Type type, out string sqlType)
-    {
-        type = Nullable.GetUnderlyingType(type) ?? type;
-        sqlType = type switch
-        {
-            _ when type == typeof(string) => "VARCHAR",
-            _ when type == typeof(int) => "INTEGER",
-            _ when type == typeof(long) => "BIGINT",
-            _ when type == typeof(float) => "FLOAT",
-            _ when type == typeof(double) => "DOUBLE",
-            _ when type == typeof(bool) => "BOOLEAN",
-            _ when type == typeof(byte[]) => "BLOB",
-            _ when type == typeof(DateTimeOffset) => "TIMESTAMPTZ",
-            _ when type == typeof(Guid) => "UUID",
-            _ => string.Empty,
-        };
-        return sqlType.Length != 0;
-    }
+    public static bool TryGetDataColumnType(Type type, out string sqlType) => s_columnTypes.TryGetDataColumnType(type, out sqlType);
 
-    /// <summary>The DuckDB column type of a key, data or vector property.</summary>
-    public static string ColumnType(PropertyModel property)
-    {
-        if (property is VectorPropertyModel vector)
-        {
-            return VectorType(vector.Dimensions);
-        }
+    /// <summary>The column type of a key, data or vector property.</summary>
+    public static string ColumnType(PropertyModel property) => s_columnTypes.ColumnType(property);
 
-        if (!TryGetDataColumnType(property.Type, out var sqlType))
-        {
-            throw new NotSupportedException(
-                $"Property '{property.ModelName}' has type {property.Type.Name}; the DuckDB store supports {DuckDbModelBuilder.SupportedDataTypes}.");
-        }
-
-        return sqlType;
-    }
-
-    public static string VectorType(int dimensions) => string.Create(CultureInfo.InvariantCulture, $"FLOAT[{dimensions}]");
+    public static string VectorType(int dimensions) => s_columnTypes.VectorType(dimensions);
 
     public static string DistanceFunctionOf(VectorPropertyModel vector)
     {

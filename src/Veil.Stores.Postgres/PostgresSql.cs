@@ -15,6 +15,9 @@ internal static class PostgresSql
     /// <summary>PostgreSQL's limit on identifier length, in bytes.</summary>
     private const int MaxIdentifierBytes = 63;
 
+    private static readonly Sql.SqlColumnTypes s_columnTypes = new(
+        "the PostgreSQL store", dimensions => string.Create(CultureInfo.InvariantCulture, $"vector({dimensions})"), "text", "integer", "bigint", "real", "double precision", "boolean", "bytea", "timestamptz", "uuid");
+
     /// <summary>Quotes an identifier (schema, table, column or index name): wraps it in double quotes and doubles any inside.</summary>
     /// <exception cref="ArgumentException">The identifier contains a NUL character or is longer than PostgreSQL's 63-byte limit.</exception>
     public static string Quote(string identifier)
@@ -34,43 +37,12 @@ internal static class PostgresSql
         return "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
     }
 
-    public static bool TryGetDataColumnType(Type type, out string sqlType)
-    {
-        type = Nullable.GetUnderlyingType(type) ?? type;
-        sqlType = type switch
-        {
-            _ when type == typeof(string) => "text",
-            _ when type == typeof(int) => "integer",
-            _ when type == typeof(long) => "bigint",
-            _ when type == typeof(float) => "real",
-            _ when type == typeof(double) => "double precision",
-            _ when type == typeof(bool) => "boolean",
-            _ when type == typeof(byte[]) => "bytea",
-            _ when type == typeof(DateTimeOffset) => "timestamptz",
-            _ when type == typeof(Guid) => "uuid",
-            _ => string.Empty,
-        };
-        return sqlType.Length != 0;
-    }
+    public static bool TryGetDataColumnType(Type type, out string sqlType) => s_columnTypes.TryGetDataColumnType(type, out sqlType);
 
-    /// <summary>The PostgreSQL column type of a key, data or vector property.</summary>
-    public static string ColumnType(PropertyModel property)
-    {
-        if (property is VectorPropertyModel vector)
-        {
-            return VectorType(vector.Dimensions);
-        }
+    /// <summary>The column type of a key, data or vector property.</summary>
+    public static string ColumnType(PropertyModel property) => s_columnTypes.ColumnType(property);
 
-        if (!TryGetDataColumnType(property.Type, out var sqlType))
-        {
-            throw new NotSupportedException(
-                $"Property '{property.ModelName}' has type {property.Type.Name}; the PostgreSQL store supports {PostgresModelBuilder.SupportedDataTypes}.");
-        }
-
-        return sqlType;
-    }
-
-    public static string VectorType(int dimensions) => string.Create(CultureInfo.InvariantCulture, $"vector({dimensions})");
+    public static string VectorType(int dimensions) => s_columnTypes.VectorType(dimensions);
 
     public static string DistanceFunctionOf(VectorPropertyModel vector)
     {
