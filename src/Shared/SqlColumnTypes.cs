@@ -1,3 +1,4 @@
+using System.Text;
 using Microsoft.Extensions.VectorData.ProviderServices;
 
 namespace Veil.Stores.Sql;
@@ -63,4 +64,16 @@ internal sealed class SqlColumnTypes
 
     /// <summary>The column type of a vector of <paramref name="dimensions"/>.</summary>
     public string VectorType(int dimensions) => _vectorType(dimensions);
+
+    /// <summary>
+    /// <c>CREATE TABLE IF NOT EXISTS</c> <paramref name="table"/> with a column per property of <paramref name="model"/>
+    /// (named by <paramref name="quote"/>), the key property as the primary key.
+    /// </summary>
+    public string CreateTable(string table, CollectionModel model, Func<string, string> quote)
+    {
+        var sql = new StringBuilder("CREATE TABLE IF NOT EXISTS ").Append(table).Append(" (");
+        sql.AppendJoin(", ", model.Properties.Select(property =>
+            quote(property.StorageName) + " " + ColumnType(property) + (property is KeyPropertyModel ? " PRIMARY KEY" : string.Empty)));
+        return sql.Append(')').ToString();
+    }
 }

@@ -53,25 +53,5 @@ internal static class DuckDbSql
         _ => throw new NotSupportedException($"Distance function '{distanceFunction}' is not supported by the DuckDB store."),
     };
 
-    public static string CreateTable(string table, CollectionModel model)
-    {
-        var sql = new StringBuilder("CREATE TABLE IF NOT EXISTS ").Append(table).Append(" (");
-        var first = true;
-        foreach (var property in model.Properties)
-        {
-            if (!first)
-            {
-                sql.Append(", ");
-            }
-
-            first = false;
-            sql.Append(Quote(property.StorageName)).Append(' ').Append(ColumnType(property));
-            if (property is KeyPropertyModel)
-            {
-                sql.Append(" PRIMARY KEY");
-            }
-        }
-
-        return sql.Append(')').ToString();
-    }
+    public static string CreateTable(string table, CollectionModel model) => s_columnTypes.CreateTable(table, model, Quote);
 }

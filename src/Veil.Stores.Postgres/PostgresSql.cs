@@ -104,27 +104,7 @@ internal static class PostgresSql
         return prefix + "_hnsw_" + hash;
     }
 
-    public static string CreateTable(string qualifiedTable, CollectionModel model)
-    {
-        var sql = new StringBuilder("CREATE TABLE IF NOT EXISTS ").Append(qualifiedTable).Append(" (");
-        var first = true;
-        foreach (var property in model.Properties)
-        {
-            if (!first)
-            {
-                sql.Append(", ");
-            }
-
-            first = false;
-            sql.Append(Quote(property.StorageName)).Append(' ').Append(ColumnType(property));
-            if (property is KeyPropertyModel)
-            {
-                sql.Append(" PRIMARY KEY");
-            }
-        }
-
-        return sql.Append(')').ToString();
-    }
+    public static string CreateTable(string qualifiedTable, CollectionModel model) => s_columnTypes.CreateTable(qualifiedTable, model, Quote);
 
     public static string CreateHnswIndex(string schema, string table, string qualifiedTable, VectorPropertyModel vector, int m, int efConstruction) =>
         string.Create(

@@ -25,7 +25,7 @@ public sealed class DuckDbVectorStoreTests : IDisposable
         var batch = new[] { Record(1, "new-1", [1, 1, 0, 0]), Record(10, "new-10", [0, 0, 1, 0]), Record(11, "bad", [1, 2, 3]), Record(12, "new-12", [0, 0, 0, 1]) };
         await Assert.ThrowsAsync<ArgumentException>(() => collection.UpsertAsync(batch));
 
-        var rows = await ToListAsync(collection.GetAsync(r => true, top: 100));
+        var rows = await AsyncEnumerable.ToListAsync(collection.GetAsync(r => true, top: 100));
         Assert.Equal([(1, "original-1"), (2, "original-2")], rows.Select(r => (r.Key, r.Name!)).Order());
     }
 
@@ -38,7 +38,7 @@ public sealed class DuckDbVectorStoreTests : IDisposable
 
         await collection.UpsertAsync([Record(1, "first", [1, 0, 0, 0]), Record(2, "other", [0, 1, 0, 0]), Record(1, "last", [0, 0, 1, 0])]);
 
-        var rows = await ToListAsync(collection.GetAsync(r => true, top: 100));
+        var rows = await AsyncEnumerable.ToListAsync(collection.GetAsync(r => true, top: 100));
         Assert.Equal([(1, "last"), (2, "other")], rows.Select(r => (r.Key, r.Name!)).Order());
     }
 
@@ -55,9 +55,9 @@ public sealed class DuckDbVectorStoreTests : IDisposable
 
         using (var reopened = new DuckDbVectorStore(path))
         {
-            Assert.Equal(["docs"], await ToListAsync(reopened.ListCollectionNamesAsync()));
+            Assert.Equal(["docs"], await AsyncEnumerable.ToListAsync(reopened.ListCollectionNamesAsync()));
             var collection = reopened.GetCollection<string, KeyedRecord<string>>("docs");
-            var hit = Assert.Single(await ToListAsync(collection.SearchAsync(new float[] { 0.1f, 0.9f }, top: 1)));
+            var hit = Assert.Single(await AsyncEnumerable.ToListAsync(collection.SearchAsync(new float[] { 0.1f, 0.9f }, top: 1)));
             Assert.Equal(("b", "beta"), (hit.Record.Key, hit.Record.Text));
         }
     }
@@ -167,7 +167,7 @@ public sealed class DuckDbVectorStoreTests : IDisposable
         await collection.UpsertAsync(Records());
         await collection.UpsertAsync(Records().Skip(24_999));
 
-        var rows = await ToListAsync(collection.GetAsync(r => true, top: 30_000));
+        var rows = await AsyncEnumerable.ToListAsync(collection.GetAsync(r => true, top: 30_000));
         Assert.Equal(25_000, rows.Count);
         Assert.Equal(Enumerable.Range(0, 25_000), rows.Select(r => r.Key).Order());
         Assert.Equal([0, 1, 2, 3, 4], rows.Where(r => r.Name == "again").Select(r => r.Key).Order());
@@ -193,7 +193,7 @@ public sealed class DuckDbVectorStoreTests : IDisposable
 
         var e = await Assert.ThrowsAsync<InvalidOperationException>(() => collection.UpsertAsync(Failing()));
         Assert.Equal("the input broke", e.Message);
-        var rows = await ToListAsync(collection.GetAsync(r => true, top: 100));
+        var rows = await AsyncEnumerable.ToListAsync(collection.GetAsync(r => true, top: 100));
         Assert.Equal([-1], rows.Select(r => r.Key));
     }
 
@@ -228,7 +228,7 @@ public sealed class DuckDbVectorStoreTests : IDisposable
             var scored = vectors.Select((v, i) => (Key: (long)i, Score: ExactScore(distanceFunction, v, query))).ToList();
             var expected = (higherIsBetter ? scored.OrderByDescending(s => s.Score) : scored.OrderBy(s => s.Score)).Take(Top).ToList();
 
-            var actual = await ToListAsync(collection.SearchAsync(query, Top));
+            var actual = await AsyncEnumerable.ToListAsync(collection.SearchAsync(query, Top));
 
             Assert.Equal(expected.Select(e => e.Key), actual.Select(a => a.Record.Key));
             for (var i = 0; i < Top; i++)
@@ -253,7 +253,7 @@ public sealed class DuckDbVectorStoreTests : IDisposable
 
         Assert.Equal("inside", (await hostile.GetAsync(2))?.Name);
         Assert.Equal("safe", (await victim.GetAsync(1))?.Name);
-        Assert.Contains(hostileName, await ToListAsync(store.ListCollectionNamesAsync()));
+        Assert.Contains(hostileName, await AsyncEnumerable.ToListAsync(store.ListCollectionNamesAsync()));
         await store.EnsureCollectionDeletedAsync(hostileName);
         Assert.True(await victim.CollectionExistsAsync());
     }
@@ -267,7 +267,7 @@ public sealed class DuckDbVectorStoreTests : IDisposable
         await collection.UpsertAsync([Record(1, "a", [1, 0, 0, 0]), Record(2, "' OR 1=1 --", [0, 1, 0, 0])]);
         var hostile = "' OR 1=1 --";
 
-        var rows = await ToListAsync(collection.GetAsync(r => r.Name == hostile, top: 10));
+        var rows = await AsyncEnumerable.ToListAsync(collection.GetAsync(r => r.Name == hostile, top: 10));
 
         Assert.Equal([2], rows.Select(r => r.Key));
     }
@@ -280,7 +280,7 @@ public sealed class DuckDbVectorStoreTests : IDisposable
 
         var upsert = await Assert.ThrowsAsync<VectorStoreException>(() => collection.UpsertAsync(Record(1, "a", [1, 0, 0, 0])));
         var get = await Assert.ThrowsAsync<VectorStoreException>(() => collection.GetAsync(1));
-        var search = await Assert.ThrowsAsync<VectorStoreException>(() => ToListAsync(collection.SearchAsync(new float[] { 1, 0, 0, 0 }, 1)));
+        var search = await Assert.ThrowsAsync<VectorStoreException>(() => AsyncEnumerable.ToListAsync(collection.SearchAsync(new float[] { 1, 0, 0, 0 }, 1)).AsTask());
 
         foreach (var e in new[] { upsert, get, search })
         {
@@ -351,8 +351,8 @@ public sealed class DuckDbVectorStoreTests : IDisposable
             new Dictionary<string, object?> { ["Id"] = "b", ["Category"] = "y", ["Vector"] = new ReadOnlyMemory<float>([0, 1]) },
         ]);
 
-        var hit = Assert.Single(await ToListAsync(collection.SearchAsync(new float[] { 0, 1 }, 1)));
-        var filtered = await ToListAsync(collection.GetAsync(r => (string)r["Category"]! == "x", 10));
+        var hit = Assert.Single(await AsyncEnumerable.ToListAsync(collection.SearchAsync(new float[] { 0, 1 }, 1)));
+        var filtered = await AsyncEnumerable.ToListAsync(collection.GetAsync(r => (string)r["Category"]! == "x", 10));
 
         Assert.Equal("b", hit.Record["Id"]);
         Assert.Equal(1.0, hit.Score!.Value, 1e-6);
@@ -405,17 +405,6 @@ public sealed class DuckDbVectorStoreTests : IDisposable
 
     private static ConformanceRecord Record(int key, string name, float[] embedding) =>
         new() { Key = key, Name = name, Rating = key, Embedding = embedding };
-
-    private static async Task<List<T>> ToListAsync<T>(IAsyncEnumerable<T> items)
-    {
-        var list = new List<T>();
-        await foreach (var item in items)
-        {
-            list.Add(item);
-        }
-
-        return list;
-    }
 
     public sealed class LargeRecord
     {

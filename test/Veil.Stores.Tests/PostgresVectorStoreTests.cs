@@ -121,9 +121,9 @@ public sealed class PostgresVectorStoreTests(PostgresStoreFixture fixture)
         Assert.Contains("Index Scan using", string.Join("\n", await scope.Collection.ExplainSearchAsync(query, top: 20)), StringComparison.Ordinal);
 
         scope.Collection.EfSearch = 5;
-        var narrow = await ToListAsync(scope.Collection.SearchAsync(query, top: 20));
+        var narrow = await AsyncEnumerable.ToListAsync(scope.Collection.SearchAsync(query, top: 20));
         scope.Collection.EfSearch = 200;
-        var wide = await ToListAsync(scope.Collection.SearchAsync(query, top: 20));
+        var wide = await AsyncEnumerable.ToListAsync(scope.Collection.SearchAsync(query, top: 20));
 
         Assert.Equal(5, narrow.Count);
         Assert.Equal(20, wide.Count);
@@ -134,7 +134,7 @@ public sealed class PostgresVectorStoreTests(PostgresStoreFixture fixture)
     {
         await using var scope = await CreateFilledAsync(DistanceFunction.EuclideanDistance, IndexKind.Hnsw, count: 50, seed: 7);
         scope.Collection.EfSearch = 7;
-        _ = await ToListAsync(scope.Collection.SearchAsync(RandomVector(new Random(8), Dimensions), top: 3));
+        _ = await AsyncEnumerable.ToListAsync(scope.Collection.SearchAsync(RandomVector(new Random(8), Dimensions), top: 3));
 
         await using var connection = await Store.DataSource.OpenConnectionAsync();
         await using var command = new NpgsqlCommand("SELECT current_setting('hnsw.ef_search', true)", connection);
@@ -157,7 +157,7 @@ public sealed class PostgresVectorStoreTests(PostgresStoreFixture fixture)
             var query = RandomVector(random, Dimensions);
             var expected = BruteForce(scope.Vectors, query, distanceFunction, Top);
 
-            var actual = await ToListAsync(scope.Collection.SearchAsync(query, Top));
+            var actual = await AsyncEnumerable.ToListAsync(scope.Collection.SearchAsync(query, Top));
 
             Assert.Equal(expected.Select(e => e.Key), actual.Select(a => a.Record.Key));
             for (var i = 0; i < Top; i++)
@@ -181,7 +181,7 @@ public sealed class PostgresVectorStoreTests(PostgresStoreFixture fixture)
         {
             var query = RandomVector(random, Dimensions);
             var expected = BruteForce(scope.Vectors, query, DistanceFunction.CosineDistance, Top).Select(e => e.Key).ToHashSet();
-            var actual = await ToListAsync(scope.Collection.SearchAsync(query, Top));
+            var actual = await AsyncEnumerable.ToListAsync(scope.Collection.SearchAsync(query, Top));
             found += actual.Count(a => expected.Contains(a.Record.Key));
         }
 
@@ -197,7 +197,7 @@ public sealed class PostgresVectorStoreTests(PostgresStoreFixture fixture)
         var query = RandomVector(new Random(14), Dimensions);
         var expected = BruteForce(scope.Vectors.Where((_, i) => i % 50 == 0).ToArray(), query, DistanceFunction.EuclideanDistance, 5, step: 50);
 
-        var actual = await ToListAsync(scope.Collection.SearchAsync(
+        var actual = await AsyncEnumerable.ToListAsync(scope.Collection.SearchAsync(
             query, top: 5, new VectorSearchOptions<RandomRecord> { Filter = r => r.Bucket == 0 }));
 
         Assert.Equal(expected.Select(e => e.Key), actual.Select(a => a.Record.Key));
@@ -224,7 +224,7 @@ public sealed class PostgresVectorStoreTests(PostgresStoreFixture fixture)
             Assert.IsType<PostgresException>(e.InnerException);
             Assert.Equal("Upsert", e.OperationName);
 
-            var rows = await ToListAsync(collection.GetAsync(r => true, top: 100));
+            var rows = await AsyncEnumerable.ToListAsync(collection.GetAsync(r => true, top: 100));
             Assert.Equal([(1, "original-1"), (2, "original-2")], rows.Select(r => (r.Key, r.Name!)).Order());
 
             await collection.UpsertAsync(Record(3, "after", [0, 0, 1, 1]));
@@ -248,7 +248,7 @@ public sealed class PostgresVectorStoreTests(PostgresStoreFixture fixture)
 
             await collection.UpsertAsync(records);
 
-            var rows = await ToListAsync(collection.GetAsync(r => true, top: 1000));
+            var rows = await AsyncEnumerable.ToListAsync(collection.GetAsync(r => true, top: 1000));
             Assert.Equal(200, rows.Count);
             Assert.Equal("last", rows.Single(r => r.Key == 42).Name);
             Assert.Equal("v199", rows.Single(r => r.Key == 199).Name);
@@ -273,9 +273,9 @@ public sealed class PostgresVectorStoreTests(PostgresStoreFixture fixture)
             await hostile.UpsertAsync(Record(2, "' OR 1=1 --", [0, 1, 0, 0]));
             var hostileValue = "' OR 1=1 --";
 
-            Assert.Equal([2], (await ToListAsync(hostile.GetAsync(r => r.Name == hostileValue, top: 10))).Select(r => r.Key));
+            Assert.Equal([2], (await AsyncEnumerable.ToListAsync(hostile.GetAsync(r => r.Name == hostileValue, top: 10))).Select(r => r.Key));
             Assert.Equal("safe", (await victim.GetAsync(1))?.Name);
-            Assert.Contains(hostileName, await ToListAsync(Store.ListCollectionNamesAsync()));
+            Assert.Contains(hostileName, await AsyncEnumerable.ToListAsync(Store.ListCollectionNamesAsync()));
             await Store.EnsureCollectionDeletedAsync(hostileName);
             Assert.True(await victim.CollectionExistsAsync());
             Assert.False(await hostile.CollectionExistsAsync());
@@ -298,8 +298,8 @@ public sealed class PostgresVectorStoreTests(PostgresStoreFixture fixture)
         {
             await collection.UpsertAsync(new KeyedRecord<string> { Key = "a", Text = "alpha", Vector = [1, 0] });
 
-            Assert.Equal(["docs"], await ToListAsync(store.ListCollectionNamesAsync()));
-            Assert.DoesNotContain("docs", await ToListAsync(Store.ListCollectionNamesAsync()));
+            Assert.Equal(["docs"], await AsyncEnumerable.ToListAsync(store.ListCollectionNamesAsync()));
+            Assert.DoesNotContain("docs", await AsyncEnumerable.ToListAsync(Store.ListCollectionNamesAsync()));
             Assert.Equal("alpha", (await collection.GetAsync("a"))?.Text);
         }
         finally
@@ -318,7 +318,7 @@ public sealed class PostgresVectorStoreTests(PostgresStoreFixture fixture)
 
         var upsert = await Assert.ThrowsAsync<VectorStoreException>(() => collection.UpsertAsync(Record(1, "a", [1, 0, 0, 0])));
         var get = await Assert.ThrowsAsync<VectorStoreException>(() => collection.GetAsync(1));
-        var search = await Assert.ThrowsAsync<VectorStoreException>(() => ToListAsync(collection.SearchAsync(new float[] { 1, 0, 0, 0 }, 1)));
+        var search = await Assert.ThrowsAsync<VectorStoreException>(() => AsyncEnumerable.ToListAsync(collection.SearchAsync(new float[] { 1, 0, 0, 0 }, 1)).AsTask());
 
         foreach (var e in new[] { upsert, get, search })
         {
@@ -353,13 +353,13 @@ public sealed class PostgresVectorStoreTests(PostgresStoreFixture fixture)
                 new Dictionary<string, object?> { ["Id"] = "b", ["Category"] = "y", ["Vector"] = new ReadOnlyMemory<float>([0, 1]) },
             ]);
 
-            var hit = Assert.Single(await ToListAsync(collection.SearchAsync(new float[] { 0, 1 }, 1)));
-            var filtered = await ToListAsync(collection.GetAsync(r => (string)r["Category"]! == "x", 10));
+            var hit = Assert.Single(await AsyncEnumerable.ToListAsync(collection.SearchAsync(new float[] { 0, 1 }, 1)));
+            var filtered = await AsyncEnumerable.ToListAsync(collection.GetAsync(r => (string)r["Category"]! == "x", 10));
 
             Assert.Equal("b", hit.Record["Id"]);
             Assert.Equal(1.0, hit.Score!.Value, 1e-6);
             Assert.Equal("a", Assert.Single(filtered)["Id"]);
-            Assert.Equal(["a", "b"], (await ToListAsync(collection.GetAsync(["b", "a"]))).Select(r => (string)r["Id"]!).Order());
+            Assert.Equal(["a", "b"], (await AsyncEnumerable.ToListAsync(collection.GetAsync(["b", "a"]))).Select(r => (string)r["Id"]!).Order());
         }
         finally
         {
@@ -474,17 +474,6 @@ public sealed class PostgresVectorStoreTests(PostgresStoreFixture fixture)
 
     private static ConformanceRecord Record(int key, string name, float[] embedding) =>
         new() { Key = key, Name = name, Rating = key, Embedding = embedding };
-
-    private static async Task<List<T>> ToListAsync<T>(IAsyncEnumerable<T> items)
-    {
-        var list = new List<T>();
-        await foreach (var item in items)
-        {
-            list.Add(item);
-        }
-
-        return list;
-    }
 
     public sealed class RandomRecord
     {

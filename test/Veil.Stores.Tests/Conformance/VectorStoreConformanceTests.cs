@@ -62,7 +62,7 @@ public abstract class VectorStoreConformanceTests
 
         Assert.True(await scope.Collection.CollectionExistsAsync());
         Assert.True(await Store.CollectionExistsAsync(scope.Name));
-        var names = await ToListAsync(Store.ListCollectionNamesAsync());
+        var names = await AsyncEnumerable.ToListAsync(Store.ListCollectionNamesAsync());
         Assert.Single(names, n => n == scope.Name);
     }
 
@@ -75,7 +75,7 @@ public abstract class VectorStoreConformanceTests
         await scope.Collection.EnsureCollectionDeletedAsync();
 
         Assert.False(await scope.Collection.CollectionExistsAsync());
-        Assert.DoesNotContain(scope.Name, await ToListAsync(Store.ListCollectionNamesAsync()));
+        Assert.DoesNotContain(scope.Name, await AsyncEnumerable.ToListAsync(Store.ListCollectionNamesAsync()));
     }
 
     [StoreFact]
@@ -106,7 +106,7 @@ public abstract class VectorStoreConformanceTests
     public virtual async Task SearchAsync_WhenCollectionIsMissing_ThrowsVectorStoreException()
     {
         var collection = GetCollection<int, ConformanceRecord>(NewName());
-        await Assert.ThrowsAsync<VectorStoreException>(() => ToListAsync(collection.SearchAsync(new float[] { 1, 0, 0, 0 }, top: 1)));
+        await Assert.ThrowsAsync<VectorStoreException>(() => AsyncEnumerable.ToListAsync(collection.SearchAsync(new float[] { 1, 0, 0, 0 }, top: 1)).AsTask());
     }
 
     // ---- Upsert, get, delete ----
@@ -175,7 +175,7 @@ public abstract class VectorStoreConformanceTests
         Assert.NotNull(got);
         AssertSameData(replacement, got);
         AssertSameVector(replacement.Embedding.ToArray(), got.Embedding.ToArray());
-        Assert.Single(await ToListAsync(scope.Collection.GetAsync(r => r.Key == Dataset[0].Key, top: 10)));
+        Assert.Single(await AsyncEnumerable.ToListAsync(scope.Collection.GetAsync(r => r.Key == Dataset[0].Key, top: 10)));
     }
 
     [StoreFact]
@@ -184,7 +184,7 @@ public abstract class VectorStoreConformanceTests
         await using var scope = await CreateAsync<int, ConformanceRecord>();
         await scope.Collection.UpsertAsync(Dataset);
 
-        var got = await ToListAsync(scope.Collection.GetAsync([2, 4, 999, 6], new RecordRetrievalOptions { IncludeVectors = true }));
+        var got = await AsyncEnumerable.ToListAsync(scope.Collection.GetAsync([2, 4, 999, 6], new RecordRetrievalOptions { IncludeVectors = true }));
 
         Assert.Equal([2, 4, 6], got.Select(r => r.Key).Order());
         foreach (var record in got)
@@ -208,7 +208,7 @@ public abstract class VectorStoreConformanceTests
 
         await scope.Collection.UpsertAsync(batch);
 
-        var all = await ToListAsync(scope.Collection.GetAsync(r => true, top: 100));
+        var all = await AsyncEnumerable.ToListAsync(scope.Collection.GetAsync(r => true, top: 100));
         Assert.Equal([1, 2, 3, 4], all.Select(r => r.Key).Order());
         Assert.Equal("gamma2", all.Single(r => r.Key == 3).Name);
     }
@@ -218,7 +218,7 @@ public abstract class VectorStoreConformanceTests
     {
         await using var scope = await CreateAsync<int, ConformanceRecord>();
         await scope.Collection.UpsertAsync([]);
-        Assert.Empty(await ToListAsync(scope.Collection.GetAsync(r => true, top: 10)));
+        Assert.Empty(await AsyncEnumerable.ToListAsync(scope.Collection.GetAsync(r => true, top: 10)));
     }
 
     [StoreFact]
@@ -230,7 +230,7 @@ public abstract class VectorStoreConformanceTests
         await scope.Collection.DeleteAsync(3);
 
         Assert.Null(await scope.Collection.GetAsync(3));
-        Assert.Equal(Dataset.Count - 1, (await ToListAsync(scope.Collection.GetAsync(r => true, top: 100))).Count);
+        Assert.Equal(Dataset.Count - 1, (await AsyncEnumerable.ToListAsync(scope.Collection.GetAsync(r => true, top: 100))).Count);
     }
 
     [StoreFact]
@@ -241,7 +241,7 @@ public abstract class VectorStoreConformanceTests
 
         await scope.Collection.DeleteAsync([1, 5, 999]);
 
-        var left = await ToListAsync(scope.Collection.GetAsync(r => true, top: 100));
+        var left = await AsyncEnumerable.ToListAsync(scope.Collection.GetAsync(r => true, top: 100));
         Assert.Equal([2, 3, 4, 6], left.Select(r => r.Key).Order());
     }
 
@@ -310,8 +310,8 @@ public abstract class VectorStoreConformanceTests
         var query = new float[] { 1, 0, 0, 0 };
         var expected = ExpectedEuclideanRanking(query);
 
-        var all = await ToListAsync(scope.Collection.SearchAsync(query, top: Dataset.Count));
-        var window = await ToListAsync(scope.Collection.SearchAsync(query, top: 2, new VectorSearchOptions<ConformanceRecord> { Skip = 1 }));
+        var all = await AsyncEnumerable.ToListAsync(scope.Collection.SearchAsync(query, top: Dataset.Count));
+        var window = await AsyncEnumerable.ToListAsync(scope.Collection.SearchAsync(query, top: 2, new VectorSearchOptions<ConformanceRecord> { Skip = 1 }));
 
         AssertRanking(expected, all);
         AssertRanking(expected.Skip(1).Take(2).ToList(), window);
@@ -328,8 +328,8 @@ public abstract class VectorStoreConformanceTests
         await scope.Collection.UpsertAsync(Dataset);
         var query = new float[] { 0, 0, 1, 0 };
 
-        var without = await ToListAsync(scope.Collection.SearchAsync(query, top: 1));
-        var with = await ToListAsync(scope.Collection.SearchAsync(query, top: 1, new VectorSearchOptions<ConformanceRecord> { IncludeVectors = true }));
+        var without = await AsyncEnumerable.ToListAsync(scope.Collection.SearchAsync(query, top: 1));
+        var with = await AsyncEnumerable.ToListAsync(scope.Collection.SearchAsync(query, top: 1, new VectorSearchOptions<ConformanceRecord> { IncludeVectors = true }));
 
         Assert.Equal(3, without.Single().Record.Key);
         Assert.True(without.Single().Record.Embedding.IsEmpty);
@@ -344,9 +344,9 @@ public abstract class VectorStoreConformanceTests
         await scope.Collection.UpsertAsync(Dataset);
         float[] query = [0.6f, 0.4f, 0, 0];
 
-        var fromArray = await ToListAsync(scope.Collection.SearchAsync(query, top: 3));
-        var fromMemory = await ToListAsync(scope.Collection.SearchAsync(new ReadOnlyMemory<float>(query), top: 3));
-        var fromEmbedding = await ToListAsync(scope.Collection.SearchAsync(new Embedding<float>(query), top: 3));
+        var fromArray = await AsyncEnumerable.ToListAsync(scope.Collection.SearchAsync(query, top: 3));
+        var fromMemory = await AsyncEnumerable.ToListAsync(scope.Collection.SearchAsync(new ReadOnlyMemory<float>(query), top: 3));
+        var fromEmbedding = await AsyncEnumerable.ToListAsync(scope.Collection.SearchAsync(new Embedding<float>(query), top: 3));
 
         Assert.Equal(fromArray.Select(r => (r.Record.Key, r.Score)), fromMemory.Select(r => (r.Record.Key, r.Score)));
         Assert.Equal(fromArray.Select(r => (r.Record.Key, r.Score)), fromEmbedding.Select(r => (r.Record.Key, r.Score)));
@@ -358,7 +358,7 @@ public abstract class VectorStoreConformanceTests
         await using var scope = await CreateAsync<int, ConformanceRecord>();
         await scope.Collection.UpsertAsync(Dataset);
 
-        await Assert.ThrowsAnyAsync<ArgumentException>(() => ToListAsync(scope.Collection.SearchAsync(new float[] { 1, 0, 0 }, top: 1)));
+        await Assert.ThrowsAnyAsync<ArgumentException>(() => AsyncEnumerable.ToListAsync(scope.Collection.SearchAsync(new float[] { 1, 0, 0 }, top: 1)).AsTask());
     }
 
     [StoreFact]
@@ -370,7 +370,7 @@ public abstract class VectorStoreConformanceTests
         Expression<Func<ConformanceRecord, bool>> filter = r => !r.IsActive && r.Rating >= 2;
         var expected = ExpectedEuclideanRanking(query).Where(e => filter.Compile()(Dataset.Single(d => d.Key == e.Key))).ToList();
 
-        var results = await ToListAsync(scope.Collection.SearchAsync(query, top: 10, new VectorSearchOptions<ConformanceRecord> { Filter = filter }));
+        var results = await AsyncEnumerable.ToListAsync(scope.Collection.SearchAsync(query, top: 10, new VectorSearchOptions<ConformanceRecord> { Filter = filter }));
 
         AssertRanking(expected, results);
     }
@@ -383,7 +383,7 @@ public abstract class VectorStoreConformanceTests
         var query = new float[] { 1, 0, 0, 0 };
         var expected = ExpectedEuclideanRanking(query).Where(e => e.Score <= 1.0).ToList();
 
-        var results = await ToListAsync(scope.Collection.SearchAsync(query, top: 10, new VectorSearchOptions<ConformanceRecord> { ScoreThreshold = 1.0 }));
+        var results = await AsyncEnumerable.ToListAsync(scope.Collection.SearchAsync(query, top: 10, new VectorSearchOptions<ConformanceRecord> { ScoreThreshold = 1.0 }));
 
         AssertRanking(expected, results);
     }
@@ -484,7 +484,7 @@ public abstract class VectorStoreConformanceTests
         await scope.Collection.UpsertAsync(Dataset);
 
         await Assert.ThrowsAsync<NotSupportedException>(
-            () => ToListAsync(scope.Collection.GetAsync(r => r.Name!.EndsWith("ta", StringComparison.Ordinal), top: 10)));
+            () => AsyncEnumerable.ToListAsync(scope.Collection.GetAsync(r => r.Name!.EndsWith("ta", StringComparison.Ordinal), top: 10)).AsTask());
     }
 
     [StoreFact]
@@ -498,7 +498,7 @@ public abstract class VectorStoreConformanceTests
             OrderBy = o => o.Descending(r => r.Rating).Ascending(r => r.Key),
         };
 
-        var page = await ToListAsync(scope.Collection.GetAsync(r => r.Rating > 1, top: 3, options));
+        var page = await AsyncEnumerable.ToListAsync(scope.Collection.GetAsync(r => r.Rating > 1, top: 3, options));
 
         var expected = Dataset.Where(r => r.Rating > 1).OrderByDescending(r => r.Rating).ThenBy(r => r.Key).Skip(1).Take(3);
         Assert.Equal(expected.Select(r => r.Key), page.Select(r => r.Key));
@@ -519,17 +519,6 @@ public abstract class VectorStoreConformanceTests
 
     /// <summary>A new collection name, unique per call.</summary>
     protected static string NewName() => "conf_" + Guid.NewGuid().ToString("N")[..12];
-
-    protected static async Task<List<T>> ToListAsync<T>(IAsyncEnumerable<T> items)
-    {
-        var list = new List<T>();
-        await foreach (var item in items)
-        {
-            list.Add(item);
-        }
-
-        return list;
-    }
 
     /// <summary>Asserts that a returned vector is the stored one (bit for bit, unless a store overrides this).</summary>
     protected virtual void AssertSameVector(float[] expected, float[] actual) => Assert.Equal(expected, actual);
@@ -577,10 +566,10 @@ public abstract class VectorStoreConformanceTests
         await scope.Collection.UpsertAsync(Dataset);
         var expected = Dataset.Where(filter.Compile()).Select(r => r.Key).Order().ToList();
 
-        var actual = await ToListAsync(scope.Collection.GetAsync(filter, top: 100));
+        var actual = await AsyncEnumerable.ToListAsync(scope.Collection.GetAsync(filter, top: 100));
 
         Assert.Equal(expected, actual.Select(r => r.Key).Order());
-        var search = await ToListAsync(scope.Collection.SearchAsync(
+        var search = await AsyncEnumerable.ToListAsync(scope.Collection.SearchAsync(
             new float[] { 1, 0, 0, 0 }, top: 100, new VectorSearchOptions<ConformanceRecord> { Filter = filter }));
         Assert.Equal(expected, search.Select(r => r.Record.Key).Order());
     }
@@ -596,8 +585,8 @@ public abstract class VectorStoreConformanceTests
         ]);
 
         Assert.Equal("first", (await scope.Collection.GetAsync(first))?.Text);
-        Assert.Equal(2, (await ToListAsync(scope.Collection.GetAsync([first, second]))).Count);
-        var nearest = await ToListAsync(scope.Collection.SearchAsync(new float[] { 0, 2 }, top: 1));
+        Assert.Equal(2, (await AsyncEnumerable.ToListAsync(scope.Collection.GetAsync([first, second]))).Count);
+        var nearest = await AsyncEnumerable.ToListAsync(scope.Collection.SearchAsync(new float[] { 0, 2 }, top: 1));
         Assert.Equal(second, nearest.Single().Record.Key);
 
         await scope.Collection.DeleteAsync(first);
@@ -616,7 +605,7 @@ public abstract class VectorStoreConformanceTests
         await scope.Collection.UpsertAsync(vectors.Select((v, i) => new DistanceRecord { Key = i, Vector = new Embedding<float>(v) }));
         double[] expectedScores = [baseScore, oppositeScore, orthogonalScore];
 
-        var results = await ToListAsync(scope.Collection.SearchAsync(new float[] { 1, 0, 0, 0 }, top: 3, new VectorSearchOptions<DistanceRecord> { IncludeVectors = true }));
+        var results = await AsyncEnumerable.ToListAsync(scope.Collection.SearchAsync(new float[] { 1, 0, 0, 0 }, top: 3, new VectorSearchOptions<DistanceRecord> { IncludeVectors = true }));
 
         Assert.Equal(expectedOrder, results.Select(r => r.Record.Key));
         foreach (var result in results)
