@@ -32,13 +32,19 @@ internal static class VectorValues
     /// The floats of a stored vector property value, checking its dimension against <paramref name="vector"/>.
     /// </summary>
     /// <exception cref="ArgumentException">The value has the wrong number of dimensions (the message says nothing from the batch was written).</exception>
-    public static float[] ToStoredFloats(VectorPropertyModel vector, object value, int index)
+    public static float[] ToStoredFloats(VectorPropertyModel vector, object value, int index) => ToArray(ToStoredMemory(vector, value, index));
+
+    /// <summary>
+    /// The floats of a stored vector property value, without a copy, checking its dimension against <paramref name="vector"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The value has the wrong number of dimensions (the message says nothing from the batch was written).</exception>
+    public static ReadOnlyMemory<float> ToStoredMemory(VectorPropertyModel vector, object value, int index)
     {
-        var floats = value switch
+        ReadOnlyMemory<float> floats = value switch
         {
             float[] array => array,
-            ReadOnlyMemory<float> memory => ToArray(memory),
-            Embedding<float> embedding => ToArray(embedding.Vector),
+            ReadOnlyMemory<float> memory => memory,
+            Embedding<float> embedding => embedding.Vector,
             _ => throw new NotSupportedException($"Vector property '{vector.ModelName}' holds a {value.GetType().Name}."),
         };
         if (floats.Length != vector.Dimensions)

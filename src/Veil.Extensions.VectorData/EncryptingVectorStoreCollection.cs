@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Linq.Expressions;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
@@ -553,8 +554,11 @@ public sealed class EncryptingVectorStoreCollection<TKey, TRecord> : VectorStore
             return;
         }
 
-        float[] plaintexts = new float[rows.Count * dimensions];
-        float[] ciphertexts = new float[rows.Count * dimensions];
+        // The records share one ciphertext array (each its own slice) unless their property is a float[]; the plaintexts
+        // pass through a pooled buffer, cleared before it goes back.
+        int length = rows.Count * dimensions;
+        float[] plaintexts = ArrayPool<float>.Shared.Rent(length);
+        float[] ciphertexts = new float[length];
         byte[] infos = _oneWay ? [] : new byte[rows.Count * VectorEncryptor.PairedIclInfoLength];
         try
         {
@@ -565,8 +569,8 @@ public sealed class EncryptingVectorStoreCollection<TKey, TRecord> : VectorStore
 
             VectorEncryptor encryptor = _client.Vector.GetEncryptor(_options.VectorSecretPath, _options.VectorDerivationPath, _options.Tenant);
             bool[] succeeded = _oneWay
-                ? encryptor.EncryptOneWayBatch(dimensions, plaintexts, ciphertexts)
-                : encryptor.EncryptBatch(dimensions, plaintexts, ciphertexts, infos);
+                ? encryptor.EncryptOneWayBatch(dimensions, plaintexts.AsMemory(0, length), ciphertexts)
+                : encryptor.EncryptBatch(dimensions, plaintexts.AsMemory(0, length), ciphertexts, infos);
             for (int r = 0; r < rows.Count; r++)
             {
                 TRecord copy = records[rows[r]];
@@ -577,13 +581,14 @@ public sealed class EncryptingVectorStoreCollection<TKey, TRecord> : VectorStore
                         nameof(records));
                 }
 
-                vector.SetVector(copy, ciphertexts.AsSpan(r * dimensions, dimensions).ToArray());
+                vector.SetVector(copy, ciphertexts.AsMemory(r * dimensions, dimensions));
                 vector.Companion?.SetBytes(copy, _oneWay ? null : infos.AsSpan(r * VectorEncryptor.PairedIclInfoLength, VectorEncryptor.PairedIclInfoLength).ToArray());
             }
         }
         finally
         {
-            Array.Clear(plaintexts);
+            Array.Clear(plaintexts, 0, length);
+            ArrayPool<float>.Shared.Return(plaintexts);
         }
     }
 

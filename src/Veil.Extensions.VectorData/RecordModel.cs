@@ -137,6 +137,10 @@ internal sealed class VectorPropertyModel
 
         Property.SetValue(record, value);
     }
+
+    /// <summary>Sets the vector to <paramref name="vector"/>: the memory itself, or a copy when the property is a float[].</summary>
+    public void SetVector(object record, ReadOnlyMemory<float> vector) =>
+        Property.SetValue(record, Shape == VectorShape.FloatArray ? vector.ToArray() : (object)vector);
 }
 
 /// <summary>

@@ -26,7 +26,7 @@ namespace Veil.Stores.DuckDb;
 /// </para>
 /// <para>
 /// <b>Upserts</b> run in one transaction: the batch is read in chunks, the existing rows with each chunk's keys are
-/// deleted, then the chunk is bulk-loaded through DuckDB's appender. A failure anywhere rolls the whole batch back.
+/// deleted, then the chunk is bulk-loaded through DuckDB's appender (<see cref="DuckDbChunkAppender"/>). A failure anywhere rolls the whole batch back.
 /// When a batch repeats a key, the last record wins.
 /// </para>
 /// <para>
@@ -230,24 +230,19 @@ public sealed class DuckDbCollection<TKey, TRecord> : VectorStoreCollection<TKey
                     Execute(connection, DeleteKeysSql(), [new DuckDBParameter("k", KeyList(replaced))]);
                 }
 
-                using var appender = connection.CreateAppender(Name);
+                using var appender = new DuckDbChunkAppender(connection, Name, order);
                 foreach (var record in chunk.Values)
                 {
-                    // Validate the whole row before starting it: a half-appended row would fail again when the appender closes.
                     for (var p = 0; p < order.Length; p++)
                     {
                         values[p] = ToStorable(order[p], order[p].GetValueAsObject(record), index);
                     }
 
-                    var row = appender.CreateRow();
-                    for (var p = 0; p < order.Length; p++)
-                    {
-                        row = Append(row, order[p], values[p]);
-                    }
-
-                    row.EndRow();
+                    appender.AppendRow(values);
                     index++;
                 }
+
+                appender.Close();
             }
 
             transaction.Commit();
@@ -440,27 +435,7 @@ public sealed class DuckDbCollection<TKey, TRecord> : VectorStoreCollection<TKey
             return value;
         }
 
-        return VectorValues.ToStoredFloats(vector, value, index);
-    }
-
-    private static IDuckDBAppenderRow Append(IDuckDBAppenderRow row, PropertyModel property, object? value)
-    {
-        return value switch
-        {
-            null => row.AppendNullValue(),
-            string s => row.AppendValue(s),
-            int i => row.AppendValue(i),
-            long l => row.AppendValue(l),
-            float f => row.AppendValue(f),
-            double d => row.AppendValue(d),
-            bool b => row.AppendValue(b),
-            Guid g => row.AppendValue(g),
-            byte[] bytes => row.AppendValue(bytes),
-            DateTimeOffset t => row.AppendValue(t),
-            float[] vector => row.AppendValue(vector),
-            _ => throw new NotSupportedException(
-                $"Property '{property.ModelName}' holds a {value.GetType().Name}; the DuckDB store supports {DuckDbModelBuilder.SupportedDataTypes}."),
-        };
+        return VectorValues.ToStoredMemory(vector, value, index);
     }
 
     private List<(TRecord Record, double? Score)> Query(
@@ -571,7 +546,7 @@ public sealed class DuckDbCollection<TKey, TRecord> : VectorStoreCollection<TKey
         {
             return operation(connection);
         }
-        catch (DuckDBException e)
+        catch (DbException e)
         {
             bool exists;
             try

@@ -174,6 +174,80 @@ public sealed class DuckDbVectorStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task UpsertAsync_WhenRowsSpanSeveralDataChunks_ReadsBackEveryValueAndNull()
+    {
+        using var store = DuckDbVectorStore.CreateInMemory();
+        var collection = store.GetCollection<int, ConformanceRecord>("items");
+        await collection.EnsureCollectionExistsAsync();
+        var random = new Random(20261123);
+
+        // 5 000 rows fill the appender's 2 048-row data chunks twice and part of a third; every nullable column has
+        // nulls on a different cycle, so nulls and values alternate across the chunk boundaries.
+        var records = Enumerable.Range(0, 5_000).Select(i => new ConformanceRecord
+        {
+            Key = i,
+            Name = i % 3 == 0 ? null : $"név {i} ✓ " + new string('x', i % 40),
+            Rating = random.Next(int.MinValue, int.MaxValue),
+            Count = random.NextInt64(long.MinValue, long.MaxValue),
+            Price = (random.NextSingle() - 0.5f) * 1e6f,
+            Weight = (random.NextDouble() - 0.5) * 1e300,
+            IsActive = random.Next(2) == 0,
+            Payload = i % 5 == 0 ? null : random.GetItems<byte>(Enumerable.Range(0, 256).Select(b => (byte)b).ToArray(), i % 300),
+            Created = i % 7 == 0 ? null : new DateTimeOffset(random.NextInt64(DateTime.UnixEpoch.Ticks - (100 * TimeSpan.TicksPerDay * 365), DateTime.UnixEpoch.Ticks + (100 * TimeSpan.TicksPerDay * 365)) / 10 * 10, TimeSpan.Zero),
+            Optional = i % 4 == 0 ? null : random.Next(),
+            Embedding = RandomVector(random, 4),
+        }).ToList();
+
+        await collection.UpsertAsync(records);
+
+        var stored = (await AsyncEnumerable.ToListAsync(collection.GetAsync(r => true, top: 6_000, new() { IncludeVectors = true }))).OrderBy(r => r.Key).ToList();
+        Assert.Equal(records.Count, stored.Count);
+        for (var i = 0; i < records.Count; i++)
+        {
+            var (expected, actual) = (records[i], stored[i]);
+            Assert.Equal(
+                (expected.Key, expected.Name, expected.Rating, expected.Count, expected.Price, expected.Weight, expected.IsActive, expected.Created, expected.Optional),
+                (actual.Key, actual.Name, actual.Rating, actual.Count, actual.Price, actual.Weight, actual.IsActive, actual.Created, actual.Optional));
+            Assert.Equal(expected.Payload, actual.Payload);
+            Assert.Equal(expected.Embedding.ToArray(), actual.Embedding.ToArray());
+        }
+    }
+
+    [Fact]
+    public async Task UpsertAsync_WhenValuesAreUuidsAndTimestamps_StoresWhatDuckDbWouldParse()
+    {
+        using var store = DuckDbVectorStore.CreateInMemory();
+        var guids = store.GetCollection<Guid, KeyedRecord<Guid>>("guids");
+        await guids.EnsureCollectionExistsAsync();
+        var random = new Random(11);
+        var keys = Enumerable.Range(0, 3_000).Select(_ => new Guid(random.GetItems<byte>(Enumerable.Range(0, 256).Select(b => (byte)b).ToArray(), 16))).ToList();
+        await guids.UpsertAsync(keys.Select(k => new KeyedRecord<Guid> { Key = k, Vector = [1, 0] }));
+
+        var items = store.GetCollection<int, ConformanceRecord>("items");
+        await items.EnsureCollectionExistsAsync();
+
+        // 15 ticks before the epoch is -1.5 µs: stored as -2 µs (the microsecond it falls in), as DuckDB parses it.
+        await items.UpsertAsync([
+            Created(Record(1, "a", [1, 0, 0, 0]), DateTimeOffset.UnixEpoch.AddTicks(-15)),
+            Created(Record(2, "b", [1, 0, 0, 0]), new DateTimeOffset(2025, 3, 4, 5, 6, 7, TimeSpan.FromHours(2)).AddTicks(1_234_567)),
+        ]);
+
+        var connection = store.Database.Rent();
+        try
+        {
+            // DuckDB orders UUIDs as their text orders, so its ORDER BY gives the keys' strings sorted ordinally.
+            Assert.Equal(keys.Select(k => k.ToString()).Order(StringComparer.Ordinal), Strings(connection, "SELECT CAST(\"Key\" AS VARCHAR) FROM guids ORDER BY \"Key\""));
+            Assert.Equal(
+                ["true", "true"],
+                Strings(connection, "SELECT CAST(\"Created\" = (CASE \"Key\" WHEN 1 THEN TIMESTAMPTZ '1969-12-31 23:59:59.999998+00' ELSE TIMESTAMPTZ '2025-03-04 05:06:07.123456+02' END) AS VARCHAR) FROM items ORDER BY \"Key\""));
+        }
+        finally
+        {
+            store.Database.Return(connection);
+        }
+    }
+
+    [Fact]
     public async Task UpsertAsync_WhenLazySequenceThrowsAfterSeveralChunks_LeavesNoRowsFromIt()
     {
         using var store = DuckDbVectorStore.CreateInMemory();
@@ -331,6 +405,29 @@ public sealed class DuckDbVectorStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task UpsertAsync_WhenAColumnHasAnotherTypeThanItsProperty_ThrowsBeforeWritingAnything()
+    {
+        using var store = DuckDbVectorStore.CreateInMemory();
+        await store.GetCollection<int, KeyedRecord<int>>("items").EnsureCollectionExistsAsync();
+        var definition = new VectorStoreCollectionDefinition
+        {
+            Properties =
+            [
+                new VectorStoreKeyProperty("Key", typeof(int)),
+                new VectorStoreDataProperty("Text", typeof(long)),
+                new VectorStoreDataProperty("VectorInfo", typeof(byte[])),
+                new VectorStoreVectorProperty("Vector", typeof(float[]), 2),
+            ],
+        };
+        var other = store.GetDynamicCollection("items", definition);
+
+        var e = await Assert.ThrowsAsync<VectorStoreException>(() => other.UpsertAsync(
+            new Dictionary<string, object?> { ["Key"] = 1, ["Text"] = 5L, ["Vector"] = new float[] { 1, 0 } }));
+        Assert.Contains("column 'Text' does not have the type BIGINT", e.Message, StringComparison.Ordinal);
+        Assert.Empty(await AsyncEnumerable.ToListAsync(store.GetCollection<int, KeyedRecord<int>>("items").GetAsync(r => true, top: 10)));
+    }
+
+    [Fact]
     public async Task GetDynamicCollection_WhenRecordsAreDictionaries_RoundTripsAndSearches()
     {
         using var store = DuckDbVectorStore.CreateInMemory();
@@ -401,6 +498,26 @@ public sealed class DuckDbVectorStoreTests : IDisposable
         }
 
         return vector;
+    }
+
+    private static ConformanceRecord Created(ConformanceRecord record, DateTimeOffset created)
+    {
+        record.Created = created;
+        return record;
+    }
+
+    private static List<string> Strings(DuckDBConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        using var reader = command.ExecuteReader();
+        var values = new List<string>();
+        while (reader.Read())
+        {
+            values.Add(reader.GetString(0));
+        }
+
+        return values;
     }
 
     private static ConformanceRecord Record(int key, string name, float[] embedding) =>
