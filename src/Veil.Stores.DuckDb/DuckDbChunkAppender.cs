@@ -132,7 +132,13 @@ internal sealed unsafe class DuckDbChunkAppender : IDisposable
                     break;
                 default:
                     int dimensions = _columns[c].Dimensions;
-                    ((ReadOnlyMemory<float>)value).Span.CopyTo(new Span<float>((float*)data + ((long)row * dimensions), dimensions));
+                    ReadOnlySpan<float> vector = ((ReadOnlyMemory<float>)value).Span;
+                    if (vector.Length != dimensions)
+                    {
+                        throw new ArgumentException($"A vector of {vector.Length} dimensions cannot go into a FLOAT[{dimensions}] column.", nameof(values));
+                    }
+
+                    vector.CopyTo(new Span<float>((float*)data + ((long)row * dimensions), dimensions));
                     break;
             }
         }
