@@ -6,6 +6,8 @@ namespace Veil.Keys;
 /// The tenant ciphers of one operation or batch. Each distinct key (for example secret, tenant and derivation path)
 /// is derived once, into a pinned buffer; each thread builds its own cipher from that buffer the first time it needs
 /// the key and reuses it for every later item. Disposing disposes the ciphers of every thread and zeroes the keys.
+/// The first thread to ask keeps its ciphers in a plain dictionary, so a single-item operation (or a serial batch)
+/// never allocates the thread-local storage the other threads share.
 /// </summary>
 /// <remarks>
 /// <para><b>Thread safety.</b> <see cref="Get"/> may be called from many threads at once; the cipher it returns
@@ -23,7 +25,9 @@ internal sealed class TenantCipherCache<TId, TCipher> : IDisposable
     private readonly Func<byte[], TCipher> _create;
     private readonly Dictionary<TId, byte[]> _keys = [];
     private readonly Lock _keysLock = new();
-    private readonly ThreadLocal<Dictionary<TId, TCipher>> _ciphers = new(() => [], trackAllValues: true);
+    private readonly Dictionary<TId, TCipher> _ownerCiphers = [];
+    private int _ownerThread;
+    private ThreadLocal<Dictionary<TId, TCipher>>? _otherCiphers;
     private bool _disposed;
 
     /// <summary>Creates an empty cache.</summary>
@@ -45,7 +49,7 @@ internal sealed class TenantCipherCache<TId, TCipher> : IDisposable
     public TCipher Get(TId id)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        Dictionary<TId, TCipher> ciphers = _ciphers.Value!;
+        Dictionary<TId, TCipher> ciphers = CiphersOfThisThread();
         if (!ciphers.TryGetValue(id, out TCipher? cipher))
         {
             cipher = _create(KeyOf(id));
@@ -64,21 +68,44 @@ internal sealed class TenantCipherCache<TId, TCipher> : IDisposable
         }
 
         _disposed = true;
-        foreach (Dictionary<TId, TCipher> ciphers in _ciphers.Values)
+        DisposeAll(_ownerCiphers);
+        if (_otherCiphers is not null)
         {
-            foreach (TCipher cipher in ciphers.Values)
+            foreach (Dictionary<TId, TCipher> ciphers in _otherCiphers.Values)
             {
-                cipher.Dispose();
+                DisposeAll(ciphers);
             }
+
+            _otherCiphers.Dispose();
         }
 
-        _ciphers.Dispose();
         foreach (byte[] key in _keys.Values)
         {
             CryptographicOperations.ZeroMemory(key);
         }
 
         _keys.Clear();
+    }
+
+    private static void DisposeAll(Dictionary<TId, TCipher> ciphers)
+    {
+        foreach (TCipher cipher in ciphers.Values)
+        {
+            cipher.Dispose();
+        }
+    }
+
+    /// <summary>The owner's dictionary on the first thread to ask (which becomes the owner), else a thread-local one.</summary>
+    private Dictionary<TId, TCipher> CiphersOfThisThread()
+    {
+        int thread = Environment.CurrentManagedThreadId;
+        int owner = Volatile.Read(ref _ownerThread);
+        if (owner == thread || (owner == 0 && Interlocked.CompareExchange(ref _ownerThread, thread, 0) == 0))
+        {
+            return _ownerCiphers;
+        }
+
+        return LazyInitializer.EnsureInitialized(ref _otherCiphers, () => new(() => [], trackAllValues: true)).Value!;
     }
 
     private byte[] KeyOf(TId id)

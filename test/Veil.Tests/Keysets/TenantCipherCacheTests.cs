@@ -62,13 +62,23 @@ public class TenantCipherCacheTests
                 created.Add(cipher);
                 return cipher;
             });
-        Parallel.For(0, 1_000, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i => cache.Get(i % 5));
+        FakeCipher ownersCipher = cache.Get(0);
+        Thread[] others = Enumerable.Range(0, 3).Select(t => new Thread(() =>
+        {
+            for (int id = 0; id < 5; id++)
+            {
+                cache.Get(id);
+            }
+        })).ToArray();
+        Array.ForEach(others, t => t.Start());
+        Array.ForEach(others, t => t.Join());
         Assert.Equal(5, keys.Count);
+        Assert.Equal(1 + (3 * 5), created.Count);
         Assert.All(keys, key => Assert.Contains(key, k => k != 0));
 
         cache.Dispose();
 
-        Assert.NotEmpty(created);
+        Assert.True(ownersCipher.Disposed);
         Assert.All(created, cipher => Assert.True(cipher.Disposed));
         Assert.All(keys, key => Assert.All(key, b => Assert.Equal(0, b)));
         Assert.Throws<ObjectDisposedException>(() => cache.Get(0));
