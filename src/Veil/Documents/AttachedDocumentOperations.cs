@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Veil.Formats;
 using Veil.Keys;
 using Veil.Randomness;
+using KekCache = Veil.Keys.TenantCipherCache<Veil.Documents.StandardEdekProtector.KekId, System.Security.Cryptography.AesGcm>;
 
 namespace Veil.Documents;
 
@@ -39,19 +40,8 @@ public sealed class AttachedDocumentOperations
     /// <exception cref="KeyNotAvailableException">Standard encryption is not configured, or has no primary secret.</exception>
     public byte[] Encrypt(ReadOnlySpan<byte> plaintext, TenantId tenant)
     {
-        byte[] dek = GC.AllocateArray<byte>(StandardEdekProtector.DekLength, pinned: true);
-        try
-        {
-            byte[] header = _protector.CreateDek(tenant, dek, out KeyId keyId);
-            int prefixLength = CheckedPrefixLength(header);
-            byte[] document = StandardPayloads.EncryptBare(dek, plaintext, _protector.Random, prefixLength);
-            WritePrefix(document, keyId, header);
-            return document;
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(dek);
-        }
+        using var keks = StandardEdekProtector.NewKekCache();
+        return EncryptDocument(keks, plaintext, tenant);
     }
 
     /// <summary>Encrypts several plaintexts for one tenant, each with its own data key.</summary>
@@ -60,10 +50,11 @@ public sealed class AttachedDocumentOperations
     public BatchResult<byte[]> EncryptBatch(IReadOnlyList<byte[]> plaintexts, TenantId tenant)
     {
         ArgumentNullException.ThrowIfNull(plaintexts);
+        using var keks = StandardEdekProtector.NewKekCache();
         return BatchResult<byte[]>.Run(plaintexts, plaintext =>
         {
             ArgumentNullException.ThrowIfNull(plaintext, nameof(plaintexts));
-            return Encrypt(plaintext, tenant);
+            return EncryptDocument(keks, plaintext, tenant);
         }, _protector.Random);
     }
 
@@ -75,17 +66,8 @@ public sealed class AttachedDocumentOperations
     /// decrypts its data key, or the header signature is wrong.</exception>
     public byte[] Decrypt(ReadOnlySpan<byte> document, TenantId tenant)
     {
-        KeyId keyId = Parse(document, out int headerOffset, out int headerLength);
-        byte[] dek = GC.AllocateArray<byte>(StandardEdekProtector.DekLength, pinned: true);
-        try
-        {
-            _protector.Unwrap(keyId, document.Slice(headerOffset, headerLength), tenant, dek);
-            return StandardPayloads.DecryptBare(dek, document[(headerOffset + headerLength)..]);
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(dek);
-        }
+        using var keks = StandardEdekProtector.NewKekCache();
+        return DecryptDocument(keks, document, tenant);
     }
 
     /// <summary>Decrypts several attached documents of one tenant.</summary>
@@ -94,10 +76,11 @@ public sealed class AttachedDocumentOperations
     public BatchResult<byte[]> DecryptBatch(IReadOnlyList<byte[]> documents, TenantId tenant)
     {
         ArgumentNullException.ThrowIfNull(documents);
+        using var keks = StandardEdekProtector.NewKekCache();
         return BatchResult<byte[]>.Run(documents, document =>
         {
             ArgumentNullException.ThrowIfNull(document, nameof(documents));
-            return Decrypt(document, tenant);
+            return DecryptDocument(keks, document, tenant);
         });
     }
 
@@ -112,7 +95,8 @@ public sealed class AttachedDocumentOperations
     {
         ArgumentNullException.ThrowIfNull(documents);
         TenantId target = newTenant ?? tenant;
-        return BatchResult<byte[]>.Run(documents, document => Rekey(document, tenant, target), _protector.Random);
+        using var keks = StandardEdekProtector.NewKekCache();
+        return BatchResult<byte[]>.Run(documents, document => Rekey(keks, document, tenant, target), _protector.Random);
     }
 
     /// <summary>
@@ -122,15 +106,47 @@ public sealed class AttachedDocumentOperations
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822:Mark members as static", Justification = "Part of the instance API, as in Alloy.")]
     public byte[] GetSearchableEdekPrefix(KeyId id) => StandardEdekProtector.EdekHeader(id).ToArray();
 
-    private byte[] Rekey(byte[] document, TenantId tenant, TenantId newTenant)
+    private byte[] EncryptDocument(KekCache keks, ReadOnlySpan<byte> plaintext, TenantId tenant)
+    {
+        byte[] dek = GC.AllocateArray<byte>(StandardEdekProtector.DekLength, pinned: true);
+        try
+        {
+            byte[] header = _protector.CreateDek(keks, tenant, dek, out KeyId keyId);
+            int prefixLength = CheckedPrefixLength(header);
+            byte[] document = StandardPayloads.EncryptBare(dek, plaintext, _protector.Random, prefixLength);
+            WritePrefix(document, keyId, header);
+            return document;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(dek);
+        }
+    }
+
+    private byte[] DecryptDocument(KekCache keks, ReadOnlySpan<byte> document, TenantId tenant)
+    {
+        KeyId keyId = Parse(document, out int headerOffset, out int headerLength);
+        byte[] dek = GC.AllocateArray<byte>(StandardEdekProtector.DekLength, pinned: true);
+        try
+        {
+            _protector.Unwrap(keks, keyId, document.Slice(headerOffset, headerLength), tenant, dek);
+            return StandardPayloads.DecryptBare(dek, document[(headerOffset + headerLength)..]);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(dek);
+        }
+    }
+
+    private byte[] Rekey(KekCache keks, byte[] document, TenantId tenant, TenantId newTenant)
     {
         ArgumentNullException.ThrowIfNull(document);
         KeyId oldKeyId = Parse(document, out int headerOffset, out int headerLength);
         byte[] dek = GC.AllocateArray<byte>(StandardEdekProtector.DekLength, pinned: true);
         try
         {
-            _protector.Unwrap(oldKeyId, document.AsSpan(headerOffset, headerLength), tenant, dek);
-            byte[] header = _protector.WrapWithPrimary(dek, newTenant, out KeyId keyId);
+            _protector.Unwrap(keks, oldKeyId, document.AsSpan(headerOffset, headerLength), tenant, dek);
+            byte[] header = _protector.WrapWithPrimary(keks, dek, newTenant, out KeyId keyId);
             int prefixLength = CheckedPrefixLength(header);
             ReadOnlySpan<byte> body = document.AsSpan(headerOffset + headerLength);
             byte[] rekeyed = new byte[prefixLength + body.Length];

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Veil.Keys;
 using Veil.Randomness;
+using KekCache = Veil.Keys.TenantCipherCache<Veil.Documents.StandardEdekProtector.KekId, System.Security.Cryptography.AesGcm>;
 
 namespace Veil.Documents;
 
@@ -37,18 +38,8 @@ public sealed class StandardDocumentOperations
     /// <exception cref="KeyNotAvailableException">Standard encryption is not configured, or has no primary secret.</exception>
     public EncryptedDocument Encrypt(IReadOnlyDictionary<string, byte[]> fields, TenantId tenant)
     {
-        ValidateFields(fields);
-        byte[] dek = GC.AllocateArray<byte>(StandardEdekProtector.DekLength, pinned: true);
-        try
-        {
-            byte[] header = _protector.CreateDek(tenant, dek, out KeyId keyId);
-            byte[] edek = StandardEdekProtector.ComposeEdek(keyId, header);
-            return new EncryptedDocument(edek, EncryptFields(dek, fields));
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(dek);
-        }
+        using var keks = StandardEdekProtector.NewKekCache();
+        return EncryptDocument(keks, fields, tenant);
     }
 
     /// <summary>Encrypts several documents for one tenant, each with its own data key.</summary>
@@ -57,7 +48,8 @@ public sealed class StandardDocumentOperations
     public BatchResult<EncryptedDocument> EncryptBatch(IReadOnlyList<IReadOnlyDictionary<string, byte[]>> documents, TenantId tenant)
     {
         ArgumentNullException.ThrowIfNull(documents);
-        return BatchResult<EncryptedDocument>.Run(documents, document => Encrypt(document, tenant), _protector.Random);
+        using var keks = StandardEdekProtector.NewKekCache();
+        return BatchResult<EncryptedDocument>.Run(documents, document => EncryptDocument(keks, document, tenant), _protector.Random);
     }
 
     /// <summary>Decrypts every field of a document.</summary>
@@ -71,17 +63,8 @@ public sealed class StandardDocumentOperations
     /// decrypts the EDEK, or the EDEK signature is wrong.</exception>
     public IReadOnlyDictionary<string, byte[]> Decrypt(EncryptedDocument document, TenantId tenant)
     {
-        ArgumentNullException.ThrowIfNull(document);
-        byte[] dek = GC.AllocateArray<byte>(StandardEdekProtector.DekLength, pinned: true);
-        try
-        {
-            _protector.UnwrapEdek(document.Edek, tenant, dek);
-            return DecryptFields(dek, document.Fields);
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(dek);
-        }
+        using var keks = StandardEdekProtector.NewKekCache();
+        return DecryptDocument(keks, document, tenant);
     }
 
     /// <summary>Decrypts several documents of one tenant.</summary>
@@ -90,7 +73,8 @@ public sealed class StandardDocumentOperations
     public BatchResult<IReadOnlyDictionary<string, byte[]>> DecryptBatch(IReadOnlyList<EncryptedDocument> documents, TenantId tenant)
     {
         ArgumentNullException.ThrowIfNull(documents);
-        return BatchResult<IReadOnlyDictionary<string, byte[]>>.Run(documents, document => Decrypt(document, tenant));
+        using var keks = StandardEdekProtector.NewKekCache();
+        return BatchResult<IReadOnlyDictionary<string, byte[]>>.Run(documents, document => DecryptDocument(keks, document, tenant));
     }
 
     /// <summary>
@@ -102,18 +86,8 @@ public sealed class StandardDocumentOperations
     /// <exception cref="CryptographicException">The EDEK is malformed, cannot be decrypted for <paramref name="tenant"/>, or its signature is wrong.</exception>
     public EncryptedDocument EncryptWithExistingEdek(IReadOnlyDictionary<string, byte[]> fields, byte[] edek, TenantId tenant)
     {
-        ValidateFields(fields);
-        ArgumentNullException.ThrowIfNull(edek);
-        byte[] dek = GC.AllocateArray<byte>(StandardEdekProtector.DekLength, pinned: true);
-        try
-        {
-            _protector.UnwrapEdek(edek, tenant, dek);
-            return new EncryptedDocument(edek, EncryptFields(dek, fields));
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(dek);
-        }
+        using var keks = StandardEdekProtector.NewKekCache();
+        return EncryptUnderEdek(keks, fields, edek, tenant);
     }
 
     /// <summary>Batch form of <see cref="EncryptWithExistingEdek"/>.</summary>
@@ -125,7 +99,8 @@ public sealed class StandardDocumentOperations
         IReadOnlyList<(IReadOnlyDictionary<string, byte[]> Fields, byte[] Edek)> documents, TenantId tenant)
     {
         ArgumentNullException.ThrowIfNull(documents);
-        return BatchResult<EncryptedDocument>.Run(documents, document => EncryptWithExistingEdek(document.Fields, document.Edek, tenant), _protector.Random);
+        using var keks = StandardEdekProtector.NewKekCache();
+        return BatchResult<EncryptedDocument>.Run(documents, document => EncryptUnderEdek(keks, document.Fields, document.Edek, tenant), _protector.Random);
     }
 
     /// <summary>
@@ -142,7 +117,8 @@ public sealed class StandardDocumentOperations
     {
         ArgumentNullException.ThrowIfNull(edeks);
         TenantId target = newTenant ?? tenant;
-        return BatchResult<byte[]>.Run(edeks, edek => RekeyEdek(edek, tenant, target), _protector.Random);
+        using var keks = StandardEdekProtector.NewKekCache();
+        return BatchResult<byte[]>.Run(edeks, edek => RekeyEdek(keks, edek, tenant, target), _protector.Random);
     }
 
     /// <summary>
@@ -156,14 +132,61 @@ public sealed class StandardDocumentOperations
     internal static byte[] EncryptField(ReadOnlySpan<byte> dek, ReadOnlySpan<byte> plaintext, IRandomSource ivSource) =>
         StandardPayloads.EncryptV5(dek, plaintext, ivSource);
 
-    private byte[] RekeyEdek(byte[] edek, TenantId tenant, TenantId newTenant)
+    private EncryptedDocument EncryptDocument(KekCache keks, IReadOnlyDictionary<string, byte[]> fields, TenantId tenant)
+    {
+        ValidateFields(fields);
+        byte[] dek = GC.AllocateArray<byte>(StandardEdekProtector.DekLength, pinned: true);
+        try
+        {
+            byte[] header = _protector.CreateDek(keks, tenant, dek, out KeyId keyId);
+            byte[] edek = StandardEdekProtector.ComposeEdek(keyId, header);
+            return new EncryptedDocument(edek, EncryptFields(dek, fields));
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(dek);
+        }
+    }
+
+    private Dictionary<string, byte[]> DecryptDocument(KekCache keks, EncryptedDocument document, TenantId tenant)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        byte[] dek = GC.AllocateArray<byte>(StandardEdekProtector.DekLength, pinned: true);
+        try
+        {
+            _protector.UnwrapEdek(keks, document.Edek, tenant, dek);
+            return DecryptFields(dek, document.Fields);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(dek);
+        }
+    }
+
+    private EncryptedDocument EncryptUnderEdek(KekCache keks, IReadOnlyDictionary<string, byte[]> fields, byte[] edek, TenantId tenant)
+    {
+        ValidateFields(fields);
+        ArgumentNullException.ThrowIfNull(edek);
+        byte[] dek = GC.AllocateArray<byte>(StandardEdekProtector.DekLength, pinned: true);
+        try
+        {
+            _protector.UnwrapEdek(keks, edek, tenant, dek);
+            return new EncryptedDocument(edek, EncryptFields(dek, fields));
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(dek);
+        }
+    }
+
+    private byte[] RekeyEdek(KekCache keks, byte[] edek, TenantId tenant, TenantId newTenant)
     {
         ArgumentNullException.ThrowIfNull(edek);
         byte[] dek = GC.AllocateArray<byte>(StandardEdekProtector.DekLength, pinned: true);
         try
         {
-            _protector.UnwrapEdek(edek, tenant, dek);
-            byte[] header = _protector.WrapWithPrimary(dek, newTenant, out KeyId keyId);
+            _protector.UnwrapEdek(keks, edek, tenant, dek);
+            byte[] header = _protector.WrapWithPrimary(keks, dek, newTenant, out KeyId keyId);
             return StandardEdekProtector.ComposeEdek(keyId, header);
         }
         finally

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Veil.Formats;
 using Veil.Keys;
 using Veil.Randomness;
+using KekCache = Veil.Keys.TenantCipherCache<Veil.Documents.StandardEdekProtector.KekId, System.Security.Cryptography.AesGcm>;
 
 namespace Veil.Documents;
 
@@ -13,7 +14,8 @@ namespace Veil.Documents;
 /// KEK = HMAC-SHA256(secret, tenant ‖ "-encryption_key"); on unwrap the legacy Cloaked Search KEK
 /// HKDF-SHA256(salt = secret, ikm = tenant, info = "encryption_key") is tried next. The EDEK is
 /// AES-256-GCM(KEK, random 12-byte IV, DEK, no AAD) and the header signature is HMAC-SHA256(DEK, SignedPayload).
-/// KEKs live on the stack and are zeroed after use; DEK buffers belong to the caller.
+/// KEKs and their ciphers come from a <see cref="NewKekCache">KEK cache</see> that the caller makes per operation or
+/// batch, so a batch derives each tenant KEK once; DEK buffers belong to the caller.
 /// </remarks>
 internal sealed class StandardEdekProtector
 {
@@ -38,6 +40,22 @@ internal sealed class StandardEdekProtector
     /// <summary>The randomness for DEKs and IVs.</summary>
     public IRandomSource Random { get; }
 
+    /// <summary>A cache of tenant KEK ciphers for one operation or batch; dispose it when the batch ends.</summary>
+    public static KekCache NewKekCache() => new(
+        TenantKeyDerivation.KekLength,
+        (id, kek) =>
+        {
+            if (id.Legacy)
+            {
+                TenantKeyDerivation.DeriveLegacyKek(id.Secret.Secret, id.Tenant, kek);
+            }
+            else
+            {
+                TenantKeyDerivation.DeriveKek(id.Secret.Secret, id.Tenant, kek);
+            }
+        },
+        kek => new AesGcm(kek, TagLength));
+
     /// <summary>The standalone StandardEdek key-id header for <paramref name="id"/>.</summary>
     public static KeyIdHeader EdekHeader(KeyId id) => new(id, EdekType.Standalone, PayloadType.StandardEdek);
 
@@ -46,20 +64,20 @@ internal sealed class StandardEdekProtector
     /// the primary secret's KEK for <paramref name="tenant"/>.
     /// </summary>
     /// <returns>The serialized V4 header; <paramref name="keyId"/> is the primary secret's id.</returns>
-    public byte[] CreateDek(TenantId tenant, Span<byte> dek, out KeyId keyId)
+    public byte[] CreateDek(KekCache keks, TenantId tenant, Span<byte> dek, out KeyId keyId)
     {
         IdentifiedSecret primary = RequirePrimary();
         Random.Fill(dek[..DekLength]);
         keyId = primary.Id;
-        return Wrap(primary, dek[..DekLength], tenant);
+        return Wrap(keks, primary, dek[..DekLength], tenant);
     }
 
     /// <summary>Wraps an existing DEK under the primary secret's KEK for <paramref name="tenant"/>, with a fresh IV and a new signature.</summary>
-    public byte[] WrapWithPrimary(ReadOnlySpan<byte> dek, TenantId tenant, out KeyId keyId)
+    public byte[] WrapWithPrimary(KekCache keks, ReadOnlySpan<byte> dek, TenantId tenant, out KeyId keyId)
     {
         IdentifiedSecret primary = RequirePrimary();
         keyId = primary.Id;
-        return Wrap(primary, dek, tenant);
+        return Wrap(keks, primary, dek, tenant);
     }
 
     /// <summary>Builds <c>EdekWithKeyIdHeader</c> = 6-byte header (key id, 0x82, 0) ‖ V4 header.</summary>
@@ -72,7 +90,7 @@ internal sealed class StandardEdekProtector
     }
 
     /// <summary>Unwraps an <c>EdekWithKeyIdHeader</c> into <paramref name="dek"/> (32 bytes), verifying its signature.</summary>
-    public void UnwrapEdek(ReadOnlySpan<byte> edek, TenantId tenant, Span<byte> dek)
+    public void UnwrapEdek(KekCache keks, ReadOnlySpan<byte> edek, TenantId tenant, Span<byte> dek)
     {
         if (!KeyIdHeader.TryParse(edek, out KeyIdHeader header))
         {
@@ -85,7 +103,7 @@ internal sealed class StandardEdekProtector
                 $"The EDEK is not a standalone standard EDEK: its header type byte is 0x{edek[4]:X2}, expected 0x82.");
         }
 
-        Unwrap(header.KeyId, edek[KeyIdHeader.Length..], tenant, dek);
+        Unwrap(keks, header.KeyId, edek[KeyIdHeader.Length..], tenant, dek);
     }
 
     /// <summary>
@@ -94,7 +112,7 @@ internal sealed class StandardEdekProtector
     /// </summary>
     /// <exception cref="KeyNotAvailableException">Standard encryption is not configured, or no secret has <paramref name="keyId"/>.</exception>
     /// <exception cref="CryptographicException">The header is malformed, no secret unwraps the EDEK, or the signature is wrong.</exception>
-    public void Unwrap(KeyId keyId, ReadOnlySpan<byte> v4Header, TenantId tenant, Span<byte> dek)
+    public void Unwrap(KekCache keks, KeyId keyId, ReadOnlySpan<byte> v4Header, TenantId tenant, Span<byte> dek)
     {
         StandardSecrets secrets = RequireSecrets();
         IReadOnlyList<IdentifiedSecret> candidates = keyId.Value == 0
@@ -117,7 +135,7 @@ internal sealed class StandardEdekProtector
         }
 
         Span<byte> target = dek[..DekLength];
-        if (!TryUnwrapWithAny(candidates, edek, tenant, target))
+        if (!TryUnwrapWithAny(keks, candidates, edek, tenant, target))
         {
             throw new CryptographicException("No secret could be found to decrypt the EDEK.");
         }
@@ -139,22 +157,13 @@ internal sealed class StandardEdekProtector
     public IdentifiedSecret RequirePrimary() => RequireSecrets().Primary
         ?? throw new KeyNotAvailableException("No primary standard secret is configured, so standard encryption cannot encrypt.");
 
-    private byte[] Wrap(IdentifiedSecret secret, ReadOnlySpan<byte> dek, TenantId tenant)
+    private byte[] Wrap(KekCache keks, IdentifiedSecret secret, ReadOnlySpan<byte> dek, TenantId tenant)
     {
         byte[] iv = new byte[IvLength];
         Random.Fill(iv);
         byte[] ciphertext = new byte[DekLength + TagLength];
-        Span<byte> kek = stackalloc byte[TenantKeyDerivation.KekLength];
-        try
-        {
-            TenantKeyDerivation.DeriveKek(secret.Secret, tenant, kek);
-            using var aes = new AesGcm(kek, TagLength);
-            aes.Encrypt(iv, dek, ciphertext.AsSpan(0, DekLength), ciphertext.AsSpan(DekLength, TagLength));
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(kek);
-        }
+        keks.Get(new KekId(secret, tenant, Legacy: false))
+            .Encrypt(iv, dek, ciphertext.AsSpan(0, DekLength), ciphertext.AsSpan(DekLength, TagLength));
 
         byte[] payload = V4DocumentHeader.EncodeSignedPayload(new Aes256GcmEncryptedDek(iv, ciphertext, secret.Id.ToString()));
         byte[] signature = HMACSHA256.HashData(dek, payload);
@@ -162,37 +171,22 @@ internal sealed class StandardEdekProtector
     }
 
     private static bool TryUnwrapWithAny(
-        IReadOnlyList<IdentifiedSecret> candidates, Aes256GcmEncryptedDek edek, TenantId tenant, Span<byte> dek)
+        KekCache keks, IReadOnlyList<IdentifiedSecret> candidates, Aes256GcmEncryptedDek edek, TenantId tenant, Span<byte> dek)
     {
-        Span<byte> kek = stackalloc byte[TenantKeyDerivation.KekLength];
-        try
+        foreach (IdentifiedSecret candidate in candidates)
         {
-            foreach (IdentifiedSecret candidate in candidates)
+            if (TryUnwrap(keks.Get(new KekId(candidate, tenant, Legacy: false)), edek, dek)
+                || TryUnwrap(keks.Get(new KekId(candidate, tenant, Legacy: true)), edek, dek))
             {
-                TenantKeyDerivation.DeriveKek(candidate.Secret, tenant, kek);
-                if (TryUnwrap(kek, edek, dek))
-                {
-                    return true;
-                }
-
-                TenantKeyDerivation.DeriveLegacyKek(candidate.Secret, tenant, kek);
-                if (TryUnwrap(kek, edek, dek))
-                {
-                    return true;
-                }
+                return true;
             }
+        }
 
-            return false;
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(kek);
-        }
+        return false;
     }
 
-    private static bool TryUnwrap(ReadOnlySpan<byte> kek, Aes256GcmEncryptedDek edek, Span<byte> dek)
+    private static bool TryUnwrap(AesGcm aes, Aes256GcmEncryptedDek edek, Span<byte> dek)
     {
-        using var aes = new AesGcm(kek, TagLength);
         try
         {
             aes.Decrypt(edek.Iv, edek.Ciphertext.AsSpan(0, DekLength), edek.Ciphertext.AsSpan(DekLength, TagLength), dek);
@@ -203,4 +197,7 @@ internal sealed class StandardEdekProtector
             return false;
         }
     }
+
+    /// <summary>What selects a KEK: the secret (by instance), the tenant, and whether it is the legacy Cloaked Search KEK.</summary>
+    internal readonly record struct KekId(IdentifiedSecret Secret, TenantId Tenant, bool Legacy);
 }

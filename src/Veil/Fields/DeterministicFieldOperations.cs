@@ -1,7 +1,9 @@
+using System.Collections.ObjectModel;
 using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using Veil.Formats;
 using Veil.Keys;
+using SivCache = Veil.Keys.TenantCipherCache<Veil.Fields.DeterministicFieldOperations.SivKeyId, Veil.Fields.AesSiv>;
 
 namespace Veil.Fields;
 
@@ -55,9 +57,8 @@ public sealed class DeterministicFieldOperations
     public EncryptedField EncryptDeterministically(
         ReadOnlySpan<byte> plaintext, SecretPath secretPath, DerivationPath derivationPath, TenantId tenantId)
     {
-        RotatableSecret secrets = GetSecrets(secretPath, nameof(secretPath));
-        IdentifiedSecret current = secrets.Current ?? throw NoCurrentSecret(secretPath);
-        return EncryptWith(current, plaintext, secretPath, derivationPath, tenantId);
+        using SivCache sivs = NewSivCache();
+        return EncryptCurrent(sivs, plaintext, secretPath, derivationPath, tenantId);
     }
 
     /// <summary>
@@ -71,10 +72,11 @@ public sealed class DeterministicFieldOperations
     public BatchResult<EncryptedField> EncryptDeterministicallyBatch(IReadOnlyList<PlaintextField> fields, TenantId tenantId)
     {
         ArgumentNullException.ThrowIfNull(fields);
+        using SivCache sivs = NewSivCache();
         return BatchResult<EncryptedField>.Run(fields, field =>
         {
             ArgumentNullException.ThrowIfNull(field);
-            return EncryptDeterministically(field.Plaintext.Span, field.SecretPath, field.DerivationPath, tenantId);
+            return EncryptCurrent(sivs, field.Plaintext.Span, field.SecretPath, field.DerivationPath, tenantId);
         });
     }
 
@@ -91,22 +93,9 @@ public sealed class DeterministicFieldOperations
     /// <exception cref="CryptographicException">The header is malformed, is not a Standalone deterministic field, or the data is too short.</exception>
     public byte[] Decrypt(EncryptedField field, TenantId tenantId)
     {
-        ArgumentNullException.ThrowIfNull(field);
-        RotatableSecret secrets = GetSecrets(field.SecretPath, nameof(field));
-        Exception? error = TryResolve(secrets, field, out IdentifiedSecret? secret, out _);
-        if (error is not null)
-        {
-            throw error;
-        }
-
-        if (!TryDecryptWith(secret!, field, tenantId, out byte[]? plaintext))
-        {
-            throw new AuthenticationTagMismatchException(DecryptionFailedMessage);
-        }
-
-        return plaintext;
+        using SivCache sivs = NewSivCache();
+        return DecryptField(sivs, field, tenantId);
     }
-
     /// <summary>
     /// Decrypts and authenticates <paramref name="field"/>, returning false instead of throwing for anything that
     /// comes from the ciphertext bytes: a malformed or foreign header, an unknown key id, truncation or tampering,
@@ -128,7 +117,8 @@ public sealed class DeterministicFieldOperations
             return false;
         }
 
-        return TryDecryptWith(secret!, field, tenantId, out plaintext);
+        using SivCache sivs = NewSivCache();
+        return TryDecryptWith(sivs, secret!, field, tenantId, out plaintext);
     }
 
     /// <summary>Decrypts every field, in parallel. Items fail individually.</summary>
@@ -139,7 +129,8 @@ public sealed class DeterministicFieldOperations
     public BatchResult<byte[]> DecryptBatch(IReadOnlyList<EncryptedField> fields, TenantId tenantId)
     {
         ArgumentNullException.ThrowIfNull(fields);
-        return BatchResult<byte[]>.Run(fields, field => Decrypt(field, tenantId));
+        using SivCache sivs = NewSivCache();
+        return BatchResult<byte[]>.Run(fields, field => DecryptField(sivs, field, tenantId));
     }
 
     /// <summary>
@@ -156,14 +147,8 @@ public sealed class DeterministicFieldOperations
     public IReadOnlyList<EncryptedField> GenerateQueryFieldValues(
         ReadOnlySpan<byte> plaintext, SecretPath secretPath, DerivationPath derivationPath, TenantId tenantId)
     {
-        RotatableSecret secrets = GetSecrets(secretPath, nameof(secretPath));
-        var values = new List<EncryptedField>(2);
-        foreach (IdentifiedSecret secret in secrets.Live)
-        {
-            values.Add(EncryptWith(secret, plaintext, secretPath, derivationPath, tenantId));
-        }
-
-        return values.AsReadOnly();
+        using SivCache sivs = NewSivCache();
+        return QueryValues(sivs, plaintext, secretPath, derivationPath, tenantId);
     }
 
     /// <summary>
@@ -177,10 +162,11 @@ public sealed class DeterministicFieldOperations
     public BatchResult<IReadOnlyList<EncryptedField>> GenerateQueryFieldValuesBatch(IReadOnlyList<PlaintextField> fields, TenantId tenantId)
     {
         ArgumentNullException.ThrowIfNull(fields);
+        using SivCache sivs = NewSivCache();
         return BatchResult<IReadOnlyList<EncryptedField>>.Run(fields, field =>
         {
             ArgumentNullException.ThrowIfNull(field);
-            return GenerateQueryFieldValues(field.Plaintext.Span, field.SecretPath, field.DerivationPath, tenantId);
+            return QueryValues(sivs, field.Plaintext.Span, field.SecretPath, field.DerivationPath, tenantId);
         });
     }
 
@@ -200,34 +186,8 @@ public sealed class DeterministicFieldOperations
     /// <exception cref="CryptographicException">The header is malformed or is not a Standalone deterministic field.</exception>
     public EncryptedField RotateField(EncryptedField field, TenantId tenantId, TenantId? newTenantId = null)
     {
-        ArgumentNullException.ThrowIfNull(field);
-        RotatableSecret secrets = GetSecrets(field.SecretPath, nameof(field));
-        IdentifiedSecret current = secrets.Current ?? throw NoCurrentSecret(field.SecretPath);
-        Exception? error = TryResolve(secrets, field, out IdentifiedSecret? secret, out KeyIdHeader header);
-        if (error is not null)
-        {
-            throw error;
-        }
-
-        TenantId targetTenant = newTenantId ?? tenantId;
-        if (header.KeyId == current.Id && targetTenant == tenantId)
-        {
-            return field;
-        }
-
-        if (!TryDecryptWith(secret!, field, tenantId, out byte[]? plaintext))
-        {
-            throw new AuthenticationTagMismatchException(DecryptionFailedMessage);
-        }
-
-        try
-        {
-            return EncryptWith(current, plaintext, field.SecretPath, field.DerivationPath, targetTenant);
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(plaintext);
-        }
+        using SivCache sivs = NewSivCache();
+        return Rotate(sivs, field, tenantId, newTenantId);
     }
 
     /// <summary>
@@ -242,7 +202,8 @@ public sealed class DeterministicFieldOperations
     public BatchResult<EncryptedField> RotateFields(IReadOnlyList<EncryptedField> fields, TenantId tenantId, TenantId? newTenantId = null)
     {
         ArgumentNullException.ThrowIfNull(fields);
-        return BatchResult<EncryptedField>.Run(fields, field => RotateField(field, tenantId, newTenantId));
+        using SivCache sivs = NewSivCache();
+        return BatchResult<EncryptedField>.Run(fields, field => Rotate(sivs, field, tenantId, newTenantId));
     }
 
     /// <summary>
@@ -263,6 +224,82 @@ public sealed class DeterministicFieldOperations
         IdentifiedSecret inRotation = secrets.InRotation ?? throw new KeyNotAvailableException(
             $"No in-rotation secret exists in the deterministic configuration for secret path '{secretPath}'.");
         return new KeyIdHeader(inRotation.Id, EdekType.Standalone, PayloadType.DeterministicField).ToArray();
+    }
+
+    private static SivCache NewSivCache() => new(
+        TenantKeyDerivation.Sha512Length,
+        (id, key) => TenantKeyDerivation.DeriveSha512(id.Secret.Secret, id.Tenant, id.DerivationPath, key),
+        key => new AesSiv(key));
+
+    private EncryptedField EncryptCurrent(
+        SivCache sivs, ReadOnlySpan<byte> plaintext, SecretPath secretPath, DerivationPath derivationPath, TenantId tenantId)
+    {
+        RotatableSecret secrets = GetSecrets(secretPath, nameof(secretPath));
+        IdentifiedSecret current = secrets.Current ?? throw NoCurrentSecret(secretPath);
+        return EncryptWith(sivs, current, plaintext, secretPath, derivationPath, tenantId);
+    }
+
+    private byte[] DecryptField(SivCache sivs, EncryptedField field, TenantId tenantId)
+    {
+        ArgumentNullException.ThrowIfNull(field);
+        RotatableSecret secrets = GetSecrets(field.SecretPath, nameof(field));
+        Exception? error = TryResolve(secrets, field, out IdentifiedSecret? secret, out _);
+        if (error is not null)
+        {
+            throw error;
+        }
+
+        if (!TryDecryptWith(sivs, secret!, field, tenantId, out byte[]? plaintext))
+        {
+            throw new AuthenticationTagMismatchException(DecryptionFailedMessage);
+        }
+
+        return plaintext;
+    }
+
+    private ReadOnlyCollection<EncryptedField> QueryValues(
+        SivCache sivs, ReadOnlySpan<byte> plaintext, SecretPath secretPath, DerivationPath derivationPath, TenantId tenantId)
+    {
+        RotatableSecret secrets = GetSecrets(secretPath, nameof(secretPath));
+        var values = new List<EncryptedField>(2);
+        foreach (IdentifiedSecret secret in secrets.Live)
+        {
+            values.Add(EncryptWith(sivs, secret, plaintext, secretPath, derivationPath, tenantId));
+        }
+
+        return values.AsReadOnly();
+    }
+
+    private EncryptedField Rotate(SivCache sivs, EncryptedField field, TenantId tenantId, TenantId? newTenantId)
+    {
+        ArgumentNullException.ThrowIfNull(field);
+        RotatableSecret secrets = GetSecrets(field.SecretPath, nameof(field));
+        IdentifiedSecret current = secrets.Current ?? throw NoCurrentSecret(field.SecretPath);
+        Exception? error = TryResolve(secrets, field, out IdentifiedSecret? secret, out KeyIdHeader header);
+        if (error is not null)
+        {
+            throw error;
+        }
+
+        TenantId targetTenant = newTenantId ?? tenantId;
+        if (header.KeyId == current.Id && targetTenant == tenantId)
+        {
+            return field;
+        }
+
+        if (!TryDecryptWith(sivs, secret!, field, tenantId, out byte[]? plaintext))
+        {
+            throw new AuthenticationTagMismatchException(DecryptionFailedMessage);
+        }
+
+        try
+        {
+            return EncryptWith(sivs, current, plaintext, field.SecretPath, field.DerivationPath, targetTenant);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(plaintext);
+        }
     }
 
     private RotatableSecret GetSecrets(SecretPath secretPath, string paramName) =>
@@ -312,48 +349,25 @@ public sealed class DeterministicFieldOperations
     }
 
     private static EncryptedField EncryptWith(
-        IdentifiedSecret secret, ReadOnlySpan<byte> plaintext, SecretPath secretPath, DerivationPath derivationPath, TenantId tenantId)
+        SivCache sivs, IdentifiedSecret secret, ReadOnlySpan<byte> plaintext, SecretPath secretPath, DerivationPath derivationPath, TenantId tenantId)
     {
         byte[] output = new byte[EncryptedField.Overhead + plaintext.Length];
         new KeyIdHeader(secret.Id, EdekType.Standalone, PayloadType.DeterministicField).WriteTo(output);
-        Span<byte> key = stackalloc byte[TenantKeyDerivation.Sha512Length];
-        try
-        {
-            TenantKeyDerivation.DeriveSha512(secret.Secret, tenantId, derivationPath, key);
-            using var siv = new AesSiv(key);
-            siv.Encrypt(plaintext, output.AsSpan(KeyIdHeader.Length), s_associatedData);
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(key);
-        }
-
+        sivs.Get(new SivKeyId(secret, tenantId, derivationPath)).Encrypt(plaintext, output.AsSpan(KeyIdHeader.Length), s_associatedData);
         return new EncryptedField(output, secretPath, derivationPath);
     }
 
     /// <summary>Decrypts a field whose header and length <see cref="TryResolve"/> accepted.</summary>
     private static bool TryDecryptWith(
-        IdentifiedSecret secret, EncryptedField field, TenantId tenantId, [NotNullWhen(true)] out byte[]? plaintext)
+        SivCache sivs, IdentifiedSecret secret, EncryptedField field, TenantId tenantId, [NotNullWhen(true)] out byte[]? plaintext)
     {
         ReadOnlySpan<byte> sivOutput = field.Ciphertext.AsSpan(KeyIdHeader.Length);
         byte[] buffer = new byte[sivOutput.Length - AesSiv.SivLength];
-        Span<byte> key = stackalloc byte[TenantKeyDerivation.Sha512Length];
-        try
-        {
-            TenantKeyDerivation.DeriveSha512(secret.Secret, tenantId, field.DerivationPath, key);
-            using var siv = new AesSiv(key);
-            if (siv.TryDecrypt(sivOutput, buffer, s_associatedData))
-            {
-                plaintext = buffer;
-                return true;
-            }
-
-            plaintext = null;
-            return false;
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(key);
-        }
+        AesSiv siv = sivs.Get(new SivKeyId(secret, tenantId, field.DerivationPath));
+        plaintext = siv.TryDecrypt(sivOutput, buffer, s_associatedData) ? buffer : null;
+        return plaintext is not null;
     }
+
+    /// <summary>What selects a deterministic key: the secret (by instance), the tenant and the derivation path.</summary>
+    internal readonly record struct SivKeyId(IdentifiedSecret Secret, TenantId Tenant, DerivationPath DerivationPath);
 }

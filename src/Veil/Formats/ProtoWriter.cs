@@ -9,17 +9,31 @@ namespace Veil.Formats;
 /// </summary>
 internal static class ProtoWriter
 {
-    /// <summary>Runs <paramref name="write"/> and returns the bytes it wrote.</summary>
+    // The messages are headers of a few dozen to a few hundred bytes; a stream-backed CodedOutputStream would allocate a
+    // 4 KB buffer for each.
+    private const int InitialCapacity = 256;
+
+    /// <summary>
+    /// Runs <paramref name="write"/> into a small flat buffer (running it again into a buffer twice as large while it
+    /// does not fit) and returns the bytes it wrote.
+    /// </summary>
     public static byte[] Build(Action<CodedOutputStream> write)
     {
-        using var stream = new MemoryStream();
-        using (var output = new CodedOutputStream(stream, leaveOpen: true))
+        for (int capacity = InitialCapacity; ; capacity *= 2)
         {
-            write(output);
-            output.Flush();
-        }
+            byte[] buffer = new byte[capacity];
+            var output = new CodedOutputStream(buffer);
+            try
+            {
+                write(output);
+            }
+            catch (CodedOutputStream.OutOfSpaceException)
+            {
+                continue;
+            }
 
-        return stream.ToArray();
+            return buffer.AsSpan(0, checked((int)output.Position)).ToArray();
+        }
     }
 
     /// <summary>Writes a bytes field, omitted when empty.</summary>

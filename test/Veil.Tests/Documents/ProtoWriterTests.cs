@@ -1,0 +1,42 @@
+using Veil.Formats;
+
+namespace Veil.Tests.Documents;
+
+public class ProtoWriterTests
+{
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(200)]
+    [InlineData(253)]
+    [InlineData(254)]
+    [InlineData(1_000)]
+    [InlineData(70_000)]
+    public void Build_WhenMessageIsShortOrLongerThanTheFirstBuffer_WritesExactlyTheFields(int length)
+    {
+        byte[] value = Enumerable.Range(0, length).Select(i => (byte)(i * 31)).ToArray();
+
+        byte[] message = ProtoWriter.Build(output =>
+        {
+            ProtoWriter.WriteBytes(output, 1, value);
+            ProtoWriter.WriteEnum(output, 2, 3);
+        });
+
+        byte[] expected = length == 0 ? [0x10, 0x03] : [0x0A, .. Varint(length), .. value, 0x10, 0x03];
+        Assert.Equal(expected, message);
+    }
+
+    private static byte[] Varint(int value)
+    {
+        var bytes = new List<byte>();
+        uint v = (uint)value;
+        while (v >= 0x80)
+        {
+            bytes.Add((byte)((v & 0x7F) | 0x80));
+            v >>= 7;
+        }
+
+        bytes.Add((byte)v);
+        return [.. bytes];
+    }
+}
