@@ -174,9 +174,10 @@ internal sealed class ParquetDocuments
     // pages, read through 128 MiB buffers. DuckDB's allocator keeps freed memory cached and hands it back to the system
     // after a single deallocation above allocator_bulk_deallocation_flush_threshold (512 MiB by default); at 1 MB freeing
     // such a buffer hands it back. The threshold is the instance's, so the store's freed memory goes back too. Max RSS of
-    // 10^6 × 384 from Parquet into DuckDB: 1.17–1.29 GiB with a reader's own instance; 1.04–1.13 GiB through the store's
-    // with the default threshold; 1.02 GiB with a reader's own instance at 1MB; 820 MiB through the store's at 1MB (932
-    // MiB at 64MB). Flushing after every task as well (allocator_flush_threshold = 1MB) only cost system time.
+    // 10^6 × 384 from Parquet into DuckDB: 1.16–1.29 GiB with a reader's own instance; 1.04–1.12 GiB through the store's
+    // with the default threshold; 1.02 GiB with a reader's own instance at 1MB; 820–851 MiB through the store's at 1MB,
+    // 932–977 MiB at 16–128MB. The price is system time, memory handed back and faulted in again: ~7 s more than before
+    // per 10^6 rows at 1MB, ~2 s at 16–128MB. Flushing after every task too (allocator_flush_threshold) only cost more.
     private const string AllocatorSql = "SET allocator_bulk_deallocation_flush_threshold = '1MB';";
 
     private static DuckDBConnection Connect(string? database)
