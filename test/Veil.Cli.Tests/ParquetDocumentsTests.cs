@@ -44,6 +44,20 @@ public sealed class ParquetDocumentsTests
         Assert.Contains("row 2: the vector of \"b\" has a NaN or infinite element 0", error.Message);
     }
 
+    [Fact]
+    public void Rows_WhenTheStoresMemoryLimitCannotHoldAPage_NameTheRowAndTheOption()
+    {
+        using var directory = new TempDirectory();
+        string database = directory.File("store.duckdb");
+        string parquet = directory.WriteParquet("SELECT i AS id, list_transform(range(384), x -> (x + i)::FLOAT) AS vector FROM range(20000) t(i)");
+        using var store = new DuckDbVectorStore(database, new DuckDbStoreOptions { MemoryLimit = "8MB" });
+
+        var error = Assert.Throws<DocumentInputException>(() => ParquetDocuments.Open(parquet, database).Rows().ToList());
+
+        Assert.Contains("row 1: DuckDB cannot read it (Out of Memory Error", error.Message);
+        Assert.Contains("give a larger --store-memory", error.Message);
+    }
+
     // A connection to the file shares the store's database instance, whose settings it reads.
     private static string MemoryLimit(string database)
     {

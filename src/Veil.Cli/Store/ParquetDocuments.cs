@@ -156,7 +156,7 @@ internal sealed class ParquetDocuments
     }
 
     /// <summary>Runs a read, reporting DuckDB's failure as the input's.</summary>
-    private static T Run<T>(Func<T> read, long row)
+    private T Run<T>(Func<T> read, long row)
     {
         try
         {
@@ -164,7 +164,10 @@ internal sealed class ParquetDocuments
         }
         catch (DuckDBException e)
         {
-            throw new DocumentInputException(row, $"DuckDB cannot read it ({e.Message.Split('\n')[0]})", e, unit: "row");
+            string hint = _database is not null && e.Message.Contains("Out of Memory", StringComparison.Ordinal)
+                ? "; the file is read within the store's memory limit: give a larger --store-memory"
+                : string.Empty;
+            throw new DocumentInputException(row, $"DuckDB cannot read it ({e.Message.Split('\n')[0]}){hint}", e, unit: "row");
         }
     }
 
