@@ -28,13 +28,13 @@ public sealed class DemoCommandTests
     }
 
     [Fact]
-    public async Task Demo_WhenConfigAndStoreGiven_KeepsACollectionThatSearchReads()
+    public async Task Demo_WhenConfigStoreAndStoreSettingsGiven_KeepsACollectionThatSearchReads()
     {
         using var config = new TempConfig(TestKeys.RotatingConfig(beta: 2.5));
         using var directory = new TempDirectory();
         string store = "duckdb:" + directory.File("demo.duckdb");
 
-        CliResult demo = await VeilCli.RunAsync(string.Empty, "demo", "--queries", "5", "--config", config.Path, "--secret-path", "p", "--store", store);
+        CliResult demo = await VeilCli.RunAsync(string.Empty, "demo", "--queries", "5", "--config", config.Path, "--secret-path", "p", "--store", store, "--store-memory", "64MB", "--store-threads", "1");
         CliResult search = await VeilCli.RunAsync(
             string.Empty, "search", "--store", store, "--collection", "fiori", "--config", config.Path, "--tenant", "demo-tenant", "--id", "local-btp-fiori-tools-0-chunk-0", "--top", "3");
 
@@ -66,6 +66,17 @@ public sealed class DemoCommandTests
 
         Assert.Equal(ExitCodes.InvalidOptions, result.ExitCode);
         Assert.Contains(option, result.Stderr);
+    }
+
+    [Theory]
+    [InlineData("--store-memory", "a lot", "--store-memory \"a lot\" is not a size")]
+    [InlineData("--store-threads", "0", "--store-threads must be at least 1")]
+    public async Task Demo_WhenAStoreSettingIsInvalid_Exits1AsTheStoreCommandsDo(string option, string value, string message)
+    {
+        CliResult result = await VeilCli.RunAsync(string.Empty, "demo", "--queries", "5", option, value);
+
+        Assert.Equal(ExitCodes.InvalidOptions, result.ExitCode);
+        Assert.Contains(message, result.Stderr);
     }
 
     private static double Recall(string stdout, string label)

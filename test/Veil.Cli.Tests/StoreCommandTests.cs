@@ -49,7 +49,7 @@ public sealed class StoreCommandTests : IDisposable
     [Fact]
     public async Task IngestThenExport_WhenParquet_GivesBackEveryColumnAndTheVectors()
     {
-        string parquet = WriteParquet(
+        string parquet = _directory.WriteParquet(
             "SELECT * FROM (VALUES (1, [0.6, 0.8, 0.0]::DOUBLE[], 'faq', 'First', 3), (2, [0.0, 0.6, 0.8]::DOUBLE[], NULL, 'Second', 4)) " +
             "AS t(id, vector, category, title, n)");
 
@@ -71,7 +71,7 @@ public sealed class StoreCommandTests : IDisposable
     [Fact]
     public async Task Ingest_WhenParquetHasNoVectorColumn_Exits1ListingItsColumns()
     {
-        string parquet = WriteParquet("SELECT 'a' AS id, [1.0, 2.0]::FLOAT[] AS embedding");
+        string parquet = _directory.WriteParquet("SELECT 'a' AS id, [1.0, 2.0]::FLOAT[] AS embedding");
 
         CliResult result = await RunAsync(string.Empty, "ingest", "--secret-path", "p", "--input", parquet);
 
@@ -86,7 +86,7 @@ public sealed class StoreCommandTests : IDisposable
     [InlineData("[1.0, 0.0]::FLOAT[]", "row 2: the vector of \"b\" has 2 dimensions; collection \"documents\" has 3 (0 documents before it were stored)")]
     public async Task Ingest_WhenAParquetRowIsBad_Exits2NamingItAndStoresNothingOfTheTransaction(string vector, string message)
     {
-        string parquet = WriteParquet($"SELECT * FROM (VALUES ('a', [1.0, 0.0, 0.0]::FLOAT[]), ('b', {vector})) AS t(id, vector)");
+        string parquet = _directory.WriteParquet($"SELECT * FROM (VALUES ('a', [1.0, 0.0, 0.0]::FLOAT[]), ('b', {vector})) AS t(id, vector)");
 
         CliResult result = await RunAsync(string.Empty, "ingest", "--secret-path", "p", "--input", parquet);
         CliResult export = await RunAsync(string.Empty, "export");
@@ -277,18 +277,6 @@ public sealed class StoreCommandTests : IDisposable
 
         Assert.Equal(ExitCodes.InvalidOptions, result.ExitCode);
         Assert.Contains("--text needs --model", result.Stderr);
-    }
-
-    /// <summary>Writes the rows of <paramref name="select"/> to a new Parquet file with DuckDB.</summary>
-    private string WriteParquet(string select)
-    {
-        string path = _directory.File($"input-{Guid.NewGuid():N}.parquet");
-        using var connection = new DuckDB.NET.Data.DuckDBConnection("Data Source=:memory:");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = $"COPY ({select}) TO '{path}' (FORMAT parquet)";
-        command.ExecuteNonQuery();
-        return path;
     }
 
     private Task<CliResult> RunAsync(string stdin, params string[] args) =>

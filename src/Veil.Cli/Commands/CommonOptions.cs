@@ -3,7 +3,7 @@ using Veil.Cli.Keysets;
 
 namespace Veil.Cli.Commands;
 
-/// <summary>The options shared by the <c>vector</c>, <c>field</c> and <c>document</c> commands.</summary>
+/// <summary>Options shared by several commands (the key options by <c>vector</c>, <c>field</c> and <c>document</c>; the DuckDB ones by the store commands and <c>demo</c>).</summary>
 internal static class CommonOptions
 {
     /// <summary>--config (cleartext, in the shape of Alloy's standalone configuration) or --keyset with the KMS options.</summary>
@@ -41,5 +41,17 @@ internal static class CommonOptions
     public static Option<string> NewTenant() => new("--new-tenant")
     {
         Description = "Re-encrypt for this tenant instead of the --tenant the input was encrypted for.",
+    };
+
+    /// <summary>--store-memory: DuckDB's buffer pool limit (<see cref="Store.StoreLocation.DuckDbMemoryLimit"/>).</summary>
+    public static Option<string> StoreMemory() => new("--store-memory")
+    {
+        Description = $"With a duckdb: store, the most memory DuckDB's buffer pool may use, such as 2GB (default {Stores.DuckDb.DuckDbStoreOptions.DefaultMemoryLimit}; the rest of the table stays on disk).",
+    };
+
+    /// <summary>--store-threads: DuckDB's worker threads (<see cref="Store.StoreLocation.DuckDbThreads"/>).</summary>
+    public static Option<int?> StoreThreads() => new("--store-threads")
+    {
+        Description = "With a duckdb: store, DuckDB's worker threads (default: one per core, except veil ingest, which gives DuckDB one and leaves the other cores to encryption).",
     };
 }

@@ -23,6 +23,8 @@ internal sealed class DemoCommand : Command
         Options.Add(SeedOption);
         Options.Add(RerankCandidatesOption);
         Options.Add(StoreOption);
+        Options.Add(StoreMemoryOption);
+        Options.Add(StoreThreadsOption);
         Options.Add(CorpusOption);
         Options.Add(ModelOption);
         Options.Add(VocabularyOption);
@@ -60,6 +62,10 @@ internal sealed class DemoCommand : Command
     {
         Description = "Keep the store here (duckdb:PATH; its demo collections are replaced) instead of in a temporary file.",
     };
+
+    internal Option<string> StoreMemoryOption { get; } = CommonOptions.StoreMemory();
+
+    internal Option<int?> StoreThreadsOption { get; } = CommonOptions.StoreThreads();
 
     internal Option<string> CorpusOption { get; } = new("--corpus")
     {
@@ -103,6 +109,8 @@ internal sealed class DemoCommand : Command
                 RerankCandidates: parseResult.GetValue(RerankCandidatesOption),
                 CorpusDirectory: parseResult.GetValue(CorpusOption) ?? DemoSettings.DefaultCorpusDirectory,
                 Store: parseResult.GetValue(StoreOption),
+                StoreMemory: parseResult.GetValue(StoreMemoryOption),
+                StoreThreads: parseResult.GetValue(StoreThreadsOption),
                 Model: parseResult.GetValue(ModelOption),
                 Vocabulary: parseResult.GetValue(VocabularyOption),
                 Text: parseResult.GetRequiredValue(TextOption));

@@ -123,7 +123,8 @@ internal sealed class IngestCommand : StoreCommand
         }
         else if (inputPath is not null && ParquetDocuments.IsParquet(inputPath))
         {
-            ParquetDocuments parquet = ParquetDocuments.Open(inputPath);
+            // Through the store's own DuckDB instance when there is one: one buffer pool, not two.
+            ParquetDocuments parquet = ParquetDocuments.Open(inputPath, context.Location.Kind == "duckdb" ? context.Location.Target : null);
             rows = parquet.Rows();
             total = parquet.Count;
             unit = "row";

@@ -38,15 +38,9 @@ internal abstract class StoreCommand : Command
         DefaultValueFactory = _ => StoreLocation.DefaultValue,
     };
 
-    internal Option<string> StoreMemoryOption { get; } = new("--store-memory")
-    {
-        Description = $"With a duckdb: store, the most memory DuckDB's buffer pool may use, such as 2GB (default {Stores.DuckDb.DuckDbStoreOptions.DefaultMemoryLimit}; the rest of the table stays on disk).",
-    };
+    internal Option<string> StoreMemoryOption { get; } = CommonOptions.StoreMemory();
 
-    internal Option<int?> StoreThreadsOption { get; } = new("--store-threads")
-    {
-        Description = "With a duckdb: store, DuckDB's worker threads (default: one per core, except veil ingest, which gives DuckDB one and leaves the other cores to encryption).",
-    };
+    internal Option<int?> StoreThreadsOption { get; } = CommonOptions.StoreThreads();
 
     internal Option<string> CollectionOption { get; } = new("--collection")
     {

@@ -48,7 +48,9 @@ internal sealed class DemoRunner(CliConsole console, DemoSettings settings, Veil
 
         // 2. The store.
         string? temporary = settings.Store is null ? Path.Combine(Path.GetTempPath(), $"veil-demo-{Guid.NewGuid():N}") : null;
-        StoreLocation location = settings.Store is { } option ? StoreLocation.Parse(option) : new StoreLocation("duckdb", Path.Combine(temporary!, "demo.duckdb"));
+        StoreLocation location = (settings.Store is { } option ? StoreLocation.Parse(option) : new StoreLocation("duckdb", Path.Combine(temporary!, "demo.duckdb")))
+            with
+        { DuckDbMemoryLimit = settings.StoreMemory, DuckDbThreads = settings.StoreThreads };
         if (temporary is not null)
         {
             Directory.CreateDirectory(temporary);

@@ -10,6 +10,8 @@ internal sealed record DemoSettings(
     int RerankCandidates,
     string CorpusDirectory,
     string? Store,
+    string? StoreMemory,
+    int? StoreThreads,
     string? Model,
     string? Vocabulary,
     string Text)

@@ -89,6 +89,18 @@ internal sealed class TempDirectory : IDisposable
 
     public string File(string name) => System.IO.Path.Combine(Path, name);
 
+    /// <summary>Writes the rows of <paramref name="select"/> to a new Parquet file here, with DuckDB; returns its path.</summary>
+    public string WriteParquet(string select)
+    {
+        string path = File($"input-{Guid.NewGuid():N}.parquet");
+        using var connection = new DuckDB.NET.Data.DuckDBConnection("Data Source=:memory:");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"COPY ({select}) TO '{path}' (FORMAT parquet)";
+        command.ExecuteNonQuery();
+        return path;
+    }
+
     public void Dispose() => Directory.Delete(Path, recursive: true);
 }
 
