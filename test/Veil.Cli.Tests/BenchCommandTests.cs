@@ -9,7 +9,7 @@ public sealed class BenchCommandTests
     [Fact]
     public async Task Bench_WhenJson_ReportsEveryFigureForEachDimension()
     {
-        CliResult result = await VeilCli.RunAsync(string.Empty, "bench", "--dimensions", "8", "384", "--rounds", "3", "--batch-rows", "50", "--store-rows", "300", "--store-queries", "3", "--json");
+        CliResult result = await VeilCli.RunAsync(string.Empty, "bench", "--dimensions", "8", "384", "--rounds", "3", "--batch-rows", "50", "--store-rows", "300", "--store-rounds", "2", "--store-queries", "3", "--json");
 
         Assert.Equal(ExitCodes.Success, result.ExitCode);
         using JsonDocument document = JsonDocument.Parse(result.Stdout);
@@ -29,9 +29,10 @@ public sealed class BenchCommandTests
         Assert.Equal("duckdb", store.GetProperty("engine").GetString());
         Assert.Equal(384, store.GetProperty("dimensions").GetInt32());
         Assert.Equal(300, store.GetProperty("rows").GetInt32());
+        Assert.Equal(2, store.GetProperty("ingestRounds").GetInt32());
         foreach (string figure in new[]
         {
-            "plaintextIngestVectorsPerSecond", "encryptedIngestVectorsPerSecond", "encryptedIngestWithMetadataVectorsPerSecond",
+            "plaintextIngestVectorsPerSecond", "encryptedIngestVectorsPerSecond", "encryptedToPlaintextIngest", "encryptedIngestWithMetadataVectorsPerSecond",
             "plaintextQueryMilliseconds", "encryptedQueryMilliseconds", "rerankedQueryMilliseconds", "encryptedToPlaintextQuery", "rerankedToPlaintextQuery",
         })
         {
@@ -42,7 +43,7 @@ public sealed class BenchCommandTests
     [Fact]
     public async Task Bench_WhenTable_PrintsOneRowPerDimension()
     {
-        CliResult result = await VeilCli.RunAsync(string.Empty, "bench", "--dimensions", "16", "--rounds", "2", "--batch-rows", "20", "--store-rows", "100", "--store-queries", "1");
+        CliResult result = await VeilCli.RunAsync(string.Empty, "bench", "--dimensions", "16", "--rounds", "2", "--batch-rows", "20", "--store-rows", "100", "--store-rounds", "1", "--store-queries", "1");
 
         Assert.Equal(ExitCodes.Success, result.ExitCode);
         Assert.Contains("encrypt/floor", result.Stdout);
@@ -55,6 +56,7 @@ public sealed class BenchCommandTests
     [InlineData("--dimensions", "0")]
     [InlineData("--rounds", "0")]
     [InlineData("--store-rows", "-1")]
+    [InlineData("--store-rounds", "0")]
     public async Task Bench_WhenOptionOutOfRange_ExitsInvalidOptions(string option, string value)
     {
         CliResult result = await VeilCli.RunAsync(string.Empty, "bench", option, value);

@@ -12,6 +12,7 @@ internal sealed record StoreBenchResult(
     int Dimensions,
     int Rows,
     int TransactionRows,
+    int IngestRounds,
     double PlaintextIngestVectorsPerSecond,
     double EncryptedIngestVectorsPerSecond,
     double EncryptedIngestWithMetadataVectorsPerSecond,
@@ -21,6 +22,8 @@ internal sealed record StoreBenchResult(
     double RerankedQueryMilliseconds,
     int RerankCandidates)
 {
+    public double EncryptedToPlaintextIngest => EncryptedIngestVectorsPerSecond / PlaintextIngestVectorsPerSecond;
+
     public double EncryptedToPlaintextQuery => EncryptedQueryMilliseconds / PlaintextQueryMilliseconds;
 
     public double RerankedToPlaintextQuery => RerankedQueryMilliseconds / PlaintextQueryMilliseconds;
@@ -29,19 +32,20 @@ internal sealed record StoreBenchResult(
 /// <summary>
 /// Measures the DuckDB store end to end: ingest (encrypt + store, streamed as <c>veil ingest</c> does: lazily produced
 /// documents, one upsert per transaction, timed until the store is closed and checkpointed) of random unit vectors
-/// with and without a category and a text field, against a plaintext ingest of the same vectors; then the top-10
+/// with and without a category and a text field, against a plaintext ingest of the same vectors, interleaved over
+/// rounds and reported as medians; then the top-10
 /// query on the plaintext and the encrypted collection (without and with exact re-ranking), interleaved in rotating
 /// order so that noise and cache warmth hit all three alike, as medians.
 /// </summary>
 internal static class StoreBench
 {
-    public static StoreBenchResult Measure(int dimensions, int rows, int transactionRows, int queries, TextWriter progress)
+    public static StoreBenchResult Measure(int dimensions, int rows, int transactionRows, int ingestRounds, int queries, TextWriter progress)
     {
         string directory = Path.Combine(Path.GetTempPath(), $"veil-bench-{Guid.NewGuid():N}");
         Directory.CreateDirectory(directory);
         try
         {
-            return Measure(Path.Combine(directory, "bench.duckdb"), dimensions, rows, transactionRows, queries, progress);
+            return Measure(Path.Combine(directory, "bench.duckdb"), dimensions, rows, transactionRows, ingestRounds, queries, progress);
         }
         finally
         {
@@ -49,7 +53,7 @@ internal static class StoreBench
         }
     }
 
-    private static StoreBenchResult Measure(string file, int dimensions, int rows, int transactionRows, int queries, TextWriter progress)
+    private static StoreBenchResult Measure(string file, int dimensions, int rows, int transactionRows, int ingestRounds, int queries, TextWriter progress)
     {
         using var vectorSecret = new Secret(Enumerable.Range(0, 64).Select(i => unchecked((byte)(i * 7))).ToArray());
         using var fieldSecret = new Secret(Enumerable.Range(0, 32).Select(i => unchecked((byte)(i * 11))).ToArray());
@@ -92,8 +96,13 @@ internal static class StoreBench
         // Each ingest runs until the store is closed, which checkpoints: what the write-ahead log still holds is then in
         // the database file too, so every variant pays for the whole write. DuckDB gets the threads veil ingest gives it;
         // the queries below run with DuckDB's default (one per core), as veil search does.
-        double Ingest(Func<DuckDbVectorStore, VectorStoreCollection<string, VeilDocument>> open, bool metadata)
+        double Ingest(string name, Func<DuckDbVectorStore, VectorStoreCollection<string, VeilDocument>> open, bool metadata)
         {
+            using (var store = new DuckDbVectorStore(file))
+            {
+                store.EnsureCollectionDeletedAsync(name).GetAwaiter().GetResult();
+            }
+
             var stopwatch = Stopwatch.StartNew();
             using (var store = new DuckDbVectorStore(file, new DuckDbStoreOptions { Threads = Commands.IngestCommand.IngestDuckDbThreads }))
             {
@@ -108,10 +117,29 @@ internal static class StoreBench
             return rows / stopwatch.Elapsed.TotalSeconds;
         }
 
-        progress.WriteLine($"bench: DuckDB ingest of {rows:N0} × {dimensions} (plaintext, encrypted, encrypted with metadata) …");
-        double plainRate = Ingest(store => Plain(store, "plain"), metadata: false);
-        double encryptedRate = Ingest(store => Encrypted(store, "encrypted"), metadata: false);
-        double metadataRate = Ingest(store => Encrypted(store, "metadata"), metadata: true);
+        // Each round ingests every variant afresh, in rotating order, so that noise from the machine hits all three alike.
+        var plainRates = new List<double>();
+        var encryptedRates = new List<double>();
+        var metadataRates = new List<double>();
+        for (int round = 0; round < ingestRounds; round++)
+        {
+            progress.WriteLine($"bench: DuckDB ingest of {rows:N0} × {dimensions} (plaintext, encrypted, encrypted with metadata), round {round + 1} of {ingestRounds} …");
+            for (int step = 0; step < 3; step++)
+            {
+                switch ((round + step) % 3)
+                {
+                    case 0:
+                        plainRates.Add(Ingest("plain", store => Plain(store, "plain"), metadata: false));
+                        break;
+                    case 1:
+                        encryptedRates.Add(Ingest("encrypted", store => Encrypted(store, "encrypted"), metadata: false));
+                        break;
+                    default:
+                        metadataRates.Add(Ingest("metadata", store => Encrypted(store, "metadata"), metadata: true));
+                        break;
+                }
+            }
+        }
 
         using var queried = new DuckDbVectorStore(file);
         using VectorStoreCollection<string, VeilDocument> plain = Plain(queried, "plain");
@@ -149,7 +177,7 @@ internal static class StoreBench
         }
 
         return new StoreBenchResult(
-            dimensions, rows, transactionRows, plainRate, encryptedRate, metadataRate, queries,
+            dimensions, rows, transactionRows, ingestRounds, Median(plainRates), Median(encryptedRates), Median(metadataRates), queries,
             Median(plainTimes), Median(encryptedTimes), Median(rerankedTimes), EncryptingCollectionOptions.DefaultRerankCandidates);
     }
 

@@ -22,6 +22,7 @@ internal sealed class BenchCommand : Command
         Options.Add(RoundsOption);
         Options.Add(BatchRowsOption);
         Options.Add(StoreRowsOption);
+        Options.Add(StoreRoundsOption);
         Options.Add(StoreQueriesOption);
         Options.Add(JsonOption);
         SetAction((parseResult, _) => Task.FromResult(Run(parseResult)));
@@ -52,6 +53,12 @@ internal sealed class BenchCommand : Command
         DefaultValueFactory = _ => 100_000,
     };
 
+    internal Option<int> StoreRoundsOption { get; } = new("--store-rounds")
+    {
+        Description = "Ingests per variant in the DuckDB store measurement, interleaved in rotating order; figures are medians.",
+        DefaultValueFactory = _ => 3,
+    };
+
     internal Option<int> StoreQueriesOption { get; } = new("--store-queries")
     {
         Description = "Top-10 queries per variant in the DuckDB store measurement; figures are medians.",
@@ -69,10 +76,11 @@ internal sealed class BenchCommand : Command
         int rounds = parseResult.GetValue(RoundsOption);
         int batchRows = parseResult.GetValue(BatchRowsOption);
         int storeRows = parseResult.GetValue(StoreRowsOption);
+        int storeRounds = parseResult.GetValue(StoreRoundsOption);
         int storeQueries = parseResult.GetValue(StoreQueriesOption);
-        if (dimensions.Length == 0 || dimensions.Any(d => d is < 1 or > 65_536) || rounds < 1 || batchRows < 1 || storeRows < 0 || storeQueries < 1)
+        if (dimensions.Length == 0 || dimensions.Any(d => d is < 1 or > 65_536) || rounds < 1 || batchRows < 1 || storeRows < 0 || storeRounds < 1 || storeQueries < 1)
         {
-            _console.Error.WriteLine("bench: --dimensions must be between 1 and 65536, --rounds, --batch-rows and --store-queries at least 1, --store-rows at least 0.");
+            _console.Error.WriteLine("bench: --dimensions must be between 1 and 65536, --rounds, --batch-rows, --store-rounds and --store-queries at least 1, --store-rows at least 0.");
             return ExitCodes.InvalidOptions;
         }
 
@@ -84,7 +92,7 @@ internal sealed class BenchCommand : Command
         }
 
         StoreBenchResult? store = storeRows == 0 ? null
-            : StoreBench.Measure(StoreDimensions, storeRows, Math.Min(IngestCommand.DefaultBatchSize, storeRows), storeQueries, _console.Error);
+            : StoreBench.Measure(StoreDimensions, storeRows, Math.Min(IngestCommand.DefaultBatchSize, storeRows), storeRounds, storeQueries, _console.Error);
         if (parseResult.GetValue(JsonOption))
         {
             WriteJson(results, store);
@@ -124,17 +132,17 @@ internal sealed class BenchCommand : Command
 
         o.WriteLine();
         o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"DuckDB store (a temporary file), {store.Rows:N0} × {store.Dimensions}, transactions of up to {store.TransactionRows:N0} vectors:"));
-        o.WriteLine("   ingest vectors/s: plaintext   encrypted   encrypted + category + text");
+        o.WriteLine("   ingest vectors/s: plaintext   encrypted   ratio   encrypted + category + text");
         o.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
-            $"{store.PlaintextIngestVectorsPerSecond,29:N0} {store.EncryptedIngestVectorsPerSecond,11:N0} {store.EncryptedIngestWithMetadataVectorsPerSecond,29:N0}"));
+            $"{store.PlaintextIngestVectorsPerSecond,29:N0} {store.EncryptedIngestVectorsPerSecond,11:N0} {store.EncryptedToPlaintextIngest,6:F2}× {store.EncryptedIngestWithMetadataVectorsPerSecond,29:N0}"));
         o.WriteLine("   top-10 query ms:  plaintext   encrypted   ratio   encrypted + re-ranking   ratio");
         o.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
             $"{store.PlaintextQueryMilliseconds,29:F2} {store.EncryptedQueryMilliseconds,11:F2} {store.EncryptedToPlaintextQuery,6:F2}× {store.RerankedQueryMilliseconds,24:F2} {store.RerankedToPlaintextQuery,6:F2}×"));
         o.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
-            $"ingest = encrypt + store of random unit vectors; query = median of {store.Queries} per variant, interleaved; re-ranking fetches K′ = {store.RerankCandidates} candidates."));
+            $"ingest = encrypt + store of random unit vectors, median of {store.IngestRounds} per variant; query = median of {store.Queries} per variant; both interleaved; re-ranking fetches K′ = {store.RerankCandidates} candidates."));
     }
 
     private void WriteJson(IReadOnlyList<VectorBenchResult> results, StoreBenchResult? store)
@@ -171,8 +179,10 @@ internal sealed class BenchCommand : Command
             writer.WriteNumber("dimensions", store.Dimensions);
             writer.WriteNumber("rows", store.Rows);
             writer.WriteNumber("transactionRows", store.TransactionRows);
+            writer.WriteNumber("ingestRounds", store.IngestRounds);
             writer.WriteNumber("plaintextIngestVectorsPerSecond", Math.Round(store.PlaintextIngestVectorsPerSecond));
             writer.WriteNumber("encryptedIngestVectorsPerSecond", Math.Round(store.EncryptedIngestVectorsPerSecond));
+            writer.WriteNumber("encryptedToPlaintextIngest", Math.Round(store.EncryptedToPlaintextIngest, 3));
             writer.WriteNumber("encryptedIngestWithMetadataVectorsPerSecond", Math.Round(store.EncryptedIngestWithMetadataVectorsPerSecond));
             writer.WriteNumber("queries", store.Queries);
             writer.WriteNumber("plaintextQueryMilliseconds", Math.Round(store.PlaintextQueryMilliseconds, 3));
