@@ -44,6 +44,20 @@ public sealed class StoreCommandTests : IDisposable
         Assert.Equal(3, vector.Length);
         Assert.True(Math.Abs(vector[0] - 0.6f) < 1e-5f && Math.Abs(vector[1] - 0.8f) < 1e-5f && Math.Abs(vector[2]) < 1e-5f);
         Assert.False(lines[2].TryGetProperty("category", out _));
+
+        // A document with no fields besides id, vector and category stores no encrypted fields at all.
+        using var connection = new DuckDB.NET.Data.DuckDBConnection("Data Source=" + _directory.File("veil.duckdb"));
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT \"Id\", \"Fields\" IS NULL FROM documents ORDER BY \"Id\"";
+        using var reader = command.ExecuteReader();
+        var fieldsIsNull = new List<(string, bool)>();
+        while (reader.Read())
+        {
+            fieldsIsNull.Add((reader.GetString(0), reader.GetBoolean(1)));
+        }
+
+        Assert.Equal([("7", false), ("a", false), ("c", true)], fieldsIsNull);
     }
 
     [Fact]

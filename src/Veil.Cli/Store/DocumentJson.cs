@@ -85,7 +85,7 @@ internal static class DocumentJson
                 throw new FormatException("it has no \"vector\"");
             }
 
-            result.Fields = Encoding.UTF8.GetString(buffer.WrittenSpan);
+            result.Fields = VeilDocument.FieldsOrNull(Encoding.UTF8.GetString(buffer.WrittenSpan));
             return result;
         }
     }

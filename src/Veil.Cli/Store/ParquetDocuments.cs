@@ -149,7 +149,7 @@ internal sealed class ParquetDocuments
             {
                 Id = id,
                 Category = reader.IsDBNull(3) ? null : reader.GetString(3),
-                Fields = reader.GetString(4),
+                Fields = VeilDocument.FieldsOrNull(reader.GetString(4)),
                 Embedding = vector,
             });
         }

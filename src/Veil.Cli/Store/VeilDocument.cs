@@ -25,6 +25,13 @@ internal sealed class VeilDocument
     [EncryptStandard]
     public string? Fields { get; set; }
 
+    /// <summary>
+    /// The <see cref="Fields"/> of a document whose other fields serialise to <paramref name="json"/>: null when there
+    /// are none, so that nothing is encrypted (an AES-GCM document per record) or stored for them. The output is the
+    /// same either way.
+    /// </summary>
+    public static string? FieldsOrNull(string json) => json == "{}" ? null : json;
+
     [PairedIclInfo(nameof(Embedding))]
     public string? EmbeddingInfo { get; set; }
 
