@@ -342,6 +342,34 @@ public sealed class EncryptingVectorStoreCollectionTests(TestKeys keys) : IClass
     }
 
     [Fact]
+    public async Task UpsertAsync_WhenEncryptionFailsInALaterChunk_ThrowsItAndStopsReadingTheSequence()
+    {
+        (_, EncryptingVectorStoreCollection<string, Doc> collection) = Create();
+        const int Chunk = EncryptingVectorStoreCollection<string, Doc>.PipelineChunkRows;
+        const int Bad = (3 * Chunk) + 5;
+        float[] nan = (float[])s_vectors[0].Clone();
+        nan[3] = float.NaN;
+        int read = 0;
+        IEnumerable<Doc> Records()
+        {
+            for (int i = 0; i < 100 * Chunk; i++)
+            {
+                read++;
+                yield return Synthetic.Record(i, i == Bad ? nan : s_vectors[i % s_vectors.Length]);
+            }
+        }
+
+        ArgumentException e = await Assert.ThrowsAsync<ArgumentException>(() => collection.UpsertAsync(Records()));
+
+        // The reader runs at most a few chunks ahead of encryption, and stops once encryption has failed.
+        Assert.Contains($"doc-{Bad}", e.Message, StringComparison.Ordinal);
+        int readWhenReturned = read;
+        Assert.InRange(readWhenReturned, Bad + 1, Bad + (12 * Chunk));
+        await Task.Delay(100);
+        Assert.Equal(readWhenReturned, read);
+    }
+
+    [Fact]
     public async Task UpsertAsync_WhenLazySequenceFails_ThrowsItsExceptionAndStopsReadingIt()
     {
         (_, EncryptingVectorStoreCollection<string, Doc> collection) = Create();
