@@ -17,12 +17,15 @@ namespace Veil.Vectors;
 /// </remarks>
 public sealed class VectorOperations : IDisposable
 {
-    // Derived keys kept per (secret, tenant, derivation path). Beyond this many the cache is emptied and refilled.
+    // Derived keys kept per (secret, tenant, derivation path). Beyond this many, the least recently used quarter is
+    // dropped, so a working set of tenants that fits stays cached however many others pass through.
     private const int CacheCapacity = 4096;
 
     private readonly IReadOnlyDictionary<SecretPath, VectorSecret> _secrets;
     private readonly IRandomSource _random;
-    private readonly ConcurrentDictionary<(SecretPath, KeyId, TenantId, DerivationPath), VectorEncryptor> _encryptors = new();
+    private readonly ConcurrentDictionary<(SecretPath, KeyId, TenantId, DerivationPath), CachedEncryptor> _encryptors = new();
+    private readonly Lock _evictionLock = new();
+    private long _clock;
 
     internal VectorOperations(IReadOnlyDictionary<SecretPath, VectorSecret> secrets, IRandomSource random)
     {
@@ -166,9 +169,9 @@ public sealed class VectorOperations : IDisposable
     /// <summary>Zeroes every cached derived key.</summary>
     public void Dispose()
     {
-        foreach (VectorEncryptor encryptor in _encryptors.Values)
+        foreach (CachedEncryptor cached in _encryptors.Values)
         {
-            encryptor.Key.Dispose();
+            cached.Encryptor.Key.Dispose();
         }
 
         _encryptors.Clear();
@@ -197,24 +200,50 @@ public sealed class VectorOperations : IDisposable
     private VectorEncryptor GetEncryptor(SecretPath secretPath, VectorSecret secret, IdentifiedSecret identified, DerivationPath derivationPath, TenantId tenant)
     {
         var cacheKey = (secretPath, identified.Id, tenant, derivationPath);
-        if (_encryptors.TryGetValue(cacheKey, out VectorEncryptor? cached))
+        if (!_encryptors.TryGetValue(cacheKey, out CachedEncryptor? cached))
         {
-            return cached;
+            if (_encryptors.Count >= CacheCapacity)
+            {
+                EvictLeastRecentlyUsed();
+            }
+
+            var parameters = new VectorParameters(secret.ApproximationFactor, secret.UseScalingFactor);
+            cached = _encryptors.GetOrAdd(cacheKey, _ => new CachedEncryptor(new VectorEncryptor(
+                VectorEncryptionKey.Derive(identified.Secret, tenant, derivationPath),
+                parameters,
+                identified.Id,
+                secretPath,
+                derivationPath,
+                _random)));
         }
 
-        if (_encryptors.Count >= CacheCapacity)
+        Volatile.Write(ref cached.LastUse, Interlocked.Increment(ref _clock));
+        return cached.Encryptor;
+    }
+
+    /// <summary>Drops the least recently used quarter of the cache (one thread at a time; lookups go on meanwhile).</summary>
+    private void EvictLeastRecentlyUsed()
+    {
+        lock (_evictionLock)
         {
+            if (_encryptors.Count < CacheCapacity)
+            {
+                return;
+            }
+
             // Evicted encryptors may still be in use by other threads, so they are not disposed here.
-            _encryptors.Clear();
+            foreach (var (key, _) in _encryptors.OrderBy(e => Volatile.Read(ref e.Value.LastUse)).Take(CacheCapacity / 4).ToList())
+            {
+                _encryptors.TryRemove(key, out _);
+            }
         }
+    }
 
-        var parameters = new VectorParameters(secret.ApproximationFactor, secret.UseScalingFactor);
-        return _encryptors.GetOrAdd(cacheKey, _ => new VectorEncryptor(
-            VectorEncryptionKey.Derive(identified.Secret, tenant, derivationPath),
-            parameters,
-            identified.Id,
-            secretPath,
-            derivationPath,
-            _random));
+    /// <summary>A cached encryptor and when it was last handed out (a tick of the cache's clock).</summary>
+    private sealed class CachedEncryptor(VectorEncryptor encryptor)
+    {
+        public VectorEncryptor Encryptor { get; } = encryptor;
+
+        public long LastUse;
     }
 }
