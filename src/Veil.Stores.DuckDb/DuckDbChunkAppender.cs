@@ -98,14 +98,10 @@ internal sealed unsafe class DuckDbChunkAppender : IDisposable
             switch (_columns[c].Kind)
             {
                 case Kind.Text:
-                    WriteBytes(c, row, (string)value);
+                    WriteBytes(c, row, Utf8((string)value));
                     break;
                 case Kind.Blob:
-                    fixed (byte* bytes = (byte[])value)
-                    {
-                        NativeMethods.Vectors.DuckDBVectorAssignStringElementLength(_vectors[c], (ulong)row, bytes, ((byte[])value).Length);
-                    }
-
+                    WriteBytes(c, row, (byte[])value);
                     break;
                 case Kind.Int32:
                     ((int*)data)[row] = (int)value;
@@ -190,7 +186,17 @@ internal sealed unsafe class DuckDbChunkAppender : IDisposable
         *destination = BinaryPrimitives.ReadInt128BigEndian(bytes) ^ (Int128.One << 127);
     }
 
-    private void WriteBytes(int column, int row, string value)
+    /// <summary>Writes a VARCHAR or BLOB value; DuckDB copies the bytes.</summary>
+    private void WriteBytes(int column, int row, ReadOnlySpan<byte> value)
+    {
+        fixed (byte* bytes = value)
+        {
+            NativeMethods.Vectors.DuckDBVectorAssignStringElementLength(_vectors[column], (ulong)row, bytes, value.Length);
+        }
+    }
+
+    /// <summary>The UTF-8 bytes of <paramref name="value"/>, in a buffer reused from row to row.</summary>
+    private ReadOnlySpan<byte> Utf8(string value)
     {
         int length = Encoding.UTF8.GetMaxByteCount(value.Length);
         if (_utf8.Length < length)
@@ -198,11 +204,7 @@ internal sealed unsafe class DuckDbChunkAppender : IDisposable
             _utf8 = new byte[Math.Max(length, _utf8.Length * 2)];
         }
 
-        length = Encoding.UTF8.GetBytes(value, _utf8);
-        fixed (byte* bytes = _utf8)
-        {
-            NativeMethods.Vectors.DuckDBVectorAssignStringElementLength(_vectors[column], (ulong)row, bytes, length);
-        }
+        return _utf8.AsSpan(0, Encoding.UTF8.GetBytes(value, _utf8));
     }
 
     private void Flush()
