@@ -45,4 +45,55 @@ public sealed class VectorSecret
 
     /// <summary>Whether the derived scaling factor multiplies plaintexts and the noise radius.</summary>
     public bool UseScalingFactor { get; }
+
+    /// <summary>
+    /// The number of coordinates of every vector under this path, or null (the default, as Alloy) to accept any.
+    /// When set, a plaintext or ciphertext of another length is refused by every operation (encrypt, one-way, query,
+    /// decrypt, rotate) before any key-dependent work, so callers cannot make the key compute and cache a permutation
+    /// per dimension they invent.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Set to zero or less.</exception>
+    public int? Dimensions
+    {
+        get;
+        init
+        {
+            if (value is <= 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(Dimensions), value, "The dimension must be greater than zero.");
+            }
+
+            field = value;
+        }
+    }
+
+    /// <summary>
+    /// The largest L2 norm a plaintext may have, or null (the default, as Alloy) for no check. When set, encrypt,
+    /// one-way encrypt, query and rotate refuse a larger (or non-finite) plaintext with <see cref="ArgumentException"/>.
+    /// </summary>
+    /// <remarks>
+    /// The noise radius is absolute (β/4, or sβ/4), so a plaintext of large norm drowns it: its ciphertext reveals the
+    /// key's permutation, which then decrypts every stored vector approximately. Any caller who can submit vectors
+    /// (an encrypt or query permission) is such an oracle unless inputs are held to the scale β was chosen for. For
+    /// normalised embeddings use 1 + 1e-3 (float rounding); for models whose embeddings are not normalised, their
+    /// largest expected norm. Bounding the norm removes the one-call attack, not the patient one: see docs/keys.md.
+    /// </remarks>
+    /// <exception cref="ArgumentOutOfRangeException">Set to NaN, infinity, zero or a negative number.</exception>
+    public float? MaxNorm
+    {
+        get;
+        init
+        {
+            if (value is { } norm && (!float.IsFinite(norm) || norm <= 0f))
+            {
+                throw new ArgumentOutOfRangeException(nameof(MaxNorm), value, "The maximum norm must be a finite number greater than zero.");
+            }
+
+            field = value;
+        }
+    }
+
+    /// <summary>A copy of these settings, with the same secrets, and the given input limits.</summary>
+    public VectorSecret WithLimits(int? dimensions, float? maxNorm) =>
+        new(ApproximationFactor, Secrets, UseScalingFactor) { Dimensions = dimensions, MaxNorm = maxNorm };
 }

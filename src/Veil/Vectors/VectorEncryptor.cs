@@ -25,12 +25,14 @@ public sealed class VectorEncryptor
     private readonly VectorEncryptionKey _key;
     private readonly VectorParameters _parameters;
     private readonly IRandomSource _random;
+    private readonly VectorInputLimits _limits;
 
-    internal VectorEncryptor(VectorEncryptionKey key, VectorParameters parameters, KeyId keyId, SecretPath secretPath, DerivationPath derivationPath, IRandomSource random)
+    internal VectorEncryptor(VectorEncryptionKey key, VectorParameters parameters, KeyId keyId, SecretPath secretPath, DerivationPath derivationPath, IRandomSource random, VectorInputLimits limits = default)
     {
         _key = key;
         _parameters = parameters;
         _random = random;
+        _limits = limits;
         KeyId = keyId;
         SecretPath = secretPath;
         DerivationPath = derivationPath;
@@ -51,13 +53,20 @@ public sealed class VectorEncryptor
     /// <summary>Whether the derived scaling factor is applied.</summary>
     public bool UsesScalingFactor => _parameters.UseScalingFactor;
 
+    /// <summary>The path's dimension (<see cref="VectorSecret.Dimensions"/>), or null when any is accepted.</summary>
+    public int? Dimensions => _limits.Dimensions;
+
+    /// <summary>The path's largest plaintext norm (<see cref="VectorSecret.MaxNorm"/>), or null when unchecked.</summary>
+    public float? MaxNorm => _limits.MaxNorm;
+
     internal VectorEncryptionKey Key => _key;
 
     /// <summary>Encrypts <paramref name="plaintext"/>; writes the ciphertext and the 54-byte paired ICL info.</summary>
-    /// <exception cref="ArgumentException">A destination is too short, or the plaintext holds NaN or infinity or is
-    /// too large for β (the ciphertext would not be finite).</exception>
+    /// <exception cref="ArgumentException">A destination is too short, the plaintext holds NaN or infinity or is
+    /// too large for β (the ciphertext would not be finite), or it breaks the path's dimension or norm limit.</exception>
     public void Encrypt(ReadOnlySpan<float> plaintext, Span<float> ciphertext, Span<byte> pairedIclInfo)
     {
+        _limits.Check(plaintext, nameof(plaintext));
         CheckDestination(plaintext.Length, ciphertext.Length, nameof(ciphertext));
         if (pairedIclInfo.Length < PairedIclInfoLength)
         {
@@ -87,9 +96,11 @@ public sealed class VectorEncryptor
     /// For training sets and query-only stores: ciphertexts still answer nearest-neighbour search and train
     /// classifiers, and queries are encrypted freshly with the same key.
     /// </remarks>
-    /// <exception cref="ArgumentException">The destination is too short, or the plaintext holds NaN or infinity or is too large for β.</exception>
+    /// <exception cref="ArgumentException">The destination is too short, the plaintext holds NaN or infinity or is too
+    /// large for β, or it breaks the path's dimension or norm limit.</exception>
     public void EncryptOneWay(ReadOnlySpan<float> plaintext, Span<float> ciphertext)
     {
+        _limits.Check(plaintext, nameof(plaintext));
         CheckDestination(plaintext.Length, ciphertext.Length, nameof(ciphertext));
         Span<byte> iv = stackalloc byte[ScaleAndPerturb.IvLength];
         _random.Fill(iv);
@@ -131,9 +142,11 @@ public sealed class VectorEncryptor
 
     /// <summary>
     /// Encrypts <paramref name="dimensions"/>-wide rows in parallel across cores. IVs are drawn for all rows first,
-    /// in row order. A row that cannot be encrypted (NaN, infinity, overflow) fails alone: its outputs are cleared.
+    /// in row order. A row that cannot be encrypted (NaN, infinity, overflow, or a norm above the path's limit) fails
+    /// alone: its outputs are cleared.
     /// </summary>
     /// <returns>Per row, whether it succeeded.</returns>
+    /// <exception cref="ArgumentException"><paramref name="dimensions"/> is not the path's dimension, or a buffer does not fit.</exception>
     public bool[] EncryptBatch(int dimensions, ReadOnlyMemory<float> plaintexts, Memory<float> ciphertexts, Memory<byte> pairedIclInfos)
     {
         int rows = CheckBatch(dimensions, plaintexts.Length, ciphertexts.Length, nameof(ciphertexts));
@@ -149,9 +162,11 @@ public sealed class VectorEncryptor
         {
             Span<float> ciphertext = ciphertexts.Span.Slice(row * dimensions, dimensions);
             Span<byte> info = pairedIclInfos.Span.Slice(row * PairedIclInfoLength, PairedIclInfoLength);
-            succeeded[row] = TryEncryptWithIv(plaintexts.Span.Slice(row * dimensions, dimensions), ivs.AsSpan(row * ScaleAndPerturb.IvLength, ScaleAndPerturb.IvLength), ciphertext, info);
+            ReadOnlySpan<float> plaintext = plaintexts.Span.Slice(row * dimensions, dimensions);
+            succeeded[row] = _limits.Allows(plaintext) && TryEncryptWithIv(plaintext, ivs.AsSpan(row * ScaleAndPerturb.IvLength, ScaleAndPerturb.IvLength), ciphertext, info);
             if (!succeeded[row])
             {
+                ciphertext.Clear();
                 info.Clear();
             }
         });
@@ -165,14 +180,23 @@ public sealed class VectorEncryptor
         byte[] ivs = new byte[rows * ScaleAndPerturb.IvLength];
         _random.Fill(ivs);
         var succeeded = new bool[rows];
-        ParallelRows(rows, row => succeeded[row] = ScaleAndPerturb.TryEncrypt(
-            _key,
-            _parameters,
-            _key.GetPermutation(dimensions),
-            plaintexts.Span.Slice(row * dimensions, dimensions),
-            ivs.AsSpan(row * ScaleAndPerturb.IvLength, ScaleAndPerturb.IvLength),
-            ciphertexts.Span.Slice(row * dimensions, dimensions),
-            default));
+        ParallelRows(rows, row =>
+        {
+            ReadOnlySpan<float> plaintext = plaintexts.Span.Slice(row * dimensions, dimensions);
+            Span<float> ciphertext = ciphertexts.Span.Slice(row * dimensions, dimensions);
+            succeeded[row] = _limits.Allows(plaintext) && ScaleAndPerturb.TryEncrypt(
+                _key,
+                _parameters,
+                _key.GetPermutation(dimensions),
+                plaintext,
+                ivs.AsSpan(row * ScaleAndPerturb.IvLength, ScaleAndPerturb.IvLength),
+                ciphertext,
+                default);
+            if (!succeeded[row])
+            {
+                ciphertext.Clear();
+            }
+        });
         CryptographicOperations.ZeroMemory(ivs);
         return succeeded;
     }
@@ -202,7 +226,8 @@ public sealed class VectorEncryptor
         CheckDestination(ciphertext.Length, plaintext.Length, nameof(plaintext));
         plaintext = plaintext[..ciphertext.Length];
         VectorMetadataStatus parsed = VectorMetadata.TryParse(pairedIclInfo, out KeyIdHeader header, out ReadOnlySpan<byte> iv, out ReadOnlySpan<byte> tag);
-        VectorDecryptStatus status = parsed != VectorMetadataStatus.Valid ? (VectorDecryptStatus)parsed
+        VectorDecryptStatus status = !_limits.AllowsLength(ciphertext.Length) ? VectorDecryptStatus.WrongDimensions
+            : parsed != VectorMetadataStatus.Valid ? (VectorDecryptStatus)parsed
             : header.KeyId != KeyId ? VectorDecryptStatus.OtherKey
             : ScaleAndPerturb.TryDecrypt(_key, _parameters, _key.GetPermutation(ciphertext.Length), ciphertext, iv, tag, plaintext) ? VectorDecryptStatus.Success
             : VectorDecryptStatus.TagMismatch;
@@ -242,9 +267,10 @@ public sealed class VectorEncryptor
         }
     }
 
-    private static int CheckBatch(int dimensions, int sourceLength, int destinationLength, string name)
+    private int CheckBatch(int dimensions, int sourceLength, int destinationLength, string name)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dimensions);
+        _limits.CheckLength(dimensions, nameof(dimensions));
         if (sourceLength % dimensions != 0)
         {
             throw new ArgumentException($"The input length {sourceLength} is not a whole number of {dimensions}-dimensional rows.", nameof(dimensions));

@@ -14,6 +14,7 @@ internal enum VectorDecryptStatus
     InvalidTag = VectorMetadataStatus.InvalidTag,
     OtherKey,
     TagMismatch,
+    WrongDimensions,
 }
 
 /// <summary>Turns a decrypt status into the documented exception. Messages name no key bytes and no plaintext.</summary>
@@ -36,6 +37,8 @@ internal static class VectorErrors
                 throw new CryptographicException("Invalid IV: the paired ICL info must hold a 12-byte IV.");
             case VectorDecryptStatus.InvalidTag:
                 throw new CryptographicException("Invalid authentication hash: the paired ICL info must hold a 32-byte tag.");
+            case VectorDecryptStatus.WrongDimensions:
+                throw new CryptographicException("The ciphertext's length is not the dimension of this secret path's vectors.");
             case VectorDecryptStatus.OtherKey:
                 _ = KeyIdHeader.TryParse(pairedIclInfo, out KeyIdHeader other);
                 throw new KeyNotAvailableException($"The vector was encrypted with key id {other.KeyId}, which this encryptor does not hold.", other.KeyId);

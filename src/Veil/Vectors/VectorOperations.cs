@@ -214,7 +214,8 @@ public sealed class VectorOperations : IDisposable
                 identified.Id,
                 secretPath,
                 derivationPath,
-                _random)));
+                _random,
+                new VectorInputLimits(secret.Dimensions, secret.MaxNorm))));
         }
 
         Volatile.Write(ref cached.LastUse, Interlocked.Increment(ref _clock));
