@@ -7,8 +7,8 @@ namespace Veil.Benchmarks;
 /// <summary>
 /// The PostgreSQL + pgvector store at d = 384 over 5 000 vectors: a batched transactional upsert, an HNSW top-10 query
 /// (ef_search 40 and 200) and an exact (IndexKind.Flat) top-10 query. Runs only when <c>VEIL_PGVECTOR_CONNECTION</c>
-/// names a server (Program.cs leaves the class out otherwise). Against PGlite (single-process WASM) the numbers show
-/// relative costs, not what a native PostgreSQL does.
+/// names a server (Program.cs leaves the class out otherwise), such as the PostgreSQL 15 + pgvector that
+/// <c>.ci/postgres.sh</c> starts.
 /// </summary>
 [MemoryDiagnoser]
 public class PostgresBenchmarks
