@@ -299,6 +299,13 @@ public sealed class PostgresCollection<TKey, TRecord> : VectorStoreCollection<TK
             var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
+                if (batch.Count >= _options.CopyFromRows)
+                {
+                    await PostgresBulkCopy.UpsertAsync(connection, _table, Columns(), ConflictClause(), values, batch.Count, cancellationToken).ConfigureAwait(false);
+                    await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    return 0;
+                }
+
                 for (var start = 0; start < batch.Count; start += rowsPerStatement * StatementsPerRoundTrip)
                 {
                     var roundTrip = new NpgsqlBatch(connection, transaction);
@@ -504,8 +511,7 @@ public sealed class PostgresCollection<TKey, TRecord> : VectorStoreCollection<TK
     {
         var properties = _model.Properties;
         var types = properties.Select(PostgresSql.ColumnType).ToArray();
-        var sql = new StringBuilder("INSERT INTO ").Append(_table).Append(" (")
-            .AppendJoin(", ", properties.Select(p => PostgresSql.Quote(p.StorageName))).Append(") VALUES ");
+        var sql = new StringBuilder("INSERT INTO ").Append(_table).Append(" (").AppendJoin(", ", Columns()).Append(") VALUES ");
         var command = new NpgsqlBatchCommand();
         for (var r = 0; r < rowCount; r++)
         {
@@ -519,19 +525,20 @@ public sealed class PostgresCollection<TKey, TRecord> : VectorStoreCollection<TK
             sql.Append(')');
         }
 
-        sql.Append(" ON CONFLICT (").Append(_keyColumn).Append(')');
-        var updates = properties.Where(p => p is not KeyPropertyModel).Select(p => PostgresSql.Quote(p.StorageName)).ToList();
-        if (updates.Count == 0)
-        {
-            sql.Append(" DO NOTHING");
-        }
-        else
-        {
-            sql.Append(" DO UPDATE SET ").AppendJoin(", ", updates.Select(c => $"{c} = EXCLUDED.{c}"));
-        }
-
-        command.CommandText = sql.ToString();
+        command.CommandText = sql.Append(' ').Append(ConflictClause()).ToString();
         return command;
+    }
+
+    /// <summary>The quoted columns of every property, in model order (the order of upsert values).</summary>
+    private List<string> Columns() => _model.Properties.Select(p => PostgresSql.Quote(p.StorageName)).ToList();
+
+    /// <summary><c>ON CONFLICT (key) DO UPDATE SET …</c> (or <c>DO NOTHING</c> for a record with only a key).</summary>
+    private string ConflictClause()
+    {
+        var updates = _model.Properties.Where(p => p is not KeyPropertyModel).Select(p => PostgresSql.Quote(p.StorageName)).ToList();
+        return updates.Count == 0
+            ? $"ON CONFLICT ({_keyColumn}) DO NOTHING"
+            : $"ON CONFLICT ({_keyColumn}) DO UPDATE SET {string.Join(", ", updates.Select(c => $"{c} = EXCLUDED.{c}"))}";
     }
 
     private string SelectList(bool includeVectors) => string.Join(", ", _model.Properties

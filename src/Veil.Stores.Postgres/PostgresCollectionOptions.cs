@@ -44,6 +44,14 @@ public sealed class PostgresCollectionOptions
     /// <summary>Gets or sets the most rows one <c>INSERT … ON CONFLICT</c> statement of an upsert carries (default 500; capped so a statement has at most 65 535 parameters).</summary>
     public int RowsPerInsert { get; set; } = 500;
 
+    /// <summary>
+    /// Gets or sets the batch size from which an upsert goes through binary <c>COPY</c> into a temporary staging table and
+    /// one <c>INSERT … SELECT … ON CONFLICT</c> (default 1 000 rows; <see cref="int.MaxValue"/> never copies). Same
+    /// result and the same single transaction as the multi-row inserts used for smaller batches, at a fraction of the cost
+    /// for bulk loads.
+    /// </summary>
+    public int CopyFromRows { get; set; } = 1_000;
+
     internal PostgresCollectionOptions Validated()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(HnswM, 2, nameof(HnswM));
@@ -56,6 +64,7 @@ public sealed class PostgresCollectionOptions
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(RowsPerInsert, 1, nameof(RowsPerInsert));
+        ArgumentOutOfRangeException.ThrowIfLessThan(CopyFromRows, 1, nameof(CopyFromRows));
         return this;
     }
 

@@ -50,3 +50,17 @@ public sealed class PostgresConformanceTests(PostgresStoreFixture fixture) : Vec
 {
     protected override VectorStore Store => fixture.Store;
 }
+
+/// <summary>
+/// The conformance suite again with every upsert going through binary COPY and a staging table
+/// (<see cref="PostgresCollectionOptions.CopyFromRows"/> = 1), so both write paths meet the same expectations.
+/// </summary>
+[Collection(PostgresCollectionDefinition.Name)]
+[RequiresEnvironmentVariable(PostgresStoreFixture.ConnectionVariable, PostgresStoreFixture.Purpose)]
+public sealed class PostgresCopyConformanceTests(PostgresStoreFixture fixture) : VectorStoreConformanceTests
+{
+    protected override VectorStore Store => fixture.Store;
+
+    protected override VectorStoreCollection<TKey, TRecord> GetCollection<TKey, TRecord>(string name, VectorStoreCollectionDefinition? definition = null) =>
+        fixture.Store.GetCollection<TKey, TRecord>(name, new PostgresCollectionOptions { Definition = definition, CopyFromRows = 1 });
+}
