@@ -480,18 +480,19 @@ public sealed class EncryptingVectorStoreCollection<TKey, TRecord> : VectorStore
             EncryptDeterministic(copies, property);
         }
 
-        if (_model.Standard.Count > 0)
+        (Documents.DocumentBinding Document, string[] Names)?[]? bindings = null;
+        if (_bindStandard && _model.Standard.Count > 0)
         {
-            var bindings = new (Documents.DocumentBinding Document, string[] Names)?[copies.Length];
+            bindings = new (Documents.DocumentBinding Document, string[] Names)?[copies.Length];
             for (int i = 0; i < copies.Length; i++)
             {
                 bindings[i] = StandardBinding(copies[i]);
             }
+        }
 
-            foreach (BytesProperty property in _model.Standard)
-            {
-                EncryptStandard(copies, property, bindings);
-            }
+        foreach (BytesProperty property in _model.Standard)
+        {
+            EncryptStandard(copies, property, bindings);
         }
 
         return copies;
@@ -543,19 +544,22 @@ public sealed class EncryptingVectorStoreCollection<TKey, TRecord> : VectorStore
         }
     }
 
-    /// <summary>Encrypts one standard property of every record in one parallel batch, bound where <paramref name="bindings"/> says.</summary>
-    private void EncryptStandard(TRecord[] records, BytesProperty property, (Documents.DocumentBinding Document, string[] Names)?[] bindings)
+    /// <summary>
+    /// Encrypts one standard property of every record in one parallel batch, bound to each record's binding when
+    /// <paramref name="bindings"/> is given (one per record; Alloy's format when null).
+    /// </summary>
+    private void EncryptStandard(TRecord[] records, BytesProperty property, (Documents.DocumentBinding Document, string[] Names)?[]? bindings)
     {
         var rows = new List<int>(records.Length);
         var plaintexts = new List<byte[]>(records.Length);
-        List<Documents.FieldBinding>? fieldBindings = _bindStandard ? new(records.Length) : null;
+        List<Documents.FieldBinding>? fieldBindings = bindings is null ? null : new(records.Length);
         for (int i = 0; i < records.Length; i++)
         {
             if (property.GetPlaintext(records[i]) is { } plaintext)
             {
                 rows.Add(i);
                 plaintexts.Add(plaintext);
-                if (bindings[i] is { } binding)
+                if (bindings?[i] is { } binding)
                 {
                     fieldBindings!.Add(new Documents.FieldBinding(binding.Document, property.Name, binding.Names));
                 }
