@@ -87,6 +87,24 @@ public sealed class EncryptingCollectionOptions
     /// </summary>
     public ISet<string> DeterministicProperties { get; } = new HashSet<string>(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Veil's opt-in binding of standard-encrypted properties (default false: Alloy's format). When true, each
+    /// property's ciphertext also authenticates the record key, the property's name and the names of the record's
+    /// standard properties that hold a value (see <see cref="Documents.FieldBinding"/>), so a stored value moved to another
+    /// property or another record, or a standard property cleared or filled in from elsewhere, is refused on read.
+    /// </summary>
+    /// <remarks>
+    /// <para><b>Trade-off.</b> The stored values are no longer readable by Alloy, nor by a collection without this
+    /// option (and values stored without it are refused with it: turn it on for new collections, or re-encrypt).
+    /// Records need their key before upsert (a key the store generates cannot be bound), and the bound id is the key's
+    /// invariant text (a <see cref="Guid"/> in its "D" form), so changing a record's key or renaming a standard property
+    /// (its CLR name) makes its values unreadable.</para>
+    /// <para><b>Not protected.</b> A whole record replaced by an older version of itself (same key); a record whose every
+    /// standard property was cleared; vectors, paired ICL info and deterministic properties, which are not bound (a
+    /// vector or a deterministic value can still be moved between records).</para>
+    /// </remarks>
+    public bool BindStandardProperties { get; set; }
+
     /// <summary>Names of further properties to encrypt with standard encryption, as if marked <see cref="EncryptStandardAttribute"/>.</summary>
     public ISet<string> StandardProperties { get; } = new HashSet<string>(StringComparer.Ordinal);
 

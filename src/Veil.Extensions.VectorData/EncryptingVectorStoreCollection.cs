@@ -37,6 +37,9 @@ namespace Veil.Extensions.VectorData;
 /// <c>values.Contains(record.Property)</c>) are rewritten to compare with the value's ciphertext under each live
 /// secret (<c>p == c1 || p == c2</c> during a rotation). Any other use of a deterministic or standard property in a
 /// filter or an order-by throws <see cref="NotSupportedException"/>. Filters on clear properties pass through.</para>
+/// <para><b>Binding.</b> With <see cref="EncryptingCollectionOptions.BindStandardProperties"/> each standard property
+/// is bound to the record key, its name and the record's set of standard properties that hold a value, so values
+/// swapped between properties or records are refused on read (Alloy cannot read them then).</para>
 /// <para><b>Errors.</b> A record that fails authentication or cannot be decrypted throws
 /// <see cref="CryptographicException"/> naming the record's key and the property; nothing of it is returned.
 /// Exceptions from the inner collection pass through unwrapped.</para>
@@ -54,6 +57,7 @@ public sealed class EncryptingVectorStoreCollection<TKey, TRecord> : VectorStore
     private readonly VeilClient _client;
     private readonly EncryptingCollectionOptions _options;
     private readonly bool _oneWay;
+    private readonly bool _bindStandard;
     private readonly bool _rerank;
     private readonly int _rerankCandidates;
     private readonly RecordModel<TRecord> _model;
@@ -85,6 +89,7 @@ public sealed class EncryptingVectorStoreCollection<TKey, TRecord> : VectorStore
         _client = client;
         _options = options;
         _oneWay = options.OneWay;
+        _bindStandard = options.BindStandardProperties;
         _rerank = options.ExactReranking && !options.OneWay;
         _rerankCandidates = options.RerankCandidates;
         _model = new RecordModel<TRecord>(options, definition);
@@ -221,7 +226,7 @@ public sealed class EncryptingVectorStoreCollection<TKey, TRecord> : VectorStore
             TRecord[] encrypted = EncryptRecords(chunk);
             for (int i = 0; i < chunk.Length; i++)
             {
-                if (_model.GetKey(chunk[i]) is null or "" or 0 or 0L || Guid.Empty.Equals(_model.GetKey(chunk[i])))
+                if (IsKeyless(_model.GetKey(chunk[i])))
                 {
                     keyless.Add((chunk[i], encrypted[i]));
                 }
@@ -410,6 +415,44 @@ public sealed class EncryptingVectorStoreCollection<TKey, TRecord> : VectorStore
         return info is null ? null : new EncryptedVector(ReadOnlyMemory<float>.Empty, info, _options.VectorSecretPath, _options.VectorDerivationPath).KeyId;
     }
 
+    /// <summary>Whether a key is one the store may replace with a generated one (none yet).</summary>
+    private static bool IsKeyless(object? key) => key is null or "" or 0 or 0L || Guid.Empty.Equals(key);
+
+    /// <summary>
+    /// The binding of a record's standard properties: its key as the document id and the names of the standard
+    /// properties that hold a value; null when binding is off or no standard property holds a value.
+    /// </summary>
+    /// <exception cref="ArgumentException">The record has no key yet, or its key's text is not valid UTF-16.</exception>
+    private (Documents.DocumentBinding Document, string[] Names)? StandardBinding(TRecord record)
+    {
+        if (!_bindStandard)
+        {
+            return null;
+        }
+
+        string[] names = _model.Standard.Where(p => p.HasValue(record)).Select(p => p.Name).ToArray();
+        if (names.Length == 0)
+        {
+            return null;
+        }
+
+        object? key = _model.GetKey(record);
+        if (IsKeyless(key))
+        {
+            throw new ArgumentException(
+                "With BindStandardProperties every record with a standard-encrypted value needs its key before upsert: a key the store generates cannot be bound.");
+        }
+
+        string id = key switch
+        {
+            string text => text,
+            Guid guid => guid.ToString("D"),
+            IFormattable formattable => formattable.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
+            _ => key!.ToString() ?? string.Empty,
+        };
+        return (Documents.DocumentBinding.ForId(id), names);
+    }
+
     private string DescribeKey(TRecord record) => Convert.ToString(_model.GetKey(record), System.Globalization.CultureInfo.InvariantCulture) ?? "(null)";
 
     private CryptographicException DecryptionFailed(TRecord record, string property, Exception inner, Keys.KeyId? keyId = null) => new(
@@ -437,9 +480,19 @@ public sealed class EncryptingVectorStoreCollection<TKey, TRecord> : VectorStore
             EncryptDeterministic(copies, property);
         }
 
+        (Documents.DocumentBinding Document, string[] Names)?[]? bindings = null;
+        if (_bindStandard && _model.Standard.Count > 0)
+        {
+            bindings = new (Documents.DocumentBinding Document, string[] Names)?[copies.Length];
+            for (int i = 0; i < copies.Length; i++)
+            {
+                bindings[i] = StandardBinding(copies[i]);
+            }
+        }
+
         foreach (BytesProperty property in _model.Standard)
         {
-            EncryptStandard(copies, property);
+            EncryptStandard(copies, property, bindings);
         }
 
         return copies;
@@ -491,17 +544,25 @@ public sealed class EncryptingVectorStoreCollection<TKey, TRecord> : VectorStore
         }
     }
 
-    /// <summary>Encrypts one standard property of every record in one parallel batch.</summary>
-    private void EncryptStandard(TRecord[] records, BytesProperty property)
+    /// <summary>
+    /// Encrypts one standard property of every record in one parallel batch, bound to each record's binding when
+    /// <paramref name="bindings"/> is given (one per record; Alloy's format when null).
+    /// </summary>
+    private void EncryptStandard(TRecord[] records, BytesProperty property, (Documents.DocumentBinding Document, string[] Names)?[]? bindings)
     {
         var rows = new List<int>(records.Length);
         var plaintexts = new List<byte[]>(records.Length);
+        List<Documents.FieldBinding>? fieldBindings = bindings is null ? null : new(records.Length);
         for (int i = 0; i < records.Length; i++)
         {
             if (property.GetPlaintext(records[i]) is { } plaintext)
             {
                 rows.Add(i);
                 plaintexts.Add(plaintext);
+                if (bindings?[i] is { } binding)
+                {
+                    fieldBindings!.Add(new Documents.FieldBinding(binding.Document, property.Name, binding.Names));
+                }
             }
         }
 
@@ -510,7 +571,9 @@ public sealed class EncryptingVectorStoreCollection<TKey, TRecord> : VectorStore
             return;
         }
 
-        BatchResult<byte[]> encrypted = Unwrapped(() => _client.StandardAttached.EncryptBatch(plaintexts, _options.Tenant));
+        BatchResult<byte[]> encrypted = Unwrapped(() => fieldBindings is null
+            ? _client.StandardAttached.EncryptBatch(plaintexts, _options.Tenant)
+            : _client.StandardAttached.EncryptBatch(plaintexts, _options.Tenant, fieldBindings));
         for (int r = 0; r < rows.Count; r++)
         {
             BatchItemResult<byte[]> item = encrypted[r];
@@ -688,16 +751,20 @@ public sealed class EncryptingVectorStoreCollection<TKey, TRecord> : VectorStore
                 }
             }
 
+            (Documents.DocumentBinding Document, string[] Names)? binding = null;
             foreach (BytesProperty property in _model.Standard)
             {
                 try
                 {
                     if (property.GetBytes(copy) is { } bytes)
                     {
-                        property.SetPlaintext(copy, _client.StandardAttached.Decrypt(bytes, _options.Tenant));
+                        binding ??= StandardBinding(copy);
+                        property.SetPlaintext(copy, binding is { } bound
+                            ? _client.StandardAttached.Decrypt(bytes, _options.Tenant, new Documents.FieldBinding(bound.Document, property.Name, bound.Names))
+                            : _client.StandardAttached.Decrypt(bytes, _options.Tenant));
                     }
                 }
-                catch (Exception e) when (e is CryptographicException or FormatException)
+                catch (Exception e) when (e is CryptographicException or FormatException or ArgumentException)
                 {
                     throw DecryptionFailed(stored[i], property.Name, e);
                 }

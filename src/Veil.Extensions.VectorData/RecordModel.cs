@@ -37,6 +37,9 @@ internal sealed class BytesProperty
 
     public string Name => Property.Name;
 
+    /// <summary>Whether the property holds a value (plaintext or stored bytes alike).</summary>
+    public bool HasValue(object record) => Property.GetValue(record) is not null;
+
     /// <summary>The stored bytes, or null. A string that is not base64 throws <see cref="FormatException"/>.</summary>
     public byte[]? GetBytes(object record) => Property.GetValue(record) switch
     {

@@ -53,10 +53,10 @@ public interface IVeilFieldOperations
 /// <summary>The batch operations of <see cref="StandardDocumentOperations"/>, asynchronous.</summary>
 public interface IVeilDocumentOperations
 {
-    /// <summary>See <see cref="StandardDocumentOperations.EncryptBatch"/>.</summary>
+    /// <summary>See <see cref="StandardDocumentOperations.EncryptBatch(IReadOnlyList{IReadOnlyDictionary{string, byte[]}}, TenantId)"/>.</summary>
     Task<BatchResult<EncryptedDocument>> EncryptBatchAsync(IReadOnlyList<IReadOnlyDictionary<string, byte[]>> documents, TenantId tenant, CancellationToken cancellationToken = default);
 
-    /// <summary>See <see cref="StandardDocumentOperations.DecryptBatch"/>.</summary>
+    /// <summary>See <see cref="StandardDocumentOperations.DecryptBatch(IReadOnlyList{EncryptedDocument}, TenantId)"/>.</summary>
     Task<BatchResult<IReadOnlyDictionary<string, byte[]>>> DecryptBatchAsync(IReadOnlyList<EncryptedDocument> documents, TenantId tenant, CancellationToken cancellationToken = default);
 }
 

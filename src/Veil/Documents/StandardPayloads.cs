@@ -6,7 +6,8 @@ using Veil.Randomness;
 namespace Veil.Documents;
 
 /// <summary>
-/// Encrypting and decrypting data under a DEK in the formats Alloy reads. All are AES-256-GCM with no AAD:
+/// Encrypting and decrypting data under a DEK in the formats Alloy reads. All are AES-256-GCM with no AAD (except
+/// Veil's opt-in bound fields, V5 or bare, whose AAD is a <see cref="BindingAad"/>):
 /// <list type="bullet">
 /// <item>V5 field (written): <c>00 49 52 4F 4E</c> ("\0IRON") ‖ IV(12) ‖ ciphertext ‖ tag(16);</item>
 /// <item>V3 field (read): <c>03 "IRON"</c> ‖ u16 BE header length ‖ v3DocumentHeader ‖ IV ‖ ciphertext ‖ tag;</item>
@@ -28,17 +29,18 @@ internal static class StandardPayloads
     /// Encrypts a field into the V5 format, drawing its IV (12 bytes) from <paramref name="random"/>. Exposed for
     /// known-answer tests of the core with a given DEK and IV source.
     /// </summary>
-    public static byte[] EncryptV5(ReadOnlySpan<byte> dek, ReadOnlySpan<byte> plaintext, IRandomSource random)
+    public static byte[] EncryptV5(ReadOnlySpan<byte> dek, ReadOnlySpan<byte> plaintext, IRandomSource random, ReadOnlySpan<byte> associatedData = default)
     {
-        byte[] output = EncryptBare(dek, plaintext, random, V5Magic.Length);
+        byte[] output = EncryptBare(dek, plaintext, random, V5Magic.Length, associatedData);
         V5Magic.CopyTo(output);
         return output;
     }
 
     /// <summary>
     /// Encrypts into IV ‖ ciphertext ‖ tag, written after <paramref name="prefixLength"/> bytes that the caller fills.
+    /// Empty <paramref name="associatedData"/> (Alloy's formats) is the same as none.
     /// </summary>
-    public static byte[] EncryptBare(ReadOnlySpan<byte> dek, ReadOnlySpan<byte> plaintext, IRandomSource random, int prefixLength)
+    public static byte[] EncryptBare(ReadOnlySpan<byte> dek, ReadOnlySpan<byte> plaintext, IRandomSource random, int prefixLength, ReadOnlySpan<byte> associatedData = default)
     {
         byte[] output = new byte[prefixLength + Overhead + plaintext.Length];
         Span<byte> body = output.AsSpan(prefixLength);
@@ -49,7 +51,8 @@ internal static class StandardPayloads
             iv,
             plaintext,
             body.Slice(StandardEdekProtector.IvLength, plaintext.Length),
-            body[^StandardEdekProtector.TagLength..]);
+            body[^StandardEdekProtector.TagLength..],
+            associatedData);
         return output;
     }
 
@@ -71,8 +74,24 @@ internal static class StandardPayloads
         return DecryptBare(dek, field);
     }
 
-    /// <summary>Decrypts IV ‖ ciphertext ‖ tag.</summary>
-    public static byte[] DecryptBare(ReadOnlySpan<byte> dek, ReadOnlySpan<byte> ivCiphertextTag)
+    /// <summary>
+    /// Decrypts a bound field: only the V5 layout, with <paramref name="associatedData"/> (V3 and bare V4 fields are
+    /// Alloy's legacy formats, never bound).
+    /// </summary>
+    /// <exception cref="AuthenticationTagMismatchException">The field was altered, or its binding differs.</exception>
+    /// <exception cref="CryptographicException">The field is not a V5 payload.</exception>
+    public static byte[] DecryptBoundV5(ReadOnlySpan<byte> dek, ReadOnlySpan<byte> field, ReadOnlySpan<byte> associatedData)
+    {
+        if (!field.StartsWith(V5Magic))
+        {
+            throw new CryptographicException("A field of a bound document must be a V5 payload (starting with \\0IRON).");
+        }
+
+        return DecryptBare(dek, field[V5Magic.Length..], associatedData);
+    }
+
+    /// <summary>Decrypts IV ‖ ciphertext ‖ tag; empty <paramref name="associatedData"/> is the same as none.</summary>
+    public static byte[] DecryptBare(ReadOnlySpan<byte> dek, ReadOnlySpan<byte> ivCiphertextTag, ReadOnlySpan<byte> associatedData = default)
     {
         if (ivCiphertextTag.Length < Overhead)
         {
@@ -85,7 +104,8 @@ internal static class StandardPayloads
             ivCiphertextTag[..StandardEdekProtector.IvLength],
             ivCiphertextTag[StandardEdekProtector.IvLength..^StandardEdekProtector.TagLength],
             ivCiphertextTag[^StandardEdekProtector.TagLength..],
-            plaintext);
+            plaintext,
+            associatedData);
         return plaintext;
     }
 
