@@ -29,8 +29,10 @@ internal static class KdfInputWarning
 
             foreach (Option option in command.Command.Options)
             {
-                if (option is Option<string> text && OptionNames.Contains(option.Name) && seen.Add(option)
-                    && parseResult.GetValue(text) is { } value && value.Contains('-', StringComparison.Ordinal))
+                // The token as given (not GetValue, which throws while a required option is missing, as under --help).
+                if (OptionNames.Contains(option.Name) && seen.Add(option)
+                    && parseResult.GetResult(option) is { Tokens.Count: > 0 } given && given.Tokens[^1].Value is var value
+                    && value.Contains('-', StringComparison.Ordinal))
                 {
                     ambiguous.Add($"{option.Name} \"{value}\"");
                 }
