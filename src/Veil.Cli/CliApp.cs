@@ -24,6 +24,11 @@ internal static class CliApp
             return Task.FromResult(ExitCodes.InvalidOptions);
         }
 
+        if (KdfInputWarning.For(parseResult) is { } warning)
+        {
+            stderr.WriteLine(warning);
+        }
+
         var configuration = new InvocationConfiguration
         {
             Output = stdout,

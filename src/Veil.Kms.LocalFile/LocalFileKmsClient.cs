@@ -14,7 +14,9 @@ namespace Veil.Kms.LocalFile;
 /// <para><b>Security.</b> As strong as the passphrase, and the KEK lives in process memory while in use. For production
 /// use an HSM (<c>Veil.Kms.Pkcs11</c>) or a cloud KMS. The passphrase is never stored: the key file holds the salt,
 /// the Argon2id parameters and an AES-GCM check value that tells a wrong passphrase apart from an altered keyset.</para>
-/// <para><b>Key file.</b> <c>{"format": "veil-local-kek/1", "kdf": "argon2id", "memoryKiB": 65536, "iterations": 3,
+/// <para><b>Key file.</b> Created readable by its owner only (0600 on Unix). A relative path resolves against
+/// <see cref="LocalFileKmsOptions.BaseDirectory"/> (by default the current directory).</para>
+/// <para><b>Format.</b> <c>{"format": "veil-local-kek/1", "kdf": "argon2id", "memoryKiB": 65536, "iterations": 3,
 /// "salt": "&lt;base64&gt;", "check": "&lt;base64&gt;"}</c>.</para>
 /// </remarks>
 public sealed class LocalFileKmsClient : IKmsClient
@@ -99,7 +101,7 @@ public sealed class LocalFileKmsClient : IKmsClient
                 ["salt"] = Convert.ToBase64String(salt),
                 ["check"] = Convert.ToBase64String(check),
             });
-            using (var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write))
+            using (var stream = new FileStream(path, NewKeyFileOptions()))
             {
                 stream.Write(Encoding.UTF8.GetBytes(json + "\n"));
             }
@@ -113,8 +115,21 @@ public sealed class LocalFileKmsClient : IKmsClient
         }
     }
 
+    /// <summary>A new key file: never an existing one, and readable by its owner only (0600 on Unix, whatever the umask).</summary>
+    private static FileStreamOptions NewKeyFileOptions()
+    {
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        return options;
+    }
+
     private static byte[] CheckAssociatedData(byte[] salt) => [.. Encoding.UTF8.GetBytes(FileFormat + " passphrase check"), .. salt];
 
+    /// <summary>The key file a URI names: its path, resolved against <see cref="LocalFileKmsOptions.BaseDirectory"/> when relative.</summary>
     private string PathOf(string keyUri)
     {
         if (!Supports(keyUri))
@@ -122,7 +137,8 @@ public sealed class LocalFileKmsClient : IKmsClient
             throw new ArgumentException($"'{keyUri}' is not a local key URI (local:<path>).", nameof(keyUri));
         }
 
-        return keyUri[UriPrefix.Length..];
+        string path = keyUri[UriPrefix.Length..];
+        return _options.BaseDirectory is { } directory ? Path.GetFullPath(path, Path.GetFullPath(directory)) : path;
     }
 
     private byte[] Derive(byte[] salt, int memoryKiB, int iterations)

@@ -11,7 +11,7 @@ namespace Veil.Kms.Pkcs11;
 /// A KEK inside a PKCS#11 token, used through one logged-in session. Wrapped form: 12-byte IV ‖ AES-GCM ciphertext ‖
 /// 16-byte tag, computed by the token (<c>CKM_AES_GCM</c>) with the keyset's associated data.
 /// </summary>
-[DebuggerDisplay("Pkcs11KeyEncryptionKey ({KeyUri})")]
+[DebuggerDisplay("{ToString(),nq}")]
 internal sealed class Pkcs11KeyEncryptionKey : IKeyEncryptionKey
 {
     private const int IvLength = 12;
@@ -75,7 +75,7 @@ internal sealed class Pkcs11KeyEncryptionKey : IKeyEncryptionKey
         }
     }
 
-    public override string ToString() => $"Pkcs11KeyEncryptionKey ({KeyUri})";
+    public override string ToString() => $"Pkcs11KeyEncryptionKey ({Pkcs11UriRedaction.Redact(KeyUri)})";
 
     private byte[] Run(byte[] iv, ReadOnlySpan<byte> associatedData, Func<IMechanism, byte[]> operation, string what)
     {
@@ -95,7 +95,7 @@ internal sealed class Pkcs11KeyEncryptionKey : IKeyEncryptionKey
             }
             catch (Pkcs11Exception e)
             {
-                throw new CryptographicException($"PKCS#11 {what} with '{KeyUri}' failed: {e.RV}.", e);
+                throw new CryptographicException($"PKCS#11 {what} with '{Pkcs11UriRedaction.Redact(KeyUri)}' failed: {e.RV}.", e);
             }
         }
     }

@@ -12,7 +12,7 @@ internal readonly record struct Pkcs11KeyUri(string Token, string Object)
     {
         if (keyUri is null || !keyUri.StartsWith(Scheme, StringComparison.Ordinal))
         {
-            throw new ArgumentException($"'{keyUri}' is not a PKCS#11 URI (pkcs11:token=…;object=…).", nameof(keyUri));
+            throw new ArgumentException($"'{Pkcs11UriRedaction.Redact(keyUri)}' is not a PKCS#11 URI (pkcs11:token=…;object=…).", nameof(keyUri));
         }
 
         string? token = null;
@@ -20,7 +20,7 @@ internal readonly record struct Pkcs11KeyUri(string Token, string Object)
         string path = keyUri[Scheme.Length..];
         if (path.Contains('?', StringComparison.Ordinal))
         {
-            throw new ArgumentException($"'{keyUri}': query attributes (such as pin-value) are not accepted; the PIN comes from the options.", nameof(keyUri));
+            throw new ArgumentException($"'{Pkcs11UriRedaction.Redact(keyUri)}': query attributes (such as pin-value) are not accepted; the PIN comes from the options.", nameof(keyUri));
         }
 
         foreach (string part in path.Split(';', StringSplitOptions.RemoveEmptyEntries))
@@ -28,7 +28,7 @@ internal readonly record struct Pkcs11KeyUri(string Token, string Object)
             int equals = part.IndexOf('=', StringComparison.Ordinal);
             if (equals <= 0)
             {
-                throw new ArgumentException($"'{keyUri}': '{part}' is not an attribute=value pair.", nameof(keyUri));
+                throw new ArgumentException($"'{Pkcs11UriRedaction.Redact(keyUri)}': '{Pkcs11UriRedaction.RedactAttribute(part)}' is not an attribute=value pair.", nameof(keyUri));
             }
 
             string name = part[..equals];
@@ -44,13 +44,13 @@ internal readonly record struct Pkcs11KeyUri(string Token, string Object)
                 case "type" when value == "secret-key":
                     break;
                 default:
-                    throw new ArgumentException($"'{keyUri}': attribute '{name}' is not supported (use token, object and type=secret-key).", nameof(keyUri));
+                    throw new ArgumentException($"'{Pkcs11UriRedaction.Redact(keyUri)}': attribute '{Pkcs11UriRedaction.RedactAttribute(name)}' is not supported (use token, object and type=secret-key).", nameof(keyUri));
             }
         }
 
         if (string.IsNullOrEmpty(token) || string.IsNullOrEmpty(label))
         {
-            throw new ArgumentException($"'{keyUri}' must name both the token and the object (pkcs11:token=…;object=…).", nameof(keyUri));
+            throw new ArgumentException($"'{Pkcs11UriRedaction.Redact(keyUri)}' must name both the token and the object (pkcs11:token=…;object=…).", nameof(keyUri));
         }
 
         return new Pkcs11KeyUri(token, label);

@@ -65,7 +65,7 @@ public sealed class Pkcs11KmsClient : IKmsClient
         {
             session?.Dispose();
             module.Release();
-            throw new KeyNotAvailableException($"PKCS#11 failed opening '{keyUri}': {e.RV}.", e);
+            throw new KeyNotAvailableException($"PKCS#11 failed opening '{Pkcs11UriRedaction.Redact(keyUri)}': {e.RV}.", e);
         }
         catch
         {
@@ -85,7 +85,7 @@ public sealed class Pkcs11KmsClient : IKmsClient
             }
         }
 
-        throw new KeyNotAvailableException($"No PKCS#11 token labelled '{tokenLabel}' is present.");
+        throw new KeyNotAvailableException($"No PKCS#11 token labelled '{Pkcs11UriRedaction.RedactAttribute(tokenLabel)}' is present.");
     }
 
     private void Login(ISession session, string tokenLabel)
@@ -100,7 +100,7 @@ public sealed class Pkcs11KmsClient : IKmsClient
         }
         catch (Pkcs11Exception e) when (e.RV is CKR.CKR_PIN_INCORRECT or CKR.CKR_PIN_INVALID or CKR.CKR_PIN_LEN_RANGE or CKR.CKR_PIN_LOCKED or CKR.CKR_ARGUMENTS_BAD)
         {
-            throw new KeyNotAvailableException($"Login to PKCS#11 token '{tokenLabel}' was refused: {e.RV}.", e);
+            throw new KeyNotAvailableException($"Login to PKCS#11 token '{Pkcs11UriRedaction.RedactAttribute(tokenLabel)}' was refused: {e.RV}.", e);
         }
     }
 
@@ -114,8 +114,8 @@ public sealed class Pkcs11KmsClient : IKmsClient
         return found.Count switch
         {
             1 => found[0],
-            0 => throw new KeyNotAvailableException($"Token '{uri.Token}' has no secret key labelled '{uri.Object}'."),
-            _ => throw new KeyNotAvailableException($"Token '{uri.Token}' has {found.Count} secret keys labelled '{uri.Object}'; labels must be unique."),
+            0 => throw new KeyNotAvailableException($"Token '{Pkcs11UriRedaction.RedactAttribute(uri.Token)}' has no secret key labelled '{Pkcs11UriRedaction.RedactAttribute(uri.Object)}'."),
+            _ => throw new KeyNotAvailableException($"Token '{Pkcs11UriRedaction.RedactAttribute(uri.Token)}' has {found.Count} secret keys labelled '{Pkcs11UriRedaction.RedactAttribute(uri.Object)}'; labels must be unique."),
         };
     }
 
@@ -123,7 +123,7 @@ public sealed class Pkcs11KmsClient : IKmsClient
     {
         if (session.FindAllObjects([session.Factories.ObjectAttributeFactory.Create(CKA.CKA_LABEL, uri.Object)]).Count > 0)
         {
-            throw new InvalidOperationException($"Token '{uri.Token}' already has an object labelled '{uri.Object}'.");
+            throw new InvalidOperationException($"Token '{Pkcs11UriRedaction.RedactAttribute(uri.Token)}' already has an object labelled '{Pkcs11UriRedaction.RedactAttribute(uri.Object)}'.");
         }
 
         var factory = session.Factories.ObjectAttributeFactory;

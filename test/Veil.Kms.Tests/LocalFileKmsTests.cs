@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 using System.Security.Cryptography;
 using Veil.Keys;
 using Veil.Kms.LocalFile;
@@ -92,6 +93,48 @@ public sealed class LocalFileKmsTests : IDisposable
         LocalFileKmsClient kms = Client("pass phrase");
         using IKeyEncryptionKey kek = kms.CreateKey(uri);
         KeysetIntegrityChecks.LifecycleKeepsTheTagAndEditsFail(kms, kek);
+    }
+
+    [Fact]
+    [UnsupportedOSPlatform("windows")]
+    public void CreateKey_UnderUmask022_WritesTheKeyFileOwnerOnly()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        using (new Umask(Umask.Permissive))
+        {
+            Client("p").CreateKey(Uri("kek.json")).Dispose();
+            File.WriteAllText(Path.Combine(_directory, "plain.txt"), "x");
+        }
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(_directory, "kek.json")));
+        Assert.Equal(
+            UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead,
+            File.GetUnixFileMode(Path.Combine(_directory, "plain.txt"))); // the umask would have allowed 0644
+    }
+
+    [Fact]
+    public void GetKey_WhenThePathIsRelativeAndABaseDirectoryIsSet_OpensTheFileThereWhateverTheWorkingDirectory()
+    {
+        Assert.NotEqual(Path.GetFullPath(_directory), Path.GetFullPath(Environment.CurrentDirectory));
+        var options = new LocalFileKmsOptions { MemorySizeKiB = s_cheap.MemorySizeKiB, Iterations = s_cheap.Iterations, BaseDirectory = _directory };
+        var kms = new LocalFileKmsClient(() => "p", options);
+        byte[] wrapped;
+        using (IKeyEncryptionKey created = kms.CreateKey("local:kek.json"))
+        {
+            Assert.Equal("local:kek.json", created.KeyUri);
+            wrapped = created.WrapKey(new byte[32], "ad"u8);
+        }
+
+        using IKeyEncryptionKey opened = kms.GetKey("local:kek.json");
+
+        Assert.True(File.Exists(Path.Combine(_directory, "kek.json")));
+        Assert.False(File.Exists(Path.Combine(Environment.CurrentDirectory, "kek.json")));
+        Assert.Equal(new byte[32], opened.UnwrapKey(wrapped, "ad"u8));
+        Assert.Throws<KeyNotAvailableException>(() => Client("p").GetKey("local:kek.json")); // without it: the working directory
     }
 
     private static LocalFileKmsClient Client(string passphrase) => new(() => passphrase, s_cheap);

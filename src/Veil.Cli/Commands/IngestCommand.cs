@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Veil.Cli.Store;
 using Veil.Keys;
 
@@ -135,6 +136,9 @@ internal sealed class IngestCommand : StoreCommand
             rows = DocumentSources.JsonLines(file ?? Terminal.Input);
         }
 
+        // Declared before the store's using ends, so a failed ingest removes the collection it created while the store is open.
+        var creation = new CollectionCreation(store);
+        await using ConfiguredAsyncDisposable removeUnlessComplete = creation.ConfigureAwait(false);
         using (file)
         {
             var progress = new ProgressReporter(Terminal.Error, "veil ingest", "documents", total);
@@ -156,7 +160,7 @@ internal sealed class IngestCommand : StoreCommand
                     VectorSecretPath = secretPath.ToString(),
                     VectorDerivationPath = parseResult.GetRequiredValue(DerivationPathOption),
                 };
-                await store.CreateAsync(manifest, cancellationToken).ConfigureAwait(false);
+                await creation.CreateAsync(manifest, cancellationToken).ConfigureAwait(false);
                 Progress(string.Create(CultureInfo.InvariantCulture, $"created collection \"{context.Collection}\" ({length} dimensions) in {context.Location}"));
             }
 
@@ -191,6 +195,7 @@ internal sealed class IngestCommand : StoreCommand
                 }
             }
 
+            creation.Complete();
             progress.Finish($"encrypted and stored in collection \"{context.Collection}\" of {context.Location}:");
         }
 

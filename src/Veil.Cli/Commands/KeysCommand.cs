@@ -2,8 +2,10 @@ using System.CommandLine;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Microsoft.Extensions.VectorData;
 using Veil.Cli.Configuration;
 using Veil.Cli.Keysets;
+using Veil.Cli.Store;
 using Veil.Insecure;
 using Veil.Keys;
 
@@ -31,8 +33,8 @@ internal sealed class KeysCommand : Command
         Options.Add(Pkcs11ModuleOption);
         Subcommands.Add(CreateCommand());
         Subcommands.Add(AddCommand());
-        Subcommands.Add(LifecycleCommand("promote", "Make a secret current: a pending secret becomes current and the old current one goes in rotation (it still decrypts and is queried). Promoting the in-rotation secret rolls back. Needs the KMS (to check and renew the keyset's authentication tag).", promote: true));
-        Subcommands.Add(LifecycleCommand("retire", "Retire a secret (in rotation or pending) once its data is re-encrypted: it stays wrapped in the file but is never loaded again. Needs the KMS (to check and renew the keyset's authentication tag).", promote: false));
+        Subcommands.Add(PromoteCommand());
+        Subcommands.Add(RetireCommand());
         Subcommands.Add(ListCommand());
         Subcommands.Add(ExportPublicInfoCommand());
         Subcommands.Add(CheckCommand());
@@ -49,7 +51,7 @@ internal sealed class KeysCommand : Command
 
     internal Option<string> KmsOption { get; } = new("--kms")
     {
-        Description = "The key-encryption key's URI: local:<key file> (passphrase, Argon2id, AES-256-GCM; for development) or pkcs11:token=<label>;object=<label> (an HSM). Defaults to the keyset's kekUri.",
+        Description = "The key-encryption key's URI: local:<key file> (passphrase, Argon2id, AES-256-GCM; for development) or pkcs11:token=<label>;object=<label> (an HSM). Defaults to the keyset's kekUri. A relative local: path is relative to the keyset file's directory, as it is when the keyset is used.",
         Recursive = true,
     };
 
@@ -133,9 +135,9 @@ internal sealed class KeysCommand : Command
                 added.Add(keyset.AddStandardSecret(kek));
             }
 
-            KeysetFile.Save(keyset, parseResult.GetValue(KeysetOption)!, createNew: true);
+            KeysetFile.Create(keyset, parseResult.GetValue(KeysetOption)!);
             WriteInfos(added);
-            _console.Error.WriteLine($"keys: created {parseResult.GetValue(KeysetOption)} with {added.Count} secret(s) wrapped by {kmsUri}.");
+            _console.Error.WriteLine($"keys: created {parseResult.GetValue(KeysetOption)} with {added.Count} secret(s) wrapped by {KmsSelection.Display(kmsUri)}.");
             return ExitCodes.Success;
         });
         return command;
@@ -154,21 +156,20 @@ internal sealed class KeysCommand : Command
         command.Options.Add(id);
         SetAction(command, parseResult =>
         {
-            string file = parseResult.GetValue(KeysetOption)!;
-            Keyset keyset = KeysetFile.Load(file);
             KmsSelection kms = Kms(parseResult);
-            keyset.Verify(kms);
-            string kmsUri = parseResult.GetValue(KmsOption) ?? keyset.KekUri;
-            using IKeyEncryptionKey kek = kms.GetKey(kmsUri);
             KeyId? keyId = parseResult.GetValue(id) is { } value ? new KeyId(value) : null;
             (KeysetSection which, SecretPath path) = section.Get(parseResult);
-            KeysetSecretInfo info = which switch
+            KeysetSecretInfo info = KeysetFile.Update(parseResult.GetValue(KeysetOption)!, keyset =>
             {
-                KeysetSection.Vector => keyset.AddVectorSecret(path, kek, parseResult.GetValue(beta), parseResult.GetValue(scaling) ? true : null, keyId),
-                KeysetSection.Deterministic => keyset.AddDeterministicSecret(path, kek, keyId),
-                _ => keyset.AddStandardSecret(kek, keyId),
-            };
-            KeysetFile.Save(keyset, file, createNew: false);
+                keyset.Verify(kms);
+                using IKeyEncryptionKey kek = kms.GetKey(parseResult.GetValue(KmsOption) ?? keyset.KekUri);
+                return which switch
+                {
+                    KeysetSection.Vector => keyset.AddVectorSecret(path, kek, parseResult.GetValue(beta), parseResult.GetValue(scaling) ? true : null, keyId),
+                    KeysetSection.Deterministic => keyset.AddDeterministicSecret(path, kek, keyId),
+                    _ => keyset.AddStandardSecret(kek, keyId),
+                };
+            });
             WriteInfos([info]);
             _console.Error.WriteLine(info.State == KeysetSecretState.Pending
                 ? $"keys: added secret {info.Id} as pending; deploy the keyset everywhere, then run 'veil keys promote --id {info.Id}'."
@@ -178,26 +179,76 @@ internal sealed class KeysCommand : Command
         return command;
     }
 
-    private Command LifecycleCommand(string name, string description, bool promote)
+    private Command PromoteCommand()
     {
         Section section = new();
         Option<uint?> id = IdOption(required: true);
-        var command = new Command(name, description);
+        var command = new Command("promote", "Make a secret current: a pending secret becomes current and the old current one goes in rotation (it still decrypts and is queried). Promoting the in-rotation secret rolls back. Needs the KMS (to check and renew the keyset's authentication tag).");
         section.AddTo(command);
         command.Options.Add(id);
         SetAction(command, parseResult =>
         {
-            string file = parseResult.GetValue(KeysetOption)!;
-            Keyset keyset = KeysetFile.Load(file);
-            keyset.Verify(Kms(parseResult));
+            KmsSelection kms = Kms(parseResult);
             (KeysetSection which, SecretPath path) = section.Get(parseResult);
             var keyId = new KeyId(parseResult.GetValue(id)!.Value);
-            KeysetSecretInfo info = promote ? keyset.Promote(which, path, keyId) : keyset.Retire(which, path, keyId);
-            KeysetFile.Save(keyset, file, createNew: false);
+            KeysetSecretInfo info = KeysetFile.Update(parseResult.GetValue(KeysetOption)!, keyset =>
+            {
+                keyset.Verify(kms);
+                return keyset.Promote(which, path, keyId);
+            });
             WriteInfos([info]);
-            _console.Error.WriteLine(promote
-                ? $"keys: secret {keyId} is current; re-encrypt data still under the in-rotation secret, then retire it."
-                : $"keys: secret {keyId} is retired; data still encrypted with it can no longer be decrypted.");
+            _console.Error.WriteLine($"keys: secret {keyId} is current; re-encrypt data still under the in-rotation secret, then retire it.");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private Command RetireCommand()
+    {
+        Section section = new();
+        Option<uint?> id = IdOption(required: true);
+        var store = new Option<string>("--store")
+        {
+            Description = "A store (duckdb:PATH or postgres:\"CONNECTION STRING\", as in veil ingest) to check first: retire refuses while its collections still hold rows encrypted with the secret.",
+        };
+        var collection = new Option<string>("--collection") { Description = "With --store: the collection to check (default: every collection veil created in the store)." };
+        var force = new Option<bool>("--force") { Description = "With --store: retire even though rows are still encrypted with the secret (they can no longer be decrypted)." };
+        var command = new Command("retire", "Retire a secret (in rotation or pending) once its data is re-encrypted: it stays wrapped in the file but is never loaded again. With --store, refuses while the store still holds rows under it. Needs the KMS (to check and renew the keyset's authentication tag).")
+        {
+            store, collection, force,
+        };
+        section.AddTo(command);
+        command.Options.Add(id);
+        SetAction(command, async (parseResult, cancellationToken) =>
+        {
+            KmsSelection kms = Kms(parseResult);
+            (KeysetSection which, SecretPath path) = section.Get(parseResult);
+            var keyId = new KeyId(parseResult.GetValue(id)!.Value);
+            if (parseResult.GetValue(store) is { } storeValue)
+            {
+                StoreLocation location = StoreLocation.Parse(storeValue);
+                IReadOnlyList<CollectionRows> rows = await KeyUsage.CountAsync(location, parseResult.GetValue(collection), which, path, keyId, cancellationToken).ConfigureAwait(false);
+                if (rows.Count > 0 && !parseResult.GetValue(force))
+                {
+                    throw new CliUsageException(KeyUsage.Refusal(rows, location, keyId));
+                }
+
+                _console.Error.WriteLine(rows.Count == 0
+                    ? $"keys: no rows of {location} are encrypted with secret {keyId}."
+                    : $"warning: --force: {rows.Sum(r => r.Rows)} row(s) of {location} are still encrypted with secret {keyId}; once it is retired they can no longer be decrypted.");
+            }
+            else
+            {
+                _console.Error.WriteLine($"warning: data still encrypted with secret {keyId} can no longer be decrypted once it is retired; give --store (and --collection) to have veil count such rows first.");
+            }
+
+            KeysetSecretInfo info = KeysetFile.Update(parseResult.GetValue(KeysetOption)!, keyset =>
+            {
+                keyset.Verify(kms);
+                return keyset.Retire(which, path, keyId);
+            });
+            WriteInfos([info]);
+            _console.Error.WriteLine($"keys: secret {keyId} is retired.");
             return ExitCodes.Success;
         });
         return command;
@@ -222,7 +273,7 @@ internal sealed class KeysCommand : Command
             {
                 string beta = s.ApproximationFactor?.ToString(CultureInfo.InvariantCulture) ?? "-";
                 string scaling = s.UseScalingFactor is { } u ? (u ? "yes" : "no") : "-";
-                o.WriteLine($"{SectionName(s.Section),-14}{Quote(s),-20}{s.Id,12}  {StateName(s.State),-11}{beta,8}  {scaling,-8}{Time(s.CreatedAt),-22}{s.KekUri}");
+                o.WriteLine($"{SectionName(s.Section),-14}{Quote(s),-20}{s.Id,12}  {StateName(s.State),-11}{beta,8}  {scaling,-8}{Time(s.CreatedAt),-22}{KmsSelection.Display(s.KekUri)}");
             }
 
             return ExitCodes.Success;
@@ -242,7 +293,7 @@ internal sealed class KeysCommand : Command
                 writer.WriteStartObject();
                 writer.WriteString("format", "veil-keyset-public-info/1");
                 writer.WriteString("keysetFormat", Keyset.FormatName);
-                writer.WriteString("kekUri", keyset.KekUri);
+                writer.WriteString("kekUri", KmsSelection.Display(keyset.KekUri));
                 writer.WriteStartArray("secrets");
                 foreach (KeysetSecretInfo info in keyset.List())
                 {
@@ -295,7 +346,7 @@ internal sealed class KeysCommand : Command
             {
                 using IKeyEncryptionKey kek = parseResult.GetValue(createKek) ? kms.CreateKey(kmsUri) : kms.GetKey(kmsUri);
                 Keyset keyset = InsecureCleartextKeyset.Import(configuration, kek);
-                KeysetFile.Save(keyset, parseResult.GetValue(KeysetOption)!, createNew: true);
+                KeysetFile.Create(keyset, parseResult.GetValue(KeysetOption)!);
                 WriteInfos(keyset.List());
             }
             finally
@@ -318,9 +369,8 @@ internal sealed class KeysCommand : Command
         {
             string file = parseResult.GetValue(KeysetOption)!;
             KmsSelection kms = Kms(parseResult);
-            Keyset keyset = KeysetFile.Load(file, json => Keyset.UpgradeFromVersion1(json, kms));
-            KeysetFile.Save(keyset, file, createNew: false);
-            WriteInfos(keyset.List());
+            IReadOnlyList<KeysetSecretInfo> secrets = KeysetFile.Update(file, keyset => keyset.List(), json => Keyset.UpgradeFromVersion1(json, kms));
+            WriteInfos(secrets);
             _console.Error.WriteLine($"keys: {file} is now '{Keyset.FormatName}'; its states and secrets are authenticated from here on.");
             return ExitCodes.Success;
         });
@@ -334,36 +384,43 @@ internal sealed class KeysCommand : Command
             parseResult.GetValue(PassphraseStdinOption),
             parseResult.GetValue(PinEnvOption)!,
             parseResult.GetValue(Pkcs11ModuleOption),
-            LocalOptionsForTests));
+            LocalOptionsForTests,
+            KmsSettings.DirectoryOf(parseResult.GetValue(KeysetOption)!)));
 
     /// <summary>Argon2id costs for key files created by <c>--create-kek</c>; tests lower them, the CLI keeps the defaults.</summary>
     internal static Kms.LocalFile.LocalFileKmsOptions? LocalOptionsForTests { get; set; }
 
     private void SetAction(Command command, Func<ParseResult, int> action) =>
-        command.SetAction((parseResult, _) => Task.FromResult(Guard(() => action(parseResult))));
+        SetAction(command, (parseResult, _) => Task.FromResult(action(parseResult)));
 
-    private int Guard(Func<int> action)
-    {
-        try
+    private void SetAction(Command command, Func<ParseResult, CancellationToken, Task<int>> action) =>
+        command.SetAction(async (parseResult, cancellationToken) =>
         {
-            return action();
-        }
-        catch (Exception e) when (e is CliUsageException or FormatException or ArgumentException or InvalidOperationException)
-        {
-            _console.Error.WriteLine($"keys: {e.Message}");
-            return ExitCodes.InvalidOptions;
-        }
-        catch (KeyNotAvailableException e) when (e.InnerException is CryptographicException and not KeyNotAvailableException)
-        {
-            _console.Error.WriteLine($"keys: {e.Message}");
-            return ExitCodes.IntegrityFailure;
-        }
-        catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException)
-        {
-            _console.Error.WriteLine($"keys: {e.Message}");
-            return ExitCodes.Failed;
-        }
-    }
+            try
+            {
+                return await action(parseResult, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is CliUsageException or FormatException or ArgumentException or InvalidOperationException)
+            {
+                _console.Error.WriteLine($"keys: {e.Message}");
+                return ExitCodes.InvalidOptions;
+            }
+            catch (KeyNotAvailableException e) when (e.InnerException is CryptographicException and not KeyNotAvailableException)
+            {
+                _console.Error.WriteLine($"keys: {e.Message}");
+                return ExitCodes.IntegrityFailure;
+            }
+            catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException)
+            {
+                _console.Error.WriteLine($"keys: {e.Message}");
+                return ExitCodes.Failed;
+            }
+            catch (VectorStoreException e)
+            {
+                _console.Error.WriteLine($"keys: the store failed: {e.Message}");
+                return ExitCodes.Failed;
+            }
+        });
 
     private void WriteInfos(IEnumerable<KeysetSecretInfo> infos)
     {
@@ -401,7 +458,7 @@ internal sealed class KeysCommand : Command
         }
 
         writer.WriteString("createdAt", Time(info.CreatedAt));
-        writer.WriteString("kekUri", info.KekUri);
+        writer.WriteString("kekUri", KmsSelection.Display(info.KekUri));
         writer.WriteEndObject();
     }
 

@@ -60,7 +60,8 @@ internal sealed class KeySource
             return new LoadedKeys(ConfigFile.Load(configPath), null);
         }
 
-        var kms = new KmsSelection(console, new KmsSettings(parseResult.GetValue(PassphraseEnv)!, false, parseResult.GetValue(PinEnv)!, parseResult.GetValue(Pkcs11Module)));
+        var kms = new KmsSelection(console, new KmsSettings(
+            parseResult.GetValue(PassphraseEnv)!, false, parseResult.GetValue(PinEnv)!, parseResult.GetValue(Pkcs11Module), KeyFileDirectory: KmsSettings.DirectoryOf(keysetPath!)));
         Keys.Keyset keyset = KeysetFile.Load(keysetPath!);
         try
         {

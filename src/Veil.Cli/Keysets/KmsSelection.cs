@@ -6,7 +6,9 @@ namespace Veil.Cli.Keysets;
 
 /// <summary>
 /// Picks the KMS provider for a key URI (<c>local:</c> or <c>pkcs11:</c>) and supplies its passphrase or PIN from the
-/// environment (or, for the passphrase, the first line of stdin). Secrets are never taken from the command line.
+/// environment (or, for the passphrase, the first line of stdin). Secrets are never taken from the command line, and a
+/// URI is only ever echoed with its PIN attributes redacted (<see cref="Pkcs11UriRedaction"/>). A relative
+/// <c>local:</c> key file resolves against <see cref="KmsSettings.KeyFileDirectory"/> (the keyset's directory).
 /// </summary>
 internal sealed class KmsSelection(CliConsole console, KmsSettings settings) : IKmsClient
 {
@@ -17,9 +19,21 @@ internal sealed class KmsSelection(CliConsole console, KmsSettings settings) : I
 
     private string? _stdinPassphrase;
 
-    public bool Supports(string keyUri) => Local.Supports(keyUri) || keyUri.StartsWith(Pkcs11KmsClient.UriPrefix, StringComparison.Ordinal);
+    /// <summary>
+    /// Every URI: this is the CLI's only KMS, and <see cref="GetKey"/> refuses one it cannot serve with a message that
+    /// redacts PIN attributes (the core's own "no KMS client supports" message would quote the URI as written).
+    /// </summary>
+    public bool Supports(string keyUri) => true;
 
-    private LocalFileKmsClient Local => new(ReadPassphrase, settings.LocalOptions);
+    /// <summary>The URI as it may be shown: PIN attribute values redacted.</summary>
+    public static string Display(string? keyUri) => Pkcs11UriRedaction.Redact(keyUri);
+
+    private LocalFileKmsClient Local => new(ReadPassphrase, new LocalFileKmsOptions
+    {
+        MemorySizeKiB = settings.LocalOptions?.MemorySizeKiB ?? new LocalFileKmsOptions().MemorySizeKiB,
+        Iterations = settings.LocalOptions?.Iterations ?? new LocalFileKmsOptions().Iterations,
+        BaseDirectory = settings.KeyFileDirectory,
+    });
 
     private Pkcs11KmsClient Pkcs11 => new(new Pkcs11KmsOptions
     {
@@ -28,24 +42,32 @@ internal sealed class KmsSelection(CliConsole console, KmsSettings settings) : I
             ?? throw new CliUsageException($"The PKCS#11 PIN is read from the environment variable {settings.PinVariable}, which is not set."),
     });
 
-    public IKeyEncryptionKey GetKey(string keyUri) => Client(keyUri) switch
-    {
-        LocalFileKmsClient local => local.GetKey(keyUri),
-        Pkcs11KmsClient pkcs11 => pkcs11.GetKey(keyUri),
-        _ => throw new InvalidOperationException(),
-    };
+    public IKeyEncryptionKey GetKey(string keyUri) => Open(keyUri, create: false);
 
     /// <summary>Creates the KEK in the KMS (a new local key file, or a key generated inside the token).</summary>
-    public IKeyEncryptionKey CreateKey(string keyUri) => Client(keyUri) switch
+    public IKeyEncryptionKey CreateKey(string keyUri) => Open(keyUri, create: true);
+
+    private IKeyEncryptionKey Open(string keyUri, bool create)
     {
-        LocalFileKmsClient local => local.CreateKey(keyUri),
-        Pkcs11KmsClient pkcs11 => pkcs11.CreateKey(keyUri),
-        _ => throw new InvalidOperationException(),
-    };
+        try
+        {
+            return Client(keyUri) switch
+            {
+                LocalFileKmsClient local => create ? local.CreateKey(keyUri) : local.GetKey(keyUri),
+                Pkcs11KmsClient pkcs11 => create ? pkcs11.CreateKey(keyUri) : pkcs11.GetKey(keyUri),
+                _ => throw new InvalidOperationException(),
+            };
+        }
+        catch (ArgumentException e)
+        {
+            // A malformed URI; the providers' messages quote it redacted.
+            throw new CliUsageException($"Invalid key URI: {e.Message}", e);
+        }
+    }
 
     private IKmsClient Client(string keyUri)
     {
-        if (keyUri.StartsWith(LocalFileKmsClient.UriPrefix, StringComparison.Ordinal))
+        if (Local.Supports(keyUri))
         {
             return Local;
         }
@@ -55,7 +77,7 @@ internal sealed class KmsSelection(CliConsole console, KmsSettings settings) : I
             return Pkcs11;
         }
 
-        throw new CliUsageException($"--kms '{keyUri}' is not supported: use local:<key file> or pkcs11:token=<label>;object=<label>.");
+        throw new CliUsageException($"The key URI '{Display(keyUri)}' is not supported: use local:<key file> or pkcs11:token=<label>;object=<label>.");
     }
 
     private string ReadPassphrase()
@@ -72,5 +94,9 @@ internal sealed class KmsSelection(CliConsole console, KmsSettings settings) : I
     }
 }
 
-/// <summary>Where the KMS credentials come from.</summary>
-internal sealed record KmsSettings(string PassphraseVariable, bool PassphraseFromStdin, string PinVariable, string? Pkcs11Module, LocalFileKmsOptions? LocalOptions = null);
+/// <summary>Where the KMS credentials come from, and the directory relative <c>local:</c> key files are in (null: the current one).</summary>
+internal sealed record KmsSettings(string PassphraseVariable, bool PassphraseFromStdin, string PinVariable, string? Pkcs11Module, LocalFileKmsOptions? LocalOptions = null, string? KeyFileDirectory = null)
+{
+    /// <summary>The directory of <paramref name="keysetPath"/>: where a keyset's relative <c>local:</c> key files are.</summary>
+    public static string DirectoryOf(string keysetPath) => Path.GetDirectoryName(Path.GetFullPath(keysetPath))!;
+}

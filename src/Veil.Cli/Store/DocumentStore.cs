@@ -35,22 +35,29 @@ internal sealed class DocumentStore : IDisposable
         }
     }
 
-    /// <summary>The manifest of <paramref name="name"/>, or null when veil has not created such a collection.</summary>
+    /// <summary>
+    /// The manifest of <paramref name="name"/>, or null when veil has not created such a collection. Names are compared
+    /// as the database compares table names (<see cref="StoreLocation.CollectionNames"/>).
+    /// </summary>
+    /// <exception cref="CliUsageException">Another collection's name is the same table to the database (<c>DOCUMENTS</c> and <c>documents</c> in DuckDB).</exception>
     public async Task<CollectionManifest?> FindManifestAsync(string name, CancellationToken cancellationToken)
     {
-        if (!await _manifests.CollectionExistsAsync(cancellationToken).ConfigureAwait(false))
+        IReadOnlyList<CollectionManifest> manifests = await ListManifestsAsync(cancellationToken).ConfigureAwait(false);
+        if (manifests.FirstOrDefault(m => m.Name == name) is not { } manifest)
         {
+            if (manifests.FirstOrDefault(m => Location.CollectionNames.Equals(m.Name, name)) is { } other)
+            {
+                throw Clash(name, other.Name);
+            }
+
             return null;
         }
 
-        return await _manifests.GetAsync(name, cancellationToken: cancellationToken).ConfigureAwait(false) is { } manifest
-            && await _store.CollectionExistsAsync(name, cancellationToken).ConfigureAwait(false)
-            ? manifest
-            : null;
+        return await _store.CollectionExistsAsync(name, cancellationToken).ConfigureAwait(false) ? manifest : null;
     }
 
     /// <summary>The manifest of <paramref name="name"/>.</summary>
-    /// <exception cref="CliUsageException">There is no such collection; the message lists the ones there are.</exception>
+    /// <exception cref="CliUsageException">There is no such collection (the message lists the ones there are), or its name clashes with another's.</exception>
     public async Task<CollectionManifest> GetManifestAsync(string name, CancellationToken cancellationToken)
     {
         if (await FindManifestAsync(name, cancellationToken).ConfigureAwait(false) is { } manifest)
@@ -58,34 +65,63 @@ internal sealed class DocumentStore : IDisposable
             return manifest;
         }
 
-        var names = new List<string>();
+        IReadOnlyList<CollectionManifest> manifests = await ListManifestsAsync(cancellationToken).ConfigureAwait(false);
+        string existing = manifests.Count == 0 ? "it has none" : "it has " + string.Join(", ", manifests.Select(m => m.Name).Order(StringComparer.Ordinal).Select(n => $"\"{n}\""));
+        throw new CliUsageException($"The store {Location} has no collection \"{name}\" ({existing}). Create it with veil ingest --collection {name}.");
+    }
+
+    /// <summary>The manifests of every collection veil created in the store.</summary>
+    public async Task<IReadOnlyList<CollectionManifest>> ListManifestsAsync(CancellationToken cancellationToken)
+    {
+        var manifests = new List<CollectionManifest>();
         if (await _manifests.CollectionExistsAsync(cancellationToken).ConfigureAwait(false))
         {
             await foreach (CollectionManifest m in _manifests.GetAsync(m => true, int.MaxValue, cancellationToken: cancellationToken).ConfigureAwait(false))
             {
-                names.Add(m.Name);
+                manifests.Add(m);
             }
         }
 
-        string existing = names.Count == 0 ? "it has none" : "it has " + string.Join(", ", names.Order(StringComparer.Ordinal).Select(n => $"\"{n}\""));
-        throw new CliUsageException($"The store {Location} has no collection \"{name}\" ({existing}). Create it with veil ingest --collection {name}.");
+        return manifests;
     }
 
-    /// <summary>Creates the collection (and its manifest) if needed.</summary>
+    /// <summary>Checks that <paramref name="name"/> can name a new collection: the database has no table of that name (as it compares names).</summary>
+    /// <exception cref="CliUsageException">
+    /// It has one: another collection's, or one veil did not create (or whose ingest crashed); veil never writes into it.
+    /// </exception>
+    public async Task EnsureNewAsync(string name, CancellationToken cancellationToken)
+    {
+        await foreach (string table in _store.ListCollectionNamesAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (Location.CollectionNames.Equals(table, name))
+            {
+                throw table == name
+                    ? new CliUsageException($"The store {Location} already has a table \"{table}\" that is not a veil collection (or an ingest into it was interrupted); veil does not write into it. Remove it with veil ingest --replace --collection {table}, or choose another --collection.")
+                    : Clash(name, table);
+            }
+        }
+    }
+
+    /// <summary>Creates the collection and its manifest, after <see cref="EnsureNewAsync"/>.</summary>
+    /// <exception cref="CliUsageException">See <see cref="EnsureNewAsync"/>.</exception>
     public async Task CreateAsync(CollectionManifest manifest, CancellationToken cancellationToken)
     {
+        await EnsureNewAsync(manifest.Name, cancellationToken).ConfigureAwait(false);
         await _manifests.EnsureCollectionExistsAsync(cancellationToken).ConfigureAwait(false);
         await Plain(manifest.Name, manifest.Dimensions).EnsureCollectionExistsAsync(cancellationToken).ConfigureAwait(false);
         await _manifests.UpsertAsync(manifest, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Deletes the collection and its manifest, if they exist.</summary>
+    /// <summary>Deletes the collection and its manifest (and any manifest whose name is the same table to the database), if they exist.</summary>
     public async Task DeleteAsync(string name, CancellationToken cancellationToken)
     {
         await _store.EnsureCollectionDeletedAsync(name, cancellationToken).ConfigureAwait(false);
-        if (await _manifests.CollectionExistsAsync(cancellationToken).ConfigureAwait(false))
+        foreach (CollectionManifest manifest in await ListManifestsAsync(cancellationToken).ConfigureAwait(false))
         {
-            await _manifests.DeleteAsync(name, cancellationToken).ConfigureAwait(false);
+            if (Location.CollectionNames.Equals(manifest.Name, name))
+            {
+                await _manifests.DeleteAsync(manifest.Name, cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 
@@ -106,6 +142,9 @@ internal sealed class DocumentStore : IDisposable
         VectorStoreCollectionDefinition definition = VeilDocument.Definition(manifest.Dimensions);
         return new EncryptingVectorStoreCollection<string, VeilDocument>(Plain(manifest.Name, manifest.Dimensions), client, options, definition);
     }
+
+    private CliUsageException Clash(string name, string existing) => new(
+        $"Invalid options: --collection \"{name}\" is the same table as the existing collection \"{existing}\" in {Location} ({Location.CollectionNamesDescription}); use --collection {existing}, or another name.");
 
     public void Dispose()
     {

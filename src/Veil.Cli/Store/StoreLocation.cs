@@ -18,6 +18,18 @@ internal sealed record StoreLocation(string Kind, string Target)
     /// <summary>Gets DuckDB's worker threads (<see cref="DuckDbStoreOptions.Threads"/>); null for one per core.</summary>
     public int? DuckDbThreads { get; init; }
 
+    /// <summary>
+    /// How the database compares collection (table) names: DuckDB folds case even in quoted identifiers, PostgreSQL
+    /// compares quoted identifiers (as its store writes them) exactly, and refuses names beyond its 63-byte limit
+    /// rather than truncating them.
+    /// </summary>
+    public StringComparer CollectionNames => Kind == "duckdb" ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal;
+
+    /// <summary>What <see cref="CollectionNames"/> does, for messages.</summary>
+    public string CollectionNamesDescription => Kind == "duckdb"
+        ? "DuckDB compares table names case-insensitively"
+        : "PostgreSQL compares quoted table names exactly";
+
     /// <summary>The location as the user wrote it, except that a PostgreSQL password is left out.</summary>
     public override string ToString() => Kind == "postgres" ? $"{Kind}:\"{Redacted(Target)}\"" : $"{Kind}:{Target}";
 

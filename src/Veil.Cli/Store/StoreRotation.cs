@@ -34,10 +34,10 @@ internal sealed class StoreRotation(VectorStoreCollection<string, VeilDocument> 
     /// <summary>Rotates every row left, <paramref name="batchSize"/> rows per transaction.</summary>
     public async Task<RotationSummary> RunAsync(int batchSize, CancellationToken cancellationToken)
     {
-        Prefixes prefixes = FindPrefixes();
+        KeyIdPrefixes prefixes = FindPrefixes();
         Expression<Func<VeilDocument, bool>> left = prefixes.Filter();
-        long leftAtStart = await CountAsync(left, cancellationToken).ConfigureAwait(false);
-        long total = await CountAsync(d => true, cancellationToken).ConfigureAwait(false);
+        long leftAtStart = await KeyIdPrefixes.CountAsync(rows, left, cancellationToken).ConfigureAwait(false);
+        long total = await KeyIdPrefixes.CountAsync(rows, d => true, cancellationToken).ConfigureAwait(false);
         var progress = new ProgressReporter(progressOutput, "veil rotate", "rows", leftAtStart);
 
         var summary = new RotationSummary { AlreadyCurrent = total - leftAtStart };
@@ -72,18 +72,7 @@ internal sealed class StoreRotation(VectorStoreCollection<string, VeilDocument> 
         }
     }
 
-    private async Task<long> CountAsync(Expression<Func<VeilDocument, bool>> filter, CancellationToken cancellationToken)
-    {
-        long count = 0;
-        await foreach (VeilDocument _ in rows.GetAsync(filter, int.MaxValue, cancellationToken: cancellationToken).ConfigureAwait(false))
-        {
-            count++;
-        }
-
-        return count;
-    }
-
-    private Prefixes FindPrefixes()
+    private KeyIdPrefixes FindPrefixes()
     {
         VeilConfiguration configuration = client.Configuration;
         byte[]? vector = configuration.Vector[_secretPath].Secrets.InRotation is null ? null : client.Vector.GetInRotationPrefix(_secretPath);
@@ -92,11 +81,11 @@ internal sealed class StoreRotation(VectorStoreCollection<string, VeilDocument> 
             : client.Deterministic.GetInRotationPrefix(_secretPath, s_categoryDerivationPath, tenant);
         StandardSecrets standard = configuration.Standard!;
         byte[][] fields = standard.Secrets.Where(s => s.Id != standard.PrimaryId).Select(s => client.StandardAttached.GetSearchableEdekPrefix(s.Id)).ToArray();
-        return new Prefixes(vector, category, fields);
+        return new KeyIdPrefixes(vector, category, fields);
     }
 
     /// <summary>Re-encrypts what each row needs; a row with any part that fails is left out (and counted by the caller).</summary>
-    private List<VeilDocument> Rotate(List<VeilDocument> batch, Prefixes prefixes, RotationSummary summary)
+    private List<VeilDocument> Rotate(List<VeilDocument> batch, KeyIdPrefixes prefixes, RotationSummary summary)
     {
         var failed = new bool[batch.Count];
         var copies = batch.Select(r => new VeilDocument { Id = r.Id, Category = r.Category, Fields = r.Fields, EmbeddingInfo = r.EmbeddingInfo, Embedding = r.Embedding }).ToList();
@@ -166,38 +155,6 @@ internal sealed class StoreRotation(VectorStoreCollection<string, VeilDocument> 
     {
         string[] texts = prefixes.OfType<byte[]>().Select(Convert.ToBase64String).ToArray();
         return Enumerable.Range(0, batch.Count).Where(i => value(batch[i]) is { } text && texts.Any(p => text.StartsWith(p, StringComparison.Ordinal))).ToList();
-    }
-
-    /// <summary>The key-id headers rows left still start with (null: nothing of that kind is in rotation).</summary>
-    private sealed record Prefixes(byte[]? Vector, byte[]? Category, byte[][] Fields)
-    {
-        /// <summary>The rows that start with any of them, as a store filter on the base64 columns (6 bytes are exactly 8 base64 characters).</summary>
-        public Expression<Func<VeilDocument, bool>> Filter()
-        {
-            ParameterExpression row = Expression.Parameter(typeof(VeilDocument), "d");
-            var tests = new List<Expression>();
-            void Add(string property, byte[]? prefix)
-            {
-                if (prefix is not null)
-                {
-                    tests.Add(Expression.Call(
-                        Expression.Property(row, property),
-                        typeof(string).GetMethod(nameof(string.StartsWith), [typeof(string), typeof(StringComparison)])!,
-                        Expression.Constant(Convert.ToBase64String(prefix)),
-                        Expression.Constant(StringComparison.Ordinal)));
-                }
-            }
-
-            Add(nameof(VeilDocument.EmbeddingInfo), Vector);
-            Add(nameof(VeilDocument.Category), Category);
-            foreach (byte[] prefix in Fields)
-            {
-                Add(nameof(VeilDocument.Fields), prefix);
-            }
-
-            Expression body = tests.Count == 0 ? Expression.Constant(false) : tests.Aggregate((a, b) => Expression.OrElse(a, b));
-            return Expression.Lambda<Func<VeilDocument, bool>>(body, row);
-        }
     }
 }
 

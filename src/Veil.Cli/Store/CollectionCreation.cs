@@ -1,0 +1,32 @@
+namespace Veil.Cli.Store;
+
+/// <summary>
+/// A collection an ingest creates: unless the ingest <see cref="Complete"/>s, disposing removes the collection and its
+/// manifest again, so that a failed (or cancelled) ingest into a new collection leaves nothing behind to be mistaken
+/// for a collection with those dimensions and secret path. An ingest into an existing collection creates nothing, and
+/// its committed transactions stay.
+/// </summary>
+internal sealed class CollectionCreation(DocumentStore store) : IAsyncDisposable
+{
+    private string? _created;
+    private bool _completed;
+
+    /// <summary>Creates the collection (see <see cref="DocumentStore.CreateAsync"/>).</summary>
+    public async Task CreateAsync(CollectionManifest manifest, CancellationToken cancellationToken)
+    {
+        await store.EnsureNewAsync(manifest.Name, cancellationToken).ConfigureAwait(false);
+        _created = manifest.Name; // from here on, whatever fails removes what was created
+        await store.CreateAsync(manifest, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The ingest succeeded: keep the collection.</summary>
+    public void Complete() => _completed = true;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_created is not null && !_completed)
+        {
+            await store.DeleteAsync(_created, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,71 @@
+using System.Linq.Expressions;
+using Microsoft.Extensions.VectorData;
+using Veil.Formats;
+using Veil.Keys;
+
+namespace Veil.Cli.Store;
+
+/// <summary>
+/// Key-id headers (the 6 bytes every Alloy ciphertext starts with) to look for in a collection of
+/// <see cref="VeilDocument"/>s: in the paired ICL info of the embedding, in the deterministic category, and in the
+/// standard-encrypted fields (null or empty: none of that kind). Used by <see cref="StoreRotation"/> (rows under an
+/// in-rotation secret) and <see cref="KeyUsage"/> (rows under a secret about to be retired).
+/// </summary>
+internal sealed record KeyIdPrefixes(byte[]? Vector, byte[]? Category, byte[][] Fields)
+{
+    /// <summary>The headers that rows encrypted with secret <paramref name="id"/> of <paramref name="section"/>/<paramref name="path"/> start with, in a collection described by <paramref name="manifest"/>.</summary>
+    /// <remarks>The vector and category columns use the manifest's secret path only: the same id under another path is another secret.</remarks>
+    public static KeyIdPrefixes Of(KeysetSection section, SecretPath path, KeyId id, CollectionManifest manifest)
+    {
+        bool samePath = manifest.VectorSecretPath == path.ToString();
+        return section switch
+        {
+            KeysetSection.Vector => new KeyIdPrefixes(samePath ? Header(id, PayloadType.VectorMetadata) : null, null, []),
+            KeysetSection.Deterministic => new KeyIdPrefixes(null, samePath ? Header(id, PayloadType.DeterministicField) : null, []),
+            _ => new KeyIdPrefixes(null, null, [Header(id, PayloadType.StandardEdek)]),
+        };
+    }
+
+    /// <summary>The number of rows of <paramref name="rows"/> that match <paramref name="filter"/>.</summary>
+    public static async Task<long> CountAsync(
+        VectorStoreCollection<string, VeilDocument> rows, Expression<Func<VeilDocument, bool>> filter, CancellationToken cancellationToken)
+    {
+        long count = 0;
+        await foreach (VeilDocument _ in rows.GetAsync(filter, int.MaxValue, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            count++;
+        }
+
+        return count;
+    }
+
+    /// <summary>The rows that start with any of them, as a store filter on the base64 columns (6 bytes are exactly 8 base64 characters).</summary>
+    public Expression<Func<VeilDocument, bool>> Filter()
+    {
+        ParameterExpression row = Expression.Parameter(typeof(VeilDocument), "d");
+        var tests = new List<Expression>();
+        void Add(string property, byte[]? prefix)
+        {
+            if (prefix is not null)
+            {
+                tests.Add(Expression.Call(
+                    Expression.Property(row, property),
+                    typeof(string).GetMethod(nameof(string.StartsWith), [typeof(string), typeof(StringComparison)])!,
+                    Expression.Constant(Convert.ToBase64String(prefix)),
+                    Expression.Constant(StringComparison.Ordinal)));
+            }
+        }
+
+        Add(nameof(VeilDocument.EmbeddingInfo), Vector);
+        Add(nameof(VeilDocument.Category), Category);
+        foreach (byte[] prefix in Fields)
+        {
+            Add(nameof(VeilDocument.Fields), prefix);
+        }
+
+        Expression body = tests.Count == 0 ? Expression.Constant(false) : tests.Aggregate((a, b) => Expression.OrElse(a, b));
+        return Expression.Lambda<Func<VeilDocument, bool>>(body, row);
+    }
+
+    private static byte[] Header(KeyId id, PayloadType payload) => new KeyIdHeader(id, EdekType.Standalone, payload).ToArray();
+}

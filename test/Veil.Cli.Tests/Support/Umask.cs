@@ -1,0 +1,32 @@
+using System.Runtime.InteropServices;
+
+namespace Veil.Cli.Tests.Support;
+
+/// <summary>Sets the process umask for a test (Unix), restoring the previous one on dispose: file modes are checked under the usual 022.</summary>
+internal sealed class Umask : IDisposable
+{
+    /// <summary>022: group and others lose write permission only, so new files are 0644 unless created narrower.</summary>
+    public const uint Permissive = 0b000_010_010;
+
+    private readonly uint _previous;
+
+    public Umask(uint mask) => _previous = Set(mask);
+
+    public void Dispose() => _ = Set(_previous);
+
+    [DllImport("libc", EntryPoint = "umask")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern uint Set(uint mask);
+}
+
+/// <summary>A fact about Unix file modes: skipped on Windows.</summary>
+internal sealed class UnixFactAttribute : FactAttribute
+{
+    public UnixFactAttribute() => Skip = OperatingSystem.IsWindows() ? "Unix file modes only." : null;
+}
+
+/// <summary>A theory about Unix file modes: skipped on Windows.</summary>
+internal sealed class UnixTheoryAttribute : TheoryAttribute
+{
+    public UnixTheoryAttribute() => Skip = OperatingSystem.IsWindows() ? "Unix file modes only." : null;
+}
