@@ -52,7 +52,7 @@ public sealed class LimitsStateTests
 
     private static async Task EncryptAsync(ServiceHost host, string apiKey, int count)
     {
-        float[][] vectors = [.. Enumerable.Range(0, count).Select(i => Enumerable.Range(0, TestKeys.Dimensions).Select(j => (float)Math.Cos(i + j)).ToArray())];
+        float[][] vectors = [.. Enumerable.Range(0, count).Select(i => TestKeys.Unit([.. Enumerable.Range(0, TestKeys.Dimensions).Select(j => (float)Math.Cos(i + j))]))];
         BatchResult<Vectors.EncryptedVector> result = await host.Client(apiKey).EncryptBatchAsync([.. vectors.Select(v => (ReadOnlyMemory<float>)v)], TestKeys.SecretPath, TestKeys.DerivationPath, "acme");
         Assert.Equal(count, result.SuccessCount);
     }
