@@ -130,7 +130,9 @@ internal sealed class RequestHandler(
             if (kind == "vector")
             {
                 dimension = dimensions.Get(request.SecretPath!);
-                if (dimension is null)
+
+                // A path that is not configured fails as a whole below, without waiting for the first-use turn.
+                if (dimension is null && client.Configuration.Vector.ContainsKey(request.SecretPath!))
                 {
                     unknownDimension = await dimensions.EnterUnknownAsync(context.RequestAborted).ConfigureAwait(false);
                     dimension = dimensions.Get(request.SecretPath!) ?? request.Items!.Select(VectorLength).FirstOrDefault(l => l is not null);
