@@ -1,7 +1,8 @@
 // A bounded load test of the key service on loopback (never part of the test run, and never a timed assertion):
 // starts the real service in-process from a keyset, drives it from concurrent HTTP clients for a fixed time, and
 // reports throughput and latency percentiles; then drives a rate-limited client as hard as it can and reports
-// whether the items it got through stayed within burst + rate × elapsed.
+// whether the items it got through stayed within burst + rate × elapsed; last, sends issue 14's 40 one-item requests
+// with distinct dimensions near 10^6 and reports the process's RSS before and after (they are refused per item).
 //
 //   dotnet run -c Release --project bench/Veil.Service.LoadTest -- [seconds=20 (max 60)] [concurrency=8] [batch=16] [dimensions=384]
 using System.Diagnostics;
@@ -52,7 +53,7 @@ try
     await using VeilKeyService service = await VeilKeyService.StartAsync(new VeilKeyServiceOptions { Configuration = keys.Configuration, Clients = clients, AuditLog = audit });
     using var http = new HttpClient { BaseAddress = new Uri(service.Addresses[0] + "/") };
     var random = new Random(1);
-    ReadOnlyMemory<float>[] vectors = [.. Enumerable.Range(0, batch).Select(_ => (ReadOnlyMemory<float>)Enumerable.Range(0, dimensions).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray())];
+    ReadOnlyMemory<float>[] vectors = [.. Enumerable.Range(0, batch).Select(_ => (ReadOnlyMemory<float>)Unit([.. Enumerable.Range(0, dimensions).Select(_ => (float)(random.NextDouble() * 2 - 1))]))];
 
     Console.WriteLine($"veil serve load test: {service.Addresses[0]}, {Environment.ProcessorCount} cores, {concurrency} concurrent clients, {batch} vectors of d={dimensions} per request, vector.encrypt");
     using (var local = new VeilClient(keys.Configuration))
@@ -62,7 +63,7 @@ try
         var localClock = Stopwatch.StartNew();
         while (localClock.Elapsed < TimeSpan.FromSeconds(2))
         {
-            localItems += local.Vector.EncryptBatch(vectors, "docs", "embedding", "tenant-0").SuccessCount;
+            localItems += local.Vector.EncryptBatch(vectors, "docs", "embedding", "tenant0").SuccessCount;
         }
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"in-process baseline: {localItems / localClock.Elapsed.TotalSeconds:F0} vectors/s (EncryptBatch, no HTTP)"));
@@ -76,7 +77,32 @@ try
     double bound = LimitedBurst + (LimitedRate * limited.Elapsed.TotalSeconds);
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"  limit: {limited.Items} items accepted in {limited.Elapsed.TotalSeconds:F1} s ({limited.Items / limited.Elapsed.TotalSeconds:F0}/s) ≤ burst + rate × t = {bound:F0}: {(limited.Items <= bound ? "HOLDS" : "VIOLATED")}; {limited.Rejected} requests got 429"));
-    return limited.Items <= bound ? 0 : 1;
+
+    // Issue 14 §3: one-item requests with distinct dimensions near 10^6 must not grow the service's memory. Two rounds:
+    // live managed memory after the first holds pooled buffers (bounded); the second shows whether anything accumulates.
+    long rssBefore = Rss();
+    long heapBefore = GC.GetTotalMemory(forceFullCollection: true);
+    int refusedItems = 0;
+    var heapAfter = new long[2];
+    for (int round = 0; round < 2; round++)
+    {
+        for (int i = 0; i < 40; i++)
+        {
+            int d = 1_000_000 - (round * 40) - i;
+            string body = $$"""{"tenant":"tenant0","secretPath":"docs","derivationPath":"embedding","items":[{"id":{{i}},"vector":[{{string.Join(',', Enumerable.Repeat('0', d))}}]}]}""";
+            using var request = new HttpRequestMessage(HttpMethod.Post, "v1/vector/query") { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
+            request.Headers.Add("X-Api-Key", adminKey);
+            using HttpResponseMessage response = await http.SendAsync(request);
+            refusedItems += (await response.Content.ReadAsStringAsync()).Contains("\"error\"", StringComparison.Ordinal) ? 1 : 0;
+        }
+
+        heapAfter[round] = GC.GetTotalMemory(forceFullCollection: true);
+    }
+
+    // RSS also holds the load generator's request strings and heap the GC has not returned to the OS yet.
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"dimension attack: {refusedItems} of 80 items refused; live managed heap {heapBefore / 1048576} MiB before, {heapAfter[0] / 1048576} MiB after 40 requests, {heapAfter[1] / 1048576} MiB after 80; RSS {rssBefore / 1048576} → {Rss() / 1048576} MiB"));
+    return limited.Items <= bound && refusedItems == 80 ? 0 : 1;
 }
 finally
 {
@@ -98,7 +124,7 @@ async Task<Phase> RunAsync(VeilServiceClient client, ReadOnlyMemory<float>[] vec
             long start = Stopwatch.GetTimestamp();
             try
             {
-                BatchResult<EncryptedVector> result = await client.EncryptBatchAsync(vectors, "docs", "embedding", "tenant-" + (worker % 4).ToString(CultureInfo.InvariantCulture));
+                BatchResult<EncryptedVector> result = await client.EncryptBatchAsync(vectors, "docs", "embedding", "tenant" + (worker % 4).ToString(CultureInfo.InvariantCulture));
                 mine.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
                 Interlocked.Add(ref items, result.SuccessCount);
                 Interlocked.Add(ref failed, result.FailureCount);
@@ -120,6 +146,18 @@ void Report(string name, Phase phase)
     double s = phase.Elapsed.TotalSeconds;
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"{name}: {phase.Latencies.Length} ok requests in {s:F1} s = {phase.Latencies.Length / s:F0} req/s, {phase.Items / s:F0} vectors/s; latency ms p50 {Percentile(0.50):F2} p90 {Percentile(0.90):F2} p99 {Percentile(0.99):F2} max {Percentile(1.0):F2}; {phase.Rejected} × 429, {phase.Failed} item errors"));
+}
+
+static float[] Unit(float[] vector)
+{
+    float norm = System.Numerics.Tensors.TensorPrimitives.Norm(vector);
+    return [.. vector.Select(x => x / norm)];
+}
+
+static long Rss()
+{
+    using var process = Process.GetCurrentProcess();
+    return process.WorkingSet64;
 }
 
 int Arg(int index, int fallback) => args.Length > index && int.TryParse(args[index], NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) ? value : fallback;

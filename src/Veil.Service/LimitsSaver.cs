@@ -1,19 +1,26 @@
 namespace Veil.Service;
 
-/// <summary>Saves the limiter's state to its file every interval while it changes, and once more when disposed.</summary>
+/// <summary>
+/// Saves the limiter's state and the fixed dimensions to their file: at once when a request needs it (a new quota
+/// reservation or a dimension fixed, before the answer), every interval while something changes, and once more, with
+/// what was really used, when disposed.
+/// </summary>
 internal sealed class LimitsSaver : IAsyncDisposable
 {
     private readonly ClientLimiter _limiter;
+    private readonly VectorDimensions _dimensions;
     private readonly string _path;
     private readonly PeriodicTimer _timer;
     private readonly Task _loop;
-    private long _saved = -1;
+    private readonly Lock _lock = new();
+    private (long Limiter, long Dimensions) _saved = (-1, -1);
 
-    public LimitsSaver(ClientLimiter limiter, string path, TimeSpan interval)
+    public LimitsSaver(ClientLimiter limiter, VectorDimensions dimensions, string path, TimeSpan interval, TimeProvider time)
     {
         _limiter = limiter;
+        _dimensions = dimensions;
         _path = path;
-        _timer = new PeriodicTimer(interval);
+        _timer = new PeriodicTimer(interval, time);
         _loop = RunAsync();
     }
 
@@ -21,8 +28,12 @@ internal sealed class LimitsSaver : IAsyncDisposable
     {
         _timer.Dispose();
         await _loop.ConfigureAwait(false);
-        SaveIfChanged();
+        Save(final: true);
     }
+
+    /// <summary>Saves now (reservations counted as used).</summary>
+    /// <exception cref="IOException">The file could not be written.</exception>
+    public void SaveNow() => Save(final: false);
 
     private async Task RunAsync()
     {
@@ -30,21 +41,27 @@ internal sealed class LimitsSaver : IAsyncDisposable
         {
             try
             {
-                SaveIfChanged();
+                lock (_lock)
+                {
+                    if (_saved != (_limiter.Changes, _dimensions.Changes))
+                    {
+                        Save(final: false);
+                    }
+                }
             }
-            catch (IOException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 // Kept in memory; the next tick (or the final save) tries again.
             }
         }
     }
 
-    private void SaveIfChanged()
+    private void Save(bool final)
     {
-        long changes = _limiter.Changes;
-        if (changes != _saved)
+        lock (_lock)
         {
-            LimiterStateFile.Save(_path, _limiter.Snapshot());
+            (long, long) changes = (_limiter.Changes, _dimensions.Changes);
+            LimiterStateFile.Save(_path, new ServiceState(_limiter.Snapshot(final), _dimensions.Snapshot()));
             _saved = changes;
         }
     }

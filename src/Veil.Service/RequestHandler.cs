@@ -9,16 +9,28 @@ using Veil.Vectors;
 namespace Veil.Service;
 
 /// <summary>Authenticates, authorises, limits, runs and audits one request.</summary>
-internal sealed class RequestHandler(VeilKeyServiceOptions options, VeilClient client, ClientLimiter limiter, AuditLog audit, ServiceMetrics metrics)
+internal sealed class RequestHandler(
+    VeilKeyServiceOptions options, VeilClient client, ClientLimiter limiter, VectorDimensions dimensions, LimitsSaver? saver, RefusalThrottle throttle, AuditLog audit, ServiceMetrics metrics)
 {
     public async Task MetricsAsync(HttpContext context)
     {
         ClientPolicy? caller = Authenticate(context);
-        int status = caller is null ? 401 : ClientPolicy.Allows(caller.Operations, ServiceOperations.Metrics) ? 200 : 403;
-        Audit(context, caller, ServiceOperations.Metrics, null, 0, 0, status, status == 200 ? "ok" : "denied");
-        if (status != 200)
+        string throttleKey = RefusalThrottle.Key(caller, Remote(context));
+        if (throttle.IsExhausted(throttleKey))
         {
-            await WriteErrorAsync(context, status, status == 401 ? "unauthenticated" : "forbidden: operation 'metrics'").ConfigureAwait(false);
+            await TooManyRefusalsAsync(context, caller, ServiceOperations.Metrics).ConfigureAwait(false);
+            return;
+        }
+
+        if (caller is null || !ClientPolicy.Allows(caller.Operations, ServiceOperations.Metrics))
+        {
+            await RefuseAsync(context, caller, ServiceOperations.Metrics, null, 0, caller is null ? 401 : 403, caller is null ? "unauthenticated" : "forbidden: operation 'metrics'").ConfigureAwait(false);
+            return;
+        }
+
+        if (!Audit(context, caller, ServiceOperations.Metrics, null, 0, 0, 200, "ok"))
+        {
+            await WriteErrorAsync(context, 500, "audit log unavailable").ConfigureAwait(false);
             return;
         }
 
@@ -35,17 +47,31 @@ internal sealed class RequestHandler(VeilKeyServiceOptions options, VeilClient c
             return;
         }
 
+        // Everything that can be decided without the body is decided before it is read: a caller that has used up its
+        // refusals, an unknown key, a forbidden operation or an empty bucket costs no parsing.
         ClientPolicy? caller = Authenticate(context);
-        if (caller is null)
+        if (throttle.IsExhausted(RefusalThrottle.Key(caller, Remote(context))))
         {
-            await RejectAsync(context, null, operation, null, 0, 401, "unauthenticated").ConfigureAwait(false);
+            await TooManyRefusalsAsync(context, caller, operation).ConfigureAwait(false);
             return;
         }
 
-        // Authorise the operation before reading the body: a forbidden client learns nothing else.
+        if (caller is null)
+        {
+            await RefuseAsync(context, null, operation, null, 0, 401, "unauthenticated").ConfigureAwait(false);
+            return;
+        }
+
         if (!ClientPolicy.Allows(caller.Operations, operation))
         {
-            await RejectAsync(context, caller, operation, null, 0, 403, $"forbidden: operation '{operation}'").ConfigureAwait(false);
+            await RefuseAsync(context, caller, operation, null, 0, 403, $"forbidden: operation '{operation}'").ConfigureAwait(false);
+            return;
+        }
+
+        if (limiter.RefusalBeforeBody(caller, kind == "vector") is { } empty)
+        {
+            context.Response.Headers.RetryAfter = "1";
+            await RejectAsync(context, caller, operation, null, 0, 429, empty).ConfigureAwait(false);
             return;
         }
 
@@ -56,16 +82,17 @@ internal sealed class RequestHandler(VeilKeyServiceOptions options, VeilClient c
         }
         catch (JsonException e)
         {
-            await RejectAsync(context, caller, operation, null, 0, 400, $"malformed JSON: {e.Message}").ConfigureAwait(false);
+            await RefuseAsync(context, caller, operation, null, 0, 400, $"malformed JSON: {e.Message}").ConfigureAwait(false);
             return;
         }
         catch (BadHttpRequestException e)
         {
             // Kestrel's body size limit (413) and malformed framing both end here.
-            await RejectAsync(context, caller, operation, null, 0, 400, $"bad request: {e.Message}").ConfigureAwait(false);
+            await RefuseAsync(context, caller, operation, null, 0, 400, $"bad request: {e.Message}").ConfigureAwait(false);
             return;
         }
 
+        bool keyed = kind != "document";
         string? problem = request switch
         {
             null => "the body is null",
@@ -73,41 +100,67 @@ internal sealed class RequestHandler(VeilKeyServiceOptions options, VeilClient c
             { Items: null } => "\"items\" is required",
             _ when request.Items.Count > options.MaxItemsPerRequest => $"at most {options.MaxItemsPerRequest} items per request",
             _ when request.Items.Any(i => i is null) => "null item",
-            _ when kind != "document" && string.IsNullOrEmpty(request.SecretPath) => "\"secretPath\" is required",
-            _ when kind != "document" && request.DerivationPath is null => "\"derivationPath\" is required",
+            _ when keyed && string.IsNullOrEmpty(request.SecretPath) => "\"secretPath\" is required",
+            _ when keyed && request.DerivationPath is null => "\"derivationPath\" is required",
+            _ when !options.AllowHyphenatedIds => KdfInputs.Refusal(request.Tenant, request.NewTenant, keyed ? request.DerivationPath : null),
             _ => null,
         };
         int count = request?.Items?.Count ?? 0;
         if (problem is not null)
         {
-            await RejectAsync(context, caller, operation, request, count, 400, problem).ConfigureAwait(false);
+            await RefuseAsync(context, caller, operation, request, count, 400, problem).ConfigureAwait(false);
             return;
         }
 
-        if (!ClientPolicy.Allows(caller.Tenants, request!.Tenant!)
-            || (request.NewTenant is { } newTenant && !ClientPolicy.Allows(caller.Tenants, newTenant)))
+        string? forbidden = !ClientPolicy.Allows(caller.Tenants, request!.Tenant!) || (request.NewTenant is { } newTenant && !ClientPolicy.Allows(caller.Tenants, newTenant)) ? "forbidden: tenant"
+            : keyed && !ClientPolicy.Allows(caller.SecretPaths, request.SecretPath!) ? "forbidden: secret path"
+            : keyed && !ClientPolicy.Allows(caller.DerivationPaths, request.DerivationPath!) ? "forbidden: derivation path"
+            : null;
+        if (forbidden is not null)
         {
-            await RejectAsync(context, caller, operation, request, count, 403, "forbidden: tenant").ConfigureAwait(false);
-            return;
-        }
-
-        if (kind != "document" && !ClientPolicy.Allows(caller.SecretPaths, request.SecretPath!))
-        {
-            await RejectAsync(context, caller, operation, request, count, 403, "forbidden: secret path").ConfigureAwait(false);
-            return;
-        }
-
-        if (limiter.TryAcquire(caller, count) is { } limited)
-        {
-            context.Response.Headers.RetryAfter = "1";
-            await RejectAsync(context, caller, operation, request, count, 429, limited).ConfigureAwait(false);
+            await RefuseAsync(context, caller, operation, request, count, 403, forbidden).ConfigureAwait(false);
             return;
         }
 
         ServiceResponse response;
+        IDisposable? unknownDimension = null;
         try
         {
-            response = Run(operation, request);
+            int? dimension = null;
+            if (kind == "vector")
+            {
+                dimension = dimensions.Get(request.SecretPath!);
+
+                // A path that is not configured fails as a whole below, without waiting for the first-use turn.
+                if (dimension is null && client.Configuration.Vector.ContainsKey(request.SecretPath!))
+                {
+                    unknownDimension = await dimensions.EnterUnknownAsync(context.RequestAborted).ConfigureAwait(false);
+                    dimension = dimensions.Get(request.SecretPath!) ?? request.Items!.Select(VectorLength).FirstOrDefault(l => l is not null);
+                }
+            }
+
+            long floats = dimension is { } d ? (long)d * request.Items!.Count(i => VectorLength(i) == d) : 0;
+            Acquired acquired = limiter.TryAcquire(caller, new Charge(count, floats, KeysOf(request, keyed)));
+            if (acquired.Refusal is { } limited)
+            {
+                context.Response.Headers.RetryAfter = "1";
+                await RejectAsync(context, caller, operation, request, count, 429, limited).ConfigureAwait(false);
+                return;
+            }
+
+            if (acquired.MustPersist && !TrySave())
+            {
+                // The quota taken could not be recorded: answering could grant more than the quota after a crash.
+                await RejectAsync(context, caller, operation, request, count, 503, "the limits state could not be saved").ConfigureAwait(false);
+                return;
+            }
+
+            response = Run(operation, request, dimension);
+            if (unknownDimension is not null && dimension is > 0 && response.Items.Any(i => i.Error is null) && dimensions.TryFix(request.SecretPath!, dimension.Value))
+            {
+                // Recorded before answering when possible; the periodic save retries otherwise.
+                TrySave();
+            }
         }
         catch (ArgumentException e)
         {
@@ -122,12 +175,51 @@ internal sealed class RequestHandler(VeilKeyServiceOptions options, VeilClient c
             await RejectAsync(context, caller, operation, request, count, 500, $"internal error: {e.GetType().Name}").ConfigureAwait(false);
             return;
         }
+        finally
+        {
+            unknownDimension?.Dispose();
+        }
 
+        // The audit line is the outcome the caller sees: written before the result is sent, and no result without it.
         int failed = response.Items.Count(i => i.Error is not null);
-        Audit(context, caller, operation, request, count, failed, 200, failed == 0 ? "ok" : "partial");
+        if (!Audit(context, caller, operation, request, count, failed, 200, failed == 0 ? "ok" : "partial"))
+        {
+            metrics.Record(operation, 500, count);
+            await WriteErrorAsync(context, 500, "audit log unavailable").ConfigureAwait(false);
+            return;
+        }
+
         metrics.Record(operation, 200, count);
         await context.Response.WriteAsJsonAsync(response, ServiceJson.Options, context.RequestAborted).ConfigureAwait(false);
     }
+
+    /// <summary>The length of an item's vector or encrypted vector, or null when it has neither.</summary>
+    private static int? VectorLength(ServiceItem item) => (item.Vector ?? item.EncryptedVector)?.Length;
+
+    /// <summary>The derived keys a request uses: its tenant's (and a rotation's new tenant's) under its paths.</summary>
+    private static DerivedKey[] KeysOf(ServiceRequest request, bool keyed)
+    {
+        string secretPath = keyed ? request.SecretPath! : "";
+        string derivationPath = keyed ? request.DerivationPath! : "";
+        var key = new DerivedKey(request.Tenant!, secretPath, derivationPath);
+        return request.NewTenant is { } newTenant && newTenant != request.Tenant ? [key, key with { Tenant = newTenant }] : [key];
+    }
+
+    /// <summary>Saves the limits state now, when there is a file for it; false when that failed.</summary>
+    private bool TrySave()
+    {
+        try
+        {
+            saver?.SaveNow();
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    private static string? Remote(HttpContext context) => context.Connection.RemoteIpAddress?.ToString();
 
     private ClientPolicy? Authenticate(HttpContext context)
     {
@@ -141,7 +233,7 @@ internal sealed class RequestHandler(VeilKeyServiceOptions options, VeilClient c
         return options.Clients.Authenticate(key);
     }
 
-    private ServiceResponse Run(string operation, ServiceRequest request)
+    private ServiceResponse Run(string operation, ServiceRequest request, int? dimension)
     {
         var tenant = new TenantId(request.Tenant!);
         var secretPath = new SecretPath(request.SecretPath ?? "");
@@ -150,13 +242,13 @@ internal sealed class RequestHandler(VeilKeyServiceOptions options, VeilClient c
         List<ServiceItem> items = request.Items!;
         return operation switch
         {
-            ServiceOperations.VectorEncrypt => Map(items, i => Need(i.Vector, "vector"), v => client.Vector.EncryptBatch(v.Select(x => (ReadOnlyMemory<float>)x).ToArray(), secretPath, derivationPath, tenant), EncryptedVectorItem),
-            ServiceOperations.VectorQuery => Map(items, i => Need(i.Vector, "vector"), v => client.Vector.GenerateQueryVectorsBatch(v.Select(x => (ReadOnlyMemory<float>)x).ToArray(), secretPath, derivationPath, tenant), queries => new ServiceItem
+            ServiceOperations.VectorEncrypt => Map(items, i => Sized(Need(i.Vector, "vector"), dimension), v => client.Vector.EncryptBatch(v.Select(x => (ReadOnlyMemory<float>)x).ToArray(), secretPath, derivationPath, tenant), EncryptedVectorItem),
+            ServiceOperations.VectorQuery => Map(items, i => Sized(Need(i.Vector, "vector"), dimension), v => client.Vector.GenerateQueryVectorsBatch(v.Select(x => (ReadOnlyMemory<float>)x).ToArray(), secretPath, derivationPath, tenant), queries => new ServiceItem
             {
                 Queries = queries.Select(q => new ServiceQuery { KeyId = q.KeyId.Value, EncryptedVector = q.Ciphertext.ToArray() }).ToList(),
             }),
-            ServiceOperations.VectorDecrypt => Map(items, i => new EncryptedVector(Need(i.EncryptedVector, "encryptedVector"), Need(i.PairedIclInfo, "pairedIclInfo"), secretPath, derivationPath), v => client.Vector.DecryptBatch(v, tenant), plain => new ServiceItem { Vector = plain }),
-            ServiceOperations.VectorRotate => Map(items, i => new EncryptedVector(Need(i.EncryptedVector, "encryptedVector"), Need(i.PairedIclInfo, "pairedIclInfo"), secretPath, derivationPath), v => client.Vector.RotateBatch(v, tenant, newTenant), EncryptedVectorItem),
+            ServiceOperations.VectorDecrypt => Map(items, i => new EncryptedVector(Sized(Need(i.EncryptedVector, "encryptedVector"), dimension), Need(i.PairedIclInfo, "pairedIclInfo"), secretPath, derivationPath), v => client.Vector.DecryptBatch(v, tenant), plain => new ServiceItem { Vector = plain }),
+            ServiceOperations.VectorRotate => Map(items, i => new EncryptedVector(Sized(Need(i.EncryptedVector, "encryptedVector"), dimension), Need(i.PairedIclInfo, "pairedIclInfo"), secretPath, derivationPath), v => client.Vector.RotateBatch(v, tenant, newTenant), EncryptedVectorItem),
             ServiceOperations.FieldEncrypt => Map(items, i => new PlaintextField(Need(i.Value, "value"), secretPath, derivationPath), f => client.Deterministic.EncryptDeterministicallyBatch(f, tenant), e => new ServiceItem { EncryptedValue = e.Ciphertext }),
             ServiceOperations.FieldQuery => FieldQuery(items, secretPath, derivationPath, tenant),
             ServiceOperations.FieldDecrypt => Map(items, i => new EncryptedField(Need(i.EncryptedValue, "encryptedValue"), secretPath, derivationPath), f => client.Deterministic.DecryptBatch(f, tenant), plain => new ServiceItem { Value = plain }),
@@ -183,6 +275,12 @@ internal sealed class RequestHandler(VeilKeyServiceOptions options, VeilClient c
 
     private static ServiceItem EncryptedVectorItem(EncryptedVector encrypted) =>
         new() { EncryptedVector = encrypted.Ciphertext.ToArray(), PairedIclInfo = encrypted.PairedIclInfo.ToArray() };
+
+    /// <summary>The vector when it has the path's dimension; refused before any key work otherwise.</summary>
+    private static float[] Sized(float[] vector, int? dimension) =>
+        dimension is not { } d || vector.Length == d
+            ? vector
+            : throw new ItemFormatException($"The vector has {vector.Length} coordinates; this secret path holds {d}-dimensional vectors.");
 
     private static T Need<T>(T? value, string name)
         where T : class =>
@@ -233,31 +331,40 @@ internal sealed class RequestHandler(VeilKeyServiceOptions options, VeilClient c
         _ => $"unexpected error: {error.GetType().Name}",
     };
 
+    /// <summary>A refusal (401, 403, 400): counted against the caller's refusal budget, audited and answered.</summary>
+    private async Task RefuseAsync(HttpContext context, ClientPolicy? caller, string operation, ServiceRequest? request, int count, int status, string message)
+    {
+        throttle.Count(RefusalThrottle.Key(caller, Remote(context)));
+        await RejectAsync(context, caller, operation, request, count, status, message).ConfigureAwait(false);
+    }
+
+    private async Task TooManyRefusalsAsync(HttpContext context, ClientPolicy? caller, string operation)
+    {
+        context.Response.Headers.RetryAfter = ((int)Math.Ceiling(options.RefusalInterval.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await RejectAsync(context, caller, operation, null, 0, 429, "too many refused requests: the body was not read").ConfigureAwait(false);
+    }
+
     private async Task RejectAsync(HttpContext context, ClientPolicy? caller, string operation, ServiceRequest? request, int count, int status, string message)
     {
+        metrics.Record(operation, status, count);
         Audit(context, caller, operation, request, count, count, status, message);
         await WriteErrorAsync(context, status, message).ConfigureAwait(false);
     }
 
-    private void Audit(HttpContext context, ClientPolicy? caller, string operation, ServiceRequest? request, int count, int failed, int status, string outcome)
-    {
-        if (status != 200)
-        {
-            metrics.Record(operation, status, count);
-        }
-
-        audit.Write(new AuditEntry(
-            DateTimeOffset.UtcNow,
+    private bool Audit(HttpContext context, ClientPolicy? caller, string operation, ServiceRequest? request, int count, int failed, int status, string outcome) =>
+        audit.TryWrite(new AuditEntry(
+            options.TimeProvider.GetUtcNow(),
             caller?.Name,
             operation,
             request?.Tenant,
+            request?.NewTenant,
             request?.SecretPath,
+            request?.DerivationPath,
             count,
             failed,
             status,
             outcome,
-            context.Connection.RemoteIpAddress?.ToString()));
-    }
+            Remote(context)));
 
     private static async Task WriteErrorAsync(HttpContext context, int status, string message)
     {

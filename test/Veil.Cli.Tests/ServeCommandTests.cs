@@ -139,11 +139,60 @@ public sealed class ServeCommandTests : IDisposable
     [Theory]
     [InlineData("--urls", "https://127.0.0.1:0")]
     [InlineData("--urls", "http://0.0.0.0:0")]
+    [InlineData("--urls", "http://127.0.0.1:8713/;http://192.0.2.1:8712")]
+    [InlineData("--urls", "http://127.0.0.1:8713/,http://192.0.2.1:8712")]
+    [InlineData("--max-norm", "p=-1")]
+    [InlineData("--max-norm", "nosuchpath=2")]
     [InlineData("--keyset", "x.json")]
     public async Task Serve_WhenOptionsUnsafeOrConflicting_ExitsWithUsageError(string option, string value)
     {
         CliResult result = await VeilCli.RunAsync("", "serve", "--config", _directory.File("config.json"), "--clients", _directory.File("clients.json"), option, value);
         Assert.Equal(ExitCodes.InvalidOptions, result.ExitCode);
         Assert.NotEmpty(result.Stderr);
+    }
+
+    [Fact]
+    public async Task Serve_WithHyphenatedIdsAllowed_RefusesAClientWithoutListedDerivationPaths()
+    {
+        CliResult result = await VeilCli.RunAsync("", "serve", "--config", _directory.File("config.json"), "--clients", _directory.File("clients.json"), "--allow-hyphenated-ids");
+        Assert.Equal(ExitCodes.InvalidOptions, result.ExitCode);
+        Assert.Contains("'app'", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("derivationPaths", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_MaxNorm_SetsThePathsLimitOverTheDefault()
+    {
+        float[] large = [1f, 2f, 3f];
+        Assert.Contains("L2 norm", await QueryItemAsync(large), StringComparison.Ordinal);
+        Assert.Contains("queries", await QueryItemAsync(large, "--max-norm", "p=4"), StringComparison.Ordinal);
+    }
+
+    /// <summary>Runs veil serve with <paramref name="options"/>, makes one query vector for tenant t, path p and returns the item's JSON.</summary>
+    private async Task<string> QueryItemAsync(float[] vector, params string[] options)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        TextWriter output = TextWriter.Synchronized(stdout);
+        using var stop = new CancellationTokenSource();
+        Task<int> serving = CliApp.RunAsync(
+            ["serve", "--config", _directory.File("config.json"), "--clients", _directory.File("clients.json"), .. options],
+            new StringReader(""),
+            output,
+            TextWriter.Synchronized(stderr),
+            stop.Token);
+        string address = await WaitForAddressAsync(output, stdout, stderr, serving);
+        using var http = new HttpClient { BaseAddress = new Uri(address + "/") };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "v1/vector/query")
+        {
+            Content = JsonContent.Create(new { tenant = "t", secretPath = "p", derivationPath = "d", items = new[] { new { id = 1, vector } } }),
+        };
+        request.Headers.Add("X-Api-Key", _apiKey);
+        using HttpResponseMessage response = await http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        string item = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("items")[0].GetRawText();
+        await stop.CancelAsync();
+        Assert.Equal(ExitCodes.Success, await serving.WaitAsync(TimeSpan.FromSeconds(30)));
+        return item;
     }
 }

@@ -39,6 +39,31 @@ public sealed class LimitsStateTests
     }
 
     [Fact]
+    public async Task KeyQuota_BoundsTheOracleCallsPerDerivedKey_AcrossRestarts()
+    {
+        using var keys = new TestKeys();
+        string limits = Path.Combine(keys.Directory, "limits.json");
+        string apiKey = ServiceClients.GenerateApiKey();
+        ClientPolicy oracle = ServiceCalls.Client("oracle", apiKey, ["acme", "beta"], [ServiceOperations.FieldQuery]);
+        oracle.KeyQuota = new KeyQuotaPolicy { MaxItems = 3 };
+        ServiceClients clients = ServiceClients.Create([oracle]);
+
+        await using (ServiceHost first = await ServiceHost.StartAsync(keys, limitsPath: limits, clients: clients))
+        {
+            Assert.Equal(HttpStatusCode.OK, (await QueryAsync(first, apiKey, "acme", "body", 2)).Status);
+            Assert.Equal(HttpStatusCode.TooManyRequests, (await QueryAsync(first, apiKey, "acme", "body", 2)).Status);
+            Assert.Equal(HttpStatusCode.OK, (await QueryAsync(first, apiKey, "acme", "title", 3)).Status);
+        }
+
+        await using ServiceHost second = await ServiceHost.StartAsync(keys, limitsPath: limits, clients: clients);
+        (HttpStatusCode status, System.Text.Json.JsonElement body) = await QueryAsync(second, apiKey, "acme", "body", 2);
+        Assert.Equal(HttpStatusCode.TooManyRequests, status);
+        Assert.StartsWith("key quota", body.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await QueryAsync(second, apiKey, "acme", "body", 1)).Status);
+        Assert.Equal(HttpStatusCode.OK, (await QueryAsync(second, apiKey, "beta", "body", 3)).Status);
+    }
+
+    [Fact]
     public async Task Start_WhenLimitsStateFileIsNotOne_RefusesToStart()
     {
         using var keys = new TestKeys();
@@ -50,9 +75,12 @@ public sealed class LimitsStateTests
         Assert.Contains("removing resets", e.Message, StringComparison.Ordinal);
     }
 
+    private static Task<(HttpStatusCode Status, System.Text.Json.JsonElement Body)> QueryAsync(ServiceHost host, string apiKey, string tenant, string derivationPath, int count) =>
+        ServiceCalls.PostAsync(host, "v1/field/query", new { tenant, secretPath = TestKeys.SecretPath, derivationPath, items = Enumerable.Range(0, count).Select(i => new { id = i, value = new[] { (byte)i } }).ToArray() }, apiKey);
+
     private static async Task EncryptAsync(ServiceHost host, string apiKey, int count)
     {
-        float[][] vectors = [.. Enumerable.Range(0, count).Select(i => Enumerable.Range(0, TestKeys.Dimensions).Select(j => (float)Math.Cos(i + j)).ToArray())];
+        float[][] vectors = [.. Enumerable.Range(0, count).Select(i => TestKeys.Unit([.. Enumerable.Range(0, TestKeys.Dimensions).Select(j => (float)Math.Cos(i + j))]))];
         BatchResult<Vectors.EncryptedVector> result = await host.Client(apiKey).EncryptBatchAsync([.. vectors.Select(v => (ReadOnlyMemory<float>)v)], TestKeys.SecretPath, TestKeys.DerivationPath, "acme");
         Assert.Equal(count, result.SuccessCount);
     }

@@ -25,7 +25,7 @@ public sealed class RestartTests
 
     private static async Task RestartRoundTripAsync(TestKeys keys)
     {
-        float[] vector = [.. Enumerable.Range(0, TestKeys.Dimensions).Select(i => (float)Math.Sin(i))];
+        float[] vector = TestKeys.Unit([.. Enumerable.Range(0, TestKeys.Dimensions).Select(i => (float)Math.Sin(i))]);
         var field = new PlaintextField("4111-1111"u8.ToArray(), TestKeys.SecretPath, TestKeys.DerivationPath);
         var document = new Dictionary<string, byte[]> { ["note"] = "hello"u8.ToArray() };
         EncryptedVector encryptedVector;

@@ -7,9 +7,9 @@ namespace Veil.Service.Tests;
 internal sealed class ServiceHost : IAsyncDisposable
 {
     private readonly UnwrappedKeyset _keys;
-    private readonly StreamWriter _audit;
+    private readonly TextWriter _audit;
 
-    private ServiceHost(UnwrappedKeyset keys, StreamWriter audit, VeilKeyService service, string auditPath)
+    private ServiceHost(UnwrappedKeyset keys, TextWriter audit, VeilKeyService service, string auditPath)
     {
         _keys = keys;
         _audit = audit;
@@ -66,21 +66,43 @@ internal sealed class ServiceHost : IAsyncDisposable
         },
     ]);
 
-    public static async Task<ServiceHost> StartAsync(TestKeys keys, string auditName = "audit.jsonl", long maxBody = 256 * 1024, string? limitsPath = null)
+    public static async Task<ServiceHost> StartAsync(
+        TestKeys keys,
+        string auditName = "audit.jsonl",
+        long maxBody = 256 * 1024,
+        string? limitsPath = null,
+        ServiceClients? clients = null,
+        bool allowHyphenatedIds = false,
+        int refusalBurst = 10_000,
+        TextWriter? auditWriter = null,
+        TimeProvider? time = null)
     {
         UnwrappedKeyset unwrapped = keys.Unwrap();
         string auditPath = Path.Combine(keys.Directory, auditName);
-        var audit = new StreamWriter(auditPath, append: true);
-        VeilKeyService service = await VeilKeyService.StartAsync(new VeilKeyServiceOptions
+        TextWriter audit = auditWriter ?? VeilKeyService.OpenAuditFile(auditPath);
+        try
         {
-            Configuration = unwrapped.Configuration,
-            Clients = Clients(),
-            AuditLog = audit,
-            MaxRequestBodyBytes = maxBody,
-            MaxItemsPerRequest = 64,
-            LimitsStatePath = limitsPath,
-        });
-        return new ServiceHost(unwrapped, audit, service, auditPath);
+            VeilKeyService service = await VeilKeyService.StartAsync(new VeilKeyServiceOptions
+            {
+                Configuration = unwrapped.Configuration,
+                Clients = clients ?? Clients(),
+                AuditLog = audit,
+                MaxRequestBodyBytes = maxBody,
+                MaxItemsPerRequest = 64,
+                LimitsStatePath = limitsPath,
+                AllowHyphenatedIds = allowHyphenatedIds,
+                RefusalBurst = refusalBurst,
+                RefusalInterval = TimeSpan.FromHours(1),
+                TimeProvider = time ?? TimeProvider.System,
+            });
+            return new ServiceHost(unwrapped, audit, service, auditPath);
+        }
+        catch
+        {
+            unwrapped.Dispose();
+            await audit.DisposeAsync();
+            throw;
+        }
     }
 
     public VeilServiceClient Client(string apiKey) => new(Http, apiKey) { MaxItemsPerRequest = 64 };

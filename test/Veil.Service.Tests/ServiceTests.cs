@@ -20,7 +20,7 @@ public sealed class ServiceTests(ServiceFixture fixture) : IClassFixture<Service
     private static float[] RandomVector(int seed)
     {
         var random = new Random(seed);
-        return Enumerable.Range(0, TestKeys.Dimensions).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+        return TestKeys.Unit([.. Enumerable.Range(0, TestKeys.Dimensions).Select(_ => (float)(random.NextDouble() * 2 - 1))]);
     }
 
     private static string VectorBody(int count, string tenant = Tenant, string secretPath = TestKeys.SecretPath) => JsonSerializer.Serialize(new
@@ -87,7 +87,7 @@ public sealed class ServiceTests(ServiceFixture fixture) : IClassFixture<Service
     [InlineData("v1/vector/rotate", Tenant, TestKeys.SecretPath)]
     [InlineData("v1/field/decrypt", Tenant, TestKeys.SecretPath)]
     [InlineData("v1/document/decrypt", Tenant, TestKeys.SecretPath)]
-    [InlineData("v1/vector/query", "other-tenant", TestKeys.SecretPath)]
+    [InlineData("v1/vector/query", "othertenant", TestKeys.SecretPath)]
     [InlineData("v1/vector/query", Tenant, "other-path")]
     public async Task SearchFrontend_WhenOperationTenantOrPathNotAllowed_Returns403(string route, string tenant, string secretPath)
     {
@@ -205,8 +205,8 @@ public sealed class ServiceTests(ServiceFixture fixture) : IClassFixture<Service
             AssertClose(plaintexts[i], decryptedByService[i].Value!);
         }
 
-        BatchResult<EncryptedVector> rotated = await service.Vector.RotateBatchAsync([.. fromLocal.Select(r => r.Value!)], Tenant, "acme-2");
-        float[] back = local.Vector.Decrypt(rotated[0].Value!, "acme-2");
+        BatchResult<EncryptedVector> rotated = await service.Vector.RotateBatchAsync([.. fromLocal.Select(r => r.Value!)], Tenant, "acme2");
+        float[] back = local.Vector.Decrypt(rotated[0].Value!, "acme2");
         Assert.Equal(TestKeys.Dimensions, back.Length);
 
         BatchResult<IReadOnlyList<QueryVector>> queries = await service.Vector.GenerateQueryVectorsBatchAsync(inputs, s_path, s_derivation, Tenant);

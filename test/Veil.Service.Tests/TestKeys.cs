@@ -48,4 +48,11 @@ internal sealed class TestKeys : IDisposable
     public UnwrappedKeyset Unwrap() => Keyset.Parse(KeysetJson).Unwrap(_kms());
 
     public void Dispose() => System.IO.Directory.Delete(Directory, recursive: true);
+
+    /// <summary><paramref name="vector"/> scaled to unit L2 norm, as embeddings are (the service's default norm limit is 1 + 1e-3).</summary>
+    public static float[] Unit(float[] vector)
+    {
+        float norm = System.Numerics.Tensors.TensorPrimitives.Norm(vector);
+        return [.. vector.Select(x => x / norm)];
+    }
 }

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Veil.Cli.Configuration;
@@ -33,6 +32,8 @@ internal sealed class ServeCommand : Command
         Options.Add(MaxBodyOption);
         Options.Add(MaxItemsOption);
         Options.Add(AllowRemoteHttpOption);
+        Options.Add(AllowHyphenatedIdsOption);
+        Options.Add(MaxNormOption);
         SetAction((parseResult, cancellationToken) => RunAsync(parseResult, cancellationToken));
     }
 
@@ -40,13 +41,13 @@ internal sealed class ServeCommand : Command
 
     internal Option<string> ClientsOption { get; } = new("--clients")
     {
-        Description = "The clients file: {\"clients\":[{\"name\",\"keySha256\",\"tenants\",\"secretPaths\",\"operations\",\"rateLimit\":{\"itemsPerSecond\",\"burst\"},\"quota\":{\"maxItems\"}}]}.",
+        Description = "The clients file: {\"clients\":[{\"name\",\"keySha256\",\"tenants\",\"secretPaths\",\"derivationPaths\",\"operations\",\"rateLimit\":{\"itemsPerSecond\",\"burst\",\"floatsPerSecond\",\"floatBurst\"},\"quota\":{\"maxItems\",\"maxFloats\"},\"keyQuota\":{\"maxItems\"}}]}.",
         Required = true,
     };
 
     internal Option<string[]> UrlsOption { get; } = new("--urls")
     {
-        Description = "URLs to listen on (repeatable). Default http://127.0.0.1:0 (a free port, printed on stdout).",
+        Description = "URLs to listen on (repeatable, or separated by ';'). Default http://127.0.0.1:0 (a free port, printed on stdout).",
         DefaultValueFactory = _ => ["http://127.0.0.1:0"],
         AllowMultipleArgumentsPerToken = true,
     };
@@ -68,6 +69,17 @@ internal sealed class ServeCommand : Command
 
     internal Option<bool> AllowRemoteHttpOption { get; } = new("--allow-remote-http") { Description = "Allow plain http:// on a non-loopback address (otherwise refused: use https:// with --certificate)." };
 
+    internal Option<bool> AllowHyphenatedIdsOption { get; } = new("--allow-hyphenated-ids")
+    {
+        Description = "Accept '-' in tenants and derivation paths (existing Alloy data; refused by default, since keys derive from tenant-derivationPath). Every client not allowed every tenant must then list its derivationPaths, none reaching another tenant's keys (checked at start).",
+    };
+
+    internal Option<string[]> MaxNormOption { get; } = new("--max-norm")
+    {
+        Description = "path=value: the largest L2 norm of vector inputs (encrypt, query, rotate) on that secret path (repeatable). Default: the keyset's maxNorm, else 1.001 (normalised embeddings).",
+        AllowMultipleArgumentsPerToken = true,
+    };
+
     private async Task<int> RunAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
         LoadedKeys? keys = null;
@@ -78,6 +90,7 @@ internal sealed class ServeCommand : Command
             string[] urls = parseResult.GetValue(UrlsOption)!;
             certificate = LoadCertificate(parseResult);
             CheckUrls(urls, certificate is not null, parseResult.GetValue(AllowRemoteHttpOption));
+            Dictionary<string, float> maxNorms = ParseMaxNorms(parseResult.GetValue(MaxNormOption) ?? []);
             ServiceClients clients = LoadClients(parseResult.GetValue(ClientsOption)!);
             keys = Keys.Load(parseResult, _console);
             if (parseResult.GetValue(Keys.Config) is not null)
@@ -89,7 +102,7 @@ internal sealed class ServeCommand : Command
             {
                 null => null,
                 "-" => _console.Error,
-                string path => new StreamWriter(path, append: true),
+                string path => VeilKeyService.OpenAuditFile(path),
             };
 
             VeilKeyService service = await VeilKeyService.StartAsync(
@@ -98,6 +111,9 @@ internal sealed class ServeCommand : Command
                     Configuration = keys.Configuration,
                     Clients = clients,
                     Urls = urls,
+                    AllowRemoteHttp = parseResult.GetValue(AllowRemoteHttpOption),
+                    AllowHyphenatedIds = parseResult.GetValue(AllowHyphenatedIdsOption),
+                    MaxNorms = maxNorms,
                     Certificate = certificate,
                     AuditLog = audit,
                     MaxRequestBodyBytes = parseResult.GetValue(MaxBodyOption),
@@ -173,26 +189,35 @@ internal sealed class ServeCommand : Command
         }
     }
 
-    /// <summary>Plain HTTP only on loopback unless explicitly allowed; https only with a certificate.</summary>
+    /// <summary>
+    /// Every URL Kestrel will bind (split on ';' and ','): plain HTTP only on loopback unless explicitly allowed, https
+    /// only with a certificate. The service checks again; checking here gives the usage error first.
+    /// </summary>
     private static void CheckUrls(string[] urls, bool hasCertificate, bool allowRemoteHttp)
     {
-        foreach (string url in urls)
+        try
         {
-            if (!Uri.TryCreate(url, UriKind.Absolute, out Uri? uri) || (uri.Scheme != "http" && uri.Scheme != "https"))
-            {
-                throw new CliUsageException($"--urls: '{url}' is not an http:// or https:// URL.");
-            }
+            ServiceUrls.Check(urls, hasCertificate, allowRemoteHttp);
+        }
+        catch (ArgumentException e)
+        {
+            throw new CliUsageException($"--urls: {e.Message}", e);
+        }
+    }
 
-            if (uri.Scheme == "https" && !hasCertificate)
+    private static Dictionary<string, float> ParseMaxNorms(string[] values)
+    {
+        var norms = new Dictionary<string, float>(StringComparer.Ordinal);
+        foreach (string value in values)
+        {
+            int equals = value.LastIndexOf('=');
+            if (equals <= 0 || !float.TryParse(value.AsSpan(equals + 1), NumberStyles.Float, CultureInfo.InvariantCulture, out float norm) || !float.IsFinite(norm) || norm <= 0
+                || !norms.TryAdd(value[..equals], norm))
             {
-                throw new CliUsageException($"--urls: '{url}' needs --certificate.");
-            }
-
-            bool loopback = uri.IsLoopback || (IPAddress.TryParse(uri.Host.Trim('[', ']'), out IPAddress? address) && IPAddress.IsLoopback(address));
-            if (uri.Scheme == "http" && !loopback && !allowRemoteHttp)
-            {
-                throw new CliUsageException(string.Create(CultureInfo.InvariantCulture, $"--urls: '{url}' would send keys' results in cleartext off this machine; use https:// with --certificate (or --allow-remote-http behind a TLS proxy)."));
+                throw new CliUsageException($"--max-norm: '{value}' is not path=value with a number greater than zero (once per path).");
             }
         }
+
+        return norms;
     }
 }
