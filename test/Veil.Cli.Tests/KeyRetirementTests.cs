@@ -10,28 +10,8 @@ namespace Veil.Cli.Tests;
 /// <c>veil keys retire --store</c> refuses to retire a secret that still encrypts rows of the store (the data would
 /// become undecryptable), unless <c>--force</c>; without <c>--store</c> it warns.
 /// </summary>
-public sealed class KeyRetirementTests : IDisposable
+public sealed class KeyRetirementTests : LocalKeysetTest
 {
-    private const string Tenant = "t1";
-
-    private readonly TempDirectory _directory = new();
-    private readonly string _passphraseVariable = "VEIL_TEST_PASSPHRASE_" + Guid.NewGuid().ToString("N");
-
-    public KeyRetirementTests()
-    {
-        KeysCommand.LocalOptionsForTests = new LocalFileKmsOptions { MemorySizeKiB = 8 * 1024, Iterations = 1 };
-        Environment.SetEnvironmentVariable(_passphraseVariable, "a test passphrase");
-    }
-
-    private string Keyset => _directory.File("keyset.json");
-
-    private string Store => "duckdb:" + _directory.File("veil.duckdb");
-
-    public void Dispose()
-    {
-        Environment.SetEnvironmentVariable(_passphraseVariable, null);
-        _directory.Dispose();
-    }
 
     [Fact]
     public async Task Retire_WhenTheStoreStillHoldsRowsUnderTheSecret_RefusesWithTheCountUntilRotated()
@@ -112,10 +92,4 @@ public sealed class KeyRetirementTests : IDisposable
         CliResult ingest = await WithKeys(Documents, "ingest", "--store", Store, "--secret-path", "p");
         Assert.True(ingest.ExitCode == ExitCodes.Success, ingest.Stderr);
     }
-
-    private Task<CliResult> Keys(params string[] args) =>
-        VeilCli.RunAsync(string.Empty, ["keys", "--keyset", Keyset, "--passphrase-env", _passphraseVariable, .. args]);
-
-    private Task<CliResult> WithKeys(string stdin, params string[] args) =>
-        VeilCli.RunAsync(stdin, [.. args, "--keyset", Keyset, "--passphrase-env", _passphraseVariable, "--tenant", Tenant]);
 }

@@ -5,6 +5,7 @@ using Veil.Cli.Keysets;
 using Veil.Cli.Tests.Support;
 using Veil.Keys;
 using Veil.Kms.LocalFile;
+using Veil.Testing;
 
 namespace Veil.Cli.Tests;
 
@@ -12,31 +13,13 @@ namespace Veil.Cli.Tests;
 /// Keyset files under attack: concurrent updates (lock and compare-and-swap), file modes under a permissive umask, and
 /// a relative <c>local:</c> KEK URI used from another working directory.
 /// </summary>
-public sealed class KeysetFileTests : IDisposable
+public sealed class KeysetFileTests : LocalKeysetTest
 {
     private const UnixFileMode Mode0600 = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private const UnixFileMode Mode0640 = Mode0600 | UnixFileMode.GroupRead;
 
-    private static readonly LocalFileKmsOptions s_cheap = new() { MemorySizeKiB = 8 * 1024, Iterations = 1 };
 
-    private readonly TempDirectory _directory = new();
-    private readonly string _passphraseVariable = "VEIL_TEST_PASSPHRASE_" + Guid.NewGuid().ToString("N");
-
-    public KeysetFileTests()
-    {
-        KeysCommand.LocalOptionsForTests = s_cheap;
-        Environment.SetEnvironmentVariable(_passphraseVariable, "a test passphrase");
-    }
-
-    private string Keyset => _directory.File("keyset.json");
-
-    private string KekPath => _directory.File("kek.json");
-
-    public void Dispose()
-    {
-        Environment.SetEnvironmentVariable(_passphraseVariable, null);
-        _directory.Dispose();
-    }
+    private string KekPath => TempDir.File("kek.json");
 
     [Fact]
     public async Task KeysAdd_WhenEightRunConcurrentlyOnOneKeyset_LosesNoUpdate()
@@ -80,7 +63,7 @@ public sealed class KeysetFileTests : IDisposable
         Assert.Contains("changed by another writer", e.Message, StringComparison.Ordinal);
         Assert.Equal(bypass, File.ReadAllText(Keyset));
         Assert.NotEqual(before, bypass);
-        Assert.Equal(["kek.json", Path.GetFileName(Keyset), Path.GetFileName(Keyset) + ".lock"], Directory.GetFiles(_directory.Path).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal(["kek.json", Path.GetFileName(Keyset), Path.GetFileName(Keyset) + ".lock"], Directory.GetFiles(TempDir.Path).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -111,11 +94,11 @@ public sealed class KeysetFileTests : IDisposable
         using (new Umask(Umask.Permissive))
         {
             await CreateAsync("--deterministic", "base");
-            File.WriteAllText(_directory.File("plain.txt"), "x");
+            File.WriteAllText(TempDir.File("plain.txt"), "x");
 
             Assert.Equal(Mode0600, File.GetUnixFileMode(Keyset));
             Assert.Equal(Mode0600, File.GetUnixFileMode(KekPath));
-            Assert.Equal(Mode0600 | UnixFileMode.GroupRead | UnixFileMode.OtherRead, File.GetUnixFileMode(_directory.File("plain.txt"))); // the umask is permissive
+            Assert.Equal(Mode0600 | UnixFileMode.GroupRead | UnixFileMode.OtherRead, File.GetUnixFileMode(TempDir.File("plain.txt"))); // the umask is permissive
         }
     }
 
@@ -146,24 +129,24 @@ public sealed class KeysetFileTests : IDisposable
     [UnsupportedOSPlatform("windows")]
     public void ReplaceAtomically_WhenWritingANewFile_TheTemporaryFileIsOwnerOnlyAndGone()
     {
-        string target = _directory.File("new.json");
+        string target = TempDir.File("new.json");
         var temporaryModes = new List<UnixFileMode>();
         using (new Umask(Umask.Permissive))
         {
             KeyFileWriter.ReplaceAtomically(target, "{}", overwrite: false, beforeReplace: () =>
-                temporaryModes.AddRange(Directory.GetFiles(_directory.Path, "*.tmp").Select(File.GetUnixFileMode)));
+                temporaryModes.AddRange(Directory.GetFiles(TempDir.Path, "*.tmp").Select(File.GetUnixFileMode)));
         }
 
         Assert.Equal([Mode0600], temporaryModes);
         Assert.Equal(Mode0600, File.GetUnixFileMode(target));
-        Assert.Empty(Directory.GetFiles(_directory.Path, "*.tmp"));
+        Assert.Empty(Directory.GetFiles(TempDir.Path, "*.tmp"));
     }
 
     [Fact]
     public async Task Keyset_WhenItsKekUriIsRelative_ResolvesItBesideTheKeysetFromAnotherWorkingDirectory()
     {
         // The test's working directory is its bin directory, not the keyset's.
-        Assert.NotEqual(Path.GetFullPath(_directory.Path), Path.GetFullPath(Environment.CurrentDirectory));
+        Assert.NotEqual(Path.GetFullPath(TempDir.Path), Path.GetFullPath(Environment.CurrentDirectory));
         CliResult create = await Keys("create", "--kms", "local:kek.json", "--create-kek", "--deterministic", "f", "--vector", "v", "--beta", "2");
         Assert.True(create.ExitCode == ExitCodes.Success, create.Stderr);
         Assert.Equal("local:kek.json", (string?)JsonNode.Parse(File.ReadAllText(Keyset))!["kekUri"]);
@@ -175,10 +158,10 @@ public sealed class KeysetFileTests : IDisposable
         File.Copy(Keyset, moved.File("keyset.json"));
         File.Copy(KekPath, moved.File("kek.json"));
         File.Delete(KekPath);
-        CliResult add = await VeilCli.RunAsync(string.Empty, "keys", "--keyset", moved.File("keyset.json"), "--passphrase-env", _passphraseVariable, "add", "--deterministic", "f");
+        CliResult add = await VeilCli.RunAsync(string.Empty, "keys", "--keyset", moved.File("keyset.json"), "--passphrase-env", PassphraseVariable, "add", "--deterministic", "f");
         CliResult encrypt = await VeilCli.RunAsync(
             VeilCli.Lines("""{"id":"a","vector":[0.5,-0.25,1]}"""),
-            "vector", "encrypt", "--keyset", moved.File("keyset.json"), "--passphrase-env", _passphraseVariable, "--tenant", "t", "--secret-path", "v", "--derivation-path", "d");
+            "vector", "encrypt", "--keyset", moved.File("keyset.json"), "--passphrase-env", PassphraseVariable, "--tenant", "t", "--secret-path", "v", "--derivation-path", "d");
 
         Assert.True(add.ExitCode == ExitCodes.Success, add.Stderr);
         Assert.True(encrypt.ExitCode == ExitCodes.Success, encrypt.Stderr);
@@ -193,9 +176,9 @@ public sealed class KeysetFileTests : IDisposable
     /// <summary>The keyset as another (properly locked) update would leave it: one more deterministic path.</summary>
     private async Task<string> ModifiedCopyAsync(string path)
     {
-        string copy = _directory.File("copy.json");
+        string copy = TempDir.File("copy.json");
         File.Copy(Keyset, copy);
-        CliResult add = await VeilCli.RunAsync(string.Empty, "keys", "--keyset", copy, "--passphrase-env", _passphraseVariable, "add", "--deterministic", path);
+        CliResult add = await VeilCli.RunAsync(string.Empty, "keys", "--keyset", copy, "--passphrase-env", PassphraseVariable, "add", "--deterministic", path);
         Assert.True(add.ExitCode == ExitCodes.Success, add.Stderr);
         string text = File.ReadAllText(copy);
         File.Delete(copy);
@@ -203,8 +186,5 @@ public sealed class KeysetFileTests : IDisposable
         return text;
     }
 
-    private KmsSelection Kms() => new(new CliConsole(TextReader.Null, TextWriter.Null, TextWriter.Null), new KmsSettings(_passphraseVariable, false, "UNUSED_PIN", null, s_cheap));
-
-    private Task<CliResult> Keys(params string[] args) =>
-        VeilCli.RunAsync(string.Empty, ["keys", "--keyset", Keyset, "--passphrase-env", _passphraseVariable, .. args]);
+    private KmsSelection Kms() => new(new CliConsole(TextReader.Null, TextWriter.Null, TextWriter.Null), new KmsSettings(PassphraseVariable, false, "UNUSED_PIN", null, CheapKms));
 }

@@ -9,28 +9,8 @@ namespace Veil.Cli.Tests;
 /// <c>--keyset</c> instead of <c>--config</c> on the vector, field, document and store commands (and rotate), with the
 /// local-file KMS: the secrets are unwrapped in memory only; a keyset that does not open is refused with its exit code.
 /// </summary>
-public sealed class KeysetOptionTests : IDisposable
+public sealed class KeysetOptionTests : LocalKeysetTest
 {
-    private const string Tenant = "t1";
-
-    private readonly TempDirectory _directory = new();
-    private readonly string _passphraseVariable = "VEIL_TEST_PASSPHRASE_" + Guid.NewGuid().ToString("N");
-
-    public KeysetOptionTests()
-    {
-        KeysCommand.LocalOptionsForTests = new LocalFileKmsOptions { MemorySizeKiB = 8 * 1024, Iterations = 1 };
-        Environment.SetEnvironmentVariable(_passphraseVariable, "a test passphrase");
-    }
-
-    private string Keyset => _directory.File("keyset.json");
-
-    private string Store => "duckdb:" + _directory.File("veil.duckdb");
-
-    public void Dispose()
-    {
-        Environment.SetEnvironmentVariable(_passphraseVariable, null);
-        _directory.Dispose();
-    }
 
     [Fact]
     public async Task VectorFieldDocument_WhenKeyset_RoundTripThroughTheLocalKms()
@@ -117,7 +97,7 @@ public sealed class KeysetOptionTests : IDisposable
         CliResult tampered = await WithKeys(VeilCli.Lines("""{"id":"a","vector":[1,0]}"""), "vector", "encrypt", "--secret-path", "p", "--derivation-path", "d");
 
         File.WriteAllText(Keyset, original);
-        Environment.SetEnvironmentVariable(_passphraseVariable, "not the passphrase");
+        Environment.SetEnvironmentVariable(PassphraseVariable, "not the passphrase");
         CliResult wrongPassphrase = await WithKeys(VeilCli.Lines("""{"id":"a","vector":[1,0]}"""), "vector", "encrypt", "--secret-path", "p", "--derivation-path", "d");
 
         Assert.Equal(ExitCodes.IntegrityFailure, tampered.ExitCode);
@@ -131,7 +111,7 @@ public sealed class KeysetOptionTests : IDisposable
     public async Task TrainPredict_WhenKeyset_ModelWorksWithTheKeysetsKey()
     {
         await CreateKeysetAsync();
-        string model = _directory.File("model.zip");
+        string model = TempDir.File("model.zip");
 
         CliResult train = await WithKeys(string.Empty, "train", "--secret-path", "p", "--derivation-path", "d", "--model", model, "--limit", "300");
         CliResult predict = await WithKeys(string.Empty, "predict", "--secret-path", "p", "--derivation-path", "d", "--model", model, "--limit", "300");
@@ -144,13 +124,7 @@ public sealed class KeysetOptionTests : IDisposable
 
     private async Task CreateKeysetAsync()
     {
-        CliResult create = await Keys("create", "--kms", "local:" + _directory.File("kek.json"), "--create-kek", "--vector", "p", "--beta", "2.5", "--deterministic", "p", "--standard");
+        CliResult create = await Keys("create", "--kms", "local:" + TempDir.File("kek.json"), "--create-kek", "--vector", "p", "--beta", "2.5", "--deterministic", "p", "--standard");
         Assert.True(create.ExitCode == ExitCodes.Success, create.Stderr);
     }
-
-    private Task<CliResult> Keys(params string[] args) =>
-        VeilCli.RunAsync(string.Empty, ["keys", "--keyset", Keyset, "--passphrase-env", _passphraseVariable, .. args]);
-
-    private Task<CliResult> WithKeys(string stdin, params string[] args) =>
-        VeilCli.RunAsync(stdin, [.. args, "--keyset", Keyset, "--passphrase-env", _passphraseVariable, "--tenant", Tenant]);
 }

@@ -6,26 +6,10 @@ using Veil.Kms.LocalFile;
 namespace Veil.Cli.Tests;
 
 /// <summary>A PKCS#11 URI with the PIN in it, on the command line or planted in a keyset: no output of the CLI shows the PIN.</summary>
-public sealed class KmsUriRedactionTests : IDisposable
+public sealed class KmsUriRedactionTests : LocalKeysetTest
 {
     private const string Pin = "918273";
 
-    private readonly TempDirectory _directory = new();
-    private readonly string _passphraseVariable = "VEIL_TEST_PASSPHRASE_" + Guid.NewGuid().ToString("N");
-
-    public KmsUriRedactionTests()
-    {
-        KeysCommand.LocalOptionsForTests = new LocalFileKmsOptions { MemorySizeKiB = 8 * 1024, Iterations = 1 };
-        Environment.SetEnvironmentVariable(_passphraseVariable, "a test passphrase");
-    }
-
-    private string Keyset => _directory.File("keyset.json");
-
-    public void Dispose()
-    {
-        Environment.SetEnvironmentVariable(_passphraseVariable, null);
-        _directory.Dispose();
-    }
 
     [Theory]
     [InlineData($"pkcs11:token=veil;object=kek;pin-value={Pin}")]
@@ -48,7 +32,7 @@ public sealed class KmsUriRedactionTests : IDisposable
     [Fact]
     public async Task Keyset_WhenAKekUriWithThePinIsPlantedInIt_NoCommandShowsThePin()
     {
-        CliResult create = await Keys("create", "--kms", "local:" + _directory.File("kek.json"), "--create-kek", "--deterministic", "f");
+        CliResult create = await Keys("create", "--kms", "local:" + TempDir.File("kek.json"), "--create-kek", "--deterministic", "f");
         Assert.True(create.ExitCode == ExitCodes.Success, create.Stderr);
         string planted = $"pkcs11:token=veil;object=kek;pin-value={Pin}";
         JsonNode root = JsonNode.Parse(File.ReadAllText(Keyset))!;
@@ -66,14 +50,11 @@ public sealed class KmsUriRedactionTests : IDisposable
             await Keys("add", "--deterministic", "g"),
             await VeilCli.RunAsync(
                 VeilCli.Lines("""{"id":"f","value":"YQ=="}"""),
-                "field", "encrypt", "--keyset", Keyset, "--passphrase-env", _passphraseVariable, "--tenant", "t", "--secret-path", "f", "--derivation-path", "d"),
+                "field", "encrypt", "--keyset", Keyset, "--passphrase-env", PassphraseVariable, "--tenant", "t", "--secret-path", "f", "--derivation-path", "d"),
         ];
 
         Assert.All(results, result => Assert.DoesNotContain(Pin, result.Stdout + result.Stderr, StringComparison.Ordinal));
         Assert.Contains("pin-value=***", results[0].Stdout, StringComparison.Ordinal);
         Assert.All(results[3..], result => Assert.NotEqual(ExitCodes.Success, result.ExitCode));
     }
-
-    private Task<CliResult> Keys(params string[] args) =>
-        VeilCli.RunAsync(string.Empty, ["keys", "--keyset", Keyset, "--passphrase-env", _passphraseVariable, .. args]);
 }

@@ -2,6 +2,7 @@ using System.Runtime.Versioning;
 using System.Security.Cryptography;
 using Veil.Keys;
 using Veil.Kms.LocalFile;
+using Veil.Testing;
 
 namespace Veil.Kms.Tests;
 

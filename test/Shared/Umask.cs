@@ -1,6 +1,7 @@
+// Shared by the test projects that check file modes (linked into each; see their .csproj).
 using System.Runtime.InteropServices;
 
-namespace Veil.Cli.Tests.Support;
+namespace Veil.Testing;
 
 /// <summary>Sets the process umask for a test (Unix), restoring the previous one on dispose: file modes are checked under the usual 022.</summary>
 internal sealed class Umask : IDisposable
