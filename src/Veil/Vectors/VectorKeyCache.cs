@@ -7,7 +7,7 @@ namespace Veil.Vectors;
 /// <summary>
 /// The derived vector keys of one <see cref="VectorOperations"/>, per (secret path, key id, tenant, derivation path),
 /// bounded in bytes: each key counts its fixed part, its cached permutations and its pooled HMAC states
-/// (<see cref="VectorEncryptionKey.RetainedBytes"/>). Past the budget, the least recently used keys are evicted
+/// (<see cref="VectorEncryptionKey.RetainedBytes"/>), and the strings of its lookup key. Past the budget, the least recently used keys are evicted
 /// until a quarter of the budget is free; a key larger than the budget on its own is evicted as soon as its use
 /// ends, so it is simply not cached.
 /// </summary>
@@ -60,7 +60,7 @@ internal sealed class VectorKeyCache : IDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (!_entries.TryGetValue(key, out Entry? entry))
             {
-                entry = new Entry(this, create(key, state));
+                entry = new Entry(this, key, create(key, state));
                 if (!_entries.TryAdd(key, entry))
                 {
                     // Another thread added it first: this copy was never shared.
@@ -183,11 +183,14 @@ internal sealed class VectorKeyCache : IDisposable
         private bool _attached = true;
         private long _bytes;
 
-        public Entry(VectorKeyCache cache, VectorEncryptor encryptor)
+        public Entry(VectorKeyCache cache, CacheKey key, VectorEncryptor encryptor)
         {
             _cache = cache;
             Encryptor = encryptor;
-            _bytes = InitialBytes = encryptor.Key.RetainedBytes;
+
+            // The lookup key's strings count too: tenant ids and derivation paths may come from callers.
+            long names = 2L * ((key.SecretPath.Value?.Length ?? 0) + (key.Tenant.Value?.Length ?? 0) + (key.DerivationPath.Value?.Length ?? 0));
+            _bytes = InitialBytes = encryptor.Key.RetainedBytes + names;
             encryptor.Key.RetainedBytesChanged = OnRetainedBytesChanged;
         }
 

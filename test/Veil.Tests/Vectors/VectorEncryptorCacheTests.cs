@@ -271,6 +271,22 @@ public class VectorEncryptorCacheTests
     }
 
     [Fact]
+    public void Encrypt_WhenTenantIdsAreHuge_CountsThemAgainstTheBudget()
+    {
+        using var fixture = new VectorFixture();
+        const long budget = 1L << 20;
+        using var vectors = new VectorOperations(fixture.Configuration.Vector, SystemRandomSource.Instance, budget);
+        for (int i = 0; i < 20; i++)
+        {
+            string tenant = new((char)('a' + i), 100_000);
+            _ = vectors.Encrypt(s_plaintext, "vec", "model", tenant);
+            Assert.InRange(vectors.KeyCache.Bytes, 200_000, budget);
+        }
+
+        Assert.InRange(vectors.KeyCache.Count, 1, 5);
+    }
+
+    [Fact]
     public void Encrypt_WhenThePathHasADimension_KeepsOnePermutationPerKey()
     {
         using var fixture = new VectorFixture();
