@@ -17,6 +17,10 @@ namespace Veil.Vectors;
 /// <para><b>Thread safety.</b> All members are thread-safe.</para>
 /// <para><b>Determinism.</b> Each encryption draws a fresh 12-byte IV, so encrypting the same vector twice gives
 /// different ciphertexts.</para>
+/// <para><b>Lifetime.</b> An encryptor stays valid while you hold it, even after its <see cref="VectorOperations"/>
+/// evicts it from the key cache; its key is zeroed once it is no longer referenced, or when the
+/// <see cref="VectorOperations"/> (or its <see cref="VeilClient"/>) is disposed, after which every encryption and decryption throws
+/// <see cref="ObjectDisposedException"/>. See <see cref="VectorOperations.GetEncryptor(SecretPath, DerivationPath, TenantId)"/>.</para>
 /// </remarks>
 public sealed class VectorEncryptor
 {
