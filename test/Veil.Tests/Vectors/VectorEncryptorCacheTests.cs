@@ -57,7 +57,7 @@ public class VectorEncryptorCacheTests
     {
         using var fixture = new VectorFixture();
         using VectorOperations vectors = Operations(fixture, keys: 4);
-        const int threads = 8, rounds = 6_000, tenantsPerThread = 32;
+        const int threads = 8, rounds = 12_000, tenantsPerThread = 32;
         string[][] tenants = [.. Enumerable.Range(0, threads).Select(t => Enumerable.Range(0, tenantsPerThread).Select(i => $"t{t}-{i}").ToArray())];
         using var start = new Barrier(threads);
         var failures = new ConcurrentQueue<Exception>();
