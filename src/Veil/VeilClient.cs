@@ -22,11 +22,14 @@ public sealed class VeilClient : IDisposable
     {
     }
 
-    internal VeilClient(VeilConfiguration configuration, IRandomSource random)
+    /// <param name="configuration">The secrets.</param>
+    /// <param name="random">Where IVs and data keys come from.</param>
+    /// <param name="vectorKeyCacheBudgetBytes">The memory budget of the derived vector key cache (advanced).</param>
+    internal VeilClient(VeilConfiguration configuration, IRandomSource random, long vectorKeyCacheBudgetBytes = VectorOperations.DefaultKeyCacheBudgetBytes)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         Configuration = configuration;
-        Vector = new VectorOperations(configuration.Vector, random);
+        Vector = new VectorOperations(configuration.Vector, random, vectorKeyCacheBudgetBytes);
         Deterministic = new DeterministicFieldOperations(configuration.Deterministic);
         Standard = new StandardDocumentOperations(configuration.Standard, random);
         StandardAttached = new AttachedDocumentOperations(configuration.Standard, random);

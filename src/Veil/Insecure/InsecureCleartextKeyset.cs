@@ -28,7 +28,7 @@ public static class InsecureCleartextKeyset
         Keyset keyset = Keyset.Create(kek.KeyUri);
         foreach ((SecretPath path, VectorSecret vector) in configuration.Vector)
         {
-            AddRotatable(keyset, KeysetSection.Vector, path, vector.ApproximationFactor, vector.UseScalingFactor, vector.Secrets, kek);
+            AddRotatable(keyset, KeysetSection.Vector, path, vector.ApproximationFactor, vector.UseScalingFactor, vector.Secrets, kek, vector.Dimensions, vector.MaxNorm);
         }
 
         foreach ((SecretPath path, RotatableSecret secrets) in configuration.Deterministic)
@@ -104,16 +104,16 @@ public static class InsecureCleartextKeyset
         return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan) + "\n";
     }
 
-    private static void AddRotatable(Keyset keyset, KeysetSection section, SecretPath path, float? beta, bool scaling, RotatableSecret secrets, IKeyEncryptionKey kek)
+    private static void AddRotatable(Keyset keyset, KeysetSection section, SecretPath path, float? beta, bool scaling, RotatableSecret secrets, IKeyEncryptionKey kek, int? dimensions = null, float? maxNorm = null)
     {
         if (secrets.Current is { } current)
         {
-            keyset.AddExisting(section, path, beta, scaling, current, KeysetSecretState.Current, kek);
+            keyset.AddExisting(section, path, beta, scaling, current, KeysetSecretState.Current, kek, dimensions, maxNorm);
         }
 
         if (secrets.InRotation is { } inRotation)
         {
-            keyset.AddExisting(section, path, beta, scaling, inRotation, KeysetSecretState.InRotation, kek);
+            keyset.AddExisting(section, path, beta, scaling, inRotation, KeysetSecretState.InRotation, kek, dimensions, maxNorm);
         }
     }
 

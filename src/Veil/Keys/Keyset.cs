@@ -172,10 +172,20 @@ public sealed class Keyset
     /// <param name="approximationFactor">β. Required for a new path; for an existing one, null or the path's β.</param>
     /// <param name="useScalingFactor">The scaling choice for a new path (default false); for an existing one, null or the path's choice.</param>
     /// <param name="id">The key id; by default one more than the largest id in the section.</param>
+    /// <param name="dimensions">
+    /// The dimension of every vector of a new path (<see cref="VectorSecret.Dimensions"/>; default null, any); for an
+    /// existing path, null or the path's value.
+    /// </param>
+    /// <param name="maxNorm">
+    /// The largest plaintext L2 norm of a new path (<see cref="VectorSecret.MaxNorm"/>; default null, unchecked); for an
+    /// existing path, null or the path's value.
+    /// </param>
     /// <returns>The new secret's metadata.</returns>
-    /// <exception cref="ArgumentException">β missing or different from the path's, or the id is taken.</exception>
+    /// <exception cref="ArgumentException">β, the scaling choice, the dimension or the norm limit missing (β) or
+    /// different from the path's, or the id is taken.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">β, the dimension or the norm limit is out of range.</exception>
     /// <exception cref="InvalidOperationException">The path already has a pending or an in-rotation secret.</exception>
-    public KeysetSecretInfo AddVectorSecret(SecretPath path, IKeyEncryptionKey kek, float? approximationFactor = null, bool? useScalingFactor = null, KeyId? id = null)
+    public KeysetSecretInfo AddVectorSecret(SecretPath path, IKeyEncryptionKey kek, float? approximationFactor = null, bool? useScalingFactor = null, KeyId? id = null, int? dimensions = null, float? maxNorm = null)
     {
         ArgumentNullException.ThrowIfNull(kek);
         path = new SecretPath(path.Value);
@@ -192,7 +202,17 @@ public sealed class Keyset
                 throw new ArgumentOutOfRangeException(nameof(approximationFactor), beta, "The approximation factor must be a finite number greater than zero.");
             }
 
-            existing = new KeysetPath(KeysetSection.Vector, path, beta, useScalingFactor ?? false);
+            if (dimensions is <= 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(dimensions), dimensions, "The dimension must be greater than zero.");
+            }
+
+            if (maxNorm is { } norm && (!float.IsFinite(norm) || norm <= 0f))
+            {
+                throw new ArgumentOutOfRangeException(nameof(maxNorm), maxNorm, "The maximum norm must be a finite number greater than zero.");
+            }
+
+            existing = new KeysetPath(KeysetSection.Vector, path, beta, useScalingFactor ?? false) { Dimensions = dimensions, MaxNorm = maxNorm };
             return AddTo(existing, kek, id, isNewPath: true);
         }
 
@@ -206,6 +226,20 @@ public sealed class Keyset
         if (useScalingFactor is { } scaling && scaling != existing.UseScalingFactor)
         {
             throw new ArgumentException($"Vector path \"{path}\" has useScalingFactor = {existing.UseScalingFactor}; it cannot change within a path.", nameof(useScalingFactor));
+        }
+
+        if (dimensions is { } d && d != existing.Dimensions)
+        {
+            throw new ArgumentException(
+                string.Create(CultureInfo.InvariantCulture, $"Vector path \"{path}\" has dimensions = {existing.Dimensions?.ToString(CultureInfo.InvariantCulture) ?? "any"}; it cannot change within a path (use a new path)."),
+                nameof(dimensions));
+        }
+
+        if (maxNorm is { } givenNorm && (existing.MaxNorm is not { } pathNorm || BitConverter.SingleToInt32Bits(givenNorm) != BitConverter.SingleToInt32Bits(pathNorm)))
+        {
+            throw new ArgumentException(
+                string.Create(CultureInfo.InvariantCulture, $"Vector path \"{path}\" has maxNorm = {existing.MaxNorm?.ToString(CultureInfo.InvariantCulture) ?? "unchecked"}; it cannot change within a path (use a new path)."),
+                nameof(maxNorm));
         }
 
         return AddTo(existing, kek, id, isNewPath: false);
@@ -345,7 +379,11 @@ public sealed class Keyset
                 switch (entry.Section)
                 {
                     case KeysetSection.Vector:
-                        vector[entry.Path] = new VectorSecret(entry.ApproximationFactor!.Value, new RotatableSecret(current, other), entry.UseScalingFactor);
+                        vector[entry.Path] = new VectorSecret(entry.ApproximationFactor!.Value, new RotatableSecret(current, other), entry.UseScalingFactor)
+                        {
+                            Dimensions = entry.Dimensions,
+                            MaxNorm = entry.MaxNorm,
+                        };
                         break;
                     case KeysetSection.Deterministic:
                         deterministic[entry.Path] = new RotatableSecret(current, other);
@@ -380,14 +418,14 @@ public sealed class Keyset
     public override string ToString() => $"Keyset ({_paths.Count} paths, {_paths.Sum(p => p.Secrets.Count)} secrets)";
 
     /// <summary>Adds an already-generated secret (used by the insecure cleartext import); wraps it at once.</summary>
-    internal void AddExisting(KeysetSection section, SecretPath path, float? approximationFactor, bool useScalingFactor, IdentifiedSecret secret, KeysetSecretState state, IKeyEncryptionKey kek)
+    internal void AddExisting(KeysetSection section, SecretPath path, float? approximationFactor, bool useScalingFactor, IdentifiedSecret secret, KeysetSecretState state, IKeyEncryptionKey kek, int? dimensions = null, float? maxNorm = null)
     {
         path = section == KeysetSection.Standard ? StandardPath : new SecretPath(path.Value);
         PrepareToAdd(kek);
         KeysetPath? entry = Find(section, path);
         if (entry is null)
         {
-            entry = new KeysetPath(section, path, approximationFactor, useScalingFactor);
+            entry = new KeysetPath(section, path, approximationFactor, useScalingFactor) { Dimensions = dimensions, MaxNorm = maxNorm };
             _paths.Add(entry);
         }
 
@@ -486,7 +524,11 @@ public sealed class Keyset
         secret.CreatedAt,
         secret.KekUri,
         path.ApproximationFactor,
-        path.Section == KeysetSection.Vector ? path.UseScalingFactor : null);
+        path.Section == KeysetSection.Vector ? path.UseScalingFactor : null)
+    {
+        Dimensions = path.Dimensions,
+        MaxNorm = path.MaxNorm,
+    };
 
     private static byte[] Wrap(IKeyEncryptionKey kek, KeysetPath entry, KeyId id, ReadOnlySpan<byte> secret) =>
         kek.WrapKey(secret, AssociatedData(entry.Section, entry.Path, id, entry.ApproximationFactor, entry.UseScalingFactor));
@@ -625,6 +667,12 @@ internal sealed class KeysetPath(KeysetSection section, SecretPath path, float? 
 
     public bool UseScalingFactor { get; } = useScalingFactor;
 
+    /// <summary>The vector path's dimension (<see cref="VectorSecret.Dimensions"/>), or null for any.</summary>
+    public int? Dimensions { get; init; }
+
+    /// <summary>The vector path's largest plaintext norm (<see cref="VectorSecret.MaxNorm"/>), or null for no check.</summary>
+    public float? MaxNorm { get; init; }
+
     public List<KeysetSecret> Secrets { get; } = [];
 
     /// <summary>Null when the invariants hold, otherwise what is wrong.</summary>
@@ -634,6 +682,11 @@ internal sealed class KeysetPath(KeysetSection section, SecretPath path, float? 
         if ((Section == KeysetSection.Vector && ApproximationFactor is null) || (ApproximationFactor is { } b && (!float.IsFinite(b) || b <= 0f)))
         {
             return $"{where} needs an approximation factor that is a finite number greater than zero.";
+        }
+
+        if ((Section != KeysetSection.Vector && (Dimensions is not null || MaxNorm is not null)) || Dimensions is <= 0 || (MaxNorm is { } n && (!float.IsFinite(n) || n <= 0f)))
+        {
+            return $"{where}: dimensions must be an integer greater than zero and maxNorm a finite number greater than zero, on vector paths only.";
         }
 
         foreach (KeysetSecretState state in new[] { KeysetSecretState.Current, KeysetSecretState.InRotation, KeysetSecretState.Pending })

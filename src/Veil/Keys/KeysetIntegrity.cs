@@ -7,13 +7,22 @@ namespace Veil.Keys;
 /// <summary>
 /// The authentication of a keyset's content: a random 32-byte integrity key, wrapped by a KEK like the secrets (so
 /// only the KMS can produce it), and an HMAC-SHA256 tag with it over the canonical content (format, default KEK URI,
-/// every path's section, name, β and scaling choice, and every secret's id, state, creation time, KEK URI and wrapped
-/// bytes, in file order). Whoever edits the file without the KEK cannot make a valid tag.
+/// every path's section, name, β and scaling choice, input limits when set, and every secret's id, state, creation
+/// time, KEK URI and wrapped bytes, in file order). Whoever edits the file without the KEK cannot make a valid tag.
 /// </summary>
+/// <remarks>
+/// A vector path's input limits (<c>dimensions</c>, <c>maxNorm</c>) enter the canonical content only when the path
+/// has one, as an element of 17 bytes (<see cref="LimitsLabel"/>, flags, i32 dimension, f32 norm) right after β and
+/// the scaling choice. Every element there was 4 bytes long before (the secret count), so the encoding stays
+/// unambiguous, and keysets without limits keep the tag they always had.
+/// </remarks>
 internal sealed class KeysetIntegrity(string kekUri, byte[] wrappedKey, byte[] tag)
 {
     public const int KeyLength = 32;
     public const int TagLength = 32;
+
+    /// <summary>Starts the canonical element of a vector path's input limits.</summary>
+    private static ReadOnlySpan<byte> LimitsLabel => "limits/1"u8;
 
     /// <summary>The associated data the integrity key is wrapped with (it can never pass for a secret, nor a secret for it).</summary>
     private static readonly byte[] s_associatedData = Encoding.UTF8.GetBytes("veil-keyset integrity key");
@@ -106,6 +115,16 @@ internal sealed class KeysetIntegrity(string kekUri, byte[] wrappedKey, byte[] t
             BinaryPrimitives.WriteSingleBigEndian(number, path.ApproximationFactor ?? 0f);
             number[4] = path.UseScalingFactor ? (byte)1 : (byte)0;
             Bytes(number);
+            if (path.Dimensions is not null || path.MaxNorm is not null)
+            {
+                var limits = new byte[LimitsLabel.Length + 1 + 4 + 4];
+                LimitsLabel.CopyTo(limits);
+                limits[LimitsLabel.Length] = (byte)((path.Dimensions is null ? 0 : 1) | (path.MaxNorm is null ? 0 : 2));
+                BinaryPrimitives.WriteInt32BigEndian(limits.AsSpan(LimitsLabel.Length + 1), path.Dimensions ?? 0);
+                BinaryPrimitives.WriteSingleBigEndian(limits.AsSpan(LimitsLabel.Length + 5), path.MaxNorm ?? 0f);
+                Bytes(limits);
+            }
+
             Number((uint)path.Secrets.Count);
             foreach (KeysetSecret secret in path.Secrets)
             {

@@ -8,13 +8,13 @@ namespace Veil.Keys;
 /// <remarks>
 /// <code>
 /// {"format": "veil-keyset/2", "kekUri": "pkcs11:token=veil;object=kek",
-///  "vector": {"&lt;path&gt;": {"approximationFactor": 2.0, "useScalingFactor": false,
+///  "vector": {"&lt;path&gt;": {"approximationFactor": 2.0, "useScalingFactor": false, "dimensions": 384, "maxNorm": 1.001,
 ///             "secrets": [{"id": 1, "state": "current", "createdAt": "2026-…Z", "kekUri": "…", "wrapped": "&lt;base64&gt;"}]}},
 ///  "deterministic": {"&lt;path&gt;": {"secrets": [...]}},
 ///  "standard": {"secrets": [...]},
 ///  "integrity": {"kekUri": "…", "wrappedKey": "&lt;base64&gt;", "tag": "&lt;base64&gt;"}}
 /// </code>
-/// Unknown properties are errors, except those starting with <c>$</c> or <c>_</c>.
+/// <c>dimensions</c> and <c>maxNorm</c> are optional. Unknown properties are errors, except those starting with <c>$</c> or <c>_</c>.
 /// </remarks>
 internal static class KeysetJson
 {
@@ -67,6 +67,15 @@ internal static class KeysetJson
                     {
                         writer.WriteNumber("approximationFactor", path.ApproximationFactor!.Value);
                         writer.WriteBoolean("useScalingFactor", path.UseScalingFactor);
+                        if (path.Dimensions is { } dimensions)
+                        {
+                            writer.WriteNumber("dimensions", dimensions);
+                        }
+
+                        if (path.MaxNorm is { } maxNorm)
+                        {
+                            writer.WriteNumber("maxNorm", maxNorm);
+                        }
                     }
 
                     WriteSecrets(writer, path);
@@ -191,6 +200,8 @@ internal static class KeysetJson
     {
         float? beta = null;
         bool scaling = false;
+        int? dimensions = null;
+        float? maxNorm = null;
         JsonElement? secrets = null;
         foreach (JsonProperty property in element.EnumerateObject())
         {
@@ -204,6 +215,14 @@ internal static class KeysetJson
                     Require(property.Value.ValueKind is JsonValueKind.True or JsonValueKind.False, $"{where}.useScalingFactor must be true or false.");
                     scaling = property.Value.GetBoolean();
                     break;
+                case "dimensions" when section == KeysetSection.Vector:
+                    Require(property.Value.ValueKind == JsonValueKind.Number && property.Value.TryGetInt32(out int d) && d > 0, $"{where}.dimensions must be an integer greater than zero.");
+                    dimensions = property.Value.GetInt32();
+                    break;
+                case "maxNorm" when section == KeysetSection.Vector:
+                    Require(property.Value.ValueKind == JsonValueKind.Number && property.Value.TryGetSingle(out float n) && float.IsFinite(n) && n > 0f, $"{where}.maxNorm must be a finite number greater than zero.");
+                    maxNorm = property.Value.GetSingle();
+                    break;
                 case "secrets":
                     Require(property.Value.ValueKind == JsonValueKind.Array, $"{where}.secrets must be an array.");
                     secrets = property.Value;
@@ -216,7 +235,7 @@ internal static class KeysetJson
 
         Require(section != KeysetSection.Vector || beta is not null, $"{where}.approximationFactor is required.");
         Require(secrets is not null, $"{where}.secrets is required.");
-        var result = new KeysetPath(section, path, beta, scaling);
+        var result = new KeysetPath(section, path, beta, scaling) { Dimensions = dimensions, MaxNorm = maxNorm };
         int index = 0;
         foreach (JsonElement item in secrets!.Value.EnumerateArray())
         {

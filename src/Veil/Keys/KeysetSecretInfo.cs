@@ -17,4 +17,11 @@ public sealed record KeysetSecretInfo(
     DateTimeOffset CreatedAt,
     string KekUri,
     float? ApproximationFactor,
-    bool? UseScalingFactor);
+    bool? UseScalingFactor)
+{
+    /// <summary>The vector path's dimension, when the keyset fixes one; null otherwise.</summary>
+    public int? Dimensions { get; init; }
+
+    /// <summary>The vector path's largest plaintext norm, when the keyset sets one; null otherwise.</summary>
+    public float? MaxNorm { get; init; }
+}

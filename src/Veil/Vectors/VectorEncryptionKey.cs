@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using Veil.Keys;
@@ -8,22 +7,58 @@ namespace Veil.Vectors;
 /// <summary>
 /// A derived vector key: the scaling factor s and the 32-byte PRF key K, from
 /// H = HMAC-SHA512(secret, tenant ‖ "-" ‖ derivationPath): s = H[0..3] as a big-endian u24, K = H[3..35].
-/// Caches what is the same for every vector under the key: the dimension permutation per d and reusable HMAC states.
+/// Caches what is the same for every vector under the key: the dimension permutation of the last few dimensions
+/// used (least recently used out) and reusable HMAC states.
 /// </summary>
+/// <remarks>
+/// <para><b>Memory.</b> <see cref="RetainedBytes"/> estimates what the key keeps (K, its permutations, its HMAC
+/// states); each change is reported to <see cref="RetainedBytesChanged"/>, through which the owning cache bounds
+/// the sum over its keys.</para>
+/// <para><b>Zeroing.</b> <see cref="Dispose"/> zeroes K and the cached permutations and releases the HMAC states
+/// (OpenSSL cleanses them); a key that is never disposed zeroes K when it is collected. A permutation dropped from
+/// the small cache is left to the collector, not zeroed, because an operation in flight may still be reading it.</para>
+/// </remarks>
 [DebuggerDisplay("VectorEncryptionKey (redacted)")]
 internal sealed class VectorEncryptionKey : IDisposable
 {
     /// <summary>Size of K.</summary>
     public const int KeyLength = 32;
 
-    private readonly byte[] _key = GC.AllocateArray<byte>(KeyLength, pinned: true);
-    private readonly ConcurrentDictionary<int, int[]> _permutations = new();
-    private readonly IncrementalHash?[] _hmacs = new IncrementalHash?[Math.Max(4, 2 * Environment.ProcessorCount)];
+    /// <summary>How many dimensions' permutations a key keeps when any dimension is accepted.</summary>
+    public const int DefaultPermutationSlots = 4;
 
-    private VectorEncryptionKey(float scalingFactor, ReadOnlySpan<byte> key)
+    /// <summary>An estimate of one pooled HMAC state (managed wrapper and native context), measured at about 1 KiB.</summary>
+    public const long HmacStateBytes = 1024;
+
+    // Pooled HMAC states per key: enough for every core to run a batch row at once.
+    private static readonly int s_hmacPoolSize = Math.Max(4, 2 * Environment.ProcessorCount);
+
+    /// <summary>An estimate of the fixed part of a key (objects, K, the pool array), without permutations and HMAC states.</summary>
+    public static long FixedBytes => 256 + (8L * s_hmacPoolSize);
+
+    private readonly byte[] _key = GC.AllocateArray<byte>(KeyLength, pinned: true);
+    private readonly IncrementalHash?[] _hmacs = new IncrementalHash?[s_hmacPoolSize];
+    private readonly int _permutationSlots;
+    private readonly Lock _permutationLock = new();
+
+    // Copy-on-write under _permutationLock; read without a lock (at most a few entries).
+    private CachedPermutation[] _permutations = [];
+    private long _permutationClock;
+    private long _retainedBytes = FixedBytes;
+    private volatile bool _disposed;
+
+    private VectorEncryptionKey(float scalingFactor, ReadOnlySpan<byte> key, int permutationSlots)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(permutationSlots);
         ScalingFactor = scalingFactor;
+        _permutationSlots = permutationSlots;
         key.CopyTo(_key);
+    }
+
+    /// <summary>Zeroes K when a key that was never disposed is collected.</summary>
+    ~VectorEncryptionKey()
+    {
+        CryptographicOperations.ZeroMemory(_key);
     }
 
     /// <summary>The derived scaling factor s (0 … 2²⁴ − 1). Enters the tag even when scaling is off.</summary>
@@ -32,14 +67,30 @@ internal sealed class VectorEncryptionKey : IDisposable
     /// <summary>K.</summary>
     public ReadOnlySpan<byte> Key => _key;
 
+    /// <summary>Whether <see cref="Dispose"/> ran (K is zeroed: the key must not be used).</summary>
+    public bool IsDisposed => _disposed;
+
+    /// <summary>An estimate, in bytes, of the memory the key holds: K, its cached permutations and its HMAC states.</summary>
+    public long RetainedBytes => Interlocked.Read(ref _retainedBytes);
+
+    /// <summary>
+    /// Called with the change in <see cref="RetainedBytes"/> when a permutation or HMAC state is cached or dropped
+    /// (never under the key's locks). Set once, before the key is shared.
+    /// </summary>
+    public Action<long>? RetainedBytesChanged { get; set; }
+
     /// <summary>Derives the key of <paramref name="tenant"/> and <paramref name="derivationPath"/> from <paramref name="secret"/>.</summary>
-    public static VectorEncryptionKey Derive(Secret secret, TenantId tenant, DerivationPath derivationPath)
+    /// <param name="secret">The secret.</param>
+    /// <param name="tenant">The tenant.</param>
+    /// <param name="derivationPath">The derivation path.</param>
+    /// <param name="permutationSlots">How many dimensions' permutations to keep (1 for a path of fixed dimension).</param>
+    public static VectorEncryptionKey Derive(Secret secret, TenantId tenant, DerivationPath derivationPath, int permutationSlots = DefaultPermutationSlots)
     {
         Span<byte> hash = stackalloc byte[TenantKeyDerivation.Sha512Length];
         try
         {
             TenantKeyDerivation.DeriveSha512(secret, tenant, derivationPath, hash);
-            return FromBytes(hash);
+            return FromBytes(hash, permutationSlots);
         }
         finally
         {
@@ -48,7 +99,7 @@ internal sealed class VectorEncryptionKey : IDisposable
     }
 
     /// <summary>Alloy's <c>unsafe_bytes_to_key</c>: s from bytes 0..3, K from bytes 3..35 (at least 35 bytes).</summary>
-    public static VectorEncryptionKey FromBytes(ReadOnlySpan<byte> bytes)
+    public static VectorEncryptionKey FromBytes(ReadOnlySpan<byte> bytes, int permutationSlots = DefaultPermutationSlots)
     {
         if (bytes.Length < 3 + KeyLength)
         {
@@ -56,15 +107,35 @@ internal sealed class VectorEncryptionKey : IDisposable
         }
 
         float s = (bytes[0] << 16) | (bytes[1] << 8) | bytes[2];
-        return new VectorEncryptionKey(s, bytes.Slice(3, KeyLength));
+        return new VectorEncryptionKey(s, bytes.Slice(3, KeyLength), permutationSlots);
     }
 
     /// <summary>Creates a key from an explicit s and K (known-answer tests of the bare algorithm).</summary>
-    internal static VectorEncryptionKey Create(float scalingFactor, ReadOnlySpan<byte> key) => new(scalingFactor, key);
+    internal static VectorEncryptionKey Create(float scalingFactor, ReadOnlySpan<byte> key) => new(scalingFactor, key, DefaultPermutationSlots);
 
-    /// <summary>π_K for <paramref name="dimensions"/> coordinates, computed once per dimension.</summary>
-    public int[] GetPermutation(int dimensions) =>
-        _permutations.GetOrAdd(dimensions, static (d, key) => DimensionShuffle.ComputePermutation(key._key, d), this);
+    /// <summary>
+    /// π_K for <paramref name="dimensions"/> coordinates: from the key's small cache when recently used (no lock, no
+    /// allocation), otherwise computed and cached in place of the least recently used dimension.
+    /// </summary>
+    public int[] GetPermutation(int dimensions)
+    {
+        CachedPermutation[] cached = Volatile.Read(ref _permutations);
+        foreach (CachedPermutation entry in cached)
+        {
+            if (entry.Dimensions == dimensions)
+            {
+                // Recency only matters once every slot is taken.
+                if (cached.Length == _permutationSlots && _permutationSlots > 1)
+                {
+                    entry.Touch(ref _permutationClock);
+                }
+
+                return entry.Permutation;
+            }
+        }
+
+        return AddPermutation(dimensions);
+    }
 
     /// <summary>HMAC-SHA256 under K of <paramref name="message"/>, on a pooled keyed state (one native call each way).</summary>
     public void Hmac(ReadOnlySpan<byte> message, Span<byte> destination)
@@ -73,6 +144,95 @@ internal sealed class VectorEncryptionKey : IDisposable
         hmac.AppendData(message);
         hmac.GetHashAndReset(destination);
         ReturnHmac(hmac);
+    }
+
+    /// <summary>Zeroes K and the cached permutations and releases the HMAC states. Idempotent.</summary>
+    public void Dispose()
+    {
+        _disposed = true;
+        CryptographicOperations.ZeroMemory(_key);
+        for (int i = 0; i < _hmacs.Length; i++)
+        {
+            Interlocked.Exchange(ref _hmacs[i], null)?.Dispose();
+        }
+
+        lock (_permutationLock)
+        {
+            foreach (CachedPermutation entry in _permutations)
+            {
+                Array.Clear(entry.Permutation);
+            }
+
+            _permutations = [];
+        }
+
+        GC.SuppressFinalize(this);
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => "VectorEncryptionKey (redacted)";
+
+    private int[] AddPermutation(int dimensions)
+    {
+        // Computed outside the lock: a million-coordinate shuffle takes tens of milliseconds.
+        int[] permutation = DimensionShuffle.ComputePermutation(_key, dimensions);
+        long delta;
+        lock (_permutationLock)
+        {
+            CachedPermutation[] cached = _permutations;
+            foreach (CachedPermutation entry in cached)
+            {
+                if (entry.Dimensions == dimensions)
+                {
+                    return entry.Permutation;
+                }
+            }
+
+            if (_disposed)
+            {
+                return permutation;
+            }
+
+            var added = new CachedPermutation(dimensions, permutation);
+            added.Touch(ref _permutationClock);
+            delta = PermutationBytes(dimensions);
+            CachedPermutation[] next;
+            if (cached.Length < _permutationSlots)
+            {
+                next = [.. cached, added];
+            }
+            else
+            {
+                int oldest = 0;
+                for (int i = 1; i < cached.Length; i++)
+                {
+                    if (cached[i].LastUse < cached[oldest].LastUse)
+                    {
+                        oldest = i;
+                    }
+                }
+
+                delta -= PermutationBytes(cached[oldest].Dimensions);
+                next = [.. cached];
+                next[oldest] = added;
+            }
+
+            Volatile.Write(ref _permutations, next);
+        }
+
+        ReportRetained(delta);
+        return permutation;
+    }
+
+    private static long PermutationBytes(int dimensions) => 32 + (4L * dimensions);
+
+    private void ReportRetained(long delta)
+    {
+        if (delta != 0)
+        {
+            Interlocked.Add(ref _retainedBytes, delta);
+            RetainedBytesChanged?.Invoke(delta);
+        }
     }
 
     private IncrementalHash RentHmac()
@@ -86,32 +246,38 @@ internal sealed class VectorEncryptionKey : IDisposable
             }
         }
 
-        return IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _key);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        IncrementalHash created = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _key);
+        ReportRetained(HmacStateBytes);
+        return created;
     }
 
     private void ReturnHmac(IncrementalHash hmac)
     {
-        for (int i = 0; i < _hmacs.Length; i++)
+        if (!_disposed)
         {
-            if (Interlocked.CompareExchange(ref _hmacs[i], hmac, null) is null)
+            for (int i = 0; i < _hmacs.Length; i++)
             {
-                return;
+                if (Interlocked.CompareExchange(ref _hmacs[i], hmac, null) is null)
+                {
+                    return;
+                }
             }
         }
 
         hmac.Dispose();
+        ReportRetained(-HmacStateBytes);
     }
 
-    /// <summary>Zeroes K and releases the HMAC states.</summary>
-    public void Dispose()
+    /// <summary>A cached permutation and when it was last used (a tick of the key's clock).</summary>
+    private sealed class CachedPermutation(int dimensions, int[] permutation)
     {
-        CryptographicOperations.ZeroMemory(_key);
-        for (int i = 0; i < _hmacs.Length; i++)
-        {
-            Interlocked.Exchange(ref _hmacs[i], null)?.Dispose();
-        }
-    }
+        public int Dimensions { get; } = dimensions;
 
-    /// <inheritdoc/>
-    public override string ToString() => "VectorEncryptionKey (redacted)";
+        public int[] Permutation { get; } = permutation;
+
+        public long LastUse;
+
+        public void Touch(ref long clock) => Volatile.Write(ref LastUse, Interlocked.Increment(ref clock));
+    }
 }

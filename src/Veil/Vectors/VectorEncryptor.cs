@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Security.Cryptography;
 using Veil.Formats;
 using Veil.Keys;
@@ -16,6 +17,10 @@ namespace Veil.Vectors;
 /// <para><b>Thread safety.</b> All members are thread-safe.</para>
 /// <para><b>Determinism.</b> Each encryption draws a fresh 12-byte IV, so encrypting the same vector twice gives
 /// different ciphertexts.</para>
+/// <para><b>Lifetime.</b> An encryptor stays valid while you hold it, even after its <see cref="VectorOperations"/>
+/// evicts it from the key cache; its key is zeroed once it is no longer referenced, or when the
+/// <see cref="VectorOperations"/> (or its <see cref="VeilClient"/>) is disposed, after which every encryption and decryption throws
+/// <see cref="ObjectDisposedException"/>. See <see cref="VectorOperations.GetEncryptor(SecretPath, DerivationPath, TenantId)"/>.</para>
 /// </remarks>
 public sealed class VectorEncryptor
 {
@@ -66,6 +71,7 @@ public sealed class VectorEncryptor
     /// too large for β (the ciphertext would not be finite), or it breaks the path's dimension or norm limit.</exception>
     public void Encrypt(ReadOnlySpan<float> plaintext, Span<float> ciphertext, Span<byte> pairedIclInfo)
     {
+        ThrowIfDisposed();
         _limits.Check(plaintext, nameof(plaintext));
         CheckDestination(plaintext.Length, ciphertext.Length, nameof(ciphertext));
         if (pairedIclInfo.Length < PairedIclInfoLength)
@@ -100,6 +106,7 @@ public sealed class VectorEncryptor
     /// large for β, or it breaks the path's dimension or norm limit.</exception>
     public void EncryptOneWay(ReadOnlySpan<float> plaintext, Span<float> ciphertext)
     {
+        ThrowIfDisposed();
         _limits.Check(plaintext, nameof(plaintext));
         CheckDestination(plaintext.Length, ciphertext.Length, nameof(ciphertext));
         Span<byte> iv = stackalloc byte[ScaleAndPerturb.IvLength];
@@ -223,6 +230,7 @@ public sealed class VectorEncryptor
 
     internal VectorDecryptStatus DecryptCore(ReadOnlySpan<float> ciphertext, ReadOnlySpan<byte> pairedIclInfo, Span<float> plaintext)
     {
+        ThrowIfDisposed();
         CheckDestination(ciphertext.Length, plaintext.Length, nameof(plaintext));
         plaintext = plaintext[..ciphertext.Length];
         VectorMetadataStatus parsed = VectorMetadata.TryParse(pairedIclInfo, out KeyIdHeader header, out ReadOnlySpan<byte> iv, out ReadOnlySpan<byte> tag);
@@ -238,6 +246,52 @@ public sealed class VectorEncryptor
 
         return status;
     }
+
+    /// <summary>
+    /// Encrypts <paramref name="plaintext"/>, decrypted from <paramref name="sourcePairedIclInfo"/>'s ciphertext, with
+    /// an IV derived from that source and this key rather than drawn: the first 12 bytes of
+    /// HMAC-SHA256(K, "veil rotate iv/1" ‖ u32_BE(54) ‖ canonical source info ‖ u32_BE(this key id)). The source info is
+    /// re-encoded canonically (its key id, IV and tag, which authenticates the source ciphertext), so padding or
+    /// re-ordering its protobuf cannot vary the IV. Rotating one ciphertext twice thus gives one output.
+    /// </summary>
+    /// <exception cref="ArgumentException">The plaintext breaks the path's limits, or its encryption is not finite.</exception>
+    /// <exception cref="CryptographicException">The source info is malformed.</exception>
+    internal EncryptedVector EncryptForRotation(ReadOnlySpan<float> plaintext, ReadOnlySpan<byte> sourcePairedIclInfo)
+    {
+        ThrowIfDisposed();
+        _limits.Check(plaintext, nameof(plaintext));
+        Span<byte> iv = stackalloc byte[ScaleAndPerturb.IvLength];
+        DeriveRotationIv(sourcePairedIclInfo, iv);
+        var ciphertext = new float[plaintext.Length];
+        var info = new byte[PairedIclInfoLength];
+        ThrowIfNotFinite(TryEncryptWithIv(plaintext, iv, ciphertext, info));
+        return new EncryptedVector(ciphertext, info, SecretPath, DerivationPath);
+    }
+
+    /// <summary>The rotation IV of <paramref name="sourcePairedIclInfo"/> under this key; see <see cref="EncryptForRotation"/>.</summary>
+    internal void DeriveRotationIv(ReadOnlySpan<byte> sourcePairedIclInfo, Span<byte> iv)
+    {
+        VectorMetadataStatus parsed = VectorMetadata.TryParse(sourcePairedIclInfo, out KeyIdHeader header, out ReadOnlySpan<byte> sourceIv, out ReadOnlySpan<byte> sourceTag);
+        if (parsed != VectorMetadataStatus.Valid)
+        {
+            VectorErrors.ThrowIfFailed((VectorDecryptStatus)parsed, sourcePairedIclInfo);
+        }
+
+        // 16 + 4 + 54 + 4 = 78 bytes: never 12 (the noise seed's message) nor 20 + 4d (a tag's), so no other HMAC
+        // input under K can coincide with it.
+        ReadOnlySpan<byte> label = "veil rotate iv/1"u8;
+        Span<byte> message = stackalloc byte[label.Length + 4 + PairedIclInfoLength + 4];
+        label.CopyTo(message);
+        BinaryPrimitives.WriteInt32BigEndian(message[label.Length..], PairedIclInfoLength);
+        VectorMetadata.Write(header.KeyId, sourceIv, sourceTag, message[(label.Length + 4)..]);
+        BinaryPrimitives.WriteUInt32BigEndian(message[(label.Length + 4 + PairedIclInfoLength)..], KeyId.Value);
+        Span<byte> mac = stackalloc byte[32];
+        _key.Hmac(message, mac);
+        mac[..ScaleAndPerturb.IvLength].CopyTo(iv);
+        CryptographicOperations.ZeroMemory(mac);
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_key.IsDisposed, this);
 
     private bool TryEncryptWithIv(ReadOnlySpan<float> plaintext, ReadOnlySpan<byte> iv, Span<float> ciphertext, Span<byte> pairedIclInfo)
     {
@@ -269,6 +323,7 @@ public sealed class VectorEncryptor
 
     private int CheckBatch(int dimensions, int sourceLength, int destinationLength, string name)
     {
+        ThrowIfDisposed();
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dimensions);
         _limits.CheckLength(dimensions, nameof(dimensions));
         if (sourceLength % dimensions != 0)

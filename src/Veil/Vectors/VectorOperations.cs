@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Veil.Formats;
 using Veil.Keys;
 using Veil.Randomness;
@@ -13,49 +12,77 @@ namespace Veil.Vectors;
 /// <remarks>
 /// <para><b>Warning: not IND-CPA; reveals approximate distances.</b> See <see cref="VectorEncryptor"/>.</para>
 /// <para><b>Inputs</b> are assumed to be normalised embeddings; β is calibrated against their scale.</para>
-/// <para><b>Thread safety.</b> All members are thread-safe.</para>
+/// <para><b>Key cache.</b> Derived keys are cached within a memory budget (<see cref="DefaultKeyCacheBudgetBytes"/>,
+/// 64 MiB) that counts each key, the permutations it caches (4·d bytes per dimension d; at most
+/// <see cref="VectorEncryptionKey.DefaultPermutationSlots"/> dimensions per key, one for a path with
+/// <see cref="VectorSecret.Dimensions"/>) and its pooled HMAC states. Past the budget the least recently used keys are
+/// evicted, and an evicted key is zeroed as soon as no operation of this class uses it any more. For encryptors
+/// handed out by <see cref="GetEncryptor(SecretPath, DerivationPath, TenantId)"/>, see there.</para>
+/// <para><b>Thread safety.</b> All members are thread-safe, except <see cref="Dispose"/>, which must run once no
+/// other thread uses the instance or its encryptors.</para>
 /// </remarks>
 public sealed class VectorOperations : IDisposable
 {
-    // Derived keys kept per (secret, tenant, derivation path). Beyond this many, the least recently used quarter is
-    // dropped, so a working set of tenants that fits stays cached however many others pass through.
-    private const int CacheCapacity = 4096;
+    /// <summary>The default memory budget of the derived-key cache: 64 MiB.</summary>
+    public const long DefaultKeyCacheBudgetBytes = VectorKeyCache.DefaultBudgetBytes;
+
+    private static readonly Func<VectorKeyCache.CacheKey, (VectorOperations Operations, VectorSecret Secret, IdentifiedSecret Identified), VectorEncryptor> s_create =
+        static (key, state) => state.Operations.CreateEncryptor(key, state.Secret, state.Identified);
 
     private readonly IReadOnlyDictionary<SecretPath, VectorSecret> _secrets;
     private readonly IRandomSource _random;
-    private readonly ConcurrentDictionary<(SecretPath, KeyId, TenantId, DerivationPath), CachedEncryptor> _encryptors = new();
-    private readonly Lock _evictionLock = new();
-    private long _clock;
+    private readonly VectorKeyCache _cache;
 
-    internal VectorOperations(IReadOnlyDictionary<SecretPath, VectorSecret> secrets, IRandomSource random)
+    /// <summary>Creates the operations over <paramref name="secrets"/>.</summary>
+    /// <param name="secrets">The vector settings per secret path.</param>
+    /// <param name="random">Where IVs come from.</param>
+    /// <param name="keyCacheBudgetBytes">The derived-key cache's memory budget (advanced; tests use a small one to force evictions).</param>
+    internal VectorOperations(IReadOnlyDictionary<SecretPath, VectorSecret> secrets, IRandomSource random, long keyCacheBudgetBytes = DefaultKeyCacheBudgetBytes)
     {
         _secrets = secrets;
         _random = random;
+        _cache = new VectorKeyCache(keyCacheBudgetBytes);
     }
 
+    /// <summary>The derived-key cache (tests).</summary>
+    internal VectorKeyCache KeyCache => _cache;
+
     /// <summary>The encryptor of the current secret of <paramref name="secretPath"/> for this tenant and derivation path.</summary>
+    /// <remarks>
+    /// <para><b>Lifetime.</b> Hold the encryptor as long as you need it (a batch, a request, a service's lifetime):
+    /// if the key cache evicts it meanwhile, it is detached from the cache and keeps working, unchanged, for whoever
+    /// holds it; a later call returns a new encryptor of the same key. The key of an evicted encryptor is zeroed when
+    /// the encryptor is garbage-collected (no reference is left), or when this instance is disposed, whichever comes
+    /// first. After <see cref="Dispose"/>, every encryptor it handed out throws <see cref="ObjectDisposedException"/>.
+    /// The other members of this class hold their keys only for the duration of the call.</para>
+    /// </remarks>
     /// <exception cref="ArgumentException">The secret path is not configured.</exception>
     /// <exception cref="KeyNotAvailableException">The secret path has no current secret.</exception>
+    /// <exception cref="ObjectDisposedException">This instance was disposed.</exception>
     public VectorEncryptor GetEncryptor(SecretPath secretPath, DerivationPath derivationPath, TenantId tenant)
     {
-        VectorSecret secret = GetSecret(secretPath);
-        IdentifiedSecret current = secret.Secrets.Current
-            ?? throw new KeyNotAvailableException($"No current secret exists in the vector configuration for secret path '{secretPath}'.");
-        return GetEncryptor(secretPath, secret, current, derivationPath, tenant);
+        (VectorSecret secret, IdentifiedSecret current) = GetCurrent(secretPath);
+        return _cache.GetExposed(new(secretPath, current.Id, tenant, derivationPath), s_create, (this, secret, current));
     }
 
     /// <summary>Encrypts one vector with the current secret.</summary>
     /// <exception cref="ArgumentException">Unknown secret path; NaN, infinity or overflow in the plaintext.</exception>
     /// <exception cref="KeyNotAvailableException">No current secret.</exception>
-    public EncryptedVector Encrypt(ReadOnlySpan<float> plaintext, SecretPath secretPath, DerivationPath derivationPath, TenantId tenant) =>
-        GetEncryptor(secretPath, derivationPath, tenant).Encrypt(plaintext);
+    public EncryptedVector Encrypt(ReadOnlySpan<float> plaintext, SecretPath secretPath, DerivationPath derivationPath, TenantId tenant)
+    {
+        using VectorKeyCache.Lease lease = RentCurrent(secretPath, derivationPath, tenant);
+        return lease.Encryptor.Encrypt(plaintext);
+    }
 
     /// <summary>
     /// One-way encryption with the current secret: no IV or tag is kept, so the result can never be decrypted. Use it
     /// for training sets and query-only stores. See <see cref="VectorEncryptor.EncryptOneWay(ReadOnlySpan{float})"/>.
     /// </summary>
-    public float[] EncryptOneWay(ReadOnlySpan<float> plaintext, SecretPath secretPath, DerivationPath derivationPath, TenantId tenant) =>
-        GetEncryptor(secretPath, derivationPath, tenant).EncryptOneWay(plaintext);
+    public float[] EncryptOneWay(ReadOnlySpan<float> plaintext, SecretPath secretPath, DerivationPath derivationPath, TenantId tenant)
+    {
+        using VectorKeyCache.Lease lease = RentCurrent(secretPath, derivationPath, tenant);
+        return lease.Encryptor.EncryptOneWay(plaintext);
+    }
 
     /// <summary>Verifies and decrypts, with the secret its header names (current or in rotation).</summary>
     /// <exception cref="System.Security.Cryptography.AuthenticationTagMismatchException">Altered data, or another tenant or derivation path.</exception>
@@ -65,7 +92,8 @@ public sealed class VectorOperations : IDisposable
     public float[] Decrypt(EncryptedVector encrypted, TenantId tenant)
     {
         ArgumentNullException.ThrowIfNull(encrypted);
-        return GetDecryptor(encrypted, tenant).Decrypt(encrypted);
+        using VectorKeyCache.Lease lease = RentDecryptor(encrypted, tenant);
+        return lease.Encryptor.Decrypt(encrypted);
     }
 
     /// <summary>
@@ -78,8 +106,8 @@ public sealed class VectorOperations : IDisposable
         var queries = new List<QueryVector>(2);
         foreach (IdentifiedSecret live in secret.Secrets.Live)
         {
-            VectorEncryptor encryptor = GetEncryptor(secretPath, secret, live, derivationPath, tenant);
-            queries.Add(new QueryVector(live.Id, encryptor.EncryptOneWay(query)));
+            using VectorKeyCache.Lease lease = Rent(secretPath, secret, live, derivationPath, tenant);
+            queries.Add(new QueryVector(live.Id, lease.Encryptor.EncryptOneWay(query)));
         }
 
         return queries;
@@ -90,15 +118,21 @@ public sealed class VectorOperations : IDisposable
     /// returned) when it already uses the current secret and the tenant does not change.
     /// </summary>
     /// <remarks>
-    /// <b>Lossy.</b> Rotation decrypts and re-encrypts in f32, so each rotation drifts the vector by a few ulps.
-    /// For exact results keep a standard-encrypted copy of the original and re-encrypt from it.
+    /// <para><b>Lossy.</b> Rotation decrypts and re-encrypts in f32, so each rotation drifts the vector by a few ulps.
+    /// For exact results keep a standard-encrypted copy of the original and re-encrypt from it.</para>
+    /// <para><b>Deterministic.</b> The new IV is derived from the stored paired ICL info (its key id, IV and the tag
+    /// that authenticates the stored ciphertext) and the target key: HMAC-SHA256 under the target key of the label
+    /// "veil rotate iv/1", the canonical stored info and the target key id, cut to 12 bytes. Rotating the same ciphertext to the same key (and tenant) again
+    /// gives the same output, so repeated rotation cannot be averaged to strip the noise; two stored ciphertexts, even
+    /// of the same vector, get unrelated IVs. Any IV is valid to Alloy, which decrypts the result as usual. In the
+    /// insecure seeded test mode the IV is drawn from the seeded stream instead, as in Alloy.</para>
     /// </remarks>
     public EncryptedVector Rotate(EncryptedVector encrypted, TenantId tenant, TenantId? newTenant = null)
     {
         ArgumentNullException.ThrowIfNull(encrypted);
         TenantId target = newTenant ?? tenant;
-        VectorEncryptor current = GetEncryptor(encrypted.SecretPath, encrypted.DerivationPath, target);
-        if (target == tenant && encrypted.KeyId == current.KeyId)
+        using VectorKeyCache.Lease current = RentCurrent(encrypted.SecretPath, encrypted.DerivationPath, target);
+        if (target == tenant && encrypted.KeyId == current.Encryptor.KeyId)
         {
             return encrypted;
         }
@@ -106,7 +140,9 @@ public sealed class VectorOperations : IDisposable
         float[] plaintext = Decrypt(encrypted, tenant);
         try
         {
-            return current.Encrypt(plaintext);
+            return _random.IsDeterministic
+                ? current.Encryptor.Encrypt(plaintext)
+                : current.Encryptor.EncryptForRotation(plaintext, encrypted.PairedIclInfo.Span);
         }
         finally
         {
@@ -133,7 +169,8 @@ public sealed class VectorOperations : IDisposable
     public BatchResult<EncryptedVector> EncryptBatch(IReadOnlyList<ReadOnlyMemory<float>> plaintexts, SecretPath secretPath, DerivationPath derivationPath, TenantId tenant)
     {
         ArgumentNullException.ThrowIfNull(plaintexts);
-        VectorEncryptor encryptor = GetEncryptor(secretPath, derivationPath, tenant);
+        using VectorKeyCache.Lease lease = RentCurrent(secretPath, derivationPath, tenant);
+        VectorEncryptor encryptor = lease.Encryptor;
         return BatchResult<EncryptedVector>.Run(plaintexts, plaintext => encryptor.Encrypt(plaintext.Span), _random);
     }
 
@@ -141,7 +178,8 @@ public sealed class VectorOperations : IDisposable
     public BatchResult<float[]> EncryptOneWayBatch(IReadOnlyList<ReadOnlyMemory<float>> plaintexts, SecretPath secretPath, DerivationPath derivationPath, TenantId tenant)
     {
         ArgumentNullException.ThrowIfNull(plaintexts);
-        VectorEncryptor encryptor = GetEncryptor(secretPath, derivationPath, tenant);
+        using VectorKeyCache.Lease lease = RentCurrent(secretPath, derivationPath, tenant);
+        VectorEncryptor encryptor = lease.Encryptor;
         return BatchResult<float[]>.Run(plaintexts, plaintext => encryptor.EncryptOneWay(plaintext.Span), _random);
     }
 
@@ -166,30 +204,40 @@ public sealed class VectorOperations : IDisposable
         return BatchResult<EncryptedVector>.Run(encrypted, vector => Rotate(vector, tenant, newTenant), _random);
     }
 
-    /// <summary>Zeroes every cached derived key.</summary>
-    public void Dispose()
-    {
-        foreach (CachedEncryptor cached in _encryptors.Values)
-        {
-            cached.Encryptor.Key.Dispose();
-        }
+    /// <summary>
+    /// Zeroes every derived key still in memory: those cached and those evicted but still held by a caller of
+    /// <see cref="GetEncryptor(SecretPath, DerivationPath, TenantId)"/>, whose encryptors then throw
+    /// <see cref="ObjectDisposedException"/>.
+    /// </summary>
+    public void Dispose() => _cache.Dispose();
 
-        _encryptors.Clear();
+    private VectorKeyCache.Lease RentCurrent(SecretPath secretPath, DerivationPath derivationPath, TenantId tenant)
+    {
+        (VectorSecret secret, IdentifiedSecret current) = GetCurrent(secretPath);
+        return Rent(secretPath, secret, current, derivationPath, tenant);
     }
 
-    private VectorEncryptor GetDecryptor(EncryptedVector encrypted, TenantId tenant)
+    private VectorKeyCache.Lease RentDecryptor(EncryptedVector encrypted, TenantId tenant)
     {
         VectorSecret secret = GetSecret(encrypted.SecretPath);
         if (encrypted.KeyId is not { } keyId)
         {
             // Let the encryptor produce the precise format error.
             IdentifiedSecret any = secret.Secrets.Live.First();
-            return GetEncryptor(encrypted.SecretPath, secret, any, encrypted.DerivationPath, tenant);
+            return Rent(encrypted.SecretPath, secret, any, encrypted.DerivationPath, tenant);
         }
 
         IdentifiedSecret live = secret.Secrets.Find(keyId)
             ?? throw new KeyNotAvailableException($"Secret with key ID {keyId} does not exist in the vector configuration for secret path '{encrypted.SecretPath}'.", keyId);
-        return GetEncryptor(encrypted.SecretPath, secret, live, encrypted.DerivationPath, tenant);
+        return Rent(encrypted.SecretPath, secret, live, encrypted.DerivationPath, tenant);
+    }
+
+    private (VectorSecret Secret, IdentifiedSecret Current) GetCurrent(SecretPath secretPath)
+    {
+        VectorSecret secret = GetSecret(secretPath);
+        IdentifiedSecret current = secret.Secrets.Current
+            ?? throw new KeyNotAvailableException($"No current secret exists in the vector configuration for secret path '{secretPath}'.");
+        return (secret, current);
     }
 
     private VectorSecret GetSecret(SecretPath secretPath) =>
@@ -197,54 +245,15 @@ public sealed class VectorOperations : IDisposable
             ? secret
             : throw new ArgumentException($"Provided secret path '{secretPath}' does not exist in the vector configuration.", nameof(secretPath));
 
-    private VectorEncryptor GetEncryptor(SecretPath secretPath, VectorSecret secret, IdentifiedSecret identified, DerivationPath derivationPath, TenantId tenant)
-    {
-        var cacheKey = (secretPath, identified.Id, tenant, derivationPath);
-        if (!_encryptors.TryGetValue(cacheKey, out CachedEncryptor? cached))
-        {
-            if (_encryptors.Count >= CacheCapacity)
-            {
-                EvictLeastRecentlyUsed();
-            }
+    private VectorKeyCache.Lease Rent(SecretPath secretPath, VectorSecret secret, IdentifiedSecret identified, DerivationPath derivationPath, TenantId tenant) =>
+        _cache.Rent(new(secretPath, identified.Id, tenant, derivationPath), s_create, (this, secret, identified));
 
-            var parameters = new VectorParameters(secret.ApproximationFactor, secret.UseScalingFactor);
-            cached = _encryptors.GetOrAdd(cacheKey, _ => new CachedEncryptor(new VectorEncryptor(
-                VectorEncryptionKey.Derive(identified.Secret, tenant, derivationPath),
-                parameters,
-                identified.Id,
-                secretPath,
-                derivationPath,
-                _random,
-                new VectorInputLimits(secret.Dimensions, secret.MaxNorm))));
-        }
-
-        Volatile.Write(ref cached.LastUse, Interlocked.Increment(ref _clock));
-        return cached.Encryptor;
-    }
-
-    /// <summary>Drops the least recently used quarter of the cache (one thread at a time; lookups go on meanwhile).</summary>
-    private void EvictLeastRecentlyUsed()
-    {
-        lock (_evictionLock)
-        {
-            if (_encryptors.Count < CacheCapacity)
-            {
-                return;
-            }
-
-            // Evicted encryptors may still be in use by other threads, so they are not disposed here.
-            foreach (var (key, _) in _encryptors.OrderBy(e => Volatile.Read(ref e.Value.LastUse)).Take(CacheCapacity / 4).ToList())
-            {
-                _encryptors.TryRemove(key, out _);
-            }
-        }
-    }
-
-    /// <summary>A cached encryptor and when it was last handed out (a tick of the cache's clock).</summary>
-    private sealed class CachedEncryptor(VectorEncryptor encryptor)
-    {
-        public VectorEncryptor Encryptor { get; } = encryptor;
-
-        public long LastUse;
-    }
+    private VectorEncryptor CreateEncryptor(VectorKeyCache.CacheKey key, VectorSecret secret, IdentifiedSecret identified) => new(
+        VectorEncryptionKey.Derive(identified.Secret, key.Tenant, key.DerivationPath, secret.Dimensions is null ? VectorEncryptionKey.DefaultPermutationSlots : 1),
+        new VectorParameters(secret.ApproximationFactor, secret.UseScalingFactor),
+        identified.Id,
+        key.SecretPath,
+        key.DerivationPath,
+        _random,
+        new VectorInputLimits(secret.Dimensions, secret.MaxNorm));
 }

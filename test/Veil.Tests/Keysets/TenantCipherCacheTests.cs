@@ -28,13 +28,33 @@ public class TenantCipherCacheTests
         string[] ids = ["a", "b", "c"];
         var seen = new ConcurrentBag<(string Id, FakeCipher Cipher, int Thread)>();
 
-        Parallel.For(0, 3_000, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i =>
+        // Dedicated threads released together by a barrier (a Parallel.For of cheap items may run on one thread), so
+        // the first calls (owner claim, thread-local creation, derivation) really race on every run.
+        const int threads = 4;
+        using var start = new Barrier(threads);
+        var failures = new ConcurrentQueue<Exception>();
+        Thread[] workers = [.. Enumerable.Range(0, threads).Select(_ => new Thread(() =>
         {
-            string id = ids[i % ids.Length];
-            FakeCipher cipher = cache.Get(id);
-            Assert.Same(cipher, cache.Get(id));
-            seen.Add((id, cipher, Environment.CurrentManagedThreadId));
-        });
+            start.SignalAndWait();
+            try
+            {
+                for (int i = 0; i < 3_000; i++)
+                {
+                    string id = ids[i % ids.Length];
+                    FakeCipher cipher = cache.Get(id);
+                    Assert.Same(cipher, cache.Get(id));
+                    seen.Add((id, cipher, Environment.CurrentManagedThreadId));
+                }
+            }
+            catch (Exception e)
+            {
+                failures.Enqueue(e);
+            }
+        }))];
+        Array.ForEach(workers, w => w.Start());
+        Array.ForEach(workers, w => w.Join());
+        Assert.Empty(failures);
+        Assert.Equal(threads, seen.Select(s => s.Thread).Distinct().Count());
 
         Assert.Equal(ids, derivations.Keys.Order());
         Assert.All(derivations.Values, count => Assert.Equal(1, count));

@@ -15,6 +15,9 @@ internal sealed class TestKms : IKmsClient
     /// <summary>How many keys every KEK of this KMS has unwrapped.</summary>
     public int UnwrapCalls { get; private set; }
 
+    /// <summary>Uses <paramref name="key"/> as the KEK at <paramref name="uri"/> (for keysets stored as test vectors).</summary>
+    public void AddKey(string uri, byte[] key) => _keys[uri] = key;
+
     public TestKek Kek(string uri = "test:kek")
     {
         if (!_keys.TryGetValue(uri, out byte[]? key))
