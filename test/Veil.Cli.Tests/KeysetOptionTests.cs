@@ -122,6 +122,24 @@ public sealed class KeysetOptionTests : LocalKeysetTest
         Assert.Contains("accuracy", predict.Stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task VectorEncrypt_WhenTheKeysetFixesDimensionAndMaxNorm_RefusesOtherLengthsAndLargeNormsPerLine()
+    {
+        CliResult create = await Keys("create", "--kms", "local:" + TempDir.File("kek.json"), "--create-kek", "--vector", "p", "--beta", "2.5", "--dimensions", "3", "--max-norm", "1.001");
+        Assert.True(create.ExitCode == ExitCodes.Success, create.Stderr);
+        CliResult list = await Keys("list", "--json");
+
+        CliResult encrypted = await WithKeys(
+            VeilCli.Lines("""{"id":"ok","vector":[0.6,0.8,0]}""", """{"id":"long","vector":[0.6,0.8,0,0]}""", """{"id":"large","vector":[10,20,30]}"""),
+            "vector", "encrypt", "--secret-path", "p", "--derivation-path", "d");
+
+        Assert.Contains("\"dimensions\":3", list.Stdout, StringComparison.Ordinal);
+        Assert.Contains("\"maxNorm\":1.001", list.Stdout, StringComparison.Ordinal);
+        Assert.True(encrypted.Json[0].TryGetProperty("encryptedVector", out _), encrypted.Stdout);
+        Assert.Contains("3-dimensional", encrypted.Json[1].GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Contains("norm", encrypted.Json[2].GetProperty("error").GetString(), StringComparison.Ordinal);
+    }
+
     private async Task CreateKeysetAsync()
     {
         CliResult create = await Keys("create", "--kms", "local:" + TempDir.File("kek.json"), "--create-kek", "--vector", "p", "--beta", "2.5", "--deterministic", "p", "--standard");

@@ -82,6 +82,16 @@ internal sealed class KeysCommand : Command
         Description = "Use the key-derived scaling factor on a new vector path (Alloy before 0.13); default off.",
     };
 
+    private static Option<int?> DimensionsOption() => new("--dimensions")
+    {
+        Description = "Fix the dimension of a new vector path: vectors of any other length are refused by every operation (recorded in the keyset, authenticated).",
+    };
+
+    private static Option<float?> MaxNormOption() => new("--max-norm")
+    {
+        Description = "Refuse vector inputs of a new vector path whose L2 norm exceeds this (1.001 for normalised embeddings): a large-norm input reveals the key's permutation. Recorded in the keyset; veil serve applies 1.001 when it is not set.",
+    };
+
     private static Option<uint?> IdOption(bool required) => new("--id")
     {
         Description = required ? "The key id of the secret." : "The key id of the new secret (default: one more than the largest in the section).",
@@ -95,10 +105,12 @@ internal sealed class KeysCommand : Command
         var standard = new Option<bool>("--standard") { Description = "Create a standard-document secret." };
         Option<float?> beta = BetaOption();
         Option<bool> scaling = ScalingOption();
+        Option<int?> dimensions = DimensionsOption();
+        Option<float?> maxNorm = MaxNormOption();
         Option<bool> createKek = CreateKekOption();
         var command = new Command("create", "Create a new keyset file with a current secret for each given path (the file must not exist).")
         {
-            vector, beta, scaling, deterministic, standard, createKek,
+            vector, beta, scaling, dimensions, maxNorm, deterministic, standard, createKek,
         };
         SetAction(command, parseResult =>
         {
@@ -122,7 +134,7 @@ internal sealed class KeysCommand : Command
             var added = new List<KeysetSecretInfo>();
             foreach (string path in vectorPaths)
             {
-                added.Add(keyset.AddVectorSecret(path, kek, parseResult.GetValue(beta), parseResult.GetValue(scaling)));
+                added.Add(keyset.AddVectorSecret(path, kek, parseResult.GetValue(beta), parseResult.GetValue(scaling), dimensions: parseResult.GetValue(dimensions), maxNorm: parseResult.GetValue(maxNorm)));
             }
 
             foreach (string path in deterministicPaths)
@@ -148,11 +160,15 @@ internal sealed class KeysCommand : Command
         Section section = new();
         Option<float?> beta = BetaOption();
         Option<bool> scaling = ScalingOption();
+        Option<int?> dimensions = DimensionsOption();
+        Option<float?> maxNorm = MaxNormOption();
         Option<uint?> id = IdOption(required: false);
         var command = new Command("add", "Add a new secret to a path: pending (decrypt-only) until promoted; on a new path it is current at once. Needs the KMS.");
         section.AddTo(command);
         command.Options.Add(beta);
         command.Options.Add(scaling);
+        command.Options.Add(dimensions);
+        command.Options.Add(maxNorm);
         command.Options.Add(id);
         SetAction(command, parseResult =>
         {
@@ -165,7 +181,7 @@ internal sealed class KeysCommand : Command
                 using IKeyEncryptionKey kek = kms.GetKey(parseResult.GetValue(KmsOption) ?? keyset.KekUri);
                 return which switch
                 {
-                    KeysetSection.Vector => keyset.AddVectorSecret(path, kek, parseResult.GetValue(beta), parseResult.GetValue(scaling) ? true : null, keyId),
+                    KeysetSection.Vector => keyset.AddVectorSecret(path, kek, parseResult.GetValue(beta), parseResult.GetValue(scaling) ? true : null, keyId, parseResult.GetValue(dimensions), parseResult.GetValue(maxNorm)),
                     KeysetSection.Deterministic => keyset.AddDeterministicSecret(path, kek, keyId),
                     _ => keyset.AddStandardSecret(kek, keyId),
                 };
@@ -455,6 +471,16 @@ internal sealed class KeysCommand : Command
         if (info.UseScalingFactor is { } scaling)
         {
             writer.WriteBoolean("useScalingFactor", scaling);
+        }
+
+        if (info.Dimensions is { } dimensions)
+        {
+            writer.WriteNumber("dimensions", dimensions);
+        }
+
+        if (info.MaxNorm is { } maxNorm)
+        {
+            writer.WriteNumber("maxNorm", maxNorm);
         }
 
         writer.WriteString("createdAt", Time(info.CreatedAt));
