@@ -32,7 +32,7 @@ public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
     private readonly string _output;
     private readonly EmbeddingGeneratorMetadata _metadata;
 
-    /// <summary>Loads the model and the vocabulary.</summary>
+    /// <summary>Loads the model and the vocabulary from files.</summary>
     /// <param name="modelPath">The ONNX model file.</param>
     /// <param name="vocabularyPath">The model's WordPiece vocabulary (<c>vocab.txt</c>, one token per line).</param>
     /// <param name="options">Tokenisation and pooling options; null for the defaults.</param>
@@ -57,40 +57,33 @@ public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
         }
 
         _tokenizer = BertTokenizer.Create(vocabularyPath, new BertOptions { LowerCaseBeforeTokenization = _options.LowerCase });
-        try
+        _session = Load(() => new InferenceSession(modelPath), $"'{modelPath}'");
+        (_hasTokenTypes, _output, Dimensions) = Inspect(_session, $"'{modelPath}'");
+        _metadata = new EmbeddingGeneratorMetadata("onnxruntime", new Uri(Path.GetFullPath(modelPath)), Path.GetFileNameWithoutExtension(modelPath), Dimensions);
+    }
+
+    /// <summary>Loads the model and the vocabulary from memory (for example a model shipped inside a package).</summary>
+    /// <param name="model">The ONNX model's bytes.</param>
+    /// <param name="vocabulary">The model's WordPiece vocabulary (<c>vocab.txt</c>, one token per line); read to its end, not disposed.</param>
+    /// <param name="modelId">The model's name, reported as <see cref="EmbeddingGeneratorMetadata.DefaultModelId"/>.</param>
+    /// <param name="options">Tokenisation and pooling options; null for the defaults.</param>
+    /// <exception cref="ArgumentException"><paramref name="model"/> is empty or <paramref name="modelId"/> is blank.</exception>
+    /// <exception cref="InvalidOperationException">The model is not BERT-shaped, or ONNX Runtime cannot load it.</exception>
+    public OnnxEmbeddingGenerator(byte[] model, Stream vocabulary, string modelId, OnnxEmbeddingGeneratorOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(vocabulary);
+        ArgumentException.ThrowIfNullOrWhiteSpace(modelId);
+        if (model.Length == 0)
         {
-            _session = new InferenceSession(modelPath);
-        }
-        catch (OnnxRuntimeException e)
-        {
-            throw new InvalidOperationException($"ONNX Runtime cannot load the model '{modelPath}': {e.Message}", e);
+            throw new ArgumentException("The model is empty.", nameof(model));
         }
 
-        try
-        {
-            if (!_session.InputMetadata.ContainsKey(InputIds) || !_session.InputMetadata.ContainsKey(AttentionMask))
-            {
-                throw new InvalidOperationException(
-                    $"The model '{modelPath}' is not BERT-shaped: it needs inputs '{InputIds}' and '{AttentionMask}'; it has {string.Join(", ", _session.InputMetadata.Keys)}.");
-            }
-
-            _hasTokenTypes = _session.InputMetadata.ContainsKey(TokenTypeIds);
-            (_output, NodeMetadata output) = _session.OutputMetadata.First();
-            int[] shape = output.Dimensions;
-            if (shape.Length is not (2 or 3))
-            {
-                throw new InvalidOperationException(
-                    $"The model's output '{_output}' has {shape.Length} dimensions; a sentence-embedding model gives [batch, hidden] or [batch, sequence, hidden].");
-            }
-
-            Dimensions = shape[^1] > 0 ? shape[^1] : null;
-            _metadata = new EmbeddingGeneratorMetadata("onnxruntime", new Uri(Path.GetFullPath(modelPath)), Path.GetFileNameWithoutExtension(modelPath), Dimensions);
-        }
-        catch
-        {
-            _session.Dispose();
-            throw;
-        }
+        _options = options ?? new OnnxEmbeddingGeneratorOptions();
+        _tokenizer = BertTokenizer.Create(vocabulary, new BertOptions { LowerCaseBeforeTokenization = _options.LowerCase });
+        _session = Load(() => new InferenceSession(model), modelId);
+        (_hasTokenTypes, _output, Dimensions) = Inspect(_session, modelId);
+        _metadata = new EmbeddingGeneratorMetadata("onnxruntime", defaultModelId: modelId, defaultModelDimensions: Dimensions);
     }
 
     /// <summary>The embedding dimension, when the model declares it (null when it is symbolic).</summary>
@@ -129,6 +122,46 @@ public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
 
     /// <inheritdoc/>
     public void Dispose() => _session.Dispose();
+
+    private static InferenceSession Load(Func<InferenceSession> create, string model)
+    {
+        try
+        {
+            return create();
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new InvalidOperationException($"ONNX Runtime cannot load the model {model}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Checks the model is BERT-shaped; returns whether it takes token types, its output and its dimension.</summary>
+    private static (bool HasTokenTypes, string Output, int? Dimensions) Inspect(InferenceSession session, string model)
+    {
+        try
+        {
+            if (!session.InputMetadata.ContainsKey(InputIds) || !session.InputMetadata.ContainsKey(AttentionMask))
+            {
+                throw new InvalidOperationException(
+                    $"The model {model} is not BERT-shaped: it needs inputs '{InputIds}' and '{AttentionMask}'; it has {string.Join(", ", session.InputMetadata.Keys)}.");
+            }
+
+            (string output, NodeMetadata metadata) = session.OutputMetadata.First();
+            int[] shape = metadata.Dimensions;
+            if (shape.Length is not (2 or 3))
+            {
+                throw new InvalidOperationException(
+                    $"The model's output '{output}' has {shape.Length} dimensions; a sentence-embedding model gives [batch, hidden] or [batch, sequence, hidden].");
+            }
+
+            return (session.InputMetadata.ContainsKey(TokenTypeIds), output, shape[^1] > 0 ? shape[^1] : null);
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
 
     private float[][] Embed(ReadOnlySpan<string> texts)
     {
