@@ -1,3 +1,4 @@
+using Microsoft.Extensions.AI;
 using Veil.Keys;
 
 namespace Veil.Extensions.VectorData;
@@ -50,6 +51,13 @@ public sealed class EncryptingCollectionOptions
     /// <see cref="DeterministicProperties"/>) that do not name their own; null when every such property names one.
     /// </summary>
     public SecretPath? DeterministicSecretPath { get; set; }
+
+    /// <summary>
+    /// Generates the embedding of a text search value (<c>SearchAsync("…")</c>) on the key holder's side, before the
+    /// query is encrypted; null (the default) accepts only vectors. It must produce plaintext embeddings: an encrypting
+    /// generator's output (<c>UseVectorEncryption</c>) is refused, since the collection encrypts itself.
+    /// </summary>
+    public IEmbeddingGenerator<string, Embedding<float>>? EmbeddingGenerator { get; set; }
 
     /// <summary>
     /// One-way mode: vectors are encrypted without IV or tag, no paired ICL info is stored, and stored vectors can

@@ -63,6 +63,7 @@ public sealed class EncryptingVectorStoreCollection<TKey, TRecord> : VectorStore
     private readonly RecordModel<TRecord> _model;
     private readonly Dictionary<string, DeterministicProperty> _deterministicByName;
     private readonly HashSet<string> _standardNames;
+    private readonly IEmbeddingGenerator<string, Embedding<float>>? _embeddingGenerator;
 
     /// <summary>Wraps <paramref name="inner"/>.</summary>
     /// <param name="inner">The collection that stores the encrypted records.</param>
@@ -74,8 +75,8 @@ public sealed class EncryptingVectorStoreCollection<TKey, TRecord> : VectorStore
     /// <exception cref="ArgumentException">A vector property has no paired ICL info property (and the mode is not
     /// one-way), a deterministic property has no secret path, or the options name a missing property.</exception>
     /// <exception cref="NotSupportedException">The record type cannot be handled: no parameterless constructor, no key or
-    /// vector property, an encrypted property that is not string or byte[], or a vector that is not float[] or
-    /// ReadOnlyMemory&lt;float&gt;.</exception>
+    /// vector property, an encrypted property that is not string or byte[], or a vector that is not float[],
+    /// ReadOnlyMemory&lt;float&gt; or Embedding&lt;float&gt;.</exception>
     public EncryptingVectorStoreCollection(
         VectorStoreCollection<TKey, TRecord> inner,
         VeilClient client,
@@ -95,6 +96,7 @@ public sealed class EncryptingVectorStoreCollection<TKey, TRecord> : VectorStore
         _model = new RecordModel<TRecord>(options, definition);
         _deterministicByName = _model.Deterministic.ToDictionary(p => p.Value.Name, StringComparer.Ordinal);
         _standardNames = _model.Standard.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+        _embeddingGenerator = options.EmbeddingGenerator;
         if (_rerank && _model.Vectors.FirstOrDefault(v => !ExactDistance.IsSupported(v.DistanceFunction)) is { } unsupported)
         {
             throw new NotSupportedException(
@@ -280,9 +282,13 @@ public sealed class EncryptingVectorStoreCollection<TKey, TRecord> : VectorStore
         {
             ReadOnlyMemory<float> memory => memory,
             float[] array => array,
-            Embedding<float> embedding => embedding.Vector,
+            Embedding<float> embedding => EncryptedEmbeddings.Plaintext(embedding, nameof(searchValue)),
+            string text when _embeddingGenerator is { } generator =>
+                EncryptedEmbeddings.Plaintext(await generator.GenerateAsync(text, cancellationToken: cancellationToken).ConfigureAwait(false), nameof(searchValue)),
+            string => throw new NotSupportedException(
+                "The encrypting collection searches with text only when EncryptingCollectionOptions.EmbeddingGenerator is set; otherwise pass the query's embedding."),
             _ => throw new NotSupportedException(
-                $"The encrypting collection searches with a plaintext vector (ReadOnlyMemory<float>, float[] or Embedding<float>), not with '{typeof(TInput).Name}'. Generate the embedding on the client first."),
+                $"The encrypting collection searches with a plaintext vector (ReadOnlyMemory<float>, float[] or Embedding<float>) or, with an embedding generator, text; not with '{typeof(TInput).Name}'."),
         };
         CheckDimensions(vector, query.Length, nameof(searchValue));
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.AI;
 using System.Reflection;
 using Microsoft.Extensions.VectorData;
 using Veil.Keys;
@@ -17,6 +18,7 @@ internal enum VectorShape
     FloatArray,
     ReadOnlyMemory,
     NullableReadOnlyMemory,
+    Embedding,
 }
 
 /// <summary>A property that holds bytes, as a byte[] or a base64 string.</summary>
@@ -98,8 +100,9 @@ internal sealed class VectorPropertyModel
         Shape = property.PropertyType == typeof(float[]) ? VectorShape.FloatArray
             : property.PropertyType == typeof(ReadOnlyMemory<float>) ? VectorShape.ReadOnlyMemory
             : property.PropertyType == typeof(ReadOnlyMemory<float>?) ? VectorShape.NullableReadOnlyMemory
+            : property.PropertyType == typeof(Embedding<float>) ? VectorShape.Embedding
             : throw new NotSupportedException(
-                $"Vector property '{property.Name}' is of type '{property.PropertyType.Name}'; encrypted vector properties must be float[] or ReadOnlyMemory<float>.");
+                $"Vector property '{property.Name}' is of type '{property.PropertyType.Name}'; encrypted vector properties must be float[], ReadOnlyMemory<float> or Embedding<float>.");
     }
 
     public PropertyInfo Property { get; }
@@ -114,11 +117,14 @@ internal sealed class VectorPropertyModel
 
     public VectorShape Shape { get; }
 
+    /// <summary>The plaintext vector of <paramref name="record"/>, or null when it has none.</summary>
+    /// <exception cref="ArgumentException">The property holds an embedding an encrypting generator made (already encrypted).</exception>
     public ReadOnlyMemory<float>? GetVector(object record) => Property.GetValue(record) switch
     {
         null => null,
         float[] array => array,
         ReadOnlyMemory<float> memory => memory,
+        Embedding<float> embedding => EncryptedEmbeddings.Plaintext(embedding, Name),
         _ => null,
     };
 
@@ -128,6 +134,10 @@ internal sealed class VectorPropertyModel
         if (Shape == VectorShape.FloatArray)
         {
             value = vector;
+        }
+        else if (Shape == VectorShape.Embedding)
+        {
+            value = vector is null ? null : new Embedding<float>(vector);
         }
         else if (vector is null)
         {
@@ -143,7 +153,12 @@ internal sealed class VectorPropertyModel
 
     /// <summary>Sets the vector to <paramref name="vector"/>: the memory itself, or a copy when the property is a float[].</summary>
     public void SetVector(object record, ReadOnlyMemory<float> vector) =>
-        Property.SetValue(record, Shape == VectorShape.FloatArray ? vector.ToArray() : (object)vector);
+        Property.SetValue(record, Shape switch
+        {
+            VectorShape.FloatArray => vector.ToArray(),
+            VectorShape.Embedding => new Embedding<float>(vector),
+            _ => (object)vector,
+        });
 }
 
 /// <summary>

@@ -207,6 +207,7 @@ public sealed class InMemoryCollection<TKey, TRecord> : VectorStoreCollection<TK
     {
         float[] array => array,
         ReadOnlyMemory<float> memory => memory.ToArray(),
+        Embedding<float> embedding => embedding.Vector.ToArray(),
         _ => [],
     };
 
@@ -234,6 +235,7 @@ public sealed class InMemoryCollection<TKey, TRecord> : VectorStoreCollection<TK
                 float[] array => array.Clone(),
                 byte[] bytes => bytes.Clone(),
                 ReadOnlyMemory<float> memory => new ReadOnlyMemory<float>(memory.ToArray()),
+                Embedding<float> embedding => new Embedding<float>(embedding.Vector.ToArray()) { AdditionalProperties = embedding.AdditionalProperties },
                 var other => other,
             };
             property.SetValue(copy, value);
