@@ -53,6 +53,16 @@ public sealed class EncryptingCollectionOptions
     public SecretPath? DeterministicSecretPath { get; set; }
 
     /// <summary>
+    /// The name of a string data property that records each row's tenant, so that tenants can share one collection:
+    /// null (the default) for a collection of one tenant. When set, upserts fill it with <see cref="Tenant"/>, encrypted
+    /// deterministically (with <see cref="DeterministicSecretPath"/> and derivation path <c>veil.tenant</c>; the store
+    /// sees which rows share a tenant, not who it is), and every read is restricted to this tenant's rows: searches and
+    /// filtered gets add the condition to the filter, gets and deletes by key ignore other tenants' rows. Without it, a
+    /// collection shared by tenants fails on the other tenants' rows (they do not decrypt under this tenant's keys).
+    /// </summary>
+    public string? TenantProperty { get; set; }
+
+    /// <summary>
     /// Generates the embedding of a text search value (<c>SearchAsync("…")</c>) on the key holder's side, before the
     /// query is encrypted; null (the default) accepts only vectors. It must produce plaintext embeddings: an encrypting
     /// generator's output (<c>UseVectorEncryption</c>) is refused, since the collection encrypts itself.

@@ -64,6 +64,7 @@ public sealed class EncryptingVectorStoreCollection<TKey, TRecord> : VectorStore
     private readonly Dictionary<string, DeterministicProperty> _deterministicByName;
     private readonly HashSet<string> _standardNames;
     private readonly IEmbeddingGenerator<string, Embedding<float>>? _embeddingGenerator;
+    private byte[][]? _tenantTags;
 
     /// <summary>Wraps <paramref name="inner"/>.</summary>
     /// <param name="inner">The collection that stores the encrypted records.</param>
@@ -124,11 +125,32 @@ public sealed class EncryptingVectorStoreCollection<TKey, TRecord> : VectorStore
 
     /// <inheritdoc/>
     public override Task DeleteAsync(TKey key, CancellationToken cancellationToken = default) =>
-        _inner.DeleteAsync(key, cancellationToken);
+        _model.Tenant is null ? _inner.DeleteAsync(key, cancellationToken) : DeleteAsync([key], cancellationToken);
 
     /// <inheritdoc/>
-    public override Task DeleteAsync(IEnumerable<TKey> keys, CancellationToken cancellationToken = default) =>
-        _inner.DeleteAsync(keys, cancellationToken);
+    /// <remarks>With a <see cref="EncryptingCollectionOptions.TenantProperty"/>, rows of other tenants are left alone.</remarks>
+    public override async Task DeleteAsync(IEnumerable<TKey> keys, CancellationToken cancellationToken = default)
+    {
+        if (_model.Tenant is null)
+        {
+            await _inner.DeleteAsync(keys, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var owned = new List<TKey>();
+        await foreach (TRecord record in _inner.GetAsync(keys, new RecordRetrievalOptions { IncludeVectors = false }, cancellationToken).ConfigureAwait(false))
+        {
+            if (OwnedByTenant(record))
+            {
+                owned.Add((TKey)_model.GetKey(record)!);
+            }
+        }
+
+        if (owned.Count > 0)
+        {
+            await _inner.DeleteAsync(owned, cancellationToken).ConfigureAwait(false);
+        }
+    }
 
     /// <summary>Gets a record by key, decrypted.</summary>
     /// <inheritdoc/>
@@ -136,7 +158,7 @@ public sealed class EncryptingVectorStoreCollection<TKey, TRecord> : VectorStore
     public override async Task<TRecord?> GetAsync(TKey key, RecordRetrievalOptions? options = null, CancellationToken cancellationToken = default)
     {
         TRecord? stored = await _inner.GetAsync(key, options, cancellationToken).ConfigureAwait(false);
-        return stored is null ? null : DecryptRecords([stored], options?.IncludeVectors ?? false)[0];
+        return stored is null || !OwnedByTenant(stored) ? null : DecryptRecords([stored], options?.IncludeVectors ?? false)[0];
     }
 
     /// <summary>Gets records by key, decrypted.</summary>
@@ -148,7 +170,10 @@ public sealed class EncryptingVectorStoreCollection<TKey, TRecord> : VectorStore
         var stored = new List<TRecord>();
         await foreach (TRecord record in _inner.GetAsync(keys, options, cancellationToken).ConfigureAwait(false))
         {
-            stored.Add(record);
+            if (OwnedByTenant(record))
+            {
+                stored.Add(record);
+            }
         }
 
         foreach (TRecord record in DecryptRecords(stored, options?.IncludeVectors ?? false))
@@ -180,7 +205,10 @@ public sealed class EncryptingVectorStoreCollection<TKey, TRecord> : VectorStore
         var stored = new List<TRecord>();
         await foreach (TRecord record in _inner.GetAsync(rewritten, top, options, cancellationToken).ConfigureAwait(false))
         {
-            stored.Add(record);
+            if (OwnedByTenant(record))
+            {
+                stored.Add(record);
+            }
         }
 
         foreach (TRecord record in DecryptRecords(stored, options?.IncludeVectors ?? false))
@@ -309,6 +337,11 @@ public sealed class EncryptingVectorStoreCollection<TKey, TRecord> : VectorStore
         {
             await foreach (VectorSearchResult<TRecord> result in _inner.SearchAsync(encryptedQuery.Ciphertext, fetch, innerOptions, cancellationToken).ConfigureAwait(false))
             {
+                if (!OwnedByTenant(result.Record))
+                {
+                    continue;
+                }
+
                 TKey key = (TKey)_model.GetKey(result.Record)!;
                 if (!_rerank && !_oneWay && StoredKeyId(vector, result.Record) is { } storedKeyId && storedKeyId != encryptedQuery.KeyId)
                 {
@@ -384,10 +417,38 @@ public sealed class EncryptingVectorStoreCollection<TKey, TRecord> : VectorStore
     }
 
     private Expression<Func<TRecord, bool>>? RewriteFilter(Expression<Func<TRecord, bool>>? filter) =>
-        FilterRewriter.Rewrite(filter, _deterministicByName, _standardNames, (property, plaintext) =>
+        FilterRewriter.Rewrite(RestrictToTenant(filter), _deterministicByName, _standardNames, (property, plaintext) =>
             _client.Deterministic.GenerateQueryFieldValues(plaintext, property.SecretPath, property.DerivationPath, _options.Tenant)
                 .Select(field => field.Ciphertext)
                 .ToList());
+
+    /// <summary>The filter AND "the tenant property equals this tenant" (before encryption), with a tenant property.</summary>
+    private Expression<Func<TRecord, bool>>? RestrictToTenant(Expression<Func<TRecord, bool>>? filter)
+    {
+        if (_model.Tenant is not { } tenant)
+        {
+            return filter;
+        }
+
+        ParameterExpression parameter = filter?.Parameters[0] ?? Expression.Parameter(typeof(TRecord), "r");
+        Expression ownTenant = Expression.Equal(Expression.Property(parameter, tenant.Value.Property), Expression.Constant(_options.Tenant.Value, typeof(string)));
+        return Expression.Lambda<Func<TRecord, bool>>(filter is null ? ownTenant : Expression.AndAlso(filter.Body, ownTenant), parameter);
+    }
+
+    /// <summary>Whether a stored row belongs to this tenant (always, without a tenant property): its tenant value is one of this tenant's query values.</summary>
+    private bool OwnedByTenant(TRecord stored)
+    {
+        if (_model.Tenant is not { } tenant)
+        {
+            return true;
+        }
+
+        _tenantTags ??= _client.Deterministic
+            .GenerateQueryFieldValues(System.Text.Encoding.UTF8.GetBytes(_options.Tenant.Value), tenant.SecretPath, tenant.DerivationPath, _options.Tenant)
+            .Select(field => field.Ciphertext)
+            .ToArray();
+        return tenant.Value.GetBytes(stored) is { } value && _tenantTags.Any(tag => tag.AsSpan().SequenceEqual(value));
+    }
 
     private void CopyKeysBack(TRecord[] originals, TRecord[] encrypted)
     {
@@ -474,6 +535,7 @@ public sealed class EncryptingVectorStoreCollection<TKey, TRecord> : VectorStore
         {
             ArgumentNullException.ThrowIfNull(records[i], nameof(records));
             copies[i] = _model.Clone(records[i]);
+            _model.Tenant?.Value.Property.SetValue(copies[i], _options.Tenant.Value);
         }
 
         foreach (VectorPropertyModel vector in _model.Vectors)

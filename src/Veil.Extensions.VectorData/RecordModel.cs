@@ -260,7 +260,21 @@ internal sealed class RecordModel<TRecord>
                 throw new ArgumentException($"Property '{property.Name}' is marked for both deterministic and standard encryption.", nameof(options));
             }
 
-            if (det is not null)
+            if (property.Name == options.TenantProperty)
+            {
+                if (det is not null || isStandard || property.PropertyType != typeof(string))
+                {
+                    throw new ArgumentException(
+                        $"The tenant property '{property.Name}' must be a string data property without an encryption attribute: the collection fills and encrypts it.", nameof(options));
+                }
+
+                Tenant = new DeterministicProperty(
+                    property,
+                    options.DeterministicSecretPath ?? throw new ArgumentException("A tenant property needs the options' DeterministicSecretPath: the tenant id is stored encrypted deterministically.", nameof(options)),
+                    new DerivationPath(TenantDerivationPath));
+                deterministic.Add(Tenant);
+            }
+            else if (det is not null)
             {
                 SecretPath secretPath = det.SecretPath is { } path ? new SecretPath(path)
                     : options.DeterministicSecretPath ?? throw new ArgumentException(
@@ -279,6 +293,11 @@ internal sealed class RecordModel<TRecord>
             _ = Find(name);
         }
 
+        if (options.TenantProperty is { } tenantProperty && Tenant is null)
+        {
+            _ = Find(tenantProperty);
+        }
+
         if (deterministic.Any(p => p.Value.Property == Key) || standard.Any(p => p.Property == Key))
         {
             throw new NotSupportedException("The key property cannot be encrypted.");
@@ -288,7 +307,13 @@ internal sealed class RecordModel<TRecord>
         Standard = standard;
     }
 
+    /// <summary>The derivation path of the tenant property's deterministic encryption.</summary>
+    public const string TenantDerivationPath = "veil.tenant";
+
     public PropertyInfo Key { get; }
+
+    /// <summary>The property that records each row's tenant (encrypted deterministically), or null for a collection of one tenant.</summary>
+    public DeterministicProperty? Tenant { get; }
 
     public IReadOnlyList<VectorPropertyModel> Vectors { get; }
 
