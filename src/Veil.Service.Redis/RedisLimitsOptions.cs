@@ -9,6 +9,9 @@ public sealed class RedisLimitsOptions
     /// </summary>
     public required string Configuration { get; init; }
 
+    /// <summary>The Redis password, over any in <see cref="Configuration"/> (so it need not be on a command line).</summary>
+    public string? Password { get; init; }
+
     /// <summary>
     /// The prefix of every key the store writes (default <c>veil:limits:</c>): services with different prefixes share
     /// nothing, so one Redis can serve several deployments. Client names and derived keys appear only hashed.

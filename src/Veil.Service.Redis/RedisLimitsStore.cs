@@ -53,6 +53,11 @@ public sealed class RedisLimitsStore : LimitsStore, IAsyncDisposable
             throw new ArgumentException("The Redis configuration string cannot be parsed.", nameof(options));
         }
 
+        if (options.Password is not null)
+        {
+            configuration.Password = options.Password;
+        }
+
         configuration.AbortOnConnectFail = false;
 
         // While disconnected, commands fail at once instead of queueing until a timeout.
