@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using StackExchange.Redis;
 using Veil.Service.Redis;
 
 namespace Veil.Service.Tests;
@@ -115,6 +116,24 @@ public sealed class RedisLimitsTests
         Assert.Equal(429, (await store.AcquireAsync(braces, Charge(1), default)).Status);
     }
 
+    [RedisFact]
+    public async Task Script_RunsByItsSha_AndIsLoadedAgainAfterTheServerForgetsIt()
+    {
+        await using RedisLimitsStore store = await ConnectAsync(NewPrefix());
+        await using ConnectionMultiplexer admin = await ConnectionMultiplexer.ConnectAsync(RedisFactAttribute.Connection + ",allowAdmin=true");
+        IServer server = admin.GetServers().Single();
+        ClientPolicy client = Policy(quota: 2);
+        Assert.Equal(200, (await store.AcquireAsync(client, Charge(1), default)).Status);
+        long evalSha = EvalShaCalls(server);
+
+        await server.ScriptFlushAsync();
+        Assert.Equal(200, (await store.AcquireAsync(client, Charge(1), default)).Status);
+        Assert.Equal(429, (await store.AcquireAsync(client, Charge(1), default)).Status);
+
+        // Both calls after the flush went by EVALSHA (the first one answered NOSCRIPT, then EVAL loaded the script again).
+        Assert.Equal(evalSha + 2, EvalShaCalls(server));
+    }
+
     [Fact]
     public async Task UnreachableRedis_FailsClosed_ByDefault()
     {
@@ -187,6 +206,12 @@ public sealed class RedisLimitsTests
         start.SetResult();
         await Task.WhenAll(tasks);
         return granted;
+    }
+
+    private static long EvalShaCalls(IServer server)
+    {
+        string line = (server.InfoRaw("commandstats") ?? "").Split('\n').FirstOrDefault(l => l.StartsWith("cmdstat_evalsha:", StringComparison.Ordinal)) ?? "cmdstat_evalsha:calls=0,";
+        return long.Parse(line.Split("calls=")[1].Split(',')[0], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private static Task<RedisLimitsStore> ConnectAsync(string prefix) =>
