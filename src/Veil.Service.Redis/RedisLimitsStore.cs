@@ -17,7 +17,8 @@ namespace Veil.Service.Redis;
 /// used per derived key), where <c>h</c> is a SHA-256 prefix of the client name, and derived keys are hashed too; the
 /// braces keep a client's keys in one Redis Cluster slot. Quotas last as long as Redis keeps its data: run it with
 /// persistence (<c>appendonly yes</c>) when quotas must outlive a Redis restart. The check before the body is read is
-/// skipped (it would cost a second round trip); a client over its limits is refused after its body is read.
+/// skipped (it would cost a second round trip); a client over its limits is refused after its body is read. A client
+/// with no rate limit, quota or key quota never reaches Redis.
 /// </remarks>
 public sealed class RedisLimitsStore : LimitsStore, IAsyncDisposable
 {
@@ -77,6 +78,12 @@ public sealed class RedisLimitsStore : LimitsStore, IAsyncDisposable
 
     internal override async ValueTask<LimitDecision> AcquireAsync(ClientPolicy client, Charge charge, CancellationToken cancellationToken)
     {
+        if (client.RateLimit is null && client.Quota is null && client.KeyQuota is null)
+        {
+            // Nothing to enforce: no round trip, and no outage refuses such a client (its use is not counted either).
+            return LimitDecision.Granted;
+        }
+
         string clientKey = _options.Prefix + "{" + Hash(client.Name) + "}";
         RateLimitPolicy? rate = client.RateLimit;
         long? keyQuota = client.KeyQuota?.MaxItems;

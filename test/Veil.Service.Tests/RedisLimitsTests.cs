@@ -146,6 +146,15 @@ public sealed class RedisLimitsTests
     }
 
     [Fact]
+    public async Task UnreachableRedis_DoesNotRefuseAClientWithoutLimits()
+    {
+        await using RedisLimitsStore store = await RedisLimitsStore.ConnectAsync(new RedisLimitsOptions { Configuration = ClosedPort(), Prefix = NewPrefix() });
+
+        Assert.Equal(200, (await store.AcquireAsync(Policy(), Charge(1), default)).Status);
+        Assert.Equal(503, (await store.AcquireAsync(Policy(quota: 1000), Charge(1), default)).Status);
+    }
+
+    [Fact]
     public async Task UnreachableRedis_WithLocalLimits_StillEnforcesThemInProcess()
     {
         await using RedisLimitsStore store = await RedisLimitsStore.ConnectAsync(new RedisLimitsOptions
