@@ -5,6 +5,11 @@
 // with distinct dimensions near 10^6 and reports the process's RSS before and after (they are refused per item).
 //
 //   dotnet run -c Release --project bench/Veil.Service.LoadTest -- [seconds=20 (max 60)] [concurrency=8] [batch=16] [dimensions=384]
+//
+// With "shared" first, it instead starts several instances sharing one Redis and checks that one client's limit holds
+// summed over them all (SharedLimitsTest):
+//
+//   dotnet run -c Release --project bench/Veil.Service.LoadTest -- shared <redis configuration> [instances=3] [seconds=10 (max 60)] [concurrency=8]
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -14,6 +19,12 @@ using Veil.Kms.LocalFile;
 using Veil.Service;
 using Veil.Service.Client;
 using Veil.Vectors;
+
+if (args is ["shared", string redis, ..])
+{
+    args = args[2..];
+    return await SharedLimitsTest.RunAsync(redis, instances: Math.Max(1, Arg(0, 3)), seconds: Math.Min(60, Arg(1, 10)), concurrency: Arg(2, 8), batch: 16, dimensions: 384);
+}
 
 int seconds = Math.Min(60, Arg(0, 20));
 int concurrency = Arg(1, 8);

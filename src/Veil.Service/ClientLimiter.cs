@@ -17,6 +17,8 @@ internal sealed class ClientLimiter(TimeProvider time)
     /// <summary>The most derived keys tracked per client for its key quota; a client asking for more is refused.</summary>
     public const int MaxKeysPerClient = 10_000;
 
+    internal static readonly string TooManyKeysMessage = $"key quota: more than {MaxKeysPerClient} keys";
+
     private readonly ConcurrentDictionary<string, State> _states = new(StringComparer.Ordinal);
     private long _changes;
 
@@ -85,8 +87,8 @@ internal sealed class ClientLimiter(TimeProvider time)
             RateLimitPolicy? rate = client.RateLimit;
             return rate?.ItemsPerSecond is { } items && Refill(state.Items.Tokens, rate.Burst!.Value, items, state, now) < 1 ? RateMessage(1, rate.Burst.Value, items, "items")
                 : vector && rate?.FloatsPerSecond is { } floats && Refill(state.Floats.Tokens, rate.FloatBurst!.Value, floats, state, now) < 1 ? RateMessage(1, rate.FloatBurst.Value, floats, "floats")
-                : client.Quota?.MaxItems is { } maxItems && state.UsedItems.Used >= maxItems ? $"quota: {maxItems} items used up"
-                : vector && client.Quota?.MaxFloats is { } maxFloats && state.UsedFloats.Used >= maxFloats ? $"quota: {maxFloats} floats used up"
+                : client.Quota?.MaxItems is { } maxItems && state.UsedItems.Used >= maxItems ? QuotaMessage(maxItems, "items")
+                : vector && client.Quota?.MaxFloats is { } maxFloats && state.UsedFloats.Used >= maxFloats ? QuotaMessage(maxFloats, "floats")
                 : null;
         }
     }
@@ -114,8 +116,8 @@ internal sealed class ClientLimiter(TimeProvider time)
                 return new Acquired(refusal, false);
             }
 
-            refusal = client.Quota?.MaxItems is { } maxItems && state.UsedItems.Used + charge.Items > maxItems ? $"quota: {maxItems} items used up"
-                : client.Quota?.MaxFloats is { } maxFloats && state.UsedFloats.Used + charge.Floats > maxFloats ? $"quota: {maxFloats} floats used up"
+            refusal = client.Quota?.MaxItems is { } maxItems && state.UsedItems.Used + charge.Items > maxItems ? QuotaMessage(maxItems, "items")
+                : client.Quota?.MaxFloats is { } maxFloats && state.UsedFloats.Used + charge.Floats > maxFloats ? QuotaMessage(maxFloats, "floats")
                 : client.KeyQuota is { } keyQuota ? KeyQuotaRefusal(state, keyQuota.MaxItems, charge)
                 : null;
             if (refusal is not null)
@@ -157,27 +159,32 @@ internal sealed class ClientLimiter(TimeProvider time)
                 added++;
                 if (state.Keys.Count + added > MaxKeysPerClient)
                 {
-                    return $"key quota: more than {MaxKeysPerClient} keys";
+                    return TooManyKeysMessage;
                 }
 
                 if (charge.Items > maxItems)
                 {
-                    return $"key quota: {maxItems} items per key";
+                    return KeyQuotaMessage(maxItems, used: false);
                 }
             }
             else if (counter.Used + charge.Items > maxItems)
             {
-                return $"key quota: {maxItems} items per key used up for this tenant, secret path and derivation path";
+                return KeyQuotaMessage(maxItems, used: true);
             }
         }
 
         return null;
     }
 
+    internal static string QuotaMessage(long max, string unit) => $"quota: {max} {unit} used up";
+
+    internal static string KeyQuotaMessage(long maxItems, bool used) =>
+        used ? $"key quota: {maxItems} items per key used up for this tenant, secret path and derivation path" : $"key quota: {maxItems} items per key";
+
     private double Refill(double tokens, double burst, double perSecond, State state, long now) =>
         Math.Min(burst, tokens + (time.GetElapsedTime(state.LastRefill, now).TotalSeconds * perSecond));
 
-    private static string RateMessage(long wanted, double burst, double perSecond, string unit) =>
+    internal static string RateMessage(long wanted, double burst, double perSecond, string unit) =>
         wanted > burst ? $"rate limit: {wanted} {unit} exceed the burst of {burst}" : $"rate limit: {perSecond} {unit} per second";
 
     private sealed class State(double items, double floats, long lastRefill)

@@ -35,6 +35,20 @@ internal sealed class LimitsSaver : IAsyncDisposable
     /// <exception cref="IOException">The file could not be written.</exception>
     public void SaveNow() => Save(final: false);
 
+    /// <summary>Saves now (reservations counted as used); false when the file could not be written.</summary>
+    public bool TrySaveNow()
+    {
+        try
+        {
+            SaveNow();
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
     private async Task RunAsync()
     {
         while (await _timer.WaitForNextTickAsync().ConfigureAwait(false))

@@ -10,7 +10,7 @@ namespace Veil.Service;
 
 /// <summary>Authenticates, authorises, limits, runs and audits one request.</summary>
 internal sealed class RequestHandler(
-    VeilKeyServiceOptions options, VeilClient client, ClientLimiter limiter, VectorDimensions dimensions, LimitsSaver? saver, RefusalThrottle throttle, AuditLog audit, ServiceMetrics metrics)
+    VeilKeyServiceOptions options, VeilClient client, LimitsStore limits, VectorDimensions dimensions, LimitsSaver? saver, RefusalThrottle throttle, AuditLog audit, ServiceMetrics metrics)
 {
     public async Task MetricsAsync(HttpContext context)
     {
@@ -68,7 +68,7 @@ internal sealed class RequestHandler(
             return;
         }
 
-        if (limiter.RefusalBeforeBody(caller, kind == "vector") is { } empty)
+        if (limits.RefusalBeforeBody(caller, kind == "vector") is { } empty)
         {
             context.Response.Headers.RetryAfter = "1";
             await RejectAsync(context, caller, operation, null, 0, 429, empty).ConfigureAwait(false);
@@ -140,18 +140,12 @@ internal sealed class RequestHandler(
             }
 
             long floats = dimension is { } d ? (long)d * request.Items!.Count(i => VectorLength(i) == d) : 0;
-            Acquired acquired = limiter.TryAcquire(caller, new Charge(count, floats, KeysOf(request, keyed)));
-            if (acquired.Refusal is { } limited)
+            LimitDecision decision = await limits.AcquireAsync(caller, new Charge(count, floats, KeysOf(request, keyed)), context.RequestAborted).ConfigureAwait(false);
+            if (decision.Reason is { } limited)
             {
+                // 429: over a bucket or quota; 503: the limits could not be recorded or checked (fail closed).
                 context.Response.Headers.RetryAfter = "1";
-                await RejectAsync(context, caller, operation, request, count, 429, limited).ConfigureAwait(false);
-                return;
-            }
-
-            if (acquired.MustPersist && !TrySave())
-            {
-                // The quota taken could not be recorded: answering could grant more than the quota after a crash.
-                await RejectAsync(context, caller, operation, request, count, 503, "the limits state could not be saved").ConfigureAwait(false);
+                await RejectAsync(context, caller, operation, request, count, decision.Status, limited).ConfigureAwait(false);
                 return;
             }
 
@@ -206,18 +200,7 @@ internal sealed class RequestHandler(
     }
 
     /// <summary>Saves the limits state now, when there is a file for it; false when that failed.</summary>
-    private bool TrySave()
-    {
-        try
-        {
-            saver?.SaveNow();
-            return true;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
-    }
+    private bool TrySave() => saver?.TrySaveNow() ?? true;
 
     private static string? Remote(HttpContext context) => context.Connection.RemoteIpAddress?.ToString();
 

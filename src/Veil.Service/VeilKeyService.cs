@@ -73,7 +73,8 @@ public sealed class VeilKeyService : IAsyncDisposable
         WebApplication app = builder.Build();
         var resources = new Resources(new VeilClient(configuration), new VectorDimensions(configuration, state.Dimensions), new RefusalThrottle(options.RefusalBurst, options.RefusalInterval));
         resources.Saver = options.LimitsStatePath is { } limitsPath ? new LimitsSaver(limiter, resources.Dimensions, limitsPath, options.LimitsSaveInterval, options.TimeProvider) : null;
-        var handler = new RequestHandler(options, resources.Client, limiter, resources.Dimensions, resources.Saver, resources.Throttle, new AuditLog(options.AuditLog), new ServiceMetrics());
+        LimitsStore limits = options.LimitsStore ?? new LocalLimitsStore(limiter, resources.Saver);
+        var handler = new RequestHandler(options, resources.Client, limits, resources.Dimensions, resources.Saver, resources.Throttle, new AuditLog(options.AuditLog), new ServiceMetrics());
         app.MapGet("/health", () => Results.Json(new { status = "ok" }));
         app.MapGet("/metrics", handler.MetricsAsync);
         app.MapPost("/v1/{kind}/{action}", handler.HandleAsync);

@@ -67,9 +67,17 @@ public sealed class VeilKeyServiceOptions
     /// A file that keeps every client's rate-limit buckets and quotas, and the dimension fixed for each vector secret
     /// path, across restarts (read at start; written before answering a request that reserves more quota or fixes a
     /// dimension, every <see cref="LimitsSaveInterval"/> while something changed, and at stop); null keeps them in
-    /// memory only. A crash may lose unused reserved quota, never grant more.
+    /// memory only. A crash may lose unused reserved quota, never grant more. With a shared <see cref="LimitsStore"/>
+    /// the buckets and quotas live there, and this file keeps the dimensions only.
     /// </summary>
     public string? LimitsStatePath { get; init; }
+
+    /// <summary>
+    /// Where rate-limit buckets and quotas are kept and checked; null (the default) keeps them in this process (and in
+    /// <see cref="LimitsStatePath"/> when given). Several instances behind a load balancer share one store (the Redis
+    /// store of <c>Veil.Service.Redis</c>), so each client's limits hold across them all. The caller owns the store.
+    /// </summary>
+    public LimitsStore? LimitsStore { get; init; }
 
     /// <summary>How often the limits state is saved while it changes; a crash loses at most this much of the rate-limit buckets' accounting.</summary>
     public TimeSpan LimitsSaveInterval { get; init; } = TimeSpan.FromSeconds(1);

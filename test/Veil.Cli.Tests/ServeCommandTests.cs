@@ -144,11 +144,21 @@ public sealed class ServeCommandTests : IDisposable
     [InlineData("--max-norm", "p=-1")]
     [InlineData("--max-norm", "nosuchpath=2")]
     [InlineData("--keyset", "x.json")]
+    [InlineData("--limits-redis-unreachable", "open")]
     public async Task Serve_WhenOptionsUnsafeOrConflicting_ExitsWithUsageError(string option, string value)
     {
         CliResult result = await VeilCli.RunAsync("", "serve", "--config", _directory.File("config.json"), "--clients", _directory.File("clients.json"), option, value);
         Assert.Equal(ExitCodes.InvalidOptions, result.ExitCode);
         Assert.NotEmpty(result.Stderr);
+    }
+
+    [Fact]
+    public async Task Serve_LimitsRedisThatCannotBeParsed_ExitsWithUsageError_WithoutEchoingThePassword()
+    {
+        CliResult result = await VeilCli.RunAsync("", "serve", "--config", _directory.File("config.json"), "--clients", _directory.File("clients.json"), "--limits-redis", "127.0.0.1:1,password=hunter2,ssl=maybe");
+        Assert.Equal(ExitCodes.InvalidOptions, result.ExitCode);
+        Assert.Contains("--limits-redis", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", result.Stderr + result.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]

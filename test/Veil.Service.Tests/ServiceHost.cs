@@ -75,7 +75,8 @@ internal sealed class ServiceHost : IAsyncDisposable
         bool allowHyphenatedIds = false,
         int refusalBurst = 10_000,
         TextWriter? auditWriter = null,
-        TimeProvider? time = null)
+        TimeProvider? time = null,
+        LimitsStore? limitsStore = null)
     {
         UnwrappedKeyset unwrapped = keys.Unwrap();
         string auditPath = Path.Combine(keys.Directory, auditName);
@@ -94,6 +95,7 @@ internal sealed class ServiceHost : IAsyncDisposable
                 RefusalBurst = refusalBurst,
                 RefusalInterval = TimeSpan.FromHours(1),
                 TimeProvider = time ?? TimeProvider.System,
+                LimitsStore = limitsStore,
             });
             return new ServiceHost(unwrapped, audit, service, auditPath);
         }

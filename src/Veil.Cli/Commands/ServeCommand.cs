@@ -6,6 +6,7 @@ using Veil.Cli.Configuration;
 using Veil.Cli.Keysets;
 using Veil.Keys;
 using Veil.Service;
+using Veil.Service.Redis;
 
 namespace Veil.Cli.Commands;
 
@@ -27,6 +28,10 @@ internal sealed class ServeCommand : Command
         Options.Add(UrlsOption);
         Options.Add(AuditLogOption);
         Options.Add(LimitsStateOption);
+        Options.Add(LimitsRedisOption);
+        Options.Add(LimitsRedisPrefixOption);
+        Options.Add(LimitsRedisPasswordEnvOption);
+        Options.Add(LimitsRedisUnreachableOption);
         Options.Add(CertificateOption);
         Options.Add(CertificatePasswordEnvOption);
         Options.Add(MaxBodyOption);
@@ -59,6 +64,25 @@ internal sealed class ServeCommand : Command
         Description = "Keep every client's rate-limit bucket and quota in this file across restarts (saved every second while it changes, and at stop); default: in memory only.",
     };
 
+    internal Option<string> LimitsRedisOption { get; } = new("--limits-redis")
+    {
+        Description = "Share every client's rate-limit buckets and quotas with the other instances using this Redis (a StackExchange.Redis configuration such as 127.0.0.1:6379): one atomic script per request on Redis's clock. --limits-state then keeps only the dimensions.",
+    };
+
+    internal Option<string> LimitsRedisPrefixOption { get; } = new("--limits-redis-prefix")
+    {
+        Description = "The prefix of the Redis keys (instances share limits only with the same prefix).",
+        DefaultValueFactory = _ => "veil:limits:",
+    };
+
+    internal Option<string> LimitsRedisPasswordEnvOption { get; } = new("--limits-redis-password-env") { Description = "The environment variable holding the Redis password." };
+
+    internal Option<RedisUnreachable> LimitsRedisUnreachableOption { get; } = new("--limits-redis-unreachable")
+    {
+        Description = "While Redis cannot be reached: FailClosed (default: 503, audited) or UseLocalLimits (this instance's own limits in memory, so each instance grants each client its full limits during the outage).",
+        DefaultValueFactory = _ => RedisUnreachable.FailClosed,
+    };
+
     internal Option<string> CertificateOption { get; } = new("--certificate") { Description = "A PKCS#12 (.pfx) certificate for https:// URLs." };
 
     internal Option<string> CertificatePasswordEnvOption { get; } = new("--certificate-password-env") { Description = "The environment variable holding the certificate's password." };
@@ -85,6 +109,7 @@ internal sealed class ServeCommand : Command
         LoadedKeys? keys = null;
         TextWriter? audit = null;
         X509Certificate2? certificate = null;
+        RedisLimitsStore? redis = null;
         try
         {
             string[] urls = parseResult.GetValue(UrlsOption)!;
@@ -105,6 +130,7 @@ internal sealed class ServeCommand : Command
                 string path => VeilKeyService.OpenAuditFile(path),
             };
 
+            redis = await ConnectRedisAsync(parseResult).ConfigureAwait(false);
             VeilKeyService service = await VeilKeyService.StartAsync(
                 new VeilKeyServiceOptions
                 {
@@ -119,6 +145,7 @@ internal sealed class ServeCommand : Command
                     MaxRequestBodyBytes = parseResult.GetValue(MaxBodyOption),
                     MaxItemsPerRequest = parseResult.GetValue(MaxItemsOption),
                     LimitsStatePath = parseResult.GetValue(LimitsStateOption),
+                    LimitsStore = redis,
                 },
                 cancellationToken).ConfigureAwait(false);
             await using (service.ConfigureAwait(false))
@@ -156,6 +183,10 @@ internal sealed class ServeCommand : Command
         finally
         {
             keys?.Dispose();
+            if (redis is not null)
+            {
+                await redis.DisposeAsync().ConfigureAwait(false);
+            }
 
             if (audit is not null && audit != _console.Error)
             {
@@ -175,6 +206,35 @@ internal sealed class ServeCommand : Command
 
         string? password = parseResult.GetValue(CertificatePasswordEnvOption) is { } variable ? Environment.GetEnvironmentVariable(variable) : null;
         return X509CertificateLoader.LoadPkcs12FromFile(path, password);
+    }
+
+    private async Task<RedisLimitsStore?> ConnectRedisAsync(ParseResult parseResult)
+    {
+        if (parseResult.GetValue(LimitsRedisOption) is not { } configuration)
+        {
+            return null;
+        }
+
+        string? password = null;
+        if (parseResult.GetValue(LimitsRedisPasswordEnvOption) is { } variable)
+        {
+            password = Environment.GetEnvironmentVariable(variable) ?? throw new CliUsageException($"--limits-redis-password-env: the environment variable {variable} is not set.");
+        }
+
+        try
+        {
+            return await RedisLimitsStore.ConnectAsync(new RedisLimitsOptions
+            {
+                Configuration = configuration,
+                Password = password,
+                Prefix = parseResult.GetValue(LimitsRedisPrefixOption)!,
+                WhenUnreachable = parseResult.GetValue(LimitsRedisUnreachableOption),
+            }).ConfigureAwait(false);
+        }
+        catch (ArgumentException e)
+        {
+            throw new CliUsageException($"--limits-redis: {e.Message}", e);
+        }
     }
 
     private static ServiceClients LoadClients(string path)
