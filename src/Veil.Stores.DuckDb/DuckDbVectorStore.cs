@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using DuckDB.NET.Data;
 using Microsoft.Extensions.VectorData;
 using Microsoft.Extensions.VectorData.ProviderServices;
+using Veil.Stores.Sql;
 
 namespace Veil.Stores.DuckDb;
 
@@ -75,7 +76,7 @@ public sealed class DuckDbVectorStore : VectorStore
             throw new ArgumentException(VectorDataStrings.GetCollectionWithDictionaryNotSupported);
         }
 
-        var model = new DuckDbModelBuilder().BuildModel(typeof(TRecord), typeof(TKey), definition);
+        var model = new SqlModelBuilder(DuckDbDialect.Instance).BuildModel(typeof(TRecord), typeof(TKey), definition);
         return new DuckDbCollection<TKey, TRecord>(_database, name, model);
     }
 
@@ -84,7 +85,7 @@ public sealed class DuckDbVectorStore : VectorStore
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(definition);
-        return new DuckDbCollection<object, Dictionary<string, object?>>(_database, name, new DuckDbModelBuilder().BuildDynamicModel(definition));
+        return new DuckDbCollection<object, Dictionary<string, object?>>(_database, name, new SqlModelBuilder(DuckDbDialect.Instance).BuildDynamicModel(definition));
     }
 
     /// <inheritdoc />
@@ -142,7 +143,7 @@ public sealed class DuckDbVectorStore : VectorStore
         try
         {
             using var command = connection.CreateCommand();
-            command.CommandText = "DROP TABLE IF EXISTS " + DuckDbSql.Quote(name);
+            command.CommandText = "DROP TABLE IF EXISTS " + DuckDbDialect.Instance.Quote(name);
             command.ExecuteNonQuery();
         }
         finally

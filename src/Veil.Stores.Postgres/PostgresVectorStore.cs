@@ -3,6 +3,7 @@ using Microsoft.Extensions.VectorData;
 using Microsoft.Extensions.VectorData.ProviderServices;
 using Npgsql;
 using Pgvector.Npgsql;
+using Veil.Stores.Sql;
 
 namespace Veil.Stores.Postgres;
 
@@ -63,7 +64,7 @@ public sealed class PostgresVectorStore : VectorStore
     private PostgresVectorStore(PostgresDatabase database, string schema)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(schema);
-        _ = PostgresSql.Quote(schema);
+        _ = PostgresDialect.Instance.Quote(schema);
         _database = database;
         Schema = schema;
         _metadata = new VectorStoreMetadata { VectorStoreSystemName = SystemName, VectorStoreName = database.DatabaseName };
@@ -101,7 +102,7 @@ public sealed class PostgresVectorStore : VectorStore
             throw new ArgumentException(VectorDataStrings.GetCollectionWithDictionaryNotSupported);
         }
 
-        var model = new PostgresModelBuilder().BuildModel(typeof(TRecord), typeof(TKey), options.Definition);
+        var model = new SqlModelBuilder(PostgresDialect.Instance).BuildModel(typeof(TRecord), typeof(TKey), options.Definition);
         return new PostgresCollection<TKey, TRecord>(_database, options.Schema ?? Schema, name, model, options.Validated());
     }
 
@@ -111,7 +112,7 @@ public sealed class PostgresVectorStore : VectorStore
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(definition);
         return new PostgresCollection<object, Dictionary<string, object?>>(
-            _database, Schema, name, new PostgresModelBuilder().BuildDynamicModel(definition), new PostgresCollectionOptions().Validated());
+            _database, Schema, name, new SqlModelBuilder(PostgresDialect.Instance).BuildDynamicModel(definition), new PostgresCollectionOptions().Validated());
     }
 
     /// <inheritdoc />
@@ -206,7 +207,7 @@ public sealed class PostgresVectorStore : VectorStore
         _database,
         Schema,
         name,
-        new PostgresModelBuilder().BuildDynamicModel(new VectorStoreCollectionDefinition { Properties = [new VectorStoreKeyProperty("Key", typeof(string))] }),
+        new SqlModelBuilder(PostgresDialect.Instance).BuildDynamicModel(new VectorStoreCollectionDefinition { Properties = [new VectorStoreKeyProperty("Key", typeof(string))] }),
         new PostgresCollectionOptions().Validated());
 
     private VectorStoreException Wrap(NpgsqlException e, string operationName) => new(
