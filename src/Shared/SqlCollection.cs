@@ -8,11 +8,16 @@ using Microsoft.Extensions.VectorData;
 using Microsoft.Extensions.VectorData.ProviderServices;
 using Veil.Stores.Sql;
 
-// A public base must live in each store's own namespace: the file is compiled into both store assemblies, and one
-// public type name defined in two packages that an application references together would be ambiguous.
+// This file is compiled into both store assemblies. A public base must live in each store's own namespace: one public
+// type name defined in two packages that an application references together would be ambiguous. (SqlVectorStore.cs too.)
+// The store's collection type is named as MEVD connectors name theirs, so the naming rule is suppressed for it here.
 #if VEIL_STORE_DUCKDB
+[assembly: SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Scope = "type", Target = "~T:Veil.Stores.DuckDb.DuckDbCollection`2", Justification = "As SqlCollection.")]
+
 namespace Veil.Stores.DuckDb;
 #elif VEIL_STORE_POSTGRES
+[assembly: SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Scope = "type", Target = "~T:Veil.Stores.Postgres.PostgresCollection`2", Justification = "As SqlCollection.")]
+
 namespace Veil.Stores.Postgres;
 #else
 #error Define VEIL_STORE_DUCKDB or VEIL_STORE_POSTGRES in the store project that links this file.
@@ -26,7 +31,18 @@ namespace Veil.Stores.Postgres;
 /// <typeparam name="TKey">The key type: <see cref="string"/>, <see cref="int"/>, <see cref="long"/> or <see cref="Guid"/> (or <see cref="object"/> for dynamic collections).</typeparam>
 /// <typeparam name="TRecord">The record type, described by MEVD attributes or a <see cref="VectorStoreCollectionDefinition"/>.</typeparam>
 /// <typeparam name="TConnection">The store's ADO.NET connection type.</typeparam>
-/// <remarks>Only the store's own collection type derives from this class.</remarks>
+/// <remarks>
+/// <para>
+/// <b>Writes.</b> An upsert runs in one transaction: a failure anywhere (a null key, a vector of the wrong dimension,
+/// a database error) rolls the whole batch back. When a batch repeats a key, the last record wins.
+/// </para>
+/// <para>
+/// <b>Types.</b> <see cref="DateTimeOffset"/> values come back in UTC (the same instant, at microsecond precision).
+/// Database errors surface as <see cref="VectorStoreException"/> with the MEVD metadata.
+/// </para>
+/// <para><b>Thread safety:</b> instances are safe for concurrent use; each operation uses its own connection.</para>
+/// <para>Only the store's own collection type derives from this class.</para>
+/// </remarks>
 [SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "MEVD names its collection type VectorStoreCollection; connectors follow (PostgresCollection, SqliteCollection).")]
 public abstract class SqlCollection<TKey, TRecord, TConnection> : VectorStoreCollection<TKey, TRecord>
     where TKey : notnull

@@ -1,13 +1,10 @@
 using Microsoft.Extensions.VectorData;
 using Veil.Stores.Sql;
 
-// In each store's own namespace, for the reason given in SqlCollection.cs.
 #if VEIL_STORE_DUCKDB
-namespace Veil.Stores.DuckDb;
-#elif VEIL_STORE_POSTGRES
-namespace Veil.Stores.Postgres;
+namespace Veil.Stores.DuckDb; // each store's own namespace, as SqlCollection.cs explains
 #else
-#error Define VEIL_STORE_DUCKDB or VEIL_STORE_POSTGRES in the store project that links this file.
+namespace Veil.Stores.Postgres;
 #endif
 
 /// <summary>What a SQL vector store shares with the other SQL stores: its MEVD metadata, service lookup and the disposal of its database.</summary>

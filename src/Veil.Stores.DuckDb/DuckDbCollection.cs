@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text;
 using DuckDB.NET.Data;
@@ -23,17 +22,11 @@ namespace Veil.Stores.DuckDb;
 /// accepted and answered exactly.
 /// </para>
 /// <para>
-/// <b>Upserts</b> run in one transaction: the batch is read in chunks, the existing rows with each chunk's keys are
-/// deleted, then the chunk is bulk-loaded through DuckDB's appender (<see cref="DuckDbChunkAppender"/>). A failure anywhere rolls the whole batch back.
-/// When a batch repeats a key, the last record wins.
+/// <b>Upserts</b> read the batch in chunks: the existing rows with each chunk's keys are deleted, then the chunk is
+/// bulk-loaded through DuckDB's appender (<see cref="DuckDbChunkAppender"/>), all in one transaction.
 /// </para>
-/// <para>
-/// <b>Types.</b> <see cref="DateTimeOffset"/> values come back in UTC (the same instant, at microsecond precision).
-/// Collection names are matched case-insensitively, as DuckDB matches table names.
-/// </para>
-/// <para><b>Thread safety:</b> instances are safe for concurrent use; each operation uses its own connection.</para>
+/// <para>Collection names are matched case-insensitively, as DuckDB matches table names.</para>
 /// </remarks>
-[SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "MEVD names its collection type VectorStoreCollection; connectors follow (PostgresCollection, SqliteCollection).")]
 public sealed class DuckDbCollection<TKey, TRecord> : SqlCollection<TKey, TRecord, DuckDBConnection>
     where TKey : notnull
     where TRecord : class

@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.VectorData;
@@ -31,17 +30,12 @@ namespace Veil.Stores.Postgres;
 /// <c>DotProductSimilarity</c> as the inner product (higher is better). Ties are broken by key among the rows fetched.
 /// </para>
 /// <para>
-/// <b>Upserts</b> run in one transaction as multi-row <c>INSERT … ON CONFLICT (key) DO UPDATE</c> statements sent in
-/// batches, or, from <see cref="PostgresCollectionOptions.CopyFromRows"/> records, through binary <c>COPY</c> into a
-/// staging table; a failure anywhere rolls the whole upsert back. When an upsert repeats a key, the last record wins.
+/// <b>Upserts</b> are multi-row <c>INSERT … ON CONFLICT (key) DO UPDATE</c> statements sent in batches or, from
+/// <see cref="PostgresCollectionOptions.CopyFromRows"/> records, a binary <c>COPY</c> into a staging table, in one
+/// transaction. Connections come from the data source's pool.
 /// </para>
-/// <para>
-/// <b>Types.</b> <see cref="DateTimeOffset"/> values come back in UTC (the same instant, at microsecond precision).
-/// Collection names are case-sensitive, as quoted PostgreSQL identifiers are.
-/// </para>
-/// <para><b>Thread safety:</b> instances are safe for concurrent use; each operation uses its own pooled connection.</para>
+/// <para>Collection names are case-sensitive, as quoted PostgreSQL identifiers are.</para>
 /// </remarks>
-[SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "MEVD names its collection type VectorStoreCollection; connectors follow (PostgresCollection, SqliteCollection).")]
 public sealed class PostgresCollection<TKey, TRecord> : SqlCollection<TKey, TRecord, NpgsqlConnection>
     where TKey : notnull
     where TRecord : class
