@@ -51,6 +51,12 @@ public abstract class SqlCollection<TKey, TRecord, TConnection> : VectorStoreCol
 {
     private readonly VectorStoreCollectionMetadata _metadata;
 
+    // The by-key statements never change: made on first use, not per call ([0] without vectors, [1] with).
+    private readonly string?[] _getByKeySql = new string?[2];
+    private readonly string?[] _getByKeysSql = new string?[2];
+    private string? _deleteByKeySql;
+    private string? _deleteByKeysSql;
+
     private protected SqlCollection(SqlDialect dialect, string storeName, string name, string table, CollectionModel model)
     {
         Dialect = dialect;
@@ -95,7 +101,8 @@ public abstract class SqlCollection<TKey, TRecord, TConnection> : VectorStoreCol
         cancellationToken.ThrowIfCancellationRequested();
         var includeVectors = options?.IncludeVectors ?? false;
         var parameters = new List<DbParameter>(1);
-        var sql = $"SELECT {SelectList(includeVectors)} FROM {Table} WHERE {KeyIs(parameters, key)}";
+        Dialect.AddParameter(parameters, key);
+        var sql = _getByKeySql[includeVectors ? 1 : 0] ??= $"SELECT {SelectList(includeVectors)} FROM {Table} WHERE {KeyIsFirstParameter()}";
         var records = await QueryAsync("Get", sql, parameters, includeVectors, withScore: false, cancellationToken).ConfigureAwait(false);
         return records.Count == 0 ? null : records[0].Record;
     }
@@ -116,7 +123,8 @@ public abstract class SqlCollection<TKey, TRecord, TConnection> : VectorStoreCol
 
         var includeVectors = options?.IncludeVectors ?? false;
         var parameters = new List<DbParameter>(1);
-        var sql = $"SELECT {SelectList(includeVectors)} FROM {Table} WHERE {KeyIn(parameters, keyList)}";
+        Dialect.AddParameter(parameters, KeyArray(keyList));
+        var sql = _getByKeysSql[includeVectors ? 1 : 0] ??= $"SELECT {SelectList(includeVectors)} FROM {Table} WHERE {KeyInFirstParameter()}";
         var records = await QueryAsync("Get", sql, parameters, includeVectors, withScore: false, cancellationToken).ConfigureAwait(false);
         foreach (var (record, _) in records)
         {
@@ -163,7 +171,8 @@ public abstract class SqlCollection<TKey, TRecord, TConnection> : VectorStoreCol
         ArgumentNullException.ThrowIfNull(key);
         cancellationToken.ThrowIfCancellationRequested();
         var parameters = new List<DbParameter>(1);
-        return ExecuteAsync("Delete", $"DELETE FROM {Table} WHERE {KeyIs(parameters, key)}", parameters, cancellationToken);
+        Dialect.AddParameter(parameters, key);
+        return ExecuteAsync("Delete", _deleteByKeySql ??= $"DELETE FROM {Table} WHERE {KeyIsFirstParameter()}", parameters, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -177,8 +186,7 @@ public abstract class SqlCollection<TKey, TRecord, TConnection> : VectorStoreCol
             return Task.CompletedTask;
         }
 
-        var parameters = new List<DbParameter>(1);
-        return ExecuteAsync("Delete", DeleteKeysSql(parameters, keyList), parameters, cancellationToken);
+        return ExecuteAsync("Delete", DeleteKeysSql(out var parameters, keyList), parameters, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -232,7 +240,13 @@ public abstract class SqlCollection<TKey, TRecord, TConnection> : VectorStoreCol
     /// Runs <paramref name="operation"/> on a connection of the store, turning database errors into
     /// <see cref="VectorStoreException"/> (see <see cref="StoreError"/>).
     /// </summary>
-    private protected abstract ValueTask<T> RunAsync<T>(string operationName, Func<TConnection, ValueTask<T>> operation, CancellationToken cancellationToken);
+    /// <remarks><paramref name="state"/> lets the shared paths pass a static lambda (no closure per call).</remarks>
+    private protected abstract ValueTask<T> RunAsync<TState, T>(
+        string operationName, TState state, Func<TConnection, TState, CancellationToken, ValueTask<T>> operation, CancellationToken cancellationToken);
+
+    /// <summary>Runs <paramref name="operation"/> on a connection of the store (see the other overload).</summary>
+    private protected ValueTask<T> RunAsync<T>(string operationName, Func<TConnection, ValueTask<T>> operation, CancellationToken cancellationToken) =>
+        RunAsync(operationName, operation, static (connection, operation, _) => operation(connection), cancellationToken);
 
     /// <summary>
     /// Finds the <paramref name="top"/> records nearest to <paramref name="query"/> after <see cref="VectorSearchOptions{TRecord}.Skip"/>,
@@ -260,8 +274,13 @@ public abstract class SqlCollection<TKey, TRecord, TConnection> : VectorStoreCol
     private protected string Filter(LambdaExpression filter, List<DbParameter> parameters) =>
         SqlFilterTranslator.Translate(filter, Model, Dialect, parameters);
 
-    /// <summary><c>DELETE</c> of the rows with the given keys.</summary>
-    private protected string DeleteKeysSql(List<DbParameter> parameters, ICollection<object> keys) => $"DELETE FROM {Table} WHERE {KeyIn(parameters, keys)}";
+    /// <summary><c>DELETE</c> of the rows with the given keys, and its one parameter.</summary>
+    private protected string DeleteKeysSql(out List<DbParameter> parameters, ICollection<object> keys)
+    {
+        parameters = new List<DbParameter>(1);
+        Dialect.AddParameter(parameters, KeyArray(keys));
+        return _deleteByKeysSql ??= $"DELETE FROM {Table} WHERE {KeyInFirstParameter()}";
+    }
 
     /// <summary>
     /// Reads <paramref name="records"/> in chunks of up to <paramref name="maxKeys"/> distinct keys, each in input order
@@ -296,7 +315,12 @@ public abstract class SqlCollection<TKey, TRecord, TConnection> : VectorStoreCol
     /// <summary>Runs a query on its own connection and reads the records (and, with <paramref name="withScore"/>, the score column after them).</summary>
     private protected ValueTask<List<(TRecord Record, double? Score)>> QueryAsync(
         string operationName, string sql, List<DbParameter> parameters, bool includeVectors, bool withScore, CancellationToken cancellationToken) =>
-        RunAsync(operationName, connection => QueryAsync(connection, sql, parameters, includeVectors, withScore, cancellationToken), cancellationToken);
+        RunAsync(
+            operationName,
+            (Collection: this, Sql: sql, Parameters: parameters, IncludeVectors: includeVectors, WithScore: withScore),
+            static (connection, query, cancellationToken) =>
+                query.Collection.QueryAsync(connection, query.Sql, query.Parameters, query.IncludeVectors, query.WithScore, cancellationToken),
+            cancellationToken);
 
     /// <summary>Runs a query on <paramref name="connection"/> and reads the records.</summary>
     private protected async ValueTask<List<(TRecord Record, double? Score)>> QueryAsync(
@@ -354,12 +378,15 @@ public abstract class SqlCollection<TKey, TRecord, TConnection> : VectorStoreCol
     }
 
     private async Task ExecuteAsync(string operationName, string sql, List<DbParameter> parameters, CancellationToken cancellationToken) =>
-        await RunAsync(operationName, connection => ExecuteAsync(connection, sql, parameters, cancellationToken), cancellationToken).ConfigureAwait(false);
+        await RunAsync(
+            operationName,
+            (Collection: this, Sql: sql, Parameters: parameters),
+            static (connection, statement, cancellationToken) => statement.Collection.ExecuteAsync(connection, statement.Sql, statement.Parameters, cancellationToken),
+            cancellationToken).ConfigureAwait(false);
 
-    private string KeyIs(List<DbParameter> parameters, object key) => KeyColumn + " = " + Dialect.Parameter(parameters, key, KeySqlType);
+    private string KeyIsFirstParameter() => KeyColumn + " = " + Dialect.Placeholder(1, KeySqlType);
 
-    private string KeyIn(List<DbParameter> parameters, ICollection<object> keys) =>
-        Dialect.KeyIn(KeyColumn, Dialect.Parameter(parameters, KeyArray(keys), KeySqlType + "[]"));
+    private string KeyInFirstParameter() => Dialect.KeyIn(KeyColumn, Dialect.Placeholder(1, KeySqlType + "[]"));
 
     /// <summary>The keys as a typed array (the store binds it as an array of the key type).</summary>
     private object KeyArray(ICollection<object> keys)

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Text;
 using Microsoft.Extensions.VectorData.ProviderServices;
 
 namespace Veil.Stores.Sql;
@@ -38,11 +39,24 @@ internal abstract class SqlDialect
     /// <summary>Quotes an identifier (collection or column name).</summary>
     public abstract string Quote(string identifier);
 
+    /// <summary>Adds <paramref name="value"/> to <paramref name="parameters"/> as the next parameter.</summary>
+    public abstract void AddParameter(List<DbParameter> parameters, object? value);
+
     /// <summary>
-    /// Adds <paramref name="value"/> to <paramref name="parameters"/> and returns its placeholder, cast to
-    /// <paramref name="sqlType"/> (<c>$p1::INTEGER</c> in DuckDB, <c>$1::integer</c> in PostgreSQL).
+    /// The placeholder of parameter <paramref name="number"/> (from 1, in the order added), cast to
+    /// <paramref name="sqlType"/>: <c>$p1::INTEGER</c> in DuckDB, <c>$1::integer</c> in PostgreSQL.
     /// </summary>
-    public abstract string Parameter(List<DbParameter> parameters, object? value, string sqlType);
+    public abstract string Placeholder(int number, string sqlType);
+
+    /// <summary>Appends <see cref="Placeholder"/> to <paramref name="sql"/> without making a string of it.</summary>
+    public abstract void AppendPlaceholder(StringBuilder sql, int number, string sqlType);
+
+    /// <summary>Adds <paramref name="value"/> to <paramref name="parameters"/> and returns its placeholder, cast to <paramref name="sqlType"/>.</summary>
+    public string Parameter(List<DbParameter> parameters, object? value, string sqlType)
+    {
+        AddParameter(parameters, value);
+        return Placeholder(parameters.Count, sqlType);
+    }
 
     /// <summary>The predicate "<paramref name="keyColumn"/> is one of the keys in the array parameter <paramref name="keyArray"/>".</summary>
     public abstract string KeyIn(string keyColumn, string keyArray);

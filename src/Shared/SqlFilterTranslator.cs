@@ -51,8 +51,11 @@ internal sealed class SqlFilterTranslator : FilterTranslatorBase
     private string Quote(string identifier) => _dialect.Quote(identifier);
 
     /// <summary>Records <paramref name="value"/> as a query parameter and appends its placeholder, typed as <paramref name="comparedProperty"/>'s column.</summary>
-    private void AppendParameter(object? value, PropertyModel comparedProperty) =>
-        _sql.Append(_dialect.Parameter(_parameters, value, _dialect.ColumnType(comparedProperty)));
+    private void AppendParameter(object? value, PropertyModel comparedProperty)
+    {
+        _dialect.AddParameter(_parameters, value);
+        _dialect.AppendPlaceholder(_sql, _parameters.Count, _dialect.ColumnType(comparedProperty));
+    }
 
     private void TranslatePredicate(Expression node)
     {

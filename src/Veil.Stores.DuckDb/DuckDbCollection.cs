@@ -81,7 +81,9 @@ public sealed class DuckDbCollection<TKey, TRecord> : SqlCollection<TKey, TRecor
     {
         ArgumentNullException.ThrowIfNull(records);
         cancellationToken.ThrowIfCancellationRequested();
-        await RunAsync("Upsert", connection => UpsertAsync(connection, records, cancellationToken), cancellationToken).ConfigureAwait(false);
+        await RunAsync(
+            "Upsert", (Collection: this, Records: records), static (connection, upsert, cancellationToken) => upsert.Collection.UpsertAsync(connection, upsert.Records, cancellationToken), cancellationToken)
+            .ConfigureAwait(false);
     }
 
     internal static bool TableExists(DuckDBConnection connection, string name)
@@ -113,7 +115,9 @@ public sealed class DuckDbCollection<TKey, TRecord> : SqlCollection<TKey, TRecor
 
         if (options.ScoreThreshold is { } threshold)
         {
-            sql.Append(" AND ").Append(score).Append(higherIsBetter ? " >= " : " <= ").Append(Dialect.Parameter(parameters, threshold, "DOUBLE"));
+            Dialect.AddParameter(parameters, threshold);
+            sql.Append(" AND ").Append(score).Append(higherIsBetter ? " >= " : " <= ");
+            Dialect.AppendPlaceholder(sql, parameters.Count, "DOUBLE");
         }
 
         sql.Append(" ORDER BY ").Append(Dialect.Quote(ScoreColumn)).Append(higherIsBetter ? " DESC, " : " ASC, ")
@@ -122,12 +126,13 @@ public sealed class DuckDbCollection<TKey, TRecord> : SqlCollection<TKey, TRecor
     }
 
     /// <summary>Runs <paramref name="operation"/> on a pooled connection, turning DuckDB errors into <see cref="VectorStoreException"/>.</summary>
-    private protected override async ValueTask<T> RunAsync<T>(string operationName, Func<DuckDBConnection, ValueTask<T>> operation, CancellationToken cancellationToken)
+    private protected override async ValueTask<T> RunAsync<TState, T>(
+        string operationName, TState state, Func<DuckDBConnection, TState, CancellationToken, ValueTask<T>> operation, CancellationToken cancellationToken)
     {
         var connection = _database.Rent();
         try
         {
-            return await operation(connection).ConfigureAwait(false);
+            return await operation(connection, state, cancellationToken).ConfigureAwait(false);
         }
         catch (DbException e)
         {
@@ -170,8 +175,7 @@ public sealed class DuckDbCollection<TKey, TRecord> : SqlCollection<TKey, TRecor
             ICollection<object> replaced = written is null ? chunk.Keys : chunk.Keys.Where(k => !written.Add(k)).ToList();
             if (replaced.Count != 0)
             {
-                var parameters = new List<DbParameter>(1);
-                await ExecuteAsync(connection, DeleteKeysSql(parameters, replaced), parameters, cancellationToken).ConfigureAwait(false);
+                await ExecuteAsync(connection, DeleteKeysSql(out var parameters, replaced), parameters, cancellationToken).ConfigureAwait(false);
             }
 
             using var appender = new DuckDbChunkAppender(connection, Name, order);

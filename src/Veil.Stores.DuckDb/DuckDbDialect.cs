@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Globalization;
+using System.Text;
 using DuckDB.NET.Data;
 using Microsoft.Extensions.VectorData;
 using Veil.Stores.Sql;
@@ -11,6 +12,9 @@ internal sealed class DuckDbDialect : SqlDialect
 {
     /// <summary>The one instance.</summary>
     public static readonly DuckDbDialect Instance = new();
+
+    /// <summary>The names of the first parameters (p1, p2, …), made once rather than per statement.</summary>
+    private static readonly string[] s_parameterNames = Enumerable.Range(1, 16).Select(n => string.Create(CultureInfo.InvariantCulture, $"p{n}")).ToArray();
 
     private DuckDbDialect()
         : base(
@@ -31,12 +35,15 @@ internal sealed class DuckDbDialect : SqlDialect
     public override string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
     /// <inheritdoc />
-    public override string Parameter(List<DbParameter> parameters, object? value, string sqlType)
-    {
-        var name = string.Create(CultureInfo.InvariantCulture, $"p{parameters.Count + 1}");
-        parameters.Add(new DuckDBParameter(name, value));
-        return "$" + name + "::" + sqlType;
-    }
+    public override void AddParameter(List<DbParameter> parameters, object? value) =>
+        parameters.Add(new DuckDBParameter(ParameterName(parameters.Count + 1), value));
+
+    /// <inheritdoc />
+    public override string Placeholder(int number, string sqlType) => "$" + ParameterName(number) + "::" + sqlType;
+
+    /// <inheritdoc />
+    public override void AppendPlaceholder(StringBuilder sql, int number, string sqlType) =>
+        sql.Append('$').Append(ParameterName(number)).Append("::").Append(sqlType);
 
     /// <inheritdoc />
     public override string KeyIn(string keyColumn, string keyArray) => $"{keyColumn} IN (SELECT unnest({keyArray}))";
@@ -66,6 +73,9 @@ internal sealed class DuckDbDialect : SqlDialect
 
     /// <inheritdoc />
     public override ValueTask<int> ExecuteNonQueryAsync(DbCommand command, CancellationToken cancellationToken) => new(command.ExecuteNonQuery());
+
+    private static string ParameterName(int number) =>
+        number <= s_parameterNames.Length ? s_parameterNames[number - 1] : string.Create(CultureInfo.InvariantCulture, $"p{number}");
 
     /// <summary>
     /// The SQL expression that computes the MEVD score of <paramref name="column"/> against the query parameter, and

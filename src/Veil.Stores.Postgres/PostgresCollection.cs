@@ -189,7 +189,11 @@ public sealed class PostgresCollection<TKey, TRecord> : SqlCollection<TKey, TRec
         float[] query, int top, VectorSearchOptions<TRecord> options, VectorPropertyModel vectorProperty, CancellationToken cancellationToken)
     {
         var search = BuildSearch(query, top, options, vectorProperty);
-        return RunAsync("Search", connection => SearchAsync(connection, search, options.IncludeVectors, cancellationToken), cancellationToken);
+        return RunAsync(
+            "Search",
+            (Collection: this, Search: search, IncludeVectors: options.IncludeVectors),
+            static (connection, state, cancellationToken) => state.Collection.SearchAsync(connection, state.Search, state.IncludeVectors, cancellationToken),
+            cancellationToken);
     }
 
     /// <inheritdoc />
@@ -264,7 +268,9 @@ public sealed class PostgresCollection<TKey, TRecord> : SqlCollection<TKey, TRec
         sql.Append(" ORDER BY ").Append(distance).Append(CultureInfo.InvariantCulture, $" LIMIT {fetch}) AS nearest");
         if (options.ScoreThreshold is { } threshold)
         {
-            sql.Append(" WHERE ").Append(score).Append(higherIsBetter ? " >= " : " <= ").Append(Dialect.Parameter(parameters, threshold, "double precision"));
+            Dialect.AddParameter(parameters, threshold);
+            sql.Append(" WHERE ").Append(score).Append(higherIsBetter ? " >= " : " <= ");
+            Dialect.AppendPlaceholder(sql, parameters.Count, "double precision");
         }
 
         sql.Append(" ORDER BY ").Append(Dialect.Quote(DistanceColumn)).Append(", ").Append(KeyColumn)
@@ -379,14 +385,15 @@ public sealed class PostgresCollection<TKey, TRecord> : SqlCollection<TKey, TRec
     }
 
     /// <summary>Runs <paramref name="operation"/> on a pooled connection, turning database errors into <see cref="VectorStoreException"/>.</summary>
-    private protected override async ValueTask<T> RunAsync<T>(string operationName, Func<NpgsqlConnection, ValueTask<T>> operation, CancellationToken cancellationToken)
+    private protected override async ValueTask<T> RunAsync<TState, T>(
+        string operationName, TState state, Func<NpgsqlConnection, TState, CancellationToken, ValueTask<T>> operation, CancellationToken cancellationToken)
     {
         try
         {
             var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
             await using (connection.ConfigureAwait(false))
             {
-                return await operation(connection).ConfigureAwait(false);
+                return await operation(connection, state, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.InvalidSchemaName)

@@ -58,11 +58,15 @@ internal sealed class PostgresDialect : SqlDialect
     }
 
     /// <inheritdoc />
-    public override string Parameter(List<DbParameter> parameters, object? value, string sqlType)
-    {
+    public override void AddParameter(List<DbParameter> parameters, object? value) =>
         parameters.Add(new NpgsqlParameter { Value = PostgresValues.ToParameterValue(value) });
-        return string.Create(CultureInfo.InvariantCulture, $"${parameters.Count}::{sqlType}");
-    }
+
+    /// <inheritdoc />
+    public override string Placeholder(int number, string sqlType) => string.Create(CultureInfo.InvariantCulture, $"${number}::{sqlType}");
+
+    /// <inheritdoc />
+    public override void AppendPlaceholder(StringBuilder sql, int number, string sqlType) =>
+        sql.Append('$').Append(number).Append("::").Append(sqlType);
 
     /// <inheritdoc />
     public override string KeyIn(string keyColumn, string keyArray) => $"{keyColumn} = ANY({keyArray})";
