@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Data.Common;
 using System.Linq.Expressions;
 using System.Text;
 using Microsoft.Extensions.VectorData.ProviderServices;
@@ -8,7 +9,7 @@ namespace Veil.Stores.Sql;
 
 /// <summary>
 /// Translates an MEVD filter (<c>Expression&lt;Func&lt;TRecord, bool&gt;&gt;</c>) into a parameterised SQL predicate.
-/// Shared (as linked source) by the SQL stores; each store supplies its identifier quoting and parameter syntax.
+/// Shared (as linked source) by the SQL stores; the store's <see cref="SqlDialect"/> supplies identifier quoting and parameter syntax.
 /// </summary>
 /// <remarks>
 /// Supported: <c>==</c>, <c>!=</c>, <c>&lt;</c>, <c>&lt;=</c>, <c>&gt;</c>, <c>&gt;=</c>, <c>&amp;&amp;</c>, <c>||</c>,
@@ -19,7 +20,7 @@ namespace Veil.Stores.Sql;
 /// (never unknown) when a side is null, so <c>!</c> behaves as in LINQ to objects. Every value is a parameter; column
 /// names are quoted.
 /// </remarks>
-internal abstract class SqlFilterTranslator : FilterTranslatorBase
+internal sealed class SqlFilterTranslator : FilterTranslatorBase
 {
     private const string Supported =
         "Supported: ==, !=, <, <=, >, >=, &&, ||, !, bool properties, constants and captured variables, Contains on a constant collection, and StartsWith on a string property.";
@@ -27,25 +28,33 @@ internal abstract class SqlFilterTranslator : FilterTranslatorBase
     private static readonly FilterPreprocessingOptions s_preprocessing = new() { SupportsParameterization = true };
 
     private readonly StringBuilder _sql = new();
+    private readonly SqlDialect _dialect;
+    private readonly List<DbParameter> _parameters;
 
-    /// <summary>Gets the store's name for error messages (for example "DuckDB").</summary>
-    protected abstract string StoreName { get; }
-
-    /// <summary>Quotes a column name.</summary>
-    protected abstract string Quote(string identifier);
-
-    /// <summary>Records <paramref name="value"/> as a query parameter and appends its placeholder (typed as <paramref name="comparedProperty"/>'s column) to <paramref name="sql"/>.</summary>
-    protected abstract void AppendParameter(StringBuilder sql, object? value, PropertyModel comparedProperty);
-
-    /// <summary>Translates <paramref name="filter"/> into a SQL predicate; the values go through <see cref="AppendParameter"/>.</summary>
-    /// <exception cref="NotSupportedException">The filter uses an operator or method the store cannot translate.</exception>
-    protected string TranslateFilter(LambdaExpression filter, CollectionModel model)
+    private SqlFilterTranslator(SqlDialect dialect, List<DbParameter> parameters)
     {
-        _sql.Clear();
+        _dialect = dialect;
+        _parameters = parameters;
+    }
+
+    /// <summary>Translates <paramref name="filter"/> into a SQL predicate, adding its values to <paramref name="parameters"/>.</summary>
+    /// <exception cref="NotSupportedException">The filter uses an operator or method the store cannot translate.</exception>
+    public static string Translate(LambdaExpression filter, CollectionModel model, SqlDialect dialect, List<DbParameter> parameters)
+    {
+        var translator = new SqlFilterTranslator(dialect, parameters);
         filter = (LambdaExpression)new ClosedSubtreeEvaluator(filter.Parameters).Visit(filter)!;
-        var body = PreprocessFilter(filter, model, s_preprocessing);
-        TranslatePredicate(body);
-        return _sql.ToString();
+        var body = translator.PreprocessFilter(filter, model, s_preprocessing);
+        translator.TranslatePredicate(body);
+        return translator._sql.ToString();
+    }
+
+    private string Quote(string identifier) => _dialect.Quote(identifier);
+
+    /// <summary>Records <paramref name="value"/> as a query parameter and appends its placeholder, typed as <paramref name="comparedProperty"/>'s column.</summary>
+    private void AppendParameter(object? value, PropertyModel comparedProperty)
+    {
+        _dialect.AddParameter(_parameters, value);
+        _dialect.AppendPlaceholder(_sql, _parameters.Count, _dialect.ColumnType(comparedProperty));
     }
 
     private void TranslatePredicate(Expression node)
@@ -152,10 +161,10 @@ internal abstract class SqlFilterTranslator : FilterTranslatorBase
         switch (operand)
         {
             case ConstantExpression constant:
-                AppendParameter(_sql, constant.Value, comparedProperty);
+                AppendParameter(constant.Value, comparedProperty);
                 return;
             case QueryParameterExpression parameter:
-                AppendParameter(_sql, parameter.Value, comparedProperty);
+                AppendParameter(parameter.Value, comparedProperty);
                 return;
             default:
                 throw Unsupported(operand);
@@ -188,7 +197,7 @@ internal abstract class SqlFilterTranslator : FilterTranslatorBase
         {
             _sql.Append(any ? ", " : "(" + Quote(property.StorageName) + " IN (");
             any = true;
-            AppendParameter(_sql, value, property);
+            AppendParameter(value, property);
         }
 
         _sql.Append(any ? "))" : "FALSE");
@@ -249,7 +258,7 @@ internal abstract class SqlFilterTranslator : FilterTranslatorBase
         expression is ConstantExpression { Value: null } or QueryParameterExpression { Value: null };
 
     private NotSupportedException Unsupported(Expression node) =>
-        new($"The {StoreName} store cannot translate the filter expression '{node}' (node type {node.NodeType}). {Supported}");
+        new($"The {_dialect.Name} store cannot translate the filter expression '{node}' (node type {node.NodeType}). {Supported}");
 
     /// <summary>
     /// Replaces every largest subtree that does not touch the record (for example <c>items[0].Key</c> or

@@ -7,9 +7,9 @@ namespace Veil.Stores.Sql;
 /// <summary>
 /// Builds the record model (from MEVD attributes or a <see cref="VectorStoreCollectionDefinition"/>) for a SQL store
 /// and rejects the key types, data types, distance functions and embedding-generation set-ups it cannot serve.
-/// Shared (as linked source) by the SQL stores; each store supplies its name and column-type mapping.
+/// Shared (as linked source) by the SQL stores; the store's <see cref="SqlDialect"/> supplies its name, column types and vector checks.
 /// </summary>
-internal abstract class SqlModelBuilder : CollectionModelBuilder
+internal sealed class SqlModelBuilder : CollectionModelBuilder
 {
     internal const string SupportedKeyTypes = "string, int, long, Guid";
     internal const string SupportedDataTypes =
@@ -21,19 +21,15 @@ internal abstract class SqlModelBuilder : CollectionModelBuilder
         RequiresAtLeastOneVector = false,
     };
 
-    protected SqlModelBuilder()
+    private readonly SqlDialect _dialect;
+
+    public SqlModelBuilder(SqlDialect dialect)
         : base(s_options)
     {
+        _dialect = dialect;
     }
 
-    /// <summary>The store's name in error messages ("the DuckDB store").</summary>
-    protected abstract string StoreName { get; }
-
-    /// <summary>Whether the store has a column type for data properties of <paramref name="type"/>.</summary>
-    protected abstract bool IsDataColumnType(Type type);
-
-    /// <summary>Store-specific checks of a vector property (its distance function, index limits).</summary>
-    protected abstract void ValidateVector(VectorPropertyModel vector);
+    private string StoreName => _dialect.StoreName;
 
     /// <summary>Builds and checks the model of a record class.</summary>
     public CollectionModel BuildModel(Type recordType, Type keyType, VectorStoreCollectionDefinition? definition) =>
@@ -70,7 +66,7 @@ internal abstract class SqlModelBuilder : CollectionModelBuilder
                     $"Vector property '{vector.ModelName}' must have a positive number of dimensions.");
             }
 
-            ValidateVector(vector);
+            _dialect.ValidateVector(vector);
         }
     }
 
@@ -78,7 +74,7 @@ internal abstract class SqlModelBuilder : CollectionModelBuilder
     protected override bool IsDataPropertyTypeValid(Type type, [NotNullWhen(false)] out string? supportedTypes)
     {
         supportedTypes = SupportedDataTypes;
-        return IsDataColumnType(type);
+        return _dialect.TryGetDataColumnType(type, out _);
     }
 
     /// <inheritdoc />

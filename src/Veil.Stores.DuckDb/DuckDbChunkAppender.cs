@@ -4,6 +4,7 @@ using System.Text;
 using DuckDBConnection = DuckDB.NET.Data.DuckDBConnection;
 using DuckDB.NET.Native;
 using Microsoft.Extensions.VectorData.ProviderServices;
+using Veil.Stores.Sql;
 
 namespace Veil.Stores.DuckDb;
 
@@ -265,13 +266,13 @@ internal sealed unsafe class DuckDbChunkAppender : IDisposable
             {
                 if (actual != DuckDBType.Array || NativeMethods.LogicalType.DuckDBArrayVectorGetSize(type) != vector.Dimensions)
                 {
-                    throw Mismatch(property, DuckDbSql.VectorType(vector.Dimensions));
+                    throw Mismatch(property, DuckDbDialect.Instance.VectorType(vector.Dimensions));
                 }
 
                 using DuckDBLogicalType child = NativeMethods.LogicalType.DuckDBArrayTypeChildType(type);
                 return NativeMethods.LogicalType.DuckDBGetTypeId(child) == DuckDBType.Float
                     ? new Column(Kind.Vector, vector.Dimensions)
-                    : throw Mismatch(property, DuckDbSql.VectorType(vector.Dimensions));
+                    : throw Mismatch(property, DuckDbDialect.Instance.VectorType(vector.Dimensions));
             }
 
             Type clr = Nullable.GetUnderlyingType(property.Type) ?? property.Type;
@@ -286,8 +287,8 @@ internal sealed unsafe class DuckDbChunkAppender : IDisposable
                 : clr == typeof(DateTimeOffset) ? (Kind.Timestamp, DuckDBType.TimestampTz)
                 : clr == typeof(Guid) ? (Kind.Uuid, DuckDBType.Uuid)
                 : throw new NotSupportedException(
-                    $"Property '{property.ModelName}' has type {clr.Name}; the DuckDB store supports {DuckDbModelBuilder.SupportedDataTypes}.");
-            return actual == expected ? new Column(kind, 0) : throw Mismatch(property, DuckDbSql.ColumnType(property));
+                    $"Property '{property.ModelName}' has type {clr.Name}; the DuckDB store supports {SqlModelBuilder.SupportedDataTypes}.");
+            return actual == expected ? new Column(kind, 0) : throw Mismatch(property, DuckDbDialect.Instance.ColumnType(property));
         }
 
         private static DuckDbAppendException Mismatch(PropertyModel property, string expected) =>

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using DuckDB.NET.Data;
 using Microsoft.Extensions.VectorData;
 using Microsoft.Extensions.VectorData.ProviderServices;
+using Veil.Stores.Sql;
 
 namespace Veil.Stores.DuckDb;
 
@@ -23,13 +24,12 @@ namespace Veil.Stores.DuckDb;
 /// </para>
 /// <para><b>Thread safety:</b> the store and its collections are safe for concurrent use.</para>
 /// </remarks>
-public sealed class DuckDbVectorStore : VectorStore
+public sealed class DuckDbVectorStore : SqlVectorStore
 {
     /// <summary>The data source name DuckDB uses for an in-memory database.</summary>
     public const string InMemoryDataSource = ":memory:";
 
     private readonly DuckDbDatabase _database;
-    private readonly VectorStoreMetadata _metadata;
 
     /// <summary>Opens (creating it if needed) the DuckDB database file at <paramref name="databasePath"/>.</summary>
     /// <param name="databasePath">A file path, or <see cref="InMemoryDataSource"/> for a database that lives as long as the store.</param>
@@ -37,22 +37,14 @@ public sealed class DuckDbVectorStore : VectorStore
     /// <exception cref="ArgumentException"><paramref name="databasePath"/> is null or blank.</exception>
     /// <exception cref="VectorStoreException">DuckDB cannot open the file (for example, another process holds it).</exception>
     public DuckDbVectorStore(string databasePath, DuckDbStoreOptions? options = null)
+        : this(Open(databasePath, options))
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(databasePath);
-        try
-        {
-            _database = new DuckDbDatabase(databasePath, options ?? new DuckDbStoreOptions());
-        }
-        catch (DuckDBException e)
-        {
-            throw new VectorStoreException($"DuckDB could not open the database '{databasePath}': {e.Message}", e)
-            {
-                VectorStoreSystemName = "duckdb",
-                VectorStoreName = databasePath,
-            };
-        }
+    }
 
-        _metadata = new VectorStoreMetadata { VectorStoreSystemName = "duckdb", VectorStoreName = databasePath };
+    private DuckDbVectorStore(DuckDbDatabase database)
+        : base(DuckDbDialect.Instance, database.DataSource, database)
+    {
+        _database = database;
     }
 
     /// <summary>Creates a store over a new, private in-memory DuckDB database.</summary>
@@ -75,7 +67,7 @@ public sealed class DuckDbVectorStore : VectorStore
             throw new ArgumentException(VectorDataStrings.GetCollectionWithDictionaryNotSupported);
         }
 
-        var model = new DuckDbModelBuilder().BuildModel(typeof(TRecord), typeof(TKey), definition);
+        var model = new SqlModelBuilder(DuckDbDialect.Instance).BuildModel(typeof(TRecord), typeof(TKey), definition);
         return new DuckDbCollection<TKey, TRecord>(_database, name, model);
     }
 
@@ -84,7 +76,7 @@ public sealed class DuckDbVectorStore : VectorStore
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(definition);
-        return new DuckDbCollection<object, Dictionary<string, object?>>(_database, name, new DuckDbModelBuilder().BuildDynamicModel(definition));
+        return new DuckDbCollection<object, Dictionary<string, object?>>(_database, name, new SqlModelBuilder(DuckDbDialect.Instance).BuildDynamicModel(definition));
     }
 
     /// <inheritdoc />
@@ -142,7 +134,7 @@ public sealed class DuckDbVectorStore : VectorStore
         try
         {
             using var command = connection.CreateCommand();
-            command.CommandText = "DROP TABLE IF EXISTS " + DuckDbSql.Quote(name);
+            command.CommandText = "DROP TABLE IF EXISTS " + DuckDbDialect.Instance.Quote(name);
             command.ExecuteNonQuery();
         }
         finally
@@ -153,24 +145,20 @@ public sealed class DuckDbVectorStore : VectorStore
         return Task.CompletedTask;
     }
 
-    /// <inheritdoc />
-    public override object? GetService(Type serviceType, object? serviceKey = null)
+    private static DuckDbDatabase Open(string databasePath, DuckDbStoreOptions? options)
     {
-        ArgumentNullException.ThrowIfNull(serviceType);
-        return serviceKey is not null ? null
-            : serviceType == typeof(VectorStoreMetadata) ? _metadata
-            : serviceType.IsInstanceOfType(this) ? this
-            : null;
-    }
-
-    /// <inheritdoc />
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
+        ArgumentException.ThrowIfNullOrWhiteSpace(databasePath);
+        try
         {
-            _database.Dispose();
+            return new DuckDbDatabase(databasePath, options ?? new DuckDbStoreOptions());
         }
-
-        base.Dispose(disposing);
+        catch (DuckDBException e)
+        {
+            throw new VectorStoreException($"DuckDB could not open the database '{databasePath}': {e.Message}", e)
+            {
+                VectorStoreSystemName = DuckDbDialect.Instance.SystemName,
+                VectorStoreName = databasePath,
+            };
+        }
     }
 }

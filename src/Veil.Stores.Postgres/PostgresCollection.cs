@@ -1,7 +1,5 @@
-using System.Diagnostics.CodeAnalysis;
+using System.Data.Common;
 using System.Globalization;
-using System.Linq.Expressions;
-using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.Extensions.VectorData;
 using Microsoft.Extensions.VectorData.ProviderServices;
@@ -32,18 +30,13 @@ namespace Veil.Stores.Postgres;
 /// <c>DotProductSimilarity</c> as the inner product (higher is better). Ties are broken by key among the rows fetched.
 /// </para>
 /// <para>
-/// <b>Upserts</b> run in one transaction as multi-row <c>INSERT … ON CONFLICT (key) DO UPDATE</c> statements sent in
-/// batches; a failure anywhere rolls the whole upsert back. When an upsert repeats a key, the last record wins.
-/// (No <c>COPY</c>: it is not needed for speed at these batch sizes and some wire-compatible servers do not support it.)
+/// <b>Upserts</b> are multi-row <c>INSERT … ON CONFLICT (key) DO UPDATE</c> statements sent in batches or, from
+/// <see cref="PostgresCollectionOptions.CopyFromRows"/> records, a binary <c>COPY</c> into a staging table, in one
+/// transaction. Connections come from the data source's pool.
 /// </para>
-/// <para>
-/// <b>Types.</b> <see cref="DateTimeOffset"/> values come back in UTC (the same instant, at microsecond precision).
-/// Collection names are case-sensitive, as quoted PostgreSQL identifiers are.
-/// </para>
-/// <para><b>Thread safety:</b> instances are safe for concurrent use; each operation uses its own pooled connection.</para>
+/// <para>Collection names are case-sensitive, as quoted PostgreSQL identifiers are.</para>
 /// </remarks>
-[SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "MEVD names its collection type VectorStoreCollection; connectors follow (PostgresCollection, SqliteCollection).")]
-public sealed class PostgresCollection<TKey, TRecord> : VectorStoreCollection<TKey, TRecord>
+public sealed class PostgresCollection<TKey, TRecord> : SqlCollection<TKey, TRecord, NpgsqlConnection>
     where TKey : notnull
     where TRecord : class
 {
@@ -52,35 +45,17 @@ public sealed class PostgresCollection<TKey, TRecord> : VectorStoreCollection<TK
     private const string DistanceColumn = "__veil_distance";
 
     private readonly PostgresDatabase _database;
-    private readonly CollectionModel _model;
     private readonly PostgresCollectionOptions _options;
-    private readonly string _table;
-    private readonly string _keyColumn;
-    private readonly string _keySqlType;
-    private readonly VectorStoreCollectionMetadata _metadata;
     private int _efSearch;
 
     internal PostgresCollection(PostgresDatabase database, string schema, string name, CollectionModel model, PostgresCollectionOptions options)
+        : base(PostgresDialect.Instance, database.DatabaseName, name, PostgresDialect.Instance.Quote(schema) + "." + PostgresDialect.Instance.Quote(name), model)
     {
         _database = database;
         Schema = schema;
-        Name = name;
-        _model = model;
         _options = options;
-        _table = PostgresSql.Quote(schema) + "." + PostgresSql.Quote(name);
-        _keyColumn = PostgresSql.Quote(model.KeyProperty.StorageName);
-        _keySqlType = PostgresSql.ColumnType(model.KeyProperty);
         _efSearch = options.HnswEfSearch ?? 0;
-        _metadata = new VectorStoreCollectionMetadata
-        {
-            VectorStoreSystemName = PostgresVectorStore.SystemName,
-            VectorStoreName = database.DatabaseName,
-            CollectionName = name,
-        };
     }
-
-    /// <inheritdoc />
-    public override string Name { get; }
 
     /// <summary>Gets the schema that holds the collection's table.</summary>
     public string Schema { get; }
@@ -105,20 +80,20 @@ public sealed class PostgresCollection<TKey, TRecord> : VectorStoreCollection<TK
     }
 
     /// <inheritdoc />
-    public override Task<bool> CollectionExistsAsync(CancellationToken cancellationToken = default) =>
-        RunAsync("CollectionExists", async connection =>
+    public override async Task<bool> CollectionExistsAsync(CancellationToken cancellationToken = default) =>
+        await RunAsync("CollectionExists", async connection =>
         {
             using var command = new NpgsqlCommand(
                 "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = $1 AND tablename = $2)", connection);
             command.Parameters.Add(new NpgsqlParameter { Value = Schema });
             command.Parameters.Add(new NpgsqlParameter { Value = Name });
             return (bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-        }, cancellationToken);
+        }, cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc />
     /// <remarks>Creates the table and, for each HNSW vector property, its index (with this collection's <c>m</c> and <c>ef_construction</c>) in one transaction.</remarks>
-    public override Task EnsureCollectionExistsAsync(CancellationToken cancellationToken = default) =>
-        RunAsync("EnsureCollectionExists", async connection =>
+    public override async Task EnsureCollectionExistsAsync(CancellationToken cancellationToken = default) =>
+        await RunAsync("EnsureCollectionExists", async connection =>
         {
             var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
@@ -128,14 +103,14 @@ public sealed class PostgresCollection<TKey, TRecord> : VectorStoreCollection<TK
                 {
                     if (Schema != PostgresVectorStore.DefaultSchema)
                     {
-                        batch.BatchCommands.Add(new NpgsqlBatchCommand("CREATE SCHEMA IF NOT EXISTS " + PostgresSql.Quote(Schema)));
+                        batch.BatchCommands.Add(new NpgsqlBatchCommand("CREATE SCHEMA IF NOT EXISTS " + Dialect.Quote(Schema)));
                     }
 
-                    batch.BatchCommands.Add(new NpgsqlBatchCommand(PostgresSql.CreateTable(_table, _model)));
-                    foreach (var vector in _model.VectorProperties.Where(PostgresSql.HasHnswIndex))
+                    batch.BatchCommands.Add(new NpgsqlBatchCommand(Dialect.CreateTable(Table, Model)));
+                    foreach (var vector in Model.VectorProperties.Where(PostgresDialect.HasHnswIndex))
                     {
                         batch.BatchCommands.Add(new NpgsqlBatchCommand(
-                            PostgresSql.CreateHnswIndex(Schema, Name, _table, vector, _options.HnswM, _options.HnswEfConstruction)));
+                            PostgresDialect.CreateHnswIndex(Schema, Name, Table, vector, _options.HnswM, _options.HnswEfConstruction)));
                     }
 
                     await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -145,112 +120,7 @@ public sealed class PostgresCollection<TKey, TRecord> : VectorStoreCollection<TK
             }
 
             return 0;
-        }, cancellationToken);
-
-    /// <inheritdoc />
-    public override Task EnsureCollectionDeletedAsync(CancellationToken cancellationToken = default) =>
-        RunAsync("EnsureCollectionDeleted", connection => ExecuteAsync(connection, "DROP TABLE IF EXISTS " + _table, [], cancellationToken), cancellationToken);
-
-    /// <inheritdoc />
-    public override async Task<TRecord?> GetAsync(TKey key, RecordRetrievalOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(key);
-        var includeVectors = options?.IncludeVectors ?? false;
-        var sql = $"SELECT {SelectList(includeVectors)} FROM {_table} WHERE {_keyColumn} = $1::{_keySqlType}";
-        var records = await RunAsync(
-            "Get", connection => QueryAsync(connection, sql, [new NpgsqlParameter { Value = key }], includeVectors, withScore: false, cancellationToken), cancellationToken)
-            .ConfigureAwait(false);
-        return records.Count == 0 ? null : records[0].Record;
-    }
-
-    /// <inheritdoc />
-    public override async IAsyncEnumerable<TRecord> GetAsync(
-        IEnumerable<TKey> keys,
-        RecordRetrievalOptions? options = null,
-        [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(keys);
-        var keyList = keys.Cast<object>().ToList();
-        if (keyList.Count == 0)
-        {
-            yield break;
-        }
-
-        var includeVectors = options?.IncludeVectors ?? false;
-        var sql = $"SELECT {SelectList(includeVectors)} FROM {_table} WHERE {_keyColumn} = ANY($1::{_keySqlType}[])";
-        var records = await RunAsync(
-            "Get", connection => QueryAsync(connection, sql, [KeyArray(keyList)], includeVectors, withScore: false, cancellationToken), cancellationToken)
-            .ConfigureAwait(false);
-        foreach (var (record, _) in records)
-        {
-            yield return record;
-        }
-    }
-
-    /// <inheritdoc />
-    public override async IAsyncEnumerable<TRecord> GetAsync(
-        Expression<Func<TRecord, bool>> filter,
-        int top,
-        FilteredRecordRetrievalOptions<TRecord>? options = null,
-        [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(filter);
-        ArgumentOutOfRangeException.ThrowIfLessThan(top, 1);
-        options ??= new FilteredRecordRetrievalOptions<TRecord>();
-        ArgumentOutOfRangeException.ThrowIfNegative(options.Skip);
-
-        var parameters = new List<NpgsqlParameter>();
-        var where = PostgresFilterTranslator.Translate(filter, _model, parameters);
-        var sql = new StringBuilder("SELECT ").Append(SelectList(options.IncludeVectors))
-            .Append(" FROM ").Append(_table).Append(" WHERE ").Append(where).Append(" ORDER BY ");
-        if (options.OrderBy is { } orderBy)
-        {
-            foreach (var sort in orderBy(new FilteredRecordRetrievalOptions<TRecord>.OrderByDefinition()).Values)
-            {
-                var property = _model.GetDataOrKeyProperty(sort.PropertySelector);
-                sql.Append(PostgresSql.Quote(property.StorageName)).Append(sort.Ascending ? " ASC, " : " DESC, ");
-            }
-        }
-
-        sql.Append(_keyColumn).Append(CultureInfo.InvariantCulture, $" LIMIT {top} OFFSET {options.Skip}");
-        var records = await RunAsync(
-            "Get", connection => QueryAsync(connection, sql.ToString(), parameters, options.IncludeVectors, withScore: false, cancellationToken), cancellationToken)
-            .ConfigureAwait(false);
-        foreach (var (record, _) in records)
-        {
-            yield return record;
-        }
-    }
-
-    /// <inheritdoc />
-    public override Task DeleteAsync(TKey key, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(key);
-        return RunAsync(
-            "Delete",
-            connection => ExecuteAsync(connection, $"DELETE FROM {_table} WHERE {_keyColumn} = $1::{_keySqlType}", [new NpgsqlParameter { Value = key }], cancellationToken),
-            cancellationToken);
-    }
-
-    /// <inheritdoc />
-    public override Task DeleteAsync(IEnumerable<TKey> keys, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(keys);
-        var keyList = keys.Cast<object>().ToList();
-        return keyList.Count == 0
-            ? Task.CompletedTask
-            : RunAsync(
-                "Delete",
-                connection => ExecuteAsync(connection, $"DELETE FROM {_table} WHERE {_keyColumn} = ANY($1::{_keySqlType}[])", [KeyArray(keyList)], cancellationToken),
-                cancellationToken);
-    }
-
-    /// <inheritdoc />
-    public override Task UpsertAsync(TRecord record, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(record);
-        return UpsertAsync([record], cancellationToken);
-    }
+        }, cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc />
     /// <exception cref="ArgumentException">A record has a null key or a vector of the wrong dimension (nothing from the batch is written).</exception>
@@ -259,38 +129,24 @@ public sealed class PostgresCollection<TKey, TRecord> : VectorStoreCollection<TK
         ArgumentNullException.ThrowIfNull(records);
 
         // The last record with a given key wins (ON CONFLICT cannot update one row twice in a statement).
-        var byKey = new Dictionary<object, int>();
-        var batch = new List<TRecord>();
-        foreach (var record in records)
-        {
-            ArgumentNullException.ThrowIfNull(record, nameof(records));
-            var key = _model.KeyProperty.GetValueAsObject(record)
-                ?? throw new ArgumentException($"Record {batch.Count} of the batch has a null key.", nameof(records));
-            if (byKey.TryGetValue(key, out var earlier))
-            {
-                batch[earlier] = record;
-            }
-            else
-            {
-                byKey.Add(key, batch.Count);
-                batch.Add(record);
-            }
-        }
-
-        if (batch.Count == 0)
+        var batch = DistinctKeyChunks(records, int.MaxValue).FirstOrDefault();
+        if (batch is null)
         {
             return;
         }
 
         // Convert (and check) every value before anything is sent, so a bad record fails the batch without a round trip.
-        var properties = _model.Properties;
+        var properties = Model.Properties;
         var values = new object[batch.Count * properties.Count];
-        for (var i = 0; i < batch.Count; i++)
+        var i = 0;
+        foreach (var record in batch.Values)
         {
             for (var p = 0; p < properties.Count; p++)
             {
-                values[(i * properties.Count) + p] = PostgresValues.ToStorable(properties[p], properties[p].GetValueAsObject(batch[i]), i);
+                values[(i * properties.Count) + p] = PostgresValues.ToStorable(properties[p], properties[p].GetValueAsObject(record), i);
             }
+
+            i++;
         }
 
         var rowsPerStatement = Math.Max(1, Math.Min(_options.RowsPerInsert, MaxParametersPerStatement / properties.Count));
@@ -301,7 +157,7 @@ public sealed class PostgresCollection<TKey, TRecord> : VectorStoreCollection<TK
             {
                 if (batch.Count >= _options.CopyFromRows)
                 {
-                    await PostgresBulkCopy.UpsertAsync(connection, _table, Columns(), ConflictClause(), values, batch.Count, cancellationToken).ConfigureAwait(false);
+                    await PostgresBulkCopy.UpsertAsync(connection, Table, Columns(), ConflictClause(), values, batch.Count, cancellationToken).ConfigureAwait(false);
                     await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                     return 0;
                 }
@@ -329,57 +185,33 @@ public sealed class PostgresCollection<TKey, TRecord> : VectorStoreCollection<TK
     }
 
     /// <inheritdoc />
-    /// <exception cref="ArgumentException">The query vector's dimension differs from the vector property's.</exception>
-    /// <exception cref="NotSupportedException">The input is not a vector and no embedding generator is configured.</exception>
-    public override async IAsyncEnumerable<VectorSearchResult<TRecord>> SearchAsync<TInput>(
-        TInput searchValue,
-        int top,
-        VectorSearchOptions<TRecord>? options = null,
-        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    private protected override ValueTask<List<(TRecord Record, double? Score)>> SearchNearestAsync(
+        float[] query, int top, VectorSearchOptions<TRecord> options, VectorPropertyModel vectorProperty, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(searchValue);
-        ArgumentOutOfRangeException.ThrowIfLessThan(top, 1);
-        options ??= new VectorSearchOptions<TRecord>();
-        ArgumentOutOfRangeException.ThrowIfNegative(options.Skip);
-
-        var vectorProperty = _model.GetVectorPropertyOrSingle(options);
-        var query = await VectorValues.ToQueryVectorAsync(searchValue, vectorProperty, cancellationToken).ConfigureAwait(false);
-        if (query.Length != vectorProperty.Dimensions)
-        {
-            throw new ArgumentException(
-                $"The query vector has {query.Length} dimensions; vector property '{vectorProperty.ModelName}' has {vectorProperty.Dimensions}.",
-                nameof(searchValue));
-        }
-
         var search = BuildSearch(query, top, options, vectorProperty);
-        var results = await RunAsync("Search", connection => SearchAsync(connection, search, options.IncludeVectors, cancellationToken), cancellationToken)
-            .ConfigureAwait(false);
-        foreach (var (record, score) in results)
-        {
-            yield return new VectorSearchResult<TRecord>(record, score);
-        }
+        return RunAsync(
+            "Search",
+            (Collection: this, Search: search, IncludeVectors: options.IncludeVectors),
+            static (connection, state, cancellationToken) => state.Collection.SearchAsync(connection, state.Search, state.IncludeVectors, cancellationToken),
+            cancellationToken);
     }
 
     /// <inheritdoc />
     public override object? GetService(Type serviceType, object? serviceKey = null)
     {
         ArgumentNullException.ThrowIfNull(serviceType);
-        return serviceKey is not null ? null
-            : serviceType == typeof(VectorStoreCollectionMetadata) ? _metadata
-            : serviceType == typeof(NpgsqlDataSource) ? _database.DataSource
-            : serviceType.IsInstanceOfType(this) ? this
-            : null;
+        return serviceKey is null && serviceType == typeof(NpgsqlDataSource) ? _database.DataSource : base.GetService(serviceType, serviceKey);
     }
 
     /// <summary>
     /// Runs <c>EXPLAIN</c> on the exact statement a search would run (same settings, same parameters) and returns the
     /// plan's lines; for tests and diagnostics.
     /// </summary>
-    internal Task<List<string>> ExplainSearchAsync(float[] query, int top, VectorSearchOptions<TRecord>? options = null, CancellationToken cancellationToken = default)
+    internal async Task<List<string>> ExplainSearchAsync(float[] query, int top, VectorSearchOptions<TRecord>? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new VectorSearchOptions<TRecord>();
-        var search = BuildSearch(query, top, options, _model.GetVectorPropertyOrSingle(options));
-        return RunAsync("Explain", async connection =>
+        var search = BuildSearch(query, top, options, Model.GetVectorPropertyOrSingle(options));
+        return await RunAsync("Explain", async connection =>
         {
             var lines = new List<string>();
             var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -409,7 +241,7 @@ public sealed class PostgresCollection<TKey, TRecord> : VectorStoreCollection<TK
             }
 
             return lines;
-        }, cancellationToken);
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -418,34 +250,34 @@ public sealed class PostgresCollection<TKey, TRecord> : VectorStoreCollection<TK
     /// </summary>
     private SearchStatement BuildSearch(float[] query, int top, VectorSearchOptions<TRecord> options, VectorPropertyModel vectorProperty)
     {
-        var (op, scoreFormat, higherIsBetter) = PostgresSql.Distance(PostgresSql.DistanceFunctionOf(vectorProperty));
-        var column = PostgresSql.Quote(vectorProperty.StorageName);
-        var distance = $"({column} {op} $1::{PostgresSql.VectorType(vectorProperty.Dimensions)})";
-        var parameters = new List<NpgsqlParameter> { new() { Value = new Vector(query) } };
+        var (op, scoreFormat, higherIsBetter) = PostgresDialect.Distance(Dialect.DistanceFunctionOf(vectorProperty));
+        var column = Dialect.Quote(vectorProperty.StorageName);
+        var parameters = new List<DbParameter>();
+        var distance = $"({column} {op} {Dialect.Parameter(parameters, new Vector(query), Dialect.VectorType(vectorProperty.Dimensions))})";
         var selectList = SelectList(options.IncludeVectors);
-        var sql = new StringBuilder("SELECT ").Append(selectList).Append(", ")
-            .Append(string.Format(CultureInfo.InvariantCulture, scoreFormat, PostgresSql.Quote(DistanceColumn)))
-            .Append(" FROM (SELECT ").Append(selectList).Append(", ").Append(distance).Append(" AS ").Append(PostgresSql.Quote(DistanceColumn))
-            .Append(" FROM ").Append(_table).Append(" WHERE ").Append(column).Append(" IS NOT NULL");
+        var score = string.Format(CultureInfo.InvariantCulture, scoreFormat, Dialect.Quote(DistanceColumn));
+        var sql = new StringBuilder("SELECT ").Append(selectList).Append(", ").Append(score)
+            .Append(" FROM (SELECT ").Append(selectList).Append(", ").Append(distance).Append(" AS ").Append(Dialect.Quote(DistanceColumn))
+            .Append(" FROM ").Append(Table).Append(" WHERE ").Append(column).Append(" IS NOT NULL");
         if (options.Filter is { } filter)
         {
-            sql.Append(" AND ").Append(PostgresFilterTranslator.Translate(filter, _model, parameters));
+            sql.Append(" AND ").Append(Filter(filter, parameters));
         }
 
         var fetch = (long)top + options.Skip;
         sql.Append(" ORDER BY ").Append(distance).Append(CultureInfo.InvariantCulture, $" LIMIT {fetch}) AS nearest");
         if (options.ScoreThreshold is { } threshold)
         {
-            parameters.Add(new NpgsqlParameter { Value = threshold });
-            sql.Append(" WHERE ").Append(string.Format(CultureInfo.InvariantCulture, scoreFormat, PostgresSql.Quote(DistanceColumn)))
-                .Append(higherIsBetter ? " >= $" : " <= $").Append(parameters.Count).Append("::double precision");
+            Dialect.AddParameter(parameters, threshold);
+            sql.Append(" WHERE ").Append(score).Append(higherIsBetter ? " >= " : " <= ");
+            Dialect.AppendPlaceholder(sql, parameters.Count, "double precision");
         }
 
-        sql.Append(" ORDER BY ").Append(PostgresSql.Quote(DistanceColumn)).Append(", ").Append(_keyColumn)
+        sql.Append(" ORDER BY ").Append(Dialect.Quote(DistanceColumn)).Append(", ").Append(KeyColumn)
             .Append(CultureInfo.InvariantCulture, $" LIMIT {top} OFFSET {options.Skip}");
 
         var settings = new List<(string, string)>();
-        if (PostgresSql.HasHnswIndex(vectorProperty))
+        if (PostgresDialect.HasHnswIndex(vectorProperty))
         {
             if (EfSearch is { } efSearch)
             {
@@ -461,7 +293,7 @@ public sealed class PostgresCollection<TKey, TRecord> : VectorStoreCollection<TK
         return new SearchStatement(sql.ToString(), parameters, settings);
     }
 
-    private async Task<List<(TRecord Record, double? Score)>> SearchAsync(
+    private async ValueTask<List<(TRecord Record, double? Score)>> SearchAsync(
         NpgsqlConnection connection, SearchStatement search, bool includeVectors, CancellationToken cancellationToken)
     {
         if (search.Settings.Count == 0)
@@ -509,9 +341,9 @@ public sealed class PostgresCollection<TKey, TRecord> : VectorStoreCollection<TK
 
     private NpgsqlBatchCommand InsertCommand(object[] values, int firstRow, int rowCount)
     {
-        var properties = _model.Properties;
-        var types = properties.Select(PostgresSql.ColumnType).ToArray();
-        var sql = new StringBuilder("INSERT INTO ").Append(_table).Append(" (").AppendJoin(", ", Columns()).Append(") VALUES ");
+        var properties = Model.Properties;
+        var types = properties.Select(Dialect.ColumnType).ToArray();
+        var sql = new StringBuilder("INSERT INTO ").Append(Table).Append(" (").AppendJoin(", ", Columns()).Append(") VALUES ");
         var command = new NpgsqlBatchCommand();
         for (var r = 0; r < rowCount; r++)
         {
@@ -530,115 +362,51 @@ public sealed class PostgresCollection<TKey, TRecord> : VectorStoreCollection<TK
     }
 
     /// <summary>The quoted columns of every property, in model order (the order of upsert values).</summary>
-    private List<string> Columns() => _model.Properties.Select(p => PostgresSql.Quote(p.StorageName)).ToList();
+    private List<string> Columns() => Model.Properties.Select(p => Dialect.Quote(p.StorageName)).ToList();
 
     /// <summary><c>ON CONFLICT (key) DO UPDATE SET …</c> (or <c>DO NOTHING</c> for a record with only a key).</summary>
     private string ConflictClause()
     {
-        var updates = _model.Properties.Where(p => p is not KeyPropertyModel).Select(p => PostgresSql.Quote(p.StorageName)).ToList();
+        var updates = Model.Properties.Where(p => p is not KeyPropertyModel).Select(p => Dialect.Quote(p.StorageName)).ToList();
         return updates.Count == 0
-            ? $"ON CONFLICT ({_keyColumn}) DO NOTHING"
-            : $"ON CONFLICT ({_keyColumn}) DO UPDATE SET {string.Join(", ", updates.Select(c => $"{c} = EXCLUDED.{c}"))}";
+            ? $"ON CONFLICT ({KeyColumn}) DO NOTHING"
+            : $"ON CONFLICT ({KeyColumn}) DO UPDATE SET {string.Join(", ", updates.Select(c => $"{c} = EXCLUDED.{c}"))}";
     }
 
-    private string SelectList(bool includeVectors) => string.Join(", ", _model.Properties
-        .Where(p => includeVectors || p is not VectorPropertyModel)
-        .Select(p => PostgresSql.Quote(p.StorageName)));
-
-    /// <summary>Builds a typed array parameter for the keys (PostgreSQL binds it as an array of the key type).</summary>
-    private NpgsqlParameter KeyArray(List<object> keys)
-    {
-        var type = _model.KeyProperty.Type;
-        object array = type == typeof(string) ? keys.Select(k => (string)k).ToArray()
-            : type == typeof(int) ? keys.Select(k => (int)k).ToArray()
-            : type == typeof(long) ? keys.Select(k => (long)k).ToArray()
-            : keys.Select(k => (Guid)k).ToArray();
-        return new NpgsqlParameter { Value = array };
-    }
-
-    private static NpgsqlBatchCommand Command(string sql, List<NpgsqlParameter> parameters)
+    private static NpgsqlBatchCommand Command(string sql, List<DbParameter> parameters)
     {
         var command = new NpgsqlBatchCommand(sql);
         foreach (var parameter in parameters)
         {
-            command.Parameters.Add(parameter.Clone());
+            command.Parameters.Add(((NpgsqlParameter)parameter).Clone());
         }
 
         return command;
     }
 
-    private async Task<List<(TRecord Record, double? Score)>> QueryAsync(
-        NpgsqlConnection connection, string sql, List<NpgsqlParameter> parameters, bool includeVectors, bool withScore, CancellationToken cancellationToken)
-    {
-        using var command = new NpgsqlCommand(sql, connection);
-        foreach (var parameter in parameters)
-        {
-            command.Parameters.Add(parameter.Clone());
-        }
-
-        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await using (reader.ConfigureAwait(false))
-        {
-            return await ReadRecordsAsync(reader, includeVectors, withScore, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private async Task<List<(TRecord Record, double? Score)>> ReadRecordsAsync(
-        NpgsqlDataReader reader, bool includeVectors, bool withScore, CancellationToken cancellationToken)
-    {
-        var properties = _model.Properties.Where(p => includeVectors || p is not VectorPropertyModel).ToArray();
-        var results = new List<(TRecord, double?)>();
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            var record = _model.CreateRecord<TRecord>();
-            for (var i = 0; i < properties.Length; i++)
-            {
-                if (!reader.IsDBNull(i))
-                {
-                    properties[i].SetValueAsObject(record, PostgresValues.Read(reader, i, properties[i]));
-                }
-            }
-
-            double? score = withScore && !reader.IsDBNull(properties.Length) ? reader.GetDouble(properties.Length) : null;
-            results.Add((record, score));
-        }
-
-        return results;
-    }
-
-    private static async Task<int> ExecuteAsync(NpgsqlConnection connection, string sql, List<NpgsqlParameter> parameters, CancellationToken cancellationToken)
-    {
-        using var command = new NpgsqlCommand(sql, connection);
-        foreach (var parameter in parameters)
-        {
-            command.Parameters.Add(parameter);
-        }
-
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
-
     /// <summary>Runs <paramref name="operation"/> on a pooled connection, turning database errors into <see cref="VectorStoreException"/>.</summary>
-    private async Task<T> RunAsync<T>(string operationName, Func<NpgsqlConnection, Task<T>> operation, CancellationToken cancellationToken)
+    private protected override async ValueTask<T> RunAsync<TState, T>(
+        string operationName, TState state, Func<NpgsqlConnection, TState, CancellationToken, ValueTask<T>> operation, CancellationToken cancellationToken)
     {
         try
         {
             var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
             await using (connection.ConfigureAwait(false))
             {
-                return await operation(connection).ConfigureAwait(false);
+                return await operation(connection, state, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.InvalidSchemaName)
         {
-            throw Error(operationName, $"Collection '{Name}' does not exist in schema '{Schema}' of the PostgreSQL store; call EnsureCollectionExistsAsync first.", e);
+            throw StoreError(operationName, $"Collection '{Name}' does not exist in schema '{Schema}' of the PostgreSQL store; call EnsureCollectionExistsAsync first.", e);
         }
         catch (NpgsqlException e)
         {
-            throw Error(operationName, $"PostgreSQL failed during {operationName} on collection '{Name}': {e.Message}", e);
+            throw StoreError(operationName, $"PostgreSQL failed during {operationName} on collection '{Name}': {e.Message}", e);
         }
         catch (InvalidCastException e) when (e.Message.Contains(nameof(Vector), StringComparison.Ordinal))
         {
-            throw Error(
+            throw StoreError(
                 operationName,
                 $"Npgsql cannot read or write pgvector's 'vector' type ({e.Message}). Build the NpgsqlDataSource with UseVector() " +
                 "and do not set 'Server Compatibility Mode=NoTypeLoading'.",
@@ -646,13 +414,5 @@ public sealed class PostgresCollection<TKey, TRecord> : VectorStoreCollection<TK
         }
     }
 
-    private VectorStoreException Error(string operationName, string message, Exception inner) => new(message, inner)
-    {
-        OperationName = operationName,
-        VectorStoreSystemName = PostgresVectorStore.SystemName,
-        VectorStoreName = _database.DatabaseName,
-        CollectionName = Name,
-    };
-
-    private sealed record SearchStatement(string Sql, List<NpgsqlParameter> Parameters, List<(string Name, string Value)> Settings);
+    private sealed record SearchStatement(string Sql, List<DbParameter> Parameters, List<(string Name, string Value)> Settings);
 }

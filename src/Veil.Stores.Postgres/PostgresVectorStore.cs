@@ -3,6 +3,7 @@ using Microsoft.Extensions.VectorData;
 using Microsoft.Extensions.VectorData.ProviderServices;
 using Npgsql;
 using Pgvector.Npgsql;
+using Veil.Stores.Sql;
 
 namespace Veil.Stores.Postgres;
 
@@ -32,7 +33,7 @@ namespace Veil.Stores.Postgres;
 /// </para>
 /// <para><b>Thread safety:</b> the store and its collections are safe for concurrent use (each operation takes a pooled connection).</para>
 /// </remarks>
-public sealed class PostgresVectorStore : VectorStore
+public sealed class PostgresVectorStore : SqlVectorStore
 {
     /// <summary>The schema used when none is given.</summary>
     public const string DefaultSchema = "public";
@@ -40,7 +41,6 @@ public sealed class PostgresVectorStore : VectorStore
     internal const string SystemName = "postgresql";
 
     private readonly PostgresDatabase _database;
-    private readonly VectorStoreMetadata _metadata;
 
     /// <summary>Creates a store over a data source built with pgvector's type plugin (<c>UseVector()</c>).</summary>
     /// <param name="dataSource">The data source; the caller keeps ownership.</param>
@@ -61,12 +61,12 @@ public sealed class PostgresVectorStore : VectorStore
     }
 
     private PostgresVectorStore(PostgresDatabase database, string schema)
+        : base(PostgresDialect.Instance, database.DatabaseName, database)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(schema);
-        _ = PostgresSql.Quote(schema);
+        _ = PostgresDialect.Instance.Quote(schema);
         _database = database;
         Schema = schema;
-        _metadata = new VectorStoreMetadata { VectorStoreSystemName = SystemName, VectorStoreName = database.DatabaseName };
     }
 
     /// <summary>Gets the schema that holds the collections' tables.</summary>
@@ -101,7 +101,7 @@ public sealed class PostgresVectorStore : VectorStore
             throw new ArgumentException(VectorDataStrings.GetCollectionWithDictionaryNotSupported);
         }
 
-        var model = new PostgresModelBuilder().BuildModel(typeof(TRecord), typeof(TKey), options.Definition);
+        var model = new SqlModelBuilder(PostgresDialect.Instance).BuildModel(typeof(TRecord), typeof(TKey), options.Definition);
         return new PostgresCollection<TKey, TRecord>(_database, options.Schema ?? Schema, name, model, options.Validated());
     }
 
@@ -111,7 +111,7 @@ public sealed class PostgresVectorStore : VectorStore
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(definition);
         return new PostgresCollection<object, Dictionary<string, object?>>(
-            _database, Schema, name, new PostgresModelBuilder().BuildDynamicModel(definition), new PostgresCollectionOptions().Validated());
+            _database, Schema, name, new SqlModelBuilder(PostgresDialect.Instance).BuildDynamicModel(definition), new PostgresCollectionOptions().Validated());
     }
 
     /// <inheritdoc />
@@ -165,22 +165,7 @@ public sealed class PostgresVectorStore : VectorStore
     public override object? GetService(Type serviceType, object? serviceKey = null)
     {
         ArgumentNullException.ThrowIfNull(serviceType);
-        return serviceKey is not null ? null
-            : serviceType == typeof(VectorStoreMetadata) ? _metadata
-            : serviceType == typeof(NpgsqlDataSource) ? _database.DataSource
-            : serviceType.IsInstanceOfType(this) ? this
-            : null;
-    }
-
-    /// <inheritdoc />
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            _database.Dispose();
-        }
-
-        base.Dispose(disposing);
+        return serviceKey is null && serviceType == typeof(NpgsqlDataSource) ? _database.DataSource : base.GetService(serviceType, serviceKey);
     }
 
     private static NpgsqlDataSource BuildDataSource(string connectionString)
@@ -206,7 +191,7 @@ public sealed class PostgresVectorStore : VectorStore
         _database,
         Schema,
         name,
-        new PostgresModelBuilder().BuildDynamicModel(new VectorStoreCollectionDefinition { Properties = [new VectorStoreKeyProperty("Key", typeof(string))] }),
+        new SqlModelBuilder(PostgresDialect.Instance).BuildDynamicModel(new VectorStoreCollectionDefinition { Properties = [new VectorStoreKeyProperty("Key", typeof(string))] }),
         new PostgresCollectionOptions().Validated());
 
     private VectorStoreException Wrap(NpgsqlException e, string operationName) => new(

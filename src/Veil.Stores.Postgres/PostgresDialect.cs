@@ -1,26 +1,46 @@
+using System.Data.Common;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.VectorData;
 using Microsoft.Extensions.VectorData.ProviderServices;
+using Npgsql;
+using Pgvector;
+using Veil.Stores.Sql;
 
 namespace Veil.Stores.Postgres;
 
-/// <summary>SQL text helpers: identifier quoting, column types, pgvector operators and index DDL.</summary>
-internal static class PostgresSql
+/// <summary>
+/// PostgreSQL's SQL: identifier quoting, column types, positional cast parameters, reader conventions, pgvector
+/// operators and index DDL.
+/// </summary>
+internal sealed class PostgresDialect : SqlDialect
 {
-    /// <summary>The distance function used when a vector property does not name one.</summary>
-    public const string DefaultDistanceFunction = DistanceFunction.CosineDistance;
+    /// <summary>The one instance.</summary>
+    public static readonly PostgresDialect Instance = new();
 
     /// <summary>PostgreSQL's limit on identifier length, in bytes.</summary>
     private const int MaxIdentifierBytes = 63;
 
-    private static readonly Sql.SqlColumnTypes s_columnTypes = new(
-        "the PostgreSQL store", dimensions => string.Create(CultureInfo.InvariantCulture, $"vector({dimensions})"), "text", "integer", "bigint", "real", "double precision", "boolean", "bytea", "timestamptz", "uuid");
+    private PostgresDialect()
+        : base(
+            PostgresVectorStore.SystemName,
+            "PostgreSQL",
+            new SqlColumnTypes(
+                "the PostgreSQL store", dimensions => string.Create(CultureInfo.InvariantCulture, $"vector({dimensions})"), "text", "integer", "bigint", "real", "double precision", "boolean", "bytea", "timestamptz", "uuid"),
+            DistanceFunction.CosineDistance,
+            DistanceFunction.CosineSimilarity,
+            DistanceFunction.DotProductSimilarity,
+            DistanceFunction.NegativeDotProductSimilarity,
+            DistanceFunction.EuclideanDistance,
+            DistanceFunction.EuclideanSquaredDistance,
+            DistanceFunction.ManhattanDistance)
+    {
+    }
 
     /// <summary>Quotes an identifier (schema, table, column or index name): wraps it in double quotes and doubles any inside.</summary>
     /// <exception cref="ArgumentException">The identifier contains a NUL character or is longer than PostgreSQL's 63-byte limit.</exception>
-    public static string Quote(string identifier)
+    public override string Quote(string identifier)
     {
         if (identifier.Contains('\0', StringComparison.Ordinal))
         {
@@ -37,26 +57,43 @@ internal static class PostgresSql
         return "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
     }
 
-    public static bool TryGetDataColumnType(Type type, out string sqlType) => s_columnTypes.TryGetDataColumnType(type, out sqlType);
+    /// <inheritdoc />
+    public override void AddParameter(List<DbParameter> parameters, object? value) =>
+        parameters.Add(new NpgsqlParameter { Value = PostgresValues.ToParameterValue(value) });
 
-    /// <summary>The column type of a key, data or vector property.</summary>
-    public static string ColumnType(PropertyModel property) => s_columnTypes.ColumnType(property);
+    /// <inheritdoc />
+    public override string Placeholder(int number, string sqlType) => string.Create(CultureInfo.InvariantCulture, $"${number}::{sqlType}");
 
-    public static string VectorType(int dimensions) => s_columnTypes.VectorType(dimensions);
+    /// <inheritdoc />
+    public override void AppendPlaceholder(StringBuilder sql, int number, string sqlType) =>
+        sql.Append('$').Append(number).Append("::").Append(sqlType);
 
-    public static string DistanceFunctionOf(VectorPropertyModel vector)
+    /// <inheritdoc />
+    public override string KeyIn(string keyColumn, string keyArray) => $"{keyColumn} = ANY({keyArray})";
+
+    /// <inheritdoc />
+    public override float[] ReadVector(DbDataReader reader, int ordinal) => VectorValues.ToArray(reader.GetFieldValue<Vector>(ordinal).Memory);
+
+    /// <inheritdoc />
+    public override DateTimeOffset ReadTimestamp(DbDataReader reader, int ordinal) => reader.GetFieldValue<DateTimeOffset>(ordinal);
+
+    /// <inheritdoc />
+    public override byte[] ReadBytes(DbDataReader reader, int ordinal) => reader.GetFieldValue<byte[]>(ordinal);
+
+    /// <inheritdoc />
+    public override double ReadScore(DbDataReader reader, int ordinal) => reader.GetDouble(ordinal);
+
+    /// <inheritdoc />
+    /// <remarks>Also checks pgvector's HNSW dimension limit.</remarks>
+    public override void ValidateVector(VectorPropertyModel vector)
     {
-        var function = vector.DistanceFunction ?? DefaultDistanceFunction;
-        return function switch
+        base.ValidateVector(vector);
+        if (HasHnswIndex(vector) && vector.Dimensions > PostgresCollectionOptions.MaxHnswDimensions)
         {
-            DistanceFunction.CosineDistance or DistanceFunction.CosineSimilarity or DistanceFunction.DotProductSimilarity
-                or DistanceFunction.NegativeDotProductSimilarity or DistanceFunction.EuclideanDistance
-                or DistanceFunction.EuclideanSquaredDistance or DistanceFunction.ManhattanDistance => function,
-            _ => throw new NotSupportedException(
-                $"Distance function '{function}' of vector property '{vector.ModelName}' is not supported by the PostgreSQL store; " +
-                "use CosineDistance, CosineSimilarity, DotProductSimilarity, NegativeDotProductSimilarity, EuclideanDistance, " +
-                "EuclideanSquaredDistance or ManhattanDistance."),
-        };
+            throw new NotSupportedException(
+                $"Vector property '{vector.ModelName}' has {vector.Dimensions} dimensions; pgvector's HNSW index on vector columns " +
+                $"supports at most {PostgresCollectionOptions.MaxHnswDimensions}. Use IndexKind.Flat for exact search.");
+        }
     }
 
     /// <summary>Whether the vector property gets an HNSW index (the default) or is searched exactly (<see cref="IndexKind.Flat"/>).</summary>
@@ -104,11 +141,9 @@ internal static class PostgresSql
         return prefix + "_hnsw_" + hash;
     }
 
-    public static string CreateTable(string qualifiedTable, CollectionModel model) => s_columnTypes.CreateTable(qualifiedTable, model, Quote);
-
     public static string CreateHnswIndex(string schema, string table, string qualifiedTable, VectorPropertyModel vector, int m, int efConstruction) =>
         string.Create(
             CultureInfo.InvariantCulture,
-            $"CREATE INDEX IF NOT EXISTS {Quote(IndexName(schema, table, vector.StorageName))} ON {qualifiedTable} " +
-            $"USING hnsw ({Quote(vector.StorageName)} {OperatorClass(DistanceFunctionOf(vector))}) WITH (m = {m}, ef_construction = {efConstruction})");
+            $"CREATE INDEX IF NOT EXISTS {Instance.Quote(IndexName(schema, table, vector.StorageName))} ON {qualifiedTable} " +
+            $"USING hnsw ({Instance.Quote(vector.StorageName)} {OperatorClass(Instance.DistanceFunctionOf(vector))}) WITH (m = {m}, ef_construction = {efConstruction})");
 }
