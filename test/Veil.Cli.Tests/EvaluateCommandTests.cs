@@ -76,7 +76,7 @@ public sealed class EvaluateCommandTests
     {
         using var directory = new TempDirectory();
         string corpus = Veil.Cli.Demo.DemoSettings.DefaultCorpusDirectory;
-        (string Id, float[] Vector, string Category)[] rows = Veil.Cli.Store.DocumentSources.RawVectors(Path.Combine(corpus, "embeddings.bin"), Path.Combine(corpus, "records.jsonl"), dimensions: null)
+        (string Id, float[] Vector, string Category)[] rows = Veil.Documents.Store.DocumentSources.RawVectors(Path.Combine(corpus, "embeddings.bin"), Path.Combine(corpus, "records.jsonl"), dimensions: null)
             .Rows.Take(60).Select(r => (r.Document.Id, r.Document.Embedding!.Value.ToArray(), r.Document.Category!)).ToArray();
         string jsonLines = directory.File("rows.jsonl");
         File.WriteAllLines(jsonLines, rows.Select(r => JsonSerializer.Serialize(new { id = r.Id, vector = r.Vector, category = r.Category })));

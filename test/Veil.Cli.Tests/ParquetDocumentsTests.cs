@@ -1,6 +1,6 @@
 using DuckDB.NET.Data;
-using Veil.Cli.Store;
 using Veil.Cli.Tests.Support;
+using Veil.Documents.Store;
 using Veil.Stores.DuckDb;
 
 namespace Veil.Cli.Tests;

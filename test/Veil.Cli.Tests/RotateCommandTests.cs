@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
-using Veil.Cli.Store;
 using Veil.Cli.Tests.Support;
+using Veil.Documents.Store;
 
 namespace Veil.Cli.Tests;
 
