@@ -1,5 +1,5 @@
-using Veil.Cli.Configuration;
 using Veil.Cli.Tests.Support;
+using Veil.Configuration;
 using Veil.Keys;
 
 namespace Veil.Cli.Tests;

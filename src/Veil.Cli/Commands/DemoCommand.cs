@@ -1,6 +1,6 @@
 using System.CommandLine;
-using Veil.Cli.Configuration;
 using Veil.Cli.Demo;
+using Veil.Configuration;
 using Veil.Documents.Store;
 using Veil.Keys;
 
@@ -128,7 +128,7 @@ internal sealed class DemoCommand : Command
                 ConfigFile.DisposeSecrets(configuration);
             }
         }
-        catch (Exception e) when (e is CliUsageException or DocumentStoreException)
+        catch (Exception e) when (UsageErrors.Is(e))
         {
             _console.Error.WriteLine(e.Message);
             return ExitCodes.InvalidOptions;

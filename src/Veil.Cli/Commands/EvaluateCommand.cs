@@ -129,7 +129,7 @@ internal sealed class EvaluateCommand : Command
             _console.Output.Flush();
             return ExitCodes.Success;
         }
-        catch (Exception e) when (e is CliUsageException or DocumentStoreException)
+        catch (Exception e) when (UsageErrors.Is(e))
         {
             _console.Error.WriteLine(e.Message);
             return ExitCodes.InvalidOptions;

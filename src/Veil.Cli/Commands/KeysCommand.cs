@@ -3,8 +3,8 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Extensions.VectorData;
-using Veil.Cli.Configuration;
 using Veil.Cli.Keysets;
+using Veil.Configuration;
 using Veil.Documents.Store;
 using Veil.Insecure;
 using Veil.Keys;
@@ -394,7 +394,7 @@ internal sealed class KeysCommand : Command
     }
 
     private KmsSelection Kms(ParseResult parseResult) => new(
-        _console,
+        _console.Input,
         new KmsSettings(
             parseResult.GetValue(PassphraseEnvOption)!,
             parseResult.GetValue(PassphraseStdinOption),
@@ -422,7 +422,7 @@ internal sealed class KeysCommand : Command
             {
                 return await action(parseResult, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is CliUsageException or DocumentStoreException or FormatException or ArgumentException or InvalidOperationException)
+            catch (Exception e) when (UsageErrors.Is(e) || e is FormatException or ArgumentException or InvalidOperationException)
             {
                 _console.Error.WriteLine($"keys: {e.Message}");
                 return ExitCodes.InvalidOptions;

@@ -96,7 +96,7 @@ internal abstract class StoreCommand : Command
             var context = new StoreContext(location, collection, client, parseResult.GetRequiredValue(TenantOption));
             return await ExecuteAsync(parseResult, context, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is CliUsageException or DocumentStoreException)
+        catch (Exception e) when (UsageErrors.Is(e))
         {
             Terminal.Error.WriteLine(e.Message);
             return ExitCodes.InvalidOptions;

@@ -72,7 +72,7 @@ internal sealed class TrainCommand : Command
                 ? Measure(parseResult, EvaluateCommand.ParseBetas(betas), trainer, fraction)
                 : Train(parseResult, ParseTrainer(trainer), fraction);
         }
-        catch (Exception e) when (e is CliUsageException or DocumentStoreException)
+        catch (Exception e) when (UsageErrors.Is(e))
         {
             _console.Error.WriteLine(e.Message);
             return ExitCodes.InvalidOptions;
