@@ -1,3 +1,6 @@
+using Veil.Configuration;
+using Veil.Documents.Store;
+
 namespace Veil.Cli;
 
 /// <summary>
@@ -19,4 +22,14 @@ internal sealed class CliUsageException : Exception
         : base(message, innerException)
     {
     }
+}
+
+/// <summary>
+/// The exceptions that mean bad options, configuration or store settings: the CLI's own and the libraries'
+/// (<see cref="DocumentStoreException"/>, <see cref="ConfigurationFileException"/>). Each is reported as its message
+/// alone and exits with <see cref="ExitCodes.InvalidOptions"/>.
+/// </summary>
+internal static class UsageErrors
+{
+    public static bool Is(Exception e) => e is CliUsageException or DocumentStoreException or ConfigurationFileException;
 }

@@ -1,5 +1,5 @@
-using Veil.Cli.Store;
 using Veil.Cli.Tests.Support;
+using Veil.Documents.Store;
 
 namespace Veil.Cli.Tests;
 

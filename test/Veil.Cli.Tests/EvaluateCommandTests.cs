@@ -71,41 +71,6 @@ public sealed class EvaluateCommandTests
         Assert.Contains("neither a file nor a field", missing.Stderr);
     }
 
-    [Fact]
-    public async Task Evaluate_WhenTheSameRowsComeAsJsonLinesOrParquet_ReportsTheSameNumbers()
-    {
-        using var directory = new TempDirectory();
-        string corpus = Veil.Cli.Demo.DemoSettings.DefaultCorpusDirectory;
-        (string Id, float[] Vector, string Category)[] rows = Veil.Cli.Store.DocumentSources.RawVectors(Path.Combine(corpus, "embeddings.bin"), Path.Combine(corpus, "records.jsonl"), dimensions: null)
-            .Rows.Take(60).Select(r => (r.Document.Id, r.Document.Embedding!.Value.ToArray(), r.Document.Category!)).ToArray();
-        string jsonLines = directory.File("rows.jsonl");
-        File.WriteAllLines(jsonLines, rows.Select(r => JsonSerializer.Serialize(new { id = r.Id, vector = r.Vector, category = r.Category })));
-        string parquet = directory.File("rows.parquet");
-        using (var connection = new DuckDB.NET.Data.DuckDBConnection("Data Source=:memory:"))
-        {
-            connection.Open();
-            using var command = connection.CreateCommand();
-            string values = string.Join(',', rows.Select(r => $"('{r.Id}', [{string.Join(',', r.Vector.Select(f => f.ToString("R", System.Globalization.CultureInfo.InvariantCulture)))}]::FLOAT[], '{r.Category}')"));
-            command.CommandText = $"COPY (SELECT * FROM (VALUES {values}) AS t(id, vector, category)) TO '{parquet}' (FORMAT parquet)";
-            command.ExecuteNonQuery();
-        }
-
-        string[] args = ["evaluate", "--betas", "2", "--classifiers", "none"];
-        CliResult raw = await VeilCli.RunAsync(string.Empty, [.. args, "--limit", "60"]);
-        CliResult fromJsonLines = await VeilCli.RunAsync(string.Empty, [.. args, "--input", jsonLines]);
-        CliResult fromParquet = await VeilCli.RunAsync(string.Empty, [.. args, "--input", parquet]);
-
-        foreach (CliResult result in new[] { raw, fromJsonLines, fromParquet })
-        {
-            Assert.True(result.ExitCode == ExitCodes.Success, result.Stderr);
-        }
-
-        static string[] Numbers(CliResult result) => result.Lines.Where(l => l.StartsWith('|') && !l.Contains("Time", StringComparison.Ordinal)).ToArray();
-        Assert.Contains("L8 attribute probe", raw.Stdout, StringComparison.Ordinal);
-        Assert.Equal(Numbers(raw), Numbers(fromJsonLines));
-        Assert.Equal(Numbers(raw), Numbers(fromParquet));
-    }
-
     [Theory]
     [InlineData("--betas", "0")]
     [InlineData("--betas", "x")]

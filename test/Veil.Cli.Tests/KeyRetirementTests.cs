@@ -1,6 +1,6 @@
 using Veil.Cli.Commands;
-using Veil.Cli.Store;
 using Veil.Cli.Tests.Support;
+using Veil.Documents.Store;
 using Veil.Keys;
 using Veil.Kms.LocalFile;
 

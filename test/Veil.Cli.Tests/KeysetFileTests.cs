@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Veil.Cli.Commands;
 using Veil.Cli.Keysets;
 using Veil.Cli.Tests.Support;
+using Veil.Configuration;
 using Veil.Keys;
 using Veil.Kms.LocalFile;
 using Veil.Testing;
@@ -186,5 +187,5 @@ public sealed class KeysetFileTests : LocalKeysetTest
         return text;
     }
 
-    private KmsSelection Kms() => new(new CliConsole(TextReader.Null, TextWriter.Null, TextWriter.Null), new KmsSettings(PassphraseVariable, false, "UNUSED_PIN", null, CheapKms));
+    private KmsSelection Kms() => new(TextReader.Null, new KmsSettings(PassphraseVariable, false, "UNUSED_PIN", null, CheapKms));
 }

@@ -63,7 +63,7 @@ public sealed class PostgresStoreCommandTests : IDisposable
         }
         finally
         {
-            using var store = Store.DocumentStore.Open(Store.StoreLocation.Parse(Location), mustExist: false);
+            using var store = Documents.Store.DocumentStore.Open(Documents.Store.StoreLocation.Parse(Location), mustExist: false);
             await store.DeleteAsync(_collection, CancellationToken.None);
         }
     }

@@ -1,6 +1,6 @@
 using System.Text.Json;
-using Veil.Cli.Configuration;
 using Veil.Cli.Tests.Support;
+using Veil.Configuration;
 using Veil.Insecure;
 using Veil.Vectors;
 

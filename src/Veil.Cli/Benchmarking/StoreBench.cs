@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.VectorData;
-using Veil.Cli.Store;
+using Veil.Documents.Store;
 using Veil.Extensions.VectorData;
 using Veil.Keys;
 using Veil.Stores.DuckDb;

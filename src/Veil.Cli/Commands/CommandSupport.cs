@@ -1,6 +1,7 @@
 using System.CommandLine;
-using Veil.Cli.Configuration;
 using Veil.Cli.Keysets;
+using Veil.Configuration;
+using Veil.Documents.Store;
 using Veil.Insecure;
 
 namespace Veil.Cli.Commands;
@@ -31,7 +32,7 @@ internal static class CommandSupport
             using VeilClient client = CreateClient(loaded.Configuration, insecureSeed, console.Error);
             return run(client);
         }
-        catch (CliUsageException e)
+        catch (Exception e) when (UsageErrors.Is(e))
         {
             console.Error.WriteLine(e.Message);
             return ExitCodes.InvalidOptions;

@@ -43,13 +43,13 @@ internal static class CommonOptions
         Description = "Re-encrypt for this tenant instead of the --tenant the input was encrypted for.",
     };
 
-    /// <summary>--store-memory: DuckDB's buffer pool limit (<see cref="Store.StoreLocation.DuckDbMemoryLimit"/>).</summary>
+    /// <summary>--store-memory: DuckDB's buffer pool limit (<see cref="Documents.Store.StoreLocation.DuckDbMemoryLimit"/>).</summary>
     public static Option<string> StoreMemory() => new("--store-memory")
     {
         Description = $"With a duckdb: store, the most memory DuckDB's buffer pool may use, such as 2GB (default {Stores.DuckDb.DuckDbStoreOptions.DefaultMemoryLimit}; the rest of the table stays on disk).",
     };
 
-    /// <summary>--store-threads: DuckDB's worker threads (<see cref="Store.StoreLocation.DuckDbThreads"/>).</summary>
+    /// <summary>--store-threads: DuckDB's worker threads (<see cref="Documents.Store.StoreLocation.DuckDbThreads"/>).</summary>
     public static Option<int?> StoreThreads() => new("--store-threads")
     {
         Description = "With a duckdb: store, DuckDB's worker threads (default: one per core, except veil ingest, which gives DuckDB one and leaves the other cores to encryption).",

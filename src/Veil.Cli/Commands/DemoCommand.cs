@@ -1,6 +1,7 @@
 using System.CommandLine;
-using Veil.Cli.Configuration;
 using Veil.Cli.Demo;
+using Veil.Configuration;
+using Veil.Documents.Store;
 using Veil.Keys;
 
 namespace Veil.Cli.Commands;
@@ -127,7 +128,7 @@ internal sealed class DemoCommand : Command
                 ConfigFile.DisposeSecrets(configuration);
             }
         }
-        catch (CliUsageException e)
+        catch (Exception e) when (UsageErrors.Is(e))
         {
             _console.Error.WriteLine(e.Message);
             return ExitCodes.InvalidOptions;

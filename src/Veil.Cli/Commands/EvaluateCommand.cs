@@ -3,6 +3,7 @@
 
 using System.CommandLine;
 using System.Globalization;
+using Veil.Documents.Store;
 using Veil.Evaluation;
 using Veil.Evaluation.Plots;
 
@@ -128,7 +129,7 @@ internal sealed class EvaluateCommand : Command
             _console.Output.Flush();
             return ExitCodes.Success;
         }
-        catch (CliUsageException e)
+        catch (Exception e) when (UsageErrors.Is(e))
         {
             _console.Error.WriteLine(e.Message);
             return ExitCodes.InvalidOptions;

@@ -1,7 +1,5 @@
 using System.CommandLine;
-using Microsoft.Extensions.VectorData;
-using Veil.Cli.Store;
-using Veil.Extensions.VectorData;
+using Veil.Documents.Store;
 
 namespace Veil.Cli.Commands;
 
@@ -33,31 +31,11 @@ internal sealed class ExportCommand : StoreCommand
 
         bool includeVectors = !parseResult.GetValue(NoVectorsOption);
         using DocumentStore store = DocumentStore.Open(context.Location, mustExist: true);
-        CollectionManifest manifest = await store.GetManifestAsync(context.Collection, cancellationToken).ConfigureAwait(false);
-        StoreConfiguration.Check(context.Client.Configuration, manifest.VectorSecretPath, encrypting: false);
-        using EncryptingVectorStoreCollection<string, VeilDocument> collection = store.Encrypted(manifest, context.Client, context.Tenant);
-
         var progress = new ProgressReporter(Terminal.Error, "veil export", "documents", total: null);
-        while (true)
+        await foreach (VeilDocument document in store.ExportAsync(context.Collection, context.Client, context.Tenant, includeVectors, batchSize, cancellationToken).ConfigureAwait(false))
         {
-            var options = new FilteredRecordRetrievalOptions<VeilDocument>
-            {
-                Skip = checked((int)progress.Done),
-                OrderBy = order => order.Ascending(d => d.Id),
-                IncludeVectors = includeVectors,
-            };
-            int read = 0;
-            await foreach (VeilDocument document in collection.GetAsync(d => true, batchSize, options, cancellationToken).ConfigureAwait(false))
-            {
-                WriteLine(writer => DocumentJson.Write(writer, document, includeVectors));
-                read++;
-            }
-
-            progress.Advance(read);
-            if (read < batchSize)
-            {
-                break;
-            }
+            WriteLine(writer => DocumentJson.Write(writer, document, includeVectors));
+            progress.Advance(1);
         }
 
         progress.Finish($"decrypted from collection \"{context.Collection}\" of {context.Location}:");

@@ -1,8 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Runtime.CompilerServices;
-using Veil.Cli.Store;
-using Veil.Keys;
+using Veil.Documents.Store;
 
 namespace Veil.Cli.Commands;
 
@@ -26,7 +24,7 @@ internal sealed class IngestCommand : StoreCommand
     }
 
     /// <summary>Two of DuckDB's row groups (122 880 rows each), so that most rows skip the write-ahead log.</summary>
-    internal const int DefaultBatchSize = 245_760;
+    internal const int DefaultBatchSize = IngestOptions.DefaultBatchSize;
 
     /// <summary>DuckDB's worker threads during veil ingest: one, so encryption has the other cores (see <see cref="Stores.DuckDb.DuckDbStoreOptions.Threads"/>).</summary>
     internal const int IngestDuckDbThreads = 1;
@@ -84,121 +82,22 @@ internal sealed class IngestCommand : StoreCommand
             throw new CliUsageException("Invalid options: use either --input (JSON Lines with vectors) or --vectors with --records, not both.");
         }
 
-        if (inputPath is not null && !File.Exists(inputPath))
+        DocumentInput input = vectorsPath is not null ? DocumentInput.RawVectors(vectorsPath, recordsPath!, parseResult.GetValue(DimensionsOption))
+            : inputPath is not null ? DocumentInput.File(inputPath)
+            : DocumentInput.JsonLines(Terminal.Input);
+        var options = new IngestOptions(context.Collection, context.Tenant)
         {
-            throw new CliUsageException($"Invalid options: the --input file '{inputPath}' does not exist.");
-        }
-
+            SecretPath = parseResult.GetValue(SecretPathOption),
+            DerivationPath = parseResult.GetRequiredValue(DerivationPathOption),
+            BatchSize = batchSize,
+            Replace = parseResult.GetValue(ReplaceOption),
+            CollectionCreated = manifest => Progress(string.Create(
+                CultureInfo.InvariantCulture, $"created collection \"{context.Collection}\" ({manifest.Dimensions} dimensions) in {context.Location}")),
+        };
         using DocumentStore store = DocumentStore.Open(context.Location, mustExist: false);
-        if (parseResult.GetValue(ReplaceOption))
-        {
-            await store.DeleteAsync(context.Collection, cancellationToken).ConfigureAwait(false);
-        }
-
-        CollectionManifest? manifest = await store.FindManifestAsync(context.Collection, cancellationToken).ConfigureAwait(false);
-        string? secretPathOption = parseResult.GetValue(SecretPathOption);
-        if (manifest is not null && secretPathOption is not null && secretPathOption != manifest.VectorSecretPath)
-        {
-            throw new CliUsageException(
-                $"Invalid options: collection \"{context.Collection}\" is encrypted with secret path \"{manifest.VectorSecretPath}\", not \"{secretPathOption}\" (use --replace to start it afresh).");
-        }
-
-        SecretPath secretPath = manifest?.VectorSecretPath ?? StoreConfiguration.ChooseSecretPath(context.Client.Configuration, secretPathOption);
-        StoreConfiguration.Check(context.Client.Configuration, secretPath, encrypting: true);
-
-        int? dimensions = manifest?.Dimensions;
-        IEnumerable<(long Line, VeilDocument Document)> rows;
-        long? total = null;
-        TextReader? file = null;
-        string unit = "line"; // what the input's positions count, for error messages
-        if (vectorsPath is not null)
-        {
-            (int rawDimensions, long count, rows) = DocumentSources.RawVectors(vectorsPath, recordsPath!, parseResult.GetValue(DimensionsOption));
-            if (dimensions is { } existing && existing != rawDimensions)
-            {
-                throw new CliUsageException(string.Create(
-                    CultureInfo.InvariantCulture, $"Invalid input: the vectors have {rawDimensions} dimensions; collection \"{context.Collection}\" has {existing}."));
-            }
-
-            total = count;
-        }
-        else if (inputPath is not null && ParquetDocuments.IsParquet(inputPath))
-        {
-            // Through the store's own DuckDB instance when there is one: one buffer pool, not two.
-            ParquetDocuments parquet = ParquetDocuments.Open(inputPath, context.Location.Kind == "duckdb" ? context.Location.Target : null);
-            rows = parquet.Rows();
-            total = parquet.Count;
-            unit = "row";
-        }
-        else
-        {
-            file = inputPath is null ? null : File.OpenText(inputPath);
-            rows = DocumentSources.JsonLines(file ?? Terminal.Input);
-        }
-
-        // Declared before the store's using ends, so a failed ingest removes the collection it created while the store is open.
-        var creation = new CollectionCreation(store);
-        await using ConfiguredAsyncDisposable removeUnlessComplete = creation.ConfigureAwait(false);
-        using (file)
-        {
-            var progress = new ProgressReporter(Terminal.Error, "veil ingest", "documents", total);
-            using IEnumerator<(long Line, VeilDocument Document)> input = rows.GetEnumerator();
-            bool more = input.MoveNext();
-            if (more && manifest is null)
-            {
-                (long line, VeilDocument first) = input.Current;
-                int length = first.Embedding!.Value.Length;
-                if (length == 0)
-                {
-                    throw new DocumentInputException(line, $"the vector of \"{first.Id}\" is empty", unit: unit);
-                }
-
-                manifest = new CollectionManifest
-                {
-                    Name = context.Collection,
-                    Dimensions = length,
-                    VectorSecretPath = secretPath.ToString(),
-                    VectorDerivationPath = parseResult.GetRequiredValue(DerivationPathOption),
-                };
-                await creation.CreateAsync(manifest, cancellationToken).ConfigureAwait(false);
-                Progress(string.Create(CultureInfo.InvariantCulture, $"created collection \"{context.Collection}\" ({length} dimensions) in {context.Location}"));
-            }
-
-            // Read lazily: each transaction's documents are parsed and encrypted while the ones before them are stored.
-            long stored = 0;
-            IEnumerable<VeilDocument> Transaction(CollectionManifest manifest)
-            {
-                for (int count = 0; more && count < batchSize; count++)
-                {
-                    (long line, VeilDocument document) = input.Current;
-                    if (document.Embedding!.Value.Length != manifest.Dimensions)
-                    {
-                        throw new DocumentInputException(line, string.Create(
-                            CultureInfo.InvariantCulture,
-                            $"the vector of \"{document.Id}\" has {document.Embedding!.Value.Length} dimensions; collection \"{context.Collection}\" has {manifest.Dimensions} ({stored} documents before it were stored)"),
-                            unit: unit);
-                    }
-
-                    yield return document;
-                    progress.Advance(1);
-                    more = input.MoveNext();
-                }
-            }
-
-            if (more)
-            {
-                using var collection = store.Encrypted(manifest!, context.Client, context.Tenant);
-                while (more)
-                {
-                    await collection.UpsertAsync(Transaction(manifest!), cancellationToken).ConfigureAwait(false);
-                    stored = progress.Done;
-                }
-            }
-
-            creation.Complete();
-            progress.Finish($"encrypted and stored in collection \"{context.Collection}\" of {context.Location}:");
-        }
-
+        var progress = new ProgressReporter(Terminal.Error, "veil ingest", "documents", total: null);
+        await store.IngestAsync(input, options, context.Client, progress, cancellationToken).ConfigureAwait(false);
+        progress.Finish($"encrypted and stored in collection \"{context.Collection}\" of {context.Location}:");
         return ExitCodes.Success;
     }
 }

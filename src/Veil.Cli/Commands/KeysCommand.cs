@@ -3,9 +3,9 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Extensions.VectorData;
-using Veil.Cli.Configuration;
 using Veil.Cli.Keysets;
-using Veil.Cli.Store;
+using Veil.Configuration;
+using Veil.Documents.Store;
 using Veil.Insecure;
 using Veil.Keys;
 
@@ -246,7 +246,7 @@ internal sealed class KeysCommand : Command
                 IReadOnlyList<CollectionRows> rows = await KeyUsage.CountAsync(location, parseResult.GetValue(collection), which, path, keyId, cancellationToken).ConfigureAwait(false);
                 if (rows.Count > 0 && !parseResult.GetValue(force))
                 {
-                    throw new CliUsageException(KeyUsage.Refusal(rows, location, keyId));
+                    throw new CliUsageException(RetireRefusal(rows, location, keyId));
                 }
 
                 _console.Error.WriteLine(rows.Count == 0
@@ -394,7 +394,7 @@ internal sealed class KeysCommand : Command
     }
 
     private KmsSelection Kms(ParseResult parseResult) => new(
-        _console,
+        _console.Input,
         new KmsSettings(
             parseResult.GetValue(PassphraseEnvOption)!,
             parseResult.GetValue(PassphraseStdinOption),
@@ -402,6 +402,12 @@ internal sealed class KeysCommand : Command
             parseResult.GetValue(Pkcs11ModuleOption),
             LocalOptionsForTests,
             KmsSettings.DirectoryOf(parseResult.GetValue(KeysetOption)!)));
+
+    /// <summary>The refusal to retire a secret when rows are left: how many, where, and how to re-encrypt them.</summary>
+    private static string RetireRefusal(IReadOnlyList<CollectionRows> rows, StoreLocation location, KeyId id) =>
+        $"retire refused: {rows.Sum(r => r.Rows)} row(s) of {location} are still encrypted with secret {id} "
+        + $"({string.Join(", ", rows.Select(r => $"collection \"{r.Collection}\": {r.Rows}"))}); retiring it would make them undecryptable. "
+        + $"Re-encrypt them first with 'veil rotate --store {location} --collection <name>' (after promoting a new secret), or retire anyway with --force.";
 
     /// <summary>Argon2id costs for key files created by <c>--create-kek</c>; tests lower them, the CLI keeps the defaults.</summary>
     internal static Kms.LocalFile.LocalFileKmsOptions? LocalOptionsForTests { get; set; }
@@ -416,7 +422,7 @@ internal sealed class KeysCommand : Command
             {
                 return await action(parseResult, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is CliUsageException or FormatException or ArgumentException or InvalidOperationException)
+            catch (Exception e) when (UsageErrors.Is(e) || e is FormatException or ArgumentException or InvalidOperationException)
             {
                 _console.Error.WriteLine($"keys: {e.Message}");
                 return ExitCodes.InvalidOptions;

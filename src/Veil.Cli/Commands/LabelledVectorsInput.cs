@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Veil.Cli.Demo;
-using Veil.Cli.Store;
+using Veil.Documents.Store;
 
 namespace Veil.Cli.Commands;
 

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Veil.Cli.Store;
+using Veil.Documents.Store;
 
 namespace Veil.Cli.Commands;
 
@@ -31,11 +31,9 @@ internal sealed class RotateCommand : StoreCommand
         }
 
         using DocumentStore store = DocumentStore.Open(context.Location, mustExist: true);
-        CollectionManifest manifest = await store.GetManifestAsync(context.Collection, cancellationToken).ConfigureAwait(false);
-        StoreConfiguration.Check(context.Client.Configuration, manifest.VectorSecretPath, encrypting: true);
-        using var rows = store.Plain(manifest.Name, manifest.Dimensions);
-        var rotation = new StoreRotation(rows, context.Client, manifest, context.Tenant, Terminal.Error);
-        RotationSummary summary = await rotation.RunAsync(batchSize, cancellationToken).ConfigureAwait(false);
+        var progress = new ProgressReporter(Terminal.Error, "veil rotate", "rows", total: null);
+        RotationSummary summary = await store.RotateAsync(context.Collection, context.Client, context.Tenant, batchSize, progress, cancellationToken).ConfigureAwait(false);
+        progress.Finish("re-encrypted or tried");
 
         WriteLine(writer =>
         {

@@ -4,7 +4,7 @@ using System.Linq.Expressions;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.VectorData;
-using Veil.Cli.Store;
+using Veil.Documents.Store;
 using Veil.Embeddings.Onnx;
 using Veil.Extensions.VectorData;
 

@@ -2,8 +2,8 @@ using System.CommandLine;
 using System.Globalization;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
-using Veil.Cli.Configuration;
 using Veil.Cli.Keysets;
+using Veil.Configuration;
 using Veil.Keys;
 using Veil.Service;
 using Veil.Service.Redis;
@@ -164,9 +164,9 @@ internal sealed class ServeCommand : Command
 
             return ExitCodes.Success;
         }
-        catch (Exception e) when (e is CliUsageException or FormatException or ArgumentException)
+        catch (Exception e) when (UsageErrors.Is(e) || e is FormatException or ArgumentException)
         {
-            _console.Error.WriteLine(e is CliUsageException ? e.Message : $"veil serve: {e.Message}");
+            _console.Error.WriteLine(UsageErrors.Is(e) ? e.Message : $"veil serve: {e.Message}");
             return ExitCodes.InvalidOptions;
         }
         catch (KeysetUnavailableException e)

@@ -6,7 +6,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.Extensions.VectorData;
 using Veil.Cli.Keysets;
-using Veil.Cli.Store;
+using Veil.Documents.Store;
 using Veil.Keys;
 
 namespace Veil.Cli.Commands;
@@ -96,7 +96,7 @@ internal abstract class StoreCommand : Command
             var context = new StoreContext(location, collection, client, parseResult.GetRequiredValue(TenantOption));
             return await ExecuteAsync(parseResult, context, cancellationToken).ConfigureAwait(false);
         }
-        catch (CliUsageException e)
+        catch (Exception e) when (UsageErrors.Is(e))
         {
             Terminal.Error.WriteLine(e.Message);
             return ExitCodes.InvalidOptions;

@@ -3,6 +3,7 @@
 
 using System.CommandLine;
 using System.Text.Json;
+using Veil.Documents.Store;
 using Veil.Evaluation;
 using Veil.Evaluation.Training;
 using Veil.Keys;
@@ -71,7 +72,7 @@ internal sealed class TrainCommand : Command
                 ? Measure(parseResult, EvaluateCommand.ParseBetas(betas), trainer, fraction)
                 : Train(parseResult, ParseTrainer(trainer), fraction);
         }
-        catch (CliUsageException e)
+        catch (Exception e) when (UsageErrors.Is(e))
         {
             _console.Error.WriteLine(e.Message);
             return ExitCodes.InvalidOptions;

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.VectorData;
 using Veil.Cli.Commands;
-using Veil.Cli.Store;
+using Veil.Documents.Store;
 using Veil.Extensions.VectorData;
 using Veil.Keys;
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Security.Cryptography;
-using Veil.Cli.Configuration;
+using Veil.Configuration;
 using Veil.Keys;
 
 namespace Veil.Cli.Keysets;
@@ -60,7 +60,7 @@ internal sealed class KeySource
             return new LoadedKeys(ConfigFile.Load(configPath), null);
         }
 
-        var kms = new KmsSelection(console, new KmsSettings(
+        var kms = new KmsSelection(console.Input, new KmsSettings(
             parseResult.GetValue(PassphraseEnv)!, false, parseResult.GetValue(PinEnv)!, parseResult.GetValue(Pkcs11Module), KeyFileDirectory: KmsSettings.DirectoryOf(keysetPath!)));
         Keys.Keyset keyset = KeysetFile.Load(keysetPath!);
         try

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Veil.Configuration;
 
 namespace Veil.Cli.Keysets;
 

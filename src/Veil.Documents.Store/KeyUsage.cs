@@ -1,20 +1,27 @@
 using Veil.Keys;
 
-namespace Veil.Cli.Store;
+namespace Veil.Documents.Store;
 
 /// <summary>
 /// How many rows of a store's collections are still encrypted with one secret, found by its key-id header (see
 /// <see cref="KeyIdPrefixes"/>): what <c>veil keys retire --store</c> checks before a secret is retired, since data
 /// under a retired secret can no longer be decrypted.
 /// </summary>
-internal static class KeyUsage
+public static class KeyUsage
 {
     /// <summary>
     /// The rows under secret <paramref name="id"/> of <paramref name="section"/>/<paramref name="path"/> in
     /// <paramref name="collection"/>, or in every collection veil created in the store when it is null; only
     /// collections with such rows are listed.
     /// </summary>
-    /// <exception cref="Cli.CliUsageException">The store does not exist, or has no such collection.</exception>
+    /// <param name="location">The store.</param>
+    /// <param name="collection">One collection, or null for all of them.</param>
+    /// <param name="section">The keyset section of the secret.</param>
+    /// <param name="path">The secret path (ignored for standard secrets, which have none).</param>
+    /// <param name="id">The secret's key id.</param>
+    /// <param name="cancellationToken">Cancels the count.</param>
+    /// <returns>The collections with rows under the secret, and how many.</returns>
+    /// <exception cref="DocumentStoreException">The store does not exist, or has no such collection.</exception>
     public static async Task<IReadOnlyList<CollectionRows>> CountAsync(
         StoreLocation location, string? collection, KeysetSection section, SecretPath path, KeyId id, CancellationToken cancellationToken)
     {
@@ -35,13 +42,9 @@ internal static class KeyUsage
 
         return found;
     }
-
-    /// <summary>The refusal when rows are left: how many, where, and how to re-encrypt them.</summary>
-    public static string Refusal(IReadOnlyList<CollectionRows> rows, StoreLocation location, KeyId id) =>
-        $"retire refused: {rows.Sum(r => r.Rows)} row(s) of {location} are still encrypted with secret {id} "
-        + $"({string.Join(", ", rows.Select(r => $"collection \"{r.Collection}\": {r.Rows}"))}); retiring it would make them undecryptable. "
-        + $"Re-encrypt them first with 'veil rotate --store {location} --collection <name>' (after promoting a new secret), or retire anyway with --force.";
 }
 
 /// <summary>A collection and its rows under one secret.</summary>
-internal sealed record CollectionRows(string Collection, long Rows);
+/// <param name="Collection">The collection's name.</param>
+/// <param name="Rows">How many of its rows are encrypted with the secret.</param>
+public sealed record CollectionRows(string Collection, long Rows);

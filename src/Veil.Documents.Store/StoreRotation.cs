@@ -7,7 +7,7 @@ using Veil.Fields;
 using Veil.Keys;
 using Veil.Vectors;
 
-namespace Veil.Cli.Store;
+namespace Veil.Documents.Store;
 
 /// <summary>
 /// Re-encrypts a collection of <see cref="VeilDocument"/>s to the current secrets, a batch at a time: the rows left
@@ -21,7 +21,12 @@ namespace Veil.Cli.Store;
 /// keeps no standard-encrypted copy of the plaintext. The drift is measured per vector as the relative L2 change of
 /// the decrypted vector, ‖new − old‖ / ‖old‖.
 /// </remarks>
-internal sealed class StoreRotation(VectorStoreCollection<string, VeilDocument> rows, VeilClient client, CollectionManifest manifest, TenantId tenant, TextWriter progressOutput)
+/// <param name="rows">The collection as stored (<see cref="DocumentStore.Plain"/>): rotation reads and writes ciphertexts.</param>
+/// <param name="client">The keys: the current secrets encrypt, the in-rotation ones decrypt.</param>
+/// <param name="manifest">The collection's manifest (its secret and derivation paths).</param>
+/// <param name="tenant">The tenant the collection was ingested for.</param>
+/// <param name="progress">Rows re-encrypted or tried so far, out of the rows left at the start; null for none.</param>
+public sealed class StoreRotation(VectorStoreCollection<string, VeilDocument> rows, VeilClient client, CollectionManifest manifest, TenantId tenant, IProgress<StoreProgress>? progress = null)
 {
     private static readonly DerivationPath s_categoryDerivationPath = nameof(VeilDocument.Category);
 
@@ -32,13 +37,18 @@ internal sealed class StoreRotation(VectorStoreCollection<string, VeilDocument> 
     internal static AsyncLocal<Action<int>?> BeforeWriteForTests { get; } = new();
 
     /// <summary>Rotates every row left, <paramref name="batchSize"/> rows per transaction.</summary>
+    /// <param name="batchSize">Rows re-encrypted and written per transaction (at least 1).</param>
+    /// <param name="cancellationToken">Cancels between batches; the batches written stay.</param>
+    /// <returns>What was rotated, already current or failed, and the drift.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is less than 1.</exception>
     public async Task<RotationSummary> RunAsync(int batchSize, CancellationToken cancellationToken)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         KeyIdPrefixes prefixes = FindPrefixes();
         Expression<Func<VeilDocument, bool>> left = prefixes.Filter();
         long leftAtStart = await KeyIdPrefixes.CountAsync(rows, left, cancellationToken).ConfigureAwait(false);
         long total = await KeyIdPrefixes.CountAsync(rows, d => true, cancellationToken).ConfigureAwait(false);
-        var progress = new ProgressReporter(progressOutput, "veil rotate", "rows", leftAtStart);
+        progress?.Report(new StoreProgress(0, leftAtStart));
 
         var summary = new RotationSummary { AlreadyCurrent = total - leftAtStart };
         int batchNumber = 0;
@@ -59,7 +69,6 @@ internal sealed class StoreRotation(VectorStoreCollection<string, VeilDocument> 
 
             if (batch.Count == 0)
             {
-                progress.Finish("re-encrypted or tried");
                 return summary;
             }
 
@@ -68,7 +77,7 @@ internal sealed class StoreRotation(VectorStoreCollection<string, VeilDocument> 
             await rows.UpsertAsync(rotated, cancellationToken).ConfigureAwait(false);
             summary.Rotated += rotated.Count;
             summary.Failed += batch.Count - rotated.Count;
-            progress.Advance(batch.Count);
+            progress?.Report(new StoreProgress(summary.Rotated + summary.Failed, leftAtStart));
         }
     }
 
@@ -159,15 +168,18 @@ internal sealed class StoreRotation(VectorStoreCollection<string, VeilDocument> 
 }
 
 /// <summary>What a rotation did: rows rotated, already current and failed, and the drift of the rotated vectors.</summary>
-internal sealed class RotationSummary
+public sealed class RotationSummary
 {
     private double _driftSum;
 
-    public long Rotated { get; set; }
+    /// <summary>Gets the rows re-encrypted and written.</summary>
+    public long Rotated { get; internal set; }
 
-    public long AlreadyCurrent { get; set; }
+    /// <summary>Gets the rows that needed nothing.</summary>
+    public long AlreadyCurrent { get; internal set; }
 
-    public long Failed { get; set; }
+    /// <summary>Gets the rows that could not be re-encrypted (left as they were; a re-run retries them).</summary>
+    public long Failed { get; internal set; }
 
     /// <summary>Vectors whose drift was measured.</summary>
     public long VectorsMeasured { get; private set; }
@@ -178,7 +190,7 @@ internal sealed class RotationSummary
     /// <summary>Largest relative L2 change.</summary>
     public double MaxDrift { get; private set; }
 
-    public void AddDrift(double relativeChange)
+    internal void AddDrift(double relativeChange)
     {
         VectorsMeasured++;
         _driftSum += relativeChange;

@@ -1,17 +1,10 @@
 using System.Buffers.Binary;
 using System.Globalization;
 
-namespace Veil.Cli.Store;
-
-/// <summary>A line (or, in a Parquet file, a row) of input that cannot be ingested.</summary>
-internal sealed class DocumentInputException(long line, string message, Exception? inner = null, string unit = "line")
-    : Exception(string.Create(CultureInfo.InvariantCulture, $"Invalid input: {unit} {line}: {message}."), inner)
-{
-    public long Line { get; } = line;
-}
+namespace Veil.Documents.Store;
 
 /// <summary>Where <c>veil ingest</c> (and the demo) read documents from, streamed in input order.</summary>
-internal static class DocumentSources
+public static class DocumentSources
 {
     /// <summary>JSON Lines <c>{"id","vector",…}</c>; blank lines are skipped.</summary>
     /// <exception cref="DocumentInputException">A line is malformed (thrown when it is reached).</exception>
@@ -35,14 +28,14 @@ internal static class DocumentSources
     /// JSON lines of <paramref name="recordsPath"/> (ids and metadata; any "vector" field there is ignored). The
     /// dimension is <paramref name="dimensions"/> or, when null, the file size divided by the number of records.
     /// </summary>
-    /// <exception cref="CliUsageException">A file is missing or the sizes do not fit together.</exception>
+    /// <exception cref="DocumentStoreException">A file is missing or the sizes do not fit together.</exception>
     public static (int Dimensions, long Count, IEnumerable<(long Line, VeilDocument Document)> Rows) RawVectors(string vectorsPath, string recordsPath, int? dimensions)
     {
         foreach (string path in new[] { vectorsPath, recordsPath })
         {
             if (!File.Exists(path))
             {
-                throw new CliUsageException($"Invalid options: the file '{path}' does not exist.");
+                throw new DocumentStoreException($"Invalid options: the file '{path}' does not exist.");
             }
         }
 
@@ -50,16 +43,16 @@ internal static class DocumentSources
         long bytes = new FileInfo(vectorsPath).Length;
         if (count == 0)
         {
-            throw new CliUsageException($"Invalid input: '{recordsPath}' has no records.");
+            throw new DocumentStoreException($"Invalid input: '{recordsPath}' has no records.");
         }
 
         int d = dimensions ?? (bytes % (4 * count) == 0 ? checked((int)(bytes / (4 * count)))
-            : throw new CliUsageException(string.Create(
+            : throw new DocumentStoreException(string.Create(
                 CultureInfo.InvariantCulture,
                 $"Invalid input: '{vectorsPath}' has {bytes} bytes, which is not {count} rows (the records in '{recordsPath}') of 4-byte floats; give --dimensions if the files are meant to differ in length.")));
         if (d <= 0 || bytes != 4L * d * count)
         {
-            throw new CliUsageException(string.Create(
+            throw new DocumentStoreException(string.Create(
                 CultureInfo.InvariantCulture,
                 $"Invalid input: '{vectorsPath}' has {bytes} bytes; {count} records × {d} dimensions × 4 bytes would be {4L * d * count}."));
         }

@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Veil.Keys;
 
-namespace Veil.Cli.Configuration;
+namespace Veil.Configuration;
 
 /// <summary>
 /// Loads the <c>--config</c> file: JSON in the shape of Alloy's standalone configuration, camelCase.
@@ -20,7 +20,7 @@ namespace Veil.Cli.Configuration;
 /// with <c>$</c> or <c>_</c> (comments, schemas) are ignored; any other unknown property is an error, so that a
 /// misspelt option is not silently dropped. Errors name the offending field and never contain secret values.
 /// </remarks>
-internal static class ConfigFile
+public static class ConfigFile
 {
     private const string Prefix = "Invalid configuration: ";
 
@@ -31,7 +31,7 @@ internal static class ConfigFile
     };
 
     /// <summary>Reads and validates the file.</summary>
-    /// <exception cref="CliUsageException">The file is missing, unreadable or invalid.</exception>
+    /// <exception cref="ConfigurationFileException">The file is missing, unreadable or invalid.</exception>
     public static VeilConfiguration Load(string path)
     {
         string text;
@@ -41,14 +41,14 @@ internal static class ConfigFile
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
-            throw new CliUsageException($"Cannot read the configuration file '{path}': {e.Message}", e);
+            throw new ConfigurationFileException($"Cannot read the configuration file '{path}': {e.Message}", e);
         }
 
         return Parse(text, path);
     }
 
     /// <summary>Parses and validates configuration JSON.</summary>
-    /// <exception cref="CliUsageException">The JSON is malformed or the configuration is invalid.</exception>
+    /// <exception cref="ConfigurationFileException">The JSON is malformed or the configuration is invalid.</exception>
     public static VeilConfiguration Parse(string json, string source = "configuration")
     {
         JsonDocument document;
@@ -59,7 +59,7 @@ internal static class ConfigFile
         catch (JsonException e)
         {
             // JsonException messages give the position only, never the content.
-            throw new CliUsageException($"The configuration file '{source}' is not valid JSON: {e.Message}", e);
+            throw new ConfigurationFileException($"The configuration file '{source}' is not valid JSON: {e.Message}", e);
         }
 
         using (document)
@@ -402,5 +402,5 @@ internal static class ConfigFile
     // Secret paths are user data, so they are always quoted (the empty path shows as "").
     private static string QuoteKey(string name) => "\"" + name.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
 
-    private static CliUsageException Invalid(string message) => new(Prefix + message);
+    private static ConfigurationFileException Invalid(string message) => new(Prefix + message);
 }

@@ -1,4 +1,4 @@
-namespace Veil.Cli.Keysets;
+namespace Veil.Configuration;
 
 /// <summary>
 /// An exclusive advisory lock on a keyset: the file <c>&lt;keyset&gt;.lock</c> beside it, held open with
@@ -6,7 +6,7 @@ namespace Veil.Cli.Keysets;
 /// is read until after it is replaced, so that concurrent <c>veil keys</c> updates run one after the other. The lock
 /// file stays (removing it would let a waiter lock an unlinked file); dispose to release.
 /// </summary>
-internal sealed class KeysetLock : IDisposable
+public sealed class KeysetLock : IDisposable
 {
     /// <summary>How long a command waits for another one's update of the same keyset.</summary>
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
@@ -46,6 +46,7 @@ internal sealed class KeysetLock : IDisposable
         }
     }
 
+    /// <summary>Releases the lock.</summary>
     public void Dispose() => _stream.Dispose();
 
     // What .NET reports for a file another handle holds with FileShare.None: ERROR_SHARING_VIOLATION (32) or
@@ -58,4 +59,4 @@ internal sealed class KeysetLock : IDisposable
 /// A keyset update was refused because another writer got in the way: its lock was held too long, or the file changed
 /// between this command's read and its write (a writer that bypassed the lock). Nothing was written.
 /// </summary>
-internal sealed class KeysetConflictException(string message, Exception? inner = null) : IOException(message, inner);
+public sealed class KeysetConflictException(string message, Exception? inner = null) : IOException(message, inner);

@@ -1,14 +1,18 @@
 using System.Diagnostics;
 using System.Globalization;
+using Veil.Documents.Store;
 
-namespace Veil.Cli.Store;
+namespace Veil.Cli.Commands;
 
 /// <summary>
 /// Progress on stderr for anything that may take more than a second: a line at most every half second (a bar when
 /// the total is known), and a final line with the count, time and rate.
 /// </summary>
-internal sealed class ProgressReporter(TextWriter error, string prefix, string unit, long? total)
+/// <remarks>Also the <see cref="IProgress{T}"/> the store library reports to (done and total so far).</remarks>
+internal sealed class ProgressReporter(TextWriter error, string prefix, string unit, long? total) : IProgress<StoreProgress>
 {
+    private long? _total = total;
+
     private const int Width = 30;
     private static readonly TimeSpan s_interval = TimeSpan.FromMilliseconds(500);
 
@@ -19,9 +23,12 @@ internal sealed class ProgressReporter(TextWriter error, string prefix, string u
 
     public TimeSpan Elapsed => _stopwatch.Elapsed;
 
-    public void Advance(long count)
+    public void Advance(long count) => Report(new StoreProgress(Done + count, _total));
+
+    public void Report(StoreProgress value)
     {
-        Done += count;
+        Done = value.Done;
+        _total = value.Total ?? _total;
         if (_stopwatch.Elapsed - _last >= s_interval)
         {
             _last = _stopwatch.Elapsed;
@@ -36,7 +43,7 @@ internal sealed class ProgressReporter(TextWriter error, string prefix, string u
 
     private string Describe()
     {
-        if (total is not { } all || all <= 0)
+        if (_total is not { } all || all <= 0)
         {
             return string.Create(CultureInfo.InvariantCulture, $"{Done} {unit}…");
         }

@@ -3,15 +3,17 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
-namespace Veil.Cli.Store;
+namespace Veil.Documents.Store;
 
 /// <summary>
 /// The JSON Lines shape of documents: <c>{"id", "vector": [...], "category"?, ...any other fields}</c>. The id may be a
 /// string or a number (stored as its text); <c>category</c>, when present, must be a string or null.
 /// </summary>
-internal static class DocumentJson
+public static class DocumentJson
 {
+    /// <summary>The field holding the document id.</summary>
     public const string IdField = "id";
+    /// <summary>The field holding the embedding.</summary>
     public const string VectorField = "vector";
 
     /// <summary>Reads one line into a document; <paramref name="requireVector"/> is false when vectors come from elsewhere.</summary>

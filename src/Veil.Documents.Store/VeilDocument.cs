@@ -1,7 +1,7 @@
 using Microsoft.Extensions.VectorData;
 using Veil.Extensions.VectorData;
 
-namespace Veil.Cli.Store;
+namespace Veil.Documents.Store;
 
 /// <summary>
 /// The record <c>veil ingest</c>, <c>search</c>, <c>export</c> and <c>demo</c> store: a clear key, the category
@@ -12,12 +12,15 @@ namespace Veil.Cli.Store;
 /// The vector's dimension is only known at run time, so collections are opened with <see cref="Definition"/> rather
 /// than attributes. The same record type, unencrypted, holds the demo's plaintext baseline.
 /// </remarks>
-internal sealed class VeilDocument
+public sealed class VeilDocument
 {
+    /// <summary>The JSON field (and Parquet column) of the category.</summary>
     public const string CategoryField = "category";
 
+    /// <summary>Gets or sets the document id (stored in the clear, the record key).</summary>
     public string Id { get; set; } = string.Empty;
 
+    /// <summary>Gets or sets the category: encrypted deterministically, so a filter <c>d =&gt; d.Category == "x"</c> still works.</summary>
     [EncryptDeterministically]
     public string? Category { get; set; }
 
@@ -32,9 +35,11 @@ internal sealed class VeilDocument
     /// </summary>
     public static string? FieldsOrNull(string json) => json == "{}" ? null : json;
 
+    /// <summary>Gets or sets the embedding's paired ICL info (key id, IV, auth hash), base64, as the store keeps it.</summary>
     [PairedIclInfo(nameof(Embedding))]
     public string? EmbeddingInfo { get; set; }
 
+    /// <summary>Gets or sets the embedding: plaintext in the application, Scale-And-Perturb ciphertext in the store.</summary>
     public ReadOnlyMemory<float>? Embedding { get; set; }
 
     /// <summary>

@@ -1,11 +1,11 @@
-namespace Veil.Cli.Keysets;
+namespace Veil.Configuration;
 
 /// <summary>
 /// Writes files that hold keys (keysets and their lock files): created owner-only (0600 on Unix, whatever the umask),
 /// and replaced atomically through a temporary file that takes the replaced file's mode, so a rewrite never widens
 /// what the operator chose (0600 stays 0600, 0640 stays 0640).
 /// </summary>
-internal static class KeyFileWriter
+public static class KeyFileWriter
 {
     /// <summary>The mode of a new key file: read and write for the owner only.</summary>
     public const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;

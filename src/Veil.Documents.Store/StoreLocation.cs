@@ -2,12 +2,21 @@ using Microsoft.Extensions.VectorData;
 using Veil.Stores.DuckDb;
 using Veil.Stores.Postgres;
 
-namespace Veil.Cli.Store;
+namespace Veil.Documents.Store;
 
-/// <summary>The <c>--store</c> option: <c>duckdb:PATH</c> (the embedded default) or <c>postgres:CONNECTION-STRING</c>.</summary>
-internal sealed record StoreLocation(string Kind, string Target)
+/// <summary>Where a document store lives: <c>duckdb:PATH</c> (an embedded DuckDB file, the default) or <c>postgres:CONNECTION-STRING</c>.</summary>
+/// <param name="Kind"><see cref="DuckDbKind"/> or <see cref="PostgresKind"/>.</param>
+/// <param name="Target">The DuckDB file path, or the Npgsql connection string.</param>
+public sealed record StoreLocation(string Kind, string Target)
 {
+    /// <summary>The location used when none is given.</summary>
     public const string DefaultValue = "duckdb:veil.duckdb";
+
+    /// <summary>The <see cref="Kind"/> of an embedded DuckDB file.</summary>
+    public const string DuckDbKind = "duckdb";
+
+    /// <summary>The <see cref="Kind"/> of a PostgreSQL database (with pgvector).</summary>
+    public const string PostgresKind = "postgres";
 
     private const string DuckDbPrefix = "duckdb:";
     private const string PostgresPrefix = "postgres:";
@@ -23,25 +32,28 @@ internal sealed record StoreLocation(string Kind, string Target)
     /// compares quoted identifiers (as its store writes them) exactly, and refuses names beyond its 63-byte limit
     /// rather than truncating them.
     /// </summary>
-    public StringComparer CollectionNames => Kind == "duckdb" ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal;
+    public StringComparer CollectionNames => Kind == DuckDbKind ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal;
 
     /// <summary>What <see cref="CollectionNames"/> does, for messages.</summary>
-    public string CollectionNamesDescription => Kind == "duckdb"
+    public string CollectionNamesDescription => Kind == DuckDbKind
         ? "DuckDB compares table names case-insensitively"
         : "PostgreSQL compares quoted table names exactly";
 
     /// <summary>The location as the user wrote it, except that a PostgreSQL password is left out.</summary>
-    public override string ToString() => Kind == "postgres" ? $"{Kind}:\"{Redacted(Target)}\"" : $"{Kind}:{Target}";
+    public override string ToString() => Kind == PostgresKind ? $"{Kind}:\"{Redacted(Target)}\"" : $"{Kind}:{Target}";
 
-    /// <exception cref="CliUsageException">The value is not <c>duckdb:PATH</c> or <c>postgres:…</c>, or names a store this build lacks.</exception>
+    /// <summary>Parses a location written as <c>duckdb:PATH</c> or <c>postgres:CONNECTION-STRING</c> (optionally quoted).</summary>
+    /// <param name="value">The location.</param>
+    /// <returns>The parsed location.</returns>
+    /// <exception cref="DocumentStoreException">The value is not <c>duckdb:PATH</c> or <c>postgres:…</c>, or names a store this build lacks.</exception>
     public static StoreLocation Parse(string value)
     {
         if (value.StartsWith(DuckDbPrefix, StringComparison.OrdinalIgnoreCase))
         {
             string path = value[DuckDbPrefix.Length..];
             return string.IsNullOrWhiteSpace(path)
-                ? throw new CliUsageException("Invalid options: --store duckdb: needs a file path, as in --store duckdb:veil.duckdb.")
-                : new StoreLocation("duckdb", path);
+                ? throw new DocumentStoreException("Invalid options: --store duckdb: needs a file path, as in --store duckdb:veil.duckdb.")
+                : new StoreLocation(DuckDbKind, path);
         }
 
         if (value.StartsWith(PostgresPrefix, StringComparison.OrdinalIgnoreCase))
@@ -54,7 +66,7 @@ internal sealed record StoreLocation(string Kind, string Target)
 
             if (string.IsNullOrWhiteSpace(connectionString))
             {
-                throw new CliUsageException(
+                throw new DocumentStoreException(
                     "Invalid options: --store postgres: needs an Npgsql connection string, as in --store postgres:\"Host=localhost;Username=veil;Password=…;Database=veil\".");
             }
 
@@ -65,21 +77,23 @@ internal sealed record StoreLocation(string Kind, string Target)
             catch (ArgumentException e)
             {
                 // The message names the offending keyword, never a value (which could be the password).
-                throw new CliUsageException($"Invalid options: --store postgres: is not a valid connection string ({e.Message.Split('\n')[0]}).", e);
+                throw new DocumentStoreException($"Invalid options: --store postgres: is not a valid connection string ({e.Message.Split('\n')[0]}).", e);
             }
 
-            return new StoreLocation("postgres", connectionString);
+            return new StoreLocation(PostgresKind, connectionString);
         }
 
-        throw new CliUsageException(
+        throw new DocumentStoreException(
             $"Invalid options: --store \"{value}\" is not a store location; use duckdb:PATH (an embedded DuckDB file, default {DefaultValue}) or postgres:\"CONNECTION STRING\".");
     }
 
     /// <summary>Opens the store; when <paramref name="mustExist"/>, a missing database file is an error instead of being created.</summary>
-    /// <exception cref="CliUsageException">The file is missing (and must exist), or the store cannot be opened.</exception>
+    /// <param name="mustExist">Whether a missing DuckDB file is an error.</param>
+    /// <returns>The store.</returns>
+    /// <exception cref="DocumentStoreException">The file is missing (and must exist), or the store cannot be opened.</exception>
     public VectorStore Open(bool mustExist)
     {
-        if (Kind == "postgres")
+        if (Kind == PostgresKind)
         {
             try
             {
@@ -87,13 +101,13 @@ internal sealed record StoreLocation(string Kind, string Target)
             }
             catch (ArgumentException e)
             {
-                throw new CliUsageException($"Cannot open --store {this}: the connection string is not valid ({e.Message.Split('\n')[0]}).", e);
+                throw new DocumentStoreException($"Cannot open --store {this}: the connection string is not valid ({e.Message.Split('\n')[0]}).", e);
             }
         }
 
         if (mustExist && !File.Exists(Target))
         {
-            throw new CliUsageException($"There is no store at --store {this}: the file '{Path.GetFullPath(Target)}' does not exist. Create it with veil ingest.");
+            throw new DocumentStoreException($"There is no store at --store {this}: the file '{Path.GetFullPath(Target)}' does not exist. Create it with veil ingest.");
         }
 
         DuckDbStoreOptions options;
@@ -103,11 +117,11 @@ internal sealed record StoreLocation(string Kind, string Target)
         }
         catch (ArgumentOutOfRangeException e)
         {
-            throw new CliUsageException($"Invalid options: --store-threads must be at least 1.", e);
+            throw new DocumentStoreException($"Invalid options: --store-threads must be at least 1.", e);
         }
         catch (ArgumentException e)
         {
-            throw new CliUsageException($"Invalid options: --store-memory \"{DuckDbMemoryLimit}\" is not a size such as 512MB or 4GB.", e);
+            throw new DocumentStoreException($"Invalid options: --store-memory \"{DuckDbMemoryLimit}\" is not a size such as 512MB or 4GB.", e);
         }
 
         try
@@ -116,7 +130,7 @@ internal sealed record StoreLocation(string Kind, string Target)
         }
         catch (VectorStoreException e)
         {
-            throw new CliUsageException($"Cannot open --store {this}: {e.Message}", e);
+            throw new DocumentStoreException($"Cannot open --store {this}: {e.Message}", e);
         }
     }
 

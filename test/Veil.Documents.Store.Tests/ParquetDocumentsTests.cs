@@ -1,9 +1,8 @@
 using DuckDB.NET.Data;
-using Veil.Cli.Store;
-using Veil.Cli.Tests.Support;
+using Veil.Documents.Store.Tests.Support;
 using Veil.Stores.DuckDb;
 
-namespace Veil.Cli.Tests;
+namespace Veil.Documents.Store.Tests;
 
 /// <summary>Reading Parquet through the DuckDB database instance of an open store (what <c>veil ingest</c> does).</summary>
 public sealed class ParquetDocumentsTests

@@ -1,6 +1,6 @@
 using Veil.Keys;
 
-namespace Veil.Cli.Keysets;
+namespace Veil.Configuration;
 
 /// <summary>
 /// Reads and writes keyset files. Writes go to an owner-only temporary file that replaces the target (see
@@ -9,18 +9,18 @@ namespace Veil.Cli.Keysets;
 /// after the replace, and checks that the file still holds what it read (compare-and-swap), so concurrent updates
 /// never lose one another: a writer that cannot lock, or finds the file changed, fails and writes nothing.
 /// </summary>
-internal static class KeysetFile
+public static class KeysetFile
 {
     /// <summary>Reads and parses the keyset (with <paramref name="parse"/> instead of <see cref="Keyset.Parse"/> when given); nothing is verified or unwrapped.</summary>
     public static Keyset Load(string path, Func<string, Keyset>? parse = null) => Parse(path, Read(path), parse);
 
     /// <summary>Writes a new keyset file, owner-only; an existing file is never overwritten.</summary>
-    /// <exception cref="CliUsageException">The file exists.</exception>
+    /// <exception cref="ConfigurationFileException">The file exists.</exception>
     public static void Create(Keyset keyset, string path)
     {
         if (File.Exists(path))
         {
-            throw new CliUsageException($"The keyset '{path}' already exists; refusing to overwrite it.");
+            throw new ConfigurationFileException($"The keyset '{path}' already exists; refusing to overwrite it.");
         }
 
         KeyFileWriter.ReplaceAtomically(path, keyset.ToJson(), overwrite: false);
@@ -35,7 +35,7 @@ internal static class KeysetFile
     {
         if (!File.Exists(path))
         {
-            throw new CliUsageException($"Cannot read the keyset '{path}': the file does not exist.");
+            throw new ConfigurationFileException($"Cannot read the keyset '{path}': the file does not exist.");
         }
 
         using KeysetLock held = KeysetLock.Acquire(path, lockTimeout ?? KeysetLock.DefaultTimeout);
@@ -61,7 +61,7 @@ internal static class KeysetFile
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new CliUsageException($"Cannot read the keyset '{path}': {e.Message}", e);
+            throw new ConfigurationFileException($"Cannot read the keyset '{path}': {e.Message}", e);
         }
     }
 
@@ -73,7 +73,7 @@ internal static class KeysetFile
         }
         catch (FormatException e)
         {
-            throw new CliUsageException($"'{path}': {e.Message}", e);
+            throw new ConfigurationFileException($"'{path}': {e.Message}", e);
         }
     }
 }

@@ -2,7 +2,7 @@ using Veil.Keys;
 using Veil.Kms.LocalFile;
 using Veil.Kms.Pkcs11;
 
-namespace Veil.Cli.Keysets;
+namespace Veil.Configuration;
 
 /// <summary>
 /// Picks the KMS provider for a key URI (<c>local:</c> or <c>pkcs11:</c>) and supplies its passphrase or PIN from the
@@ -10,11 +10,17 @@ namespace Veil.Cli.Keysets;
 /// URI is only ever echoed with its PIN attributes redacted (<see cref="Pkcs11UriRedaction"/>). A relative
 /// <c>local:</c> key file resolves against <see cref="KmsSettings.KeyFileDirectory"/> (the keyset's directory).
 /// </summary>
-internal sealed class KmsSelection(CliConsole console, KmsSettings settings) : IKmsClient
+/// <param name="passphraseInput">Where a passphrase is read from with <see cref="KmsSettings.PassphraseFromStdin"/> (its first line).</param>
+/// <param name="settings">Where the credentials come from.</param>
+public sealed class KmsSelection(TextReader passphraseInput, KmsSettings settings) : IKmsClient
 {
+    /// <summary>The environment variable the local KMS passphrase is read from by default.</summary>
     public const string DefaultPassphraseVariable = "VEIL_KMS_PASSPHRASE";
+    /// <summary>The environment variable the PKCS#11 PIN is read from by default.</summary>
     public const string DefaultPinVariable = "VEIL_PKCS11_PIN";
+    /// <summary>The environment variable naming the PKCS#11 module when none is given.</summary>
     public const string ModuleVariable = "VEIL_PKCS11_MODULE";
+    /// <summary>The PKCS#11 module used when neither an option nor <see cref="ModuleVariable"/> names one (SoftHSM).</summary>
     public const string DefaultModule = "/usr/lib/softhsm/libsofthsm2.so";
 
     private string? _stdinPassphrase;
@@ -39,9 +45,13 @@ internal sealed class KmsSelection(CliConsole console, KmsSettings settings) : I
     {
         ModulePath = settings.Pkcs11Module ?? Environment.GetEnvironmentVariable(ModuleVariable) ?? DefaultModule,
         Pin = () => Environment.GetEnvironmentVariable(settings.PinVariable)
-            ?? throw new CliUsageException($"The PKCS#11 PIN is read from the environment variable {settings.PinVariable}, which is not set."),
+            ?? throw new ConfigurationFileException($"The PKCS#11 PIN is read from the environment variable {settings.PinVariable}, which is not set."),
     });
 
+    /// <summary>Opens the KEK at <paramref name="keyUri"/> in its KMS.</summary>
+    /// <param name="keyUri">A <c>local:</c> or <c>pkcs11:</c> key URI.</param>
+    /// <returns>The key.</returns>
+    /// <exception cref="ConfigurationFileException">The URI is malformed or names no supported KMS, or a credential is not set.</exception>
     public IKeyEncryptionKey GetKey(string keyUri) => Open(keyUri, create: false);
 
     /// <summary>Creates the KEK in the KMS (a new local key file, or a key generated inside the token).</summary>
@@ -61,7 +71,7 @@ internal sealed class KmsSelection(CliConsole console, KmsSettings settings) : I
         catch (ArgumentException e)
         {
             // A malformed URI; the providers' messages quote it redacted.
-            throw new CliUsageException($"Invalid key URI: {e.Message}", e);
+            throw new ConfigurationFileException($"Invalid key URI: {e.Message}", e);
         }
     }
 
@@ -77,25 +87,25 @@ internal sealed class KmsSelection(CliConsole console, KmsSettings settings) : I
             return Pkcs11;
         }
 
-        throw new CliUsageException($"The key URI '{Display(keyUri)}' is not supported: use local:<key file> or pkcs11:token=<label>;object=<label>.");
+        throw new ConfigurationFileException($"The key URI '{Display(keyUri)}' is not supported: use local:<key file> or pkcs11:token=<label>;object=<label>.");
     }
 
     private string ReadPassphrase()
     {
         if (settings.PassphraseFromStdin)
         {
-            return _stdinPassphrase ??= console.Input.ReadLine()
-                ?? throw new CliUsageException("--passphrase-stdin: standard input is empty.");
+            return _stdinPassphrase ??= passphraseInput.ReadLine()
+                ?? throw new ConfigurationFileException("--passphrase-stdin: standard input is empty.");
         }
 
         return Environment.GetEnvironmentVariable(settings.PassphraseVariable) is { Length: > 0 } passphrase
             ? passphrase
-            : throw new CliUsageException($"The local KMS passphrase is read from the environment variable {settings.PassphraseVariable} (or stdin with --passphrase-stdin), which is not set.");
+            : throw new ConfigurationFileException($"The local KMS passphrase is read from the environment variable {settings.PassphraseVariable} (or stdin with --passphrase-stdin), which is not set.");
     }
 }
 
 /// <summary>Where the KMS credentials come from, and the directory relative <c>local:</c> key files are in (null: the current one).</summary>
-internal sealed record KmsSettings(string PassphraseVariable, bool PassphraseFromStdin, string PinVariable, string? Pkcs11Module, LocalFileKmsOptions? LocalOptions = null, string? KeyFileDirectory = null)
+public sealed record KmsSettings(string PassphraseVariable, bool PassphraseFromStdin, string PinVariable, string? Pkcs11Module, LocalFileKmsOptions? LocalOptions = null, string? KeyFileDirectory = null)
 {
     /// <summary>The directory of <paramref name="keysetPath"/>: where a keyset's relative <c>local:</c> key files are.</summary>
     public static string DirectoryOf(string keysetPath) => Path.GetDirectoryName(Path.GetFullPath(keysetPath))!;

@@ -2,13 +2,13 @@ using Microsoft.Extensions.VectorData;
 using Veil.Extensions.VectorData;
 using Veil.Keys;
 
-namespace Veil.Cli.Store;
+namespace Veil.Documents.Store;
 
 /// <summary>
 /// An opened store with its collection manifests, handing out encrypting collections of <see cref="VeilDocument"/>s
 /// (used by <c>ingest</c>, <c>search</c>, <c>export</c> and <c>demo</c>).
 /// </summary>
-internal sealed class DocumentStore : IDisposable
+public sealed partial class DocumentStore : IDisposable
 {
     private readonly VectorStore _store;
     private readonly VectorStoreCollection<string, CollectionManifest> _manifests;
@@ -20,18 +20,19 @@ internal sealed class DocumentStore : IDisposable
         _manifests = store.GetCollection<string, CollectionManifest>(CollectionManifest.CollectionName);
     }
 
+    /// <summary>Gets where the store lives.</summary>
     public StoreLocation Location { get; }
 
-    /// <exception cref="CliUsageException">The store cannot be opened (or must exist and does not).</exception>
+    /// <exception cref="DocumentStoreException">The store cannot be opened (or must exist and does not).</exception>
     public static DocumentStore Open(StoreLocation location, bool mustExist) => new(location, location.Open(mustExist));
 
     /// <summary>Checks that <paramref name="name"/> can name a collection.</summary>
-    /// <exception cref="CliUsageException">It cannot.</exception>
+    /// <exception cref="DocumentStoreException">It cannot.</exception>
     public static void ValidateName(string name)
     {
         if (string.IsNullOrWhiteSpace(name) || name.Equals(CollectionManifest.CollectionName, StringComparison.OrdinalIgnoreCase))
         {
-            throw new CliUsageException($"Invalid options: --collection must be a non-blank name other than \"{CollectionManifest.CollectionName}\" (which holds veil's collection descriptions).");
+            throw new DocumentStoreException($"Invalid options: --collection must be a non-blank name other than \"{CollectionManifest.CollectionName}\" (which holds veil's collection descriptions).");
         }
     }
 
@@ -39,7 +40,7 @@ internal sealed class DocumentStore : IDisposable
     /// The manifest of <paramref name="name"/>, or null when veil has not created such a collection. Names are compared
     /// as the database compares table names (<see cref="StoreLocation.CollectionNames"/>).
     /// </summary>
-    /// <exception cref="CliUsageException">Another collection's name is the same table to the database (<c>DOCUMENTS</c> and <c>documents</c> in DuckDB).</exception>
+    /// <exception cref="DocumentStoreException">Another collection's name is the same table to the database (<c>DOCUMENTS</c> and <c>documents</c> in DuckDB).</exception>
     public async Task<CollectionManifest?> FindManifestAsync(string name, CancellationToken cancellationToken)
     {
         IReadOnlyList<CollectionManifest> manifests = await ListManifestsAsync(cancellationToken).ConfigureAwait(false);
@@ -57,7 +58,7 @@ internal sealed class DocumentStore : IDisposable
     }
 
     /// <summary>The manifest of <paramref name="name"/>.</summary>
-    /// <exception cref="CliUsageException">There is no such collection (the message lists the ones there are), or its name clashes with another's.</exception>
+    /// <exception cref="DocumentStoreException">There is no such collection (the message lists the ones there are), or its name clashes with another's.</exception>
     public async Task<CollectionManifest> GetManifestAsync(string name, CancellationToken cancellationToken)
     {
         if (await FindManifestAsync(name, cancellationToken).ConfigureAwait(false) is { } manifest)
@@ -67,7 +68,7 @@ internal sealed class DocumentStore : IDisposable
 
         IReadOnlyList<CollectionManifest> manifests = await ListManifestsAsync(cancellationToken).ConfigureAwait(false);
         string existing = manifests.Count == 0 ? "it has none" : "it has " + string.Join(", ", manifests.Select(m => m.Name).Order(StringComparer.Ordinal).Select(n => $"\"{n}\""));
-        throw new CliUsageException($"The store {Location} has no collection \"{name}\" ({existing}). Create it with veil ingest --collection {name}.");
+        throw new DocumentStoreException($"The store {Location} has no collection \"{name}\" ({existing}). Create it with veil ingest --collection {name}.");
     }
 
     /// <summary>The manifests of every collection veil created in the store.</summary>
@@ -86,7 +87,7 @@ internal sealed class DocumentStore : IDisposable
     }
 
     /// <summary>Checks that <paramref name="name"/> can name a new collection: the database has no table of that name (as it compares names).</summary>
-    /// <exception cref="CliUsageException">
+    /// <exception cref="DocumentStoreException">
     /// It has one: another collection's, or one veil did not create (or whose ingest crashed); veil never writes into it.
     /// </exception>
     public async Task EnsureNewAsync(string name, CancellationToken cancellationToken)
@@ -96,14 +97,14 @@ internal sealed class DocumentStore : IDisposable
             if (Location.CollectionNames.Equals(table, name))
             {
                 throw table == name
-                    ? new CliUsageException($"The store {Location} already has a table \"{table}\" that is not a veil collection (or an ingest into it was interrupted); veil does not write into it. Remove it with veil ingest --replace --collection {table}, or choose another --collection.")
+                    ? new DocumentStoreException($"The store {Location} already has a table \"{table}\" that is not a veil collection (or an ingest into it was interrupted); veil does not write into it. Remove it with veil ingest --replace --collection {table}, or choose another --collection.")
                     : Clash(name, table);
             }
         }
     }
 
     /// <summary>Creates the collection and its manifest, after <see cref="EnsureNewAsync"/>.</summary>
-    /// <exception cref="CliUsageException">See <see cref="EnsureNewAsync"/>.</exception>
+    /// <exception cref="DocumentStoreException">See <see cref="EnsureNewAsync"/>.</exception>
     public async Task CreateAsync(CollectionManifest manifest, CancellationToken cancellationToken)
     {
         await EnsureNewAsync(manifest.Name, cancellationToken).ConfigureAwait(false);
@@ -143,9 +144,10 @@ internal sealed class DocumentStore : IDisposable
         return new EncryptingVectorStoreCollection<string, VeilDocument>(Plain(manifest.Name, manifest.Dimensions), client, options, definition);
     }
 
-    private CliUsageException Clash(string name, string existing) => new(
+    private DocumentStoreException Clash(string name, string existing) => new(
         $"Invalid options: --collection \"{name}\" is the same table as the existing collection \"{existing}\" in {Location} ({Location.CollectionNamesDescription}); use --collection {existing}, or another name.");
 
+    /// <summary>Closes the store.</summary>
     public void Dispose()
     {
         _manifests.Dispose();

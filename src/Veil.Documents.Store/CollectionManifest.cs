@@ -1,25 +1,30 @@
 using Microsoft.Extensions.VectorData;
 
-namespace Veil.Cli.Store;
+namespace Veil.Documents.Store;
 
 /// <summary>
 /// What <c>veil ingest</c> records about a collection, in the store's <see cref="CollectionName"/> collection (in the
 /// clear: nothing here is secret), so that <c>search</c> and <c>export</c> use the same dimension and secret paths.
 /// </summary>
-internal sealed class CollectionManifest
+/// <remarks>Written by <see cref="DocumentStore.CreateAsync"/>; the store keeps one row per collection.</remarks>
+public sealed class CollectionManifest
 {
     /// <summary>The store collection that holds the manifests.</summary>
     public const string CollectionName = "veil_collections";
 
+    /// <summary>Gets or sets the collection (table) name.</summary>
     [VectorStoreKey]
     public string Name { get; set; } = string.Empty;
 
+    /// <summary>Gets or sets the dimension of the collection's embeddings.</summary>
     [VectorStoreData]
     public int Dimensions { get; set; }
 
+    /// <summary>Gets or sets the secret path of the embeddings (and of the deterministic category).</summary>
     [VectorStoreData]
     public string VectorSecretPath { get; set; } = string.Empty;
 
+    /// <summary>Gets or sets the derivation path of the embeddings.</summary>
     [VectorStoreData]
     public string VectorDerivationPath { get; set; } = string.Empty;
 

@@ -3,7 +3,7 @@ using Microsoft.Extensions.VectorData;
 using Veil.Formats;
 using Veil.Keys;
 
-namespace Veil.Cli.Store;
+namespace Veil.Documents.Store;
 
 /// <summary>
 /// Key-id headers (the 6 bytes every Alloy ciphertext starts with) to look for in a collection of

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using DuckDB.NET.Data;
 
-namespace Veil.Cli.Store;
+namespace Veil.Documents.Store;
 
 /// <summary>
 /// Documents in a Parquet file, read through DuckDB's built-in Parquet reader (no extension download) and streamed
@@ -14,7 +14,7 @@ namespace Veil.Cli.Store;
 /// Used by <c>veil ingest --input file.parquet</c>; anything else that needs vectors (with their ids) from Parquet can
 /// use <see cref="Open"/> and read <see cref="VeilDocument.Id"/> and <see cref="VeilDocument.Embedding"/>.
 /// </remarks>
-internal sealed class ParquetDocuments
+public sealed class ParquetDocuments
 {
     private static readonly byte[] s_magic = "PAR1"u8.ToArray();
 
@@ -47,7 +47,7 @@ internal sealed class ParquetDocuments
     /// The DuckDB database file of a store that is open (and stays open while the rows are read), to read through its
     /// database instance and buffer pool; null to read through an in-memory instance of the reader's own.
     /// </param>
-    /// <exception cref="CliUsageException">The file cannot be read as Parquet, or lacks an id or vector column, or a column has a type that does not fit.</exception>
+    /// <exception cref="DocumentStoreException">The file cannot be read as Parquet, or lacks an id or vector column, or a column has a type that does not fit.</exception>
     public static ParquetDocuments Open(string path, string? database = null)
     {
         string source = $"read_parquet('{path.Replace("'", "''", StringComparison.Ordinal)}')";
@@ -72,28 +72,28 @@ internal sealed class ParquetDocuments
         }
         catch (DuckDBException e)
         {
-            throw new CliUsageException($"Invalid input: '{path}' cannot be read as Parquet ({e.Message.Split('\n')[0]}).", e);
+            throw new DocumentStoreException($"Invalid input: '{path}' cannot be read as Parquet ({e.Message.Split('\n')[0]}).", e);
         }
 
         string TypeOf(string column, string what) => columns.FirstOrDefault(c => c.Name == column).Type
-            ?? throw new CliUsageException($"Invalid input: the Parquet file '{path}' has no \"{column}\" column ({what}); its columns are {string.Join(", ", columns.Select(c => $"\"{c.Name}\" {c.Type}"))}.");
+            ?? throw new DocumentStoreException($"Invalid input: the Parquet file '{path}' has no \"{column}\" column ({what}); its columns are {string.Join(", ", columns.Select(c => $"\"{c.Name}\" {c.Type}"))}.");
 
         string vectorType = TypeOf(DocumentJson.VectorField, "the embeddings, a list of FLOAT or DOUBLE");
         if (!(vectorType.StartsWith("FLOAT[", StringComparison.Ordinal) || vectorType.StartsWith("DOUBLE[", StringComparison.Ordinal)) || !vectorType.EndsWith(']'))
         {
-            throw new CliUsageException($"Invalid input: the \"vector\" column of '{path}' has type {vectorType}; it must be a list or array of FLOAT or DOUBLE.");
+            throw new DocumentStoreException($"Invalid input: the \"vector\" column of '{path}' has type {vectorType}; it must be a list or array of FLOAT or DOUBLE.");
         }
 
         string idType = TypeOf(DocumentJson.IdField, "the document ids");
         if (idType.EndsWith(']') || idType.StartsWith("STRUCT", StringComparison.Ordinal) || idType.StartsWith("MAP", StringComparison.Ordinal))
         {
-            throw new CliUsageException($"Invalid input: the \"id\" column of '{path}' has type {idType}; it must be a string or a number.");
+            throw new DocumentStoreException($"Invalid input: the \"id\" column of '{path}' has type {idType}; it must be a string or a number.");
         }
 
         bool hasCategory = columns.Any(c => c.Name == VeilDocument.CategoryField);
         if (hasCategory && TypeOf(VeilDocument.CategoryField, "the category") != "VARCHAR")
         {
-            throw new CliUsageException($"Invalid input: the \"category\" column of '{path}' must be a string column.");
+            throw new DocumentStoreException($"Invalid input: the \"category\" column of '{path}' must be a string column.");
         }
 
         string[] fields = [.. columns.Select(c => c.Name).Where(n => n is not (DocumentJson.IdField or DocumentJson.VectorField or VeilDocument.CategoryField))];

@@ -1,0 +1,77 @@
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.VectorData;
+using Veil.Extensions.VectorData;
+using Veil.Keys;
+
+namespace Veil.Documents.Store;
+
+/// <content>Reading a collection back (export) and re-encrypting it (rotation).</content>
+public sealed partial class DocumentStore
+{
+    /// <summary>Every document of a collection, decrypted, in id order, read <paramref name="batchSize"/> at a time.</summary>
+    /// <param name="collection">The collection.</param>
+    /// <param name="client">The keys the collection was ingested with.</param>
+    /// <param name="tenant">The tenant it was ingested for.</param>
+    /// <param name="includeVectors">Whether to read (and decrypt) the vectors too.</param>
+    /// <param name="batchSize">Documents read from the store at a time (at least 1).</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The documents.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is less than 1.</exception>
+    /// <exception cref="DocumentStoreException">There is no such collection, or the configuration lacks its secrets.</exception>
+    /// <exception cref="System.Security.Cryptography.CryptographicException">A document does not decrypt with these keys.</exception>
+    public async IAsyncEnumerable<VeilDocument> ExportAsync(
+        string collection, VeilClient client, TenantId tenant, bool includeVectors = true, int batchSize = 1000, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        CollectionManifest manifest = await GetManifestAsync(collection, cancellationToken).ConfigureAwait(false);
+        StoreConfiguration.Check(client.Configuration, manifest.VectorSecretPath, encrypting: false);
+        using EncryptingVectorStoreCollection<string, VeilDocument> rows = Encrypted(manifest, client, tenant);
+        long done = 0;
+        while (true)
+        {
+            var options = new FilteredRecordRetrievalOptions<VeilDocument>
+            {
+                Skip = checked((int)done),
+                OrderBy = order => order.Ascending(d => d.Id),
+                IncludeVectors = includeVectors,
+            };
+            int read = 0;
+            await foreach (VeilDocument document in rows.GetAsync(d => true, batchSize, options, cancellationToken).ConfigureAwait(false))
+            {
+                yield return document;
+                read++;
+            }
+
+            done += read;
+            if (read < batchSize)
+            {
+                yield break;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Re-encrypts the documents of a collection still made with in-rotation secrets (or non-primary standard secrets)
+    /// to the current secrets, <paramref name="batchSize"/> per transaction (see <see cref="StoreRotation"/>).
+    /// </summary>
+    /// <param name="collection">The collection.</param>
+    /// <param name="client">The keys: current secrets to encrypt with, in-rotation ones to decrypt.</param>
+    /// <param name="tenant">The tenant the collection was ingested for.</param>
+    /// <param name="batchSize">Rows per transaction (at least 1).</param>
+    /// <param name="progress">Rows re-encrypted or tried so far; null for none.</param>
+    /// <param name="cancellationToken">Cancels between batches.</param>
+    /// <returns>What was rotated, already current or failed, and the drift of the rotated vectors.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is less than 1.</exception>
+    /// <exception cref="DocumentStoreException">There is no such collection, or the configuration lacks a current secret.</exception>
+    public async Task<RotationSummary> RotateAsync(
+        string collection, VeilClient client, TenantId tenant, int batchSize, IProgress<StoreProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        CollectionManifest manifest = await GetManifestAsync(collection, cancellationToken).ConfigureAwait(false);
+        StoreConfiguration.Check(client.Configuration, manifest.VectorSecretPath, encrypting: true);
+        using VectorStoreCollection<string, VeilDocument> rows = Plain(manifest.Name, manifest.Dimensions);
+        return await new StoreRotation(rows, client, manifest, tenant, progress).RunAsync(batchSize, cancellationToken).ConfigureAwait(false);
+    }
+}
