@@ -1,5 +1,6 @@
 using Veil.Cli.Tests.Support;
 using Veil.Documents.Store;
+using Veil.Testing;
 
 namespace Veil.Cli.Tests;
 

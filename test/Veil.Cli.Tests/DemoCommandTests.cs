@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Veil.Cli.Tests.Support;
+using Veil.Testing;
 
 namespace Veil.Cli.Tests;
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Veil.Cli.Tests.Support;
+using Veil.Testing;
 
 namespace Veil.Cli.Tests;
 

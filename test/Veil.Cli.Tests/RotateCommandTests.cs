@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Veil.Cli.Tests.Support;
 using Veil.Documents.Store;
+using Veil.Testing;
 
 namespace Veil.Cli.Tests;
 

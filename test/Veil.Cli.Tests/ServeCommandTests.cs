@@ -1,9 +1,10 @@
-using System.Net;
 using System.Net.Http.Json;
-using System.Text;
+using System.Net;
 using System.Text.Json;
+using System.Text;
 using Veil.Cli.Tests.Support;
 using Veil.Service;
+using Veil.Testing;
 
 namespace Veil.Cli.Tests;
 

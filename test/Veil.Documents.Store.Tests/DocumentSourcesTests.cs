@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Veil.Documents.Store.Tests.Support;
+using Veil.Testing;
 
 namespace Veil.Documents.Store.Tests;
 

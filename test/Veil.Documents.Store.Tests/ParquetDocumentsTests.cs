@@ -1,6 +1,7 @@
 using DuckDB.NET.Data;
 using Veil.Documents.Store.Tests.Support;
 using Veil.Stores.DuckDb;
+using Veil.Testing;
 
 namespace Veil.Documents.Store.Tests;
 

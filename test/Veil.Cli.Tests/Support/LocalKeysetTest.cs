@@ -1,5 +1,6 @@
 using Veil.Cli.Commands;
 using Veil.Kms.LocalFile;
+using Veil.Testing;
 
 namespace Veil.Cli.Tests.Support;
 

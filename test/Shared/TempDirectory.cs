@@ -1,11 +1,12 @@
-namespace Veil.Documents.Store.Tests.Support;
+// Shared by the test projects that need a scratch directory (linked into each; see their .csproj). Needs DuckDB.NET.
+namespace Veil.Testing;
 
 /// <summary>A directory of its own under the temporary path, deleted with its files.</summary>
 internal sealed class TempDirectory : IDisposable
 {
     public TempDirectory() => Directory.CreateDirectory(Path);
 
-    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"veil-store-test-{Guid.NewGuid():N}");
+    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"veil-test-{Guid.NewGuid():N}");
 
     public string File(string name) => System.IO.Path.Combine(Path, name);
 
