@@ -10,7 +10,7 @@ internal static class CliApp
     public static Task<int> RunAsync(string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
     {
         var console = new CliConsole(stdin, stdout, stderr);
-        RootCommand root = CreateRootCommand(console);
+        Command root = CreateRootCommand(console);
         ParseResult parseResult = root.Parse(args);
         if (parseResult.Errors.Count > 0)
         {
@@ -46,7 +46,7 @@ internal static class CliApp
         {
             if (result is System.CommandLine.Parsing.CommandResult command)
             {
-                names.Insert(0, command.Command is RootCommand ? "veil" : command.Command.Name);
+                names.Insert(0, command.Command.Name);
             }
         }
 
@@ -54,9 +54,15 @@ internal static class CliApp
     }
 
     /// <summary>The root command and the list of commands (new commands, such as <c>bench</c>, are added here).</summary>
-    internal static RootCommand CreateRootCommand(CliConsole console) =>
-        new("veil: searchable encryption for AI embeddings, wire-compatible with IronCore Labs' Alloy. Commands read JSON Lines on stdin and write JSON Lines on stdout.")
+    /// <remarks>
+    /// A plain <see cref="Command"/> named <c>veil</c>, the installed command: a <see cref="RootCommand"/> takes the
+    /// executable's name (<c>Veil.Cli</c>) for its help, so the help and version options it would add are added here.
+    /// </remarks>
+    internal static Command CreateRootCommand(CliConsole console) =>
+        new("veil", "veil: searchable encryption for AI embeddings, wire-compatible with IronCore Labs' Alloy. Commands read JSON Lines on stdin and write JSON Lines on stdout.")
         {
+            new System.CommandLine.Help.HelpOption(),
+            new VersionOption(),
             new VectorCommand(console),
             new FieldCommand(console),
             new DocumentCommand(console),

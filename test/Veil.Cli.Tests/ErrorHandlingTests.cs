@@ -177,6 +177,22 @@ public sealed class ErrorHandlingTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Help_NamesTheInstalledCommandVeil_NotTheAssembly()
+    {
+        // The installed command is "veil"; the assembly (and the in-process test host) has another name.
+        CliResult root = await VeilCli.RunAsync(string.Empty, "--help");
+        CliResult sub = await VeilCli.RunAsync(string.Empty, "vector", "encrypt", "--help");
+        CliResult version = await VeilCli.RunAsync(string.Empty, "--version");
+
+        Assert.Contains("Usage:\n  veil [command] [options]", root.Stdout.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        Assert.Contains("veil vector encrypt [options]", sub.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("Veil.Cli", root.Stdout + sub.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("testhost", root.Stdout + sub.Stdout, StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.Success, version.ExitCode);
+        Assert.Matches(@"^\d+\.\d+\.\d+", version.Stdout);
+    }
+
     private Task<CliResult> Vector(string verb, string input) =>
         VeilCli.RunAsync(input, "vector", verb, "--config", _config.Path, "--tenant", "t", "--secret-path", "p", "--derivation-path", "d");
 
