@@ -15,7 +15,6 @@ using System.Globalization;
 using System.Net;
 using Veil;
 using Veil.Keys;
-using Veil.Kms.LocalFile;
 using Veil.Service;
 using Veil.Service.Client;
 using Veil.Vectors;
@@ -36,15 +35,7 @@ const double LimitedBurst = 500;
 string directory = Directory.CreateTempSubdirectory("veil-loadtest-").FullName;
 try
 {
-    var kms = new LocalFileKmsClient(() => "load test", new LocalFileKmsOptions { MemorySizeKiB = 8 * 1024, Iterations = 1 });
-    string kekUri = "local:" + Path.Combine(directory, "kek.json");
-    Keyset keyset = Keyset.Create(kekUri);
-    using (IKeyEncryptionKey kek = kms.CreateKey(kekUri))
-    {
-        keyset.AddVectorSecret("docs", kek, approximationFactor: 2.5f);
-    }
-
-    using UnwrappedKeyset keys = keyset.Unwrap(kms);
+    using UnwrappedKeyset keys = LoadTestKeys.Create(directory);
     string adminKey = ServiceClients.GenerateApiKey();
     string limitedKey = ServiceClients.GenerateApiKey();
     ServiceClients clients = ServiceClients.Create(

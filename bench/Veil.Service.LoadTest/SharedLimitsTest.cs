@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Net;
 using Veil;
 using Veil.Keys;
-using Veil.Kms.LocalFile;
 using Veil.Service;
 using Veil.Service.Client;
 using Veil.Service.Redis;
@@ -28,15 +27,7 @@ internal static class SharedLimitsTest
         string prefix = $"veil-loadtest:{Guid.NewGuid():N}:";
         try
         {
-            var kms = new LocalFileKmsClient(() => "load test", new LocalFileKmsOptions { MemorySizeKiB = 8 * 1024, Iterations = 1 });
-            string kekUri = "local:" + Path.Combine(directory, "kek.json");
-            Keyset keyset = Keyset.Create(kekUri);
-            using (IKeyEncryptionKey kek = kms.CreateKey(kekUri))
-            {
-                keyset.AddVectorSecret("docs", kek, approximationFactor: 2.5f);
-            }
-
-            using UnwrappedKeyset keys = keyset.Unwrap(kms);
+            using UnwrappedKeyset keys = LoadTestKeys.Create(directory);
             string limitedKey = ServiceClients.GenerateApiKey();
             ServiceClients clients = ServiceClients.Create(
             [

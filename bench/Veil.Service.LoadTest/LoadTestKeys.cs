@@ -1,0 +1,19 @@
+using Veil.Keys;
+using Veil.Kms.LocalFile;
+
+/// <summary>The keys both load tests serve: a keyset in <c>directory</c> with one vector path "docs" (β = 2.5), unwrapped through a local KMS.</summary>
+internal static class LoadTestKeys
+{
+    public static UnwrappedKeyset Create(string directory)
+    {
+        var kms = new LocalFileKmsClient(() => "load test", new LocalFileKmsOptions { MemorySizeKiB = 8 * 1024, Iterations = 1 });
+        string kekUri = "local:" + Path.Combine(directory, "kek.json");
+        Keyset keyset = Keyset.Create(kekUri);
+        using (IKeyEncryptionKey kek = kms.CreateKey(kekUri))
+        {
+            keyset.AddVectorSecret("docs", kek, approximationFactor: 2.5f);
+        }
+
+        return keyset.Unwrap(kms);
+    }
+}
