@@ -50,6 +50,13 @@ public sealed class PostgresCollectionOptions
     /// </summary>
     public bool IterativeScanWhenFiltered { get; set; } = true;
 
+    /// <summary>
+    /// Gets or sets whether <see cref="VectorStoreCollection{TKey, TRecord}.EnsureCollectionExistsAsync"/> creates only
+    /// the table, leaving the HNSW indexes to <see cref="PostgresCollection{TKey, TRecord}.CreateIndexesAsync"/> (default
+    /// false): for a bulk load, building an index once after the load is faster than maintaining it during the load.
+    /// </summary>
+    public bool DeferIndexCreation { get; set; }
+
     /// <summary>Gets or sets the most rows one <c>INSERT … ON CONFLICT</c> statement of an upsert carries (default 500; capped so a statement has at most 65 535 parameters).</summary>
     public int RowsPerInsert { get; set; } = 500;
 

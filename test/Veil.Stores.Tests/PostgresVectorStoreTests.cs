@@ -101,6 +101,30 @@ public sealed class PostgresVectorStoreTests(PostgresStoreFixture fixture)
     }
 
     [StoreFact]
+    public async Task CreateIndexesAsync_WhenCreationWasDeferred_BuildsTheHnswIndexTheSearchThenScans()
+    {
+        using var store = IndexOnlyStore();
+        await using var scope = await CreateFilledAsync(
+            DistanceFunction.EuclideanDistance, IndexKind.Hnsw, IndexedCount, seed: 17, IndexedDimensions, new PostgresCollectionOptions { DeferIndexCreation = true }, store);
+        var query = RandomVector(new Random(18), IndexedDimensions);
+
+        var indexesBefore = await IndexDefinitionsAsync(scope.Collection.Name);
+        var planBefore = string.Join("\n", await scope.Collection.ExplainSearchAsync(query, top: 10));
+        await scope.Collection.CreateIndexesAsync();
+        await scope.Collection.CreateIndexesAsync(); // idempotent
+        var indexesAfter = await IndexDefinitionsAsync(scope.Collection.Name);
+        var planAfter = string.Join("\n", await scope.Collection.ExplainSearchAsync(query, top: 10));
+
+        Assert.Contains("UNIQUE INDEX", Assert.Single(indexesBefore), StringComparison.Ordinal);
+        Assert.DoesNotContain("hnsw", planBefore, StringComparison.Ordinal);
+        Assert.Single(indexesAfter, d => d.Contains("USING hnsw", StringComparison.Ordinal));
+        Assert.Equal(2, indexesAfter.Count);
+        Assert.Contains("Index Scan using", planAfter, StringComparison.Ordinal);
+        Assert.Contains("_hnsw_", planAfter, StringComparison.Ordinal);
+        Assert.Equal(10, (await AsyncEnumerable.ToListAsync(scope.Collection.SearchAsync(query, top: 10))).Count);
+    }
+
+    [StoreFact]
     public async Task ExplainSearchAsync_WhenIndexKindIsFlat_ScansTheTable()
     {
         await using var scope = await CreateFilledAsync(DistanceFunction.EuclideanDistance, IndexKind.Flat, count: 200, seed: 3);
