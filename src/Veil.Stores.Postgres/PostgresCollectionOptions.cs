@@ -18,6 +18,12 @@ public sealed class PostgresCollectionOptions
     /// <summary>The largest dimension pgvector's HNSW index accepts on a <c>vector</c> column.</summary>
     public const int MaxHnswDimensions = 2000;
 
+    /// <summary>The largest <c>hnsw.ef_search</c> pgvector accepts.</summary>
+    public const int MaxEfSearch = 1000;
+
+    /// <summary>pgvector's default <c>hnsw.ef_search</c>.</summary>
+    public const int DefaultEfSearch = 40;
+
     /// <summary>Gets or sets the record definition; when null, it comes from the record type's MEVD attributes.</summary>
     public VectorStoreCollectionDefinition? Definition { get; set; }
 
@@ -31,7 +37,10 @@ public sealed class PostgresCollectionOptions
     public int HnswEfConstruction { get; set; } = 64;
 
     /// <summary>Gets or sets the HNSW <c>ef_search</c> for searches; when null, the server's setting (pgvector's default is 40).</summary>
-    /// <remarks>An HNSW scan returns at most <c>ef_search</c> rows, so set it at least to the largest top + skip you ask for.</remarks>
+    /// <remarks>
+    /// An HNSW scan returns at most <c>ef_search</c> rows, so each search raises it to its top + skip when smaller (up to
+    /// 1000; beyond, the search turns on pgvector's iterative scan): a re-ranking over-fetch of 100 rows gets 100 rows.
+    /// </remarks>
     public int? HnswEfSearch { get; set; }
 
     /// <summary>
@@ -40,6 +49,13 @@ public sealed class PostgresCollectionOptions
     /// Default true.
     /// </summary>
     public bool IterativeScanWhenFiltered { get; set; } = true;
+
+    /// <summary>
+    /// Gets or sets whether <see cref="VectorStoreCollection{TKey, TRecord}.EnsureCollectionExistsAsync"/> creates only
+    /// the table, leaving the HNSW indexes to <see cref="PostgresCollection{TKey, TRecord}.CreateIndexesAsync"/> (default
+    /// false): for a bulk load, building an index once after the load is faster than maintaining it during the load.
+    /// </summary>
+    public bool DeferIndexCreation { get; set; }
 
     /// <summary>Gets or sets the most rows one <c>INSERT … ON CONFLICT</c> statement of an upsert carries (default 500; capped so a statement has at most 65 535 parameters).</summary>
     public int RowsPerInsert { get; set; } = 500;
@@ -71,6 +87,6 @@ public sealed class PostgresCollectionOptions
     internal static void ValidateEfSearch(int efSearch)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(efSearch, 1, nameof(HnswEfSearch));
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(efSearch, 1000, nameof(HnswEfSearch));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(efSearch, MaxEfSearch, nameof(HnswEfSearch));
     }
 }

@@ -101,6 +101,30 @@ public sealed class PostgresVectorStoreTests(PostgresStoreFixture fixture)
     }
 
     [StoreFact]
+    public async Task CreateIndexesAsync_WhenCreationWasDeferred_BuildsTheHnswIndexTheSearchThenScans()
+    {
+        using var store = IndexOnlyStore();
+        await using var scope = await CreateFilledAsync(
+            DistanceFunction.EuclideanDistance, IndexKind.Hnsw, IndexedCount, seed: 17, IndexedDimensions, new PostgresCollectionOptions { DeferIndexCreation = true }, store);
+        var query = RandomVector(new Random(18), IndexedDimensions);
+
+        var indexesBefore = await IndexDefinitionsAsync(scope.Collection.Name);
+        var planBefore = string.Join("\n", await scope.Collection.ExplainSearchAsync(query, top: 10));
+        await scope.Collection.CreateIndexesAsync();
+        await scope.Collection.CreateIndexesAsync(); // idempotent
+        var indexesAfter = await IndexDefinitionsAsync(scope.Collection.Name);
+        var planAfter = string.Join("\n", await scope.Collection.ExplainSearchAsync(query, top: 10));
+
+        Assert.Contains("UNIQUE INDEX", Assert.Single(indexesBefore), StringComparison.Ordinal);
+        Assert.DoesNotContain("hnsw", planBefore, StringComparison.Ordinal);
+        Assert.Single(indexesAfter, d => d.Contains("USING hnsw", StringComparison.Ordinal));
+        Assert.Equal(2, indexesAfter.Count);
+        Assert.Contains("Index Scan using", planAfter, StringComparison.Ordinal);
+        Assert.Contains("_hnsw_", planAfter, StringComparison.Ordinal);
+        Assert.Equal(10, (await AsyncEnumerable.ToListAsync(scope.Collection.SearchAsync(query, top: 10))).Count);
+    }
+
+    [StoreFact]
     public async Task ExplainSearchAsync_WhenIndexKindIsFlat_ScansTheTable()
     {
         await using var scope = await CreateFilledAsync(DistanceFunction.EuclideanDistance, IndexKind.Flat, count: 200, seed: 3);
@@ -112,21 +136,50 @@ public sealed class PostgresVectorStoreTests(PostgresStoreFixture fixture)
     }
 
     [StoreFact]
-    public async Task SearchAsync_WhenEfSearchIsSet_TheHnswScanReturnsAtMostEfSearchRows()
+    public async Task SearchAsync_WhenTopExceedsEfSearch_RaisesEfSearchAndReturnsTopRows()
     {
-        // pgvector's HNSW scan (without iterative scans) yields at most ef_search candidates, so a top-20 search with
-        // ef_search = 5 returns 5 rows: proof that the setting reached the scan. Raising it restores the full 20.
-        await using var scope = await CreateFilledAsync(DistanceFunction.EuclideanDistance, IndexKind.Hnsw, IndexedCount, seed: 5, IndexedDimensions);
+        // pgvector's HNSW scan (without iterative scans) yields at most ef_search candidates: with the default 40 a
+        // re-ranking over-fetch of top 100 used to get 40 rows, and an explicit ef_search of 5 cut a top 20 to 5. The
+        // store raises ef_search to top + skip, and past 1000 turns on the iterative scan.
+        using var store = IndexOnlyStore();
+        await using var scope = await CreateFilledAsync(DistanceFunction.EuclideanDistance, IndexKind.Hnsw, IndexedCount, seed: 5, IndexedDimensions, store: store);
         var query = RandomVector(new Random(6), IndexedDimensions);
-        Assert.Contains("Index Scan using", string.Join("\n", await scope.Collection.ExplainSearchAsync(query, top: 20)), StringComparison.Ordinal);
+        Assert.Contains("_hnsw_", string.Join("\n", await scope.Collection.ExplainSearchAsync(query, top: 100)), StringComparison.Ordinal);
 
+        var overFetch = await AsyncEnumerable.ToListAsync(scope.Collection.SearchAsync(query, top: 100));
+        var skipped = await AsyncEnumerable.ToListAsync(scope.Collection.SearchAsync(query, top: 30, new VectorSearchOptions<RandomRecord> { Skip = 30 }));
+        var pastTheCap = await AsyncEnumerable.ToListAsync(scope.Collection.SearchAsync(query, top: 1200));
         scope.Collection.EfSearch = 5;
-        var narrow = await AsyncEnumerable.ToListAsync(scope.Collection.SearchAsync(query, top: 20));
-        scope.Collection.EfSearch = 200;
-        var wide = await AsyncEnumerable.ToListAsync(scope.Collection.SearchAsync(query, top: 20));
+        var explicitEf = await AsyncEnumerable.ToListAsync(scope.Collection.SearchAsync(query, top: 20));
 
-        Assert.Equal(5, narrow.Count);
-        Assert.Equal(20, wide.Count);
+        Assert.Equal(100, overFetch.Count);
+        Assert.Equal(30, skipped.Count);
+        Assert.Equal(1200, pastTheCap.Count);
+        Assert.Equal(20, explicitEf.Count);
+    }
+
+    [StoreFact]
+    public async Task SearchAsync_WhenOptionsCarryEfSearch_AppliesItToThatSearchOnly()
+    {
+        // Without the iterative scan, a filtered HNSW search keeps the matching rows among ef_search candidates: half the
+        // rows match, so ef_search 40 yields about 20 of a top 30 and ef_search 400 all 30 (proof the value reached the scan).
+        using var store = IndexOnlyStore();
+        await using var scope = await CreateFilledAsync(
+            DistanceFunction.EuclideanDistance, IndexKind.Hnsw, IndexedCount, seed: 15, IndexedDimensions, new PostgresCollectionOptions { IterativeScanWhenFiltered = false }, store);
+        var query = RandomVector(new Random(16), IndexedDimensions);
+        var filtered = new PostgresVectorSearchOptions<RandomRecord> { Filter = r => r.Bucket < 25 };
+        Assert.Contains("_hnsw_", string.Join("\n", await scope.Collection.ExplainSearchAsync(query, top: 30, filtered)), StringComparison.Ordinal);
+
+        var before = await AsyncEnumerable.ToListAsync(scope.Collection.SearchAsync(query, top: 30, filtered));
+        var wide = await AsyncEnumerable.ToListAsync(scope.Collection.SearchAsync(query, top: 30, new PostgresVectorSearchOptions<RandomRecord> { Filter = r => r.Bucket < 25, EfSearch = 400 }));
+        var after = await AsyncEnumerable.ToListAsync(scope.Collection.SearchAsync(query, top: 30, filtered));
+
+        Assert.InRange(before.Count, 1, 29);
+        Assert.Equal(30, wide.Count);
+        Assert.Equal(before.Select(r => r.Record.Key), after.Select(r => r.Record.Key));
+        Assert.Null(scope.Collection.EfSearch);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new PostgresVectorSearchOptions<RandomRecord> { EfSearch = 1001 });
+        Assert.Throws<ArgumentOutOfRangeException>(() => new PostgresVectorSearchOptions<RandomRecord> { EfSearch = 0 });
     }
 
     [StoreFact]
@@ -438,11 +491,15 @@ public sealed class PostgresVectorStoreTests(PostgresStoreFixture fixture)
         return vector;
     }
 
-    private async Task<FilledScope> CreateFilledAsync(string distanceFunction, string indexKind, int count, int seed, int dimensions = Dimensions)
+    private async Task<FilledScope> CreateFilledAsync(
+        string distanceFunction, string indexKind, int count, int seed, int dimensions = Dimensions, PostgresCollectionOptions? options = null, PostgresVectorStore? store = null)
     {
+        store ??= Store;
         var random = new Random(seed);
         var vectors = Enumerable.Range(0, count).Select(_ => RandomVector(random, dimensions)).ToArray();
-        var collection = Store.GetCollection<long, RandomRecord>(NewName(), RandomRecord.Definition(distanceFunction, indexKind, dimensions));
+        options ??= new PostgresCollectionOptions();
+        options.Definition = RandomRecord.Definition(distanceFunction, indexKind, dimensions);
+        var collection = store.GetCollection<long, RandomRecord>(NewName(), options);
         await collection.EnsureCollectionExistsAsync();
         await collection.UpsertAsync(vectors.Select((v, i) => new RandomRecord { Key = i, Bucket = i % 50, Vector = v }));
         await using (var connection = await Store.DataSource.OpenConnectionAsync())
@@ -454,6 +511,10 @@ public sealed class PostgresVectorStoreTests(PostgresStoreFixture fixture)
 
         return new FilledScope(collection, vectors);
     }
+
+    /// <summary>A store whose sessions plan no sequential or bitmap scans, so a small table is searched through its HNSW index.</summary>
+    private PostgresVectorStore IndexOnlyStore() =>
+        new(fixture.ConnectionString + ";Options=-c enable_seqscan=off -c enable_bitmapscan=off");
 
     private async Task<List<string>> IndexDefinitionsAsync(string table)
     {
