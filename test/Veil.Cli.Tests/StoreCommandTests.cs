@@ -112,6 +112,24 @@ public sealed class StoreCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task IngestAndSearch_ForAnotherTenantThanTheCollections_Exit1NamingBothTenants()
+    {
+        string[] other = ["--store", Store, "--config", _config.Path, "--tenant", "other"];
+        CliResult ingest = await RunAsync(VeilCli.Lines("""{"id":"a","vector":[1,0,0]}"""), "ingest", "--secret-path", "p");
+        CliResult otherIngest = await VeilCli.RunAsync(VeilCli.Lines("""{"id":"b","vector":[0,1,0]}"""), ["ingest", .. other]);
+        CliResult otherSearch = await VeilCli.RunAsync(string.Empty, ["search", "--vector", "[1,0,0]", .. other]);
+        CliResult search = await RunAsync(string.Empty, "search", "--vector", "[1,0,0]");
+
+        Assert.True(ingest.ExitCode == ExitCodes.Success, ingest.Stderr);
+        Assert.Equal(ExitCodes.InvalidOptions, otherIngest.ExitCode);
+        Assert.Contains("collection \"documents\" belongs to tenant \"t1\", not \"other\"", otherIngest.Stderr);
+        Assert.Equal(ExitCodes.InvalidOptions, otherSearch.ExitCode);
+        Assert.Contains("belongs to tenant \"t1\", not \"other\"", otherSearch.Stderr);
+        Assert.True(search.ExitCode == ExitCodes.Success, search.Stderr);
+        Assert.Equal("a", Assert.Single(search.Json).GetProperty("id").GetString());
+    }
+
+    [Fact]
     public async Task IngestAndSearch_WhenStoreMemoryIsGiven_UseIt()
     {
         CliResult ingest = await RunAsync(VeilCli.Lines("""{"id":"a","vector":[1,0,0]}"""), "ingest", "--secret-path", "p", "--store-memory", "64MB");
@@ -215,11 +233,14 @@ public sealed class StoreCommandTests : IDisposable
     {
         await RunAsync(VeilCli.Lines("""{"id":"a","vector":[1,0,0]}"""), "ingest", "--secret-path", "p");
 
-        CliResult otherTenant = await VeilCli.RunAsync(string.Empty, "search", "--store", Store, "--config", _config.Path, "--tenant", "someone-else", "--vector", "[1,0,0]");
-        CliResult export = await VeilCli.RunAsync(string.Empty, "export", "--store", Store, "--config", _config.Path, "--tenant", "someone-else");
+        // The same key ids with each other's secrets: the tenant is right, the keys are not.
+        using var swapped = new TempConfig(TestKeys.RotatingConfig(beta: 2.5)
+            .Replace(TestKeys.Kat57Base64, "swap", StringComparison.Ordinal).Replace(TestKeys.Kat56Base64, TestKeys.Kat57Base64, StringComparison.Ordinal).Replace("swap", TestKeys.Kat56Base64, StringComparison.Ordinal));
+        CliResult search = await VeilCli.RunAsync(string.Empty, "search", "--store", Store, "--config", swapped.Path, "--tenant", Tenant, "--vector", "[1,0,0]");
+        CliResult export = await VeilCli.RunAsync(string.Empty, "export", "--store", Store, "--config", swapped.Path, "--tenant", Tenant);
 
-        Assert.Equal(ExitCodes.IntegrityFailure, otherTenant.ExitCode);
-        Assert.Contains("The record with key 'a' failed to decrypt", otherTenant.Stderr);
+        Assert.Equal(ExitCodes.IntegrityFailure, search.ExitCode);
+        Assert.Contains("The record with key 'a' failed to decrypt", search.Stderr);
         Assert.Equal(ExitCodes.IntegrityFailure, export.ExitCode);
         Assert.Contains("key 'a'", export.Stderr);
     }
