@@ -130,6 +130,22 @@ public sealed class StoreCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Search_NamesItsScoreAsTheEuclideanDistanceToTheQuery()
+    {
+        CliResult ingest = await RunAsync(VeilCli.Lines("""{"id":"a","vector":[1,0,0]}""", """{"id":"b","vector":[0,3,4]}"""), "ingest", "--secret-path", "p");
+        CliResult search = await RunAsync(string.Empty, "search", "--vector", "[1,0,0]");
+        CliResult help = await VeilCli.RunAsync(string.Empty, "search", "--help");
+
+        Assert.True(ingest.ExitCode == ExitCodes.Success, ingest.Stderr);
+        Assert.True(search.ExitCode == ExitCodes.Success, search.Stderr);
+        Assert.Equal(["a", "b"], search.Json.Select(j => j.GetProperty("id").GetString()));
+        Assert.All(search.Json, j => Assert.Equal("euclidean_distance", j.GetProperty("distance").GetString()));
+        Assert.Equal(0.0, search.Json[0].GetProperty("score").GetDouble(), 4);
+        Assert.Equal(Math.Sqrt(26), search.Json[1].GetProperty("score").GetDouble(), 4); // |(1,0,0) - (0,3,4)|
+        Assert.Contains("euclidean_distance", help.Stdout);
+    }
+
+    [Fact]
     public async Task IngestAndSearch_WhenStoreMemoryIsGiven_UseIt()
     {
         CliResult ingest = await RunAsync(VeilCli.Lines("""{"id":"a","vector":[1,0,0]}"""), "ingest", "--secret-path", "p", "--store-memory", "64MB");

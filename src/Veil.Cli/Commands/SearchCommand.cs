@@ -17,7 +17,7 @@ namespace Veil.Cli.Commands;
 internal sealed class SearchCommand : StoreCommand
 {
     public SearchCommand(CliConsole console)
-        : base(console, "search", "Search the encrypted documents with an encrypted query (--vector, --id or --text); write the decrypted hits as JSON Lines.")
+        : base(console, "search", "Search the encrypted documents with an encrypted query (--vector, --id or --text); write the decrypted hits as JSON Lines: {\"rank\",\"id\",\"score\",\"distance\",\"category\",…fields}, where score is the Euclidean distance to the query (\"distance\":\"euclidean_distance\"; lower is closer).")
     {
         Options.Add(VectorOption);
         Options.Add(IdOption);
