@@ -20,6 +20,11 @@ internal static class CliApp
                 stderr.WriteLine(error.Message);
             }
 
+            foreach (string suggestion in TypoSuggestions.For(parseResult))
+            {
+                stderr.WriteLine(suggestion);
+            }
+
             stderr.WriteLine($"Run '{CommandPath(parseResult)} --help' for usage.");
             return Task.FromResult(ExitCodes.InvalidOptions);
         }
