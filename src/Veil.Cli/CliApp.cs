@@ -76,6 +76,7 @@ internal static class CliApp
             new SearchCommand(console),
             new ExportCommand(console),
             new RotateCommand(console),
+            new DeleteCommand(console),
             new BenchCommand(console),
             new KeysCommand(console),
             new EvaluateCommand(console),

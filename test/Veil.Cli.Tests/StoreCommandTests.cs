@@ -146,6 +146,27 @@ public sealed class StoreCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Delete_ByIdAndIdsFrom_RemovesThoseDocumentsForTheCollectionsTenantOnly()
+    {
+        string idsFrom = _directory.File("ids.jsonl");
+        await File.WriteAllTextAsync(idsFrom, "{\"id\":\"c\",\"title\":\"ignored\"}\n\n{\"id\":7}\n");
+        CliResult ingest = await RunAsync(
+            VeilCli.Lines("""{"id":"a","vector":[1,0,0]}""", """{"id":"b","vector":[0,1,0]}""", """{"id":"c","vector":[0,0,1]}""", """{"id":7,"vector":[1,1,0]}"""),
+            "ingest", "--secret-path", "p");
+        CliResult otherTenant = await VeilCli.RunAsync(string.Empty, "delete", "--store", Store, "--config", _config.Path, "--tenant", "other", "--id", "a");
+        CliResult delete = await RunAsync(string.Empty, "delete", "--id", "a", "--id", "missing", "--ids-from", idsFrom);
+        CliResult export = await RunAsync(string.Empty, "export", "--no-vectors");
+
+        Assert.True(ingest.ExitCode == ExitCodes.Success, ingest.Stderr);
+        Assert.Equal(ExitCodes.InvalidOptions, otherTenant.ExitCode);
+        Assert.Contains("belongs to tenant \"t1\", not \"other\"", otherTenant.Stderr);
+        Assert.True(delete.ExitCode == ExitCodes.Success, delete.Stderr);
+        Assert.Equal(4, delete.Json[0].GetProperty("requested").GetInt32());
+        Assert.Equal(3, delete.Json[0].GetProperty("deleted").GetInt32());
+        Assert.Equal(["b"], export.Json.Select(j => j.GetProperty("id").GetString()));
+    }
+
+    [Fact]
     public async Task IngestAndSearch_WhenStoreMemoryIsGiven_UseIt()
     {
         CliResult ingest = await RunAsync(VeilCli.Lines("""{"id":"a","vector":[1,0,0]}"""), "ingest", "--secret-path", "p", "--store-memory", "64MB");

@@ -85,6 +85,20 @@ public sealed class CollectionTenantTests : IDisposable
         Assert.Equal(10, (await ExportAsync(store, Other)).Count);
     }
 
+    [Fact]
+    public async Task DeleteDocumentsAsync_DeletesTheGivenIdsForTheCollectionsTenantOnly()
+    {
+        using DocumentStore store = DocumentStore.Open(Location, mustExist: false);
+        await IngestAsync(store, Acme, first: 0);
+
+        var refused = await Assert.ThrowsAsync<DocumentStoreException>(() => store.DeleteDocumentsAsync(Collection, ["1", "2"], _keys.Before, Other));
+        long deleted = await store.DeleteDocumentsAsync(Collection, ["1", "2", "2", "missing"], _keys.Before, Acme);
+
+        Assert.Contains("belongs to tenant \"acme\", not \"other\"", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(2, deleted);
+        Assert.Equal(["0", "3", "4", "5", "6", "7", "8", "9"], (await ExportAsync(store, Acme)).Select(d => d.Id));
+    }
+
     private async Task IngestAsync(DocumentStore store, TenantId tenant, int first, bool replace = false)
     {
         string lines = string.Join('\n', Enumerable.Range(first, 10).Select(i =>
