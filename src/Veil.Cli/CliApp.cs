@@ -20,6 +20,11 @@ internal static class CliApp
                 stderr.WriteLine(error.Message);
             }
 
+            foreach (string suggestion in TypoSuggestions.For(parseResult))
+            {
+                stderr.WriteLine(suggestion);
+            }
+
             stderr.WriteLine($"Run '{CommandPath(parseResult)} --help' for usage.");
             return Task.FromResult(ExitCodes.InvalidOptions);
         }
@@ -71,6 +76,7 @@ internal static class CliApp
             new SearchCommand(console),
             new ExportCommand(console),
             new RotateCommand(console),
+            new DeleteCommand(console),
             new BenchCommand(console),
             new KeysCommand(console),
             new EvaluateCommand(console),

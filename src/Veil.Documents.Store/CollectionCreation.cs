@@ -1,3 +1,5 @@
+using Veil.Keys;
+
 namespace Veil.Documents.Store;
 
 /// <summary>
@@ -14,13 +16,14 @@ public sealed class CollectionCreation(DocumentStore store) : IAsyncDisposable
 
     /// <summary>Creates the collection (see <see cref="DocumentStore.CreateAsync"/>).</summary>
     /// <param name="manifest">The new collection.</param>
+    /// <param name="tenant">Its tenant.</param>
     /// <param name="cancellationToken">Cancels the creation.</param>
     /// <returns>A task that completes when the collection exists.</returns>
-    public async Task CreateAsync(CollectionManifest manifest, CancellationToken cancellationToken)
+    public async Task CreateAsync(CollectionManifest manifest, TenantId tenant, CancellationToken cancellationToken)
     {
         await store.EnsureNewAsync(manifest.Name, cancellationToken).ConfigureAwait(false);
         _created = manifest.Name; // from here on, whatever fails removes what was created
-        await store.CreateAsync(manifest, cancellationToken).ConfigureAwait(false);
+        await store.CreateAsync(manifest, tenant, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The ingest succeeded: keep the collection.</summary>

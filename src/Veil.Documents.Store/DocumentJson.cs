@@ -117,7 +117,10 @@ public static class DocumentJson
         return vector;
     }
 
-    /// <summary>Writes a decrypted document as one object: id, optional rank and score, category, the other fields, then the vector if wanted.</summary>
+    /// <summary>
+    /// Writes a decrypted document as one object: id, optional rank and score (with <c>"distance"</c>, the
+    /// <see cref="VeilDocument.ScoreDistance"/> it is), category, the other fields, then the vector if wanted.
+    /// </summary>
     public static void Write(Utf8JsonWriter writer, VeilDocument document, bool includeVector, int? rank = null, double? score = null)
     {
         writer.WriteStartObject();
@@ -130,6 +133,7 @@ public static class DocumentJson
         if (score is { } s)
         {
             writer.WriteNumber("score", s);
+            writer.WriteString("distance", VeilDocument.ScoreDistance);
         }
 
         if (document.Category is { } category)

@@ -46,6 +46,10 @@ public sealed partial class DocumentStore
 
         SecretPath secretPath = manifest?.VectorSecretPath ?? StoreConfiguration.ChooseSecretPath(client.Configuration, options.SecretPath);
         StoreConfiguration.Check(client.Configuration, secretPath, encrypting: true);
+        if (manifest is not null)
+        {
+            await EnsureTenantAsync(manifest, client, options.Tenant, cancellationToken).ConfigureAwait(false);
+        }
 
         DocumentInput.Opened opened = input.Open(Location);
         if (opened.Dimensions is { } rawDimensions && manifest?.Dimensions is { } existing && existing != rawDimensions)
@@ -79,7 +83,7 @@ public sealed partial class DocumentStore
                     VectorSecretPath = secretPath.ToString(),
                     VectorDerivationPath = options.DerivationPath,
                 };
-                await creation.CreateAsync(manifest, cancellationToken).ConfigureAwait(false);
+                await creation.CreateAsync(manifest, options.Tenant, cancellationToken).ConfigureAwait(false);
                 options.CollectionCreated?.Invoke(manifest);
             }
 

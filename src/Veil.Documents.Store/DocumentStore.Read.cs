@@ -17,7 +17,7 @@ public sealed partial class DocumentStore
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The documents.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is less than 1.</exception>
-    /// <exception cref="DocumentStoreException">There is no such collection, or the configuration lacks its secrets.</exception>
+    /// <exception cref="DocumentStoreException">There is no such collection, the configuration lacks its secrets, or the collection belongs to another tenant.</exception>
     /// <exception cref="System.Security.Cryptography.CryptographicException">A document does not decrypt with these keys.</exception>
     public async IAsyncEnumerable<VeilDocument> ExportAsync(
         string collection, VeilClient client, TenantId tenant, bool includeVectors = true, int batchSize = 1000, [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -26,6 +26,7 @@ public sealed partial class DocumentStore
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         CollectionManifest manifest = await GetManifestAsync(collection, cancellationToken).ConfigureAwait(false);
         StoreConfiguration.Check(client.Configuration, manifest.VectorSecretPath, encrypting: false);
+        await EnsureTenantAsync(manifest, client, tenant, cancellationToken).ConfigureAwait(false);
         using EncryptingVectorStoreCollection<string, VeilDocument> rows = Encrypted(manifest, client, tenant);
         long done = 0;
         while (true)
@@ -63,7 +64,7 @@ public sealed partial class DocumentStore
     /// <param name="cancellationToken">Cancels between batches.</param>
     /// <returns>What was rotated, already current or failed, and the drift of the rotated vectors.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is less than 1.</exception>
-    /// <exception cref="DocumentStoreException">There is no such collection, or the configuration lacks a current secret.</exception>
+    /// <exception cref="DocumentStoreException">There is no such collection, the configuration lacks a current secret, or the collection belongs to another tenant.</exception>
     public async Task<RotationSummary> RotateAsync(
         string collection, VeilClient client, TenantId tenant, int batchSize, IProgress<StoreProgress>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -71,6 +72,7 @@ public sealed partial class DocumentStore
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         CollectionManifest manifest = await GetManifestAsync(collection, cancellationToken).ConfigureAwait(false);
         StoreConfiguration.Check(client.Configuration, manifest.VectorSecretPath, encrypting: true);
+        await EnsureTenantAsync(manifest, client, tenant, cancellationToken).ConfigureAwait(false);
         using VectorStoreCollection<string, VeilDocument> rows = Plain(manifest.Name, manifest.Dimensions);
         return await new StoreRotation(rows, client, manifest, tenant, progress).RunAsync(batchSize, cancellationToken).ConfigureAwait(false);
     }

@@ -12,12 +12,14 @@ public sealed partial class DocumentStore : IDisposable
 {
     private readonly VectorStore _store;
     private readonly VectorStoreCollection<string, CollectionManifest> _manifests;
+    private readonly VectorStoreCollection<string, CollectionTenant> _tenants;
 
     private DocumentStore(StoreLocation location, VectorStore store)
     {
         Location = location;
         _store = store;
         _manifests = store.GetCollection<string, CollectionManifest>(CollectionManifest.CollectionName);
+        _tenants = store.GetCollection<string, CollectionTenant>(CollectionTenant.CollectionName);
     }
 
     /// <summary>Gets where the store lives.</summary>
@@ -30,9 +32,11 @@ public sealed partial class DocumentStore : IDisposable
     /// <exception cref="DocumentStoreException">It cannot.</exception>
     public static void ValidateName(string name)
     {
-        if (string.IsNullOrWhiteSpace(name) || name.Equals(CollectionManifest.CollectionName, StringComparison.OrdinalIgnoreCase))
+        if (string.IsNullOrWhiteSpace(name)
+            || name.Equals(CollectionManifest.CollectionName, StringComparison.OrdinalIgnoreCase)
+            || name.Equals(CollectionTenant.CollectionName, StringComparison.OrdinalIgnoreCase))
         {
-            throw new DocumentStoreException($"Invalid options: --collection must be a non-blank name other than \"{CollectionManifest.CollectionName}\" (which holds veil's collection descriptions).");
+            throw new DocumentStoreException($"Invalid options: --collection must be a non-blank name other than \"{CollectionManifest.CollectionName}\" and \"{CollectionTenant.CollectionName}\" (which hold veil's collection descriptions).");
         }
     }
 
@@ -103,13 +107,15 @@ public sealed partial class DocumentStore : IDisposable
         }
     }
 
-    /// <summary>Creates the collection and its manifest, after <see cref="EnsureNewAsync"/>.</summary>
+    /// <summary>Creates the collection, its manifest and its tenant record, after <see cref="EnsureNewAsync"/>.</summary>
     /// <exception cref="DocumentStoreException">See <see cref="EnsureNewAsync"/>.</exception>
-    public async Task CreateAsync(CollectionManifest manifest, CancellationToken cancellationToken)
+    public async Task CreateAsync(CollectionManifest manifest, TenantId tenant, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(manifest);
         await EnsureNewAsync(manifest.Name, cancellationToken).ConfigureAwait(false);
         await _manifests.EnsureCollectionExistsAsync(cancellationToken).ConfigureAwait(false);
         await Plain(manifest.Name, manifest.Dimensions).EnsureCollectionExistsAsync(cancellationToken).ConfigureAwait(false);
+        await RecordTenantAsync(manifest.Name, tenant, cancellationToken).ConfigureAwait(false);
         await _manifests.UpsertAsync(manifest, cancellationToken).ConfigureAwait(false);
     }
 
@@ -117,11 +123,13 @@ public sealed partial class DocumentStore : IDisposable
     public async Task DeleteAsync(string name, CancellationToken cancellationToken)
     {
         await _store.EnsureCollectionDeletedAsync(name, cancellationToken).ConfigureAwait(false);
+        await DeleteTenantAsync(name, cancellationToken).ConfigureAwait(false);
         foreach (CollectionManifest manifest in await ListManifestsAsync(cancellationToken).ConfigureAwait(false))
         {
             if (Location.CollectionNames.Equals(manifest.Name, name))
             {
                 await _manifests.DeleteAsync(manifest.Name, cancellationToken).ConfigureAwait(false);
+                await DeleteTenantAsync(manifest.Name, cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -151,6 +159,7 @@ public sealed partial class DocumentStore : IDisposable
     public void Dispose()
     {
         _manifests.Dispose();
+        _tenants.Dispose();
         _store.Dispose();
     }
 }

@@ -43,6 +43,12 @@ public sealed class VeilDocument
     public ReadOnlyMemory<float>? Embedding { get; set; }
 
     /// <summary>
+    /// The distance search scores are (<see cref="DistanceFunction.EuclideanDistance"/>: lower is closer, 0 for the
+    /// query itself), as search output names it next to each score.
+    /// </summary>
+    public const string ScoreDistance = "euclidean_distance";
+
+    /// <summary>
     /// The collection definition for <paramref name="dimensions"/>-d embeddings searched by Euclidean distance (the
     /// distance Scale-And-Perturb approximately preserves; on unit vectors it orders as cosine does).
     /// </summary>

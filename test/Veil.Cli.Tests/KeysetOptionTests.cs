@@ -84,6 +84,20 @@ public sealed class KeysetOptionTests : LocalKeysetTest
     }
 
     [Fact]
+    public async Task Commands_WhenConfigIsGivenAKeyset_SayToUseKeysetInstead()
+    {
+        await CreateKeysetAsync();
+
+        CliResult export = await VeilCli.RunAsync(string.Empty, "export", "--store", Store, "--tenant", Tenant, "--config", Keyset);
+        CliResult import = await VeilCli.RunAsync(string.Empty, "keys", "import-insecure-cleartext", "--kms", "local:" + TempDir.File("kek.json"), "--config", Keyset, "--keyset", TempDir.File("imported.json"));
+
+        Assert.Equal(ExitCodes.InvalidOptions, export.ExitCode);
+        Assert.Contains("is a keyset (its \"format\" is veil-keyset/…), not a configuration file; give it with --keyset instead of --config", export.Stderr);
+        Assert.Equal(ExitCodes.InvalidOptions, import.ExitCode);
+        Assert.Contains("give it with --keyset instead of --config", import.Stderr);
+    }
+
+    [Fact]
     public async Task Commands_WhenKeysetTamperedOrPassphraseWrong_RefuseWithExitCode3Or2()
     {
         await CreateKeysetAsync();

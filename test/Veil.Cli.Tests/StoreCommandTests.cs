@@ -112,6 +112,61 @@ public sealed class StoreCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task IngestAndSearch_ForAnotherTenantThanTheCollections_Exit1NamingBothTenants()
+    {
+        string[] other = ["--store", Store, "--config", _config.Path, "--tenant", "other"];
+        CliResult ingest = await RunAsync(VeilCli.Lines("""{"id":"a","vector":[1,0,0]}"""), "ingest", "--secret-path", "p");
+        CliResult otherIngest = await VeilCli.RunAsync(VeilCli.Lines("""{"id":"b","vector":[0,1,0]}"""), ["ingest", .. other]);
+        CliResult otherSearch = await VeilCli.RunAsync(string.Empty, ["search", "--vector", "[1,0,0]", .. other]);
+        CliResult search = await RunAsync(string.Empty, "search", "--vector", "[1,0,0]");
+
+        Assert.True(ingest.ExitCode == ExitCodes.Success, ingest.Stderr);
+        Assert.Equal(ExitCodes.InvalidOptions, otherIngest.ExitCode);
+        Assert.Contains("collection \"documents\" belongs to tenant \"t1\", not \"other\"", otherIngest.Stderr);
+        Assert.Equal(ExitCodes.InvalidOptions, otherSearch.ExitCode);
+        Assert.Contains("belongs to tenant \"t1\", not \"other\"", otherSearch.Stderr);
+        Assert.True(search.ExitCode == ExitCodes.Success, search.Stderr);
+        Assert.Equal("a", Assert.Single(search.Json).GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public async Task Search_NamesItsScoreAsTheEuclideanDistanceToTheQuery()
+    {
+        CliResult ingest = await RunAsync(VeilCli.Lines("""{"id":"a","vector":[1,0,0]}""", """{"id":"b","vector":[0,3,4]}"""), "ingest", "--secret-path", "p");
+        CliResult search = await RunAsync(string.Empty, "search", "--vector", "[1,0,0]");
+        CliResult help = await VeilCli.RunAsync(string.Empty, "search", "--help");
+
+        Assert.True(ingest.ExitCode == ExitCodes.Success, ingest.Stderr);
+        Assert.True(search.ExitCode == ExitCodes.Success, search.Stderr);
+        Assert.Equal(["a", "b"], search.Json.Select(j => j.GetProperty("id").GetString()));
+        Assert.All(search.Json, j => Assert.Equal("euclidean_distance", j.GetProperty("distance").GetString()));
+        Assert.Equal(0.0, search.Json[0].GetProperty("score").GetDouble(), 4);
+        Assert.Equal(Math.Sqrt(26), search.Json[1].GetProperty("score").GetDouble(), 4); // |(1,0,0) - (0,3,4)|
+        Assert.Contains("euclidean_distance", help.Stdout);
+    }
+
+    [Fact]
+    public async Task Delete_ByIdAndIdsFrom_RemovesThoseDocumentsForTheCollectionsTenantOnly()
+    {
+        string idsFrom = _directory.File("ids.jsonl");
+        await File.WriteAllTextAsync(idsFrom, "{\"id\":\"c\",\"title\":\"ignored\"}\n\n{\"id\":7}\n");
+        CliResult ingest = await RunAsync(
+            VeilCli.Lines("""{"id":"a","vector":[1,0,0]}""", """{"id":"b","vector":[0,1,0]}""", """{"id":"c","vector":[0,0,1]}""", """{"id":7,"vector":[1,1,0]}"""),
+            "ingest", "--secret-path", "p");
+        CliResult otherTenant = await VeilCli.RunAsync(string.Empty, "delete", "--store", Store, "--config", _config.Path, "--tenant", "other", "--id", "a");
+        CliResult delete = await RunAsync(string.Empty, "delete", "--id", "a", "--id", "missing", "--ids-from", idsFrom);
+        CliResult export = await RunAsync(string.Empty, "export", "--no-vectors");
+
+        Assert.True(ingest.ExitCode == ExitCodes.Success, ingest.Stderr);
+        Assert.Equal(ExitCodes.InvalidOptions, otherTenant.ExitCode);
+        Assert.Contains("belongs to tenant \"t1\", not \"other\"", otherTenant.Stderr);
+        Assert.True(delete.ExitCode == ExitCodes.Success, delete.Stderr);
+        Assert.Equal(4, delete.Json[0].GetProperty("requested").GetInt32());
+        Assert.Equal(3, delete.Json[0].GetProperty("deleted").GetInt32());
+        Assert.Equal(["b"], export.Json.Select(j => j.GetProperty("id").GetString()));
+    }
+
+    [Fact]
     public async Task IngestAndSearch_WhenStoreMemoryIsGiven_UseIt()
     {
         CliResult ingest = await RunAsync(VeilCli.Lines("""{"id":"a","vector":[1,0,0]}"""), "ingest", "--secret-path", "p", "--store-memory", "64MB");
@@ -215,11 +270,14 @@ public sealed class StoreCommandTests : IDisposable
     {
         await RunAsync(VeilCli.Lines("""{"id":"a","vector":[1,0,0]}"""), "ingest", "--secret-path", "p");
 
-        CliResult otherTenant = await VeilCli.RunAsync(string.Empty, "search", "--store", Store, "--config", _config.Path, "--tenant", "someone-else", "--vector", "[1,0,0]");
-        CliResult export = await VeilCli.RunAsync(string.Empty, "export", "--store", Store, "--config", _config.Path, "--tenant", "someone-else");
+        // The same key ids with each other's secrets: the tenant is right, the keys are not.
+        using var swapped = new TempConfig(TestKeys.RotatingConfig(beta: 2.5)
+            .Replace(TestKeys.Kat57Base64, "swap", StringComparison.Ordinal).Replace(TestKeys.Kat56Base64, TestKeys.Kat57Base64, StringComparison.Ordinal).Replace("swap", TestKeys.Kat56Base64, StringComparison.Ordinal));
+        CliResult search = await VeilCli.RunAsync(string.Empty, "search", "--store", Store, "--config", swapped.Path, "--tenant", Tenant, "--vector", "[1,0,0]");
+        CliResult export = await VeilCli.RunAsync(string.Empty, "export", "--store", Store, "--config", swapped.Path, "--tenant", Tenant);
 
-        Assert.Equal(ExitCodes.IntegrityFailure, otherTenant.ExitCode);
-        Assert.Contains("The record with key 'a' failed to decrypt", otherTenant.Stderr);
+        Assert.Equal(ExitCodes.IntegrityFailure, search.ExitCode);
+        Assert.Contains("The record with key 'a' failed to decrypt", search.Stderr);
         Assert.Equal(ExitCodes.IntegrityFailure, export.ExitCode);
         Assert.Contains("key 'a'", export.Stderr);
     }

@@ -148,7 +148,7 @@ internal sealed class DemoCommand : Command
             return (fresh, path, $"fresh random in-memory secrets (vector β = {settings.Beta}, no scaling factor)");
         }
 
-        VeilConfiguration loaded = ConfigFile.Load(configPath);
+        VeilConfiguration loaded = Keysets.ConfigurationLoader.Load(configPath);
         try
         {
             SecretPath vectorPath = secretPathOption is { } p ? p

@@ -357,7 +357,7 @@ internal sealed class KeysCommand : Command
         {
             string kmsUri = parseResult.GetValue(KmsOption) ?? throw new CliUsageException("keys import-insecure-cleartext: --kms is required.");
             KmsSelection kms = Kms(parseResult);
-            VeilConfiguration configuration = ConfigFile.Load(parseResult.GetValue(config)!);
+            VeilConfiguration configuration = ConfigurationLoader.Load(parseResult.GetValue(config)!);
             try
             {
                 using IKeyEncryptionKey kek = parseResult.GetValue(createKek) ? kms.CreateKey(kmsUri) : kms.GetKey(kmsUri);

@@ -17,7 +17,7 @@ namespace Veil.Cli.Commands;
 internal sealed class SearchCommand : StoreCommand
 {
     public SearchCommand(CliConsole console)
-        : base(console, "search", "Search the encrypted documents with an encrypted query (--vector, --id or --text); write the decrypted hits as JSON Lines.")
+        : base(console, "search", "Search the encrypted documents with an encrypted query (--vector, --id or --text); write the decrypted hits as JSON Lines: {\"rank\",\"id\",\"score\",\"distance\",\"category\",…fields}, where score is the Euclidean distance to the query (\"distance\":\"euclidean_distance\"; lower is closer).")
     {
         Options.Add(VectorOption);
         Options.Add(IdOption);
@@ -89,6 +89,7 @@ internal sealed class SearchCommand : StoreCommand
         using DocumentStore store = DocumentStore.Open(context.Location, mustExist: true);
         CollectionManifest manifest = await store.GetManifestAsync(context.Collection, cancellationToken).ConfigureAwait(false);
         StoreConfiguration.Check(context.Client.Configuration, manifest.VectorSecretPath, encrypting: false);
+        await store.EnsureTenantAsync(manifest, context.Client, context.Tenant, cancellationToken).ConfigureAwait(false);
         using EncryptingVectorStoreCollection<string, VeilDocument> collection = store.Encrypted(
             manifest, context.Client, context.Tenant, rerank: !parseResult.GetValue(NoRerankOption), rerankCandidates: candidates);
 

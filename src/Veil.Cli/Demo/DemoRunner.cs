@@ -87,7 +87,7 @@ internal sealed class DemoRunner(CliConsole console, DemoSettings settings, Veil
         };
         await store.DeleteAsync(EncryptedCollection, cancellationToken).ConfigureAwait(false);
         await store.DeleteAsync(PlainCollection, cancellationToken).ConfigureAwait(false);
-        await store.CreateAsync(manifest, cancellationToken).ConfigureAwait(false);
+        await store.CreateAsync(manifest, s_tenant, cancellationToken).ConfigureAwait(false);
         using VectorStoreCollection<string, VeilDocument> plain = store.Plain(PlainCollection, dimensions);
         await plain.EnsureCollectionExistsAsync(cancellationToken).ConfigureAwait(false);
         using EncryptingVectorStoreCollection<string, VeilDocument> reranked = store.Encrypted(manifest, client, s_tenant, rerank: true, settings.RerankCandidates);

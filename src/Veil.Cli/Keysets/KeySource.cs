@@ -57,7 +57,7 @@ internal sealed class KeySource
 
         if (configPath is not null)
         {
-            return new LoadedKeys(ConfigFile.Load(configPath), null);
+            return new LoadedKeys(ConfigurationLoader.Load(configPath), null);
         }
 
         var kms = new KmsSelection(console.Input, new KmsSettings(

@@ -1,0 +1,99 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Veil.Documents.Store;
+
+namespace Veil.Cli.Commands;
+
+/// <summary>
+/// <c>veil delete</c>: deletes documents of a collection by id (<c>--id</c>, repeatable, and/or <c>--ids-from</c> a
+/// JSON Lines file of <c>{"id"}</c> objects, such as export's output), for the collection's tenant only. All ids are
+/// read before anything is deleted. A JSON summary on stdout.
+/// </summary>
+internal sealed class DeleteCommand : StoreCommand
+{
+    public DeleteCommand(CliConsole console)
+        : base(console, "delete", "Delete the collection's documents with the given ids (--id, repeatable, and/or --ids-from a JSON Lines file of {\"id\"} objects); ids the collection lacks are skipped. Writes {\"requested\",\"deleted\"}.")
+    {
+        Options.Add(IdOption);
+        Options.Add(IdsFromOption);
+    }
+
+    internal Option<string[]> IdOption { get; } = new("--id") { Description = "The id of a document to delete (repeatable)." };
+
+    internal Option<string> IdsFromOption { get; } = new("--ids-from") { Description = "A JSON Lines file whose lines are objects with an \"id\" (other fields are ignored; '-' for stdin)." };
+
+    protected override async Task<int> ExecuteAsync(ParseResult parseResult, StoreContext context, CancellationToken cancellationToken)
+    {
+        var ids = new List<string>(parseResult.GetValue(IdOption) ?? []);
+        if (parseResult.GetValue(IdsFromOption) is { } path)
+        {
+            ids.AddRange(ReadIds(path));
+        }
+
+        if (ids.Count == 0)
+        {
+            throw new CliUsageException("Invalid options: give the ids to delete with --id and/or --ids-from.");
+        }
+
+        using DocumentStore store = DocumentStore.Open(context.Location, mustExist: true);
+        long deleted = await store.DeleteDocumentsAsync(context.Collection, ids, context.Client, context.Tenant, cancellationToken).ConfigureAwait(false);
+        int requested = ids.Distinct(StringComparer.Ordinal).Count();
+        WriteLine(writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("requested", requested);
+            writer.WriteNumber("deleted", deleted);
+            writer.WriteEndObject();
+        });
+        Progress(string.Create(CultureInfo.InvariantCulture, $"{deleted} of {requested} documents deleted from collection \"{context.Collection}\" of {context.Location}."));
+        return ExitCodes.Success;
+    }
+
+    private List<string> ReadIds(string path)
+    {
+        var ids = new List<string>();
+        using StreamReader? file = path == "-" ? null : OpenFile(path);
+        TextReader reader = file ?? Terminal.Input;
+        long line = 0;
+        while (reader.ReadLine() is { } text)
+        {
+            line++;
+            if (string.IsNullOrWhiteSpace(text))
+            {
+                continue;
+            }
+
+            try
+            {
+                using JsonDocument document = JsonDocument.Parse(text);
+                if (document.RootElement.ValueKind != JsonValueKind.Object
+                    || !document.RootElement.TryGetProperty("id", out JsonElement id)
+                    || id.ValueKind is not (JsonValueKind.String or JsonValueKind.Number))
+                {
+                    throw new CliUsageException(string.Create(CultureInfo.InvariantCulture, $"Invalid input: --ids-from line {line} is not an object with a string or number \"id\"."));
+                }
+
+                ids.Add(id.ValueKind == JsonValueKind.String ? id.GetString()! : id.GetRawText());
+            }
+            catch (JsonException e)
+            {
+                throw new CliUsageException(string.Create(CultureInfo.InvariantCulture, $"Invalid input: --ids-from line {line} is not JSON ({e.Message})."), e);
+            }
+        }
+
+        return ids;
+    }
+
+    private static StreamReader OpenFile(string path)
+    {
+        try
+        {
+            return new StreamReader(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw new CliUsageException($"Cannot read --ids-from '{path}': {e.Message}", e);
+        }
+    }
+}
