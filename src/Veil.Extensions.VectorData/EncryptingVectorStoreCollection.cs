@@ -322,13 +322,12 @@ public sealed class EncryptingVectorStoreCollection<TKey, TRecord> : VectorStore
 
         int wanted = checked(options.Skip + top);
         int fetch = _rerank ? Math.Max(_rerankCandidates, wanted) : wanted;
-        var innerOptions = new VectorSearchOptions<TRecord>
-        {
-            Filter = RewriteFilter(options.Filter),
-            VectorProperty = options.VectorProperty,
-            Skip = 0,
-            IncludeVectors = _rerank || options.IncludeVectors,
-        };
+        VectorSearchOptions<TRecord> innerOptions = CopyStoreSettings(options);
+        innerOptions.Filter = RewriteFilter(options.Filter);
+        innerOptions.VectorProperty = options.VectorProperty;
+        innerOptions.Skip = 0;
+        innerOptions.IncludeVectors = _rerank || options.IncludeVectors;
+        innerOptions.ScoreThreshold = null;
 
         IReadOnlyList<QueryVector> queries = _client.Vector.GenerateQueryVectors(
             query.Span, _options.VectorSecretPath, _options.VectorDerivationPath, _options.Tenant);
@@ -421,6 +420,37 @@ public sealed class EncryptingVectorStoreCollection<TKey, TRecord> : VectorStore
             _client.Deterministic.GenerateQueryFieldValues(plaintext, property.SecretPath, property.DerivationPath, _options.Tenant)
                 .Select(field => field.Ciphertext)
                 .ToList());
+
+    /// <summary>
+    /// New search options for the inner store: plain ones, or, when the caller passed a store's own options type (for
+    /// example <c>PostgresVectorSearchOptions</c> with its <c>EfSearch</c>), a copy of it, so its settings reach the
+    /// store. The caller then sets what the decorator decides (filter, skip, vectors, threshold).
+    /// </summary>
+    /// <exception cref="NotSupportedException">The options type has no public parameterless constructor.</exception>
+    private static VectorSearchOptions<TRecord> CopyStoreSettings(VectorSearchOptions<TRecord> options)
+    {
+        Type type = options.GetType();
+        if (type == typeof(VectorSearchOptions<TRecord>))
+        {
+            return new VectorSearchOptions<TRecord>();
+        }
+
+        if (type.GetConstructor(Type.EmptyTypes) is null)
+        {
+            throw new NotSupportedException($"The search options type '{type.Name}' needs a public parameterless constructor so that the encrypting collection can pass a copy to its inner store.");
+        }
+
+        var copy = (VectorSearchOptions<TRecord>)Activator.CreateInstance(type)!;
+        foreach (System.Reflection.PropertyInfo property in type.GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance))
+        {
+            if (property.CanRead && property.CanWrite && property.GetIndexParameters().Length == 0)
+            {
+                property.SetValue(copy, property.GetValue(options));
+            }
+        }
+
+        return copy;
+    }
 
     /// <summary>The filter AND "the tenant property equals this tenant" (before encryption), with a tenant property.</summary>
     private Expression<Func<TRecord, bool>>? RestrictToTenant(Expression<Func<TRecord, bool>>? filter)

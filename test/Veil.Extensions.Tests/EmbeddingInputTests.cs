@@ -126,3 +126,34 @@ public sealed class Passage
     [VectorStoreVector(Dimensions, DistanceFunction = DistanceFunction.CosineSimilarity)]
     public Embedding<float>? Embedding { get; set; }
 }
+
+/// <summary>A store's own search options type passes through the encrypting collection with its settings.</summary>
+public sealed class StoreSearchOptionsTests(TestKeys keys) : IClassFixture<TestKeys>
+{
+    [Fact]
+    public async Task SearchAsync_WithAStoresOwnOptionsType_PassesACopyWithItsSettingsToTheInnerStore()
+    {
+        var inner = new InMemoryCollection<string, Passage>();
+        var collection = new EncryptingVectorStoreCollection<string, Passage>(inner, keys.Client, TestKeys.Options());
+        await collection.UpsertAsync(new Passage { Id = "a", Embedding = new Embedding<float>(new float[] { 1, 0, 0, 0 }) });
+        var options = new TunedSearchOptions { Tuning = 321, Skip = 0 };
+
+        await collection.SearchAsync(new float[] { 1, 0, 0, 0 }, 1, options).ToListAsync();
+
+        // One search per live key (two here), each with a copy of the caller's options type and its settings.
+        Assert.Equal(2, inner.SearchOptions.Count);
+        Assert.All(inner.SearchOptions, o =>
+        {
+            TunedSearchOptions received = Assert.IsType<TunedSearchOptions>(o);
+            Assert.Equal(321, received.Tuning);
+            Assert.NotSame(options, received);
+            Assert.True(received.IncludeVectors);
+        });
+    }
+
+    /// <summary>Stands for a store's own options (such as PostgresVectorSearchOptions.EfSearch).</summary>
+    public sealed class TunedSearchOptions : VectorSearchOptions<Passage>
+    {
+        public int Tuning { get; set; }
+    }
+}

@@ -37,6 +37,9 @@ public sealed class InMemoryCollection<TKey, TRecord> : VectorStoreCollection<TK
     /// <summary>Every search's top, as received.</summary>
     public List<int> SearchTops { get; } = [];
 
+    /// <summary>The options of every search, as received.</summary>
+    public List<VectorSearchOptions<TRecord>> SearchOptions { get; } = [];
+
     /// <summary>Every filter, as received (search and filtered get).</summary>
     public List<Expression<Func<TRecord, bool>>> Filters { get; } = [];
 
@@ -161,6 +164,7 @@ public sealed class InMemoryCollection<TKey, TRecord> : VectorStoreCollection<TK
         };
         SearchValues.Add(query);
         SearchTops.Add(top);
+        SearchOptions.Add(options);
         if (options.Filter is not null)
         {
             Filters.Add(options.Filter);
