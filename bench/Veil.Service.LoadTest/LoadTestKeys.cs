@@ -1,5 +1,6 @@
 using Veil.Keys;
 using Veil.Kms.LocalFile;
+using Veil.Service;
 
 /// <summary>The keys both load tests serve: a keyset in <c>directory</c> with one vector path "docs" (β = 2.5), unwrapped through a local KMS.</summary>
 internal static class LoadTestKeys
@@ -16,4 +17,15 @@ internal static class LoadTestKeys
 
         return keyset.Unwrap(kms);
     }
+
+    /// <summary>The rate-limited client both load tests drive: every tenant, path and operation, <paramref name="rate"/> items/s up to <paramref name="burst"/>.</summary>
+    public static ClientPolicy LimitedClient(string apiKey, double rate, double burst) => new()
+    {
+        Name = "limited",
+        KeySha256 = ServiceClients.HashApiKey(apiKey),
+        Tenants = ["*"],
+        SecretPaths = ["*"],
+        Operations = ["*"],
+        RateLimit = new RateLimitPolicy { ItemsPerSecond = rate, Burst = burst },
+    };
 }

@@ -41,15 +41,7 @@ try
     ServiceClients clients = ServiceClients.Create(
     [
         new ClientPolicy { Name = "bulk", KeySha256 = ServiceClients.HashApiKey(adminKey), Tenants = ["*"], SecretPaths = ["*"], Operations = ["*"] },
-        new ClientPolicy
-        {
-            Name = "limited",
-            KeySha256 = ServiceClients.HashApiKey(limitedKey),
-            Tenants = ["*"],
-            SecretPaths = ["*"],
-            Operations = ["*"],
-            RateLimit = new RateLimitPolicy { ItemsPerSecond = LimitedRate, Burst = LimitedBurst },
-        },
+        LoadTestKeys.LimitedClient(limitedKey, LimitedRate, LimitedBurst),
     ]);
     using var audit = new StreamWriter(Path.Combine(directory, "audit.jsonl"));
     await using VeilKeyService service = await VeilKeyService.StartAsync(new VeilKeyServiceOptions { Configuration = keys.Configuration, Clients = clients, AuditLog = audit });

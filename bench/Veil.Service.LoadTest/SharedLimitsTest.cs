@@ -29,18 +29,7 @@ internal static class SharedLimitsTest
         {
             using UnwrappedKeyset keys = LoadTestKeys.Create(directory);
             string limitedKey = ServiceClients.GenerateApiKey();
-            ServiceClients clients = ServiceClients.Create(
-            [
-                new ClientPolicy
-                {
-                    Name = "limited",
-                    KeySha256 = ServiceClients.HashApiKey(limitedKey),
-                    Tenants = ["*"],
-                    SecretPaths = ["*"],
-                    Operations = ["*"],
-                    RateLimit = new RateLimitPolicy { ItemsPerSecond = Rate, Burst = Burst },
-                },
-            ]);
+            ServiceClients clients = ServiceClients.Create([LoadTestKeys.LimitedClient(limitedKey, Rate, Burst)]);
 
             for (int i = 0; i < instances; i++)
             {
