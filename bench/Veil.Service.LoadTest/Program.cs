@@ -35,7 +35,7 @@ const double LimitedBurst = 500;
 string directory = Directory.CreateTempSubdirectory("veil-loadtest-").FullName;
 try
 {
-    using UnwrappedKeyset keys = LoadTestKeys.Create(directory);
+    using UnwrappedKeyset keys = await LoadTestKeys.CreateAsync(directory);
     string adminKey = ServiceClients.GenerateApiKey();
     string limitedKey = ServiceClients.GenerateApiKey();
     ServiceClients clients = ServiceClients.Create(

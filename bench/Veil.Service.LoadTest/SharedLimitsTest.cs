@@ -27,7 +27,7 @@ internal static class SharedLimitsTest
         string prefix = $"veil-loadtest:{Guid.NewGuid():N}:";
         try
         {
-            using UnwrappedKeyset keys = LoadTestKeys.Create(directory);
+            using UnwrappedKeyset keys = await LoadTestKeys.CreateAsync(directory);
             string limitedKey = ServiceClients.GenerateApiKey();
             ServiceClients clients = ServiceClients.Create([LoadTestKeys.LimitedClient(limitedKey, Rate, Burst)]);
 

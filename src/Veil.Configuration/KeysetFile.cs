@@ -5,7 +5,7 @@ namespace Veil.Configuration;
 /// <summary>
 /// Reads and writes keyset files. Writes go to an owner-only temporary file that replaces the target (see
 /// <see cref="KeyFileWriter"/>), so a crash never leaves half a keyset and a rewrite keeps the file's mode. Every
-/// read-modify-write (<see cref="Update{T}"/>) holds the keyset's <see cref="KeysetLock"/> from before the read until
+/// read-modify-write (<see cref="UpdateAsync{T}"/>) holds the keyset's <see cref="KeysetLock"/> from before the read until
 /// after the replace, and checks that the file still holds what it read (compare-and-swap), so concurrent updates
 /// never lose one another: a writer that cannot lock, or finds the file changed, fails and writes nothing.
 /// </summary>
@@ -30,9 +30,23 @@ public static class KeysetFile
     /// Locks the keyset, reads it, lets <paramref name="change"/> modify it, and replaces the file with the result if
     /// it still holds what was read. <paramref name="change"/> runs under the lock (it may verify through the KMS).
     /// </summary>
-    /// <exception cref="KeysetConflictException">The lock is held beyond <paramref name="lockTimeout"/> (default <see cref="KeysetLock.DefaultTimeout"/>), or the file changed since it was read.</exception>
-    public static T Update<T>(string path, Func<Keyset, T> change, Func<string, Keyset>? parse = null, TimeSpan? lockTimeout = null)
+    /// <param name="path">The keyset file.</param>
+    /// <param name="change">Modifies the keyset read (it may verify and wrap through the KMS).</param>
+    /// <param name="parse">Reads the file's JSON instead of <see cref="Keyset.Parse"/> (for example an upgrade).</param>
+    /// <param name="lockTimeout">How long to wait for the lock (default <see cref="KeysetLock.DefaultTimeout"/>).</param>
+    /// <param name="cancellationToken">Cancels the update before the file is replaced.</param>
+    /// <returns>What <paramref name="change"/> returned.</returns>
+    /// <exception cref="KeysetConflictException">The lock is held beyond <paramref name="lockTimeout"/>, or the file changed since it was read.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (nothing was written).</exception>
+    public static async Task<T> UpdateAsync<T>(
+        string path,
+        Func<Keyset, CancellationToken, Task<T>> change,
+        Func<string, CancellationToken, Task<Keyset>>? parse = null,
+        TimeSpan? lockTimeout = null,
+        CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(change);
+        cancellationToken.ThrowIfCancellationRequested();
         if (!File.Exists(path))
         {
             throw new ConfigurationFileException($"Cannot read the keyset '{path}': the file does not exist.");
@@ -40,8 +54,9 @@ public static class KeysetFile
 
         using KeysetLock held = KeysetLock.Acquire(path, lockTimeout ?? KeysetLock.DefaultTimeout);
         string before = Read(path);
-        Keyset keyset = Parse(path, before, parse);
-        T result = change(keyset);
+        Keyset keyset = parse is null ? Parse(path, before, null) : await ParseAsync(path, before, parse, cancellationToken).ConfigureAwait(false);
+        T result = await change(keyset, cancellationToken).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
         KeyFileWriter.ReplaceAtomically(path, keyset.ToJson(), overwrite: true, beforeReplace: () =>
         {
             if (!string.Equals(Read(path), before, StringComparison.Ordinal))
@@ -62,6 +77,18 @@ public static class KeysetFile
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new ConfigurationFileException($"Cannot read the keyset '{path}': {e.Message}", e);
+        }
+    }
+
+    private static async Task<Keyset> ParseAsync(string path, string text, Func<string, CancellationToken, Task<Keyset>> parse, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await parse(text, cancellationToken).ConfigureAwait(false);
+        }
+        catch (FormatException e)
+        {
+            throw new ConfigurationFileException($"'{path}': {e.Message}", e);
         }
     }
 

@@ -26,7 +26,7 @@ public sealed class KmsSelection(TextReader passphraseInput, KmsSettings setting
     private string? _stdinPassphrase;
 
     /// <summary>
-    /// Every URI: this is the CLI's only KMS, and <see cref="GetKey"/> refuses one it cannot serve with a message that
+    /// Every URI: this is the CLI's only KMS, and <see cref="GetKeyAsync"/> refuses one it cannot serve with a message that
     /// redacts PIN attributes (the core's own "no KMS client supports" message would quote the URI as written).
     /// </summary>
     public bool Supports(string keyUri) => true;
@@ -51,20 +51,32 @@ public sealed class KmsSelection(TextReader passphraseInput, KmsSettings setting
     /// <summary>Opens the KEK at <paramref name="keyUri"/> in its KMS.</summary>
     /// <param name="keyUri">A <c>local:</c> or <c>pkcs11:</c> key URI.</param>
     /// <returns>The key.</returns>
+    /// <param name="cancellationToken">Cancels opening the key.</param>
     /// <exception cref="ConfigurationFileException">The URI is malformed or names no supported KMS, or a credential is not set.</exception>
-    public IKeyEncryptionKey GetKey(string keyUri) => Open(keyUri, create: false);
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public ValueTask<IKeyEncryptionKey> GetKeyAsync(string keyUri, CancellationToken cancellationToken = default) => OpenAsync(keyUri, create: false, cancellationToken);
 
     /// <summary>Creates the KEK in the KMS (a new local key file, or a key generated inside the token).</summary>
-    public IKeyEncryptionKey CreateKey(string keyUri) => Open(keyUri, create: true);
+    /// <param name="keyUri">A <c>local:</c> or <c>pkcs11:</c> key URI.</param>
+    /// <param name="cancellationToken">Cancels creating the key.</param>
+    /// <returns>The key.</returns>
+    public ValueTask<IKeyEncryptionKey> CreateKeyAsync(string keyUri, CancellationToken cancellationToken = default) => OpenAsync(keyUri, create: true, cancellationToken);
 
-    private IKeyEncryptionKey Open(string keyUri, bool create)
+    private async ValueTask<IKeyEncryptionKey> OpenAsync(string keyUri, bool create, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         try
         {
-            return Client(keyUri) switch
+            IKmsClient client = Client(keyUri);
+            if (!create)
             {
-                LocalFileKmsClient local => create ? local.CreateKey(keyUri) : local.GetKey(keyUri),
-                Pkcs11KmsClient pkcs11 => create ? pkcs11.CreateKey(keyUri) : pkcs11.GetKey(keyUri),
+                return await client.GetKeyAsync(keyUri, cancellationToken).ConfigureAwait(false);
+            }
+
+            return client switch
+            {
+                LocalFileKmsClient local => await local.CreateKeyAsync(keyUri, cancellationToken).ConfigureAwait(false),
+                Pkcs11KmsClient pkcs11 => await pkcs11.CreateKeyAsync(keyUri, cancellationToken).ConfigureAwait(false),
                 _ => throw new InvalidOperationException(),
             };
         }

@@ -24,7 +24,20 @@ internal sealed class LocalFileKeyEncryptionKey : IKeyEncryptionKey
 
     public string KeyUri { get; }
 
-    public byte[] WrapKey(ReadOnlySpan<byte> key, ReadOnlySpan<byte> associatedData)
+    public ValueTask<byte[]> WrapKeyAsync(ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> associatedData, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(WrapKey(key.Span, associatedData.Span));
+    }
+
+    public ValueTask<byte[]> UnwrapKeyAsync(ReadOnlyMemory<byte> wrappedKey, ReadOnlyMemory<byte> associatedData, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(UnwrapKey(wrappedKey.Span, associatedData.Span));
+    }
+
+    /// <summary>AES-256-GCM in memory (nothing to wait for): nonce, ciphertext, tag.</summary>
+    internal byte[] WrapKey(ReadOnlySpan<byte> key, ReadOnlySpan<byte> associatedData)
     {
         byte[] output = new byte[NonceLength + key.Length + TagLength];
         Span<byte> nonce = output.AsSpan(0, NonceLength);
@@ -39,7 +52,7 @@ internal sealed class LocalFileKeyEncryptionKey : IKeyEncryptionKey
         return output;
     }
 
-    public byte[] UnwrapKey(ReadOnlySpan<byte> wrappedKey, ReadOnlySpan<byte> associatedData)
+    internal byte[] UnwrapKey(ReadOnlySpan<byte> wrappedKey, ReadOnlySpan<byte> associatedData)
     {
         if (wrappedKey.Length < NonceLength + TagLength)
         {

@@ -51,13 +51,14 @@ public sealed class LocalFileKmsClient : IKmsClient
 
     /// <inheritdoc/>
     /// <exception cref="KeyNotAvailableException">The key file is missing or malformed, or the passphrase is wrong.</exception>
-    public IKeyEncryptionKey GetKey(string keyUri)
+    public async ValueTask<IKeyEncryptionKey> GetKeyAsync(string keyUri, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         string path = PathOf(keyUri);
         string text;
         try
         {
-            text = File.ReadAllText(path);
+            text = await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -65,6 +66,7 @@ public sealed class LocalFileKmsClient : IKmsClient
         }
 
         KeyFile file = KeyFile.Parse(text, path);
+        cancellationToken.ThrowIfCancellationRequested();
         byte[] kek = Derive(file.Salt, file.MemoryKiB, file.Iterations);
         var key = new LocalFileKeyEncryptionKey(keyUri, kek);
         try
@@ -83,8 +85,10 @@ public sealed class LocalFileKmsClient : IKmsClient
     /// <summary>Creates a new key file at the URI's path (with a fresh salt) and returns its KEK.</summary>
     /// <exception cref="ArgumentException">The URI is not a <c>local:</c> URI.</exception>
     /// <exception cref="IOException">The file already exists or cannot be written.</exception>
-    public IKeyEncryptionKey CreateKey(string keyUri)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (no file is created).</exception>
+    public async ValueTask<IKeyEncryptionKey> CreateKeyAsync(string keyUri, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         string path = PathOf(keyUri);
         byte[] salt = RandomNumberGenerator.GetBytes(SaltLength);
         byte[] kek = Derive(salt, _options.MemorySizeKiB, _options.Iterations);
@@ -101,9 +105,12 @@ public sealed class LocalFileKmsClient : IKmsClient
                 ["salt"] = Convert.ToBase64String(salt),
                 ["check"] = Convert.ToBase64String(check),
             });
-            using (var stream = new FileStream(path, NewKeyFileOptions()))
+            cancellationToken.ThrowIfCancellationRequested();
+            FileStream stream = new(path, NewKeyFileOptions());
+            await using (stream.ConfigureAwait(false))
             {
-                stream.Write(Encoding.UTF8.GetBytes(json + "\n"));
+                // Not cancellable past this point: a half-written key file would be worse than finishing.
+                await stream.WriteAsync(Encoding.UTF8.GetBytes(json + "\n"), CancellationToken.None).ConfigureAwait(false);
             }
 
             return key;

@@ -1,7 +1,7 @@
 namespace Veil.Kms.LocalFile;
 
 /// <summary>
-/// Argon2id cost parameters for key files created by <see cref="LocalFileKmsClient.CreateKey"/> (existing files keep
+/// Argon2id cost parameters for key files created by <see cref="LocalFileKmsClient.CreateKeyAsync"/> (existing files keep
 /// their own), and the directory relative key-file paths resolve against.
 /// </summary>
 public sealed class LocalFileKmsOptions

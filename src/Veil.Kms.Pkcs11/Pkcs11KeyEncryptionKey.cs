@@ -33,7 +33,21 @@ internal sealed class Pkcs11KeyEncryptionKey : IKeyEncryptionKey
 
     public string KeyUri { get; }
 
-    public byte[] WrapKey(ReadOnlySpan<byte> key, ReadOnlySpan<byte> associatedData)
+    /// <summary>PKCS#11 calls are synchronous: it completes synchronously, after checking the token.</summary>
+    public ValueTask<byte[]> WrapKeyAsync(ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> associatedData, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(WrapKey(key.Span, associatedData.Span));
+    }
+
+    /// <summary>PKCS#11 calls are synchronous: it completes synchronously, after checking the token.</summary>
+    public ValueTask<byte[]> UnwrapKeyAsync(ReadOnlyMemory<byte> wrappedKey, ReadOnlyMemory<byte> associatedData, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(UnwrapKey(wrappedKey.Span, associatedData.Span));
+    }
+
+    private byte[] WrapKey(ReadOnlySpan<byte> key, ReadOnlySpan<byte> associatedData)
     {
         byte[] iv = RandomNumberGenerator.GetBytes(IvLength);
         byte[] plaintext = key.ToArray();
@@ -48,7 +62,7 @@ internal sealed class Pkcs11KeyEncryptionKey : IKeyEncryptionKey
         }
     }
 
-    public byte[] UnwrapKey(ReadOnlySpan<byte> wrappedKey, ReadOnlySpan<byte> associatedData)
+    private byte[] UnwrapKey(ReadOnlySpan<byte> wrappedKey, ReadOnlySpan<byte> associatedData)
     {
         if (wrappedKey.Length < IvLength + (TagBits / 8))
         {

@@ -6,7 +6,7 @@ namespace Veil.Kms.Pkcs11;
 
 /// <summary>
 /// A KMS backed by a PKCS#11 token (an HSM, or SoftHSM2 for tests). The KEK is an AES-256 key generated inside the
-/// token as sensitive and non-extractable (<see cref="CreateKey"/>); secrets are wrapped and unwrapped by AES-GCM
+/// token as sensitive and non-extractable (<see cref="CreateKeyAsync"/>); secrets are wrapped and unwrapped by AES-GCM
 /// inside the token, bound to the keyset's associated data. Key URIs: <c>pkcs11:token=&lt;label&gt;;object=&lt;label&gt;</c>.
 /// </summary>
 /// <remarks>
@@ -38,7 +38,12 @@ public sealed class Pkcs11KmsClient : IKmsClient
 
     /// <inheritdoc/>
     /// <exception cref="KeyNotAvailableException">The module cannot be loaded, the token or key is not found, or login fails (wrong PIN).</exception>
-    public IKeyEncryptionKey GetKey(string keyUri) => Open(keyUri, create: false);
+    /// <remarks>PKCS#11 calls are synchronous: it completes synchronously, after checking the token.</remarks>
+    public ValueTask<IKeyEncryptionKey> GetKeyAsync(string keyUri, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult<IKeyEncryptionKey>(Open(keyUri, create: false));
+    }
 
     /// <summary>
     /// Generates the KEK inside the token (AES-256; <c>CKA_TOKEN</c>, <c>CKA_PRIVATE</c>, <c>CKA_SENSITIVE</c> true;
@@ -46,7 +51,12 @@ public sealed class Pkcs11KmsClient : IKmsClient
     /// </summary>
     /// <exception cref="InvalidOperationException">A key with that label already exists in the token.</exception>
     /// <exception cref="KeyNotAvailableException">The module cannot be loaded, the token is not found, or login fails.</exception>
-    public IKeyEncryptionKey CreateKey(string keyUri) => Open(keyUri, create: true);
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (nothing is generated).</exception>
+    public ValueTask<IKeyEncryptionKey> CreateKeyAsync(string keyUri, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult<IKeyEncryptionKey>(Open(keyUri, create: true));
+    }
 
     private Pkcs11KeyEncryptionKey Open(string keyUri, bool create)
     {

@@ -52,13 +52,13 @@ public sealed class KeysetFileTests : LocalKeysetTest
         await CreateAsync("--deterministic", "base");
         string before = File.ReadAllText(Keyset);
         string bypass = await ModifiedCopyAsync("bypass");
-        using IKeyEncryptionKey kek = Kms().GetKey("local:" + KekPath);
+        using IKeyEncryptionKey kek = await Kms().GetKeyAsync("local:" + KekPath);
 
-        KeysetConflictException e = Assert.Throws<KeysetConflictException>(() => KeysetFile.Update(Keyset, keyset =>
+        KeysetConflictException e = await Assert.ThrowsAsync<KeysetConflictException>(() => KeysetFile.UpdateAsync(Keyset, async (keyset, ct) =>
         {
-            keyset.Verify(Kms());
-            File.WriteAllText(Keyset, bypass); // a writer that does not take the lock
-            return keyset.AddDeterministicSecret("mine", kek);
+            await keyset.VerifyAsync(Kms(), ct);
+            await File.WriteAllTextAsync(Keyset, bypass, ct); // a writer that does not take the lock
+            return await keyset.AddDeterministicSecretAsync("mine", kek, cancellationToken: ct);
         }));
 
         Assert.Contains("changed by another writer", e.Message, StringComparison.Ordinal);
@@ -76,7 +76,7 @@ public sealed class KeysetFileTests : LocalKeysetTest
 
         using (KeysetLock.Acquire(Keyset, TimeSpan.Zero))
         {
-            KeysetConflictException e = Assert.Throws<KeysetConflictException>(() => KeysetFile.Update(Keyset, keyset => changed = true, lockTimeout: TimeSpan.Zero));
+            KeysetConflictException e = await Assert.ThrowsAsync<KeysetConflictException>(() => KeysetFile.UpdateAsync(Keyset, (keyset, _) => Task.FromResult(changed = true), lockTimeout: TimeSpan.Zero));
             Assert.Contains("being changed by another command", e.Message, StringComparison.Ordinal);
         }
 

@@ -8,7 +8,7 @@ namespace Veil.Kms.Tests;
 public class DocsExampleTests
 {
     [SoftHsmFact]
-    public void KeysDocExample_WhenRunAsWritten_CreatesAndLoadsAKeyset()
+    public async Task KeysDocExample_WhenRunAsWritten_CreatesAndLoadsAKeyset()
     {
         string pin = SoftHsm.Pin;
         string file = Path.Combine(Path.GetTempPath(), $"veil-docs-keyset-{Guid.NewGuid():N}.json");
@@ -17,15 +17,15 @@ public class DocsExampleTests
             var kms = new Pkcs11KmsClient(new Pkcs11KmsOptions { ModulePath = SoftHsm.Module!, Pin = () => pin });
             string kekUri = SoftHsm.NewKeyUri();
 
-            using (IKeyEncryptionKey kek = kms.CreateKey(kekUri))
+            using (IKeyEncryptionKey kek = await kms.CreateKeyAsync(kekUri))
             {
                 Keyset keyset = Keyset.Create(kekUri);
-                keyset.AddVectorSecret("embeddings", kek, approximationFactor: 2.5f);
+                await keyset.AddVectorSecretAsync("embeddings", kek, approximationFactor: 2.5f);
                 File.WriteAllText(file, keyset.ToJson());
             }
 
             Keyset loaded = Keyset.Parse(File.ReadAllText(file));
-            using UnwrappedKeyset live = loaded.Unwrap(kms);
+            using UnwrappedKeyset live = await loaded.UnwrapAsync(kms);
             using var client = new VeilClient(live.Configuration);
 
             Assert.Equal(new KeyId(1), client.Vector.Encrypt([0.1f, 0.2f], "embeddings", "minilm", "tenant-42").KeyId);

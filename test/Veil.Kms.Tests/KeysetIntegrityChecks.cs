@@ -7,18 +7,18 @@ namespace Veil.Kms.Tests;
 internal static class KeysetIntegrityChecks
 {
     /// <summary>Walks add → promote → retire (each saved and read back, verified through <paramref name="kms"/>), then edits the file three ways.</summary>
-    public static void LifecycleKeepsTheTagAndEditsFail(IKmsClient kms, IKeyEncryptionKey kek)
+    public static async Task LifecycleKeepsTheTagAndEditsFailAsync(IKmsClient kms, IKeyEncryptionKey kek)
     {
         Keyset keyset = Keyset.Create(kek.KeyUri);
-        keyset.AddVectorSecret("p", kek, 2f);
+        await keyset.AddVectorSecretAsync("p", kek, 2f);
         keyset = Keyset.Parse(keyset.ToJson());
-        KeysetSecretInfo second = keyset.AddVectorSecret("p", kek);
+        KeysetSecretInfo second = await keyset.AddVectorSecretAsync("p", kek);
         keyset = Keyset.Parse(keyset.ToJson());
-        keyset.Verify(kms);
+        await keyset.VerifyAsync(kms);
         keyset.Promote(KeysetSection.Vector, "p", second.Id);
         keyset.Retire(KeysetSection.Vector, "p", new KeyId(1));
         string json = keyset.ToJson();
-        using (UnwrappedKeyset live = Keyset.Parse(json).Unwrap(kms))
+        using (UnwrappedKeyset live = await Keyset.Parse(json).UnwrapAsync(kms))
         {
             Assert.Equal(second.Id, live.Configuration.Vector["p"].Secrets.Current!.Id);
         }
@@ -32,7 +32,7 @@ internal static class KeysetIntegrityChecks
         {
             JsonNode root = JsonNode.Parse(json)!;
             edit(root);
-            KeyNotAvailableException e = Assert.Throws<KeyNotAvailableException>(() => Keyset.Parse(root.ToJsonString()).Unwrap(kms));
+            KeyNotAvailableException e = await Assert.ThrowsAsync<KeyNotAvailableException>(() => Keyset.Parse(root.ToJsonString()).UnwrapAsync(kms));
             Assert.Contains("altered", e.Message, StringComparison.Ordinal);
         }
     }

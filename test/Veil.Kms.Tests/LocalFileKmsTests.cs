@@ -14,66 +14,66 @@ public sealed class LocalFileKmsTests : IDisposable
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     [Fact]
-    public void CreateKey_ThenGetKey_WrapsAndUnwrapsWithTheSamePassphrase()
+    public async Task CreateKey_ThenGetKey_WrapsAndUnwrapsWithTheSamePassphrase()
     {
         string uri = Uri("kek.json");
         byte[] secret = RandomNumberGenerator.GetBytes(64);
         byte[] wrapped;
-        using (IKeyEncryptionKey kek = Client("correct horse").CreateKey(uri))
+        using (IKeyEncryptionKey kek = await Client("correct horse").CreateKeyAsync(uri))
         {
-            wrapped = kek.WrapKey(secret, "ad"u8);
+            wrapped = await kek.WrapKeyAsync(secret, "ad"u8.ToArray());
         }
 
         Assert.NotEqual(secret, wrapped.AsSpan(12, 64).ToArray());
-        using IKeyEncryptionKey reopened = Client("correct horse").GetKey(uri);
-        Assert.Equal(secret, reopened.UnwrapKey(wrapped, "ad"u8));
-        Assert.ThrowsAny<CryptographicException>(() => reopened.UnwrapKey(wrapped, "other"u8));
+        using IKeyEncryptionKey reopened = await Client("correct horse").GetKeyAsync(uri);
+        Assert.Equal(secret, await reopened.UnwrapKeyAsync(wrapped, "ad"u8.ToArray()));
+        await Assert.ThrowsAnyAsync<CryptographicException>(() => reopened.UnwrapKeyAsync(wrapped, "other"u8.ToArray()).AsTask());
     }
 
     [Fact]
-    public void GetKey_WhenPassphraseWrong_ThrowsKeyNotAvailableNamingThePassphrase()
+    public async Task GetKey_WhenPassphraseWrong_ThrowsKeyNotAvailableNamingThePassphrase()
     {
         string uri = Uri("kek.json");
-        Client("right passphrase").CreateKey(uri).Dispose();
-        KeyNotAvailableException e = Assert.Throws<KeyNotAvailableException>(() => Client("wrong passphrase").GetKey(uri));
+        (await Client("right passphrase").CreateKeyAsync(uri)).Dispose();
+        KeyNotAvailableException e = await Assert.ThrowsAsync<KeyNotAvailableException>(() => Client("wrong passphrase").GetKeyAsync(uri).AsTask());
         Assert.Contains("passphrase does not open", e.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("wrong passphrase", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void CreateKey_WhenWritten_KeyFileHoldsNeitherPassphraseNorKey()
+    public async Task CreateKey_WhenWritten_KeyFileHoldsNeitherPassphraseNorKey()
     {
         string uri = Uri("kek.json");
-        Client("a very secret passphrase").CreateKey(uri).Dispose();
+        (await Client("a very secret passphrase").CreateKeyAsync(uri)).Dispose();
         string text = File.ReadAllText(Path.Combine(_directory, "kek.json"));
         Assert.Contains("\"veil-local-kek/1\"", text, StringComparison.Ordinal);
         Assert.Contains("argon2id", text, StringComparison.Ordinal);
         Assert.DoesNotContain("secret passphrase", text, StringComparison.Ordinal);
-        Assert.Throws<IOException>(() => Client("x").CreateKey(uri));
+        await Assert.ThrowsAsync<IOException>(() => Client("x").CreateKeyAsync(uri).AsTask());
     }
 
     [Fact]
-    public void GetKey_WhenFileMissingOrNotLocalUri_ThrowsCleanly()
+    public async Task GetKey_WhenFileMissingOrNotLocalUri_ThrowsCleanly()
     {
-        Assert.Throws<KeyNotAvailableException>(() => Client("p").GetKey(Uri("missing.json")));
-        Assert.Throws<ArgumentException>(() => Client("p").GetKey("pkcs11:token=a;object=b"));
+        await Assert.ThrowsAsync<KeyNotAvailableException>(() => Client("p").GetKeyAsync(Uri("missing.json")).AsTask());
+        await Assert.ThrowsAsync<ArgumentException>(() => Client("p").GetKeyAsync("pkcs11:token=a;object=b").AsTask());
         Assert.False(Client("p").Supports("pkcs11:token=a;object=b"));
         Assert.True(Client("p").Supports("local:x.json"));
     }
 
     [Fact]
-    public void Keyset_WhenWrappedWithLocalKek_UnwrapsWithPassphraseAndRejectsTampering()
+    public async Task Keyset_WhenWrappedWithLocalKek_UnwrapsWithPassphraseAndRejectsTampering()
     {
         string uri = Uri("kek.json");
         LocalFileKmsClient kms = Client("pass phrase");
         Keyset keyset = Keyset.Create(uri);
-        using (IKeyEncryptionKey kek = kms.CreateKey(uri))
+        using (IKeyEncryptionKey kek = await kms.CreateKeyAsync(uri))
         {
-            keyset.AddVectorSecret("p", kek, 2f);
+            await keyset.AddVectorSecretAsync("p", kek, 2f);
         }
 
         string json = keyset.ToJson();
-        using (UnwrappedKeyset live = Keyset.Parse(json).Unwrap(kms))
+        using (UnwrappedKeyset live = await Keyset.Parse(json).UnwrapAsync(kms))
         using (var client = new VeilClient(live.Configuration))
         {
             float[] plaintext = [0.5f, 0.25f, -0.125f];
@@ -81,24 +81,24 @@ public sealed class LocalFileKmsTests : IDisposable
             Assert.All(plaintext.Zip(decrypted), pair => Assert.True(Math.Abs(pair.First - pair.Second) < 1e-3));
         }
 
-        Assert.Throws<KeyNotAvailableException>(() => Keyset.Parse(json).Unwrap(Client("not the pass phrase")));
+        await Assert.ThrowsAsync<KeyNotAvailableException>(() => Keyset.Parse(json).UnwrapAsync(Client("not the pass phrase")));
         string tampered = json.Replace("\"approximationFactor\": 2", "\"approximationFactor\": 2.5", StringComparison.Ordinal);
         Assert.NotEqual(json, tampered);
-        Assert.Throws<KeyNotAvailableException>(() => Keyset.Parse(tampered).Unwrap(kms));
+        await Assert.ThrowsAsync<KeyNotAvailableException>(() => Keyset.Parse(tampered).UnwrapAsync(kms));
     }
 
     [Fact]
-    public void Keyset_WhenIntegrityKeyWrappedByLocalKek_LifecycleKeepsTheTagAndEditsFail()
+    public async Task Keyset_WhenIntegrityKeyWrappedByLocalKek_LifecycleKeepsTheTagAndEditsFail()
     {
         string uri = Uri("kek.json");
         LocalFileKmsClient kms = Client("pass phrase");
-        using IKeyEncryptionKey kek = kms.CreateKey(uri);
-        KeysetIntegrityChecks.LifecycleKeepsTheTagAndEditsFail(kms, kek);
+        using IKeyEncryptionKey kek = await kms.CreateKeyAsync(uri);
+        await KeysetIntegrityChecks.LifecycleKeepsTheTagAndEditsFailAsync(kms, kek);
     }
 
     [Fact]
     [UnsupportedOSPlatform("windows")]
-    public void CreateKey_UnderUmask022_WritesTheKeyFileOwnerOnly()
+    public async Task CreateKey_UnderUmask022_WritesTheKeyFileOwnerOnly()
     {
         if (OperatingSystem.IsWindows())
         {
@@ -107,7 +107,7 @@ public sealed class LocalFileKmsTests : IDisposable
 
         using (new Umask(Umask.Permissive))
         {
-            Client("p").CreateKey(Uri("kek.json")).Dispose();
+            (await Client("p").CreateKeyAsync(Uri("kek.json"))).Dispose();
             File.WriteAllText(Path.Combine(_directory, "plain.txt"), "x");
         }
 
@@ -118,24 +118,24 @@ public sealed class LocalFileKmsTests : IDisposable
     }
 
     [Fact]
-    public void GetKey_WhenThePathIsRelativeAndABaseDirectoryIsSet_OpensTheFileThereWhateverTheWorkingDirectory()
+    public async Task GetKey_WhenThePathIsRelativeAndABaseDirectoryIsSet_OpensTheFileThereWhateverTheWorkingDirectory()
     {
         Assert.NotEqual(Path.GetFullPath(_directory), Path.GetFullPath(Environment.CurrentDirectory));
         var options = new LocalFileKmsOptions { MemorySizeKiB = s_cheap.MemorySizeKiB, Iterations = s_cheap.Iterations, BaseDirectory = _directory };
         var kms = new LocalFileKmsClient(() => "p", options);
         byte[] wrapped;
-        using (IKeyEncryptionKey created = kms.CreateKey("local:kek.json"))
+        using (IKeyEncryptionKey created = await kms.CreateKeyAsync("local:kek.json"))
         {
             Assert.Equal("local:kek.json", created.KeyUri);
-            wrapped = created.WrapKey(new byte[32], "ad"u8);
+            wrapped = await created.WrapKeyAsync(new byte[32], "ad"u8.ToArray());
         }
 
-        using IKeyEncryptionKey opened = kms.GetKey("local:kek.json");
+        using IKeyEncryptionKey opened = await kms.GetKeyAsync("local:kek.json");
 
         Assert.True(File.Exists(Path.Combine(_directory, "kek.json")));
         Assert.False(File.Exists(Path.Combine(Environment.CurrentDirectory, "kek.json")));
-        Assert.Equal(new byte[32], opened.UnwrapKey(wrapped, "ad"u8));
-        Assert.Throws<KeyNotAvailableException>(() => Client("p").GetKey("local:kek.json")); // without it: the working directory
+        Assert.Equal(new byte[32], await opened.UnwrapKeyAsync(wrapped, "ad"u8.ToArray()));
+        await Assert.ThrowsAsync<KeyNotAvailableException>(() => Client("p").GetKeyAsync("local:kek.json").AsTask()); // without it: the working directory
     }
 
     private static LocalFileKmsClient Client(string passphrase) => new(() => passphrase, s_cheap);

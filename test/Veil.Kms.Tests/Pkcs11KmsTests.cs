@@ -12,10 +12,10 @@ namespace Veil.Kms.Tests;
 public class Pkcs11KmsTests
 {
     [SoftHsmFact]
-    public void CreateKey_WhenGenerated_KekIsNonExtractableSensitiveAndItsValueCannotBeRead()
+    public async Task CreateKey_WhenGenerated_KekIsNonExtractableSensitiveAndItsValueCannotBeRead()
     {
         string uri = SoftHsm.NewKeyUri();
-        SoftHsm.Client().CreateKey(uri).Dispose();
+        (await SoftHsm.Client().CreateKeyAsync(uri)).Dispose();
         string label = uri[(uri.IndexOf("object=", StringComparison.Ordinal) + 7)..];
         List<IObjectAttribute> attributes = SoftHsm.ReadAttributes(label, CKA.CKA_EXTRACTABLE, CKA.CKA_SENSITIVE, CKA.CKA_NEVER_EXTRACTABLE, CKA.CKA_VALUE);
         Assert.False(attributes[0].GetValueAsBool());
@@ -25,42 +25,42 @@ public class Pkcs11KmsTests
     }
 
     [SoftHsmFact]
-    public void WrapKey_ThenUnwrapKey_RoundTripsInsideTheToken()
+    public async Task WrapKey_ThenUnwrapKey_RoundTripsInsideTheToken()
     {
         string uri = SoftHsm.NewKeyUri();
         byte[] secret = RandomNumberGenerator.GetBytes(64);
-        using IKeyEncryptionKey kek = SoftHsm.Client().CreateKey(uri);
-        byte[] wrapped = kek.WrapKey(secret, "ad"u8);
+        using IKeyEncryptionKey kek = await SoftHsm.Client().CreateKeyAsync(uri);
+        byte[] wrapped = await kek.WrapKeyAsync(secret, "ad"u8.ToArray());
         Assert.Equal(12 + 64 + 16, wrapped.Length);
         Assert.NotEqual(secret, wrapped.AsSpan(12, 64).ToArray());
-        Assert.Equal(secret, kek.UnwrapKey(wrapped, "ad"u8));
-        Assert.ThrowsAny<CryptographicException>(() => kek.UnwrapKey(wrapped, "other"u8));
+        Assert.Equal(secret, await kek.UnwrapKeyAsync(wrapped, "ad"u8.ToArray()));
+        await Assert.ThrowsAnyAsync<CryptographicException>(() => kek.UnwrapKeyAsync(wrapped, "other"u8.ToArray()).AsTask());
         wrapped[20] ^= 1;
-        Assert.ThrowsAny<CryptographicException>(() => kek.UnwrapKey(wrapped, "ad"u8));
+        await Assert.ThrowsAnyAsync<CryptographicException>(() => kek.UnwrapKeyAsync(wrapped, "ad"u8.ToArray()).AsTask());
     }
 
     [SoftHsmFact]
-    public void Keyset_WhenWrappedInHsm_DecryptsVectorsAfterTheModuleIsReopened()
+    public async Task Keyset_WhenWrappedInHsm_DecryptsVectorsAfterTheModuleIsReopened()
     {
         string uri = SoftHsm.NewKeyUri();
         Keyset keyset = Keyset.Create(uri);
-        using (IKeyEncryptionKey kek = SoftHsm.Client().CreateKey(uri))
+        using (IKeyEncryptionKey kek = await SoftHsm.Client().CreateKeyAsync(uri))
         {
-            keyset.AddVectorSecret("p", kek, 2f);
-            keyset.AddDeterministicSecret("f", kek);
+            await keyset.AddVectorSecretAsync("p", kek, 2f);
+            await keyset.AddDeterministicSecretAsync("f", kek);
         }
 
         string json = keyset.ToJson();
         float[] plaintext = [0.5f, -0.25f, 0.125f, 1f];
         EncryptedVector encrypted;
-        using (UnwrappedKeyset live = Keyset.Parse(json).Unwrap(SoftHsm.Client()))
+        using (UnwrappedKeyset live = await Keyset.Parse(json).UnwrapAsync(SoftHsm.Client()))
         using (var client = new VeilClient(live.Configuration))
         {
             encrypted = client.Vector.Encrypt(plaintext, "p", "d", "t");
         }
 
         // Every session is closed and the module finalised (C_Finalize) by now: a new client is a restart.
-        using (UnwrappedKeyset live = Keyset.Parse(json).Unwrap(SoftHsm.Client()))
+        using (UnwrappedKeyset live = await Keyset.Parse(json).UnwrapAsync(SoftHsm.Client()))
         using (var client = new VeilClient(live.Configuration))
         {
             float[] decrypted = client.Vector.Decrypt(encrypted, "t");
@@ -69,37 +69,37 @@ public class Pkcs11KmsTests
     }
 
     [SoftHsmFact]
-    public void Keyset_WhenIntegrityKeyWrappedInHsm_LifecycleKeepsTheTagAndEditsFail()
+    public async Task Keyset_WhenIntegrityKeyWrappedInHsm_LifecycleKeepsTheTagAndEditsFail()
     {
         string uri = SoftHsm.NewKeyUri();
-        using IKeyEncryptionKey kek = SoftHsm.Client().CreateKey(uri);
-        KeysetIntegrityChecks.LifecycleKeepsTheTagAndEditsFail(SoftHsm.Client(), kek);
+        using IKeyEncryptionKey kek = await SoftHsm.Client().CreateKeyAsync(uri);
+        await KeysetIntegrityChecks.LifecycleKeepsTheTagAndEditsFailAsync(SoftHsm.Client(), kek);
     }
 
     [SoftHsmFact]
-    public void GetKey_WhenPinWrong_ThrowsKeyNotAvailableWithoutThePin()
+    public async Task GetKey_WhenPinWrong_ThrowsKeyNotAvailableWithoutThePin()
     {
         string uri = SoftHsm.NewKeyUri();
-        SoftHsm.Client().CreateKey(uri).Dispose();
-        KeyNotAvailableException e = Assert.Throws<KeyNotAvailableException>(() => SoftHsm.Client(pin: "000000").GetKey(uri));
+        (await SoftHsm.Client().CreateKeyAsync(uri)).Dispose();
+        KeyNotAvailableException e = await Assert.ThrowsAsync<KeyNotAvailableException>(() => SoftHsm.Client(pin: "000000").GetKeyAsync(uri).AsTask());
         Assert.Contains("CKR_PIN_INCORRECT", e.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("000000", e.ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain(SoftHsm.Pin, e.ToString(), StringComparison.Ordinal);
     }
 
     [SoftHsmFact]
-    public void GetKey_WhenObjectMissingOrTokenUnknown_ThrowsKeyNotAvailable()
+    public async Task GetKey_WhenObjectMissingOrTokenUnknown_ThrowsKeyNotAvailable()
     {
-        Assert.Throws<KeyNotAvailableException>(() => SoftHsm.Client().GetKey(SoftHsm.NewKeyUri()));
-        Assert.Throws<KeyNotAvailableException>(() => SoftHsm.Client().GetKey("pkcs11:token=no-such-token;object=x"));
+        await Assert.ThrowsAsync<KeyNotAvailableException>(() => SoftHsm.Client().GetKeyAsync(SoftHsm.NewKeyUri()).AsTask());
+        await Assert.ThrowsAsync<KeyNotAvailableException>(() => SoftHsm.Client().GetKeyAsync("pkcs11:token=no-such-token;object=x").AsTask());
     }
 
     [SoftHsmFact]
-    public void CreateKey_WhenLabelExists_ThrowsInvalidOperation()
+    public async Task CreateKey_WhenLabelExists_ThrowsInvalidOperation()
     {
         string uri = SoftHsm.NewKeyUri();
-        SoftHsm.Client().CreateKey(uri).Dispose();
-        Assert.Throws<InvalidOperationException>(() => SoftHsm.Client().CreateKey(uri));
+        (await SoftHsm.Client().CreateKeyAsync(uri)).Dispose();
+        await Assert.ThrowsAsync<InvalidOperationException>(() => SoftHsm.Client().CreateKeyAsync(uri).AsTask());
     }
 
     [Theory]
@@ -108,9 +108,9 @@ public class Pkcs11KmsTests
     [InlineData("pkcs11:token=t;object=o?pin-value=1234")]
     [InlineData("pkcs11:token=t;object=o;slot-id=3")]
     [InlineData("local:x")]
-    public void GetKey_WhenUriMalformed_ThrowsArgumentException(string uri)
+    public async Task GetKey_WhenUriMalformed_ThrowsArgumentException(string uri)
     {
         var client = new Pkcs11KmsClient(new Pkcs11KmsOptions { ModulePath = "/nonexistent.so", Pin = () => "x" });
-        Assert.Throws<ArgumentException>(() => client.GetKey(uri));
+        await Assert.ThrowsAsync<ArgumentException>(() => client.GetKeyAsync(uri).AsTask());
     }
 }

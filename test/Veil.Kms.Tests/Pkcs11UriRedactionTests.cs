@@ -27,12 +27,12 @@ public sealed class Pkcs11UriRedactionTests
 
     [Theory]
     [MemberData(nameof(UrisWithThePin))]
-    public void GetKeyAndCreateKey_WhenTheUriCarriesThePin_RefuseWithoutEchoingIt(string uri)
+    public async Task GetKeyAndCreateKey_WhenTheUriCarriesThePin_RefuseWithoutEchoingIt(string uri)
     {
         var client = new Pkcs11KmsClient(new Pkcs11KmsOptions { ModulePath = "/nonexistent/libnothing.so", Pin = () => "unused" });
 
-        Exception get = Assert.ThrowsAny<Exception>(() => client.GetKey(uri));
-        Exception create = Assert.ThrowsAny<Exception>(() => client.CreateKey(uri));
+        Exception get = await Assert.ThrowsAnyAsync<Exception>(() => client.GetKeyAsync(uri).AsTask());
+        Exception create = await Assert.ThrowsAnyAsync<Exception>(() => client.CreateKeyAsync(uri).AsTask());
 
         foreach (Exception e in new[] { get, create })
         {

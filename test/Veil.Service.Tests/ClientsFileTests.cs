@@ -45,7 +45,7 @@ public sealed class ClientsFileTests
     public async Task Start_WhenAnyUrlKestrelWouldBindIsNotAllowed_RefusesBeforeBinding(string urls)
     {
         using var keys = new TestKeys();
-        using Keys.UnwrappedKeyset unwrapped = keys.Unwrap();
+        using Keys.UnwrappedKeyset unwrapped = await keys.UnwrapAsync();
         ArgumentException e = await Assert.ThrowsAsync<ArgumentException>(() => VeilKeyService.StartAsync(new VeilKeyServiceOptions
         {
             Configuration = unwrapped.Configuration,

@@ -22,8 +22,9 @@ public sealed class CrossTenantTests : IDisposable
 
     public CrossTenantTests()
     {
-        // What tenant acme-eu stored (the library holds every key and keeps Alloy's behaviour).
-        using UnwrappedKeyset unwrapped = _keys.Unwrap();
+        // What tenant acme-eu stored (the library holds every key and keeps Alloy's behaviour). A constructor cannot
+        // await; the local KMS never resumes on a synchronization context.
+        using UnwrappedKeyset unwrapped = _keys.UnwrapAsync().GetAwaiter().GetResult();
         using var local = new VeilClient(unwrapped.Configuration);
         _victimField = local.Deterministic.EncryptDeterministically(s_secret, TestKeys.SecretPath, "body", "acme-eu");
         _victimVector = local.Vector.Encrypt(_victimPlaintext, TestKeys.SecretPath, "body", "acme-eu");

@@ -33,7 +33,7 @@ public sealed class InputLimitTests : IDisposable
         Assert.Single(body.GetProperty("items")[1].GetProperty("queries").EnumerateArray());
 
         // The control: without the service's limit, the keys answer it (the one-query permutation attack).
-        using UnwrappedKeyset unwrapped = _keys.Unwrap();
+        using UnwrappedKeyset unwrapped = await _keys.UnwrapAsync();
         using var local = new VeilClient(unwrapped.Configuration);
         Assert.NotEmpty(local.Vector.GenerateQueryVectors(attack, TestKeys.SecretPath, TestKeys.DerivationPath, "acme"));
     }

@@ -18,7 +18,7 @@ public sealed class RestartTests
     [SoftHsmFact]
     public async Task Restart_WithTheSameKeysetAndHsm_DecryptsWhatTheFirstRunEncrypted()
     {
-        using var keys = new TestKeys(() => SoftHsm.Client(), uri => SoftHsm.Client().CreateKey(uri), SoftHsm.NewKeyUri());
+        using var keys = new TestKeys(() => SoftHsm.Client(), uri => SoftHsm.Client().CreateKeyAsync(uri), SoftHsm.NewKeyUri());
         Assert.StartsWith("pkcs11:", Keyset.Parse(keys.KeysetJson).KekUri, StringComparison.Ordinal);
         await RestartRoundTripAsync(keys);
     }

@@ -78,7 +78,7 @@ internal sealed class ServiceHost : IAsyncDisposable
         TimeProvider? time = null,
         LimitsStore? limitsStore = null)
     {
-        UnwrappedKeyset unwrapped = keys.Unwrap();
+        UnwrappedKeyset unwrapped = await keys.UnwrapAsync();
         string auditPath = Path.Combine(keys.Directory, auditName);
         TextWriter audit = auditWriter ?? VeilKeyService.OpenAuditFile(auditPath);
         try

@@ -186,7 +186,7 @@ public sealed class ServiceTests(ServiceFixture fixture) : IClassFixture<Service
     [Fact]
     public async Task Vectors_ServiceAndLocalKeys_AreInterchangeable()
     {
-        using UnwrappedKeyset keys = fixture.Keys.Unwrap();
+        using UnwrappedKeyset keys = await fixture.Keys.UnwrapAsync();
         using var local = new VeilClient(keys.Configuration);
 #pragma warning disable CA1859 // The point: both behind the one interface an app codes against.
         IVeilOperations service = Host.Client(ServiceHost.AdminKey);
@@ -216,7 +216,7 @@ public sealed class ServiceTests(ServiceFixture fixture) : IClassFixture<Service
     [Fact]
     public async Task Fields_ServiceAndLocalKeys_GiveTheSameCiphertexts()
     {
-        using UnwrappedKeyset keys = fixture.Keys.Unwrap();
+        using UnwrappedKeyset keys = await fixture.Keys.UnwrapAsync();
         using var local = new VeilClient(keys.Configuration);
         VeilServiceClient service = Host.Client(ServiceHost.AdminKey);
         PlaintextField[] fields = [new("alice@example.com"u8.ToArray(), s_path, s_derivation), new("bob"u8.ToArray(), s_path, s_derivation)];
@@ -239,7 +239,7 @@ public sealed class ServiceTests(ServiceFixture fixture) : IClassFixture<Service
     [Fact]
     public async Task Documents_ServiceAndLocalKeys_AreInterchangeable()
     {
-        using UnwrappedKeyset keys = fixture.Keys.Unwrap();
+        using UnwrappedKeyset keys = await fixture.Keys.UnwrapAsync();
         using var local = new VeilClient(keys.Configuration);
         VeilServiceClient service = Host.Client(ServiceHost.AdminKey);
         var document = new Dictionary<string, byte[]> { ["title"] = "secret title"u8.ToArray(), ["body"] = "secret body"u8.ToArray() };

@@ -21,21 +21,17 @@ internal sealed class TestKeys : IDisposable
     }
 
     /// <summary>A keyset wrapped by <paramref name="createKek"/>(<paramref name="kekUri"/>) and unwrapped by <paramref name="kms"/>.</summary>
-    public TestKeys(Func<IKmsClient>? kms, Func<string, IKeyEncryptionKey>? createKek, string? kekUri)
+    /// <remarks>
+    /// Test classes build it in field initializers and fixtures, which cannot await: it blocks on the KMS, which is safe
+    /// because the library never resumes on a synchronization context (ConfigureAwait(false) throughout).
+    /// </remarks>
+    public TestKeys(Func<IKmsClient>? kms, Func<string, ValueTask<IKeyEncryptionKey>>? createKek, string? kekUri)
     {
         Directory = System.IO.Directory.CreateTempSubdirectory("veil-service-").FullName;
         kekUri ??= "local:" + Path.Combine(Directory, "kek.json");
         _kms = kms ?? (() => LocalKms);
-        createKek ??= LocalKms.CreateKey;
-        Keyset keyset = Keyset.Create(kekUri);
-        using (IKeyEncryptionKey kek = createKek(kekUri))
-        {
-            keyset.AddVectorSecret(SecretPath, kek, approximationFactor: 2.5f);
-            keyset.AddDeterministicSecret(SecretPath, kek);
-            keyset.AddStandardSecret(kek);
-        }
-
-        KeysetJson = keyset.ToJson();
+        createKek ??= uri => LocalKms.CreateKeyAsync(uri);
+        KeysetJson = CreateAsync(kekUri, createKek).GetAwaiter().GetResult();
     }
 
     public string Directory { get; }
@@ -45,9 +41,22 @@ internal sealed class TestKeys : IDisposable
     private static LocalFileKmsClient LocalKms => new(() => Passphrase, s_cheap);
 
     /// <summary>Unwraps the keyset afresh through a new KMS client, as a restarted service does.</summary>
-    public UnwrappedKeyset Unwrap() => Keyset.Parse(KeysetJson).Unwrap(_kms());
+    public Task<UnwrappedKeyset> UnwrapAsync() => Keyset.Parse(KeysetJson).UnwrapAsync(_kms());
 
     public void Dispose() => System.IO.Directory.Delete(Directory, recursive: true);
+
+    private static async Task<string> CreateAsync(string kekUri, Func<string, ValueTask<IKeyEncryptionKey>> createKek)
+    {
+        Keyset keyset = Keyset.Create(kekUri);
+        using (IKeyEncryptionKey kek = await createKek(kekUri).ConfigureAwait(false))
+        {
+            await keyset.AddVectorSecretAsync(SecretPath, kek, approximationFactor: 2.5f).ConfigureAwait(false);
+            await keyset.AddDeterministicSecretAsync(SecretPath, kek).ConfigureAwait(false);
+            await keyset.AddStandardSecretAsync(kek).ConfigureAwait(false);
+        }
+
+        return keyset.ToJson();
+    }
 
     /// <summary><paramref name="vector"/> scaled to unit L2 norm, as embeddings are (the service's default norm limit is 1 + 1e-3).</summary>
     public static float[] Unit(float[] vector)

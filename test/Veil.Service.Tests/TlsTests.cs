@@ -12,7 +12,7 @@ public sealed class TlsTests
     public async Task Https_WithCertificate_ServesOverTls()
     {
         using var keys = new TestKeys();
-        using UnwrappedKeyset unwrapped = keys.Unwrap();
+        using UnwrappedKeyset unwrapped = await keys.UnwrapAsync();
         using RSA rsa = RSA.Create(2048);
         var request = new CertificateRequest("CN=127.0.0.1", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         var names = new SubjectAlternativeNameBuilder();

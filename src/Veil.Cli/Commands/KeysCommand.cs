@@ -112,7 +112,7 @@ internal sealed class KeysCommand : Command
         {
             vector, beta, scaling, dimensions, maxNorm, deterministic, standard, createKek,
         };
-        SetAction(command, parseResult =>
+        SetAction(command, async (parseResult, cancellationToken) =>
         {
             string[] vectorPaths = parseResult.GetValue(vector) ?? [];
             string[] deterministicPaths = parseResult.GetValue(deterministic) ?? [];
@@ -129,22 +129,24 @@ internal sealed class KeysCommand : Command
 
             string kmsUri = parseResult.GetValue(KmsOption) ?? throw new CliUsageException("keys create: --kms is required.");
             KmsSelection kms = Kms(parseResult);
-            using IKeyEncryptionKey kek = parseResult.GetValue(createKek) ? kms.CreateKey(kmsUri) : kms.GetKey(kmsUri);
+            using IKeyEncryptionKey kek = parseResult.GetValue(createKek)
+                ? await kms.CreateKeyAsync(kmsUri, cancellationToken).ConfigureAwait(false)
+                : await kms.GetKeyAsync(kmsUri, cancellationToken).ConfigureAwait(false);
             Keyset keyset = Keyset.Create(kmsUri);
             var added = new List<KeysetSecretInfo>();
             foreach (string path in vectorPaths)
             {
-                added.Add(keyset.AddVectorSecret(path, kek, parseResult.GetValue(beta), parseResult.GetValue(scaling), dimensions: parseResult.GetValue(dimensions), maxNorm: parseResult.GetValue(maxNorm)));
+                added.Add(await keyset.AddVectorSecretAsync(path, kek, parseResult.GetValue(beta), parseResult.GetValue(scaling), dimensions: parseResult.GetValue(dimensions), maxNorm: parseResult.GetValue(maxNorm), cancellationToken: cancellationToken).ConfigureAwait(false));
             }
 
             foreach (string path in deterministicPaths)
             {
-                added.Add(keyset.AddDeterministicSecret(path, kek));
+                added.Add(await keyset.AddDeterministicSecretAsync(path, kek, cancellationToken: cancellationToken).ConfigureAwait(false));
             }
 
             if (withStandard)
             {
-                added.Add(keyset.AddStandardSecret(kek));
+                added.Add(await keyset.AddStandardSecretAsync(kek, cancellationToken: cancellationToken).ConfigureAwait(false));
             }
 
             KeysetFile.Create(keyset, parseResult.GetValue(KeysetOption)!);
@@ -170,22 +172,22 @@ internal sealed class KeysCommand : Command
         command.Options.Add(dimensions);
         command.Options.Add(maxNorm);
         command.Options.Add(id);
-        SetAction(command, parseResult =>
+        SetAction(command, async (parseResult, cancellationToken) =>
         {
             KmsSelection kms = Kms(parseResult);
             KeyId? keyId = parseResult.GetValue(id) is { } value ? new KeyId(value) : null;
             (KeysetSection which, SecretPath path) = section.Get(parseResult);
-            KeysetSecretInfo info = KeysetFile.Update(parseResult.GetValue(KeysetOption)!, keyset =>
+            KeysetSecretInfo info = await KeysetFile.UpdateAsync(parseResult.GetValue(KeysetOption)!, async (keyset, ct) =>
             {
-                keyset.Verify(kms);
-                using IKeyEncryptionKey kek = kms.GetKey(parseResult.GetValue(KmsOption) ?? keyset.KekUri);
+                await keyset.VerifyAsync(kms, ct).ConfigureAwait(false);
+                using IKeyEncryptionKey kek = await kms.GetKeyAsync(parseResult.GetValue(KmsOption) ?? keyset.KekUri, ct).ConfigureAwait(false);
                 return which switch
                 {
-                    KeysetSection.Vector => keyset.AddVectorSecret(path, kek, parseResult.GetValue(beta), parseResult.GetValue(scaling) ? true : null, keyId, parseResult.GetValue(dimensions), parseResult.GetValue(maxNorm)),
-                    KeysetSection.Deterministic => keyset.AddDeterministicSecret(path, kek, keyId),
-                    _ => keyset.AddStandardSecret(kek, keyId),
+                    KeysetSection.Vector => await keyset.AddVectorSecretAsync(path, kek, parseResult.GetValue(beta), parseResult.GetValue(scaling) ? true : null, keyId, parseResult.GetValue(dimensions), parseResult.GetValue(maxNorm), ct).ConfigureAwait(false),
+                    KeysetSection.Deterministic => await keyset.AddDeterministicSecretAsync(path, kek, keyId, ct).ConfigureAwait(false),
+                    _ => await keyset.AddStandardSecretAsync(kek, keyId, ct).ConfigureAwait(false),
                 };
-            });
+            }, cancellationToken: cancellationToken).ConfigureAwait(false);
             WriteInfos([info]);
             _console.Error.WriteLine(info.State == KeysetSecretState.Pending
                 ? $"keys: added secret {info.Id} as pending; deploy the keyset everywhere, then run 'veil keys promote --id {info.Id}'."
@@ -202,16 +204,16 @@ internal sealed class KeysCommand : Command
         var command = new Command("promote", "Make a secret current: a pending secret becomes current and the old current one goes in rotation (it still decrypts and is queried). Promoting the in-rotation secret rolls back. Needs the KMS (to check and renew the keyset's authentication tag).");
         section.AddTo(command);
         command.Options.Add(id);
-        SetAction(command, parseResult =>
+        SetAction(command, async (parseResult, cancellationToken) =>
         {
             KmsSelection kms = Kms(parseResult);
             (KeysetSection which, SecretPath path) = section.Get(parseResult);
             var keyId = new KeyId(parseResult.GetValue(id)!.Value);
-            KeysetSecretInfo info = KeysetFile.Update(parseResult.GetValue(KeysetOption)!, keyset =>
+            KeysetSecretInfo info = await KeysetFile.UpdateAsync(parseResult.GetValue(KeysetOption)!, async (keyset, ct) =>
             {
-                keyset.Verify(kms);
+                await keyset.VerifyAsync(kms, ct).ConfigureAwait(false);
                 return keyset.Promote(which, path, keyId);
-            });
+            }, cancellationToken: cancellationToken).ConfigureAwait(false);
             WriteInfos([info]);
             _console.Error.WriteLine($"keys: secret {keyId} is current; re-encrypt data still under the in-rotation secret, then retire it.");
             return ExitCodes.Success;
@@ -258,11 +260,11 @@ internal sealed class KeysCommand : Command
                 _console.Error.WriteLine($"warning: data still encrypted with secret {keyId} can no longer be decrypted once it is retired; give --store (and --collection) to have veil count such rows first.");
             }
 
-            KeysetSecretInfo info = KeysetFile.Update(parseResult.GetValue(KeysetOption)!, keyset =>
+            KeysetSecretInfo info = await KeysetFile.UpdateAsync(parseResult.GetValue(KeysetOption)!, async (keyset, ct) =>
             {
-                keyset.Verify(kms);
+                await keyset.VerifyAsync(kms, ct).ConfigureAwait(false);
                 return keyset.Retire(which, path, keyId);
-            });
+            }, cancellationToken: cancellationToken).ConfigureAwait(false);
             WriteInfos([info]);
             _console.Error.WriteLine($"keys: secret {keyId} is retired.");
             return ExitCodes.Success;
@@ -329,10 +331,10 @@ internal sealed class KeysCommand : Command
     private Command CheckCommand()
     {
         var command = new Command("check", "Unwrap every live secret through the KMS (then zero it) to prove the keyset opens: exit 3 if a wrapped secret was altered.");
-        SetAction(command, parseResult =>
+        SetAction(command, async (parseResult, cancellationToken) =>
         {
             Keyset keyset = KeysetFile.Load(parseResult.GetValue(KeysetOption)!);
-            using (keyset.Unwrap(Kms(parseResult)))
+            using (await keyset.UnwrapAsync(Kms(parseResult), cancellationToken).ConfigureAwait(false))
             {
                 int live = keyset.List().Count(s => s.State != KeysetSecretState.Retired);
                 _console.Output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{{\"live\":{live},\"retired\":{keyset.List().Count - live}}}"));
@@ -353,15 +355,17 @@ internal sealed class KeysCommand : Command
         {
             config, createKek,
         };
-        SetAction(command, parseResult =>
+        SetAction(command, async (parseResult, cancellationToken) =>
         {
             string kmsUri = parseResult.GetValue(KmsOption) ?? throw new CliUsageException("keys import-insecure-cleartext: --kms is required.");
             KmsSelection kms = Kms(parseResult);
             VeilConfiguration configuration = ConfigurationLoader.Load(parseResult.GetValue(config)!);
             try
             {
-                using IKeyEncryptionKey kek = parseResult.GetValue(createKek) ? kms.CreateKey(kmsUri) : kms.GetKey(kmsUri);
-                Keyset keyset = InsecureCleartextKeyset.Import(configuration, kek);
+                using IKeyEncryptionKey kek = parseResult.GetValue(createKek)
+                    ? await kms.CreateKeyAsync(kmsUri, cancellationToken).ConfigureAwait(false)
+                    : await kms.GetKeyAsync(kmsUri, cancellationToken).ConfigureAwait(false);
+                Keyset keyset = await InsecureCleartextKeyset.ImportAsync(configuration, kek, cancellationToken).ConfigureAwait(false);
                 KeysetFile.Create(keyset, parseResult.GetValue(KeysetOption)!);
                 WriteInfos(keyset.List());
             }
@@ -381,11 +385,15 @@ internal sealed class KeysCommand : Command
         var command = new Command(
             "upgrade",
             $"Upgrade a '{Keyset.Version1FormatName}' keyset (unauthenticated states) to '{Keyset.FormatName}': check its states with 'list' first; this adds an integrity key wrapped by the keyset's kekUri and an authentication tag, after unwrapping every live secret once.");
-        SetAction(command, parseResult =>
+        SetAction(command, async (parseResult, cancellationToken) =>
         {
             string file = parseResult.GetValue(KeysetOption)!;
             KmsSelection kms = Kms(parseResult);
-            IReadOnlyList<KeysetSecretInfo> secrets = KeysetFile.Update(file, keyset => keyset.List(), json => Keyset.UpgradeFromVersion1(json, kms));
+            IReadOnlyList<KeysetSecretInfo> secrets = await KeysetFile.UpdateAsync(
+                file,
+                (keyset, _) => Task.FromResult(keyset.List()),
+                (json, ct) => Keyset.UpgradeFromVersion1Async(json, kms, ct),
+                cancellationToken: cancellationToken).ConfigureAwait(false);
             WriteInfos(secrets);
             _console.Error.WriteLine($"keys: {file} is now '{Keyset.FormatName}'; its states and secrets are authenticated from here on.");
             return ExitCodes.Success;

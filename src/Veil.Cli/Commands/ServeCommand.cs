@@ -117,7 +117,7 @@ internal sealed class ServeCommand : Command
             CheckUrls(urls, certificate is not null, parseResult.GetValue(AllowRemoteHttpOption));
             Dictionary<string, float> maxNorms = ParseMaxNorms(parseResult.GetValue(MaxNormOption) ?? []);
             ServiceClients clients = LoadClients(parseResult.GetValue(ClientsOption)!);
-            keys = Keys.Load(parseResult, _console);
+            keys = await Keys.LoadAsync(parseResult, _console, cancellationToken).ConfigureAwait(false);
             if (parseResult.GetValue(Keys.Config) is not null)
             {
                 _console.Error.WriteLine("warning: INSECURE: --config serves cleartext development keys; use --keyset with a KMS in production.");

@@ -91,7 +91,7 @@ internal abstract class StoreCommand : Command
             };
             string collection = parseResult.GetRequiredValue(CollectionOption);
             DocumentStore.ValidateName(collection);
-            using LoadedKeys keys = Keys.Load(parseResult, Terminal);
+            using LoadedKeys keys = await Keys.LoadAsync(parseResult, Terminal, cancellationToken).ConfigureAwait(false);
             using var client = new VeilClient(keys.Configuration);
             var context = new StoreContext(location, collection, client, parseResult.GetRequiredValue(TenantOption));
             return await ExecuteAsync(parseResult, context, cancellationToken).ConfigureAwait(false);

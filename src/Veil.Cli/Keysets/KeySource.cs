@@ -43,10 +43,18 @@ internal sealed class KeySource
         command.Options.Add(Pkcs11Module);
     }
 
+    /// <summary>
+    /// <see cref="LoadAsync"/> for the synchronous commands. A console app has no synchronization context, so blocking
+    /// on the KMS here cannot deadlock; asynchronous commands call <see cref="LoadAsync"/>.
+    /// </summary>
+    public LoadedKeys Load(ParseResult parseResult, CliConsole console) =>
+        LoadAsync(parseResult, console, CancellationToken.None).GetAwaiter().GetResult();
+
     /// <summary>Loads the keys; dispose the result to zero them.</summary>
     /// <exception cref="CliUsageException">Not exactly one of --config and --keyset, or a file cannot be read or parsed.</exception>
     /// <exception cref="KeysetUnavailableException">The KMS refused, or a wrapped secret failed authentication.</exception>
-    public LoadedKeys Load(ParseResult parseResult, CliConsole console)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public async Task<LoadedKeys> LoadAsync(ParseResult parseResult, CliConsole console, CancellationToken cancellationToken)
     {
         string? keysetPath = parseResult.GetValue(Keyset);
         string? configPath = parseResult.GetValue(Config);
@@ -65,7 +73,7 @@ internal sealed class KeySource
         Keys.Keyset keyset = KeysetFile.Load(keysetPath!);
         try
         {
-            UnwrappedKeyset unwrapped = keyset.Unwrap(kms);
+            UnwrappedKeyset unwrapped = await keyset.UnwrapAsync(kms, cancellationToken).ConfigureAwait(false);
             return new LoadedKeys(unwrapped.Configuration, unwrapped);
         }
         catch (KeyNotAvailableException e) when (e.InnerException is CryptographicException and not KeyNotAvailableException)

@@ -21,19 +21,20 @@ public static class InsecureCleartextKeyset
     /// and plan to rotate to secrets generated in the keyset.
     /// </remarks>
     /// <exception cref="ArgumentException">The configuration breaks a keyset invariant.</exception>
-    public static Keyset Import(VeilConfiguration configuration, IKeyEncryptionKey kek)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static async Task<Keyset> ImportAsync(VeilConfiguration configuration, IKeyEncryptionKey kek, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentNullException.ThrowIfNull(kek);
         Keyset keyset = Keyset.Create(kek.KeyUri);
         foreach ((SecretPath path, VectorSecret vector) in configuration.Vector)
         {
-            AddRotatable(keyset, KeysetSection.Vector, path, vector.ApproximationFactor, vector.UseScalingFactor, vector.Secrets, kek, vector.Dimensions, vector.MaxNorm);
+            await AddRotatableAsync(keyset, KeysetSection.Vector, path, vector.ApproximationFactor, vector.UseScalingFactor, vector.Secrets, kek, vector.Dimensions, vector.MaxNorm, cancellationToken).ConfigureAwait(false);
         }
 
         foreach ((SecretPath path, RotatableSecret secrets) in configuration.Deterministic)
         {
-            AddRotatable(keyset, KeysetSection.Deterministic, path, null, false, secrets, kek);
+            await AddRotatableAsync(keyset, KeysetSection.Deterministic, path, null, false, secrets, kek, null, null, cancellationToken).ConfigureAwait(false);
         }
 
         if (configuration.Standard is { } standard)
@@ -41,7 +42,7 @@ public static class InsecureCleartextKeyset
             foreach (IdentifiedSecret secret in standard.Secrets)
             {
                 KeysetSecretState state = secret.Id == standard.PrimaryId ? KeysetSecretState.Current : KeysetSecretState.InRotation;
-                keyset.AddExisting(KeysetSection.Standard, Keyset.StandardPath, null, false, secret, state, kek);
+                await keyset.AddExistingAsync(KeysetSection.Standard, Keyset.StandardPath, null, false, secret, state, kek, null, null, cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -104,16 +105,16 @@ public static class InsecureCleartextKeyset
         return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan) + "\n";
     }
 
-    private static void AddRotatable(Keyset keyset, KeysetSection section, SecretPath path, float? beta, bool scaling, RotatableSecret secrets, IKeyEncryptionKey kek, int? dimensions = null, float? maxNorm = null)
+    private static async Task AddRotatableAsync(Keyset keyset, KeysetSection section, SecretPath path, float? beta, bool scaling, RotatableSecret secrets, IKeyEncryptionKey kek, int? dimensions, float? maxNorm, CancellationToken cancellationToken)
     {
         if (secrets.Current is { } current)
         {
-            keyset.AddExisting(section, path, beta, scaling, current, KeysetSecretState.Current, kek, dimensions, maxNorm);
+            await keyset.AddExistingAsync(section, path, beta, scaling, current, KeysetSecretState.Current, kek, dimensions, maxNorm, cancellationToken).ConfigureAwait(false);
         }
 
         if (secrets.InRotation is { } inRotation)
         {
-            keyset.AddExisting(section, path, beta, scaling, inRotation, KeysetSecretState.InRotation, kek, dimensions, maxNorm);
+            await keyset.AddExistingAsync(section, path, beta, scaling, inRotation, KeysetSecretState.InRotation, kek, dimensions, maxNorm, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -12,17 +12,17 @@ namespace Veil.Keys;
 /// key-encryption key (<see cref="IKeyEncryptionKey"/>) whose URI is recorded beside it.
 /// </summary>
 /// <remarks>
-/// <para><b>Lifecycle.</b> <see cref="AddVectorSecret"/> (and its siblings) generates a secret from the OS CSPRNG; the
+/// <para><b>Lifecycle.</b> <see cref="AddVectorSecretAsync"/> (and its siblings) generates a secret from the OS CSPRNG; the
 /// first secret of a path becomes <see cref="KeysetSecretState.Current"/>, later ones
 /// <see cref="KeysetSecretState.Pending"/>. <see cref="Promote"/> makes a pending secret current and moves the old
 /// current one to <see cref="KeysetSecretState.InRotation"/>; after re-encrypting, <see cref="Retire"/> retires it.
 /// Invariants per path: at most one current, one in-rotation and one pending secret, and never a pending and an
 /// in-rotation secret together (finish one rotation before starting the next).</para>
 /// <para><b>Security.</b> The keyset never holds cleartext secrets: adding wraps at once, and only
-/// <see cref="Unwrap"/> (through a KMS) yields them, live secrets only. Each wrapped secret is bound, as associated
+/// <see cref="UnwrapAsync"/> (through a KMS) yields them, live secrets only. Each wrapped secret is bound, as associated
 /// data, to its section, path, id and (for vectors) β and scaling choice, so moving or re-labelling it is detected.
 /// The whole content (states, the set and order of secrets, paths, β, KEK URIs) is authenticated by an HMAC-SHA256
-/// tag under an integrity key that is itself wrapped by the KEK: <see cref="Unwrap"/> and <see cref="Verify"/> check
+/// tag under an integrity key that is itself wrapped by the KEK: <see cref="UnwrapAsync"/> and <see cref="VerifyAsync"/> check
 /// it, and a keyset read from JSON can only be changed after that check (adding with the integrity key's KEK checks it
 /// at once). Whoever can write the file cannot resurrect a retired secret or drop the current one; they can still
 /// restore an older, intact copy. The integrity key is held in memory once known; it authenticates metadata and
@@ -35,7 +35,7 @@ public sealed class Keyset
     /// <summary>The format name written in every keyset file.</summary>
     public const string FormatName = "veil-keyset/2";
 
-    /// <summary>The earlier format, whose states were not authenticated: read only by <see cref="UpgradeFromVersion1"/>.</summary>
+    /// <summary>The earlier format, whose states were not authenticated: read only by <see cref="UpgradeFromVersion1Async"/>.</summary>
     public const string Version1FormatName = "veil-keyset/1";
 
     /// <summary>The secret path of the standard section (which has one set of secrets).</summary>
@@ -67,7 +67,7 @@ public sealed class Keyset
 
     /// <summary>Reads a keyset file's JSON and checks its structure and invariants. Nothing is unwrapped.</summary>
     /// <exception cref="FormatException">The JSON is malformed, of another format or version, or breaks an invariant.</exception>
-    /// <remarks>The content is authenticated by <see cref="Verify"/> (and <see cref="Unwrap"/>), which need the KMS.</remarks>
+    /// <remarks>The content is authenticated by <see cref="VerifyAsync"/> (and <see cref="UnwrapAsync"/>), which need the KMS.</remarks>
     public static Keyset Parse(string json) => Parse(json, allowVersion1: false);
 
     /// <summary>
@@ -77,9 +77,11 @@ public sealed class Keyset
     /// </summary>
     /// <exception cref="FormatException">It is not a version-1 keyset, or is malformed.</exception>
     /// <exception cref="KeyNotAvailableException">The KMS refuses, or a wrapped secret fails authentication.</exception>
-    public static Keyset UpgradeFromVersion1(string json, IKmsClient kms)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static async Task<Keyset> UpgradeFromVersion1Async(string json, IKmsClient kms, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(kms);
+        cancellationToken.ThrowIfCancellationRequested();
         Keyset keyset = Parse(json, allowVersion1: true);
         if (keyset._integrity is not null)
         {
@@ -88,22 +90,24 @@ public sealed class Keyset
 
         if (keyset._paths.Count > 0)
         {
-            using IKeyEncryptionKey kek = kms.GetKey(keyset.KekUri);
-            keyset._integrity = KeysetIntegrity.Create(kek, out keyset._integrityKey);
+            using IKeyEncryptionKey kek = await kms.GetKeyAsync(keyset.KekUri, cancellationToken).ConfigureAwait(false);
+            (keyset._integrity, keyset._integrityKey) = await KeysetIntegrity.CreateAsync(kek, cancellationToken).ConfigureAwait(false);
         }
 
-        keyset.Unwrap(kms).Dispose();
+        (await keyset.UnwrapAsync(kms, cancellationToken).ConfigureAwait(false)).Dispose();
         return keyset;
     }
 
     /// <summary>
     /// Checks the keyset's authentication tag with its integrity key (unwrapped through <paramref name="kms"/>). Needed
-    /// before a keyset read from JSON can be changed; <see cref="Unwrap"/> does it too.
+    /// before a keyset read from JSON can be changed; <see cref="UnwrapAsync"/> does it too.
     /// </summary>
     /// <exception cref="KeyNotAvailableException">The tag does not match (the file was edited) or the integrity key does not unwrap.</exception>
-    public void Verify(IKmsClient kms)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public async Task VerifyAsync(IKmsClient kms, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(kms);
+        cancellationToken.ThrowIfCancellationRequested();
         if (_integrityKey is not null || _integrity is null)
         {
             return;
@@ -114,8 +118,8 @@ public sealed class Keyset
             throw new KeyNotAvailableException($"No KMS client supports the key-encryption key URI '{_integrity.KekUri}' that wraps the keyset's integrity key.");
         }
 
-        using IKeyEncryptionKey kek = kms.GetKey(_integrity.KekUri);
-        VerifyWith(kek);
+        using IKeyEncryptionKey kek = await kms.GetKeyAsync(_integrity.KekUri, cancellationToken).ConfigureAwait(false);
+        await VerifyWithAsync(kek, cancellationToken).ConfigureAwait(false);
     }
 
     private static Keyset Parse(string json, bool allowVersion1)
@@ -125,7 +129,7 @@ public sealed class Keyset
         if (version1 && !allowVersion1)
         {
             throw new FormatException(
-                $"Invalid keyset: format '{Version1FormatName}' does not authenticate lifecycle states; this version reads '{FormatName}'. Upgrade the file once with 'veil keys upgrade' (Keyset.UpgradeFromVersion1) after checking its states with 'veil keys list'.");
+                $"Invalid keyset: format '{Version1FormatName}' does not authenticate lifecycle states; this version reads '{FormatName}'. Upgrade the file once with 'veil keys upgrade' (Keyset.UpgradeFromVersion1Async) after checking its states with 'veil keys list'.");
         }
 
         var keyset = new Keyset(kekUri) { _integrity = integrity };
@@ -180,12 +184,14 @@ public sealed class Keyset
     /// The largest plaintext L2 norm of a new path (<see cref="VectorSecret.MaxNorm"/>; default null, unchecked); for an
     /// existing path, null or the path's value.
     /// </param>
+    /// <param name="cancellationToken">Cancels wrapping.</param>
     /// <returns>The new secret's metadata.</returns>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (nothing was added).</exception>
     /// <exception cref="ArgumentException">β, the scaling choice, the dimension or the norm limit missing (β) or
     /// different from the path's, or the id is taken.</exception>
     /// <exception cref="ArgumentOutOfRangeException">β, the dimension or the norm limit is out of range.</exception>
     /// <exception cref="InvalidOperationException">The path already has a pending or an in-rotation secret.</exception>
-    public KeysetSecretInfo AddVectorSecret(SecretPath path, IKeyEncryptionKey kek, float? approximationFactor = null, bool? useScalingFactor = null, KeyId? id = null, int? dimensions = null, float? maxNorm = null)
+    public Task<KeysetSecretInfo> AddVectorSecretAsync(SecretPath path, IKeyEncryptionKey kek, float? approximationFactor = null, bool? useScalingFactor = null, KeyId? id = null, int? dimensions = null, float? maxNorm = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(kek);
         path = new SecretPath(path.Value);
@@ -213,7 +219,7 @@ public sealed class Keyset
             }
 
             existing = new KeysetPath(KeysetSection.Vector, path, beta, useScalingFactor ?? false) { Dimensions = dimensions, MaxNorm = maxNorm };
-            return AddTo(existing, kek, id, isNewPath: true);
+            return AddToAsync(existing, kek, id, isNewPath: true, cancellationToken);
         }
 
         if (approximationFactor is { } given && BitConverter.SingleToInt32Bits(given) != BitConverter.SingleToInt32Bits(existing.ApproximationFactor!.Value))
@@ -242,26 +248,28 @@ public sealed class Keyset
                 nameof(maxNorm));
         }
 
-        return AddTo(existing, kek, id, isNewPath: false);
+        return AddToAsync(existing, kek, id, isNewPath: false, cancellationToken);
     }
 
-    /// <summary>Generates a deterministic-field secret for <paramref name="path"/>; see <see cref="AddVectorSecret"/> for states.</summary>
+    /// <summary>Generates a deterministic-field secret for <paramref name="path"/>; see <see cref="AddVectorSecretAsync"/> for states.</summary>
     /// <exception cref="ArgumentException">The id is taken.</exception>
     /// <exception cref="InvalidOperationException">The path already has a pending or an in-rotation secret.</exception>
-    public KeysetSecretInfo AddDeterministicSecret(SecretPath path, IKeyEncryptionKey kek, KeyId? id = null)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (nothing was added).</exception>
+    public Task<KeysetSecretInfo> AddDeterministicSecretAsync(SecretPath path, IKeyEncryptionKey kek, KeyId? id = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(kek);
         path = new SecretPath(path.Value);
         KeysetPath? existing = Find(KeysetSection.Deterministic, path);
         return existing is null
-            ? AddTo(new KeysetPath(KeysetSection.Deterministic, path, null, false), kek, id, isNewPath: true)
-            : AddTo(existing, kek, id, isNewPath: false);
+            ? AddToAsync(new KeysetPath(KeysetSection.Deterministic, path, null, false), kek, id, isNewPath: true, cancellationToken)
+            : AddToAsync(existing, kek, id, isNewPath: false, cancellationToken);
     }
 
-    /// <summary>Generates a standard-document secret; see <see cref="AddVectorSecret"/> for states. Ids are greater than 0.</summary>
+    /// <summary>Generates a standard-document secret; see <see cref="AddVectorSecretAsync"/> for states. Ids are greater than 0.</summary>
     /// <exception cref="ArgumentException">The id is 0 or taken.</exception>
     /// <exception cref="InvalidOperationException">The section already has a pending or an in-rotation secret.</exception>
-    public KeysetSecretInfo AddStandardSecret(IKeyEncryptionKey kek, KeyId? id = null)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (nothing was added).</exception>
+    public Task<KeysetSecretInfo> AddStandardSecretAsync(IKeyEncryptionKey kek, KeyId? id = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(kek);
         if (id is { Value: 0 })
@@ -271,8 +279,8 @@ public sealed class Keyset
 
         KeysetPath? existing = Find(KeysetSection.Standard, StandardPath);
         return existing is null
-            ? AddTo(new KeysetPath(KeysetSection.Standard, StandardPath, null, false), kek, id, isNewPath: true)
-            : AddTo(existing, kek, id, isNewPath: false);
+            ? AddToAsync(new KeysetPath(KeysetSection.Standard, StandardPath, null, false), kek, id, isNewPath: true, cancellationToken)
+            : AddToAsync(existing, kek, id, isNewPath: false, cancellationToken);
     }
 
     /// <summary>
@@ -332,13 +340,15 @@ public sealed class Keyset
     /// slot) through <paramref name="kms"/> into a configuration. Retired secrets are not unwrapped.
     /// </summary>
     /// <exception cref="KeyNotAvailableException">
-    /// No client supports a KEK URI, the KMS refuses, the keyset's tag does not match (see <see cref="Verify"/>), or a
+    /// No client supports a KEK URI, the KMS refuses, the keyset's tag does not match (see <see cref="VerifyAsync"/>), or a
     /// wrapped secret fails authentication (altered keyset, another KEK). The inner exception, when any, is the KMS's.
     /// </exception>
-    public UnwrappedKeyset Unwrap(IKmsClient kms)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (no secret stays unwrapped).</exception>
+    public async Task<UnwrappedKeyset> UnwrapAsync(IKmsClient kms, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(kms);
-        Verify(kms);
+        cancellationToken.ThrowIfCancellationRequested();
+        await VerifyAsync(kms, cancellationToken).ConfigureAwait(false);
         var keks = new Dictionary<string, IKeyEncryptionKey>(StringComparer.Ordinal);
         var secrets = new List<Secret>();
         try
@@ -358,8 +368,8 @@ public sealed class Keyset
                         continue;
                     }
 
-                    IKeyEncryptionKey kek = GetKek(kms, keks, stored);
-                    var identified = new IdentifiedSecret(stored.Id, UnwrapSecret(kek, entry, stored, secrets));
+                    IKeyEncryptionKey kek = await GetKekAsync(kms, keks, stored, cancellationToken).ConfigureAwait(false);
+                    var identified = new IdentifiedSecret(stored.Id, await UnwrapSecretAsync(kek, entry, stored, secrets, cancellationToken).ConfigureAwait(false));
                     all.Add(identified);
                     if (stored.State == KeysetSecretState.Current)
                     {
@@ -418,10 +428,10 @@ public sealed class Keyset
     public override string ToString() => $"Keyset ({_paths.Count} paths, {_paths.Sum(p => p.Secrets.Count)} secrets)";
 
     /// <summary>Adds an already-generated secret (used by the insecure cleartext import); wraps it at once.</summary>
-    internal void AddExisting(KeysetSection section, SecretPath path, float? approximationFactor, bool useScalingFactor, IdentifiedSecret secret, KeysetSecretState state, IKeyEncryptionKey kek, int? dimensions = null, float? maxNorm = null)
+    internal async Task AddExistingAsync(KeysetSection section, SecretPath path, float? approximationFactor, bool useScalingFactor, IdentifiedSecret secret, KeysetSecretState state, IKeyEncryptionKey kek, int? dimensions, float? maxNorm, CancellationToken cancellationToken)
     {
         path = section == KeysetSection.Standard ? StandardPath : new SecretPath(path.Value);
-        PrepareToAdd(kek);
+        await PrepareToAddAsync(kek, cancellationToken).ConfigureAwait(false);
         KeysetPath? entry = Find(section, path);
         if (entry is null)
         {
@@ -434,7 +444,8 @@ public sealed class Keyset
             throw new ArgumentException($"Key id {secret.Id} appears more than once in {Describe(entry)}.", nameof(secret));
         }
 
-        entry.Secrets.Add(new KeysetSecret(secret.Id, state, DateTimeOffset.UtcNow, kek.KeyUri, Wrap(kek, entry, secret.Id, secret.Secret.Span)));
+        byte[] wrapped = await WrapAsync(kek, entry, secret.Id, secret.Secret.Memory, cancellationToken).ConfigureAwait(false);
+        entry.Secrets.Add(new KeysetSecret(secret.Id, state, DateTimeOffset.UtcNow, kek.KeyUri, wrapped));
         string? problem = entry.Check();
         if (problem is not null)
         {
@@ -474,15 +485,16 @@ public sealed class Keyset
     }
 
     /// <summary>Before adding a secret: create the integrity key for a new keyset, or check the tag of one read from JSON with <paramref name="kek"/> when it wraps the integrity key.</summary>
-    private void PrepareToAdd(IKeyEncryptionKey kek)
+    private async Task PrepareToAddAsync(IKeyEncryptionKey kek, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         if (_integrity is null)
         {
-            _integrity = KeysetIntegrity.Create(kek, out _integrityKey);
+            (_integrity, _integrityKey) = await KeysetIntegrity.CreateAsync(kek, cancellationToken).ConfigureAwait(false);
         }
         else if (_integrityKey is null && _integrity.KekUri == kek.KeyUri)
         {
-            VerifyWith(kek);
+            await VerifyWithAsync(kek, cancellationToken).ConfigureAwait(false);
         }
 
         RequireVerified();
@@ -492,13 +504,13 @@ public sealed class Keyset
     {
         if (_integrity is not null && _integrityKey is null)
         {
-            throw new InvalidOperationException("The keyset was read from JSON and its authentication tag has not been checked: call Verify (or Unwrap) with its KMS before changing it.");
+            throw new InvalidOperationException("The keyset was read from JSON and its authentication tag has not been checked: call VerifyAsync (or UnwrapAsync) with its KMS before changing it.");
         }
     }
 
-    private void VerifyWith(IKeyEncryptionKey kek)
+    private async Task VerifyWithAsync(IKeyEncryptionKey kek, CancellationToken cancellationToken)
     {
-        byte[] key = _integrity!.UnwrapKey(kek);
+        byte[] key = await _integrity!.UnwrapKeyAsync(kek, cancellationToken).ConfigureAwait(false);
         try
         {
             _integrity.Verify(key, KekUri, _paths);
@@ -530,10 +542,10 @@ public sealed class Keyset
         MaxNorm = path.MaxNorm,
     };
 
-    private static byte[] Wrap(IKeyEncryptionKey kek, KeysetPath entry, KeyId id, ReadOnlySpan<byte> secret) =>
-        kek.WrapKey(secret, AssociatedData(entry.Section, entry.Path, id, entry.ApproximationFactor, entry.UseScalingFactor));
+    private static ValueTask<byte[]> WrapAsync(IKeyEncryptionKey kek, KeysetPath entry, KeyId id, ReadOnlyMemory<byte> secret, CancellationToken cancellationToken) =>
+        kek.WrapKeyAsync(secret, AssociatedData(entry.Section, entry.Path, id, entry.ApproximationFactor, entry.UseScalingFactor), cancellationToken);
 
-    private static IKeyEncryptionKey GetKek(IKmsClient kms, Dictionary<string, IKeyEncryptionKey> keks, KeysetSecret stored)
+    private static async ValueTask<IKeyEncryptionKey> GetKekAsync(IKmsClient kms, Dictionary<string, IKeyEncryptionKey> keks, KeysetSecret stored, CancellationToken cancellationToken)
     {
         if (keks.TryGetValue(stored.KekUri, out IKeyEncryptionKey? kek))
         {
@@ -545,18 +557,18 @@ public sealed class Keyset
             throw new KeyNotAvailableException($"No KMS client supports the key-encryption key URI '{stored.KekUri}' that wraps secret {stored.Id}.", stored.Id);
         }
 
-        kek = kms.GetKey(stored.KekUri);
+        kek = await kms.GetKeyAsync(stored.KekUri, cancellationToken).ConfigureAwait(false);
         keks.Add(stored.KekUri, kek);
         return kek;
     }
 
-    private static Secret UnwrapSecret(IKeyEncryptionKey kek, KeysetPath entry, KeysetSecret stored, List<Secret> secrets)
+    private static async Task<Secret> UnwrapSecretAsync(IKeyEncryptionKey kek, KeysetPath entry, KeysetSecret stored, List<Secret> secrets, CancellationToken cancellationToken)
     {
         byte[] associatedData = AssociatedData(entry.Section, entry.Path, stored.Id, entry.ApproximationFactor, entry.UseScalingFactor);
         byte[] cleartext;
         try
         {
-            cleartext = kek.UnwrapKey(stored.Wrapped, associatedData);
+            cleartext = await kek.UnwrapKeyAsync(stored.Wrapped, associatedData, cancellationToken).ConfigureAwait(false);
         }
         catch (CryptographicException e)
         {
@@ -582,9 +594,9 @@ public sealed class Keyset
         }
     }
 
-    private KeysetSecretInfo AddTo(KeysetPath entry, IKeyEncryptionKey kek, KeyId? id, bool isNewPath)
+    private async Task<KeysetSecretInfo> AddToAsync(KeysetPath entry, IKeyEncryptionKey kek, KeyId? id, bool isNewPath, CancellationToken cancellationToken)
     {
-        PrepareToAdd(kek);
+        await PrepareToAddAsync(kek, cancellationToken).ConfigureAwait(false);
         if (!isNewPath)
         {
             KeysetSecret? pending = entry.Secrets.Find(s => s.State == KeysetSecretState.Pending);
@@ -610,7 +622,7 @@ public sealed class Keyset
         byte[] wrapped;
         using (Secret secret = Secret.Generate())
         {
-            wrapped = Wrap(kek, entry, newId, secret.Span);
+            wrapped = await WrapAsync(kek, entry, newId, secret.Memory, cancellationToken).ConfigureAwait(false);
         }
 
         var stored = new KeysetSecret(newId, becomesCurrent ? KeysetSecretState.Current : KeysetSecretState.Pending, DateTimeOffset.UtcNow, kek.KeyUri, wrapped);

@@ -36,21 +36,30 @@ internal sealed class KeysetIntegrity(string kekUri, byte[] wrappedKey, byte[] t
     public byte[] Tag { get; set; } = tag;
 
     /// <summary>Generates an integrity key, wraps it with <paramref name="kek"/>, and returns both (the caller keeps the cleartext).</summary>
-    public static KeysetIntegrity Create(IKeyEncryptionKey kek, out byte[] key)
+    public static async Task<(KeysetIntegrity Integrity, byte[] Key)> CreateAsync(IKeyEncryptionKey kek, CancellationToken cancellationToken)
     {
-        key = GC.AllocateArray<byte>(KeyLength, pinned: true);
+        byte[] key = GC.AllocateArray<byte>(KeyLength, pinned: true);
         RandomNumberGenerator.Fill(key);
-        return new KeysetIntegrity(kek.KeyUri, kek.WrapKey(key, s_associatedData), []);
+        try
+        {
+            byte[] wrapped = await kek.WrapKeyAsync(key, s_associatedData, cancellationToken).ConfigureAwait(false);
+            return (new KeysetIntegrity(kek.KeyUri, wrapped, []), key);
+        }
+        catch
+        {
+            CryptographicOperations.ZeroMemory(key);
+            throw;
+        }
     }
 
     /// <summary>Unwraps the integrity key with <paramref name="kek"/>.</summary>
     /// <exception cref="KeyNotAvailableException">It does not unwrap (altered, or another KEK); the inner exception is the KMS's.</exception>
-    public byte[] UnwrapKey(IKeyEncryptionKey kek)
+    public async Task<byte[]> UnwrapKeyAsync(IKeyEncryptionKey kek, CancellationToken cancellationToken)
     {
         byte[] key;
         try
         {
-            key = kek.UnwrapKey(WrappedKey, s_associatedData);
+            key = await kek.UnwrapKeyAsync(WrappedKey, s_associatedData, cancellationToken).ConfigureAwait(false);
         }
         catch (CryptographicException e)
         {

@@ -56,6 +56,16 @@ public sealed class Secret : IDisposable
         }
     }
 
+    /// <summary>The secret bytes as memory, for asynchronous wrapping; valid until <see cref="Dispose"/>.</summary>
+    internal ReadOnlyMemory<byte> Memory
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return _bytes;
+        }
+    }
+
     internal ReadOnlySpan<byte> Span
     {
         get

@@ -21,9 +21,9 @@ public class KeysetIntegrityTests
     [InlineData("change a creation time")]
     [InlineData("change the default kekUri")]
     [InlineData("flip a tag bit")]
-    public void Unwrap_WhenContentEditedOutsideVeil_ThrowsAltered(string edit)
+    public async Task Unwrap_WhenContentEditedOutsideVeil_ThrowsAltered(string edit)
     {
-        JsonNode root = JsonNode.Parse(RotatedKeyset().ToJson())!;
+        JsonNode root = JsonNode.Parse((await RotatedKeysetAsync()).ToJson())!;
         JsonArray secrets = root["vector"]!["p"]!["secrets"]!.AsArray();
         switch (edit)
         {
@@ -60,41 +60,41 @@ public class KeysetIntegrityTests
 
         Keyset edited = Keyset.Parse(root.ToJsonString());
 
-        KeyNotAvailableException e = Assert.Throws<KeyNotAvailableException>(() => edited.Unwrap(_kms));
+        KeyNotAvailableException e = await Assert.ThrowsAsync<KeyNotAvailableException>(() => edited.UnwrapAsync(_kms));
         Assert.Contains("altered", e.Message, StringComparison.Ordinal);
         Assert.IsType<System.Security.Cryptography.CryptographicException>(e.InnerException, exactMatch: false);
-        Assert.Throws<KeyNotAvailableException>(() => edited.Verify(_kms));
+        await Assert.ThrowsAsync<KeyNotAvailableException>(() => edited.VerifyAsync(_kms));
     }
 
     [Fact]
-    public void Lifecycle_WhenEachStepIsSavedAndReadBack_KeepsTheTagValid()
+    public async Task Lifecycle_WhenEachStepIsSavedAndReadBack_KeepsTheTagValid()
     {
         using TestKek kek = _kms.Kek();
         Keyset keyset = Keyset.Create(kek.KeyUri);
-        keyset.AddVectorSecret("p", kek, 2f);
-        keyset.AddStandardSecret(kek);
+        await keyset.AddVectorSecretAsync("p", kek, 2f);
+        await keyset.AddStandardSecretAsync(kek);
         keyset = Reload(keyset);
-        KeysetSecretInfo added = keyset.AddVectorSecret("p", kek);
+        KeysetSecretInfo added = await keyset.AddVectorSecretAsync("p", kek);
         keyset = Reload(keyset);
-        keyset.Verify(_kms);
+        await keyset.VerifyAsync(_kms);
         keyset.Promote(KeysetSection.Vector, "p", added.Id);
         keyset = Reload(keyset);
-        keyset.Verify(_kms);
+        await keyset.VerifyAsync(_kms);
         keyset.Retire(KeysetSection.Vector, "p", new KeyId(1));
         keyset = Reload(keyset);
 
-        using UnwrappedKeyset live = keyset.Unwrap(_kms);
+        using UnwrappedKeyset live = await keyset.UnwrapAsync(_kms);
         Assert.Equal(added.Id, live.Configuration.Vector["p"].Secrets.Current!.Id);
         Assert.Null(live.Configuration.Vector["p"].Secrets.InRotation);
     }
 
     [Fact]
-    public void PromoteAndRetire_WhenReadFromJsonAndNotVerified_ThrowAndChangeNothing()
+    public async Task PromoteAndRetire_WhenReadFromJsonAndNotVerified_ThrowAndChangeNothing()
     {
         using TestKek kek = _kms.Kek();
         Keyset original = Keyset.Create(kek.KeyUri);
-        original.AddDeterministicSecret("f", kek);
-        KeysetSecretInfo pending = original.AddDeterministicSecret("f", kek);
+        await original.AddDeterministicSecretAsync("f", kek);
+        KeysetSecretInfo pending = await original.AddDeterministicSecretAsync("f", kek);
         Keyset read = Keyset.Parse(original.ToJson());
 
         InvalidOperationException e = Assert.Throws<InvalidOperationException>(() => read.Promote(KeysetSection.Deterministic, "f", pending.Id));
@@ -105,53 +105,53 @@ public class KeysetIntegrityTests
     }
 
     [Fact]
-    public void Add_WhenReadFromJsonAndEdited_RefusesToSignTheEdit()
+    public async Task Add_WhenReadFromJsonAndEdited_RefusesToSignTheEdit()
     {
         using TestKek kek = _kms.Kek();
-        JsonNode root = JsonNode.Parse(RotatedKeyset().ToJson())!;
+        JsonNode root = JsonNode.Parse((await RotatedKeysetAsync()).ToJson())!;
         root["vector"]!["p"]!["secrets"]![0]!["state"] = "inRotation";
         Keyset edited = Keyset.Parse(root.ToJsonString());
 
-        Assert.Throws<KeyNotAvailableException>(() => edited.AddDeterministicSecret("new", kek));
+        await Assert.ThrowsAsync<KeyNotAvailableException>(() => edited.AddDeterministicSecretAsync("new", kek));
     }
 
     [Fact]
-    public void Unwrap_WhenIntegrityKeyReplacedByAnotherKeysets_Throws()
+    public async Task Unwrap_WhenIntegrityKeyReplacedByAnotherKeysets_Throws()
     {
-        JsonNode root = JsonNode.Parse(RotatedKeyset().ToJson())!;
-        JsonNode other = JsonNode.Parse(RotatedKeyset().ToJson())!;
+        JsonNode root = JsonNode.Parse((await RotatedKeysetAsync()).ToJson())!;
+        JsonNode other = JsonNode.Parse((await RotatedKeysetAsync()).ToJson())!;
         root["integrity"] = other["integrity"]!.DeepClone();
 
-        Assert.Throws<KeyNotAvailableException>(() => Keyset.Parse(root.ToJsonString()).Unwrap(_kms));
+        await Assert.ThrowsAsync<KeyNotAvailableException>(() => Keyset.Parse(root.ToJsonString()).UnwrapAsync(_kms));
     }
 
     [Fact]
-    public void UpgradeFromVersion1_WhenVersion1File_AddsTheTagAndKeepsTheSecrets()
+    public async Task UpgradeFromVersion1_WhenVersion1File_AddsTheTagAndKeepsTheSecrets()
     {
-        Keyset keyset = RotatedKeyset();
+        Keyset keyset = await RotatedKeysetAsync();
         JsonNode root = JsonNode.Parse(keyset.ToJson())!;
         root["format"] = Keyset.Version1FormatName;
         root.AsObject().Remove("integrity");
         string version1 = root.ToJsonString();
 
         FormatException refused = Assert.Throws<FormatException>(() => Keyset.Parse(version1));
-        Keyset upgraded = Keyset.UpgradeFromVersion1(version1, _kms);
+        Keyset upgraded = await Keyset.UpgradeFromVersion1Async(version1, _kms);
         Keyset reread = Keyset.Parse(upgraded.ToJson());
 
         Assert.Contains("veil keys upgrade", refused.Message, StringComparison.Ordinal);
-        using UnwrappedKeyset live = reread.Unwrap(_kms);
-        using UnwrappedKeyset before = keyset.Unwrap(_kms);
+        using UnwrappedKeyset live = await reread.UnwrapAsync(_kms);
+        using UnwrappedKeyset before = await keyset.UnwrapAsync(_kms);
         Assert.True(live.Configuration.Vector["p"].Secrets.Current!.Secret.Span.SequenceEqual(before.Configuration.Vector["p"].Secrets.Current!.Secret.Span));
-        Assert.Throws<FormatException>(() => Keyset.UpgradeFromVersion1(upgraded.ToJson(), _kms));
+        await Assert.ThrowsAsync<FormatException>(() => Keyset.UpgradeFromVersion1Async(upgraded.ToJson(), _kms));
     }
 
     /// <summary>Vector path "p": secret 1 retired, secret 2 current.</summary>
-    private Keyset RotatedKeyset()
+    private async Task<Keyset> RotatedKeysetAsync()
     {
         using TestKek kek = _kms.Kek();
         Keyset keyset = Keyset.Create(kek.KeyUri);
-        keyset.AddVectorSecret("p", kek, 2f);
-        KeysetSecretInfo second = keyset.AddVectorSecret("p", kek);
+        await keyset.AddVectorSecretAsync("p", kek, 2f);
+        KeysetSecretInfo second = await keyset.AddVectorSecretAsync("p", kek);
         keyset.Promote(KeysetSection.Vector, "p", second.Id);
         keyset.Retire(KeysetSection.Vector, "p", new KeyId(1));
         return keyset;

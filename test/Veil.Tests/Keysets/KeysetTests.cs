@@ -11,16 +11,16 @@ public class KeysetTests
     private static readonly float[] s_vector = [0.25f, -0.5f, 0.125f, 0.75f];
 
     [Fact]
-    public void Lifecycle_WhenCreateAddPromoteRetire_LoadsTheRightSecretsAndOldDataDecryptsUntilRetired()
+    public async Task Lifecycle_WhenCreateAddPromoteRetire_LoadsTheRightSecretsAndOldDataDecryptsUntilRetired()
     {
         var kms = new TestKms();
         using TestKek kek = kms.Kek();
         Keyset keyset = Keyset.Create(kek.KeyUri);
-        KeysetSecretInfo first = keyset.AddVectorSecret("p", kek, approximationFactor: 2f);
+        KeysetSecretInfo first = await keyset.AddVectorSecretAsync("p", kek, approximationFactor: 2f);
         Assert.Equal(KeysetSecretState.Current, first.State);
 
         EncryptedVector old;
-        using (UnwrappedKeyset live = Keyset.Parse(keyset.ToJson()).Unwrap(kms))
+        using (UnwrappedKeyset live = await Keyset.Parse(keyset.ToJson()).UnwrapAsync(kms))
         using (var client = new VeilClient(live.Configuration))
         {
             old = client.Vector.Encrypt(s_vector, "p", "d", "t");
@@ -28,9 +28,9 @@ public class KeysetTests
         }
 
         // add: the new secret is pending; it loads decrypt-only and the old one still encrypts.
-        KeysetSecretInfo second = keyset.AddVectorSecret("p", kek);
+        KeysetSecretInfo second = await keyset.AddVectorSecretAsync("p", kek);
         Assert.Equal(KeysetSecretState.Pending, second.State);
-        using (UnwrappedKeyset live = Keyset.Parse(keyset.ToJson()).Unwrap(kms))
+        using (UnwrappedKeyset live = await Keyset.Parse(keyset.ToJson()).UnwrapAsync(kms))
         {
             RotatableSecret secrets = live.Configuration.Vector["p"].Secrets;
             Assert.Equal(first.Id, secrets.Current!.Id);
@@ -40,7 +40,7 @@ public class KeysetTests
         // promote: new → current, old → in rotation; old data still decrypts, new data uses the new id.
         keyset.Promote(KeysetSection.Vector, "p", second.Id);
         keyset = Keyset.Parse(keyset.ToJson());
-        using (UnwrappedKeyset live = keyset.Unwrap(kms))
+        using (UnwrappedKeyset live = await keyset.UnwrapAsync(kms))
         using (var client = new VeilClient(live.Configuration))
         {
             Assert.Equal(second.Id, live.Configuration.Vector["p"].Secrets.Current!.Id);
@@ -52,7 +52,7 @@ public class KeysetTests
         // retire: the old secret is no longer loaded, so its data no longer decrypts.
         keyset.Retire(KeysetSection.Vector, "p", first.Id);
         keyset = Keyset.Parse(keyset.ToJson());
-        using (UnwrappedKeyset live = keyset.Unwrap(kms))
+        using (UnwrappedKeyset live = await keyset.UnwrapAsync(kms))
         using (var client = new VeilClient(live.Configuration))
         {
             Assert.Null(live.Configuration.Vector["p"].Secrets.InRotation);
@@ -65,16 +65,16 @@ public class KeysetTests
     }
 
     [Fact]
-    public void Unwrap_WhenAllSections_BuildsConfigurationWithStandardPrimaryAndDeterministicSecrets()
+    public async Task Unwrap_WhenAllSections_BuildsConfigurationWithStandardPrimaryAndDeterministicSecrets()
     {
         var kms = new TestKms();
         using TestKek kek = kms.Kek();
         Keyset keyset = Keyset.Create(kek.KeyUri);
-        keyset.AddDeterministicSecret("f", kek);
-        KeysetSecretInfo s1 = keyset.AddStandardSecret(kek);
-        KeysetSecretInfo s2 = keyset.AddStandardSecret(kek);
+        await keyset.AddDeterministicSecretAsync("f", kek);
+        KeysetSecretInfo s1 = await keyset.AddStandardSecretAsync(kek);
+        KeysetSecretInfo s2 = await keyset.AddStandardSecretAsync(kek);
         keyset.Promote(KeysetSection.Standard, default, s2.Id);
-        using UnwrappedKeyset live = Keyset.Parse(keyset.ToJson()).Unwrap(kms);
+        using UnwrappedKeyset live = await Keyset.Parse(keyset.ToJson()).UnwrapAsync(kms);
         Assert.Equal(s2.Id, live.Configuration.Standard!.PrimaryId);
         Assert.Equal([s2.Id.Value, s1.Id.Value], live.Configuration.Standard.Secrets.Select(s => s.Id.Value).OrderDescending());
         using var client = new VeilClient(live.Configuration);
@@ -84,13 +84,13 @@ public class KeysetTests
     }
 
     [Fact]
-    public void ToJson_WhenSecretsAdded_ContainsNoCleartextSecretAndRecordsKekUri()
+    public async Task ToJson_WhenSecretsAdded_ContainsNoCleartextSecretAndRecordsKekUri()
     {
         var kms = new TestKms();
         using TestKek kek = kms.Kek();
         Keyset keyset = Keyset.Create(kek.KeyUri);
-        keyset.AddVectorSecret("p", kek, 1.5f, useScalingFactor: true);
-        keyset.AddStandardSecret(kek);
+        await keyset.AddVectorSecretAsync("p", kek, 1.5f, useScalingFactor: true);
+        await keyset.AddStandardSecretAsync(kek);
         string json = keyset.ToJson();
 
         // The integrity key (32 bytes) and two secrets (64 bytes each); none appears in the file.
@@ -111,19 +111,19 @@ public class KeysetTests
     }
 
     [Fact]
-    public void Unwrap_WhenWrappedSecretTampered_ThrowsKeyNotAvailableWithoutKeyBytes()
+    public async Task Unwrap_WhenWrappedSecretTampered_ThrowsKeyNotAvailableWithoutKeyBytes()
     {
         var kms = new TestKms();
         using TestKek kek = kms.Kek();
         Keyset keyset = Keyset.Create(kek.KeyUri);
-        keyset.AddVectorSecret("p", kek, 2f);
+        await keyset.AddVectorSecretAsync("p", kek, 2f);
         JsonNode root = JsonNode.Parse(keyset.ToJson())!;
         JsonNode secret = root["vector"]!["p"]!["secrets"]![0]!;
         byte[] wrapped = Convert.FromBase64String((string)secret["wrapped"]!);
         wrapped[20] ^= 1;
         secret["wrapped"] = Convert.ToBase64String(wrapped);
         Keyset tampered = Keyset.Parse(root.ToJsonString());
-        KeyNotAvailableException e = Assert.Throws<KeyNotAvailableException>(() => tampered.Unwrap(kms));
+        KeyNotAvailableException e = await Assert.ThrowsAsync<KeyNotAvailableException>(() => tampered.UnwrapAsync(kms));
         Assert.Contains("altered", e.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(Convert.ToBase64String(kms.Wrapped[0]), e.ToString(), StringComparison.Ordinal);
     }
@@ -133,12 +133,12 @@ public class KeysetTests
     [InlineData("scaling")]
     [InlineData("id")]
     [InlineData("path")]
-    public void Unwrap_WhenMetadataBoundToSecretChanged_Throws(string change)
+    public async Task Unwrap_WhenMetadataBoundToSecretChanged_Throws(string change)
     {
         var kms = new TestKms();
         using TestKek kek = kms.Kek();
         Keyset keyset = Keyset.Create(kek.KeyUri);
-        keyset.AddVectorSecret("p", kek, 2f);
+        await keyset.AddVectorSecretAsync("p", kek, 2f);
         JsonNode root = JsonNode.Parse(keyset.ToJson())!;
         JsonObject vector = root["vector"]!.AsObject();
         switch (change)
@@ -160,7 +160,7 @@ public class KeysetTests
         }
 
         Keyset tampered = Keyset.Parse(root.ToJsonString());
-        Assert.Throws<KeyNotAvailableException>(() => tampered.Unwrap(kms));
+        await Assert.ThrowsAsync<KeyNotAvailableException>(() => tampered.UnwrapAsync(kms));
     }
 
     [Theory]
@@ -192,13 +192,13 @@ public class KeysetTests
     }
 
     [Fact]
-    public void Promote_WhenRetired_ThrowsAndLeavesStatesUnchanged()
+    public async Task Promote_WhenRetired_ThrowsAndLeavesStatesUnchanged()
     {
         var kms = new TestKms();
         using TestKek kek = kms.Kek();
         Keyset keyset = Keyset.Create(kek.KeyUri);
-        KeysetSecretInfo a = keyset.AddDeterministicSecret("p", kek);
-        KeysetSecretInfo b = keyset.AddDeterministicSecret("p", kek);
+        KeysetSecretInfo a = await keyset.AddDeterministicSecretAsync("p", kek);
+        KeysetSecretInfo b = await keyset.AddDeterministicSecretAsync("p", kek);
         keyset.Promote(KeysetSection.Deterministic, "p", b.Id);
         keyset.Retire(KeysetSection.Deterministic, "p", a.Id);
         InvalidOperationException e = Assert.Throws<InvalidOperationException>(() => keyset.Promote(KeysetSection.Deterministic, "p", a.Id));
@@ -207,25 +207,25 @@ public class KeysetTests
     }
 
     [Fact]
-    public void Invariants_WhenOperationsOutOfOrder_ThrowClearErrors()
+    public async Task Invariants_WhenOperationsOutOfOrder_ThrowClearErrors()
     {
         var kms = new TestKms();
         using TestKek kek = kms.Kek();
         Keyset keyset = Keyset.Create(kek.KeyUri);
-        KeysetSecretInfo a = keyset.AddVectorSecret("p", kek, 2f);
+        KeysetSecretInfo a = await keyset.AddVectorSecretAsync("p", kek, 2f);
 
         Assert.Contains("current", Assert.Throws<InvalidOperationException>(() => keyset.Retire(KeysetSection.Vector, "p", a.Id)).Message, StringComparison.Ordinal);
         Assert.Contains("already current", Assert.Throws<InvalidOperationException>(() => keyset.Promote(KeysetSection.Vector, "p", a.Id)).Message, StringComparison.Ordinal);
         Assert.Throws<KeyNotAvailableException>(() => keyset.Promote(KeysetSection.Vector, "p", new KeyId(99)));
         Assert.Throws<KeyNotAvailableException>(() => keyset.Promote(KeysetSection.Vector, "nope", a.Id));
-        Assert.Throws<ArgumentException>(() => keyset.AddVectorSecret("q", kek));
-        Assert.Throws<ArgumentException>(() => keyset.AddVectorSecret("p", kek, approximationFactor: 3f));
-        Assert.Throws<ArgumentException>(() => keyset.AddVectorSecret("q", kek, 2f, id: a.Id));
+        await Assert.ThrowsAsync<ArgumentException>(() => keyset.AddVectorSecretAsync("q", kek));
+        await Assert.ThrowsAsync<ArgumentException>(() => keyset.AddVectorSecretAsync("p", kek, approximationFactor: 3f));
+        await Assert.ThrowsAsync<ArgumentException>(() => keyset.AddVectorSecretAsync("q", kek, 2f, id: a.Id));
 
-        KeysetSecretInfo b = keyset.AddVectorSecret("p", kek);
-        Assert.Contains("pending", Assert.Throws<InvalidOperationException>(() => keyset.AddVectorSecret("p", kek)).Message, StringComparison.Ordinal);
+        KeysetSecretInfo b = await keyset.AddVectorSecretAsync("p", kek);
+        Assert.Contains("pending", (await Assert.ThrowsAsync<InvalidOperationException>(() => keyset.AddVectorSecretAsync("p", kek))).Message, StringComparison.Ordinal);
         keyset.Promote(KeysetSection.Vector, "p", b.Id);
-        Assert.Contains("retire", Assert.Throws<InvalidOperationException>(() => keyset.AddVectorSecret("p", kek)).Message, StringComparison.Ordinal);
+        Assert.Contains("retire", (await Assert.ThrowsAsync<InvalidOperationException>(() => keyset.AddVectorSecretAsync("p", kek))).Message, StringComparison.Ordinal);
 
         // Promoting the in-rotation secret rolls back (swaps the two).
         keyset.Promote(KeysetSection.Vector, "p", a.Id);
@@ -235,41 +235,41 @@ public class KeysetTests
     }
 
     [Fact]
-    public void Unwrap_WhenSecretRetired_DoesNotUnwrapIt()
+    public async Task Unwrap_WhenSecretRetired_DoesNotUnwrapIt()
     {
         var kms = new TestKms();
         using TestKek kek = kms.Kek();
         Keyset keyset = Keyset.Create(kek.KeyUri);
-        KeysetSecretInfo a = keyset.AddDeterministicSecret("p", kek);
-        keyset.Promote(KeysetSection.Deterministic, "p", keyset.AddDeterministicSecret("p", kek).Id);
+        KeysetSecretInfo a = await keyset.AddDeterministicSecretAsync("p", kek);
+        keyset.Promote(KeysetSection.Deterministic, "p", (await keyset.AddDeterministicSecretAsync("p", kek)).Id);
         keyset.Retire(KeysetSection.Deterministic, "p", a.Id);
 
         // Loading unwraps the integrity key and the one live secret, never the retired one.
-        using UnwrappedKeyset live = Keyset.Parse(keyset.ToJson()).Unwrap(kms);
+        using UnwrappedKeyset live = await Keyset.Parse(keyset.ToJson()).UnwrapAsync(kms);
         Assert.Single(live.Configuration.Deterministic["p"].Live);
         Assert.Equal(2, kms.UnwrapCalls);
     }
 
     [Fact]
-    public void Unwrap_WhenNoClientSupportsKekUri_ThrowsKeyNotAvailable()
+    public async Task Unwrap_WhenNoClientSupportsKekUri_ThrowsKeyNotAvailable()
     {
         var kms = new TestKms();
         using TestKek kek = kms.Kek();
         Keyset keyset = Keyset.Create(kek.KeyUri);
-        keyset.AddDeterministicSecret("p", kek);
+        await keyset.AddDeterministicSecretAsync("p", kek);
         string json = keyset.ToJson().Replace("test:kek", "other:kek", StringComparison.Ordinal);
-        KeyNotAvailableException e = Assert.Throws<KeyNotAvailableException>(() => Keyset.Parse(json).Unwrap(kms));
+        KeyNotAvailableException e = await Assert.ThrowsAsync<KeyNotAvailableException>(() => Keyset.Parse(json).UnwrapAsync(kms));
         Assert.Contains("other:kek", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Unwrap_WhenDisposed_ZeroesSecrets()
+    public async Task Unwrap_WhenDisposed_ZeroesSecrets()
     {
         var kms = new TestKms();
         using TestKek kek = kms.Kek();
         Keyset keyset = Keyset.Create(kek.KeyUri);
-        keyset.AddDeterministicSecret("p", kek);
-        UnwrappedKeyset live = keyset.Unwrap(kms);
+        await keyset.AddDeterministicSecretAsync("p", kek);
+        UnwrappedKeyset live = await keyset.UnwrapAsync(kms);
         Secret secret = live.Configuration.Deterministic["p"].Current!.Secret;
         live.Dispose();
         Assert.Throws<ObjectDisposedException>(() => secret.Span.Length);
@@ -277,7 +277,7 @@ public class KeysetTests
     }
 
     [Fact]
-    public void InsecureCleartextKeyset_WhenImportedAndExported_RoundTripsTheSecrets()
+    public async Task InsecureCleartextKeyset_WhenImportedAndExported_RoundTripsTheSecrets()
     {
         var kms = new TestKms();
         using TestKek kek = kms.Kek();
@@ -288,9 +288,9 @@ public class KeysetTests
         var configuration = new VeilConfiguration(
             vector: new Dictionary<SecretPath, VectorSecret> { ["p"] = new(2f, new RotatableSecret(new IdentifiedSecret(new KeyId(2), secret2), new IdentifiedSecret(new KeyId(1), secret1))) },
             standard: new StandardSecrets(new KeyId(5), [new IdentifiedSecret(new KeyId(5), secret1)]));
-        Keyset keyset = InsecureCleartextKeyset.Import(configuration, kek);
+        Keyset keyset = await InsecureCleartextKeyset.ImportAsync(configuration, kek);
         Assert.DoesNotContain(Convert.ToBase64String(bytes1), keyset.ToJson(), StringComparison.Ordinal);
-        using UnwrappedKeyset live = Keyset.Parse(keyset.ToJson()).Unwrap(kms);
+        using UnwrappedKeyset live = await Keyset.Parse(keyset.ToJson()).UnwrapAsync(kms);
         string exported = InsecureCleartextKeyset.ExportConfigurationJson(live);
         using JsonDocument document = JsonDocument.Parse(exported);
         JsonElement p = document.RootElement.GetProperty("vector").GetProperty("p");

@@ -15,16 +15,16 @@ public class KeysetVectorLimitsTests
     private readonly TestKms _kms = new();
 
     [Fact]
-    public void AddVectorSecret_WhenLimitsGiven_RoundTripsThroughJsonAndEveryOperationEnforcesThem()
+    public async Task AddVectorSecret_WhenLimitsGiven_RoundTripsThroughJsonAndEveryOperationEnforcesThem()
     {
-        Keyset read = Keyset.Parse(LimitedKeyset().ToJson());
+        Keyset read = Keyset.Parse((await LimitedKeysetAsync()).ToJson());
         JsonNode path = JsonNode.Parse(read.ToJson())!["vector"]!["p"]!;
         Assert.Equal(384, (int)path["dimensions"]!);
         Assert.Equal(1.001f, (float)path["maxNorm"]!);
         Assert.All(read.List().Where(i => i.Path.Value == "p"), i => Assert.Equal((384, 1.001f), (i.Dimensions!.Value, i.MaxNorm!.Value)));
         Assert.Null(JsonNode.Parse(read.ToJson())!["vector"]!["q"]!["dimensions"]);
 
-        using UnwrappedKeyset live = read.Unwrap(_kms);
+        using UnwrappedKeyset live = await read.UnwrapAsync(_kms);
         VectorSecret secret = live.Configuration.Vector["p"];
         Assert.Equal(384, secret.Dimensions);
         Assert.Equal(1.001f, secret.MaxNorm);
@@ -48,9 +48,9 @@ public class KeysetVectorLimitsTests
     [InlineData("raise maxNorm")]
     [InlineData("add dimensions to a path without limits")]
     [InlineData("add maxNorm to a path without limits")]
-    public void Unwrap_WhenLimitsEditedOutsideVeil_ThrowsAltered(string edit)
+    public async Task Unwrap_WhenLimitsEditedOutsideVeil_ThrowsAltered(string edit)
     {
-        JsonNode root = JsonNode.Parse(LimitedKeyset().ToJson())!;
+        JsonNode root = JsonNode.Parse((await LimitedKeysetAsync()).ToJson())!;
         JsonObject limited = root["vector"]!["p"]!.AsObject();
         JsonObject open = root["vector"]!["q"]!.AsObject();
         switch (edit)
@@ -77,21 +77,21 @@ public class KeysetVectorLimitsTests
 
         Keyset edited = Keyset.Parse(root.ToJsonString());
 
-        KeyNotAvailableException e = Assert.Throws<KeyNotAvailableException>(() => edited.Unwrap(_kms));
+        KeyNotAvailableException e = await Assert.ThrowsAsync<KeyNotAvailableException>(() => edited.UnwrapAsync(_kms));
         Assert.Contains("altered", e.Message, StringComparison.Ordinal);
-        Assert.Throws<KeyNotAvailableException>(() => edited.Verify(_kms));
+        await Assert.ThrowsAsync<KeyNotAvailableException>(() => edited.VerifyAsync(_kms));
     }
 
     [Fact]
-    public void Verify_WhenKeysetWasWrittenBeforeLimitsExisted_StillVerifiesUnwrapsAndKeepsItsTag()
+    public async Task Verify_WhenKeysetWasWrittenBeforeLimitsExisted_StillVerifiesUnwrapsAndKeepsItsTag()
     {
         var kms = new TestKms();
         kms.AddKey("test:kek", [.. Enumerable.Range(0, 32).Select(i => (byte)(0x40 + i))]);
         string json = File.ReadAllText(TestData.VectorFile("keyset-v2-before-limits.json"));
         Keyset keyset = Keyset.Parse(json);
 
-        keyset.Verify(kms);
-        using (UnwrappedKeyset live = keyset.Unwrap(kms))
+        await keyset.VerifyAsync(kms);
+        using (UnwrappedKeyset live = await keyset.UnwrapAsync(kms))
         {
             VectorSecret secret = live.Configuration.Vector["embeddings"];
             Assert.Equal(2.5f, secret.ApproximationFactor);
@@ -107,27 +107,27 @@ public class KeysetVectorLimitsTests
     }
 
     [Fact]
-    public void AddVectorSecret_WhenLimitsDifferOnAnExistingPath_RefusesLikeBeta()
+    public async Task AddVectorSecret_WhenLimitsDifferOnAnExistingPath_RefusesLikeBeta()
     {
         using TestKek kek = _kms.Kek();
-        Keyset keyset = LimitedKeyset();
+        Keyset keyset = await LimitedKeysetAsync();
         KeysetSecretInfo retired = keyset.List().Single(i => i.Path.Value == "p" && i.State == KeysetSecretState.Current);
 
-        Assert.Throws<ArgumentException>(() => keyset.AddVectorSecret("p", kek, dimensions: 512));
-        Assert.Throws<ArgumentException>(() => keyset.AddVectorSecret("p", kek, maxNorm: 2f));
-        Assert.Throws<ArgumentException>(() => keyset.AddVectorSecret("q", kek, dimensions: 384));
-        Assert.Throws<ArgumentException>(() => keyset.AddVectorSecret("q", kek, maxNorm: 1f));
-        Assert.Throws<ArgumentOutOfRangeException>(() => keyset.AddVectorSecret("new", kek, 2f, dimensions: 0));
-        Assert.Throws<ArgumentOutOfRangeException>(() => keyset.AddVectorSecret("new", kek, 2f, maxNorm: float.NaN));
-        Assert.Throws<ArgumentOutOfRangeException>(() => keyset.AddVectorSecret("new", kek, 2f, maxNorm: -1f));
+        await Assert.ThrowsAsync<ArgumentException>(() => keyset.AddVectorSecretAsync("p", kek, dimensions: 512));
+        await Assert.ThrowsAsync<ArgumentException>(() => keyset.AddVectorSecretAsync("p", kek, maxNorm: 2f));
+        await Assert.ThrowsAsync<ArgumentException>(() => keyset.AddVectorSecretAsync("q", kek, dimensions: 384));
+        await Assert.ThrowsAsync<ArgumentException>(() => keyset.AddVectorSecretAsync("q", kek, maxNorm: 1f));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => keyset.AddVectorSecretAsync("new", kek, 2f, dimensions: 0));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => keyset.AddVectorSecretAsync("new", kek, 2f, maxNorm: float.NaN));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => keyset.AddVectorSecretAsync("new", kek, 2f, maxNorm: -1f));
         Assert.DoesNotContain(keyset.List(), i => i.Path.Value == "new");
 
         // The same values, or none, are accepted: the new secret inherits the path's limits.
-        KeysetSecretInfo same = keyset.AddVectorSecret("p", kek, dimensions: 384, maxNorm: 1.001f);
+        KeysetSecretInfo same = await keyset.AddVectorSecretAsync("p", kek, dimensions: 384, maxNorm: 1.001f);
         Assert.Equal((384, 1.001f), (same.Dimensions!.Value, same.MaxNorm!.Value));
         keyset.Promote(KeysetSection.Vector, "p", same.Id);
         keyset.Retire(KeysetSection.Vector, "p", retired.Id);
-        KeysetSecretInfo next = keyset.AddVectorSecret("p", kek);
+        KeysetSecretInfo next = await keyset.AddVectorSecretAsync("p", kek);
         Assert.Equal((384, 1.001f), (next.Dimensions!.Value, next.MaxNorm!.Value));
     }
 
@@ -140,44 +140,44 @@ public class KeysetVectorLimitsTests
     [InlineData("\"maxNorm\": -1")]
     [InlineData("\"maxNorm\": 1e39")]
     [InlineData("\"maxNorm\": null")]
-    public void Parse_WhenALimitIsMalformed_ThrowsFormatException(string property)
+    public async Task Parse_WhenALimitIsMalformed_ThrowsFormatException(string property)
     {
-        string json = LimitedKeyset().ToJson().Replace("\"useScalingFactor\": false,", $"\"useScalingFactor\": false, {property},", StringComparison.Ordinal);
+        string json = (await LimitedKeysetAsync()).ToJson().Replace("\"useScalingFactor\": false,", $"\"useScalingFactor\": false, {property},", StringComparison.Ordinal);
         json = json.Replace("\"dimensions\": 384,", string.Empty, StringComparison.Ordinal).Replace("\"maxNorm\": 1.001,", string.Empty, StringComparison.Ordinal);
         Assert.Throws<FormatException>(() => Keyset.Parse(json));
     }
 
     [Fact]
-    public void Parse_WhenLimitsAppearOnADeterministicPath_ThrowsFormatException()
+    public async Task Parse_WhenLimitsAppearOnADeterministicPath_ThrowsFormatException()
     {
         using TestKek kek = _kms.Kek();
         Keyset keyset = Keyset.Create(kek.KeyUri);
-        keyset.AddDeterministicSecret("f", kek);
+        await keyset.AddDeterministicSecretAsync("f", kek);
         JsonNode root = JsonNode.Parse(keyset.ToJson())!;
         root["deterministic"]!["f"]!["dimensions"] = 384;
         Assert.Throws<FormatException>(() => Keyset.Parse(root.ToJsonString()));
     }
 
     [Fact]
-    public void Import_WhenTheConfigurationHasLimits_KeepsThemInTheKeyset()
+    public async Task Import_WhenTheConfigurationHasLimits_KeepsThemInTheKeyset()
     {
         using TestKek kek = _kms.Kek();
         using var secret = new Secret([.. Enumerable.Range(0, 32).Select(i => (byte)i)]);
         var vector = new VectorSecret(2f, new RotatableSecret(new IdentifiedSecret(new KeyId(1), secret))) { Dimensions = 8, MaxNorm = 1.5f };
-        Keyset imported = Veil.Insecure.InsecureCleartextKeyset.Import(new VeilConfiguration(vector: TestData.VectorSection("p", vector)), kek);
+        Keyset imported = await Veil.Insecure.InsecureCleartextKeyset.ImportAsync(new VeilConfiguration(vector: TestData.VectorSection("p", vector)), kek);
 
-        using UnwrappedKeyset live = Keyset.Parse(imported.ToJson()).Unwrap(_kms);
+        using UnwrappedKeyset live = await Keyset.Parse(imported.ToJson()).UnwrapAsync(_kms);
         Assert.Equal(8, live.Configuration.Vector["p"].Dimensions);
         Assert.Equal(1.5f, live.Configuration.Vector["p"].MaxNorm);
     }
 
     /// <summary>Path "p" with dimensions 384 and maxNorm 1.001, path "q" without limits; one current secret each.</summary>
-    private Keyset LimitedKeyset()
+    private async Task<Keyset> LimitedKeysetAsync()
     {
         using TestKek kek = _kms.Kek();
         Keyset keyset = Keyset.Create(kek.KeyUri);
-        keyset.AddVectorSecret("p", kek, 2.5f, dimensions: 384, maxNorm: 1.001f);
-        keyset.AddVectorSecret("q", kek, 2f);
+        await keyset.AddVectorSecretAsync("p", kek, 2.5f, dimensions: 384, maxNorm: 1.001f);
+        await keyset.AddVectorSecretAsync("q", kek, 2f);
         return keyset;
     }
 }

@@ -12,6 +12,9 @@ internal sealed class TestKms : IKmsClient
 
     public int GetKeyCalls { get; private set; }
 
+    /// <summary>Runs on every GetKeyAsync, before the key is returned (for example to cancel mid-operation).</summary>
+    public Action? OnGetKey { get; set; }
+
     /// <summary>How many keys every KEK of this KMS has unwrapped.</summary>
     public int UnwrapCalls { get; private set; }
 
@@ -31,16 +34,34 @@ internal sealed class TestKms : IKmsClient
 
     public bool Supports(string keyUri) => keyUri.StartsWith("test:", StringComparison.Ordinal);
 
-    public IKeyEncryptionKey GetKey(string keyUri)
+    public ValueTask<IKeyEncryptionKey> GetKeyAsync(string keyUri, CancellationToken cancellationToken = default)
     {
-        GetKeyCalls++;
-        return _keys.ContainsKey(keyUri) ? Kek(keyUri) : throw new KeyNotAvailableException($"no key {keyUri}");
+        GetKeyCalls++; // counted before the token is checked: a cancelled caller must not get here at all
+        OnGetKey?.Invoke();
+        cancellationToken.ThrowIfCancellationRequested();
+        return _keys.ContainsKey(keyUri) ? ValueTask.FromResult<IKeyEncryptionKey>(Kek(keyUri)) : throw new KeyNotAvailableException($"no key {keyUri}");
     }
 }
 
 internal sealed class TestKek(string uri, byte[] key, List<byte[]> wrapped, Action onUnwrap) : IKeyEncryptionKey
 {
     public string KeyUri { get; } = uri;
+
+    /// <summary>Records the call (in the KMS's Wrapped list) before checking the token, so tests see any call a cancelled caller makes.</summary>
+    public ValueTask<byte[]> WrapKeyAsync(ReadOnlyMemory<byte> plaintext, ReadOnlyMemory<byte> associatedData, CancellationToken cancellationToken = default)
+    {
+        byte[] result = WrapKey(plaintext.Span, associatedData.Span);
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(result);
+    }
+
+    /// <summary>Counts the call before checking the token (see <see cref="WrapKeyAsync"/>).</summary>
+    public ValueTask<byte[]> UnwrapKeyAsync(ReadOnlyMemory<byte> wrappedKey, ReadOnlyMemory<byte> associatedData, CancellationToken cancellationToken = default)
+    {
+        byte[] result = UnwrapKey(wrappedKey.Span, associatedData.Span);
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(result);
+    }
 
     public byte[] WrapKey(ReadOnlySpan<byte> plaintext, ReadOnlySpan<byte> associatedData)
     {
