@@ -51,13 +51,12 @@ internal static class VectorBench
         var ciphertext = new float[dimensions];
         var decrypted = new float[dimensions];
         var info = new byte[VectorEncryptor.PairedIclInfoLength];
-        var keystream = new uint[ConstructionFloor.KeystreamWords(dimensions)];
-        var tag = new byte[32];
+        using var floorWork = new ConstructionFloorWorkload(dimensions);
         encryptor.Encrypt(plaintext, ciphertext, info);
 
         void Encrypt() => encryptor.Encrypt(plaintext, ciphertext, info);
         void Decrypt() => encryptor.TryDecrypt(ciphertext, info, decrypted);
-        void Floor() => ConstructionFloor.Run(encryptor.Key, ciphertext, keystream, tag);
+        void Floor() => floorWork.Run(ciphertext);
 
         // Warm up (the tiered JIT promotes hot methods to optimised code in the background, which takes a few hundred
         // milliseconds of calls), then size a round to ~2 ms.

@@ -1,75 +1,85 @@
-using Google.Protobuf;
+using System.Buffers;
+using System.Text;
 
 namespace Veil.Formats;
 
 /// <summary>
-/// Helpers over <see cref="CodedOutputStream"/> for the few hand-written messages: callers write fields in
-/// field-number order, and proto3 defaults (empty bytes and strings, zero enums) are omitted, as protoc-generated
-/// encoders do. Embedded messages are always written (they have presence), even when empty.
+/// A hand-written protobuf encoder for the few messages Veil writes (the counterpart of <see cref="ProtoReader"/>):
+/// callers write fields in field-number order, and proto3 defaults (empty bytes and strings, zero enums) are omitted,
+/// as protoc-generated encoders do. Embedded messages are always written (they have presence), even when empty.
 /// </summary>
-internal static class ProtoWriter
+internal sealed class ProtoWriter
 {
-    // The messages are headers of a few dozen to a few hundred bytes; a stream-backed CodedOutputStream would allocate a
-    // 4 KB buffer for each.
-    private const int InitialCapacity = 256;
+    private const int VarintWireType = 0;
+    private const int LengthDelimitedWireType = 2;
 
-    /// <summary>
-    /// Runs <paramref name="write"/> into a small flat buffer (running it again into a buffer twice as large while it
-    /// does not fit) and returns the bytes it wrote.
-    /// </summary>
-    public static byte[] Build(Action<CodedOutputStream> write)
+    // The messages are headers of a few dozen to a few hundred bytes.
+    private readonly ArrayBufferWriter<byte> _buffer = new(256);
+
+    private ProtoWriter()
     {
-        for (int capacity = InitialCapacity; ; capacity *= 2)
-        {
-            byte[] buffer = new byte[capacity];
-            var output = new CodedOutputStream(buffer);
-            try
-            {
-                write(output);
-            }
-            catch (CodedOutputStream.OutOfSpaceException)
-            {
-                continue;
-            }
+    }
 
-            return buffer.AsSpan(0, checked((int)output.Position)).ToArray();
-        }
+    /// <summary>Runs <paramref name="write"/> into a new message and returns its bytes.</summary>
+    public static byte[] Build(Action<ProtoWriter> write)
+    {
+        var output = new ProtoWriter();
+        write(output);
+        return output._buffer.WrittenSpan.ToArray();
     }
 
     /// <summary>Writes a bytes field, omitted when empty.</summary>
-    public static void WriteBytes(CodedOutputStream output, int fieldNumber, ReadOnlySpan<byte> value)
+    public static void WriteBytes(ProtoWriter output, int fieldNumber, ReadOnlySpan<byte> value)
     {
         if (!value.IsEmpty)
         {
-            output.WriteTag(fieldNumber, WireFormat.WireType.LengthDelimited);
-            output.WriteBytes(ByteString.CopyFrom(value));
+            output.WriteLengthDelimited(fieldNumber, value);
         }
     }
 
     /// <summary>Writes an embedded message field (always present).</summary>
-    public static void WriteMessage(CodedOutputStream output, int fieldNumber, ReadOnlySpan<byte> serializedMessage)
-    {
-        output.WriteTag(fieldNumber, WireFormat.WireType.LengthDelimited);
-        output.WriteBytes(ByteString.CopyFrom(serializedMessage));
-    }
+    public static void WriteMessage(ProtoWriter output, int fieldNumber, ReadOnlySpan<byte> serializedMessage) =>
+        output.WriteLengthDelimited(fieldNumber, serializedMessage);
 
-    /// <summary>Writes a string field, omitted when empty.</summary>
-    public static void WriteString(CodedOutputStream output, int fieldNumber, string value)
+    /// <summary>Writes a string field (UTF-8), omitted when empty.</summary>
+    public static void WriteString(ProtoWriter output, int fieldNumber, string value)
     {
         if (value.Length != 0)
         {
-            output.WriteTag(fieldNumber, WireFormat.WireType.LengthDelimited);
-            output.WriteString(value);
+            output.WriteLengthDelimited(fieldNumber, Encoding.UTF8.GetBytes(value));
         }
     }
 
-    /// <summary>Writes an enum field, omitted when zero.</summary>
-    public static void WriteEnum(CodedOutputStream output, int fieldNumber, int value)
+    /// <summary>Writes an enum field, omitted when zero (negative values as ten-byte varints, as protobuf does).</summary>
+    public static void WriteEnum(ProtoWriter output, int fieldNumber, int value)
     {
         if (value != 0)
         {
-            output.WriteTag(fieldNumber, WireFormat.WireType.Varint);
-            output.WriteEnum(value);
+            output.WriteTag(fieldNumber, VarintWireType);
+            output.WriteVarint(unchecked((ulong)(long)value));
         }
+    }
+
+    private void WriteLengthDelimited(int fieldNumber, ReadOnlySpan<byte> value)
+    {
+        WriteTag(fieldNumber, LengthDelimitedWireType);
+        WriteVarint((ulong)value.Length);
+        _buffer.Write(value);
+    }
+
+    private void WriteTag(int fieldNumber, int wireType) => WriteVarint((ulong)(((uint)fieldNumber << 3) | (uint)wireType));
+
+    private void WriteVarint(ulong value)
+    {
+        Span<byte> bytes = stackalloc byte[10];
+        int length = 0;
+        while (value >= 0x80)
+        {
+            bytes[length++] = (byte)((value & 0x7F) | 0x80);
+            value >>= 7;
+        }
+
+        bytes[length++] = (byte)value;
+        _buffer.Write(bytes[..length]);
     }
 }
