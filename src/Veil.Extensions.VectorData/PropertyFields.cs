@@ -4,18 +4,26 @@ using Veil.Keys;
 
 namespace Veil.Extensions.VectorData;
 
-/// <summary>Writes through MEVD's accessors, and writes null too (MEVD's record-class setter skips null).</summary>
+/// <summary>
+/// Reads and writes through MEVD's accessors, but reads a dynamic record's entry as it is (the inner store returns a
+/// generated property's encrypted vector where MEVD's accessor expects its input type) and writes null too (MEVD's
+/// record-class setter skips null).
+/// </summary>
 internal static class ModelValues
 {
+    public static object? Get(PropertyModel property, object record) => record is Dictionary<string, object?> dynamic
+        ? dynamic.GetValueOrDefault(property.ModelName)
+        : property.GetValueAsObject(record);
+
     public static void Set(PropertyModel property, object record, object? value)
     {
-        if (value is not null)
+        if (record is Dictionary<string, object?> dynamic)
+        {
+            dynamic[property.ModelName] = value;
+        }
+        else if (value is not null)
         {
             property.SetValueAsObject(record, value);
-        }
-        else if (record is Dictionary<string, object?> dynamic)
-        {
-            dynamic[property.ModelName] = null;
         }
         else
         {
@@ -44,10 +52,10 @@ internal sealed class BytesField
     public string Name => Property.ModelName;
 
     /// <summary>Whether the property holds a value (plaintext or stored bytes alike).</summary>
-    public bool HasValue(object record) => Property.GetValueAsObject(record) is not null;
+    public bool HasValue(object record) => ModelValues.Get(Property, record) is not null;
 
     /// <summary>The stored bytes, or null. A string that is not base64 throws <see cref="FormatException"/>.</summary>
-    public byte[]? GetBytes(object record) => Property.GetValueAsObject(record) switch
+    public byte[]? GetBytes(object record) => ModelValues.Get(Property, record) switch
     {
         string text => Convert.FromBase64String(text),
         byte[] bytes => bytes,
@@ -58,7 +66,7 @@ internal sealed class BytesField
         ModelValues.Set(Property, record, bytes is null ? null : IsString ? Convert.ToBase64String(bytes) : bytes);
 
     /// <summary>The plaintext value's bytes (UTF-8 for strings), or null.</summary>
-    public byte[]? GetPlaintext(object record) => Property.GetValueAsObject(record) switch
+    public byte[]? GetPlaintext(object record) => ModelValues.Get(Property, record) switch
     {
         string text => System.Text.Encoding.UTF8.GetBytes(text),
         byte[] bytes => bytes,
@@ -138,7 +146,7 @@ internal sealed class VectorField
 
     /// <summary>The plaintext vector of <paramref name="record"/>, or null when it has none.</summary>
     /// <exception cref="ArgumentException">The property holds an embedding an encrypting generator made (already encrypted).</exception>
-    public ReadOnlyMemory<float>? GetVector(object record) => AsVector(Property.GetValueAsObject(record), Name);
+    public ReadOnlyMemory<float>? GetVector(object record) => AsVector(ModelValues.Get(Property, record), Name);
 
     /// <summary>A stored or supplied value as a vector: null when it is none.</summary>
     public static ReadOnlyMemory<float>? AsVector(object? value, string what) => value switch
@@ -150,7 +158,7 @@ internal sealed class VectorField
     };
 
     /// <summary>The property's raw value (the generator's input for a generated property).</summary>
-    public object? GetInput(object record) => Property.GetValueAsObject(record);
+    public object? GetInput(object record) => ModelValues.Get(Property, record);
 
     /// <summary>Sets a decrypted vector (or none) in the property's own type; a generated property gets none back.</summary>
     public void SetPlaintext(object record, float[]? vector)
@@ -178,7 +186,7 @@ internal sealed class VectorField
             : (object)vector);
 
     /// <summary>Reads a stored ciphertext (any vector shape the inner store returns).</summary>
-    public ReadOnlyMemory<float>? GetCiphertext(object record) => Property.GetValueAsObject(record) switch
+    public ReadOnlyMemory<float>? GetCiphertext(object record) => ModelValues.Get(Property, record) switch
     {
         float[] array => (ReadOnlyMemory<float>?)array,
         ReadOnlyMemory<float> memory => memory,
