@@ -136,3 +136,52 @@ public sealed class CollectionOperationsTests(TestKeys keys) : IClassFixture<Tes
         Assert.Contains($"'{nameof(Doc.Title)}'", e.Message, StringComparison.Ordinal);
     }
 }
+
+/// <summary>What the decorator cannot serve says so when it is made.</summary>
+public sealed class UnsupportedRecordTests(TestKeys keys) : IClassFixture<TestKeys>
+{
+    [Fact]
+    public void Constructor_WhenARecordClassVectorIsTextForAGenerator_ThrowsNotSupportedExceptionPointingToDynamicCollections()
+    {
+        var definition = new VectorStoreCollectionDefinition
+        {
+            EmbeddingGenerator = new Microsoft.Extensions.AI.EmbeddingGeneratorBuilder<string, Microsoft.Extensions.AI.Embedding<float>>(new NoGenerator()).Build(),
+            Properties =
+            [
+                new VectorStoreKeyProperty(nameof(TextRecord.Id), typeof(string)),
+                new VectorStoreDataProperty(nameof(TextRecord.Info), typeof(string)),
+                new VectorStoreVectorProperty(nameof(TextRecord.Text), typeof(string), 4),
+            ],
+        };
+        EncryptingCollectionOptions options = TestKeys.Options();
+        options.PairedIclInfoProperties[nameof(TextRecord.Text)] = nameof(TextRecord.Info);
+
+        NotSupportedException e = Assert.Throws<NotSupportedException>(
+            () => new EncryptingVectorStoreCollection<string, TextRecord>(new InMemoryCollection<string, TextRecord>(), keys.Client, options, definition));
+
+        Assert.Contains("'Text'", e.Message, StringComparison.Ordinal);
+        Assert.Contains("GetDynamicCollection", e.Message, StringComparison.Ordinal);
+    }
+
+    public sealed class TextRecord
+    {
+        public string Id { get; set; } = string.Empty;
+
+        public string? Info { get; set; }
+
+        public string? Text { get; set; }
+    }
+
+    private sealed class NoGenerator : Microsoft.Extensions.AI.IEmbeddingGenerator<string, Microsoft.Extensions.AI.Embedding<float>>
+    {
+        public Task<Microsoft.Extensions.AI.GeneratedEmbeddings<Microsoft.Extensions.AI.Embedding<float>>> GenerateAsync(
+            IEnumerable<string> values, Microsoft.Extensions.AI.EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default) =>
+            throw new InvalidOperationException("Not called: the collection is refused when it is made.");
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => null;
+
+        public void Dispose()
+        {
+        }
+    }
+}
