@@ -144,7 +144,7 @@ public sealed class EncryptingEmbeddingGeneratorTests(RotatingClients keys) : IC
         GeneratedEmbeddings<Embedding<float>> queries = await oneWay.GenerateAsync(["0", "1", "2"]);
         Embedding<float> stored = (await decryptable.GenerateAsync(["1"]))[0];
         var info = (byte[])stored.AdditionalProperties![EncryptingEmbeddingGenerator.PairedIclInfoKey]!;
-        float[] decrypted = keys.Client.Vector.Decrypt(new EncryptedVector(stored.Vector, info, TestKeys.VectorPath, "minilm"), TestKeys.Tenant);
+        float[] decrypted = keys.Client.Vector.Decrypt(new EncryptedVector(stored.Vector, info, RotatingClients.VectorPath, "minilm"), RotatingClients.Tenant);
 
         Assert.Equal(["GenerateQueryVectorsBatchAsync", "EncryptBatchAsync"], remote.Calls);
         Assert.True(TensorPrimitives.Distance(decrypted, s_vectors[1]) < 1e-4f);
