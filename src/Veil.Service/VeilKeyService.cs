@@ -8,7 +8,6 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Veil.Keys;
-using Veil.Service.Wire;
 
 namespace Veil.Service;
 

@@ -1,6 +1,6 @@
-namespace Veil.Service;
+namespace Veil.Protocol;
 
-/// <summary>The operation names used in routes (<c>POST /v1/{kind}/{action}</c>), policies and the audit log.</summary>
+/// <summary>The operation names of the key service, used in routes (<c>POST /v1/{kind}/{action}</c>), policies and the audit log.</summary>
 public static class ServiceOperations
 {
     /// <summary>Encrypt vectors (with paired ICL info, so they can be decrypted).</summary>

@@ -1,9 +1,7 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
-using Veil.Cli.JsonLines;
-
-namespace Veil.Cli.Tests;
+namespace Veil.Protocol.Tests;
 
 /// <summary>Floats are read as double then cast to float, and written in the shortest form that round-trips.</summary>
 public sealed class FloatFormatTests
@@ -60,7 +58,7 @@ public sealed class FloatFormatTests
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
-            JsonValues.WriteFloatArray(writer, "v", values);
+            JsonValues.WriteFloatArray(writer, "v"u8, values);
             writer.WriteEndObject();
         }
 
