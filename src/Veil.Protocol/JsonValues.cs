@@ -89,9 +89,23 @@ public static class JsonValues
         return reader.TokenType switch
         {
             JsonTokenType.Null => null,
-            JsonTokenType.String => reader.GetString(),
+            JsonTokenType.String => GetString(ref reader, name),
             _ => throw new ItemFormatException($"\"{name}\" must be a string."),
         };
+    }
+
+    /// <summary>The string (or property name) the reader is on.</summary>
+    /// <exception cref="ItemFormatException">It is not valid UTF-8 (the reader checks the structure, not the text).</exception>
+    internal static string GetString(ref Utf8JsonReader reader, string name)
+    {
+        try
+        {
+            return reader.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            throw new ItemFormatException($"\"{name}\" is not valid UTF-8.");
+        }
     }
 
     /// <summary>Reads an object whose values are base64 strings, keeping the order of its names; each name once.</summary>
@@ -108,7 +122,7 @@ public static class JsonValues
         var seen = new HashSet<string>(StringComparer.Ordinal);
         while (Next(ref reader) && reader.TokenType != JsonTokenType.EndObject)
         {
-            string key = reader.GetString()!;
+            string key = GetString(ref reader, name);
             if (!seen.Add(key))
             {
                 throw new ItemFormatException($"\"{name}\" names the field \"{key}\" more than once.");

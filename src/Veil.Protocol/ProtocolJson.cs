@@ -181,7 +181,8 @@ public static class ProtocolJson
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(item);
         writer.WriteStartObject();
-        if (item.Id is { } id)
+        // An empty id (a null byte array assigned to Id converts to one) is no id.
+        if (item.Id is { IsEmpty: false } id)
         {
             writer.WritePropertyName("id"u8);
             writer.WriteRawValue(id.Span);
