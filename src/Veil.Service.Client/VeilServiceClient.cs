@@ -35,6 +35,12 @@ public sealed class VeilServiceClient : IVeilOperations, IVeilVectorOperations, 
     /// <summary>The most items sent in one request (the service's default limit is 1024).</summary>
     public int MaxItemsPerRequest { get; init; } = 256;
 
+    /// <summary>
+    /// Whether batches travel in the compact binary form (<see cref="BinaryBatch"/>: float32 vectors, no decimal
+    /// formatting) instead of JSON. The service answers in the format it was asked in.
+    /// </summary>
+    public bool UseBinaryBatches { get; init; }
+
     /// <inheritdoc/>
     public IVeilVectorOperations Vector => this;
 
@@ -137,10 +143,25 @@ public sealed class VeilServiceClient : IVeilOperations, IVeilVectorOperations, 
         }
     }
 
+    private static ByteArrayContent JsonContent(BatchRequest request)
+    {
+        var content = new ByteArrayContent(ProtocolJson.ToUtf8(writer => ProtocolJson.WriteRequest(writer, request)));
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+        return content;
+    }
+
+    private static ByteArrayContent BinaryContent(BatchRequest request)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        BinaryBatch.WriteRequest(buffer, request);
+        var content = new ByteArrayContent(buffer.WrittenSpan.ToArray());
+        content.Headers.ContentType = new MediaTypeHeaderValue(BinaryBatch.ContentType);
+        return content;
+    }
+
     private async Task<IReadOnlyList<ProtocolItem>> PostAsync(string route, BatchRequest request, ItemMembers resultMembers, CancellationToken cancellationToken)
     {
-        using var content = new ByteArrayContent(ProtocolJson.ToUtf8(writer => ProtocolJson.WriteRequest(writer, request)));
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+        using ByteArrayContent content = UseBinaryBatches ? BinaryContent(request) : JsonContent(request);
         using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(route, UriKind.Relative)) { Content = content };
         message.Headers.Add("X-Api-Key", _apiKey);
         using HttpResponseMessage response = await _http.SendAsync(message, cancellationToken).ConfigureAwait(false);
@@ -152,7 +173,9 @@ public sealed class VeilServiceClient : IVeilOperations, IVeilVectorOperations, 
 
         try
         {
-            return ProtocolJson.ReadResponse(body, resultMembers);
+            return BinaryBatch.IsContentType(response.Content.Headers.ContentType?.MediaType)
+                ? BinaryBatch.ReadResponse(body, resultMembers)
+                : ProtocolJson.ReadResponse(body, resultMembers);
         }
         catch (ItemFormatException e)
         {

@@ -73,10 +73,11 @@ internal sealed class RequestHandler(
         }
 
         IItemOperation itemOperation = ItemOperations.ByName[operation];
+        bool binary = BinaryBatch.IsContentType(context.Request.ContentType);
         BatchRequest request;
         try
         {
-            request = await ReadRequestAsync(context, itemOperation.RequestMembers).ConfigureAwait(false);
+            request = await ReadRequestAsync(context, itemOperation.RequestMembers, binary).ConfigureAwait(false);
         }
         catch (ItemFormatException e)
         {
@@ -180,15 +181,28 @@ internal sealed class RequestHandler(
         }
 
         metrics.Record(operation, 200, count);
+        if (binary)
+        {
+            // Answered in the format asked in (errors above stay JSON).
+            context.Response.ContentType = BinaryBatch.ContentType;
+            BinaryBatch.WriteResponse(context.Response.BodyWriter, response);
+            await context.Response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+            return;
+        }
+
         await WriteJsonAsync(context, 200, writer => ProtocolJson.WriteResponse(writer, response)).ConfigureAwait(false);
     }
 
-    /// <summary>Reads the whole body (Kestrel bounds its size) and parses it with the operation's request members.</summary>
-    private static async Task<BatchRequest> ReadRequestAsync(HttpContext context, ItemMembers members)
+    /// <summary>
+    /// Reads the whole body (Kestrel bounds its size) and parses it, as JSON or as a binary batch
+    /// (<see cref="BinaryBatch.ContentType"/>), with the operation's request members.
+    /// </summary>
+    private static async Task<BatchRequest> ReadRequestAsync(HttpContext context, ItemMembers members, bool binary)
     {
         using var body = new MemoryStream();
         await context.Request.Body.CopyToAsync(body, context.RequestAborted).ConfigureAwait(false);
-        return ProtocolJson.ReadRequest(body.GetBuffer().AsSpan(0, checked((int)body.Length)), members);
+        ReadOnlySpan<byte> bytes = body.GetBuffer().AsSpan(0, checked((int)body.Length));
+        return binary ? BinaryBatch.ReadRequest(bytes, members) : ProtocolJson.ReadRequest(bytes, members);
     }
 
     private static async Task WriteJsonAsync(HttpContext context, int status, Action<Utf8JsonWriter> write)

@@ -17,7 +17,7 @@ public sealed class ProtocolRoundTripTests
     // Ids are any JSON value: numbers, strings with escapes and non-ASCII, nested structures.
     private static readonly Gen<string?> s_id = Gen.OneOf<string?>(null, "1", "-0.5e3", "\"a\"", "\"\\u00e9\\\"\\n\"", "\"ключ\"", "[1,{\"k\":null}]", "true", "{}");
 
-    private static readonly Gen<ProtocolItem> s_item =
+    internal static readonly Gen<ProtocolItem> s_item =
         Gen.Select(s_id, s_vector.Null(), s_vector.Null(), s_bytes.Null(), s_bytes.Null(), s_bytes.Null(), Gen.Select(Gen.String[Gen.Char.AlphaNumeric, 1, 8], s_bytes).Array[0, 5].Null())
             .Select(Gen.Select(Gen.UInt, s_vector.Null(), s_bytes.Null()).Array[0, 3].Null(), Gen.OneOf<string?>(null, "bad \"item\"\n", "é"), Gen.OneOf(ItemErrorCode.InvalidInput, ItemErrorCode.KeyNotAvailable, ItemErrorCode.Integrity, ItemErrorCode.Internal))
             .Select((a, queries, error, code) =>
@@ -153,7 +153,7 @@ public sealed class ProtocolRoundTripTests
         return [.. back.Select(item => operation.ReadOutput(item, scope))];
     }
 
-    private static void AssertSame(ProtocolItem expected, ProtocolItem actual)
+    internal static void AssertSame(ProtocolItem expected, ProtocolItem actual)
     {
         Assert.Equal(expected.Id?.ToArray(), actual.Id?.ToArray());
         Assert.Equal(Bits(expected.Vector), Bits(actual.Vector));
