@@ -420,15 +420,24 @@ public static class BinaryBatch
 
             ReadOnlySpan<byte> bytes = Take((int)count * 4);
             var values = new float[count];
+            if (BitConverter.IsLittleEndian)
+            {
+                MemoryMarshal.Cast<byte, float>(bytes).CopyTo(values);
+            }
+            else
+            {
+                for (int i = 0; i < values.Length; i++)
+                {
+                    values[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes[(i * 4)..]);
+                }
+            }
+
             for (int i = 0; i < values.Length; i++)
             {
-                float value = BinaryPrimitives.ReadSingleLittleEndian(bytes[(i * 4)..]);
-                if (!float.IsFinite(value))
+                if (!float.IsFinite(values[i]))
                 {
                     throw new ItemFormatException($"\"{name}\" element {i} is not a finite 32-bit floating-point number.");
                 }
-
-                values[i] = value;
             }
 
             return values;
