@@ -1,0 +1,74 @@
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.VectorData;
+using Veil.Configuration;
+using Veil.Extensions.AI;
+using Veil.Extensions.VectorData;
+using Veil.Service.Client;
+
+namespace Veil.Extensions.DependencyInjection;
+
+/// <summary>
+/// The one owner of what <c>AddVeil</c> registers: the loaded keys and their client (local keys), or the HTTP client
+/// of the key service. Internal, so nothing outside this assembly resolves it; what the application resolves is
+/// <see cref="IVeilOperations"/>, which uses keys without handing them out. Disposed with the service provider
+/// (the keys are zeroed then).
+/// </summary>
+internal sealed class VeilOperationsSource : IDisposable
+{
+    private readonly LoadedVeilKeys? _keys;
+    private readonly VeilClient? _client;
+    private readonly HttpClient? _http;
+
+    public VeilOperationsSource(IOptions<VeilOptions> options)
+    {
+        VeilOptions settings = options.Value;
+        if (settings.ServiceUrl is { } url)
+        {
+            _http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+            {
+                BaseAddress = new Uri(url.EndsWith('/') ? url : url + "/"),
+                Timeout = settings.ServiceTimeout,
+            };
+            Operations = new VeilServiceClient(_http, settings.ApiKey!) { MaxItemsPerRequest = settings.MaxItemsPerRequest };
+        }
+        else
+        {
+            _keys = settings.Keys.Load();
+            try
+            {
+                _client = new VeilClient(_keys.Configuration);
+            }
+            catch
+            {
+                _keys.Dispose();
+                throw;
+            }
+
+            Operations = new LocalVeilOperations(_client);
+        }
+    }
+
+    public IVeilOperations Operations { get; }
+
+    /// <summary>An encrypting decorator over <paramref name="inner"/>, with these operations' keys.</summary>
+    /// <exception cref="InvalidOperationException">The keys are held by the key service, and the collection decorator needs local keys.</exception>
+    public EncryptingVectorStoreCollection<TKey, TRecord> Encrypting<TKey, TRecord>(VectorStoreCollection<TKey, TRecord> inner, EncryptingCollectionOptions options)
+        where TKey : notnull
+        where TRecord : class =>
+        new(inner, _client ?? throw new InvalidOperationException("Encrypted vector store collections need local keys (Veil:Keys) until the collection decorator takes IVeilOperations."), options);
+
+    /// <summary>An encrypting embedding generator over <paramref name="inner"/>.</summary>
+    public EncryptingEmbeddingGenerator EncryptingGenerator(IEmbeddingGenerator<string, Embedding<float>> inner, EncryptingEmbeddingGeneratorOptions options) =>
+        new(inner, Operations, options);
+
+    /// <inheritdoc/>
+    public override string ToString() => "VeilOperationsSource (redacted)";
+
+    public void Dispose()
+    {
+        _client?.Dispose();
+        _keys?.Dispose();
+        _http?.Dispose();
+    }
+}
