@@ -67,8 +67,8 @@ public sealed class AddVeilTests : IDisposable
         Assert.IsType<LocalVeilOperations>(operations);
         float[] vector = TestKeyset.Unit(1, 2, 3, 4, 5, 6, 7, 8);
 
-        BatchResult<Veil.Vectors.EncryptedVector> encrypted = await operations.Vector.EncryptBatchAsync([vector], TestKeyset.VectorPath, TestKeyset.DerivationPath, "acme");
-        BatchResult<float[]> decrypted = await operations.Vector.DecryptBatchAsync([encrypted[0].Value!], "acme");
+        BatchResult<Veil.Vectors.EncryptedVector> encrypted = await operations.Vector.EncryptBatchAsync([vector], TestKeyset.Secret, TestKeyset.Derivation, TestKeyset.Acme);
+        BatchResult<float[]> decrypted = await operations.Vector.DecryptBatchAsync([encrypted[0].Value!], TestKeyset.Acme);
 
         Assert.Equal(vector, decrypted[0].Value!, (a, b) => Math.Abs(a - b) < 1e-4);
         Assert.Same(operations, host.Services.GetRequiredService<IVeilOperations>());
@@ -90,7 +90,7 @@ public sealed class AddVeilTests : IDisposable
     {
         using IHost host = Build(_keys.Settings(), services =>
         {
-            services.AddEmbeddingGenerator(new FakeEmbeddings()).UseVectorEncryption(new EncryptingEmbeddingGeneratorOptions(TestKeyset.VectorPath, TestKeyset.DerivationPath, "acme"));
+            services.AddEmbeddingGenerator(new FakeEmbeddings()).UseVectorEncryption(new EncryptingEmbeddingGeneratorOptions(TestKeyset.Secret, TestKeyset.Derivation, TestKeyset.Acme));
         });
         await host.StartAsync();
         IServiceProvider services = host.Services;
@@ -110,7 +110,7 @@ public sealed class AddVeilTests : IDisposable
     public async Task UseVectorEncryption_FromTheServiceProvider_EncryptsWithItsKeys()
     {
         using IHost host = Build(_keys.Settings(), services =>
-            services.AddEmbeddingGenerator(new FakeEmbeddings()).UseVectorEncryption(new EncryptingEmbeddingGeneratorOptions(TestKeyset.VectorPath, TestKeyset.DerivationPath, "acme") { Decryptable = true }));
+            services.AddEmbeddingGenerator(new FakeEmbeddings()).UseVectorEncryption(new EncryptingEmbeddingGeneratorOptions(TestKeyset.Secret, TestKeyset.Derivation, TestKeyset.Acme) { Decryptable = true }));
         await host.StartAsync();
         IEmbeddingGenerator<string, Embedding<float>> generator = host.Services.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>();
 
@@ -119,7 +119,7 @@ public sealed class AddVeilTests : IDisposable
         float[] ciphertext = embeddings[0].Vector.ToArray();
         Assert.NotEqual(FakeEmbeddings.Vector, ciphertext);
         var info = (byte[])embeddings[0].AdditionalProperties![EncryptingEmbeddingGenerator.PairedIclInfoKey]!;
-        BatchResult<float[]> decrypted = await host.Services.GetRequiredService<IVeilOperations>().Vector.DecryptBatchAsync([new Veil.Vectors.EncryptedVector(ciphertext, info, TestKeyset.VectorPath, TestKeyset.DerivationPath)], "acme");
+        BatchResult<float[]> decrypted = await host.Services.GetRequiredService<IVeilOperations>().Vector.DecryptBatchAsync([new Veil.Vectors.EncryptedVector(ciphertext, info, TestKeyset.Secret, TestKeyset.Derivation)], TestKeyset.Acme);
         Assert.Equal(FakeEmbeddings.Vector, decrypted[0].Value!, (a, b) => Math.Abs(a - b) < 1e-4);
         await host.StopAsync();
     }
@@ -131,7 +131,7 @@ public sealed class AddVeilTests : IDisposable
         using IHost host = Build(_keys.Settings(), services =>
         {
             services.AddSingleton<VectorStore>(_ => new DuckDbVectorStore(database));
-            services.AddEncryptedVectorStoreCollection<string, Note>("notes", new EncryptingCollectionOptions(TestKeyset.VectorPath, TestKeyset.DerivationPath, "acme"));
+            services.AddEncryptedVectorStoreCollection<string, Note>("notes", new EncryptingCollectionOptions(TestKeyset.Secret, TestKeyset.Derivation, TestKeyset.Acme));
         });
         await host.StartAsync();
         VectorStoreCollection<string, Note> notes = host.Services.GetRequiredService<VectorStoreCollection<string, Note>>();
@@ -159,24 +159,24 @@ public sealed class AddVeilTests : IDisposable
             services.AddSingleton<VectorStore>(_ => DuckDbVectorStore.CreateInMemory());
             services.AddEncryptedCollectionFactory<string, Note>(
                 "notes",
-                (_, tenant) => new EncryptingCollectionOptions(TestKeyset.VectorPath, TestKeyset.DerivationPath, tenant.Value == "mallory" ? "acme" : tenant),
+                (_, tenant) => new EncryptingCollectionOptions(TestKeyset.Secret, TestKeyset.Derivation, tenant.Value == "mallory" ? TestKeyset.Acme : tenant),
                 tenant => "notes_" + tenant.Value);
         });
         await host.StartAsync();
         IEncryptedCollectionFactory<string, Note> factory = host.Services.GetRequiredService<IEncryptedCollectionFactory<string, Note>>();
 
-        VectorStoreCollection<string, Note> acme = factory.GetCollection("acme");
-        VectorStoreCollection<string, Note> globex = factory.GetCollection("globex");
+        VectorStoreCollection<string, Note> acme = factory.GetCollection(TestKeyset.Acme);
+        VectorStoreCollection<string, Note> globex = factory.GetCollection(new TenantId("globex"));
         await acme.EnsureCollectionExistsAsync();
         await globex.EnsureCollectionExistsAsync();
         await acme.UpsertAsync(new Note { Id = "n1", Title = "acme's", Embedding = TestKeyset.Unit(1, 1, 1, 1, 1, 1, 1, 1) });
 
-        Assert.Same(acme, factory.GetCollection("acme"));
+        Assert.Same(acme, factory.GetCollection(TestKeyset.Acme));
         Assert.Equal("notes_acme", acme.Name);
         Assert.Equal("notes_globex", globex.Name);
         Assert.Equal("acme's", (await acme.GetAsync("n1"))!.Title);
         Assert.Null(await globex.GetAsync("n1"));
-        InvalidOperationException e = Assert.Throws<InvalidOperationException>(() => factory.GetCollection("mallory"));
+        InvalidOperationException e = Assert.Throws<InvalidOperationException>(() => factory.GetCollection(new TenantId("mallory")));
         Assert.Contains("must use the tenant they are given", e.Message, StringComparison.Ordinal);
         await host.StopAsync();
     }

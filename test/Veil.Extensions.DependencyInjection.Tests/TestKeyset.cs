@@ -12,6 +12,10 @@ internal sealed class TestKeyset : IDisposable
     public const int Dimensions = 8;
     private const string Passphrase = "test passphrase";
 
+    public static readonly SecretPath Secret = new(VectorPath);
+    public static readonly DerivationPath Derivation = new(DerivationPath);
+    public static readonly TenantId Acme = new("acme");
+
     public TestKeyset()
     {
         Directory = System.IO.Directory.CreateTempSubdirectory("veil-di-").FullName;
@@ -22,8 +26,8 @@ internal sealed class TestKeyset : IDisposable
         Keyset keyset = Keyset.Create(kekUri);
         using (IKeyEncryptionKey kek = kms.CreateKey(kekUri))
         {
-            keyset.AddVectorSecret(VectorPath, kek, approximationFactor: 2.5f);
-            keyset.AddDeterministicSecret(VectorPath, kek);
+            keyset.AddVectorSecret(Secret, kek, approximationFactor: 2.5f);
+            keyset.AddDeterministicSecret(Secret, kek);
             keyset.AddStandardSecret(kek);
         }
 

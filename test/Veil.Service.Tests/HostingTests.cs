@@ -52,8 +52,8 @@ public sealed class HostingTests : IDisposable
         using var http = new HttpClient { BaseAddress = new Uri(Address(app) + "/keys/") };
         var client = new VeilServiceClient(http, s_apiKey);
 
-        BatchResult<Veil.Vectors.EncryptedVector> encrypted = await client.Vector.EncryptBatchAsync([Vector()], TestKeys.SecretPath, TestKeys.DerivationPath, Tenant);
-        BatchResult<float[]> decrypted = await client.Vector.DecryptBatchAsync([encrypted[0].Value!], Tenant);
+        BatchResult<Veil.Vectors.EncryptedVector> encrypted = await client.Vector.EncryptBatchAsync([Vector()], new SecretPath(TestKeys.SecretPath), new DerivationPath(TestKeys.DerivationPath), new TenantId(Tenant));
+        BatchResult<float[]> decrypted = await client.Vector.DecryptBatchAsync([encrypted[0].Value!], new TenantId(Tenant));
 
         Assert.Equal(Vector().ToArray(), decrypted[0].Value!, (a, b) => Math.Abs(a - b) < 1e-4);
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("health")).StatusCode);
@@ -163,8 +163,8 @@ public sealed class HostingTests : IDisposable
         using var http = new HttpClient { BaseAddress = new Uri(Address(app) + "/") };
         var client = new VeilServiceClient(http, s_apiKey);
         const string Marker = "plaintextmarker";
-        await client.Standard.EncryptBatchAsync([new Dictionary<string, byte[]> { [Marker] = Encoding.UTF8.GetBytes(Marker) }], Tenant);
-        await client.Vector.EncryptBatchAsync([Vector()], TestKeys.SecretPath, TestKeys.DerivationPath, Tenant);
+        await client.Standard.EncryptBatchAsync([new Dictionary<string, byte[]> { [Marker] = Encoding.UTF8.GetBytes(Marker) }], new TenantId(Tenant));
+        await client.Vector.EncryptBatchAsync([Vector()], new SecretPath(TestKeys.SecretPath), new DerivationPath(TestKeys.DerivationPath), new TenantId(Tenant));
         await app.StopAsync();
 
         string logText = string.Join("\n", logs);
