@@ -7,12 +7,12 @@ using Veil.Vectors;
 
 namespace Veil.Extensions.Tests;
 
-public sealed class EncryptingEmbeddingGeneratorTests(TestKeys keys) : IClassFixture<TestKeys>
+public sealed class EncryptingEmbeddingGeneratorTests(RotatingClients keys) : IClassFixture<RotatingClients>
 {
     private static readonly float[][] s_vectors = Synthetic.Clustered(4, 2, 0.5f, seed: 11);
 
     private static EncryptingEmbeddingGeneratorOptions Options(bool decryptable = false) =>
-        new(TestKeys.VectorPath, "minilm", TestKeys.Tenant) { Decryptable = decryptable };
+        new(RotatingClients.VectorPath, "minilm", RotatingClients.Tenant) { Decryptable = decryptable };
 
     [Fact]
     public async Task GenerateAsync_WhenOneWay_ReturnsCiphertextThatMatchesPlaintextNeighbours()
@@ -33,7 +33,7 @@ public sealed class EncryptingEmbeddingGeneratorTests(TestKeys keys) : IClassFix
         }
 
         // An encrypted query (current key) is nearest to its own encrypted document.
-        QueryVector query = keys.Client.Vector.GenerateQueryVectors(s_vectors[1], TestKeys.VectorPath, "minilm", TestKeys.Tenant)[0];
+        QueryVector query = keys.Client.Vector.GenerateQueryVectors(s_vectors[1], RotatingClients.VectorPath, "minilm", RotatingClients.Tenant)[0];
         Assert.Equal(1, Enumerable.Range(0, 3).MaxBy(i => TensorPrimitives.CosineSimilarity(embeddings[i].Vector.Span, query.Ciphertext.Span)));
     }
 
@@ -44,7 +44,7 @@ public sealed class EncryptingEmbeddingGeneratorTests(TestKeys keys) : IClassFix
 
         Embedding<float> embedding = (await generator.GenerateAsync(["2"]))[0];
         var info = (byte[])embedding.AdditionalProperties![EncryptingEmbeddingGenerator.PairedIclInfoKey]!;
-        float[] decrypted = keys.Client.Vector.Decrypt(new EncryptedVector(embedding.Vector, info, TestKeys.VectorPath, "minilm"), TestKeys.Tenant);
+        float[] decrypted = keys.Client.Vector.Decrypt(new EncryptedVector(embedding.Vector, info, RotatingClients.VectorPath, "minilm"), RotatingClients.Tenant);
 
         Assert.Equal(54, info.Length);
         Assert.True(TensorPrimitives.Distance(decrypted, s_vectors[2]) < 1e-4f);
@@ -144,7 +144,7 @@ public sealed class EncryptingEmbeddingGeneratorTests(TestKeys keys) : IClassFix
         GeneratedEmbeddings<Embedding<float>> queries = await oneWay.GenerateAsync(["0", "1", "2"]);
         Embedding<float> stored = (await decryptable.GenerateAsync(["1"]))[0];
         var info = (byte[])stored.AdditionalProperties![EncryptingEmbeddingGenerator.PairedIclInfoKey]!;
-        float[] decrypted = keys.Client.Vector.Decrypt(new EncryptedVector(stored.Vector, info, TestKeys.VectorPath, "minilm"), TestKeys.Tenant);
+        float[] decrypted = keys.Client.Vector.Decrypt(new EncryptedVector(stored.Vector, info, RotatingClients.VectorPath, "minilm"), RotatingClients.Tenant);
 
         Assert.Equal(["GenerateQueryVectorsBatchAsync", "EncryptBatchAsync"], remote.Calls);
         Assert.True(TensorPrimitives.Distance(decrypted, s_vectors[1]) < 1e-4f);

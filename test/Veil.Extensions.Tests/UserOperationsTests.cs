@@ -4,7 +4,7 @@ using Veil.Vectors;
 namespace Veil.Extensions.Tests;
 
 /// <summary><see cref="IVeilOperations"/> implemented outside Veil, with only its public API.</summary>
-public sealed class UserOperationsTests(TestKeys keys) : IClassFixture<TestKeys>
+public sealed class UserOperationsTests(RotatingClients keys) : IClassFixture<RotatingClients>
 {
     [Fact]
     public async Task UserWrittenOperations_WhenOneItemFails_OthersRoundTripAndTheFailureIsCounted()
@@ -14,9 +14,9 @@ public sealed class UserOperationsTests(TestKeys keys) : IClassFixture<TestKeys>
         float[][] vectors = Synthetic.Clustered(3, 1, 0.5f, seed: 5);
 
         BatchResult<EncryptedVector> encrypted = await remote.Vector.EncryptBatchAsync(
-            [.. vectors.Select(v => (ReadOnlyMemory<float>)v)], TestKeys.VectorPath, "minilm", TestKeys.Tenant);
+            [.. vectors.Select(v => (ReadOnlyMemory<float>)v)], RotatingClients.VectorPath, "minilm", RotatingClients.Tenant);
         remote.FailIndexes.Clear();
-        BatchResult<float[]> decrypted = await remote.Vector.DecryptBatchAsync([encrypted[0].Value!, encrypted[2].Value!], TestKeys.Tenant);
+        BatchResult<float[]> decrypted = await remote.Vector.DecryptBatchAsync([encrypted[0].Value!, encrypted[2].Value!], RotatingClients.Tenant);
 
         Assert.Equal((2, 1), (encrypted.SuccessCount, encrypted.FailureCount));
         Assert.False(encrypted[1].IsSuccess);
