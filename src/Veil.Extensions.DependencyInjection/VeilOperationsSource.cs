@@ -1,4 +1,5 @@
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.VectorData;
 using Veil.Configuration;
@@ -14,15 +15,16 @@ namespace Veil.Extensions.DependencyInjection;
 /// <see cref="IVeilOperations"/>, which uses keys without handing them out. Disposed with the service provider
 /// (the keys are zeroed then).
 /// </summary>
-internal sealed class VeilOperationsSource : IDisposable
+internal sealed partial class VeilOperationsSource : IDisposable
 {
     private readonly LoadedVeilKeys? _keys;
     private readonly VeilClient? _client;
     private readonly HttpClient? _http;
 
-    public VeilOperationsSource(IOptions<VeilOptions> options)
+    public VeilOperationsSource(IOptions<VeilOptions> options, ILoggerFactory? loggerFactory = null)
     {
         VeilOptions settings = options.Value;
+        ILogger logger = loggerFactory?.CreateLogger("Veil.Extensions.DependencyInjection") ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
         if (settings.ServiceUrl is { } url)
         {
             _http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
@@ -31,6 +33,7 @@ internal sealed class VeilOperationsSource : IDisposable
                 Timeout = settings.ServiceTimeout,
             };
             Operations = new VeilServiceClient(_http, settings.ApiKey!) { MaxItemsPerRequest = settings.MaxItemsPerRequest };
+            LogKeyService(logger, _http.BaseAddress);
         }
         else
         {
@@ -46,6 +49,7 @@ internal sealed class VeilOperationsSource : IDisposable
             }
 
             Operations = new LocalVeilOperations(_client);
+            LogLocalKeys(logger, _keys.Configuration.Vector.Count, _keys.Configuration.Deterministic.Count, _keys.IsCleartextConfiguration ? "a CLEARTEXT configuration file (development only)" : "a keyset unwrapped through its KMS");
         }
     }
 
@@ -67,8 +71,15 @@ internal sealed class VeilOperationsSource : IDisposable
 
     public void Dispose()
     {
+        // The keys are zeroed here; the operations handed out fail from now on.
         _client?.Dispose();
         _keys?.Dispose();
         _http?.Dispose();
     }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Veil: local keys loaded from {Source}: {VectorPaths} vector and {DeterministicPaths} deterministic secret paths")]
+    private static partial void LogLocalKeys(ILogger logger, int vectorPaths, int deterministicPaths, string source);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Veil: operations go to the key service at {ServiceUrl}; this app holds no keys")]
+    private static partial void LogKeyService(ILogger logger, Uri serviceUrl);
 }
