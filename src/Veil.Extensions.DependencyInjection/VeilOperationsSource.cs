@@ -55,12 +55,11 @@ internal sealed partial class VeilOperationsSource : IDisposable
 
     public IVeilOperations Operations { get; }
 
-    /// <summary>An encrypting decorator over <paramref name="inner"/>, with these operations' keys.</summary>
-    /// <exception cref="InvalidOperationException">The keys are held by the key service, and the collection decorator needs local keys.</exception>
+    /// <summary>An encrypting decorator over <paramref name="inner"/>, with these operations (local keys keep the local-only options such as bound standard properties).</summary>
     public EncryptingVectorStoreCollection<TKey, TRecord> Encrypting<TKey, TRecord>(VectorStoreCollection<TKey, TRecord> inner, EncryptingCollectionOptions options)
         where TKey : notnull
         where TRecord : class =>
-        new(inner, _client ?? throw new InvalidOperationException("Encrypted vector store collections need local keys (Veil:Keys) until the collection decorator takes IVeilOperations."), options);
+        _client is not null ? new(inner, _client, options) : new(inner, Operations, options);
 
     /// <summary>An encrypting embedding generator over <paramref name="inner"/>.</summary>
     public EncryptingEmbeddingGenerator EncryptingGenerator(IEmbeddingGenerator<string, Embedding<float>> inner, EncryptingEmbeddingGeneratorOptions options) =>

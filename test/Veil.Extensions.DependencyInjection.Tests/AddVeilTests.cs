@@ -8,7 +8,9 @@ using Veil.Configuration;
 using Veil.Extensions.AI;
 using Veil.Extensions.VectorData;
 using Veil.Keys;
+using Veil.Service;
 using Veil.Service.Client;
+using Veil.Testing;
 using Veil.Stores.DuckDb;
 
 namespace Veil.Extensions.DependencyInjection.Tests;
@@ -145,9 +147,41 @@ public sealed class AddVeilTests : IDisposable
 
         Assert.Equal("secret title", read!.Title);
         Assert.Equal("n1", Assert.Single(found).Record.Id);
+        Assert.Null(notes.GetService(typeof(VeilClient)));
+        Assert.Null(notes.GetService(typeof(IVeilOperations)));
         Note raw = (await host.Services.GetRequiredService<VectorStore>().GetCollection<string, Note>("notes").GetAsync("n1"))!;
         Assert.NotEqual("secret title", raw.Title);
         Assert.NotNull(raw.EmbeddingInfo);
+        await host.StopAsync();
+    }
+
+    /// <summary>The app holds no keys: AddVeil points at a running key service, and the collection from DI encrypts through it.</summary>
+    [Fact]
+    public async Task EncryptedCollection_ThroughTheKeyService_RoundTripsARecord_WithNoKeysInTheApp()
+    {
+        string apiKey = ServiceClients.GenerateApiKey();
+        using var keys = new TestKeys();
+        using UnwrappedKeyset unwrapped = keys.Unwrap();
+        await using VeilKeyService service = await VeilKeyService.StartAsync(new VeilKeyServiceOptions
+        {
+            Configuration = unwrapped.Configuration,
+            Clients = ServiceClients.Create([new ClientPolicy { Name = "app", KeySha256 = ServiceClients.HashApiKey(apiKey), Tenants = ["acme"], SecretPaths = ["*"], Operations = ["*"] }]),
+        });
+        using IHost host = Build(new() { ["Veil:ServiceUrl"] = service.Addresses.Single(), ["Veil:ApiKey"] = apiKey }, services =>
+        {
+            services.AddSingleton<VectorStore>(_ => DuckDbVectorStore.CreateInMemory());
+            services.AddEncryptedVectorStoreCollection<string, Note>("notes", new EncryptingCollectionOptions(TestKeyset.Secret, TestKeyset.Derivation, TestKeyset.Acme));
+        });
+        await host.StartAsync();
+        VectorStoreCollection<string, Note> notes = host.Services.GetRequiredService<VectorStoreCollection<string, Note>>();
+        await notes.EnsureCollectionExistsAsync();
+        float[] vector = TestKeyset.Unit(0, 1, 0, 1, 0, 1, 0, 1);
+
+        await notes.UpsertAsync(new Note { Id = "n1", Title = "through the service", Embedding = vector });
+        List<VectorSearchResult<Note>> found = await notes.SearchAsync(vector, top: 1).ToListAsync();
+
+        Assert.Equal("through the service", Assert.Single(found).Record.Title);
+        Assert.IsType<VeilServiceClient>(host.Services.GetRequiredService<IVeilOperations>());
         await host.StopAsync();
     }
 
