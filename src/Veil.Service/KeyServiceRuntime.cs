@@ -57,6 +57,9 @@ internal sealed partial class KeyServiceRuntime : IAsyncDisposable
         }
         catch
         {
+            _client?.Dispose();
+            _throttle?.Dispose();
+            _dimensions?.Dispose();
             DisposeOwned();
             throw;
         }

@@ -61,10 +61,16 @@ public static partial class VeilKeyServiceExtensions
     /// <param name="endpoints">The app.</param>
     /// <param name="prefix">A route prefix such as <c>/keys</c>; empty (the default) maps them at the root.</param>
     /// <returns>The group of endpoints, to add conventions to.</returns>
+    /// <exception cref="InvalidOperationException"><c>AddVeilKeyService</c> was not called.</exception>
     public static RouteGroupBuilder MapVeilKeyService(this IEndpointRouteBuilder endpoints, string prefix = "")
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         ArgumentNullException.ThrowIfNull(prefix);
+        if (endpoints.ServiceProvider.GetService<IServiceProviderIsService>() is { } registered && !registered.IsService(typeof(KeyServiceRuntime)))
+        {
+            throw new InvalidOperationException("MapVeilKeyService needs services.AddVeilKeyService(…) first.");
+        }
+
         RouteGroupBuilder group = endpoints.MapGroup(prefix);
         group.MapGet("/health", () => Results.Json(new { status = "ok" }));
         group.MapGet("/metrics", (HttpContext context) => RunAsync(context, ServiceOperations.Metrics, (handler, c) => handler.MetricsAsync(c)));

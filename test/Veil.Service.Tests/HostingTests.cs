@@ -95,6 +95,14 @@ public sealed class HostingTests : IDisposable
         Assert.Contains("VEIL_TEST_UNSET_", e.ToString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task MapVeilKeyService_WithoutAddVeilKeyService_SaysWhatIsMissing()
+    {
+        await using WebApplication app = WebApplication.CreateSlimBuilder().Build();
+        InvalidOperationException e = Assert.Throws<InvalidOperationException>(() => app.MapVeilKeyService());
+        Assert.Contains("AddVeilKeyService", e.Message, StringComparison.Ordinal);
+    }
+
     /// <summary>The attack: the host app listens on every interface in plain http; the key service refuses to start there.</summary>
     [Fact]
     public async Task Start_WhenTheHostAppBindsPlainHttpOffLoopback_IsRefused()
