@@ -240,7 +240,7 @@ internal sealed class RequestHandler(
             key = authorization["Bearer ".Length..].Trim();
         }
 
-        return options.Clients.Authenticate(key);
+        return options.Clients!.Authenticate(key);
     }
 
     private IReadOnlyList<ProtocolItem> Run(IItemOperation operation, BatchRequest request, int? dimension)
