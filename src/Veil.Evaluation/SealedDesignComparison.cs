@@ -19,8 +19,9 @@ public sealed record InvertedFilePoint(int Lists, int Probes, int Assignments, d
 /// <param name="EfSearch">The HNSW beam width.</param>
 /// <param name="Recall">Mean fraction of the exact top 10 among the K′ candidates.</param>
 /// <param name="FetchedFraction">K′ / rows stored.</param>
+/// <param name="GraphBytesPerRow">Bytes of the index's arrays (int8 codes, scales, links) per row, keys not included.</param>
 [Experimental("VEIL001")]
-public sealed record KeyHolderPoint(int Candidates, int EfSearch, double Recall, double FetchedFraction);
+public sealed record KeyHolderPoint(int Candidates, int EfSearch, double Recall, double FetchedFraction, double GraphBytesPerRow);
 
 /// <summary>
 /// Measures the two sealed-search designs of issue 15 on the same rows and queries: an encrypted inverted file
@@ -95,6 +96,7 @@ public static class SealedDesignComparison
         }
 
         int[][] truth = queries.Select(q => Neighbours.TopK(rows, q, 10, DistanceMetric.Cosine)).ToArray();
+        double bytesPerRow = index.GraphBytes / (double)rows.Count;
         var points = new List<KeyHolderPoint>();
         foreach (int k in candidates)
         {
@@ -105,7 +107,7 @@ public static class SealedDesignComparison
                 recall += truth[q].Count(found.Contains) / (double)truth[q].Length;
             }
 
-            points.Add(new KeyHolderPoint(k, Math.Max(options.EfSearch, k), recall / queries.Count, Math.Min(k, rows.Count) / (double)rows.Count));
+            points.Add(new KeyHolderPoint(k, Math.Max(options.EfSearch, k), recall / queries.Count, Math.Min(k, rows.Count) / (double)rows.Count, bytesPerRow));
         }
 
         return points;

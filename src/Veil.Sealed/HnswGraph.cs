@@ -14,8 +14,12 @@ internal sealed class HnswGraph
     private const int MaxLevel = 16;
     private const int FormatVersion = 1;
 
+    // Codes live in fixed blocks so that growing the index never copies (or transiently doubles) the largest array.
+    private const int BlockShift = 14;
+    private const int BlockNodes = 1 << BlockShift;
+
     private readonly double _levelFactor;
-    private sbyte[] _codes;
+    private readonly List<sbyte[]> _codes = [];
     private float[] _scales;
     private int[][][] _links;
     private bool[] _deleted;
@@ -32,7 +36,6 @@ internal sealed class HnswGraph
         EfConstruction = efConstruction;
         Seed = seed;
         _levelFactor = 1 / Math.Log(m);
-        _codes = new sbyte[dimensions * 16];
         _scales = new float[16];
         _links = new int[16][][];
         _deleted = new bool[16];
@@ -52,7 +55,7 @@ internal sealed class HnswGraph
     /// <summary>Nodes not deleted.</summary>
     public int LiveCount { get; private set; }
 
-    /// <summary>Bytes held by codes, scales and links (the arrays, not object headers).</summary>
+    /// <summary>Bytes used by codes, scales, flags and links (codes are allocated in blocks of 16 384 rows).</summary>
     public long ApproximateBytes
     {
         get
@@ -77,7 +80,7 @@ internal sealed class HnswGraph
     {
         int node = Count;
         EnsureCapacity(node + 1);
-        _scales[node] = Int8Vectors.Quantize(vector, _codes.AsSpan(node * Dimensions, Dimensions));
+        _scales[node] = Int8Vectors.Quantize(vector, CodeSpan(node));
         int level = LevelOf(node);
         _links[node] = new int[level + 1][];
         for (int l = 0; l <= level; l++)
@@ -194,7 +197,11 @@ internal sealed class HnswGraph
         writer.Write(Count);
         writer.Write(_entry);
         writer.Write(_topLevel);
-        writer.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_codes.AsSpan(0, Count * Dimensions)));
+        for (int node = 0; node < Count; node++)
+        {
+            writer.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(Code(node)));
+        }
+
         for (int node = 0; node < Count; node++)
         {
             writer.Write(_scales[node]);
@@ -230,17 +237,29 @@ internal sealed class HnswGraph
             throw new InvalidDataException("Invalid sealed index graph header.");
         }
 
+        Stream stream = reader.BaseStream;
+        if (stream.CanSeek && (long)count * dimensions > stream.Length - stream.Position)
+        {
+            throw new InvalidDataException("Truncated sealed index graph.");
+        }
+
         var graph = new HnswGraph(dimensions, m, efConstruction, seed);
         graph.EnsureCapacity(count);
         graph._entry = reader.ReadInt32();
         graph._topLevel = reader.ReadInt32();
-        byte[] codes = reader.ReadBytes(checked(count * dimensions));
-        if (codes.Length != count * dimensions || graph._entry < -1 || graph._entry >= count || graph._topLevel > MaxLevel)
+        if (graph._entry < -1 || graph._entry >= count || graph._topLevel > MaxLevel || (count > 0 && graph._entry < 0))
         {
-            throw new InvalidDataException("Truncated or invalid sealed index graph.");
+            throw new InvalidDataException("Invalid sealed index graph entry point.");
         }
 
-        codes.AsSpan().CopyTo(System.Runtime.InteropServices.MemoryMarshal.AsBytes(graph._codes.AsSpan()));
+        for (int node = 0; node < count; node++)
+        {
+            Span<byte> code = System.Runtime.InteropServices.MemoryMarshal.AsBytes(graph.CodeSpan(node));
+            if (reader.Read(code) != code.Length)
+            {
+                throw new InvalidDataException("Truncated sealed index graph.");
+            }
+        }
         for (int node = 0; node < count; node++)
         {
             graph._scales[node] = reader.ReadSingle();
@@ -288,7 +307,9 @@ internal sealed class HnswGraph
 
     private int MaxLinks(int level) => level == 0 ? 2 * M : M;
 
-    private ReadOnlySpan<sbyte> Code(int node) => _codes.AsSpan(node * Dimensions, Dimensions);
+    private ReadOnlySpan<sbyte> Code(int node) => CodeSpan(node);
+
+    private Span<sbyte> CodeSpan(int node) => _codes[node >> BlockShift].AsSpan((node & (BlockNodes - 1)) * Dimensions, Dimensions);
 
     private float Score(ReadOnlySpan<sbyte> code, float scale, int node) => scale * _scales[node] * Int8Vectors.Dot(code, Code(node));
 
@@ -463,13 +484,17 @@ internal sealed class HnswGraph
 
     private void EnsureCapacity(int needed)
     {
+        while (_codes.Count * BlockNodes < needed)
+        {
+            _codes.Add(new sbyte[checked(BlockNodes * Dimensions)]);
+        }
+
         if (needed <= _scales.Length)
         {
             return;
         }
 
         int capacity = Math.Max(needed, _scales.Length * 2);
-        Array.Resize(ref _codes, checked(capacity * Dimensions));
         Array.Resize(ref _scales, capacity);
         Array.Resize(ref _links, capacity);
         Array.Resize(ref _deleted, capacity);

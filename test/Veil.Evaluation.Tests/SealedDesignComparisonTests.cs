@@ -110,6 +110,9 @@ public sealed class SealedDesignComparisonTests(ITestOutputHelper output)
             output.WriteLine(Invariant($"| key-holder HNSW (int8, M {options.M}, ef {p.EfSearch}) | K′ {p.Candidates} | {p.Recall:F3} | {p.Candidates} | {p.FetchedFraction:P1} |"));
         }
 
+        output.WriteLine(string.Empty);
+        output.WriteLine(Invariant($"Key-holder index: {keyHolder[0].GraphBytesPerRow:F0} bytes per row in codes, scales and links (keys not included)."));
+
         Assert.NotNull(cheapest96);
         return (cheapest96, keyHolder[^1]);
     }
