@@ -3,17 +3,19 @@ using Veil.Sealed.Tests.Support;
 
 namespace Veil.Sealed.Tests;
 
-public sealed class DirectorySealedIndexStorageTests(TestKeys keys) : IClassFixture<TestKeys>, IDisposable
+public sealed class DirectorySealedIndexStorageTests(SealedTestKeys keys) : IClassFixture<SealedTestKeys>, IDisposable
 {
     private static readonly float[][] s_vectors = Synthetic.Clustered(300, Doc.Dimensions, 10, 0.5f, seed: 31);
-    private readonly string _directory = Directory.CreateTempSubdirectory("veil-sealed-").FullName;
+    private readonly TempDirectory _temp = new();
 
-    public void Dispose() => Directory.Delete(_directory, recursive: true);
+    private string Root => _temp.Path;
+
+    public void Dispose() => _temp.Dispose();
 
     [Fact]
     public async Task Storage_WhenSnapshotWritten_DropsTheLogItCoversAndKeepsTheRest()
     {
-        var storage = new DirectorySealedIndexStorage(_directory);
+        var storage = new DirectorySealedIndexStorage(Root);
         await storage.AppendAsync(new SealedIndexBlob(1, new byte[] { 1 }));
         await storage.AppendAsync(new SealedIndexBlob(2, new byte[] { 2 }));
         await storage.AppendAsync(new SealedIndexBlob(3, new byte[] { 3 }));
@@ -25,7 +27,7 @@ public sealed class DirectorySealedIndexStorageTests(TestKeys keys) : IClassFixt
         Assert.Equal([9, 9], snapshot.Value.Data.ToArray());
         List<SealedIndexBlob> log = await storage.ReadLogAsync(2).ToListAsync();
         Assert.Equal([3L], log.Select(e => e.Sequence));
-        Assert.Equal(2, Directory.GetFiles(_directory).Length);
+        Assert.Equal(2, Directory.GetFiles(Root).Length);
         await Assert.ThrowsAsync<InvalidOperationException>(() => storage.AppendAsync(new SealedIndexBlob(3, new byte[] { 4 })));
     }
 
@@ -34,13 +36,13 @@ public sealed class DirectorySealedIndexStorageTests(TestKeys keys) : IClassFixt
     {
         var inner = new RecordingCollection<string, Doc>();
         var options = new SealedCollectionOptions { SnapshotInterval = 3, Candidates = 30, Index = new SealedIndexOptions { Seed = 5 } };
-        using var first = new SealedVectorStoreCollection<string, Doc>(inner, keys.Keyring, new DirectorySealedIndexStorage(_directory), options);
+        using var first = new SealedVectorStoreCollection<string, Doc>(inner, keys.Keyring, new DirectorySealedIndexStorage(Root), options);
         for (int batch = 0; batch < 5; batch++)
         {
             await first.UpsertAsync(s_vectors.Skip(batch * 60).Take(60).Select((v, i) => Doc.Create((batch * 60) + i, v)));
         }
 
-        using var second = new SealedVectorStoreCollection<string, Doc>(inner, keys.Keyring, new DirectorySealedIndexStorage(_directory), options);
+        using var second = new SealedVectorStoreCollection<string, Doc>(inner, keys.Keyring, new DirectorySealedIndexStorage(Root), options);
         foreach (float[] query in s_vectors.Take(20))
         {
             Assert.Equal(
@@ -50,7 +52,7 @@ public sealed class DirectorySealedIndexStorageTests(TestKeys keys) : IClassFixt
 
         // Neither key strings nor float bytes appear in the files.
         byte[] needle = BitConverter.GetBytes(s_vectors[0][0]);
-        foreach (string file in Directory.GetFiles(_directory))
+        foreach (string file in Directory.GetFiles(Root))
         {
             byte[] bytes = await File.ReadAllBytesAsync(file);
             Assert.Equal(-1, bytes.AsSpan().IndexOf(needle));

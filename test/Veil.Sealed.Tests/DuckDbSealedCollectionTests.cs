@@ -6,7 +6,7 @@ using Veil.Stores.DuckDb;
 namespace Veil.Sealed.Tests;
 
 /// <summary>The sealed collection over a real MEVD store (DuckDB, in memory): the vector column stays NULL.</summary>
-public sealed class DuckDbSealedCollectionTests(TestKeys keys) : IClassFixture<TestKeys>
+public sealed class DuckDbSealedCollectionTests(SealedTestKeys keys) : IClassFixture<SealedTestKeys>
 {
     private static readonly float[][] s_vectors = Synthetic.Clustered(600, Doc.Dimensions, 20, 0.5f, seed: 21);
 

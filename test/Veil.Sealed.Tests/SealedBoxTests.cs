@@ -3,7 +3,7 @@ using Veil.Sealed.Tests.Support;
 
 namespace Veil.Sealed.Tests;
 
-public sealed class SealedBoxTests(TestKeys keys) : IClassFixture<TestKeys>
+public sealed class SealedBoxTests(SealedTestKeys keys) : IClassFixture<SealedTestKeys>
 {
     private static readonly byte[] s_plaintext = Encoding.UTF8.GetBytes("sixteen bytes!!!");
     private static readonly byte[] s_key = "sdoc-1"u8.ToArray();

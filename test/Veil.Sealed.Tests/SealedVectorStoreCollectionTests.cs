@@ -5,7 +5,7 @@ using Veil.Sealed.Tests.Support;
 
 namespace Veil.Sealed.Tests;
 
-public sealed class SealedVectorStoreCollectionTests(TestKeys keys) : IClassFixture<TestKeys>
+public sealed class SealedVectorStoreCollectionTests(SealedTestKeys keys) : IClassFixture<SealedTestKeys>
 {
     private const int Candidates = 50;
     private static readonly float[][] s_vectors = Synthetic.Clustered(1000, Doc.Dimensions, 25, 0.5f, seed: 3);

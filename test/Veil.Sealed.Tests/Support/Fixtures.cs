@@ -26,12 +26,12 @@ public sealed class Doc
 }
 
 /// <summary>Keys: a keyring over two standard secrets (primary id 2), and one of another tenant.</summary>
-public sealed class TestKeys : IDisposable
+public sealed class SealedTestKeys : IDisposable
 {
     private readonly Secret _current = Secret.Generate();
     private readonly Secret _old = Secret.Generate();
 
-    public TestKeys()
+    public SealedTestKeys()
     {
         var secrets = new StandardSecrets(new KeyId(2), [new IdentifiedSecret(new KeyId(2), _current), new IdentifiedSecret(new KeyId(1), _old)]);
         Keyring = new SealedKeyring(secrets, "tenant-1");
