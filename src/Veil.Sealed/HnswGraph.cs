@@ -14,6 +14,11 @@ internal sealed class HnswGraph
     private const int MaxLevel = 16;
     private const int FormatVersion = 1;
 
+    // Bounds a snapshot may declare (a larger value is refused as corrupt rather than allocated).
+    private const int MaxDimensions = 65_536;
+    private const int MaxM = 1_024;
+    private const int MaxEfConstruction = 1 << 20;
+
     // Codes live in fixed blocks so that growing the index never copies (or transiently doubles) the largest array.
     private const int BlockShift = 14;
     private const int BlockNodes = 1 << BlockShift;
@@ -232,7 +237,7 @@ internal sealed class HnswGraph
         int efConstruction = reader.ReadInt32();
         ulong seed = reader.ReadUInt64();
         int count = reader.ReadInt32();
-        if (dimensions < 1 || m < 2 || efConstruction < 1 || count < 0)
+        if (dimensions is < 1 or > MaxDimensions || m is < 2 or > MaxM || efConstruction is < 1 or > MaxEfConstruction || count < 0)
         {
             throw new InvalidDataException("Invalid sealed index graph header.");
         }

@@ -231,6 +231,11 @@ public sealed class SealedVectorIndex<TKey> : IDisposable
                     continue;
                 }
 
+                if (stream.CanSeek && length > stream.Length - stream.Position)
+                {
+                    throw new InvalidDataException("The sealed index is truncated.");
+                }
+
                 TKey key = RecordKeyCodec<TKey>.Decode(reader.ReadBytes(length));
                 if (graph.IsDeleted(node) || !index._nodes.TryAdd(key, node))
                 {

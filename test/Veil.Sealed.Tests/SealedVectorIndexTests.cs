@@ -99,6 +99,29 @@ public sealed class SealedVectorIndexTests
         Assert.Throws<InvalidDataException>(() => SealedVectorIndex.ReadFrom<string>(new MemoryStream(bytes)));
     }
 
+    [Theory]
+    [InlineData(8, int.MaxValue)]
+    [InlineData(12, int.MaxValue)]
+    [InlineData(16, int.MaxValue)]
+    [InlineData(20, -1)]
+    [InlineData(32, 1_000_000)]
+    [InlineData(36, int.MaxValue)]
+    [InlineData(36, -5)]
+    [InlineData(40, 99)]
+    public void ReadFrom_WhenAHeaderFieldIsCorrupted_ThrowsInvalidData(int offset, int value)
+    {
+        using SealedVectorIndex<int> index = Build(50);
+        using var stream = new MemoryStream();
+        index.WriteTo(stream);
+        byte[] bytes = stream.ToArray();
+
+        // Layout: index version, efSearch, graph version, dimensions (12), M (16), efConstruction (20), seed (24..31),
+        // count (32), entry (36), top level (40).
+        BitConverter.TryWriteBytes(bytes.AsSpan(offset), value);
+
+        Assert.Throws<InvalidDataException>(() => SealedVectorIndex.ReadFrom<int>(new MemoryStream(bytes)));
+    }
+
     [Fact]
     public void Upsert_WhenVectorIsInvalid_ThrowsArgumentException()
     {
