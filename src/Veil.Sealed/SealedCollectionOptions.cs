@@ -19,6 +19,16 @@ public sealed class SealedCollectionOptions
     /// <summary>Change-log entries (one per upsert or delete call) after which a new snapshot is written. Default 1000.</summary>
     public int SnapshotInterval { get; init; } = DefaultSnapshotInterval;
 
+    /// <summary>The default <see cref="FilteredScanLimit"/>.</summary>
+    public const int DefaultFilteredScanLimit = 10_000;
+
+    /// <summary>
+    /// A filtered search first asks the store for the rows matching the filter; when at most this many match, they are
+    /// all ranked exactly (recall 1). When more match, the search instead fetches ever more index candidates by key
+    /// (K′, 2K′, 4K′, …) and keeps those matching the filter. Default 10 000.
+    /// </summary>
+    public int FilteredScanLimit { get; init; } = DefaultFilteredScanLimit;
+
     /// <summary>The index settings.</summary>
     public SealedIndexOptions Index { get; init; } = new();
 }

@@ -24,8 +24,9 @@ namespace Veil.Sealed;
 /// snapshot, then re-indexes the keys of the later entries from their rows, so a crash between the log write and the
 /// row write is repaired (a failed store write also makes this instance reload). Writes are serialised per instance;
 /// one writing instance per collection.</para>
-/// <para><b>Not supported yet.</b> Search filters (filtered get is passed through), several vector properties, text
-/// queries, Euclidean distances.</para>
+/// <para><b>Filters</b> apply to the plaintext columns and are evaluated by the store (see
+/// <see cref="SealedCollectionOptions.FilteredScanLimit"/>); a filtered search does not fetch a fixed K′.</para>
+/// <para><b>Not supported yet.</b> Several vector properties, text queries, Euclidean distances.</para>
 /// </remarks>
 /// <typeparam name="TKey">The record key: string, Guid, int or long.</typeparam>
 /// <typeparam name="TRecord">The record type: one vector property and a string property marked [SealedVector].</typeparam>
@@ -209,10 +210,11 @@ public sealed class SealedVectorStoreCollection<TKey, TRecord> : VectorStoreColl
     /// <summary>
     /// Searches with a plaintext vector (<c>ReadOnlyMemory&lt;float&gt;</c>, <c>float[]</c> or <c>Embedding&lt;float&gt;</c>):
     /// the key holder's index picks K′ candidates, exactly those rows are fetched by key, opened and ranked exactly;
-    /// scores are the exact ones of the vector property's distance function.
+    /// scores are the exact ones of the vector property's distance function. A filter (on the plaintext columns) goes to
+    /// the store: see <see cref="SealedCollectionOptions.FilteredScanLimit"/>.
     /// </summary>
     /// <inheritdoc/>
-    /// <exception cref="NotSupportedException">The search value is of another type, or a filter is given.</exception>
+    /// <exception cref="NotSupportedException">The search value is of another type.</exception>
     /// <exception cref="ArgumentException">The query has the wrong dimension, is zero or not finite.</exception>
     /// <exception cref="CryptographicException">A fetched row's vector fails authentication.</exception>
     public override async IAsyncEnumerable<VectorSearchResult<TRecord>> SearchAsync<TInput>(
@@ -222,11 +224,6 @@ public sealed class SealedVectorStoreCollection<TKey, TRecord> : VectorStoreColl
         ArgumentOutOfRangeException.ThrowIfLessThan(top, 1);
         options ??= new VectorSearchOptions<TRecord>();
         ArgumentOutOfRangeException.ThrowIfNegative(options.Skip, nameof(options));
-        if (options.Filter is not null)
-        {
-            throw new NotSupportedException("The sealed collection does not filter searches yet; search, then filter the results, or use GetAsync with the filter.");
-        }
-
         ReadOnlyMemory<float> value = searchValue switch
         {
             ReadOnlyMemory<float> memory => memory,
@@ -238,18 +235,9 @@ public sealed class SealedVectorStoreCollection<TKey, TRecord> : VectorStoreColl
         float[] query = CheckVector(value, nameof(searchValue));
         int wanted = checked(options.Skip + top);
         SealedVectorIndex<TKey> index = await IndexAsync(cancellationToken).ConfigureAwait(false);
-        IReadOnlyList<TKey> candidates = index.Search(query, Math.Max(_options.Candidates, wanted));
-
-        var scored = new List<(double Score, TRecord Record)>(candidates.Count);
-        for (int start = 0; start < candidates.Count; start += FetchBatch)
-        {
-            IEnumerable<TKey> batch = candidates.Skip(start).Take(FetchBatch);
-            await foreach (TRecord stored in _inner.GetAsync(batch, new RecordRetrievalOptions { IncludeVectors = false }, cancellationToken).ConfigureAwait(false))
-            {
-                (TRecord record, float[] vector) = Open(stored, options.IncludeVectors);
-                scored.Add((Score(query, vector), record));
-            }
-        }
+        List<(double Score, TRecord Record)> scored = options.Filter is null
+            ? await FetchAndScoreAsync(index.Search(query, Math.Max(_options.Candidates, wanted)), query, options.IncludeVectors, null, cancellationToken).ConfigureAwait(false)
+            : await FilteredAsync(index, query, wanted, options.Filter, options.IncludeVectors, cancellationToken).ConfigureAwait(false);
 
         IEnumerable<(double Score, TRecord Record)> ordered = _model.HigherIsBetter ? scored.OrderByDescending(s => s.Score) : scored.OrderBy(s => s.Score);
         foreach ((double score, TRecord record) in ordered.Skip(options.Skip).Take(top))
@@ -280,6 +268,59 @@ public sealed class SealedVectorStoreCollection<TKey, TRecord> : VectorStoreColl
         }
 
         base.Dispose(disposing);
+    }
+
+    /// <summary>
+    /// The rows matching <paramref name="filter"/>, scored: all of them when the store finds at most
+    /// <see cref="SealedCollectionOptions.FilteredScanLimit"/>; otherwise the matching ones among ever more index
+    /// candidates, until <paramref name="wanted"/> match or the index is exhausted.
+    /// </summary>
+    private async Task<List<(double Score, TRecord Record)>> FilteredAsync(
+        SealedVectorIndex<TKey> index, float[] query, int wanted, Expression<Func<TRecord, bool>> filter, bool includeVectors, CancellationToken cancellationToken)
+    {
+        int limit = _options.FilteredScanLimit;
+        var matching = new List<(double Score, TRecord Record)>();
+        await foreach (TRecord stored in _inner.GetAsync(filter, limit + 1, new FilteredRecordRetrievalOptions<TRecord> { IncludeVectors = false }, cancellationToken).ConfigureAwait(false))
+        {
+            (TRecord record, float[] vector) = Open(stored, includeVectors);
+            matching.Add((Score(query, vector), record));
+        }
+
+        if (matching.Count <= limit)
+        {
+            return matching;
+        }
+
+        Func<TRecord, bool> predicate = filter.Compile();
+        int total = index.Count;
+        for (int count = Math.Max(_options.Candidates, wanted); ; count = (int)Math.Min(total, 2L * count))
+        {
+            List<(double Score, TRecord Record)> scored = await FetchAndScoreAsync(index.Search(query, count), query, includeVectors, predicate, cancellationToken).ConfigureAwait(false);
+            if (scored.Count >= wanted || count >= total)
+            {
+                return scored;
+            }
+        }
+    }
+
+    private async Task<List<(double Score, TRecord Record)>> FetchAndScoreAsync(
+        IReadOnlyList<TKey> candidates, float[] query, bool includeVectors, Func<TRecord, bool>? predicate, CancellationToken cancellationToken)
+    {
+        var scored = new List<(double Score, TRecord Record)>(candidates.Count);
+        for (int start = 0; start < candidates.Count; start += FetchBatch)
+        {
+            IEnumerable<TKey> batch = candidates.Skip(start).Take(FetchBatch);
+            await foreach (TRecord stored in _inner.GetAsync(batch, new RecordRetrievalOptions { IncludeVectors = false }, cancellationToken).ConfigureAwait(false))
+            {
+                (TRecord record, float[] vector) = Open(stored, includeVectors);
+                if (predicate is null || predicate(record))
+                {
+                    scored.Add((Score(query, vector), record));
+                }
+            }
+        }
+
+        return scored;
     }
 
     private static RecordRetrievalOptions? Plain(RecordRetrievalOptions? options) =>

@@ -250,13 +250,36 @@ public sealed class SealedVectorStoreCollectionTests(SealedTestKeys keys) : ICla
         await Assert.ThrowsAsync<CryptographicException>(() => other.LoadIndexAsync());
     }
 
+    [Theory]
+    [InlineData(SealedCollectionOptions.DefaultFilteredScanLimit)]
+    [InlineData(20)]
+    public async Task SearchAsync_WhenFiltered_ReturnsTheExactFilteredTopTen(int scanLimit)
+    {
+        var inner = new RecordingCollection<string, Doc>();
+        using var collection = new SealedVectorStoreCollection<string, Doc>(
+            inner, keys.Keyring, new InMemorySealedIndexStorage(), new SealedCollectionOptions { Candidates = Candidates, FilteredScanLimit = scanLimit, Index = new SealedIndexOptions { Seed = 7 } });
+        await collection.UpsertAsync(s_vectors.Select((v, i) => Doc.Create(i, v)));
+        float[][] queries = Synthetic.Clustered(20, Doc.Dimensions, 25, 0.5f, seed: 8);
+        int[] inCategory = Enumerable.Range(0, s_vectors.Length).Where(i => i % 5 == 1).ToArray();
+
+        int hits = 0;
+        foreach (float[] query in queries)
+        {
+            List<VectorSearchResult<Doc>> results = await collection.SearchAsync(query, 10, new VectorSearchOptions<Doc> { Filter = d => d.Category == "cat-1" }).ToListAsync();
+            Assert.Equal(10, results.Count);
+            Assert.All(results, r => Assert.Equal("cat-1", r.Record.Category));
+            HashSet<string> exact = [.. inCategory.OrderByDescending(i => TensorPrimitives.CosineSimilarity(s_vectors[i], query)).Take(10).Select(i => $"doc-{i}")];
+            hits += results.Count(r => exact.Contains(r.Record.Id));
+        }
+
+        Assert.True(hits / 200.0 >= 0.99, $"recall@10 {hits / 200.0}");
+    }
+
     [Fact]
-    public async Task SearchAsync_WhenFilterOrUnsupportedInput_ThrowsNotSupported()
+    public async Task SearchAsync_WhenUnsupportedInput_Throws()
     {
         (_, SealedVectorStoreCollection<string, Doc> collection, _) = Create();
 
-        await Assert.ThrowsAsync<NotSupportedException>(async () =>
-            await collection.SearchAsync(s_vectors[0], 5, new VectorSearchOptions<Doc> { Filter = d => d.Category == "cat-1" }).ToListAsync());
         await Assert.ThrowsAsync<NotSupportedException>(async () => await collection.SearchAsync("text", 5).ToListAsync());
         await Assert.ThrowsAsync<ArgumentException>(async () => await collection.SearchAsync(new float[3], 5).ToListAsync());
         await Assert.ThrowsAsync<ArgumentException>(() => collection.UpsertAsync(new Doc { Id = "x" }));
