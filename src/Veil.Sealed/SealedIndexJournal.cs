@@ -71,9 +71,10 @@ internal sealed class SealedIndexJournal<TKey>(SealedKeyring keys, string collec
 
     public byte[] SealSnapshot(long sequence, SealedVectorIndex<TKey> index)
     {
-        using var buffer = new MemoryStream();
+        // Sized from the index so the buffer is not regrown; sealed from the buffer itself (no extra copy).
+        using var buffer = new MemoryStream((int)Math.Min(int.MaxValue, index.GraphBytes + (64L * index.Count) + 1024));
         index.WriteTo(buffer);
-        return SealedBox.Seal(keys, SealedKind.IndexSnapshot, collection, Context(sequence), buffer.ToArray());
+        return SealedBox.Seal(keys, SealedKind.IndexSnapshot, collection, Context(sequence), buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
     }
 
     /// <exception cref="CryptographicException">The snapshot fails authentication.</exception>
