@@ -79,11 +79,22 @@ public sealed class SealedVectorStoreCollection<TKey, TRecord> : VectorStoreColl
     /// <inheritdoc/>
     public override Task EnsureCollectionExistsAsync(CancellationToken cancellationToken = default) => _inner.EnsureCollectionExistsAsync(cancellationToken);
 
-    /// <summary>Deletes the inner collection. The index storage is the caller's to clear.</summary>
+    /// <summary>Deletes the inner collection, then replaces the persisted index with an empty snapshot.</summary>
     public override async Task EnsureCollectionDeletedAsync(CancellationToken cancellationToken = default)
     {
-        await _inner.EnsureCollectionDeletedAsync(cancellationToken).ConfigureAwait(false);
-        _index = null;
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            _index ??= await LoadAsync(cancellationToken).ConfigureAwait(false);
+            await _inner.EnsureCollectionDeletedAsync(cancellationToken).ConfigureAwait(false);
+            _index = new SealedVectorIndex<TKey>(_model.Dimensions, _options.Index);
+            _sequence++;
+            await WriteSnapshotAsync(_index, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
     }
 
     /// <summary>Loads the index (snapshot, then the change log, repairing from the rows) if it is not loaded yet.</summary>

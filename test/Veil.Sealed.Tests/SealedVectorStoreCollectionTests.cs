@@ -140,6 +140,24 @@ public sealed class SealedVectorStoreCollectionTests(SealedTestKeys keys) : ICla
     }
 
     [Fact]
+    public async Task EnsureCollectionDeletedAsync_WhenRecreated_SearchFindsOnlyTheNewRowsAlsoAfterReload()
+    {
+        var inner = new RecordingCollection<string, Doc>();
+        var storage = new InMemorySealedIndexStorage();
+        using var collection = new SealedVectorStoreCollection<string, Doc>(inner, keys.Keyring, storage, Options());
+        await collection.UpsertAsync(s_vectors.Take(100).Select((v, i) => Doc.Create(i, v)));
+        await collection.SnapshotAsync();
+
+        await collection.EnsureCollectionDeletedAsync();
+        await collection.UpsertAsync(Doc.Create(500, s_vectors[500]));
+
+        Assert.Equal(["doc-500"], await Ids(collection.SearchAsync(s_vectors[0], 10)));
+        Assert.Equal(["doc-500"], inner.Fetches[^1]);
+        using var reloaded = new SealedVectorStoreCollection<string, Doc>(inner, keys.Keyring, storage, Options());
+        Assert.Equal(["doc-500"], await Ids(reloaded.SearchAsync(s_vectors[0], 10)));
+    }
+
+    [Fact]
     public async Task SecondInstance_WhenLoadingSnapshotAndLog_ReturnsTheSameResults()
     {
         var inner = new RecordingCollection<string, Doc>();
