@@ -3,23 +3,6 @@ using Veil.Cli.Tests.Support;
 
 namespace Veil.Cli.Tests;
 
-/// <summary>
-/// A <see cref="FactAttribute"/> that runs only when <see cref="ConnectionVariable"/> names a PostgreSQL server with
-/// pgvector (.ci/run starts one and sets it); otherwise the test is reported as skipped with that reason.
-/// </summary>
-internal sealed class PostgresFactAttribute : FactAttribute
-{
-    public const string ConnectionVariable = "VEIL_PGVECTOR_CONNECTION";
-
-    public PostgresFactAttribute()
-    {
-        if (string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(ConnectionVariable)))
-        {
-            Skip = $"Environment variable {ConnectionVariable} is not set (the Npgsql connection string of a PostgreSQL server with pgvector); .ci/run sets it.";
-        }
-    }
-}
-
 /// <summary><c>veil ingest</c>, <c>search</c> and <c>export</c> with <c>--store postgres:"…"</c> against a real pgvector server.</summary>
 public sealed class PostgresStoreCommandTests : IDisposable
 {

@@ -10,7 +10,7 @@ namespace Veil.Extensions.Tests;
 /// property values between records or properties; the default (Alloy's format) lets it through, the bound mode refuses
 /// it on read.
 /// </summary>
-public sealed class BoundStandardPropertiesTests(TestKeys keys) : IClassFixture<TestKeys>
+public sealed class BoundStandardPropertiesTests(RotatingClients keys) : IClassFixture<RotatingClients>
 {
     [Fact]
     public async Task GetAndSearch_WhenBound_ReturnPlaintext()
@@ -111,7 +111,7 @@ public sealed class BoundStandardPropertiesTests(TestKeys keys) : IClassFixture<
 
     private static EncryptingCollectionOptions Options(bool bind)
     {
-        EncryptingCollectionOptions options = TestKeys.Options();
+        EncryptingCollectionOptions options = TestOptions.Create();
         options.BindStandardProperties = bind;
         return options;
     }

@@ -11,7 +11,7 @@ namespace Veil.Extensions.Tests;
 /// through <see cref="EncryptingCollectionOptions.EmbeddingGenerator"/>, and double encryption (an encrypting generator
 /// feeding the encrypting collection) refused instead of silently ruining recall.
 /// </summary>
-public sealed class EmbeddingInputTests(TestKeys keys) : IClassFixture<TestKeys>
+public sealed class EmbeddingInputTests(RotatingClients keys) : IClassFixture<RotatingClients>
 {
     private static readonly string[] Words = ["alpha", "bravo", "charlie", "delta"];
 
@@ -19,7 +19,7 @@ public sealed class EmbeddingInputTests(TestKeys keys) : IClassFixture<TestKeys>
     public async Task EmbeddingProperty_RoundTripsEncryptedAndSearches()
     {
         var inner = new InMemoryCollection<string, Passage>();
-        var collection = new EncryptingVectorStoreCollection<string, Passage>(inner, keys.Client, TestKeys.Options());
+        var collection = new EncryptingVectorStoreCollection<string, Passage>(inner, keys.Client, TestOptions.Create());
         await collection.UpsertAsync(Words.Select((w, i) => new Passage { Id = w, Embedding = new Embedding<float>(Axis(i)) }));
 
         Passage stored = inner.Stored.Single(p => p.Id == "charlie");
@@ -35,7 +35,7 @@ public sealed class EmbeddingInputTests(TestKeys keys) : IClassFixture<TestKeys>
     public async Task SearchAsync_WithTextAndAGenerator_EmbedsOnTheKeyHolderAndFindsTheSameAsTheVector()
     {
         var generator = new WordAxisGenerator();
-        EncryptingCollectionOptions options = TestKeys.Options();
+        EncryptingCollectionOptions options = TestOptions.Create();
         options.EmbeddingGenerator = generator;
         var collection = new EncryptingVectorStoreCollection<string, Passage>(new InMemoryCollection<string, Passage>(), keys.Client, options);
         await collection.UpsertAsync(Words.Select((w, i) => new Passage { Id = w, Embedding = new Embedding<float>(Axis(i)) }));
@@ -49,7 +49,7 @@ public sealed class EmbeddingInputTests(TestKeys keys) : IClassFixture<TestKeys>
     [Fact]
     public async Task SearchAsync_WithTextAndNoGenerator_SaysHowToConfigureOne()
     {
-        var collection = new EncryptingVectorStoreCollection<string, Passage>(new InMemoryCollection<string, Passage>(), keys.Client, TestKeys.Options());
+        var collection = new EncryptingVectorStoreCollection<string, Passage>(new InMemoryCollection<string, Passage>(), keys.Client, TestOptions.Create());
 
         NotSupportedException e = await Assert.ThrowsAsync<NotSupportedException>(() => collection.SearchAsync("delta", 1).ToListAsync().AsTask());
         Assert.Contains(nameof(EncryptingCollectionOptions.EmbeddingGenerator), e.Message, StringComparison.Ordinal);
@@ -59,9 +59,9 @@ public sealed class EmbeddingInputTests(TestKeys keys) : IClassFixture<TestKeys>
     public async Task EncryptingGeneratorFeedingTheEncryptingCollection_IsRefusedInSearchAndUpsert()
     {
         IEmbeddingGenerator<string, Embedding<float>> encrypting = new EmbeddingGeneratorBuilder<string, Embedding<float>>(new WordAxisGenerator())
-            .UseVectorEncryption(keys.Client, new EncryptingEmbeddingGeneratorOptions(TestKeys.VectorPath, "minilm", TestKeys.Tenant))
+            .UseVectorEncryption(keys.Client, new EncryptingEmbeddingGeneratorOptions(RotatingClients.VectorPath, "minilm", RotatingClients.Tenant))
             .Build();
-        EncryptingCollectionOptions options = TestKeys.Options();
+        EncryptingCollectionOptions options = TestOptions.Create();
         options.EmbeddingGenerator = encrypting;
         var inner = new InMemoryCollection<string, Passage>();
         var collection = new EncryptingVectorStoreCollection<string, Passage>(inner, keys.Client, options);
@@ -128,13 +128,13 @@ public sealed class Passage
 }
 
 /// <summary>A store's own search options type passes through the encrypting collection with its settings.</summary>
-public sealed class StoreSearchOptionsTests(TestKeys keys) : IClassFixture<TestKeys>
+public sealed class StoreSearchOptionsTests(RotatingClients keys) : IClassFixture<RotatingClients>
 {
     [Fact]
     public async Task SearchAsync_WithAStoresOwnOptionsType_PassesACopyWithItsSettingsToTheInnerStore()
     {
         var inner = new InMemoryCollection<string, Passage>();
-        var collection = new EncryptingVectorStoreCollection<string, Passage>(inner, keys.Client, TestKeys.Options());
+        var collection = new EncryptingVectorStoreCollection<string, Passage>(inner, keys.Client, TestOptions.Create());
         await collection.UpsertAsync(new Passage { Id = "a", Embedding = new Embedding<float>(new float[] { 1, 0, 0, 0 }) });
         var options = new TunedSearchOptions { Tuning = 321, Skip = 0 };
 

@@ -7,7 +7,7 @@ using Veil.Extensions.VectorData;
 
 namespace Veil.Extensions.Tests;
 
-public sealed class EncryptingVectorStoreCollectionTests(TestKeys keys) : IClassFixture<TestKeys>
+public sealed class EncryptingVectorStoreCollectionTests(RotatingClients keys) : IClassFixture<RotatingClients>
 {
     private static readonly float[][] s_vectors = Synthetic.Clustered(60, 6, 0.6f, seed: 7);
 
@@ -136,8 +136,8 @@ public sealed class EncryptingVectorStoreCollectionTests(TestKeys keys) : IClass
     public async Task GetAsync_WhenFilterValueWasEncryptedUnderInRotationKey_FindsIt()
     {
         var inner = new InMemoryCollection<string, Doc>();
-        var oldWriter = new EncryptingVectorStoreCollection<string, Doc>(inner, keys.OldOnlyClient, TestKeys.Options());
-        var collection = new EncryptingVectorStoreCollection<string, Doc>(inner, keys.Client, TestKeys.Options());
+        var oldWriter = new EncryptingVectorStoreCollection<string, Doc>(inner, keys.OldOnlyClient, TestOptions.Create());
+        var collection = new EncryptingVectorStoreCollection<string, Doc>(inner, keys.Client, TestOptions.Create());
         await oldWriter.UpsertAsync(Synthetic.Record(1, s_vectors[1], "rotated"));
         await collection.UpsertAsync(Synthetic.Record(2, s_vectors[2], "rotated"));
         await collection.UpsertAsync(Synthetic.Record(3, s_vectors[3], "other"));
@@ -218,14 +218,14 @@ public sealed class EncryptingVectorStoreCollectionTests(TestKeys keys) : IClass
         foreach (bool rerank in new[] { true, false })
         {
             var inner = new InMemoryCollection<string, Doc>();
-            var oldWriter = new EncryptingVectorStoreCollection<string, Doc>(inner, keys.OldOnlyClient, TestKeys.Options(rerank: rerank));
-            var collection = new EncryptingVectorStoreCollection<string, Doc>(inner, keys.Client, TestKeys.Options(rerank: rerank));
+            var oldWriter = new EncryptingVectorStoreCollection<string, Doc>(inner, keys.OldOnlyClient, TestOptions.Create(rerank: rerank));
+            var collection = new EncryptingVectorStoreCollection<string, Doc>(inner, keys.Client, TestOptions.Create(rerank: rerank));
             await oldWriter.UpsertAsync(Enumerable.Range(0, 30).Select(i => Synthetic.Record(i, s_vectors[i])));
             await collection.UpsertAsync(Enumerable.Range(30, 30).Select(i => Synthetic.Record(i, s_vectors[i])));
 
             VectorSearchResult<Doc> oldHit = (await collection.SearchAsync(s_vectors[4], 3).ToListAsync())[0];
             VectorSearchResult<Doc> newHit = (await collection.SearchAsync(s_vectors[44], 3).ToListAsync())[0];
-            var newOnly = new EncryptingVectorStoreCollection<string, Doc>(inner, keys.CurrentOnlyClient, TestKeys.Options(rerank: rerank));
+            var newOnly = new EncryptingVectorStoreCollection<string, Doc>(inner, keys.CurrentOnlyClient, TestOptions.Create(rerank: rerank));
 
             Assert.Equal("doc-4", oldHit.Record.Id);
             Assert.Equal("Title 4", oldHit.Record.Title);
@@ -295,7 +295,7 @@ public sealed class EncryptingVectorStoreCollectionTests(TestKeys keys) : IClass
     public async Task UpsertAsync_WhenOneWay_StoresNoCompanionAndSearchStillFinds()
     {
         var inner = new InMemoryCollection<string, Doc>();
-        var collection = new EncryptingVectorStoreCollection<string, Doc>(inner, keys.Client, TestKeys.Options(oneWay: true));
+        var collection = new EncryptingVectorStoreCollection<string, Doc>(inner, keys.Client, TestOptions.Create(oneWay: true));
         Doc record = Synthetic.Record(1, s_vectors[1]);
         record.EmbeddingInfo = "caller-set";
 
@@ -423,8 +423,8 @@ public sealed class EncryptingVectorStoreCollectionTests(TestKeys keys) : IClass
     {
         var inner = new InMemoryCollection<string, NoCompanion>();
 
-        ArgumentException error = Assert.Throws<ArgumentException>(() => new EncryptingVectorStoreCollection<string, NoCompanion>(inner, keys.Client, TestKeys.Options()));
-        _ = new EncryptingVectorStoreCollection<string, NoCompanion>(inner, keys.Client, TestKeys.Options(oneWay: true));
+        ArgumentException error = Assert.Throws<ArgumentException>(() => new EncryptingVectorStoreCollection<string, NoCompanion>(inner, keys.Client, TestOptions.Create()));
+        _ = new EncryptingVectorStoreCollection<string, NoCompanion>(inner, keys.Client, TestOptions.Create(oneWay: true));
 
         Assert.Contains("PairedIclInfo", error.Message, StringComparison.Ordinal);
     }
@@ -433,7 +433,7 @@ public sealed class EncryptingVectorStoreCollectionTests(TestKeys keys) : IClass
     public async Task Constructor_WhenPropertiesAreProtectedByOptions_EncryptsThem()
     {
         var inner = new InMemoryCollection<string, NoCompanion>();
-        EncryptingCollectionOptions options = TestKeys.Options();
+        EncryptingCollectionOptions options = TestOptions.Create();
         options.PairedIclInfoProperties[nameof(NoCompanion.Vector)] = nameof(NoCompanion.Info);
         options.DeterministicProperties.Add(nameof(NoCompanion.Label));
         var collection = new EncryptingVectorStoreCollection<string, NoCompanion>(inner, keys.Client, options);
@@ -462,7 +462,7 @@ public sealed class EncryptingVectorStoreCollectionTests(TestKeys keys) : IClass
     public async Task EncryptingVectorStore_WhenGettingCollection_ReturnsEncryptingCollection()
     {
         var innerStore = new InMemoryStore();
-        using var store = new EncryptingVectorStore(innerStore, keys.Client, TestKeys.Options());
+        using var store = new EncryptingVectorStore(innerStore, keys.Client, TestOptions.Create());
 
         VectorStoreCollection<string, Doc> collection = store.GetCollection<string, Doc>("docs");
         await collection.UpsertAsync(Synthetic.Record(1, s_vectors[1]));
@@ -479,7 +479,7 @@ public sealed class EncryptingVectorStoreCollectionTests(TestKeys keys) : IClass
     private (InMemoryCollection<string, Doc> Inner, EncryptingVectorStoreCollection<string, Doc> Collection) Create()
     {
         var inner = new InMemoryCollection<string, Doc>();
-        return (inner, new EncryptingVectorStoreCollection<string, Doc>(inner, keys.Client, TestKeys.Options()));
+        return (inner, new EncryptingVectorStoreCollection<string, Doc>(inner, keys.Client, TestOptions.Create()));
     }
 
     public sealed class NoCompanion

@@ -11,7 +11,7 @@ namespace Veil.Extensions.Tests;
 /// Recall@10 of encrypted search against exact plaintext search, at β = 2.5 on seeded clustered 384-d unit vectors,
 /// without and with exact re-ranking at several K′.
 /// </summary>
-public sealed class RerankingRecallTests(TestKeys keys, ITestOutputHelper output) : IClassFixture<TestKeys>
+public sealed class RerankingRecallTests(RotatingClients keys, ITestOutputHelper output) : IClassFixture<RotatingClients>
 {
     private const int Top = 10;
     private const int Corpus = 3000;
@@ -43,7 +43,7 @@ public sealed class RerankingRecallTests(TestKeys keys, ITestOutputHelper output
         float[][] corpus = vectors[..Corpus];
         float[][] queries = vectors[Corpus..];
         var inner = new InMemoryCollection<string, Doc>();
-        var writer = new EncryptingVectorStoreCollection<string, Doc>(inner, keys.CurrentOnlyClient, TestKeys.Options());
+        var writer = new EncryptingVectorStoreCollection<string, Doc>(inner, keys.CurrentOnlyClient, TestOptions.Create());
         await writer.UpsertAsync(corpus.Select((v, i) => Synthetic.Record(i, v)));
         string[][] truth = queries.Select(q => Enumerable.Range(0, Corpus)
             .OrderByDescending(i => TensorPrimitives.CosineSimilarity(corpus[i], q))
@@ -51,12 +51,12 @@ public sealed class RerankingRecallTests(TestKeys keys, ITestOutputHelper output
             .Select(i => $"doc-{i}")
             .ToArray()).ToArray();
 
-        double plain = await RecallAsync(inner, TestKeys.Options(rerank: false), queries, truth);
+        double plain = await RecallAsync(inner, TestOptions.Create(rerank: false), queries, truth);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}, beta = 2.5, {Corpus} vectors, {Queries} queries: recall@10 without re-ranking: {plain:F3}"));
         var reranked = new Dictionary<int, double>();
         foreach (int candidates in new[] { 10, 20, 50, 100, 200 })
         {
-            reranked[candidates] = await RecallAsync(inner, TestKeys.Options(candidates: candidates), queries, truth);
+            reranked[candidates] = await RecallAsync(inner, TestOptions.Create(candidates: candidates), queries, truth);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"recall@10 with re-ranking, K' = {candidates}: {reranked[candidates]:F3}"));
         }
 

@@ -10,7 +10,7 @@ namespace Veil.Extensions.Tests;
 /// sees, finds and deletes only its own rows; without the property another tenant's rows break its reads (the failure
 /// the adoption report saw as a web app's 500).
 /// </summary>
-public sealed class SharedTenantCollectionTests(TestKeys keys) : IClassFixture<TestKeys>
+public sealed class SharedTenantCollectionTests(RotatingClients keys) : IClassFixture<RotatingClients>
 {
     [Fact]
     public async Task WithoutATenantProperty_AnotherTenantsRowsBreakSearch()
@@ -71,10 +71,10 @@ public sealed class SharedTenantCollectionTests(TestKeys keys) : IClassFixture<T
     [Fact]
     public void ATenantPropertyNeedsADeterministicSecretPathAndAPlainStringProperty()
     {
-        EncryptingCollectionOptions options = new(TestKeys.VectorPath, "minilm", "acme") { TenantProperty = nameof(TenantNote.Tenant) };
+        EncryptingCollectionOptions options = new(RotatingClients.VectorPath, "minilm", "acme") { TenantProperty = nameof(TenantNote.Tenant) };
         Assert.Throws<ArgumentException>(() => new EncryptingVectorStoreCollection<string, TenantNote>(new InMemoryCollection<string, TenantNote>(), keys.Client, options));
 
-        options.DeterministicSecretPath = TestKeys.FieldPath;
+        options.DeterministicSecretPath = RotatingClients.FieldPath;
         options.TenantProperty = nameof(TenantNote.Body);
         Assert.Throws<ArgumentException>(() => new EncryptingVectorStoreCollection<string, TenantNote>(new InMemoryCollection<string, TenantNote>(), keys.Client, options));
 
@@ -83,9 +83,9 @@ public sealed class SharedTenantCollectionTests(TestKeys keys) : IClassFixture<T
     }
 
     private EncryptingVectorStoreCollection<string, TenantNote> Collection(InMemoryCollection<string, TenantNote> inner, string tenant, bool scoped) =>
-        new(inner, keys.Client, new EncryptingCollectionOptions(TestKeys.VectorPath, "minilm", tenant)
+        new(inner, keys.Client, new EncryptingCollectionOptions(RotatingClients.VectorPath, "minilm", tenant)
         {
-            DeterministicSecretPath = TestKeys.FieldPath,
+            DeterministicSecretPath = RotatingClients.FieldPath,
             TenantProperty = scoped ? nameof(TenantNote.Tenant) : null,
         });
 

@@ -17,7 +17,7 @@ public class Pkcs11KmsTests
         string uri = SoftHsm.NewKeyUri();
         SoftHsm.Client().CreateKey(uri).Dispose();
         string label = uri[(uri.IndexOf("object=", StringComparison.Ordinal) + 7)..];
-        List<IObjectAttribute> attributes = SoftHsm.ReadAttributes(label, CKA.CKA_EXTRACTABLE, CKA.CKA_SENSITIVE, CKA.CKA_NEVER_EXTRACTABLE, CKA.CKA_VALUE);
+        List<IObjectAttribute> attributes = SoftHsmObjects.ReadAttributes(label, CKA.CKA_EXTRACTABLE, CKA.CKA_SENSITIVE, CKA.CKA_NEVER_EXTRACTABLE, CKA.CKA_VALUE);
         Assert.False(attributes[0].GetValueAsBool());
         Assert.True(attributes[1].GetValueAsBool());
         Assert.True(attributes[2].GetValueAsBool());

@@ -47,39 +47,6 @@ internal sealed class TempConfig : IDisposable
     public void Dispose() => File.Delete(Path);
 }
 
-/// <summary>Secrets and configurations used across the tests.</summary>
-internal static class TestKeys
-{
-    /// <summary>The 32-byte key of ALLOY-COMPAT §5.6.</summary>
-    public static readonly byte[] Kat56Key =
-        [69, 96, 99, 158, 198, 112, 183, 161, 125, 73, 43, 39, 62, 7, 123, 10, 150, 190, 245, 139, 167, 118, 7, 121, 229, 68, 84, 110, 0, 14, 254, 200];
-
-    /// <summary>The ASCII secret of ALLOY-COMPAT §5.7 (its bytes are the secret).</summary>
-    public const string Kat57Ascii = "hJdwvEeg5mxTu9qWcWrljfKs1ga4MpQ9MzXgLxtlkwX//yA=";
-
-    public static string Kat56Base64 => Convert.ToBase64String(Kat56Key);
-
-    public static string Kat57Base64 => VeilCli.Base64(Kat57Ascii);
-
-    /// <summary>
-    /// Vector and deterministic path "p" (current 2, in rotation 1), vector path "old" (current 1 only, same bytes
-    /// as "p"'s id 1) and standard secrets 10 (primary) and 11.
-    /// </summary>
-    public static string RotatingConfig(double beta = 1.1) => $$"""
-        {
-          "vector": {
-            "p": {"approximationFactor": {{beta.ToString(System.Globalization.CultureInfo.InvariantCulture)}}, "current": {"id": 2, "secret": "{{Kat57Base64}}"}, "inRotation": {"id": 1, "secret": "{{Kat56Base64}}"} },
-            "old": {"approximationFactor": {{beta.ToString(System.Globalization.CultureInfo.InvariantCulture)}}, "current": {"id": 1, "secret": "{{Kat56Base64}}"} }
-          },
-          "deterministic": {
-            "p": {"current": {"id": 2, "secret": "{{Kat57Base64}}"}, "inRotation": {"id": 1, "secret": "{{Kat56Base64}}"} },
-            "old": {"current": {"id": 1, "secret": "{{Kat56Base64}}"} }
-          },
-          "standard": {"primaryId": 10, "secrets": [{"id": 10, "secret": "{{Kat57Base64}}"}, {"id": 11, "secret": "{{Kat56Base64}}"}]}
-        }
-        """;
-}
-
 /// <summary>Files shipped with the tests.</summary>
 internal static class TestFiles
 {

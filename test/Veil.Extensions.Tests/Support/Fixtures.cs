@@ -1,6 +1,5 @@
 using Microsoft.Extensions.VectorData;
 using Veil.Extensions.VectorData;
-using Veil.Keys;
 
 namespace Veil.Extensions.Tests.Support;
 
@@ -31,56 +30,17 @@ public sealed class Doc
     public ReadOnlyMemory<float>? Embedding { get; set; }
 }
 
-/// <summary>Secrets: current (id 2) and in rotation (id 1) for vectors and deterministic fields; standard id 10.</summary>
-public sealed class TestKeys : IDisposable
+/// <summary>The collection options of the tests, over <see cref="RotatingClients"/>' paths and tenant.</summary>
+public static class TestOptions
 {
-    public const string VectorPath = "vec";
-    public const string FieldPath = "det";
-    public const string Tenant = "tenant-1";
-
-    private readonly Secret _current = Secret.Generate();
-    private readonly Secret _old = Secret.Generate();
-    private readonly Secret _standard = Secret.Generate();
-
-    public TestKeys()
-    {
-        Client = Create(new RotatableSecret(new IdentifiedSecret(new KeyId(2), _current), new IdentifiedSecret(new KeyId(1), _old)));
-        OldOnlyClient = Create(new RotatableSecret(new IdentifiedSecret(new KeyId(1), _old)));
-        CurrentOnlyClient = Create(new RotatableSecret(new IdentifiedSecret(new KeyId(2), _current)));
-    }
-
-    /// <summary>Knows both secrets, current id 2.</summary>
-    public VeilClient Client { get; }
-
-    /// <summary>Knows only the old secret (id 1), as current: it writes what <see cref="Client"/> sees as in rotation.</summary>
-    public VeilClient OldOnlyClient { get; }
-
-    /// <summary>Knows only the current secret (id 2).</summary>
-    public VeilClient CurrentOnlyClient { get; }
-
-    public static EncryptingCollectionOptions Options(bool oneWay = false, bool rerank = true, int candidates = EncryptingCollectionOptions.DefaultRerankCandidates) =>
-        new(VectorPath, "minilm", Tenant)
+    public static EncryptingCollectionOptions Create(bool oneWay = false, bool rerank = true, int candidates = EncryptingCollectionOptions.DefaultRerankCandidates) =>
+        new(RotatingClients.VectorPath, "minilm", RotatingClients.Tenant)
         {
-            DeterministicSecretPath = FieldPath,
+            DeterministicSecretPath = RotatingClients.FieldPath,
             OneWay = oneWay,
             ExactReranking = rerank,
             RerankCandidates = candidates,
         };
-
-    public void Dispose()
-    {
-        Client.Dispose();
-        OldOnlyClient.Dispose();
-        CurrentOnlyClient.Dispose();
-        _current.Dispose();
-        _old.Dispose();
-        _standard.Dispose();
-    }
-
-    private VeilClient Create(RotatableSecret secrets) => new(new VeilConfiguration(
-        vector: new Dictionary<SecretPath, VectorSecret> { [VectorPath] = new VectorSecret(2.5f, secrets) },
-        deterministic: new Dictionary<SecretPath, RotatableSecret> { [FieldPath] = secrets },
-        standard: new StandardSecrets(new KeyId(10), [new IdentifiedSecret(new KeyId(10), _standard)])));
 }
 
 /// <summary>Seeded synthetic embeddings: unit vectors in Gaussian clusters around random unit centres.</summary>

@@ -1,8 +1,8 @@
-// Shared by the test projects that need a scratch directory (linked into each; see their .csproj). Needs DuckDB.NET.
+// Shared by the test projects (through test/Veil.Testing). WriteParquet uses DuckDB.NET.
 namespace Veil.Testing;
 
 /// <summary>A directory of its own under the temporary path, deleted with its files.</summary>
-internal sealed class TempDirectory : IDisposable
+public sealed class TempDirectory : IDisposable
 {
     public TempDirectory() => Directory.CreateDirectory(Path);
 

@@ -1,10 +1,10 @@
-// Shared by the test projects that check file modes (linked into each; see their .csproj).
+// Shared by the test projects that check file modes (through test/Veil.Testing).
 using System.Runtime.InteropServices;
 
 namespace Veil.Testing;
 
 /// <summary>Sets the process umask for a test (Unix), restoring the previous one on dispose: file modes are checked under the usual 022.</summary>
-internal sealed class Umask : IDisposable
+public sealed class Umask : IDisposable
 {
     /// <summary>022: group and others lose write permission only, so new files are 0644 unless created narrower.</summary>
     public const uint Permissive = 0b000_010_010;
@@ -21,13 +21,13 @@ internal sealed class Umask : IDisposable
 }
 
 /// <summary>A fact about Unix file modes: skipped on Windows.</summary>
-internal sealed class UnixFactAttribute : FactAttribute
+public sealed class UnixFactAttribute : FactAttribute
 {
     public UnixFactAttribute() => Skip = OperatingSystem.IsWindows() ? "Unix file modes only." : null;
 }
 
 /// <summary>A theory about Unix file modes: skipped on Windows.</summary>
-internal sealed class UnixTheoryAttribute : TheoryAttribute
+public sealed class UnixTheoryAttribute : TheoryAttribute
 {
     public UnixTheoryAttribute() => Skip = OperatingSystem.IsWindows() ? "Unix file modes only." : null;
 }
