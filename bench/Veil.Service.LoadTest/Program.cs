@@ -4,7 +4,9 @@
 // whether the items it got through stayed within burst + rate × elapsed; last, sends issue 14's 40 one-item requests
 // with distinct dimensions near 10^6 and reports the process's RSS before and after (they are refused per item).
 //
-//   dotnet run -c Release --project bench/Veil.Service.LoadTest -- [seconds=20 (max 60)] [concurrency=8] [batch=16] [dimensions=384]
+//   dotnet run -c Release --project bench/Veil.Service.LoadTest -- [binary] [seconds=20 (max 60)] [concurrency=8] [batch=16] [dimensions=384]
+//
+// "binary" sends the unlimited client's batches in the binary form (application/vnd.veil.batch) instead of JSON.
 //
 // With "shared" first, it instead starts several instances sharing one Redis and checks that one client's limit holds
 // summed over them all (SharedLimitsTest):
@@ -25,6 +27,8 @@ if (args is ["shared", string redis, ..])
     return await SharedLimitsTest.RunAsync(redis, instances: Math.Max(1, Arg(0, 3)), seconds: Math.Min(60, Arg(1, 10)), concurrency: Arg(2, 8), batch: 16, dimensions: 384);
 }
 
+bool binary = args is ["binary", ..];
+args = binary ? args[1..] : args;
 int seconds = Math.Min(60, Arg(0, 20));
 int concurrency = Arg(1, 8);
 int batch = Arg(2, 16);
@@ -49,7 +53,7 @@ try
     var random = new Random(1);
     ReadOnlyMemory<float>[] vectors = [.. Enumerable.Range(0, batch).Select(_ => (ReadOnlyMemory<float>)Unit([.. Enumerable.Range(0, dimensions).Select(_ => (float)(random.NextDouble() * 2 - 1))]))];
 
-    Console.WriteLine($"veil serve load test: {service.Addresses[0]}, {Environment.ProcessorCount} cores, {concurrency} concurrent clients, {batch} vectors of d={dimensions} per request, vector.encrypt");
+    Console.WriteLine($"veil serve load test: {service.Addresses[0]}, {Environment.ProcessorCount} cores, {concurrency} concurrent clients, {batch} vectors of d={dimensions} per request, vector.encrypt, {(binary ? "binary" : "JSON")} batches");
     using (var local = new VeilClient(keys.Configuration))
     {
         // The same work in-process, without HTTP and JSON, for comparison (one thread, 2 s).
@@ -63,7 +67,7 @@ try
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"in-process baseline: {localItems / localClock.Elapsed.TotalSeconds:F0} vectors/s (EncryptBatch, no HTTP)"));
     }
 
-    Phase unlimited = await RunAsync(new VeilServiceClient(http, adminKey), vectors, TimeSpan.FromSeconds(seconds));
+    Phase unlimited = await RunAsync(new VeilServiceClient(http, adminKey) { UseBinaryBatches = binary }, vectors, TimeSpan.FromSeconds(seconds));
     Report("unlimited client", unlimited);
 
     Phase limited = await RunAsync(new VeilServiceClient(http, limitedKey), vectors, TimeSpan.FromSeconds(Math.Max(5, seconds / 2)));

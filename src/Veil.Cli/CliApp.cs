@@ -72,6 +72,7 @@ internal static class CliApp
             new FieldCommand(console),
             new DocumentCommand(console),
             new DemoCommand(console),
+            new ModelsCommand(console),
             new IngestCommand(console),
             new SearchCommand(console),
             new ExportCommand(console),

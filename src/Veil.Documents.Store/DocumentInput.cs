@@ -7,9 +7,15 @@ namespace Veil.Documents.Store;
 /// </summary>
 public sealed class DocumentInput
 {
-    private readonly Func<StoreLocation, Opened> _open;
+    // The bool: whether vectors come from a text field (so the input itself need not have them).
+    private readonly Func<StoreLocation, bool, Opened> _open;
+    private readonly TextEmbedding? _text;
 
-    private DocumentInput(Func<StoreLocation, Opened> open) => _open = open;
+    private DocumentInput(Func<StoreLocation, bool, Opened> open, TextEmbedding? text = null)
+    {
+        _open = open;
+        _text = text;
+    }
 
     /// <summary>JSON Lines read from <paramref name="reader"/> (which the caller owns); blank lines are skipped.</summary>
     /// <param name="reader">The lines.</param>
@@ -17,7 +23,7 @@ public sealed class DocumentInput
     public static DocumentInput JsonLines(TextReader reader)
     {
         ArgumentNullException.ThrowIfNull(reader);
-        return new(_ => new Opened(DocumentSources.JsonLines(reader), null, null, "line", null));
+        return new((_, fromText) => new Opened(DocumentSources.JsonLines(reader, requireVector: !fromText), null, null, "line", null));
     }
 
     /// <summary>
@@ -35,17 +41,22 @@ public sealed class DocumentInput
             throw new DocumentStoreException($"Invalid options: the --input file '{path}' does not exist.");
         }
 
-        return new(location =>
+        return new((location, fromText) =>
         {
             if (ParquetDocuments.IsParquet(path))
             {
+                if (fromText)
+                {
+                    throw new DocumentStoreException($"Invalid options: '{path}' is a Parquet file; text to embed is read from JSON Lines.");
+                }
+
                 // Through the store's own DuckDB instance when there is one: one buffer pool, not two.
                 ParquetDocuments parquet = ParquetDocuments.Open(path, location.Kind == StoreLocation.DuckDbKind ? location.Target : null);
                 return new Opened(parquet.Rows(), parquet.Count, null, "row", null);
             }
 
             StreamReader reader = System.IO.File.OpenText(path);
-            return new Opened(DocumentSources.JsonLines(reader), null, null, "line", reader);
+            return new Opened(DocumentSources.JsonLines(reader, requireVector: !fromText), null, null, "line", reader);
         });
     }
 
@@ -58,15 +69,39 @@ public sealed class DocumentInput
     {
         ArgumentNullException.ThrowIfNull(vectorsPath);
         ArgumentNullException.ThrowIfNull(recordsPath);
-        return new(_ =>
+        return new((_, fromText) =>
         {
+            if (fromText)
+            {
+                throw new DocumentStoreException("Invalid options: raw vectors and text to embed do not go together.");
+            }
+
             (int d, long count, IEnumerable<(long Line, VeilDocument Document)> rows) = DocumentSources.RawVectors(vectorsPath, recordsPath, dimensions);
             return new Opened(rows, count, d, "line", null);
         });
     }
 
+    /// <summary>
+    /// The same documents with their vectors embedded from a text field instead of read (JSON Lines only: each line
+    /// needs an id and the text field, and no "vector"), embedded in batches as the ingest streams them.
+    /// </summary>
+    /// <param name="embedding">The field, the generator and the batch size.</param>
+    /// <returns>The input.</returns>
+    public DocumentInput WithTextEmbedding(TextEmbedding embedding)
+    {
+        ArgumentNullException.ThrowIfNull(embedding);
+        ArgumentException.ThrowIfNullOrWhiteSpace(embedding.Field);
+        return embedding.Field is DocumentJson.IdField or DocumentJson.VectorField or VeilDocument.CategoryField
+            ? throw new DocumentStoreException($"Invalid options: the text to embed cannot be the \"{embedding.Field}\" field.")
+            : new(_open, embedding);
+    }
+
     /// <summary>Opens the input for a store at <paramref name="location"/>.</summary>
-    internal Opened Open(StoreLocation location) => _open(location);
+    internal Opened Open(StoreLocation location, CancellationToken cancellationToken = default)
+    {
+        Opened opened = _open(location, _text is not null);
+        return _text is null ? opened : opened with { Rows = TextEmbeddingRows.Embed(opened.Rows, _text, opened.Unit, cancellationToken) };
+    }
 
     /// <summary>An opened input: its rows, their number and dimension when known, what its positions count, and what to dispose.</summary>
     internal sealed record Opened(IEnumerable<(long Line, VeilDocument Document)> Rows, long? Count, int? Dimensions, string Unit, IDisposable? Owned);

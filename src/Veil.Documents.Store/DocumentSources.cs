@@ -8,7 +8,11 @@ public static class DocumentSources
 {
     /// <summary>JSON Lines <c>{"id","vector",…}</c>; blank lines are skipped.</summary>
     /// <exception cref="DocumentInputException">A line is malformed (thrown when it is reached).</exception>
-    public static IEnumerable<(long Line, VeilDocument Document)> JsonLines(TextReader reader)
+    public static IEnumerable<(long Line, VeilDocument Document)> JsonLines(TextReader reader) => JsonLines(reader, requireVector: true);
+
+    /// <summary>JSON Lines <c>{"id","vector"?,…}</c>; blank lines are skipped; without <paramref name="requireVector"/> a "vector" is kept as a field.</summary>
+    /// <exception cref="DocumentInputException">A line is malformed (thrown when it is reached).</exception>
+    public static IEnumerable<(long Line, VeilDocument Document)> JsonLines(TextReader reader, bool requireVector)
     {
         long number = 0;
         while (reader.ReadLine() is { } line)
@@ -19,7 +23,7 @@ public static class DocumentSources
                 continue;
             }
 
-            yield return (number, ParseLine(line, number, requireVector: true));
+            yield return (number, ParseLine(line, number, requireVector));
         }
     }
 

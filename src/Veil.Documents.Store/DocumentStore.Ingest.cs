@@ -51,7 +51,7 @@ public sealed partial class DocumentStore
             await EnsureTenantAsync(manifest, client, options.Tenant, cancellationToken).ConfigureAwait(false);
         }
 
-        DocumentInput.Opened opened = input.Open(Location);
+        DocumentInput.Opened opened = input.Open(Location, cancellationToken);
         if (opened.Dimensions is { } rawDimensions && manifest?.Dimensions is { } existing && existing != rawDimensions)
         {
             opened.Owned?.Dispose();
@@ -102,7 +102,8 @@ public sealed partial class DocumentStore
                     }
 
                     yield return document;
-                    progress?.Report(new StoreProgress(++done, opened.Count));
+                    done++;
+                    progress?.Report(new StoreProgress(done, opened.Count));
                     more = rows.MoveNext();
                 }
             }

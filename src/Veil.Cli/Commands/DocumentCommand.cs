@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Veil.Cli.JsonLines;
+using Veil.Protocol;
 using Veil.Cli.Keysets;
 using Veil.Keys;
 
@@ -79,14 +79,14 @@ internal sealed class DocumentCommand : Command
             },
             client =>
             {
-                var context = new DocumentContext(client, parseResult.GetRequiredValue(TenantOption));
                 TenantId? newTenant = parseResult.GetValue(NewTenantOption) is { } t ? new TenantId(t) : default(TenantId?);
-                return mode switch
+                IItemOperation operation = mode switch
                 {
-                    Mode.Encrypt => JsonLinesPipeline.Run(_console.Input, _console.Output, new DocumentEncryptHandler(context), cancellationToken: cancellationToken),
-                    Mode.Decrypt => JsonLinesPipeline.Run(_console.Input, _console.Output, new DocumentDecryptHandler(context), cancellationToken: cancellationToken),
-                    _ => JsonLinesPipeline.Run(_console.Input, _console.Output, new DocumentRekeyHandler(context, newTenant), cancellationToken: cancellationToken),
+                    Mode.Encrypt => ItemOperations.DocumentEncrypt,
+                    Mode.Decrypt => ItemOperations.DocumentDecrypt,
+                    _ => ItemOperations.DocumentRekey,
                 };
+                return LinePipeline.Run(_console, operation, client, OperationScope.ForDocuments(parseResult.GetRequiredValue(TenantOption), newTenant), cancellationToken);
             });
     }
 }

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Veil.Cli.JsonLines;
+using Veil.Protocol;
 using Veil.Keys;
 
 namespace Veil.Cli.Commands;
@@ -27,24 +27,11 @@ internal sealed class FieldCommand : KeyedPipelineCommand
     protected override bool HasSecretPath(VeilConfiguration configuration, SecretPath secretPath) =>
         configuration.Deterministic.ContainsKey(secretPath);
 
-    protected override int RunPipeline(PipelineMode mode, ParseResult parseResult, PipelineScope scope, CancellationToken cancellationToken)
+    protected override IItemOperation Operation(PipelineMode mode, ParseResult parseResult) => mode switch
     {
-        var context = new FieldContext(
-            scope.Client,
-            scope.SecretPath,
-            scope.DerivationPath,
-            scope.Tenant,
-            scope.Client.Configuration.Deterministic[scope.SecretPath].Live.Select(s => s.Id).ToArray());
-        return mode switch
-        {
-            PipelineMode.Encrypt => Run(new FieldEncryptHandler(context)),
-            PipelineMode.Decrypt => Run(new FieldDecryptHandler(context)),
-            PipelineMode.Query => Run(new FieldQueryHandler(context)),
-            _ => Run(new FieldRotateHandler(context, scope.NewTenant)),
-        };
-
-        int Run<TRequest, TResult>(LineHandler<TRequest, TResult> handler)
-            where TRequest : LineRequest, new() =>
-            JsonLinesPipeline.Run(Terminal.Input, Terminal.Output, handler, cancellationToken: cancellationToken);
-    }
+        PipelineMode.Encrypt => ItemOperations.FieldEncrypt,
+        PipelineMode.Decrypt => ItemOperations.FieldDecrypt,
+        PipelineMode.Query => ItemOperations.FieldQuery,
+        _ => ItemOperations.FieldRotate,
+    };
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Veil.Cli.Keysets;
 using Veil.Keys;
+using Veil.Protocol;
 
 namespace Veil.Cli.Commands;
 
@@ -60,8 +61,8 @@ internal abstract class KeyedPipelineCommand : Command
     /// <summary>Whether the configuration has <paramref name="secretPath"/> in this command's section.</summary>
     protected abstract bool HasSecretPath(VeilConfiguration configuration, SecretPath secretPath);
 
-    /// <summary>Runs the pipeline of <paramref name="mode"/> with the built client; returns the exit code.</summary>
-    protected abstract int RunPipeline(PipelineMode mode, ParseResult parseResult, PipelineScope scope, CancellationToken cancellationToken);
+    /// <summary>The protocol operation of <paramref name="mode"/>.</summary>
+    protected abstract IItemOperation Operation(PipelineMode mode, ParseResult parseResult);
 
     private void AddMode(Command command, PipelineMode mode)
     {
@@ -84,14 +85,14 @@ internal abstract class KeyedPipelineCommand : Command
                     throw new CliUsageException($"Invalid options: --secret-path \"{secretPath}\" is not in the configuration's {Section} section.");
                 }
             },
-            client => RunPipeline(
-                mode,
-                parseResult,
-                new PipelineScope(
-                    client,
+            client => LinePipeline.Run(
+                Terminal,
+                Operation(mode, parseResult),
+                client,
+                new OperationScope(
+                    parseResult.GetRequiredValue(TenantOption),
                     secretPath,
                     parseResult.GetRequiredValue(DerivationPathOption),
-                    parseResult.GetRequiredValue(TenantOption),
                     parseResult.GetValue(NewTenantOption) is { } newTenant ? new TenantId(newTenant) : default(TenantId?)),
                 cancellationToken));
     }
@@ -109,5 +110,14 @@ internal enum PipelineMode
 /// <summary>The help text of each subcommand.</summary>
 internal sealed record SubcommandDescriptions(string Encrypt, string Decrypt, string Query, string Rotate);
 
-/// <summary>What a keyed pipeline runs with: the client and the paths and tenants from the options.</summary>
-internal sealed record PipelineScope(VeilClient Client, SecretPath SecretPath, DerivationPath DerivationPath, TenantId Tenant, TenantId? NewTenant);
+/// <summary>Runs a protocol operation over JSON Lines from stdin to stdout; the most severe line failure decides the exit code.</summary>
+internal static class LinePipeline
+{
+    public static int Run(CliConsole console, IItemOperation operation, VeilClient client, OperationScope scope, CancellationToken cancellationToken) =>
+        JsonLinesProcessor.Run(console.Input, console.Output, operation, client, scope, cancellationToken: cancellationToken) switch
+        {
+            ItemErrorCode.None => ExitCodes.Success,
+            ItemErrorCode.Integrity => ExitCodes.IntegrityFailure,
+            _ => ExitCodes.Failed,
+        };
+}

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using System.Linq.Expressions;
 using System.Text.Json;
-using Microsoft.Extensions.AI;
 using Microsoft.Extensions.VectorData;
 using Veil.Documents.Store;
 using Veil.Embeddings.Onnx;
@@ -35,9 +34,9 @@ internal sealed class SearchCommand : StoreCommand
 
     internal Option<string> IdOption { get; } = new("--id") { Description = "Search with the (decrypted) vector of this stored document; it is its own first hit." };
 
-    internal Option<string> TextOption { get; } = new("--text") { Description = "Search with this text, embedded locally with --model and --vocab." };
+    internal Option<string> TextOption { get; } = new("--text") { Description = "Search with this text, embedded locally with the all-MiniLM-L6-v2 add-on (" + TextModel.InstallCommand + ") or --model and --vocab." };
 
-    internal Option<string> ModelOption { get; } = new("--model") { Description = "With --text: a BERT-style sentence-embedding model in ONNX format (for example all-MiniLM-L6-v2)." };
+    internal Option<string> ModelOption { get; } = new("--model") { Description = "With --text: " + TextModel.ModelDescription };
 
     internal Option<string> VocabularyOption { get; } = new("--vocab") { Description = "With --text: the model's WordPiece vocab.txt." };
 
@@ -81,10 +80,7 @@ internal sealed class SearchCommand : StoreCommand
 
         string? model = parseResult.GetValue(ModelOption);
         string? vocabulary = parseResult.GetValue(VocabularyOption);
-        if (text is not null && (model is null || vocabulary is null))
-        {
-            throw new CliUsageException("Invalid options: --text needs --model model.onnx and --vocab vocab.txt.");
-        }
+        using OnnxEmbeddingGenerator? generator = text is null ? null : TextModel.Open(model, vocabulary);
 
         using DocumentStore store = DocumentStore.Open(context.Location, mustExist: true);
         CollectionManifest manifest = await store.GetManifestAsync(context.Collection, cancellationToken).ConfigureAwait(false);
@@ -109,8 +105,8 @@ internal sealed class SearchCommand : StoreCommand
         }
         else
         {
-            query = await EmbedAsync(text!, model!, vocabulary!, cancellationToken).ConfigureAwait(false);
-            source = $"the model '{model}'";
+            query = await TextModel.EmbedAsync(generator!, text!, cancellationToken).ConfigureAwait(false);
+            source = $"the model '{TextModel.Describe(generator!)}'";
         }
 
         if (query.Length != manifest.Dimensions)
@@ -131,21 +127,6 @@ internal sealed class SearchCommand : StoreCommand
         }
 
         return ExitCodes.Success;
-    }
-
-    /// <summary>Embeds <paramref name="text"/> with the ONNX model.</summary>
-    /// <exception cref="CliUsageException">The model or vocabulary is missing or unusable.</exception>
-    internal static async Task<float[]> EmbedAsync(string text, string model, string vocabulary, CancellationToken cancellationToken)
-    {
-        try
-        {
-            using var generator = new OnnxEmbeddingGenerator(model, vocabulary);
-            return (await generator.GenerateVectorAsync(text, cancellationToken: cancellationToken).ConfigureAwait(false)).ToArray();
-        }
-        catch (Exception e) when (e is FileNotFoundException or InvalidOperationException or IOException or ArgumentException)
-        {
-            throw new CliUsageException($"Cannot embed the text: {e.Message}", e);
-        }
     }
 
     private static float[] ParseVector(string json)

@@ -1,6 +1,6 @@
 using System.CommandLine;
-using Veil.Cli.JsonLines;
 using Veil.Keys;
+using Veil.Protocol;
 
 namespace Veil.Cli.Commands;
 
@@ -31,20 +31,12 @@ internal sealed class VectorCommand : KeyedPipelineCommand
     protected override bool HasSecretPath(VeilConfiguration configuration, SecretPath secretPath) =>
         configuration.Vector.ContainsKey(secretPath);
 
-    protected override int RunPipeline(PipelineMode mode, ParseResult parseResult, PipelineScope scope, CancellationToken cancellationToken)
+    protected override IItemOperation Operation(PipelineMode mode, ParseResult parseResult) => mode switch
     {
-        var context = new VectorContext(scope.Client, scope.SecretPath, scope.DerivationPath, scope.Tenant);
-        return mode switch
-        {
-            PipelineMode.Encrypt when parseResult.GetValue(OneWayOption) => Run(new VectorEncryptOneWayHandler(context)),
-            PipelineMode.Encrypt => Run(new VectorEncryptHandler(context)),
-            PipelineMode.Decrypt => Run(new VectorDecryptHandler(context)),
-            PipelineMode.Query => Run(new VectorQueryHandler(context)),
-            _ => Run(new VectorRotateHandler(context, scope.NewTenant)),
-        };
-
-        int Run<TRequest, TResult>(LineHandler<TRequest, TResult> handler)
-            where TRequest : LineRequest, new() =>
-            JsonLinesPipeline.Run(Terminal.Input, Terminal.Output, handler, cancellationToken: cancellationToken);
-    }
+        PipelineMode.Encrypt when parseResult.GetValue(OneWayOption) => ItemOperations.VectorEncryptOneWay,
+        PipelineMode.Encrypt => ItemOperations.VectorEncrypt,
+        PipelineMode.Decrypt => ItemOperations.VectorDecrypt,
+        PipelineMode.Query => ItemOperations.VectorQuery,
+        _ => ItemOperations.VectorRotate,
+    };
 }

@@ -167,22 +167,28 @@ internal sealed class DemoRunner(CliConsole console, DemoSettings settings, Veil
             .GroupBy(d => d.Category!, StringComparer.Ordinal).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).First().Key;
         await FilterAsync(reranked, plain, queries[0], category, cancellationToken).ConfigureAwait(false);
 
-        // 6. A text query, when a model is given.
-        if (settings.Model is { } model)
+        // 6. A text query, when a model is given or the all-MiniLM-L6-v2 add-on is installed.
+        if (settings.TextModel is { } textModel)
         {
-            float[] embedded = await SearchCommand.EmbedAsync(settings.Text, model, settings.Vocabulary!, cancellationToken).ConfigureAwait(false);
+            string model = TextModel.Describe(textModel);
+            float[] embedded = await TextModel.EmbedAsync(textModel, settings.Text, cancellationToken).ConfigureAwait(false);
             if (embedded.Length != dimensions)
             {
                 throw new CliUsageException($"Invalid options: the model '{model}' gives {embedded.Length}-d embeddings; the corpus is {dimensions}-d all-MiniLM-L6-v2 (use that model).");
             }
 
             List<VeilDocument> hits = await SearchAsync(reranked, embedded, DemoSettings.ShownHits, null, cancellationToken).ConfigureAwait(false);
-            Line($"Text query \"{settings.Text}\" (embedded locally with {Path.GetFileName(model)}, then encrypted):");
+            Line($"Text query \"{settings.Text}\" (embedded locally with {model}, then encrypted):");
             for (int h = 0; h < hits.Count; h++)
             {
                 Line($"  {h + 1,2}. {Clip(Title(hits[h]))} [{hits[h].Category}]");
             }
 
+            Line(string.Empty);
+        }
+        else
+        {
+            Line($"Text query: skipped (no model; install the all-MiniLM-L6-v2 add-on with: {TextModel.InstallCommand}).");
             Line(string.Empty);
         }
 

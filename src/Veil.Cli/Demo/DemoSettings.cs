@@ -12,8 +12,7 @@ internal sealed record DemoSettings(
     string? Store,
     string? StoreMemory,
     int? StoreThreads,
-    string? Model,
-    string? Vocabulary,
+    Veil.Embeddings.Onnx.OnnxEmbeddingGenerator? TextModel,
     string Text)
 {
     /// <summary>How many neighbours recall is measured over.</summary>
@@ -27,6 +26,9 @@ internal sealed record DemoSettings(
 
     /// <summary>The corpus shipped beside the tool (data/fiori-minilm in the repository).</summary>
     public static string DefaultCorpusDirectory => Path.Combine(AppContext.BaseDirectory, "corpus", "fiori-minilm");
+
+    /// <summary>The text query when --text is not given.</summary>
+    public const string DefaultText = "How do I deploy a Fiori app to Cloud Foundry?";
 
     public static int DefaultRerankCandidates => EncryptingCollectionOptions.DefaultRerankCandidates;
 
@@ -46,11 +48,6 @@ internal sealed record DemoSettings(
         if (RerankCandidates < K)
         {
             throw new CliUsageException($"Invalid options: --rerank-candidates must be at least {K}.");
-        }
-
-        if ((Model is null) != (Vocabulary is null))
-        {
-            throw new CliUsageException("Invalid options: --model and --vocab go together.");
         }
     }
 }

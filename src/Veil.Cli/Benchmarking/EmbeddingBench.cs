@@ -1,0 +1,129 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Veil.Cli.Commands;
+using Veil.Embeddings.Onnx;
+
+namespace Veil.Cli.Benchmarking;
+
+/// <summary>Texts per second of the all-MiniLM-L6-v2 add-on at one sequence length.</summary>
+internal sealed record EmbeddingBenchRow(int Tokens, double TextsPerSecond);
+
+/// <summary>The embedding measurement of <c>veil bench</c>.</summary>
+internal sealed record EmbeddingBenchResult(string Model, int Texts, int BatchSize, int Rounds, IReadOnlyList<EmbeddingBenchRow> Rows);
+
+/// <summary>
+/// <c>veil bench</c>'s embedding row, when the all-MiniLM-L6-v2 add-on is installed: texts per second at 128 and 256
+/// tokens (each text exactly that long), in batches of 32 (ONNX Runtime runs each batch on every core); the median of
+/// <see cref="Rounds"/> timed passes over the texts after one warm-up batch.
+/// </summary>
+internal static class EmbeddingBench
+{
+    public const int Rounds = 3;
+    public const int BatchSize = 32;
+    private static readonly int[] s_tokens = [128, 256];
+
+    // Common English words are one WordPiece token each.
+    private static readonly string[] s_words = ["the", "key", "holder", "encrypts", "each", "vector", "before", "it", "reaches", "a", "store", "and", "search", "still", "works"];
+
+    public static Option<int> TextsOption() => new("--embedding-texts")
+    {
+        Description = "Texts per pass in the embedding measurement (the all-MiniLM-L6-v2 add-on, when installed: " + TextModel.InstallCommand + "); 0 skips it.",
+        DefaultValueFactory = _ => 64,
+    };
+
+    /// <summary>Measures; null when <paramref name="texts"/> is 0; no rows when the add-on is not installed.</summary>
+    public static EmbeddingBenchResult? Measure(int texts, TextWriter progress)
+    {
+        if (texts <= 0)
+        {
+            return null;
+        }
+
+        if (PackagedModel.MiniLm.Find(TextModel.PackagesFolder) is null)
+        {
+            return new EmbeddingBenchResult(PackagedModel.MiniLm.Name, texts, BatchSize, Rounds, []);
+        }
+
+        var rows = new List<EmbeddingBenchRow>();
+        foreach (int tokens in s_tokens)
+        {
+            progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"bench: measuring {PackagedModel.MiniLm.Name} at {tokens} tokens …"));
+            using OnnxEmbeddingGenerator generator = TextModel.Open(null, null, new OnnxEmbeddingGeneratorOptions { MaxTokens = tokens, BatchSize = BatchSize });
+            string[] batch = Texts(texts, tokens);
+            _ = generator.GenerateAsync(batch.Take(Math.Min(BatchSize, texts))).GetAwaiter().GetResult();
+            var perSecond = new double[Rounds];
+            for (int round = 0; round < Rounds; round++)
+            {
+                long start = Stopwatch.GetTimestamp();
+                _ = generator.GenerateAsync(batch).GetAwaiter().GetResult();
+                perSecond[round] = texts / Stopwatch.GetElapsedTime(start).TotalSeconds;
+            }
+
+            Array.Sort(perSecond);
+            rows.Add(new EmbeddingBenchRow(tokens, perSecond[Rounds / 2]));
+        }
+
+        return new EmbeddingBenchResult(PackagedModel.MiniLm.Name, texts, BatchSize, Rounds, rows);
+    }
+
+    public static void WriteTable(TextWriter o, EmbeddingBenchResult? result)
+    {
+        if (result is null)
+        {
+            return;
+        }
+
+        if (result.Rows.Count == 0)
+        {
+            o.WriteLine();
+            o.WriteLine($"Text embedding: not measured (no model; install the all-MiniLM-L6-v2 add-on with: {TextModel.InstallCommand}).");
+            return;
+        }
+
+        o.WriteLine();
+        o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Text embedding, {result.Model} (ONNX Runtime, fp32, batches of {result.BatchSize}, every core):"));
+        o.WriteLine("   tokens   texts/s");
+        foreach (EmbeddingBenchRow row in result.Rows)
+        {
+            o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{row.Tokens,9} {row.TextsPerSecond,9:F1}"));
+        }
+
+        o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"median of {result.Rounds} passes over {result.Texts} texts of exactly that many tokens, after a warm-up batch."));
+    }
+
+    public static void WriteJson(Utf8JsonWriter writer, EmbeddingBenchResult? result)
+    {
+        if (result is not { Rows.Count: > 0 })
+        {
+            return;
+        }
+
+        writer.WriteStartObject("embedding");
+        writer.WriteString("model", result.Model);
+        writer.WriteNumber("texts", result.Texts);
+        writer.WriteNumber("batchSize", result.BatchSize);
+        writer.WriteNumber("rounds", result.Rounds);
+        writer.WriteStartArray("rows");
+        foreach (EmbeddingBenchRow row in result.Rows)
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("tokens", row.Tokens);
+            writer.WriteNumber("textsPerSecond", Math.Round(row.TextsPerSecond, 2));
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+
+    /// <summary><paramref name="count"/> texts that tokenise to exactly <paramref name="tokens"/> tokens with [CLS] and [SEP].</summary>
+    private static string[] Texts(int count, int tokens)
+    {
+        var random = new Random(20261204);
+        return Enumerable.Range(0, count)
+            .Select(_ => string.Join(' ', Enumerable.Range(0, tokens - 2).Select(_ => s_words[random.Next(s_words.Length)])))
+            .ToArray();
+    }
+}

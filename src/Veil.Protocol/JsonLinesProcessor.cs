@@ -1,0 +1,239 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+
+namespace Veil.Protocol;
+
+/// <summary>
+/// JSON Lines framing with flat memory: reads a chunk of lines, parses them (in parallel) into items, processes the
+/// chunk as one batch, writes one output line per input line in input order, flushes, and repeats. Blank lines are
+/// skipped. A line that fails becomes <c>{"id":…,"error":"…","code":"…"}</c> and the others carry on.
+/// </summary>
+public static class JsonLinesProcessor
+{
+    /// <summary>Lines per chunk: enough to keep every core busy, small enough to bound memory.</summary>
+    public const int DefaultChunkSize = 2048;
+
+    // A chunk also ends once it holds this many characters, so that long lines (d = 1536) do not grow it unduly.
+    private const long ChunkCharacterBudget = 8L << 20;
+
+    // Output is flushed to the writer whenever this many bytes are pending.
+    private const int OutputFlushThreshold = 1 << 20;
+
+    // Below this many lines a chunk is parsed and rendered on the calling thread.
+    private const int ParallelThreshold = 32;
+
+    /// <summary>Runs <paramref name="operation"/> over every line with <paramref name="client"/>; returns the most severe failure met.</summary>
+    public static ItemErrorCode Run(
+        TextReader input,
+        TextWriter output,
+        IItemOperation operation,
+        VeilClient client,
+        OperationScope scope,
+        int chunkSize = DefaultChunkSize,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(operation);
+        return Run(input, output, operation.RequestMembers, items => operation.Process(client, items, scope), chunkSize, cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="process"/> over every chunk of lines (read with <paramref name="requestMembers"/>; lines
+    /// that did not parse are passed as failed items) and returns the most severe failure met. When
+    /// <paramref name="process"/> throws, every line of the chunk fails with that error (mapped by
+    /// <see cref="ItemError.From"/>).
+    /// </summary>
+    public static ItemErrorCode Run(
+        TextReader input,
+        TextWriter output,
+        ItemMembers requestMembers,
+        Func<IReadOnlyList<ProtocolItem>, IReadOnlyList<ProtocolItem>> process,
+        int chunkSize = DefaultChunkSize,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(process);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(chunkSize);
+        var lines = new string[chunkSize];
+        var rendered = new byte[chunkSize][];
+        var sink = new OutputSink(output);
+        ItemErrorCode worst = ItemErrorCode.None;
+
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            int count = ReadChunk(input, lines);
+            if (count == 0)
+            {
+                break;
+            }
+
+            var items = new ProtocolItem[count];
+            For(count, i => items[i] = ParseLine(lines[i], requestMembers));
+            IReadOnlyList<ProtocolItem> results = ProcessChunk(process, items);
+            if (results.Count != count)
+            {
+                throw new InvalidOperationException($"The chunk's processing returned {results.Count} results for {count} lines.");
+            }
+
+            RenderChunk(results, rendered, count);
+            for (int i = 0; i < count; i++)
+            {
+                sink.Write(rendered[i]);
+                worst = results[i].Error is null ? worst : (ItemErrorCode)Math.Max((int)worst, (int)Code(results[i]));
+                lines[i] = null!;
+                rendered[i] = null!;
+            }
+
+            sink.Flush();
+        }
+
+        return worst;
+    }
+
+    private static ItemErrorCode Code(ProtocolItem item) => item.ErrorCode == ItemErrorCode.None ? ItemErrorCode.Internal : item.ErrorCode;
+
+    private static IReadOnlyList<ProtocolItem> ProcessChunk(Func<IReadOnlyList<ProtocolItem>, IReadOnlyList<ProtocolItem>> process, ProtocolItem[] items)
+    {
+        try
+        {
+            return process(items);
+        }
+#pragma warning disable CA1031 // A failure of the whole batch becomes an error line for each of its items.
+        catch (Exception e) when (e is not OperationCanceledException)
+#pragma warning restore CA1031
+        {
+            ItemError error = ItemError.From(e);
+            return [.. items.Select(item => item.Error is null ? ProtocolItem.Failure(item.Id, error) : item)];
+        }
+    }
+
+    private static ProtocolItem ParseLine(string line, ItemMembers members)
+    {
+        byte[] bytes = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(line.Length));
+        try
+        {
+            int length = Encoding.UTF8.GetBytes(line, bytes);
+            return ProtocolJson.ParseLine(bytes.AsSpan(0, length), members);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(bytes);
+        }
+    }
+
+    // Formatting floats is a large part of the work, so lines are rendered in parallel and written in order.
+    private static void RenderChunk(IReadOnlyList<ProtocolItem> results, byte[][] rendered, int count)
+    {
+        if (count < ParallelThreshold)
+        {
+            var buffer = new ArrayBufferWriter<byte>();
+            using var writer = new Utf8JsonWriter(buffer, ProtocolJson.WriterOptions);
+            for (int i = 0; i < count; i++)
+            {
+                rendered[i] = Render(results[i], buffer, writer);
+            }
+
+            return;
+        }
+
+        Parallel.For(
+            0,
+            count,
+            () =>
+            {
+                var buffer = new ArrayBufferWriter<byte>();
+                return (Buffer: buffer, Writer: new Utf8JsonWriter(buffer, ProtocolJson.WriterOptions));
+            },
+            (i, _, local) =>
+            {
+                rendered[i] = Render(results[i], local.Buffer, local.Writer);
+                return local;
+            },
+            local => local.Writer.Dispose());
+    }
+
+    private static byte[] Render(ProtocolItem item, ArrayBufferWriter<byte> buffer, Utf8JsonWriter writer)
+    {
+        buffer.ResetWrittenCount();
+        writer.Reset(buffer);
+        ProtocolJson.WriteItem(writer, item);
+        writer.Flush();
+        buffer.Write("\n"u8);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static void For(int count, Action<int> body)
+    {
+        if (count < ParallelThreshold)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                body(i);
+            }
+
+            return;
+        }
+
+        Parallel.For(0, count, body);
+    }
+
+    private static int ReadChunk(TextReader input, string[] lines)
+    {
+        int count = 0;
+        long characters = 0;
+        while (count < lines.Length && characters < ChunkCharacterBudget && input.ReadLine() is { } line)
+        {
+            if (!string.IsNullOrWhiteSpace(line))
+            {
+                lines[count++] = line;
+                characters += line.Length;
+            }
+        }
+
+        return count;
+    }
+
+    /// <summary>Transcodes the UTF-8 output to the text writer, in blocks, without per-line strings.</summary>
+    private sealed class OutputSink(TextWriter output)
+    {
+        private readonly ArrayBufferWriter<byte> _pending = new(OutputFlushThreshold * 2);
+        private readonly Decoder _decoder = new UTF8Encoding(false).GetDecoder();
+        private char[] _chars = new char[4096];
+
+        public void Write(ReadOnlySpan<byte> utf8)
+        {
+            _pending.Write(utf8);
+            if (_pending.WrittenCount >= OutputFlushThreshold)
+            {
+                Drain();
+            }
+        }
+
+        public void Flush()
+        {
+            Drain();
+            output.Flush();
+        }
+
+        private void Drain()
+        {
+            ReadOnlySpan<byte> bytes = _pending.WrittenSpan;
+            if (bytes.IsEmpty)
+            {
+                return;
+            }
+
+            int needed = _decoder.GetCharCount(bytes, flush: false);
+            if (needed > _chars.Length)
+            {
+                _chars = new char[Math.Max(needed, _chars.Length * 2)];
+            }
+
+            int written = _decoder.GetChars(bytes, _chars, flush: false);
+            output.Write(_chars, 0, written);
+            _pending.ResetWrittenCount();
+        }
+    }
+}

@@ -1,0 +1,81 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Http.Headers;
+using Veil.Fields;
+using Veil.Keys;
+using Veil.Service.Client;
+using Veil.Vectors;
+
+namespace Veil.Service.Tests;
+
+/// <summary>The binary batch form through the running service: negotiated by Content-Type, the same answers as JSON.</summary>
+public sealed class BinaryBatchServiceTests(ServiceFixture fixture) : IClassFixture<ServiceFixture>
+{
+    private const string Tenant = "acme";
+    private static readonly SecretPath s_path = new(TestKeys.SecretPath);
+    private static readonly DerivationPath s_derivation = new(TestKeys.DerivationPath);
+
+    private ServiceHost Host => fixture.Host;
+
+    [Fact]
+    public async Task BinaryClient_EncryptsDecryptsAndQueries_LikeTheJsonClient()
+    {
+        VeilServiceClient binary = new(Host.Http, ServiceHost.AdminKey) { UseBinaryBatches = true, MaxItemsPerRequest = 64 };
+        VeilServiceClient json = Host.Client(ServiceHost.AdminKey);
+        ReadOnlyMemory<float>[] vectors = [.. Enumerable.Range(0, 100).Select(i => (ReadOnlyMemory<float>)Vector(i))];
+
+        BatchResult<EncryptedVector> encrypted = await binary.EncryptBatchAsync(vectors, s_path, s_derivation, new(Tenant));
+        BatchResult<float[]> decryptedByJson = await json.DecryptBatchAsync([.. encrypted.Select(e => e.Value!)], new(Tenant));
+        BatchResult<float[]> decryptedByBinary = await binary.DecryptBatchAsync([.. encrypted.Select(e => e.Value!)], new(Tenant));
+
+        Assert.Equal(0, encrypted.FailureCount + decryptedByJson.FailureCount + decryptedByBinary.FailureCount);
+        for (int i = 0; i < vectors.Length; i++)
+        {
+            Assert.Equal(decryptedByJson[i].Value, decryptedByBinary[i].Value);
+            Assert.Equal(vectors[i].Span[0], decryptedByBinary[i].Value![0], 1e-3f);
+        }
+
+        PlaintextField[] fields = [new("alice"u8.ToArray(), s_path, s_derivation)];
+        BatchResult<EncryptedField> fieldsByBinary = await binary.EncryptDeterministicallyBatchAsync(fields, new(Tenant));
+        BatchResult<EncryptedField> fieldsByJson = await json.EncryptDeterministicallyBatchAsync(fields, new(Tenant));
+        Assert.Equal(fieldsByJson[0].Value!.Ciphertext, fieldsByBinary[0].Value!.Ciphertext);
+
+        BatchResult<IReadOnlyList<QueryVector>> queries = await binary.GenerateQueryVectorsBatchAsync([vectors[0]], s_path, s_derivation, new(Tenant));
+        Assert.NotEmpty(queries[0].Value!);
+    }
+
+    [Fact]
+    public async Task BinaryClient_WhenOneCiphertextIsTampered_FailsItAloneWithTheIntegrityCode()
+    {
+        VeilServiceClient binary = new(Host.Http, ServiceHost.AdminKey) { UseBinaryBatches = true };
+        EncryptedField good = (await binary.EncryptDeterministicallyBatchAsync([new("v"u8.ToArray(), s_path, s_derivation)], new(Tenant)))[0].Value!;
+        var tampered = new EncryptedField([.. good.Ciphertext.Select(b => (byte)(b ^ 1))], s_path, s_derivation);
+
+        BatchResult<byte[]> decrypted = await binary.DecryptBatchAsync([good, tampered], new(Tenant));
+
+        Assert.Equal("v"u8.ToArray(), decrypted[0].Value);
+        Assert.Equal(ItemErrorCode.Integrity, Assert.IsType<VeilServiceItemException>(decrypted[1].Error).Code);
+    }
+
+    [Fact]
+    public async Task Post_WhenBinaryBodyIsMalformed_Returns400AndKeepsServing()
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        BinaryBatch.WriteRequest(buffer, new BatchRequest { Tenant = Tenant, SecretPath = TestKeys.SecretPath, DerivationPath = TestKeys.DerivationPath, Items = [new() { Vector = Vector(1) }] });
+        byte[] truncated = buffer.WrittenSpan[..^3].ToArray();
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, "v1/vector/encrypt") { Content = new ByteArrayContent(truncated) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue(BinaryBatch.ContentType);
+        request.Headers.Add("X-Api-Key", ServiceHost.AdminKey);
+        using HttpResponseMessage response = await Host.Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.True(await Host.Client(ServiceHost.AdminKey).IsHealthyAsync());
+    }
+
+    private static float[] Vector(int seed)
+    {
+        var random = new Random(seed);
+        return TestKeys.Unit([.. Enumerable.Range(0, TestKeys.Dimensions).Select(_ => (float)(random.NextDouble() * 2 - 1))]);
+    }
+}
