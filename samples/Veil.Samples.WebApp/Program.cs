@@ -8,7 +8,7 @@ using Veil.Stores.DuckDb;
 // Veil in an ASP.NET Core app: AddVeil (local keys from a keyset), an encrypted collection from DI over a DuckDB
 // store, and the key service mounted under /keys in the same app. First run creates the keys (SampleSetup).
 WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
-SampleSetup.EnsureFiles(builder.Configuration);
+await SampleSetup.EnsureFilesAsync(builder.Configuration);
 string tenant = builder.Configuration["Sample:Tenant"] ?? "sample";
 
 // IVeilOperations from the "Veil" section (a keyset and its KMS, or the key service's URL and API key).

@@ -16,7 +16,7 @@ internal static class SampleSetup
 {
     public const string VectorPath = "docs";
 
-    public static void EnsureFiles(ConfigurationManager configuration)
+    public static async Task EnsureFilesAsync(ConfigurationManager configuration)
     {
         string directory = Path.GetFullPath(configuration["Sample:DataDirectory"] ?? "veil-sample-data");
         Directory.CreateDirectory(directory);
@@ -34,10 +34,10 @@ internal static class SampleSetup
             var kms = new LocalFileKmsClient(() => passphrase, new LocalFileKmsOptions { BaseDirectory = directory });
             const string KekUri = "local:kek.json";
             Keyset keyset = Keyset.Create(KekUri);
-            using (IKeyEncryptionKey kek = kms.CreateKey(KekUri))
+            using (IKeyEncryptionKey kek = await kms.CreateKeyAsync(KekUri))
             {
-                keyset.AddVectorSecret(new SecretPath(VectorPath), kek, approximationFactor: 2.5f, dimensions: SampleDocument.Dimensions);
-                keyset.AddStandardSecret(kek);
+                await keyset.AddVectorSecretAsync(new SecretPath(VectorPath), kek, approximationFactor: 2.5f, dimensions: SampleDocument.Dimensions);
+                await keyset.AddStandardSecretAsync(kek);
             }
 
             KeysetFile.Create(keyset, keysetPath);

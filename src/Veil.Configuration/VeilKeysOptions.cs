@@ -62,7 +62,19 @@ public sealed class VeilKeysOptions
     /// <returns>The keys; dispose them to zero the secrets.</returns>
     /// <exception cref="ConfigurationFileException">The options are incomplete, a file is missing or invalid, or a KMS credential is not set.</exception>
     /// <exception cref="KeyNotAvailableException">The KMS refused, or the keyset was altered.</exception>
-    public LoadedVeilKeys Load()
+    /// <remarks>
+    /// For synchronous callers (dependency-injection factories): it blocks on <see cref="LoadAsync"/>, which never
+    /// resumes on a synchronization context.
+    /// </remarks>
+    public LoadedVeilKeys Load() => LoadAsync(CancellationToken.None).GetAwaiter().GetResult();
+
+    /// <summary>Loads the keys: unwraps the keyset through its KMS, or reads the cleartext configuration.</summary>
+    /// <param name="cancellationToken">Cancels unwrapping.</param>
+    /// <returns>The keys; dispose them to zero the secrets.</returns>
+    /// <exception cref="ConfigurationFileException">The options are incomplete, a file is missing or invalid, or a KMS credential is not set.</exception>
+    /// <exception cref="KeyNotAvailableException">The KMS refused, or the keyset was altered.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public async Task<LoadedVeilKeys> LoadAsync(CancellationToken cancellationToken = default)
     {
         if (Problems("Keys") is [string first, ..])
         {
@@ -76,7 +88,7 @@ public sealed class VeilKeysOptions
 
         string keysetPath = KeysetPath!;
         var kms = new KmsSelection(TextReader.Null, new KmsSettings(PassphraseVariable, false, PinVariable, Pkcs11Module, KeyFileDirectory: KmsSettings.DirectoryOf(keysetPath)));
-        UnwrappedKeyset unwrapped = KeysetFile.Load(keysetPath).Unwrap(kms);
+        UnwrappedKeyset unwrapped = await KeysetFile.Load(keysetPath).UnwrapAsync(kms, cancellationToken).ConfigureAwait(false);
         return new LoadedVeilKeys(unwrapped.Configuration, unwrapped);
     }
 }

@@ -161,7 +161,7 @@ public sealed class AddVeilTests : IDisposable
     {
         string apiKey = ServiceClients.GenerateApiKey();
         using var keys = new TestKeys();
-        using UnwrappedKeyset unwrapped = keys.Unwrap();
+        using UnwrappedKeyset unwrapped = await keys.UnwrapAsync();
         await using VeilKeyService service = await VeilKeyService.StartAsync(new VeilKeyServiceOptions
         {
             Configuration = unwrapped.Configuration,
