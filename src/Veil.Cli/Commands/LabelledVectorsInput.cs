@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Text.Json;
-using Veil.Cli.Demo;
 using Veil.Documents.Store;
 
 namespace Veil.Cli.Commands;
@@ -114,7 +113,7 @@ internal sealed class LabelledVectorsInput(int minimumRows)
             throw new CliUsageException($"Invalid options: --input '{input}' is neither a file nor a corpus directory.");
         }
 
-        string directory = input ?? DemoSettings.DefaultCorpusDirectory;
+        string directory = input ?? DemoCommand.DefaultCorpusDirectory;
         vectors ??= Path.Combine(directory, "embeddings.bin");
         records ??= Path.Combine(directory, "records.jsonl");
         return (vectors, DocumentSources.RawVectors(vectors, records, dimensions: null).Rows.Select(r => r.Document), () => { });
