@@ -42,7 +42,7 @@ internal sealed class SqlFilterTranslator : FilterTranslatorBase
     public static string Translate(LambdaExpression filter, CollectionModel model, SqlDialect dialect, List<DbParameter> parameters)
     {
         var translator = new SqlFilterTranslator(dialect, parameters);
-        filter = (LambdaExpression)new ClosedSubtreeEvaluator(filter.Parameters).Visit(filter)!;
+        filter = (LambdaExpression)new ClosedSubtreeEvaluator().Visit(filter)!;
         var body = translator.PreprocessFilter(filter, model, s_preprocessing);
         translator.TranslatePredicate(body);
         return translator._sql.ToString();
@@ -80,6 +80,13 @@ internal sealed class SqlFilterTranslator : FilterTranslatorBase
                 return;
 
             case UnaryExpression { NodeType: ExpressionType.Convert } convert when convert.Type == typeof(bool):
+                if (TryBindColumn(convert.Operand, out var flag))
+                {
+                    // A bare bool property read through a conversion, as a dynamic record's (bool)r["Flag"].
+                    _sql.Append(Quote(flag.StorageName));
+                    return;
+                }
+
                 TranslatePredicate(convert.Operand);
                 return;
 
@@ -264,7 +271,7 @@ internal sealed class SqlFilterTranslator : FilterTranslatorBase
     /// Replaces every largest subtree that does not touch the record (for example <c>items[0].Key</c> or
     /// <c>DateTime.UtcNow.AddDays(-1)</c>) with its value, so that it becomes a query parameter.
     /// </summary>
-    private sealed class ClosedSubtreeEvaluator(IReadOnlyCollection<ParameterExpression> recordParameters) : ExpressionVisitor
+    private sealed class ClosedSubtreeEvaluator : ExpressionVisitor
     {
         public override Expression? Visit(Expression? node)
         {
@@ -279,21 +286,30 @@ internal sealed class SqlFilterTranslator : FilterTranslatorBase
             return Expression.Constant(box.Compile(preferInterpretation: true)(), node.Type);
         }
 
-        private bool References(Expression node)
+        private static bool References(Expression node)
         {
-            var finder = new ParameterFinder(recordParameters);
+            var finder = new ParameterFinder();
             finder.Visit(node);
             return finder.Found;
         }
     }
 
-    private sealed class ParameterFinder(IReadOnlyCollection<ParameterExpression> parameters) : ExpressionVisitor
+    /// <summary>Finds a free parameter: a record parameter, or one of a lambda outside the visited subtree (<c>s</c> in <c>r.Tags.Any(s => s == x)</c>).</summary>
+    private sealed class ParameterFinder : ExpressionVisitor
     {
+        private readonly HashSet<ParameterExpression> _bound = [];
+
         public bool Found { get; private set; }
+
+        protected override Expression VisitLambda<T>(Expression<T> node)
+        {
+            _bound.UnionWith(node.Parameters);
+            return base.VisitLambda(node);
+        }
 
         protected override Expression VisitParameter(ParameterExpression node)
         {
-            Found |= parameters.Contains(node);
+            Found |= !_bound.Contains(node);
             return node;
         }
     }

@@ -40,7 +40,8 @@ internal sealed class SqlModelBuilder : CollectionModelBuilder
         CheckEmbeddingGeneration(BuildDynamic(definition, definition.EmbeddingGenerator));
 
     /// <inheritdoc />
-    protected override bool SupportsKeyAutoGeneration(Type keyPropertyType) => false;
+    /// <remarks>Guid keys, as MEVD specifies: an upsert replaces <see cref="Guid.Empty"/> with a new Guid (client-side).</remarks>
+    protected override bool SupportsKeyAutoGeneration(Type keyPropertyType) => keyPropertyType == typeof(Guid);
 
     /// <inheritdoc />
     protected override void ValidateKeyProperty(KeyPropertyModel keyProperty)

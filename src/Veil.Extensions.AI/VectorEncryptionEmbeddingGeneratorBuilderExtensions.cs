@@ -11,7 +11,7 @@ public static class VectorEncryptionEmbeddingGeneratorBuilderExtensions
     /// logging, caching and telemetry middleware added before it only ever see ciphertext.
     /// </summary>
     /// <param name="builder">The builder.</param>
-    /// <param name="client">The client whose vector secret encrypts (not disposed by the pipeline).</param>
+    /// <param name="operations">Local keys or the key service client (not disposed by the pipeline).</param>
     /// <param name="options">Secret path, derivation path, tenant and mode.</param>
     /// <returns><paramref name="builder"/>.</returns>
     /// <remarks>
@@ -22,12 +22,31 @@ public static class VectorEncryptionEmbeddingGeneratorBuilderExtensions
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     public static EmbeddingGeneratorBuilder<string, Embedding<float>> UseVectorEncryption(
         this EmbeddingGeneratorBuilder<string, Embedding<float>> builder,
+        IVeilOperations operations,
+        EncryptingEmbeddingGeneratorOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(operations);
+        ArgumentNullException.ThrowIfNull(options);
+        return builder.Use(innerGenerator => new EncryptingEmbeddingGenerator(innerGenerator, operations, options));
+    }
+
+    /// <summary>
+    /// Adds vector encryption with local keys to the pipeline (<see cref="LocalVeilOperations"/> over
+    /// <paramref name="client"/>). <b>Call it last</b>, as explained on the <see cref="IVeilOperations"/> overload.
+    /// </summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="client">The client whose vector secret encrypts (not disposed by the pipeline).</param>
+    /// <param name="options">Secret path, derivation path, tenant and mode.</param>
+    /// <returns><paramref name="builder"/>.</returns>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public static EmbeddingGeneratorBuilder<string, Embedding<float>> UseVectorEncryption(
+        this EmbeddingGeneratorBuilder<string, Embedding<float>> builder,
         VeilClient client,
         EncryptingEmbeddingGeneratorOptions options)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(client);
-        ArgumentNullException.ThrowIfNull(options);
-        return builder.Use(innerGenerator => new EncryptingEmbeddingGenerator(innerGenerator, client, options));
+        return builder.UseVectorEncryption(new LocalVeilOperations(client), options);
     }
 }

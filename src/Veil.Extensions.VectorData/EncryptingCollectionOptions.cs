@@ -63,9 +63,12 @@ public sealed class EncryptingCollectionOptions
     public string? TenantProperty { get; set; }
 
     /// <summary>
-    /// Generates the embedding of a text search value (<c>SearchAsync("…")</c>) on the key holder's side, before the
-    /// query is encrypted; null (the default) accepts only vectors. It must produce plaintext embeddings: an encrypting
-    /// generator's output (<c>UseVectorEncryption</c>) is refused, since the collection encrypts itself.
+    /// The embedding generator of the collection when its definition names none: MEVD's embedding generation, run on
+    /// the key holder's side before anything is encrypted. It embeds a text search value (<c>SearchAsync("…")</c>) and,
+    /// on a dynamic collection, a vector property whose input is text (embedded on upsert, then encrypted). Null (the
+    /// default) accepts only vectors, unless the definition or a vector property has a generator. It must produce
+    /// plaintext embeddings: an encrypting generator's output (<c>UseVectorEncryption</c>) is refused, since the
+    /// collection encrypts itself.
     /// </summary>
     public IEmbeddingGenerator<string, Embedding<float>>? EmbeddingGenerator { get; set; }
 

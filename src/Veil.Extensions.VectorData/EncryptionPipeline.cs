@@ -33,10 +33,10 @@ internal sealed class EncryptionPipeline<TRecord> : IDisposable
     /// <param name="chunkRows">Records per encrypted chunk.</param>
     /// <param name="encrypt">Encrypts a chunk, returning the encrypted copies in the same order.</param>
     /// <param name="cancellationToken">Stops the pipeline.</param>
-    public EncryptionPipeline(IEnumerable<TRecord> records, int chunkRows, Func<TRecord[], TRecord[]> encrypt, CancellationToken cancellationToken)
+    public EncryptionPipeline(IEnumerable<TRecord> records, int chunkRows, Func<TRecord[], CancellationToken, Task<TRecord[]>> encrypt, CancellationToken cancellationToken)
     {
         _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        _producer = Task.Run(() => Produce(records, chunkRows, encrypt), CancellationToken.None);
+        _producer = Task.Run(() => ProduceAsync(records, chunkRows, encrypt), CancellationToken.None);
     }
 
     /// <summary>Gets the failure of the background task, once it has failed.</summary>
@@ -65,7 +65,7 @@ internal sealed class EncryptionPipeline<TRecord> : IDisposable
         _stop.Dispose();
     }
 
-    private void Produce(IEnumerable<TRecord> records, int chunkRows, Func<TRecord[], TRecord[]> encrypt)
+    private async Task ProduceAsync(IEnumerable<TRecord> records, int chunkRows, Func<TRecord[], CancellationToken, Task<TRecord[]>> encrypt)
     {
         try
         {
@@ -75,14 +75,14 @@ internal sealed class EncryptionPipeline<TRecord> : IDisposable
                 chunk.Add(record);
                 if (chunk.Count == chunkRows)
                 {
-                    _encrypted.Add(encrypt([.. chunk]), _stop.Token);
+                    _encrypted.Add(await encrypt([.. chunk], _stop.Token).ConfigureAwait(false), _stop.Token);
                     chunk.Clear();
                 }
             }
 
             if (chunk.Count != 0)
             {
-                _encrypted.Add(encrypt([.. chunk]), _stop.Token);
+                _encrypted.Add(await encrypt([.. chunk], _stop.Token).ConfigureAwait(false), _stop.Token);
             }
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)

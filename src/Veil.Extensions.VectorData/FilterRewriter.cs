@@ -20,15 +20,15 @@ internal sealed class FilterRewriter : ExpressionVisitor
         .Single(m => m.Name == nameof(Enumerable.Contains) && m.GetParameters().Length == 2);
 
     private readonly ParameterExpression _record;
-    private readonly IReadOnlyDictionary<string, DeterministicProperty> _deterministic;
+    private readonly IReadOnlyDictionary<string, DeterministicField> _deterministic;
     private readonly IReadOnlySet<string> _standard;
-    private readonly Func<DeterministicProperty, byte[], IReadOnlyList<byte[]>> _encrypt;
+    private readonly Func<DeterministicField, byte[], IReadOnlyList<byte[]>> _encrypt;
 
     private FilterRewriter(
         ParameterExpression record,
-        IReadOnlyDictionary<string, DeterministicProperty> deterministic,
+        IReadOnlyDictionary<string, DeterministicField> deterministic,
         IReadOnlySet<string> standard,
-        Func<DeterministicProperty, byte[], IReadOnlyList<byte[]>> encrypt)
+        Func<DeterministicField, byte[], IReadOnlyList<byte[]>> encrypt)
     {
         _record = record;
         _deterministic = deterministic;
@@ -43,9 +43,9 @@ internal sealed class FilterRewriter : ExpressionVisitor
     /// <param name="encrypt">Encrypts a plaintext under every live secret of the property.</param>
     public static Expression<Func<TRecord, bool>>? Rewrite<TRecord>(
         Expression<Func<TRecord, bool>>? filter,
-        IReadOnlyDictionary<string, DeterministicProperty> deterministic,
+        IReadOnlyDictionary<string, DeterministicField> deterministic,
         IReadOnlySet<string> standard,
-        Func<DeterministicProperty, byte[], IReadOnlyList<byte[]>> encrypt)
+        Func<DeterministicField, byte[], IReadOnlyList<byte[]>> encrypt)
     {
         if (filter is null)
         {
@@ -56,9 +56,40 @@ internal sealed class FilterRewriter : ExpressionVisitor
         return filter.Update(rewriter.Visit(filter.Body), filter.Parameters);
     }
 
+    /// <summary>
+    /// Rewrites <paramref name="filter"/> (null for null), encrypting every plaintext it compares with in one batch call:
+    /// a first pass collects them, a second pass (visiting in the same order) puts in their ciphertexts.
+    /// </summary>
+    /// <param name="filter">The caller's filter.</param>
+    /// <param name="deterministic">Deterministic properties by name.</param>
+    /// <param name="standard">Names of standard-encrypted properties.</param>
+    /// <param name="encryptAll">Encrypts each plaintext under every live secret of its property.</param>
+    /// <param name="cancellationToken">Cancels the encryption.</param>
+    public static async Task<Expression<Func<TRecord, bool>>?> RewriteAsync<TRecord>(
+        Expression<Func<TRecord, bool>>? filter,
+        IReadOnlyDictionary<string, DeterministicField> deterministic,
+        IReadOnlySet<string> standard,
+        Func<IReadOnlyList<(DeterministicField Property, byte[] Plaintext)>, CancellationToken, Task<IReadOnlyList<IReadOnlyList<byte[]>>>> encryptAll,
+        CancellationToken cancellationToken)
+    {
+        var wanted = new List<(DeterministicField Property, byte[] Plaintext)>();
+        if (Rewrite(filter, deterministic, standard, (property, plaintext) =>
+        {
+            wanted.Add((property, plaintext));
+            return [];
+        }) is null || wanted.Count == 0)
+        {
+            return filter;
+        }
+
+        IReadOnlyList<IReadOnlyList<byte[]>> ciphertexts = await encryptAll(wanted, cancellationToken).ConfigureAwait(false);
+        int next = 0;
+        return Rewrite(filter, deterministic, standard, (_, _) => ciphertexts[next++]);
+    }
+
     /// <summary>Throws if <paramref name="selector"/> (an order-by key) reads an encrypted property.</summary>
     public static void ThrowIfEncrypted(
-        LambdaExpression selector, IReadOnlyDictionary<string, DeterministicProperty> deterministic, IReadOnlySet<string> standard)
+        LambdaExpression selector, IReadOnlyDictionary<string, DeterministicField> deterministic, IReadOnlySet<string> standard)
     {
         var rewriter = new FilterRewriter(selector.Parameters[0], deterministic, standard, (_, _) => []);
         if (rewriter.MatchProtected(selector.Body) is { } name)
@@ -123,14 +154,14 @@ internal sealed class FilterRewriter : ExpressionVisitor
                     }
                 }
 
-                Type elementType = property.Value.Property.PropertyType;
+                Type elementType = property.Value.Property.Type;
                 Array array = Array.CreateInstance(elementType, ciphertexts.Count);
                 for (int i = 0; i < ciphertexts.Count; i++)
                 {
                     array.SetValue(ciphertexts[i], i);
                 }
 
-                return Expression.Call(s_enumerableContains.MakeGenericMethod(elementType), Expression.Constant(array), StripConvert(item));
+                return Expression.Call(s_enumerableContains.MakeGenericMethod(elementType), Expression.Constant(array), AsStored(item, property));
             }
         }
 
@@ -179,6 +210,13 @@ internal sealed class FilterRewriter : ExpressionVisitor
         return expression;
     }
 
+    /// <summary>The property read as its stored type (a dynamic record's <c>r["Name"]</c> is an object, converted).</summary>
+    private static Expression AsStored(Expression read, DeterministicField property)
+    {
+        Expression stripped = StripConvert(read);
+        return stripped.Type == property.Value.Property.Type ? stripped : Expression.Convert(stripped, property.Value.Property.Type);
+    }
+
     private static Expression UnwrapSpanConversion(Expression expression) =>
         expression is MethodCallExpression { Method.Name: "op_Implicit", Arguments.Count: 1 } conversion ? conversion.Arguments[0] : expression;
 
@@ -186,7 +224,7 @@ internal sealed class FilterRewriter : ExpressionVisitor
         ? constant.Value
         : Expression.Lambda<Func<object?>>(Expression.Convert(expression, typeof(object))).Compile(preferInterpretation: true)();
 
-    private Expression RewriteComparison(BinaryExpression node, DeterministicProperty property, Expression member, Expression valueExpression)
+    private Expression RewriteComparison(BinaryExpression node, DeterministicField property, Expression member, Expression valueExpression)
     {
         object? value = Evaluate(valueExpression);
         if (value is null)
@@ -194,7 +232,7 @@ internal sealed class FilterRewriter : ExpressionVisitor
             return node;
         }
 
-        Expression stripped = StripConvert(member);
+        Expression stripped = AsStored(member, property);
         Expression? result = null;
         foreach (byte[] ciphertext in _encrypt(property, property.Value.PlaintextToBytes(value)))
         {
@@ -215,17 +253,19 @@ internal sealed class FilterRewriter : ExpressionVisitor
         return !finder.Found;
     }
 
-    private DeterministicProperty? MatchDeterministic(Expression expression) =>
-        StripConvert(expression) is MemberExpression { Expression: ParameterExpression parameter, Member: PropertyInfo property }
-        && parameter == _record && _deterministic.TryGetValue(property.Name, out DeterministicProperty? deterministic)
-            ? deterministic
-            : null;
+    private DeterministicField? MatchDeterministic(Expression expression) =>
+        PropertyName(expression) is { } name && _deterministic.TryGetValue(name, out DeterministicField? deterministic) ? deterministic : null;
 
     private string? MatchProtected(Expression expression) =>
-        StripConvert(expression) is MemberExpression { Expression: ParameterExpression parameter, Member: PropertyInfo property }
-        && parameter == _record && (_deterministic.ContainsKey(property.Name) || _standard.Contains(property.Name))
-            ? property.Name
-            : null;
+        PropertyName(expression) is { } name && (_deterministic.ContainsKey(name) || _standard.Contains(name)) ? name : null;
+
+    /// <summary>The name of the record property <paramref name="expression"/> reads: <c>r.Name</c>, or <c>r["Name"]</c> on a dynamic record.</summary>
+    private string? PropertyName(Expression expression) => StripConvert(expression) switch
+    {
+        MemberExpression { Expression: ParameterExpression parameter, Member: PropertyInfo property } when parameter == _record => property.Name,
+        MethodCallExpression { Object: ParameterExpression parameter, Method.Name: "get_Item", Arguments: [ConstantExpression { Value: string name }] } when parameter == _record => name,
+        _ => null,
+    };
 
     private sealed class ParameterFinder(ParameterExpression parameter) : ExpressionVisitor
     {

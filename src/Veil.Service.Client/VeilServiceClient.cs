@@ -144,8 +144,8 @@ public sealed class VeilServiceClient : IVeilOperations, IVeilVectorOperations, 
                 {
                     ServiceItem item = response.Items[k];
                     results[chunk[k]] = item.Error is { } error
-                        ? new BatchItemResult<TOut>(new VeilServiceItemException(error))
-                        : new BatchItemResult<TOut>(fromItem(item, group.Key));
+                        ? BatchItemResult.Failure<TOut>(new VeilServiceItemException(error))
+                        : BatchItemResult.Success(fromItem(item, group.Key));
                 }
             }
         }

@@ -2,6 +2,27 @@ using System.Collections;
 
 namespace Veil;
 
+/// <summary>Builds <see cref="BatchItemResult{T}"/> values, for implementations of <see cref="IVeilOperations"/> and tests.</summary>
+public static class BatchItemResult
+{
+    /// <summary>A successful item holding <paramref name="value"/>.</summary>
+    /// <typeparam name="T">The result type.</typeparam>
+    /// <param name="value">The item's result.</param>
+    /// <returns>An item whose <see cref="BatchItemResult{T}.IsSuccess"/> is true.</returns>
+    public static BatchItemResult<T> Success<T>(T value) => new(value);
+
+    /// <summary>
+    /// A failed item. Its message travels to callers (and, through the key service, over the wire): it must never
+    /// contain key bytes or plaintext.
+    /// </summary>
+    /// <typeparam name="T">The result type the item would have had.</typeparam>
+    /// <param name="error">Why the item failed.</param>
+    /// <returns>An item whose <see cref="BatchItemResult{T}.IsSuccess"/> is false.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="error"/> is null.</exception>
+    public static BatchItemResult<T> Failure<T>(Exception error) =>
+        new(error ?? throw new ArgumentNullException(nameof(error)));
+}
+
 /// <summary>The outcome of one item of a batch: a value or the error that item met.</summary>
 /// <typeparam name="T">The result type.</typeparam>
 public readonly struct BatchItemResult<T>
@@ -37,7 +58,19 @@ public sealed class BatchResult<T> : IReadOnlyList<BatchItemResult<T>>
 {
     private readonly BatchItemResult<T>[] _items;
 
-    internal BatchResult(BatchItemResult<T>[] items)
+    /// <summary>
+    /// A batch result holding <paramref name="items"/>, one per input in input order (for implementations of
+    /// <see cref="IVeilOperations"/> and for tests).
+    /// </summary>
+    /// <param name="items">The items' outcomes, built with <see cref="BatchItemResult.Success{T}(T)"/> and
+    /// <see cref="BatchItemResult.Failure{T}(Exception)"/>; copied.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="items"/> is null.</exception>
+    public BatchResult(IEnumerable<BatchItemResult<T>> items)
+        : this((items ?? throw new ArgumentNullException(nameof(items))).ToArray())
+    {
+    }
+
+    private BatchResult(BatchItemResult<T>[] items)
     {
         _items = items;
         foreach (BatchItemResult<T> item in items)

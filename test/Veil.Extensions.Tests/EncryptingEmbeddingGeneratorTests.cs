@@ -71,7 +71,6 @@ public sealed class EncryptingEmbeddingGeneratorTests(RotatingClients keys) : IC
             Assert.Equal(result[i].Vector.ToArray(), outer.Seen[i]);
         }
 
-        Assert.Same(keys.Client, pipeline.GetService(typeof(VeilClient)));
         Assert.IsType<EncryptingEmbeddingGenerator>(pipeline.GetService(typeof(EncryptingEmbeddingGenerator)));
         Assert.Same(model, pipeline.GetService(typeof(FakeModel)));
     }
@@ -108,6 +107,63 @@ public sealed class EncryptingEmbeddingGeneratorTests(RotatingClients keys) : IC
         Assert.Same(failure, await Assert.ThrowsAsync<InvalidOperationException>(() => generator.GenerateAsync(["0"])));
     }
 
+    [Theory]
+    [InlineData(typeof(VeilClient))]
+    [InlineData(typeof(IVeilOperations))]
+    [InlineData(typeof(IVeilVectorOperations))]
+    [InlineData(typeof(LocalVeilOperations))]
+    [InlineData(typeof(RemoteLikeOperations))]
+    [InlineData(typeof(VeilConfiguration))]
+    public void GetService_ForAKeyHolder_ReturnsNullEvenWhenTheInnerGeneratorOffersOne(Type keyHolder)
+    {
+        // The attack: anyone handed the pipeline asks it for the key holder, to decrypt or to reach the keys.
+        var remote = new RemoteLikeOperations(new LocalVeilOperations(keys.Client));
+        var leaky = new FakeModel { Offers = [keys.Client, remote, new LocalVeilOperations(keys.Client), keys.Client.Configuration] };
+        IEmbeddingGenerator<string, Embedding<float>> viaClient = new EmbeddingGeneratorBuilder<string, Embedding<float>>(leaky)
+            .UseVectorEncryption(keys.Client, Options())
+            .Build();
+        IEmbeddingGenerator<string, Embedding<float>> viaOperations = new EmbeddingGeneratorBuilder<string, Embedding<float>>(leaky)
+            .UseVectorEncryption(remote, Options())
+            .Build();
+
+        Assert.Null(viaClient.GetService(keyHolder));
+        Assert.Null(viaOperations.GetService(keyHolder));
+        Assert.Null(viaClient.GetService(keyHolder, serviceKey: "any"));
+        Assert.Same(leaky, viaOperations.GetService(typeof(FakeModel)));
+        Assert.IsType<EncryptingEmbeddingGenerator>(viaOperations.GetService(typeof(EncryptingEmbeddingGenerator)));
+    }
+
+    [Fact]
+    public async Task GenerateAsync_ThroughUserWrittenOperations_EncryptsWithTheKeyHoldersKeys()
+    {
+        // The generator holds no keys: a remote-like IVeilOperations (written with the public API only) does the work.
+        var remote = new RemoteLikeOperations(new LocalVeilOperations(keys.Client));
+        using var oneWay = new EncryptingEmbeddingGenerator(new FakeModel(), remote, Options());
+        using var decryptable = new EncryptingEmbeddingGenerator(new FakeModel(), remote, Options(decryptable: true));
+
+        GeneratedEmbeddings<Embedding<float>> queries = await oneWay.GenerateAsync(["0", "1", "2"]);
+        Embedding<float> stored = (await decryptable.GenerateAsync(["1"]))[0];
+        var info = (byte[])stored.AdditionalProperties![EncryptingEmbeddingGenerator.PairedIclInfoKey]!;
+        float[] decrypted = keys.Client.Vector.Decrypt(new EncryptedVector(stored.Vector, info, RotatingClients.VectorPath, "minilm"), RotatingClients.Tenant);
+
+        Assert.Equal(["GenerateQueryVectorsBatchAsync", "EncryptBatchAsync"], remote.Calls);
+        Assert.True(TensorPrimitives.Distance(decrypted, s_vectors[1]) < 1e-4f);
+        Assert.All(queries, q => Assert.Equal(2u, q.AdditionalProperties![EncryptingEmbeddingGenerator.KeyIdKey]));
+        Assert.Equal(1, Enumerable.Range(0, 3).MaxBy(i => TensorPrimitives.CosineSimilarity(queries[i].Vector.Span, stored.Vector.Span)));
+    }
+
+    [Fact]
+    public async Task GenerateAsync_WhenTheKeyHolderFailsAnItem_ThrowsThatItemsError()
+    {
+        var remote = new RemoteLikeOperations(new LocalVeilOperations(keys.Client));
+        remote.FailIndexes.Add(1);
+        using var generator = new EncryptingEmbeddingGenerator(new FakeModel(), remote, Options());
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => generator.GenerateAsync(["0", "1"]));
+
+        Assert.Contains("Item 1", error.Message, StringComparison.Ordinal);
+    }
+
     /// <summary>A model whose embedding of "i" is the i-th test vector.</summary>
     private sealed class FakeModel : IEmbeddingGenerator<string, Embedding<float>>
     {
@@ -138,7 +194,11 @@ public sealed class EncryptingEmbeddingGeneratorTests(RotatingClients keys) : IC
             return Task.FromResult(result);
         }
 
-        public object? GetService(Type serviceType, object? serviceKey = null) => serviceType.IsInstanceOfType(this) ? this : null;
+        /// <summary>Objects it hands out from GetService besides itself (a leaky inner generator).</summary>
+        public object[] Offers { get; init; } = [];
+
+        public object? GetService(Type serviceType, object? serviceKey = null) =>
+            serviceType.IsInstanceOfType(this) ? this : Offers.FirstOrDefault(serviceType.IsInstanceOfType);
 
         public void Dispose()
         {

@@ -447,11 +447,14 @@ public sealed class EncryptingVectorStoreCollectionTests(RotatingClients keys) :
     }
 
     [Fact]
-    public void GetService_WhenAskedForClientOrItself_AnswersAndForwardsTheRest()
+    public void GetService_WhenAskedForAKeyHolder_ReturnsNullAndAnswersItselfAndForwardsTheRest()
     {
         (InMemoryCollection<string, Doc> inner, EncryptingVectorStoreCollection<string, Doc> collection) = Create();
 
-        Assert.Same(keys.Client, collection.GetService(typeof(VeilClient)));
+        Assert.Null(collection.GetService(typeof(VeilClient)));
+        Assert.Null(collection.GetService(typeof(IVeilOperations)));
+        Assert.Null(collection.GetService(typeof(LocalVeilOperations)));
+        Assert.Null(collection.GetService(typeof(IVeilVectorOperations)));
         Assert.Same(collection, collection.GetService(typeof(VectorStoreCollection<string, Doc>)));
         Assert.Same(inner, collection.GetService(typeof(InMemoryCollection<string, Doc>)));
         Assert.Null(collection.GetService(typeof(string)));
@@ -471,9 +474,9 @@ public sealed class EncryptingVectorStoreCollectionTests(RotatingClients keys) :
         Assert.NotEqual("Title 1", innerStore.Collection<string, Doc>("docs").Upserted[0].Title);
         Assert.Equal("Title 1", (await collection.GetAsync("doc-1"))!.Title);
         Assert.Equal(["docs"], await store.ListCollectionNamesAsync().ToListAsync());
-        Assert.Same(keys.Client, store.GetService(typeof(VeilClient)));
+        Assert.Null(store.GetService(typeof(VeilClient)));
+        Assert.Null(store.GetService(typeof(IVeilOperations)));
         Assert.Same(innerStore, store.GetService(typeof(InMemoryStore)));
-        Assert.Throws<NotSupportedException>(() => store.GetDynamicCollection("dyn", new VectorStoreCollectionDefinition()));
     }
 
     private (InMemoryCollection<string, Doc> Inner, EncryptingVectorStoreCollection<string, Doc> Collection) Create()

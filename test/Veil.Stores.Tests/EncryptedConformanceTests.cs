@@ -15,7 +15,7 @@ namespace Veil.Stores.Tests;
 public abstract class EncryptedConformanceTests : VectorStoreConformanceTests, IDisposable
 {
     private const string DistanceRecordReason =
-        "DistanceRecord's vector is an Embedding<float>; the encrypting decorator handles float[] and ReadOnlyMemory<float> vector properties (the distance functions are covered with re-ranking by Veil.Extensions.Tests).";
+        "DistanceRecord has no property to keep its vector's paired ICL info in, which the decorator needs to decrypt and re-rank (the distance functions are covered with re-ranking by Veil.Extensions.Tests; Embedding<float> vectors by EmbeddingInputTests).";
 
     private readonly Secret _vectorSecret = new(Enumerable.Range(0, 64).Select(i => unchecked((byte)(i * 7))).ToArray());
     private readonly Secret _fieldSecret = new(Enumerable.Range(0, 32).Select(i => unchecked((byte)(i * 11))).ToArray());
@@ -68,6 +68,26 @@ public abstract class EncryptedConformanceTests : VectorStoreConformanceTests, I
         }
 
         return new EncryptingVectorStoreCollection<TKey, TRecord>(Store.GetCollection<TKey, TRecord>(name, definition), _client, options, definition);
+    }
+
+    /// <summary>The decorator embeds a generated property's input, then encrypts the embedding.</summary>
+    protected override bool SupportsEmbeddingGeneration => true;
+
+    /// <summary>Dynamic records through the decorator: Name encrypted deterministically, the companion named by the options.</summary>
+    protected override VectorStoreCollection<object, Dictionary<string, object?>> GetDynamicCollection(string name, VectorStoreCollectionDefinition definition)
+    {
+        var options = new EncryptingCollectionOptions(new SecretPath("conformance"), new DerivationPath("embedding"), new TenantId("tenant"))
+        {
+            DeterministicSecretPath = new SecretPath("conformance"),
+            ExactReranking = ExactReranking,
+        };
+        options.PairedIclInfoProperties["Embedding"] = "EmbeddingInfo";
+        if (definition.Properties.Any(p => p.Name == "Name"))
+        {
+            options.DeterministicProperties.Add("Name");
+        }
+
+        return new EncryptingVectorStore(Store, _client, options).GetDynamicCollection(name, definition);
     }
 
     /// <summary>The decrypted vector equals the original up to float rounding of the decryption, not bit for bit.</summary>

@@ -32,6 +32,16 @@ public abstract class VectorStoreConformanceTests
         where TRecord : class
         => Store.GetCollection<TKey, TRecord>(name, definition);
 
+    /// <summary>Gets a dynamic (dictionary) collection; override to wrap it as <see cref="GetCollection"/> is.</summary>
+    protected virtual VectorStoreCollection<object, Dictionary<string, object?>> GetDynamicCollection(string name, VectorStoreCollectionDefinition definition) =>
+        Store.GetDynamicCollection(name, definition);
+
+    /// <summary>
+    /// Gets whether the store embeds a vector property's input (such as text) with the definition's embedding generator
+    /// (MEVD's store-level embedding generation); a store that cannot throws <see cref="NotSupportedException"/>.
+    /// </summary>
+    protected virtual bool SupportsEmbeddingGeneration => false;
+
     /// <summary>The six records the filter, search and paging facts use.</summary>
     protected static IReadOnlyList<ConformanceRecord> Dataset { get; } =
     [
@@ -504,6 +514,123 @@ public abstract class VectorStoreConformanceTests
         Assert.Equal(expected.Select(r => r.Key), page.Select(r => r.Key));
     }
 
+    // ---- What MEVD's own conformance tests expect ----
+
+    [StoreFact]
+    public virtual async Task DynamicRecord_WhenAPropertyIsNull_KeepsItOnRead()
+    {
+        await using var scope = await CreateDynamicAsync(DynamicRecords.Definition());
+        await scope.Collection.UpsertAsync(DynamicRecords.Record(1, name: null, flag: true, optional: null, [1, 0, 0, 0]));
+
+        var got = await scope.Collection.GetAsync(1);
+        var found = await AsyncEnumerable.ToListAsync(scope.Collection.GetAsync(r => (int)r["Key"]! == 1, top: 1));
+
+        Assert.NotNull(got);
+        Assert.True(got.ContainsKey("Name"));
+        Assert.Null(got["Name"]);
+        Assert.Null(got["Optional"]);
+        Assert.Equal(true, got["Flag"]);
+        Assert.Null(Assert.Single(found)["Name"]);
+    }
+
+    [StoreFact]
+    public virtual async Task DynamicRecord_WhenFilterIsABareBool_ReturnsMatches()
+    {
+        await using var scope = await CreateDynamicAsync(DynamicRecords.Definition());
+        await scope.Collection.UpsertAsync(
+        [
+            DynamicRecords.Record(1, "a", flag: true, optional: 1, [1, 0, 0, 0]),
+            DynamicRecords.Record(2, "b", flag: false, optional: 2, [0, 1, 0, 0]),
+            DynamicRecords.Record(3, "c", flag: true, optional: null, [0, 0, 1, 0]),
+        ]);
+
+        var flagged = await AsyncEnumerable.ToListAsync(scope.Collection.GetAsync(r => (bool)r["Flag"]!, top: 10));
+        var unflagged = await AsyncEnumerable.ToListAsync(scope.Collection.GetAsync(r => !(bool)r["Flag"]!, top: 10));
+        var searched = await AsyncEnumerable.ToListAsync(scope.Collection.SearchAsync(
+            new float[] { 1, 0, 0, 0 }, top: 10, new VectorSearchOptions<Dictionary<string, object?>> { Filter = r => (bool)r["Flag"]! }));
+
+        Assert.Equal([1, 3], flagged.Select(r => (int)r["Key"]!).Order());
+        Assert.Equal([2], unflagged.Select(r => (int)r["Key"]!));
+        Assert.Equal([1, 3], searched.Select(r => (int)r.Record["Key"]!).Order());
+    }
+
+    [StoreFact]
+    public virtual async Task GetAsync_WhenFilterHasANestedLambda_ThrowsNotSupportedException()
+    {
+        await using var scope = await CreateAsync<int, ConformanceRecord>();
+        await scope.Collection.UpsertAsync(Dataset);
+
+        await Assert.ThrowsAsync<NotSupportedException>(
+            () => AsyncEnumerable.ToListAsync(scope.Collection.GetAsync(r => r.Name!.Any(c => c == 'l'), top: 10)).AsTask());
+        await Assert.ThrowsAsync<NotSupportedException>(() => AsyncEnumerable.ToListAsync(scope.Collection.SearchAsync(
+            new float[] { 1, 0, 0, 0 }, top: 10, new VectorSearchOptions<ConformanceRecord> { Filter = r => r.Name!.Any(c => c == 'l') })).AsTask());
+    }
+
+    [StoreFact]
+    public virtual async Task UpsertAsync_WhenGuidKeyIsEmpty_GeneratesANewKeyOnTheRecord()
+    {
+        await using var scope = await CreateAsync<Guid, KeyedRecord<Guid>>();
+        var first = new KeyedRecord<Guid> { Key = Guid.Empty, Text = "first", Vector = [1, 0] };
+        var second = new KeyedRecord<Guid> { Key = Guid.Empty, Text = "second", Vector = [0, 1] };
+
+        await scope.Collection.UpsertAsync(first);
+        await scope.Collection.UpsertAsync([second]);
+
+        Assert.NotEqual(Guid.Empty, first.Key);
+        Assert.NotEqual(Guid.Empty, second.Key);
+        Assert.NotEqual(first.Key, second.Key);
+        Assert.Equal("first", (await scope.Collection.GetAsync(first.Key))?.Text);
+        Assert.Equal("second", (await scope.Collection.GetAsync(second.Key))?.Text);
+        Assert.Null(await scope.Collection.GetAsync(Guid.Empty));
+    }
+
+    [StoreFact]
+    public virtual async Task SearchAsync_WhenSeveralVectorsAndNoneIsNamed_ThrowsMevdsMessage()
+    {
+        await using var scope = await CreateAsync<int, TwoVectorRecord>();
+        await scope.Collection.UpsertAsync(new TwoVectorRecord { Key = 1, First = [1, 0], Second = [0, 1] });
+
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => AsyncEnumerable.ToListAsync(scope.Collection.SearchAsync(new float[] { 1, 0 }, top: 1)).AsTask());
+        var named = await AsyncEnumerable.ToListAsync(scope.Collection.SearchAsync(
+            new float[] { 0, 1 }, top: 1, new VectorSearchOptions<TwoVectorRecord> { VectorProperty = r => r.Second }));
+
+        Assert.Equal($"The '{nameof(TwoVectorRecord)}' type has multiple vector properties, please specify your chosen property via options.", e.Message);
+        Assert.Equal(1, Assert.Single(named).Record.Key);
+    }
+
+    [StoreFact]
+    public virtual async Task UpsertAsync_WhenRecordHasNoVector_RoundTripsAndSearchSaysSo()
+    {
+        await using var scope = await CreateAsync<int, NoVectorRecord>();
+        await scope.Collection.UpsertAsync([new NoVectorRecord { Key = 1, Text = "one" }, new NoVectorRecord { Key = 2, Text = "two" }]);
+
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => AsyncEnumerable.ToListAsync(scope.Collection.SearchAsync(new float[] { 1, 0 }, top: 1)).AsTask());
+
+        Assert.Equal("two", (await scope.Collection.GetAsync(2))?.Text);
+        Assert.Equal(["one"], (await AsyncEnumerable.ToListAsync(scope.Collection.GetAsync(r => r.Text == "one", top: 10))).Select(r => r.Text));
+        Assert.Equal($"The '{nameof(NoVectorRecord)}' type does not have any vector properties.", e.Message);
+    }
+
+    [StoreFact]
+    public virtual async Task EmbeddingGeneration_WhenTheVectorIsText_EmbedsItOrThrowsNotSupportedException()
+    {
+        var generator = new AxisWordGenerator();
+        VectorStoreCollectionDefinition definition = DynamicRecords.GeneratedDefinition(generator);
+        if (!SupportsEmbeddingGeneration)
+        {
+            Assert.Throws<NotSupportedException>(() => GetDynamicCollection(NewName(), definition));
+            return;
+        }
+
+        await using var scope = await CreateDynamicAsync(definition);
+        await scope.Collection.UpsertAsync(AxisWordGenerator.Words.Select((w, i) => new Dictionary<string, object?> { ["Key"] = i, ["Embedding"] = w }));
+
+        var nearest = await AsyncEnumerable.ToListAsync(scope.Collection.SearchAsync("south", top: 1));
+
+        Assert.Equal(2, (int)Assert.Single(nearest).Record["Key"]!);
+        Assert.Equal(AxisWordGenerator.Words.Length + 1, generator.Embedded);
+    }
+
     // ---- Helpers ----
 
     /// <summary>Creates a fresh, existing collection that is deleted when the scope is disposed.</summary>
@@ -515,6 +642,15 @@ public abstract class VectorStoreConformanceTests
         var collection = GetCollection<TKey, TRecord>(name, definition);
         await collection.EnsureCollectionExistsAsync();
         return new CollectionScope<TKey, TRecord>(name, collection);
+    }
+
+    /// <summary>Creates a fresh, existing dynamic collection that is deleted when the scope is disposed.</summary>
+    protected async Task<CollectionScope<object, Dictionary<string, object?>>> CreateDynamicAsync(VectorStoreCollectionDefinition definition)
+    {
+        var name = NewName();
+        var collection = GetDynamicCollection(name, definition);
+        await collection.EnsureCollectionExistsAsync();
+        return new CollectionScope<object, Dictionary<string, object?>>(name, collection);
     }
 
     /// <summary>A new collection name, unique per call.</summary>

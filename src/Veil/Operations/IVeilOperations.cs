@@ -3,12 +3,17 @@ using Veil.Fields;
 using Veil.Keys;
 using Veil.Vectors;
 
-namespace Veil.Service.Client;
+namespace Veil;
 
 /// <summary>
 /// The operations an application needs, whether the keys are local (<see cref="LocalVeilOperations"/>) or held by
-/// the key service (<see cref="VeilServiceClient"/>): switching is one line.
+/// the key service (<c>VeilServiceClient</c> in the Veil.Service.Client package): switching is one line.
 /// </summary>
+/// <remarks>
+/// Applications and tests may implement it themselves (a fake, a decorator adding logging or metrics): build the
+/// results with <see cref="BatchItemResult.Success{T}(T)"/>, <see cref="BatchItemResult.Failure{T}(Exception)"/> and
+/// <see cref="BatchResult{T}(IEnumerable{BatchItemResult{T}})"/>. Each result holds one item per input, in input order.
+/// </remarks>
 public interface IVeilOperations
 {
     /// <summary>Scale-And-Perturb vector encryption.</summary>
@@ -58,53 +63,4 @@ public interface IVeilDocumentOperations
 
     /// <summary>See <see cref="StandardDocumentOperations.DecryptBatch(IReadOnlyList{EncryptedDocument}, TenantId)"/>.</summary>
     Task<BatchResult<IReadOnlyDictionary<string, byte[]>>> DecryptBatchAsync(IReadOnlyList<EncryptedDocument> documents, TenantId tenant, CancellationToken cancellationToken = default);
-}
-
-/// <summary><see cref="IVeilOperations"/> over a local <see cref="VeilClient"/> (the caller keeps ownership of it).</summary>
-public sealed class LocalVeilOperations(VeilClient client) : IVeilOperations, IVeilVectorOperations, IVeilFieldOperations, IVeilDocumentOperations
-{
-    /// <inheritdoc/>
-    public IVeilVectorOperations Vector => this;
-
-    /// <inheritdoc/>
-    public IVeilFieldOperations Deterministic => this;
-
-    /// <inheritdoc/>
-    public IVeilDocumentOperations Standard => this;
-
-    /// <inheritdoc/>
-    public Task<BatchResult<EncryptedVector>> EncryptBatchAsync(IReadOnlyList<ReadOnlyMemory<float>> plaintexts, SecretPath secretPath, DerivationPath derivationPath, TenantId tenant, CancellationToken cancellationToken = default) =>
-        Task.FromResult(client.Vector.EncryptBatch(plaintexts, secretPath, derivationPath, tenant));
-
-    /// <inheritdoc/>
-    public Task<BatchResult<IReadOnlyList<QueryVector>>> GenerateQueryVectorsBatchAsync(IReadOnlyList<ReadOnlyMemory<float>> queries, SecretPath secretPath, DerivationPath derivationPath, TenantId tenant, CancellationToken cancellationToken = default) =>
-        Task.FromResult(client.Vector.GenerateQueryVectorsBatch(queries, secretPath, derivationPath, tenant));
-
-    /// <inheritdoc/>
-    public Task<BatchResult<float[]>> DecryptBatchAsync(IReadOnlyList<EncryptedVector> encrypted, TenantId tenant, CancellationToken cancellationToken = default) =>
-        Task.FromResult(client.Vector.DecryptBatch(encrypted, tenant));
-
-    /// <inheritdoc/>
-    public Task<BatchResult<EncryptedVector>> RotateBatchAsync(IReadOnlyList<EncryptedVector> encrypted, TenantId tenant, TenantId? newTenant = null, CancellationToken cancellationToken = default) =>
-        Task.FromResult(client.Vector.RotateBatch(encrypted, tenant, newTenant));
-
-    /// <inheritdoc/>
-    public Task<BatchResult<EncryptedField>> EncryptDeterministicallyBatchAsync(IReadOnlyList<PlaintextField> fields, TenantId tenant, CancellationToken cancellationToken = default) =>
-        Task.FromResult(client.Deterministic.EncryptDeterministicallyBatch(fields, tenant));
-
-    /// <inheritdoc/>
-    public Task<BatchResult<IReadOnlyList<EncryptedField>>> GenerateQueryFieldValuesBatchAsync(IReadOnlyList<PlaintextField> fields, TenantId tenant, CancellationToken cancellationToken = default) =>
-        Task.FromResult(client.Deterministic.GenerateQueryFieldValuesBatch(fields, tenant));
-
-    /// <inheritdoc/>
-    public Task<BatchResult<byte[]>> DecryptBatchAsync(IReadOnlyList<EncryptedField> fields, TenantId tenant, CancellationToken cancellationToken = default) =>
-        Task.FromResult(client.Deterministic.DecryptBatch(fields, tenant));
-
-    /// <inheritdoc/>
-    public Task<BatchResult<EncryptedDocument>> EncryptBatchAsync(IReadOnlyList<IReadOnlyDictionary<string, byte[]>> documents, TenantId tenant, CancellationToken cancellationToken = default) =>
-        Task.FromResult(client.Standard.EncryptBatch(documents, tenant));
-
-    /// <inheritdoc/>
-    public Task<BatchResult<IReadOnlyDictionary<string, byte[]>>> DecryptBatchAsync(IReadOnlyList<EncryptedDocument> documents, TenantId tenant, CancellationToken cancellationToken = default) =>
-        Task.FromResult(client.Standard.DecryptBatch(documents, tenant));
 }
