@@ -128,26 +128,9 @@ internal sealed class KeysCommand : Command
             }
 
             string kmsUri = parseResult.GetValue(KmsOption) ?? throw new CliUsageException("keys create: --kms is required.");
-            KmsSelection kms = Kms(parseResult);
-            using IKeyEncryptionKey kek = parseResult.GetValue(createKek) ? kms.CreateKey(kmsUri) : kms.GetKey(kmsUri);
-            Keyset keyset = Keyset.Create(kmsUri);
-            var added = new List<KeysetSecretInfo>();
-            foreach (string path in vectorPaths)
-            {
-                added.Add(keyset.AddVectorSecret(path, kek, parseResult.GetValue(beta), parseResult.GetValue(scaling), dimensions: parseResult.GetValue(dimensions), maxNorm: parseResult.GetValue(maxNorm)));
-            }
-
-            foreach (string path in deterministicPaths)
-            {
-                added.Add(keyset.AddDeterministicSecret(path, kek));
-            }
-
-            if (withStandard)
-            {
-                added.Add(keyset.AddStandardSecret(kek));
-            }
-
-            KeysetFile.Create(keyset, parseResult.GetValue(KeysetOption)!);
+            var settings = new VectorSecretSettings(parseResult.GetValue(beta), parseResult.GetValue(scaling), parseResult.GetValue(dimensions), parseResult.GetValue(maxNorm));
+            IReadOnlyList<KeysetSecretInfo> added = KeysetEditor.Create(
+                parseResult.GetValue(KeysetOption)!, kmsUri, Kms(parseResult), parseResult.GetValue(createKek), vectorPaths, settings, deterministicPaths, withStandard);
             WriteInfos(added);
             _console.Error.WriteLine($"keys: created {parseResult.GetValue(KeysetOption)} with {added.Count} secret(s) wrapped by {KmsSelection.Display(kmsUri)}.");
             return ExitCodes.Success;
@@ -175,17 +158,8 @@ internal sealed class KeysCommand : Command
             KmsSelection kms = Kms(parseResult);
             KeyId? keyId = parseResult.GetValue(id) is { } value ? new KeyId(value) : null;
             (KeysetSection which, SecretPath path) = section.Get(parseResult);
-            KeysetSecretInfo info = KeysetFile.Update(parseResult.GetValue(KeysetOption)!, keyset =>
-            {
-                keyset.Verify(kms);
-                using IKeyEncryptionKey kek = kms.GetKey(parseResult.GetValue(KmsOption) ?? keyset.KekUri);
-                return which switch
-                {
-                    KeysetSection.Vector => keyset.AddVectorSecret(path, kek, parseResult.GetValue(beta), parseResult.GetValue(scaling) ? true : null, keyId, parseResult.GetValue(dimensions), parseResult.GetValue(maxNorm)),
-                    KeysetSection.Deterministic => keyset.AddDeterministicSecret(path, kek, keyId),
-                    _ => keyset.AddStandardSecret(kek, keyId),
-                };
-            });
+            var settings = new VectorSecretSettings(parseResult.GetValue(beta), parseResult.GetValue(scaling) ? true : null, parseResult.GetValue(dimensions), parseResult.GetValue(maxNorm));
+            KeysetSecretInfo info = KeysetEditor.Add(parseResult.GetValue(KeysetOption)!, kms, which, path, settings, keyId, parseResult.GetValue(KmsOption));
             WriteInfos([info]);
             _console.Error.WriteLine(info.State == KeysetSecretState.Pending
                 ? $"keys: added secret {info.Id} as pending; deploy the keyset everywhere, then run 'veil keys promote --id {info.Id}'."
@@ -207,11 +181,7 @@ internal sealed class KeysCommand : Command
             KmsSelection kms = Kms(parseResult);
             (KeysetSection which, SecretPath path) = section.Get(parseResult);
             var keyId = new KeyId(parseResult.GetValue(id)!.Value);
-            KeysetSecretInfo info = KeysetFile.Update(parseResult.GetValue(KeysetOption)!, keyset =>
-            {
-                keyset.Verify(kms);
-                return keyset.Promote(which, path, keyId);
-            });
+            KeysetSecretInfo info = KeysetEditor.Promote(parseResult.GetValue(KeysetOption)!, kms, which, path, keyId);
             WriteInfos([info]);
             _console.Error.WriteLine($"keys: secret {keyId} is current; re-encrypt data still under the in-rotation secret, then retire it.");
             return ExitCodes.Success;
@@ -258,11 +228,7 @@ internal sealed class KeysCommand : Command
                 _console.Error.WriteLine($"warning: data still encrypted with secret {keyId} can no longer be decrypted once it is retired; give --store (and --collection) to have veil count such rows first.");
             }
 
-            KeysetSecretInfo info = KeysetFile.Update(parseResult.GetValue(KeysetOption)!, keyset =>
-            {
-                keyset.Verify(kms);
-                return keyset.Retire(which, path, keyId);
-            });
+            KeysetSecretInfo info = KeysetEditor.Retire(parseResult.GetValue(KeysetOption)!, kms, which, path, keyId);
             WriteInfos([info]);
             _console.Error.WriteLine($"keys: secret {keyId} is retired.");
             return ExitCodes.Success;
@@ -331,12 +297,8 @@ internal sealed class KeysCommand : Command
         var command = new Command("check", "Unwrap every live secret through the KMS (then zero it) to prove the keyset opens: exit 3 if a wrapped secret was altered.");
         SetAction(command, parseResult =>
         {
-            Keyset keyset = KeysetFile.Load(parseResult.GetValue(KeysetOption)!);
-            using (keyset.Unwrap(Kms(parseResult)))
-            {
-                int live = keyset.List().Count(s => s.State != KeysetSecretState.Retired);
-                _console.Output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{{\"live\":{live},\"retired\":{keyset.List().Count - live}}}"));
-            }
+            (int live, int retired) = KeysetEditor.Check(parseResult.GetValue(KeysetOption)!, Kms(parseResult));
+            _console.Output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{{\"live\":{live},\"retired\":{retired}}}"));
 
             return ExitCodes.Success;
         });

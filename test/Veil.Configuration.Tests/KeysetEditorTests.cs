@@ -1,0 +1,58 @@
+using Veil.Keys;
+using Veil.Kms.LocalFile;
+
+namespace Veil.Configuration.Tests;
+
+/// <summary><see cref="KeysetEditor"/>: a keyset file's lifecycle through a local KMS key with cheap Argon2id costs.</summary>
+public sealed class KeysetEditorTests : IDisposable
+{
+    private readonly TempDirectory _directory = new();
+
+    private string File => _directory.File("keys.json");
+
+    private string KekUri => "local:" + _directory.File("kek.json");
+
+    [Fact]
+    public void CreateAddPromoteRetire_WalksTheLifecycleAndCheckCountsLiveAndRetired()
+    {
+        IReadOnlyList<KeysetSecretInfo> created = KeysetEditor.Create(File, KekUri, Kms(), createKek: true, ["p"], new VectorSecretSettings(2.5f), ["p"], standard: true);
+        KeysetSecretInfo added = KeysetEditor.Add(File, Kms(), KeysetSection.Vector, new SecretPath("p"), new VectorSecretSettings(2.5f));
+        KeysetSecretInfo promoted = KeysetEditor.Promote(File, Kms(), KeysetSection.Vector, new SecretPath("p"), added.Id);
+        KeysetSecretInfo retired = KeysetEditor.Retire(File, Kms(), KeysetSection.Vector, new SecretPath("p"), created[0].Id);
+
+        Assert.Equal([KeysetSection.Vector, KeysetSection.Deterministic, KeysetSection.Standard], created.Select(c => c.Section));
+        Assert.All(created, c => Assert.Equal(KeysetSecretState.Current, c.State));
+        Assert.Equal(KeysetSecretState.Pending, added.State);
+        Assert.Equal(KeysetSecretState.Current, promoted.State);
+        Assert.Equal(KeysetSecretState.Retired, retired.State);
+        Assert.Equal((3, 1), KeysetEditor.Check(File, Kms()));
+    }
+
+    [Fact]
+    public void Create_WhenNothingToCreateOrVectorsWithoutBeta_ThrowsAndWritesNoFile()
+    {
+        Assert.Throws<ArgumentException>(() => KeysetEditor.Create(File, KekUri, Kms(), createKek: true, [], new VectorSecretSettings(), [], standard: false));
+        Assert.Throws<ArgumentException>(() => KeysetEditor.Create(File, KekUri, Kms(), createKek: true, ["p"], new VectorSecretSettings(), [], standard: false));
+
+        Assert.False(System.IO.File.Exists(File));
+    }
+
+    [Fact]
+    public void Add_WhenTheKeysetFileWasTamperedWith_IsRefusedByTheAuthenticationTag()
+    {
+        KeysetEditor.Create(File, KekUri, Kms(), createKek: true, ["p"], new VectorSecretSettings(2.5f), [], standard: false);
+        // The attack: edit the (unauthenticated-looking) β in the file to weaken the secret.
+        string json = System.IO.File.ReadAllText(File);
+        Assert.Contains("2.5", json);
+        System.IO.File.WriteAllText(File, json.Replace("2.5", "25", StringComparison.Ordinal));
+
+        Assert.ThrowsAny<KeyNotAvailableException>(() => KeysetEditor.Add(File, Kms(), KeysetSection.Vector, new SecretPath("p"), new VectorSecretSettings(2.5f)));
+        Assert.DoesNotContain("\"pending\"", System.IO.File.ReadAllText(File));
+    }
+
+    public void Dispose() => _directory.Dispose();
+
+    private static KmsSelection Kms() => new(
+        new StringReader("test passphrase\n"),
+        new KmsSettings("UNUSED", PassphraseFromStdin: true, KmsSelection.DefaultPinVariable, null, new LocalFileKmsOptions { MemorySizeKiB = 8 * 1024, Iterations = 1 }));
+}
