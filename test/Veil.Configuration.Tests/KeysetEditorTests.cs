@@ -50,9 +50,34 @@ public sealed class KeysetEditorTests : IDisposable
         Assert.DoesNotContain("\"pending\"", System.IO.File.ReadAllText(File));
     }
 
+    [Fact]
+    public void PublicInfo_ListsTheSecretsWithoutAnyWrappedKeyMaterial()
+    {
+        KeysetEditor.Create(File, KekUri, Kms(), createKek: true, ["p"], new VectorSecretSettings(2.5f), ["p"], standard: true);
+
+        string info = KeysetInfoJson.PublicInfo(KeysetFile.Load(File));
+
+        using var document = System.Text.Json.JsonDocument.Parse(info);
+        Assert.Equal(KeysetInfoJson.PublicInfoFormat, document.RootElement.GetProperty("format").GetString());
+        Assert.Equal(["vector", "deterministic", "standard"], document.RootElement.GetProperty("secrets").EnumerateArray().Select(e => e.GetProperty("section").GetString()));
+        // Every long string of the keyset file (wrapped secrets, integrity key, tag) stays out of the public info.
+        using var keyset = System.Text.Json.JsonDocument.Parse(System.IO.File.ReadAllText(File));
+        string[] blobs = [.. Strings(keyset.RootElement).Where(v => v.Length >= 24 && !v.StartsWith("local:", StringComparison.Ordinal) && !v.StartsWith("veil-", StringComparison.Ordinal))];
+        Assert.NotEmpty(blobs);
+        Assert.All(blobs, blob => Assert.DoesNotContain(blob, info, StringComparison.Ordinal));
+    }
+
     public void Dispose() => _directory.Dispose();
 
     private static KmsSelection Kms() => new(
         new StringReader("test passphrase\n"),
         new KmsSettings("UNUSED", PassphraseFromStdin: true, KmsSelection.DefaultPinVariable, null, new LocalFileKmsOptions { MemorySizeKiB = 8 * 1024, Iterations = 1 }));
+
+    private static IEnumerable<string> Strings(System.Text.Json.JsonElement element) => element.ValueKind switch
+    {
+        System.Text.Json.JsonValueKind.String => [element.GetString()!],
+        System.Text.Json.JsonValueKind.Object => element.EnumerateObject().SelectMany(p => Strings(p.Value)),
+        System.Text.Json.JsonValueKind.Array => element.EnumerateArray().SelectMany(Strings),
+        _ => [],
+    };
 }

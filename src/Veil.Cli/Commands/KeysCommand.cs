@@ -255,7 +255,7 @@ internal sealed class KeysCommand : Command
             {
                 string beta = s.ApproximationFactor?.ToString(CultureInfo.InvariantCulture) ?? "-";
                 string scaling = s.UseScalingFactor is { } u ? (u ? "yes" : "no") : "-";
-                o.WriteLine($"{SectionName(s.Section),-14}{Quote(s),-20}{s.Id,12}  {StateName(s.State),-11}{beta,8}  {scaling,-8}{Time(s.CreatedAt),-22}{KmsSelection.Display(s.KekUri)}");
+                o.WriteLine($"{KeysetInfoJson.SectionName(s.Section),-14}{Quote(s),-20}{s.Id,12}  {KeysetInfoJson.StateName(s.State),-11}{beta,8}  {scaling,-8}{KeysetInfoJson.Time(s.CreatedAt),-22}{KmsSelection.Display(s.KekUri)}");
             }
 
             return ExitCodes.Success;
@@ -268,25 +268,7 @@ internal sealed class KeysCommand : Command
         var command = new Command("export-public-info", "Write the keyset's public metadata as one JSON document (for audits and inventories): no wrapped or cleartext key material. No KMS access, so not authenticated (check verifies).");
         SetAction(command, parseResult =>
         {
-            Keyset keyset = KeysetFile.Load(parseResult.GetValue(KeysetOption)!);
-            using var stream = new MemoryStream();
-            using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
-            {
-                writer.WriteStartObject();
-                writer.WriteString("format", "veil-keyset-public-info/1");
-                writer.WriteString("keysetFormat", Keyset.FormatName);
-                writer.WriteString("kekUri", KmsSelection.Display(keyset.KekUri));
-                writer.WriteStartArray("secrets");
-                foreach (KeysetSecretInfo info in keyset.List())
-                {
-                    WriteInfo(writer, info);
-                }
-
-                writer.WriteEndArray();
-                writer.WriteEndObject();
-            }
-
-            _console.Output.WriteLine(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
+            _console.Output.WriteLine(KeysetInfoJson.PublicInfo(KeysetFile.Load(parseResult.GetValue(KeysetOption)!)));
             return ExitCodes.Success;
         });
         return command;
@@ -410,68 +392,9 @@ internal sealed class KeysCommand : Command
     {
         foreach (KeysetSecretInfo info in infos)
         {
-            using var stream = new MemoryStream();
-            using (var writer = new Utf8JsonWriter(stream))
-            {
-                WriteInfo(writer, info);
-            }
-
-            _console.Output.WriteLine(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
+            _console.Output.WriteLine(KeysetInfoJson.Secret(info));
         }
     }
-
-    private static void WriteInfo(Utf8JsonWriter writer, KeysetSecretInfo info)
-    {
-        writer.WriteStartObject();
-        writer.WriteString("section", SectionName(info.Section));
-        if (info.Section != KeysetSection.Standard)
-        {
-            writer.WriteString("path", info.Path.Value);
-        }
-
-        writer.WriteNumber("id", info.Id.Value);
-        writer.WriteString("state", StateName(info.State));
-        if (info.ApproximationFactor is { } beta)
-        {
-            writer.WriteNumber("approximationFactor", beta);
-        }
-
-        if (info.UseScalingFactor is { } scaling)
-        {
-            writer.WriteBoolean("useScalingFactor", scaling);
-        }
-
-        if (info.Dimensions is { } dimensions)
-        {
-            writer.WriteNumber("dimensions", dimensions);
-        }
-
-        if (info.MaxNorm is { } maxNorm)
-        {
-            writer.WriteNumber("maxNorm", maxNorm);
-        }
-
-        writer.WriteString("createdAt", Time(info.CreatedAt));
-        writer.WriteString("kekUri", KmsSelection.Display(info.KekUri));
-        writer.WriteEndObject();
-    }
-
-    private static string SectionName(KeysetSection section) => section switch
-    {
-        KeysetSection.Vector => "vector",
-        KeysetSection.Deterministic => "deterministic",
-        _ => "standard",
-    };
-
-    private static string StateName(KeysetSecretState state) => state switch
-    {
-        KeysetSecretState.Pending => "pending",
-        KeysetSecretState.Current => "current",
-        KeysetSecretState.InRotation => "inRotation",
-        _ => "retired",
-    };
-
-    private static string Time(DateTimeOffset time) => time.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
     private static string Quote(KeysetSecretInfo info) => info.Section == KeysetSection.Standard ? "-" : "\"" + info.Path.Value + "\"";
 
