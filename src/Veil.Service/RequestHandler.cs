@@ -213,7 +213,7 @@ internal sealed class RequestHandler(
             key = authorization["Bearer ".Length..].Trim();
         }
 
-        return options.Clients.Authenticate(key);
+        return options.Clients!.Authenticate(key);
     }
 
     private ServiceResponse Run(string operation, ServiceRequest request, int? dimension)

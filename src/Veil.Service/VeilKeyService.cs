@@ -7,8 +7,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Veil.Keys;
-using Veil.Service.Wire;
+using Microsoft.Extensions.Options;
 
 namespace Veil.Service;
 
@@ -21,13 +20,8 @@ namespace Veil.Service;
 public sealed class VeilKeyService : IAsyncDisposable
 {
     private readonly WebApplication _app;
-    private readonly Resources _resources;
 
-    private VeilKeyService(WebApplication app, Resources resources)
-    {
-        _app = app;
-        _resources = resources;
-    }
+    private VeilKeyService(WebApplication app) => _app = app;
 
     /// <summary>The addresses actually bound (with the real port when the URL asked for port 0).</summary>
     public IReadOnlyList<string> Addresses => BoundAddresses(_app);
@@ -35,25 +29,32 @@ public sealed class VeilKeyService : IAsyncDisposable
     /// <summary>Opens a file for <see cref="VeilKeyServiceOptions.AuditLog"/>: appending, and keeping nothing it failed to write.</summary>
     public static TextWriter OpenAuditFile(string path) => AuditLog.OpenFile(path);
 
-    /// <summary>Builds and starts the service.</summary>
+    /// <summary>Builds and starts the service, without logging.</summary>
     /// <exception cref="ArgumentException">A URL is not allowed (<see cref="ServiceUrls.Check"/>), or <see cref="VeilKeyServiceOptions.MaxNorms"/> names an unknown path or an impossible norm.</exception>
     /// <exception cref="FormatException">The limits state file exists but cannot be read as one, or with hyphenated ids allowed a client's policy reaches another tenant's keys.</exception>
-    public static async Task<VeilKeyService> StartAsync(VeilKeyServiceOptions options, CancellationToken cancellationToken = default)
+    /// <exception cref="OptionsValidationException">The options are incomplete or out of range (<see cref="VeilKeyServiceOptionsValidator"/>).</exception>
+    public static Task<VeilKeyService> StartAsync(VeilKeyServiceOptions options, CancellationToken cancellationToken = default) =>
+        StartAsync(options, null, cancellationToken);
+
+    /// <summary>
+    /// Builds and starts the service on its own Kestrel server: a small web application with
+    /// <see cref="VeilKeyServiceExtensions.AddVeilKeyService(IServiceCollection, Action{VeilKeyServiceOptions})"/> and
+    /// <see cref="VeilKeyServiceExtensions.MapVeilKeyService"/>, listening on <see cref="VeilKeyServiceOptions.Urls"/>.
+    /// </summary>
+    /// <param name="options">The options; <see cref="VeilKeyServiceOptions.TimeProvider"/> is the service's clock.</param>
+    /// <param name="logging">Adds logging providers (none when null: the service logs nothing).</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <exception cref="ArgumentException">A URL is not allowed (<see cref="ServiceUrls.Check"/>), or <see cref="VeilKeyServiceOptions.MaxNorms"/> names an unknown path or an impossible norm.</exception>
+    /// <exception cref="FormatException">The limits state file exists but cannot be read as one, or with hyphenated ids allowed a client's policy reaches another tenant's keys.</exception>
+    /// <exception cref="OptionsValidationException">The options are incomplete or out of range (<see cref="VeilKeyServiceOptionsValidator"/>).</exception>
+    public static async Task<VeilKeyService> StartAsync(VeilKeyServiceOptions options, Action<ILoggingBuilder>? logging, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         ServiceUrls.Check(options.Urls, options.Certificate is not null, options.AllowRemoteHttp);
-        if (options.AllowHyphenatedIds)
-        {
-            KdfInputs.CheckCollisions(options.Clients.Policies);
-        }
-
-        VeilConfiguration configuration = WithInputLimits(options);
-        ServiceState state = options.LimitsStatePath is { } statePath ? LimiterStateFile.Load(statePath) : new ServiceState(new(StringComparer.Ordinal), new(StringComparer.Ordinal));
-        var limiter = new ClientLimiter(options.TimeProvider);
-        limiter.Restore(state.Clients);
 
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        logging?.Invoke(builder.Logging);
         builder.WebHost.UseUrls([.. ServiceUrls.Split(options.Urls)]);
         if (options.Certificate is not null)
         {
@@ -70,14 +71,17 @@ public sealed class VeilKeyService : IAsyncDisposable
             }
         });
 
+        builder.Services.AddSingleton(options.TimeProvider);
+        builder.Services.AddVeilKeyService(_ => { });
+
+        // The caller's options object itself goes through the same configuration and validation.
+        builder.Services.AddSingleton<IOptionsFactory<VeilKeyServiceOptions>>(services => new GivenOptionsFactory(
+            options,
+            services.GetServices<IConfigureOptions<VeilKeyServiceOptions>>(),
+            services.GetServices<IPostConfigureOptions<VeilKeyServiceOptions>>(),
+            services.GetServices<IValidateOptions<VeilKeyServiceOptions>>()));
         WebApplication app = builder.Build();
-        var resources = new Resources(new VeilClient(configuration), new VectorDimensions(configuration, state.Dimensions), new RefusalThrottle(options.RefusalBurst, options.RefusalInterval));
-        resources.Saver = options.LimitsStatePath is { } limitsPath ? new LimitsSaver(limiter, resources.Dimensions, limitsPath, options.LimitsSaveInterval, options.TimeProvider) : null;
-        LimitsStore limits = options.LimitsStore ?? new LocalLimitsStore(limiter, resources.Saver);
-        var handler = new RequestHandler(options, resources.Client, limits, resources.Dimensions, resources.Saver, resources.Throttle, new AuditLog(options.AuditLog), new ServiceMetrics());
-        app.MapGet("/health", () => Results.Json(new { status = "ok" }));
-        app.MapGet("/metrics", handler.MetricsAsync);
-        app.MapPost("/v1/{kind}/{action}", handler.HandleAsync);
+        app.MapVeilKeyService();
         try
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -88,11 +92,10 @@ public sealed class VeilKeyService : IAsyncDisposable
         catch
         {
             await app.DisposeAsync().ConfigureAwait(false);
-            await resources.DisposeAsync().ConfigureAwait(false);
             throw;
         }
 
-        return new VeilKeyService(app, resources);
+        return new VeilKeyService(app);
     }
 
     /// <summary>Waits until the service is stopped (Ctrl+C, SIGTERM, or <paramref name="cancellationToken"/>).</summary>
@@ -103,56 +106,20 @@ public sealed class VeilKeyService : IAsyncDisposable
     {
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
-        await _resources.DisposeAsync().ConfigureAwait(false);
     }
 
     private static string[] BoundAddresses(WebApplication app) =>
         app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToArray() ?? [];
 
-    /// <summary>The configuration with each vector path's norm limit: the options' for the path, else the path's own, else the default.</summary>
-    private static VeilConfiguration WithInputLimits(VeilKeyServiceOptions options)
+    /// <summary>An options factory whose instance is the given object, configured and validated like any other.</summary>
+    private sealed class GivenOptionsFactory(
+        VeilKeyServiceOptions given,
+        IEnumerable<IConfigureOptions<VeilKeyServiceOptions>> setups,
+        IEnumerable<IPostConfigureOptions<VeilKeyServiceOptions>> postConfigures,
+        IEnumerable<IValidateOptions<VeilKeyServiceOptions>> validations)
+        : OptionsFactory<VeilKeyServiceOptions>(setups, postConfigures, validations)
     {
-        VeilConfiguration configuration = options.Configuration;
-        foreach (string path in options.MaxNorms.Keys)
-        {
-            if (!configuration.Vector.ContainsKey(path))
-            {
-                throw new ArgumentException($"A maximum norm is given for '{path}', which is not a vector secret path of the configuration.", nameof(options));
-            }
-        }
-
-        var vector = new Dictionary<SecretPath, VectorSecret>();
-        foreach ((SecretPath path, VectorSecret secret) in configuration.Vector)
-        {
-            float maxNorm = options.MaxNorms.TryGetValue(path.Value, out float given) ? given : secret.MaxNorm ?? options.DefaultMaxNorm;
-            vector[path] = secret.WithLimits(secret.Dimensions, maxNorm);
-        }
-
-        return new VeilConfiguration(vector, configuration.Deterministic, configuration.Standard);
-    }
-
-    /// <summary>What the running service owns besides the web application.</summary>
-    private sealed class Resources(VeilClient client, VectorDimensions dimensions, RefusalThrottle throttle) : IAsyncDisposable
-    {
-        public VeilClient Client { get; } = client;
-
-        public VectorDimensions Dimensions { get; } = dimensions;
-
-        public RefusalThrottle Throttle { get; } = throttle;
-
-        public LimitsSaver? Saver { get; set; }
-
-        public async ValueTask DisposeAsync()
-        {
-            if (Saver is not null)
-            {
-                await Saver.DisposeAsync().ConfigureAwait(false);
-            }
-
-            Client.Dispose();
-            Throttle.Dispose();
-            Dimensions.Dispose();
-        }
+        protected override VeilKeyServiceOptions CreateInstance(string name) => given;
     }
 }
 

@@ -2,6 +2,9 @@ using System.CommandLine;
 using System.Globalization;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Veil.Cli.Keysets;
 using Veil.Configuration;
 using Veil.Keys;
@@ -147,6 +150,7 @@ internal sealed class ServeCommand : Command
                     LimitsStatePath = parseResult.GetValue(LimitsStateOption),
                     LimitsStore = redis,
                 },
+                StderrWarnings,
                 cancellationToken).ConfigureAwait(false);
             await using (service.ConfigureAwait(false))
             {
@@ -164,7 +168,7 @@ internal sealed class ServeCommand : Command
 
             return ExitCodes.Success;
         }
-        catch (Exception e) when (UsageErrors.Is(e) || e is FormatException or ArgumentException)
+        catch (Exception e) when (UsageErrors.Is(e) || e is FormatException or ArgumentException or OptionsValidationException)
         {
             _console.Error.WriteLine(UsageErrors.Is(e) ? e.Message : $"veil serve: {e.Message}");
             return ExitCodes.InvalidOptions;
@@ -196,6 +200,11 @@ internal sealed class ServeCommand : Command
             certificate?.Dispose();
         }
     }
+
+    /// <summary>The service's warnings (5xx answers, insecure keys) on stderr; stdout keeps only the JSON line.</summary>
+    private static void StderrWarnings(ILoggingBuilder logging) =>
+        logging.SetMinimumLevel(LogLevel.Warning).AddSimpleConsole(console => console.SingleLine = true)
+            .Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
 
     private X509Certificate2? LoadCertificate(ParseResult parseResult)
     {

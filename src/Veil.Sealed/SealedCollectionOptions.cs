@@ -1,0 +1,34 @@
+namespace Veil.Sealed;
+
+/// <summary>Settings of a <see cref="SealedVectorStoreCollection{TKey, TRecord}"/>.</summary>
+public sealed class SealedCollectionOptions
+{
+    /// <summary>The default <see cref="Candidates"/>.</summary>
+    public const int DefaultCandidates = 100;
+
+    /// <summary>The default <see cref="SnapshotInterval"/>.</summary>
+    public const int DefaultSnapshotInterval = 1000;
+
+    /// <summary>
+    /// K′: how many rows every search fetches by key and ranks exactly (more when skip + top is larger). Every query
+    /// fetches exactly this many while the collection holds at least as many rows, so the count tells the store nothing.
+    /// Default 100.
+    /// </summary>
+    public int Candidates { get; init; } = DefaultCandidates;
+
+    /// <summary>Change-log entries (one per upsert or delete call) after which a new snapshot is written. Default 1000.</summary>
+    public int SnapshotInterval { get; init; } = DefaultSnapshotInterval;
+
+    /// <summary>The default <see cref="FilteredScanLimit"/>.</summary>
+    public const int DefaultFilteredScanLimit = 10_000;
+
+    /// <summary>
+    /// A filtered search first asks the store for the rows matching the filter; when at most this many match, they are
+    /// all ranked exactly (recall 1). When more match, the search instead fetches ever more index candidates by key
+    /// (K′, 2K′, 4K′, …) and keeps those matching the filter. Default 10 000.
+    /// </summary>
+    public int FilteredScanLimit { get; init; } = DefaultFilteredScanLimit;
+
+    /// <summary>The index settings.</summary>
+    public SealedIndexOptions Index { get; init; } = new();
+}

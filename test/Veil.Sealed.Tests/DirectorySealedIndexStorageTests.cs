@@ -1,0 +1,62 @@
+using Microsoft.Extensions.VectorData;
+using Veil.Sealed.Tests.Support;
+
+namespace Veil.Sealed.Tests;
+
+public sealed class DirectorySealedIndexStorageTests(SealedTestKeys keys) : IClassFixture<SealedTestKeys>, IDisposable
+{
+    private static readonly float[][] s_vectors = Synthetic.Clustered(300, Doc.Dimensions, 10, 0.5f, seed: 31);
+    private readonly TempDirectory _temp = new();
+
+    private string Root => _temp.Path;
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public async Task Storage_WhenSnapshotWritten_DropsTheLogItCoversAndKeepsTheRest()
+    {
+        var storage = new DirectorySealedIndexStorage(Root);
+        await storage.AppendAsync(new SealedIndexBlob(1, new byte[] { 1 }));
+        await storage.AppendAsync(new SealedIndexBlob(2, new byte[] { 2 }));
+        await storage.AppendAsync(new SealedIndexBlob(3, new byte[] { 3 }));
+
+        await storage.WriteSnapshotAsync(new SealedIndexBlob(2, new byte[] { 9, 9 }));
+
+        SealedIndexBlob? snapshot = await storage.ReadSnapshotAsync();
+        Assert.Equal(2, snapshot!.Value.Sequence);
+        Assert.Equal([9, 9], snapshot.Value.Data.ToArray());
+        List<SealedIndexBlob> log = await storage.ReadLogAsync(2).ToListAsync();
+        Assert.Equal([3L], log.Select(e => e.Sequence));
+        Assert.Equal(2, Directory.GetFiles(Root).Length);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => storage.AppendAsync(new SealedIndexBlob(3, new byte[] { 4 })));
+    }
+
+    [Fact]
+    public async Task SecondProcess_WhenLoadingFromTheDirectory_ReturnsTheSameResultsAndStoresNoPlaintext()
+    {
+        var inner = new RecordingCollection<string, Doc>();
+        var options = new SealedCollectionOptions { SnapshotInterval = 3, Candidates = 30, Index = new SealedIndexOptions { Seed = 5 } };
+        using var first = new SealedVectorStoreCollection<string, Doc>(inner, keys.Keyring, new DirectorySealedIndexStorage(Root), options);
+        for (int batch = 0; batch < 5; batch++)
+        {
+            await first.UpsertAsync(s_vectors.Skip(batch * 60).Take(60).Select((v, i) => Doc.Create((batch * 60) + i, v)));
+        }
+
+        using var second = new SealedVectorStoreCollection<string, Doc>(inner, keys.Keyring, new DirectorySealedIndexStorage(Root), options);
+        foreach (float[] query in s_vectors.Take(20))
+        {
+            Assert.Equal(
+                (await first.SearchAsync(query, 10).ToListAsync()).Select(r => r.Record.Id),
+                (await second.SearchAsync(query, 10).ToListAsync()).Select(r => r.Record.Id));
+        }
+
+        // Neither key strings nor float bytes appear in the files.
+        byte[] needle = BitConverter.GetBytes(s_vectors[0][0]);
+        foreach (string file in Directory.GetFiles(Root))
+        {
+            byte[] bytes = await File.ReadAllBytesAsync(file);
+            Assert.Equal(-1, bytes.AsSpan().IndexOf(needle));
+            Assert.Equal(-1, bytes.AsSpan().IndexOf("doc-"u8));
+        }
+    }
+}
