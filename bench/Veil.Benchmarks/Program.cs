@@ -1,7 +1,18 @@
 using BenchmarkDotNet.Running;
 using Veil.Benchmarks;
+using Veil.Benchmarks.Harness;
 
 // dotnet run -c Release --project bench/Veil.Benchmarks -- --filter '*'
+// dotnet run -c Release --project bench/Veil.Benchmarks -- quick: the one-run figures of `veil bench` (same harness).
+if (args is ["quick", ..])
+{
+    VectorBenchResult[] vectors = [.. BenchDefaults.Dimensions.Select(d => VectorBench.Measure(d, BenchDefaults.Rounds, BenchDefaults.BatchRows))];
+    StoreBenchResult store = StoreBench.Measure(
+        BenchReport.StoreDimensions, BenchDefaults.StoreRows, BenchDefaults.StoreRows, BenchDefaults.StoreRounds, BenchDefaults.StoreQueries, Console.Error);
+    BenchReport.WriteTable(Console.Out, vectors, store);
+    return;
+}
+
 // The PostgreSQL benchmarks need a server: they run only when VEIL_PGVECTOR_CONNECTION is set.
 var types = typeof(VectorEncryptionBenchmarks).Assembly.GetTypes()
     .Where(t => t.IsPublic && !t.IsAbstract && t.GetMethods().Any(m => m.IsDefined(typeof(BenchmarkDotNet.Attributes.BenchmarkAttribute), false)))

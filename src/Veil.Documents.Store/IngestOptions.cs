@@ -10,6 +10,12 @@ public sealed record IngestOptions(string Collection, TenantId Tenant)
     /// <summary>Two of DuckDB's row groups (122 880 rows each), so that most rows skip the write-ahead log.</summary>
     public const int DefaultBatchSize = 245_760;
 
+    /// <summary>
+    /// DuckDB's worker threads recommended while ingesting: one, so that encryption on the client has the other cores
+    /// (see <see cref="Stores.DuckDb.DuckDbStoreOptions.Threads"/>).
+    /// </summary>
+    public const int IngestDuckDbThreads = 1;
+
     /// <summary>Gets the vector (and deterministic) secret path of a new collection; null for the configuration's only vector path.</summary>
     /// <remarks>An existing collection keeps its own; giving another one is an error.</remarks>
     public string? SecretPath { get; init; }

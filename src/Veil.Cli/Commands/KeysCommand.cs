@@ -128,28 +128,9 @@ internal sealed class KeysCommand : Command
             }
 
             string kmsUri = parseResult.GetValue(KmsOption) ?? throw new CliUsageException("keys create: --kms is required.");
-            KmsSelection kms = Kms(parseResult);
-            using IKeyEncryptionKey kek = parseResult.GetValue(createKek)
-                ? await kms.CreateKeyAsync(kmsUri, cancellationToken).ConfigureAwait(false)
-                : await kms.GetKeyAsync(kmsUri, cancellationToken).ConfigureAwait(false);
-            Keyset keyset = Keyset.Create(kmsUri);
-            var added = new List<KeysetSecretInfo>();
-            foreach (string path in vectorPaths)
-            {
-                added.Add(await keyset.AddVectorSecretAsync(path, kek, parseResult.GetValue(beta), parseResult.GetValue(scaling), dimensions: parseResult.GetValue(dimensions), maxNorm: parseResult.GetValue(maxNorm), cancellationToken: cancellationToken).ConfigureAwait(false));
-            }
-
-            foreach (string path in deterministicPaths)
-            {
-                added.Add(await keyset.AddDeterministicSecretAsync(path, kek, cancellationToken: cancellationToken).ConfigureAwait(false));
-            }
-
-            if (withStandard)
-            {
-                added.Add(await keyset.AddStandardSecretAsync(kek, cancellationToken: cancellationToken).ConfigureAwait(false));
-            }
-
-            KeysetFile.Create(keyset, parseResult.GetValue(KeysetOption)!);
+            var settings = new VectorSecretSettings(parseResult.GetValue(beta), parseResult.GetValue(scaling), parseResult.GetValue(dimensions), parseResult.GetValue(maxNorm));
+            IReadOnlyList<KeysetSecretInfo> added = await KeysetEditor.CreateAsync(
+                parseResult.GetValue(KeysetOption)!, kmsUri, Kms(parseResult), parseResult.GetValue(createKek), vectorPaths, settings, deterministicPaths, withStandard, cancellationToken).ConfigureAwait(false);
             WriteInfos(added);
             _console.Error.WriteLine($"keys: created {parseResult.GetValue(KeysetOption)} with {added.Count} secret(s) wrapped by {KmsSelection.Display(kmsUri)}.");
             return ExitCodes.Success;
@@ -177,17 +158,8 @@ internal sealed class KeysCommand : Command
             KmsSelection kms = Kms(parseResult);
             KeyId? keyId = parseResult.GetValue(id) is { } value ? new KeyId(value) : null;
             (KeysetSection which, SecretPath path) = section.Get(parseResult);
-            KeysetSecretInfo info = await KeysetFile.UpdateAsync(parseResult.GetValue(KeysetOption)!, async (keyset, ct) =>
-            {
-                await keyset.VerifyAsync(kms, ct).ConfigureAwait(false);
-                using IKeyEncryptionKey kek = await kms.GetKeyAsync(parseResult.GetValue(KmsOption) ?? keyset.KekUri, ct).ConfigureAwait(false);
-                return which switch
-                {
-                    KeysetSection.Vector => await keyset.AddVectorSecretAsync(path, kek, parseResult.GetValue(beta), parseResult.GetValue(scaling) ? true : null, keyId, parseResult.GetValue(dimensions), parseResult.GetValue(maxNorm), ct).ConfigureAwait(false),
-                    KeysetSection.Deterministic => await keyset.AddDeterministicSecretAsync(path, kek, keyId, ct).ConfigureAwait(false),
-                    _ => await keyset.AddStandardSecretAsync(kek, keyId, ct).ConfigureAwait(false),
-                };
-            }, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var settings = new VectorSecretSettings(parseResult.GetValue(beta), parseResult.GetValue(scaling) ? true : null, parseResult.GetValue(dimensions), parseResult.GetValue(maxNorm));
+            KeysetSecretInfo info = await KeysetEditor.AddAsync(parseResult.GetValue(KeysetOption)!, kms, which, path, settings, keyId, parseResult.GetValue(KmsOption), cancellationToken).ConfigureAwait(false);
             WriteInfos([info]);
             _console.Error.WriteLine(info.State == KeysetSecretState.Pending
                 ? $"keys: added secret {info.Id} as pending; deploy the keyset everywhere, then run 'veil keys promote --id {info.Id}'."
@@ -209,11 +181,7 @@ internal sealed class KeysCommand : Command
             KmsSelection kms = Kms(parseResult);
             (KeysetSection which, SecretPath path) = section.Get(parseResult);
             var keyId = new KeyId(parseResult.GetValue(id)!.Value);
-            KeysetSecretInfo info = await KeysetFile.UpdateAsync(parseResult.GetValue(KeysetOption)!, async (keyset, ct) =>
-            {
-                await keyset.VerifyAsync(kms, ct).ConfigureAwait(false);
-                return keyset.Promote(which, path, keyId);
-            }, cancellationToken: cancellationToken).ConfigureAwait(false);
+            KeysetSecretInfo info = await KeysetEditor.PromoteAsync(parseResult.GetValue(KeysetOption)!, kms, which, path, keyId, cancellationToken).ConfigureAwait(false);
             WriteInfos([info]);
             _console.Error.WriteLine($"keys: secret {keyId} is current; re-encrypt data still under the in-rotation secret, then retire it.");
             return ExitCodes.Success;
@@ -260,11 +228,7 @@ internal sealed class KeysCommand : Command
                 _console.Error.WriteLine($"warning: data still encrypted with secret {keyId} can no longer be decrypted once it is retired; give --store (and --collection) to have veil count such rows first.");
             }
 
-            KeysetSecretInfo info = await KeysetFile.UpdateAsync(parseResult.GetValue(KeysetOption)!, async (keyset, ct) =>
-            {
-                await keyset.VerifyAsync(kms, ct).ConfigureAwait(false);
-                return keyset.Retire(which, path, keyId);
-            }, cancellationToken: cancellationToken).ConfigureAwait(false);
+            KeysetSecretInfo info = await KeysetEditor.RetireAsync(parseResult.GetValue(KeysetOption)!, kms, which, path, keyId, cancellationToken).ConfigureAwait(false);
             WriteInfos([info]);
             _console.Error.WriteLine($"keys: secret {keyId} is retired.");
             return ExitCodes.Success;
@@ -291,7 +255,7 @@ internal sealed class KeysCommand : Command
             {
                 string beta = s.ApproximationFactor?.ToString(CultureInfo.InvariantCulture) ?? "-";
                 string scaling = s.UseScalingFactor is { } u ? (u ? "yes" : "no") : "-";
-                o.WriteLine($"{SectionName(s.Section),-14}{Quote(s),-20}{s.Id,12}  {StateName(s.State),-11}{beta,8}  {scaling,-8}{Time(s.CreatedAt),-22}{KmsSelection.Display(s.KekUri)}");
+                o.WriteLine($"{KeysetInfoJson.SectionName(s.Section),-14}{Quote(s),-20}{s.Id,12}  {KeysetInfoJson.StateName(s.State),-11}{beta,8}  {scaling,-8}{KeysetInfoJson.Time(s.CreatedAt),-22}{KmsSelection.Display(s.KekUri)}");
             }
 
             return ExitCodes.Success;
@@ -304,25 +268,7 @@ internal sealed class KeysCommand : Command
         var command = new Command("export-public-info", "Write the keyset's public metadata as one JSON document (for audits and inventories): no wrapped or cleartext key material. No KMS access, so not authenticated (check verifies).");
         SetAction(command, parseResult =>
         {
-            Keyset keyset = KeysetFile.Load(parseResult.GetValue(KeysetOption)!);
-            using var stream = new MemoryStream();
-            using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
-            {
-                writer.WriteStartObject();
-                writer.WriteString("format", "veil-keyset-public-info/1");
-                writer.WriteString("keysetFormat", Keyset.FormatName);
-                writer.WriteString("kekUri", KmsSelection.Display(keyset.KekUri));
-                writer.WriteStartArray("secrets");
-                foreach (KeysetSecretInfo info in keyset.List())
-                {
-                    WriteInfo(writer, info);
-                }
-
-                writer.WriteEndArray();
-                writer.WriteEndObject();
-            }
-
-            _console.Output.WriteLine(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
+            _console.Output.WriteLine(KeysetInfoJson.PublicInfo(KeysetFile.Load(parseResult.GetValue(KeysetOption)!)));
             return ExitCodes.Success;
         });
         return command;
@@ -333,12 +279,8 @@ internal sealed class KeysCommand : Command
         var command = new Command("check", "Unwrap every live secret through the KMS (then zero it) to prove the keyset opens: exit 3 if a wrapped secret was altered.");
         SetAction(command, async (parseResult, cancellationToken) =>
         {
-            Keyset keyset = KeysetFile.Load(parseResult.GetValue(KeysetOption)!);
-            using (await keyset.UnwrapAsync(Kms(parseResult), cancellationToken).ConfigureAwait(false))
-            {
-                int live = keyset.List().Count(s => s.State != KeysetSecretState.Retired);
-                _console.Output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{{\"live\":{live},\"retired\":{keyset.List().Count - live}}}"));
-            }
+            (int live, int retired) = await KeysetEditor.CheckAsync(parseResult.GetValue(KeysetOption)!, Kms(parseResult), cancellationToken).ConfigureAwait(false);
+            _console.Output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{{\"live\":{live},\"retired\":{retired}}}"));
 
             return ExitCodes.Success;
         });
@@ -456,68 +398,9 @@ internal sealed class KeysCommand : Command
     {
         foreach (KeysetSecretInfo info in infos)
         {
-            using var stream = new MemoryStream();
-            using (var writer = new Utf8JsonWriter(stream))
-            {
-                WriteInfo(writer, info);
-            }
-
-            _console.Output.WriteLine(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
+            _console.Output.WriteLine(KeysetInfoJson.Secret(info));
         }
     }
-
-    private static void WriteInfo(Utf8JsonWriter writer, KeysetSecretInfo info)
-    {
-        writer.WriteStartObject();
-        writer.WriteString("section", SectionName(info.Section));
-        if (info.Section != KeysetSection.Standard)
-        {
-            writer.WriteString("path", info.Path.Value);
-        }
-
-        writer.WriteNumber("id", info.Id.Value);
-        writer.WriteString("state", StateName(info.State));
-        if (info.ApproximationFactor is { } beta)
-        {
-            writer.WriteNumber("approximationFactor", beta);
-        }
-
-        if (info.UseScalingFactor is { } scaling)
-        {
-            writer.WriteBoolean("useScalingFactor", scaling);
-        }
-
-        if (info.Dimensions is { } dimensions)
-        {
-            writer.WriteNumber("dimensions", dimensions);
-        }
-
-        if (info.MaxNorm is { } maxNorm)
-        {
-            writer.WriteNumber("maxNorm", maxNorm);
-        }
-
-        writer.WriteString("createdAt", Time(info.CreatedAt));
-        writer.WriteString("kekUri", KmsSelection.Display(info.KekUri));
-        writer.WriteEndObject();
-    }
-
-    private static string SectionName(KeysetSection section) => section switch
-    {
-        KeysetSection.Vector => "vector",
-        KeysetSection.Deterministic => "deterministic",
-        _ => "standard",
-    };
-
-    private static string StateName(KeysetSecretState state) => state switch
-    {
-        KeysetSecretState.Pending => "pending",
-        KeysetSecretState.Current => "current",
-        KeysetSecretState.InRotation => "inRotation",
-        _ => "retired",
-    };
-
-    private static string Time(DateTimeOffset time) => time.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
     private static string Quote(KeysetSecretInfo info) => info.Section == KeysetSection.Standard ? "-" : "\"" + info.Path.Value + "\"";
 

@@ -1,6 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
-using Veil.Cli.Demo;
 using Veil.Documents.Store;
 
 namespace Veil.Cli.Commands;
@@ -47,43 +45,26 @@ internal sealed class LabelledVectorsInput(int minimumRows)
     /// <exception cref="CliUsageException">The options do not fit together, or the input cannot be read.</exception>
     public LabelledVectors Load(ParseResult parseResult, TextWriter error, string command)
     {
-        (string source, IEnumerable<VeilDocument> documents, Action dispose) = Open(parseResult);
+        int? limit = parseResult.GetValue(LimitOption);
+        if (limit < minimumRows)
+        {
+            throw new CliUsageException($"Invalid options: --limit must be at least {minimumRows}.");
+        }
+
+        (string source, DocumentInput input) = Open(parseResult);
         try
         {
-            if (parseResult.GetValue(LimitOption) is { } limit)
-            {
-                documents = limit >= minimumRows ? documents.Take(limit) : throw new CliUsageException($"Invalid options: --limit must be at least {minimumRows}.");
-            }
-
-            VeilDocument[] all = documents.ToArray();
-            if (all.Length < minimumRows)
-            {
-                throw new CliUsageException($"Invalid input: '{source}' has {all.Length} rows; at least {minimumRows} are needed.");
-            }
-
-            int dimensions = all[0].Embedding!.Value.Length;
-            if (Array.FindIndex(all, d => d.Embedding!.Value.Length != dimensions) is var odd and >= 0)
-            {
-                throw new CliUsageException($"Invalid input: row {odd + 1} of '{source}' has {all[odd].Embedding!.Value.Length} dimensions; the first row has {dimensions}.");
-            }
-
-            error.WriteLine($"veil {command}: {all.Length} vectors × {dimensions} from {source}");
-            return new LabelledVectors(
-                all.Select(d => d.Id).ToArray(),
-                all.Select(d => d.Embedding!.Value.ToArray()).ToArray(),
-                Labels(parseResult.GetRequiredValue(LabelsOption), all));
+            LabelledVectors rows = LabelledVectors.Read(input, source, parseResult.GetRequiredValue(LabelsOption), minimumRows, limit);
+            error.WriteLine($"veil {command}: {rows.Vectors.Length} vectors × {rows.Dimensions} from {source}");
+            return rows;
         }
         catch (DocumentInputException e)
         {
             throw new CliUsageException(e.Message);
         }
-        finally
-        {
-            dispose();
-        }
     }
 
-    private (string Source, IEnumerable<VeilDocument> Documents, Action Dispose) Open(ParseResult parseResult)
+    private (string Source, DocumentInput Input) Open(ParseResult parseResult)
     {
         string? vectors = parseResult.GetValue(VectorsOption);
         string? records = parseResult.GetValue(RecordsOption);
@@ -100,13 +81,7 @@ internal sealed class LabelledVectorsInput(int minimumRows)
 
         if (input is not null && File.Exists(input))
         {
-            if (ParquetDocuments.IsParquet(input))
-            {
-                return (input, ParquetDocuments.Open(input).Rows().Select(r => r.Document), () => { });
-            }
-
-            var reader = new StreamReader(input);
-            return (input, DocumentSources.JsonLines(reader).Select(r => r.Document), reader.Dispose);
+            return (input, DocumentInput.File(input));
         }
 
         if (input is not null && !Directory.Exists(input))
@@ -114,49 +89,9 @@ internal sealed class LabelledVectorsInput(int minimumRows)
             throw new CliUsageException($"Invalid options: --input '{input}' is neither a file nor a corpus directory.");
         }
 
-        string directory = input ?? DemoSettings.DefaultCorpusDirectory;
+        string directory = input ?? DemoCommand.DefaultCorpusDirectory;
         vectors ??= Path.Combine(directory, "embeddings.bin");
         records ??= Path.Combine(directory, "records.jsonl");
-        return (vectors, DocumentSources.RawVectors(vectors, records, dimensions: null).Rows.Select(r => r.Document), () => { });
-    }
-
-    /// <summary>One label per row: the lines of a file, or a field of each row (null where absent).</summary>
-    private static string?[] Labels(string source, VeilDocument[] rows)
-    {
-        if (File.Exists(source))
-        {
-            string[] lines = File.ReadLines(source).Take(rows.Length).ToArray();
-            return lines.Length == rows.Length ? lines.Select(l => l.Trim()).Select(l => l.Length > 0 ? l : null).ToArray()
-                : throw new CliUsageException($"Invalid input: '{source}' has {lines.Length} labels for {rows.Length} rows.");
-        }
-
-        string?[] labels = rows.Select(d => Label(d, source)).ToArray();
-        return labels.Any(l => l is not null) || source == VeilDocument.CategoryField ? labels
-            : throw new CliUsageException($"Invalid options: --labels '{source}' is neither a file nor a field of the records.");
-    }
-
-    private static string? Label(VeilDocument document, string field)
-    {
-        if (field == VeilDocument.CategoryField)
-        {
-            return document.Category;
-        }
-
-        if (document.Fields is null)
-        {
-            return null;
-        }
-
-        using JsonDocument fields = JsonDocument.Parse(document.Fields);
-        return fields.RootElement.TryGetProperty(field, out JsonElement value) ? value.ValueKind switch
-        {
-            JsonValueKind.String => value.GetString(),
-            JsonValueKind.Null => null,
-            _ => value.GetRawText(),
-        }
-        : null;
+        return (vectors, DocumentInput.RawVectors(vectors, records, dimensions: null));
     }
 }
-
-/// <summary>Rows read by <see cref="LabelledVectorsInput"/>.</summary>
-internal sealed record LabelledVectors(string[] Ids, float[][] Vectors, string?[] Labels);

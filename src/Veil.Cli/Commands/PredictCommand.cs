@@ -3,6 +3,7 @@
 
 using System.CommandLine;
 using System.Text.Json;
+using Veil.Documents.Store;
 using Veil.Evaluation.Training;
 using Veil.Keys;
 

@@ -1,21 +1,26 @@
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.VectorData;
-using Veil.Cli.Commands;
 using Veil.Documents.Store;
 using Veil.Extensions.VectorData;
 using Veil.Keys;
 
-namespace Veil.Cli.Demo;
+namespace Veil.Demo;
 
 /// <summary>
 /// The steps of <c>veil demo</c> on the real MiniLM corpus: ingest it encrypted into the embedded store, search with
 /// held-out documents as encrypted queries, compare with exact plaintext search, filter by an encrypted category.
-/// Progress goes to stderr, the report to stdout.
+/// The report (plain text, a section at a time) goes to <c>report</c>, status lines to <c>log</c>, ingest progress to
+/// <c>progress</c>; the measured figures are returned.
 /// </summary>
-internal sealed class DemoRunner(CliConsole console, DemoSettings settings, VeilClient client, SecretPath secretPath, string configurationDescription)
+/// <param name="options">What to measure, and where.</param>
+/// <param name="keys">The keys to encrypt with (see <see cref="DemoKeys"/>).</param>
+/// <param name="report">Where the report goes.</param>
+/// <param name="log">Where status lines go, each prefixed with <c>logPrefix</c>.</param>
+/// <param name="logPrefix">The prefix of status lines (such as the command's name).</param>
+/// <param name="progress">Ingest progress, or null.</param>
+public sealed class DemoRunner(DemoOptions options, DemoKeys keys, TextWriter report, TextWriter log, string logPrefix = "demo", IProgress<StoreProgress>? progress = null)
 {
-    public const string DefaultSecretPath = "demo";
 
     private const string EncryptedCollection = "fiori";
     private const string PlainCollection = "fiori_plain";
@@ -25,16 +30,28 @@ internal sealed class DemoRunner(CliConsole console, DemoSettings settings, Veil
 
     private static readonly TenantId s_tenant = "demo-tenant";
 
-    private readonly TextWriter _out = console.Output;
+    private readonly TextWriter _out = report;
+    private readonly DemoOptions settings = options;
+    private readonly SecretPath secretPath = keys.SecretPath;
 
-    public async Task<int> RunAsync(CancellationToken cancellationToken)
+    /// <summary>Runs the demo: reads the corpus, ingests, searches, filters and reports.</summary>
+    /// <exception cref="ArgumentException">The text query's embedding does not have the corpus's dimensions.</exception>
+    /// <exception cref="DocumentStoreException">The store cannot be opened or written.</exception>
+    public async Task<DemoResult> RunAsync(CancellationToken cancellationToken = default)
     {
-        int k = DemoSettings.K;
+        settings.Validate();
+        int k = DemoOptions.K;
+        using var client = new VeilClient(keys.Configuration);
         float beta = client.Configuration.Vector[secretPath].ApproximationFactor;
 
         // 1. The corpus, with held-out queries.
         (int dimensions, long count, IEnumerable<(long Line, VeilDocument Document)> rows) = DocumentSources.RawVectors(
             Path.Combine(settings.CorpusDirectory, "embeddings.bin"), Path.Combine(settings.CorpusDirectory, "records.jsonl"), dimensions: null);
+        if (settings.TextQuery is { } textQuery && textQuery.Embedding.Length != dimensions)
+        {
+            throw new ArgumentException($"The model '{textQuery.Model}' gives {textQuery.Embedding.Length}-d embeddings; the corpus is {dimensions}-d all-MiniLM-L6-v2 (use that model).");
+        }
+
         VeilDocument[] all = rows.Select(r => r.Document).ToArray();
         var random = new Random(settings.Seed);
 #pragma warning disable CA5394 // Choosing held-out queries reproducibly; nothing secret.
@@ -44,11 +61,11 @@ internal sealed class DemoRunner(CliConsole console, DemoSettings settings, Veil
         VeilDocument[] stored = all[settings.Queries..];
         Line($"Veil demo: {count} real all-MiniLM-L6-v2 embeddings ({dimensions}-d) of SAP Fiori documentation (@sap-ux/fiori-docs-embeddings 1.2.6, Apache-2.0).");
         Line($"{stored.Length} documents are stored encrypted; {queries.Length} held-out documents are the queries (seed {settings.Seed}).");
-        Line($"Configuration: {configurationDescription}. Tenant \"{s_tenant}\", secret path \"{secretPath}\".");
+        Line($"Configuration: {keys.Description}. Tenant \"{s_tenant}\", secret path \"{secretPath}\".");
 
         // 2. The store.
         string? temporary = settings.Store is null ? Path.Combine(Path.GetTempPath(), $"veil-demo-{Guid.NewGuid():N}") : null;
-        StoreLocation location = (settings.Store is { } option ? StoreLocation.Parse(option) : new StoreLocation("duckdb", Path.Combine(temporary!, "demo.duckdb")))
+        StoreLocation location = (settings.Store is { } given ? given : new StoreLocation("duckdb", Path.Combine(temporary!, "demo.duckdb")))
             with
         { DuckDbMemoryLimit = settings.StoreMemory, DuckDbThreads = settings.StoreThreads };
         if (temporary is not null)
@@ -62,7 +79,7 @@ internal sealed class DemoRunner(CliConsole console, DemoSettings settings, Veil
             {
                 Line($"Store: {location}{(temporary is null ? string.Empty : " (a temporary file, deleted at the end)")}; collections \"{EncryptedCollection}\" (encrypted) and \"{PlainCollection}\" (plaintext baseline).");
                 Line(string.Empty);
-                await RunOnStoreAsync(store, stored, queries, dimensions, beta, k, cancellationToken).ConfigureAwait(false);
+                return await RunOnStoreAsync(store, client, all.Length, stored, queries, dimensions, beta, k, cancellationToken).ConfigureAwait(false);
             }
         }
         finally
@@ -72,11 +89,9 @@ internal sealed class DemoRunner(CliConsole console, DemoSettings settings, Veil
                 Directory.Delete(temporary, recursive: true);
             }
         }
-
-        return ExitCodes.Success;
     }
 
-    private async Task RunOnStoreAsync(DocumentStore store, VeilDocument[] stored, VeilDocument[] queries, int dimensions, float beta, int k, CancellationToken cancellationToken)
+    private async Task<DemoResult> RunOnStoreAsync(DocumentStore store, VeilClient client, int documents, VeilDocument[] stored, VeilDocument[] queries, int dimensions, float beta, int k, CancellationToken cancellationToken)
     {
         var manifest = new CollectionManifest
         {
@@ -94,16 +109,18 @@ internal sealed class DemoRunner(CliConsole console, DemoSettings settings, Veil
         using EncryptingVectorStoreCollection<string, VeilDocument> approximate = store.Encrypted(manifest, client, s_tenant, rerank: false);
 
         // 3. Ingest: encrypted (vectors, categories, metadata) and, for comparison, in the clear.
-        var progress = new ProgressReporter(console.Error, "veil demo", "documents", stored.Length);
+        var stopwatch = Stopwatch.StartNew();
+        long done = 0;
         foreach (VeilDocument[] batch in stored.Chunk(IngestBatch))
         {
             await reranked.UpsertAsync(batch, cancellationToken).ConfigureAwait(false);
-            progress.Advance(batch.Length);
+            done += batch.Length;
+            progress?.Report(new StoreProgress(done, stored.Length));
         }
 
-        progress.Finish("encrypted and stored");
-        TimeSpan encryptedIngest = progress.Elapsed;
-        var stopwatch = Stopwatch.StartNew();
+        TimeSpan encryptedIngest = stopwatch.Elapsed;
+        Log($"encrypted and stored {stored.Length} documents in {encryptedIngest.TotalSeconds.ToString("F2", CultureInfo.InvariantCulture)} s ({Rate(stored.Length, encryptedIngest).Trim()} documents/s)");
+        stopwatch.Restart();
         await plain.UpsertAsync(stored, cancellationToken).ConfigureAwait(false);
         TimeSpan plainIngest = stopwatch.Elapsed;
         Line("Ingest (encrypt on the client, then one transaction per batch into DuckDB):");
@@ -112,7 +129,7 @@ internal sealed class DemoRunner(CliConsole console, DemoSettings settings, Veil
         await ShowWhatTheStoreSeesAsync(store, dimensions, stored[0], cancellationToken).ConfigureAwait(false);
 
         // 4. Search: exact plaintext ground truth vs encrypted queries, with and without re-ranking.
-        console.Error.WriteLine($"veil demo: searching with {queries.Length} held-out documents as queries…");
+        Log($"searching with {queries.Length} held-out documents as queries…");
         float[][] storedVectors = stored.Select(d => d.Embedding!.Value.ToArray()).ToArray();
         int[] everything = Enumerable.Range(0, stored.Length).ToArray();
         double recallApproximate = 0;
@@ -141,7 +158,7 @@ internal sealed class DemoRunner(CliConsole console, DemoSettings settings, Veil
 
             recallApproximate += BruteForce.Recall(exact, approximateHits.Select(h => h.Id));
             recallReranked += BruteForce.Recall(exact, rerankedHits.Select(h => h.Id));
-            if (q < DemoSettings.Shown)
+            if (q < DemoOptions.Shown)
             {
                 shown.Add((queries[q], plainHits, rerankedHits, exact));
             }
@@ -151,7 +168,7 @@ internal sealed class DemoRunner(CliConsole console, DemoSettings settings, Veil
         {
             Line($"Query: held-out document \"{Title(query)}\" [{query.Category}]");
             Line($"  {"plaintext search (exact)",-(TitleWidth + 4)}  encrypted search, titles decrypted on the client");
-            for (int h = 0; h < DemoSettings.ShownHits; h++)
+            for (int h = 0; h < DemoOptions.ShownHits; h++)
             {
                 string left = h < plainHits.Count ? Title(plainHits[h]) : string.Empty;
                 string right = h < encryptedHits.Count ? Title(encryptedHits[h]) + (exact.Contains(encryptedHits[h].Id) ? string.Empty : "  (not in the exact top 10)") : string.Empty;
@@ -165,20 +182,13 @@ internal sealed class DemoRunner(CliConsole console, DemoSettings settings, Veil
         // The largest category other than the query's own, so that the filter visibly changes the hits.
         string category = stored.Where(d => d.Category is not null && d.Category != queries[0].Category)
             .GroupBy(d => d.Category!, StringComparer.Ordinal).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).First().Key;
-        await FilterAsync(reranked, plain, queries[0], category, cancellationToken).ConfigureAwait(false);
+        (int filterMatches, int filterPlainMatches) = await FilterAsync(reranked, plain, queries[0], category, cancellationToken).ConfigureAwait(false);
 
-        // 6. A text query, when a model is given or the all-MiniLM-L6-v2 add-on is installed.
-        if (settings.TextModel is { } textModel)
+        // 6. A text query, when the caller embedded one (else why not, when it says).
+        if (settings.TextQuery is { } text)
         {
-            string model = TextModel.Describe(textModel);
-            float[] embedded = await TextModel.EmbedAsync(textModel, settings.Text, cancellationToken).ConfigureAwait(false);
-            if (embedded.Length != dimensions)
-            {
-                throw new CliUsageException($"Invalid options: the model '{model}' gives {embedded.Length}-d embeddings; the corpus is {dimensions}-d all-MiniLM-L6-v2 (use that model).");
-            }
-
-            List<VeilDocument> hits = await SearchAsync(reranked, embedded, DemoSettings.ShownHits, null, cancellationToken).ConfigureAwait(false);
-            Line($"Text query \"{settings.Text}\" (embedded locally with {model}, then encrypted):");
+            List<VeilDocument> hits = await SearchAsync(reranked, text.Embedding, DemoOptions.ShownHits, null, cancellationToken).ConfigureAwait(false);
+            Line($"Text query \"{text.Text}\" (embedded locally with {text.Model}, then encrypted):");
             for (int h = 0; h < hits.Count; h++)
             {
                 Line($"  {h + 1,2}. {Clip(Title(hits[h]))} [{hits[h].Category}]");
@@ -186,9 +196,9 @@ internal sealed class DemoRunner(CliConsole console, DemoSettings settings, Veil
 
             Line(string.Empty);
         }
-        else
+        else if (settings.TextQueryUnavailable is { } why)
         {
-            Line($"Text query: skipped (no model; install the all-MiniLM-L6-v2 add-on with: {TextModel.InstallCommand}).");
+            Line($"Text query: skipped ({why}).");
             Line(string.Empty);
         }
 
@@ -202,6 +212,7 @@ internal sealed class DemoRunner(CliConsole console, DemoSettings settings, Veil
         Line($"  encrypted query:                    {Milliseconds(approximateTime / n)}  ({Number(approximateTime / plainTime, "F2")}× plaintext)");
         Line($"  encrypted query + exact re-ranking: {Milliseconds(rerankedTime / n)}  ({Number(rerankedTime / approximateTime, "F2")}× the encrypted query)");
         _out.Flush();
+        return new DemoResult(documents, stored.Length, n, recallApproximate / n, recallReranked / n, category, filterMatches, filterPlainMatches);
     }
 
     private async Task ShowWhatTheStoreSeesAsync(DocumentStore store, int dimensions, VeilDocument original, CancellationToken cancellationToken)
@@ -220,7 +231,7 @@ internal sealed class DemoRunner(CliConsole console, DemoSettings settings, Veil
         Line(string.Empty);
     }
 
-    private async Task FilterAsync(
+    private async Task<(int Encrypted, int Plain)> FilterAsync(
         EncryptingVectorStoreCollection<string, VeilDocument> encrypted, VectorStoreCollection<string, VeilDocument> plain, VeilDocument query, string category, CancellationToken cancellationToken)
     {
         int encryptedCount = 0;
@@ -235,7 +246,7 @@ internal sealed class DemoRunner(CliConsole console, DemoSettings settings, Veil
             plainCount++;
         }
 
-        List<VeilDocument> hits = await SearchAsync(encrypted, query.Embedding!.Value.ToArray(), DemoSettings.ShownHits, d => d.Category == category, cancellationToken).ConfigureAwait(false);
+        List<VeilDocument> hits = await SearchAsync(encrypted, query.Embedding!.Value.ToArray(), DemoOptions.ShownHits, d => d.Category == category, cancellationToken).ConfigureAwait(false);
         Line($"Filtered search: the first query again, where category == \"{category}\" (the store compares AES-SIV ciphertexts):");
         Line($"  {encryptedCount} documents match the encrypted filter (plaintext count: {plainCount}); the top {hits.Count}, decrypted:");
         for (int h = 0; h < hits.Count; h++)
@@ -244,6 +255,7 @@ internal sealed class DemoRunner(CliConsole console, DemoSettings settings, Veil
         }
 
         Line(string.Empty);
+        return (encryptedCount, plainCount);
     }
 
     private static async Task<List<VeilDocument>> SearchAsync(
@@ -282,6 +294,8 @@ internal sealed class DemoRunner(CliConsole console, DemoSettings settings, Veil
             _out.Flush();
         }
     }
+
+    private void Log(string text) => log.WriteLine($"{logPrefix}: {text}");
 
     private static string Number(double value, string format = "G") => value.ToString(format, CultureInfo.InvariantCulture);
 

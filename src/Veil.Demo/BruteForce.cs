@@ -1,6 +1,6 @@
 using System.Numerics.Tensors;
 
-namespace Veil.Cli.Demo;
+namespace Veil.Demo;
 
 /// <summary>Exact nearest-neighbour search by scanning every item, the demo's ground truth.</summary>
 internal static class BruteForce

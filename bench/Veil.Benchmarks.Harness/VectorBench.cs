@@ -2,10 +2,10 @@ using System.Diagnostics;
 using Veil.Keys;
 using Veil.Vectors;
 
-namespace Veil.Cli.Benchmarking;
+namespace Veil.Benchmarks.Harness;
 
 /// <summary>One dimension's measurements; every figure comes from the same run, so the ratios are like for like.</summary>
-internal sealed record VectorBenchResult(
+public sealed record VectorBenchResult(
     int Dimensions,
     double EncryptMicroseconds,
     double DecryptMicroseconds,
@@ -26,7 +26,7 @@ internal sealed record VectorBenchResult(
 /// in interleaved rounds so that noise from other processes hits all three alike; each figure is the median over
 /// rounds, and each ratio the median of the per-round ratios.
 /// </summary>
-internal static class VectorBench
+public static class VectorBench
 {
     /// <summary>Alloy's published standalone vector_encrypt medians (criterion, i9-9880H, 2024-08-30).</summary>
     public static readonly IReadOnlyDictionary<int, double> AlloyEncryptMicroseconds = new Dictionary<int, double>
@@ -37,6 +37,11 @@ internal static class VectorBench
         [2048] = 88.124,
     };
 
+    /// <summary>Measures encryption and decryption of <paramref name="dimensions"/>-d vectors.</summary>
+    /// <param name="dimensions">The vectors' dimension.</param>
+    /// <param name="rounds">How many single-vector rounds (the median is reported).</param>
+    /// <param name="batchRows">How many vectors the batch throughput is measured over.</param>
+    /// <returns>The figures.</returns>
     public static VectorBenchResult Measure(int dimensions, int rounds, int batchRows)
     {
         using var secret = new Secret(Enumerable.Range(0, 64).Select(i => unchecked((byte)(i * 7))).ToArray());

@@ -5,10 +5,10 @@ using Veil.Extensions.VectorData;
 using Veil.Keys;
 using Veil.Stores.DuckDb;
 
-namespace Veil.Cli.Benchmarking;
+namespace Veil.Benchmarks.Harness;
 
 /// <summary>The embedded store's figures, all from one run over one temporary DuckDB file.</summary>
-internal sealed record StoreBenchResult(
+public sealed record StoreBenchResult(
     int Dimensions,
     int Rows,
     int TransactionRows,
@@ -22,10 +22,13 @@ internal sealed record StoreBenchResult(
     double RerankedQueryMilliseconds,
     int RerankCandidates)
 {
+    /// <summary>Encrypted over plaintext ingest throughput.</summary>
     public double EncryptedToPlaintextIngest => EncryptedIngestVectorsPerSecond / PlaintextIngestVectorsPerSecond;
 
+    /// <summary>Encrypted over plaintext query time.</summary>
     public double EncryptedToPlaintextQuery => EncryptedQueryMilliseconds / PlaintextQueryMilliseconds;
 
+    /// <summary>Re-ranked encrypted over plaintext query time.</summary>
     public double RerankedToPlaintextQuery => RerankedQueryMilliseconds / PlaintextQueryMilliseconds;
 }
 
@@ -37,8 +40,16 @@ internal sealed record StoreBenchResult(
 /// query on the plaintext and the encrypted collection (without and with exact re-ranking), interleaved in rotating
 /// order so that noise and cache warmth hit all three alike, as medians.
 /// </summary>
-internal static class StoreBench
+public static class StoreBench
 {
+    /// <summary>Measures a temporary DuckDB file, deleted afterwards.</summary>
+    /// <param name="dimensions">The vectors' dimension.</param>
+    /// <param name="rows">How many vectors to ingest per round.</param>
+    /// <param name="transactionRows">How many vectors per transaction.</param>
+    /// <param name="ingestRounds">How many interleaved ingest rounds per variant (the median is reported).</param>
+    /// <param name="queries">How many top-10 queries per variant (the median is reported).</param>
+    /// <param name="progress">Where progress lines go.</param>
+    /// <returns>The figures.</returns>
     public static StoreBenchResult Measure(int dimensions, int rows, int transactionRows, int ingestRounds, int queries, TextWriter progress)
     {
         string directory = Path.Combine(Path.GetTempPath(), $"veil-bench-{Guid.NewGuid():N}");
@@ -104,7 +115,7 @@ internal static class StoreBench
             }
 
             var stopwatch = Stopwatch.StartNew();
-            using (var store = new DuckDbVectorStore(file, new DuckDbStoreOptions { Threads = Commands.IngestCommand.IngestDuckDbThreads }))
+            using (var store = new DuckDbVectorStore(file, new DuckDbStoreOptions { Threads = IngestOptions.IngestDuckDbThreads }))
             {
                 using VectorStoreCollection<string, VeilDocument> collection = open(store);
                 collection.EnsureCollectionExistsAsync().GetAwaiter().GetResult();

@@ -1,0 +1,143 @@
+using Veil.Keys;
+
+namespace Veil.Configuration;
+
+/// <summary>The settings of a new vector secret (null: the keyset's defaults).</summary>
+/// <param name="ApproximationFactor">β; required for a new vector path.</param>
+/// <param name="UseScalingFactor">Whether Scale-And-Perturb's scaling factor is on.</param>
+/// <param name="Dimensions">The only vector dimension the secret accepts, or null for any.</param>
+/// <param name="MaxNorm">The largest vector norm the secret accepts, or null for the default.</param>
+public sealed record VectorSecretSettings(float? ApproximationFactor = null, bool? UseScalingFactor = null, int? Dimensions = null, float? MaxNorm = null);
+
+/// <summary>
+/// The lifecycle of a keyset file (<see cref="KeysetFile"/>): create it, add a secret, promote, retire, check. Each
+/// change is one locked read-modify-write of the file that first verifies the keyset's authentication tag through
+/// <c>kms</c> and renews it. Returns the metadata of what changed; never key material.
+/// </summary>
+public static class KeysetEditor
+{
+    /// <summary>Creates the keyset file <paramref name="file"/> (it must not exist) with a current secret for each given path.</summary>
+    /// <param name="file">The keyset file to create.</param>
+    /// <param name="kekUri">The key-encryption key that wraps the secrets.</param>
+    /// <param name="kms">Opens (or creates) <paramref name="kekUri"/>.</param>
+    /// <param name="createKek">Create the key-encryption key instead of opening an existing one.</param>
+    /// <param name="vectorPaths">Vector secret paths to create.</param>
+    /// <param name="vector">The settings of the vector secrets.</param>
+    /// <param name="deterministicPaths">Deterministic-field secret paths to create.</param>
+    /// <param name="standard">Whether to create a standard-document secret.</param>
+    /// <param name="cancellationToken">Cancels the KMS calls (nothing is written).</param>
+    /// <returns>The secrets created.</returns>
+    /// <exception cref="ArgumentException">Nothing to create, or vector paths without an approximation factor.</exception>
+    public static async Task<IReadOnlyList<KeysetSecretInfo>> CreateAsync(
+        string file, string kekUri, KmsSelection kms, bool createKek, IReadOnlyList<string> vectorPaths, VectorSecretSettings vector, IReadOnlyList<string> deterministicPaths, bool standard, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(kms);
+        ArgumentNullException.ThrowIfNull(vectorPaths);
+        ArgumentNullException.ThrowIfNull(vector);
+        ArgumentNullException.ThrowIfNull(deterministicPaths);
+        if (vectorPaths.Count + deterministicPaths.Count == 0 && !standard)
+        {
+            throw new ArgumentException("Give at least one vector or deterministic path, or a standard secret.", nameof(vectorPaths));
+        }
+
+        if (vectorPaths.Count > 0 && vector.ApproximationFactor is null)
+        {
+            throw new ArgumentException("Vector paths need an approximation factor (β).", nameof(vector));
+        }
+
+        using IKeyEncryptionKey kek = createKek
+            ? await kms.CreateKeyAsync(kekUri, cancellationToken).ConfigureAwait(false)
+            : await kms.GetKeyAsync(kekUri, cancellationToken).ConfigureAwait(false);
+        Keyset keyset = Keyset.Create(kekUri);
+        var added = new List<KeysetSecretInfo>();
+        foreach (string path in vectorPaths)
+        {
+            added.Add(await keyset.AddVectorSecretAsync(path, kek, vector.ApproximationFactor, vector.UseScalingFactor ?? false, dimensions: vector.Dimensions, maxNorm: vector.MaxNorm, cancellationToken: cancellationToken).ConfigureAwait(false));
+        }
+
+        foreach (string path in deterministicPaths)
+        {
+            added.Add(await keyset.AddDeterministicSecretAsync(path, kek, cancellationToken: cancellationToken).ConfigureAwait(false));
+        }
+
+        if (standard)
+        {
+            added.Add(await keyset.AddStandardSecretAsync(kek, cancellationToken: cancellationToken).ConfigureAwait(false));
+        }
+
+        KeysetFile.Create(keyset, file);
+        return added;
+    }
+
+    /// <summary>Adds a secret to a path: pending (decrypt-only) until promoted; on a new path it is current at once.</summary>
+    /// <param name="file">The keyset file.</param>
+    /// <param name="kms">Verifies the keyset and opens the key-encryption key.</param>
+    /// <param name="section">The kind of secret.</param>
+    /// <param name="path">Its path (ignored for standard secrets).</param>
+    /// <param name="vector">With <see cref="KeysetSection.Vector"/>: the new secret's settings.</param>
+    /// <param name="id">The new secret's id, or null for the next free one.</param>
+    /// <param name="kekUri">The key-encryption key to wrap it with, or null for the keyset's.</param>
+    /// <param name="cancellationToken">Cancels the KMS calls (nothing is written).</param>
+    /// <returns>The secret added.</returns>
+    public static Task<KeysetSecretInfo> AddAsync(string file, IKmsClient kms, KeysetSection section, SecretPath path, VectorSecretSettings vector, KeyId? id = null, string? kekUri = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(kms);
+        ArgumentNullException.ThrowIfNull(vector);
+        return KeysetFile.UpdateAsync(file, async (keyset, ct) =>
+        {
+            await keyset.VerifyAsync(kms, ct).ConfigureAwait(false);
+            using IKeyEncryptionKey kek = await kms.GetKeyAsync(kekUri ?? keyset.KekUri, ct).ConfigureAwait(false);
+            return section switch
+            {
+                KeysetSection.Vector => await keyset.AddVectorSecretAsync(path, kek, vector.ApproximationFactor, vector.UseScalingFactor, id, vector.Dimensions, vector.MaxNorm, ct).ConfigureAwait(false),
+                KeysetSection.Deterministic => await keyset.AddDeterministicSecretAsync(path, kek, id, ct).ConfigureAwait(false),
+                _ => await keyset.AddStandardSecretAsync(kek, id, ct).ConfigureAwait(false),
+            };
+        }, cancellationToken: cancellationToken);
+    }
+
+    /// <summary>Makes a secret current (see <see cref="Keyset.Promote"/>).</summary>
+    /// <param name="file">The keyset file.</param>
+    /// <param name="kms">Verifies the keyset.</param>
+    /// <param name="section">The kind of secret.</param>
+    /// <param name="path">Its path.</param>
+    /// <param name="id">The secret to promote.</param>
+    /// <param name="cancellationToken">Cancels the KMS calls (nothing is written).</param>
+    /// <returns>The promoted secret.</returns>
+    public static Task<KeysetSecretInfo> PromoteAsync(string file, IKmsClient kms, KeysetSection section, SecretPath path, KeyId id, CancellationToken cancellationToken = default) =>
+        KeysetFile.UpdateAsync(file, async (keyset, ct) =>
+        {
+            await keyset.VerifyAsync(kms, ct).ConfigureAwait(false);
+            return keyset.Promote(section, path, id);
+        }, cancellationToken: cancellationToken);
+
+    /// <summary>Retires a secret (see <see cref="Keyset.Retire"/>): data still encrypted with it can no longer be decrypted.</summary>
+    /// <param name="file">The keyset file.</param>
+    /// <param name="kms">Verifies the keyset.</param>
+    /// <param name="section">The kind of secret.</param>
+    /// <param name="path">Its path.</param>
+    /// <param name="id">The secret to retire.</param>
+    /// <param name="cancellationToken">Cancels the KMS calls (nothing is written).</param>
+    /// <returns>The retired secret.</returns>
+    public static Task<KeysetSecretInfo> RetireAsync(string file, IKmsClient kms, KeysetSection section, SecretPath path, KeyId id, CancellationToken cancellationToken = default) =>
+        KeysetFile.UpdateAsync(file, async (keyset, ct) =>
+        {
+            await keyset.VerifyAsync(kms, ct).ConfigureAwait(false);
+            return keyset.Retire(section, path, id);
+        }, cancellationToken: cancellationToken);
+
+    /// <summary>Unwraps every live secret of the keyset file through <paramref name="kms"/> (which verifies it) and counts them.</summary>
+    /// <param name="file">The keyset file.</param>
+    /// <param name="kms">Unwraps the secrets.</param>
+    /// <param name="cancellationToken">Cancels the KMS calls.</param>
+    /// <returns>The live and the retired secrets.</returns>
+    public static async Task<(int Live, int Retired)> CheckAsync(string file, IKmsClient kms, CancellationToken cancellationToken = default)
+    {
+        Keyset keyset = KeysetFile.Load(file);
+        using (await keyset.UnwrapAsync(kms, cancellationToken).ConfigureAwait(false))
+        {
+            int live = keyset.List().Count(s => s.State != KeysetSecretState.Retired);
+            return (live, keyset.List().Count - live);
+        }
+    }
+}

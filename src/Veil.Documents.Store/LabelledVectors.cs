@@ -1,0 +1,104 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Veil.Documents.Store;
+
+/// <summary>
+/// Rows read whole for evaluation or training: ids, vectors (all of one dimension) and labels (null where a row has
+/// none), from any <see cref="DocumentInput"/>.
+/// </summary>
+/// <param name="Ids">The rows' ids.</param>
+/// <param name="Vectors">The rows' vectors.</param>
+/// <param name="Labels">The rows' labels, null where a row has none.</param>
+public sealed record LabelledVectors(string[] Ids, float[][] Vectors, string?[] Labels)
+{
+    /// <summary>Gets the vectors' dimension.</summary>
+    public int Dimensions => Vectors.Length == 0 ? 0 : Vectors[0].Length;
+
+    /// <summary>
+    /// Reads the rows of <paramref name="input"/> (the first <paramref name="limit"/>, when given) with a label each
+    /// from <paramref name="labels"/>: the path of a file with one label per line, or a field of the records
+    /// (<see cref="VeilDocument.CategoryField"/> for the category).
+    /// </summary>
+    /// <param name="input">The rows.</param>
+    /// <param name="source">What the input is, for messages.</param>
+    /// <param name="labels">A label file, or a record field.</param>
+    /// <param name="minimumRows">The fewest rows the caller can use.</param>
+    /// <param name="limit">Read only this many rows; null for all.</param>
+    /// <returns>The rows.</returns>
+    /// <exception cref="DocumentStoreException">Too few rows, rows of different dimensions, or labels that fit neither way.</exception>
+    /// <exception cref="DocumentInputException">A row cannot be read.</exception>
+    public static LabelledVectors Read(DocumentInput input, string source, string labels, int minimumRows, int? limit = null)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(labels);
+        if (limit < minimumRows)
+        {
+            throw new DocumentStoreException(string.Create(CultureInfo.InvariantCulture, $"Invalid options: the limit must be at least {minimumRows}."));
+        }
+
+        DocumentInput.Opened opened = input.Open(new StoreLocation("none", string.Empty));
+        try
+        {
+            IEnumerable<VeilDocument> documents = opened.Rows.Select(r => r.Document);
+            VeilDocument[] all = (limit is { } n ? documents.Take(n) : documents).ToArray();
+            if (all.Length < minimumRows)
+            {
+                throw new DocumentStoreException(string.Create(CultureInfo.InvariantCulture, $"Invalid input: '{source}' has {all.Length} rows; at least {minimumRows} are needed."));
+            }
+
+            int dimensions = all[0].Embedding!.Value.Length;
+            if (Array.FindIndex(all, d => d.Embedding!.Value.Length != dimensions) is var odd and >= 0)
+            {
+                throw new DocumentStoreException(string.Create(
+                    CultureInfo.InvariantCulture, $"Invalid input: row {odd + 1} of '{source}' has {all[odd].Embedding!.Value.Length} dimensions; the first row has {dimensions}."));
+            }
+
+            return new LabelledVectors(
+                all.Select(d => d.Id).ToArray(),
+                all.Select(d => d.Embedding!.Value.ToArray()).ToArray(),
+                ReadLabels(labels, all));
+        }
+        finally
+        {
+            opened.Owned?.Dispose();
+        }
+    }
+
+    /// <summary>One label per row: the lines of a file, or a field of each row (null where absent).</summary>
+    private static string?[] ReadLabels(string source, VeilDocument[] rows)
+    {
+        if (File.Exists(source))
+        {
+            string[] lines = File.ReadLines(source).Take(rows.Length).ToArray();
+            return lines.Length == rows.Length ? lines.Select(l => l.Trim()).Select(l => l.Length > 0 ? l : null).ToArray()
+                : throw new DocumentStoreException(string.Create(CultureInfo.InvariantCulture, $"Invalid input: '{source}' has {lines.Length} labels for {rows.Length} rows."));
+        }
+
+        string?[] labels = rows.Select(d => Label(d, source)).ToArray();
+        return labels.Any(l => l is not null) || source == VeilDocument.CategoryField ? labels
+            : throw new DocumentStoreException($"Invalid options: the labels '{source}' are neither a file nor a field of the records.");
+    }
+
+    private static string? Label(VeilDocument document, string field)
+    {
+        if (field == VeilDocument.CategoryField)
+        {
+            return document.Category;
+        }
+
+        if (document.Fields is null)
+        {
+            return null;
+        }
+
+        using JsonDocument fields = JsonDocument.Parse(document.Fields);
+        return fields.RootElement.TryGetProperty(field, out JsonElement value) ? value.ValueKind switch
+        {
+            JsonValueKind.String => value.GetString(),
+            JsonValueKind.Null => null,
+            _ => value.GetRawText(),
+        }
+        : null;
+    }
+}

@@ -1,0 +1,62 @@
+namespace Veil.Documents.Store.Tests;
+
+/// <summary><see cref="LabelledVectors.Read"/>: rows and labels for evaluation and training, from any document input.</summary>
+public sealed class LabelledVectorsTests
+{
+    private static DocumentInput Corpus =>
+        DocumentInput.RawVectors(Path.Combine(AppContext.BaseDirectory, "corpus", "embeddings.bin"), Path.Combine(AppContext.BaseDirectory, "corpus", "records.jsonl"), dimensions: null);
+
+    [Fact]
+    public void Read_LabelsFromTheCategoryAFieldOrAFile()
+    {
+        using var directory = new TempDirectory();
+        string file = directory.File("labels.txt");
+        File.WriteAllLines(file, Enumerable.Range(0, 60).Select(i => i % 2 == 0 ? "even" : string.Empty));
+
+        LabelledVectors byCategory = LabelledVectors.Read(Corpus, "corpus", VeilDocument.CategoryField, minimumRows: 20, limit: 60);
+        LabelledVectors byField = LabelledVectors.Read(Corpus, "corpus", "title", minimumRows: 20, limit: 60);
+        LabelledVectors byFile = LabelledVectors.Read(Corpus, "corpus", file, minimumRows: 20, limit: 60);
+
+        Assert.Equal(60, byCategory.Ids.Length);
+        Assert.Equal(384, byCategory.Dimensions);
+        Assert.Equal(byCategory.Ids, byField.Ids);
+        Assert.Contains(byCategory.Labels, l => l is not null);
+        Assert.All(byField.Labels, l => Assert.False(string.IsNullOrEmpty(l)));
+        Assert.NotEqual(byCategory.Labels, byField.Labels);
+        Assert.Equal(Enumerable.Range(0, 60).Select(i => i % 2 == 0 ? "even" : null), byFile.Labels);
+    }
+
+    [Fact]
+    public void Read_WhenTheLabelsAreNeitherAFileNorAField_ThrowsNamingThem()
+    {
+        var e = Assert.Throws<DocumentStoreException>(() => LabelledVectors.Read(Corpus, "corpus", "no-such-field", minimumRows: 20, limit: 60));
+
+        Assert.Contains("'no-such-field' are neither a file nor a field", e.Message);
+    }
+
+    [Fact]
+    public void Read_WhenTheLabelFileIsShort_ThrowsCountingBoth()
+    {
+        using var directory = new TempDirectory();
+        string file = directory.File("labels.txt");
+        File.WriteAllLines(file, ["a", "b"]);
+
+        var e = Assert.Throws<DocumentStoreException>(() => LabelledVectors.Read(Corpus, "corpus", file, minimumRows: 20, limit: 30));
+
+        Assert.Contains("has 2 labels for 30 rows", e.Message);
+    }
+
+    [Fact]
+    public void Read_WhenTooFewRowsOrRowsOfDifferentDimensions_Throws()
+    {
+        using var directory = new TempDirectory();
+        string lines = directory.File("rows.jsonl");
+        File.WriteAllLines(lines, ["""{"id":"a","vector":[1,0],"category":"x"}""", """{"id":"b","vector":[1,0,0],"category":"y"}"""]);
+
+        var few = Assert.Throws<DocumentStoreException>(() => LabelledVectors.Read(Corpus, "corpus", VeilDocument.CategoryField, minimumRows: 20, limit: 10));
+        var ragged = Assert.Throws<DocumentStoreException>(() => LabelledVectors.Read(DocumentInput.File(lines), "rows.jsonl", VeilDocument.CategoryField, minimumRows: 2));
+
+        Assert.Contains("at least 20", few.Message);
+        Assert.Contains("row 2 of 'rows.jsonl' has 3 dimensions; the first row has 2", ragged.Message);
+    }
+}
