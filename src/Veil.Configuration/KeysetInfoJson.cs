@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Veil.Keys;
@@ -62,14 +61,14 @@ public static class KeysetInfoJson
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(info);
         writer.WriteStartObject();
-        writer.WriteString("section", SectionName(info.Section));
+        writer.WriteString("section", KeysetNames.Of(info.Section));
         if (info.Section != KeysetSection.Standard)
         {
             writer.WriteString("path", info.Path.Value);
         }
 
         writer.WriteNumber("id", info.Id.Value);
-        writer.WriteString("state", StateName(info.State));
+        writer.WriteString("state", KeysetNames.Of(info.State));
         if (info.ApproximationFactor is { } beta)
         {
             writer.WriteNumber("approximationFactor", beta);
@@ -90,28 +89,8 @@ public static class KeysetInfoJson
             writer.WriteNumber("maxNorm", maxNorm);
         }
 
-        writer.WriteString("createdAt", Time(info.CreatedAt));
+        writer.WriteString("createdAt", KeysetNames.Time(info.CreatedAt));
         writer.WriteString("kekUri", KmsSelection.Display(info.KekUri));
         writer.WriteEndObject();
     }
-
-    /// <summary>The section's name in JSON and tables.</summary>
-    public static string SectionName(KeysetSection section) => section switch
-    {
-        KeysetSection.Vector => "vector",
-        KeysetSection.Deterministic => "deterministic",
-        _ => "standard",
-    };
-
-    /// <summary>The state's name in JSON and tables.</summary>
-    public static string StateName(KeysetSecretState state) => state switch
-    {
-        KeysetSecretState.Pending => "pending",
-        KeysetSecretState.Current => "current",
-        KeysetSecretState.InRotation => "inRotation",
-        _ => "retired",
-    };
-
-    /// <summary>A UTC time to the second, ISO 8601.</summary>
-    public static string Time(DateTimeOffset time) => time.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 }

@@ -255,7 +255,7 @@ internal sealed class KeysCommand : Command
             {
                 string beta = s.ApproximationFactor?.ToString(CultureInfo.InvariantCulture) ?? "-";
                 string scaling = s.UseScalingFactor is { } u ? (u ? "yes" : "no") : "-";
-                o.WriteLine($"{KeysetInfoJson.SectionName(s.Section),-14}{Quote(s),-20}{s.Id,12}  {KeysetInfoJson.StateName(s.State),-11}{beta,8}  {scaling,-8}{KeysetInfoJson.Time(s.CreatedAt),-22}{KmsSelection.Display(s.KekUri)}");
+                o.WriteLine($"{KeysetNames.Of(s.Section),-14}{Quote(s),-20}{s.Id,12}  {KeysetNames.Of(s.State),-11}{beta,8}  {scaling,-8}{KeysetNames.Time(s.CreatedAt),-22}{KmsSelection.Display(s.KekUri)}");
             }
 
             return ExitCodes.Success;

@@ -461,7 +461,7 @@ public sealed class Keyset
     internal static byte[] AssociatedData(KeysetSection section, SecretPath path, KeyId id, float? approximationFactor, bool useScalingFactor)
     {
         byte[] format = Encoding.UTF8.GetBytes(Version1FormatName);
-        byte[] sectionName = Encoding.UTF8.GetBytes(KeysetJson.SectionName(section));
+        byte[] sectionName = Encoding.UTF8.GetBytes(KeysetNames.Of(section));
         byte[] pathBytes = Encoding.UTF8.GetBytes(path.Value);
         var buffer = new byte[(4 * 3) + format.Length + sectionName.Length + pathBytes.Length + 4 + 5];
         int offset = 0;
@@ -526,7 +526,7 @@ public sealed class Keyset
 
     private static string Describe(KeysetPath entry) => entry.Section == KeysetSection.Standard
         ? "the standard section"
-        : $"{KeysetJson.SectionName(entry.Section)} path \"{entry.Path}\"";
+        : $"{KeysetNames.Of(entry.Section)} path \"{entry.Path}\"";
 
     private static KeysetSecretInfo Info(KeysetPath path, KeysetSecret secret) => new(
         path.Section,
@@ -615,7 +615,7 @@ public sealed class Keyset
         KeyId newId = id ?? NextId(entry.Section);
         if (_paths.Where(p => p.Section == entry.Section).SelectMany(p => p.Secrets).Any(s => s.Id == newId) || entry.Secrets.Exists(s => s.Id == newId))
         {
-            throw new ArgumentException($"Key id {newId} is already used in the {KeysetJson.SectionName(entry.Section)} section.", nameof(id));
+            throw new ArgumentException($"Key id {newId} is already used in the {KeysetNames.Of(entry.Section)} section.", nameof(id));
         }
 
         bool becomesCurrent = !entry.Secrets.Exists(s => s.State != KeysetSecretState.Retired);
@@ -640,7 +640,7 @@ public sealed class Keyset
         uint max = _paths.Where(p => p.Section == section).SelectMany(p => p.Secrets).Select(s => s.Id.Value).DefaultIfEmpty(0u).Max();
         if (max == uint.MaxValue)
         {
-            throw new InvalidOperationException($"The {KeysetJson.SectionName(section)} section has used every key id; give one explicitly.");
+            throw new InvalidOperationException($"The {KeysetNames.Of(section)} section has used every key id; give one explicitly.");
         }
 
         return new KeyId(max + 1);
@@ -656,7 +656,7 @@ public sealed class Keyset
         {
             throw new KeyNotAvailableException(section == KeysetSection.Standard
                 ? "The keyset has no standard secrets."
-                : $"The keyset has no {KeysetJson.SectionName(section)} path \"{path}\".");
+                : $"The keyset has no {KeysetNames.Of(section)} path \"{path}\".");
         }
 
         KeysetSecret? secret = entry.Secrets.Find(s => s.Id == id);
@@ -690,7 +690,7 @@ internal sealed class KeysetPath(KeysetSection section, SecretPath path, float? 
     /// <summary>Null when the invariants hold, otherwise what is wrong.</summary>
     public string? Check()
     {
-        string where = Section == KeysetSection.Standard ? "standard" : $"{KeysetJson.SectionName(Section)} path \"{Path}\"";
+        string where = Section == KeysetSection.Standard ? "standard" : $"{KeysetNames.Of(Section)} path \"{Path}\"";
         if ((Section == KeysetSection.Vector && ApproximationFactor is null) || (ApproximationFactor is { } b && (!float.IsFinite(b) || b <= 0f)))
         {
             return $"{where} needs an approximation factor that is a finite number greater than zero.";
@@ -705,7 +705,7 @@ internal sealed class KeysetPath(KeysetSection section, SecretPath path, float? 
         {
             if (Secrets.Count(s => s.State == state) > 1)
             {
-                return $"{where} has more than one {KeysetJson.StateName(state)} secret.";
+                return $"{where} has more than one {KeysetNames.Of(state)} secret.";
             }
         }
 

@@ -119,7 +119,7 @@ internal sealed class KeysetIntegrity(string kekUri, byte[] wrappedKey, byte[] t
         Text(KekUri);
         foreach (KeysetPath path in KeysetJson.InFileOrder(paths))
         {
-            Text(KeysetJson.SectionName(path.Section));
+            Text(KeysetNames.Of(path.Section));
             Text(path.Path.Value);
             BinaryPrimitives.WriteSingleBigEndian(number, path.ApproximationFactor ?? 0f);
             number[4] = path.UseScalingFactor ? (byte)1 : (byte)0;
@@ -138,8 +138,8 @@ internal sealed class KeysetIntegrity(string kekUri, byte[] wrappedKey, byte[] t
             foreach (KeysetSecret secret in path.Secrets)
             {
                 Number(secret.Id.Value);
-                Text(KeysetJson.StateName(secret.State));
-                Text(KeysetJson.FormatTime(secret.CreatedAt));
+                Text(KeysetNames.Of(secret.State));
+                Text(KeysetNames.Time(secret.CreatedAt));
                 Text(secret.KekUri);
                 Bytes(secret.Wrapped);
             }

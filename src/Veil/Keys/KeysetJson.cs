@@ -20,25 +20,6 @@ internal static class KeysetJson
 {
     private static readonly JsonDocumentOptions s_options = new() { AllowTrailingCommas = false, CommentHandling = JsonCommentHandling.Skip };
 
-    public static string SectionName(KeysetSection section) => section switch
-    {
-        KeysetSection.Vector => "vector",
-        KeysetSection.Deterministic => "deterministic",
-        _ => "standard",
-    };
-
-    public static string StateName(KeysetSecretState state) => state switch
-    {
-        KeysetSecretState.Pending => "pending",
-        KeysetSecretState.Current => "current",
-        KeysetSecretState.InRotation => "inRotation",
-        _ => "retired",
-    };
-
-    /// <summary>The time as written in the file (whole seconds, UTC), which the integrity tag covers.</summary>
-    public static string FormatTime(DateTimeOffset time) =>
-        time.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
-
     /// <summary>The paths in the order the file lists them: vector, deterministic, standard; within a section, as added.</summary>
     public static IEnumerable<KeysetPath> InFileOrder(IEnumerable<KeysetPath> paths) =>
         paths.OrderBy(p => p.Section switch { KeysetSection.Vector => 0, KeysetSection.Deterministic => 1, _ => 2 });
@@ -59,7 +40,7 @@ internal static class KeysetJson
                     continue;
                 }
 
-                writer.WriteStartObject(SectionName(section));
+                writer.WriteStartObject(KeysetNames.Of(section));
                 foreach (KeysetPath path in inSection)
                 {
                     writer.WriteStartObject(path.Path.Value);
@@ -175,8 +156,8 @@ internal static class KeysetJson
         {
             writer.WriteStartObject();
             writer.WriteNumber("id", secret.Id.Value);
-            writer.WriteString("state", StateName(secret.State));
-            writer.WriteString("createdAt", FormatTime(secret.CreatedAt));
+            writer.WriteString("state", KeysetNames.Of(secret.State));
+            writer.WriteString("createdAt", KeysetNames.Time(secret.CreatedAt));
             writer.WriteString("kekUri", secret.KekUri);
             writer.WriteBase64String("wrapped", secret.Wrapped);
             writer.WriteEndObject();
@@ -187,7 +168,7 @@ internal static class KeysetJson
 
     private static void ReadSection(JsonElement element, KeysetSection section, List<KeysetPath> paths)
     {
-        string name = SectionName(section);
+        string name = KeysetNames.Of(section);
         Require(element.ValueKind == JsonValueKind.Object, $"{name} must be an object mapping secret paths to their secrets.");
         foreach (JsonProperty entry in element.EnumerateObject())
         {
