@@ -27,11 +27,11 @@ public abstract class EncryptedConformanceTests : VectorStoreConformanceTests, I
         _client = new VeilClient(new VeilConfiguration(
             vector: new Dictionary<SecretPath, VectorSecret>
             {
-                ["conformance"] = new VectorSecret(ApproximationFactor, new RotatableSecret(new IdentifiedSecret(new KeyId(1), _vectorSecret))),
+                [new SecretPath("conformance")] = new VectorSecret(ApproximationFactor, new RotatableSecret(new IdentifiedSecret(new KeyId(1), _vectorSecret))),
             },
             deterministic: new Dictionary<SecretPath, RotatableSecret>
             {
-                ["conformance"] = new RotatableSecret(new IdentifiedSecret(new KeyId(1), _fieldSecret)),
+                [new SecretPath("conformance")] = new RotatableSecret(new IdentifiedSecret(new KeyId(1), _fieldSecret)),
             },
             standard: new StandardSecrets(new KeyId(1), [new IdentifiedSecret(new KeyId(1), _documentSecret)])));
     }
@@ -56,9 +56,9 @@ public abstract class EncryptedConformanceTests : VectorStoreConformanceTests, I
 
     protected override VectorStoreCollection<TKey, TRecord> GetCollection<TKey, TRecord>(string name, VectorStoreCollectionDefinition? definition = null)
     {
-        var options = new EncryptingCollectionOptions("conformance", "embedding", "tenant")
+        var options = new EncryptingCollectionOptions(new SecretPath("conformance"), new DerivationPath("embedding"), TestIds.Tenant)
         {
-            DeterministicSecretPath = "conformance",
+            DeterministicSecretPath = new SecretPath("conformance"),
             ExactReranking = ExactReranking,
         };
         if (typeof(TRecord) == typeof(ConformanceRecord))
@@ -76,7 +76,7 @@ public abstract class EncryptedConformanceTests : VectorStoreConformanceTests, I
     /// <summary>Dynamic records through the decorator: Name encrypted deterministically, the companion named by the options.</summary>
     protected override VectorStoreCollection<object, Dictionary<string, object?>> GetDynamicCollection(string name, VectorStoreCollectionDefinition definition)
     {
-        var options = new EncryptingCollectionOptions(new SecretPath("conformance"), new DerivationPath("embedding"), new TenantId("tenant"))
+        var options = new EncryptingCollectionOptions(new SecretPath("conformance"), new DerivationPath("embedding"), TestIds.Tenant)
         {
             DeterministicSecretPath = new SecretPath("conformance"),
             ExactReranking = ExactReranking,
