@@ -8,6 +8,7 @@ namespace Veil.Tests.Keysets;
 
 public class KeysetTests
 {
+    private static readonly TenantId s_tenant = new("t");
     private static readonly float[] s_vector = [0.25f, -0.5f, 0.125f, 0.75f];
 
     [Fact]
@@ -23,7 +24,7 @@ public class KeysetTests
         using (UnwrappedKeyset live = await Keyset.Parse(keyset.ToJson()).UnwrapAsync(kms))
         using (var client = new VeilClient(live.Configuration))
         {
-            old = client.Vector.Encrypt(s_vector, TestIds.P, new DerivationPath("d"), new TenantId("t"));
+            old = client.Vector.Encrypt(s_vector, TestIds.P, new DerivationPath("d"), s_tenant);
             Assert.Equal(first.Id, old.KeyId);
         }
 
@@ -45,8 +46,8 @@ public class KeysetTests
         {
             Assert.Equal(second.Id, live.Configuration.Vector[TestIds.P].Secrets.Current!.Id);
             Assert.Equal(first.Id, live.Configuration.Vector[TestIds.P].Secrets.InRotation!.Id);
-            Assert.Equal(second.Id, client.Vector.Encrypt(s_vector, TestIds.P, new DerivationPath("d"), new TenantId("t")).KeyId);
-            AssertClose(s_vector, client.Vector.Decrypt(old, new TenantId("t")));
+            Assert.Equal(second.Id, client.Vector.Encrypt(s_vector, TestIds.P, new DerivationPath("d"), s_tenant).KeyId);
+            AssertClose(s_vector, client.Vector.Decrypt(old, s_tenant));
         }
 
         // retire: the old secret is no longer loaded, so its data no longer decrypts.
@@ -56,7 +57,7 @@ public class KeysetTests
         using (var client = new VeilClient(live.Configuration))
         {
             Assert.Null(live.Configuration.Vector[TestIds.P].Secrets.InRotation);
-            Assert.Throws<KeyNotAvailableException>(() => client.Vector.Decrypt(old, new TenantId("t")));
+            Assert.Throws<KeyNotAvailableException>(() => client.Vector.Decrypt(old, s_tenant));
         }
 
         Assert.Equal(
@@ -79,8 +80,8 @@ public class KeysetTests
         Assert.Equal([s2.Id.Value, s1.Id.Value], live.Configuration.Standard.Secrets.Select(s => s.Id.Value).OrderDescending());
         using var client = new VeilClient(live.Configuration);
         var document = new Dictionary<string, byte[]> { ["a"] = [1, 2, 3] };
-        Assert.Equal([1, 2, 3], client.Standard.Decrypt(client.Standard.Encrypt(document, new TenantId("t")), new TenantId("t"))["a"]);
-        Assert.Equal("hi"u8.ToArray(), client.Deterministic.Decrypt(client.Deterministic.EncryptDeterministically("hi"u8, new SecretPath("f"), new DerivationPath("d"), new TenantId("t")), new TenantId("t")));
+        Assert.Equal([1, 2, 3], client.Standard.Decrypt(client.Standard.Encrypt(document, s_tenant), s_tenant)["a"]);
+        Assert.Equal("hi"u8.ToArray(), client.Deterministic.Decrypt(client.Deterministic.EncryptDeterministically("hi"u8, new SecretPath("f"), new DerivationPath("d"), s_tenant), s_tenant));
     }
 
     [Fact]
