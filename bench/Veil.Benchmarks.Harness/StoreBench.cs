@@ -72,11 +72,11 @@ public static class StoreBench
         using var client = new VeilClient(new VeilConfiguration(
             vector: new Dictionary<SecretPath, VectorSecret>
             {
-                ["bench"] = new VectorSecret(2.5f, new RotatableSecret(new IdentifiedSecret(new KeyId(1), vectorSecret))),
+                [new SecretPath("bench")] = new VectorSecret(2.5f, new RotatableSecret(new IdentifiedSecret(new KeyId(1), vectorSecret))),
             },
             deterministic: new Dictionary<SecretPath, RotatableSecret>
             {
-                ["bench"] = new RotatableSecret(new IdentifiedSecret(new KeyId(1), fieldSecret)),
+                [new SecretPath("bench")] = new RotatableSecret(new IdentifiedSecret(new KeyId(1), fieldSecret)),
             },
             standard: new StandardSecrets(new KeyId(1), [new IdentifiedSecret(new KeyId(1), documentSecret)])));
 
@@ -95,9 +95,9 @@ public static class StoreBench
         }).ToArray();
 
         VectorStoreCollectionDefinition definition = VeilDocument.Definition(dimensions);
-        EncryptingCollectionOptions Options(bool rerank) => new("bench", "model", "tenant")
+        EncryptingCollectionOptions Options(bool rerank) => new(new SecretPath("bench"), new DerivationPath("model"), new TenantId("tenant"))
         {
-            DeterministicSecretPath = "bench",
+            DeterministicSecretPath = new SecretPath("bench"),
             ExactReranking = rerank,
         };
         VectorStoreCollection<string, VeilDocument> Plain(DuckDbVectorStore store, string name) => store.GetCollection<string, VeilDocument>(name, definition);

@@ -47,9 +47,9 @@ public static class VectorBench
         using var secret = new Secret(Enumerable.Range(0, 64).Select(i => unchecked((byte)(i * 7))).ToArray());
         using var client = new VeilClient(new VeilConfiguration(vector: new Dictionary<SecretPath, VectorSecret>
         {
-            ["bench"] = new VectorSecret(2.5f, new RotatableSecret(new IdentifiedSecret(new KeyId(1), secret))),
+            [new SecretPath("bench")] = new VectorSecret(2.5f, new RotatableSecret(new IdentifiedSecret(new KeyId(1), secret))),
         }));
-        VectorEncryptor encryptor = client.Vector.GetEncryptor("bench", "model", "tenant");
+        VectorEncryptor encryptor = client.Vector.GetEncryptor(new SecretPath("bench"), new DerivationPath("model"), new TenantId("tenant"));
 
         var random = new Random(20261123);
         float[] plaintext = RandomVector(random, dimensions);

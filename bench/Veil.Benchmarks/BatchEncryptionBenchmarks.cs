@@ -28,9 +28,9 @@ public class BatchEncryptionBenchmarks
         _secret = new Secret(Enumerable.Repeat((byte)2, 64).ToArray());
         _client = new VeilClient(new VeilConfiguration(vector: new Dictionary<SecretPath, VectorSecret>
         {
-            ["bench"] = new VectorSecret(2.5f, new RotatableSecret(new IdentifiedSecret(new KeyId(1), _secret))),
+            [new SecretPath("bench")] = new VectorSecret(2.5f, new RotatableSecret(new IdentifiedSecret(new KeyId(1), _secret))),
         }));
-        _encryptor = _client.Vector.GetEncryptor("bench", "model", "tenant");
+        _encryptor = _client.Vector.GetEncryptor(new SecretPath("bench"), new DerivationPath("model"), new TenantId("tenant"));
         var random = new Random(20261123);
         _plaintexts = Enumerable.Range(0, Rows * Dimensions).Select(_ => (random.NextSingle() * 2) - 1).ToArray();
         _ciphertexts = new float[Rows * Dimensions];

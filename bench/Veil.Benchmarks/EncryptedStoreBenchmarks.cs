@@ -44,8 +44,8 @@ public class EncryptedStoreBenchmarks
         _ingestStore = new DuckDbVectorStore(Path.Combine(_directory, "ingest.duckdb"), new DuckDbStoreOptions { Threads = 1 });
         _secrets = [.. new[] { 7, 11, 13 }.Select(m => new Secret(Enumerable.Range(0, 64).Select(i => unchecked((byte)(i * m))).ToArray()))];
         _client = new VeilClient(new VeilConfiguration(
-            vector: new Dictionary<SecretPath, VectorSecret> { ["bench"] = new VectorSecret(2.5f, new RotatableSecret(new IdentifiedSecret(new KeyId(1), _secrets[0]))) },
-            deterministic: new Dictionary<SecretPath, RotatableSecret> { ["bench"] = new RotatableSecret(new IdentifiedSecret(new KeyId(1), _secrets[1])) },
+            vector: new Dictionary<SecretPath, VectorSecret> { [new SecretPath("bench")] = new VectorSecret(2.5f, new RotatableSecret(new IdentifiedSecret(new KeyId(1), _secrets[0]))) },
+            deterministic: new Dictionary<SecretPath, RotatableSecret> { [new SecretPath("bench")] = new RotatableSecret(new IdentifiedSecret(new KeyId(1), _secrets[1])) },
             standard: new StandardSecrets(new KeyId(1), [new IdentifiedSecret(new KeyId(1), _secrets[2])])));
 
         var random = new Random(20261123);
@@ -118,7 +118,7 @@ public class EncryptedStoreBenchmarks
     private EncryptingVectorStoreCollection<string, BenchDocument> Encrypted(DuckDbVectorStore store, string name, bool rerank) => new(
         store.GetCollection<string, BenchDocument>(name),
         _client,
-        new EncryptingCollectionOptions("bench", "model", "tenant") { DeterministicSecretPath = "bench", ExactReranking = rerank });
+        new EncryptingCollectionOptions(new SecretPath("bench"), new DerivationPath("model"), new TenantId("tenant")) { DeterministicSecretPath = new SecretPath("bench"), ExactReranking = rerank });
 
     private async Task<int> Top10(VectorStoreCollection<string, BenchDocument> collection)
     {

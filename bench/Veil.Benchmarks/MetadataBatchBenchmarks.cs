@@ -35,10 +35,10 @@ public class MetadataBatchBenchmarks
         _secret = new Secret(Enumerable.Repeat((byte)3, 64).ToArray());
         var secret = new IdentifiedSecret(new KeyId(1), _secret);
         _client = new VeilClient(new VeilConfiguration(
-            deterministic: new Dictionary<SecretPath, RotatableSecret> { ["bench"] = new RotatableSecret(secret) },
+            deterministic: new Dictionary<SecretPath, RotatableSecret> { [new SecretPath("bench")] = new RotatableSecret(secret) },
             standard: new StandardSecrets(new KeyId(1), [secret])));
         _fields = Enumerable.Range(0, Items)
-            .Select(i => new PlaintextField(Encoding.UTF8.GetBytes($"category-{i % 97:D3}"), "bench", "category"))
+            .Select(i => new PlaintextField(Encoding.UTF8.GetBytes($"category-{i % 97:D3}"), new SecretPath("bench"), new DerivationPath("category")))
             .ToArray();
         _encryptedFields = Values(_client.Deterministic.EncryptDeterministicallyBatch(_fields, _tenant));
         _texts = Enumerable.Range(0, Items)

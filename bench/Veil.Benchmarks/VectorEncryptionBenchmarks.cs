@@ -32,10 +32,10 @@ public class VectorEncryptionBenchmarks
         _secret = new Secret(Enumerable.Repeat((byte)1, 64).ToArray());
         var config = new VeilConfiguration(vector: new Dictionary<SecretPath, VectorSecret>
         {
-            ["bench"] = new VectorSecret(2.5f, new RotatableSecret(new IdentifiedSecret(new KeyId(1), _secret))),
+            [new SecretPath("bench")] = new VectorSecret(2.5f, new RotatableSecret(new IdentifiedSecret(new KeyId(1), _secret))),
         });
         _client = new VeilClient(config);
-        _encryptor = _client.Vector.GetEncryptor("bench", "model", "tenant");
+        _encryptor = _client.Vector.GetEncryptor(new SecretPath("bench"), new DerivationPath("model"), new TenantId("tenant"));
         var random = new Random(20261123);
         _plaintext = Enumerable.Range(0, Dimensions).Select(_ => (random.NextSingle() * 2) - 1).ToArray();
         _ciphertext = new float[Dimensions];

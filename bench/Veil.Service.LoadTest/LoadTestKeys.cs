@@ -12,7 +12,7 @@ internal static class LoadTestKeys
         Keyset keyset = Keyset.Create(kekUri);
         using (IKeyEncryptionKey kek = await kms.CreateKeyAsync(kekUri))
         {
-            await keyset.AddVectorSecretAsync("docs", kek, approximationFactor: 2.5f);
+            await keyset.AddVectorSecretAsync(new SecretPath("docs"), kek, approximationFactor: 2.5f);
         }
 
         return await keyset.UnwrapAsync(kms);

@@ -61,7 +61,7 @@ try
         var localClock = Stopwatch.StartNew();
         while (localClock.Elapsed < TimeSpan.FromSeconds(2))
         {
-            localItems += local.Vector.EncryptBatch(vectors, "docs", "embedding", "tenant0").SuccessCount;
+            localItems += local.Vector.EncryptBatch(vectors, new SecretPath("docs"), new DerivationPath("embedding"), new TenantId("tenant0")).SuccessCount;
         }
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"in-process baseline: {localItems / localClock.Elapsed.TotalSeconds:F0} vectors/s (EncryptBatch, no HTTP)"));
@@ -122,7 +122,7 @@ async Task<Phase> RunAsync(VeilServiceClient client, ReadOnlyMemory<float>[] vec
             long start = Stopwatch.GetTimestamp();
             try
             {
-                BatchResult<EncryptedVector> result = await client.EncryptBatchAsync(vectors, "docs", "embedding", "tenant" + (worker % 4).ToString(CultureInfo.InvariantCulture));
+                BatchResult<EncryptedVector> result = await client.EncryptBatchAsync(vectors, new SecretPath("docs"), new DerivationPath("embedding"), new TenantId("tenant" + (worker % 4).ToString(CultureInfo.InvariantCulture)));
                 mine.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
                 Interlocked.Add(ref items, result.SuccessCount);
                 Interlocked.Add(ref failed, result.FailureCount);

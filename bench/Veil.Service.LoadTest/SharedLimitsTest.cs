@@ -59,7 +59,7 @@ internal static class SharedLimitsTest
                 {
                     try
                     {
-                        BatchResult<EncryptedVector> result = await client.EncryptBatchAsync(vectors, "docs", "embedding", "tenant" + (worker % 4).ToString(CultureInfo.InvariantCulture));
+                        BatchResult<EncryptedVector> result = await client.EncryptBatchAsync(vectors, new SecretPath("docs"), new DerivationPath("embedding"), new TenantId("tenant" + (worker % 4).ToString(CultureInfo.InvariantCulture)));
                         Interlocked.Add(ref accepted[instance], result.SuccessCount);
                     }
                     catch (VeilServiceException e) when (e.StatusCode == HttpStatusCode.TooManyRequests)

@@ -175,7 +175,7 @@ public static class ConfigFile
         {
             string path = section + "." + QuoteKey(entry.Name);
             RequireKind(entry.Value, JsonValueKind.Object, path, "an object");
-            result[entry.Name] = readEntry(entry.Value, path);
+            result[new SecretPath(entry.Name)] = readEntry(entry.Value, path);
         }
 
         return result;

@@ -52,12 +52,12 @@ public static class KeysetEditor
         var added = new List<KeysetSecretInfo>();
         foreach (string path in vectorPaths)
         {
-            added.Add(await keyset.AddVectorSecretAsync(path, kek, vector.ApproximationFactor, vector.UseScalingFactor ?? false, dimensions: vector.Dimensions, maxNorm: vector.MaxNorm, cancellationToken: cancellationToken).ConfigureAwait(false));
+            added.Add(await keyset.AddVectorSecretAsync(new SecretPath(path), kek, vector.ApproximationFactor, vector.UseScalingFactor ?? false, dimensions: vector.Dimensions, maxNorm: vector.MaxNorm, cancellationToken: cancellationToken).ConfigureAwait(false));
         }
 
         foreach (string path in deterministicPaths)
         {
-            added.Add(await keyset.AddDeterministicSecretAsync(path, kek, cancellationToken: cancellationToken).ConfigureAwait(false));
+            added.Add(await keyset.AddDeterministicSecretAsync(new SecretPath(path), kek, cancellationToken: cancellationToken).ConfigureAwait(false));
         }
 
         if (standard)

@@ -20,7 +20,7 @@ public sealed record DemoKeys(VeilConfiguration Configuration, SecretPath Secret
             throw new ArgumentOutOfRangeException(nameof(beta), "The approximation factor must be a finite number greater than zero.");
         }
 
-        SecretPath path = secretPath ?? DefaultSecretPath;
+        SecretPath path = secretPath ?? new SecretPath(DefaultSecretPath);
         var fresh = new VeilConfiguration(
             new Dictionary<SecretPath, VectorSecret> { [path] = new(beta, new RotatableSecret(new IdentifiedSecret(new KeyId(1), Secret.Generate()))) },
             new Dictionary<SecretPath, RotatableSecret> { [path] = NewRotatable() },

@@ -28,7 +28,7 @@ public sealed class DemoRunner(DemoOptions options, DemoKeys keys, TextWriter re
     private const int IngestBatch = 100;
     private const int TitleWidth = 52;
 
-    private static readonly TenantId s_tenant = "demo-tenant";
+    private static readonly TenantId s_tenant = new TenantId("demo-tenant");
 
     private readonly TextWriter _out = report;
     private readonly DemoOptions settings = options;

@@ -44,7 +44,7 @@ public sealed partial class DocumentStore
                 $"Invalid options: collection \"{name}\" is encrypted with secret path \"{manifest.VectorSecretPath}\", not \"{options.SecretPath}\" (use --replace to start it afresh).");
         }
 
-        SecretPath secretPath = manifest?.VectorSecretPath ?? StoreConfiguration.ChooseSecretPath(client.Configuration, options.SecretPath);
+        SecretPath secretPath = manifest?.VectorSecretPath is { } manifestPath ? new SecretPath(manifestPath) : StoreConfiguration.ChooseSecretPath(client.Configuration, options.SecretPath);
         StoreConfiguration.Check(client.Configuration, secretPath, encrypting: true);
         if (manifest is not null)
         {

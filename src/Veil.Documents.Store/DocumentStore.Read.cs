@@ -25,7 +25,7 @@ public sealed partial class DocumentStore
         ArgumentNullException.ThrowIfNull(client);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         CollectionManifest manifest = await GetManifestAsync(collection, cancellationToken).ConfigureAwait(false);
-        StoreConfiguration.Check(client.Configuration, manifest.VectorSecretPath, encrypting: false);
+        StoreConfiguration.Check(client.Configuration, new SecretPath(manifest.VectorSecretPath), encrypting: false);
         await EnsureTenantAsync(manifest, client, tenant, cancellationToken).ConfigureAwait(false);
         using EncryptingVectorStoreCollection<string, VeilDocument> rows = Encrypted(manifest, client, tenant);
         long done = 0;
@@ -71,7 +71,7 @@ public sealed partial class DocumentStore
         ArgumentNullException.ThrowIfNull(client);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         CollectionManifest manifest = await GetManifestAsync(collection, cancellationToken).ConfigureAwait(false);
-        StoreConfiguration.Check(client.Configuration, manifest.VectorSecretPath, encrypting: true);
+        StoreConfiguration.Check(client.Configuration, new SecretPath(manifest.VectorSecretPath), encrypting: true);
         await EnsureTenantAsync(manifest, client, tenant, cancellationToken).ConfigureAwait(false);
         using VectorStoreCollection<string, VeilDocument> rows = Plain(manifest.Name, manifest.Dimensions);
         return await new StoreRotation(rows, client, manifest, tenant, progress).RunAsync(batchSize, cancellationToken).ConfigureAwait(false);

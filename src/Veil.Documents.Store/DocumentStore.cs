@@ -142,9 +142,9 @@ public sealed partial class DocumentStore : IDisposable
     public EncryptingVectorStoreCollection<string, VeilDocument> Encrypted(
         CollectionManifest manifest, VeilClient client, TenantId tenant, bool rerank = true, int rerankCandidates = EncryptingCollectionOptions.DefaultRerankCandidates)
     {
-        var options = new EncryptingCollectionOptions(manifest.VectorSecretPath, manifest.VectorDerivationPath, tenant)
+        var options = new EncryptingCollectionOptions(new SecretPath(manifest.VectorSecretPath), new DerivationPath(manifest.VectorDerivationPath), tenant)
         {
-            DeterministicSecretPath = manifest.VectorSecretPath,
+            DeterministicSecretPath = new SecretPath(manifest.VectorSecretPath),
             ExactReranking = rerank,
             RerankCandidates = rerankCandidates,
         };

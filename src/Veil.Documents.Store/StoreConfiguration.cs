@@ -12,7 +12,7 @@ public static class StoreConfiguration
     /// <summary>The secret path to ingest with: the option, or the configuration's only vector path.</summary>
     /// <exception cref="DocumentStoreException">No option and not exactly one vector path.</exception>
     public static SecretPath ChooseSecretPath(VeilConfiguration configuration, string? option) =>
-        option is { } path ? path
+        option is { } path ? new SecretPath(path)
         : configuration.Vector.Count == 1 ? configuration.Vector.Keys.First()
         : configuration.Vector.Count == 0 ? throw new DocumentStoreException("Invalid configuration: the store commands need a \"vector\" section.")
         : throw new DocumentStoreException(

@@ -28,10 +28,10 @@ namespace Veil.Documents.Store;
 /// <param name="progress">Rows re-encrypted or tried so far, out of the rows left at the start; null for none.</param>
 public sealed class StoreRotation(VectorStoreCollection<string, VeilDocument> rows, VeilClient client, CollectionManifest manifest, TenantId tenant, IProgress<StoreProgress>? progress = null)
 {
-    private static readonly DerivationPath s_categoryDerivationPath = nameof(VeilDocument.Category);
+    private static readonly DerivationPath s_categoryDerivationPath = new DerivationPath(nameof(VeilDocument.Category));
 
-    private readonly SecretPath _secretPath = manifest.VectorSecretPath;
-    private readonly DerivationPath _vectorDerivationPath = manifest.VectorDerivationPath;
+    private readonly SecretPath _secretPath = new SecretPath(manifest.VectorSecretPath);
+    private readonly DerivationPath _vectorDerivationPath = new DerivationPath(manifest.VectorDerivationPath);
 
     /// <summary>Called with the batch number (from 1) after a batch is re-encrypted in memory and before it is written: a test's crash point.</summary>
     internal static AsyncLocal<Action<int>?> BeforeWriteForTests { get; } = new();

@@ -97,13 +97,13 @@ internal sealed class ScaleAndPerturbTransform : VectorTransform
     {
         byte[] secretBytes = new byte[64];
         new Random(seed).NextBytes(secretBytes);
-        SecretPath path = "evaluation";
+        SecretPath path = new SecretPath("evaluation");
         var configuration = new VeilConfiguration(new Dictionary<SecretPath, VectorSecret>
         {
             [path] = new(beta, new RotatableSecret(new IdentifiedSecret(new KeyId(1), new Secret(secretBytes))), useScalingFactor),
         });
         _client = InsecureSeededClient.Create(configuration, seed);
-        _encryptor = _client.Vector.GetEncryptor(path, "evaluation", "evaluation-tenant");
+        _encryptor = _client.Vector.GetEncryptor(path, new DerivationPath("evaluation"), new TenantId("evaluation-tenant"));
     }
 
     public override float[][] Encrypt(IReadOnlyList<float[]> rows)

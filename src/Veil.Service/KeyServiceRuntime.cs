@@ -94,7 +94,7 @@ internal sealed partial class KeyServiceRuntime : IAsyncDisposable
     {
         foreach (string path in options.MaxNorms.Keys)
         {
-            if (!configuration.Vector.ContainsKey(path))
+            if (!configuration.Vector.ContainsKey(new SecretPath(path)))
             {
                 throw new ArgumentException($"A maximum norm is given for '{path}', which is not a vector secret path of the configuration.", nameof(options));
             }

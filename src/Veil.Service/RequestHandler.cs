@@ -129,7 +129,7 @@ internal sealed class RequestHandler(
                 dimension = dimensions.Get(request.SecretPath!);
 
                 // A path that is not configured fails as a whole below, without waiting for the first-use turn.
-                if (dimension is null && client.Configuration.Vector.ContainsKey(request.SecretPath!))
+                if (dimension is null && client.Configuration.Vector.ContainsKey(new SecretPath(request.SecretPath!)))
                 {
                     unknownDimension = await dimensions.EnterUnknownAsync(context.RequestAborted).ConfigureAwait(false);
                     dimension = dimensions.Get(request.SecretPath!) ?? request.Items!.Select(ItemOperations.VectorLength).FirstOrDefault(l => l is not null);

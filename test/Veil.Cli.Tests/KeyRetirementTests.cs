@@ -70,7 +70,7 @@ public sealed class KeyRetirementTests : LocalKeysetTest
         StoreLocation location = StoreLocation.Parse(Store);
 
         async Task<long> Count(KeysetSection section, string path, uint id) =>
-            (await KeyUsage.CountAsync(location, "documents", section, path, new KeyId(id), CancellationToken.None)).Sum(r => r.Rows);
+            (await KeyUsage.CountAsync(location, "documents", section, new SecretPath(path), new KeyId(id), CancellationToken.None)).Sum(r => r.Rows);
 
         Assert.Equal(3, await Count(KeysetSection.Vector, "p", 2)); // "p" encrypts with its current secret, 2
         Assert.Equal(0, await Count(KeysetSection.Vector, "p", 1));

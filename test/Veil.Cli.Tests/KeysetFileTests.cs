@@ -58,7 +58,7 @@ public sealed class KeysetFileTests : LocalKeysetTest
         {
             await keyset.VerifyAsync(Kms(), ct);
             await File.WriteAllTextAsync(Keyset, bypass, ct); // a writer that does not take the lock
-            return await keyset.AddDeterministicSecretAsync("mine", kek, cancellationToken: ct);
+            return await keyset.AddDeterministicSecretAsync(new SecretPath("mine"), kek, cancellationToken: ct);
         }));
 
         Assert.Contains("changed by another writer", e.Message, StringComparison.Ordinal);

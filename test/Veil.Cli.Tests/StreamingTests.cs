@@ -3,6 +3,7 @@ using Veil.Cli.Tests.Support;
 using Veil.Configuration;
 using Veil.Insecure;
 using Veil.Vectors;
+using Veil.Keys;
 
 namespace Veil.Cli.Tests;
 
@@ -58,7 +59,7 @@ public sealed class StreamingTests : IDisposable
         JsonElement[] lines = result.Json;
         for (int i = 0; i < count; i++)
         {
-            EncryptedVector expected = client.Vector.Encrypt(vectors[i], "p", "d", "t");
+            EncryptedVector expected = client.Vector.Encrypt(vectors[i], new SecretPath("p"), new DerivationPath("d"), new TenantId("t"));
             Assert.Equal(expected.Ciphertext.ToArray(), VeilCli.Floats(lines[i].GetProperty("encryptedVector")));
             Assert.Equal(Convert.ToBase64String(expected.PairedIclInfo.Span), lines[i].GetProperty("pairedIclInfo").GetString());
         }
@@ -77,8 +78,8 @@ public sealed class StreamingTests : IDisposable
         using VeilClient queryClient = InsecureSeededClient.Create(ConfigFile.Parse(TestKeys.RotatingConfig()), 99);
         for (int i = 0; i < vectors.Length; i++)
         {
-            Assert.Equal(oneWayClient.Vector.EncryptOneWay(vectors[i], "p", "d", "t"), VeilCli.Floats(oneWay.Json[i].GetProperty("encryptedVector")));
-            IReadOnlyList<QueryVector> expected = queryClient.Vector.GenerateQueryVectors(vectors[i], "p", "d", "t");
+            Assert.Equal(oneWayClient.Vector.EncryptOneWay(vectors[i], new SecretPath("p"), new DerivationPath("d"), new TenantId("t")), VeilCli.Floats(oneWay.Json[i].GetProperty("encryptedVector")));
+            IReadOnlyList<QueryVector> expected = queryClient.Vector.GenerateQueryVectors(vectors[i], new SecretPath("p"), new DerivationPath("d"), new TenantId("t"));
             JsonElement[] actual = query.Json[i].GetProperty("queries").EnumerateArray().ToArray();
             Assert.Equal(expected.Select(q => q.Ciphertext.ToArray()), actual.Select(q => VeilCli.Floats(q.GetProperty("encryptedVector"))));
         }
@@ -96,7 +97,7 @@ public sealed class StreamingTests : IDisposable
         for (int i = 0; i < texts.Length; i++)
         {
             Documents.EncryptedDocument expected = client.Standard.Encrypt(
-                new Dictionary<string, byte[]> { ["a"] = System.Text.Encoding.UTF8.GetBytes(texts[i]), ["b"] = "b"u8.ToArray() }, "t");
+                new Dictionary<string, byte[]> { ["a"] = System.Text.Encoding.UTF8.GetBytes(texts[i]), ["b"] = "b"u8.ToArray() }, new TenantId("t"));
             Assert.Equal(Convert.ToBase64String(expected.Edek), result.Json[i].GetProperty("edek").GetString());
             Assert.Equal(Convert.ToBase64String(expected.Fields["a"]), result.Json[i].GetProperty("fields").GetProperty("a").GetString());
         }

@@ -73,8 +73,8 @@ public sealed class ConfigFileTests
             {"deterministic": {"p": {"current": {"id": -1, "secret": "{{s_secret}}"}, "inRotation": {"id": 4294967294, "secret": "{{s_secret}}"} } } }
             """);
 
-        Assert.Equal(new KeyId(4294967295), configuration.Deterministic["p"].Current!.Id);
-        Assert.Equal(new KeyId(4294967294), configuration.Deterministic["p"].InRotation!.Id);
+        Assert.Equal(new KeyId(4294967295), configuration.Deterministic[TestIds.P].Current!.Id);
+        Assert.Equal(new KeyId(4294967294), configuration.Deterministic[TestIds.P].InRotation!.Id);
     }
 
     [Fact]
@@ -82,10 +82,10 @@ public sealed class ConfigFileTests
     {
         VeilConfiguration configuration = ConfigFile.Parse(RotatingConfig);
 
-        Assert.Equal(2.5f, configuration.Vector["p"].ApproximationFactor);
-        Assert.False(configuration.Vector["p"].UseScalingFactor);
-        Assert.Equal(new KeyId(2), configuration.Vector["p"].Secrets.Current!.Id);
-        Assert.Equal(new KeyId(1), configuration.Vector["p"].Secrets.InRotation!.Id);
+        Assert.Equal(2.5f, configuration.Vector[TestIds.P].ApproximationFactor);
+        Assert.False(configuration.Vector[TestIds.P].UseScalingFactor);
+        Assert.Equal(new KeyId(2), configuration.Vector[TestIds.P].Secrets.Current!.Id);
+        Assert.Equal(new KeyId(1), configuration.Vector[TestIds.P].Secrets.InRotation!.Id);
         Assert.Equal(2, configuration.Deterministic.Count);
         Assert.Equal(new KeyId(10), configuration.Standard!.PrimaryId);
         Assert.Equal(2, configuration.Standard.Secrets.Count);

@@ -16,9 +16,9 @@ public sealed class KeysetEditorTests : IDisposable
     public async Task CreateAddPromoteRetire_WalksTheLifecycleAndCheckCountsLiveAndRetired()
     {
         IReadOnlyList<KeysetSecretInfo> created = await KeysetEditor.CreateAsync(File, KekUri, Kms(), createKek: true, ["p"], new VectorSecretSettings(2.5f), ["p"], standard: true);
-        KeysetSecretInfo added = await KeysetEditor.AddAsync(File, Kms(), KeysetSection.Vector, new SecretPath("p"), new VectorSecretSettings(2.5f));
-        KeysetSecretInfo promoted = await KeysetEditor.PromoteAsync(File, Kms(), KeysetSection.Vector, new SecretPath("p"), added.Id);
-        KeysetSecretInfo retired = await KeysetEditor.RetireAsync(File, Kms(), KeysetSection.Vector, new SecretPath("p"), created[0].Id);
+        KeysetSecretInfo added = await KeysetEditor.AddAsync(File, Kms(), KeysetSection.Vector, TestIds.P, new VectorSecretSettings(2.5f));
+        KeysetSecretInfo promoted = await KeysetEditor.PromoteAsync(File, Kms(), KeysetSection.Vector, TestIds.P, added.Id);
+        KeysetSecretInfo retired = await KeysetEditor.RetireAsync(File, Kms(), KeysetSection.Vector, TestIds.P, created[0].Id);
 
         Assert.Equal([KeysetSection.Vector, KeysetSection.Deterministic, KeysetSection.Standard], created.Select(c => c.Section));
         Assert.All(created, c => Assert.Equal(KeysetSecretState.Current, c.State));
@@ -46,7 +46,7 @@ public sealed class KeysetEditorTests : IDisposable
         Assert.Contains("2.5", json);
         System.IO.File.WriteAllText(File, json.Replace("2.5", "25", StringComparison.Ordinal));
 
-        await Assert.ThrowsAnyAsync<KeyNotAvailableException>(() => KeysetEditor.AddAsync(File, Kms(), KeysetSection.Vector, new SecretPath("p"), new VectorSecretSettings(2.5f)));
+        await Assert.ThrowsAnyAsync<KeyNotAvailableException>(() => KeysetEditor.AddAsync(File, Kms(), KeysetSection.Vector, TestIds.P, new VectorSecretSettings(2.5f)));
         Assert.DoesNotContain("\"pending\"", System.IO.File.ReadAllText(File));
     }
 

@@ -32,44 +32,44 @@ public sealed class CollectionTenantTests : IDisposable
     public async Task IngestAsync_ForAnotherTenant_IsRefusedNamingBothTenantsAndStoresNothing()
     {
         using DocumentStore store = DocumentStore.Open(Location, mustExist: false);
-        await IngestAsync(store, Acme, first: 0);
+        await IngestAsync(store, new TenantId(Acme), first: 0);
 
-        var error = await Assert.ThrowsAsync<DocumentStoreException>(() => IngestAsync(store, Other, first: 10));
+        var error = await Assert.ThrowsAsync<DocumentStoreException>(() => IngestAsync(store, new TenantId(Other), first: 10));
 
         Assert.Contains("belongs to tenant \"acme\", not \"other\"", error.Message, StringComparison.Ordinal);
-        Assert.Equal(10, (await ExportAsync(store, Acme)).Count);
+        Assert.Equal(10, (await ExportAsync(store, new TenantId(Acme))).Count);
     }
 
     [Fact]
     public async Task ExportAndRotate_ForAnotherTenant_AreRefusedWithTheTenantsNamed()
     {
         using DocumentStore store = DocumentStore.Open(Location, mustExist: false);
-        await IngestAsync(store, Acme, first: 0);
+        await IngestAsync(store, new TenantId(Acme), first: 0);
 
-        var export = await Assert.ThrowsAsync<DocumentStoreException>(() => ExportAsync(store, Other));
-        var rotate = await Assert.ThrowsAsync<DocumentStoreException>(() => store.RotateAsync(Collection, _keys.Promoted, Other, batchSize: 5));
+        var export = await Assert.ThrowsAsync<DocumentStoreException>(() => ExportAsync(store, new TenantId(Other)));
+        var rotate = await Assert.ThrowsAsync<DocumentStoreException>(() => store.RotateAsync(Collection, _keys.Promoted, new TenantId(Other), batchSize: 5));
 
         Assert.Contains("belongs to tenant \"acme\", not \"other\"", export.Message, StringComparison.Ordinal);
         Assert.Contains("belongs to tenant \"acme\", not \"other\"", rotate.Message, StringComparison.Ordinal);
-        Assert.Equal(0, (await store.RotateAsync(Collection, _keys.Promoted, Acme, batchSize: 5)).Failed);
+        Assert.Equal(0, (await store.RotateAsync(Collection, _keys.Promoted, new TenantId(Acme), batchSize: 5)).Failed);
     }
 
     [Fact]
     public async Task CollectionWithoutARecordedTenant_AdoptsTheFirstTenantItsDocumentsDecryptFor_ThenRefusesOthers()
     {
         using DocumentStore store = DocumentStore.Open(Location, mustExist: false);
-        await IngestAsync(store, Acme, first: 0);
+        await IngestAsync(store, new TenantId(Acme), first: 0);
         await ForgetTenantsAsync(); // as a store written before tenants were recorded
 
         // A wrong tenant is not adopted: the documents do not decrypt for it, and nothing is written.
-        var wrong = await Assert.ThrowsAsync<DocumentStoreException>(() => IngestAsync(store, Other, first: 10));
+        var wrong = await Assert.ThrowsAsync<DocumentStoreException>(() => IngestAsync(store, new TenantId(Other), first: 10));
         Assert.Contains("do not decrypt for tenant \"other\"", wrong.Message, StringComparison.Ordinal);
-        Assert.False(await store.CheckTenantAsync(Collection, Other, CancellationToken.None));
+        Assert.False(await store.CheckTenantAsync(Collection, new TenantId(Other), CancellationToken.None));
 
         // The right one is adopted on first use, and from then on the others are refused as for a new collection.
-        Assert.Equal(10, (await ExportAsync(store, Acme)).Count);
-        Assert.True(await store.CheckTenantAsync(Collection, Acme, CancellationToken.None));
-        var refused = await Assert.ThrowsAsync<DocumentStoreException>(() => ExportAsync(store, Other));
+        Assert.Equal(10, (await ExportAsync(store, new TenantId(Acme))).Count);
+        Assert.True(await store.CheckTenantAsync(Collection, new TenantId(Acme), CancellationToken.None));
+        var refused = await Assert.ThrowsAsync<DocumentStoreException>(() => ExportAsync(store, new TenantId(Other)));
         Assert.Contains("belongs to tenant \"acme\", not \"other\"", refused.Message, StringComparison.Ordinal);
     }
 
@@ -77,26 +77,26 @@ public sealed class CollectionTenantTests : IDisposable
     public async Task IngestAsync_WithReplace_RecordsTheNewTenant()
     {
         using DocumentStore store = DocumentStore.Open(Location, mustExist: false);
-        await IngestAsync(store, Acme, first: 0);
+        await IngestAsync(store, new TenantId(Acme), first: 0);
 
-        await IngestAsync(store, Other, first: 0, replace: true);
+        await IngestAsync(store, new TenantId(Other), first: 0, replace: true);
 
-        Assert.True(await store.CheckTenantAsync(Collection, Other, CancellationToken.None));
-        Assert.Equal(10, (await ExportAsync(store, Other)).Count);
+        Assert.True(await store.CheckTenantAsync(Collection, new TenantId(Other), CancellationToken.None));
+        Assert.Equal(10, (await ExportAsync(store, new TenantId(Other))).Count);
     }
 
     [Fact]
     public async Task DeleteDocumentsAsync_DeletesTheGivenIdsForTheCollectionsTenantOnly()
     {
         using DocumentStore store = DocumentStore.Open(Location, mustExist: false);
-        await IngestAsync(store, Acme, first: 0);
+        await IngestAsync(store, new TenantId(Acme), first: 0);
 
-        var refused = await Assert.ThrowsAsync<DocumentStoreException>(() => store.DeleteDocumentsAsync(Collection, ["1", "2"], _keys.Before, Other));
-        long deleted = await store.DeleteDocumentsAsync(Collection, ["1", "2", "2", "missing"], _keys.Before, Acme);
+        var refused = await Assert.ThrowsAsync<DocumentStoreException>(() => store.DeleteDocumentsAsync(Collection, ["1", "2"], _keys.Before, new TenantId(Other)));
+        long deleted = await store.DeleteDocumentsAsync(Collection, ["1", "2", "2", "missing"], _keys.Before, new TenantId(Acme));
 
         Assert.Contains("belongs to tenant \"acme\", not \"other\"", refused.Message, StringComparison.Ordinal);
         Assert.Equal(2, deleted);
-        Assert.Equal(["0", "3", "4", "5", "6", "7", "8", "9"], (await ExportAsync(store, Acme)).Select(d => d.Id));
+        Assert.Equal(["0", "3", "4", "5", "6", "7", "8", "9"], (await ExportAsync(store, new TenantId(Acme))).Select(d => d.Id));
     }
 
     private async Task IngestAsync(DocumentStore store, TenantId tenant, int first, bool replace = false)

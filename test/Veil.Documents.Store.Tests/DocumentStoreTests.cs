@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using Veil.Documents.Store.Tests.Support;
 using Veil.Testing;
+using Veil.Keys;
 
 namespace Veil.Documents.Store.Tests;
 
@@ -40,7 +41,7 @@ public sealed class DocumentStoreTests : IDisposable
         IngestResult result;
         using (DocumentStore store = DocumentStore.Open(Location, mustExist: false))
         {
-            var options = new IngestOptions(Collection, Tenant) { BatchSize = BatchSize, CollectionCreated = created.Add };
+            var options = new IngestOptions(Collection, new TenantId(Tenant)) { BatchSize = BatchSize, CollectionCreated = created.Add };
             result = await store.IngestAsync(Input(vectors), options, _keys.Before, new SynchronousProgress(progress.Add));
         }
 
@@ -58,7 +59,7 @@ public sealed class DocumentStoreTests : IDisposable
         using DocumentStore store = DocumentStore.Open(Location, mustExist: false);
 
         var error = await Assert.ThrowsAsync<DocumentInputException>(() =>
-            store.IngestAsync(DocumentInput.JsonLines(new StringReader(lines)), new IngestOptions(Collection, Tenant), _keys.Before));
+            store.IngestAsync(DocumentInput.JsonLines(new StringReader(lines)), new IngestOptions(Collection, new TenantId(Tenant)), _keys.Before));
 
         Assert.Equal(2, error.Line);
         Assert.Null(await store.FindManifestAsync(Collection, CancellationToken.None));
@@ -72,7 +73,7 @@ public sealed class DocumentStoreTests : IDisposable
 
         var error = await Assert.ThrowsAsync<DocumentStoreException>(async () =>
         {
-            await foreach (VeilDocument _ in store.ExportAsync("nothing", _keys.Before, Tenant))
+            await foreach (VeilDocument _ in store.ExportAsync("nothing", _keys.Before, new TenantId(Tenant)))
             {
             }
         });
@@ -141,21 +142,21 @@ public sealed class DocumentStoreTests : IDisposable
     {
         float[][] vectors = Vectors();
         using DocumentStore store = DocumentStore.Open(Location, mustExist: false);
-        await store.IngestAsync(Input(vectors), new IngestOptions(Collection, Tenant), _keys.Before);
+        await store.IngestAsync(Input(vectors), new IngestOptions(Collection, new TenantId(Tenant)), _keys.Before);
         return vectors;
     }
 
     private async Task<RotationSummary> RotateAsync()
     {
         using DocumentStore store = DocumentStore.Open(Location, mustExist: true);
-        return await store.RotateAsync(Collection, _keys.Promoted, Tenant, BatchSize);
+        return await store.RotateAsync(Collection, _keys.Promoted, new TenantId(Tenant), BatchSize);
     }
 
     private async Task<List<VeilDocument>> ExportAsync(VeilClient client)
     {
         using DocumentStore store = DocumentStore.Open(Location, mustExist: true);
         var documents = new List<VeilDocument>();
-        await foreach (VeilDocument document in store.ExportAsync(Collection, client, Tenant, batchSize: 7))
+        await foreach (VeilDocument document in store.ExportAsync(Collection, client, new TenantId(Tenant), batchSize: 7))
         {
             documents.Add(document);
         }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.VectorData;
 using Veil.Documents.Store.Tests.Support;
 using Veil.Testing;
+using Veil.Keys;
 
 namespace Veil.Documents.Store.Tests;
 
@@ -52,11 +53,11 @@ public sealed class TextIngestTests : IDisposable
         using (DocumentStore store = DocumentStore.Open(Location, mustExist: false))
         {
             DocumentInput input = DocumentInput.JsonLines(new StringReader(lines)).WithTextEmbedding(new TextEmbedding("content", _generator) { BatchSize = 4 });
-            result = await store.IngestAsync(input, new IngestOptions(Collection, Tenant) { BatchSize = 3 }, _keys.Before);
+            result = await store.IngestAsync(input, new IngestOptions(Collection, new TenantId(Tenant)) { BatchSize = 3 }, _keys.Before);
             batches = [.. _generator.Batches];
 
             // Search with the embedding of a stored text: that document comes first.
-            using var collection = store.Encrypted(result.Manifest!, _keys.Before, Tenant);
+            using var collection = store.Encrypted(result.Manifest!, _keys.Before, new TenantId(Tenant));
             float[] query = (await _generator.GenerateAsync([s_texts[6]]))[0].Vector.ToArray();
             var hits = new List<VectorSearchResult<VeilDocument>>();
             await foreach (VectorSearchResult<VeilDocument> hit in collection.SearchAsync(query, 3))
@@ -68,7 +69,7 @@ public sealed class TextIngestTests : IDisposable
             Assert.Equal(s_texts[6], DocumentJson.Field(hits[0].Record, "content"));
 
             // Every stored vector decrypts to its text's embedding.
-            await foreach (VeilDocument document in store.ExportAsync(Collection, _keys.Before, Tenant))
+            await foreach (VeilDocument document in store.ExportAsync(Collection, _keys.Before, new TenantId(Tenant)))
             {
                 int i = int.Parse(document.Id.AsSpan(1), System.Globalization.CultureInfo.InvariantCulture);
                 float[] expected = (await _generator.GenerateAsync([s_texts[i]]))[0].Vector.ToArray();
@@ -95,7 +96,7 @@ public sealed class TextIngestTests : IDisposable
         using DocumentStore store = DocumentStore.Open(Location, mustExist: false);
         DocumentInput input = DocumentInput.JsonLines(new StringReader(lines)).WithTextEmbedding(new TextEmbedding("content", _generator));
 
-        var error = await Assert.ThrowsAsync<DocumentInputException>(() => store.IngestAsync(input, new IngestOptions(Collection, Tenant), _keys.Before));
+        var error = await Assert.ThrowsAsync<DocumentInputException>(() => store.IngestAsync(input, new IngestOptions(Collection, new TenantId(Tenant)), _keys.Before));
 
         Assert.Equal(2, error.Line);
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
@@ -120,7 +121,7 @@ public sealed class TextIngestTests : IDisposable
         DocumentInput input = DocumentInput.RawVectors(_directory.File("missing.bin"), _directory.File("missing.jsonl"), 4)
             .WithTextEmbedding(new TextEmbedding("content", _generator));
 
-        var error = await Assert.ThrowsAsync<DocumentStoreException>(() => store.IngestAsync(input, new IngestOptions(Collection, Tenant), _keys.Before));
+        var error = await Assert.ThrowsAsync<DocumentStoreException>(() => store.IngestAsync(input, new IngestOptions(Collection, new TenantId(Tenant)), _keys.Before));
 
         Assert.Contains("raw vectors and text", error.Message, StringComparison.Ordinal);
     }

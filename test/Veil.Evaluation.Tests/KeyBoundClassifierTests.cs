@@ -24,7 +24,7 @@ public sealed class KeyBoundClassifierTests : IDisposable
         KeyBoundClassifier trained = Train(client);
         string model = Save(trained);
 
-        KeyBoundClassifier loaded = KeyBoundClassifier.Load(model, client.Vector, Path, Model, Tenant);
+        KeyBoundClassifier loaded = KeyBoundClassifier.Load(model, client.Vector, new SecretPath(Path), new DerivationPath(Model), new TenantId(Tenant));
         string[] truth = s_data.Labels!.Select(l => l!).ToArray();
         ClassificationScores scores = ClassificationScores.Score(truth, loaded.Predict(s_data.Vectors));
 
@@ -49,11 +49,11 @@ public sealed class KeyBoundClassifierTests : IDisposable
         }
 
         using VeilClient impostor = Client(keyId: 1, Secret(2));
-        var e = Assert.Throws<ClassifierKeyMismatchException>(() => KeyBoundClassifier.Load(model, impostor.Vector, Path, Model, Tenant));
+        var e = Assert.Throws<ClassifierKeyMismatchException>(() => KeyBoundClassifier.Load(model, impostor.Vector, new SecretPath(Path), new DerivationPath(Model), new TenantId(Tenant)));
         Assert.Contains("is not the secret (or β)", e.Message, StringComparison.Ordinal);
 
         using VeilClient otherBeta = Client(keyId: 1, Secret(1), beta: 2);
-        Assert.Throws<ClassifierKeyMismatchException>(() => KeyBoundClassifier.Load(model, otherBeta.Vector, Path, Model, Tenant));
+        Assert.Throws<ClassifierKeyMismatchException>(() => KeyBoundClassifier.Load(model, otherBeta.Vector, new SecretPath(Path), new DerivationPath(Model), new TenantId(Tenant)));
     }
 
     [Fact]
@@ -63,9 +63,9 @@ public sealed class KeyBoundClassifierTests : IDisposable
         string model = Save(Train(client));
         using VeilClient rotated = Client(keyId: 2, Secret(1));
 
-        Assert.Contains("key id 1", Assert.Throws<ClassifierKeyMismatchException>(() => KeyBoundClassifier.Load(model, rotated.Vector, Path, Model, Tenant)).Message, StringComparison.Ordinal);
-        Assert.Contains("tenant", Assert.Throws<ClassifierKeyMismatchException>(() => KeyBoundClassifier.Load(model, client.Vector, Path, Model, "other")).Message, StringComparison.Ordinal);
-        Assert.Contains("derivation path", Assert.Throws<ClassifierKeyMismatchException>(() => KeyBoundClassifier.Load(model, client.Vector, Path, "other", Tenant)).Message, StringComparison.Ordinal);
+        Assert.Contains("key id 1", Assert.Throws<ClassifierKeyMismatchException>(() => KeyBoundClassifier.Load(model, rotated.Vector, new SecretPath(Path), new DerivationPath(Model), new TenantId(Tenant))).Message, StringComparison.Ordinal);
+        Assert.Contains("tenant", Assert.Throws<ClassifierKeyMismatchException>(() => KeyBoundClassifier.Load(model, client.Vector, new SecretPath(Path), new DerivationPath(Model), new TenantId("other"))).Message, StringComparison.Ordinal);
+        Assert.Contains("derivation path", Assert.Throws<ClassifierKeyMismatchException>(() => KeyBoundClassifier.Load(model, client.Vector, new SecretPath(Path), new DerivationPath("other"), new TenantId(Tenant))).Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -76,19 +76,19 @@ public sealed class KeyBoundClassifierTests : IDisposable
         string metadata = KeyBoundClassifier.MetadataPath(model);
 
         // A zip trained elsewhere (here: the same data under another seed) beside this metadata.
-        File.Copy(Save(KeyBoundClassifier.Train(client.Vector, Path, Model, Tenant, s_data.Vectors, s_data.Labels!.Select(l => l!).ToArray(), ClassifierTrainer.LogisticRegression, seed: 2)), model, overwrite: true);
-        Assert.Contains("SHA-256", Assert.Throws<InvalidDataException>(() => KeyBoundClassifier.Load(model, client.Vector, Path, Model, Tenant)).Message, StringComparison.Ordinal);
+        File.Copy(Save(KeyBoundClassifier.Train(client.Vector, new SecretPath(Path), new DerivationPath(Model), new TenantId(Tenant), s_data.Vectors, s_data.Labels!.Select(l => l!).ToArray(), ClassifierTrainer.LogisticRegression, seed: 2)), model, overwrite: true);
+        Assert.Contains("SHA-256", Assert.Throws<InvalidDataException>(() => KeyBoundClassifier.Load(model, client.Vector, new SecretPath(Path), new DerivationPath(Model), new TenantId(Tenant))).Message, StringComparison.Ordinal);
         File.WriteAllText(metadata, "{\"trainer\":");
-        Assert.Throws<InvalidDataException>(() => KeyBoundClassifier.Load(model, client.Vector, Path, Model, Tenant));
+        Assert.Throws<InvalidDataException>(() => KeyBoundClassifier.Load(model, client.Vector, new SecretPath(Path), new DerivationPath(Model), new TenantId(Tenant)));
         File.Delete(metadata);
-        Assert.Throws<InvalidDataException>(() => KeyBoundClassifier.Load(model, client.Vector, Path, Model, Tenant));
+        Assert.Throws<InvalidDataException>(() => KeyBoundClassifier.Load(model, client.Vector, new SecretPath(Path), new DerivationPath(Model), new TenantId(Tenant)));
         Assert.Throws<ArgumentException>(() => KeyBoundClassifier.MetadataPath("model.json"));
     }
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     private static KeyBoundClassifier Train(VeilClient client) => KeyBoundClassifier.Train(
-        client.Vector, Path, Model, Tenant, s_data.Vectors, s_data.Labels!.Select(l => l!).ToArray(), ClassifierTrainer.LogisticRegression, seed: 1);
+        client.Vector, new SecretPath(Path), new DerivationPath(Model), new TenantId(Tenant), s_data.Vectors, s_data.Labels!.Select(l => l!).ToArray(), ClassifierTrainer.LogisticRegression, seed: 1);
 
     private string Save(KeyBoundClassifier classifier)
     {
@@ -106,6 +106,6 @@ public sealed class KeyBoundClassifierTests : IDisposable
 
     private static VeilClient Client(uint keyId, byte[] secret, float beta = 1) => new(new VeilConfiguration(new Dictionary<SecretPath, VectorSecret>
     {
-        [Path] = new(beta, new RotatableSecret(new IdentifiedSecret(new KeyId(keyId), new Secret(secret))), false),
+        [new SecretPath(Path)] = new(beta, new RotatableSecret(new IdentifiedSecret(new KeyId(keyId), new Secret(secret))), false),
     }));
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.VectorData;
 using Veil.Extensions.AI;
 using Veil.Extensions.Tests.Support;
 using Veil.Extensions.VectorData;
+using Veil.Keys;
 
 namespace Veil.Extensions.Tests;
 
@@ -59,7 +60,7 @@ public sealed class EmbeddingInputTests(RotatingClients keys) : IClassFixture<Ro
     public async Task EncryptingGeneratorFeedingTheEncryptingCollection_IsRefusedInSearchAndUpsert()
     {
         IEmbeddingGenerator<string, Embedding<float>> encrypting = new EmbeddingGeneratorBuilder<string, Embedding<float>>(new WordAxisGenerator())
-            .UseVectorEncryption(keys.Client, new EncryptingEmbeddingGeneratorOptions(RotatingClients.VectorPath, "minilm", RotatingClients.Tenant))
+            .UseVectorEncryption(keys.Client, new EncryptingEmbeddingGeneratorOptions(new SecretPath(RotatingClients.VectorPath), new DerivationPath("minilm"), new TenantId(RotatingClients.Tenant)))
             .Build();
         EncryptingCollectionOptions options = TestOptions.Create();
         options.EmbeddingGenerator = encrypting;

@@ -12,7 +12,7 @@ public sealed class EncryptingEmbeddingGeneratorTests(RotatingClients keys) : IC
     private static readonly float[][] s_vectors = Synthetic.Clustered(4, 2, 0.5f, seed: 11);
 
     private static EncryptingEmbeddingGeneratorOptions Options(bool decryptable = false) =>
-        new(RotatingClients.VectorPath, "minilm", RotatingClients.Tenant) { Decryptable = decryptable };
+        new(new SecretPath(RotatingClients.VectorPath), new DerivationPath("minilm"), new TenantId(RotatingClients.Tenant)) { Decryptable = decryptable };
 
     [Fact]
     public async Task GenerateAsync_WhenOneWay_ReturnsCiphertextThatMatchesPlaintextNeighbours()
@@ -33,7 +33,7 @@ public sealed class EncryptingEmbeddingGeneratorTests(RotatingClients keys) : IC
         }
 
         // An encrypted query (current key) is nearest to its own encrypted document.
-        QueryVector query = keys.Client.Vector.GenerateQueryVectors(s_vectors[1], RotatingClients.VectorPath, "minilm", RotatingClients.Tenant)[0];
+        QueryVector query = keys.Client.Vector.GenerateQueryVectors(s_vectors[1], new SecretPath(RotatingClients.VectorPath), new DerivationPath("minilm"), new TenantId(RotatingClients.Tenant))[0];
         Assert.Equal(1, Enumerable.Range(0, 3).MaxBy(i => TensorPrimitives.CosineSimilarity(embeddings[i].Vector.Span, query.Ciphertext.Span)));
     }
 
@@ -44,7 +44,7 @@ public sealed class EncryptingEmbeddingGeneratorTests(RotatingClients keys) : IC
 
         Embedding<float> embedding = (await generator.GenerateAsync(["2"]))[0];
         var info = (byte[])embedding.AdditionalProperties![EncryptingEmbeddingGenerator.PairedIclInfoKey]!;
-        float[] decrypted = keys.Client.Vector.Decrypt(new EncryptedVector(embedding.Vector, info, RotatingClients.VectorPath, "minilm"), RotatingClients.Tenant);
+        float[] decrypted = keys.Client.Vector.Decrypt(new EncryptedVector(embedding.Vector, info, new SecretPath(RotatingClients.VectorPath), new DerivationPath("minilm")), new TenantId(RotatingClients.Tenant));
 
         Assert.Equal(54, info.Length);
         Assert.True(TensorPrimitives.Distance(decrypted, s_vectors[2]) < 1e-4f);
@@ -144,7 +144,7 @@ public sealed class EncryptingEmbeddingGeneratorTests(RotatingClients keys) : IC
         GeneratedEmbeddings<Embedding<float>> queries = await oneWay.GenerateAsync(["0", "1", "2"]);
         Embedding<float> stored = (await decryptable.GenerateAsync(["1"]))[0];
         var info = (byte[])stored.AdditionalProperties![EncryptingEmbeddingGenerator.PairedIclInfoKey]!;
-        float[] decrypted = keys.Client.Vector.Decrypt(new EncryptedVector(stored.Vector, info, RotatingClients.VectorPath, "minilm"), RotatingClients.Tenant);
+        float[] decrypted = keys.Client.Vector.Decrypt(new EncryptedVector(stored.Vector, info, new SecretPath(RotatingClients.VectorPath), new DerivationPath("minilm")), new TenantId(RotatingClients.Tenant));
 
         Assert.Equal(["GenerateQueryVectorsBatchAsync", "EncryptBatchAsync"], remote.Calls);
         Assert.True(TensorPrimitives.Distance(decrypted, s_vectors[1]) < 1e-4f);

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.VectorData;
 using Veil.Extensions.Tests.Support;
 using Veil.Extensions.VectorData;
+using Veil.Keys;
 
 namespace Veil.Extensions.Tests;
 
@@ -71,10 +72,10 @@ public sealed class SharedTenantCollectionTests(RotatingClients keys) : IClassFi
     [Fact]
     public void ATenantPropertyNeedsADeterministicSecretPathAndAPlainStringProperty()
     {
-        EncryptingCollectionOptions options = new(RotatingClients.VectorPath, "minilm", "acme") { TenantProperty = nameof(TenantNote.Tenant) };
+        EncryptingCollectionOptions options = new(new SecretPath(RotatingClients.VectorPath), new DerivationPath("minilm"), new TenantId("acme")) { TenantProperty = nameof(TenantNote.Tenant) };
         Assert.Throws<ArgumentException>(() => new EncryptingVectorStoreCollection<string, TenantNote>(new InMemoryCollection<string, TenantNote>(), keys.Client, options));
 
-        options.DeterministicSecretPath = RotatingClients.FieldPath;
+        options.DeterministicSecretPath = new SecretPath(RotatingClients.FieldPath);
         options.TenantProperty = nameof(TenantNote.Body);
         Assert.Throws<ArgumentException>(() => new EncryptingVectorStoreCollection<string, TenantNote>(new InMemoryCollection<string, TenantNote>(), keys.Client, options));
 
@@ -83,9 +84,9 @@ public sealed class SharedTenantCollectionTests(RotatingClients keys) : IClassFi
     }
 
     private EncryptingVectorStoreCollection<string, TenantNote> Collection(InMemoryCollection<string, TenantNote> inner, string tenant, bool scoped) =>
-        new(inner, keys.Client, new EncryptingCollectionOptions(RotatingClients.VectorPath, "minilm", tenant)
+        new(inner, keys.Client, new EncryptingCollectionOptions(new SecretPath(RotatingClients.VectorPath), new DerivationPath("minilm"), new TenantId(tenant))
         {
-            DeterministicSecretPath = RotatingClients.FieldPath,
+            DeterministicSecretPath = new SecretPath(RotatingClients.FieldPath),
             TenantProperty = scoped ? nameof(TenantNote.Tenant) : null,
         });
 

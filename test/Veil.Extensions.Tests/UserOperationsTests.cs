@@ -1,5 +1,6 @@
 using Veil.Extensions.Tests.Support;
 using Veil.Vectors;
+using Veil.Keys;
 
 namespace Veil.Extensions.Tests;
 
@@ -14,9 +15,9 @@ public sealed class UserOperationsTests(RotatingClients keys) : IClassFixture<Ro
         float[][] vectors = Synthetic.Clustered(3, 1, 0.5f, seed: 5);
 
         BatchResult<EncryptedVector> encrypted = await remote.Vector.EncryptBatchAsync(
-            [.. vectors.Select(v => (ReadOnlyMemory<float>)v)], RotatingClients.VectorPath, "minilm", RotatingClients.Tenant);
+            [.. vectors.Select(v => (ReadOnlyMemory<float>)v)], new SecretPath(RotatingClients.VectorPath), new DerivationPath("minilm"), new TenantId(RotatingClients.Tenant));
         remote.FailIndexes.Clear();
-        BatchResult<float[]> decrypted = await remote.Vector.DecryptBatchAsync([encrypted[0].Value!, encrypted[2].Value!], RotatingClients.Tenant);
+        BatchResult<float[]> decrypted = await remote.Vector.DecryptBatchAsync([encrypted[0].Value!, encrypted[2].Value!], new TenantId(RotatingClients.Tenant));
 
         Assert.Equal((2, 1), (encrypted.SuccessCount, encrypted.FailureCount));
         Assert.False(encrypted[1].IsSuccess);

@@ -20,7 +20,7 @@ public class DocsExampleTests
             using (IKeyEncryptionKey kek = await kms.CreateKeyAsync(kekUri))
             {
                 Keyset keyset = Keyset.Create(kekUri);
-                await keyset.AddVectorSecretAsync("embeddings", kek, approximationFactor: 2.5f);
+                await keyset.AddVectorSecretAsync(new SecretPath("embeddings"), kek, approximationFactor: 2.5f);
                 File.WriteAllText(file, keyset.ToJson());
             }
 
@@ -28,7 +28,7 @@ public class DocsExampleTests
             using UnwrappedKeyset live = await loaded.UnwrapAsync(kms);
             using var client = new VeilClient(live.Configuration);
 
-            Assert.Equal(new KeyId(1), client.Vector.Encrypt([0.1f, 0.2f], "embeddings", "minilm", "tenant-42").KeyId);
+            Assert.Equal(new KeyId(1), client.Vector.Encrypt([0.1f, 0.2f], new SecretPath("embeddings"), new DerivationPath("minilm"), new TenantId("tenant-42")).KeyId);
         }
         finally
         {

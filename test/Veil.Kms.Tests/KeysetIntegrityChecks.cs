@@ -10,17 +10,17 @@ internal static class KeysetIntegrityChecks
     public static async Task LifecycleKeepsTheTagAndEditsFailAsync(IKmsClient kms, IKeyEncryptionKey kek)
     {
         Keyset keyset = Keyset.Create(kek.KeyUri);
-        await keyset.AddVectorSecretAsync("p", kek, 2f);
+        await keyset.AddVectorSecretAsync(TestIds.P, kek, 2f);
         keyset = Keyset.Parse(keyset.ToJson());
-        KeysetSecretInfo second = await keyset.AddVectorSecretAsync("p", kek);
+        KeysetSecretInfo second = await keyset.AddVectorSecretAsync(TestIds.P, kek);
         keyset = Keyset.Parse(keyset.ToJson());
         await keyset.VerifyAsync(kms);
-        keyset.Promote(KeysetSection.Vector, "p", second.Id);
-        keyset.Retire(KeysetSection.Vector, "p", new KeyId(1));
+        keyset.Promote(KeysetSection.Vector, TestIds.P, second.Id);
+        keyset.Retire(KeysetSection.Vector, TestIds.P, new KeyId(1));
         string json = keyset.ToJson();
         using (UnwrappedKeyset live = await Keyset.Parse(json).UnwrapAsync(kms))
         {
-            Assert.Equal(second.Id, live.Configuration.Vector["p"].Secrets.Current!.Id);
+            Assert.Equal(second.Id, live.Configuration.Vector[TestIds.P].Secrets.Current!.Id);
         }
 
         foreach (Action<JsonNode> edit in new Action<JsonNode>[]

@@ -69,7 +69,7 @@ public sealed class LocalFileKmsTests : IDisposable
         Keyset keyset = Keyset.Create(uri);
         using (IKeyEncryptionKey kek = await kms.CreateKeyAsync(uri))
         {
-            await keyset.AddVectorSecretAsync("p", kek, 2f);
+            await keyset.AddVectorSecretAsync(TestIds.P, kek, 2f);
         }
 
         string json = keyset.ToJson();
@@ -77,7 +77,7 @@ public sealed class LocalFileKmsTests : IDisposable
         using (var client = new VeilClient(live.Configuration))
         {
             float[] plaintext = [0.5f, 0.25f, -0.125f];
-            float[] decrypted = client.Vector.Decrypt(client.Vector.Encrypt(plaintext, "p", "d", "t"), "t");
+            float[] decrypted = client.Vector.Decrypt(client.Vector.Encrypt(plaintext, TestIds.P, new DerivationPath("d"), new TenantId("t")), new TenantId("t"));
             Assert.All(plaintext.Zip(decrypted), pair => Assert.True(Math.Abs(pair.First - pair.Second) < 1e-3));
         }
 

@@ -46,8 +46,8 @@ public class Pkcs11KmsTests
         Keyset keyset = Keyset.Create(uri);
         using (IKeyEncryptionKey kek = await SoftHsm.Client().CreateKeyAsync(uri))
         {
-            await keyset.AddVectorSecretAsync("p", kek, 2f);
-            await keyset.AddDeterministicSecretAsync("f", kek);
+            await keyset.AddVectorSecretAsync(TestIds.P, kek, 2f);
+            await keyset.AddDeterministicSecretAsync(new SecretPath("f"), kek);
         }
 
         string json = keyset.ToJson();
@@ -56,14 +56,14 @@ public class Pkcs11KmsTests
         using (UnwrappedKeyset live = await Keyset.Parse(json).UnwrapAsync(SoftHsm.Client()))
         using (var client = new VeilClient(live.Configuration))
         {
-            encrypted = client.Vector.Encrypt(plaintext, "p", "d", "t");
+            encrypted = client.Vector.Encrypt(plaintext, TestIds.P, new DerivationPath("d"), new TenantId("t"));
         }
 
         // Every session is closed and the module finalised (C_Finalize) by now: a new client is a restart.
         using (UnwrappedKeyset live = await Keyset.Parse(json).UnwrapAsync(SoftHsm.Client()))
         using (var client = new VeilClient(live.Configuration))
         {
-            float[] decrypted = client.Vector.Decrypt(encrypted, "t");
+            float[] decrypted = client.Vector.Decrypt(encrypted, new TenantId("t"));
             Assert.All(plaintext.Zip(decrypted), pair => Assert.True(Math.Abs(pair.First - pair.Second) < 1e-3));
         }
     }

@@ -24,10 +24,10 @@ public sealed class FieldEncryptionCompositionTests : IDisposable
     {
         var standard = new StandardSecrets(new KeyId(1), [new IdentifiedSecret(new KeyId(1), _documents)]);
         _client = new VeilClient(new VeilConfiguration(
-            vector: new Dictionary<SecretPath, VectorSecret> { [new SecretPath("vec")] = new VectorSecret(2.5f, new RotatableSecret(new IdentifiedSecret(new KeyId(1), _vector))) },
+            vector: new Dictionary<SecretPath, VectorSecret> { [TestIds.Vec] = new VectorSecret(2.5f, new RotatableSecret(new IdentifiedSecret(new KeyId(1), _vector))) },
             deterministic: new Dictionary<SecretPath, RotatableSecret> { [new SecretPath("det")] = new RotatableSecret(new IdentifiedSecret(new KeyId(1), _fields)) },
             standard: standard));
-        _keyring = new SealedKeyring(standard, "tenant-1");
+        _keyring = new SealedKeyring(standard, new TenantId("tenant-1"));
     }
 
     public void Dispose()
@@ -44,7 +44,7 @@ public sealed class FieldEncryptionCompositionTests : IDisposable
     {
         var inner = new RecordingCollection<string, FieldDoc>();
         var fields = new EncryptingVectorStoreCollection<string, FieldDoc>(
-            inner, _client, new EncryptingCollectionOptions(new SecretPath("vec"), new DerivationPath("d"), new TenantId("tenant-1")) { DeterministicSecretPath = new SecretPath("det") });
+            inner, _client, new EncryptingCollectionOptions(TestIds.Vec, new DerivationPath("d"), new TenantId("tenant-1")) { DeterministicSecretPath = new SecretPath("det") });
         using var collection = new SealedVectorStoreCollection<string, FieldDoc>(fields, _keyring, new InMemorySealedIndexStorage(), new SealedCollectionOptions { Index = new SealedIndexOptions { Seed = 1 } });
 
         await collection.UpsertAsync(s_vectors.Select((v, i) => new FieldDoc { Id = $"doc-{i}", Category = $"cat-{i % 4}", Title = $"Title {i}", Embedding = v }));

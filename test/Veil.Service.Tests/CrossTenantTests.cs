@@ -26,12 +26,12 @@ public sealed class CrossTenantTests : IDisposable
         // await; the local KMS never resumes on a synchronization context.
         using UnwrappedKeyset unwrapped = _keys.UnwrapAsync().GetAwaiter().GetResult();
         using var local = new VeilClient(unwrapped.Configuration);
-        _victimField = local.Deterministic.EncryptDeterministically(s_secret, TestKeys.SecretPath, "body", "acme-eu");
-        _victimVector = local.Vector.Encrypt(_victimPlaintext, TestKeys.SecretPath, "body", "acme-eu");
+        _victimField = local.Deterministic.EncryptDeterministically(s_secret, new SecretPath(TestKeys.SecretPath), new DerivationPath("body"), new TenantId("acme-eu"));
+        _victimVector = local.Vector.Encrypt(_victimPlaintext, new SecretPath(TestKeys.SecretPath), new DerivationPath("body"), new TenantId("acme-eu"));
 
         // The control: the collision is real, tenant acme with derivation path eu-body derives the same keys.
-        Assert.Equal(s_secret, local.Deterministic.Decrypt(new EncryptedField(_victimField.Ciphertext, TestKeys.SecretPath, "eu-body"), "acme"));
-        Assert.Equal(_victimPlaintext.Length, local.Vector.Decrypt(new EncryptedVector(_victimVector.Ciphertext, _victimVector.PairedIclInfo, TestKeys.SecretPath, "eu-body"), "acme").Length);
+        Assert.Equal(s_secret, local.Deterministic.Decrypt(new EncryptedField(_victimField.Ciphertext, new SecretPath(TestKeys.SecretPath), new DerivationPath("eu-body")), new TenantId("acme")));
+        Assert.Equal(_victimPlaintext.Length, local.Vector.Decrypt(new EncryptedVector(_victimVector.Ciphertext, _victimVector.PairedIclInfo, new SecretPath(TestKeys.SecretPath), new DerivationPath("eu-body")), new TenantId("acme")).Length);
     }
 
     public void Dispose() => _keys.Dispose();

@@ -35,7 +35,7 @@ public sealed class InputLimitTests : IDisposable
         // The control: without the service's limit, the keys answer it (the one-query permutation attack).
         using UnwrappedKeyset unwrapped = await _keys.UnwrapAsync();
         using var local = new VeilClient(unwrapped.Configuration);
-        Assert.NotEmpty(local.Vector.GenerateQueryVectors(attack, TestKeys.SecretPath, TestKeys.DerivationPath, "acme"));
+        Assert.NotEmpty(local.Vector.GenerateQueryVectors(attack, new SecretPath(TestKeys.SecretPath), new DerivationPath(TestKeys.DerivationPath), new TenantId("acme")));
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Net;
 using Veil.Service.Client;
+using Veil.Keys;
 
 namespace Veil.Service.Tests;
 
@@ -81,7 +82,7 @@ public sealed class LimitsStateTests
     private static async Task EncryptAsync(ServiceHost host, string apiKey, int count)
     {
         float[][] vectors = [.. Enumerable.Range(0, count).Select(i => TestKeys.Unit([.. Enumerable.Range(0, TestKeys.Dimensions).Select(j => (float)Math.Cos(i + j))]))];
-        BatchResult<Vectors.EncryptedVector> result = await host.Client(apiKey).EncryptBatchAsync([.. vectors.Select(v => (ReadOnlyMemory<float>)v)], TestKeys.SecretPath, TestKeys.DerivationPath, "acme");
+        BatchResult<Vectors.EncryptedVector> result = await host.Client(apiKey).EncryptBatchAsync([.. vectors.Select(v => (ReadOnlyMemory<float>)v)], new SecretPath(TestKeys.SecretPath), new DerivationPath(TestKeys.DerivationPath), new TenantId("acme"));
         Assert.Equal(count, result.SuccessCount);
     }
 }

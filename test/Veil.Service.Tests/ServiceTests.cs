@@ -12,8 +12,8 @@ namespace Veil.Service.Tests;
 public sealed class ServiceTests(ServiceFixture fixture) : IClassFixture<ServiceFixture>
 {
     private const string Tenant = "acme";
-    private static readonly SecretPath s_path = TestKeys.SecretPath;
-    private static readonly DerivationPath s_derivation = TestKeys.DerivationPath;
+    private static readonly SecretPath s_path = new SecretPath(TestKeys.SecretPath);
+    private static readonly DerivationPath s_derivation = new DerivationPath(TestKeys.DerivationPath);
 
     private ServiceHost Host => fixture.Host;
 
@@ -99,12 +99,12 @@ public sealed class ServiceTests(ServiceFixture fixture) : IClassFixture<Service
     public async Task SearchFrontend_MayQueryButNeverDecrypt()
     {
         VeilServiceClient search = Host.Client(ServiceHost.SearchKey);
-        BatchResult<IReadOnlyList<QueryVector>> queries = await search.GenerateQueryVectorsBatchAsync([RandomVector(1)], s_path, s_derivation, Tenant);
+        BatchResult<IReadOnlyList<QueryVector>> queries = await search.GenerateQueryVectorsBatchAsync([RandomVector(1)], s_path, s_derivation, new TenantId(Tenant));
         Assert.Equal(0, queries.FailureCount);
         Assert.Single(queries[0].Value!);
 
-        EncryptedVector encrypted = (await Host.Client(ServiceHost.AdminKey).EncryptBatchAsync([RandomVector(1)], s_path, s_derivation, Tenant))[0].Value!;
-        VeilServiceException e = await Assert.ThrowsAsync<VeilServiceException>(() => search.DecryptBatchAsync([encrypted], Tenant));
+        EncryptedVector encrypted = (await Host.Client(ServiceHost.AdminKey).EncryptBatchAsync([RandomVector(1)], s_path, s_derivation, new TenantId(Tenant)))[0].Value!;
+        VeilServiceException e = await Assert.ThrowsAsync<VeilServiceException>(() => search.DecryptBatchAsync([encrypted], new TenantId(Tenant)));
         Assert.Equal(HttpStatusCode.Forbidden, e.StatusCode);
     }
 
@@ -195,22 +195,22 @@ public sealed class ServiceTests(ServiceFixture fixture) : IClassFixture<Service
         float[][] plaintexts = [RandomVector(10), RandomVector(11), RandomVector(12)];
         ReadOnlyMemory<float>[] inputs = [.. plaintexts.Select(p => (ReadOnlyMemory<float>)p)];
 
-        BatchResult<EncryptedVector> fromService = await service.Vector.EncryptBatchAsync(inputs, s_path, s_derivation, Tenant);
-        BatchResult<float[]> decryptedLocally = await localOps.Vector.DecryptBatchAsync([.. fromService.Select(r => r.Value!)], Tenant);
-        BatchResult<EncryptedVector> fromLocal = await localOps.Vector.EncryptBatchAsync(inputs, s_path, s_derivation, Tenant);
-        BatchResult<float[]> decryptedByService = await service.Vector.DecryptBatchAsync([.. fromLocal.Select(r => r.Value!)], Tenant);
+        BatchResult<EncryptedVector> fromService = await service.Vector.EncryptBatchAsync(inputs, s_path, s_derivation, new TenantId(Tenant));
+        BatchResult<float[]> decryptedLocally = await localOps.Vector.DecryptBatchAsync([.. fromService.Select(r => r.Value!)], new TenantId(Tenant));
+        BatchResult<EncryptedVector> fromLocal = await localOps.Vector.EncryptBatchAsync(inputs, s_path, s_derivation, new TenantId(Tenant));
+        BatchResult<float[]> decryptedByService = await service.Vector.DecryptBatchAsync([.. fromLocal.Select(r => r.Value!)], new TenantId(Tenant));
         for (int i = 0; i < plaintexts.Length; i++)
         {
             AssertClose(plaintexts[i], decryptedLocally[i].Value!);
             AssertClose(plaintexts[i], decryptedByService[i].Value!);
         }
 
-        BatchResult<EncryptedVector> rotated = await service.Vector.RotateBatchAsync([.. fromLocal.Select(r => r.Value!)], Tenant, "acme2");
-        float[] back = local.Vector.Decrypt(rotated[0].Value!, "acme2");
+        BatchResult<EncryptedVector> rotated = await service.Vector.RotateBatchAsync([.. fromLocal.Select(r => r.Value!)], new TenantId(Tenant), new TenantId("acme2"));
+        float[] back = local.Vector.Decrypt(rotated[0].Value!, new TenantId("acme2"));
         Assert.Equal(TestKeys.Dimensions, back.Length);
 
-        BatchResult<IReadOnlyList<QueryVector>> queries = await service.Vector.GenerateQueryVectorsBatchAsync(inputs, s_path, s_derivation, Tenant);
-        Assert.Equal(local.Vector.GenerateQueryVectors(plaintexts[0], s_path, s_derivation, Tenant)[0].KeyId, queries[0].Value![0].KeyId);
+        BatchResult<IReadOnlyList<QueryVector>> queries = await service.Vector.GenerateQueryVectorsBatchAsync(inputs, s_path, s_derivation, new TenantId(Tenant));
+        Assert.Equal(local.Vector.GenerateQueryVectors(plaintexts[0], s_path, s_derivation, new TenantId(Tenant))[0].KeyId, queries[0].Value![0].KeyId);
     }
 
     [Fact]
@@ -221,18 +221,18 @@ public sealed class ServiceTests(ServiceFixture fixture) : IClassFixture<Service
         VeilServiceClient service = Host.Client(ServiceHost.AdminKey);
         PlaintextField[] fields = [new("alice@example.com"u8.ToArray(), s_path, s_derivation), new("bob"u8.ToArray(), s_path, s_derivation)];
 
-        BatchResult<EncryptedField> fromService = await service.EncryptDeterministicallyBatchAsync(fields, Tenant);
-        BatchResult<EncryptedField> fromLocal = local.Deterministic.EncryptDeterministicallyBatch(fields, Tenant);
+        BatchResult<EncryptedField> fromService = await service.EncryptDeterministicallyBatchAsync(fields, new TenantId(Tenant));
+        BatchResult<EncryptedField> fromLocal = local.Deterministic.EncryptDeterministicallyBatch(fields, new TenantId(Tenant));
         Assert.Equal(fromLocal[0].Value!.Ciphertext, fromService[0].Value!.Ciphertext);
         Assert.Equal(fromLocal[1].Value!.Ciphertext, fromService[1].Value!.Ciphertext);
 
-        BatchResult<byte[]> decrypted = await service.Deterministic.DecryptBatchAsync([fromLocal[0].Value!], Tenant);
+        BatchResult<byte[]> decrypted = await service.Deterministic.DecryptBatchAsync([fromLocal[0].Value!], new TenantId(Tenant));
         Assert.Equal("alice@example.com"u8.ToArray(), decrypted[0].Value);
 
-        BatchResult<IReadOnlyList<EncryptedField>> queries = await Host.Client(ServiceHost.SearchKey).GenerateQueryFieldValuesBatchAsync(fields, Tenant);
+        BatchResult<IReadOnlyList<EncryptedField>> queries = await Host.Client(ServiceHost.SearchKey).GenerateQueryFieldValuesBatchAsync(fields, new TenantId(Tenant));
         Assert.Equal(fromLocal[0].Value!.Ciphertext, queries[0].Value![0].Ciphertext);
 
-        BatchResult<byte[]> tampered = await service.Deterministic.DecryptBatchAsync([new EncryptedField([.. fromLocal[0].Value!.Ciphertext.Select(b => (byte)(b ^ 1))], s_path, s_derivation)], Tenant);
+        BatchResult<byte[]> tampered = await service.Deterministic.DecryptBatchAsync([new EncryptedField([.. fromLocal[0].Value!.Ciphertext.Select(b => (byte)(b ^ 1))], s_path, s_derivation)], new TenantId(Tenant));
         Assert.IsType<VeilServiceItemException>(tampered[0].Error);
     }
 
@@ -244,10 +244,10 @@ public sealed class ServiceTests(ServiceFixture fixture) : IClassFixture<Service
         VeilServiceClient service = Host.Client(ServiceHost.AdminKey);
         var document = new Dictionary<string, byte[]> { ["title"] = "secret title"u8.ToArray(), ["body"] = "secret body"u8.ToArray() };
 
-        BatchResult<Veil.Documents.EncryptedDocument> fromService = await service.Standard.EncryptBatchAsync([document], Tenant);
-        Assert.Equal(document["body"], local.Standard.Decrypt(fromService[0].Value!, Tenant)["body"]);
-        Veil.Documents.EncryptedDocument fromLocal = local.Standard.Encrypt(document, Tenant);
-        BatchResult<IReadOnlyDictionary<string, byte[]>> decrypted = await service.Standard.DecryptBatchAsync([fromLocal], Tenant);
+        BatchResult<Veil.Documents.EncryptedDocument> fromService = await service.Standard.EncryptBatchAsync([document], new TenantId(Tenant));
+        Assert.Equal(document["body"], local.Standard.Decrypt(fromService[0].Value!, new TenantId(Tenant))["body"]);
+        Veil.Documents.EncryptedDocument fromLocal = local.Standard.Encrypt(document, new TenantId(Tenant));
+        BatchResult<IReadOnlyDictionary<string, byte[]>> decrypted = await service.Standard.DecryptBatchAsync([fromLocal], new TenantId(Tenant));
         Assert.Equal(document["title"], decrypted[0].Value!["title"]);
     }
 
@@ -274,8 +274,8 @@ public sealed class ServiceTests(ServiceFixture fixture) : IClassFixture<Service
     {
         const string Marker = "very-private-plaintext-marker";
         VeilServiceClient admin = Host.Client(ServiceHost.AdminKey);
-        await admin.EncryptDeterministicallyBatchAsync([new PlaintextField(Encoding.UTF8.GetBytes(Marker), s_path, s_derivation)], Tenant);
-        await admin.Standard.EncryptBatchAsync([new Dictionary<string, byte[]> { [Marker] = Encoding.UTF8.GetBytes(Marker) }], Tenant);
+        await admin.EncryptDeterministicallyBatchAsync([new PlaintextField(Encoding.UTF8.GetBytes(Marker), s_path, s_derivation)], new TenantId(Tenant));
+        await admin.Standard.EncryptBatchAsync([new Dictionary<string, byte[]> { [Marker] = Encoding.UTF8.GetBytes(Marker) }], new TenantId(Tenant));
         using (await PostAsync("v1/vector/encrypt", VectorBody(1), null))
         {
         }

@@ -40,7 +40,7 @@ public sealed class TlsTests
         var client = new VeilServiceClient(http, ServiceHost.AdminKey);
         Assert.True(await client.IsHealthyAsync());
         BatchResult<Veil.Fields.EncryptedField> encrypted = await client.EncryptDeterministicallyBatchAsync(
-            [new Veil.Fields.PlaintextField("x"u8.ToArray(), TestKeys.SecretPath, TestKeys.DerivationPath)], "acme");
+            [new Veil.Fields.PlaintextField("x"u8.ToArray(), new SecretPath(TestKeys.SecretPath), new DerivationPath(TestKeys.DerivationPath))], new TenantId("acme"));
         Assert.Equal(0, encrypted.FailureCount);
     }
 }

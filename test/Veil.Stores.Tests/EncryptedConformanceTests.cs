@@ -14,6 +14,8 @@ namespace Veil.Stores.Tests;
 /// </summary>
 public abstract class EncryptedConformanceTests : VectorStoreConformanceTests, IDisposable
 {
+    private static readonly SecretPath s_conformance = new("conformance");
+
     private const string DistanceRecordReason =
         "DistanceRecord has no property to keep its vector's paired ICL info in, which the decorator needs to decrypt and re-rank (the distance functions are covered with re-ranking by Veil.Extensions.Tests; Embedding<float> vectors by EmbeddingInputTests).";
 
@@ -27,11 +29,11 @@ public abstract class EncryptedConformanceTests : VectorStoreConformanceTests, I
         _client = new VeilClient(new VeilConfiguration(
             vector: new Dictionary<SecretPath, VectorSecret>
             {
-                ["conformance"] = new VectorSecret(ApproximationFactor, new RotatableSecret(new IdentifiedSecret(new KeyId(1), _vectorSecret))),
+                [s_conformance] = new VectorSecret(ApproximationFactor, new RotatableSecret(new IdentifiedSecret(new KeyId(1), _vectorSecret))),
             },
             deterministic: new Dictionary<SecretPath, RotatableSecret>
             {
-                ["conformance"] = new RotatableSecret(new IdentifiedSecret(new KeyId(1), _fieldSecret)),
+                [s_conformance] = new RotatableSecret(new IdentifiedSecret(new KeyId(1), _fieldSecret)),
             },
             standard: new StandardSecrets(new KeyId(1), [new IdentifiedSecret(new KeyId(1), _documentSecret)])));
     }
@@ -56,9 +58,9 @@ public abstract class EncryptedConformanceTests : VectorStoreConformanceTests, I
 
     protected override VectorStoreCollection<TKey, TRecord> GetCollection<TKey, TRecord>(string name, VectorStoreCollectionDefinition? definition = null)
     {
-        var options = new EncryptingCollectionOptions("conformance", "embedding", "tenant")
+        var options = new EncryptingCollectionOptions(s_conformance, new DerivationPath("embedding"), TestIds.Tenant)
         {
-            DeterministicSecretPath = "conformance",
+            DeterministicSecretPath = s_conformance,
             ExactReranking = ExactReranking,
         };
         if (typeof(TRecord) == typeof(ConformanceRecord))
@@ -76,9 +78,9 @@ public abstract class EncryptedConformanceTests : VectorStoreConformanceTests, I
     /// <summary>Dynamic records through the decorator: Name encrypted deterministically, the companion named by the options.</summary>
     protected override VectorStoreCollection<object, Dictionary<string, object?>> GetDynamicCollection(string name, VectorStoreCollectionDefinition definition)
     {
-        var options = new EncryptingCollectionOptions(new SecretPath("conformance"), new DerivationPath("embedding"), new TenantId("tenant"))
+        var options = new EncryptingCollectionOptions(s_conformance, new DerivationPath("embedding"), TestIds.Tenant)
         {
-            DeterministicSecretPath = new SecretPath("conformance"),
+            DeterministicSecretPath = s_conformance,
             ExactReranking = ExactReranking,
         };
         options.PairedIclInfoProperties["Embedding"] = "EmbeddingInfo";

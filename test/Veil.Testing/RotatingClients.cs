@@ -50,7 +50,7 @@ public sealed class RotatingClients : IDisposable
     }
 
     private VeilClient Create(RotatableSecret secrets) => new(new VeilConfiguration(
-        vector: new Dictionary<SecretPath, VectorSecret> { [VectorPath] = new VectorSecret(2.5f, secrets) },
-        deterministic: new Dictionary<SecretPath, RotatableSecret> { [FieldPath] = secrets },
+        vector: new Dictionary<SecretPath, VectorSecret> { [new SecretPath(VectorPath)] = new VectorSecret(2.5f, secrets) },
+        deterministic: new Dictionary<SecretPath, RotatableSecret> { [new SecretPath(FieldPath)] = secrets },
         standard: new StandardSecrets(new KeyId(10), [new IdentifiedSecret(new KeyId(10), _standard)])));
 }

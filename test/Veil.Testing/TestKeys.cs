@@ -105,8 +105,8 @@ public sealed class TestKeys : IDisposable
         Keyset keyset = Keyset.Create(kekUri);
         using (IKeyEncryptionKey kek = await createKek(kekUri).ConfigureAwait(false))
         {
-            await keyset.AddVectorSecretAsync(SecretPath, kek, approximationFactor: 2.5f).ConfigureAwait(false);
-            await keyset.AddDeterministicSecretAsync(SecretPath, kek).ConfigureAwait(false);
+            await keyset.AddVectorSecretAsync(new SecretPath(SecretPath), kek, approximationFactor: 2.5f).ConfigureAwait(false);
+            await keyset.AddDeterministicSecretAsync(new SecretPath(SecretPath), kek).ConfigureAwait(false);
             await keyset.AddStandardSecretAsync(kek).ConfigureAwait(false);
         }
 

@@ -86,7 +86,7 @@ internal sealed class DocumentCommand : Command
                     Mode.Decrypt => ItemOperations.DocumentDecrypt,
                     _ => ItemOperations.DocumentRekey,
                 };
-                return LinePipeline.Run(_console, operation, client, OperationScope.ForDocuments(parseResult.GetRequiredValue(TenantOption), newTenant), cancellationToken);
+                return LinePipeline.Run(_console, operation, client, OperationScope.ForDocuments(new TenantId(parseResult.GetRequiredValue(TenantOption)), newTenant), cancellationToken);
             });
     }
 }

@@ -72,7 +72,7 @@ internal abstract class KeyedPipelineCommand : Command
 
     private int Run(ParseResult parseResult, PipelineMode mode, CancellationToken cancellationToken)
     {
-        string secretPath = parseResult.GetRequiredValue(SecretPathOption);
+        var secretPath = new SecretPath(parseResult.GetRequiredValue(SecretPathOption));
         return CommandSupport.Run(
             Terminal,
             Keys,
@@ -90,9 +90,9 @@ internal abstract class KeyedPipelineCommand : Command
                 Operation(mode, parseResult),
                 client,
                 new OperationScope(
-                    parseResult.GetRequiredValue(TenantOption),
+                    new TenantId(parseResult.GetRequiredValue(TenantOption)),
                     secretPath,
-                    parseResult.GetRequiredValue(DerivationPathOption),
+                    new DerivationPath(parseResult.GetRequiredValue(DerivationPathOption)),
                     parseResult.GetValue(NewTenantOption) is { } newTenant ? new TenantId(newTenant) : default(TenantId?)),
                 cancellationToken));
     }

@@ -429,9 +429,9 @@ internal sealed class KeysCommand : Command
                 throw new CliUsageException("Give exactly one of --vector <path>, --deterministic <path> or --standard.");
             }
 
-            return vector is not null ? (KeysetSection.Vector, vector)
-                : deterministic is not null ? (KeysetSection.Deterministic, deterministic)
-                : (KeysetSection.Standard, string.Empty);
+            return vector is not null ? (KeysetSection.Vector, new SecretPath(vector))
+                : deterministic is not null ? (KeysetSection.Deterministic, new SecretPath(deterministic))
+                : (KeysetSection.Standard, new SecretPath(string.Empty));
         }
     }
 }

@@ -35,7 +35,7 @@ internal sealed class ModelKeyOptions
     {
         string[] missing = new[] { SecretPathOption, DerivationPathOption, TenantOption }.Where(o => parseResult.GetValue(o) is null).Select(o => o.Name).ToArray();
         return missing.Length == 0
-            ? (parseResult.GetValue(SecretPathOption)!, parseResult.GetValue(DerivationPathOption)!, parseResult.GetValue(TenantOption)!)
+            ? (new SecretPath(parseResult.GetValue(SecretPathOption)!), new DerivationPath(parseResult.GetValue(DerivationPathOption)!), new TenantId(parseResult.GetValue(TenantOption)!))
             : throw new CliUsageException($"Invalid options: {string.Join(", ", missing)} required.");
     }
 

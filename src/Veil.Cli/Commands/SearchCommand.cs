@@ -6,6 +6,7 @@ using Microsoft.Extensions.VectorData;
 using Veil.Documents.Store;
 using Veil.Embeddings.Onnx;
 using Veil.Extensions.VectorData;
+using Veil.Keys;
 
 namespace Veil.Cli.Commands;
 
@@ -84,7 +85,7 @@ internal sealed class SearchCommand : StoreCommand
 
         using DocumentStore store = DocumentStore.Open(context.Location, mustExist: true);
         CollectionManifest manifest = await store.GetManifestAsync(context.Collection, cancellationToken).ConfigureAwait(false);
-        StoreConfiguration.Check(context.Client.Configuration, manifest.VectorSecretPath, encrypting: false);
+        StoreConfiguration.Check(context.Client.Configuration, new SecretPath(manifest.VectorSecretPath), encrypting: false);
         await store.EnsureTenantAsync(manifest, context.Client, context.Tenant, cancellationToken).ConfigureAwait(false);
         using EncryptingVectorStoreCollection<string, VeilDocument> collection = store.Encrypted(
             manifest, context.Client, context.Tenant, rerank: !parseResult.GetValue(NoRerankOption), rerankCandidates: candidates);

@@ -93,7 +93,7 @@ internal abstract class StoreCommand : Command
             DocumentStore.ValidateName(collection);
             using LoadedKeys keys = await Keys.LoadAsync(parseResult, Terminal, cancellationToken).ConfigureAwait(false);
             using var client = new VeilClient(keys.Configuration);
-            var context = new StoreContext(location, collection, client, parseResult.GetRequiredValue(TenantOption));
+            var context = new StoreContext(location, collection, client, new TenantId(parseResult.GetRequiredValue(TenantOption)));
             return await ExecuteAsync(parseResult, context, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (UsageErrors.Is(e))

@@ -216,7 +216,7 @@ internal static class KeysetJson
 
         Require(section != KeysetSection.Vector || beta is not null, $"{where}.approximationFactor is required.");
         Require(secrets is not null, $"{where}.secrets is required.");
-        var result = new KeysetPath(section, path, beta, scaling) { Dimensions = dimensions, MaxNorm = maxNorm };
+        var result = new KeysetPath(section, new SecretPath(path), beta, scaling) { Dimensions = dimensions, MaxNorm = maxNorm };
         int index = 0;
         foreach (JsonElement item in secrets!.Value.EnumerateArray())
         {

@@ -7,9 +7,6 @@ public readonly record struct SecretPath(string Value)
     /// <summary>The identifier (an absent value reads as the empty string).</summary>
     public string Value { get; } = Value ?? string.Empty;
 
-    /// <summary>Wraps <paramref name="value"/>.</summary>
-    public static implicit operator SecretPath(string value) => new(value);
-
     /// <inheritdoc/>
     public override string ToString() => Value;
 }

@@ -7,9 +7,6 @@ public readonly record struct TenantId(string Value)
     /// <summary>The identifier (an absent value reads as the empty string).</summary>
     public string Value { get; } = Value ?? string.Empty;
 
-    /// <summary>Wraps <paramref name="value"/>.</summary>
-    public static implicit operator TenantId(string value) => new(value);
-
     /// <inheritdoc/>
     public override string ToString() => Value;
 }

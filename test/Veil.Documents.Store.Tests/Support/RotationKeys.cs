@@ -45,7 +45,7 @@ internal sealed class RotationKeys : IDisposable
     }
 
     private static VeilClient Create(RotatableSecret secrets, StandardSecrets standard) => new(new VeilConfiguration(
-        vector: new Dictionary<SecretPath, VectorSecret> { [SecretPath] = new VectorSecret(2.5f, secrets) },
-        deterministic: new Dictionary<SecretPath, RotatableSecret> { [SecretPath] = secrets },
+        vector: new Dictionary<SecretPath, VectorSecret> { [new SecretPath(SecretPath)] = new VectorSecret(2.5f, secrets) },
+        deterministic: new Dictionary<SecretPath, RotatableSecret> { [new SecretPath(SecretPath)] = secrets },
         standard: standard));
 }

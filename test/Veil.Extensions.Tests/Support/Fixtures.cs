@@ -1,5 +1,6 @@
 using Microsoft.Extensions.VectorData;
 using Veil.Extensions.VectorData;
+using Veil.Keys;
 
 namespace Veil.Extensions.Tests.Support;
 
@@ -34,9 +35,9 @@ public sealed class Doc
 public static class TestOptions
 {
     public static EncryptingCollectionOptions Create(bool oneWay = false, bool rerank = true, int candidates = EncryptingCollectionOptions.DefaultRerankCandidates) =>
-        new(RotatingClients.VectorPath, "minilm", RotatingClients.Tenant)
+        new(new SecretPath(RotatingClients.VectorPath), new DerivationPath("minilm"), new TenantId(RotatingClients.Tenant))
         {
-            DeterministicSecretPath = RotatingClients.FieldPath,
+            DeterministicSecretPath = new SecretPath(RotatingClients.FieldPath),
             OneWay = oneWay,
             ExactReranking = rerank,
             RerankCandidates = candidates,

@@ -34,9 +34,9 @@ public sealed class SealedTestKeys : IDisposable
     public SealedTestKeys()
     {
         var secrets = new StandardSecrets(new KeyId(2), [new IdentifiedSecret(new KeyId(2), _current), new IdentifiedSecret(new KeyId(1), _old)]);
-        Keyring = new SealedKeyring(secrets, "tenant-1");
-        OtherTenant = new SealedKeyring(secrets, "tenant-2");
-        OldOnly = new SealedKeyring(new StandardSecrets(new KeyId(1), [new IdentifiedSecret(new KeyId(1), _old)]), "tenant-1");
+        Keyring = new SealedKeyring(secrets, new TenantId("tenant-1"));
+        OtherTenant = new SealedKeyring(secrets, new TenantId("tenant-2"));
+        OldOnly = new SealedKeyring(new StandardSecrets(new KeyId(1), [new IdentifiedSecret(new KeyId(1), _old)]), new TenantId("tenant-1"));
     }
 
     public SealedKeyring Keyring { get; }

@@ -12,7 +12,7 @@ namespace Veil.Tests.Documents;
 /// </summary>
 public class AttachedBindingTests
 {
-    private static readonly TenantId s_tenant = "tenant-a";
+    private static readonly TenantId s_tenant = TestIds.TenantA;
     private static readonly string[] s_names = ["title", "body"];
     private readonly AttachedDocumentOperations _operations = DocumentTestKeys.Attached(1, 1);
 

@@ -10,7 +10,7 @@ namespace Veil.Tests.Documents;
 
 public class AttachedDocumentOperationsTests
 {
-    private static readonly TenantId s_tenant = "tenant-a";
+    private static readonly TenantId s_tenant = TestIds.TenantA;
 
     [Fact]
     public void Decrypt_WhenRoundTrippingArbitraryPlaintexts_ReturnsPlaintext()
@@ -96,7 +96,7 @@ public class AttachedDocumentOperationsTests
         AttachedDocumentOperations operations = DocumentTestKeys.Attached(1, 1);
         byte[] document = operations.Encrypt("x"u8, s_tenant);
 
-        CryptographicException error = Assert.ThrowsAny<CryptographicException>(() => operations.Decrypt(document, "tenant-b"));
+        CryptographicException error = Assert.ThrowsAny<CryptographicException>(() => operations.Decrypt(document, TestIds.TenantB));
         Assert.Equal("No secret could be found to decrypt the EDEK.", error.Message);
     }
 
@@ -153,12 +153,12 @@ public class AttachedDocumentOperationsTests
         byte[] document = operations.Encrypt("moving"u8, s_tenant);
         int bodyOffset = 8 + BinaryPrimitives.ReadUInt16BigEndian(document.AsSpan(6));
 
-        BatchResult<byte[]> result = operations.RekeyDocuments([document], s_tenant, "tenant-b");
+        BatchResult<byte[]> result = operations.RekeyDocuments([document], s_tenant, TestIds.TenantB);
         byte[] rekeyed = result[0].Value!;
         int newBodyOffset = 8 + BinaryPrimitives.ReadUInt16BigEndian(rekeyed.AsSpan(6));
 
         Assert.Equal(document[bodyOffset..], rekeyed[newBodyOffset..]);
-        Assert.Equal("moving", Encoding.UTF8.GetString(operations.Decrypt(rekeyed, "tenant-b")));
+        Assert.Equal("moving", Encoding.UTF8.GetString(operations.Decrypt(rekeyed, TestIds.TenantB)));
         Assert.ThrowsAny<CryptographicException>(() => operations.Decrypt(rekeyed, s_tenant));
     }
 

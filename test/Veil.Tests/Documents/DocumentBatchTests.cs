@@ -12,7 +12,7 @@ namespace Veil.Tests.Documents;
 /// </summary>
 public class DocumentBatchTests
 {
-    private static readonly TenantId s_tenant = "tenant-a";
+    private static readonly TenantId s_tenant = TestIds.TenantA;
 
     [Fact]
     public void AttachedEncryptBatchAndRekey_WhenSeeded_EqualOneAtATimeInInputOrder()
@@ -26,12 +26,12 @@ public class DocumentBatchTests
         BatchAssert.EqualsOneAtATime(texts, batch, t => serialClient.StandardAttached.Encrypt(t, s_tenant), Assert.Equal);
 
         byte[][] documents = batch.Select(r => r.Value!).ToArray();
-        BatchResult<byte[]> rekeyed = batchClient.StandardAttached.RekeyDocuments(documents, s_tenant, "tenant-b");
+        BatchResult<byte[]> rekeyed = batchClient.StandardAttached.RekeyDocuments(documents, s_tenant, TestIds.TenantB);
         BatchAssert.EqualsOneAtATime(
-            documents, rekeyed, d => serialClient.StandardAttached.RekeyDocuments([d], s_tenant, "tenant-b")[0].Value!, Assert.Equal);
+            documents, rekeyed, d => serialClient.StandardAttached.RekeyDocuments([d], s_tenant, TestIds.TenantB)[0].Value!, Assert.Equal);
         Assert.Equal(
             texts.Select(Encoding.UTF8.GetString),
-            batchClient.StandardAttached.DecryptBatch(rekeyed.Select(r => r.Value!).ToArray(), "tenant-b").Select(r => Encoding.UTF8.GetString(r.Value!)));
+            batchClient.StandardAttached.DecryptBatch(rekeyed.Select(r => r.Value!).ToArray(), TestIds.TenantB).Select(r => Encoding.UTF8.GetString(r.Value!)));
     }
 
     [Fact]
@@ -57,7 +57,7 @@ public class DocumentBatchTests
         byte[][] texts = Texts(300);
         byte[][] underOne = DocumentTestKeys.Attached(1, 1, 2).EncryptBatch(texts, s_tenant).Select(r => r.Value!).ToArray();
         byte[][] underTwo = DocumentTestKeys.Attached(2, 1, 2).EncryptBatch(texts, s_tenant).Select(r => r.Value!).ToArray();
-        byte[][] otherTenant = DocumentTestKeys.Attached(2, 1, 2).EncryptBatch(texts, "tenant-b").Select(r => r.Value!).ToArray();
+        byte[][] otherTenant = DocumentTestKeys.Attached(2, 1, 2).EncryptBatch(texts, TestIds.TenantB).Select(r => r.Value!).ToArray();
         byte[][] documents = Enumerable.Range(0, texts.Length).Select(i => (i % 6) switch
         {
             0 => underOne[i],
@@ -83,7 +83,7 @@ public class DocumentBatchTests
         StandardDocumentOperations operations = DocumentTestKeys.Standard(null, 1, 2);
         IReadOnlyDictionary<string, byte[]>[] plaintexts = Documents(240);
         EncryptedDocument[] underOne = DocumentTestKeys.Standard(1, 1, 2).EncryptBatch(plaintexts, s_tenant).Select(r => r.Value!).ToArray();
-        EncryptedDocument[] underTwo = DocumentTestKeys.Standard(2, 1, 2).EncryptBatch(plaintexts, "tenant-b").Select(r => r.Value!).ToArray();
+        EncryptedDocument[] underTwo = DocumentTestKeys.Standard(2, 1, 2).EncryptBatch(plaintexts, TestIds.TenantB).Select(r => r.Value!).ToArray();
         EncryptedDocument[] documents = Enumerable.Range(0, plaintexts.Length).Select(i => (i % 4) switch
         {
             0 => underOne[i],

@@ -14,7 +14,7 @@ namespace Veil.Tests.Documents;
 /// </summary>
 public class DocumentBindingTests
 {
-    private static readonly TenantId s_tenant = "tenant-a";
+    private static readonly TenantId s_tenant = TestIds.TenantA;
     private static readonly DocumentBinding s_id7 = DocumentBinding.ForId("record-7");
     private readonly StandardDocumentOperations _operations = DocumentTestKeys.Standard(1, 1);
 
@@ -152,11 +152,11 @@ public class DocumentBindingTests
         StandardDocumentOperations operations = DocumentTestKeys.Standard(2, 1, 2);
         EncryptedDocument bound = DocumentTestKeys.Standard(1, 1, 2).Encrypt(Fields(("a", "1")), s_tenant, s_id7);
 
-        byte[] rekeyed = operations.RekeyEdeks([bound.Edek], s_tenant, "tenant-b")[0].Value!;
+        byte[] rekeyed = operations.RekeyEdeks([bound.Edek], s_tenant, TestIds.TenantB)[0].Value!;
         var moved = new EncryptedDocument(rekeyed, bound.Fields);
 
-        Assert.Equal("1", Text(operations.Decrypt(moved, "tenant-b", s_id7)["a"]));
-        Assert.Throws<AuthenticationTagMismatchException>(() => operations.Decrypt(moved, "tenant-b", DocumentBinding.ForId("record-8")));
+        Assert.Equal("1", Text(operations.Decrypt(moved, TestIds.TenantB, s_id7)["a"]));
+        Assert.Throws<AuthenticationTagMismatchException>(() => operations.Decrypt(moved, TestIds.TenantB, DocumentBinding.ForId("record-8")));
     }
 
     [Fact]

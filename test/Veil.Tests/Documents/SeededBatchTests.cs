@@ -17,16 +17,16 @@ public class SeededBatchTests
         using VeilClient batchClient = InsecureSeededClient.Create(config, 11);
         using VeilClient serialClient = InsecureSeededClient.Create(config, 11);
 
-        BatchResult<EncryptedDocument> batch = batchClient.Standard.EncryptBatch(documents, "t");
-        EncryptedDocument[] serial = documents.Select(d => serialClient.Standard.Encrypt(d, "t")).ToArray();
+        BatchResult<EncryptedDocument> batch = batchClient.Standard.EncryptBatch(documents, new TenantId("t"));
+        EncryptedDocument[] serial = documents.Select(d => serialClient.Standard.Encrypt(d, new TenantId("t"))).ToArray();
         for (int i = 0; i < documents.Length; i++)
         {
             Assert.Equal(serial[i].Edek, batch[i].Value!.Edek);
             Assert.Equal(serial[i].Fields["a"], batch[i].Value!.Fields["a"]);
         }
 
-        BatchResult<byte[]> rekeyed = batchClient.Standard.RekeyEdeks(serial.Select(d => d.Edek).ToArray(), "t", "u");
-        byte[][] rekeyedSerial = serial.Select(d => serialClient.Standard.RekeyEdeks([d.Edek], "t", "u")[0].Value!).ToArray();
+        BatchResult<byte[]> rekeyed = batchClient.Standard.RekeyEdeks(serial.Select(d => d.Edek).ToArray(), new TenantId("t"), new TenantId("u"));
+        byte[][] rekeyedSerial = serial.Select(d => serialClient.Standard.RekeyEdeks([d.Edek], new TenantId("t"), new TenantId("u"))[0].Value!).ToArray();
         Assert.Equal(rekeyedSerial, rekeyed.Select(r => r.Value!));
     }
 }

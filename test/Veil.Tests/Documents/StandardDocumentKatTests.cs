@@ -18,7 +18,7 @@ public class StandardDocumentKatTests
     public void Encrypt_WhenSeededLikeAlloyKat_ProducesKnownFieldBytes()
     {
         // ALLOY-COMPAT §5.8 "Standard, seeded" (test_seeded_sdk_standard_encrypt).
-        EncryptedDocument document = SeededAlloyKatOperations().Encrypt(DocumentTestKeys.Fields(("foo", "My data")), "tenant");
+        EncryptedDocument document = SeededAlloyKatOperations().Encrypt(DocumentTestKeys.Fields(("foo", "My data")), TestIds.Tenant);
 
         Assert.Equal("AElST04OFx9g3p5TQTSIGaJrUPuq79Di9DmR0uK5/n6lXAis5Ip45Q==", Convert.ToBase64String(document.Fields["foo"]));
     }
@@ -27,9 +27,9 @@ public class StandardDocumentKatTests
     public void Decrypt_WhenGivenSeededKatOutput_RoundTrips()
     {
         StandardDocumentOperations operations = SeededAlloyKatOperations();
-        EncryptedDocument document = operations.Encrypt(DocumentTestKeys.Fields(("foo", "My data")), "tenant");
+        EncryptedDocument document = operations.Encrypt(DocumentTestKeys.Fields(("foo", "My data")), TestIds.Tenant);
 
-        IReadOnlyDictionary<string, byte[]> decrypted = operations.Decrypt(document, "tenant");
+        IReadOnlyDictionary<string, byte[]> decrypted = operations.Decrypt(document, TestIds.Tenant);
 
         Assert.Equal("My data", Encoding.UTF8.GetString(decrypted["foo"]));
     }
@@ -55,7 +55,7 @@ public class StandardDocumentKatTests
         byte[] header = [0x0A, 0x24, 0x0A, 0x20, .. signature, 0x10, 0x01, 0x12, (byte)signedPayload.Length, .. signedPayload];
         byte[] expected = [0x00, 0x00, 0x00, 0x0A, 0x82, 0x00, .. header];
 
-        EncryptedDocument document = SeededAlloyKatOperations().Encrypt(DocumentTestKeys.Fields(("foo", "My data")), "tenant");
+        EncryptedDocument document = SeededAlloyKatOperations().Encrypt(DocumentTestKeys.Fields(("foo", "My data")), TestIds.Tenant);
 
         Assert.Equal(Convert.ToHexString(expected), Convert.ToHexString(document.Edek));
     }
@@ -84,7 +84,7 @@ public class StandardDocumentKatTests
         new SeededRandomSource(7).Fill(stream);
         var fields = DocumentTestKeys.Fields(("b", "second"), ("B", "first"), ("c", "third"));
 
-        EncryptedDocument document = operations.Encrypt(fields, "t");
+        EncryptedDocument document = operations.Encrypt(fields, new TenantId("t"));
 
         // Ordinal order is "B" < "b" < "c": IVs are drawn in that order after the DEK and EDEK IV.
         Assert.Equal(stream[44..56], document.Fields["B"][5..17]);

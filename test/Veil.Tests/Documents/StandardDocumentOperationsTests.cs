@@ -8,7 +8,7 @@ namespace Veil.Tests.Documents;
 
 public class StandardDocumentOperationsTests
 {
-    private static readonly TenantId s_tenant = "tenant-a";
+    private static readonly TenantId s_tenant = TestIds.TenantA;
 
     [Fact]
     public void Decrypt_WhenRoundTrippingArbitraryDocuments_ReturnsOriginalFields()
@@ -16,8 +16,8 @@ public class StandardDocumentOperationsTests
         StandardDocumentOperations operations = DocumentTestKeys.Standard(1, 1, 2);
         Gen.Dictionary(Gen.String, Gen.Byte.Array).Select(Gen.String).Sample((fields, tenant) =>
         {
-            EncryptedDocument document = operations.Encrypt(fields, tenant);
-            IReadOnlyDictionary<string, byte[]> decrypted = operations.Decrypt(document, tenant);
+            EncryptedDocument document = operations.Encrypt(fields, new TenantId(tenant));
+            IReadOnlyDictionary<string, byte[]> decrypted = operations.Decrypt(document, new TenantId(tenant));
 
             Assert.Equal(fields.Count, document.Fields.Count);
             Assert.Equal(fields.Count, decrypted.Count);
@@ -101,7 +101,7 @@ public class StandardDocumentOperationsTests
         StandardDocumentOperations operations = DocumentTestKeys.Standard(1, 1);
         EncryptedDocument document = operations.Encrypt(DocumentTestKeys.Fields(("a", "text")), s_tenant);
 
-        CryptographicException error = Assert.ThrowsAny<CryptographicException>(() => operations.Decrypt(document, "tenant-b"));
+        CryptographicException error = Assert.ThrowsAny<CryptographicException>(() => operations.Decrypt(document, TestIds.TenantB));
         Assert.Equal("No secret could be found to decrypt the EDEK.", error.Message);
     }
 
@@ -344,7 +344,7 @@ public class StandardDocumentOperationsTests
         StandardDocumentOperations operations = DocumentTestKeys.Standard(1, 1);
         EncryptedDocument original = operations.Encrypt(DocumentTestKeys.Fields(("a", "first")), s_tenant);
 
-        Assert.ThrowsAny<CryptographicException>(() => operations.EncryptWithExistingEdek(DocumentTestKeys.Fields(("b", "x")), original.Edek, "other"));
+        Assert.ThrowsAny<CryptographicException>(() => operations.EncryptWithExistingEdek(DocumentTestKeys.Fields(("b", "x")), original.Edek, new TenantId("other")));
     }
 
     [Fact]
@@ -353,11 +353,11 @@ public class StandardDocumentOperationsTests
         StandardDocumentOperations operations = DocumentTestKeys.Standard(1, 1);
         EncryptedDocument document = operations.Encrypt(DocumentTestKeys.Fields(("a", "moving")), s_tenant);
 
-        BatchResult<byte[]> result = operations.RekeyEdeks([document.Edek], s_tenant, "tenant-b");
+        BatchResult<byte[]> result = operations.RekeyEdeks([document.Edek], s_tenant, TestIds.TenantB);
         var rekeyed = new EncryptedDocument(result[0].Value!, document.Fields);
 
         Assert.True(result[0].IsSuccess);
-        Assert.Equal("moving", Encoding.UTF8.GetString(operations.Decrypt(rekeyed, "tenant-b")["a"]));
+        Assert.Equal("moving", Encoding.UTF8.GetString(operations.Decrypt(rekeyed, TestIds.TenantB)["a"]));
         Assert.ThrowsAny<CryptographicException>(() => operations.Decrypt(rekeyed, s_tenant));
     }
 
@@ -382,7 +382,7 @@ public class StandardDocumentOperationsTests
         StandardDocumentOperations operations = DocumentTestKeys.Standard(1, 1);
         EncryptedDocument good = operations.Encrypt(DocumentTestKeys.Fields(("a", "x")), s_tenant);
 
-        BatchResult<byte[]> result = operations.RekeyEdeks([good.Edek, [1, 2, 3], good.Edek], s_tenant, "tenant-b");
+        BatchResult<byte[]> result = operations.RekeyEdeks([good.Edek, [1, 2, 3], good.Edek], s_tenant, TestIds.TenantB);
 
         Assert.Equal(2, result.SuccessCount);
         Assert.False(result[1].IsSuccess);

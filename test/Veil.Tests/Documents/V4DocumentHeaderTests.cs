@@ -9,7 +9,7 @@ namespace Veil.Tests.Documents;
 
 public class V4DocumentHeaderTests
 {
-    private static readonly TenantId s_tenant = "tenant-a";
+    private static readonly TenantId s_tenant = TestIds.TenantA;
 
     [Fact]
     public void Decode_WhenEncodedByVeil_ReturnsSameFields()

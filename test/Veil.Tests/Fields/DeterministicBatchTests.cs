@@ -10,9 +10,9 @@ namespace Veil.Tests.Fields;
 /// </summary>
 public sealed class DeterministicBatchTests : IDisposable
 {
-    private static readonly SecretPath s_first = "first";
-    private static readonly SecretPath s_second = "second";
-    private static readonly DerivationPath[] s_derivations = ["category", "label"];
+    private static readonly SecretPath s_first = new SecretPath("first");
+    private static readonly SecretPath s_second = new SecretPath("second");
+    private static readonly DerivationPath[] s_derivations = [new DerivationPath("category"), new DerivationPath("label")];
 
     private readonly Secret _one = new(Enumerable.Range(1, 64).Select(i => (byte)i).ToArray());
     private readonly Secret _two = new(Enumerable.Range(70, 48).Select(i => (byte)i).ToArray());
@@ -48,10 +48,10 @@ public sealed class DeterministicBatchTests : IDisposable
     {
         PlaintextField[] fields = Fields(400);
 
-        BatchResult<EncryptedField> batch = _operations.EncryptDeterministicallyBatch(fields, tenant);
+        BatchResult<EncryptedField> batch = _operations.EncryptDeterministicallyBatch(fields, new TenantId(tenant));
 
         int failures = BatchAssert.EqualsOneAtATime(
-            fields, batch, f => _operations.EncryptDeterministically(f.Plaintext.Span, f.SecretPath, f.DerivationPath, tenant), AssertSame);
+            fields, batch, f => _operations.EncryptDeterministically(f.Plaintext.Span, f.SecretPath, f.DerivationPath, new TenantId(tenant)), AssertSame);
         Assert.Equal(0, failures);
     }
 
@@ -60,8 +60,8 @@ public sealed class DeterministicBatchTests : IDisposable
     {
         PlaintextField[] fields = Fields(50);
 
-        BatchResult<EncryptedField> a = _operations.EncryptDeterministicallyBatch(fields, "tenant-a");
-        BatchResult<EncryptedField> b = _operations.EncryptDeterministicallyBatch(fields, "tenant-b");
+        BatchResult<EncryptedField> a = _operations.EncryptDeterministicallyBatch(fields, TestIds.TenantA);
+        BatchResult<EncryptedField> b = _operations.EncryptDeterministicallyBatch(fields, TestIds.TenantB);
 
         Assert.All(Enumerable.Range(0, fields.Length), i => Assert.NotEqual(a[i].Value!.Ciphertext, b[i].Value!.Ciphertext));
     }
@@ -71,12 +71,12 @@ public sealed class DeterministicBatchTests : IDisposable
     {
         PlaintextField[] fields = Fields(200);
 
-        BatchResult<IReadOnlyList<EncryptedField>> batch = _operations.GenerateQueryFieldValuesBatch(fields, "tenant-a");
+        BatchResult<IReadOnlyList<EncryptedField>> batch = _operations.GenerateQueryFieldValuesBatch(fields, TestIds.TenantA);
 
         BatchAssert.EqualsOneAtATime(
             fields,
             batch,
-            f => _operations.GenerateQueryFieldValues(f.Plaintext.Span, f.SecretPath, f.DerivationPath, "tenant-a"),
+            f => _operations.GenerateQueryFieldValues(f.Plaintext.Span, f.SecretPath, f.DerivationPath, TestIds.TenantA),
             (expected, actual) =>
             {
                 Assert.Equal(expected.Count, actual.Count);
@@ -92,22 +92,22 @@ public sealed class DeterministicBatchTests : IDisposable
     public void DecryptBatch_WhenSomeFieldsAreTamperedMislabelledOrUnknown_FailsOnlyThoseAsSingleItemsDo()
     {
         PlaintextField[] plaintexts = Fields(400);
-        EncryptedField[] fields = _operations.EncryptDeterministicallyBatch(plaintexts, "tenant-a").Select(r => r.Value!).ToArray();
+        EncryptedField[] fields = _operations.EncryptDeterministicallyBatch(plaintexts, TestIds.TenantA).Select(r => r.Value!).ToArray();
         for (int i = 0; i < fields.Length; i++)
         {
             fields[i] = (i % 10) switch
             {
                 3 => Tampered(fields[i], i),
-                5 => new EncryptedField(fields[i].Ciphertext, fields[i].SecretPath, "another-derivation"),
-                7 => new EncryptedField(fields[i].Ciphertext, "not-configured", fields[i].DerivationPath),
+                5 => new EncryptedField(fields[i].Ciphertext, fields[i].SecretPath, new DerivationPath("another-derivation")),
+                7 => new EncryptedField(fields[i].Ciphertext, new SecretPath("not-configured"), fields[i].DerivationPath),
                 8 => WithKeyId(fields[i], 9),
                 _ => fields[i],
             };
         }
 
-        BatchResult<byte[]> batch = _operations.DecryptBatch(fields, "tenant-a");
+        BatchResult<byte[]> batch = _operations.DecryptBatch(fields, TestIds.TenantA);
 
-        int failures = BatchAssert.EqualsOneAtATime(fields, batch, f => _operations.Decrypt(f, "tenant-a"), Assert.Equal);
+        int failures = BatchAssert.EqualsOneAtATime(fields, batch, f => _operations.Decrypt(f, TestIds.TenantA), Assert.Equal);
         Assert.Equal(160, failures);
         Assert.All(
             Enumerable.Range(0, fields.Length).Where(i => i % 10 is not (3 or 5 or 7 or 8)),
@@ -118,14 +118,14 @@ public sealed class DeterministicBatchTests : IDisposable
     public void RotateFields_WhenMovingFieldsOfTwoSecretsToAnotherTenant_EqualsSingleItemsAndDecryptsForTheNewTenant()
     {
         PlaintextField[] plaintexts = Fields(300);
-        EncryptedField[] stored = _beforeRotation.EncryptDeterministicallyBatch(plaintexts, "tenant-a").Select(r => r.Value!).ToArray();
+        EncryptedField[] stored = _beforeRotation.EncryptDeterministicallyBatch(plaintexts, TestIds.TenantA).Select(r => r.Value!).ToArray();
         stored[17] = Tampered(stored[17], 17);
 
-        BatchResult<EncryptedField> batch = _operations.RotateFields(stored, "tenant-a", "tenant-b");
+        BatchResult<EncryptedField> batch = _operations.RotateFields(stored, TestIds.TenantA, TestIds.TenantB);
 
-        int failures = BatchAssert.EqualsOneAtATime(stored, batch, f => _operations.RotateField(f, "tenant-a", "tenant-b"), AssertSame);
+        int failures = BatchAssert.EqualsOneAtATime(stored, batch, f => _operations.RotateField(f, TestIds.TenantA, TestIds.TenantB), AssertSame);
         Assert.Equal(1, failures);
-        BatchResult<byte[]> decrypted = _operations.DecryptBatch(batch.Where(r => r.IsSuccess).Select(r => r.Value!).ToArray(), "tenant-b");
+        BatchResult<byte[]> decrypted = _operations.DecryptBatch(batch.Where(r => r.IsSuccess).Select(r => r.Value!).ToArray(), TestIds.TenantB);
         Assert.Equal(
             plaintexts.Where((_, i) => i != 17).Select(p => p.Plaintext.ToArray()),
             decrypted.Select(r => r.Value!));

@@ -14,11 +14,11 @@ public sealed class DeterministicFieldOperationsTests : IDisposable
     private static readonly byte[] s_alloyKnownBytes =
         [0, 0, 0, 1, 128, 0, 44, 194, 55, 224, 251, 64, 34, 109, 10, 77, 197, 32, 11, 224, 51, 154, 218, 130, 209];
 
-    private static readonly SecretPath s_path = "secret_path";
-    private static readonly SecretPath s_rotatingPath = "rotating";
-    private static readonly SecretPath s_inRotationOnlyPath = "retiring";
-    private static readonly DerivationPath s_derivation = "deriv_path";
-    private static readonly TenantId s_tenant = "foo";
+    private static readonly SecretPath s_path = new SecretPath("secret_path");
+    private static readonly SecretPath s_rotatingPath = new SecretPath("rotating");
+    private static readonly SecretPath s_inRotationOnlyPath = new SecretPath("retiring");
+    private static readonly DerivationPath s_derivation = new DerivationPath("deriv_path");
+    private static readonly TenantId s_tenant = new TenantId("foo");
 
     private readonly Secret _alloySecret = new(s_alloySecret);
     private readonly Secret _newSecret = new(Enumerable.Range(100, 48).Select(i => (byte)i).ToArray());
@@ -95,8 +95,8 @@ public sealed class DeterministicFieldOperationsTests : IDisposable
         byte[] baseline = _operations.EncryptDeterministically([1, 2, 3], s_path, s_derivation, s_tenant).Ciphertext;
 
         Assert.NotEqual(baseline, _operations.EncryptDeterministically([1, 2, 4], s_path, s_derivation, s_tenant).Ciphertext);
-        Assert.NotEqual(baseline, _operations.EncryptDeterministically([1, 2, 3], s_path, s_derivation, "bar").Ciphertext);
-        Assert.NotEqual(baseline, _operations.EncryptDeterministically([1, 2, 3], s_path, "other", s_tenant).Ciphertext);
+        Assert.NotEqual(baseline, _operations.EncryptDeterministically([1, 2, 3], s_path, s_derivation, new TenantId("bar")).Ciphertext);
+        Assert.NotEqual(baseline, _operations.EncryptDeterministically([1, 2, 3], s_path, new DerivationPath("other"), s_tenant).Ciphertext);
     }
 
     [Fact]
@@ -142,15 +142,15 @@ public sealed class DeterministicFieldOperationsTests : IDisposable
     public void Decrypt_WhenWrongTenant_ThrowsAuthenticationTagMismatch()
     {
         EncryptedField field = _operations.EncryptDeterministically([1, 2, 3], s_path, s_derivation, s_tenant);
-        Assert.Throws<AuthenticationTagMismatchException>(() => _operations.Decrypt(field, "bar"));
-        Assert.False(_operations.TryDecrypt(field, "bar", out _));
+        Assert.Throws<AuthenticationTagMismatchException>(() => _operations.Decrypt(field, new TenantId("bar")));
+        Assert.False(_operations.TryDecrypt(field, new TenantId("bar"), out _));
     }
 
     [Fact]
     public void Decrypt_WhenWrongDerivationPath_ThrowsAuthenticationTagMismatch()
     {
         EncryptedField field = _operations.EncryptDeterministically([1, 2, 3], s_path, s_derivation, s_tenant);
-        var moved = new EncryptedField(field.Ciphertext, s_path, "other_path");
+        var moved = new EncryptedField(field.Ciphertext, s_path, new DerivationPath("other_path"));
         Assert.Throws<AuthenticationTagMismatchException>(() => _operations.Decrypt(moved, s_tenant));
     }
 
@@ -231,14 +231,14 @@ public sealed class DeterministicFieldOperationsTests : IDisposable
     [Fact]
     public void EncryptDeterministically_WhenUnknownSecretPath_ThrowsArgumentExceptionNamingPath()
     {
-        var exception = Assert.Throws<ArgumentException>(() => _operations.EncryptDeterministically([1], "nope", s_derivation, s_tenant));
+        var exception = Assert.Throws<ArgumentException>(() => _operations.EncryptDeterministically([1], new SecretPath("nope"), s_derivation, s_tenant));
         Assert.Contains("'nope'", exception.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Decrypt_WhenUnknownSecretPath_ThrowsArgumentException()
     {
-        var field = new EncryptedField(s_alloyKnownBytes, "nope", s_derivation);
+        var field = new EncryptedField(s_alloyKnownBytes, new SecretPath("nope"), s_derivation);
         Assert.Throws<ArgumentException>(() => _operations.Decrypt(field, s_tenant));
         Assert.Throws<ArgumentException>(() => _operations.TryDecrypt(field, s_tenant, out _));
     }
@@ -301,10 +301,10 @@ public sealed class DeterministicFieldOperationsTests : IDisposable
     {
         EncryptedField field = _operations.EncryptDeterministically([1, 2, 3], s_path, s_derivation, s_tenant);
 
-        EncryptedField rotated = _operations.RotateField(field, s_tenant, "bar");
+        EncryptedField rotated = _operations.RotateField(field, s_tenant, new TenantId("bar"));
 
         Assert.NotSame(field, rotated);
-        Assert.Equal(new byte[] { 1, 2, 3 }, _operations.Decrypt(rotated, "bar"));
+        Assert.Equal(new byte[] { 1, 2, 3 }, _operations.Decrypt(rotated, new TenantId("bar")));
         Assert.Throws<AuthenticationTagMismatchException>(() => _operations.Decrypt(rotated, s_tenant));
     }
 
@@ -345,7 +345,7 @@ public sealed class DeterministicFieldOperationsTests : IDisposable
             _operations.EncryptDeterministically([1], s_path, s_derivation, s_tenant),
             FlipBit(_operations.EncryptDeterministically([2], s_path, s_derivation, s_tenant), 60),
             new EncryptedField(s_alloyKnownBytes, s_rotatingPath, s_derivation),
-            new EncryptedField(s_alloyKnownBytes, "nope", s_derivation),
+            new EncryptedField(s_alloyKnownBytes, new SecretPath("nope"), s_derivation),
         ];
 
         BatchResult<byte[]> results = _operations.DecryptBatch(fields, s_tenant);
@@ -364,7 +364,7 @@ public sealed class DeterministicFieldOperationsTests : IDisposable
         PlaintextField[] fields =
         [
             new(new byte[] { 1, 2, 3 }, s_path, s_derivation),
-            new(new byte[] { 4 }, "nope", s_derivation),
+            new(new byte[] { 4 }, new SecretPath("nope"), s_derivation),
             new(new byte[] { 5 }, s_rotatingPath, s_derivation),
         ];
 
@@ -383,7 +383,7 @@ public sealed class DeterministicFieldOperationsTests : IDisposable
         [
             new(new byte[] { 1, 2, 3 }, s_rotatingPath, s_derivation),
             new(new byte[] { 1, 2, 3 }, s_path, s_derivation),
-            new(new byte[] { 1, 2, 3 }, "nope", s_derivation),
+            new(new byte[] { 1, 2, 3 }, new SecretPath("nope"), s_derivation),
         ];
 
         BatchResult<IReadOnlyList<EncryptedField>> results = _operations.GenerateQueryFieldValuesBatch(fields, s_tenant);

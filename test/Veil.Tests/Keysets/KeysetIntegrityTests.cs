@@ -71,21 +71,21 @@ public class KeysetIntegrityTests
     {
         using TestKek kek = _kms.Kek();
         Keyset keyset = Keyset.Create(kek.KeyUri);
-        await keyset.AddVectorSecretAsync("p", kek, 2f);
+        await keyset.AddVectorSecretAsync(TestIds.P, kek, 2f);
         await keyset.AddStandardSecretAsync(kek);
         keyset = Reload(keyset);
-        KeysetSecretInfo added = await keyset.AddVectorSecretAsync("p", kek);
+        KeysetSecretInfo added = await keyset.AddVectorSecretAsync(TestIds.P, kek);
         keyset = Reload(keyset);
         await keyset.VerifyAsync(_kms);
-        keyset.Promote(KeysetSection.Vector, "p", added.Id);
+        keyset.Promote(KeysetSection.Vector, TestIds.P, added.Id);
         keyset = Reload(keyset);
         await keyset.VerifyAsync(_kms);
-        keyset.Retire(KeysetSection.Vector, "p", new KeyId(1));
+        keyset.Retire(KeysetSection.Vector, TestIds.P, new KeyId(1));
         keyset = Reload(keyset);
 
         using UnwrappedKeyset live = await keyset.UnwrapAsync(_kms);
-        Assert.Equal(added.Id, live.Configuration.Vector["p"].Secrets.Current!.Id);
-        Assert.Null(live.Configuration.Vector["p"].Secrets.InRotation);
+        Assert.Equal(added.Id, live.Configuration.Vector[TestIds.P].Secrets.Current!.Id);
+        Assert.Null(live.Configuration.Vector[TestIds.P].Secrets.InRotation);
     }
 
     [Fact]
@@ -93,11 +93,11 @@ public class KeysetIntegrityTests
     {
         using TestKek kek = _kms.Kek();
         Keyset original = Keyset.Create(kek.KeyUri);
-        await original.AddDeterministicSecretAsync("f", kek);
-        KeysetSecretInfo pending = await original.AddDeterministicSecretAsync("f", kek);
+        await original.AddDeterministicSecretAsync(new SecretPath("f"), kek);
+        KeysetSecretInfo pending = await original.AddDeterministicSecretAsync(new SecretPath("f"), kek);
         Keyset read = Keyset.Parse(original.ToJson());
 
-        InvalidOperationException e = Assert.Throws<InvalidOperationException>(() => read.Promote(KeysetSection.Deterministic, "f", pending.Id));
+        InvalidOperationException e = Assert.Throws<InvalidOperationException>(() => read.Promote(KeysetSection.Deterministic, new SecretPath("f"), pending.Id));
 
         Assert.Contains("Verify", e.Message, StringComparison.Ordinal);
         Assert.Equal(KeysetSecretState.Pending, read.List()[1].State);
@@ -112,7 +112,7 @@ public class KeysetIntegrityTests
         root["vector"]!["p"]!["secrets"]![0]!["state"] = "inRotation";
         Keyset edited = Keyset.Parse(root.ToJsonString());
 
-        await Assert.ThrowsAsync<KeyNotAvailableException>(() => edited.AddDeterministicSecretAsync("new", kek));
+        await Assert.ThrowsAsync<KeyNotAvailableException>(() => edited.AddDeterministicSecretAsync(new SecretPath("new"), kek));
     }
 
     [Fact]
@@ -141,7 +141,7 @@ public class KeysetIntegrityTests
         Assert.Contains("veil keys upgrade", refused.Message, StringComparison.Ordinal);
         using UnwrappedKeyset live = await reread.UnwrapAsync(_kms);
         using UnwrappedKeyset before = await keyset.UnwrapAsync(_kms);
-        Assert.True(live.Configuration.Vector["p"].Secrets.Current!.Secret.Span.SequenceEqual(before.Configuration.Vector["p"].Secrets.Current!.Secret.Span));
+        Assert.True(live.Configuration.Vector[TestIds.P].Secrets.Current!.Secret.Span.SequenceEqual(before.Configuration.Vector[TestIds.P].Secrets.Current!.Secret.Span));
         await Assert.ThrowsAsync<FormatException>(() => Keyset.UpgradeFromVersion1Async(upgraded.ToJson(), _kms));
     }
 
@@ -150,10 +150,10 @@ public class KeysetIntegrityTests
     {
         using TestKek kek = _kms.Kek();
         Keyset keyset = Keyset.Create(kek.KeyUri);
-        await keyset.AddVectorSecretAsync("p", kek, 2f);
-        KeysetSecretInfo second = await keyset.AddVectorSecretAsync("p", kek);
-        keyset.Promote(KeysetSection.Vector, "p", second.Id);
-        keyset.Retire(KeysetSection.Vector, "p", new KeyId(1));
+        await keyset.AddVectorSecretAsync(TestIds.P, kek, 2f);
+        KeysetSecretInfo second = await keyset.AddVectorSecretAsync(TestIds.P, kek);
+        keyset.Promote(KeysetSection.Vector, TestIds.P, second.Id);
+        keyset.Retire(KeysetSection.Vector, TestIds.P, new KeyId(1));
         return keyset;
     }
 

@@ -8,6 +8,7 @@ namespace Veil.Tests.Keysets;
 
 public class KeysetTests
 {
+    private static readonly TenantId s_tenant = new("t");
     private static readonly float[] s_vector = [0.25f, -0.5f, 0.125f, 0.75f];
 
     [Fact]
@@ -16,47 +17,47 @@ public class KeysetTests
         var kms = new TestKms();
         using TestKek kek = kms.Kek();
         Keyset keyset = Keyset.Create(kek.KeyUri);
-        KeysetSecretInfo first = await keyset.AddVectorSecretAsync("p", kek, approximationFactor: 2f);
+        KeysetSecretInfo first = await keyset.AddVectorSecretAsync(TestIds.P, kek, approximationFactor: 2f);
         Assert.Equal(KeysetSecretState.Current, first.State);
 
         EncryptedVector old;
         using (UnwrappedKeyset live = await Keyset.Parse(keyset.ToJson()).UnwrapAsync(kms))
         using (var client = new VeilClient(live.Configuration))
         {
-            old = client.Vector.Encrypt(s_vector, "p", "d", "t");
+            old = client.Vector.Encrypt(s_vector, TestIds.P, new DerivationPath("d"), s_tenant);
             Assert.Equal(first.Id, old.KeyId);
         }
 
         // add: the new secret is pending; it loads decrypt-only and the old one still encrypts.
-        KeysetSecretInfo second = await keyset.AddVectorSecretAsync("p", kek);
+        KeysetSecretInfo second = await keyset.AddVectorSecretAsync(TestIds.P, kek);
         Assert.Equal(KeysetSecretState.Pending, second.State);
         using (UnwrappedKeyset live = await Keyset.Parse(keyset.ToJson()).UnwrapAsync(kms))
         {
-            RotatableSecret secrets = live.Configuration.Vector["p"].Secrets;
+            RotatableSecret secrets = live.Configuration.Vector[TestIds.P].Secrets;
             Assert.Equal(first.Id, secrets.Current!.Id);
             Assert.Equal(second.Id, secrets.InRotation!.Id);
         }
 
         // promote: new → current, old → in rotation; old data still decrypts, new data uses the new id.
-        keyset.Promote(KeysetSection.Vector, "p", second.Id);
+        keyset.Promote(KeysetSection.Vector, TestIds.P, second.Id);
         keyset = Keyset.Parse(keyset.ToJson());
         using (UnwrappedKeyset live = await keyset.UnwrapAsync(kms))
         using (var client = new VeilClient(live.Configuration))
         {
-            Assert.Equal(second.Id, live.Configuration.Vector["p"].Secrets.Current!.Id);
-            Assert.Equal(first.Id, live.Configuration.Vector["p"].Secrets.InRotation!.Id);
-            Assert.Equal(second.Id, client.Vector.Encrypt(s_vector, "p", "d", "t").KeyId);
-            AssertClose(s_vector, client.Vector.Decrypt(old, "t"));
+            Assert.Equal(second.Id, live.Configuration.Vector[TestIds.P].Secrets.Current!.Id);
+            Assert.Equal(first.Id, live.Configuration.Vector[TestIds.P].Secrets.InRotation!.Id);
+            Assert.Equal(second.Id, client.Vector.Encrypt(s_vector, TestIds.P, new DerivationPath("d"), s_tenant).KeyId);
+            AssertClose(s_vector, client.Vector.Decrypt(old, s_tenant));
         }
 
         // retire: the old secret is no longer loaded, so its data no longer decrypts.
-        keyset.Retire(KeysetSection.Vector, "p", first.Id);
+        keyset.Retire(KeysetSection.Vector, TestIds.P, first.Id);
         keyset = Keyset.Parse(keyset.ToJson());
         using (UnwrappedKeyset live = await keyset.UnwrapAsync(kms))
         using (var client = new VeilClient(live.Configuration))
         {
-            Assert.Null(live.Configuration.Vector["p"].Secrets.InRotation);
-            Assert.Throws<KeyNotAvailableException>(() => client.Vector.Decrypt(old, "t"));
+            Assert.Null(live.Configuration.Vector[TestIds.P].Secrets.InRotation);
+            Assert.Throws<KeyNotAvailableException>(() => client.Vector.Decrypt(old, s_tenant));
         }
 
         Assert.Equal(
@@ -70,7 +71,7 @@ public class KeysetTests
         var kms = new TestKms();
         using TestKek kek = kms.Kek();
         Keyset keyset = Keyset.Create(kek.KeyUri);
-        await keyset.AddDeterministicSecretAsync("f", kek);
+        await keyset.AddDeterministicSecretAsync(new SecretPath("f"), kek);
         KeysetSecretInfo s1 = await keyset.AddStandardSecretAsync(kek);
         KeysetSecretInfo s2 = await keyset.AddStandardSecretAsync(kek);
         keyset.Promote(KeysetSection.Standard, default, s2.Id);
@@ -79,8 +80,8 @@ public class KeysetTests
         Assert.Equal([s2.Id.Value, s1.Id.Value], live.Configuration.Standard.Secrets.Select(s => s.Id.Value).OrderDescending());
         using var client = new VeilClient(live.Configuration);
         var document = new Dictionary<string, byte[]> { ["a"] = [1, 2, 3] };
-        Assert.Equal([1, 2, 3], client.Standard.Decrypt(client.Standard.Encrypt(document, "t"), "t")["a"]);
-        Assert.Equal("hi"u8.ToArray(), client.Deterministic.Decrypt(client.Deterministic.EncryptDeterministically("hi"u8, "f", "d", "t"), "t"));
+        Assert.Equal([1, 2, 3], client.Standard.Decrypt(client.Standard.Encrypt(document, s_tenant), s_tenant)["a"]);
+        Assert.Equal("hi"u8.ToArray(), client.Deterministic.Decrypt(client.Deterministic.EncryptDeterministically("hi"u8, new SecretPath("f"), new DerivationPath("d"), s_tenant), s_tenant));
     }
 
     [Fact]
@@ -89,7 +90,7 @@ public class KeysetTests
         var kms = new TestKms();
         using TestKek kek = kms.Kek();
         Keyset keyset = Keyset.Create(kek.KeyUri);
-        await keyset.AddVectorSecretAsync("p", kek, 1.5f, useScalingFactor: true);
+        await keyset.AddVectorSecretAsync(TestIds.P, kek, 1.5f, useScalingFactor: true);
         await keyset.AddStandardSecretAsync(kek);
         string json = keyset.ToJson();
 
@@ -116,7 +117,7 @@ public class KeysetTests
         var kms = new TestKms();
         using TestKek kek = kms.Kek();
         Keyset keyset = Keyset.Create(kek.KeyUri);
-        await keyset.AddVectorSecretAsync("p", kek, 2f);
+        await keyset.AddVectorSecretAsync(TestIds.P, kek, 2f);
         JsonNode root = JsonNode.Parse(keyset.ToJson())!;
         JsonNode secret = root["vector"]!["p"]!["secrets"]![0]!;
         byte[] wrapped = Convert.FromBase64String((string)secret["wrapped"]!);
@@ -138,7 +139,7 @@ public class KeysetTests
         var kms = new TestKms();
         using TestKek kek = kms.Kek();
         Keyset keyset = Keyset.Create(kek.KeyUri);
-        await keyset.AddVectorSecretAsync("p", kek, 2f);
+        await keyset.AddVectorSecretAsync(TestIds.P, kek, 2f);
         JsonNode root = JsonNode.Parse(keyset.ToJson())!;
         JsonObject vector = root["vector"]!.AsObject();
         switch (change)
@@ -197,11 +198,11 @@ public class KeysetTests
         var kms = new TestKms();
         using TestKek kek = kms.Kek();
         Keyset keyset = Keyset.Create(kek.KeyUri);
-        KeysetSecretInfo a = await keyset.AddDeterministicSecretAsync("p", kek);
-        KeysetSecretInfo b = await keyset.AddDeterministicSecretAsync("p", kek);
-        keyset.Promote(KeysetSection.Deterministic, "p", b.Id);
-        keyset.Retire(KeysetSection.Deterministic, "p", a.Id);
-        InvalidOperationException e = Assert.Throws<InvalidOperationException>(() => keyset.Promote(KeysetSection.Deterministic, "p", a.Id));
+        KeysetSecretInfo a = await keyset.AddDeterministicSecretAsync(TestIds.P, kek);
+        KeysetSecretInfo b = await keyset.AddDeterministicSecretAsync(TestIds.P, kek);
+        keyset.Promote(KeysetSection.Deterministic, TestIds.P, b.Id);
+        keyset.Retire(KeysetSection.Deterministic, TestIds.P, a.Id);
+        InvalidOperationException e = Assert.Throws<InvalidOperationException>(() => keyset.Promote(KeysetSection.Deterministic, TestIds.P, a.Id));
         Assert.Contains("retired", e.Message, StringComparison.Ordinal);
         Assert.Equal([KeysetSecretState.Retired, KeysetSecretState.Current], keyset.List().Select(s => s.State));
     }
@@ -212,26 +213,26 @@ public class KeysetTests
         var kms = new TestKms();
         using TestKek kek = kms.Kek();
         Keyset keyset = Keyset.Create(kek.KeyUri);
-        KeysetSecretInfo a = await keyset.AddVectorSecretAsync("p", kek, 2f);
+        KeysetSecretInfo a = await keyset.AddVectorSecretAsync(TestIds.P, kek, 2f);
 
-        Assert.Contains("current", Assert.Throws<InvalidOperationException>(() => keyset.Retire(KeysetSection.Vector, "p", a.Id)).Message, StringComparison.Ordinal);
-        Assert.Contains("already current", Assert.Throws<InvalidOperationException>(() => keyset.Promote(KeysetSection.Vector, "p", a.Id)).Message, StringComparison.Ordinal);
-        Assert.Throws<KeyNotAvailableException>(() => keyset.Promote(KeysetSection.Vector, "p", new KeyId(99)));
-        Assert.Throws<KeyNotAvailableException>(() => keyset.Promote(KeysetSection.Vector, "nope", a.Id));
-        await Assert.ThrowsAsync<ArgumentException>(() => keyset.AddVectorSecretAsync("q", kek));
-        await Assert.ThrowsAsync<ArgumentException>(() => keyset.AddVectorSecretAsync("p", kek, approximationFactor: 3f));
-        await Assert.ThrowsAsync<ArgumentException>(() => keyset.AddVectorSecretAsync("q", kek, 2f, id: a.Id));
+        Assert.Contains("current", Assert.Throws<InvalidOperationException>(() => keyset.Retire(KeysetSection.Vector, TestIds.P, a.Id)).Message, StringComparison.Ordinal);
+        Assert.Contains("already current", Assert.Throws<InvalidOperationException>(() => keyset.Promote(KeysetSection.Vector, TestIds.P, a.Id)).Message, StringComparison.Ordinal);
+        Assert.Throws<KeyNotAvailableException>(() => keyset.Promote(KeysetSection.Vector, TestIds.P, new KeyId(99)));
+        Assert.Throws<KeyNotAvailableException>(() => keyset.Promote(KeysetSection.Vector, new SecretPath("nope"), a.Id));
+        await Assert.ThrowsAsync<ArgumentException>(() => keyset.AddVectorSecretAsync(new SecretPath("q"), kek));
+        await Assert.ThrowsAsync<ArgumentException>(() => keyset.AddVectorSecretAsync(TestIds.P, kek, approximationFactor: 3f));
+        await Assert.ThrowsAsync<ArgumentException>(() => keyset.AddVectorSecretAsync(new SecretPath("q"), kek, 2f, id: a.Id));
 
-        KeysetSecretInfo b = await keyset.AddVectorSecretAsync("p", kek);
-        Assert.Contains("pending", (await Assert.ThrowsAsync<InvalidOperationException>(() => keyset.AddVectorSecretAsync("p", kek))).Message, StringComparison.Ordinal);
-        keyset.Promote(KeysetSection.Vector, "p", b.Id);
-        Assert.Contains("retire", (await Assert.ThrowsAsync<InvalidOperationException>(() => keyset.AddVectorSecretAsync("p", kek))).Message, StringComparison.Ordinal);
+        KeysetSecretInfo b = await keyset.AddVectorSecretAsync(TestIds.P, kek);
+        Assert.Contains("pending", (await Assert.ThrowsAsync<InvalidOperationException>(() => keyset.AddVectorSecretAsync(TestIds.P, kek))).Message, StringComparison.Ordinal);
+        keyset.Promote(KeysetSection.Vector, TestIds.P, b.Id);
+        Assert.Contains("retire", (await Assert.ThrowsAsync<InvalidOperationException>(() => keyset.AddVectorSecretAsync(TestIds.P, kek))).Message, StringComparison.Ordinal);
 
         // Promoting the in-rotation secret rolls back (swaps the two).
-        keyset.Promote(KeysetSection.Vector, "p", a.Id);
-        Assert.Equal([KeysetSecretState.Current, KeysetSecretState.InRotation], keyset.List().Where(s => s.Path == "p").Select(s => s.State));
-        keyset.Retire(KeysetSection.Vector, "p", b.Id);
-        Assert.Contains("already retired", Assert.Throws<InvalidOperationException>(() => keyset.Retire(KeysetSection.Vector, "p", b.Id)).Message, StringComparison.Ordinal);
+        keyset.Promote(KeysetSection.Vector, TestIds.P, a.Id);
+        Assert.Equal([KeysetSecretState.Current, KeysetSecretState.InRotation], keyset.List().Where(s => s.Path.Value == "p").Select(s => s.State));
+        keyset.Retire(KeysetSection.Vector, TestIds.P, b.Id);
+        Assert.Contains("already retired", Assert.Throws<InvalidOperationException>(() => keyset.Retire(KeysetSection.Vector, TestIds.P, b.Id)).Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -240,13 +241,13 @@ public class KeysetTests
         var kms = new TestKms();
         using TestKek kek = kms.Kek();
         Keyset keyset = Keyset.Create(kek.KeyUri);
-        KeysetSecretInfo a = await keyset.AddDeterministicSecretAsync("p", kek);
-        keyset.Promote(KeysetSection.Deterministic, "p", (await keyset.AddDeterministicSecretAsync("p", kek)).Id);
-        keyset.Retire(KeysetSection.Deterministic, "p", a.Id);
+        KeysetSecretInfo a = await keyset.AddDeterministicSecretAsync(TestIds.P, kek);
+        keyset.Promote(KeysetSection.Deterministic, TestIds.P, (await keyset.AddDeterministicSecretAsync(TestIds.P, kek)).Id);
+        keyset.Retire(KeysetSection.Deterministic, TestIds.P, a.Id);
 
         // Loading unwraps the integrity key and the one live secret, never the retired one.
         using UnwrappedKeyset live = await Keyset.Parse(keyset.ToJson()).UnwrapAsync(kms);
-        Assert.Single(live.Configuration.Deterministic["p"].Live);
+        Assert.Single(live.Configuration.Deterministic[TestIds.P].Live);
         Assert.Equal(2, kms.UnwrapCalls);
     }
 
@@ -256,7 +257,7 @@ public class KeysetTests
         var kms = new TestKms();
         using TestKek kek = kms.Kek();
         Keyset keyset = Keyset.Create(kek.KeyUri);
-        await keyset.AddDeterministicSecretAsync("p", kek);
+        await keyset.AddDeterministicSecretAsync(TestIds.P, kek);
         string json = keyset.ToJson().Replace("test:kek", "other:kek", StringComparison.Ordinal);
         KeyNotAvailableException e = await Assert.ThrowsAsync<KeyNotAvailableException>(() => Keyset.Parse(json).UnwrapAsync(kms));
         Assert.Contains("other:kek", e.Message, StringComparison.Ordinal);
@@ -268,9 +269,9 @@ public class KeysetTests
         var kms = new TestKms();
         using TestKek kek = kms.Kek();
         Keyset keyset = Keyset.Create(kek.KeyUri);
-        await keyset.AddDeterministicSecretAsync("p", kek);
+        await keyset.AddDeterministicSecretAsync(TestIds.P, kek);
         UnwrappedKeyset live = await keyset.UnwrapAsync(kms);
-        Secret secret = live.Configuration.Deterministic["p"].Current!.Secret;
+        Secret secret = live.Configuration.Deterministic[TestIds.P].Current!.Secret;
         live.Dispose();
         Assert.Throws<ObjectDisposedException>(() => secret.Span.Length);
         Assert.Contains("redacted", live.ToString(), StringComparison.Ordinal);
@@ -286,7 +287,7 @@ public class KeysetTests
         using var secret1 = new Secret(bytes1);
         using var secret2 = new Secret(bytes2);
         var configuration = new VeilConfiguration(
-            vector: new Dictionary<SecretPath, VectorSecret> { ["p"] = new(2f, new RotatableSecret(new IdentifiedSecret(new KeyId(2), secret2), new IdentifiedSecret(new KeyId(1), secret1))) },
+            vector: new Dictionary<SecretPath, VectorSecret> { [TestIds.P] = new(2f, new RotatableSecret(new IdentifiedSecret(new KeyId(2), secret2), new IdentifiedSecret(new KeyId(1), secret1))) },
             standard: new StandardSecrets(new KeyId(5), [new IdentifiedSecret(new KeyId(5), secret1)]));
         Keyset keyset = await InsecureCleartextKeyset.ImportAsync(configuration, kek);
         Assert.DoesNotContain(Convert.ToBase64String(bytes1), keyset.ToJson(), StringComparison.Ordinal);

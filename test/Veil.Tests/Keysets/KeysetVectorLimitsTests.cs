@@ -25,20 +25,20 @@ public class KeysetVectorLimitsTests
         Assert.Null(JsonNode.Parse(read.ToJson())!["vector"]!["q"]!["dimensions"]);
 
         using UnwrappedKeyset live = await read.UnwrapAsync(_kms);
-        VectorSecret secret = live.Configuration.Vector["p"];
+        VectorSecret secret = live.Configuration.Vector[TestIds.P];
         Assert.Equal(384, secret.Dimensions);
         Assert.Equal(1.001f, secret.MaxNorm);
-        Assert.Null(live.Configuration.Vector["q"].Dimensions);
-        Assert.Null(live.Configuration.Vector["q"].MaxNorm);
+        Assert.Null(live.Configuration.Vector[new SecretPath("q")].Dimensions);
+        Assert.Null(live.Configuration.Vector[new SecretPath("q")].MaxNorm);
 
         using var client = new VeilClient(live.Configuration);
         float[] unit = new float[384];
         unit[0] = 1f;
-        EncryptedVector encrypted = client.Vector.Encrypt(unit, "p", "model", "tenant");
-        Assert.Equal(unit, client.Vector.Decrypt(encrypted, "tenant"), (a, b) => Math.Abs(a - b) <= 1e-5f);
-        Assert.Throws<ArgumentException>(() => client.Vector.Encrypt(new float[383], "p", "model", "tenant"));
+        EncryptedVector encrypted = client.Vector.Encrypt(unit, TestIds.P, TestIds.Model, TestIds.Tenant);
+        Assert.Equal(unit, client.Vector.Decrypt(encrypted, TestIds.Tenant), (a, b) => Math.Abs(a - b) <= 1e-5f);
+        Assert.Throws<ArgumentException>(() => client.Vector.Encrypt(new float[383], TestIds.P, TestIds.Model, TestIds.Tenant));
         unit[0] = 10f;
-        Assert.Throws<ArgumentException>(() => client.Vector.Encrypt(unit, "p", "model", "tenant"));
+        Assert.Throws<ArgumentException>(() => client.Vector.Encrypt(unit, TestIds.P, TestIds.Model, TestIds.Tenant));
     }
 
     [Theory]
@@ -93,7 +93,7 @@ public class KeysetVectorLimitsTests
         await keyset.VerifyAsync(kms);
         using (UnwrappedKeyset live = await keyset.UnwrapAsync(kms))
         {
-            VectorSecret secret = live.Configuration.Vector["embeddings"];
+            VectorSecret secret = live.Configuration.Vector[new SecretPath("embeddings")];
             Assert.Equal(2.5f, secret.ApproximationFactor);
             Assert.Equal(new KeyId(2), secret.Secrets.Current!.Id);
             Assert.Null(secret.Dimensions);
@@ -113,21 +113,21 @@ public class KeysetVectorLimitsTests
         Keyset keyset = await LimitedKeysetAsync();
         KeysetSecretInfo retired = keyset.List().Single(i => i.Path.Value == "p" && i.State == KeysetSecretState.Current);
 
-        await Assert.ThrowsAsync<ArgumentException>(() => keyset.AddVectorSecretAsync("p", kek, dimensions: 512));
-        await Assert.ThrowsAsync<ArgumentException>(() => keyset.AddVectorSecretAsync("p", kek, maxNorm: 2f));
-        await Assert.ThrowsAsync<ArgumentException>(() => keyset.AddVectorSecretAsync("q", kek, dimensions: 384));
-        await Assert.ThrowsAsync<ArgumentException>(() => keyset.AddVectorSecretAsync("q", kek, maxNorm: 1f));
-        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => keyset.AddVectorSecretAsync("new", kek, 2f, dimensions: 0));
-        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => keyset.AddVectorSecretAsync("new", kek, 2f, maxNorm: float.NaN));
-        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => keyset.AddVectorSecretAsync("new", kek, 2f, maxNorm: -1f));
+        await Assert.ThrowsAsync<ArgumentException>(() => keyset.AddVectorSecretAsync(TestIds.P, kek, dimensions: 512));
+        await Assert.ThrowsAsync<ArgumentException>(() => keyset.AddVectorSecretAsync(TestIds.P, kek, maxNorm: 2f));
+        await Assert.ThrowsAsync<ArgumentException>(() => keyset.AddVectorSecretAsync(new SecretPath("q"), kek, dimensions: 384));
+        await Assert.ThrowsAsync<ArgumentException>(() => keyset.AddVectorSecretAsync(new SecretPath("q"), kek, maxNorm: 1f));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => keyset.AddVectorSecretAsync(new SecretPath("new"), kek, 2f, dimensions: 0));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => keyset.AddVectorSecretAsync(new SecretPath("new"), kek, 2f, maxNorm: float.NaN));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => keyset.AddVectorSecretAsync(new SecretPath("new"), kek, 2f, maxNorm: -1f));
         Assert.DoesNotContain(keyset.List(), i => i.Path.Value == "new");
 
         // The same values, or none, are accepted: the new secret inherits the path's limits.
-        KeysetSecretInfo same = await keyset.AddVectorSecretAsync("p", kek, dimensions: 384, maxNorm: 1.001f);
+        KeysetSecretInfo same = await keyset.AddVectorSecretAsync(TestIds.P, kek, dimensions: 384, maxNorm: 1.001f);
         Assert.Equal((384, 1.001f), (same.Dimensions!.Value, same.MaxNorm!.Value));
-        keyset.Promote(KeysetSection.Vector, "p", same.Id);
-        keyset.Retire(KeysetSection.Vector, "p", retired.Id);
-        KeysetSecretInfo next = await keyset.AddVectorSecretAsync("p", kek);
+        keyset.Promote(KeysetSection.Vector, TestIds.P, same.Id);
+        keyset.Retire(KeysetSection.Vector, TestIds.P, retired.Id);
+        KeysetSecretInfo next = await keyset.AddVectorSecretAsync(TestIds.P, kek);
         Assert.Equal((384, 1.001f), (next.Dimensions!.Value, next.MaxNorm!.Value));
     }
 
@@ -152,7 +152,7 @@ public class KeysetVectorLimitsTests
     {
         using TestKek kek = _kms.Kek();
         Keyset keyset = Keyset.Create(kek.KeyUri);
-        await keyset.AddDeterministicSecretAsync("f", kek);
+        await keyset.AddDeterministicSecretAsync(new SecretPath("f"), kek);
         JsonNode root = JsonNode.Parse(keyset.ToJson())!;
         root["deterministic"]!["f"]!["dimensions"] = 384;
         Assert.Throws<FormatException>(() => Keyset.Parse(root.ToJsonString()));
@@ -167,8 +167,8 @@ public class KeysetVectorLimitsTests
         Keyset imported = await Veil.Insecure.InsecureCleartextKeyset.ImportAsync(new VeilConfiguration(vector: TestData.VectorSection("p", vector)), kek);
 
         using UnwrappedKeyset live = await Keyset.Parse(imported.ToJson()).UnwrapAsync(_kms);
-        Assert.Equal(8, live.Configuration.Vector["p"].Dimensions);
-        Assert.Equal(1.5f, live.Configuration.Vector["p"].MaxNorm);
+        Assert.Equal(8, live.Configuration.Vector[TestIds.P].Dimensions);
+        Assert.Equal(1.5f, live.Configuration.Vector[TestIds.P].MaxNorm);
     }
 
     /// <summary>Path "p" with dimensions 384 and maxNorm 1.001, path "q" without limits; one current secret each.</summary>
@@ -176,8 +176,8 @@ public class KeysetVectorLimitsTests
     {
         using TestKek kek = _kms.Kek();
         Keyset keyset = Keyset.Create(kek.KeyUri);
-        await keyset.AddVectorSecretAsync("p", kek, 2.5f, dimensions: 384, maxNorm: 1.001f);
-        await keyset.AddVectorSecretAsync("q", kek, 2f);
+        await keyset.AddVectorSecretAsync(TestIds.P, kek, 2.5f, dimensions: 384, maxNorm: 1.001f);
+        await keyset.AddVectorSecretAsync(new SecretPath("q"), kek, 2f);
         return keyset;
     }
 }

@@ -41,7 +41,7 @@ public sealed class KmsCancellationTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => keyset.VerifyAsync(_kms, new CancellationToken(canceled: true)));
 
         Assert.Equal(getKeys, _kms.GetKeyCalls);
-        Assert.Throws<InvalidOperationException>(() => keyset.Promote(KeysetSection.Deterministic, "p", new KeyId(1)));
+        Assert.Throws<InvalidOperationException>(() => keyset.Promote(KeysetSection.Deterministic, TestIds.P, new KeyId(1)));
     }
 
     [Fact]
@@ -53,8 +53,8 @@ public sealed class KmsCancellationTests
         int wrapped = _kms.Wrapped.Count;
         var cancelled = new CancellationToken(canceled: true);
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => keyset.AddVectorSecretAsync("v", kek, 2f, cancellationToken: cancelled));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => keyset.AddDeterministicSecretAsync("p", kek, cancellationToken: cancelled));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => keyset.AddVectorSecretAsync(new SecretPath("v"), kek, 2f, cancellationToken: cancelled));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => keyset.AddDeterministicSecretAsync(TestIds.P, kek, cancellationToken: cancelled));
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => keyset.AddStandardSecretAsync(kek, cancellationToken: cancelled));
 
         Assert.Equal(wrapped, _kms.Wrapped.Count);
@@ -67,7 +67,7 @@ public sealed class KmsCancellationTests
         using TestKek kek = _kms.Kek();
         using var secret = Secret.Generate();
         var configuration = new VeilConfiguration(
-            deterministic: new Dictionary<SecretPath, RotatableSecret> { ["p"] = new(new IdentifiedSecret(new KeyId(1), secret)) });
+            deterministic: new Dictionary<SecretPath, RotatableSecret> { [TestIds.P] = new(new IdentifiedSecret(new KeyId(1), secret)) });
         var cancelled = new CancellationToken(canceled: true);
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => InsecureCleartextKeyset.ImportAsync(configuration, kek, cancelled));
@@ -81,7 +81,7 @@ public sealed class KmsCancellationTests
     {
         using TestKek kek = _kms.Kek();
         Keyset keyset = Keyset.Create(kek.KeyUri);
-        await keyset.AddDeterministicSecretAsync("p", kek);
+        await keyset.AddDeterministicSecretAsync(TestIds.P, kek);
         return keyset;
     }
 }

@@ -19,15 +19,15 @@ public class SealedKeyDerivationTests
         using Secret secret = Secret.Generate();
         byte[] vector = new byte[SealedKeyDerivation.KeyLength];
         byte[] index = new byte[SealedKeyDerivation.KeyLength];
-        SealedKeyDerivation.Derive(secret, tenant, SealedKeyPurpose.Vector, vector);
-        SealedKeyDerivation.Derive(secret, tenant, SealedKeyPurpose.Index, index);
+        SealedKeyDerivation.Derive(secret, new TenantId(tenant), SealedKeyPurpose.Vector, vector);
+        SealedKeyDerivation.Derive(secret, new TenantId(tenant), SealedKeyPurpose.Index, index);
 
         byte[] dcpe = new byte[TenantKeyDerivation.Sha512Length];
-        TenantKeyDerivation.DeriveSha512(secret, tenant, derivationPath, dcpe);
+        TenantKeyDerivation.DeriveSha512(secret, new TenantId(tenant), new DerivationPath(derivationPath), dcpe);
         byte[] kek = new byte[TenantKeyDerivation.KekLength];
-        TenantKeyDerivation.DeriveKek(secret, tenant, kek);
+        TenantKeyDerivation.DeriveKek(secret, new TenantId(tenant), kek);
         byte[] legacy = new byte[TenantKeyDerivation.KekLength];
-        TenantKeyDerivation.DeriveLegacyKek(secret, tenant, legacy);
+        TenantKeyDerivation.DeriveLegacyKek(secret, new TenantId(tenant), legacy);
 
         foreach (byte[] alloy in new[] { dcpe[..32], dcpe[32..], kek, legacy })
         {
@@ -45,8 +45,8 @@ public class SealedKeyDerivationTests
         byte[] first = new byte[SealedKeyDerivation.KeyLength];
         byte[] second = new byte[SealedKeyDerivation.KeyLength];
 
-        SealedKeyDerivation.Derive(secret, "tenant-1", SealedKeyPurpose.Vector, first);
-        SealedKeyDerivation.Derive(secret, "tenant-2", SealedKeyPurpose.Vector, second);
+        SealedKeyDerivation.Derive(secret, new TenantId("tenant-1"), SealedKeyPurpose.Vector, first);
+        SealedKeyDerivation.Derive(secret, new TenantId("tenant-2"), SealedKeyPurpose.Vector, second);
 
         Assert.NotEqual(first, second);
     }
@@ -58,7 +58,7 @@ public class SealedKeyDerivationTests
         using var secret = new Secret(secretBytes);
         byte[] key = new byte[SealedKeyDerivation.KeyLength];
 
-        SealedKeyDerivation.Derive(secret, "t", SealedKeyPurpose.Index, key);
+        SealedKeyDerivation.Derive(secret, new TenantId("t"), SealedKeyPurpose.Index, key);
 
         byte[] message = [0xFF, .. "veil-sealed/v1"u8, 0x00, 0x02, 0, 0, 0, 1, (byte)'t'];
         Assert.Equal(HMACSHA256.HashData(secretBytes, message), key);

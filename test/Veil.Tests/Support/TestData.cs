@@ -18,7 +18,7 @@ internal static class TestData
 
     public static string VectorFile(string name) => Path.Combine(AppContext.BaseDirectory, "TestVectors", name);
 
-    public static Dictionary<SecretPath, VectorSecret> VectorSection(string secretPath, VectorSecret secret) => new() { [secretPath] = secret };
+    public static Dictionary<SecretPath, VectorSecret> VectorSection(string secretPath, VectorSecret secret) => new() { [new SecretPath(secretPath)] = secret };
 
     /// <summary>
     /// Decryption is exact up to f32 rounding of c = m + λ, so plaintexts come back within a few ulps of |λ| ≤ β/4

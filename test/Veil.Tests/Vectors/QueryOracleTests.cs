@@ -56,7 +56,7 @@ public class QueryOracleTests(ITestOutputHelper output)
         for (int q = 0; q < calls; q++)
         {
             codes[q] = Enumerable.Range(0, D).Select(_ => random.Next(2) == 0 ? -1f / MathF.Sqrt(D) : 1f / MathF.Sqrt(D)).ToArray();
-            observed[q] = client.Vector.GenerateQueryVectors(codes[q], "vec", "model", "tenant")[0].Ciphertext.ToArray();
+            observed[q] = client.Vector.GenerateQueryVectors(codes[q], TestIds.Vec, TestIds.Model, TestIds.Tenant)[0].Ciphertext.ToArray();
         }
 
         // Ground truth from the key holder's side: where a basis vector's mass lands (its noise is small next to 1).
@@ -65,7 +65,7 @@ public class QueryOracleTests(ITestOutputHelper output)
         {
             var basis = new float[D];
             basis[source] = 1f;
-            float[] probe = client.Vector.EncryptOneWay(basis, "vec", "model", "tenant");
+            float[] probe = client.Vector.EncryptOneWay(basis, TestIds.Vec, TestIds.Model, TestIds.Tenant);
             int truth = Array.IndexOf(probe, probe.Max());
 
             // The attacker: the ciphertext coordinate whose observations correlate best with this source's code.

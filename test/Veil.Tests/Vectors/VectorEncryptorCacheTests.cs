@@ -21,24 +21,24 @@ public class VectorEncryptorCacheTests
     {
         using var fixture = new VectorFixture();
         using VectorOperations vectors = Operations(fixture, keys: 64);
-        VectorEncryptor hot = vectors.GetEncryptor("vec", "model", "hot");
-        VectorEncryptor firstCold = vectors.GetEncryptor("vec", "model", "cold-0");
+        VectorEncryptor hot = vectors.GetEncryptor(TestIds.Vec, TestIds.Model, new TenantId("hot"));
+        VectorEncryptor firstCold = vectors.GetEncryptor(TestIds.Vec, TestIds.Model, new TenantId("cold-0"));
 
         // 1 000 other tenants pass through a cache that holds about 64 keys, while "hot" keeps being used.
         for (int i = 1; i < 1_000; i++)
         {
-            _ = vectors.GetEncryptor("vec", "model", $"cold-{i}");
+            _ = vectors.GetEncryptor(TestIds.Vec, TestIds.Model, new TenantId($"cold-{i}"));
             if (i % 10 == 0)
             {
-                Assert.Same(hot, vectors.GetEncryptor("vec", "model", "hot"));
+                Assert.Same(hot, vectors.GetEncryptor(TestIds.Vec, TestIds.Model, new TenantId("hot")));
             }
 
             Assert.InRange(vectors.KeyCache.Bytes, 0, Budget(64));
         }
 
-        Assert.Same(hot, vectors.GetEncryptor("vec", "model", "hot"));
-        Assert.Same(vectors.GetEncryptor("vec", "model", "cold-999"), vectors.GetEncryptor("vec", "model", "cold-999"));
-        VectorEncryptor again = vectors.GetEncryptor("vec", "model", "cold-0");
+        Assert.Same(hot, vectors.GetEncryptor(TestIds.Vec, TestIds.Model, new TenantId("hot")));
+        Assert.Same(vectors.GetEncryptor(TestIds.Vec, TestIds.Model, new TenantId("cold-999")), vectors.GetEncryptor(TestIds.Vec, TestIds.Model, new TenantId("cold-999")));
+        VectorEncryptor again = vectors.GetEncryptor(TestIds.Vec, TestIds.Model, new TenantId("cold-0"));
         Assert.NotSame(firstCold, again);
 
         // The re-derived encryptor is the same key: it decrypts what the evicted (still held) one encrypts.
@@ -69,16 +69,16 @@ public class VectorEncryptorCacheTests
                 for (int i = 0; i < rounds; i++)
                 {
                     string tenant = tenants[t][i % tenantsPerThread];
-                    VectorEncryptor encryptor = vectors.GetEncryptor("vec", "model", tenant);
+                    VectorEncryptor encryptor = vectors.GetEncryptor(TestIds.Vec, TestIds.Model, new TenantId(tenant));
                     if (i % 16 == 0)
                     {
                         // A held (exposed) encryptor and a leased operation on the same key, across evictions.
-                        float[] decrypted = vectors.Decrypt(encryptor.Encrypt(s_plaintext), tenant);
+                        float[] decrypted = vectors.Decrypt(encryptor.Encrypt(s_plaintext), new TenantId(tenant));
                         Assert.Equal(s_plaintext, decrypted, (a, b) => Math.Abs(a - b) <= 1e-6f);
                     }
                     else if (i % 16 == 8)
                     {
-                        Assert.Equal(s_plaintext, encryptor.Decrypt(vectors.Encrypt(s_plaintext, "vec", "model", tenant)), (a, b) => Math.Abs(a - b) <= 1e-6f);
+                        Assert.Equal(s_plaintext, encryptor.Decrypt(vectors.Encrypt(s_plaintext, TestIds.Vec, TestIds.Model, new TenantId(tenant))), (a, b) => Math.Abs(a - b) <= 1e-6f);
                     }
                 }
             }
@@ -115,7 +115,7 @@ public class VectorEncryptorCacheTests
                 for (int i = 0; i < rounds; i++)
                 {
                     using VectorKeyCache.Lease lease = cache.Rent(
-                        new VectorKeyCache.CacheKey("vec", new KeyId(1), tenants[t][i % tenantsPerThread], "model"),
+                        new VectorKeyCache.CacheKey(TestIds.Vec, new KeyId(1), new TenantId(tenants[t][i % tenantsPerThread]), TestIds.Model),
                         static (key, bytes) => new VectorEncryptor(
                             VectorEncryptionKey.Create(1f, bytes), new VectorParameters(2.5f, false), key.KeyId, key.SecretPath, key.DerivationPath, SystemRandomSource.Instance),
                         keyBytes);
@@ -139,18 +139,18 @@ public class VectorEncryptorCacheTests
     {
         using var fixture = new VectorFixture();
         using VectorOperations vectors = Operations(fixture, keys: 4);
-        _ = vectors.Encrypt(s_plaintext, "vec", "model", "leased-only");
+        _ = vectors.Encrypt(s_plaintext, TestIds.Vec, TestIds.Model, new TenantId("leased-only"));
         VectorEncryptionKey key = CachedKey(vectors, "leased-only");
         Assert.Contains(key.Key.ToArray(), b => b != 0);
 
         for (int i = 0; i < 20; i++)
         {
-            _ = vectors.Encrypt(s_plaintext, "vec", "model", $"other-{i}");
+            _ = vectors.Encrypt(s_plaintext, TestIds.Vec, TestIds.Model, new TenantId($"other-{i}"));
         }
 
         Assert.True(key.IsDisposed);
         Assert.All(key.Key.ToArray(), b => Assert.Equal(0, b));
-        Assert.Equal(s_plaintext, vectors.Decrypt(vectors.Encrypt(s_plaintext, "vec", "model", "leased-only"), "leased-only"), (a, b) => Math.Abs(a - b) <= 1e-6f);
+        Assert.Equal(s_plaintext, vectors.Decrypt(vectors.Encrypt(s_plaintext, TestIds.Vec, TestIds.Model, new TenantId("leased-only")), new TenantId("leased-only")), (a, b) => Math.Abs(a - b) <= 1e-6f);
     }
 
     [Fact]
@@ -186,18 +186,18 @@ public class VectorEncryptorCacheTests
     {
         using var fixture = new VectorFixture();
         using VectorOperations vectors = Operations(fixture, keys: 4);
-        VectorEncryptor held = vectors.GetEncryptor("vec", "model", "held");
+        VectorEncryptor held = vectors.GetEncryptor(TestIds.Vec, TestIds.Model, new TenantId("held"));
         EncryptedVector before = held.Encrypt(s_plaintext);
         for (int i = 0; i < 50; i++)
         {
-            _ = vectors.Encrypt(s_plaintext, "vec", "model", $"other-{i}");
+            _ = vectors.Encrypt(s_plaintext, TestIds.Vec, TestIds.Model, new TenantId($"other-{i}"));
         }
 
         Assert.False(held.Key.IsDisposed);
-        Assert.NotSame(held, vectors.GetEncryptor("vec", "model", "held"));
+        Assert.NotSame(held, vectors.GetEncryptor(TestIds.Vec, TestIds.Model, new TenantId("held")));
         Assert.Equal(s_plaintext, held.Decrypt(before), (a, b) => Math.Abs(a - b) <= 1e-6f);
-        Assert.Equal(s_plaintext, vectors.Decrypt(held.Encrypt(s_plaintext), "held"), (a, b) => Math.Abs(a - b) <= 1e-6f);
-        Assert.Equal(s_plaintext, held.Decrypt(vectors.Encrypt(s_plaintext, "vec", "model", "held")), (a, b) => Math.Abs(a - b) <= 1e-6f);
+        Assert.Equal(s_plaintext, vectors.Decrypt(held.Encrypt(s_plaintext), new TenantId("held")), (a, b) => Math.Abs(a - b) <= 1e-6f);
+        Assert.Equal(s_plaintext, held.Decrypt(vectors.Encrypt(s_plaintext, TestIds.Vec, TestIds.Model, new TenantId("held"))), (a, b) => Math.Abs(a - b) <= 1e-6f);
     }
 
     [Fact]
@@ -222,14 +222,14 @@ public class VectorEncryptorCacheTests
     {
         using var fixture = new VectorFixture();
         VectorOperations vectors = Operations(fixture, keys: 4);
-        VectorEncryptor held = vectors.GetEncryptor("vec", "model", "held");
-        VectorEncryptor cached = vectors.GetEncryptor("vec", "model", "cached");
+        VectorEncryptor held = vectors.GetEncryptor(TestIds.Vec, TestIds.Model, new TenantId("held"));
+        VectorEncryptor cached = vectors.GetEncryptor(TestIds.Vec, TestIds.Model, new TenantId("cached"));
         for (int i = 0; i < 50; i++)
         {
-            _ = vectors.Encrypt(s_plaintext, "vec", "model", $"other-{i}");
+            _ = vectors.Encrypt(s_plaintext, TestIds.Vec, TestIds.Model, new TenantId($"other-{i}"));
         }
 
-        cached = vectors.GetEncryptor("vec", "model", "cached");
+        cached = vectors.GetEncryptor(TestIds.Vec, TestIds.Model, new TenantId("cached"));
         vectors.Dispose();
 
         foreach (VectorEncryptor encryptor in new[] { held, cached })
@@ -239,7 +239,7 @@ public class VectorEncryptorCacheTests
             Assert.Throws<ObjectDisposedException>(() => encryptor.EncryptOneWay(s_plaintext));
         }
 
-        Assert.Throws<ObjectDisposedException>(() => vectors.Encrypt(s_plaintext, "vec", "model", "held"));
+        Assert.Throws<ObjectDisposedException>(() => vectors.Encrypt(s_plaintext, TestIds.Vec, TestIds.Model, new TenantId("held")));
     }
 
     /// <summary>
@@ -257,8 +257,8 @@ public class VectorEncryptorCacheTests
         for (int i = 0; i < 40; i++)
         {
             // One tenant sees every dimension; others see one each.
-            _ = vectors.EncryptOneWay(Vector(d + i), "vec", "model", "one-tenant");
-            _ = vectors.EncryptOneWay(Vector(d + 40 + i), "vec", "model", $"tenant-{i}");
+            _ = vectors.EncryptOneWay(Vector(d + i), TestIds.Vec, TestIds.Model, new TenantId("one-tenant"));
+            _ = vectors.EncryptOneWay(Vector(d + 40 + i), TestIds.Vec, TestIds.Model, new TenantId($"tenant-{i}"));
             Assert.InRange(vectors.KeyCache.Bytes, 0, budget);
             if (TryCachedKey(vectors, "one-tenant") is { } key)
             {
@@ -269,7 +269,7 @@ public class VectorEncryptorCacheTests
         // A permutation larger than the whole budget is used once and not kept.
         using var tiny = new VectorOperations(fixture.Configuration.Vector, SystemRandomSource.Instance, permutation / 2);
         float[] big = Vector(d);
-        Assert.Equal(big, tiny.Decrypt(tiny.Encrypt(big, "vec", "model", "t"), "t"), (a, b) => Math.Abs(a - b) <= 1e-5f);
+        Assert.Equal(big, tiny.Decrypt(tiny.Encrypt(big, TestIds.Vec, TestIds.Model, new TenantId("t")), new TenantId("t")), (a, b) => Math.Abs(a - b) <= 1e-5f);
         Assert.InRange(tiny.KeyCache.Bytes, 0, permutation / 2);
     }
 
@@ -282,7 +282,7 @@ public class VectorEncryptorCacheTests
         for (int i = 0; i < 20; i++)
         {
             string tenant = new((char)('a' + i), 100_000);
-            _ = vectors.Encrypt(s_plaintext, "vec", "model", tenant);
+            _ = vectors.Encrypt(s_plaintext, TestIds.Vec, TestIds.Model, new TenantId(tenant));
             Assert.InRange(vectors.KeyCache.Bytes, 200_000, budget);
         }
 
@@ -293,10 +293,10 @@ public class VectorEncryptorCacheTests
     public void Encrypt_WhenThePathHasADimension_KeepsOnePermutationPerKey()
     {
         using var fixture = new VectorFixture();
-        var limited = TestData.VectorSection("vec", fixture.Configuration.Vector["vec"].WithLimits(1_000, null));
+        var limited = TestData.VectorSection("vec", fixture.Configuration.Vector[TestIds.Vec].WithLimits(1_000, null));
         using var vectors = new VectorOperations(limited, SystemRandomSource.Instance);
-        _ = vectors.Encrypt(Vector(1_000), "vec", "model", "t");
-        Assert.Throws<ArgumentException>(() => vectors.Encrypt(Vector(999), "vec", "model", "t"));
+        _ = vectors.Encrypt(Vector(1_000), TestIds.Vec, TestIds.Model, new TenantId("t"));
+        Assert.Throws<ArgumentException>(() => vectors.Encrypt(Vector(999), TestIds.Vec, TestIds.Model, new TenantId("t")));
         VectorEncryptionKey key = CachedKey(vectors, "t");
         Assert.InRange(key.RetainedBytes, 0, VectorEncryptionKey.FixedBytes + 4_100 + (8 * VectorEncryptionKey.HmacStateBytes));
     }
@@ -308,7 +308,7 @@ public class VectorEncryptorCacheTests
     private static long Budget(int keys) => keys * (VectorEncryptionKey.FixedBytes + VectorEncryptionKey.HmacStateBytes + 64);
 
     private static VectorKeyCache.Lease Rent(VectorKeyCache cache, VectorFixture fixture, string tenant) => cache.Rent(
-        new VectorKeyCache.CacheKey("vec", new KeyId(2), tenant, "model"),
+        new VectorKeyCache.CacheKey(TestIds.Vec, new KeyId(2), new TenantId(tenant), TestIds.Model),
         static (key, secret) => new VectorEncryptor(
             VectorEncryptionKey.Derive(secret, key.Tenant, key.DerivationPath), new VectorParameters(2.5f, false), key.KeyId, key.SecretPath, key.DerivationPath, SystemRandomSource.Instance),
         fixture.Current);
@@ -317,20 +317,20 @@ public class VectorEncryptorCacheTests
         TryCachedKey(vectors, tenant) ?? throw new InvalidOperationException($"Tenant {tenant} is not cached.");
 
     private static VectorEncryptionKey? TryCachedKey(VectorOperations vectors, string tenant) =>
-        vectors.KeyCache.Find(new VectorKeyCache.CacheKey("vec", new KeyId(2), tenant, "model"))?.Key;
+        vectors.KeyCache.Find(new VectorKeyCache.CacheKey(TestIds.Vec, new KeyId(2), new TenantId(tenant), TestIds.Model))?.Key;
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static (WeakReference<VectorEncryptor> Encryptor, byte[] KeyBuffer) GetAndEvict(VectorOperations vectors)
     {
-        VectorEncryptor encryptor = vectors.GetEncryptor("vec", "model", "dropped");
+        VectorEncryptor encryptor = vectors.GetEncryptor(TestIds.Vec, TestIds.Model, new TenantId("dropped"));
         AssertRoundTrip(encryptor, encryptor);
         byte[] buffer = (byte[])typeof(VectorEncryptionKey).GetField("_key", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(encryptor.Key)!;
         for (int i = 0; i < 50; i++)
         {
-            _ = vectors.Encrypt(s_plaintext, "vec", "model", $"other-{i}");
+            _ = vectors.Encrypt(s_plaintext, TestIds.Vec, TestIds.Model, new TenantId($"other-{i}"));
         }
 
-        Assert.Null(vectors.KeyCache.Find(new VectorKeyCache.CacheKey("vec", new KeyId(2), "dropped", "model")));
+        Assert.Null(vectors.KeyCache.Find(new VectorKeyCache.CacheKey(TestIds.Vec, new KeyId(2), new TenantId("dropped"), TestIds.Model)));
         Assert.Contains(buffer, b => b != 0);
         return (new WeakReference<VectorEncryptor>(encryptor), buffer);
     }

@@ -30,11 +30,11 @@ public class VectorInputLimitTests
         using var client = CreateClient(maxNorm: 1.001f);
         float[] probe = LargeNormProbe();
 
-        ArgumentException e = Assert.Throws<ArgumentException>(() => client.Vector.GenerateQueryVectors(probe, "vec", "model", "tenant"));
+        ArgumentException e = Assert.Throws<ArgumentException>(() => client.Vector.GenerateQueryVectors(probe, TestIds.Vec, TestIds.Model, TestIds.Tenant));
         Assert.Contains("norm", e.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("3840", e.Message, StringComparison.Ordinal);
-        Assert.Throws<ArgumentException>(() => client.Vector.Encrypt(probe, "vec", "model", "tenant"));
-        Assert.Throws<ArgumentException>(() => client.Vector.EncryptOneWay(probe, "vec", "model", "tenant"));
+        Assert.Throws<ArgumentException>(() => client.Vector.Encrypt(probe, TestIds.Vec, TestIds.Model, TestIds.Tenant));
+        Assert.Throws<ArgumentException>(() => client.Vector.EncryptOneWay(probe, TestIds.Vec, TestIds.Model, TestIds.Tenant));
     }
 
     [Fact]
@@ -42,12 +42,12 @@ public class VectorInputLimitTests
     {
         using var client = CreateClient(maxNorm: 1.001f);
         float[] unit = UnitVector(new Random(1));
-        BatchResult<EncryptedVector> result = client.Vector.EncryptBatch([unit, LargeNormProbe(), unit], "vec", "model", "tenant");
+        BatchResult<EncryptedVector> result = client.Vector.EncryptBatch([unit, LargeNormProbe(), unit], TestIds.Vec, TestIds.Model, TestIds.Tenant);
         Assert.True(result[0].IsSuccess);
         Assert.IsType<ArgumentException>(result[1].Error);
         Assert.True(result[2].IsSuccess);
 
-        VectorEncryptor encryptor = client.Vector.GetEncryptor("vec", "model", "tenant");
+        VectorEncryptor encryptor = client.Vector.GetEncryptor(TestIds.Vec, TestIds.Model, TestIds.Tenant);
         float[] rows = [.. unit, .. LargeNormProbe()];
         var ciphertexts = new float[rows.Length];
         var infos = new byte[2 * VectorEncryptor.PairedIclInfoLength];
@@ -64,13 +64,13 @@ public class VectorInputLimitTests
         for (int i = 0; i < 200; i++)
         {
             float[] unit = UnitVector(random);
-            float[] decrypted = client.Vector.Decrypt(client.Vector.Encrypt(unit, "vec", "model", "tenant"), "tenant");
+            float[] decrypted = client.Vector.Decrypt(client.Vector.Encrypt(unit, TestIds.Vec, TestIds.Model, TestIds.Tenant), TestIds.Tenant);
             Assert.Equal(D, decrypted.Length);
         }
 
         float[] nan = UnitVector(random);
         nan[3] = float.NaN;
-        Assert.Throws<ArgumentException>(() => client.Vector.Encrypt(nan, "vec", "model", "tenant"));
+        Assert.Throws<ArgumentException>(() => client.Vector.Encrypt(nan, TestIds.Vec, TestIds.Model, TestIds.Tenant));
     }
 
     [Fact]
@@ -81,12 +81,12 @@ public class VectorInputLimitTests
         float[] other = new float[D + 1];
         other[0] = 1f;
 
-        Assert.Throws<ArgumentException>(() => client.Vector.Encrypt(other, "vec", "model", "tenant"));
-        Assert.Throws<ArgumentException>(() => client.Vector.GenerateQueryVectors(other, "vec", "model", "tenant"));
-        var longer = new EncryptedVector(new float[1_000_000], encrypted.PairedIclInfo, "vec", "model");
-        Assert.ThrowsAny<CryptographicException>(() => client.Vector.Decrypt(longer, "tenant"));
-        Assert.ThrowsAny<CryptographicException>(() => client.Vector.Rotate(longer, "tenant", "other"));
-        VectorEncryptor encryptor = client.Vector.GetEncryptor("vec", "model", "tenant");
+        Assert.Throws<ArgumentException>(() => client.Vector.Encrypt(other, TestIds.Vec, TestIds.Model, TestIds.Tenant));
+        Assert.Throws<ArgumentException>(() => client.Vector.GenerateQueryVectors(other, TestIds.Vec, TestIds.Model, TestIds.Tenant));
+        var longer = new EncryptedVector(new float[1_000_000], encrypted.PairedIclInfo, TestIds.Vec, TestIds.Model);
+        Assert.ThrowsAny<CryptographicException>(() => client.Vector.Decrypt(longer, TestIds.Tenant));
+        Assert.ThrowsAny<CryptographicException>(() => client.Vector.Rotate(longer, TestIds.Tenant, new TenantId("other")));
+        VectorEncryptor encryptor = client.Vector.GetEncryptor(TestIds.Vec, TestIds.Model, TestIds.Tenant);
         Assert.False(encryptor.TryDecrypt(new float[7], encrypted.PairedIclInfo.Span, new float[7]));
         Assert.Throws<ArgumentException>(() => encryptor.EncryptBatch(D + 1, new float[D + 1], new float[D + 1], new byte[VectorEncryptor.PairedIclInfoLength]));
         Assert.Throws<ArgumentException>(() => encryptor.TryDecryptBatch(7, new float[7], new byte[VectorEncryptor.PairedIclInfoLength], new float[7]));
@@ -115,7 +115,7 @@ public class VectorInputLimitTests
     private static (float[] Plaintext, EncryptedVector Encrypted) StoredVector(VeilClient client)
     {
         float[] stored = UnitVector(new Random(42));
-        return (stored, client.Vector.Encrypt(stored, "vec", "model", "tenant"));
+        return (stored, client.Vector.Encrypt(stored, TestIds.Vec, TestIds.Model, TestIds.Tenant));
     }
 
     /// <summary>[10, 20, …, 3840]: its norm drowns the noise, so each ciphertext coordinate names its source index.</summary>
@@ -123,7 +123,7 @@ public class VectorInputLimitTests
 
     private static int[] RecoverPermutationFromOneQuery(VeilClient client)
     {
-        ReadOnlyMemory<float> query = client.Vector.GenerateQueryVectors(LargeNormProbe(), "vec", "model", "tenant")[0].Ciphertext;
+        ReadOnlyMemory<float> query = client.Vector.GenerateQueryVectors(LargeNormProbe(), TestIds.Vec, TestIds.Model, TestIds.Tenant)[0].Ciphertext;
         return query.ToArray().Select(c => (int)MathF.Round(c / 10f) - 1).ToArray();
     }
 

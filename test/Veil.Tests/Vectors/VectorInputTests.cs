@@ -12,11 +12,11 @@ public class VectorInputTests
     public void Decrypt_WhenPairedIclInfoTruncatedToAnyLength_ThrowsCryptographicException()
     {
         using var fixture = new VectorFixture();
-        EncryptedVector encrypted = fixture.Client.Vector.Encrypt([0.5f, -0.5f], "vec", "model", "tenant");
+        EncryptedVector encrypted = fixture.Client.Vector.Encrypt([0.5f, -0.5f], TestIds.Vec, TestIds.Model, TestIds.Tenant);
         for (int length = 0; length < encrypted.PairedIclInfo.Length; length++)
         {
-            var truncated = new EncryptedVector(encrypted.Ciphertext, encrypted.PairedIclInfo[..length], "vec", "model");
-            Assert.ThrowsAny<CryptographicException>(() => fixture.Client.Vector.Decrypt(truncated, "tenant"));
+            var truncated = new EncryptedVector(encrypted.Ciphertext, encrypted.PairedIclInfo[..length], TestIds.Vec, TestIds.Model);
+            Assert.ThrowsAny<CryptographicException>(() => fixture.Client.Vector.Decrypt(truncated, TestIds.Tenant));
         }
     }
 
@@ -29,8 +29,8 @@ public class VectorInputTests
     public void Decrypt_WhenHeaderMalformed_ThrowsWithClearMessage(string hex, string expectedMessage)
     {
         using var fixture = new VectorFixture();
-        var forged = new EncryptedVector(new float[] { 1f, 2f }, Convert.FromHexString(hex), "vec", "model");
-        CryptographicException e = Assert.ThrowsAny<CryptographicException>(() => fixture.Client.Vector.Decrypt(forged, "tenant"));
+        var forged = new EncryptedVector(new float[] { 1f, 2f }, Convert.FromHexString(hex), TestIds.Vec, TestIds.Model);
+        CryptographicException e = Assert.ThrowsAny<CryptographicException>(() => fixture.Client.Vector.Decrypt(forged, TestIds.Tenant));
         Assert.Contains(expectedMessage, e.Message, StringComparison.Ordinal);
     }
 
@@ -38,7 +38,7 @@ public class VectorInputTests
     public void Decrypt_WhenGarbageOrOversizedInfo_RejectsWithoutCrashing()
     {
         using var fixture = new VectorFixture();
-        VectorEncryptor encryptor = fixture.Client.Vector.GetEncryptor("vec", "model", "tenant");
+        VectorEncryptor encryptor = fixture.Client.Vector.GetEncryptor(TestIds.Vec, TestIds.Model, TestIds.Tenant);
         EncryptedVector encrypted = encryptor.Encrypt([0.5f, -0.5f, 0.25f]);
         var random = new Random(20261123);
         var output = new float[3];
@@ -64,9 +64,9 @@ public class VectorInputTests
         // Alloy parses the metadata as protobuf, which skips unknown fields; so do we. The header is not secret and
         // the tag still covers s, β, the IV and the ciphertext.
         using var fixture = new VectorFixture();
-        EncryptedVector encrypted = fixture.Client.Vector.Encrypt([0.5f, -0.5f], "vec", "model", "tenant");
+        EncryptedVector encrypted = fixture.Client.Vector.Encrypt([0.5f, -0.5f], TestIds.Vec, TestIds.Model, TestIds.Tenant);
         byte[] extended = [.. encrypted.PairedIclInfo.ToArray(), 0x18, 0x01];
-        float[] decrypted = fixture.Client.Vector.Decrypt(new EncryptedVector(encrypted.Ciphertext, extended, "vec", "model"), "tenant");
+        float[] decrypted = fixture.Client.Vector.Decrypt(new EncryptedVector(encrypted.Ciphertext, extended, TestIds.Vec, TestIds.Model), TestIds.Tenant);
         TestData.AssertClose(0.5f, decrypted[0]);
     }
 
@@ -78,7 +78,7 @@ public class VectorInputTests
     public void Encrypt_WhenPlaintextNotFiniteOrOverflows_ThrowsArgumentException(float bad)
     {
         using var fixture = new VectorFixture(scaling: true);
-        ArgumentException e = Assert.Throws<ArgumentException>(() => fixture.Client.Vector.Encrypt([0.123f, bad], "vec", "model", "tenant"));
+        ArgumentException e = Assert.Throws<ArgumentException>(() => fixture.Client.Vector.Encrypt([0.123f, bad], TestIds.Vec, TestIds.Model, TestIds.Tenant));
         Assert.DoesNotContain("0.123", e.Message, StringComparison.Ordinal);
     }
 
@@ -86,9 +86,9 @@ public class VectorInputTests
     public void Decrypt_WhenCiphertextHoldsNaN_FailsVerification()
     {
         using var fixture = new VectorFixture();
-        EncryptedVector encrypted = fixture.Client.Vector.Encrypt([0.5f, -0.5f], "vec", "model", "tenant");
-        var nan = new EncryptedVector(new[] { float.NaN, encrypted.Ciphertext.Span[1] }, encrypted.PairedIclInfo, "vec", "model");
-        Assert.Throws<AuthenticationTagMismatchException>(() => fixture.Client.Vector.Decrypt(nan, "tenant"));
+        EncryptedVector encrypted = fixture.Client.Vector.Encrypt([0.5f, -0.5f], TestIds.Vec, TestIds.Model, TestIds.Tenant);
+        var nan = new EncryptedVector(new[] { float.NaN, encrypted.Ciphertext.Span[1] }, encrypted.PairedIclInfo, TestIds.Vec, TestIds.Model);
+        Assert.Throws<AuthenticationTagMismatchException>(() => fixture.Client.Vector.Decrypt(nan, TestIds.Tenant));
     }
 
     [Theory]
@@ -102,10 +102,10 @@ public class VectorInputTests
     {
         using var fixture = new VectorFixture();
         float[] plaintext = Enumerable.Range(0, dimensions).Select(i => MathF.Sin(i)).ToArray();
-        EncryptedVector encrypted = fixture.Client.Vector.Encrypt(plaintext, "vec", "model", "tenant");
+        EncryptedVector encrypted = fixture.Client.Vector.Encrypt(plaintext, TestIds.Vec, TestIds.Model, TestIds.Tenant);
         Assert.Equal(dimensions, encrypted.Ciphertext.Length);
         Assert.Equal(54, encrypted.PairedIclInfo.Length);
-        float[] decrypted = fixture.Client.Vector.Decrypt(encrypted, "tenant");
+        float[] decrypted = fixture.Client.Vector.Decrypt(encrypted, TestIds.Tenant);
         Assert.Equal(plaintext.Length, decrypted.Length);
         Assert.All(plaintext.Zip(decrypted), p => Assert.InRange(Math.Abs(p.First - p.Second), 0f, 1e-6f));
     }
@@ -135,7 +135,7 @@ public class VectorInputTests
         using var secret = new Secret(Enumerable.Repeat((byte)0xAB, 32).ToArray());
         Assert.DoesNotContain("AB", secret.ToString(), StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("171", secret.ToString(), StringComparison.Ordinal);
-        using VectorEncryptionKey key = VectorEncryptionKey.Derive(secret, "t", "p");
+        using VectorEncryptionKey key = VectorEncryptionKey.Derive(secret, new TenantId("t"), new DerivationPath("p"));
         Assert.Equal("VectorEncryptionKey (redacted)", key.ToString());
     }
 
@@ -143,20 +143,20 @@ public class VectorInputTests
     public void Encrypt_WhenSecretPathUnknownOrNoCurrentSecret_ThrowsClearly()
     {
         using var fixture = new VectorFixture();
-        ArgumentException unknown = Assert.Throws<ArgumentException>(() => fixture.Client.Vector.Encrypt([1f], "nope", "model", "tenant"));
+        ArgumentException unknown = Assert.Throws<ArgumentException>(() => fixture.Client.Vector.Encrypt([1f], new SecretPath("nope"), TestIds.Model, TestIds.Tenant));
         Assert.Contains("'nope'", unknown.Message, StringComparison.Ordinal);
 
         using var secret = new Secret(new byte[32]);
         var config = new VeilConfiguration(vector: TestData.VectorSection("vec", new VectorSecret(2f, new RotatableSecret(null, new IdentifiedSecret(new KeyId(1), secret)))));
         using var client = new VeilClient(config);
-        Assert.Throws<KeyNotAvailableException>(() => client.Vector.Encrypt([1f], "vec", "model", "tenant"));
+        Assert.Throws<KeyNotAvailableException>(() => client.Vector.Encrypt([1f], TestIds.Vec, TestIds.Model, TestIds.Tenant));
     }
 
     [Fact]
     public void Decrypt_WhenDestinationTooShort_ThrowsArgumentException()
     {
         using var fixture = new VectorFixture();
-        VectorEncryptor encryptor = fixture.Client.Vector.GetEncryptor("vec", "model", "tenant");
+        VectorEncryptor encryptor = fixture.Client.Vector.GetEncryptor(TestIds.Vec, TestIds.Model, TestIds.Tenant);
         EncryptedVector encrypted = encryptor.Encrypt([1f, 2f, 3f]);
         Assert.Throws<ArgumentException>(() => encryptor.Decrypt(encrypted.Ciphertext.Span, encrypted.PairedIclInfo.Span, new float[2]));
     }

@@ -16,7 +16,7 @@ public class VectorKnownAnswerTests
     {
         using var secret = new Secret(new byte[32]);
         var hash = new byte[64];
-        TenantKeyDerivation.DeriveSha512(secret, "tenant", "somesalt", hash);
+        TenantKeyDerivation.DeriveSha512(secret, TestIds.Tenant, new DerivationPath("somesalt"), hash);
         byte[] expected =
         [
             82, 186, 45, 83, 222, 56, 178, 42, 61, 227, 197, 219, 58, 108, 227, 124, 186, 43, 149, 126, 147, 7, 251, 173, 250, 201,
@@ -25,7 +25,7 @@ public class VectorKnownAnswerTests
         ];
         Assert.Equal(expected, hash);
 
-        using VectorEncryptionKey key = VectorEncryptionKey.Derive(secret, "tenant", "somesalt");
+        using VectorEncryptionKey key = VectorEncryptionKey.Derive(secret, TestIds.Tenant, new DerivationPath("somesalt"));
         Assert.Equal(5421613.0f, key.ScalingFactor);
         Assert.Equal(expected[3..35], key.Key.ToArray());
     }
@@ -105,12 +105,12 @@ public class VectorKnownAnswerTests
             new VectorSecret(4.0f, new RotatableSecret(new IdentifiedSecret(new KeyId(1), secret)), useScalingFactor: true)));
         using VeilClient client = InsecureSeededClient.Create(config, 1);
 
-        VectorEncryptor encryptor = client.Vector.GetEncryptor("secret_path", "deriv_path", "foo");
+        VectorEncryptor encryptor = client.Vector.GetEncryptor(new SecretPath("secret_path"), new DerivationPath("deriv_path"), new TenantId("foo"));
         Assert.Equal(15281143.0f, encryptor.Key.ScalingFactor);
         Assert.Equal("4556055ac5f20efc94d6467b97adca2b21a744929bf2d63d741be276e7ca615f", Convert.ToHexStringLower(encryptor.Key.Key));
         Assert.Equal([0, 2, 4, 1, 3], encryptor.Key.GetPermutation(5));
 
-        EncryptedVector encrypted = client.Vector.Encrypt([1f, 2f, 3f, 4f, 5f], "secret_path", "deriv_path", "foo");
+        EncryptedVector encrypted = client.Vector.Encrypt([1f, 2f, 3f, 4f, 5f], new SecretPath("secret_path"), new DerivationPath("deriv_path"), new TenantId("foo"));
         Assert.Equal([13681085.0f, 42081104.0f, 82401560.0f, 19847844.0f, 60127316.0f], encrypted.Ciphertext.ToArray());
         byte[] expectedInfo =
         [
@@ -119,7 +119,7 @@ public class VectorKnownAnswerTests
         ];
         Assert.Equal(expectedInfo, encrypted.PairedIclInfo.ToArray());
 
-        float[] decrypted = client.Vector.Decrypt(encrypted, "foo");
+        float[] decrypted = client.Vector.Decrypt(encrypted, new TenantId("foo"));
         Assert.Equal([1f, 2f, 3.0000002f, 4f, 5f], decrypted);
     }
 
@@ -133,11 +133,11 @@ public class VectorKnownAnswerTests
             new VectorSecret(1.1f, new RotatableSecret(new IdentifiedSecret(new KeyId(2), current), new IdentifiedSecret(new KeyId(1), inRotation)))));
         using VeilClient client = InsecureSeededClient.Create(config, 1);
 
-        VectorEncryptor encryptor = client.Vector.GetEncryptor(string.Empty, string.Empty, "tenant");
+        VectorEncryptor encryptor = client.Vector.GetEncryptor(new SecretPath(string.Empty), new DerivationPath(string.Empty), TestIds.Tenant);
         Assert.Equal(5122795.0f, encryptor.Key.ScalingFactor);
         Assert.Equal("f6c9d1701900c2ca63fe4ecf5fe47bb7bfb2d236bb6cd57a66115d188babb403", Convert.ToHexStringLower(encryptor.Key.Key));
 
-        EncryptedVector encrypted = client.Vector.Encrypt([0.1f, -0.2f], string.Empty, string.Empty, "tenant");
+        EncryptedVector encrypted = client.Vector.Encrypt([0.1f, -0.2f], new SecretPath(string.Empty), new DerivationPath(string.Empty), TestIds.Tenant);
         Assert.Equal([(float)0.1299239844083786, (float)-0.3532053828239441], encrypted.Ciphertext.ToArray());
         Assert.Equal(new KeyId(2), encrypted.KeyId);
     }
@@ -177,11 +177,11 @@ public class VectorKnownAnswerTests
         string tenant = c.GetProperty("tenant_id").GetString()!;
         string derivationPath = c.GetProperty("derivation_path").GetString()!;
 
-        EncryptedVector encrypted = client.Vector.Encrypt(plaintext, secretPath, derivationPath, tenant);
+        EncryptedVector encrypted = client.Vector.Encrypt(plaintext, new SecretPath(secretPath), new DerivationPath(derivationPath), new TenantId(tenant));
 
         Assert.Equal(expected, encrypted.Ciphertext.ToArray());
         Assert.Equal(c.GetProperty("paired_icl_info_b64").GetString(), Convert.ToBase64String(encrypted.PairedIclInfo.Span));
-        float[] decrypted = client.Vector.Decrypt(encrypted, tenant);
+        float[] decrypted = client.Vector.Decrypt(encrypted, new TenantId(tenant));
         Assert.All(Enumerable.Range(0, plaintext.Length), i => Assert.True(TestData.Ulps(plaintext[i], decrypted[i]) <= 4 || Math.Abs(plaintext[i] - decrypted[i]) < 1e-6f));
     }
 }

@@ -1,6 +1,7 @@
 using CsCheck;
 using Veil.Tests.Support;
 using Veil.Vectors;
+using Veil.Keys;
 
 namespace Veil.Tests.Vectors;
 
@@ -14,7 +15,7 @@ public class VectorPropertyTests
     public void Decrypt_WhenAnyVector_RoundTripsWithinRoundingOfTheNoise(bool scaling)
     {
         using var fixture = new VectorFixture(beta: 2.5f, scaling: scaling);
-        VectorEncryptor encryptor = fixture.Client.Vector.GetEncryptor("vec", "model", "tenant");
+        VectorEncryptor encryptor = fixture.Client.Vector.GetEncryptor(TestIds.Vec, TestIds.Model, TestIds.Tenant);
         s_vectors.Sample(plaintext =>
         {
             EncryptedVector encrypted = encryptor.Encrypt(plaintext);
@@ -37,7 +38,7 @@ public class VectorPropertyTests
     public void Encrypt_WhenZeroVector_NoiseLiesInBallOfRadiusBetaOverFour(float beta)
     {
         using var fixture = new VectorFixture(beta: beta);
-        VectorEncryptor encryptor = fixture.Client.Vector.GetEncryptor("vec", "model", "tenant");
+        VectorEncryptor encryptor = fixture.Client.Vector.GetEncryptor(TestIds.Vec, TestIds.Model, TestIds.Tenant);
         Gen.Int[1, 400].Sample(d =>
         {
             // With scaling off and m = 0, the ciphertext is λ itself.
@@ -51,7 +52,7 @@ public class VectorPropertyTests
     public void Encrypt_WhenSameVectorTwice_GivesDifferentCiphertextsWithinBetaOverTwo()
     {
         using var fixture = new VectorFixture(beta: 2.5f);
-        VectorEncryptor encryptor = fixture.Client.Vector.GetEncryptor("vec", "model", "tenant");
+        VectorEncryptor encryptor = fixture.Client.Vector.GetEncryptor(TestIds.Vec, TestIds.Model, TestIds.Tenant);
         s_vectors.Sample(plaintext =>
         {
             float[] a = encryptor.Encrypt(plaintext).Ciphertext.ToArray();
@@ -66,7 +67,7 @@ public class VectorPropertyTests
     public void TryDecrypt_WhenAnySingleBitFlipped_Rejects()
     {
         using var fixture = new VectorFixture();
-        VectorEncryptor encryptor = fixture.Client.Vector.GetEncryptor("vec", "model", "tenant");
+        VectorEncryptor encryptor = fixture.Client.Vector.GetEncryptor(TestIds.Vec, TestIds.Model, TestIds.Tenant);
         float[] plaintext = Enumerable.Range(0, 16).Select(i => (i - 8) / 10f).ToArray();
         EncryptedVector encrypted = encryptor.Encrypt(plaintext);
         var output = new float[16];
@@ -95,19 +96,19 @@ public class VectorPropertyTests
     {
         using var fixture = new VectorFixture();
         VectorOperations vectors = fixture.Client.Vector;
-        EncryptedVector encrypted = vectors.Encrypt([0.1f, 0.2f, 0.3f], "vec", "model", "tenant");
+        EncryptedVector encrypted = vectors.Encrypt([0.1f, 0.2f, 0.3f], TestIds.Vec, TestIds.Model, TestIds.Tenant);
 
-        Assert.Throws<System.Security.Cryptography.AuthenticationTagMismatchException>(() => vectors.Decrypt(encrypted, "other-tenant"));
-        var otherPath = new EncryptedVector(encrypted.Ciphertext, encrypted.PairedIclInfo, "vec", "other-model");
-        Assert.Throws<System.Security.Cryptography.AuthenticationTagMismatchException>(() => vectors.Decrypt(otherPath, "tenant"));
+        Assert.Throws<System.Security.Cryptography.AuthenticationTagMismatchException>(() => vectors.Decrypt(encrypted, new TenantId("other-tenant")));
+        var otherPath = new EncryptedVector(encrypted.Ciphertext, encrypted.PairedIclInfo, TestIds.Vec, new DerivationPath("other-model"));
+        Assert.Throws<System.Security.Cryptography.AuthenticationTagMismatchException>(() => vectors.Decrypt(otherPath, TestIds.Tenant));
 
         // Key id 1 is the in-rotation secret: its key does not verify a vector made with secret 2.
         byte[] relabelled = encrypted.PairedIclInfo.ToArray();
         relabelled[3] = 1;
-        Assert.Throws<System.Security.Cryptography.AuthenticationTagMismatchException>(() => vectors.Decrypt(new EncryptedVector(encrypted.Ciphertext, relabelled, "vec", "model"), "tenant"));
+        Assert.Throws<System.Security.Cryptography.AuthenticationTagMismatchException>(() => vectors.Decrypt(new EncryptedVector(encrypted.Ciphertext, relabelled, TestIds.Vec, TestIds.Model), TestIds.Tenant));
 
         relabelled[3] = 9;
-        KeyNotAvailableException missing = Assert.Throws<KeyNotAvailableException>(() => vectors.Decrypt(new EncryptedVector(encrypted.Ciphertext, relabelled, "vec", "model"), "tenant"));
+        KeyNotAvailableException missing = Assert.Throws<KeyNotAvailableException>(() => vectors.Decrypt(new EncryptedVector(encrypted.Ciphertext, relabelled, TestIds.Vec, TestIds.Model), TestIds.Tenant));
         Assert.Equal(new Keys.KeyId(9), missing.KeyId);
     }
 }

@@ -1,6 +1,7 @@
 using Veil.Randomness;
 using Veil.Tests.Support;
 using Veil.Vectors;
+using Veil.Keys;
 
 namespace Veil.Tests.Vectors;
 
@@ -19,10 +20,10 @@ public class VectorRotationDeterminismTests
         using var fixture = new VectorFixture();
         using VeilClient old = fixture.OldOnlyClient();
         float[] plaintext = UnitVector(seed: 1);
-        EncryptedVector stored = old.Vector.Encrypt(plaintext, "vec", "model", "tenant");
+        EncryptedVector stored = old.Vector.Encrypt(plaintext, TestIds.Vec, TestIds.Model, TestIds.Tenant);
 
         // The attack: rotate the same stored ciphertext 100 times during the rotation window, average the outputs.
-        EncryptedVector[] rotated = [.. Enumerable.Range(0, 100).Select(_ => fixture.Client.Vector.Rotate(stored, "tenant"))];
+        EncryptedVector[] rotated = [.. Enumerable.Range(0, 100).Select(_ => fixture.Client.Vector.Rotate(stored, TestIds.Tenant))];
         float[] average = Average(rotated.Select(r => r.Ciphertext.ToArray()));
 
         Assert.All(rotated, r =>
@@ -32,10 +33,10 @@ public class VectorRotationDeterminismTests
         });
         float[] noiseless = Noiseless(fixture, plaintext);
         Assert.Equal(Distance(rotated[0].Ciphertext.Span, noiseless), Distance(average, noiseless), 5);
-        Assert.Equal(plaintext, fixture.Client.Vector.Decrypt(rotated[0], "tenant"), (a, b) => Math.Abs(a - b) <= 1e-5f);
+        Assert.Equal(plaintext, fixture.Client.Vector.Decrypt(rotated[0], TestIds.Tenant), (a, b) => Math.Abs(a - b) <= 1e-5f);
 
         // The same measurement detects averaging where the noise is fresh (100 encryptions): the test can fail.
-        float[] fresh = Average(Enumerable.Range(0, 100).Select(_ => fixture.Client.Vector.Encrypt(plaintext, "vec", "model", "tenant").Ciphertext.ToArray()));
+        float[] fresh = Average(Enumerable.Range(0, 100).Select(_ => fixture.Client.Vector.Encrypt(plaintext, TestIds.Vec, TestIds.Model, TestIds.Tenant).Ciphertext.ToArray()));
         Assert.True(Distance(fresh, noiseless) < Distance(rotated[0].Ciphertext.Span, noiseless) / 4);
     }
 
@@ -44,7 +45,7 @@ public class VectorRotationDeterminismTests
     {
         using var fixture = new VectorFixture();
         using VeilClient old = fixture.OldOnlyClient();
-        EncryptedVector stored = old.Vector.Encrypt(UnitVector(seed: 2), "vec", "model", "tenant");
+        EncryptedVector stored = old.Vector.Encrypt(UnitVector(seed: 2), TestIds.Vec, TestIds.Model, TestIds.Tenant);
 
         // The parser skips unknown fields, so an attacker can vary the encoding of one ciphertext's info.
         byte[][] variants =
@@ -53,10 +54,10 @@ public class VectorRotationDeterminismTests
             [.. stored.PairedIclInfo.Span, 0x18, 0x02],
             [.. stored.PairedIclInfo.Span, 0x22, 0x00],
         ];
-        EncryptedVector expected = fixture.Client.Vector.Rotate(stored, "tenant");
+        EncryptedVector expected = fixture.Client.Vector.Rotate(stored, TestIds.Tenant);
         foreach (byte[] info in variants)
         {
-            EncryptedVector rotated = fixture.Client.Vector.Rotate(new EncryptedVector(stored.Ciphertext, info, "vec", "model"), "tenant");
+            EncryptedVector rotated = fixture.Client.Vector.Rotate(new EncryptedVector(stored.Ciphertext, info, TestIds.Vec, TestIds.Model), TestIds.Tenant);
             Assert.Equal(expected.Ciphertext.ToArray(), rotated.Ciphertext.ToArray());
             Assert.Equal(expected.PairedIclInfo.ToArray(), rotated.PairedIclInfo.ToArray());
         }
@@ -67,17 +68,17 @@ public class VectorRotationDeterminismTests
     {
         using var fixture = new VectorFixture();
         float[] plaintext = UnitVector(seed: 3);
-        EncryptedVector stored = fixture.Client.Vector.Encrypt(plaintext, "vec", "model", "tenant-a");
+        EncryptedVector stored = fixture.Client.Vector.Encrypt(plaintext, TestIds.Vec, TestIds.Model, TestIds.TenantA);
 
-        EncryptedVector toB = fixture.Client.Vector.Rotate(stored, "tenant-a", "tenant-b");
-        EncryptedVector toBAgain = fixture.Client.Vector.Rotate(stored, "tenant-a", "tenant-b");
-        EncryptedVector toC = fixture.Client.Vector.Rotate(stored, "tenant-a", "tenant-c");
+        EncryptedVector toB = fixture.Client.Vector.Rotate(stored, TestIds.TenantA, TestIds.TenantB);
+        EncryptedVector toBAgain = fixture.Client.Vector.Rotate(stored, TestIds.TenantA, TestIds.TenantB);
+        EncryptedVector toC = fixture.Client.Vector.Rotate(stored, TestIds.TenantA, new TenantId("tenant-c"));
 
         Assert.Equal(toB.Ciphertext.ToArray(), toBAgain.Ciphertext.ToArray());
         Assert.Equal(toB.PairedIclInfo.ToArray(), toBAgain.PairedIclInfo.ToArray());
         Assert.NotEqual(Iv(toB), Iv(toC));
-        Assert.Equal(plaintext, fixture.Client.Vector.Decrypt(toB, "tenant-b"), (a, b) => Math.Abs(a - b) <= 1e-5f);
-        Assert.Equal(plaintext, fixture.Client.Vector.Decrypt(toC, "tenant-c"), (a, b) => Math.Abs(a - b) <= 1e-5f);
+        Assert.Equal(plaintext, fixture.Client.Vector.Decrypt(toB, TestIds.TenantB), (a, b) => Math.Abs(a - b) <= 1e-5f);
+        Assert.Equal(plaintext, fixture.Client.Vector.Decrypt(toC, new TenantId("tenant-c")), (a, b) => Math.Abs(a - b) <= 1e-5f);
     }
 
     [Fact]
@@ -86,12 +87,12 @@ public class VectorRotationDeterminismTests
         using var fixture = new VectorFixture();
         using VeilClient old = fixture.OldOnlyClient();
         float[] plaintext = UnitVector(seed: 4);
-        EncryptedVector first = fixture.Client.Vector.Rotate(old.Vector.Encrypt(plaintext, "vec", "model", "tenant"), "tenant");
-        EncryptedVector second = fixture.Client.Vector.Rotate(old.Vector.Encrypt(plaintext, "vec", "model", "tenant"), "tenant");
+        EncryptedVector first = fixture.Client.Vector.Rotate(old.Vector.Encrypt(plaintext, TestIds.Vec, TestIds.Model, TestIds.Tenant), TestIds.Tenant);
+        EncryptedVector second = fixture.Client.Vector.Rotate(old.Vector.Encrypt(plaintext, TestIds.Vec, TestIds.Model, TestIds.Tenant), TestIds.Tenant);
 
         Assert.NotEqual(Iv(first), Iv(second));
         Assert.NotEqual(first.Ciphertext.ToArray(), second.Ciphertext.ToArray());
-        Assert.Equal(plaintext, fixture.Client.Vector.Decrypt(second, "tenant"), (a, b) => Math.Abs(a - b) <= 1e-5f);
+        Assert.Equal(plaintext, fixture.Client.Vector.Decrypt(second, TestIds.Tenant), (a, b) => Math.Abs(a - b) <= 1e-5f);
     }
 
     [Fact]
@@ -99,13 +100,13 @@ public class VectorRotationDeterminismTests
     {
         using var fixture = new VectorFixture();
         using VeilClient old = fixture.OldOnlyClient();
-        EncryptedVector[] stored = [.. Enumerable.Range(0, 200).Select(i => old.Vector.Encrypt(UnitVector(seed: 10 + i), "vec", "model", "tenant"))];
-        BatchResult<EncryptedVector> once = fixture.Client.Vector.RotateBatch(stored, "tenant");
-        BatchResult<EncryptedVector> twice = fixture.Client.Vector.RotateBatch(stored, "tenant");
+        EncryptedVector[] stored = [.. Enumerable.Range(0, 200).Select(i => old.Vector.Encrypt(UnitVector(seed: 10 + i), TestIds.Vec, TestIds.Model, TestIds.Tenant))];
+        BatchResult<EncryptedVector> once = fixture.Client.Vector.RotateBatch(stored, TestIds.Tenant);
+        BatchResult<EncryptedVector> twice = fixture.Client.Vector.RotateBatch(stored, TestIds.Tenant);
         for (int i = 0; i < stored.Length; i++)
         {
             Assert.Equal(once[i].Value!.Ciphertext.ToArray(), twice[i].Value!.Ciphertext.ToArray());
-            Assert.Equal(fixture.Client.Vector.Rotate(stored[i], "tenant").PairedIclInfo.ToArray(), once[i].Value!.PairedIclInfo.ToArray());
+            Assert.Equal(fixture.Client.Vector.Rotate(stored[i], TestIds.Tenant).PairedIclInfo.ToArray(), once[i].Value!.PairedIclInfo.ToArray());
         }
     }
 
@@ -115,13 +116,13 @@ public class VectorRotationDeterminismTests
         using var fixture = new VectorFixture(seed: 5);
         using var same = new VectorFixture(seed: 5);
         using VeilClient old = fixture.OldOnlyClient();
-        EncryptedVector stored = old.Vector.Encrypt(UnitVector(seed: 5), "vec", "model", "tenant");
+        EncryptedVector stored = old.Vector.Encrypt(UnitVector(seed: 5), TestIds.Vec, TestIds.Model, TestIds.Tenant);
 
-        EncryptedVector first = fixture.Client.Vector.Rotate(stored, "tenant");
-        EncryptedVector second = fixture.Client.Vector.Rotate(stored, "tenant");
+        EncryptedVector first = fixture.Client.Vector.Rotate(stored, TestIds.Tenant);
+        EncryptedVector second = fixture.Client.Vector.Rotate(stored, TestIds.Tenant);
 
         Assert.NotEqual(Iv(first), Iv(second));
-        Assert.Equal(first.PairedIclInfo.ToArray(), same.Client.Vector.Rotate(stored, "tenant").PairedIclInfo.ToArray());
+        Assert.Equal(first.PairedIclInfo.ToArray(), same.Client.Vector.Rotate(stored, TestIds.Tenant).PairedIclInfo.ToArray());
     }
 
     private static byte[] Iv(EncryptedVector vector) => vector.PairedIclInfo.Span.Slice(8, 12).ToArray();
@@ -130,7 +131,7 @@ public class VectorRotationDeterminismTests
     private static float[] Noiseless(VectorFixture fixture, float[] plaintext)
     {
         using var vectors = new VectorOperations(fixture.Configuration.Vector, SystemRandomSource.Instance);
-        int[] permutation = vectors.GetEncryptor("vec", "model", "tenant").Key.GetPermutation(plaintext.Length);
+        int[] permutation = vectors.GetEncryptor(TestIds.Vec, TestIds.Model, TestIds.Tenant).Key.GetPermutation(plaintext.Length);
         var result = new float[plaintext.Length];
         DimensionShuffle.Apply(permutation, plaintext, result);
         return result;
