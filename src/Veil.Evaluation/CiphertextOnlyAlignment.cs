@@ -16,9 +16,11 @@ public static class CiphertextOnlyAlignment
 {
     /// <summary>
     /// The alignment: for each ciphertext coordinate the public coordinate it is mapped to, the number of iterations
-    /// run and the mutual-nearest-neighbour pseudo-pairs of the last one.
+    /// run and the mutual-nearest-neighbour pseudo-pairs of the last one. With more rows than
+    /// <paramref name="pairSample"/> on a side, each round looks for pseudo-pairs among a fresh random sample of that many
+    /// rows of each set (the statistics still use every row), so a round costs O(sample²·d), not O(n²·d).
     /// </summary>
-    public static (int[] Map, int Iterations, int Pairs) Align(IReadOnlyList<float[]> ciphertexts, IReadOnlyList<float[]> publicCorpus, int maxIterations = 20)
+    public static (int[] Map, int Iterations, int Pairs) Align(IReadOnlyList<float[]> ciphertexts, IReadOnlyList<float[]> publicCorpus, int maxIterations = 20, int pairSample = int.MaxValue, int seed = 0)
     {
         ArgumentNullException.ThrowIfNull(ciphertexts);
         ArgumentNullException.ThrowIfNull(publicCorpus);
@@ -27,11 +29,15 @@ public static class CiphertextOnlyAlignment
         int d = c[0].Length;
         int[] map = PermutationAttack.Recover(ciphertexts, publicCorpus);
         int iterations = 0;
+        var random = new Random(seed);
         (int Cipher, int Public)[] pairs = [];
         while (iterations < maxIterations)
         {
             iterations++;
-            pairs = MutualNearest(Apply(map, c), p);
+            int[] cs = Sample(c.Length, pairSample, random);
+            int[] ps = Sample(p.Length, pairSample, random);
+            pairs = MutualNeighbours.Find(Apply(map, cs.Select(i => c[i]).ToArray()), ps.Select(i => p[i]).ToArray())
+                .Select(x => (cs[x.Left], ps[x.Right])).ToArray();
             // Procrustes over permutations: maximise Σ_pairs ⟨P·c, m⟩, a linear assignment on the cross-covariance CᵀM.
             Matrix<double> covariance = LinearAttacks.ToMatrix(pairs.Select(x => c[x.Cipher]).ToArray())
                 .TransposeThisAndMultiply(LinearAttacks.ToMatrix(pairs.Select(x => p[x.Public]).ToArray()));
@@ -98,27 +104,16 @@ public static class CiphertextOnlyAlignment
         }).ToArray();
     }
 
-    private static (int Cipher, int Public)[] MutualNearest(float[][] mapped, float[][] corpus)
+    /// <summary>All of 0…n−1 when n ≤ size; otherwise a random subset of that size.</summary>
+    internal static int[] Sample(int n, int size, Random random)
     {
-        int[] bestPublic = new int[mapped.Length];
-        int[] bestCipher = new int[corpus.Length];
-        float[] bestCipherScore = Enumerable.Repeat(float.NegativeInfinity, corpus.Length).ToArray();
-        float[] scores = new float[corpus.Length];
-        for (int i = 0; i < mapped.Length; i++)
+        int[] all = Enumerable.Range(0, n).ToArray();
+        if (n <= size)
         {
-            for (int k = 0; k < corpus.Length; k++)
-            {
-                scores[k] = TensorPrimitives.Dot(mapped[i], corpus[k]);
-                if (scores[k] > bestCipherScore[k])
-                {
-                    bestCipherScore[k] = scores[k];
-                    bestCipher[k] = i;
-                }
-            }
-
-            bestPublic[i] = TensorPrimitives.IndexOfMax(scores);
+            return all;
         }
 
-        return Enumerable.Range(0, mapped.Length).Where(i => bestCipher[bestPublic[i]] == i).Select(i => (i, bestPublic[i])).ToArray();
+        random.Shuffle(all);
+        return all[..size];
     }
 }

@@ -34,7 +34,8 @@ public static class Evaluator
 
         var runs = new List<EvaluationReport>();
         // Per seed: the plaintext baseline and each β, then each classifier's plaintext model and each β.
-        int perSeed = (options.Betas.Count + 1) * (1 + options.Classifiers.Count);
+        int perSeed = ((options.Betas.Count + 1) * (1 + options.Classifiers.Count)) + (options.Sealed ? 1 : 0)
+            + (options.Betas.Count * 2 * ScaleCurve.Sizes(data.Vectors.Count, options.ScaleCurveSizes).Length);
         int steps = seeds.Count * perSeed;
         foreach (int seed in seeds)
         {
@@ -76,8 +77,29 @@ public static class Evaluator
             encrypted.Add(RunScheme(plan, transform, beta, cancellationToken));
         }
 
+        SealedEvaluation? sealedMode = null;
+        if (options.Sealed)
+        {
+            progress?.Report("sealed mode (key-holder index) and S1–S3…");
+            sealedMode = SealedAccessAttacks.Run(
+                plan.Select(plan.Database),
+                plan.Select(plan.Queries),
+                plan.LabelIds is { } labels ? plan.Database.Select(i => labels[i]).ToArray() : null,
+                options.SealedCandidateSweep,
+                options.SealedCandidates,
+                options.SealedWorkload,
+                plan.Seed);
+        }
+
+        IReadOnlyList<ScaleCurvePoint> curve = ScaleCurve.Run(plan.Vectors, options.Betas, options.ScaleCurveSizes, plan.Seed, options.UseScalingFactor, progress: progress, cancellationToken: cancellationToken);
+        int[] skipped = options.ScaleCurveSizes.Except(ScaleCurve.Sizes(plan.Count, options.ScaleCurveSizes)).ToArray();
+        if (skipped.Length > 0)
+        {
+            plan.Notes.Add($"Scale curve: {string.Join(", ", skipped)} stolen rows left out (the data holds {plan.Count} rows; the public corpus takes min(n/2, {ScaleCurve.MaximumPublicRows}) of them and shares none with the stolen rows).");
+        }
+
         IReadOnlyList<ClassifierUtilityResult> classifiers = Classifiers(data, options, plan.Notes, progress);
-        return new EvaluationReport(plan.Count, plan.Dimensions, options, random, plaintext, encrypted, Recommend(encrypted, options), plan.Notes, classifiers);
+        return new EvaluationReport(plan.Count, plan.Dimensions, options, random, plaintext, encrypted, Recommend(encrypted, options), plan.Notes, classifiers, sealedMode, curve);
     }
 
     /// <summary>The options' trainers on one-way encryptions at every β, when the data has two labels or more.</summary>

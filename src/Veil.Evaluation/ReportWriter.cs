@@ -14,7 +14,7 @@ namespace Veil.Evaluation;
 /// maximum of every number over the seeds).
 /// </summary>
 [Experimental("VEIL001")]
-public static class ReportWriter
+public static partial class ReportWriter
 {
     private const string KnownPairs = "known pairs";
     private const string Oracle = "encryption oracle";
@@ -39,7 +39,7 @@ public static class ReportWriter
         var values = new Dictionary<string, List<double>>(StringComparer.Ordinal);
         foreach (JsonNode run in runs)
         {
-            foreach (string section in new[] { "random", "plaintext", "encrypted", "classifiers" })
+            foreach (string section in new[] { "random", "plaintext", "encrypted", "classifiers", "sealed", "scaleCurve" })
             {
                 Flatten(run[section], section, values);
             }
@@ -83,6 +83,9 @@ public static class ReportWriter
         Recommendation(md, series, t);
         Utility(md, t);
         Attacks(md, t);
+        SideBySide(md, t);
+        SealedMode(md, t);
+        ScaleCurveSection(md, t);
         Classifiers(md, t);
         if (figures is { Count: > 0 })
         {

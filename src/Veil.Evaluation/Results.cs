@@ -80,6 +80,24 @@ public sealed record EvaluationOptions
     /// none by default. Needs at least two labels; otherwise the run notes why it left them out.
     /// </summary>
     public IReadOnlyList<Training.ClassifierTrainer> Classifiers { get; init; } = [];
+
+    /// <summary>Whether to run the sealed mode's column (key-holder index; recall per K′ and the attacks S1–S3 on what the store sees).</summary>
+    public bool Sealed { get; init; } = true;
+
+    /// <summary>The sealed mode's K′ (keys fetched per query) the attacks observe; the mode's default is 100.</summary>
+    public int SealedCandidates { get; init; } = 100;
+
+    /// <summary>The K′ values whose sealed recall@10 is measured.</summary>
+    public IReadOnlyList<int> SealedCandidateSweep { get; init; } = [10, 20, 50, 100];
+
+    /// <summary>How many queries' fetched keys the sealed-mode attacker observes (the held-out queries, then stored rows as queries).</summary>
+    public int SealedWorkload { get; init; } = 2000;
+
+    /// <summary>
+    /// The scale curve: numbers of stolen ciphertexts for L3 and L11 against the permutation and a dense rotation, with a
+    /// disjoint public corpus (sizes the data cannot hold are left out; empty: no curve).
+    /// </summary>
+    public IReadOnlyList<int> ScaleCurveSizes { get; init; } = [300, 1000, 3000, 10000];
 }
 
 /// <summary>Everything one run measured.</summary>
@@ -92,6 +110,8 @@ public sealed record EvaluationOptions
 /// <param name="Recommendation">The largest β that meets the target recall within the re-ranking budget, or null if none does.</param>
 /// <param name="Notes">What was limited and why.</param>
 /// <param name="Classifiers">Classifiers trained on one-way encryptions, per trainer and β (empty unless <see cref="EvaluationOptions.Classifiers"/> names some).</param>
+/// <param name="Sealed">The sealed mode's column, unless <see cref="EvaluationOptions.Sealed"/> is off.</param>
+/// <param name="ScaleCurve">L3 and L11 per β, key transform and number of stolen ciphertexts (empty if no size fits).</param>
 [Experimental("VEIL001")]
 public sealed record EvaluationReport(
     int Count,
@@ -102,7 +122,9 @@ public sealed record EvaluationReport(
     IReadOnlyList<SchemeEvaluation> Encrypted,
     Recommendation? Recommendation,
     IReadOnlyList<string> Notes,
-    IReadOnlyList<Training.ClassifierUtilityResult> Classifiers);
+    IReadOnlyList<Training.ClassifierUtilityResult> Classifiers,
+    SealedEvaluation? Sealed = null,
+    IReadOnlyList<ScaleCurvePoint>? ScaleCurve = null);
 
 /// <summary>The same evaluation run with several seeds (splits, secrets, noise, k-means starts).</summary>
 /// <param name="Runs">One report per seed.</param>

@@ -49,6 +49,35 @@ internal abstract class VectorTransform : IDisposable
         return map;
     }
 
+    /// <summary>
+    /// The key's linear part as the key holder measures it: the orthogonal T (nearest, by SVD, to the average of 32
+    /// encryptions of each basis vector, column by column) with c ≈ s·T·m + noise; Tᵀ·c is the key-known recovery.
+    /// </summary>
+    public MathNet.Numerics.LinearAlgebra.Matrix<double> KeyMap(int dimensions)
+    {
+        float[][] basis = Enumerable.Range(0, dimensions).Select(k =>
+        {
+            float[] e = new float[dimensions];
+            e[k] = 1;
+            return e;
+        }).ToArray();
+        var sum = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.Dense(dimensions, dimensions);
+        for (int t = 0; t < 32; t++)
+        {
+            float[][] encrypted = Encrypt(basis);
+            for (int k = 0; k < dimensions; k++)
+            {
+                for (int j = 0; j < dimensions; j++)
+                {
+                    sum[j, k] += encrypted[k][j];
+                }
+            }
+        }
+
+        MathNet.Numerics.LinearAlgebra.Factorization.Svd<double> svd = sum.Svd(computeVectors: true);
+        return svd.U * svd.VT;
+    }
+
     public virtual void Dispose()
     {
     }
