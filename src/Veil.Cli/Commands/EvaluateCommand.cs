@@ -33,6 +33,8 @@ internal sealed class EvaluateCommand : Command
         Options.Add(RerankBudgetOption);
         Options.Add(OverlapOption);
         Options.Add(ClassifiersOption);
+        Options.Add(SealedOption);
+        Options.Add(ScaleCurveOption);
         Options.Add(OutOption);
         SetAction((parseResult, cancellationToken) => Task.FromResult(Run(parseResult, cancellationToken)));
     }
@@ -89,6 +91,18 @@ internal sealed class EvaluateCommand : Command
         DefaultValueFactory = _ => "logistic",
     };
 
+    internal Option<bool> SealedOption { get; } = new("--sealed")
+    {
+        Description = "Add the sealed mode's column (key-holder index: recall per K′, rows fetched, and the attacks S1–S3 on the keys each query fetches); --sealed false leaves it out.",
+        DefaultValueFactory = _ => true,
+    };
+
+    internal Option<string> ScaleCurveOption { get; } = new("--scale-curve")
+    {
+        Description = "Numbers of stolen ciphertexts for L3 and L11 against the permutation and a dense rotation, with a disjoint public corpus (sizes the data cannot hold are left out), or \"none\".",
+        DefaultValueFactory = _ => "300,1000,3000,10000",
+    };
+
     internal Option<string> OutOption { get; } = new("--out")
     {
         Description = "A directory to write report.md, report.json (every number, per seed and summarised) and the PNG plots into.",
@@ -114,6 +128,8 @@ internal sealed class EvaluateCommand : Command
                 PublicOverlap = parseResult.GetValue(OverlapOption) is var overlap && overlap is > 0 and <= 1 ? overlap
                     : throw new CliUsageException("Invalid options: --public-overlap must be in (0, 1]."),
                 Classifiers = TrainCommand.ParseTrainers(parseResult.GetRequiredValue(ClassifiersOption), "--classifiers", allowNone: true),
+                Sealed = parseResult.GetValue(SealedOption),
+                ScaleCurveSizes = ParseSizes(parseResult.GetRequiredValue(ScaleCurveOption)),
             };
             var progress = new StderrProgress(_console.Error, Name);
             EvaluationSeries series = Evaluator.Run(data, options, seeds, progress, cancellationToken);
@@ -149,6 +165,27 @@ internal sealed class EvaluateCommand : Command
         }
 
         return betas.Length > 0 ? betas : throw new CliUsageException("Invalid options: --betas is empty.");
+    }
+
+    /// <summary>"300,1000": those numbers of stolen rows; "none": no scale curve.</summary>
+    internal static int[] ParseSizes(string text)
+    {
+        if (text.Trim().Equals("none", StringComparison.OrdinalIgnoreCase))
+        {
+            return [];
+        }
+
+        string[] parts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var sizes = new int[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+        {
+            if (!int.TryParse(parts[i], NumberStyles.Integer, CultureInfo.InvariantCulture, out sizes[i]) || sizes[i] < 2)
+            {
+                throw new CliUsageException($"Invalid options: --scale-curve needs numbers of rows (2 or more) separated by commas, or none; '{parts[i]}' is not one.");
+            }
+        }
+
+        return sizes.Length > 0 ? sizes : throw new CliUsageException("Invalid options: --scale-curve is empty (say none).");
     }
 
     /// <summary>"3": three seeds from <paramref name="first"/> up; "7,8,9": those seeds.</summary>

@@ -12,7 +12,7 @@ internal sealed class LabelledVectorsInput(int minimumRows)
 {
     internal Option<string> InputOption { get; } = new("--input")
     {
-        Description = "A corpus directory holding embeddings.bin (raw float32 rows) and records.jsonl (row-aligned), or a JSON Lines or Parquet file as veil ingest reads them; default: the corpus shipped with veil.",
+        Description = "A corpus directory holding embeddings.bin (raw float32 rows) and records.jsonl or corpus.jsonl (row-aligned), or a JSON Lines or Parquet file as veil ingest reads them; default: the corpus shipped with veil.",
     };
 
     internal Option<string> VectorsOption { get; } = new("--vectors") { Description = "Raw little-endian float32 rows (with --records) instead of --input." };
@@ -91,7 +91,10 @@ internal sealed class LabelledVectorsInput(int minimumRows)
 
         string directory = input ?? DemoCommand.DefaultCorpusDirectory;
         vectors ??= Path.Combine(directory, "embeddings.bin");
-        records ??= Path.Combine(directory, "records.jsonl");
+        // A corpus directory names its records records.jsonl (the shipped corpora) or corpus.jsonl.
+        records ??= File.Exists(Path.Combine(directory, "records.jsonl")) || !File.Exists(Path.Combine(directory, "corpus.jsonl"))
+            ? Path.Combine(directory, "records.jsonl")
+            : Path.Combine(directory, "corpus.jsonl");
         return (vectors, DocumentInput.RawVectors(vectors, records, dimensions: null));
     }
 }
