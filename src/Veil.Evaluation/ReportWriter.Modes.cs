@@ -116,7 +116,7 @@ public static partial class ReportWriter
 
         md.AppendLine("## L11 and the scale curve");
         md.AppendLine();
-        Append(md, $"L3 (coordinate statistics, then mutual-nearest-neighbour Procrustes over permutations) and L11 (covariance eigenvectors matched by rank with signs from third moments, then mutual-nearest-neighbour Procrustes over orthogonal maps) against the permutation key transform and against a dense random rotation before Scale-And-Perturb (evaluation only, not a Veil or Alloy transform). The public corpus ({curve[0].PublicCorpus} rows) shares no row with the stolen ones. Cosine: recovered vs true vector, both centred; key-known: the same with the key's own linear map. Coordinates: chance 1/d.");
+        Append(md, $"L3 (coordinate statistics, then mutual-nearest-neighbour Procrustes over permutations) and L11 (covariance eigenvectors matched by rank with signs from third moments, then mutual-nearest-neighbour Procrustes over orthogonal maps) against the permutation key transform and against a dense random rotation before Scale-And-Perturb (evaluation only, not a Veil or Alloy transform). The public corpus ({curve[0].PublicCorpus} rows) shares no row with the stolen ones. Cosine: recovered vs true vector, both centred; key-known: the same with the key's own linear map. Coordinates: chance 1/d. L3 searches permutations only, so it is run against the permutation only. Each refinement round pairs a random sample of at most 2 000 rows per side; at most 15 rounds.");
         md.AppendLine();
         md.Append("| transform | stolen | metric | ").AppendJoin(" | ", t.First.Encrypted.Select(b => F($"β = {b.Beta}"))).AppendLine(" |");
         md.Append("|---|---:|---|").AppendLine(string.Concat(t.First.Encrypted.Select(_ => "---:|")));
@@ -134,9 +134,9 @@ public static partial class ReportWriter
                     Row("L3 coordinates", p => p.L3Coordinates ?? double.NaN);
                 }
 
-                Row("L3 cos", p => p.L3Cosine);
                 if (kind == KeyTransformKind.Permutation)
                 {
+                    Row("L3 cos", p => p.L3Cosine ?? double.NaN);
                     Row("L11 coordinates", p => p.L11Coordinates ?? double.NaN);
                 }
 

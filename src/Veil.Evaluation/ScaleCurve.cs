@@ -27,8 +27,8 @@ public enum KeyTransformKind
 /// <param name="PublicCorpus">Public plaintexts (disjoint from the stolen rows).</param>
 /// <param name="KeyKnownCosine">The same cosine with the true key map (what an attacker who had the key's linear part would reach).</param>
 /// <param name="L3Coordinates">L3: fraction of coordinates mapped right (null against the rotation: there are no coordinates to recover).</param>
-/// <param name="L3Cosine">L3: mean cosine after applying the recovered permutation.</param>
-/// <param name="L3Iterations">L3 refinement rounds.</param>
+/// <param name="L3Cosine">L3: mean cosine after applying the recovered permutation (null against the rotation: L3 only searches permutations, so it is not run).</param>
+/// <param name="L3Iterations">L3 refinement rounds (null when not run).</param>
 /// <param name="L11Coordinates">L11: fraction of ciphertext coordinates whose largest map entry is the true plaintext coordinate (null against the rotation).</param>
 /// <param name="L11Cosine">L11: mean cosine after applying the recovered orthogonal map.</param>
 /// <param name="L11Iterations">L11 refinement rounds.</param>
@@ -41,8 +41,8 @@ public sealed record ScaleCurvePoint(
     int PublicCorpus,
     double KeyKnownCosine,
     double? L3Coordinates,
-    double L3Cosine,
-    int L3Iterations,
+    double? L3Cosine,
+    int? L3Iterations,
     double? L11Coordinates,
     double L11Cosine,
     int L11Iterations,
@@ -68,8 +68,8 @@ public static class ScaleCurve
         IReadOnlyList<int> stolenSizes,
         int seed,
         bool useScalingFactor = false,
-        int maxIterations = 30,
-        int pairSample = 3000,
+        int maxIterations = 15,
+        int pairSample = 2000,
         IProgress<string>? progress = null,
         CancellationToken cancellationToken = default)
     {
@@ -128,9 +128,16 @@ public static class ScaleCurve
         double keyKnown = MeanCosine(OrthogonalAlignment.Apply(key.Transpose(), c), p);
         bool coordinates = kind == KeyTransformKind.Permutation;
 
-        (int[] l3Map, int l3Iterations, _) = CiphertextOnlyAlignment.Align(cipher, publicCorpus, maxIterations, pairSample, seed);
-        double? l3Coordinates = coordinates ? l3Map.Where((g, j) => g == truth[j]).Count() / (double)truth.Length : null;
-        double l3Cosine = MeanCosine(CiphertextOnlyAlignment.Apply(l3Map, c), p);
+        double? l3Coordinates = null;
+        double? l3Cosine = null;
+        int? l3Iterations = null;
+        if (coordinates)
+        {
+            (int[] l3Map, int rounds, _) = CiphertextOnlyAlignment.Align(cipher, publicCorpus, maxIterations, pairSample, seed);
+            l3Coordinates = l3Map.Where((g, j) => g == truth[j]).Count() / (double)truth.Length;
+            l3Cosine = MeanCosine(CiphertextOnlyAlignment.Apply(l3Map, c), p);
+            l3Iterations = rounds;
+        }
 
         (Matrix<double> w, int l11Iterations, _) = OrthogonalAlignment.Align(cipher, publicCorpus, maxIterations, pairSample, seed);
         double? l11Coordinates = coordinates
