@@ -28,6 +28,10 @@ public sealed class EvaluateCommandTests
         Assert.Contains("L2 Procrustes", result.Stdout);
         Assert.Contains("L8 attribute probe", result.Stdout);
         Assert.Contains("Known pairs capped at", result.Stdout);
+        Assert.Contains("## The three choices side by side", result.Stdout);
+        Assert.Contains("| β = 1 | β = 8 | sealed |", result.Stdout);
+        Assert.Contains("S1 rebuild neighbourhoods", result.Stdout);
+        Assert.Contains("Scale curve: 300, 1000, 3000, 10000 stolen rows left out", result.Stdout);
     }
 
     [Fact]
@@ -83,6 +87,8 @@ public sealed class EvaluateCommandTests
     [InlineData("--seeds", "4,4")]
     [InlineData("--synthetic", "10,4")]
     [InlineData("--public-overlap", "0")]
+    [InlineData("--scale-curve", "1")]
+    [InlineData("--scale-curve", "x")]
     public async Task Evaluate_WhenOptionsInvalid_Exits1(string option, string value)
     {
         CliResult result = await VeilCli.RunAsync(string.Empty, "evaluate", option, value);
