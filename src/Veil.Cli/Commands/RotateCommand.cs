@@ -16,10 +16,13 @@ internal sealed class RotateCommand : StoreCommand
         Options.Add(BatchSizeOption);
     }
 
+    /// <summary>The default rows per transaction: enough for PostgreSQL's binary COPY path (from 1 000 rows).</summary>
+    internal const int DefaultBatchSize = 5_000;
+
     internal Option<int> BatchSizeOption { get; } = new("--batch-size")
     {
         Description = "Documents re-encrypted and written per transaction.",
-        DefaultValueFactory = _ => 500,
+        DefaultValueFactory = _ => DefaultBatchSize,
     };
 
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, StoreContext context, CancellationToken cancellationToken)
