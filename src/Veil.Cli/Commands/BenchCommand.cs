@@ -24,6 +24,15 @@ internal sealed class BenchCommand : Command
         Options.Add(StoreQueriesOption);
         Options.Add(JsonOption);
         Options.Add(EmbeddingTextsOption);
+        Options.Add(PostgresOption);
+        Options.Add(RowsOption);
+        Options.Add(CentresOption);
+        Options.Add(QueriesOption);
+        Options.Add(EfSearchOption);
+        Options.Add(RerankCandidatesOption);
+        Options.Add(IndexOrderRowsOption);
+        Options.Add(RotationRowsOption);
+        Options.Add(RotationTenantsOption);
         SetAction((parseResult, _) => Task.FromResult(Run(parseResult)));
     }
 
@@ -71,8 +80,104 @@ internal sealed class BenchCommand : Command
 
     internal Option<int> EmbeddingTextsOption { get; } = EmbeddingBench.TextsOption();
 
+    internal Option<string?> PostgresOption { get; } = new("--postgres")
+    {
+        Description = "Instead of the default measurements, measure a PostgreSQL + pgvector server at scale (an Npgsql connection string): encrypted beside plaintext ingest, HNSW build, top-10 query p50/p99 and recall@10 against exact search. Its tables (veil_scale_*) are dropped at the end.",
+    };
+
+    internal Option<int> RowsOption { get; } = new("--rows")
+    {
+        Description = "With --postgres: rows per table; 0 skips the store measurement.",
+        DefaultValueFactory = _ => 100_000,
+    };
+
+    internal Option<FileInfo?> CentresOption { get; } = new("--centres")
+    {
+        Description = "With --postgres: real 384-d embeddings (little-endian float32 rows, no header) the rows are sampled around.",
+    };
+
+    internal Option<int> QueriesOption { get; } = new("--queries")
+    {
+        Description = "With --postgres: held-out top-10 queries per variant (also the exact ground-truth sample).",
+        DefaultValueFactory = _ => 200,
+    };
+
+    internal Option<int[]> EfSearchOption { get; } = new("--ef-search")
+    {
+        Description = "With --postgres: the HNSW ef_search values to query at (1–1000).",
+        DefaultValueFactory = _ => [100, 200],
+        AllowMultipleArgumentsPerToken = true,
+    };
+
+    internal Option<int[]> RerankCandidatesOption { get; } = new("--rerank-candidates")
+    {
+        Description = "With --postgres: the re-ranking K′ values of the encrypted search.",
+        DefaultValueFactory = _ => [100, 200],
+        AllowMultipleArgumentsPerToken = true,
+    };
+
+    internal Option<int> IndexOrderRowsOption { get; } = new("--index-order-rows")
+    {
+        Description = "With --postgres: rows of the comparison of building the HNSW index after the load against loading into an indexed table; 0 skips it.",
+        DefaultValueFactory = _ => 10_000,
+    };
+
+    internal Option<int> RotationRowsOption { get; } = new("--rotation-rows")
+    {
+        Description = "With --postgres: also measure veil rotate over this many rows in all (0 skips it), split over --rotation-tenants collections.",
+    };
+
+    internal Option<int> RotationTenantsOption { get; } = new("--rotation-tenants")
+    {
+        Description = "With --postgres: collections (one tenant each) rotated in the one run.",
+        DefaultValueFactory = _ => 4,
+    };
+
+    private int RunPostgres(ParseResult parseResult, string connectionString)
+    {
+        int rows = parseResult.GetValue(RowsOption);
+        int queries = parseResult.GetValue(QueriesOption);
+        int[] efSearch = parseResult.GetValue(EfSearchOption) ?? [];
+        int[] rerank = parseResult.GetValue(RerankCandidatesOption) ?? [];
+        int rotationRows = parseResult.GetValue(RotationRowsOption);
+        int rotationTenants = parseResult.GetValue(RotationTenantsOption);
+        FileInfo? centres = parseResult.GetValue(CentresOption);
+        if ((rows > 0 && centres is not { Exists: true }) || rows < 0 || queries < 1 || efSearch.Length == 0 || efSearch.Any(e => e is < 1 or > 1000)
+            || rerank.Any(k => k < 10) || rotationRows < 0 || rotationTenants < 1 || (rotationRows > 0 && rotationRows < rotationTenants))
+        {
+            _console.Error.WriteLine("bench: --postgres needs --centres naming an existing file (unless --rows is 0), --queries at least 1, --ef-search values between 1 and 1000, --rerank-candidates at least 10 and --rotation-rows at least --rotation-tenants (or 0).");
+            return ExitCodes.InvalidOptions;
+        }
+
+        if (rows > 0)
+        {
+            PostgresScaleResult result = PostgresScaleBench.Measure(
+                new PostgresScaleOptions(connectionString, rows, centres!.FullName)
+                {
+                    Queries = queries,
+                    EfSearch = efSearch,
+                    RerankCandidates = rerank,
+                    IndexOrderRows = Math.Max(0, parseResult.GetValue(IndexOrderRowsOption)),
+                },
+                _console.Error);
+            PostgresScaleReport.Write(_console.Output, result);
+        }
+
+        if (rotationRows > 0)
+        {
+            RotationBench.Write(_console.Output, RotationBench.Measure(connectionString, rotationRows, rotationTenants, RotateCommand.DefaultBatchSize, _console.Error));
+        }
+
+        return ExitCodes.Success;
+    }
+
     private int Run(ParseResult parseResult)
     {
+        if (parseResult.GetValue(PostgresOption) is { } connectionString)
+        {
+            return RunPostgres(parseResult, connectionString);
+        }
+
         int[] dimensions = parseResult.GetValue(DimensionsOption) ?? [];
         int rounds = parseResult.GetValue(RoundsOption);
         int batchRows = parseResult.GetValue(BatchRowsOption);
