@@ -77,9 +77,11 @@ public sealed record PostgresScaleResult(
 /// </summary>
 public static class PostgresScaleBench
 {
-    private const string PlainTable = "veil_scale_plain";
-    private const string EncryptedTable = "veil_scale_encrypted";
-    private const string OrderTable = "veil_scale_order";
+    // One run's tables are its own (a suffix per run), so that two runs on one server never drop each other's tables.
+    private static readonly string s_run = Guid.NewGuid().ToString("N")[..8];
+    private static readonly string s_plainTable = "veil_scale_plain_" + s_run;
+    private static readonly string s_encryptedTable = "veil_scale_encrypted_" + s_run;
+    private static readonly string s_orderTable = "veil_scale_order_" + s_run;
     private const int Top = 10;
 
     /// <summary>Runs the benchmark.</summary>
@@ -115,9 +117,9 @@ public static class PostgresScaleBench
                 RerankCandidates = Math.Max(1, rerank),
             }, definition);
 
-        using PostgresCollection<string, VeilDocument> plain = Table(PlainTable);
-        using PostgresCollection<string, VeilDocument> encryptedInner = Table(EncryptedTable);
-        using PostgresCollection<string, VeilDocument> order = Table(OrderTable);
+        using PostgresCollection<string, VeilDocument> plain = Table(s_plainTable);
+        using PostgresCollection<string, VeilDocument> encryptedInner = Table(s_encryptedTable);
+        using PostgresCollection<string, VeilDocument> order = Table(s_orderTable);
         string server = ServerVersion(store);
         try
         {
@@ -201,7 +203,7 @@ public static class PostgresScaleBench
         double Load(bool deferIndex)
         {
             using PostgresCollection<string, VeilDocument> table = store.GetCollection<string, VeilDocument>(
-                OrderTable, new PostgresCollectionOptions { Definition = definition, DeferIndexCreation = deferIndex });
+                s_orderTable, new PostgresCollectionOptions { Definition = definition, DeferIndexCreation = deferIndex });
             table.EnsureCollectionDeletedAsync().GetAwaiter().GetResult();
             return Time(() =>
             {
@@ -299,7 +301,7 @@ public static class PostgresScaleBench
 
     private static void Analyze(PostgresVectorStore store)
     {
-        using var command = store.DataSource.CreateCommand($"ANALYZE {PlainTable}; ANALYZE {EncryptedTable}");
+        using var command = store.DataSource.CreateCommand($"ANALYZE {s_plainTable}; ANALYZE {s_encryptedTable}");
         command.ExecuteNonQuery();
     }
 

@@ -44,8 +44,9 @@ public static class RotationBench
     {
         ArgumentNullException.ThrowIfNull(progress);
         using var keys = new Keys();
+        string run = Guid.NewGuid().ToString("N")[..8];
         var location = new StoreLocation(StoreLocation.PostgresKind, connectionString);
-        var targets = Enumerable.Range(0, tenants).Select(t => new RotationTarget($"veil_rotation_bench_{t}", new TenantId($"tenant-{t}"))).ToList();
+        var targets = Enumerable.Range(0, tenants).Select(t => new RotationTarget($"veil_rotation_bench_{run}_{t}", new TenantId($"tenant-{t}"))).ToList();
         using DocumentStore store = DocumentStore.Open(location, mustExist: false);
         try
         {

@@ -82,7 +82,7 @@ internal sealed class BenchCommand : Command
 
     internal Option<string?> PostgresOption { get; } = new("--postgres")
     {
-        Description = "Instead of the default measurements, measure a PostgreSQL + pgvector server at scale (an Npgsql connection string): encrypted beside plaintext ingest, HNSW build, top-10 query p50/p99 and recall@10 against exact search. Its tables (veil_scale_*) are dropped at the end.",
+        Description = "Instead of the default measurements, measure a PostgreSQL + pgvector server at scale (an Npgsql connection string): encrypted beside plaintext ingest, HNSW build, top-10 query p50/p99 and recall@10 against exact search. Its tables (veil_scale_*, named per run) are dropped at the end.",
     };
 
     internal Option<int> RowsOption { get; } = new("--rows")
