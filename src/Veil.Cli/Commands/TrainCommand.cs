@@ -31,15 +31,11 @@ internal sealed class TrainCommand : Command
         SetAction((parseResult, cancellationToken) => Task.FromResult(Run(parseResult)));
     }
 
-    private Option<string> ModelOption { get; } = Opt<string>("--model", "Where to write the model (an ML.NET zip); the metadata goes beside it with the extension .json.");
-
-    private Option<string> TrainerOption { get; } = Opt("--trainer", "logistic (multiclass logistic regression), lightgbm, or (with --betas) both.", "logistic");
-
-    private Option<int> SeedOption { get; } = Opt("--seed", "Seed of the held-out split and the trainer (and, with --betas, of the throwaway keys and noise).", 42);
-
-    private Option<double> TestFractionOption { get; } = Opt("--test-fraction", "The fraction of each label held out to score the model.", 0.25);
-
-    private Option<string> BetasOption { get; } = Opt<string>("--betas", "Measure instead of training under your key: comma-separated β values, each with throwaway keys; prints a Markdown table (no configuration needed).");
+    private readonly Option<string> ModelOption = Opt<string>("--model", "Where to write the model (an ML.NET zip); the metadata goes beside it with the extension .json.");
+    private readonly Option<string> TrainerOption = Opt("--trainer", "logistic (multiclass logistic regression), lightgbm, or (with --betas) both.", "logistic");
+    private readonly Option<int> SeedOption = Opt("--seed", "Seed of the held-out split and the trainer (and, with --betas, of the throwaway keys and noise).", 42);
+    private readonly Option<double> TestFractionOption = Opt("--test-fraction", "The fraction of each label held out to score the model.", 0.25);
+    private readonly Option<string> BetasOption = Opt<string>("--betas", "Measure instead of training under your key: comma-separated β values, each with throwaway keys; prints a Markdown table (no configuration needed).");
 
     private int Run(ParseResult parseResult)
     {
