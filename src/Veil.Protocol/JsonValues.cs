@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 
 namespace Veil.Protocol;
@@ -35,7 +36,9 @@ public static class JsonValues
         int count = 0;
         while (Next(ref reader) && reader.TokenType != JsonTokenType.EndArray)
         {
-            if (reader.TokenType != JsonTokenType.Number || !reader.TryGetDouble(out double value))
+            // The token's bytes are a valid JSON number; the fast parser gives the same double as TryGetDouble.
+            if (reader.TokenType != JsonTokenType.Number
+                || !((!reader.HasValueSequence && FloatText.TryParseFast(reader.ValueSpan, out double value)) || reader.TryGetDouble(out value)))
             {
                 throw new ItemFormatException($"\"{name}\" must be an array of numbers; element {count} is not a number.");
             }
@@ -134,17 +137,45 @@ public static class JsonValues
         return entries;
     }
 
-    /// <summary>Writes an array of floats, each in the shortest form that round-trips the exact float.</summary>
+    /// <summary>
+    /// Writes an array of floats, each in the shortest form that round-trips the exact float (the text
+    /// <see cref="float.ToString()"/> gives, see <see cref="FloatText.Format"/>), formatted into a pooled buffer and
+    /// written as one raw value.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A value is NaN or infinite.</exception>
     public static void WriteFloatArray(Utf8JsonWriter writer, ReadOnlySpan<byte> name, ReadOnlySpan<float> values)
     {
         ArgumentNullException.ThrowIfNull(writer);
-        writer.WriteStartArray(name);
-        foreach (float value in values)
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(checked((values.Length * (FloatText.MaxFormattedLength + 1)) + 2));
+        try
         {
-            writer.WriteNumberValue(value);
+            int length = FormatFloatArray(values, buffer);
+            writer.WritePropertyName(name);
+            writer.WriteRawValue(buffer.AsSpan(0, length), skipInputValidation: true);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Formats <c>[v0,v1,…]</c> into <paramref name="destination"/> (room for 16 bytes a value plus 2); returns the length.</summary>
+    private static int FormatFloatArray(ReadOnlySpan<float> values, Span<byte> destination)
+    {
+        int position = 0;
+        destination[position++] = (byte)'[';
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (i > 0)
+            {
+                destination[position++] = (byte)',';
+            }
+
+            position += FloatText.Format(values[i], destination[position..]);
         }
 
-        writer.WriteEndArray();
+        destination[position++] = (byte)']';
+        return position;
     }
 
     /// <summary>Moves to the next token; false at the end of the input.</summary>
