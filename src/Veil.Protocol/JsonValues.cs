@@ -18,6 +18,12 @@ public static class JsonValues
     [ThreadStatic]
     private static float[]? s_scratch;
 
+    /// <summary>The calling thread's growable scratch for a vector being read.</summary>
+    internal static float[] Scratch => s_scratch ??= new float[1024];
+
+    /// <summary>Keeps a grown scratch for the calling thread.</summary>
+    internal static void KeepScratch(float[] scratch) => s_scratch = scratch;
+
     /// <summary>
     /// Reads an array of numbers, each parsed as a double and cast to float (as Rust's serde_json and Alloy's
     /// bindings do). NaN, infinities, values beyond the float range and arrays longer than
@@ -32,6 +38,39 @@ public static class JsonValues
             throw new ItemFormatException($"\"{name}\" must be an array of numbers.");
         }
 
+        return ReadFloatElements(ref reader, name);
+    }
+
+    /// <summary>
+    /// Reads an array of numbers like <see cref="ReadFloatArray(ref Utf8JsonReader, string)"/>, with the same results
+    /// and errors, but scans the array's bytes in <paramref name="source"/> (the reader's whole input) directly when
+    /// they are plain JSON numbers, then replaces the reader by one over the rest of the input from the array's end
+    /// (its state carried over) and <paramref name="source"/> by that rest. Anything unusual is read token by token.
+    /// </summary>
+    /// <remarks>Error positions reported after such an array count lines as if the array had none.</remarks>
+    internal static float[] ReadFloatArray(ref Utf8JsonReader reader, ref ReadOnlySpan<byte> source, string name)
+    {
+        ReadValue(ref reader);
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            throw new ItemFormatException($"\"{name}\" must be an array of numbers.");
+        }
+
+        if (!reader.HasValueSequence && FloatArrayScanner.TryScan(source, checked((int)reader.BytesConsumed), out int end) is { } values)
+        {
+            JsonReaderState state = reader.CurrentState;
+            source = source[end..];
+            reader = new Utf8JsonReader(source, isFinalBlock: true, state);
+            reader.Read();
+            return values;
+        }
+
+        return ReadFloatElements(ref reader, name);
+    }
+
+    /// <summary>Reads the elements of the array the reader is on (at its start), token by token.</summary>
+    private static float[] ReadFloatElements(ref Utf8JsonReader reader, string name)
+    {
         float[] scratch = s_scratch ??= new float[1024];
         int count = 0;
         while (Next(ref reader) && reader.TokenType != JsonTokenType.EndArray)
