@@ -24,6 +24,8 @@ public static class FloatText
     private static readonly ulong[] s_pow5InvSplit = Pow5Table(32, inverse: true);
     private static readonly ulong[] s_pow5Split = Pow5Table(48, inverse: false);
 
+    private static readonly uint[] s_powersOf10 = [1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000];
+
     // Powers of ten a double holds exactly (Clinger's fast path).
     private static readonly double[] s_exactPowersOf10 =
     [
@@ -46,9 +48,7 @@ public static class FloatText
 
         if (destination.Length < MaxFormattedLength)
         {
-            Span<byte> scratch = stackalloc byte[MaxFormattedLength];
-            int length = Format(value, scratch);
-            return scratch[..length].TryCopyTo(destination) ? length : throw new ArgumentException("The destination is too short.", nameof(destination));
+            return FormatIntoShort(value, destination);
         }
 
         unchecked
@@ -365,64 +365,84 @@ public static class FloatText
         unchecked
         {
             int length = DecimalLength(digits);
-            Span<byte> text = stackalloc byte[10];
-            for (int k = length - 1; k >= 0; k--)
-            {
-                text[k] = (byte)('0' + (digits % 10));
-                digits /= 10;
-            }
-
             int scale = length + exponent;
-            int position = 0;
             if (scale > 9 || scale < -3)
             {
-                destination[position++] = text[0];
+                // d.ddd: the digits at 2.., then the first moved before the point.
+                int end = length == 1 ? 1 : length + 1;
+                WriteDigits(digits, destination[Math.Min(2, end)..end]);
+                destination[0] = (byte)('0' + (digits / Pow10(length - 1)));
                 if (length > 1)
                 {
-                    destination[position++] = (byte)'.';
-                    text[1..length].CopyTo(destination[position..]);
-                    position += length - 1;
+                    destination[1] = (byte)'.';
                 }
 
                 int e = scale - 1;
-                destination[position++] = (byte)'E';
-                destination[position++] = e < 0 ? (byte)'-' : (byte)'+';
+                destination[end] = (byte)'E';
+                destination[end + 1] = e < 0 ? (byte)'-' : (byte)'+';
                 e = Math.Abs(e);
-                destination[position++] = (byte)('0' + (e / 10));
-                destination[position++] = (byte)('0' + (e % 10));
-                return position;
+                destination[end + 2] = (byte)('0' + (e / 10));
+                destination[end + 3] = (byte)('0' + (e % 10));
+                return end + 4;
             }
 
             if (scale <= 0)
             {
-                destination[position++] = (byte)'0';
-                destination[position++] = (byte)'.';
-                for (int k = scale; k < 0; k++)
-                {
-                    destination[position++] = (byte)'0';
-                }
-
-                text[..length].CopyTo(destination[position..]);
-                return position + length;
+                // 0.000ddd
+                int zeros = -scale;
+                destination[0] = (byte)'0';
+                destination[1] = (byte)'.';
+                destination.Slice(2, zeros).Fill((byte)'0');
+                WriteDigits(digits, destination.Slice(2 + zeros, length));
+                return 2 + zeros + length;
             }
 
             if (scale >= length)
             {
-                text[..length].CopyTo(destination);
-                position = length;
-                for (int k = length; k < scale; k++)
-                {
-                    destination[position++] = (byte)'0';
-                }
-
-                return position;
+                // ddd000
+                WriteDigits(digits, destination[..length]);
+                destination[length..scale].Fill((byte)'0');
+                return scale;
             }
 
-            text[..scale].CopyTo(destination);
+            // dd.ddd
+            uint divisor = Pow10(length - scale);
+            WriteDigits(digits / divisor, destination[..scale]);
             destination[scale] = (byte)'.';
-            text[scale..length].CopyTo(destination[(scale + 1)..]);
+            WriteDigits(digits % divisor, destination.Slice(scale + 1, length - scale));
             return length + 1;
         }
+    }
+
+    /// <summary>Writes the last <c>destination.Length</c> decimal digits of <paramref name="value"/>, zero-padded, two at a time.</summary>
+    private static void WriteDigits(uint value, Span<byte> destination)
+    {
+        unchecked
+        {
+            int i = destination.Length;
+            while (i >= 2)
+            {
+                uint pair = value % 100;
+                value /= 100;
+                destination[--i] = (byte)('0' + (pair % 10));
+                destination[--i] = (byte)('0' + (pair / 10));
+            }
+
+            if (i == 1)
+            {
+                destination[0] = (byte)('0' + (value % 10));
+            }
+        }
+    }
+
+    private static uint Pow10(int n) => s_powersOf10[n];
+
+    /// <summary>Formats into a destination shorter than <see cref="MaxFormattedLength"/>, when the text fits.</summary>
+    private static int FormatIntoShort(float value, Span<byte> destination)
+    {
+        Span<byte> scratch = stackalloc byte[MaxFormattedLength];
+        int length = Format(value, scratch);
+        return scratch[..length].TryCopyTo(destination) ? length : throw new ArgumentException("The destination is too short.", nameof(destination));
     }
 
     private static int DecimalLength(uint v) =>
