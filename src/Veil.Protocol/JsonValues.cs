@@ -186,14 +186,17 @@ public static class JsonValues
     {
         ArgumentNullException.ThrowIfNull(writer);
         byte[] buffer = ArrayPool<byte>.Shared.Rent(checked((values.Length * (FloatText.MaxFormattedLength + 1)) + 2));
+        int length = 0;
         try
         {
-            int length = FormatFloatArray(values, buffer);
+            length = FormatFloatArray(values, buffer);
             writer.WritePropertyName(name);
             writer.WriteRawValue(buffer.AsSpan(0, length), skipInputValidation: true);
         }
         finally
         {
+            // The text may be a plaintext vector: it does not outlive the call in the shared pool.
+            buffer.AsSpan(0, length).Clear();
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }
