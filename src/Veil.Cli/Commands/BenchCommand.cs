@@ -1,85 +1,56 @@
-using System.CommandLine;
 using Veil.Benchmarks.Harness;
-using Veil.Cli.Benchmarking;
 
 namespace Veil.Cli.Commands;
 
 /// <summary>
 /// <c>veil bench</c>: single-vector encrypt and decrypt µs, batch throughput, and the ratio to the construction floor
-/// (ChaCha20 keystream + HMAC-SHA256 over the ciphertext) for each dimension, all measured in one run.
+/// (ChaCha20 keystream + HMAC-SHA256 over the ciphertext) for each dimension, all measured in one run, by the harness
+/// in <c>bench/Veil.Benchmarks.Harness</c>.
 /// </summary>
 internal sealed class BenchCommand : Command
 {
     private readonly CliConsole _console;
+    private readonly Option<int[]> _dimensions = Opt<int[]>("--dimensions", "Dimensions to measure.", [.. BenchDefaults.Dimensions]).AsMultiple();
+    private readonly Option<int> _rounds = Opt("--rounds", "Interleaved measurement rounds per dimension (about 6 ms each); figures are medians over rounds.", BenchDefaults.Rounds);
+    private readonly Option<int> _batchRows = Opt("--batch-rows", "Vectors per batch in the throughput measurement.", BenchDefaults.BatchRows);
+    private readonly Option<int> _storeRows = Opt("--store-rows", "Vectors (d = 384) in the DuckDB store measurement: ingest (encrypt + store) and the top-10 query ratio; 0 skips it.", BenchDefaults.StoreRows);
+    private readonly Option<int> _storeRounds = Opt("--store-rounds", "Ingests per variant in the DuckDB store measurement, interleaved in rotating order; figures are medians.", BenchDefaults.StoreRounds);
+    private readonly Option<int> _storeQueries = Opt("--store-queries", "Top-10 queries per variant in the DuckDB store measurement; figures are medians.", BenchDefaults.StoreQueries);
+    private readonly Option<bool> _json = Opt<bool>("--json", "Write the results as JSON instead of a table.");
+    private readonly Option<int> _embeddingTexts = Opt("--embedding-texts", "Texts per pass in the embedding measurement (the all-MiniLM-L6-v2 add-on, when installed: " + TextModel.InstallCommand + "); 0 skips it.", EmbeddingBench.DefaultTexts);
+    private readonly Option<string?> _postgres = Opt<string?>("--postgres", "Instead of the default measurements, measure a PostgreSQL + pgvector server at scale (an Npgsql connection string): encrypted beside plaintext ingest, HNSW build, top-10 query p50/p99 and recall@10 against exact search. Its tables (veil_scale_*, named per run) are dropped at the end.");
+    private readonly Option<int> _rows = Opt("--rows", "With --postgres: rows per table; 0 skips the store measurement.", 100_000);
+    private readonly Option<FileInfo?> _centres = Opt<FileInfo?>("--centres", "With --postgres: real 384-d embeddings (little-endian float32 rows, no header) the rows are sampled around.");
+    private readonly Option<int> _queries = Opt("--queries", "With --postgres: held-out top-10 queries per variant (also the exact ground-truth sample).", 200);
+    private readonly Option<int[]> _efSearch = Opt<int[]>("--ef-search", "With --postgres: the HNSW ef_search values to query at (1–1000).", [100, 200]).AsMultiple();
+    private readonly Option<int[]> _rerankCandidates = Opt<int[]>("--rerank-candidates", "With --postgres: the re-ranking K′ values of the encrypted search.", [100, 200]).AsMultiple();
+    private readonly Option<int> _indexOrderRows = Opt("--index-order-rows", "With --postgres: rows of the comparison of building the HNSW index after the load against loading into an indexed table; 0 skips it.", 10_000);
+    private readonly Option<int> _rotationRows = Opt<int>("--rotation-rows", "With --postgres: also measure veil rotate over this many rows in all (0 skips it), split over --rotation-tenants collections.");
+    private readonly Option<int> _rotationTenants = Opt("--rotation-tenants", "With --postgres: collections (one tenant each) rotated in the one run.", 4);
 
     public BenchCommand(CliConsole console)
         : base("bench", "Measure vector encryption on this machine: single-vector encrypt/decrypt µs, batch throughput on every core, and the ratio to the construction floor, in one run.")
     {
         _console = console;
-        Options.Add(DimensionsOption);
-        Options.Add(RoundsOption);
-        Options.Add(BatchRowsOption);
-        Options.Add(StoreRowsOption);
-        Options.Add(StoreRoundsOption);
-        Options.Add(StoreQueriesOption);
-        Options.Add(JsonOption);
-        Options.Add(EmbeddingTextsOption);
+        this.Add(_dimensions, _rounds, _batchRows, _storeRows, _storeRounds, _storeQueries, _json, _embeddingTexts);
+        this.Add(_postgres, _rows, _centres, _queries, _efSearch, _rerankCandidates, _indexOrderRows, _rotationRows, _rotationTenants);
         SetAction((parseResult, _) => Task.FromResult(Run(parseResult)));
     }
 
-    internal Option<int[]> DimensionsOption { get; } = new("--dimensions")
-    {
-        Description = "Dimensions to measure.",
-        DefaultValueFactory = _ => [.. BenchDefaults.Dimensions],
-        AllowMultipleArgumentsPerToken = true,
-    };
-
-    internal Option<int> RoundsOption { get; } = new("--rounds")
-    {
-        Description = "Interleaved measurement rounds per dimension (about 6 ms each); figures are medians over rounds.",
-        DefaultValueFactory = _ => BenchDefaults.Rounds,
-    };
-
-    internal Option<int> BatchRowsOption { get; } = new("--batch-rows")
-    {
-        Description = "Vectors per batch in the throughput measurement.",
-        DefaultValueFactory = _ => BenchDefaults.BatchRows,
-    };
-
-    internal Option<int> StoreRowsOption { get; } = new("--store-rows")
-    {
-        Description = "Vectors (d = 384) in the DuckDB store measurement: ingest (encrypt + store) and the top-10 query ratio; 0 skips it.",
-        DefaultValueFactory = _ => BenchDefaults.StoreRows,
-    };
-
-    internal Option<int> StoreRoundsOption { get; } = new("--store-rounds")
-    {
-        Description = "Ingests per variant in the DuckDB store measurement, interleaved in rotating order; figures are medians.",
-        DefaultValueFactory = _ => BenchDefaults.StoreRounds,
-    };
-
-    internal Option<int> StoreQueriesOption { get; } = new("--store-queries")
-    {
-        Description = "Top-10 queries per variant in the DuckDB store measurement; figures are medians.",
-        DefaultValueFactory = _ => BenchDefaults.StoreQueries,
-    };
-
-    internal Option<bool> JsonOption { get; } = new("--json")
-    {
-        Description = "Write the results as JSON instead of a table.",
-    };
-
-    internal Option<int> EmbeddingTextsOption { get; } = EmbeddingBench.TextsOption();
-
     private int Run(ParseResult parseResult)
     {
-        int[] dimensions = parseResult.GetValue(DimensionsOption) ?? [];
-        int rounds = parseResult.GetValue(RoundsOption);
-        int batchRows = parseResult.GetValue(BatchRowsOption);
-        int storeRows = parseResult.GetValue(StoreRowsOption);
-        int storeRounds = parseResult.GetValue(StoreRoundsOption);
-        int storeQueries = parseResult.GetValue(StoreQueriesOption);
-        if (dimensions.Length == 0 || dimensions.Any(d => d is < 1 or > 65_536) || rounds < 1 || batchRows < 1 || storeRows < 0 || storeRounds < 1 || storeQueries < 1 || parseResult.GetValue(EmbeddingTextsOption) < 0)
+        if (parseResult.GetValue(_postgres) is { } connectionString)
+        {
+            return RunPostgres(parseResult, connectionString);
+        }
+
+        int[] dimensions = parseResult.GetValue(_dimensions) ?? [];
+        int rounds = parseResult.GetValue(_rounds);
+        int batchRows = parseResult.GetValue(_batchRows);
+        int storeRows = parseResult.GetValue(_storeRows);
+        int storeRounds = parseResult.GetValue(_storeRounds);
+        int storeQueries = parseResult.GetValue(_storeQueries);
+        if (dimensions.Length == 0 || dimensions.Any(d => d is < 1 or > 65_536) || rounds < 1 || batchRows < 1 || storeRows < 0 || storeRounds < 1 || storeQueries < 1 || parseResult.GetValue(_embeddingTexts) < 0)
         {
             _console.Error.WriteLine("bench: --dimensions must be between 1 and 65536, --rounds, --batch-rows, --store-rounds and --store-queries at least 1, --store-rows and --embedding-texts at least 0.");
             return ExitCodes.InvalidOptions;
@@ -94,15 +65,52 @@ internal sealed class BenchCommand : Command
 
         StoreBenchResult? store = storeRows == 0 ? null
             : StoreBench.Measure(BenchReport.StoreDimensions, storeRows, Math.Min(IngestCommand.DefaultBatchSize, storeRows), storeRounds, storeQueries, _console.Error);
-        EmbeddingBenchResult? embedding = EmbeddingBench.Measure(parseResult.GetValue(EmbeddingTextsOption), _console.Error);
-        if (parseResult.GetValue(JsonOption))
+        EmbeddingBenchResult? embedding = EmbeddingBench.Measure(parseResult.GetValue(_embeddingTexts), TextModel.PackagesFolder, _console.Error);
+        if (parseResult.GetValue(_json))
         {
             BenchReport.WriteJson(_console.Output, results, store, writer => EmbeddingBench.WriteJson(writer, embedding));
         }
         else
         {
             BenchReport.WriteTable(_console.Output, results, store);
-            EmbeddingBench.WriteTable(_console.Output, embedding);
+            EmbeddingBench.WriteTable(_console.Output, embedding, TextModel.InstallCommand);
+        }
+
+        return ExitCodes.Success;
+    }
+
+    /// <summary><c>--postgres</c>: option checks, then the harness's scale and rotation measurements.</summary>
+    private int RunPostgres(ParseResult parseResult, string connectionString)
+    {
+        int rows = parseResult.GetValue(_rows);
+        int queries = parseResult.GetValue(_queries);
+        int[] efSearch = parseResult.GetValue(_efSearch) ?? [];
+        int[] rerank = parseResult.GetValue(_rerankCandidates) ?? [];
+        int rotationRows = parseResult.GetValue(_rotationRows);
+        int rotationTenants = parseResult.GetValue(_rotationTenants);
+        FileInfo? centres = parseResult.GetValue(_centres);
+        if ((rows > 0 && centres is not { Exists: true }) || rows < 0 || queries < 1 || efSearch.Length == 0 || efSearch.Any(e => e is < 1 or > 1000)
+            || rerank.Any(k => k < 10) || rotationRows < 0 || rotationTenants < 1 || (rotationRows > 0 && rotationRows < rotationTenants))
+        {
+            _console.Error.WriteLine("bench: --postgres needs --centres naming an existing file (unless --rows is 0), --queries at least 1, --ef-search values between 1 and 1000, --rerank-candidates at least 10 and --rotation-rows at least --rotation-tenants (or 0).");
+            return ExitCodes.InvalidOptions;
+        }
+
+        if (rows > 0)
+        {
+            var options = new PostgresScaleOptions(connectionString, rows, centres!.FullName)
+            {
+                Queries = queries,
+                EfSearch = efSearch,
+                RerankCandidates = rerank,
+                IndexOrderRows = Math.Max(0, parseResult.GetValue(_indexOrderRows)),
+            };
+            PostgresScaleReport.Write(_console.Output, PostgresScaleBench.Measure(options, _console.Error));
+        }
+
+        if (rotationRows > 0)
+        {
+            RotationBench.Write(_console.Output, RotationBench.Measure(connectionString, rotationRows, rotationTenants, RotateCommand.DefaultBatchSize, _console.Error));
         }
 
         return ExitCodes.Success;
