@@ -27,7 +27,8 @@ public sealed partial class DocumentStore
         CollectionManifest manifest = await GetManifestAsync(collection, cancellationToken).ConfigureAwait(false);
         StoreConfiguration.Check(client.Configuration, new SecretPath(manifest.VectorSecretPath), encrypting: false);
         await EnsureTenantAsync(manifest, client, tenant, cancellationToken).ConfigureAwait(false);
-        using EncryptingVectorStoreCollection<string, VeilDocument> rows = Encrypted(manifest, client, tenant);
+        using DocumentAccess opened = OpenCollection(manifest, client, tenant);
+        VectorStoreCollection<string, VeilDocument> rows = opened.Collection;
         long done = 0;
         while (true)
         {
@@ -73,7 +74,7 @@ public sealed partial class DocumentStore
         CollectionManifest manifest = await GetManifestAsync(collection, cancellationToken).ConfigureAwait(false);
         StoreConfiguration.Check(client.Configuration, new SecretPath(manifest.VectorSecretPath), encrypting: true);
         await EnsureTenantAsync(manifest, client, tenant, cancellationToken).ConfigureAwait(false);
-        using VectorStoreCollection<string, VeilDocument> rows = Plain(manifest.Name, manifest.Dimensions);
+        using VectorStoreCollection<string, VeilDocument> rows = Plain(manifest);
         return await new StoreRotation(rows, client, manifest, tenant, progress).RunAsync(batchSize, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -41,7 +41,7 @@ public sealed class SealedVectorStoreCollection<TKey, TRecord> : VectorStoreColl
     private readonly SealedKeyring _keys;
     private readonly ISealedIndexStorage _storage;
     private readonly SealedCollectionOptions _options;
-    private readonly SealedRecordModel<TRecord> _model = new();
+    private readonly SealedRecordModel<TRecord> _model;
     private readonly SealedIndexJournal<TKey> _journal;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private volatile SealedVectorIndex<TKey>? _index;
@@ -61,6 +61,7 @@ public sealed class SealedVectorStoreCollection<TKey, TRecord> : VectorStoreColl
         _options = options ?? new SealedCollectionOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.Candidates, 1, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.SnapshotInterval, 1, nameof(options));
+        _model = new SealedRecordModel<TRecord>(_options.Definition);
         _inner = inner;
         _keys = keys;
         _storage = indexStorage;
