@@ -185,7 +185,7 @@ internal sealed class DemoCommand : Command
             return DemoKeys.Fresh(beta, secretPath is null ? (SecretPath?)null : new SecretPath(secretPath));
         }
 
-        VeilConfiguration loaded = Keysets.ConfigurationLoader.Load(configPath);
+        VeilConfiguration loaded = ConfigurationLoader.Load(configPath);
         try
         {
             return DemoKeys.FromConfiguration(loaded, configPath, secretPath is null ? (SecretPath?)null : new SecretPath(secretPath));

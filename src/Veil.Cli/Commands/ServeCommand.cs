@@ -109,7 +109,7 @@ internal sealed class ServeCommand : Command
 
     private async Task<int> RunAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
-        LoadedKeys? keys = null;
+        LoadedVeilKeys? keys = null;
         TextWriter? audit = null;
         X509Certificate2? certificate = null;
         RedisLimitsStore? redis = null;
@@ -176,7 +176,7 @@ internal sealed class ServeCommand : Command
         catch (KeysetUnavailableException e)
         {
             _console.Error.WriteLine($"veil serve: {e.Message}");
-            return e.ExitCode;
+            return ExitCodes.Of(e);
         }
         catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or IOException or UnauthorizedAccessException)
         {

@@ -6,6 +6,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.Extensions.VectorData;
 using Veil.Cli.Keysets;
+using Veil.Configuration;
 using Veil.Documents.Store;
 using Veil.Keys;
 
@@ -91,7 +92,7 @@ internal abstract class StoreCommand : Command
             };
             string collection = parseResult.GetRequiredValue(CollectionOption);
             DocumentStore.ValidateName(collection);
-            using LoadedKeys keys = await Keys.LoadAsync(parseResult, Terminal, cancellationToken).ConfigureAwait(false);
+            using LoadedVeilKeys keys = await Keys.LoadAsync(parseResult, Terminal, cancellationToken).ConfigureAwait(false);
             using var client = new VeilClient(keys.Configuration);
             var context = new StoreContext(location, collection, client, new TenantId(parseResult.GetRequiredValue(TenantOption)));
             return await ExecuteAsync(parseResult, context, cancellationToken).ConfigureAwait(false);
@@ -104,7 +105,7 @@ internal abstract class StoreCommand : Command
         catch (KeysetUnavailableException e)
         {
             Terminal.Error.WriteLine($"veil {Name}: {e.Message}");
-            return e.ExitCode;
+            return ExitCodes.Of(e);
         }
         catch (DocumentInputException e)
         {
