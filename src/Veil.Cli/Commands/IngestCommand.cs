@@ -22,6 +22,7 @@ internal sealed class IngestCommand : StoreCommand
         Options.Add(DerivationPathOption);
         Options.Add(BatchSizeOption);
         Options.Add(ReplaceOption);
+        Options.Add(SealedOption);
         Options.Add(TextFieldOption);
         Options.Add(ModelOption);
         Options.Add(VocabularyOption);
@@ -62,6 +63,11 @@ internal sealed class IngestCommand : StoreCommand
     };
 
     internal Option<bool> ReplaceOption { get; } = new("--replace") { Description = "Delete the collection first, if it exists." };
+
+    internal Option<bool> SealedOption { get; } = new("--sealed")
+    {
+        Description = "Store the vectors sealed (AES-256-GCM; the store holds no geometry) and search them with the key holder's index, instead of distance-comparison-preserving encryption. Recorded with the collection: search and export follow it; a collection holds one mode's documents.",
+    };
 
     internal Option<string> TextFieldOption { get; } = new("--text-field")
     {
@@ -116,8 +122,9 @@ internal sealed class IngestCommand : StoreCommand
             DerivationPath = parseResult.GetRequiredValue(DerivationPathOption),
             BatchSize = batchSize,
             Replace = parseResult.GetValue(ReplaceOption),
+            Mode = parseResult.GetValue(SealedOption) ? CollectionMode.Sealed : CollectionMode.Dcpe,
             CollectionCreated = manifest => Progress(string.Create(
-                CultureInfo.InvariantCulture, $"created collection \"{context.Collection}\" ({manifest.Dimensions} dimensions) in {context.Location}")),
+                CultureInfo.InvariantCulture, $"created {(manifest.Mode == CollectionMode.Sealed ? "sealed " : string.Empty)}collection \"{context.Collection}\" ({manifest.Dimensions} dimensions) in {context.Location}")),
         };
         using DocumentStore store = DocumentStore.Open(context.Location, mustExist: false);
         var progress = new ProgressReporter(Terminal.Error, "veil ingest", "documents", total: null);

@@ -17,7 +17,7 @@ namespace Veil.Cli.Commands;
 internal sealed class SearchCommand : StoreCommand
 {
     public SearchCommand(CliConsole console)
-        : base(console, "search", "Search the encrypted documents with an encrypted query (--vector, --id or --text); write the decrypted hits as JSON Lines: {\"rank\",\"id\",\"score\",\"distance\",\"category\",…fields}, where score is the Euclidean distance to the query (\"distance\":\"euclidean_distance\"; lower is closer).")
+        : base(console, "search", "Search the encrypted documents with an encrypted query (--vector, --id or --text); write the decrypted hits as JSON Lines: {\"rank\",\"id\",\"score\",\"distance\",\"category\",…fields}, where score is the Euclidean distance to the query (\"distance\":\"euclidean_distance\"; lower is closer), or in a sealed collection (veil ingest --sealed) the exact cosine similarity (\"distance\":\"cosine_similarity\"; higher is closer).")
     {
         Options.Add(VectorOption);
         Options.Add(IdOption);
@@ -56,7 +56,7 @@ internal sealed class SearchCommand : StoreCommand
 
     internal Option<int> RerankCandidatesOption { get; } = new("--rerank-candidates")
     {
-        Description = "K′: how many candidates re-ranking fetches and decrypts.",
+        Description = "K′: how many candidates re-ranking fetches and decrypts (in a sealed collection: how many rows every search fetches by key).",
         DefaultValueFactory = _ => EncryptingCollectionOptions.DefaultRerankCandidates,
     };
 
@@ -87,8 +87,13 @@ internal sealed class SearchCommand : StoreCommand
         CollectionManifest manifest = await store.GetManifestAsync(context.Collection, cancellationToken).ConfigureAwait(false);
         StoreConfiguration.Check(context.Client.Configuration, new SecretPath(manifest.VectorSecretPath), encrypting: false);
         await store.EnsureTenantAsync(manifest, context.Client, context.Tenant, cancellationToken).ConfigureAwait(false);
-        using EncryptingVectorStoreCollection<string, VeilDocument> collection = store.Encrypted(
-            manifest, context.Client, context.Tenant, rerank: !parseResult.GetValue(NoRerankOption), rerankCandidates: candidates);
+        if (manifest.Mode == CollectionMode.Sealed && parseResult.GetValue(NoRerankOption))
+        {
+            throw new CliUsageException($"Invalid options: collection \"{context.Collection}\" is sealed, and sealed search always ranks exactly; drop --no-rerank.");
+        }
+
+        using DocumentAccess access = store.OpenCollection(manifest, context.Client, context.Tenant, rerank: !parseResult.GetValue(NoRerankOption), candidates: candidates);
+        VectorStoreCollection<string, VeilDocument> collection = access.Collection;
 
         float[] query;
         string source;
@@ -124,7 +129,7 @@ internal sealed class SearchCommand : StoreCommand
         await foreach (VectorSearchResult<VeilDocument> hit in collection.SearchAsync(query, top, options, cancellationToken).ConfigureAwait(false))
         {
             int current = ++rank;
-            WriteLine(writer => DocumentJson.Write(writer, hit.Record, options.IncludeVectors, current, hit.Score));
+            WriteLine(writer => DocumentJson.Write(writer, hit.Record, options.IncludeVectors, current, hit.Score, access.ScoreDistance));
         }
 
         return ExitCodes.Success;
