@@ -4,7 +4,7 @@ namespace Veil.Documents.Store;
 
 /// <summary>
 /// One stored piece of a sealed collection's index (<see cref="StoreSealedIndexStorage"/>), in the store's
-/// <see cref="CollectionName"/> collection: a change-log entry, or one part of a snapshot. The data is sealed by the
+/// <see cref="CollectionName"/> collection: a change-log entry, or one chunk of a snapshot, the row publishing a snapshot, or a named record. The data is sealed by the
 /// key holder; the store sees the collection, the kind, the sequence number and the size.
 /// </summary>
 public sealed class SealedIndexRecord
@@ -15,8 +15,14 @@ public sealed class SealedIndexRecord
     /// <summary>The <see cref="Kind"/> of a change-log entry.</summary>
     public const string LogKind = "log";
 
-    /// <summary>The <see cref="Kind"/> of a snapshot part.</summary>
+    /// <summary>The <see cref="Kind"/> of a snapshot chunk.</summary>
     public const string SnapshotKind = "snapshot";
+
+    /// <summary>The <see cref="Kind"/> of the row naming the published snapshot (its <see cref="Sequence"/> and <see cref="Parts"/>).</summary>
+    public const string PublishedKind = "published";
+
+    /// <summary>The <see cref="Kind"/> of a named record (the head record, a re-seal checkpoint).</summary>
+    public const string RecordKind = "record";
 
     /// <summary>Gets or sets the row key: collection, kind, sequence number and part.</summary>
     [VectorStoreKey]

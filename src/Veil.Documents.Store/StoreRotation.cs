@@ -178,6 +178,9 @@ public sealed class RotationSummary
     /// <summary>Gets the rows that needed nothing.</summary>
     public long AlreadyCurrent { get; internal set; }
 
+    /// <summary>Gets the sealed vectors re-sealed under the primary standard secret (sealed collections only).</summary>
+    public long Resealed { get; internal set; }
+
     /// <summary>Gets the rows that could not be re-encrypted (left as they were; a re-run retries them).</summary>
     public long Failed { get; internal set; }
 

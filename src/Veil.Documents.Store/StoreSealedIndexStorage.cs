@@ -7,68 +7,64 @@ namespace Veil.Documents.Store;
 /// <summary>
 /// Persists a sealed collection's index in the store itself (DuckDB or PostgreSQL), in the shared
 /// <see cref="SealedIndexRecord.CollectionName"/> collection, so that every <c>veil</c> process (and any instance of an
-/// application) can load it. Snapshots are split into parts (<see cref="DefaultPartBytes"/> by default); a new snapshot's parts are all
-/// written before the older snapshot and the log entries it covers are deleted, and a reader takes the newest snapshot
-/// whose parts are all there, so a crash while writing leaves the previous snapshot and log usable.
+/// application) can load it. A snapshot's chunks are staged as rows, then published by upserting one row naming its
+/// sequence number and chunk count (one row: atomic), then the previous snapshot's chunks and the log entries it covers
+/// are deleted; a crash before the publish leaves the previous snapshot and the whole log.
 /// </summary>
 /// <param name="rows">The index collection.</param>
 /// <param name="collection">The sealed collection whose index this is.</param>
-/// <param name="partBytes">The bytes of sealed data per stored part of a snapshot (default <see cref="DefaultPartBytes"/>).</param>
-public sealed class StoreSealedIndexStorage(VectorStoreCollection<string, SealedIndexRecord> rows, string collection, int partBytes = StoreSealedIndexStorage.DefaultPartBytes) : ISealedIndexStorage
+public sealed class StoreSealedIndexStorage(VectorStoreCollection<string, SealedIndexRecord> rows, string collection) : ISealedIndexStorage
 {
-    /// <summary>The default bytes of sealed data per stored part of a snapshot (4 MiB, 5.6 MB of base64).</summary>
-    public const int DefaultPartBytes = 4 << 20;
-
-    private readonly int _partBytes = partBytes >= 1 ? partBytes : throw new ArgumentOutOfRangeException(nameof(partBytes));
+    private string PublishedKey => SealedIndexRecord.KeyOf(collection, SealedIndexRecord.PublishedKind, 0, 0);
 
     /// <inheritdoc/>
-    public async Task<SealedIndexBlob?> ReadSnapshotAsync(CancellationToken cancellationToken = default)
+    /// <exception cref="InvalidDataException">A chunk of the published snapshot is missing.</exception>
+    public async IAsyncEnumerable<SealedIndexBlob> ReadSnapshotAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        if (!await rows.CollectionExistsAsync(cancellationToken).ConfigureAwait(false))
+        if (await PublishedAsync(cancellationToken).ConfigureAwait(false) is not { } published)
         {
-            return null;
+            yield break;
         }
 
-        // First the first part of every snapshot (small), then the newest complete one.
-        string name = collection;
-        var heads = new List<SealedIndexRecord>();
-        await foreach (SealedIndexRecord head in rows.GetAsync(r => r.Collection == name && r.Kind == SealedIndexRecord.SnapshotKind && r.Part == 0, int.MaxValue, cancellationToken: cancellationToken).ConfigureAwait(false))
+        for (int part = 0; part < published.Parts; part++)
         {
-            heads.Add(head);
+            string key = SealedIndexRecord.KeyOf(collection, SealedIndexRecord.SnapshotKind, published.Sequence, part);
+            SealedIndexRecord chunk = await rows.GetAsync(key, cancellationToken: cancellationToken).ConfigureAwait(false)
+                ?? throw new InvalidDataException($"Chunk {part} of the sealed index snapshot of collection \"{collection}\" is missing.");
+            yield return new SealedIndexBlob(published.Sequence, Convert.FromBase64String(chunk.Data));
         }
-
-        foreach (SealedIndexRecord head in heads.OrderByDescending(h => h.Sequence))
-        {
-            if (await ReadPartsAsync(head, cancellationToken).ConfigureAwait(false) is { } data)
-            {
-                return new SealedIndexBlob(head.Sequence, data);
-            }
-        }
-
-        return null;
     }
 
     /// <inheritdoc/>
-    public async Task WriteSnapshotAsync(SealedIndexBlob snapshot, CancellationToken cancellationToken = default)
+    public async Task WriteSnapshotAsync(long sequence, IAsyncEnumerable<ReadOnlyMemory<byte>> chunks, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(chunks);
         await rows.EnsureCollectionExistsAsync(cancellationToken).ConfigureAwait(false);
-        ReadOnlyMemory<byte> data = snapshot.Data;
-        int parts = Math.Max(1, (data.Length + _partBytes - 1) / _partBytes);
-        for (int part = 0; part < parts; part++)
+        SealedIndexRecord? previous = await PublishedAsync(cancellationToken).ConfigureAwait(false);
+        if (previous is not null && previous.Sequence >= sequence)
         {
-            ReadOnlyMemory<byte> piece = data.Slice(part * _partBytes, Math.Min(_partBytes, data.Length - (part * _partBytes)));
-            await rows.UpsertAsync(Row(SealedIndexRecord.SnapshotKind, snapshot.Sequence, part, parts, piece), cancellationToken).ConfigureAwait(false);
+            throw new SealedIndexConflictException($"A snapshot at sequence number {previous.Sequence} exists; this one is at {sequence}.");
         }
 
-        // The new snapshot is complete: drop the older ones and the log it covers.
-        string name = collection;
-        long sequence = snapshot.Sequence;
+        int parts = 0;
+        await foreach (ReadOnlyMemory<byte> chunk in chunks.WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            await rows.UpsertAsync(Row(SealedIndexRecord.SnapshotKind, sequence, parts++, chunk), cancellationToken).ConfigureAwait(false);
+        }
+
+        // Publish (one row), then drop what the new snapshot replaces.
+        SealedIndexRecord publish = Row(SealedIndexRecord.PublishedKind, 0, 0, ReadOnlyMemory<byte>.Empty);
+        publish.Sequence = sequence;
+        publish.Parts = parts;
+        await rows.UpsertAsync(publish, cancellationToken).ConfigureAwait(false);
+
         var stale = new List<string>();
-        await foreach (SealedIndexRecord head in rows.GetAsync(r => r.Collection == name && r.Kind == SealedIndexRecord.SnapshotKind && r.Part == 0 && r.Sequence != sequence, int.MaxValue, cancellationToken: cancellationToken).ConfigureAwait(false))
+        if (previous is not null)
         {
-            stale.AddRange(Enumerable.Range(0, head.Parts).Select(p => SealedIndexRecord.KeyOf(name, SealedIndexRecord.SnapshotKind, head.Sequence, p)));
+            stale.AddRange(Enumerable.Range(0, previous.Parts).Select(p => SealedIndexRecord.KeyOf(collection, SealedIndexRecord.SnapshotKind, previous.Sequence, p)));
         }
 
+        string name = collection;
         await foreach (SealedIndexRecord entry in rows.GetAsync(r => r.Collection == name && r.Kind == SealedIndexRecord.LogKind && r.Sequence <= sequence, int.MaxValue, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             stale.Add(entry.Key);
@@ -81,14 +77,14 @@ public sealed class StoreSealedIndexStorage(VectorStoreCollection<string, Sealed
     }
 
     /// <inheritdoc/>
-    /// <exception cref="InvalidOperationException">The log already holds an entry with this sequence number (another writer).</exception>
     public async Task AppendAsync(SealedIndexBlob entry, CancellationToken cancellationToken = default)
     {
         await rows.EnsureCollectionExistsAsync(cancellationToken).ConfigureAwait(false);
-        SealedIndexRecord row = Row(SealedIndexRecord.LogKind, entry.Sequence, 0, 1, entry.Data);
-        if (await rows.GetAsync(row.Key, cancellationToken: cancellationToken).ConfigureAwait(false) is not null)
+        SealedIndexRecord row = Row(SealedIndexRecord.LogKind, entry.Sequence, 0, entry.Data);
+        if ((await PublishedAsync(cancellationToken).ConfigureAwait(false) is { } published && published.Sequence >= entry.Sequence)
+            || await rows.GetAsync(row.Key, cancellationToken: cancellationToken).ConfigureAwait(false) is not null)
         {
-            throw new InvalidOperationException($"The sealed index of collection \"{collection}\" already holds change {entry.Sequence}: another process is writing to it.");
+            throw new SealedIndexConflictException($"The sealed index of collection \"{collection}\" already holds change {entry.Sequence}: another writer.");
         }
 
         await rows.UpsertAsync(row, cancellationToken).ConfigureAwait(false);
@@ -115,6 +111,33 @@ public sealed class StoreSealedIndexStorage(VectorStoreCollection<string, Sealed
         }
     }
 
+    /// <inheritdoc/>
+    public async Task<byte[]?> ReadRecordAsync(string name, CancellationToken cancellationToken = default)
+    {
+        CheckName(name);
+        return await rows.CollectionExistsAsync(cancellationToken).ConfigureAwait(false)
+            && await rows.GetAsync(RecordKey(name), cancellationToken: cancellationToken).ConfigureAwait(false) is { } row
+            ? Convert.FromBase64String(row.Data)
+            : null;
+    }
+
+    /// <inheritdoc/>
+    public async Task WriteRecordAsync(string name, ReadOnlyMemory<byte>? data, CancellationToken cancellationToken = default)
+    {
+        CheckName(name);
+        await rows.EnsureCollectionExistsAsync(cancellationToken).ConfigureAwait(false);
+        if (data is { } bytes)
+        {
+            SealedIndexRecord row = Row(SealedIndexRecord.RecordKind, 0, 0, bytes);
+            row.Key = RecordKey(name);
+            await rows.UpsertAsync(row, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await rows.DeleteAsync(RecordKey(name), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Deletes every stored piece of this collection's index.</summary>
     /// <param name="cancellationToken">Cancels the delete.</param>
     /// <returns>A task that completes when they are deleted.</returns>
@@ -125,11 +148,16 @@ public sealed class StoreSealedIndexStorage(VectorStoreCollection<string, Sealed
             return;
         }
 
+        // Every row but snapshot chunks is small; chunks are found by the published row (stale staged chunks by part 0 onwards).
         string name = collection;
         var keys = new List<string>();
-        await foreach (SealedIndexRecord head in rows.GetAsync(r => r.Collection == name && r.Part == 0, int.MaxValue, cancellationToken: cancellationToken).ConfigureAwait(false))
+        await foreach (SealedIndexRecord row in rows.GetAsync(r => r.Collection == name && r.Kind != SealedIndexRecord.SnapshotKind, int.MaxValue, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            keys.AddRange(Enumerable.Range(0, Math.Max(1, head.Parts)).Select(p => SealedIndexRecord.KeyOf(name, head.Kind, head.Sequence, p)));
+            keys.Add(row.Key);
+            if (row.Kind == SealedIndexRecord.PublishedKind)
+            {
+                keys.AddRange(Enumerable.Range(0, row.Parts).Select(p => SealedIndexRecord.KeyOf(name, SealedIndexRecord.SnapshotKind, row.Sequence, p)));
+            }
         }
 
         if (keys.Count > 0)
@@ -138,44 +166,30 @@ public sealed class StoreSealedIndexStorage(VectorStoreCollection<string, Sealed
         }
     }
 
-    private async Task<byte[]?> ReadPartsAsync(SealedIndexRecord head, CancellationToken cancellationToken)
+    private static void CheckName(string name)
     {
-        if (head.Parts < 1)
+        ArgumentNullException.ThrowIfNull(name);
+        if (name.Length is 0 or > 64 || name.Any(c => c is not ((>= 'a' and <= 'z') or (>= '0' and <= '9') or '-')))
         {
-            return null;
+            throw new ArgumentException("A record name is 1–64 characters of a–z, 0–9 and '-'.", nameof(name));
         }
-
-        string[] keys = Enumerable.Range(0, head.Parts).Select(p => SealedIndexRecord.KeyOf(collection, SealedIndexRecord.SnapshotKind, head.Sequence, p)).ToArray();
-        var parts = new Dictionary<int, byte[]>();
-        await foreach (SealedIndexRecord row in rows.GetAsync(keys, cancellationToken: cancellationToken).ConfigureAwait(false))
-        {
-            parts[row.Part] = Convert.FromBase64String(row.Data);
-        }
-
-        if (parts.Count != head.Parts)
-        {
-            return null;
-        }
-
-        var data = new byte[parts.Values.Sum(p => (long)p.Length)];
-        int offset = 0;
-        for (int part = 0; part < head.Parts; part++)
-        {
-            parts[part].CopyTo(data, offset);
-            offset += parts[part].Length;
-        }
-
-        return data;
     }
 
-    private SealedIndexRecord Row(string kind, long sequence, int part, int parts, ReadOnlyMemory<byte> data) => new()
+    private string RecordKey(string name) => $"{collection}/{SealedIndexRecord.RecordKind}/{name}";
+
+    private async Task<SealedIndexRecord?> PublishedAsync(CancellationToken cancellationToken) =>
+        await rows.CollectionExistsAsync(cancellationToken).ConfigureAwait(false)
+            ? await rows.GetAsync(PublishedKey, cancellationToken: cancellationToken).ConfigureAwait(false)
+            : null;
+
+    private SealedIndexRecord Row(string kind, long sequence, int part, ReadOnlyMemory<byte> data) => new()
     {
         Key = SealedIndexRecord.KeyOf(collection, kind, sequence, part),
         Collection = collection,
         Kind = kind,
         Sequence = sequence,
         Part = part,
-        Parts = parts,
+        Parts = 1,
         Data = Convert.ToBase64String(data.Span),
     };
 }

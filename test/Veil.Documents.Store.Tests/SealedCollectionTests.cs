@@ -179,30 +179,72 @@ public sealed class SealedCollectionTests : IDisposable
     }
 
     [Fact]
-    public async Task StoreIndexStorage_SplitsSnapshotsIntoParts_AndReadsTheNewestCompleteOne()
+    public async Task RotateAsync_OnASealedCollection_ResealsEveryVectorAndTheIndex_SoTheNewSecretsAloneReadAndSearch()
+    {
+        float[][] vectors = Vectors(Rows, seed: 14);
+        await IngestAsync(vectors, CollectionMode.Sealed);
+
+        using DocumentStore store = DocumentStore.Open(Location, mustExist: true);
+        RotationSummary summary = await store.RotateAsync(Collection, _keys.Promoted, new TenantId(Tenant), batchSize: 64);
+        RotationSummary again = await store.RotateAsync(Collection, _keys.Promoted, new TenantId(Tenant), batchSize: 64);
+
+        Assert.Equal(Rows, summary.Resealed);
+        Assert.Equal(0, summary.Failed);
+        Assert.Equal(0, again.Resealed);
+        List<VeilDocument> exported = await store.ExportAsync(Collection, _keys.NewOnly, new TenantId(Tenant)).ToListAsync();
+        Assert.Equal(Rows, exported.Count);
+        Assert.Equal(vectors[42], exported.Single(d => d.Id == "42").Embedding!.Value.ToArray());
+        CollectionManifest manifest = await store.GetManifestAsync(Collection, CancellationToken.None);
+        using DocumentAccess access = store.OpenCollection(manifest, _keys.NewOnly, new TenantId(Tenant));
+        Assert.Equal(ExactTop(vectors, vectors[42], 10), (await access.Collection.SearchAsync(vectors[42], 10).ToListAsync()).Select(h => h.Record.Id));
+    }
+
+    [Fact]
+    public async Task StoreIndexStorage_PublishesSnapshotsAtomically_RefusesReusedSequences_AndKeepsRecords()
     {
         using var duck = new Stores.DuckDb.DuckDbVectorStore(_directory.File("index.duckdb"));
         using VectorStoreCollection<string, SealedIndexRecord> rows = duck.GetCollection<string, SealedIndexRecord>(SealedIndexRecord.CollectionName);
-        var storage = new StoreSealedIndexStorage(rows, "c", partBytes: 100);
-        byte[] first = RandomNumberGenerator.GetBytes(950);
+        var storage = new StoreSealedIndexStorage(rows, "c");
+        byte[][] first = Enumerable.Range(0, 5).Select(_ => RandomNumberGenerator.GetBytes(100)).ToArray();
         await storage.AppendAsync(new SealedIndexBlob(1, new byte[] { 1 }));
         await storage.AppendAsync(new SealedIndexBlob(2, new byte[] { 2 }));
-        await storage.WriteSnapshotAsync(new SealedIndexBlob(2, first));
+        await storage.WriteSnapshotAsync(2, Chunks(first));
         await storage.AppendAsync(new SealedIndexBlob(3, new byte[] { 3 }));
 
-        Assert.Equal(11, await rows.GetAsync(r => r.Collection == "c", 100).CountAsync());
-        Assert.Equal(first, (await storage.ReadSnapshotAsync())!.Value.Data.ToArray());
+        Assert.Equal(first, await storage.ReadSnapshotAsync().Select(b => b.Data.ToArray()).ToListAsync());
         Assert.Equal([3L], await storage.ReadLogAsync(0).Select(e => e.Sequence).ToListAsync());
-        await Assert.ThrowsAsync<InvalidOperationException>(() => storage.AppendAsync(new SealedIndexBlob(3, new byte[] { 9 })));
+        await Assert.ThrowsAsync<SealedIndexConflictException>(() => storage.AppendAsync(new SealedIndexBlob(3, new byte[] { 9 })));
+        await Assert.ThrowsAsync<SealedIndexConflictException>(() => storage.AppendAsync(new SealedIndexBlob(2, new byte[] { 9 })));
+        await Assert.ThrowsAsync<SealedIndexConflictException>(() => storage.WriteSnapshotAsync(2, Chunks(first)));
 
-        // A crash while writing a newer snapshot (one part of three stored): the previous snapshot is read.
-        await rows.UpsertAsync(new SealedIndexRecord { Key = SealedIndexRecord.KeyOf("c", SealedIndexRecord.SnapshotKind, 3, 0), Collection = "c", Kind = SealedIndexRecord.SnapshotKind, Sequence = 3, Part = 0, Parts = 3, Data = "AAAA" });
-        SealedIndexBlob read = (await storage.ReadSnapshotAsync())!.Value;
-        Assert.Equal(2, read.Sequence);
-        Assert.Equal(first, read.Data.ToArray());
+        // A crash while staging a newer snapshot (chunks written, never published): the published one is read.
+        await rows.UpsertAsync(new SealedIndexRecord { Key = SealedIndexRecord.KeyOf("c", SealedIndexRecord.SnapshotKind, 3, 0), Collection = "c", Kind = SealedIndexRecord.SnapshotKind, Sequence = 3, Part = 0, Parts = 1, Data = "AAAA" });
+        Assert.Equal(2, (await storage.ReadSnapshotAsync().FirstAsync()).Sequence);
+
+        // The next snapshot replaces it and drops the old chunks and the log it covers.
+        byte[][] second = [RandomNumberGenerator.GetBytes(10)];
+        await storage.WriteSnapshotAsync(3, Chunks(second));
+        Assert.Equal(second, await storage.ReadSnapshotAsync().Select(b => b.Data.ToArray()).ToListAsync());
+        Assert.Empty(await storage.ReadLogAsync(0).ToListAsync());
+        Assert.Equal(0, await rows.GetAsync(r => r.Collection == "c" && r.Kind == SealedIndexRecord.SnapshotKind && r.Sequence == 2, 100).CountAsync());
+
+        await storage.WriteRecordAsync("head", new byte[] { 7, 8 });
+        Assert.Equal(new byte[] { 7, 8 }, await storage.ReadRecordAsync("head"));
+        await storage.WriteRecordAsync("head", null);
+        Assert.Null(await storage.ReadRecordAsync("head"));
+        await Assert.ThrowsAsync<ArgumentException>(() => storage.ReadRecordAsync("../x"));
 
         // Another collection's index is apart.
-        Assert.Null(await new StoreSealedIndexStorage(rows, "d").ReadSnapshotAsync());
+        Assert.Empty(await new StoreSealedIndexStorage(rows, "d").ReadSnapshotAsync().ToListAsync());
+    }
+
+    private static async IAsyncEnumerable<ReadOnlyMemory<byte>> Chunks(byte[][] chunks)
+    {
+        foreach (byte[] chunk in chunks)
+        {
+            await Task.Yield();
+            yield return chunk;
+        }
     }
 
     private static float[][] Vectors(int count, int seed)
