@@ -25,6 +25,7 @@ internal sealed class DemoCommand : Command
         Options.Add(SeedOption);
         Options.Add(RerankCandidatesOption);
         Options.Add(StoreOption);
+        Options.Add(SealedOption);
         Options.Add(StoreMemoryOption);
         Options.Add(StoreThreadsOption);
         Options.Add(CorpusOption);
@@ -63,6 +64,11 @@ internal sealed class DemoCommand : Command
     internal Option<string> StoreOption { get; } = new("--store")
     {
         Description = "Keep the store here (duckdb:PATH; its demo collections are replaced) instead of in a temporary file.",
+    };
+
+    internal Option<bool> SealedOption { get; } = new("--sealed")
+    {
+        Description = "Also store the corpus sealed (AES-256-GCM vectors, the key holder's index) and show the same queries side by side: plaintext, DCPE, sealed, with recall@10 each.",
     };
 
     internal Option<string> StoreMemoryOption { get; } = CommonOptions.StoreMemory();
@@ -113,6 +119,7 @@ internal sealed class DemoCommand : Command
                 Seed = parseResult.GetValue(SeedOption),
                 RerankCandidates = parseResult.GetValue(RerankCandidatesOption),
                 Store = parseResult.GetValue(StoreOption) is { } store ? StoreLocation.Parse(store) : null,
+                Sealed = parseResult.GetValue(SealedOption),
                 StoreMemory = parseResult.GetValue(StoreMemoryOption),
                 StoreThreads = parseResult.GetValue(StoreThreadsOption),
                 TextQueryUnavailable = $"no model; install the all-MiniLM-L6-v2 add-on with: {TextModel.InstallCommand}",
