@@ -301,13 +301,10 @@ internal sealed class KeysCommand : Command
     /// <summary>--beta, --scaling, --dimensions and --max-norm: the settings of a new vector path.</summary>
     private sealed class VectorSettingsOptions
     {
-        public Option<float?> Beta { get; } = Opt<float?>("--beta", "The approximation factor β of a new vector path (larger: more noise, more privacy, less accurate search).");
-
-        private Option<bool> Scaling { get; } = Opt<bool>("--scaling", "Use the key-derived scaling factor on a new vector path (Alloy before 0.13); default off.");
-
-        private Option<int?> Dimensions { get; } = Opt<int?>("--dimensions", "Fix the dimension of a new vector path: vectors of any other length are refused by every operation (recorded in the keyset, authenticated).");
-
-        private Option<float?> MaxNorm { get; } = Opt<float?>("--max-norm", "Refuse vector inputs of a new vector path whose L2 norm exceeds this (1.001 for normalised embeddings): a large-norm input reveals the key's permutation. Recorded in the keyset; veil serve applies 1.001 when it is not set.");
+        public readonly Option<float?> Beta = Opt<float?>("--beta", "The approximation factor β of a new vector path (larger: more noise, more privacy, less accurate search).");
+        private readonly Option<bool> Scaling = Opt<bool>("--scaling", "Use the key-derived scaling factor on a new vector path (Alloy before 0.13); default off.");
+        private readonly Option<int?> Dimensions = Opt<int?>("--dimensions", "Fix the dimension of a new vector path: vectors of any other length are refused by every operation (recorded in the keyset, authenticated).");
+        private readonly Option<float?> MaxNorm = Opt<float?>("--max-norm", "Refuse vector inputs of a new vector path whose L2 norm exceeds this (1.001 for normalised embeddings): a large-norm input reveals the key's permutation. Recorded in the keyset; veil serve applies 1.001 when it is not set.");
 
         public void AddTo(Command command) => command.Add(Beta, Scaling, Dimensions, MaxNorm);
 

@@ -29,7 +29,7 @@ internal sealed class PredictCommand : Command
         SetAction((parseResult, cancellationToken) => Task.FromResult(Run(parseResult)));
     }
 
-    internal Option<string> ModelOption { get; } = new("--model") { Description = "The model written by veil train (its .json metadata beside it).", Required = true };
+    internal readonly Option<string> ModelOption = new("--model") { Description = "The model written by veil train (its .json metadata beside it).", Required = true };
 
     private int Run(ParseResult parseResult)
     {

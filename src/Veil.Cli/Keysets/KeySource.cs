@@ -10,39 +10,17 @@ namespace Veil.Cli.Keysets;
 /// </summary>
 internal sealed class KeySource(string configDescription, bool recursive)
 {
-    public Option<string> Config { get; } = new("--config") { Description = configDescription, Recursive = recursive };
+    public readonly Option<string> Config = new("--config") { Description = configDescription, Recursive = recursive };
+    public readonly Option<string> Keyset = Opt<string>("--keyset", "The keyset file (\"veil-keyset/2\"): its live secrets are unwrapped through the KMS each one names (local: or pkcs11:). Instead of --config.").AsRecursive(recursive);
+    public readonly Option<string> PassphraseEnv = PassphraseEnvOption(recursive);
+    public readonly Option<string> PinEnv = PinEnvOption(recursive);
+    public readonly Option<string> Pkcs11Module = Pkcs11ModuleOption(recursive);
 
-    public Option<string> Keyset { get; } = new("--keyset")
-    {
-        Description = "The keyset file (\"veil-keyset/2\"): its live secrets are unwrapped through the KMS each one names (local: or pkcs11:). Instead of --config.",
-        Recursive = recursive,
-    };
+    public static Option<string> PassphraseEnvOption(bool recursive) => Opt<string>("--passphrase-env", "The environment variable holding the local KMS passphrase.", KmsSelection.DefaultPassphraseVariable).AsRecursive(recursive);
 
-    public Option<string> PassphraseEnv { get; } = PassphraseEnvOption(recursive);
+    public static Option<string> PinEnvOption(bool recursive) => Opt<string>("--pin-env", "The environment variable holding the PKCS#11 user PIN (the PIN is never taken from the command line).", KmsSelection.DefaultPinVariable).AsRecursive(recursive);
 
-    public Option<string> PinEnv { get; } = PinEnvOption(recursive);
-
-    public Option<string> Pkcs11Module { get; } = Pkcs11ModuleOption(recursive);
-
-    public static Option<string> PassphraseEnvOption(bool recursive) => new("--passphrase-env")
-    {
-        Description = "The environment variable holding the local KMS passphrase.",
-        DefaultValueFactory = _ => KmsSelection.DefaultPassphraseVariable,
-        Recursive = recursive,
-    };
-
-    public static Option<string> PinEnvOption(bool recursive) => new("--pin-env")
-    {
-        Description = "The environment variable holding the PKCS#11 user PIN (the PIN is never taken from the command line).",
-        DefaultValueFactory = _ => KmsSelection.DefaultPinVariable,
-        Recursive = recursive,
-    };
-
-    public static Option<string> Pkcs11ModuleOption(bool recursive) => new("--pkcs11-module")
-    {
-        Description = $"The PKCS#11 module (default: ${KmsSelection.ModuleVariable}, else {KmsSelection.DefaultModule}).",
-        Recursive = recursive,
-    };
+    public static Option<string> Pkcs11ModuleOption(bool recursive) => Opt<string>("--pkcs11-module", $"The PKCS#11 module (default: ${KmsSelection.ModuleVariable}, else {KmsSelection.DefaultModule}).").AsRecursive(recursive);
 
     public void AddTo(Command command) => command.Add(Config, Keyset, PassphraseEnv, PinEnv, Pkcs11Module);
 
