@@ -200,6 +200,24 @@ public sealed class SealedCollectionTests : IDisposable
     }
 
     [Fact]
+    public async Task KeyUsage_OfAStandardSecret_CountsTheRowsWhoseSealedVectorsItsKeysSeal_SoRetiringItIsRefused()
+    {
+        // No fields besides id, vector and category: only the sealed vectors use the standard secret (id 11).
+        string lines = string.Join('\n', Vectors(40, seed: 15).Select((v, i) =>
+            $"{{\"id\":\"{i}\",\"vector\":[{string.Join(',', v.Select(f => f.ToString("R", CultureInfo.InvariantCulture)))}],\"category\":\"faq\"}}"));
+        using (DocumentStore store = DocumentStore.Open(Location, mustExist: false))
+        {
+            await store.IngestAsync(DocumentInput.JsonLines(new StringReader(lines)), new IngestOptions(Collection, new TenantId(Tenant)) { Mode = CollectionMode.Sealed }, _keys.Before);
+        }
+
+        IReadOnlyList<CollectionRows> used = await KeyUsage.CountAsync(Location, Collection, KeysetSection.Standard, new SecretPath(RotationKeys.SecretPath), new KeyId(11), CancellationToken.None);
+        IReadOnlyList<CollectionRows> other = await KeyUsage.CountAsync(Location, Collection, KeysetSection.Standard, new SecretPath(RotationKeys.SecretPath), new KeyId(10), CancellationToken.None);
+
+        Assert.Equal(40, Assert.Single(used).Rows);
+        Assert.Empty(other);
+    }
+
+    [Fact]
     public async Task StoreIndexStorage_PublishesSnapshotsAtomically_RefusesReusedSequences_AndKeepsRecords()
     {
         using var duck = new Stores.DuckDb.DuckDbVectorStore(_directory.File("index.duckdb"));
