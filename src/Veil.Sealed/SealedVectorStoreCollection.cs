@@ -19,11 +19,14 @@ namespace Veil.Sealed;
 /// <para><b>What the store sees.</b> Record keys, the other columns as given, one opaque base64 string of fixed length
 /// per row, and per query the K′ keys fetched. No coordinate, distance or similarity.</para>
 /// <para><b>Index persistence.</b> Every upsert or delete call first appends a sealed change-log entry (its keys) to
-/// <see cref="ISealedIndexStorage"/>, then writes the rows, then updates the index in memory; every
-/// <see cref="SealedCollectionOptions.SnapshotInterval"/> entries a sealed snapshot replaces the log. Loading reads the
-/// snapshot, then re-indexes the keys of the later entries from their rows, so a crash between the log write and the
-/// row write is repaired (a failed store write also makes this instance reload). Writes are serialised per instance;
-/// one writing instance per collection.</para>
+/// <see cref="ISealedIndexStorage"/> and moves the sealed head record to it, then writes the rows, then updates the
+/// index in memory; every <see cref="SealedCollectionOptions.SnapshotInterval"/> entries a sealed snapshot (in chunks)
+/// replaces the log. Loading reads the snapshot, then re-indexes the keys of the later entries from their rows, so a
+/// crash between the log write and the row write is repaired (a failed store write also makes this instance reload); a
+/// log that ends before the head record is refused. Writes are serialised per instance; one writing instance per
+/// collection, detected: a second writer is refused with <see cref="SealedIndexConflictException"/>.</para>
+/// <para><b>Rotation.</b> <see cref="ResealAsync"/> re-seals rows and index under the keyring's primary secret,
+/// resumably.</para>
 /// <para><b>Filters</b> apply to the plaintext columns and are evaluated by the store (see
 /// <see cref="SealedCollectionOptions.FilteredScanLimit"/>); a filtered search does not fetch a fixed K′.</para>
 /// <para><b>Not supported yet.</b> Several vector properties, text queries, Euclidean distances.</para>

@@ -95,6 +95,30 @@ public sealed class SealedResealTests(SealedTestKeys keys) : IClassFixture<Seale
         Assert.Equal(stolen, inner.Stored.Single(d => d.Id == "doc-2").SealedEmbedding);
     }
 
+    [Fact]
+    public async Task ResealAsync_WhenTheSameInstanceWritesBetweenBatches_KeepsTheWritesAndEndsWithEveryRowUnderThePrimary()
+    {
+        (InMemoryCollection<string, Doc> inner, InMemorySealedIndexStorage storage, _) = await OldKeyCollectionAsync();
+        using var collection = new SealedVectorStoreCollection<string, Doc>(inner, keys.Keyring, storage, Options());
+        float[] added = Synthetic.Clustered(1, Doc.Dimensions, 1, 0.5f, seed: 43)[0];
+        var progress = new SyncProgress(p =>
+        {
+            if (p.Done == BatchSize * 2)
+            {
+                collection.UpsertAsync(new Doc { Id = "doc-new", Embedding = added }).GetAwaiter().GetResult();
+                collection.DeleteAsync("doc-599").GetAwaiter().GetResult();
+            }
+        });
+
+        SealedResealSummary summary = await collection.ResealAsync(BatchSize, progress);
+
+        Assert.Equal(new SealedResealSummary(Rows - 1, 0, 0), summary);
+        Assert.All(inner.Stored, d => Assert.Equal(2u, KeyIdOf(d.SealedEmbedding!)));
+        Assert.DoesNotContain(inner.Stored, d => d.Id == "doc-599");
+        using var retired = new SealedVectorStoreCollection<string, Doc>(inner, keys.NewOnly, storage, Options());
+        Assert.Equal("doc-new", (await retired.SearchAsync(added, 1).ToListAsync())[0].Record.Id);
+    }
+
     private static void AssertEveryRowResealedOnce(InMemoryCollection<string, Doc> inner)
     {
         Assert.Equal(Rows, inner.Upserted.Count);
