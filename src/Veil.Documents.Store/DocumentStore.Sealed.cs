@@ -81,7 +81,7 @@ public sealed class DocumentAccess : IDisposable
     public SealedVectorStoreCollection<string, VeilDocument>? Sealed { get; }
 
     /// <summary>The distance search scores are, as search output names it.</summary>
-    public string ScoreDistance => Mode == CollectionMode.Sealed ? VeilDocument.SealedScoreDistance : VeilDocument.ScoreDistance;
+    public string ScoreDistance => VeilDocument.ScoreDistanceOf(Mode);
 
     /// <summary>
     /// Sealed mode: writes a sealed snapshot of the index, so that the next process loads it instead of re-indexing the

@@ -53,6 +53,9 @@ public sealed class VeilDocument
     /// <summary>The distance a sealed collection's search scores are (higher is closer, 1 for the query itself).</summary>
     public const string SealedScoreDistance = "cosine_similarity";
 
+    /// <summary>The distance the search scores of a collection in <paramref name="mode"/> are.</summary>
+    public static string ScoreDistanceOf(CollectionMode mode) => mode == CollectionMode.Sealed ? SealedScoreDistance : ScoreDistance;
+
     /// <summary>
     /// The distance search scores are (<see cref="DistanceFunction.EuclideanDistance"/>: lower is closer, 0 for the
     /// query itself), as search output names it next to each score.

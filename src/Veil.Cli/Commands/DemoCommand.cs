@@ -74,7 +74,7 @@ internal sealed class DemoCommand : Command
             DemoKeys keys = LoadKeys(beta, parseResult.GetValue(ConfigOption), parseResult.GetValue(SecretPathOption));
             try
             {
-                var progress = new ProgressReporter(_console.Error, "veil demo", "documents", total: null);
+                var progress = new TextProgress(_console.Error, "veil demo", "documents", total: null);
                 await new DemoRunner(options, keys, _console.Output, _console.Error, "veil demo", progress).RunAsync(cancellationToken).ConfigureAwait(false);
                 return ExitCodes.Success;
             }

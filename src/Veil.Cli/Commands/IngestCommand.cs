@@ -85,7 +85,7 @@ internal sealed class IngestCommand : StoreCommand
                 CultureInfo.InvariantCulture, $"created {(manifest.Mode == CollectionMode.Sealed ? "sealed " : string.Empty)}collection \"{context.Collection}\" ({manifest.Dimensions} dimensions) in {context.Location}")),
         };
         using DocumentStore store = DocumentStore.Open(context.Location, mustExist: false);
-        var progress = new ProgressReporter(Terminal.Error, "veil ingest", "documents", total: null);
+        var progress = new TextProgress(Terminal.Error, "veil ingest", "documents", total: null);
         await store.IngestAsync(input, options, context.Client, progress, cancellationToken).ConfigureAwait(false);
         progress.Finish($"encrypted and stored in collection \"{context.Collection}\" of {context.Location}:");
         return ExitCodes.Success;

@@ -40,7 +40,7 @@ internal sealed class LabelledVectorsInput(int minimumRows)
             throw new CliUsageException($"Invalid options: --limit must be at least {minimumRows}.");
         }
 
-        (string source, DocumentInput input) = Open(parseResult);
+        (string source, DocumentInput input) = LabelledVectors.OpenSource(parseResult.GetValue(InputOption), parseResult.GetValue(VectorsOption), parseResult.GetValue(RecordsOption), DemoCommand.DefaultCorpusDirectory);
         try
         {
             LabelledVectors rows = LabelledVectors.Read(input, source, parseResult.GetRequiredValue(LabelsOption), minimumRows, limit);
@@ -51,36 +51,5 @@ internal sealed class LabelledVectorsInput(int minimumRows)
         {
             throw new CliUsageException(e.Message);
         }
-    }
-
-    private (string Source, DocumentInput Input) Open(ParseResult parseResult)
-    {
-        string? vectors = parseResult.GetValue(VectorsOption);
-        string? records = parseResult.GetValue(RecordsOption);
-        string? input = parseResult.GetValue(InputOption);
-        if ((vectors is null) != (records is null))
-        {
-            throw new CliUsageException("Invalid options: --vectors and --records go together.");
-        }
-
-        if (vectors is not null && input is not null)
-        {
-            throw new CliUsageException("Invalid options: give either --input or --vectors with --records.");
-        }
-
-        if (input is not null && File.Exists(input))
-        {
-            return (input, DocumentInput.File(input));
-        }
-
-        if (input is not null && !Directory.Exists(input))
-        {
-            throw new CliUsageException($"Invalid options: --input '{input}' is neither a file nor a corpus directory.");
-        }
-
-        string directory = input ?? DemoCommand.DefaultCorpusDirectory;
-        vectors ??= Path.Combine(directory, "embeddings.bin");
-        records ??= Path.Combine(directory, "records.jsonl");
-        return (vectors, DocumentInput.RawVectors(vectors, records, dimensions: null));
     }
 }

@@ -1,12 +1,8 @@
-using System.CommandLine;
-using System.Globalization;
-using System.Linq.Expressions;
 using System.Text.Json;
 using Microsoft.Extensions.VectorData;
 using Veil.Documents.Store;
 using Veil.Embeddings.Onnx;
 using Veil.Extensions.VectorData;
-using Veil.Keys;
 
 namespace Veil.Cli.Commands;
 
@@ -50,57 +46,37 @@ internal sealed class SearchCommand : StoreCommand
             throw new CliUsageException("Invalid options: --top and --rerank-candidates must be at least 1.");
         }
 
-        string? model = parseResult.GetValue(ModelOption);
-        string? vocabulary = parseResult.GetValue(VocabularyOption);
-        using OnnxEmbeddingGenerator? generator = text is null ? null : TextModel.Open(model, vocabulary);
-
-        using DocumentStore store = DocumentStore.Open(context.Location, mustExist: true);
-        CollectionManifest manifest = await store.GetManifestAsync(context.Collection, cancellationToken).ConfigureAwait(false);
-        StoreConfiguration.Check(context.Client.Configuration, new SecretPath(manifest.VectorSecretPath), encrypting: false);
-        await store.EnsureTenantAsync(manifest, context.Client, context.Tenant, cancellationToken).ConfigureAwait(false);
-        if (manifest.Mode == CollectionMode.Sealed && parseResult.GetValue(NoRerankOption))
-        {
-            throw new CliUsageException($"Invalid options: collection \"{context.Collection}\" is sealed, and sealed search always ranks exactly; drop --no-rerank.");
-        }
-
-        using DocumentAccess access = store.OpenCollection(manifest, context.Client, context.Tenant, rerank: !parseResult.GetValue(NoRerankOption), candidates: candidates);
-        VectorStoreCollection<string, VeilDocument> collection = access.Collection;
-
-        float[] query;
-        string source;
+        float[]? query = null;
+        string source = "the --vector";
         if (vectorJson is not null)
         {
             query = ParseVector(vectorJson);
-            source = "the --vector";
         }
-        else if (id is not null)
+        else if (text is not null)
         {
-            VeilDocument document = await collection.GetAsync(id, new RecordRetrievalOptions { IncludeVectors = true }, cancellationToken).ConfigureAwait(false)
-                ?? throw new CliUsageException($"Collection \"{context.Collection}\" has no document with id \"{id}\".");
-            query = document.Embedding!.Value.ToArray();
-            source = $"document \"{id}\"";
-        }
-        else
-        {
-            query = await TextModel.EmbedAsync(generator!, text!, cancellationToken).ConfigureAwait(false);
-            source = $"the model '{TextModel.Describe(generator!)}'";
+            using OnnxEmbeddingGenerator generator = TextModel.Open(parseResult.GetValue(ModelOption), parseResult.GetValue(VocabularyOption));
+            query = await TextModel.EmbedAsync(generator, text, cancellationToken).ConfigureAwait(false);
+            source = $"the model '{TextModel.Describe(generator)}'";
         }
 
-        if (query.Length != manifest.Dimensions)
+        var search = new DocumentSearch(context.Collection, context.Tenant)
         {
-            throw new CliUsageException(string.Create(
-                CultureInfo.InvariantCulture,
-                $"Invalid query: {source} gives {query.Length} dimensions; collection \"{context.Collection}\" has {manifest.Dimensions}."));
-        }
-
-        string? category = parseResult.GetValue(CategoryOption);
-        Expression<Func<VeilDocument, bool>>? filter = category is null ? null : d => d.Category == category;
-        var options = new VectorSearchOptions<VeilDocument> { Filter = filter, IncludeVectors = parseResult.GetValue(IncludeVectorsOption) };
+            Vector = query,
+            VectorSource = source,
+            Id = id,
+            Top = top,
+            Rerank = !parseResult.GetValue(NoRerankOption),
+            RerankCandidates = candidates,
+            Category = parseResult.GetValue(CategoryOption),
+            IncludeVectors = parseResult.GetValue(IncludeVectorsOption),
+        };
+        using DocumentStore store = DocumentStore.Open(context.Location, mustExist: true);
+        string distance = VeilDocument.ScoreDistanceOf((await store.GetManifestAsync(context.Collection, cancellationToken).ConfigureAwait(false)).Mode);
         int rank = 0;
-        await foreach (VectorSearchResult<VeilDocument> hit in collection.SearchAsync(query, top, options, cancellationToken).ConfigureAwait(false))
+        await foreach (VectorSearchResult<VeilDocument> hit in store.SearchAsync(search, context.Client, cancellationToken).ConfigureAwait(false))
         {
             int current = ++rank;
-            WriteLine(writer => DocumentJson.Write(writer, hit.Record, options.IncludeVectors, current, hit.Score, access.ScoreDistance));
+            WriteLine(writer => DocumentJson.Write(writer, hit.Record, search.IncludeVectors, current, hit.Score, distance));
         }
 
         return ExitCodes.Success;
