@@ -37,26 +37,38 @@ public sealed record DocumentSearch(string Collection, TenantId Tenant)
     public bool IncludeVectors { get; init; }
 }
 
+/// <summary>One hit of <see cref="DocumentStore.SearchAsync"/>: the decrypted record and its score.</summary>
+/// <param name="Record">The decrypted document.</param>
+/// <param name="Score">The score (lower is closer for <see cref="VeilDocument.ScoreDistance"/>).</param>
+/// <param name="Distance">What the score is: <see cref="VeilDocument.ScoreDistance"/>, or <see cref="VeilDocument.SealedScoreDistance"/> on a sealed collection.</param>
+public sealed record DocumentHit(VeilDocument Record, double? Score, string Distance);
+
 /// <content>Search: one encrypted query, decrypted hits.</content>
 public sealed partial class DocumentStore
 {
     /// <summary>
-    /// Encrypts the query of <paramref name="search"/> under the collection's keys for its tenant, searches, and
-    /// yields the decrypted hits, closest first (the score is the Euclidean distance to the query).
+    /// Encrypts the query of <paramref name="search"/> under the collection's keys for its tenant (or, on a sealed
+    /// collection, searches the key holder's index), and yields the decrypted hits, closest first.
     /// </summary>
     /// <param name="search">The query and its options.</param>
     /// <param name="client">The key holder (its configuration must hold the collection's secret path).</param>
     /// <param name="cancellationToken">Cancels the search.</param>
     /// <returns>The hits.</returns>
-    /// <exception cref="DocumentStoreException">No such collection or document, the wrong tenant, a query of another dimension, or keys the collection was not made with.</exception>
-    public async IAsyncEnumerable<VectorSearchResult<VeilDocument>> SearchAsync(DocumentSearch search, VeilClient client, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    /// <exception cref="DocumentStoreException">No such collection or document, the wrong tenant, a query of another dimension, keys the collection was not made with, or no re-ranking asked of a sealed collection.</exception>
+    public async IAsyncEnumerable<DocumentHit> SearchAsync(DocumentSearch search, VeilClient client, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(search);
         ArgumentNullException.ThrowIfNull(client);
         CollectionManifest manifest = await GetManifestAsync(search.Collection, cancellationToken).ConfigureAwait(false);
         StoreConfiguration.Check(client.Configuration, new SecretPath(manifest.VectorSecretPath), encrypting: false);
         await EnsureTenantAsync(manifest, client, search.Tenant, cancellationToken).ConfigureAwait(false);
-        using EncryptingVectorStoreCollection<string, VeilDocument> collection = Encrypted(manifest, client, search.Tenant, search.Rerank, search.RerankCandidates);
+        if (manifest.Mode == CollectionMode.Sealed && !search.Rerank)
+        {
+            throw new DocumentStoreException($"Invalid options: collection \"{search.Collection}\" is sealed, and sealed search always ranks exactly; drop --no-rerank.");
+        }
+
+        using DocumentAccess access = OpenCollection(manifest, client, search.Tenant, rerank: search.Rerank, candidates: search.RerankCandidates);
+        VectorStoreCollection<string, VeilDocument> collection = access.Collection;
         float[] query = search.Vector ?? [];
         string source = search.VectorSource;
         if (search.Id is { } id)
@@ -79,7 +91,7 @@ public sealed partial class DocumentStore
         var options = new VectorSearchOptions<VeilDocument> { Filter = filter, IncludeVectors = search.IncludeVectors };
         await foreach (VectorSearchResult<VeilDocument> hit in collection.SearchAsync(query, search.Top, options, cancellationToken).ConfigureAwait(false))
         {
-            yield return hit;
+            yield return new DocumentHit(hit.Record, hit.Score, access.ScoreDistance);
         }
     }
 }

@@ -21,7 +21,7 @@ namespace Veil.Documents.Store;
 /// keeps no standard-encrypted copy of the plaintext. The drift is measured per vector as the relative L2 change of
 /// the decrypted vector, ‖new − old‖ / ‖old‖.
 /// </remarks>
-/// <param name="rows">The collection as stored (<see cref="DocumentStore.Plain"/>): rotation reads and writes ciphertexts.</param>
+/// <param name="rows">The collection as stored (<see cref="DocumentStore.Plain(CollectionManifest)"/>): rotation reads and writes ciphertexts.</param>
 /// <param name="client">The keys: the current secrets encrypt, the in-rotation ones decrypt.</param>
 /// <param name="manifest">The collection's manifest (its secret and derivation paths).</param>
 /// <param name="tenant">The tenant the collection was ingested for.</param>
@@ -97,7 +97,7 @@ public sealed class StoreRotation(VectorStoreCollection<string, VeilDocument> ro
     private List<VeilDocument> Rotate(List<VeilDocument> batch, KeyIdPrefixes prefixes, RotationSummary summary)
     {
         var failed = new bool[batch.Count];
-        var copies = batch.Select(r => new VeilDocument { Id = r.Id, Category = r.Category, Fields = r.Fields, EmbeddingInfo = r.EmbeddingInfo, Embedding = r.Embedding }).ToList();
+        var copies = batch.Select(r => new VeilDocument { Id = r.Id, Category = r.Category, Fields = r.Fields, EmbeddingInfo = r.EmbeddingInfo, Embedding = r.Embedding, SealedEmbedding = r.SealedEmbedding }).ToList();
 
         // Vectors (lossy), with their drift.
         List<int> vectorRows = RowsStartingWith(batch, r => r.EmbeddingInfo, prefixes.Vector);
@@ -177,6 +177,9 @@ public sealed class RotationSummary
 
     /// <summary>Gets the rows that needed nothing.</summary>
     public long AlreadyCurrent { get; internal set; }
+
+    /// <summary>Gets the sealed vectors re-sealed under the primary standard secret (sealed collections only).</summary>
+    public long Resealed { get; internal set; }
 
     /// <summary>Gets the rows that could not be re-encrypted (left as they were; a re-run retries them).</summary>
     public long Failed { get; internal set; }

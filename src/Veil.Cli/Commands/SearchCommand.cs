@@ -13,7 +13,7 @@ namespace Veil.Cli.Commands;
 internal sealed class SearchCommand : StoreCommand
 {
     public SearchCommand(CliConsole console)
-        : base(console, "search", "Search the encrypted documents with an encrypted query (--vector, --id or --text); write the decrypted hits as JSON Lines: {\"rank\",\"id\",\"score\",\"distance\",\"category\",…fields}, where score is the Euclidean distance to the query (\"distance\":\"euclidean_distance\"; lower is closer).")
+        : base(console, "search", "Search the encrypted documents with an encrypted query (--vector, --id or --text); write the decrypted hits as JSON Lines: {\"rank\",\"id\",\"score\",\"distance\",\"category\",…fields}, where score is the Euclidean distance to the query (\"distance\":\"euclidean_distance\"; lower is closer), or in a sealed collection (veil ingest --sealed) the exact cosine similarity (\"distance\":\"cosine_similarity\"; higher is closer).")
     {
         this.Add(VectorOption, IdOption, TextOption, ModelOption, VocabularyOption, TopOption, CategoryOption, NoRerankOption, RerankCandidatesOption, IncludeVectorsOption);
     }
@@ -26,7 +26,7 @@ internal sealed class SearchCommand : StoreCommand
     internal readonly Option<int> TopOption = Opt<int>("--top", "How many hits.", 10);
     internal readonly Option<string> CategoryOption = new("--category") { Description = "Only documents whose category equals this (compared as deterministic ciphertext)." };
     internal readonly Option<bool> NoRerankOption = Opt<bool>("--no-rerank", "Return the order of the encrypted distances (approximate scores) instead of re-ranking the candidates exactly on the client.");
-    internal readonly Option<int> RerankCandidatesOption = Opt<int>("--rerank-candidates", "K′: how many candidates re-ranking fetches and decrypts.", EncryptingCollectionOptions.DefaultRerankCandidates);
+    internal readonly Option<int> RerankCandidatesOption = Opt<int>("--rerank-candidates", "K′: how many candidates re-ranking fetches and decrypts (in a sealed collection: how many rows every search fetches by key).", EncryptingCollectionOptions.DefaultRerankCandidates);
     internal readonly Option<bool> IncludeVectorsOption = new("--include-vectors") { Description = "Write each hit's decrypted vector too." };
 
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, StoreContext context, CancellationToken cancellationToken)
@@ -72,10 +72,10 @@ internal sealed class SearchCommand : StoreCommand
         };
         using DocumentStore store = DocumentStore.Open(context.Location, mustExist: true);
         int rank = 0;
-        await foreach (VectorSearchResult<VeilDocument> hit in store.SearchAsync(search, context.Client, cancellationToken).ConfigureAwait(false))
+        await foreach (DocumentHit hit in store.SearchAsync(search, context.Client, cancellationToken).ConfigureAwait(false))
         {
             int current = ++rank;
-            WriteLine(writer => DocumentJson.Write(writer, hit.Record, search.IncludeVectors, current, hit.Score));
+            WriteLine(writer => DocumentJson.Write(writer, hit.Record, search.IncludeVectors, current, hit.Score, hit.Distance));
         }
 
         return ExitCodes.Success;
