@@ -28,7 +28,7 @@ public sealed class DocumentInput
 
     /// <summary>
     /// The file at <paramref name="path"/>: Parquet when it starts with Parquet's magic bytes (see
-    /// <see cref="ParquetDocuments"/>), JSON Lines otherwise.
+    /// <see cref="ParquetDocuments"/>), JSON Lines otherwise (gzip-compressed or not).
     /// </summary>
     /// <param name="path">The file.</param>
     /// <returns>The input.</returns>
@@ -55,14 +55,14 @@ public sealed class DocumentInput
                 return new Opened(parquet.Rows(), parquet.Count, null, "row", null);
             }
 
-            StreamReader reader = System.IO.File.OpenText(path);
+            StreamReader reader = TextFiles.OpenText(path);
             return new Opened(DocumentSources.JsonLines(reader, requireVector: !fromText), null, null, "line", reader);
         });
     }
 
     /// <summary>Raw float32 vectors beside JSON Lines records (see <see cref="DocumentSources.RawVectors"/>).</summary>
     /// <param name="vectorsPath">Little-endian float32 rows, no header.</param>
-    /// <param name="recordsPath">JSON Lines with the id and metadata of each row.</param>
+    /// <param name="recordsPath">JSON Lines with the id and metadata of each row (gzip-compressed or not).</param>
     /// <param name="dimensions">The row length; null for the file size divided by the number of records.</param>
     /// <returns>The input.</returns>
     public static DocumentInput RawVectors(string vectorsPath, string recordsPath, int? dimensions)
