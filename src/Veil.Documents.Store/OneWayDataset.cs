@@ -50,7 +50,7 @@ public static class OneWayDataset
             using (DuckDBConnection connection = Connect())
             {
                 int d = rows.Dimensions;
-                Execute(connection, string.Create(CultureInfo.InvariantCulture, $"CREATE TABLE rows (id VARCHAR NOT NULL, label VARCHAR, vector FLOAT[{d}] NOT NULL)"));
+                Execute(connection, "CREATE TABLE rows (id VARCHAR NOT NULL, label VARCHAR, vector FLOAT[] NOT NULL)");
                 using (DuckDBAppender appender = connection.CreateAppender("rows"))
                 {
                     float[] plain = new float[Chunk * d];
@@ -73,7 +73,7 @@ public static class OneWayDataset
                         {
                             var row = appender.CreateRow().AppendValue(rows.Ids[start + i]);
                             row = rows.Labels[start + i] is { } label ? row.AppendValue(label) : row.AppendNullValue();
-                            row.AppendValue((IEnumerable<float>)new ArraySegment<float>(cipher, i * d, d)).EndRow();
+                            row.AppendValue(cipher.AsSpan(i * d, d).ToArray()).EndRow();
                         }
 
                         progress?.Report(new StoreProgress(start + n, rows.Vectors.Length));
@@ -86,7 +86,8 @@ public static class OneWayDataset
                     metadata.Append(metadata.Length == 0 ? string.Empty : ", ").Append(Literal(name)).Append(": ").Append(Literal(value));
                 }
 
-                Execute(connection, $"COPY rows TO {Literal(temporary)} (FORMAT parquet, COMPRESSION zstd, KV_METADATA {{{metadata}}})");
+                // The appender writes lists; the file has fixed-size arrays (DuckDB and pandas read both).
+                Execute(connection, string.Create(CultureInfo.InvariantCulture, $"COPY (SELECT id, label, CAST(vector AS FLOAT[{d}]) AS vector FROM rows) TO {Literal(temporary)} (FORMAT parquet, COMPRESSION zstd, KV_METADATA {{{metadata}}})"));
             }
 
             File.Move(temporary, full, overwrite: true);
