@@ -45,13 +45,8 @@ public sealed class DocumentInput
         {
             if (ParquetDocuments.IsParquet(path))
             {
-                if (fromText)
-                {
-                    throw new DocumentStoreException($"Invalid options: '{path}' is a Parquet file; text to embed is read from JSON Lines.");
-                }
-
                 // Through the store's own DuckDB instance when there is one: one buffer pool, not two.
-                ParquetDocuments parquet = ParquetDocuments.Open(path, location.Kind == StoreLocation.DuckDbKind ? location.Target : null);
+                ParquetDocuments parquet = ParquetDocuments.Open(path, location.Kind == StoreLocation.DuckDbKind ? location.Target : null, withVectors: !fromText);
                 return new Opened(parquet.Rows(), parquet.Count, null, "row", null);
             }
 
@@ -82,8 +77,9 @@ public sealed class DocumentInput
     }
 
     /// <summary>
-    /// The same documents with their vectors embedded from a text field instead of read (JSON Lines only: each line
-    /// needs an id and the text field, and no "vector"), embedded in batches as the ingest streams them.
+    /// The same documents with their vectors embedded from a text field instead of read (JSON Lines or Parquet: each
+    /// line or row needs an id and the text field, a string, and no "vector"), embedded in batches as the ingest
+    /// streams them.
     /// </summary>
     /// <param name="embedding">The field, the generator and the batch size.</param>
     /// <returns>The input.</returns>

@@ -8,8 +8,8 @@ namespace Veil.Documents.Store;
 
 /// <summary>
 /// Labelled embeddings encrypted one-way, as a Parquet file for data scientists (threat model §4, "the one-way use"):
-/// columns <c>id</c> (string), <c>label</c> (string, null where a row has none) and <c>vector</c> (FLOAT[d], the
-/// one-way ciphertext). No key, no paired ICL info, no plaintext: nothing in the file decrypts. The file's key/value
+/// columns <c>id</c> (string), <c>label</c> (string, null where a row has none) and <c>vector</c> (a list of d FLOAT,
+/// the one-way ciphertext). No key, no paired ICL info, no plaintext: nothing in the file decrypts. The file's key/value
 /// metadata names the key the rows were encrypted under (<see cref="OneWayDatasetKey"/>), so that a model trained on
 /// it can later be bound to that key and fed fresh texts through the key holder.
 /// </summary>
@@ -86,8 +86,7 @@ public static class OneWayDataset
                     metadata.Append(metadata.Length == 0 ? string.Empty : ", ").Append(Literal(name)).Append(": ").Append(Literal(value));
                 }
 
-                // The appender writes lists; the file has fixed-size arrays (DuckDB and pandas read both).
-                Execute(connection, string.Create(CultureInfo.InvariantCulture, $"COPY (SELECT id, label, CAST(vector AS FLOAT[{d}]) AS vector FROM rows) TO {Literal(temporary)} (FORMAT parquet, COMPRESSION zstd, KV_METADATA {{{metadata}}})"));
+                Execute(connection, $"COPY rows TO {Literal(temporary)} (FORMAT parquet, COMPRESSION zstd, KV_METADATA {{{metadata}}})");
             }
 
             File.Move(temporary, full, overwrite: true);

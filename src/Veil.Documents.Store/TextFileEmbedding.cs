@@ -77,7 +77,7 @@ public static class TextFileEmbedding
 
             output.Write(buffer);
             done++;
-            if (done % embedding.BatchSize == 0 || done == total)
+            if ((done - found) % embedding.BatchSize == 0 || done == total)
             {
                 // A batch is durable before the next is embedded: an interrupted run loses at most one batch.
                 output.Flush(flushToDisk: true);

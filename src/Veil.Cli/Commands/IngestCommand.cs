@@ -65,7 +65,7 @@ internal sealed class IngestCommand : StoreCommand
 
     internal Option<string> TextFieldOption { get; } = new("--text-field")
     {
-        Description = "Embed this JSON Lines field (for example content) locally with the all-MiniLM-L6-v2 add-on (" + TextModel.InstallCommand + ") or --model, instead of reading a \"vector\"; the text stays an encrypted field. Transactions default to " + TextBatchSize + " documents.",
+        Description = "Embed this field of the JSON Lines or Parquet input (for example content) locally with the all-MiniLM-L6-v2 add-on (" + TextModel.InstallCommand + ") or --model, instead of reading a \"vector\"; the text stays an encrypted field. Transactions default to " + TextBatchSize + " documents.",
     };
 
     internal Option<string> ModelOption { get; } = new("--model") { Description = "With --text-field: " + TextModel.ModelDescription };
