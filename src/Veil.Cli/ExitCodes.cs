@@ -19,4 +19,7 @@ internal static class ExitCodes
     /// <see cref="Failed"/> instead.
     /// </summary>
     public const int IntegrityFailure = 3;
+
+    /// <summary>The exit code of a keyset that does not open: <see cref="IntegrityFailure"/> when it was altered, else <see cref="Failed"/>.</summary>
+    public static int Of(Veil.Configuration.KeysetUnavailableException e) => e.Altered ? IntegrityFailure : Failed;
 }

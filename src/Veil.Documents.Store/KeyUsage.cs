@@ -42,6 +42,19 @@ public static class KeyUsage
 
         return found;
     }
+
+    /// <summary>The refusal to retire secret <paramref name="id"/> while <paramref name="rows"/> are left: how many, where, and how to re-encrypt them.</summary>
+    /// <param name="rows">The collections still holding rows under the secret (<see cref="CountAsync"/>).</param>
+    /// <param name="location">The store.</param>
+    /// <param name="id">The secret's key id.</param>
+    /// <returns>The message.</returns>
+    public static string RetireRefusal(IReadOnlyList<CollectionRows> rows, StoreLocation location, KeyId id)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        return $"retire refused: {rows.Sum(r => r.Rows)} row(s) of {location} are still encrypted with secret {id} "
+            + $"({string.Join(", ", rows.Select(r => $"collection \"{r.Collection}\": {r.Rows}"))}); retiring it would make them undecryptable. "
+            + $"Re-encrypt them first with 'veil rotate --store {location} --collection <name>' (after promoting a new secret), or retire anyway with --force.";
+    }
 }
 
 /// <summary>A collection and its rows under one secret.</summary>

@@ -42,7 +42,7 @@ public sealed class FieldEncryptionCompositionTests : IDisposable
     [Fact]
     public async Task SealedOverFieldEncryption_StoresCiphertextFieldsAndNoVector_AndFiltersOnTheDeterministicField()
     {
-        var inner = new RecordingCollection<string, FieldDoc>();
+        var inner = new InMemoryCollection<string, FieldDoc>("docs") { RefuseSearch = true };
         var fields = new EncryptingVectorStoreCollection<string, FieldDoc>(
             inner, _client, new EncryptingCollectionOptions(TestIds.Vec, new DerivationPath("d"), new TenantId("tenant-1")) { DeterministicSecretPath = new SecretPath("det") });
         using var collection = new SealedVectorStoreCollection<string, FieldDoc>(fields, _keyring, new InMemorySealedIndexStorage(), new SealedCollectionOptions { Index = new SealedIndexOptions { Seed = 1 } });

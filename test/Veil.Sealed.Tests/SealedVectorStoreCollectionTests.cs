@@ -13,7 +13,7 @@ public sealed class SealedVectorStoreCollectionTests(SealedTestKeys keys) : ICla
     [Fact]
     public async Task UpsertAsync_WhenRecordsStored_StoreSeesNoFloatAndOneFixedSizeSealedString()
     {
-        (RecordingCollection<string, Doc> inner, SealedVectorStoreCollection<string, Doc> collection, _) = Create();
+        (InMemoryCollection<string, Doc> inner, SealedVectorStoreCollection<string, Doc> collection, _) = Create();
         Doc[] records = Enumerable.Range(0, 10).Select(i => Doc.Create(i, s_vectors[i])).ToArray();
 
         await collection.UpsertAsync(records);
@@ -47,7 +47,7 @@ public sealed class SealedVectorStoreCollectionTests(SealedTestKeys keys) : ICla
     [Fact]
     public async Task SearchAsync_OnSeededSet_RecallAtTenIsAtLeast99PercentAndEachQueryFetchesExactlyKPrimeKeys()
     {
-        (RecordingCollection<string, Doc> inner, SealedVectorStoreCollection<string, Doc> collection, _) = Create();
+        (InMemoryCollection<string, Doc> inner, SealedVectorStoreCollection<string, Doc> collection, _) = Create();
         await collection.UpsertAsync(s_vectors.Select((v, i) => Doc.Create(i, v)));
         float[][] queries = Synthetic.Clustered(40, Doc.Dimensions, 25, 0.5f, seed: 4);
         inner.Fetches.Clear();
@@ -85,7 +85,7 @@ public sealed class SealedVectorStoreCollectionTests(SealedTestKeys keys) : ICla
     [Fact]
     public async Task GetAndSearch_WhenSealedVectorIsAltered_ThrowCryptographicException()
     {
-        (RecordingCollection<string, Doc> inner, SealedVectorStoreCollection<string, Doc> collection, _) = Create();
+        (InMemoryCollection<string, Doc> inner, SealedVectorStoreCollection<string, Doc> collection, _) = Create();
         await collection.UpsertAsync(s_vectors.Take(100).Select((v, i) => Doc.Create(i, v)));
         inner.Tamper("doc-7", d =>
         {
@@ -102,7 +102,7 @@ public sealed class SealedVectorStoreCollectionTests(SealedTestKeys keys) : ICla
     [Fact]
     public async Task GetAsync_WhenSealedVectorIsSwappedBetweenRecords_ThrowsCryptographicException()
     {
-        (RecordingCollection<string, Doc> inner, SealedVectorStoreCollection<string, Doc> collection, _) = Create();
+        (InMemoryCollection<string, Doc> inner, SealedVectorStoreCollection<string, Doc> collection, _) = Create();
         await collection.UpsertAsync([Doc.Create(1, s_vectors[1]), Doc.Create(2, s_vectors[2])]);
         string stolen = inner.Stored.Single(d => d.Id == "doc-1").SealedEmbedding!;
 
@@ -115,9 +115,9 @@ public sealed class SealedVectorStoreCollectionTests(SealedTestKeys keys) : ICla
     [Fact]
     public async Task GetAsync_WhenSealedRowIsCopiedIntoAnotherCollectionUnderTheSameKey_ThrowsCryptographicException()
     {
-        (RecordingCollection<string, Doc> inner, SealedVectorStoreCollection<string, Doc> collection, _) = Create();
+        (InMemoryCollection<string, Doc> inner, SealedVectorStoreCollection<string, Doc> collection, _) = Create();
         await collection.UpsertAsync(Doc.Create(1, s_vectors[1]));
-        var otherInner = new RecordingCollection<string, Doc>("other");
+        var otherInner = new InMemoryCollection<string, Doc>("other") { RefuseSearch = true };
         using var other = new SealedVectorStoreCollection<string, Doc>(otherInner, keys.Keyring, new InMemorySealedIndexStorage());
 
         await otherInner.UpsertAsync(inner.Stored.Single());
@@ -128,7 +128,7 @@ public sealed class SealedVectorStoreCollectionTests(SealedTestKeys keys) : ICla
     [Fact]
     public async Task DeleteAsync_WhenKeyDeleted_LeavesStoreAndSearchResults()
     {
-        (RecordingCollection<string, Doc> inner, SealedVectorStoreCollection<string, Doc> collection, _) = Create();
+        (InMemoryCollection<string, Doc> inner, SealedVectorStoreCollection<string, Doc> collection, _) = Create();
         await collection.UpsertAsync(s_vectors.Take(100).Select((v, i) => Doc.Create(i, v)));
 
         await collection.DeleteAsync("doc-9");
@@ -142,7 +142,7 @@ public sealed class SealedVectorStoreCollectionTests(SealedTestKeys keys) : ICla
     [Fact]
     public async Task EnsureCollectionDeletedAsync_WhenRecreated_SearchFindsOnlyTheNewRowsAlsoAfterReload()
     {
-        var inner = new RecordingCollection<string, Doc>();
+        var inner = new InMemoryCollection<string, Doc>("docs") { RefuseSearch = true };
         var storage = new InMemorySealedIndexStorage();
         using var collection = new SealedVectorStoreCollection<string, Doc>(inner, keys.Keyring, storage, Options());
         await collection.UpsertAsync(s_vectors.Take(100).Select((v, i) => Doc.Create(i, v)));
@@ -160,7 +160,7 @@ public sealed class SealedVectorStoreCollectionTests(SealedTestKeys keys) : ICla
     [Fact]
     public async Task SecondInstance_WhenLoadingSnapshotAndLog_ReturnsTheSameResults()
     {
-        var inner = new RecordingCollection<string, Doc>();
+        var inner = new InMemoryCollection<string, Doc>("docs") { RefuseSearch = true };
         var storage = new InMemorySealedIndexStorage();
         var options = Options(snapshotInterval: 4);
         using var first = new SealedVectorStoreCollection<string, Doc>(inner, keys.Keyring, storage, options);
@@ -188,7 +188,7 @@ public sealed class SealedVectorStoreCollectionTests(SealedTestKeys keys) : ICla
     [Fact]
     public async Task Load_WhenCrashedAfterTheRowWriteBeforeTheIndexUpdate_ReindexesTheRow()
     {
-        var inner = new RecordingCollection<string, Doc>();
+        var inner = new InMemoryCollection<string, Doc>("docs") { RefuseSearch = true };
         var storage = new InMemorySealedIndexStorage();
         using (var crashed = new SealedVectorStoreCollection<string, Doc>(inner, keys.Keyring, storage, Options()))
         {
@@ -207,7 +207,7 @@ public sealed class SealedVectorStoreCollectionTests(SealedTestKeys keys) : ICla
     [Fact]
     public async Task Load_WhenTheRowWriteFailedAfterTheLogEntry_IndexFollowsTheStore()
     {
-        var inner = new RecordingCollection<string, Doc>();
+        var inner = new InMemoryCollection<string, Doc>("docs") { RefuseSearch = true };
         var storage = new InMemorySealedIndexStorage();
         using var collection = new SealedVectorStoreCollection<string, Doc>(inner, keys.Keyring, storage, Options());
         await collection.UpsertAsync(s_vectors.Take(100).Select((v, i) => Doc.Create(i, v)));
@@ -227,7 +227,7 @@ public sealed class SealedVectorStoreCollectionTests(SealedTestKeys keys) : ICla
     [Fact]
     public async Task Load_WhenALogEntryIsAlteredOrMissing_Refuses()
     {
-        var inner = new RecordingCollection<string, Doc>();
+        var inner = new InMemoryCollection<string, Doc>("docs") { RefuseSearch = true };
         var storage = new InMemorySealedIndexStorage();
         using (var writer = new SealedVectorStoreCollection<string, Doc>(inner, keys.Keyring, storage, Options()))
         {
@@ -257,13 +257,13 @@ public sealed class SealedVectorStoreCollectionTests(SealedTestKeys keys) : ICla
     public async Task Load_WhenTheSnapshotWasSealedForAnotherCollection_Refuses()
     {
         var storage = new InMemorySealedIndexStorage();
-        using (var writer = new SealedVectorStoreCollection<string, Doc>(new RecordingCollection<string, Doc>("docs"), keys.Keyring, storage, Options()))
+        using (var writer = new SealedVectorStoreCollection<string, Doc>(new InMemoryCollection<string, Doc>("docs") { RefuseSearch = true }, keys.Keyring, storage, Options()))
         {
             await writer.UpsertAsync(Doc.Create(1, s_vectors[1]));
             await writer.SnapshotAsync();
         }
 
-        using var other = new SealedVectorStoreCollection<string, Doc>(new RecordingCollection<string, Doc>("other"), keys.Keyring, storage, Options());
+        using var other = new SealedVectorStoreCollection<string, Doc>(new InMemoryCollection<string, Doc>("other") { RefuseSearch = true }, keys.Keyring, storage, Options());
 
         await Assert.ThrowsAsync<CryptographicException>(() => other.LoadIndexAsync());
     }
@@ -273,7 +273,7 @@ public sealed class SealedVectorStoreCollectionTests(SealedTestKeys keys) : ICla
     [InlineData(20)]
     public async Task SearchAsync_WhenFiltered_ReturnsTheExactFilteredTopTen(int scanLimit)
     {
-        var inner = new RecordingCollection<string, Doc>();
+        var inner = new InMemoryCollection<string, Doc>("docs") { RefuseSearch = true };
         using var collection = new SealedVectorStoreCollection<string, Doc>(
             inner, keys.Keyring, new InMemorySealedIndexStorage(), new SealedCollectionOptions { Candidates = Candidates, FilteredScanLimit = scanLimit, Index = new SealedIndexOptions { Seed = 7 } });
         await collection.UpsertAsync(s_vectors.Select((v, i) => Doc.Create(i, v)));
@@ -318,9 +318,9 @@ public sealed class SealedVectorStoreCollectionTests(SealedTestKeys keys) : ICla
     private static async Task<List<string>> Ids(IAsyncEnumerable<VectorSearchResult<Doc>> results) =>
         (await results.ToListAsync()).Select(r => r.Record.Id).ToList();
 
-    private (RecordingCollection<string, Doc> Inner, SealedVectorStoreCollection<string, Doc> Collection, InMemorySealedIndexStorage Storage) Create()
+    private (InMemoryCollection<string, Doc> Inner, SealedVectorStoreCollection<string, Doc> Collection, InMemorySealedIndexStorage Storage) Create()
     {
-        var inner = new RecordingCollection<string, Doc>();
+        var inner = new InMemoryCollection<string, Doc>("docs") { RefuseSearch = true };
         var storage = new InMemorySealedIndexStorage();
         return (inner, new SealedVectorStoreCollection<string, Doc>(inner, keys.Keyring, storage, Options()), storage);
     }

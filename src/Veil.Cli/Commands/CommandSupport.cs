@@ -27,7 +27,7 @@ internal static class CommandSupport
     {
         try
         {
-            using LoadedKeys loaded = keys.Load(parseResult, console);
+            using LoadedVeilKeys loaded = keys.Load(parseResult, console);
             check(loaded.Configuration);
             using VeilClient client = CreateClient(loaded.Configuration, insecureSeed, console.Error);
             return run(client);
@@ -40,7 +40,7 @@ internal static class CommandSupport
         catch (KeysetUnavailableException e)
         {
             console.Error.WriteLine(e.Message);
-            return e.ExitCode;
+            return ExitCodes.Of(e);
         }
     }
 

@@ -11,47 +11,19 @@ internal static class CommonOptions
         "The configuration file: JSON in the shape of Alloy's standalone configuration (vector, deterministic and standard secrets), in cleartext. Instead of --keyset.",
         recursive: true);
 
-    public static Option<string> Tenant() => new("--tenant")
-    {
-        Description = "The tenant id keys are derived for.",
-        Required = true,
-        Recursive = true,
-    };
+    public static Option<string> Tenant() => Opt<string>("--tenant", "The tenant id keys are derived for.").AsRequired().AsRecursive();
 
-    public static Option<string> SecretPath() => new("--secret-path")
-    {
-        Description = "The secret path: which entry of the configuration's section to use (may be \"\").",
-        Required = true,
-        Recursive = true,
-    };
+    public static Option<string> SecretPath() => Opt<string>("--secret-path", "The secret path: which entry of the configuration's section to use (may be \"\").").AsRequired().AsRecursive();
 
-    public static Option<string> DerivationPath() => new("--derivation-path")
-    {
-        Description = "The derivation path keys are derived for (may be \"\").",
-        Required = true,
-        Recursive = true,
-    };
+    public static Option<string> DerivationPath() => Opt<string>("--derivation-path", "The derivation path keys are derived for (may be \"\").").AsRequired().AsRecursive();
 
-    public static Option<int?> InsecureSeed() => new("--insecure-seed")
-    {
-        Description = "INSECURE, FOR TESTS ONLY: draw every IV and data key from ChaCha20 seeded with this 32-bit integer, as Alloy's seeded test client does, so that output is predictable. Never use in production.",
-        Recursive = true,
-    };
+    public static Option<int?> InsecureSeed() => Opt<int?>("--insecure-seed", "INSECURE, FOR TESTS ONLY: draw every IV and data key from ChaCha20 seeded with this 32-bit integer, as Alloy's seeded test client does, so that output is predictable. Never use in production.").AsRecursive();
 
-    public static Option<string> NewTenant() => new("--new-tenant")
-    {
-        Description = "Re-encrypt for this tenant instead of the --tenant the input was encrypted for.",
-    };
+    public static Option<string> NewTenant() => Opt<string>("--new-tenant", "Re-encrypt for this tenant instead of the --tenant the input was encrypted for.");
 
     /// <summary>--store-memory: DuckDB's buffer pool limit (<see cref="Documents.Store.StoreLocation.DuckDbMemoryLimit"/>).</summary>
-    public static Option<string> StoreMemory() => new("--store-memory")
-    {
-        Description = $"With a duckdb: store, the most memory DuckDB's buffer pool may use, such as 2GB (default {Stores.DuckDb.DuckDbStoreOptions.DefaultMemoryLimit}; the rest of the table stays on disk).",
-    };
+    public static Option<string> StoreMemory() => Opt<string>("--store-memory", $"With a duckdb: store, the most memory DuckDB's buffer pool may use, such as 2GB (default {Stores.DuckDb.DuckDbStoreOptions.DefaultMemoryLimit}; the rest of the table stays on disk).");
 
     /// <summary>--store-threads: DuckDB's worker threads (<see cref="Documents.Store.StoreLocation.DuckDbThreads"/>).</summary>
-    public static Option<int?> StoreThreads() => new("--store-threads")
-    {
-        Description = "With a duckdb: store, DuckDB's worker threads (default: one per core, except veil ingest, which gives DuckDB one and leaves the other cores to encryption).",
-    };
+    public static Option<int?> StoreThreads() => Opt<int?>("--store-threads", "With a duckdb: store, DuckDB's worker threads (default: one per core, except veil ingest, which gives DuckDB one and leaves the other cores to encryption).");
 }

@@ -15,13 +15,11 @@ internal sealed class DeleteCommand : StoreCommand
     public DeleteCommand(CliConsole console)
         : base(console, "delete", "Delete the collection's documents with the given ids (--id, repeatable, and/or --ids-from a JSON Lines file of {\"id\"} objects); ids the collection lacks are skipped. Writes {\"requested\",\"deleted\"}.")
     {
-        Options.Add(IdOption);
-        Options.Add(IdsFromOption);
+        this.Add(IdOption, IdsFromOption);
     }
 
-    internal Option<string[]> IdOption { get; } = new("--id") { Description = "The id of a document to delete (repeatable)." };
-
-    internal Option<string> IdsFromOption { get; } = new("--ids-from") { Description = "A JSON Lines file whose lines are objects with an \"id\" (other fields are ignored; '-' for stdin)." };
+    internal readonly Option<string[]> IdOption = new("--id") { Description = "The id of a document to delete (repeatable)." };
+    internal readonly Option<string> IdsFromOption = new("--ids-from") { Description = "A JSON Lines file whose lines are objects with an \"id\" (other fields are ignored; '-' for stdin)." };
 
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, StoreContext context, CancellationToken cancellationToken)
     {

@@ -20,84 +20,23 @@ internal sealed class DemoCommand : Command
         : base("demo", "Run Veil end to end on 778 real MiniLM embeddings (fresh in-memory secrets unless --config): ingest encrypted into DuckDB, search with encrypted queries, filter on an encrypted category; report recall@10 and timings.")
     {
         _console = console;
-        Options.Add(BetaOption);
-        Options.Add(QueriesOption);
-        Options.Add(SeedOption);
-        Options.Add(RerankCandidatesOption);
-        Options.Add(StoreOption);
-        Options.Add(StoreMemoryOption);
-        Options.Add(StoreThreadsOption);
-        Options.Add(CorpusOption);
-        Options.Add(ModelOption);
-        Options.Add(VocabularyOption);
-        Options.Add(TextOption);
-        Options.Add(ConfigOption);
-        Options.Add(SecretPathOption);
+        this.Add(BetaOption, QueriesOption, SeedOption, RerankCandidatesOption, StoreOption, StoreMemoryOption, StoreThreadsOption, CorpusOption, ModelOption, VocabularyOption, TextOption, ConfigOption, SecretPathOption);
         SetAction(RunAsync);
     }
 
-    internal Option<float> BetaOption { get; } = new("--beta")
-    {
-        Description = "The approximation factor β of the generated vector secret (larger is more secure and less accurate).",
-        DefaultValueFactory = _ => 2.5f,
-    };
-
-    internal Option<int> QueriesOption { get; } = new("--queries")
-    {
-        Description = "How many documents to hold out as queries (the rest are stored).",
-        DefaultValueFactory = _ => 50,
-    };
-
-    internal Option<int> SeedOption { get; } = new("--seed")
-    {
-        Description = "Seed of the choice of held-out documents (not of the encryption, which always uses fresh randomness).",
-        DefaultValueFactory = _ => 42,
-    };
-
-    internal Option<int> RerankCandidatesOption { get; } = new("--rerank-candidates")
-    {
-        Description = "K′: how many candidates re-ranking fetches from the store and decrypts.",
-        DefaultValueFactory = _ => Veil.Extensions.VectorData.EncryptingCollectionOptions.DefaultRerankCandidates,
-    };
-
-    internal Option<string> StoreOption { get; } = new("--store")
-    {
-        Description = "Keep the store here (duckdb:PATH; its demo collections are replaced) instead of in a temporary file.",
-    };
-
-    internal Option<string> StoreMemoryOption { get; } = CommonOptions.StoreMemory();
-
-    internal Option<int?> StoreThreadsOption { get; } = CommonOptions.StoreThreads();
-
-    internal Option<string> CorpusOption { get; } = new("--corpus")
-    {
-        Description = "The corpus directory (embeddings.bin + records.jsonl); default: the one shipped with veil.",
-    };
-
-    internal Option<string> ModelOption { get; } = new("--model")
-    {
-        Description = "For the text query: " + TextModel.ModelDescription,
-    };
-
-    internal Option<string> VocabularyOption { get; } = new("--vocab")
-    {
-        Description = "With --model: its vocab.txt.",
-    };
-
-    internal Option<string> TextOption { get; } = new("--text")
-    {
-        Description = "The text query (default: \"" + DefaultText + "\"), embedded locally with the all-MiniLM-L6-v2 add-on (" + TextModel.InstallCommand + ") or --model; run when the add-on is installed.",
-    };
-
-    internal Option<string> ConfigOption { get; } = new("--config")
-    {
-        Description = "Use this configuration's vector secret (and its deterministic and standard secrets, when present) instead of fresh random ones.",
-    };
-
-    internal Option<string> SecretPathOption { get; } = new("--secret-path")
-    {
-        Description = "With --config: the vector (and deterministic) secret path to use; defaults to the first vector path.",
-    };
+    internal readonly Option<float> BetaOption = Opt<float>("--beta", "The approximation factor β of the generated vector secret (larger is more secure and less accurate).", 2.5f);
+    internal readonly Option<int> QueriesOption = Opt<int>("--queries", "How many documents to hold out as queries (the rest are stored).", 50);
+    internal readonly Option<int> SeedOption = Opt<int>("--seed", "Seed of the choice of held-out documents (not of the encryption, which always uses fresh randomness).", 42);
+    internal readonly Option<int> RerankCandidatesOption = Opt<int>("--rerank-candidates", "K′: how many candidates re-ranking fetches from the store and decrypts.", Veil.Extensions.VectorData.EncryptingCollectionOptions.DefaultRerankCandidates);
+    internal readonly Option<string> StoreOption = Opt<string>("--store", "Keep the store here (duckdb:PATH; its demo collections are replaced) instead of in a temporary file.");
+    internal readonly Option<string> StoreMemoryOption = CommonOptions.StoreMemory();
+    internal readonly Option<int?> StoreThreadsOption = CommonOptions.StoreThreads();
+    internal readonly Option<string> CorpusOption = Opt<string>("--corpus", "The corpus directory (embeddings.bin + records.jsonl); default: the one shipped with veil.");
+    internal readonly Option<string> ModelOption = Opt<string>("--model", "For the text query: " + TextModel.ModelDescription);
+    internal readonly Option<string> VocabularyOption = Opt<string>("--vocab", "With --model: its vocab.txt.");
+    internal readonly Option<string> TextOption = Opt<string>("--text", "The text query (default: \"" + DefaultText + "\"), embedded locally with the all-MiniLM-L6-v2 add-on (" + TextModel.InstallCommand + ") or --model; run when the add-on is installed.");
+    internal readonly Option<string> ConfigOption = Opt<string>("--config", "Use this configuration's vector secret (and its deterministic and standard secrets, when present) instead of fresh random ones.");
+    internal readonly Option<string> SecretPathOption = Opt<string>("--secret-path", "With --config: the vector (and deterministic) secret path to use; defaults to the first vector path.");
 
     private async Task<int> RunAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
@@ -185,7 +124,7 @@ internal sealed class DemoCommand : Command
             return DemoKeys.Fresh(beta, secretPath is null ? (SecretPath?)null : new SecretPath(secretPath));
         }
 
-        VeilConfiguration loaded = Keysets.ConfigurationLoader.Load(configPath);
+        VeilConfiguration loaded = ConfigurationLoader.Load(configPath);
         try
         {
             return DemoKeys.FromConfiguration(loaded, configPath, secretPath is null ? (SecretPath?)null : new SecretPath(secretPath));

@@ -18,8 +18,7 @@ internal sealed class DocumentCommand : Command
     {
         _console = console;
         Keys.AddTo(this);
-        Options.Add(TenantOption);
-        Options.Add(InsecureSeedOption);
+        this.Add(TenantOption, InsecureSeedOption);
 
         EncryptCommand = new Command("encrypt", "Encrypt {\"id\",\"fields\":{\"name\":\"<base64>\"}} lines to {\"id\",\"edek\":\"<base64>\",\"fields\":{…}}.");
         DecryptCommand = new Command("decrypt", "Decrypt {\"id\",\"edek\",\"fields\"} lines to {\"id\",\"fields\"}.");
@@ -43,13 +42,10 @@ internal sealed class DocumentCommand : Command
         Rekey,
     }
 
-    internal KeySource Keys { get; } = CommonOptions.Keys();
-
-    internal Option<string> TenantOption { get; } = CommonOptions.Tenant();
-
-    internal Option<int?> InsecureSeedOption { get; } = CommonOptions.InsecureSeed();
-
-    internal Option<string> NewTenantOption { get; } = CommonOptions.NewTenant();
+    internal readonly KeySource Keys = CommonOptions.Keys();
+    internal readonly Option<string> TenantOption = CommonOptions.Tenant();
+    internal readonly Option<int?> InsecureSeedOption = CommonOptions.InsecureSeed();
+    internal readonly Option<string> NewTenantOption = CommonOptions.NewTenant();
 
     internal Command EncryptCommand { get; }
 

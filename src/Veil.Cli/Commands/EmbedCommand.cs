@@ -17,30 +17,16 @@ internal sealed class EmbedCommand : Command
         : base("embed", "Embed a text field of every line of a JSON Lines file (gzip or not) with the all-MiniLM-L6-v2 add-on (or --model) into raw float32 vectors, row-aligned with the lines (the --vectors of ingest, train, evaluate, encrypt-dataset). Plaintext vectors, no key. Run it again after an interruption: it carries on after the rows already written.")
     {
         _console = console;
-        Options.Add(InputOption);
-        Options.Add(TextFieldOption);
-        Options.Add(OutputOption);
-        Options.Add(BatchSizeOption);
-        Options.Add(ModelOption);
-        Options.Add(VocabularyOption);
+        this.Add(InputOption, TextFieldOption, OutputOption, BatchSizeOption, ModelOption, VocabularyOption);
         SetAction((parseResult, cancellationToken) => Task.FromResult(Run(parseResult, cancellationToken)));
     }
 
-    internal Option<string> InputOption { get; } = new("--input") { Description = "JSON Lines (gzip-compressed or not), each line with an \"id\" and the text field.", Required = true };
-
-    internal Option<string> TextFieldOption { get; } = new("--text-field") { Description = "The field to embed (for example text).", Required = true };
-
-    internal Option<string> OutputOption { get; } = new("--output") { Description = "The raw little-endian float32 rows to write (carried on if it already holds rows of this model and input).", Required = true };
-
-    internal Option<int> BatchSizeOption { get; } = new("--batch-size")
-    {
-        Description = "Texts per model call (and per flush to disk: an interruption loses at most one batch).",
-        DefaultValueFactory = _ => 64,
-    };
-
-    internal Option<string> ModelOption { get; } = new("--model") { Description = TextModel.ModelDescription };
-
-    internal Option<string> VocabularyOption { get; } = new("--vocab") { Description = "With --model: the model's WordPiece vocab.txt." };
+    private readonly Option<string> InputOption = Opt<string>("--input", "JSON Lines (gzip-compressed or not), each line with an \"id\" and the text field.").AsRequired();
+    private readonly Option<string> TextFieldOption = Opt<string>("--text-field", "The field to embed (for example text).").AsRequired();
+    private readonly Option<string> OutputOption = Opt<string>("--output", "The raw little-endian float32 rows to write (carried on if it already holds rows of this model and input).").AsRequired();
+    private readonly Option<int> BatchSizeOption = Opt("--batch-size", "Texts per model call (and per flush to disk: an interruption loses at most one batch).", 64);
+    private readonly Option<string> ModelOption = Opt<string>("--model", TextModel.ModelDescription);
+    private readonly Option<string> VocabularyOption = Opt<string>("--vocab", "With --model: the model's WordPiece vocab.txt.");
 
     private int Run(ParseResult parseResult, CancellationToken cancellationToken)
     {

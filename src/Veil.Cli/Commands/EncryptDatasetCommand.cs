@@ -21,12 +21,12 @@ internal sealed class EncryptDatasetCommand : Command
     {
         _console = console;
         _key.AddTo(this);
-        Options.Add(OutputOption);
+        this.Add(OutputOption);
         _input.AddTo(this);
         SetAction((parseResult, cancellationToken) => Task.FromResult(Run(parseResult)));
     }
 
-    internal Option<string> OutputOption { get; } = new("--output") { Description = "The Parquet file to write (replaced if it exists).", Required = true };
+    private readonly Option<string> OutputOption = Opt<string>("--output", "The Parquet file to write (replaced if it exists).").AsRequired();
 
     private int Run(ParseResult parseResult)
     {

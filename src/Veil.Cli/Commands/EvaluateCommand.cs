@@ -1,8 +1,6 @@
 // The command exposes the experimental evaluation library (VEIL001) and says so in its description.
 #pragma warning disable VEIL001
 
-using System.CommandLine;
-using System.Globalization;
 using Veil.Documents.Store;
 using Veil.Evaluation;
 using Veil.Evaluation.Plots;
@@ -12,112 +10,56 @@ namespace Veil.Cli.Commands;
 /// <summary>
 /// <c>veil evaluate</c>: utility (recall, re-ranking, k-means) and the attack battery (L1–L10 of the threat model) per
 /// β on the user's vectors (default: the shipped MiniLM corpus) or on synthetic data, over one or more seeds; the
-/// Markdown tables on stdout and, with <c>--out</c>, report.md, report.json and PNG plots.
+/// Markdown tables on stdout and, with <c>--out</c>, report.md, report.json and PNG plots (<see cref="Evaluator"/>).
 /// </summary>
 internal sealed class EvaluateCommand : Command
 {
     private readonly CliConsole _console;
     private readonly LabelledVectorsInput _input = new(minimumRows: 20);
+    private readonly Option<string> _betas = Opt("--betas", "Comma-separated approximation factors β to evaluate.", "1,2.5,5,7.2");
+    private readonly Option<string> _synthetic = Opt<string>("--synthetic", "Evaluate N×d synthetic rows instead of a corpus (\"N,d\": an anisotropic Gaussian mixture of 4 labelled components, unit-normalised, from --seed).");
+    private readonly Option<int> _seed = Opt("--seed", "Seed of the splits, the throwaway secrets, the encryption noise and k-means.", 42);
+    private readonly Option<string> _seeds = Opt("--seeds", "How many seeds to run (from --seed up), or a comma-separated list of seeds; the report gives mean ± standard deviation.", "1");
+    private readonly Option<bool> _scalingFactor = Opt<bool>("--scaling-factor", "Generate the throwaway secrets with Scale-And-Perturb's scaling factor on (Alloy's default is off).");
+    private readonly Option<double> _targetRecall = Opt("--target-recall", "The recall@10 after re-ranking that the recommended β must reach.", 0.95);
+    private readonly Option<int> _rerankBudget = Opt("--rerank-budget", "The most candidates K′ you are willing to decrypt and re-rank per query (for the recommendation).", 100);
+    private readonly Option<double> _overlap = Opt("--public-overlap", "L3: the fraction of the stolen ciphertexts whose plaintexts the attacker's public corpus also holds.", 0.5);
+    private readonly Option<string> _classifiers = Opt("--classifiers", "ML.NET classifiers to train on one-way-encrypted embeddings per β, against the plaintext-trained model, another key and unencrypted inputs (needs labels): logistic, lightgbm, both or none.", "logistic");
+    private readonly Option<string> _out = Opt<string>("--out", "A directory to write report.md, report.json (every number, per seed and summarised) and the PNG plots into.");
 
     public EvaluateCommand(CliConsole console)
         : base("evaluate", "Measure search utility and attack success per β on your vectors (default: the shipped 778 MiniLM embeddings), with plaintext and random baselines. Experimental (VEIL001).")
     {
         _console = console;
-        Options.Add(BetasOption);
+        this.Add(_betas);
         _input.AddTo(this);
-        Options.Add(SyntheticOption);
-        Options.Add(SeedOption);
-        Options.Add(SeedsOption);
-        Options.Add(ScalingFactorOption);
-        Options.Add(TargetRecallOption);
-        Options.Add(RerankBudgetOption);
-        Options.Add(OverlapOption);
-        Options.Add(ClassifiersOption);
-        Options.Add(OutOption);
+        this.Add(_synthetic, _seed, _seeds, _scalingFactor, _targetRecall, _rerankBudget, _overlap, _classifiers, _out);
         SetAction((parseResult, cancellationToken) => Task.FromResult(Run(parseResult, cancellationToken)));
     }
-
-    internal Option<string> BetasOption { get; } = new("--betas")
-    {
-        Description = "Comma-separated approximation factors β to evaluate.",
-        DefaultValueFactory = _ => "1,2.5,5,7.2",
-    };
-
-    internal Option<string> SyntheticOption { get; } = new("--synthetic")
-    {
-        Description = "Evaluate N×d synthetic rows instead of a corpus (\"N,d\": an anisotropic Gaussian mixture of 4 labelled components, unit-normalised, from --seed).",
-    };
-
-    internal Option<int> SeedOption { get; } = new("--seed")
-    {
-        Description = "Seed of the splits, the throwaway secrets, the encryption noise and k-means.",
-        DefaultValueFactory = _ => 42,
-    };
-
-    internal Option<string> SeedsOption { get; } = new("--seeds")
-    {
-        Description = "How many seeds to run (from --seed up), or a comma-separated list of seeds; the report gives mean ± standard deviation.",
-        DefaultValueFactory = _ => "1",
-    };
-
-    internal Option<bool> ScalingFactorOption { get; } = new("--scaling-factor")
-    {
-        Description = "Generate the throwaway secrets with Scale-And-Perturb's scaling factor on (Alloy's default is off).",
-    };
-
-    internal Option<double> TargetRecallOption { get; } = new("--target-recall")
-    {
-        Description = "The recall@10 after re-ranking that the recommended β must reach.",
-        DefaultValueFactory = _ => 0.95,
-    };
-
-    internal Option<int> RerankBudgetOption { get; } = new("--rerank-budget")
-    {
-        Description = "The most candidates K′ you are willing to decrypt and re-rank per query (for the recommendation).",
-        DefaultValueFactory = _ => 100,
-    };
-
-    internal Option<double> OverlapOption { get; } = new("--public-overlap")
-    {
-        Description = "L3: the fraction of the stolen ciphertexts whose plaintexts the attacker's public corpus also holds.",
-        DefaultValueFactory = _ => 0.5,
-    };
-
-    internal Option<string> ClassifiersOption { get; } = new("--classifiers")
-    {
-        Description = "ML.NET classifiers to train on one-way-encrypted embeddings per β, against the plaintext-trained model, another key and unencrypted inputs (needs labels): logistic, lightgbm, both or none.",
-        DefaultValueFactory = _ => "logistic",
-    };
-
-    internal Option<string> OutOption { get; } = new("--out")
-    {
-        Description = "A directory to write report.md, report.json (every number, per seed and summarised) and the PNG plots into.",
-    };
 
     private int Run(ParseResult parseResult, CancellationToken cancellationToken)
     {
         try
         {
-            double[] betas = ParseBetas(parseResult.GetRequiredValue(BetasOption));
-            int seed = parseResult.GetValue(SeedOption);
-            int[] seeds = ParseSeeds(parseResult.GetRequiredValue(SeedsOption), seed);
+            double[] betas = InvalidOptions(() => EvaluationArguments.ParseBetas(parseResult.GetRequiredValue(_betas), "--betas"));
+            int seed = parseResult.GetValue(_seed);
+            int[] seeds = InvalidOptions(() => EvaluationArguments.ParseSeeds(parseResult.GetRequiredValue(_seeds), seed, "--seeds"));
             EvaluationData data = Load(parseResult, seed);
             var options = new EvaluationOptions
             {
                 Betas = betas,
                 Seed = seed,
-                UseScalingFactor = parseResult.GetValue(ScalingFactorOption),
-                TargetRecall = parseResult.GetValue(TargetRecallOption) is var target && target is > 0 and <= 1 ? target
+                UseScalingFactor = parseResult.GetValue(_scalingFactor),
+                TargetRecall = parseResult.GetValue(_targetRecall) is var target && target is > 0 and <= 1 ? target
                     : throw new CliUsageException("Invalid options: --target-recall must be in (0, 1]."),
-                RerankBudget = parseResult.GetValue(RerankBudgetOption) is var budget && budget >= 10 ? budget
+                RerankBudget = parseResult.GetValue(_rerankBudget) is var budget && budget >= 10 ? budget
                     : throw new CliUsageException("Invalid options: --rerank-budget must be at least 10."),
-                PublicOverlap = parseResult.GetValue(OverlapOption) is var overlap && overlap is > 0 and <= 1 ? overlap
+                PublicOverlap = parseResult.GetValue(_overlap) is var overlap && overlap is > 0 and <= 1 ? overlap
                     : throw new CliUsageException("Invalid options: --public-overlap must be in (0, 1]."),
-                Classifiers = TrainCommand.ParseTrainers(parseResult.GetRequiredValue(ClassifiersOption), "--classifiers", allowNone: true),
+                Classifiers = InvalidOptions(() => EvaluationArguments.ParseTrainers(parseResult.GetRequiredValue(_classifiers), "--classifiers", allowNone: true)),
             };
-            var progress = new StderrProgress(_console.Error, Name);
-            EvaluationSeries series = Evaluator.Run(data, options, seeds, progress, cancellationToken);
-            if (parseResult.GetValue(OutOption) is { } directory)
+            EvaluationSeries series = Evaluator.Run(data, options, seeds, new StderrProgress(_console.Error, Name), cancellationToken);
+            if (parseResult.GetValue(_out) is { } directory)
             {
                 IReadOnlyList<(string Title, string Path)> figures = ReportPlots.Save(series, directory);
                 File.WriteAllText(Path.Combine(directory, "report.json"), ReportWriter.ToJson(series) + "\n");
@@ -136,47 +78,9 @@ internal sealed class EvaluateCommand : Command
         }
     }
 
-    internal static double[] ParseBetas(string text)
-    {
-        string[] parts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var betas = new double[parts.Length];
-        for (int i = 0; i < parts.Length; i++)
-        {
-            if (!double.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out betas[i]) || !(betas[i] > 0) || double.IsInfinity(betas[i]))
-            {
-                throw new CliUsageException($"Invalid options: --betas needs positive numbers separated by commas; '{parts[i]}' is not one.");
-            }
-        }
-
-        return betas.Length > 0 ? betas : throw new CliUsageException("Invalid options: --betas is empty.");
-    }
-
-    /// <summary>"3": three seeds from <paramref name="first"/> up; "7,8,9": those seeds.</summary>
-    internal static int[] ParseSeeds(string text, int first)
-    {
-        string[] parts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var seeds = new int[parts.Length];
-        for (int i = 0; i < parts.Length; i++)
-        {
-            if (!int.TryParse(parts[i], NumberStyles.Integer, CultureInfo.InvariantCulture, out seeds[i]))
-            {
-                throw new CliUsageException($"Invalid options: --seeds needs a count or integers separated by commas; '{parts[i]}' is not one.");
-            }
-        }
-
-        if (seeds.Length == 1 && !text.Contains(',', StringComparison.Ordinal))
-        {
-            return seeds[0] is >= 1 and <= 100 ? Enumerable.Range(first, seeds[0]).ToArray()
-                : throw new CliUsageException("Invalid options: --seeds must count 1 to 100 seeds.");
-        }
-
-        return seeds.Length > 0 && seeds.Distinct().Count() == seeds.Length ? seeds
-            : throw new CliUsageException("Invalid options: --seeds lists each seed once.");
-    }
-
     private EvaluationData Load(ParseResult parseResult, int seed)
     {
-        if (parseResult.GetValue(SyntheticOption) is not { } synthetic)
+        if (parseResult.GetValue(_synthetic) is not { } synthetic)
         {
             LabelledVectors rows = _input.Load(parseResult, _console.Error, Name);
             return new EvaluationData(rows.Vectors, rows.Labels);
@@ -187,13 +91,7 @@ internal sealed class EvaluateCommand : Command
             throw new CliUsageException("Invalid options: --synthetic replaces --input, --vectors and --labels.");
         }
 
-        string[] size = synthetic.Split(',', StringSplitOptions.TrimEntries);
-        if (size.Length != 2 || !int.TryParse(size[0], CultureInfo.InvariantCulture, out int count) || !int.TryParse(size[1], CultureInfo.InvariantCulture, out int d)
-            || count < 20 || d < 2 || (long)count * d > 100_000_000)
-        {
-            throw new CliUsageException("Invalid options: --synthetic needs \"N,d\" with N ≥ 20, d ≥ 2 and N·d ≤ 10⁸.");
-        }
-
+        (int count, int d) = InvalidOptions(() => EvaluationArguments.ParseSyntheticSize(synthetic, "--synthetic"));
         _console.Error.WriteLine($"veil evaluate: {count} synthetic vectors × {d}");
         return SyntheticData.Generate(count, d, seed);
     }

@@ -9,17 +9,11 @@ internal sealed class ExportCommand : StoreCommand
     public ExportCommand(CliConsole console)
         : base(console, "export", "Write every document of the collection, decrypted, as JSON Lines {\"id\",\"category\"?,…,\"vector\"} (what veil ingest reads), ordered by id.")
     {
-        Options.Add(NoVectorsOption);
-        Options.Add(BatchSizeOption);
+        this.Add(NoVectorsOption, BatchSizeOption);
     }
 
-    internal Option<bool> NoVectorsOption { get; } = new("--no-vectors") { Description = "Leave the vectors out (metadata only)." };
-
-    internal Option<int> BatchSizeOption { get; } = new("--batch-size")
-    {
-        Description = "Documents read from the store at a time.",
-        DefaultValueFactory = _ => 1000,
-    };
+    internal readonly Option<bool> NoVectorsOption = new("--no-vectors") { Description = "Leave the vectors out (metadata only)." };
+    internal readonly Option<int> BatchSizeOption = Opt<int>("--batch-size", "Documents read from the store at a time.", 1000);
 
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, StoreContext context, CancellationToken cancellationToken)
     {

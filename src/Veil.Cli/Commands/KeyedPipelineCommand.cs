@@ -18,10 +18,7 @@ internal abstract class KeyedPipelineCommand : Command
         Terminal = console;
         Section = section;
         Keys.AddTo(this);
-        Options.Add(TenantOption);
-        Options.Add(SecretPathOption);
-        Options.Add(DerivationPathOption);
-        Options.Add(InsecureSeedOption);
+        this.Add(TenantOption, SecretPathOption, DerivationPathOption, InsecureSeedOption);
 
         EncryptCommand = new Command("encrypt", descriptions.Encrypt);
         DecryptCommand = new Command("decrypt", descriptions.Decrypt);
@@ -33,17 +30,12 @@ internal abstract class KeyedPipelineCommand : Command
         AddMode(RotateCommand, PipelineMode.Rotate);
     }
 
-    internal KeySource Keys { get; } = CommonOptions.Keys();
-
-    internal Option<string> TenantOption { get; } = CommonOptions.Tenant();
-
-    internal Option<string> SecretPathOption { get; } = CommonOptions.SecretPath();
-
-    internal Option<string> DerivationPathOption { get; } = CommonOptions.DerivationPath();
-
-    internal Option<int?> InsecureSeedOption { get; } = CommonOptions.InsecureSeed();
-
-    internal Option<string> NewTenantOption { get; } = CommonOptions.NewTenant();
+    internal readonly KeySource Keys = CommonOptions.Keys();
+    internal readonly Option<string> TenantOption = CommonOptions.Tenant();
+    internal readonly Option<string> SecretPathOption = CommonOptions.SecretPath();
+    internal readonly Option<string> DerivationPathOption = CommonOptions.DerivationPath();
+    internal readonly Option<int?> InsecureSeedOption = CommonOptions.InsecureSeed();
+    internal readonly Option<string> NewTenantOption = CommonOptions.NewTenant();
 
     internal Command EncryptCommand { get; }
 

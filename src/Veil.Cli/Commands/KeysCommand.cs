@@ -1,36 +1,34 @@
-using System.CommandLine;
 using System.Globalization;
 using System.Security.Cryptography;
-using System.Text.Json;
 using Microsoft.Extensions.VectorData;
 using Veil.Cli.Keysets;
 using Veil.Configuration;
 using Veil.Documents.Store;
-using Veil.Insecure;
 using Veil.Keys;
 
 namespace Veil.Cli.Commands;
 
 /// <summary>
-/// <c>veil keys create|add|promote|retire|list|export-public-info|check|import-insecure-cleartext</c>: manage a
-/// wrapped keyset file (<c>veil-keyset/2</c>). Every command that changes the file checks its authentication tag
-/// through the KMS first and signs it again; list and export-public-info read it without the KMS (unauthenticated:
-/// check verifies).
+/// <c>veil keys create|add|promote|retire|list|export-public-info|check|import-insecure-cleartext|upgrade</c>: manage a
+/// wrapped keyset file (<c>veil-keyset/2</c>) through <see cref="KeysetEditor"/>. Every command that changes the file
+/// checks its authentication tag through the KMS first and signs it again; list and export-public-info read it without
+/// the KMS (unauthenticated: check verifies).
 /// </summary>
 internal sealed class KeysCommand : Command
 {
     private readonly CliConsole _console;
+    private readonly Option<string> _keyset = Opt<string>("--keyset", "The keyset file (JSON, \"format\": \"veil-keyset/2\").").AsRequired().AsRecursive();
+    private readonly Option<string> _kms = Opt<string>("--kms", "The key-encryption key's URI: local:<key file> (passphrase, Argon2id, AES-256-GCM; for development) or pkcs11:token=<label>;object=<label> (an HSM). Defaults to the keyset's kekUri. A relative local: path is relative to the keyset file's directory, as it is when the keyset is used.").AsRecursive();
+    private readonly Option<string> _passphraseEnv = KeySource.PassphraseEnvOption(recursive: true);
+    private readonly Option<bool> _passphraseStdin = Opt<bool>("--passphrase-stdin", "Read the local KMS passphrase from the first line of standard input instead.").AsRecursive();
+    private readonly Option<string> _pinEnv = KeySource.PinEnvOption(recursive: true);
+    private readonly Option<string> _pkcs11Module = KeySource.Pkcs11ModuleOption(recursive: true);
 
     public KeysCommand(CliConsole console)
         : base("keys", "Manage a keyset: secrets wrapped by a KMS key (local passphrase file or PKCS#11 token), with the lifecycle create → add → promote → (re-encrypt) → retire.")
     {
         _console = console;
-        Options.Add(KeysetOption);
-        Options.Add(KmsOption);
-        Options.Add(PassphraseEnvOption);
-        Options.Add(PassphraseStdinOption);
-        Options.Add(PinEnvOption);
-        Options.Add(Pkcs11ModuleOption);
+        this.Add(_keyset, _kms, _passphraseEnv, _passphraseStdin, _pinEnv, _pkcs11Module);
         Subcommands.Add(CreateCommand());
         Subcommands.Add(AddCommand());
         Subcommands.Add(PromoteCommand());
@@ -42,76 +40,24 @@ internal sealed class KeysCommand : Command
         Subcommands.Add(UpgradeCommand());
     }
 
-    internal Option<string> KeysetOption { get; } = new("--keyset")
-    {
-        Description = "The keyset file (JSON, \"format\": \"veil-keyset/2\").",
-        Required = true,
-        Recursive = true,
-    };
+    /// <summary>Argon2id costs for key files created by <c>--create-kek</c>; tests lower them, the CLI keeps the defaults.</summary>
+    internal static Kms.LocalFile.LocalFileKmsOptions? LocalOptionsForTests { get; set; }
 
-    internal Option<string> KmsOption { get; } = new("--kms")
-    {
-        Description = "The key-encryption key's URI: local:<key file> (passphrase, Argon2id, AES-256-GCM; for development) or pkcs11:token=<label>;object=<label> (an HSM). Defaults to the keyset's kekUri. A relative local: path is relative to the keyset file's directory, as it is when the keyset is used.",
-        Recursive = true,
-    };
+    private static Option<bool> CreateKekOption() => Opt<bool>("--create-kek", "Create the key-encryption key first: a new local key file, or an AES-256 key generated inside the token as non-extractable.");
 
-    internal Option<string> PassphraseEnvOption { get; } = KmsOptions.PassphraseEnv(recursive: true);
-
-    internal Option<bool> PassphraseStdinOption { get; } = new("--passphrase-stdin")
-    {
-        Description = "Read the local KMS passphrase from the first line of standard input instead.",
-        Recursive = true,
-    };
-
-    internal Option<string> PinEnvOption { get; } = KmsOptions.PinEnv(recursive: true);
-
-    internal Option<string> Pkcs11ModuleOption { get; } = KmsOptions.Pkcs11Module(recursive: true);
-
-    private static Option<bool> CreateKekOption() => new("--create-kek")
-    {
-        Description = "Create the key-encryption key first: a new local key file, or an AES-256 key generated inside the token as non-extractable.",
-    };
-
-    private static Option<float?> BetaOption() => new("--beta")
-    {
-        Description = "The approximation factor β of a new vector path (larger: more noise, more privacy, less accurate search).",
-    };
-
-    private static Option<bool> ScalingOption() => new("--scaling")
-    {
-        Description = "Use the key-derived scaling factor on a new vector path (Alloy before 0.13); default off.",
-    };
-
-    private static Option<int?> DimensionsOption() => new("--dimensions")
-    {
-        Description = "Fix the dimension of a new vector path: vectors of any other length are refused by every operation (recorded in the keyset, authenticated).",
-    };
-
-    private static Option<float?> MaxNormOption() => new("--max-norm")
-    {
-        Description = "Refuse vector inputs of a new vector path whose L2 norm exceeds this (1.001 for normalised embeddings): a large-norm input reveals the key's permutation. Recorded in the keyset; veil serve applies 1.001 when it is not set.",
-    };
-
-    private static Option<uint?> IdOption(bool required) => new("--id")
-    {
-        Description = required ? "The key id of the secret." : "The key id of the new secret (default: one more than the largest in the section).",
-        Required = required,
-    };
+    private static Option<uint?> IdOption(bool required) =>
+        new("--id") { Description = required ? "The key id of the secret." : "The key id of the new secret (default: one more than the largest in the section).", Required = required };
 
     private Command CreateCommand()
     {
-        var vector = new Option<string[]>("--vector") { Description = "A vector secret path to create (repeatable)." };
-        var deterministic = new Option<string[]>("--deterministic") { Description = "A deterministic-field secret path to create (repeatable)." };
-        var standard = new Option<bool>("--standard") { Description = "Create a standard-document secret." };
-        Option<float?> beta = BetaOption();
-        Option<bool> scaling = ScalingOption();
-        Option<int?> dimensions = DimensionsOption();
-        Option<float?> maxNorm = MaxNormOption();
+        var vector = Opt<string[]>("--vector", "A vector secret path to create (repeatable).");
+        var deterministic = Opt<string[]>("--deterministic", "A deterministic-field secret path to create (repeatable).");
+        var standard = Opt<bool>("--standard", "Create a standard-document secret.");
+        var settings = new VectorSettingsOptions();
         Option<bool> createKek = CreateKekOption();
-        var command = new Command("create", "Create a new keyset file with a current secret for each given path (the file must not exist).")
-        {
-            vector, beta, scaling, dimensions, maxNorm, deterministic, standard, createKek,
-        };
+        var command = new Command("create", "Create a new keyset file with a current secret for each given path (the file must not exist).") { vector };
+        settings.AddTo(command);
+        command.Add(deterministic, standard, createKek);
         SetAction(command, async (parseResult, cancellationToken) =>
         {
             string[] vectorPaths = parseResult.GetValue(vector) ?? [];
@@ -122,17 +68,16 @@ internal sealed class KeysCommand : Command
                 throw new CliUsageException("keys create: give at least one of --vector <path>, --deterministic <path> or --standard.");
             }
 
-            if (vectorPaths.Length > 0 && parseResult.GetValue(beta) is null)
+            if (vectorPaths.Length > 0 && parseResult.GetValue(settings.Beta) is null)
             {
                 throw new CliUsageException("keys create: vector paths need --beta.");
             }
 
-            string kmsUri = parseResult.GetValue(KmsOption) ?? throw new CliUsageException("keys create: --kms is required.");
-            var settings = new VectorSecretSettings(parseResult.GetValue(beta), parseResult.GetValue(scaling), parseResult.GetValue(dimensions), parseResult.GetValue(maxNorm));
+            string kmsUri = parseResult.GetValue(_kms) ?? throw new CliUsageException("keys create: --kms is required.");
             IReadOnlyList<KeysetSecretInfo> added = await KeysetEditor.CreateAsync(
-                parseResult.GetValue(KeysetOption)!, kmsUri, Kms(parseResult), parseResult.GetValue(createKek), vectorPaths, settings, deterministicPaths, withStandard, cancellationToken).ConfigureAwait(false);
+                parseResult.GetValue(_keyset)!, kmsUri, Kms(parseResult), parseResult.GetValue(createKek), vectorPaths, settings.Get(parseResult, scalingDefault: false), deterministicPaths, withStandard, cancellationToken).ConfigureAwait(false);
             WriteInfos(added);
-            _console.Error.WriteLine($"keys: created {parseResult.GetValue(KeysetOption)} with {added.Count} secret(s) wrapped by {KmsSelection.Display(kmsUri)}.");
+            _console.Error.WriteLine($"keys: created {parseResult.GetValue(_keyset)} with {added.Count} secret(s) wrapped by {KmsSelection.Display(kmsUri)}.");
             return ExitCodes.Success;
         });
         return command;
@@ -141,25 +86,18 @@ internal sealed class KeysCommand : Command
     private Command AddCommand()
     {
         Section section = new();
-        Option<float?> beta = BetaOption();
-        Option<bool> scaling = ScalingOption();
-        Option<int?> dimensions = DimensionsOption();
-        Option<float?> maxNorm = MaxNormOption();
+        var settings = new VectorSettingsOptions();
         Option<uint?> id = IdOption(required: false);
         var command = new Command("add", "Add a new secret to a path: pending (decrypt-only) until promoted; on a new path it is current at once. Needs the KMS.");
         section.AddTo(command);
-        command.Options.Add(beta);
-        command.Options.Add(scaling);
-        command.Options.Add(dimensions);
-        command.Options.Add(maxNorm);
-        command.Options.Add(id);
+        settings.AddTo(command);
+        command.Add(id);
         SetAction(command, async (parseResult, cancellationToken) =>
         {
             KmsSelection kms = Kms(parseResult);
             KeyId? keyId = parseResult.GetValue(id) is { } value ? new KeyId(value) : null;
             (KeysetSection which, SecretPath path) = section.Get(parseResult);
-            var settings = new VectorSecretSettings(parseResult.GetValue(beta), parseResult.GetValue(scaling) ? true : null, parseResult.GetValue(dimensions), parseResult.GetValue(maxNorm));
-            KeysetSecretInfo info = await KeysetEditor.AddAsync(parseResult.GetValue(KeysetOption)!, kms, which, path, settings, keyId, parseResult.GetValue(KmsOption), cancellationToken).ConfigureAwait(false);
+            KeysetSecretInfo info = await KeysetEditor.AddAsync(parseResult.GetValue(_keyset)!, kms, which, path, settings.Get(parseResult, scalingDefault: null), keyId, parseResult.GetValue(_kms), cancellationToken).ConfigureAwait(false);
             WriteInfos([info]);
             _console.Error.WriteLine(info.State == KeysetSecretState.Pending
                 ? $"keys: added secret {info.Id} as pending; deploy the keyset everywhere, then run 'veil keys promote --id {info.Id}'."
@@ -175,14 +113,13 @@ internal sealed class KeysCommand : Command
         Option<uint?> id = IdOption(required: true);
         var command = new Command("promote", "Make a secret current: a pending secret becomes current and the old current one goes in rotation (it still decrypts and is queried). Promoting the in-rotation secret rolls back. Needs the KMS (to check and renew the keyset's authentication tag).");
         section.AddTo(command);
-        command.Options.Add(id);
+        command.Add(id);
         SetAction(command, async (parseResult, cancellationToken) =>
         {
             KmsSelection kms = Kms(parseResult);
             (KeysetSection which, SecretPath path) = section.Get(parseResult);
             var keyId = new KeyId(parseResult.GetValue(id)!.Value);
-            KeysetSecretInfo info = await KeysetEditor.PromoteAsync(parseResult.GetValue(KeysetOption)!, kms, which, path, keyId, cancellationToken).ConfigureAwait(false);
-            WriteInfos([info]);
+            WriteInfos([await KeysetEditor.PromoteAsync(parseResult.GetValue(_keyset)!, kms, which, path, keyId, cancellationToken).ConfigureAwait(false)]);
             _console.Error.WriteLine($"keys: secret {keyId} is current; re-encrypt data still under the in-rotation secret, then retire it.");
             return ExitCodes.Success;
         });
@@ -193,18 +130,15 @@ internal sealed class KeysCommand : Command
     {
         Section section = new();
         Option<uint?> id = IdOption(required: true);
-        var store = new Option<string>("--store")
-        {
-            Description = "A store (duckdb:PATH or postgres:\"CONNECTION STRING\", as in veil ingest) to check first: retire refuses while its collections still hold rows encrypted with the secret.",
-        };
-        var collection = new Option<string>("--collection") { Description = "With --store: the collection to check (default: every collection veil created in the store)." };
-        var force = new Option<bool>("--force") { Description = "With --store: retire even though rows are still encrypted with the secret (they can no longer be decrypted)." };
+        var store = Opt<string>("--store", "A store (duckdb:PATH or postgres:\"CONNECTION STRING\", as in veil ingest) to check first: retire refuses while its collections still hold rows encrypted with the secret.");
+        var collection = Opt<string>("--collection", "With --store: the collection to check (default: every collection veil created in the store).");
+        var force = Opt<bool>("--force", "With --store: retire even though rows are still encrypted with the secret (they can no longer be decrypted).");
         var command = new Command("retire", "Retire a secret (in rotation or pending) once its data is re-encrypted: it stays wrapped in the file but is never loaded again. With --store, refuses while the store still holds rows under it. Needs the KMS (to check and renew the keyset's authentication tag).")
         {
             store, collection, force,
         };
         section.AddTo(command);
-        command.Options.Add(id);
+        command.Add(id);
         SetAction(command, async (parseResult, cancellationToken) =>
         {
             KmsSelection kms = Kms(parseResult);
@@ -216,7 +150,7 @@ internal sealed class KeysCommand : Command
                 IReadOnlyList<CollectionRows> rows = await KeyUsage.CountAsync(location, parseResult.GetValue(collection), which, path, keyId, cancellationToken).ConfigureAwait(false);
                 if (rows.Count > 0 && !parseResult.GetValue(force))
                 {
-                    throw new CliUsageException(RetireRefusal(rows, location, keyId));
+                    throw new CliUsageException(KeyUsage.RetireRefusal(rows, location, keyId));
                 }
 
                 _console.Error.WriteLine(rows.Count == 0
@@ -228,8 +162,7 @@ internal sealed class KeysCommand : Command
                 _console.Error.WriteLine($"warning: data still encrypted with secret {keyId} can no longer be decrypted once it is retired; give --store (and --collection) to have veil count such rows first.");
             }
 
-            KeysetSecretInfo info = await KeysetEditor.RetireAsync(parseResult.GetValue(KeysetOption)!, kms, which, path, keyId, cancellationToken).ConfigureAwait(false);
-            WriteInfos([info]);
+            WriteInfos([await KeysetEditor.RetireAsync(parseResult.GetValue(_keyset)!, kms, which, path, keyId, cancellationToken).ConfigureAwait(false)]);
             _console.Error.WriteLine($"keys: secret {keyId} is retired.");
             return ExitCodes.Success;
         });
@@ -238,27 +171,21 @@ internal sealed class KeysCommand : Command
 
     private Command ListCommand()
     {
-        var json = new Option<bool>("--json") { Description = "One JSON object per secret instead of a table." };
+        var json = Opt<bool>("--json", "One JSON object per secret instead of a table.");
         var command = new Command("list", "List the secrets' metadata (section, path, id, state, β, creation time, KEK URI); never key material. No KMS access, so not authenticated (check verifies).") { json };
-        SetAction(command, parseResult =>
+        SetAction(command, (parseResult, _) =>
         {
-            Keyset keyset = KeysetFile.Load(parseResult.GetValue(KeysetOption)!);
+            Keyset keyset = KeysetFile.Load(parseResult.GetValue(_keyset)!);
             if (parseResult.GetValue(json))
             {
                 WriteInfos(keyset.List());
-                return ExitCodes.Success;
             }
-
-            TextWriter o = _console.Output;
-            o.WriteLine($"{"section",-14}{"path",-20}{"id",12}  {"state",-11}{"beta",8}  {"scaling",-8}{"created",-22}kek");
-            foreach (KeysetSecretInfo s in keyset.List())
+            else
             {
-                string beta = s.ApproximationFactor?.ToString(CultureInfo.InvariantCulture) ?? "-";
-                string scaling = s.UseScalingFactor is { } u ? (u ? "yes" : "no") : "-";
-                o.WriteLine($"{KeysetNames.Of(s.Section),-14}{Quote(s),-20}{s.Id,12}  {KeysetNames.Of(s.State),-11}{beta,8}  {scaling,-8}{KeysetNames.Time(s.CreatedAt),-22}{KmsSelection.Display(s.KekUri)}");
+                KeysetEditor.WriteTable(_console.Output, keyset);
             }
 
-            return ExitCodes.Success;
+            return Task.FromResult(ExitCodes.Success);
         });
         return command;
     }
@@ -266,10 +193,10 @@ internal sealed class KeysCommand : Command
     private Command ExportPublicInfoCommand()
     {
         var command = new Command("export-public-info", "Write the keyset's public metadata as one JSON document (for audits and inventories): no wrapped or cleartext key material. No KMS access, so not authenticated (check verifies).");
-        SetAction(command, parseResult =>
+        SetAction(command, (parseResult, _) =>
         {
-            _console.Output.WriteLine(KeysetInfoJson.PublicInfo(KeysetFile.Load(parseResult.GetValue(KeysetOption)!)));
-            return ExitCodes.Success;
+            _console.Output.WriteLine(KeysetInfoJson.PublicInfo(KeysetFile.Load(parseResult.GetValue(_keyset)!)));
+            return Task.FromResult(ExitCodes.Success);
         });
         return command;
     }
@@ -279,9 +206,8 @@ internal sealed class KeysCommand : Command
         var command = new Command("check", "Unwrap every live secret through the KMS (then zero it) to prove the keyset opens: exit 3 if a wrapped secret was altered.");
         SetAction(command, async (parseResult, cancellationToken) =>
         {
-            (int live, int retired) = await KeysetEditor.CheckAsync(parseResult.GetValue(KeysetOption)!, Kms(parseResult), cancellationToken).ConfigureAwait(false);
+            (int live, int retired) = await KeysetEditor.CheckAsync(parseResult.GetValue(_keyset)!, Kms(parseResult), cancellationToken).ConfigureAwait(false);
             _console.Output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{{\"live\":{live},\"retired\":{retired}}}"));
-
             return ExitCodes.Success;
         });
         return command;
@@ -289,7 +215,7 @@ internal sealed class KeysCommand : Command
 
     private Command ImportCommand()
     {
-        var config = new Option<string>("--config") { Description = "The cleartext configuration file to import (the --config format of the other commands).", Required = true };
+        var config = Opt<string>("--config", "The cleartext configuration file to import (the --config format of the other commands).").AsRequired();
         Option<bool> createKek = CreateKekOption();
         var command = new Command(
             "import-insecure-cleartext",
@@ -299,23 +225,9 @@ internal sealed class KeysCommand : Command
         };
         SetAction(command, async (parseResult, cancellationToken) =>
         {
-            string kmsUri = parseResult.GetValue(KmsOption) ?? throw new CliUsageException("keys import-insecure-cleartext: --kms is required.");
-            KmsSelection kms = Kms(parseResult);
-            VeilConfiguration configuration = ConfigurationLoader.Load(parseResult.GetValue(config)!);
-            try
-            {
-                using IKeyEncryptionKey kek = parseResult.GetValue(createKek)
-                    ? await kms.CreateKeyAsync(kmsUri, cancellationToken).ConfigureAwait(false)
-                    : await kms.GetKeyAsync(kmsUri, cancellationToken).ConfigureAwait(false);
-                Keyset keyset = await InsecureCleartextKeyset.ImportAsync(configuration, kek, cancellationToken).ConfigureAwait(false);
-                KeysetFile.Create(keyset, parseResult.GetValue(KeysetOption)!);
-                WriteInfos(keyset.List());
-            }
-            finally
-            {
-                ConfigFile.DisposeSecrets(configuration);
-            }
-
+            string kmsUri = parseResult.GetValue(_kms) ?? throw new CliUsageException("keys import-insecure-cleartext: --kms is required.");
+            WriteInfos(await KeysetEditor.ImportInsecureCleartextAsync(
+                parseResult.GetValue(_keyset)!, parseResult.GetValue(config)!, kmsUri, Kms(parseResult), parseResult.GetValue(createKek), cancellationToken).ConfigureAwait(false));
             _console.Error.WriteLine("warning: the imported secrets existed in cleartext; delete the cleartext file and rotate to secrets generated by 'veil keys add'.");
             return ExitCodes.Success;
         });
@@ -329,14 +241,8 @@ internal sealed class KeysCommand : Command
             $"Upgrade a '{Keyset.Version1FormatName}' keyset (unauthenticated states) to '{Keyset.FormatName}': check its states with 'list' first; this adds an integrity key wrapped by the keyset's kekUri and an authentication tag, after unwrapping every live secret once.");
         SetAction(command, async (parseResult, cancellationToken) =>
         {
-            string file = parseResult.GetValue(KeysetOption)!;
-            KmsSelection kms = Kms(parseResult);
-            IReadOnlyList<KeysetSecretInfo> secrets = await KeysetFile.UpdateAsync(
-                file,
-                (keyset, _) => Task.FromResult(keyset.List()),
-                (json, ct) => Keyset.UpgradeFromVersion1Async(json, kms, ct),
-                cancellationToken: cancellationToken).ConfigureAwait(false);
-            WriteInfos(secrets);
+            string file = parseResult.GetValue(_keyset)!;
+            WriteInfos(await KeysetEditor.UpgradeAsync(file, Kms(parseResult), cancellationToken).ConfigureAwait(false));
             _console.Error.WriteLine($"keys: {file} is now '{Keyset.FormatName}'; its states and secrets are authenticated from here on.");
             return ExitCodes.Success;
         });
@@ -346,24 +252,12 @@ internal sealed class KeysCommand : Command
     private KmsSelection Kms(ParseResult parseResult) => new(
         _console.Input,
         new KmsSettings(
-            parseResult.GetValue(PassphraseEnvOption)!,
-            parseResult.GetValue(PassphraseStdinOption),
-            parseResult.GetValue(PinEnvOption)!,
-            parseResult.GetValue(Pkcs11ModuleOption),
+            parseResult.GetValue(_passphraseEnv)!,
+            parseResult.GetValue(_passphraseStdin),
+            parseResult.GetValue(_pinEnv)!,
+            parseResult.GetValue(_pkcs11Module),
             LocalOptionsForTests,
-            KmsSettings.DirectoryOf(parseResult.GetValue(KeysetOption)!)));
-
-    /// <summary>The refusal to retire a secret when rows are left: how many, where, and how to re-encrypt them.</summary>
-    private static string RetireRefusal(IReadOnlyList<CollectionRows> rows, StoreLocation location, KeyId id) =>
-        $"retire refused: {rows.Sum(r => r.Rows)} row(s) of {location} are still encrypted with secret {id} "
-        + $"({string.Join(", ", rows.Select(r => $"collection \"{r.Collection}\": {r.Rows}"))}); retiring it would make them undecryptable. "
-        + $"Re-encrypt them first with 'veil rotate --store {location} --collection <name>' (after promoting a new secret), or retire anyway with --force.";
-
-    /// <summary>Argon2id costs for key files created by <c>--create-kek</c>; tests lower them, the CLI keeps the defaults.</summary>
-    internal static Kms.LocalFile.LocalFileKmsOptions? LocalOptionsForTests { get; set; }
-
-    private void SetAction(Command command, Func<ParseResult, int> action) =>
-        SetAction(command, (parseResult, _) => Task.FromResult(action(parseResult)));
+            KmsSettings.DirectoryOf(parseResult.GetValue(_keyset)!)));
 
     private void SetAction(Command command, Func<ParseResult, CancellationToken, Task<int>> action) =>
         command.SetAction(async (parseResult, cancellationToken) =>
@@ -374,25 +268,27 @@ internal sealed class KeysCommand : Command
             }
             catch (Exception e) when (UsageErrors.Is(e) || e is FormatException or ArgumentException or InvalidOperationException)
             {
-                _console.Error.WriteLine($"keys: {e.Message}");
-                return ExitCodes.InvalidOptions;
+                return Fail(e.Message, ExitCodes.InvalidOptions);
             }
             catch (KeyNotAvailableException e) when (e.InnerException is CryptographicException and not KeyNotAvailableException)
             {
-                _console.Error.WriteLine($"keys: {e.Message}");
-                return ExitCodes.IntegrityFailure;
+                return Fail(e.Message, ExitCodes.IntegrityFailure);
             }
             catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException)
             {
-                _console.Error.WriteLine($"keys: {e.Message}");
-                return ExitCodes.Failed;
+                return Fail(e.Message, ExitCodes.Failed);
             }
             catch (VectorStoreException e)
             {
-                _console.Error.WriteLine($"keys: the store failed: {e.Message}");
-                return ExitCodes.Failed;
+                return Fail($"the store failed: {e.Message}", ExitCodes.Failed);
             }
         });
+
+    private int Fail(string message, int exitCode)
+    {
+        _console.Error.WriteLine($"keys: {message}");
+        return exitCode;
+    }
 
     private void WriteInfos(IEnumerable<KeysetSecretInfo> infos)
     {
@@ -402,29 +298,36 @@ internal sealed class KeysCommand : Command
         }
     }
 
-    private static string Quote(KeysetSecretInfo info) => info.Section == KeysetSection.Standard ? "-" : "\"" + info.Path.Value + "\"";
+    /// <summary>--beta, --scaling, --dimensions and --max-norm: the settings of a new vector path.</summary>
+    private sealed class VectorSettingsOptions
+    {
+        public readonly Option<float?> Beta = Opt<float?>("--beta", "The approximation factor β of a new vector path (larger: more noise, more privacy, less accurate search).");
+        private readonly Option<bool> Scaling = Opt<bool>("--scaling", "Use the key-derived scaling factor on a new vector path (Alloy before 0.13); default off.");
+        private readonly Option<int?> Dimensions = Opt<int?>("--dimensions", "Fix the dimension of a new vector path: vectors of any other length are refused by every operation (recorded in the keyset, authenticated).");
+        private readonly Option<float?> MaxNorm = Opt<float?>("--max-norm", "Refuse vector inputs of a new vector path whose L2 norm exceeds this (1.001 for normalised embeddings): a large-norm input reveals the key's permutation. Recorded in the keyset; veil serve applies 1.001 when it is not set.");
+
+        public void AddTo(Command command) => command.Add(Beta, Scaling, Dimensions, MaxNorm);
+
+        /// <summary>The settings; <paramref name="scalingDefault"/> when --scaling is not given.</summary>
+        public VectorSecretSettings Get(ParseResult parseResult, bool? scalingDefault) =>
+            new(parseResult.GetValue(Beta), parseResult.GetValue(Scaling) ? true : scalingDefault, parseResult.GetValue(Dimensions), parseResult.GetValue(MaxNorm));
+    }
 
     /// <summary>The --vector / --deterministic / --standard choice of add, promote and retire: exactly one.</summary>
     private sealed class Section
     {
-        private readonly Option<string> _vector = new("--vector") { Description = "The vector secret path." };
-        private readonly Option<string> _deterministic = new("--deterministic") { Description = "The deterministic-field secret path." };
-        private readonly Option<bool> _standard = new("--standard") { Description = "The standard-document secrets." };
+        private readonly Option<string> _vector = Opt<string>("--vector", "The vector secret path.");
+        private readonly Option<string> _deterministic = Opt<string>("--deterministic", "The deterministic-field secret path.");
+        private readonly Option<bool> _standard = Opt<bool>("--standard", "The standard-document secrets.");
 
-        public void AddTo(Command command)
-        {
-            command.Options.Add(_vector);
-            command.Options.Add(_deterministic);
-            command.Options.Add(_standard);
-        }
+        public void AddTo(Command command) => command.Add(_vector, _deterministic, _standard);
 
         public (KeysetSection Section, SecretPath Path) Get(ParseResult parseResult)
         {
             string? vector = parseResult.GetValue(_vector);
             string? deterministic = parseResult.GetValue(_deterministic);
             bool standard = parseResult.GetValue(_standard);
-            int given = (vector is null ? 0 : 1) + (deterministic is null ? 0 : 1) + (standard ? 1 : 0);
-            if (given != 1)
+            if ((vector is null ? 0 : 1) + (deterministic is null ? 0 : 1) + (standard ? 1 : 0) != 1)
             {
                 throw new CliUsageException("Give exactly one of --vector <path>, --deterministic <path> or --standard.");
             }

@@ -10,22 +10,11 @@ namespace Veil.Cli.Commands;
 /// </summary>
 internal sealed class LabelledVectorsInput(int minimumRows)
 {
-    internal Option<string> InputOption { get; } = new("--input")
-    {
-        Description = "A corpus directory holding embeddings.bin (raw float32 rows) and records.jsonl (row-aligned), or a JSON Lines or Parquet file as veil ingest reads them; default: the corpus shipped with veil.",
-    };
-
-    internal Option<string> VectorsOption { get; } = new("--vectors") { Description = "Raw little-endian float32 rows (with --records) instead of --input." };
-
-    internal Option<string> RecordsOption { get; } = new("--records") { Description = "With --vectors: the row-aligned JSON Lines records (ids and labels)." };
-
-    internal Option<string> LabelsOption { get; } = new("--labels")
-    {
-        Description = "The labels: the name of a field of the records, or a file with one label per row.",
-        DefaultValueFactory = _ => VeilDocument.CategoryField,
-    };
-
-    internal Option<int?> LimitOption { get; } = new("--limit") { Description = "Read only the first N rows." };
+    internal readonly Option<string> InputOption = Opt<string>("--input", "A corpus directory holding embeddings.bin (raw float32 rows) and records.jsonl (row-aligned), or a JSON Lines or Parquet file as veil ingest reads them; default: the corpus shipped with veil.");
+    internal readonly Option<string> VectorsOption = new("--vectors") { Description = "Raw little-endian float32 rows (with --records) instead of --input." };
+    internal readonly Option<string> RecordsOption = new("--records") { Description = "With --vectors: the row-aligned JSON Lines records (ids and labels)." };
+    internal readonly Option<string> LabelsOption = Opt<string>("--labels", "The labels: the name of a field of the records, or a file with one label per row.", VeilDocument.CategoryField);
+    internal readonly Option<int?> LimitOption = new("--limit") { Description = "Read only the first N rows." };
 
     public void AddTo(Command command)
     {

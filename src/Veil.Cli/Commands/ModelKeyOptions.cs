@@ -11,15 +11,11 @@ namespace Veil.Cli.Commands;
 /// </summary>
 internal sealed class ModelKeyOptions
 {
-    internal KeySource Keys { get; } = CommonOptions.Keys();
-
-    internal Option<string> TenantOption { get; } = Optional(CommonOptions.Tenant());
-
-    internal Option<string> SecretPathOption { get; } = Optional(CommonOptions.SecretPath());
-
-    internal Option<string> DerivationPathOption { get; } = Optional(CommonOptions.DerivationPath());
-
-    internal Option<int?> InsecureSeedOption { get; } = CommonOptions.InsecureSeed();
+    internal readonly KeySource Keys = CommonOptions.Keys();
+    internal readonly Option<string> TenantOption = Optional(CommonOptions.Tenant());
+    internal readonly Option<string> SecretPathOption = Optional(CommonOptions.SecretPath());
+    internal readonly Option<string> DerivationPathOption = Optional(CommonOptions.DerivationPath());
+    internal readonly Option<int?> InsecureSeedOption = CommonOptions.InsecureSeed();
 
     public void AddTo(Command command)
     {

@@ -25,28 +25,17 @@ internal sealed class PredictCommand : Command
     {
         _console = console;
         _key.AddTo(this);
-        Options.Add(ModelOption);
-        Options.Add(TextOption);
-        Options.Add(TextFieldOption);
-        Options.Add(EmbeddingModelOption);
-        Options.Add(VocabularyOption);
+        this.Add(ModelOption, TextOption, TextFieldOption, EmbeddingModelOption, VocabularyOption);
         _input.AddTo(this);
         SetAction((parseResult, cancellationToken) => Task.FromResult(Run(parseResult)));
     }
 
-    internal Option<string> ModelOption { get; } = new("--model") { Description = "The model written by veil train (its .json metadata beside it).", Required = true };
+    internal readonly Option<string> ModelOption = new("--model") { Description = "The model written by veil train (its .json metadata beside it).", Required = true };
 
-    internal Option<string[]> TextOption { get; } = new("--text")
-    {
-        Description = "A text to classify (repeat for more): embedded locally with the all-MiniLM-L6-v2 add-on (or --embedding-model), then encrypted and classified; printed ids are 1, 2, … in order.",
-        AllowMultipleArgumentsPerToken = false,
-    };
-
-    internal Option<string> TextFieldOption { get; } = new("--text-field") { Description = "With --input JSON Lines: embed this field of each line (as --text does) instead of reading vectors." };
-
-    internal Option<string> EmbeddingModelOption { get; } = new("--embedding-model") { Description = "With --text or --text-field: " + TextModel.ModelDescription };
-
-    internal Option<string> VocabularyOption { get; } = new("--vocab") { Description = "With --embedding-model: the model's WordPiece vocab.txt." };
+    internal readonly Option<string[]> TextOption = Opt<string[]>("--text", "A text to classify (repeat for more): embedded locally with the all-MiniLM-L6-v2 add-on (or --embedding-model), then encrypted and classified; printed ids are 1, 2, … in order.");
+    internal readonly Option<string> TextFieldOption = Opt<string>("--text-field", "With --input JSON Lines or Parquet: embed this field of each row (as --text does) instead of reading vectors.");
+    internal readonly Option<string> EmbeddingModelOption = Opt<string>("--embedding-model", "With --text or --text-field: " + TextModel.ModelDescription);
+    internal readonly Option<string> VocabularyOption = Opt<string>("--vocab", "With --embedding-model: the model's WordPiece vocab.txt.");
 
     private int Run(ParseResult parseResult)
     {

@@ -16,11 +16,7 @@ internal sealed class RotateCommand : StoreCommand
         Options.Add(BatchSizeOption);
     }
 
-    internal Option<int> BatchSizeOption { get; } = new("--batch-size")
-    {
-        Description = "Documents re-encrypted and written per transaction.",
-        DefaultValueFactory = _ => 500,
-    };
+    internal readonly Option<int> BatchSizeOption = Opt<int>("--batch-size", "Documents re-encrypted and written per transaction.", 500);
 
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, StoreContext context, CancellationToken cancellationToken)
     {

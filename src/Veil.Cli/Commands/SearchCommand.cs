@@ -19,48 +19,19 @@ internal sealed class SearchCommand : StoreCommand
     public SearchCommand(CliConsole console)
         : base(console, "search", "Search the encrypted documents with an encrypted query (--vector, --id or --text); write the decrypted hits as JSON Lines: {\"rank\",\"id\",\"score\",\"distance\",\"category\",…fields}, where score is the Euclidean distance to the query (\"distance\":\"euclidean_distance\"; lower is closer).")
     {
-        Options.Add(VectorOption);
-        Options.Add(IdOption);
-        Options.Add(TextOption);
-        Options.Add(ModelOption);
-        Options.Add(VocabularyOption);
-        Options.Add(TopOption);
-        Options.Add(CategoryOption);
-        Options.Add(NoRerankOption);
-        Options.Add(RerankCandidatesOption);
-        Options.Add(IncludeVectorsOption);
+        this.Add(VectorOption, IdOption, TextOption, ModelOption, VocabularyOption, TopOption, CategoryOption, NoRerankOption, RerankCandidatesOption, IncludeVectorsOption);
     }
 
-    internal Option<string> VectorOption { get; } = new("--vector") { Description = "The query vector as a JSON array of numbers." };
-
-    internal Option<string> IdOption { get; } = new("--id") { Description = "Search with the (decrypted) vector of this stored document; it is its own first hit." };
-
-    internal Option<string> TextOption { get; } = new("--text") { Description = "Search with this text, embedded locally with the all-MiniLM-L6-v2 add-on (" + TextModel.InstallCommand + ") or --model and --vocab." };
-
-    internal Option<string> ModelOption { get; } = new("--model") { Description = "With --text: " + TextModel.ModelDescription };
-
-    internal Option<string> VocabularyOption { get; } = new("--vocab") { Description = "With --text: the model's WordPiece vocab.txt." };
-
-    internal Option<int> TopOption { get; } = new("--top")
-    {
-        Description = "How many hits.",
-        DefaultValueFactory = _ => 10,
-    };
-
-    internal Option<string> CategoryOption { get; } = new("--category") { Description = "Only documents whose category equals this (compared as deterministic ciphertext)." };
-
-    internal Option<bool> NoRerankOption { get; } = new("--no-rerank")
-    {
-        Description = "Return the order of the encrypted distances (approximate scores) instead of re-ranking the candidates exactly on the client.",
-    };
-
-    internal Option<int> RerankCandidatesOption { get; } = new("--rerank-candidates")
-    {
-        Description = "K′: how many candidates re-ranking fetches and decrypts.",
-        DefaultValueFactory = _ => EncryptingCollectionOptions.DefaultRerankCandidates,
-    };
-
-    internal Option<bool> IncludeVectorsOption { get; } = new("--include-vectors") { Description = "Write each hit's decrypted vector too." };
+    internal readonly Option<string> VectorOption = new("--vector") { Description = "The query vector as a JSON array of numbers." };
+    internal readonly Option<string> IdOption = new("--id") { Description = "Search with the (decrypted) vector of this stored document; it is its own first hit." };
+    internal readonly Option<string> TextOption = new("--text") { Description = "Search with this text, embedded locally with the all-MiniLM-L6-v2 add-on (" + TextModel.InstallCommand + ") or --model and --vocab." };
+    internal readonly Option<string> ModelOption = new("--model") { Description = "With --text: " + TextModel.ModelDescription };
+    internal readonly Option<string> VocabularyOption = new("--vocab") { Description = "With --text: the model's WordPiece vocab.txt." };
+    internal readonly Option<int> TopOption = Opt<int>("--top", "How many hits.", 10);
+    internal readonly Option<string> CategoryOption = new("--category") { Description = "Only documents whose category equals this (compared as deterministic ciphertext)." };
+    internal readonly Option<bool> NoRerankOption = Opt<bool>("--no-rerank", "Return the order of the encrypted distances (approximate scores) instead of re-ranking the candidates exactly on the client.");
+    internal readonly Option<int> RerankCandidatesOption = Opt<int>("--rerank-candidates", "K′: how many candidates re-ranking fetches and decrypts.", EncryptingCollectionOptions.DefaultRerankCandidates);
+    internal readonly Option<bool> IncludeVectorsOption = new("--include-vectors") { Description = "Write each hit's decrypted vector too." };
 
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, StoreContext context, CancellationToken cancellationToken)
     {

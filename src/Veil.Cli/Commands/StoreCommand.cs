@@ -6,6 +6,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.Extensions.VectorData;
 using Veil.Cli.Keysets;
+using Veil.Configuration;
 using Veil.Documents.Store;
 using Veil.Keys;
 
@@ -23,40 +24,22 @@ internal abstract class StoreCommand : Command
         : base(name, description)
     {
         Terminal = console;
-        Options.Add(StoreOption);
-        Options.Add(StoreMemoryOption);
-        Options.Add(StoreThreadsOption);
-        Options.Add(CollectionOption);
+        this.Add(StoreOption, StoreMemoryOption, StoreThreadsOption, CollectionOption);
         Keys.AddTo(this);
         Options.Add(TenantOption);
         SetAction(RunAsync);
     }
 
-    internal Option<string> StoreOption { get; } = new("--store")
-    {
-        Description = $"Where the encrypted documents live: duckdb:PATH (an embedded DuckDB file; default {StoreLocation.DefaultValue}) or postgres:\"CONNECTION STRING\" (PostgreSQL with pgvector).",
-        DefaultValueFactory = _ => StoreLocation.DefaultValue,
-    };
-
-    internal Option<string> StoreMemoryOption { get; } = CommonOptions.StoreMemory();
-
-    internal Option<int?> StoreThreadsOption { get; } = CommonOptions.StoreThreads();
-
-    internal Option<string> CollectionOption { get; } = new("--collection")
-    {
-        Description = "The collection (table) name.",
-        DefaultValueFactory = _ => "documents",
-    };
+    internal readonly Option<string> StoreOption = Opt<string>("--store", $"Where the encrypted documents live: duckdb:PATH (an embedded DuckDB file; default {StoreLocation.DefaultValue}) or postgres:\"CONNECTION STRING\" (PostgreSQL with pgvector).", StoreLocation.DefaultValue);
+    internal readonly Option<string> StoreMemoryOption = CommonOptions.StoreMemory();
+    internal readonly Option<int?> StoreThreadsOption = CommonOptions.StoreThreads();
+    internal readonly Option<string> CollectionOption = Opt<string>("--collection", "The collection (table) name.", "documents");
 
     internal KeySource Keys { get; } = new(
         "The cleartext configuration file (the format of the other commands; or --keyset). Used: vector.<secret path> for embeddings, deterministic.<the same path> for \"category\", standard for every other field.",
         recursive: false);
 
-    internal Option<string> TenantOption { get; } = new("--tenant")
-    {
-        Description = "The tenant whose keys encrypt (use the same one to ingest, search and export).",
-        Required = true,
-    };
+    internal readonly Option<string> TenantOption = Opt<string>("--tenant", "The tenant whose keys encrypt (use the same one to ingest, search and export).").AsRequired();
 
     protected CliConsole Terminal { get; }
 
@@ -91,7 +74,7 @@ internal abstract class StoreCommand : Command
             };
             string collection = parseResult.GetRequiredValue(CollectionOption);
             DocumentStore.ValidateName(collection);
-            using LoadedKeys keys = await Keys.LoadAsync(parseResult, Terminal, cancellationToken).ConfigureAwait(false);
+            using LoadedVeilKeys keys = await Keys.LoadAsync(parseResult, Terminal, cancellationToken).ConfigureAwait(false);
             using var client = new VeilClient(keys.Configuration);
             var context = new StoreContext(location, collection, client, new TenantId(parseResult.GetRequiredValue(TenantOption)));
             return await ExecuteAsync(parseResult, context, cancellationToken).ConfigureAwait(false);
@@ -104,7 +87,7 @@ internal abstract class StoreCommand : Command
         catch (KeysetUnavailableException e)
         {
             Terminal.Error.WriteLine($"veil {Name}: {e.Message}");
-            return e.ExitCode;
+            return ExitCodes.Of(e);
         }
         catch (DocumentInputException e)
         {

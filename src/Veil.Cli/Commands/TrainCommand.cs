@@ -1,7 +1,6 @@
 // The command exposes the experimental evaluation library (VEIL001) and says so in its description.
 #pragma warning disable VEIL001
 
-using System.CommandLine;
 using System.Text.Json;
 using Veil.Documents.Store;
 using Veil.Evaluation;
@@ -27,45 +26,18 @@ internal sealed class TrainCommand : Command
     {
         _console = console;
         _key.AddTo(this);
-        Options.Add(ModelOption);
-        Options.Add(TrainerOption);
-        Options.Add(SeedOption);
-        Options.Add(TestFractionOption);
-        Options.Add(BetasOption);
-        Options.Add(CiphertextsOption);
+        this.Add(ModelOption, TrainerOption, SeedOption, TestFractionOption, BetasOption, CiphertextsOption);
         _input.AddTo(this);
         SetAction((parseResult, cancellationToken) => Task.FromResult(Run(parseResult)));
     }
 
-    internal Option<string> ModelOption { get; } = new("--model") { Description = "Where to write the model (an ML.NET zip); the metadata goes beside it with the extension .json." };
+    private readonly Option<string> ModelOption = Opt<string>("--model", "Where to write the model (an ML.NET zip); the metadata goes beside it with the extension .json.");
+    private readonly Option<string> TrainerOption = Opt("--trainer", "logistic (multiclass logistic regression), lightgbm, or (with --betas) both.", "logistic");
+    private readonly Option<int> SeedOption = Opt("--seed", "Seed of the held-out split and the trainer (and, with --betas, of the throwaway keys and noise).", 42);
+    private readonly Option<double> TestFractionOption = Opt("--test-fraction", "The fraction of each label held out to score the model.", 0.25);
+    private readonly Option<string> BetasOption = Opt<string>("--betas", "Measure instead of training under your key: comma-separated β values, each with throwaway keys; prints a Markdown table (no configuration needed).");
 
-    internal Option<string> TrainerOption { get; } = new("--trainer")
-    {
-        Description = "logistic (multiclass logistic regression), lightgbm, or (with --betas) both.",
-        DefaultValueFactory = _ => "logistic",
-    };
-
-    internal Option<int> SeedOption { get; } = new("--seed")
-    {
-        Description = "Seed of the held-out split and the trainer (and, with --betas, of the throwaway keys and noise).",
-        DefaultValueFactory = _ => 42,
-    };
-
-    internal Option<double> TestFractionOption { get; } = new("--test-fraction")
-    {
-        Description = "The fraction of each label held out to score the model.",
-        DefaultValueFactory = _ => 0.25,
-    };
-
-    internal Option<string> BetasOption { get; } = new("--betas")
-    {
-        Description = "Measure instead of training under your key: comma-separated β values, each with throwaway keys; prints a Markdown table (no configuration needed).",
-    };
-
-    internal Option<string> CiphertextsOption { get; } = new("--ciphertexts")
-    {
-        Description = "Train on a one-way dataset written by veil encrypt-dataset (Parquet: ids, labels, ciphertexts) instead of encrypting vectors yourself: no key needed. The model is bound to the dataset's key: veil predict uses it with that key.",
-    };
+    private readonly Option<string> CiphertextsOption = Opt<string>("--ciphertexts", "Train on a one-way dataset written by veil encrypt-dataset (Parquet: ids, labels, ciphertexts) instead of encrypting vectors yourself: no key needed. The model is bound to the dataset's key: veil predict uses it with that key.");
 
     private int Run(ParseResult parseResult)
     {
@@ -77,13 +49,13 @@ internal sealed class TrainCommand : Command
             if (parseResult.GetValue(CiphertextsOption) is { } ciphertexts)
             {
                 return parseResult.GetValue(BetasOption) is null && !_input.IsGiven(parseResult) && !_key.IsGiven(parseResult)
-                    ? TrainOnCiphertexts(parseResult, ciphertexts, ParseTrainer(trainer), fraction)
+                    ? TrainOnCiphertexts(parseResult, ciphertexts, InvalidOptions(() => EvaluationArguments.ParseTrainer(trainer, "--trainer")), fraction)
                     : throw new CliUsageException("Invalid options: --ciphertexts is the whole input and needs no key: give it without --betas, --input, --vectors, --labels or key options.");
             }
 
             return parseResult.GetValue(BetasOption) is { } betas
-                ? Measure(parseResult, EvaluateCommand.ParseBetas(betas), trainer, fraction)
-                : Train(parseResult, ParseTrainer(trainer), fraction);
+                ? Measure(parseResult, InvalidOptions(() => EvaluationArguments.ParseBetas(betas, "--betas")), trainer, fraction)
+                : Train(parseResult, InvalidOptions(() => EvaluationArguments.ParseTrainer(trainer, "--trainer")), fraction);
         }
         catch (Exception e) when (UsageErrors.Is(e))
         {
@@ -94,7 +66,7 @@ internal sealed class TrainCommand : Command
 
     private int Measure(ParseResult parseResult, double[] betas, string trainer, double fraction)
     {
-        ClassifierTrainer[] trainers = ParseTrainers(trainer, "--trainer");
+        ClassifierTrainer[] trainers = InvalidOptions(() => EvaluationArguments.ParseTrainers(trainer, "--trainer"));
         LabelledVectors rows = _input.Load(parseResult, _console.Error, Name);
         IReadOnlyList<ClassifierUtilityResult> results = Invalid(() => ClassifierUtility.Sweep(
             new EvaluationData(rows.Vectors, rows.Labels),
@@ -182,20 +154,4 @@ internal sealed class TrainCommand : Command
             throw new CliUsageException($"Invalid input: {e.Message}");
         }
     }
-
-    /// <summary>"logistic", "lightgbm" or "both" (and "none" when <paramref name="option"/> allows it).</summary>
-    internal static ClassifierTrainer[] ParseTrainers(string name, string option, bool allowNone = false) => name switch
-    {
-        "both" => [ClassifierTrainer.LogisticRegression, ClassifierTrainer.LightGbm],
-        "none" when allowNone => [],
-        "logistic" or "lightgbm" => [ParseTrainer(name)],
-        _ => throw new CliUsageException($"Invalid options: {option} must be logistic, lightgbm{(allowNone ? ", both or none" : " or both")}."),
-    };
-
-    private static ClassifierTrainer ParseTrainer(string name) => name switch
-    {
-        "logistic" => ClassifierTrainer.LogisticRegression,
-        "lightgbm" => ClassifierTrainer.LightGbm,
-        _ => throw new CliUsageException($"Invalid options: --trainer must be logistic or lightgbm{(name == "both" ? " when training a model (both is for --betas)" : string.Empty)}."),
-    };
 }

@@ -23,10 +23,7 @@ internal sealed class VectorCommand : KeyedPipelineCommand
                 Rotate: "Re-encrypt encrypt-shaped lines with the current key (lossy: adds drift each time), optionally for --new-tenant.")) =>
         EncryptCommand.Options.Add(OneWayOption);
 
-    internal Option<bool> OneWayOption { get; } = new("--one-way")
-    {
-        Description = "Encrypt without paired ICL info (EncryptOneWay): the output can be searched but never decrypted.",
-    };
+    internal readonly Option<bool> OneWayOption = Opt<bool>("--one-way", "Encrypt without paired ICL info (EncryptOneWay): the output can be searched but never decrypted.");
 
     protected override bool HasSecretPath(VeilConfiguration configuration, SecretPath secretPath) =>
         configuration.Vector.ContainsKey(secretPath);

@@ -4,8 +4,8 @@ using System.Text;
 
 namespace Veil.Keys;
 
-/// <summary>What a sealed-mode key is for; each purpose gets its own key.</summary>
-internal enum SealedKeyPurpose : byte
+/// <summary>What a sealed-mode key is for; each purpose gets its own key (<see cref="SealedKeyDerivation"/>).</summary>
+public enum SealedKeyPurpose : byte
 {
     /// <summary>Seals stored vectors (one AES-256-GCM ciphertext per record).</summary>
     Vector = 1,
@@ -23,8 +23,10 @@ internal enum SealedKeyPurpose : byte
 /// (<see cref="TenantKeyDerivation"/>: the vector and deterministic keys, the standard KEK) MACs a UTF-8 string, so no
 /// message of theirs can equal one of these, whatever the tenant and derivation path: a sealed key never equals a
 /// DCPE, field or document key derived from the same secret.
+/// <para>Public so that the sealed mode (<c>Veil.Sealed</c>) and other purpose-separated, non-Alloy uses of a
+/// standard secret derive their keys here rather than from the secret's bytes, which never leave the core.</para>
 /// </remarks>
-internal static class SealedKeyDerivation
+public static class SealedKeyDerivation
 {
     /// <summary>Size of a derived key.</summary>
     public const int KeyLength = 32;
@@ -32,9 +34,26 @@ internal static class SealedKeyDerivation
     private static ReadOnlySpan<byte> Label => "veil-sealed/v1"u8;
 
     /// <summary>Derives the key of <paramref name="purpose"/> for <paramref name="tenant"/> into <paramref name="destination"/> (32 bytes).</summary>
+    /// <param name="secret">The secret (a standard secret, in the sealed mode).</param>
+    /// <param name="tenant">The tenant the key belongs to.</param>
+    /// <param name="purpose">What the key is for.</param>
+    /// <param name="destination">Receives the key: its first <see cref="KeyLength"/> bytes. The caller zeroes it after use.</param>
+    /// <exception cref="ArgumentException"><paramref name="destination"/> is shorter than <see cref="KeyLength"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="purpose"/> is not a defined purpose.</exception>
+    /// <exception cref="ObjectDisposedException"><paramref name="secret"/> was disposed.</exception>
     public static void Derive(Secret secret, TenantId tenant, SealedKeyPurpose purpose, Span<byte> destination)
     {
         ArgumentNullException.ThrowIfNull(secret);
+        if (purpose is not (SealedKeyPurpose.Vector or SealedKeyPurpose.Index))
+        {
+            throw new ArgumentOutOfRangeException(nameof(purpose), "Not a sealed key purpose.");
+        }
+
+        if (destination.Length < KeyLength)
+        {
+            throw new ArgumentException($"The destination must hold {KeyLength} bytes.", nameof(destination));
+        }
+
         byte[] tenantBytes = Encoding.UTF8.GetBytes(tenant.Value);
         byte[] message = new byte[1 + Label.Length + 1 + 1 + 4 + tenantBytes.Length];
         message[0] = 0xFF;

@@ -63,4 +63,17 @@ public class SealedKeyDerivationTests
         byte[] message = [0xFF, .. "veil-sealed/v1"u8, 0x00, 0x02, 0, 0, 0, 1, (byte)'t'];
         Assert.Equal(HMACSHA256.HashData(secretBytes, message), key);
     }
+
+    [Fact]
+    public void Derive_WhenCalledWithAnUndefinedPurposeOrAShortDestination_RefusesWithoutWriting()
+    {
+        using Secret secret = Secret.Generate();
+        byte[] key = new byte[SealedKeyDerivation.KeyLength];
+        byte[] shortKey = new byte[SealedKeyDerivation.KeyLength - 1];
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => SealedKeyDerivation.Derive(secret, new TenantId("t"), (SealedKeyPurpose)3, key));
+        Assert.Throws<ArgumentException>(() => SealedKeyDerivation.Derive(secret, new TenantId("t"), SealedKeyPurpose.Vector, shortKey));
+        Assert.All(key, b => Assert.Equal(0, b));
+        Assert.All(shortKey, b => Assert.Equal(0, b));
+    }
 }

@@ -5,12 +5,13 @@ using System.Runtime.CompilerServices;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.VectorData;
 
-namespace Veil.Extensions.Tests.Support;
+namespace Veil.Testing;
 
 /// <summary>
 /// An in-memory collection for tests: brute-force search honouring the vector property's distance function, filters
 /// compiled from their expressions, records copied (arrays too) on the way in and out. It records everything it
-/// was given, so tests can check that only ciphertext reached it.
+/// was given (upserts, searches, filters, the keys of every batch get), so tests can check that only ciphertext reached
+/// it; <see cref="RefuseSearch"/> makes it a store that must never be asked to search (the sealed mode's).
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711", Justification = "A VectorStoreCollection.")]
 public sealed class InMemoryCollection<TKey, TRecord> : VectorStoreCollection<TKey, TRecord>
@@ -43,12 +44,22 @@ public sealed class InMemoryCollection<TKey, TRecord> : VectorStoreCollection<TK
     /// <summary>Every filter, as received (search and filtered get).</summary>
     public List<Expression<Func<TRecord, bool>>> Filters { get; } = [];
 
+    /// <summary>The keys of every batch get, one list per call.</summary>
+    public List<List<TKey>> Fetches { get; } = [];
+
     /// <summary>Called at the start of every operation with its name; throw from it to simulate a failing store.</summary>
     public Action<string>? OnOperation { get; set; }
 
+    /// <summary>Called after an upsert stored its records (throw to simulate a crash after the row write).</summary>
+    public Action? AfterUpsert { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether a search throws (a store that must never be asked to search).</summary>
+    public bool RefuseSearch { get; set; }
+
     public bool Exists { get; private set; }
 
-    public IReadOnlyCollection<TRecord> Stored
+    /// <summary>Copies of the records stored now.</summary>
+    public IReadOnlyList<TRecord> Stored
     {
         get
         {
@@ -103,6 +114,25 @@ public sealed class InMemoryCollection<TKey, TRecord> : VectorStoreCollection<TK
     }
 
     public override async IAsyncEnumerable<TRecord> GetAsync(
+        IEnumerable<TKey> keys, RecordRetrievalOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        OnOperation?.Invoke(nameof(GetAsync));
+        List<TKey> list = keys.ToList();
+        List<TRecord> found;
+        lock (_lock)
+        {
+            Fetches.Add(list);
+            found = list.Where(_records.ContainsKey).Select(k => Output(_records[k], options?.IncludeVectors ?? false)).ToList();
+        }
+
+        foreach (TRecord record in found)
+        {
+            await Task.Yield();
+            yield return record;
+        }
+    }
+
+    public override async IAsyncEnumerable<TRecord> GetAsync(
         Expression<Func<TRecord, bool>> filter, int top, FilteredRecordRetrievalOptions<TRecord>? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         OnOperation?.Invoke(nameof(GetAsync));
@@ -147,6 +177,7 @@ public sealed class InMemoryCollection<TKey, TRecord> : VectorStoreCollection<TK
             }
         }
 
+        AfterUpsert?.Invoke();
         return Task.CompletedTask;
     }
 
@@ -154,6 +185,11 @@ public sealed class InMemoryCollection<TKey, TRecord> : VectorStoreCollection<TK
         TInput searchValue, int top, VectorSearchOptions<TRecord>? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         OnOperation?.Invoke(nameof(SearchAsync));
+        if (RefuseSearch)
+        {
+            throw new InvalidOperationException("This store must never be asked to search.");
+        }
+
         options ??= new();
         float[] query = searchValue switch
         {

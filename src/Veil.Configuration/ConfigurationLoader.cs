@@ -1,18 +1,20 @@
 using System.Text.Json;
-using Veil.Configuration;
+using Veil.Keys;
 
-namespace Veil.Cli.Keysets;
+namespace Veil.Configuration;
 
 /// <summary>
-/// Loads a <c>--config</c> file (<see cref="ConfigFile.Load"/>); when it fails because the file is a keyset (its
-/// <c>"format"</c> is <c>veil-keyset/…</c>), says to give it with <c>--keyset</c> instead of the parse error.
+/// Loads a cleartext configuration file (<see cref="ConfigFile.Load"/>); when it fails because the file is a keyset
+/// (its <c>"format"</c> is <c>veil-keyset/…</c>), says to give it as a keyset (<c>--keyset</c>) instead of the parse error.
 /// </summary>
-internal static class ConfigurationLoader
+public static class ConfigurationLoader
 {
     private const string KeysetFormatPrefix = "veil-keyset/";
 
-    /// <exception cref="ConfigurationFileException">The file is missing, unreadable or invalid (and not a keyset).</exception>
-    /// <exception cref="CliUsageException">The file is a keyset.</exception>
+    /// <summary>Loads the configuration file at <paramref name="path"/>.</summary>
+    /// <param name="path">The file.</param>
+    /// <returns>The configuration; dispose its secrets with <see cref="ConfigFile.DisposeSecrets"/>.</returns>
+    /// <exception cref="ConfigurationFileException">The file is missing, unreadable or invalid, or is a keyset.</exception>
     public static VeilConfiguration Load(string path)
     {
         try
@@ -21,7 +23,7 @@ internal static class ConfigurationLoader
         }
         catch (ConfigurationFileException e) when (IsKeyset(path))
         {
-            throw new CliUsageException(
+            throw new ConfigurationFileException(
                 $"Invalid options: '{path}' is a keyset (its \"format\" is {KeysetFormatPrefix}…), not a configuration file; give it with --keyset instead of --config.", e);
         }
     }
