@@ -260,9 +260,11 @@ internal sealed class HnswGraph
         for (int node = 0; node < count; node++)
         {
             Span<byte> code = System.Runtime.InteropServices.MemoryMarshal.AsBytes(graph.CodeSpan(node));
-            if (reader.Read(code) != code.Length)
+            while (!code.IsEmpty)
             {
-                throw new InvalidDataException("Truncated sealed index graph.");
+                // A stream may return fewer bytes than asked (a snapshot is read chunk by chunk).
+                int read = reader.Read(code);
+                code = read > 0 ? code[read..] : throw new InvalidDataException("Truncated sealed index graph.");
             }
         }
         for (int node = 0; node < count; node++)

@@ -3,11 +3,14 @@ using System.Runtime.CompilerServices;
 namespace Veil.Sealed;
 
 /// <summary>An <see cref="ISealedIndexStorage"/> in memory, for tests and single-process use. Thread-safe.</summary>
+/// <remarks>The methods that change stored blobs in place exist to simulate an attacker or a crash in tests.</remarks>
 public sealed class InMemorySealedIndexStorage : ISealedIndexStorage
 {
     private readonly Lock _lock = new();
     private readonly SortedDictionary<long, byte[]> _log = [];
-    private SealedIndexBlob? _snapshot;
+    private readonly Dictionary<string, byte[]> _records = [];
+    private long _snapshotSequence;
+    private List<byte[]>? _snapshot;
 
     /// <summary>The sequence numbers currently in the log.</summary>
     public IReadOnlyList<long> LogSequences
@@ -33,6 +36,18 @@ public sealed class InMemorySealedIndexStorage : ISealedIndexStorage
         }
     }
 
+    /// <summary>Copies of the current snapshot's chunks (empty when there is none).</summary>
+    public IReadOnlyList<byte[]> SnapshotChunks
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _snapshot?.Select(c => (byte[])c.Clone()).ToList() ?? [];
+            }
+        }
+    }
+
     /// <summary>Changes a stored log entry in place (to simulate tampering with the store).</summary>
     public void Tamper(long sequence, Func<byte[], byte[]> change)
     {
@@ -43,28 +58,67 @@ public sealed class InMemorySealedIndexStorage : ISealedIndexStorage
         }
     }
 
-    /// <inheritdoc/>
-    public Task<SealedIndexBlob?> ReadSnapshotAsync(CancellationToken cancellationToken = default)
+    /// <summary>Removes a log entry (to simulate an attacker dropping it).</summary>
+    public void RemoveLogEntry(long sequence)
     {
         lock (_lock)
         {
-            return Task.FromResult(_snapshot is { } s ? new SealedIndexBlob(s.Sequence, s.Data.ToArray()) : (SealedIndexBlob?)null);
+            _log.Remove(sequence);
+        }
+    }
+
+    /// <summary>Replaces the snapshot's chunks (to simulate tampering with the store).</summary>
+    public void TamperSnapshot(Func<List<byte[]>, List<byte[]>> change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        lock (_lock)
+        {
+            _snapshot = change([.. _snapshot ?? []]);
         }
     }
 
     /// <inheritdoc/>
-    public Task WriteSnapshotAsync(SealedIndexBlob snapshot, CancellationToken cancellationToken = default)
+    public async IAsyncEnumerable<SealedIndexBlob> ReadSnapshotAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        List<byte[]> chunks;
+        long sequence;
         lock (_lock)
         {
-            _snapshot = new SealedIndexBlob(snapshot.Sequence, snapshot.Data.ToArray());
-            foreach (long sequence in _log.Keys.Where(k => k <= snapshot.Sequence).ToList())
-            {
-                _log.Remove(sequence);
-            }
+            chunks = _snapshot?.Select(c => (byte[])c.Clone()).ToList() ?? [];
+            sequence = _snapshotSequence;
         }
 
-        return Task.CompletedTask;
+        foreach (byte[] chunk in chunks)
+        {
+            await Task.Yield();
+            yield return new SealedIndexBlob(sequence, chunk);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task WriteSnapshotAsync(long sequence, IAsyncEnumerable<ReadOnlyMemory<byte>> chunks, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(chunks);
+        var staged = new List<byte[]>();
+        await foreach (ReadOnlyMemory<byte> chunk in chunks.WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            staged.Add(chunk.ToArray());
+        }
+
+        lock (_lock)
+        {
+            if (_snapshot is not null && _snapshotSequence >= sequence)
+            {
+                throw new SealedIndexConflictException($"A snapshot at sequence number {_snapshotSequence} exists; this one is at {sequence}.");
+            }
+
+            _snapshot = staged;
+            _snapshotSequence = sequence;
+            foreach (long covered in _log.Keys.Where(k => k <= sequence).ToList())
+            {
+                _log.Remove(covered);
+            }
+        }
     }
 
     /// <inheritdoc/>
@@ -72,9 +126,9 @@ public sealed class InMemorySealedIndexStorage : ISealedIndexStorage
     {
         lock (_lock)
         {
-            if (!_log.TryAdd(entry.Sequence, entry.Data.ToArray()))
+            if ((_snapshot is not null && entry.Sequence <= _snapshotSequence) || !_log.TryAdd(entry.Sequence, entry.Data.ToArray()))
             {
-                throw new InvalidOperationException($"The change log already holds sequence number {entry.Sequence}.");
+                throw new SealedIndexConflictException($"The sealed index already holds sequence number {entry.Sequence}: another writer.");
             }
         }
 
@@ -95,5 +149,34 @@ public sealed class InMemorySealedIndexStorage : ISealedIndexStorage
             await Task.Yield();
             yield return entry;
         }
+    }
+
+    /// <inheritdoc/>
+    public Task<byte[]?> ReadRecordAsync(string name, CancellationToken cancellationToken = default)
+    {
+        SealedRecordNames.Check(name);
+        lock (_lock)
+        {
+            return Task.FromResult(_records.TryGetValue(name, out byte[]? data) ? (byte[]?)data.ToArray() : null);
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task WriteRecordAsync(string name, ReadOnlyMemory<byte>? data, CancellationToken cancellationToken = default)
+    {
+        SealedRecordNames.Check(name);
+        lock (_lock)
+        {
+            if (data is { } bytes)
+            {
+                _records[name] = bytes.ToArray();
+            }
+            else
+            {
+                _records.Remove(name);
+            }
+        }
+
+        return Task.CompletedTask;
     }
 }

@@ -16,12 +16,16 @@ internal enum SealedKind : byte
 
     /// <summary>One entry of the index's change log.</summary>
     IndexLogEntry = 3,
+
+    /// <summary>A named record of the index storage (the head record, a re-seal checkpoint).</summary>
+    IndexRecord = 4,
 }
 
 /// <summary>
 /// The sealed format, version 1: <c>version (1) ‖ kind (1) ‖ key id (u32 BE) ‖ nonce (12) ‖ AES-256-GCM ciphertext ‖
 /// tag (16)</c>. The associated data is <c>"veil-sealed/v1" ‖ header (6) ‖ u32be len ‖ collection name ‖ u32be len ‖
-/// context</c>, where the context is the record key (vectors) or the sequence number (index blobs): a box moved to
+/// context</c>, where the context is the record key (vectors), the sequence number (log entries), the sequence number, snapshot id, chunk
+/// index and chunk count (snapshot chunks) or the record name (named records): a box moved to
 /// another record, collection, kind or sequence number, or altered in any byte, fails to open.
 /// </summary>
 internal static class SealedBox

@@ -29,6 +29,22 @@ public sealed class SealedCollectionOptions
     /// </summary>
     public int FilteredScanLimit { get; init; } = DefaultFilteredScanLimit;
 
+    /// <summary>The default <see cref="SnapshotChunkBytes"/> (4 MiB).</summary>
+    public const int DefaultSnapshotChunkBytes = 4 << 20;
+
+    /// <summary>
+    /// Plaintext bytes per sealed snapshot chunk. A snapshot is written and read one chunk at a time (at most a few
+    /// chunks in memory besides the index), each chunk sealed on its own. Default 4 MiB; at least 1 024.
+    /// </summary>
+    public int SnapshotChunkBytes { get; init; } = DefaultSnapshotChunkBytes;
+
+    /// <summary>
+    /// D: random other rows of the collection fetched with every unfiltered search, shuffled among its K′ candidates in
+    /// the same <c>GetAsync</c> and discarded unopened, so the store sees K′ + D keys and cannot tell which were the
+    /// query's neighbours. Costs D more rows read per query. Default 0 (off).
+    /// </summary>
+    public int DecoyKeys { get; init; }
+
     /// <summary>The index settings.</summary>
     public SealedIndexOptions Index { get; init; } = new();
 }

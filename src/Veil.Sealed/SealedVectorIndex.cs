@@ -200,6 +200,57 @@ public sealed class SealedVectorIndex<TKey> : IDisposable
         }
     }
 
+    /// <summary>The number of bytes <see cref="WriteTo"/> writes now.</summary>
+    internal long SerializedLength()
+    {
+        using var counter = new CountingStream();
+        WriteTo(counter);
+        return counter.Length;
+    }
+
+    /// <summary>A copy of every key in the index.</summary>
+    internal List<TKey> Keys()
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            return [.. _nodes.Keys];
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    /// <summary>
+    /// Up to <paramref name="count"/> distinct keys drawn uniformly (with a cryptographic generator) from the index,
+    /// none of them in <paramref name="exclude"/>: decoys for a fetch.
+    /// </summary>
+    internal List<TKey> RandomKeys(int count, IReadOnlyCollection<TKey> exclude)
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            var excluded = new HashSet<TKey>(exclude);
+            count = Math.Min(count, _nodes.Count - excluded.Count(_nodes.ContainsKey));
+            var picked = new HashSet<TKey>();
+            while (picked.Count < count)
+            {
+                int node = RandomNumberGenerator.GetInt32(_keys.Count);
+                if (!_graph.IsDeleted(node) && _keys[node] is { } key && !excluded.Contains(key))
+                {
+                    picked.Add(key);
+                }
+            }
+
+            return [.. picked];
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
     /// <summary>Reads an index written by <see cref="WriteTo"/>.</summary>
     /// <exception cref="InvalidDataException">The data is not an index of this format and key type.</exception>
     internal static SealedVectorIndex<TKey> ReadFrom(Stream stream)

@@ -19,11 +19,14 @@ namespace Veil.Sealed;
 /// <para><b>What the store sees.</b> Record keys, the other columns as given, one opaque base64 string of fixed length
 /// per row, and per query the K′ keys fetched. No coordinate, distance or similarity.</para>
 /// <para><b>Index persistence.</b> Every upsert or delete call first appends a sealed change-log entry (its keys) to
-/// <see cref="ISealedIndexStorage"/>, then writes the rows, then updates the index in memory; every
-/// <see cref="SealedCollectionOptions.SnapshotInterval"/> entries a sealed snapshot replaces the log. Loading reads the
-/// snapshot, then re-indexes the keys of the later entries from their rows, so a crash between the log write and the
-/// row write is repaired (a failed store write also makes this instance reload). Writes are serialised per instance;
-/// one writing instance per collection.</para>
+/// <see cref="ISealedIndexStorage"/> and moves the sealed head record to it, then writes the rows, then updates the
+/// index in memory; every <see cref="SealedCollectionOptions.SnapshotInterval"/> entries a sealed snapshot (in chunks)
+/// replaces the log. Loading reads the snapshot, then re-indexes the keys of the later entries from their rows, so a
+/// crash between the log write and the row write is repaired (a failed store write also makes this instance reload); a
+/// log that ends before the head record is refused. Writes are serialised per instance; one writing instance per
+/// collection, detected: a second writer is refused with <see cref="SealedIndexConflictException"/>.</para>
+/// <para><b>Rotation.</b> <see cref="ResealAsync"/> re-seals rows and index under the keyring's primary secret,
+/// resumably.</para>
 /// <para><b>Filters</b> apply to the plaintext columns and are evaluated by the store (see
 /// <see cref="SealedCollectionOptions.FilteredScanLimit"/>); a filtered search does not fetch a fixed K′.</para>
 /// <para><b>Not supported yet.</b> Several vector properties, text queries, Euclidean distances.</para>
@@ -47,6 +50,9 @@ public sealed class SealedVectorStoreCollection<TKey, TRecord> : VectorStoreColl
     private volatile SealedVectorIndex<TKey>? _index;
     private long _sequence;
     private long _snapshotSequence;
+    private long _highestSequence;
+    private long _minimumSequence;
+    private bool _headMissing;
 
     /// <summary>Wraps <paramref name="inner"/>.</summary>
     /// <exception cref="ArgumentException">The record type lacks a key or a [SealedVector] string column, or the options are out of range.</exception>
@@ -61,6 +67,8 @@ public sealed class SealedVectorStoreCollection<TKey, TRecord> : VectorStoreColl
         _options = options ?? new SealedCollectionOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.Candidates, 1, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.SnapshotInterval, 1, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.SnapshotChunkBytes, 1024, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfNegative(_options.DecoyKeys, nameof(options));
         _inner = inner;
         _keys = keys;
         _storage = indexStorage;
@@ -88,7 +96,6 @@ public sealed class SealedVectorStoreCollection<TKey, TRecord> : VectorStoreColl
             _index ??= await LoadAsync(cancellationToken).ConfigureAwait(false);
             await _inner.EnsureCollectionDeletedAsync(cancellationToken).ConfigureAwait(false);
             _index = new SealedVectorIndex<TKey>(_model.Dimensions, _options.Index);
-            _sequence++;
             await WriteSnapshotAsync(_index, cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -98,11 +105,46 @@ public sealed class SealedVectorStoreCollection<TKey, TRecord> : VectorStoreColl
     }
 
     /// <summary>Loads the index (snapshot, then the change log, repairing from the rows) if it is not loaded yet.</summary>
-    /// <exception cref="CryptographicException">The snapshot or a log entry fails authentication.</exception>
-    /// <exception cref="InvalidDataException">The change log has a gap, or a blob is malformed.</exception>
+    /// <exception cref="CryptographicException">The snapshot, a log entry or the head record fails authentication.</exception>
+    /// <exception cref="InvalidDataException">The change log has a gap or a truncated tail, the head record is missing, or a blob is malformed.</exception>
     public async Task LoadIndexAsync(CancellationToken cancellationToken = default) => _ = await IndexAsync(cancellationToken).ConfigureAwait(false);
 
-    /// <summary>Writes a sealed snapshot of the index now (the change log up to it may then be dropped).</summary>
+    /// <summary>
+    /// Loads the index, refusing a persisted state older than <paramref name="minimumSequence"/>: pass the
+    /// <see cref="IndexSequence"/> an earlier instance reached, kept where whoever controls the index storage cannot
+    /// change it, to detect a rollback of the whole index storage (which the head record alone cannot).
+    /// </summary>
+    /// <exception cref="InvalidDataException">The persisted index is older than <paramref name="minimumSequence"/>, or see <see cref="LoadIndexAsync(CancellationToken)"/>.</exception>
+    public async Task LoadIndexAsync(long minimumSequence, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(minimumSequence);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            _minimumSequence = Math.Max(_minimumSequence, minimumSequence);
+            if (_index is not null && _sequence < _minimumSequence)
+            {
+                _index = null;
+            }
+
+            _index ??= await LoadAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>The sequence number of the last change this instance applied (0 before any); see <see cref="LoadIndexAsync(long, CancellationToken)"/>.</summary>
+    public long IndexSequence => Interlocked.Read(ref _sequence);
+
+    /// <summary>
+    /// Compacts the change log now: writes a sealed snapshot of the whole index (in chunks), after which the storage
+    /// drops the log entries it covers. Also done every <see cref="SealedCollectionOptions.SnapshotInterval"/> changes.
+    /// Crash-safe at every step: until the new snapshot is published the old one and the whole log stay; after it, the
+    /// log entries it covers are skipped on load (never applied twice) and dropped.
+    /// </summary>
+    /// <exception cref="SealedIndexConflictException">Another writer wrote a snapshot or entry at this sequence number.</exception>
     public async Task SnapshotAsync(CancellationToken cancellationToken = default)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -114,6 +156,59 @@ public sealed class SealedVectorStoreCollection<TKey, TRecord> : VectorStoreColl
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>
+    /// Re-seals every row still sealed under another secret than the keyring's primary (after a rotation of the standard
+    /// secret), <paramref name="batchSize"/> rows at a time in record-key order, persisting a sealed checkpoint after each
+    /// batch; then re-seals the index itself (a new snapshot, which drops the old log, and the head record) and removes
+    /// the checkpoint. Resumable: after a kill or a cancellation, calling it again continues after the checkpoint, and a
+    /// row already sealed under the primary is never re-sealed, so every row is re-sealed exactly once. Writes through
+    /// this instance may continue meanwhile (they are sealed under the primary).
+    /// </summary>
+    /// <param name="batchSize">Rows fetched and written per batch.</param>
+    /// <param name="progress">Told after every batch (on the calling flow, before the next batch starts).</param>
+    /// <param name="cancellationToken">Stops between batches or during one; the checkpoint keeps what was done.</param>
+    /// <returns>The counts of this call and of the earlier calls the checkpoint records.</returns>
+    public async Task<SealedResealSummary> ResealAsync(int batchSize = 500, IProgress<SealedResealProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        SealedVectorIndex<TKey> index = await IndexAsync(cancellationToken).ConfigureAwait(false);
+        SealedResealCheckpoint checkpoint = await ReadCheckpointAsync(cancellationToken).ConfigureAwait(false);
+        List<(byte[] Encoded, TKey Key)> keys = index.Keys()
+            .Select(k => (RecordKeyCodec<TKey>.Encode(k), k))
+            .Where(k => checkpoint.After is null || k.Item1.AsSpan().SequenceCompareTo(checkpoint.After) > 0)
+            .OrderBy(k => k.Item1, SealedResealCheckpoint.KeyOrder)
+            .ToList();
+        long total = checkpoint.Done + keys.Count;
+        for (int start = 0; start < keys.Count; start += batchSize)
+        {
+            List<(byte[] Encoded, TKey Key)> batch = keys.GetRange(start, Math.Min(batchSize, keys.Count - start));
+            await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                checkpoint = await ResealBatchAsync(batch, checkpoint, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                _gate.Release();
+            }
+
+            progress?.Report(new SealedResealProgress(checkpoint.Done, total));
+        }
+
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await WriteSnapshotAsync(_index ??= await LoadAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            await _storage.WriteRecordAsync(SealedRecordNames.ResealCheckpoint, null, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+
+        return new SealedResealSummary(checkpoint.Resealed, checkpoint.AlreadyCurrent, checkpoint.Failed);
     }
 
     /// <summary>Seals a copy of <paramref name="record"/> and upserts it.</summary>
@@ -247,7 +342,7 @@ public sealed class SealedVectorStoreCollection<TKey, TRecord> : VectorStoreColl
         int wanted = checked(options.Skip + top);
         SealedVectorIndex<TKey> index = await IndexAsync(cancellationToken).ConfigureAwait(false);
         List<(double Score, TRecord Record)> scored = options.Filter is null
-            ? await FetchAndScoreAsync(index.Search(query, Math.Max(_options.Candidates, wanted)), query, options.IncludeVectors, null, cancellationToken).ConfigureAwait(false)
+            ? await FetchAndScoreAsync(index.Search(query, Math.Max(_options.Candidates, wanted)), query, options.IncludeVectors, null, cancellationToken, _options.DecoyKeys > 0 ? index : null).ConfigureAwait(false)
             : await FilteredAsync(index, query, wanted, options.Filter, options.IncludeVectors, cancellationToken).ConfigureAwait(false);
 
         IEnumerable<(double Score, TRecord Record)> ordered = _model.HigherIsBetter ? scored.OrderByDescending(s => s.Score) : scored.OrderBy(s => s.Score);
@@ -314,15 +409,35 @@ public sealed class SealedVectorStoreCollection<TKey, TRecord> : VectorStoreColl
         }
     }
 
+    /// <summary>
+    /// Fetches <paramref name="candidates"/> by key and scores them exactly. With <paramref name="decoysFrom"/>,
+    /// <see cref="SealedCollectionOptions.DecoyKeys"/> random other keys of the index are shuffled in (cryptographic
+    /// shuffle) and their rows discarded unopened.
+    /// </summary>
     private async Task<List<(double Score, TRecord Record)>> FetchAndScoreAsync(
-        IReadOnlyList<TKey> candidates, float[] query, bool includeVectors, Func<TRecord, bool>? predicate, CancellationToken cancellationToken)
+        IReadOnlyList<TKey> candidates, float[] query, bool includeVectors, Func<TRecord, bool>? predicate, CancellationToken cancellationToken,
+        SealedVectorIndex<TKey>? decoysFrom = null)
     {
+        HashSet<TKey>? decoys = null;
+        if (decoysFrom is not null)
+        {
+            decoys = [.. decoysFrom.RandomKeys(_options.DecoyKeys, candidates)];
+            TKey[] mixed = [.. candidates, .. decoys];
+            RandomNumberGenerator.Shuffle(mixed.AsSpan());
+            candidates = mixed;
+        }
+
         var scored = new List<(double Score, TRecord Record)>(candidates.Count);
         for (int start = 0; start < candidates.Count; start += FetchBatch)
         {
             IEnumerable<TKey> batch = candidates.Skip(start).Take(FetchBatch);
             await foreach (TRecord stored in _inner.GetAsync(batch, new RecordRetrievalOptions { IncludeVectors = false }, cancellationToken).ConfigureAwait(false))
             {
+                if (decoys is not null && _model.GetKey(stored) is TKey key && decoys.Contains(key))
+                {
+                    continue;
+                }
+
                 (TRecord record, float[] vector) = Open(stored, includeVectors);
                 if (predicate is null || predicate(record))
                 {
@@ -407,9 +522,7 @@ public sealed class SealedVectorStoreCollection<TKey, TRecord> : VectorStoreColl
         try
         {
             SealedVectorIndex<TKey> index = _index ??= await LoadAsync(cancellationToken).ConfigureAwait(false);
-            long sequence = _sequence + 1;
-            await _storage.AppendAsync(new SealedIndexBlob(sequence, _journal.SealEntry(sequence, changes)), cancellationToken).ConfigureAwait(false);
-            _sequence = sequence;
+            await AppendEntryAsync(changes, cancellationToken).ConfigureAwait(false);
             try
             {
                 await writeRows(cancellationToken).ConfigureAwait(false);
@@ -433,11 +546,127 @@ public sealed class SealedVectorStoreCollection<TKey, TRecord> : VectorStoreColl
         }
     }
 
+    /// <summary>Appends the next change-log entry, then moves the head record to it (the head first exists before entry 1).</summary>
+    private async Task AppendEntryAsync(List<(SealedChange, TKey)> changes, CancellationToken cancellationToken)
+    {
+        await EnsureHeadAsync(cancellationToken).ConfigureAwait(false);
+        long sequence = _sequence + 1;
+        try
+        {
+            await _storage.AppendAsync(new SealedIndexBlob(sequence, _journal.SealEntry(sequence, changes)), cancellationToken).ConfigureAwait(false);
+        }
+        catch (SealedIndexConflictException)
+        {
+            // Another writer went ahead: this instance's index is stale; reload it (with the other writer's changes) on next use.
+            _index = null;
+            throw;
+        }
+
+        Advance(sequence);
+        await WriteHeadAsync(sequence, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes the first head record (at the last durable sequence number) before any blob exists without one.</summary>
+    private async Task EnsureHeadAsync(CancellationToken cancellationToken)
+    {
+        if (_headMissing)
+        {
+            await WriteHeadAsync(_sequence, cancellationToken).ConfigureAwait(false);
+            _headMissing = false;
+        }
+    }
+
+    private Task WriteHeadAsync(long sequence, CancellationToken cancellationToken) =>
+        _storage.WriteRecordAsync(SealedRecordNames.Head, _journal.SealHead(sequence), cancellationToken);
+
+    private void Advance(long sequence)
+    {
+        Interlocked.Exchange(ref _sequence, sequence);
+        _highestSequence = Math.Max(_highestSequence, sequence);
+    }
+
     private async Task WriteSnapshotAsync(SealedVectorIndex<TKey> index, CancellationToken cancellationToken)
     {
+        if (_sequence == _snapshotSequence)
+        {
+            // A snapshot is never rewritten in place: an empty entry gives the new one (sealed under the current primary) its own number.
+            await AppendEntryAsync([], cancellationToken).ConfigureAwait(false);
+        }
+
+        await EnsureHeadAsync(cancellationToken).ConfigureAwait(false);
         long sequence = _sequence;
-        await _storage.WriteSnapshotAsync(new SealedIndexBlob(sequence, _journal.SealSnapshot(sequence, index)), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _journal.WriteSnapshotAsync(_storage, sequence, index, _options.SnapshotChunkBytes, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SealedIndexConflictException)
+        {
+            _index = null;
+            throw;
+        }
+
         _snapshotSequence = sequence;
+        await WriteHeadAsync(sequence, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<SealedResealCheckpoint> ReadCheckpointAsync(CancellationToken cancellationToken)
+    {
+        byte[]? data = await _storage.ReadRecordAsync(SealedRecordNames.ResealCheckpoint, cancellationToken).ConfigureAwait(false);
+        SealedResealCheckpoint? checkpoint = data is null ? null : SealedResealCheckpoint.Decode(_journal.OpenRecord(SealedRecordNames.ResealCheckpoint, data));
+        return checkpoint is { } c && c.Target == _keys.PrimaryId.Value ? c : SealedResealCheckpoint.Start(_keys.PrimaryId.Value);
+    }
+
+    /// <summary>Re-seals the rows of one batch that are not under the primary yet, then persists the checkpoint after the batch.</summary>
+    private async Task<SealedResealCheckpoint> ResealBatchAsync(List<(byte[] Encoded, TKey Key)> batch, SealedResealCheckpoint checkpoint, CancellationToken cancellationToken)
+    {
+        var rewritten = new List<TRecord>();
+        long current = 0;
+        long failed = 0;
+        await foreach (TRecord stored in _inner.GetAsync(batch.Select(b => b.Key), new RecordRetrievalOptions { IncludeVectors = false }, cancellationToken).ConfigureAwait(false))
+        {
+            TKey key = _model.GetKey(stored) is TKey k ? k : throw new CryptographicException("A stored record has no key.");
+            string? sealedVector = _model.GetSealed(stored);
+            if (IsUnderPrimary(sealedVector))
+            {
+                current++;
+            }
+            else if (TryOpenVector(key, sealedVector, out float[] vector))
+            {
+                TRecord copy = SealedRecordModel<TRecord>.Clone(stored);
+                _model.SetSealed(copy, Convert.ToBase64String(SealVector(key, vector)));
+                _model.SetVector(copy, null);
+                rewritten.Add(copy);
+            }
+            else
+            {
+                failed++;
+            }
+        }
+
+        if (rewritten.Count > 0)
+        {
+            await _inner.UpsertAsync(rewritten, cancellationToken).ConfigureAwait(false);
+        }
+
+        var next = checkpoint with
+        {
+            After = batch[^1].Encoded,
+            Done = checkpoint.Done + batch.Count,
+            Resealed = checkpoint.Resealed + rewritten.Count,
+            AlreadyCurrent = checkpoint.AlreadyCurrent + current,
+            Failed = checkpoint.Failed + failed,
+        };
+        await _storage.WriteRecordAsync(SealedRecordNames.ResealCheckpoint, _journal.SealRecord(SealedRecordNames.ResealCheckpoint, next.Encode()), cancellationToken).ConfigureAwait(false);
+        return next;
+    }
+
+    private bool IsUnderPrimary(string? sealedVector)
+    {
+        Span<byte> header = stackalloc byte[8];
+        return sealedVector is { Length: >= 8 }
+            && Convert.TryFromBase64String(sealedVector[..8], header, out int written)
+            && SealedBox.KeyIdOf(header[..written]) == _keys.PrimaryId
+            && header[1] == (byte)SealedKind.Vector;
     }
 
     private async ValueTask<SealedVectorIndex<TKey>> IndexAsync(CancellationToken cancellationToken)
@@ -460,44 +689,81 @@ public sealed class SealedVectorStoreCollection<TKey, TRecord> : VectorStoreColl
 
     private async Task<SealedVectorIndex<TKey>> LoadAsync(CancellationToken cancellationToken)
     {
-        SealedIndexBlob? snapshot = await _storage.ReadSnapshotAsync(cancellationToken).ConfigureAwait(false);
-        SealedVectorIndex<TKey> index = snapshot is { } s ? _journal.OpenSnapshot(s) : new SealedVectorIndex<TKey>(_model.Dimensions, _options.Index);
-        if (index.Dimensions != _model.Dimensions)
+        byte[]? headRecord = await _storage.ReadRecordAsync(SealedRecordNames.Head, cancellationToken).ConfigureAwait(false);
+        long? head = headRecord is null ? null : _journal.OpenHead(headRecord);
+        (SealedVectorIndex<TKey> Index, long Sequence)? snapshot = await _journal.ReadSnapshotAsync(_storage, cancellationToken).ConfigureAwait(false);
+        SealedVectorIndex<TKey> index = snapshot?.Index ?? new SealedVectorIndex<TKey>(_model.Dimensions, _options.Index);
+        try
         {
-            throw new InvalidDataException("The sealed index snapshot holds vectors of another dimension.");
-        }
-
-        long sequence = snapshot?.Sequence ?? 0;
-        _snapshotSequence = sequence;
-        var changes = new List<(SealedChange Change, TKey Key)>();
-        await foreach (SealedIndexBlob entry in _storage.ReadLogAsync(sequence, cancellationToken).ConfigureAwait(false))
-        {
-            if (entry.Sequence != sequence + 1)
+            if (index.Dimensions != _model.Dimensions)
             {
-                throw new InvalidDataException($"The sealed index's change log jumps from {sequence} to {entry.Sequence}: an entry is missing.");
+                throw new InvalidDataException("The sealed index snapshot holds vectors of another dimension.");
             }
 
-            changes.AddRange(_journal.OpenEntry(entry));
-            sequence = entry.Sequence;
-        }
+            long sequence = snapshot?.Sequence ?? 0;
+            long snapshotSequence = sequence;
+            var changes = new List<(SealedChange Change, TKey Key)>();
+            await foreach (SealedIndexBlob entry in _storage.ReadLogAsync(sequence, cancellationToken).ConfigureAwait(false))
+            {
+                if (entry.Sequence != sequence + 1)
+                {
+                    throw new InvalidDataException($"The sealed index's change log jumps from {sequence} to {entry.Sequence}: an entry is missing.");
+                }
 
-        // Re-index every key the log touched from its row as the store holds it now: a row written without its index
-        // change, or an index change whose row write failed, both end up as the store says.
-        Dictionary<TKey, float[]> rows = await FetchVectorsAsync(changes.Select(c => c.Key).Distinct().ToList(), cancellationToken).ConfigureAwait(false);
-        foreach ((_, TKey key) in changes)
+                changes.AddRange(_journal.OpenEntry(entry));
+                sequence = entry.Sequence;
+            }
+
+            CheckHead(head, snapshot is not null || sequence > 0, sequence);
+
+            // Re-index every key the log touched from its row as the store holds it now: a row written without its index
+            // change, or an index change whose row write failed, both end up as the store says.
+            Dictionary<TKey, float[]> rows = await FetchVectorsAsync(changes.Select(c => c.Key).Distinct().ToList(), cancellationToken).ConfigureAwait(false);
+            foreach ((_, TKey key) in changes)
+            {
+                if (rows.TryGetValue(key, out float[]? vector))
+                {
+                    index.Upsert(key, vector);
+                }
+                else
+                {
+                    index.Delete(key);
+                }
+            }
+
+            _snapshotSequence = snapshotSequence;
+            _headMissing = head is null;
+            Advance(sequence);
+            return index;
+        }
+        catch
         {
-            if (rows.TryGetValue(key, out float[]? vector))
-            {
-                index.Upsert(key, vector);
-            }
-            else
-            {
-                index.Delete(key);
-            }
+            index.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Refuses a persisted index whose log ends before its head record (a truncated tail), that has blobs but no head
+    /// record (a deleted head), or that is older than what this instance already saw or was told to expect (a rollback).
+    /// </summary>
+    private void CheckHead(long? head, bool anyBlob, long last)
+    {
+        if (head is null && anyBlob)
+        {
+            throw new InvalidDataException("The sealed index has a snapshot or change log but no head record: it was deleted.");
         }
 
-        _sequence = sequence;
-        return index;
+        if (head > last)
+        {
+            throw new InvalidDataException($"The sealed index's change log ends at {last} but its head record says {head}: entries at its end were dropped.");
+        }
+
+        long expected = Math.Max(_highestSequence, _minimumSequence);
+        if (last < expected)
+        {
+            throw new InvalidDataException($"The sealed index ends at {last}, before {expected}, which was already reached: it was rolled back.");
+        }
     }
 
     /// <summary>The opened vectors of the rows that exist and authenticate (a row that does not is left out of the index).</summary>

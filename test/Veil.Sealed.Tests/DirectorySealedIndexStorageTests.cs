@@ -20,15 +20,31 @@ public sealed class DirectorySealedIndexStorageTests(SealedTestKeys keys) : ICla
         await storage.AppendAsync(new SealedIndexBlob(2, new byte[] { 2 }));
         await storage.AppendAsync(new SealedIndexBlob(3, new byte[] { 3 }));
 
-        await storage.WriteSnapshotAsync(new SealedIndexBlob(2, new byte[] { 9, 9 }));
+        await storage.WriteSnapshotAsync(2, Chunks([9, 9], [8]));
 
-        SealedIndexBlob? snapshot = await storage.ReadSnapshotAsync();
-        Assert.Equal(2, snapshot!.Value.Sequence);
-        Assert.Equal([9, 9], snapshot.Value.Data.ToArray());
+        List<SealedIndexBlob> snapshot = await storage.ReadSnapshotAsync().ToListAsync();
+        Assert.All(snapshot, c => Assert.Equal(2, c.Sequence));
+        Assert.Equal([[9, 9], [8]], snapshot.Select(c => c.Data.ToArray()));
         List<SealedIndexBlob> log = await storage.ReadLogAsync(2).ToListAsync();
         Assert.Equal([3L], log.Select(e => e.Sequence));
-        Assert.Equal(2, Directory.GetFiles(Root).Length);
-        await Assert.ThrowsAsync<InvalidOperationException>(() => storage.AppendAsync(new SealedIndexBlob(3, new byte[] { 4 })));
+        Assert.Single(Directory.GetFiles(Root));
+        Assert.Single(Directory.GetDirectories(Root));
+        await Assert.ThrowsAsync<SealedIndexConflictException>(() => storage.AppendAsync(new SealedIndexBlob(3, new byte[] { 4 })));
+        await Assert.ThrowsAsync<SealedIndexConflictException>(() => storage.AppendAsync(new SealedIndexBlob(2, new byte[] { 4 })));
+        await Assert.ThrowsAsync<SealedIndexConflictException>(() => storage.WriteSnapshotAsync(2, Chunks([1])));
+    }
+
+    [Fact]
+    public async Task Records_WhenWrittenReplacedAndDeleted_ReadBackAndRefuseBadNames()
+    {
+        var storage = new DirectorySealedIndexStorage(Root);
+
+        await storage.WriteRecordAsync("head", new byte[] { 1 });
+        await storage.WriteRecordAsync("head", new byte[] { 2, 3 });
+        Assert.Equal([2, 3], await storage.ReadRecordAsync("head"));
+        await storage.WriteRecordAsync("head", null);
+        Assert.Null(await storage.ReadRecordAsync("head"));
+        await Assert.ThrowsAsync<ArgumentException>(() => storage.WriteRecordAsync("../x", new byte[] { 1 }));
     }
 
     [Fact]
@@ -52,11 +68,20 @@ public sealed class DirectorySealedIndexStorageTests(SealedTestKeys keys) : ICla
 
         // Neither key strings nor float bytes appear in the files.
         byte[] needle = BitConverter.GetBytes(s_vectors[0][0]);
-        foreach (string file in Directory.GetFiles(Root))
+        foreach (string file in Directory.GetFiles(Root, "*", SearchOption.AllDirectories))
         {
             byte[] bytes = await File.ReadAllBytesAsync(file);
             Assert.Equal(-1, bytes.AsSpan().IndexOf(needle));
             Assert.Equal(-1, bytes.AsSpan().IndexOf("doc-"u8));
+        }
+    }
+
+    private static async IAsyncEnumerable<ReadOnlyMemory<byte>> Chunks(params byte[][] chunks)
+    {
+        foreach (byte[] chunk in chunks)
+        {
+            await Task.Yield();
+            yield return chunk;
         }
     }
 }

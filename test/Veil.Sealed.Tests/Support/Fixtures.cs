@@ -37,6 +37,7 @@ public sealed class SealedTestKeys : IDisposable
         Keyring = new SealedKeyring(secrets, new TenantId("tenant-1"));
         OtherTenant = new SealedKeyring(secrets, new TenantId("tenant-2"));
         OldOnly = new SealedKeyring(new StandardSecrets(new KeyId(1), [new IdentifiedSecret(new KeyId(1), _old)]), new TenantId("tenant-1"));
+        NewOnly = new SealedKeyring(new StandardSecrets(new KeyId(2), [new IdentifiedSecret(new KeyId(2), _current)]), new TenantId("tenant-1"));
     }
 
     public SealedKeyring Keyring { get; }
@@ -46,11 +47,15 @@ public sealed class SealedTestKeys : IDisposable
     /// <summary>Seals with the old secret (id 1), as the keyring did before rotation.</summary>
     public SealedKeyring OldOnly { get; }
 
+    /// <summary>Only the current secret (id 2), as after the old one was retired.</summary>
+    public SealedKeyring NewOnly { get; }
+
     public void Dispose()
     {
         Keyring.Dispose();
         OtherTenant.Dispose();
         OldOnly.Dispose();
+        NewOnly.Dispose();
         _current.Dispose();
         _old.Dispose();
     }
