@@ -27,7 +27,7 @@ public sealed record DocumentSearch(string Collection, TenantId Tenant)
     /// <summary>Gets a value indicating whether the candidates are re-ranked exactly on the plaintext query.</summary>
     public bool Rerank { get; init; } = true;
 
-    /// <summary>Gets K′: how many candidates re-ranking fetches and decrypts (in a sealed collection: how many rows every search fetches by key).</summary>
+    /// <summary>Gets K′: how many candidates re-ranking fetches and decrypts.</summary>
     public int RerankCandidates { get; init; } = EncryptingCollectionOptions.DefaultRerankCandidates;
 
     /// <summary>Gets the category the hits must have (compared as deterministic ciphertext), or null.</summary>
@@ -37,21 +37,25 @@ public sealed record DocumentSearch(string Collection, TenantId Tenant)
     public bool IncludeVectors { get; init; }
 }
 
+/// <summary>One hit of <see cref="DocumentStore.SearchAsync"/>: the decrypted record and its score.</summary>
+/// <param name="Record">The decrypted document.</param>
+/// <param name="Score">The score (lower is closer for <see cref="VeilDocument.ScoreDistance"/>).</param>
+/// <param name="Distance">What the score is: <see cref="VeilDocument.ScoreDistance"/>, or <see cref="VeilDocument.SealedScoreDistance"/> on a sealed collection.</param>
+public sealed record DocumentHit(VeilDocument Record, double? Score, string Distance);
+
 /// <content>Search: one encrypted query, decrypted hits.</content>
 public sealed partial class DocumentStore
 {
     /// <summary>
-    /// Encrypts the query of <paramref name="search"/> under the collection's keys for its tenant, searches, and
-    /// yields the decrypted hits, closest first (the score is the Euclidean distance to the query). A sealed collection
-    /// is searched by the key holder's index and ranked exactly (the score is the cosine similarity:
-    /// <see cref="VeilDocument.ScoreDistanceOf"/>).
+    /// Encrypts the query of <paramref name="search"/> under the collection's keys for its tenant (or, on a sealed
+    /// collection, searches the key holder's index), and yields the decrypted hits, closest first.
     /// </summary>
     /// <param name="search">The query and its options.</param>
     /// <param name="client">The key holder (its configuration must hold the collection's secret path).</param>
     /// <param name="cancellationToken">Cancels the search.</param>
     /// <returns>The hits.</returns>
     /// <exception cref="DocumentStoreException">No such collection or document, the wrong tenant, a query of another dimension, keys the collection was not made with, or no re-ranking asked of a sealed collection.</exception>
-    public async IAsyncEnumerable<VectorSearchResult<VeilDocument>> SearchAsync(DocumentSearch search, VeilClient client, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public async IAsyncEnumerable<DocumentHit> SearchAsync(DocumentSearch search, VeilClient client, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(search);
         ArgumentNullException.ThrowIfNull(client);
@@ -63,7 +67,7 @@ public sealed partial class DocumentStore
             throw new DocumentStoreException($"Invalid options: collection \"{search.Collection}\" is sealed, and sealed search always ranks exactly; drop --no-rerank.");
         }
 
-        using DocumentAccess access = OpenCollection(manifest, client, search.Tenant, search.Rerank, search.RerankCandidates);
+        using DocumentAccess access = OpenCollection(manifest, client, search.Tenant, rerank: search.Rerank, candidates: search.RerankCandidates);
         VectorStoreCollection<string, VeilDocument> collection = access.Collection;
         float[] query = search.Vector ?? [];
         string source = search.VectorSource;
@@ -87,7 +91,7 @@ public sealed partial class DocumentStore
         var options = new VectorSearchOptions<VeilDocument> { Filter = filter, IncludeVectors = search.IncludeVectors };
         await foreach (VectorSearchResult<VeilDocument> hit in collection.SearchAsync(query, search.Top, options, cancellationToken).ConfigureAwait(false))
         {
-            yield return hit;
+            yield return new DocumentHit(hit.Record, hit.Score, access.ScoreDistance);
         }
     }
 }

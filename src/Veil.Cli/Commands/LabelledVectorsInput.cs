@@ -32,7 +32,11 @@ internal sealed class LabelledVectorsInput(int minimumRows)
 
     /// <summary>The rows: ids, vectors (all of one dimension) and labels (null where a row has none).</summary>
     /// <exception cref="CliUsageException">The options do not fit together, or the input cannot be read.</exception>
-    public LabelledVectors Load(ParseResult parseResult, TextWriter error, string command)
+    public LabelledVectors Load(ParseResult parseResult, TextWriter error, string command) => Load(parseResult, error, command, text: null);
+
+    /// <summary>The rows, with vectors embedded from a text field of JSON Lines input when <paramref name="text"/> is given.</summary>
+    /// <exception cref="CliUsageException">The options do not fit together, or the input cannot be read.</exception>
+    public LabelledVectors Load(ParseResult parseResult, TextWriter error, string command, TextEmbedding? text)
     {
         int? limit = parseResult.GetValue(LimitOption);
         if (limit < minimumRows)
@@ -41,6 +45,12 @@ internal sealed class LabelledVectorsInput(int minimumRows)
         }
 
         (string source, DocumentInput input) = LabelledVectors.OpenSource(parseResult.GetValue(InputOption), parseResult.GetValue(VectorsOption), parseResult.GetValue(RecordsOption), DemoCommand.DefaultCorpusDirectory);
+        if (text is not null)
+        {
+            input = parseResult.GetValue(InputOption) is not null && parseResult.GetValue(VectorsOption) is null ? input.WithTextEmbedding(text)
+                : throw new CliUsageException($"Invalid options: text to embed is read from a JSON Lines --input file (with the field \"{text.Field}\").");
+        }
+
         try
         {
             LabelledVectors rows = LabelledVectors.Read(input, source, parseResult.GetRequiredValue(LabelsOption), minimumRows, limit);

@@ -71,12 +71,11 @@ internal sealed class SearchCommand : StoreCommand
             IncludeVectors = parseResult.GetValue(IncludeVectorsOption),
         };
         using DocumentStore store = DocumentStore.Open(context.Location, mustExist: true);
-        string distance = VeilDocument.ScoreDistanceOf((await store.GetManifestAsync(context.Collection, cancellationToken).ConfigureAwait(false)).Mode);
         int rank = 0;
-        await foreach (VectorSearchResult<VeilDocument> hit in store.SearchAsync(search, context.Client, cancellationToken).ConfigureAwait(false))
+        await foreach (DocumentHit hit in store.SearchAsync(search, context.Client, cancellationToken).ConfigureAwait(false))
         {
             int current = ++rank;
-            WriteLine(writer => DocumentJson.Write(writer, hit.Record, search.IncludeVectors, current, hit.Score, distance));
+            WriteLine(writer => DocumentJson.Write(writer, hit.Record, search.IncludeVectors, current, hit.Score, hit.Distance));
         }
 
         return ExitCodes.Success;
