@@ -81,6 +81,8 @@ internal static class CliApp
             new BenchCommand(console),
             new KeysCommand(console),
             new EvaluateCommand(console),
+            new EmbedCommand(console),
+            new EncryptDatasetCommand(console),
             new TrainCommand(console),
             new PredictCommand(console),
             new ServeCommand(console),

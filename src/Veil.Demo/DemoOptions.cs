@@ -31,6 +31,12 @@ public sealed record DemoOptions(string CorpusDirectory)
     /// <summary>The store to keep the collections in (its demo collections are replaced); null: a temporary DuckDB file, deleted at the end.</summary>
     public StoreLocation? Store { get; init; }
 
+    /// <summary>
+    /// Gets a value indicating whether to store the corpus a third time in a sealed collection (<c>veil demo --sealed</c>)
+    /// and show its hits and recall beside the plaintext and DCPE ones.
+    /// </summary>
+    public bool Sealed { get; init; }
+
     /// <summary>DuckDB's memory limit (such as "64MB"), or null for its default.</summary>
     public string? StoreMemory { get; init; }
 

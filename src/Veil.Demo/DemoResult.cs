@@ -9,5 +9,6 @@ namespace Veil.Demo;
 /// <param name="FilterCategory">The category the filtered search used.</param>
 /// <param name="FilterMatches">Documents matching the filter on the encrypted category.</param>
 /// <param name="FilterPlainMatches">Documents matching it in the plaintext baseline.</param>
+/// <param name="RecallSealed">Recall@10 of the sealed collection (with <see cref="DemoOptions.Sealed"/>), else null.</param>
 public sealed record DemoResult(
-    int Documents, int Stored, int Queries, double RecallApproximate, double RecallReranked, string FilterCategory, int FilterMatches, int FilterPlainMatches);
+    int Documents, int Stored, int Queries, double RecallApproximate, double RecallReranked, string FilterCategory, int FilterMatches, int FilterPlainMatches, double? RecallSealed = null);

@@ -24,6 +24,7 @@ public sealed class DemoRunner(DemoOptions options, DemoKeys keys, TextWriter re
 
     private const string EncryptedCollection = "fiori";
     private const string PlainCollection = "fiori_plain";
+    private const string SealedCollection = "fiori_sealed";
     private const string TitleField = "title";
     private const int IngestBatch = 100;
     private const int TitleWidth = 52;
@@ -102,7 +103,9 @@ public sealed class DemoRunner(DemoOptions options, DemoKeys keys, TextWriter re
         };
         await store.DeleteAsync(EncryptedCollection, cancellationToken).ConfigureAwait(false);
         await store.DeleteAsync(PlainCollection, cancellationToken).ConfigureAwait(false);
+        await store.DeleteAsync(SealedCollection, cancellationToken).ConfigureAwait(false);
         await store.CreateAsync(manifest, s_tenant, cancellationToken).ConfigureAwait(false);
+        using DocumentAccess? sealedAccess = settings.Sealed ? await CreateSealedAsync(store, client, manifest, stored, cancellationToken).ConfigureAwait(false) : null;
         using VectorStoreCollection<string, VeilDocument> plain = store.Plain(PlainCollection, dimensions);
         await plain.EnsureCollectionExistsAsync(cancellationToken).ConfigureAwait(false);
         using EncryptingVectorStoreCollection<string, VeilDocument> reranked = store.Encrypted(manifest, client, s_tenant, rerank: true, settings.RerankCandidates);
@@ -137,7 +140,9 @@ public sealed class DemoRunner(DemoOptions options, DemoKeys keys, TextWriter re
         TimeSpan plainTime = TimeSpan.Zero;
         TimeSpan approximateTime = TimeSpan.Zero;
         TimeSpan rerankedTime = TimeSpan.Zero;
-        var shown = new List<(VeilDocument Query, List<VeilDocument> Plain, List<VeilDocument> Encrypted, HashSet<string> Exact)>();
+        TimeSpan sealedTime = TimeSpan.Zero;
+        double recallSealed = 0;
+        var shown = new List<(VeilDocument Query, List<VeilDocument> Plain, List<VeilDocument> Encrypted, HashSet<string> Exact, List<VeilDocument>? Sealed)>();
         for (int q = 0; q < queries.Length; q++)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -156,16 +161,31 @@ public sealed class DemoRunner(DemoOptions options, DemoKeys keys, TextWriter re
             List<VeilDocument> rerankedHits = await SearchAsync(reranked, query, k, null, cancellationToken).ConfigureAwait(false);
             rerankedTime += stopwatch.Elapsed;
 
+            List<VeilDocument>? sealedHits = null;
+            if (sealedAccess is not null)
+            {
+                stopwatch.Restart();
+                sealedHits = await SearchAsync(sealedAccess.Collection, query, k, null, cancellationToken).ConfigureAwait(false);
+                sealedTime += stopwatch.Elapsed;
+                recallSealed += BruteForce.Recall(exact, sealedHits.Select(h => h.Id));
+            }
+
             recallApproximate += BruteForce.Recall(exact, approximateHits.Select(h => h.Id));
             recallReranked += BruteForce.Recall(exact, rerankedHits.Select(h => h.Id));
             if (q < DemoOptions.Shown)
             {
-                shown.Add((queries[q], plainHits, rerankedHits, exact));
+                shown.Add((queries[q], plainHits, rerankedHits, exact, sealedHits));
             }
         }
 
-        foreach ((VeilDocument query, List<VeilDocument> plainHits, List<VeilDocument> encryptedHits, HashSet<string> exact) in shown)
+        foreach ((VeilDocument query, List<VeilDocument> plainHits, List<VeilDocument> encryptedHits, HashSet<string> exact, List<VeilDocument>? sealedHits) in shown)
         {
+            if (sealedHits is not null)
+            {
+                ShowThreeWays(query, plainHits, encryptedHits, sealedHits, exact);
+                continue;
+            }
+
             Line($"Query: held-out document \"{Title(query)}\" [{query.Category}]");
             Line($"  {"plaintext search (exact)",-(TitleWidth + 4)}  encrypted search, titles decrypted on the client");
             for (int h = 0; h < DemoOptions.ShownHits; h++)
@@ -211,8 +231,50 @@ public sealed class DemoRunner(DemoOptions options, DemoKeys keys, TextWriter re
         Line($"  plaintext query:                    {Milliseconds(plainTime / n)}");
         Line($"  encrypted query:                    {Milliseconds(approximateTime / n)}  ({Number(approximateTime / plainTime, "F2")}× plaintext)");
         Line($"  encrypted query + exact re-ranking: {Milliseconds(rerankedTime / n)}  ({Number(rerankedTime / approximateTime, "F2")}× the encrypted query)");
+        if (sealedAccess is not null)
+        {
+            Line($"Sealed mode (vectors sealed with AES-256-GCM, the store holds no geometry; the key holder's index picks K′ = {settings.RerankCandidates} rows, fetched by key and ranked exactly):");
+            Line($"  recall@{k}:                          {Number(recallSealed / n, "F3")}");
+            Line($"  sealed query:                       {Milliseconds(sealedTime / n)}  ({Number(sealedTime / plainTime, "F2")}× plaintext)");
+        }
+
         _out.Flush();
-        return new DemoResult(documents, stored.Length, n, recallApproximate / n, recallReranked / n, category, filterMatches, filterPlainMatches);
+        return new DemoResult(documents, stored.Length, n, recallApproximate / n, recallReranked / n, category, filterMatches, filterPlainMatches, sealedAccess is null ? null : recallSealed / n);
+    }
+
+    /// <summary>Creates the sealed collection and stores the corpus in it (the third column of <c>veil demo --sealed</c>).</summary>
+    private async Task<DocumentAccess> CreateSealedAsync(DocumentStore store, VeilClient client, CollectionManifest dcpe, VeilDocument[] stored, CancellationToken cancellationToken)
+    {
+        var manifest = new CollectionManifest
+        {
+            Name = SealedCollection,
+            Dimensions = dcpe.Dimensions,
+            VectorSecretPath = dcpe.VectorSecretPath,
+            VectorDerivationPath = dcpe.VectorDerivationPath,
+            Mode = CollectionMode.Sealed,
+        };
+        await store.CreateAsync(manifest, s_tenant, cancellationToken).ConfigureAwait(false);
+        DocumentAccess access = store.OpenCollection(manifest, client, s_tenant, candidates: settings.RerankCandidates);
+        var stopwatch = Stopwatch.StartNew();
+        await access.Collection.UpsertAsync(stored, cancellationToken).ConfigureAwait(false);
+        await access.PersistAsync(cancellationToken).ConfigureAwait(false);
+        Log($"sealed and stored {stored.Length} documents (and the sealed index) in {stopwatch.Elapsed.TotalSeconds.ToString("F2", CultureInfo.InvariantCulture)} s");
+        return access;
+    }
+
+    private void ShowThreeWays(VeilDocument query, List<VeilDocument> plainHits, List<VeilDocument> dcpeHits, List<VeilDocument> sealedHits, HashSet<string> exact)
+    {
+        const int Width = 34;
+        string Cell(List<VeilDocument> hits, int h) =>
+            h >= hits.Count ? string.Empty : Clip((exact.Contains(hits[h].Id) ? string.Empty : "* ") + Title(hits[h]), Width);
+        Line($"Query: held-out document \"{Title(query)}\" [{query.Category}]   (* = not in the exact top 10)");
+        Line($"  {"plaintext (exact)",-(Width + 4)}  {"DCPE (re-ranked)",-(Width + 4)}  sealed");
+        for (int h = 0; h < DemoOptions.ShownHits; h++)
+        {
+            Line($"  {h + 1,2}. {Cell(plainHits, h),-Width}  {h + 1,2}. {Cell(dcpeHits, h),-Width}  {h + 1,2}. {Cell(sealedHits, h)}");
+        }
+
+        Line(string.Empty);
     }
 
     private async Task ShowWhatTheStoreSeesAsync(DocumentStore store, int dimensions, VeilDocument original, CancellationToken cancellationToken)

@@ -28,6 +28,13 @@ public sealed class CollectionManifest
     [VectorStoreData]
     public string VectorDerivationPath { get; set; } = string.Empty;
 
+    /// <summary>
+    /// Gets or sets how the collection stores vectors. Kept in the <see cref="CollectionModeRecord"/> table beside the
+    /// manifests (so manifest tables written before modes existed keep their columns; no row there means
+    /// <see cref="CollectionMode.Dcpe"/>), and filled in by <see cref="DocumentStore.FindManifestAsync"/>.
+    /// </summary>
+    public CollectionMode Mode { get; set; }
+
     /// <summary>A dummy vector: every MEVD collection needs one, the manifest has no use for it.</summary>
     [VectorStoreVector(1)]
     public ReadOnlyMemory<float>? Unused { get; set; }

@@ -28,7 +28,7 @@ public sealed class DocumentInput
 
     /// <summary>
     /// The file at <paramref name="path"/>: Parquet when it starts with Parquet's magic bytes (see
-    /// <see cref="ParquetDocuments"/>), JSON Lines otherwise.
+    /// <see cref="ParquetDocuments"/>), JSON Lines otherwise (gzip-compressed or not).
     /// </summary>
     /// <param name="path">The file.</param>
     /// <returns>The input.</returns>
@@ -45,24 +45,19 @@ public sealed class DocumentInput
         {
             if (ParquetDocuments.IsParquet(path))
             {
-                if (fromText)
-                {
-                    throw new DocumentStoreException($"Invalid options: '{path}' is a Parquet file; text to embed is read from JSON Lines.");
-                }
-
                 // Through the store's own DuckDB instance when there is one: one buffer pool, not two.
-                ParquetDocuments parquet = ParquetDocuments.Open(path, location.Kind == StoreLocation.DuckDbKind ? location.Target : null);
+                ParquetDocuments parquet = ParquetDocuments.Open(path, location.Kind == StoreLocation.DuckDbKind ? location.Target : null, withVectors: !fromText);
                 return new Opened(parquet.Rows(), parquet.Count, null, "row", null);
             }
 
-            StreamReader reader = System.IO.File.OpenText(path);
+            StreamReader reader = TextFiles.OpenText(path);
             return new Opened(DocumentSources.JsonLines(reader, requireVector: !fromText), null, null, "line", reader);
         });
     }
 
     /// <summary>Raw float32 vectors beside JSON Lines records (see <see cref="DocumentSources.RawVectors"/>).</summary>
     /// <param name="vectorsPath">Little-endian float32 rows, no header.</param>
-    /// <param name="recordsPath">JSON Lines with the id and metadata of each row.</param>
+    /// <param name="recordsPath">JSON Lines with the id and metadata of each row (gzip-compressed or not).</param>
     /// <param name="dimensions">The row length; null for the file size divided by the number of records.</param>
     /// <returns>The input.</returns>
     public static DocumentInput RawVectors(string vectorsPath, string recordsPath, int? dimensions)
@@ -82,8 +77,9 @@ public sealed class DocumentInput
     }
 
     /// <summary>
-    /// The same documents with their vectors embedded from a text field instead of read (JSON Lines only: each line
-    /// needs an id and the text field, and no "vector"), embedded in batches as the ingest streams them.
+    /// The same documents with their vectors embedded from a text field instead of read (JSON Lines or Parquet: each
+    /// line or row needs an id and the text field, a string, and no "vector"), embedded in batches as the ingest
+    /// streams them.
     /// </summary>
     /// <param name="embedding">The field, the generator and the batch size.</param>
     /// <returns>The input.</returns>

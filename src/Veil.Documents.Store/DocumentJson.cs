@@ -119,9 +119,10 @@ public static class DocumentJson
 
     /// <summary>
     /// Writes a decrypted document as one object: id, optional rank and score (with <c>"distance"</c>, the
-    /// <see cref="VeilDocument.ScoreDistance"/> it is), category, the other fields, then the vector if wanted.
+    /// <see cref="VeilDocument.ScoreDistance"/> it is, or <paramref name="distance"/>), category, the other fields, then
+    /// the vector if wanted.
     /// </summary>
-    public static void Write(Utf8JsonWriter writer, VeilDocument document, bool includeVector, int? rank = null, double? score = null)
+    public static void Write(Utf8JsonWriter writer, VeilDocument document, bool includeVector, int? rank = null, double? score = null, string distance = VeilDocument.ScoreDistance)
     {
         writer.WriteStartObject();
         if (rank is { } r)
@@ -133,7 +134,7 @@ public static class DocumentJson
         if (score is { } s)
         {
             writer.WriteNumber("score", s);
-            writer.WriteString("distance", VeilDocument.ScoreDistance);
+            writer.WriteString("distance", distance);
         }
 
         if (document.Category is { } category)

@@ -43,7 +43,7 @@ public static class DocumentSources
             }
         }
 
-        long count = File.ReadLines(recordsPath).LongCount(l => !string.IsNullOrWhiteSpace(l));
+        long count = TextFiles.ReadLines(recordsPath).LongCount(l => !string.IsNullOrWhiteSpace(l));
         long bytes = new FileInfo(vectorsPath).Length;
         if (count == 0)
         {
@@ -69,7 +69,7 @@ public static class DocumentSources
         using FileStream vectors = File.OpenRead(vectorsPath);
         byte[] row = new byte[4 * dimensions];
         long number = 0;
-        foreach (string line in File.ReadLines(recordsPath))
+        foreach (string line in TextFiles.ReadLines(recordsPath))
         {
             number++;
             if (string.IsNullOrWhiteSpace(line))

@@ -30,14 +30,25 @@ public sealed partial class DocumentStore
             return 0;
         }
 
-        using VectorStoreCollection<string, VeilDocument> rows = Plain(manifest.Name, manifest.Dimensions);
+        using VectorStoreCollection<string, VeilDocument> rows = Plain(manifest);
         long found = 0;
         await foreach (VeilDocument _ in rows.GetAsync(keys, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             found++;
         }
 
-        await rows.DeleteAsync(keys, cancellationToken).ConfigureAwait(false);
+        if (manifest.Mode == CollectionMode.Sealed)
+        {
+            // Through the sealed collection: logged, deleted from the store and the index, then a new snapshot.
+            using DocumentAccess sealedRows = OpenCollection(manifest, client, tenant);
+            await sealedRows.Collection.DeleteAsync(keys, cancellationToken).ConfigureAwait(false);
+            await sealedRows.PersistAsync(cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await rows.DeleteAsync(keys, cancellationToken).ConfigureAwait(false);
+        }
+
         return found;
     }
 }

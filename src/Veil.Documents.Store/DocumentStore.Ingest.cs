@@ -44,6 +44,11 @@ public sealed partial class DocumentStore
                 $"Invalid options: collection \"{name}\" is encrypted with secret path \"{manifest.VectorSecretPath}\", not \"{options.SecretPath}\" (use --replace to start it afresh).");
         }
 
+        if (manifest is not null && manifest.Mode != options.Mode)
+        {
+            throw new DocumentStoreException(ModeMismatch(name, manifest.Mode));
+        }
+
         SecretPath secretPath = manifest?.VectorSecretPath is { } manifestPath ? new SecretPath(manifestPath) : StoreConfiguration.ChooseSecretPath(client.Configuration, options.SecretPath);
         StoreConfiguration.Check(client.Configuration, secretPath, encrypting: true);
         if (manifest is not null)
@@ -82,6 +87,7 @@ public sealed partial class DocumentStore
                     Dimensions = length,
                     VectorSecretPath = secretPath.ToString(),
                     VectorDerivationPath = options.DerivationPath,
+                    Mode = options.Mode,
                 };
                 await creation.CreateAsync(manifest, options.Tenant, cancellationToken).ConfigureAwait(false);
                 options.CollectionCreated?.Invoke(manifest);
@@ -110,16 +116,23 @@ public sealed partial class DocumentStore
 
             if (more)
             {
-                using var collection = Encrypted(manifest!, client, options.Tenant);
+                using DocumentAccess collection = OpenCollection(manifest!, client, options.Tenant);
                 while (more)
                 {
-                    await collection.UpsertAsync(Transaction(manifest!), cancellationToken).ConfigureAwait(false);
+                    await collection.Collection.UpsertAsync(Transaction(manifest!), cancellationToken).ConfigureAwait(false);
                     stored = done;
                 }
+
+                await collection.PersistAsync(cancellationToken).ConfigureAwait(false);
             }
 
             creation.Complete();
             return new IngestResult(manifest, stored);
         }
     }
+
+    /// <summary>The message refusing to mix modes in one collection.</summary>
+    internal static string ModeMismatch(string name, CollectionMode existing) => existing == CollectionMode.Sealed
+        ? $"Invalid options: collection \"{name}\" is sealed (vectors sealed, searched by the key holder's index); a collection holds one mode's documents: add --sealed to ingest into it, or use --replace to start it afresh, or another --collection."
+        : $"Invalid options: collection \"{name}\" is DCPE-encrypted (Alloy-compatible); a collection holds one mode's documents: drop --sealed to ingest into it, or use --replace to start it afresh sealed, or another --collection.";
 }

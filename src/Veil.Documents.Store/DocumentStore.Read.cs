@@ -27,7 +27,8 @@ public sealed partial class DocumentStore
         CollectionManifest manifest = await GetManifestAsync(collection, cancellationToken).ConfigureAwait(false);
         StoreConfiguration.Check(client.Configuration, new SecretPath(manifest.VectorSecretPath), encrypting: false);
         await EnsureTenantAsync(manifest, client, tenant, cancellationToken).ConfigureAwait(false);
-        using EncryptingVectorStoreCollection<string, VeilDocument> rows = Encrypted(manifest, client, tenant);
+        using DocumentAccess opened = OpenCollection(manifest, client, tenant);
+        VectorStoreCollection<string, VeilDocument> rows = opened.Collection;
         long done = 0;
         while (true)
         {
@@ -54,7 +55,9 @@ public sealed partial class DocumentStore
 
     /// <summary>
     /// Re-encrypts the documents of a collection still made with in-rotation secrets (or non-primary standard secrets)
-    /// to the current secrets, <paramref name="batchSize"/> per transaction (see <see cref="StoreRotation"/>).
+    /// to the current secrets, <paramref name="batchSize"/> per transaction (see <see cref="StoreRotation"/>); in a
+    /// sealed collection then re-seals the vectors and the index under the primary standard secret
+    /// (<see cref="Veil.Sealed.SealedVectorStoreCollection{TKey, TRecord}.ResealAsync"/>, resumable).
     /// </summary>
     /// <param name="collection">The collection.</param>
     /// <param name="client">The keys: current secrets to encrypt with, in-rotation ones to decrypt.</param>
@@ -73,8 +76,22 @@ public sealed partial class DocumentStore
         CollectionManifest manifest = await GetManifestAsync(collection, cancellationToken).ConfigureAwait(false);
         StoreConfiguration.Check(client.Configuration, new SecretPath(manifest.VectorSecretPath), encrypting: true);
         await EnsureTenantAsync(manifest, client, tenant, cancellationToken).ConfigureAwait(false);
-        using VectorStoreCollection<string, VeilDocument> rows = Plain(manifest.Name, manifest.Dimensions);
-        return await new StoreRotation(rows, client, manifest, tenant, progress).RunAsync(batchSize, cancellationToken).ConfigureAwait(false);
+        RotationSummary summary;
+        using (VectorStoreCollection<string, VeilDocument> rows = Plain(manifest))
+        {
+            summary = await new StoreRotation(rows, client, manifest, tenant, progress).RunAsync(batchSize, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (manifest.Mode == CollectionMode.Sealed)
+        {
+            // The sealed vectors and the index: re-sealed under the primary standard secret, resumably (a checkpoint per batch).
+            using DocumentAccess access = OpenCollection(manifest, client, tenant);
+            Veil.Sealed.SealedResealSummary resealed = await access.Sealed!.ResealAsync(batchSize, cancellationToken: cancellationToken).ConfigureAwait(false);
+            summary.Resealed = resealed.Resealed;
+            summary.Failed += resealed.Failed;
+        }
+
+        return summary;
     }
     /// <summary>
     /// Rotates several collections in one run, one after another, each for its own tenant (a collection belongs to one

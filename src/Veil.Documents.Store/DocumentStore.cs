@@ -13,6 +13,7 @@ public sealed partial class DocumentStore : IDisposable
     private readonly VectorStore _store;
     private readonly VectorStoreCollection<string, CollectionManifest> _manifests;
     private readonly VectorStoreCollection<string, CollectionTenant> _tenants;
+    private readonly VectorStoreCollection<string, CollectionModeRecord> _modes;
 
     private DocumentStore(StoreLocation location, VectorStore store)
     {
@@ -20,6 +21,7 @@ public sealed partial class DocumentStore : IDisposable
         _store = store;
         _manifests = store.GetCollection<string, CollectionManifest>(CollectionManifest.CollectionName);
         _tenants = store.GetCollection<string, CollectionTenant>(CollectionTenant.CollectionName);
+        _modes = store.GetCollection<string, CollectionModeRecord>(CollectionModeRecord.CollectionName);
     }
 
     /// <summary>Gets where the store lives.</summary>
@@ -32,11 +34,10 @@ public sealed partial class DocumentStore : IDisposable
     /// <exception cref="DocumentStoreException">It cannot.</exception>
     public static void ValidateName(string name)
     {
-        if (string.IsNullOrWhiteSpace(name)
-            || name.Equals(CollectionManifest.CollectionName, StringComparison.OrdinalIgnoreCase)
-            || name.Equals(CollectionTenant.CollectionName, StringComparison.OrdinalIgnoreCase))
+        string[] reserved = [CollectionManifest.CollectionName, CollectionTenant.CollectionName, CollectionModeRecord.CollectionName, SealedIndexRecord.CollectionName];
+        if (string.IsNullOrWhiteSpace(name) || reserved.Any(r => name.Equals(r, StringComparison.OrdinalIgnoreCase)))
         {
-            throw new DocumentStoreException($"Invalid options: --collection must be a non-blank name other than \"{CollectionManifest.CollectionName}\" and \"{CollectionTenant.CollectionName}\" (which hold veil's collection descriptions).");
+            throw new DocumentStoreException($"Invalid options: --collection must be a non-blank name other than {string.Join(", ", reserved.Select(r => $"\"{r}\""))} (which hold veil's collection descriptions).");
         }
     }
 
@@ -58,7 +59,16 @@ public sealed partial class DocumentStore : IDisposable
             return null;
         }
 
-        return await _store.CollectionExistsAsync(name, cancellationToken).ConfigureAwait(false) ? manifest : null;
+        if (!await _store.CollectionExistsAsync(name, cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        manifest.Mode = await _modes.CollectionExistsAsync(cancellationToken).ConfigureAwait(false)
+            && await _modes.GetAsync(name, cancellationToken: cancellationToken).ConfigureAwait(false) is { } mode
+            ? CollectionModeRecord.Parse(name, mode.Mode)
+            : CollectionMode.Dcpe;
+        return manifest;
     }
 
     /// <summary>The manifest of <paramref name="name"/>.</summary>
@@ -114,8 +124,14 @@ public sealed partial class DocumentStore : IDisposable
         ArgumentNullException.ThrowIfNull(manifest);
         await EnsureNewAsync(manifest.Name, cancellationToken).ConfigureAwait(false);
         await _manifests.EnsureCollectionExistsAsync(cancellationToken).ConfigureAwait(false);
-        await Plain(manifest.Name, manifest.Dimensions).EnsureCollectionExistsAsync(cancellationToken).ConfigureAwait(false);
+        await Plain(manifest).EnsureCollectionExistsAsync(cancellationToken).ConfigureAwait(false);
         await RecordTenantAsync(manifest.Name, tenant, cancellationToken).ConfigureAwait(false);
+        if (manifest.Mode != CollectionMode.Dcpe)
+        {
+            await _modes.EnsureCollectionExistsAsync(cancellationToken).ConfigureAwait(false);
+            await _modes.UpsertAsync(new CollectionModeRecord { Name = manifest.Name, Mode = CollectionModeRecord.Format(manifest.Mode) }, cancellationToken).ConfigureAwait(false);
+        }
+
         await _manifests.UpsertAsync(manifest, cancellationToken).ConfigureAwait(false);
     }
 
@@ -124,21 +140,33 @@ public sealed partial class DocumentStore : IDisposable
     {
         await _store.EnsureCollectionDeletedAsync(name, cancellationToken).ConfigureAwait(false);
         await DeleteTenantAsync(name, cancellationToken).ConfigureAwait(false);
+        await DeleteSealedStateAsync(name, cancellationToken).ConfigureAwait(false);
         foreach (CollectionManifest manifest in await ListManifestsAsync(cancellationToken).ConfigureAwait(false))
         {
             if (Location.CollectionNames.Equals(manifest.Name, name))
             {
                 await _manifests.DeleteAsync(manifest.Name, cancellationToken).ConfigureAwait(false);
                 await DeleteTenantAsync(manifest.Name, cancellationToken).ConfigureAwait(false);
+                await DeleteSealedStateAsync(manifest.Name, cancellationToken).ConfigureAwait(false);
             }
         }
     }
 
-    /// <summary>The collection as stored (no encryption): what the database sees.</summary>
+    /// <summary>The collection as stored (no encryption), with the columns of its mode: what the database sees.</summary>
+    public VectorStoreCollection<string, VeilDocument> Plain(CollectionManifest manifest)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        return _store.GetCollection<string, VeilDocument>(manifest.Name, VeilDocument.Definition(manifest.Dimensions, manifest.Mode));
+    }
+
+    /// <summary>A DCPE collection as stored (no encryption): what the database sees.</summary>
     public VectorStoreCollection<string, VeilDocument> Plain(string name, int dimensions) =>
         _store.GetCollection<string, VeilDocument>(name, VeilDocument.Definition(dimensions));
 
-    /// <summary>The collection behind an encrypting decorator for <paramref name="tenant"/>.</summary>
+    /// <summary>
+    /// The collection behind the decorator encrypting its fields (and, for a DCPE collection, its vectors) for
+    /// <paramref name="tenant"/>. For a sealed collection use <see cref="OpenCollection"/>, which seals the vectors on top.
+    /// </summary>
     public EncryptingVectorStoreCollection<string, VeilDocument> Encrypted(
         CollectionManifest manifest, VeilClient client, TenantId tenant, bool rerank = true, int rerankCandidates = EncryptingCollectionOptions.DefaultRerankCandidates)
     {
@@ -148,8 +176,8 @@ public sealed partial class DocumentStore : IDisposable
             ExactReranking = rerank,
             RerankCandidates = rerankCandidates,
         };
-        VectorStoreCollectionDefinition definition = VeilDocument.Definition(manifest.Dimensions);
-        return new EncryptingVectorStoreCollection<string, VeilDocument>(Plain(manifest.Name, manifest.Dimensions), client, options, definition);
+        VectorStoreCollectionDefinition definition = VeilDocument.Definition(manifest.Dimensions, manifest.Mode);
+        return new EncryptingVectorStoreCollection<string, VeilDocument>(Plain(manifest), client, options, definition);
     }
 
     private DocumentStoreException Clash(string name, string existing) => new(
@@ -160,6 +188,7 @@ public sealed partial class DocumentStore : IDisposable
     {
         _manifests.Dispose();
         _tenants.Dispose();
+        _modes.Dispose();
         _store.Dispose();
     }
 }

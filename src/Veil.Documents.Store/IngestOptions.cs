@@ -29,6 +29,13 @@ public sealed record IngestOptions(string Collection, TenantId Tenant)
     /// </summary>
     public int BatchSize { get; init; } = DefaultBatchSize;
 
+    /// <summary>
+    /// Gets the mode of the collection: <see cref="CollectionMode.Sealed"/> or <see cref="CollectionMode.Dcpe"/> (the
+    /// default). A new collection is created in it; an existing collection in the other mode is refused (a collection
+    /// holds one mode's documents).
+    /// </summary>
+    public CollectionMode Mode { get; init; } = CollectionMode.Dcpe;
+
     /// <summary>Gets a value indicating whether to delete the collection first, if it exists.</summary>
     public bool Replace { get; init; }
 

@@ -8,10 +8,11 @@ namespace Veil.Documents.Store;
 /// <summary>
 /// Key-id headers (the 6 bytes every Alloy ciphertext starts with) to look for in a collection of
 /// <see cref="VeilDocument"/>s: in the paired ICL info of the embedding, in the deterministic category, and in the
-/// standard-encrypted fields (null or empty: none of that kind). Used by <see cref="StoreRotation"/> (rows under an
+/// standard-encrypted fields, and (in a sealed collection) the header of the sealed vector, whose key is derived from a
+/// standard secret (null or empty: none of that kind). Used by <see cref="StoreRotation"/> (rows under an
 /// in-rotation secret) and <see cref="KeyUsage"/> (rows under a secret about to be retired).
 /// </summary>
-internal sealed record KeyIdPrefixes(byte[]? Vector, byte[]? Category, byte[][] Fields)
+internal sealed record KeyIdPrefixes(byte[]? Vector, byte[]? Category, byte[][] Fields, byte[]? SealedVector = null)
 {
     /// <summary>The headers that rows encrypted with secret <paramref name="id"/> of <paramref name="section"/>/<paramref name="path"/> start with, in a collection described by <paramref name="manifest"/>.</summary>
     /// <remarks>The vector and category columns use the manifest's secret path only: the same id under another path is another secret.</remarks>
@@ -22,7 +23,7 @@ internal sealed record KeyIdPrefixes(byte[]? Vector, byte[]? Category, byte[][] 
         {
             KeysetSection.Vector => new KeyIdPrefixes(samePath ? Header(id, PayloadType.VectorMetadata) : null, null, []),
             KeysetSection.Deterministic => new KeyIdPrefixes(null, samePath ? Header(id, PayloadType.DeterministicField) : null, []),
-            _ => new KeyIdPrefixes(null, null, [Header(id, PayloadType.StandardEdek)]),
+            _ => new KeyIdPrefixes(null, null, [Header(id, PayloadType.StandardEdek)], manifest.Mode == CollectionMode.Sealed ? SealedVectorHeader(id) : null),
         };
     }
 
@@ -63,8 +64,18 @@ internal sealed record KeyIdPrefixes(byte[]? Vector, byte[]? Category, byte[][] 
             Add(nameof(VeilDocument.Fields), prefix);
         }
 
+        Add(nameof(VeilDocument.SealedEmbedding), SealedVector);
+
         Expression body = tests.Count == 0 ? Expression.Constant(false) : tests.Aggregate((a, b) => Expression.OrElse(a, b));
         return Expression.Lambda<Func<VeilDocument, bool>>(body, row);
+    }
+
+    /// <summary>The 6-byte header of a sealed vector (format version 1, kind 1 = vector, the standard secret's id, big-endian: docs/sealed.md).</summary>
+    private static byte[] SealedVectorHeader(KeyId id)
+    {
+        byte[] header = [1, 1, 0, 0, 0, 0];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(header.AsSpan(2), id.Value);
+        return header;
     }
 
     private static byte[] Header(KeyId id, PayloadType payload) => new KeyIdHeader(id, EdekType.Standalone, payload).ToArray();

@@ -32,7 +32,7 @@ public static class KeyUsage
         var found = new List<CollectionRows>();
         foreach (CollectionManifest manifest in manifests)
         {
-            using var rows = store.Plain(manifest.Name, manifest.Dimensions);
+            using var rows = store.Plain(manifest);
             long count = await KeyIdPrefixes.CountAsync(rows, KeyIdPrefixes.Of(section, path, id, manifest).Filter(), cancellationToken).ConfigureAwait(false);
             if (count > 0)
             {

@@ -16,6 +16,49 @@ public sealed record LabelledVectors(string[] Ids, float[][] Vectors, string?[] 
     public int Dimensions => Vectors.Length == 0 ? 0 : Vectors[0].Length;
 
     /// <summary>
+    /// Opens the rows a command names: a JSON Lines or Parquet file (<paramref name="input"/>), a corpus directory
+    /// holding <c>embeddings.bin</c> and <c>records.jsonl</c> (<paramref name="input"/>, else
+    /// <paramref name="defaultCorpus"/>), or raw float32 <paramref name="vectors"/> with row-aligned
+    /// <paramref name="records"/>. The messages name the options as <c>--input</c>, <c>--vectors</c> and <c>--records</c>.
+    /// </summary>
+    /// <param name="input">A file or corpus directory, or null.</param>
+    /// <param name="vectors">A raw float32 file (with <paramref name="records"/>), or null.</param>
+    /// <param name="records">The records of <paramref name="vectors"/>, or null.</param>
+    /// <param name="defaultCorpus">The corpus directory used when neither is given.</param>
+    /// <returns>What the rows are (for messages) and the input.</returns>
+    /// <exception cref="DocumentStoreException">The options do not fit together, or <paramref name="input"/> is neither a file nor a directory.</exception>
+    public static (string Source, DocumentInput Input) OpenSource(string? input, string? vectors, string? records, string defaultCorpus)
+    {
+        if ((vectors is null) != (records is null))
+        {
+            throw new DocumentStoreException("Invalid options: --vectors and --records go together.");
+        }
+
+        if (vectors is not null && input is not null)
+        {
+            throw new DocumentStoreException("Invalid options: give either --input or --vectors with --records.");
+        }
+
+        if (input is not null && System.IO.File.Exists(input))
+        {
+            return (input, DocumentInput.File(input));
+        }
+
+        if (input is not null && !Directory.Exists(input))
+        {
+            throw new DocumentStoreException($"Invalid options: --input '{input}' is neither a file nor a corpus directory.");
+        }
+
+        string directory = input ?? defaultCorpus;
+        vectors ??= Path.Combine(directory, "embeddings.bin");
+        // A corpus directory names its records records.jsonl (the shipped corpora) or corpus.jsonl.
+        records ??= System.IO.File.Exists(Path.Combine(directory, "records.jsonl")) || !System.IO.File.Exists(Path.Combine(directory, "corpus.jsonl"))
+            ? Path.Combine(directory, "records.jsonl")
+            : Path.Combine(directory, "corpus.jsonl");
+        return (vectors, DocumentInput.RawVectors(vectors, records, dimensions: null));
+    }
+
+    /// <summary>
     /// Reads the rows of <paramref name="input"/> (the first <paramref name="limit"/>, when given) with a label each
     /// from <paramref name="labels"/>: the path of a file with one label per line, or a field of the records
     /// (<see cref="VeilDocument.CategoryField"/> for the category).

@@ -12,7 +12,7 @@ namespace Veil.Documents.Store;
 /// </summary>
 /// <remarks>
 /// Used by <c>veil ingest --input file.parquet</c>; anything else that needs vectors (with their ids) from Parquet can
-/// use <see cref="Open"/> and read <see cref="VeilDocument.Id"/> and <see cref="VeilDocument.Embedding"/>.
+/// use <see cref="Open(string, string?)"/> and read <see cref="VeilDocument.Id"/> and <see cref="VeilDocument.Embedding"/>.
 /// </remarks>
 public sealed class ParquetDocuments
 {
@@ -22,12 +22,15 @@ public sealed class ParquetDocuments
     private readonly string? _database;
     private readonly string _query;
 
-    private ParquetDocuments(string path, string? database, long count, string query)
+    private readonly bool _withVectors;
+
+    private ParquetDocuments(string path, string? database, long count, string query, bool withVectors)
     {
         _path = path;
         _database = database;
         Count = count;
         _query = query;
+        _withVectors = withVectors;
     }
 
     /// <summary>Gets the number of rows (from the file's metadata).</summary>
@@ -48,7 +51,14 @@ public sealed class ParquetDocuments
     /// database instance and buffer pool; null to read through an in-memory instance of the reader's own.
     /// </param>
     /// <exception cref="DocumentStoreException">The file cannot be read as Parquet, or lacks an id or vector column, or a column has a type that does not fit.</exception>
-    public static ParquetDocuments Open(string path, string? database = null)
+    public static ParquetDocuments Open(string path, string? database = null) => Open(path, database, withVectors: true);
+
+    /// <summary>
+    /// As <see cref="Open(string, string?)"/>; without <paramref name="withVectors"/> (a text ingest: the vectors are
+    /// embedded from a text column) no <c>vector</c> column is needed, and one that is there is an ordinary field
+    /// (which the text embedding then refuses, as it does a "vector" in JSON Lines).
+    /// </summary>
+    internal static ParquetDocuments Open(string path, string? database, bool withVectors)
     {
         string source = $"read_parquet('{path.Replace("'", "''", StringComparison.Ordinal)}')";
         using DuckDBConnection connection = Connect(database);
@@ -78,7 +88,7 @@ public sealed class ParquetDocuments
         string TypeOf(string column, string what) => columns.FirstOrDefault(c => c.Name == column).Type
             ?? throw new DocumentStoreException($"Invalid input: the Parquet file '{path}' has no \"{column}\" column ({what}); its columns are {string.Join(", ", columns.Select(c => $"\"{c.Name}\" {c.Type}"))}.");
 
-        string vectorType = TypeOf(DocumentJson.VectorField, "the embeddings, a list of FLOAT or DOUBLE");
+        string vectorType = withVectors ? TypeOf(DocumentJson.VectorField, "the embeddings, a list of FLOAT or DOUBLE") : "FLOAT[]";
         if (!(vectorType.StartsWith("FLOAT[", StringComparison.Ordinal) || vectorType.StartsWith("DOUBLE[", StringComparison.Ordinal)) || !vectorType.EndsWith(']'))
         {
             throw new DocumentStoreException($"Invalid input: the \"vector\" column of '{path}' has type {vectorType}; it must be a list or array of FLOAT or DOUBLE.");
@@ -96,12 +106,13 @@ public sealed class ParquetDocuments
             throw new DocumentStoreException($"Invalid input: the \"category\" column of '{path}' must be a string column.");
         }
 
-        string[] fields = [.. columns.Select(c => c.Name).Where(n => n is not (DocumentJson.IdField or DocumentJson.VectorField or VeilDocument.CategoryField))];
-        var query = new StringBuilder("SELECT CAST(\"id\" AS VARCHAR), CAST(\"vector\" AS FLOAT[]), len(\"vector\") - list_count(\"vector\"), ")
+        string[] fields = [.. columns.Select(c => c.Name).Where(n => n is not (DocumentJson.IdField or VeilDocument.CategoryField) && (n != DocumentJson.VectorField || !withVectors))];
+        var query = new StringBuilder("SELECT CAST(\"id\" AS VARCHAR), ")
+            .Append(withVectors ? "CAST(\"vector\" AS FLOAT[]), len(\"vector\") - list_count(\"vector\"), " : "NULL::FLOAT[], 0, ")
             .Append(hasCategory ? "\"category\"" : "NULL::VARCHAR").Append(", ")
             .Append(fields.Length == 0 ? "'{}'" : $"CAST(to_json(struct_pack({string.Join(", ", fields.Select(f => $"{Quote(f)} := {Quote(f)}"))})) AS VARCHAR)")
             .Append(" FROM ").Append(source);
-        return new ParquetDocuments(path, database, count, query.ToString());
+        return new ParquetDocuments(path, database, count, query.ToString(), withVectors);
     }
 
     /// <summary>The rows in file order, read as they are enumerated (one enumeration at a time).</summary>
@@ -126,6 +137,17 @@ public sealed class ParquetDocuments
             if (id.Length == 0)
             {
                 throw new DocumentInputException(row, "the \"id\" is empty", unit: "row");
+            }
+
+            if (!_withVectors)
+            {
+                yield return (row, new VeilDocument
+                {
+                    Id = id,
+                    Category = reader.IsDBNull(3) ? null : reader.GetString(3),
+                    Fields = VeilDocument.FieldsOrNull(reader.GetString(4)),
+                });
+                continue;
             }
 
             if (reader.IsDBNull(1))

@@ -26,7 +26,7 @@ namespace Veil.Documents.Store;
 /// On PostgreSQL, a rotation of at least <see cref="BulkRows"/> rows drops the collection's HNSW index first and builds
 /// it once at the end (an interrupted run leaves it to the re-run; searches meanwhile are exact).
 /// </remarks>
-/// <param name="rows">The collection as stored (<see cref="DocumentStore.Plain"/>): rotation reads and writes ciphertexts.</param>
+/// <param name="rows">The collection as stored (<see cref="DocumentStore.Plain(CollectionManifest)"/>): rotation reads and writes ciphertexts.</param>
 /// <param name="client">The keys: the current secrets encrypt, the in-rotation ones decrypt.</param>
 /// <param name="manifest">The collection's manifest (its secret and derivation paths).</param>
 /// <param name="tenant">The tenant the collection was ingested for.</param>
@@ -149,7 +149,7 @@ public sealed class StoreRotation(VectorStoreCollection<string, VeilDocument> ro
     private List<VeilDocument> Rotate(List<VeilDocument> batch, KeyIdPrefixes prefixes, RotationSummary summary)
     {
         var failed = new bool[batch.Count];
-        var copies = batch.Select(r => new VeilDocument { Id = r.Id, Category = r.Category, Fields = r.Fields, EmbeddingInfo = r.EmbeddingInfo, Embedding = r.Embedding }).ToList();
+        var copies = batch.Select(r => new VeilDocument { Id = r.Id, Category = r.Category, Fields = r.Fields, EmbeddingInfo = r.EmbeddingInfo, Embedding = r.Embedding, SealedEmbedding = r.SealedEmbedding }).ToList();
 
         // Vectors (lossy), with their drift.
         List<int> vectorRows = RowsStartingWith(batch, r => r.EmbeddingInfo, prefixes.Vector);
@@ -229,6 +229,9 @@ public sealed class RotationSummary
 
     /// <summary>Gets the rows that needed nothing.</summary>
     public long AlreadyCurrent { get; internal set; }
+
+    /// <summary>Gets the sealed vectors re-sealed under the primary standard secret (sealed collections only).</summary>
+    public long Resealed { get; internal set; }
 
     /// <summary>Gets the rows that could not be re-encrypted (left as they were; a re-run retries them).</summary>
     public long Failed { get; internal set; }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.VectorData;
 using Veil.Extensions.VectorData;
+using Veil.Sealed;
 
 namespace Veil.Documents.Store;
 
@@ -9,7 +10,7 @@ namespace Veil.Documents.Store;
 /// and the embedding (Scale-And-Perturb) with its paired ICL info.
 /// </summary>
 /// <remarks>
-/// The vector's dimension is only known at run time, so collections are opened with <see cref="Definition"/> rather
+/// The vector's dimension is only known at run time, so collections are opened with <see cref="Definition(int, CollectionMode)"/> rather
 /// than attributes. The same record type, unencrypted, holds the demo's plaintext baseline.
 /// </remarks>
 public sealed class VeilDocument
@@ -39,8 +40,21 @@ public sealed class VeilDocument
     [PairedIclInfo(nameof(Embedding))]
     public string? EmbeddingInfo { get; set; }
 
-    /// <summary>Gets or sets the embedding: plaintext in the application, Scale-And-Perturb ciphertext in the store.</summary>
+    /// <summary>Gets or sets the embedding: plaintext in the application, Scale-And-Perturb ciphertext in the store (empty in a sealed collection's store).</summary>
     public ReadOnlyMemory<float>? Embedding { get; set; }
+
+    /// <summary>
+    /// Gets or sets the embedding sealed with AES-256-GCM (base64), in a sealed collection's store only (see
+    /// <see cref="SealedDefinition"/>); null in the application and in DCPE collections.
+    /// </summary>
+    [SealedVector(nameof(Embedding))]
+    public string? SealedEmbedding { get; set; }
+
+    /// <summary>The distance a sealed collection's search scores are (higher is closer, 1 for the query itself).</summary>
+    public const string SealedScoreDistance = "cosine_similarity";
+
+    /// <summary>The distance the search scores of a collection in <paramref name="mode"/> are.</summary>
+    public static string ScoreDistanceOf(CollectionMode mode) => mode == CollectionMode.Sealed ? SealedScoreDistance : ScoreDistance;
 
     /// <summary>
     /// The distance search scores are (<see cref="DistanceFunction.EuclideanDistance"/>: lower is closer, 0 for the
@@ -66,4 +80,29 @@ public sealed class VeilDocument
             },
         ],
     };
+
+    /// <summary>
+    /// The definition of a sealed collection (<see cref="CollectionMode.Sealed"/>) for <paramref name="dimensions"/>-d
+    /// embeddings: the same clear key and encrypted fields, the sealed embedding as an opaque string, and a vector
+    /// column that stays empty in the store (ranked by cosine on the key holder).
+    /// </summary>
+    public static VectorStoreCollectionDefinition SealedDefinition(int dimensions) => new()
+    {
+        Properties =
+        [
+            new VectorStoreKeyProperty(nameof(Id), typeof(string)),
+            new VectorStoreDataProperty(nameof(Category), typeof(string)) { IsIndexed = true },
+            new VectorStoreDataProperty(nameof(Fields), typeof(string)),
+            new VectorStoreDataProperty(nameof(EmbeddingInfo), typeof(string)),
+            new VectorStoreDataProperty(nameof(SealedEmbedding), typeof(string)),
+            new VectorStoreVectorProperty(nameof(Embedding), typeof(ReadOnlyMemory<float>?), dimensions)
+            {
+                DistanceFunction = DistanceFunction.CosineSimilarity,
+            },
+        ],
+    };
+
+    /// <summary>The definition of a collection in <paramref name="mode"/>.</summary>
+    public static VectorStoreCollectionDefinition Definition(int dimensions, CollectionMode mode) =>
+        mode == CollectionMode.Sealed ? SealedDefinition(dimensions) : Definition(dimensions);
 }

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.VectorData;
+
 namespace Veil.Sealed;
 
 /// <summary>Settings of a <see cref="SealedVectorStoreCollection{TKey, TRecord}"/>.</summary>
@@ -28,6 +30,13 @@ public sealed class SealedCollectionOptions
     /// (K′, 2K′, 4K′, …) and keeps those matching the filter. Default 10 000.
     /// </summary>
     public int FilteredScanLimit { get; init; } = DefaultFilteredScanLimit;
+
+    /// <summary>
+    /// The record definition (key and vector property, dimensions, distance function) when the record type does not
+    /// carry them as attributes, as with a dimension known only at run time; null reads the attributes. The sealed
+    /// column is still the property marked [SealedVector].
+    /// </summary>
+    public VectorStoreCollectionDefinition? Definition { get; init; }
 
     /// <summary>The default <see cref="SnapshotChunkBytes"/> (4 MiB).</summary>
     public const int DefaultSnapshotChunkBytes = 4 << 20;

@@ -15,26 +15,45 @@ internal sealed class SealedRecordModel<TRecord>
     private readonly PropertyInfo _vector;
     private readonly PropertyInfo _sealed;
 
-    public SealedRecordModel()
+    public SealedRecordModel(VectorStoreCollectionDefinition? definition = null)
     {
         PropertyInfo[] properties = typeof(TRecord).GetProperties(BindingFlags.Instance | BindingFlags.Public);
-        _key = properties.SingleOrDefault(p => p.GetCustomAttribute<VectorStoreKeyAttribute>() is not null)
-            ?? throw new ArgumentException($"'{typeof(TRecord).Name}' has no [VectorStoreKey] property.");
-        PropertyInfo[] vectors = properties.Where(p => p.GetCustomAttribute<VectorStoreVectorAttribute>() is not null).ToArray();
-        if (vectors.Length != 1)
+        if (definition is null)
         {
-            throw new NotSupportedException($"The sealed collection supports records with exactly one vector property; '{typeof(TRecord).Name}' has {vectors.Length}.");
+            _key = properties.SingleOrDefault(p => p.GetCustomAttribute<VectorStoreKeyAttribute>() is not null)
+                ?? throw new ArgumentException($"'{typeof(TRecord).Name}' has no [VectorStoreKey] property.");
+            PropertyInfo[] vectors = properties.Where(p => p.GetCustomAttribute<VectorStoreVectorAttribute>() is not null).ToArray();
+            if (vectors.Length != 1)
+            {
+                throw new NotSupportedException($"The sealed collection supports records with exactly one vector property; '{typeof(TRecord).Name}' has {vectors.Length}.");
+            }
+
+            _vector = vectors[0];
+            VectorStoreVectorAttribute attribute = _vector.GetCustomAttribute<VectorStoreVectorAttribute>()!;
+            Dimensions = attribute.Dimensions;
+            DistanceFunction = attribute.DistanceFunction ?? Microsoft.Extensions.VectorData.DistanceFunction.CosineSimilarity;
+        }
+        else
+        {
+            VectorStoreKeyProperty key = definition.Properties.OfType<VectorStoreKeyProperty>().SingleOrDefault()
+                ?? throw new ArgumentException("The record definition has no key property.", nameof(definition));
+            VectorStoreVectorProperty[] vectors = definition.Properties.OfType<VectorStoreVectorProperty>().ToArray();
+            if (vectors.Length != 1)
+            {
+                throw new NotSupportedException($"The sealed collection supports records with exactly one vector property; the definition has {vectors.Length}.");
+            }
+
+            _key = Property(properties, key.Name);
+            _vector = Property(properties, vectors[0].Name);
+            Dimensions = vectors[0].Dimensions;
+            DistanceFunction = vectors[0].DistanceFunction ?? Microsoft.Extensions.VectorData.DistanceFunction.CosineSimilarity;
         }
 
-        _vector = vectors[0];
         if (_vector.PropertyType != typeof(ReadOnlyMemory<float>) && _vector.PropertyType != typeof(ReadOnlyMemory<float>?) && _vector.PropertyType != typeof(float[]))
         {
             throw new NotSupportedException($"Vector property '{_vector.Name}' must be ReadOnlyMemory<float>, ReadOnlyMemory<float>? or float[].");
         }
 
-        VectorStoreVectorAttribute attribute = _vector.GetCustomAttribute<VectorStoreVectorAttribute>()!;
-        Dimensions = attribute.Dimensions;
-        DistanceFunction = attribute.DistanceFunction ?? Microsoft.Extensions.VectorData.DistanceFunction.CosineSimilarity;
         if (DistanceFunction is not (Microsoft.Extensions.VectorData.DistanceFunction.CosineSimilarity
             or Microsoft.Extensions.VectorData.DistanceFunction.CosineDistance
             or Microsoft.Extensions.VectorData.DistanceFunction.DotProductSimilarity))
@@ -51,6 +70,10 @@ internal sealed class SealedRecordModel<TRecord>
     }
 
     public int Dimensions { get; }
+
+    private static PropertyInfo Property(PropertyInfo[] properties, string name) =>
+        properties.SingleOrDefault(p => p.Name == name)
+        ?? throw new ArgumentException($"'{typeof(TRecord).Name}' has no public property '{name}' named by the record definition.");
 
     public string DistanceFunction { get; }
 

@@ -44,7 +44,7 @@ public sealed class SealedVectorStoreCollection<TKey, TRecord> : VectorStoreColl
     private readonly SealedKeyring _keys;
     private readonly ISealedIndexStorage _storage;
     private readonly SealedCollectionOptions _options;
-    private readonly SealedRecordModel<TRecord> _model = new();
+    private readonly SealedRecordModel<TRecord> _model;
     private readonly SealedIndexJournal<TKey> _journal;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private volatile SealedVectorIndex<TKey>? _index;
@@ -69,6 +69,7 @@ public sealed class SealedVectorStoreCollection<TKey, TRecord> : VectorStoreColl
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.SnapshotInterval, 1, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.SnapshotChunkBytes, 1024, nameof(options));
         ArgumentOutOfRangeException.ThrowIfNegative(_options.DecoyKeys, nameof(options));
+        _model = new SealedRecordModel<TRecord>(_options.Definition);
         _inner = inner;
         _keys = keys;
         _storage = indexStorage;

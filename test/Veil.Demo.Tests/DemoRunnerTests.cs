@@ -40,6 +40,30 @@ public sealed class DemoRunnerTests
     }
 
     [Fact]
+    public async Task Run_WhenSealed_ShowsPlaintextDcpeAndSealedSideBySide_WithTheSealedRecall()
+    {
+        DemoKeys keys = DemoKeys.Fresh(2.5f);
+        using var report = new StringWriter();
+        using var log = new StringWriter();
+        try
+        {
+            DemoResult result = await new DemoRunner(new DemoOptions(Corpus) { Queries = 50, Sealed = true }, keys, report, log, "demo").RunAsync();
+
+            // K′ = 100 of 728 rows ranked exactly: the int8 HNSW index has to miss a true neighbour from its top 100.
+            Assert.NotNull(result.RecallSealed);
+            Assert.InRange(result.RecallSealed!.Value, 0.99, 1.0);
+            Assert.Contains("plaintext (exact)", report.ToString());
+            Assert.Contains("DCPE (re-ranked)", report.ToString());
+            Assert.Contains("Sealed mode (vectors sealed with AES-256-GCM", report.ToString());
+            Assert.Contains("demo: sealed and stored 728 documents", log.ToString());
+        }
+        finally
+        {
+            ConfigFile.DisposeSecrets(keys.Configuration);
+        }
+    }
+
+    [Fact]
     public async Task Run_WhenTheTextQueryHasOtherDimensions_ThrowsNamingThemBeforeStoringAnything()
     {
         DemoKeys keys = DemoKeys.Fresh(2.5f);

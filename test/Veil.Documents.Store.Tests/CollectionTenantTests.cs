@@ -52,6 +52,12 @@ public sealed class CollectionTenantTests : IDisposable
         Assert.Contains("belongs to tenant \"acme\", not \"other\"", export.Message, StringComparison.Ordinal);
         Assert.Contains("belongs to tenant \"acme\", not \"other\"", rotate.Message, StringComparison.Ordinal);
         Assert.Equal(0, (await store.RotateAsync(Collection, _keys.Promoted, new TenantId(Acme), batchSize: 5)).Failed);
+
+        // After a rotation the record still says acme, and is still true: the rows decrypt for acme under the new
+        // secret, and another tenant is still refused.
+        Assert.True(await store.CheckTenantAsync(Collection, new TenantId(Acme), CancellationToken.None));
+        Assert.Equal(10, (await ExportAsync(store, new TenantId(Acme), _keys.NewOnly)).Count);
+        await Assert.ThrowsAsync<DocumentStoreException>(() => store.RotateAsync(Collection, _keys.Promoted, new TenantId(Other), batchSize: 5));
     }
 
     [Fact]
@@ -106,10 +112,10 @@ public sealed class CollectionTenantTests : IDisposable
         await store.IngestAsync(DocumentInput.JsonLines(new StringReader(lines)), new IngestOptions(Collection, tenant) { Replace = replace }, _keys.Before);
     }
 
-    private async Task<List<VeilDocument>> ExportAsync(DocumentStore store, TenantId tenant)
+    private async Task<List<VeilDocument>> ExportAsync(DocumentStore store, TenantId tenant, VeilClient? keys = null)
     {
         var documents = new List<VeilDocument>();
-        await foreach (VeilDocument document in store.ExportAsync(Collection, _keys.Before, tenant))
+        await foreach (VeilDocument document in store.ExportAsync(Collection, keys ?? _keys.Before, tenant))
         {
             documents.Add(document);
         }

@@ -126,49 +126,40 @@ public sealed class TextIngestTests : IDisposable
         Assert.Contains("raw vectors and text", error.Message, StringComparison.Ordinal);
     }
 
-    /// <summary>Hashes each word into one of 16 dimensions and L2-normalises; records each call's batch size.</summary>
-    private sealed class BagOfWordsGenerator : IEmbeddingGenerator<string, Embedding<float>>
+    [Fact]
+    public async Task IngestAsync_FromParquetWithATextColumn_EmbedsEncryptsAndStoresIt()
     {
-        public const int Dimensions = 16;
+        string values = string.Join(", ", s_texts.Select((t, i) => $"('d{i}', 'c{i % 2}', '{t}')"));
+        string parquet = _directory.WriteParquet($"SELECT * FROM (VALUES {values}) AS t(id, category, content)");
+        using DocumentStore store = DocumentStore.Open(Location, mustExist: false);
+        DocumentInput input = DocumentInput.File(parquet).WithTextEmbedding(new TextEmbedding("content", _generator) { BatchSize = 4 });
 
-        public List<int> Batches { get; } = [];
+        IngestResult result = await store.IngestAsync(input, new IngestOptions(Collection, new TenantId(Tenant)), _keys.Before);
 
-        public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
+        Assert.Equal(s_texts.Length, result.Stored);
+        Assert.Equal([4, 4, 2], _generator.Batches);
+        await foreach (VeilDocument document in store.ExportAsync(Collection, _keys.Before, new TenantId(Tenant)))
         {
-            string[] texts = values.ToArray();
-            Batches.Add(texts.Length);
-            var result = new GeneratedEmbeddings<Embedding<float>>();
-            foreach (string text in texts)
-            {
-                var vector = new float[Dimensions];
-                foreach (string word in text.Split(' '))
-                {
-                    vector[(int)((uint)StableHash(word) % Dimensions)] += 1f;
-                }
-
-                float norm = TensorPrimitives.Norm(vector);
-                TensorPrimitives.Divide(vector, norm, vector);
-                result.Add(new Embedding<float>(vector));
-            }
-
-            return Task.FromResult(result);
+            int i = int.Parse(document.Id.AsSpan(1), System.Globalization.CultureInfo.InvariantCulture);
+            float[] expected = (await _generator.GenerateAsync([s_texts[i]]))[0].Vector.ToArray();
+            Assert.True(TensorPrimitives.Distance(expected, document.Embedding!.Value.Span) < 1e-4f, document.Id);
+            Assert.Equal(s_texts[i], DocumentJson.Field(document, "content"));
+            Assert.Equal($"c{i % 2}", document.Category);
         }
+    }
 
-        public object? GetService(Type serviceType, object? serviceKey = null) => null;
+    [Fact]
+    public async Task IngestAsync_FromParquetWithAVectorAsWellAsTheText_RefusesTheRowWithoutTheText()
+    {
+        string parquet = _directory.WriteParquet("SELECT * FROM (VALUES ('a', 'secret text one', [1.0, 0.0]::FLOAT[])) AS t(id, content, vector)");
+        using DocumentStore store = DocumentStore.Open(Location, mustExist: false);
+        DocumentInput input = DocumentInput.File(parquet).WithTextEmbedding(new TextEmbedding("content", _generator));
 
-        public void Dispose()
-        {
-        }
+        var error = await Assert.ThrowsAsync<DocumentInputException>(() => store.IngestAsync(input, new IngestOptions(Collection, new TenantId(Tenant)), _keys.Before));
 
-        private static int StableHash(string word)
-        {
-            int h = 17;
-            foreach (char c in word)
-            {
-                h = unchecked((h * 31) + c);
-            }
-
-            return h;
-        }
+        Assert.Equal(1, error.Line);
+        Assert.Contains("row 1: \"a\" has a \"vector\" as well as the text field \"content\"", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("secret text", error.Message, StringComparison.Ordinal);
+        Assert.Null(await store.FindManifestAsync(Collection, CancellationToken.None));
     }
 }

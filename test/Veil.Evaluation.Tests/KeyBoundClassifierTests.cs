@@ -85,6 +85,34 @@ public sealed class KeyBoundClassifierTests : IDisposable
         Assert.Throws<ArgumentException>(() => KeyBoundClassifier.MetadataPath("model.json"));
     }
 
+    [Fact]
+    public void TrainOnCiphertexts_WithoutTheKey_PredictsOnlyOnceLoadedWithThatKey()
+    {
+        byte[] secret = Secret(1);
+        using VeilClient client = Client(keyId: 1, secret);
+        var tenant = new TenantId(Tenant);
+        Veil.Vectors.VectorEncryptor encryptor = client.Vector.GetEncryptor(new SecretPath(Path), new DerivationPath(Model), tenant);
+        float[][] ciphertexts = s_data.Vectors.Select(v => encryptor.EncryptOneWay(v)).ToArray();
+        string[] labels = s_data.Labels!.Select(l => l!).ToArray();
+
+        // The data scientist's side: ciphertexts, labels and the key's description, no key.
+        KeyBoundClassifier trained = KeyBoundClassifier.TrainOnCiphertexts(ciphertexts, labels, ClassifierKey.Of(encryptor, tenant), ClassifierTrainer.LogisticRegression, seed: 1);
+        Assert.Throws<InvalidOperationException>(() => trained.Predict(s_data.Vectors));
+        string model = Save(trained);
+
+        // The key holder's side: plaintexts in, encrypted one-way with the key, classified.
+        KeyBoundClassifier loaded = KeyBoundClassifier.Load(model, client.Vector, new SecretPath(Path), new DerivationPath(Model), tenant);
+        ClassificationScores scores = ClassificationScores.Score(labels, loaded.Predict(s_data.Vectors));
+        Assert.True(trained.Info.HeldOut.Accuracy > 0.9, $"held out {trained.Info.HeldOut}");
+        Assert.True(scores.Accuracy > 0.9, $"through the key holder {scores}");
+        Assert.Equal((1u, Tenant, Path, Model), (loaded.Info.KeyId, loaded.Info.Tenant, loaded.Info.SecretPath, loaded.Info.DerivationPath));
+        Assert.DoesNotContain(Convert.ToBase64String(secret), File.ReadAllText(KeyBoundClassifier.MetadataPath(model)), StringComparison.Ordinal);
+
+        // Another secret under the same key id is refused by the key check the dataset carried.
+        using VeilClient impostor = Client(keyId: 1, Secret(2));
+        Assert.Throws<ClassifierKeyMismatchException>(() => KeyBoundClassifier.Load(model, impostor.Vector, new SecretPath(Path), new DerivationPath(Model), tenant));
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     private static KeyBoundClassifier Train(VeilClient client) => KeyBoundClassifier.Train(
@@ -97,14 +125,14 @@ public sealed class KeyBoundClassifierTests : IDisposable
         return model;
     }
 
-    private static byte[] Secret(int seed)
+    internal static byte[] Secret(int seed)
     {
         byte[] bytes = new byte[32];
         new Random(seed).NextBytes(bytes);
         return bytes;
     }
 
-    private static VeilClient Client(uint keyId, byte[] secret, float beta = 1) => new(new VeilConfiguration(new Dictionary<SecretPath, VectorSecret>
+    internal static VeilClient Client(uint keyId, byte[] secret, float beta = 1) => new(new VeilConfiguration(new Dictionary<SecretPath, VectorSecret>
     {
         [new SecretPath(Path)] = new(beta, new RotatableSecret(new IdentifiedSecret(new KeyId(keyId), new Secret(secret))), false),
     }));

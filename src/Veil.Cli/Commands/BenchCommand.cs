@@ -18,6 +18,10 @@ internal sealed class BenchCommand : Command
     private readonly Option<int> _storeQueries = Opt("--store-queries", "Top-10 queries per variant in the DuckDB store measurement; figures are medians.", BenchDefaults.StoreQueries);
     private readonly Option<bool> _json = Opt<bool>("--json", "Write the results as JSON instead of a table.");
     private readonly Option<int> _embeddingTexts = Opt("--embedding-texts", "Texts per pass in the embedding measurement (the all-MiniLM-L6-v2 add-on, when installed: " + TextModel.InstallCommand + "); 0 skips it.", EmbeddingBench.DefaultTexts);
+    private readonly Option<bool> _sealed = Opt<bool>("--sealed", "Measure the sealed mode on DuckDB instead: sealed ingest (sealing, index insert, store write), sealed top-10 query against the plaintext exact scan of the same file, bytes read per query, recall@10.");
+    private readonly Option<int> _sealedRows = Opt("--sealed-rows", "With --sealed: vectors (d = 384) stored.", SealedBench.DefaultRows);
+    private readonly Option<int> _sealedQueries = Opt("--sealed-queries", "With --sealed: top-10 queries per variant; latencies are medians.", SealedBench.DefaultQueries);
+    private readonly Option<string> _corpus = Opt<string>("--corpus", "With --sealed: raw float32 embeddings (384 per row) to sample the stored vectors around (each row plus small seeded noise), and whose own recall@10 (500 held-out rows) is reported; default: random unit vectors.");
     private readonly Option<string?> _postgres = Opt<string?>("--postgres", "Instead of the default measurements, measure a PostgreSQL + pgvector server at scale (an Npgsql connection string): encrypted beside plaintext ingest, HNSW build, top-10 query p50/p99 and recall@10 against exact search. Its tables (veil_scale_*, named per run) are dropped at the end.");
     private readonly Option<int> _rows = Opt("--rows", "With --postgres: rows per table; 0 skips the store measurement.", 100_000);
     private readonly Option<FileInfo?> _centres = Opt<FileInfo?>("--centres", "With --postgres: real 384-d embeddings (little-endian float32 rows, no header) the rows are sampled around.");
@@ -33,12 +37,18 @@ internal sealed class BenchCommand : Command
     {
         _console = console;
         this.Add(_dimensions, _rounds, _batchRows, _storeRows, _storeRounds, _storeQueries, _json, _embeddingTexts);
+        this.Add(_sealed, _sealedRows, _sealedQueries, _corpus);
         this.Add(_postgres, _rows, _centres, _queries, _efSearch, _rerankCandidates, _indexOrderRows, _rotationRows, _rotationTenants);
         SetAction((parseResult, _) => Task.FromResult(Run(parseResult)));
     }
 
     private int Run(ParseResult parseResult)
     {
+        if (parseResult.GetValue(_sealed))
+        {
+            return RunSealed(parseResult);
+        }
+
         if (parseResult.GetValue(_postgres) is { } connectionString)
         {
             return RunPostgres(parseResult, connectionString);
@@ -74,6 +84,37 @@ internal sealed class BenchCommand : Command
         {
             BenchReport.WriteTable(_console.Output, results, store);
             EmbeddingBench.WriteTable(_console.Output, embedding, TextModel.InstallCommand);
+        }
+
+        return ExitCodes.Success;
+    }
+
+    /// <summary><c>--sealed</c>: option checks, then the harness's sealed-mode measurement on DuckDB.</summary>
+    private int RunSealed(ParseResult parseResult)
+    {
+        int rows = parseResult.GetValue(_sealedRows);
+        int queries = parseResult.GetValue(_sealedQueries);
+        string? corpus = parseResult.GetValue(_corpus);
+        if (rows < 10 || queries < 1)
+        {
+            _console.Error.WriteLine("bench: --sealed-rows must be at least 10 and --sealed-queries at least 1.");
+            return ExitCodes.InvalidOptions;
+        }
+
+        if (corpus is not null && !File.Exists(corpus))
+        {
+            _console.Error.WriteLine($"bench: --corpus {corpus} does not exist.");
+            return ExitCodes.InvalidOptions;
+        }
+
+        SealedBenchResult result = SealedBench.Measure(corpus, BenchReport.StoreDimensions, rows, queries, _console.Error);
+        if (parseResult.GetValue(_json))
+        {
+            SealedBenchReport.WriteJson(_console.Output, result);
+        }
+        else
+        {
+            SealedBenchReport.WriteTable(_console.Output, result);
         }
 
         return ExitCodes.Success;

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using Veil.Documents.Store;
 
 namespace Veil.Cli.Commands;
@@ -50,37 +49,15 @@ internal sealed class DeleteCommand : StoreCommand
 
     private List<string> ReadIds(string path)
     {
-        var ids = new List<string>();
         using StreamReader? file = path == "-" ? null : OpenFile(path);
-        TextReader reader = file ?? Terminal.Input;
-        long line = 0;
-        while (reader.ReadLine() is { } text)
+        try
         {
-            line++;
-            if (string.IsNullOrWhiteSpace(text))
-            {
-                continue;
-            }
-
-            try
-            {
-                using JsonDocument document = JsonDocument.Parse(text);
-                if (document.RootElement.ValueKind != JsonValueKind.Object
-                    || !document.RootElement.TryGetProperty("id", out JsonElement id)
-                    || id.ValueKind is not (JsonValueKind.String or JsonValueKind.Number))
-                {
-                    throw new CliUsageException(string.Create(CultureInfo.InvariantCulture, $"Invalid input: --ids-from line {line} is not an object with a string or number \"id\"."));
-                }
-
-                ids.Add(id.ValueKind == JsonValueKind.String ? id.GetString()! : id.GetRawText());
-            }
-            catch (JsonException e)
-            {
-                throw new CliUsageException(string.Create(CultureInfo.InvariantCulture, $"Invalid input: --ids-from line {line} is not JSON ({e.Message})."), e);
-            }
+            return DocumentIds.ReadJsonLines(file ?? Terminal.Input);
         }
-
-        return ids;
+        catch (FormatException e)
+        {
+            throw new CliUsageException($"Invalid input: --ids-from {e.Message}", e);
+        }
     }
 
     private static StreamReader OpenFile(string path)

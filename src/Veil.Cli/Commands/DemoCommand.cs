@@ -20,7 +20,7 @@ internal sealed class DemoCommand : Command
         : base("demo", "Run Veil end to end on 778 real MiniLM embeddings (fresh in-memory secrets unless --config): ingest encrypted into DuckDB, search with encrypted queries, filter on an encrypted category; report recall@10 and timings.")
     {
         _console = console;
-        this.Add(BetaOption, QueriesOption, SeedOption, RerankCandidatesOption, StoreOption, StoreMemoryOption, StoreThreadsOption, CorpusOption, ModelOption, VocabularyOption, TextOption, ConfigOption, SecretPathOption);
+        this.Add(BetaOption, QueriesOption, SeedOption, RerankCandidatesOption, StoreOption, SealedOption, StoreMemoryOption, StoreThreadsOption, CorpusOption, ModelOption, VocabularyOption, TextOption, ConfigOption, SecretPathOption);
         SetAction(RunAsync);
     }
 
@@ -29,6 +29,7 @@ internal sealed class DemoCommand : Command
     internal readonly Option<int> SeedOption = Opt<int>("--seed", "Seed of the choice of held-out documents (not of the encryption, which always uses fresh randomness).", 42);
     internal readonly Option<int> RerankCandidatesOption = Opt<int>("--rerank-candidates", "K′: how many candidates re-ranking fetches from the store and decrypts.", Veil.Extensions.VectorData.EncryptingCollectionOptions.DefaultRerankCandidates);
     internal readonly Option<string> StoreOption = Opt<string>("--store", "Keep the store here (duckdb:PATH; its demo collections are replaced) instead of in a temporary file.");
+    internal readonly Option<bool> SealedOption = Opt<bool>("--sealed", "Also store the corpus sealed (AES-256-GCM vectors, the key holder's index) and show the same queries side by side: plaintext, DCPE, sealed, with recall@10 each.");
     internal readonly Option<string> StoreMemoryOption = CommonOptions.StoreMemory();
     internal readonly Option<int?> StoreThreadsOption = CommonOptions.StoreThreads();
     internal readonly Option<string> CorpusOption = Opt<string>("--corpus", "The corpus directory (embeddings.bin + records.jsonl); default: the one shipped with veil.");
@@ -52,6 +53,7 @@ internal sealed class DemoCommand : Command
                 Seed = parseResult.GetValue(SeedOption),
                 RerankCandidates = parseResult.GetValue(RerankCandidatesOption),
                 Store = parseResult.GetValue(StoreOption) is { } store ? StoreLocation.Parse(store) : null,
+                Sealed = parseResult.GetValue(SealedOption),
                 StoreMemory = parseResult.GetValue(StoreMemoryOption),
                 StoreThreads = parseResult.GetValue(StoreThreadsOption),
                 TextQueryUnavailable = $"no model; install the all-MiniLM-L6-v2 add-on with: {TextModel.InstallCommand}",
@@ -72,7 +74,7 @@ internal sealed class DemoCommand : Command
             DemoKeys keys = LoadKeys(beta, parseResult.GetValue(ConfigOption), parseResult.GetValue(SecretPathOption));
             try
             {
-                var progress = new ProgressReporter(_console.Error, "veil demo", "documents", total: null);
+                var progress = new TextProgress(_console.Error, "veil demo", "documents", total: null);
                 await new DemoRunner(options, keys, _console.Output, _console.Error, "veil demo", progress).RunAsync(cancellationToken).ConfigureAwait(false);
                 return ExitCodes.Success;
             }

@@ -25,7 +25,7 @@ internal sealed class ExportCommand : StoreCommand
 
         bool includeVectors = !parseResult.GetValue(NoVectorsOption);
         using DocumentStore store = DocumentStore.Open(context.Location, mustExist: true);
-        var progress = new ProgressReporter(Terminal.Error, "veil export", "documents", total: null);
+        var progress = new TextProgress(Terminal.Error, "veil export", "documents", total: null);
         await foreach (VeilDocument document in store.ExportAsync(context.Collection, context.Client, context.Tenant, includeVectors, batchSize, cancellationToken).ConfigureAwait(false))
         {
             WriteLine(writer => DocumentJson.Write(writer, document, includeVectors));

@@ -14,7 +14,7 @@ internal sealed class IngestCommand : StoreCommand
     public IngestCommand(CliConsole console)
         : base(console, "ingest", "Encrypt documents and store them: JSON Lines {\"id\",\"vector\",\"category\"?,…} on stdin (or --input), a Parquet file (--input), or --vectors file.bin --records file.jsonl.")
     {
-        this.Add(InputOption, VectorsOption, RecordsOption, DimensionsOption, SecretPathOption, DerivationPathOption, BatchSizeOption, ReplaceOption, TextFieldOption, ModelOption, VocabularyOption);
+        this.Add(InputOption, VectorsOption, RecordsOption, DimensionsOption, SecretPathOption, DerivationPathOption, BatchSizeOption, ReplaceOption, SealedOption, TextFieldOption, ModelOption, VocabularyOption);
     }
 
     /// <summary>Two of DuckDB's row groups (122 880 rows each), so that most rows skip the write-ahead log.</summary>
@@ -31,7 +31,8 @@ internal sealed class IngestCommand : StoreCommand
     internal readonly Option<string> DerivationPathOption = Opt<string>("--derivation-path", "The vector derivation path of a new collection (for example the embedding model's name).", "embedding");
     internal readonly Option<int> BatchSizeOption = Opt<int>("--batch-size", "Documents per transaction (a failure rolls back the whole transaction; the transactions before it stay). Transactions of more than ~120 000 documents are the fastest: DuckDB writes them straight to the database file.", DefaultBatchSize);
     internal readonly Option<bool> ReplaceOption = new("--replace") { Description = "Delete the collection first, if it exists." };
-    internal readonly Option<string> TextFieldOption = Opt<string>("--text-field", "Embed this JSON Lines field (for example content) locally with the all-MiniLM-L6-v2 add-on (" + TextModel.InstallCommand + ") or --model, instead of reading a \"vector\"; the text stays an encrypted field. Transactions default to " + TextBatchSize + " documents.");
+    internal readonly Option<bool> SealedOption = Opt<bool>("--sealed", "Store the vectors sealed (AES-256-GCM; the store holds no geometry) and search them with the key holder's index, instead of distance-comparison-preserving encryption. Recorded with the collection: search and export follow it; a collection holds one mode's documents.");
+    internal readonly Option<string> TextFieldOption = Opt<string>("--text-field", "Embed this field of the JSON Lines or Parquet input (for example content) locally with the all-MiniLM-L6-v2 add-on (" + TextModel.InstallCommand + ") or --model, instead of reading a \"vector\"; the text stays an encrypted field. Transactions default to " + TextBatchSize + " documents.");
     internal readonly Option<string> ModelOption = new("--model") { Description = "With --text-field: " + TextModel.ModelDescription };
     internal readonly Option<string> VocabularyOption = new("--vocab") { Description = "With --model: the model's WordPiece vocab.txt." };
 
@@ -79,11 +80,12 @@ internal sealed class IngestCommand : StoreCommand
             DerivationPath = parseResult.GetRequiredValue(DerivationPathOption),
             BatchSize = batchSize,
             Replace = parseResult.GetValue(ReplaceOption),
+            Mode = parseResult.GetValue(SealedOption) ? CollectionMode.Sealed : CollectionMode.Dcpe,
             CollectionCreated = manifest => Progress(string.Create(
-                CultureInfo.InvariantCulture, $"created collection \"{context.Collection}\" ({manifest.Dimensions} dimensions) in {context.Location}")),
+                CultureInfo.InvariantCulture, $"created {(manifest.Mode == CollectionMode.Sealed ? "sealed " : string.Empty)}collection \"{context.Collection}\" ({manifest.Dimensions} dimensions) in {context.Location}")),
         };
         using DocumentStore store = DocumentStore.Open(context.Location, mustExist: false);
-        var progress = new ProgressReporter(Terminal.Error, "veil ingest", "documents", total: null);
+        var progress = new TextProgress(Terminal.Error, "veil ingest", "documents", total: null);
         await store.IngestAsync(input, options, context.Client, progress, cancellationToken).ConfigureAwait(false);
         progress.Finish($"encrypted and stored in collection \"{context.Collection}\" of {context.Location}:");
         return ExitCodes.Success;

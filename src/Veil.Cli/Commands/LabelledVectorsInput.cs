@@ -10,7 +10,7 @@ namespace Veil.Cli.Commands;
 /// </summary>
 internal sealed class LabelledVectorsInput(int minimumRows)
 {
-    internal readonly Option<string> InputOption = Opt<string>("--input", "A corpus directory holding embeddings.bin (raw float32 rows) and records.jsonl or corpus.jsonl (row-aligned), or a JSON Lines or Parquet file as veil ingest reads them; default: the corpus shipped with veil.");
+    internal readonly Option<string> InputOption = Opt<string>("--input", "A corpus directory holding embeddings.bin (raw float32 rows) and records.jsonl (row-aligned), or a JSON Lines or Parquet file as veil ingest reads them; default: the corpus shipped with veil.");
     internal readonly Option<string> VectorsOption = new("--vectors") { Description = "Raw little-endian float32 rows (with --records) instead of --input." };
     internal readonly Option<string> RecordsOption = new("--records") { Description = "With --vectors: the row-aligned JSON Lines records (ids and labels)." };
     internal readonly Option<string> LabelsOption = Opt<string>("--labels", "The labels: the name of a field of the records, or a file with one label per row.", VeilDocument.CategoryField);
@@ -32,7 +32,11 @@ internal sealed class LabelledVectorsInput(int minimumRows)
 
     /// <summary>The rows: ids, vectors (all of one dimension) and labels (null where a row has none).</summary>
     /// <exception cref="CliUsageException">The options do not fit together, or the input cannot be read.</exception>
-    public LabelledVectors Load(ParseResult parseResult, TextWriter error, string command)
+    public LabelledVectors Load(ParseResult parseResult, TextWriter error, string command) => Load(parseResult, error, command, text: null);
+
+    /// <summary>The rows, with vectors embedded from a text field of JSON Lines input when <paramref name="text"/> is given.</summary>
+    /// <exception cref="CliUsageException">The options do not fit together, or the input cannot be read.</exception>
+    public LabelledVectors Load(ParseResult parseResult, TextWriter error, string command, TextEmbedding? text)
     {
         int? limit = parseResult.GetValue(LimitOption);
         if (limit < minimumRows)
@@ -40,7 +44,13 @@ internal sealed class LabelledVectorsInput(int minimumRows)
             throw new CliUsageException($"Invalid options: --limit must be at least {minimumRows}.");
         }
 
-        (string source, DocumentInput input) = Open(parseResult);
+        (string source, DocumentInput input) = LabelledVectors.OpenSource(parseResult.GetValue(InputOption), parseResult.GetValue(VectorsOption), parseResult.GetValue(RecordsOption), DemoCommand.DefaultCorpusDirectory);
+        if (text is not null)
+        {
+            input = parseResult.GetValue(InputOption) is not null && parseResult.GetValue(VectorsOption) is null ? input.WithTextEmbedding(text)
+                : throw new CliUsageException($"Invalid options: text to embed is read from a JSON Lines --input file (with the field \"{text.Field}\").");
+        }
+
         try
         {
             LabelledVectors rows = LabelledVectors.Read(input, source, parseResult.GetRequiredValue(LabelsOption), minimumRows, limit);
@@ -51,39 +61,5 @@ internal sealed class LabelledVectorsInput(int minimumRows)
         {
             throw new CliUsageException(e.Message);
         }
-    }
-
-    private (string Source, DocumentInput Input) Open(ParseResult parseResult)
-    {
-        string? vectors = parseResult.GetValue(VectorsOption);
-        string? records = parseResult.GetValue(RecordsOption);
-        string? input = parseResult.GetValue(InputOption);
-        if ((vectors is null) != (records is null))
-        {
-            throw new CliUsageException("Invalid options: --vectors and --records go together.");
-        }
-
-        if (vectors is not null && input is not null)
-        {
-            throw new CliUsageException("Invalid options: give either --input or --vectors with --records.");
-        }
-
-        if (input is not null && File.Exists(input))
-        {
-            return (input, DocumentInput.File(input));
-        }
-
-        if (input is not null && !Directory.Exists(input))
-        {
-            throw new CliUsageException($"Invalid options: --input '{input}' is neither a file nor a corpus directory.");
-        }
-
-        string directory = input ?? DemoCommand.DefaultCorpusDirectory;
-        vectors ??= Path.Combine(directory, "embeddings.bin");
-        // A corpus directory names its records records.jsonl (the shipped corpora) or corpus.jsonl.
-        records ??= File.Exists(Path.Combine(directory, "records.jsonl")) || !File.Exists(Path.Combine(directory, "corpus.jsonl"))
-            ? Path.Combine(directory, "records.jsonl")
-            : Path.Combine(directory, "corpus.jsonl");
-        return (vectors, DocumentInput.RawVectors(vectors, records, dimensions: null));
     }
 }

@@ -26,6 +26,11 @@ internal sealed class ModelKeyOptions
         command.Options.Add(InsecureSeedOption);
     }
 
+    /// <summary>Whether any key option was given.</summary>
+    public bool IsGiven(ParseResult parseResult) =>
+        new Option[] { TenantOption, SecretPathOption, DerivationPathOption, InsecureSeedOption }.Any(o => parseResult.GetResult(o) is { Implicit: false })
+        || parseResult.GetValue(Keys.Config) is not null || parseResult.GetValue(Keys.Keyset) is not null;
+
     /// <summary>The key scope, which must be given in full (the keys themselves are checked when loaded).</summary>
     public (SecretPath SecretPath, DerivationPath DerivationPath, TenantId Tenant) Scope(ParseResult parseResult)
     {

@@ -4,6 +4,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Veil.Documents.Store;
+using Veil.Embeddings.Onnx;
 using Veil.Evaluation.Training;
 using Veil.Keys;
 
@@ -20,16 +21,21 @@ internal sealed class PredictCommand : Command
     private readonly ModelKeyOptions _key = new();
 
     public PredictCommand(CliConsole console)
-        : base("predict", "Classify vectors with a model from veil train: encrypts them one-way with the key it was trained under (refused if the configuration's key differs) and prints {\"id\",\"label\"} lines; with labelled records, also the accuracy. Experimental (VEIL001).")
+        : base("predict", "Classify vectors, or texts (--text, or --input with --text-field: embedded locally first), with a model from veil train: encrypts them one-way with the key it was trained under (refused if the configuration's key differs) and prints {\"id\",\"label\"} lines; with labelled records, also the accuracy. Experimental (VEIL001).")
     {
         _console = console;
         _key.AddTo(this);
-        Options.Add(ModelOption);
+        this.Add(ModelOption, TextOption, TextFieldOption, EmbeddingModelOption, VocabularyOption);
         _input.AddTo(this);
         SetAction((parseResult, cancellationToken) => Task.FromResult(Run(parseResult)));
     }
 
     internal readonly Option<string> ModelOption = new("--model") { Description = "The model written by veil train (its .json metadata beside it).", Required = true };
+
+    internal readonly Option<string[]> TextOption = Opt<string[]>("--text", "A text to classify (repeat for more): embedded locally with the all-MiniLM-L6-v2 add-on (or --embedding-model), then encrypted and classified; printed ids are 1, 2, … in order.");
+    internal readonly Option<string> TextFieldOption = Opt<string>("--text-field", "With --input JSON Lines or Parquet: embed this field of each row (as --text does) instead of reading vectors.");
+    internal readonly Option<string> EmbeddingModelOption = Opt<string>("--embedding-model", "With --text or --text-field: " + TextModel.ModelDescription);
+    internal readonly Option<string> VocabularyOption = Opt<string>("--vocab", "With --embedding-model: the model's WordPiece vocab.txt.");
 
     private int Run(ParseResult parseResult)
     {
@@ -42,7 +48,7 @@ internal sealed class PredictCommand : Command
             client =>
             {
                 KeyBoundClassifier classifier = Load(model, client, secretPath, derivationPath, tenant);
-                LabelledVectors rows = _input.Load(parseResult, _console.Error, Name);
+                LabelledVectors rows = Rows(parseResult);
                 string[] predicted = TrainCommand.Invalid(() => classifier.Predict(rows.Vectors));
                 for (int i = 0; i < predicted.Length; i++)
                 {
@@ -59,6 +65,35 @@ internal sealed class PredictCommand : Command
                 _console.Output.Flush();
                 return ExitCodes.Success;
             });
+    }
+
+    /// <summary>The vectors to classify: read, embedded from --text, or embedded from --input's --text-field.</summary>
+    private LabelledVectors Rows(ParseResult parseResult)
+    {
+        string[] texts = parseResult.GetValue(TextOption) ?? [];
+        string? field = parseResult.GetValue(TextFieldOption);
+        if (texts.Length > 0 && (field is not null || _input.IsGiven(parseResult)))
+        {
+            throw new CliUsageException("Invalid options: --text is the whole input: give it without --input, --vectors, --labels or --text-field.");
+        }
+
+        if (texts.Length == 0 && field is null)
+        {
+            return (parseResult.GetValue(EmbeddingModelOption) ?? parseResult.GetValue(VocabularyOption)) is null ? _input.Load(parseResult, _console.Error, Name)
+                : throw new CliUsageException("Invalid options: --embedding-model and --vocab go with --text or --text-field.");
+        }
+
+        using OnnxEmbeddingGenerator generator = TextModel.Open(parseResult.GetValue(EmbeddingModelOption), parseResult.GetValue(VocabularyOption));
+        if (field is not null)
+        {
+            return _input.Load(parseResult, _console.Error, Name, new TextEmbedding(field, generator));
+        }
+
+        float[][] vectors = generator.GenerateAsync(texts).GetAwaiter().GetResult().Select(e => e.Vector.ToArray()).ToArray();
+        return new LabelledVectors(
+            Enumerable.Range(1, texts.Length).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray(),
+            vectors,
+            new string?[texts.Length]);
     }
 
     private static KeyBoundClassifier Load(string model, VeilClient client, SecretPath secretPath, DerivationPath derivationPath, TenantId tenant)

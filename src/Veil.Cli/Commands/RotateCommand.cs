@@ -30,7 +30,7 @@ internal sealed class RotateCommand : StoreCommand
         }
 
         using DocumentStore store = DocumentStore.Open(context.Location, mustExist: true);
-        var progress = new ProgressReporter(Terminal.Error, "veil rotate", "rows", total: null);
+        var progress = new TextProgress(Terminal.Error, "veil rotate", "rows", total: null);
         RotationSummary summary = await store.RotateAsync(context.Collection, context.Client, context.Tenant, batchSize, progress, cancellationToken).ConfigureAwait(false);
         progress.Finish("re-encrypted or tried");
 
@@ -41,6 +41,7 @@ internal sealed class RotateCommand : StoreCommand
             writer.WriteNumber("alreadyCurrent", summary.AlreadyCurrent);
             writer.WriteNumber("failed", summary.Failed);
             writer.WriteNumber("vectorsRotated", summary.VectorsMeasured);
+            writer.WriteNumber("vectorsResealed", summary.Resealed);
             writer.WriteNumber("meanRelativeDrift", summary.MeanDrift);
             writer.WriteNumber("maxRelativeDrift", summary.MaxDrift);
             writer.WriteEndObject();

@@ -1,12 +1,8 @@
-using System.CommandLine;
-using System.Globalization;
-using System.Linq.Expressions;
 using System.Text.Json;
 using Microsoft.Extensions.VectorData;
 using Veil.Documents.Store;
 using Veil.Embeddings.Onnx;
 using Veil.Extensions.VectorData;
-using Veil.Keys;
 
 namespace Veil.Cli.Commands;
 
@@ -17,7 +13,7 @@ namespace Veil.Cli.Commands;
 internal sealed class SearchCommand : StoreCommand
 {
     public SearchCommand(CliConsole console)
-        : base(console, "search", "Search the encrypted documents with an encrypted query (--vector, --id or --text); write the decrypted hits as JSON Lines: {\"rank\",\"id\",\"score\",\"distance\",\"category\",…fields}, where score is the Euclidean distance to the query (\"distance\":\"euclidean_distance\"; lower is closer).")
+        : base(console, "search", "Search the encrypted documents with an encrypted query (--vector, --id or --text); write the decrypted hits as JSON Lines: {\"rank\",\"id\",\"score\",\"distance\",\"category\",…fields}, where score is the Euclidean distance to the query (\"distance\":\"euclidean_distance\"; lower is closer), or in a sealed collection (veil ingest --sealed) the exact cosine similarity (\"distance\":\"cosine_similarity\"; higher is closer).")
     {
         this.Add(VectorOption, IdOption, TextOption, ModelOption, VocabularyOption, TopOption, CategoryOption, NoRerankOption, RerankCandidatesOption, IncludeVectorsOption);
     }
@@ -30,7 +26,7 @@ internal sealed class SearchCommand : StoreCommand
     internal readonly Option<int> TopOption = Opt<int>("--top", "How many hits.", 10);
     internal readonly Option<string> CategoryOption = new("--category") { Description = "Only documents whose category equals this (compared as deterministic ciphertext)." };
     internal readonly Option<bool> NoRerankOption = Opt<bool>("--no-rerank", "Return the order of the encrypted distances (approximate scores) instead of re-ranking the candidates exactly on the client.");
-    internal readonly Option<int> RerankCandidatesOption = Opt<int>("--rerank-candidates", "K′: how many candidates re-ranking fetches and decrypts.", EncryptingCollectionOptions.DefaultRerankCandidates);
+    internal readonly Option<int> RerankCandidatesOption = Opt<int>("--rerank-candidates", "K′: how many candidates re-ranking fetches and decrypts (in a sealed collection: how many rows every search fetches by key).", EncryptingCollectionOptions.DefaultRerankCandidates);
     internal readonly Option<bool> IncludeVectorsOption = new("--include-vectors") { Description = "Write each hit's decrypted vector too." };
 
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, StoreContext context, CancellationToken cancellationToken)
@@ -50,52 +46,36 @@ internal sealed class SearchCommand : StoreCommand
             throw new CliUsageException("Invalid options: --top and --rerank-candidates must be at least 1.");
         }
 
-        string? model = parseResult.GetValue(ModelOption);
-        string? vocabulary = parseResult.GetValue(VocabularyOption);
-        using OnnxEmbeddingGenerator? generator = text is null ? null : TextModel.Open(model, vocabulary);
-
-        using DocumentStore store = DocumentStore.Open(context.Location, mustExist: true);
-        CollectionManifest manifest = await store.GetManifestAsync(context.Collection, cancellationToken).ConfigureAwait(false);
-        StoreConfiguration.Check(context.Client.Configuration, new SecretPath(manifest.VectorSecretPath), encrypting: false);
-        await store.EnsureTenantAsync(manifest, context.Client, context.Tenant, cancellationToken).ConfigureAwait(false);
-        using EncryptingVectorStoreCollection<string, VeilDocument> collection = store.Encrypted(
-            manifest, context.Client, context.Tenant, rerank: !parseResult.GetValue(NoRerankOption), rerankCandidates: candidates);
-
-        float[] query;
-        string source;
+        float[]? query = null;
+        string source = "the --vector";
         if (vectorJson is not null)
         {
             query = ParseVector(vectorJson);
-            source = "the --vector";
         }
-        else if (id is not null)
+        else if (text is not null)
         {
-            VeilDocument document = await collection.GetAsync(id, new RecordRetrievalOptions { IncludeVectors = true }, cancellationToken).ConfigureAwait(false)
-                ?? throw new CliUsageException($"Collection \"{context.Collection}\" has no document with id \"{id}\".");
-            query = document.Embedding!.Value.ToArray();
-            source = $"document \"{id}\"";
-        }
-        else
-        {
-            query = await TextModel.EmbedAsync(generator!, text!, cancellationToken).ConfigureAwait(false);
-            source = $"the model '{TextModel.Describe(generator!)}'";
+            using OnnxEmbeddingGenerator generator = TextModel.Open(parseResult.GetValue(ModelOption), parseResult.GetValue(VocabularyOption));
+            query = await TextModel.EmbedAsync(generator, text, cancellationToken).ConfigureAwait(false);
+            source = $"the model '{TextModel.Describe(generator)}'";
         }
 
-        if (query.Length != manifest.Dimensions)
+        var search = new DocumentSearch(context.Collection, context.Tenant)
         {
-            throw new CliUsageException(string.Create(
-                CultureInfo.InvariantCulture,
-                $"Invalid query: {source} gives {query.Length} dimensions; collection \"{context.Collection}\" has {manifest.Dimensions}."));
-        }
-
-        string? category = parseResult.GetValue(CategoryOption);
-        Expression<Func<VeilDocument, bool>>? filter = category is null ? null : d => d.Category == category;
-        var options = new VectorSearchOptions<VeilDocument> { Filter = filter, IncludeVectors = parseResult.GetValue(IncludeVectorsOption) };
+            Vector = query,
+            VectorSource = source,
+            Id = id,
+            Top = top,
+            Rerank = !parseResult.GetValue(NoRerankOption),
+            RerankCandidates = candidates,
+            Category = parseResult.GetValue(CategoryOption),
+            IncludeVectors = parseResult.GetValue(IncludeVectorsOption),
+        };
+        using DocumentStore store = DocumentStore.Open(context.Location, mustExist: true);
         int rank = 0;
-        await foreach (VectorSearchResult<VeilDocument> hit in collection.SearchAsync(query, top, options, cancellationToken).ConfigureAwait(false))
+        await foreach (DocumentHit hit in store.SearchAsync(search, context.Client, cancellationToken).ConfigureAwait(false))
         {
             int current = ++rank;
-            WriteLine(writer => DocumentJson.Write(writer, hit.Record, options.IncludeVectors, current, hit.Score));
+            WriteLine(writer => DocumentJson.Write(writer, hit.Record, search.IncludeVectors, current, hit.Score, hit.Distance));
         }
 
         return ExitCodes.Success;

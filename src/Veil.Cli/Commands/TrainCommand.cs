@@ -26,7 +26,7 @@ internal sealed class TrainCommand : Command
     {
         _console = console;
         _key.AddTo(this);
-        this.Add(ModelOption, TrainerOption, SeedOption, TestFractionOption, BetasOption);
+        this.Add(ModelOption, TrainerOption, SeedOption, TestFractionOption, BetasOption, CiphertextsOption);
         _input.AddTo(this);
         SetAction((parseResult, cancellationToken) => Task.FromResult(Run(parseResult)));
     }
@@ -37,6 +37,8 @@ internal sealed class TrainCommand : Command
     private readonly Option<double> TestFractionOption = Opt("--test-fraction", "The fraction of each label held out to score the model.", 0.25);
     private readonly Option<string> BetasOption = Opt<string>("--betas", "Measure instead of training under your key: comma-separated β values, each with throwaway keys; prints a Markdown table (no configuration needed).");
 
+    private readonly Option<string> CiphertextsOption = Opt<string>("--ciphertexts", "Train on a one-way dataset written by veil encrypt-dataset (Parquet: ids, labels, ciphertexts) instead of encrypting vectors yourself: no key needed. The model is bound to the dataset's key: veil predict uses it with that key.");
+
     private int Run(ParseResult parseResult)
     {
         try
@@ -44,6 +46,13 @@ internal sealed class TrainCommand : Command
             double fraction = parseResult.GetValue(TestFractionOption) is var f && f is > 0 and < 1 ? f
                 : throw new CliUsageException("Invalid options: --test-fraction must be between 0 and 1.");
             string trainer = parseResult.GetRequiredValue(TrainerOption);
+            if (parseResult.GetValue(CiphertextsOption) is { } ciphertexts)
+            {
+                return parseResult.GetValue(BetasOption) is null && !_input.IsGiven(parseResult) && !_key.IsGiven(parseResult)
+                    ? TrainOnCiphertexts(parseResult, ciphertexts, InvalidOptions(() => EvaluationArguments.ParseTrainer(trainer, "--trainer")), fraction)
+                    : throw new CliUsageException("Invalid options: --ciphertexts is the whole input and needs no key: give it without --betas, --input, --vectors, --labels or key options.");
+            }
+
             return parseResult.GetValue(BetasOption) is { } betas
                 ? Measure(parseResult, InvalidOptions(() => EvaluationArguments.ParseBetas(betas, "--betas")), trainer, fraction)
                 : Train(parseResult, InvalidOptions(() => EvaluationArguments.ParseTrainer(trainer, "--trainer")), fraction);
@@ -95,17 +104,42 @@ internal sealed class TrainCommand : Command
                     parseResult.GetValue(SeedOption),
                     fraction,
                     new StderrProgress(_console.Error, Name)));
-                classifier.Save(model);
-                ClassifierModelInfo info = classifier.Info;
-                _console.Error.WriteLine($"veil train: held-out accuracy {info.HeldOut.Accuracy:0.000}, macro-F1 {info.HeldOut.MacroF1:0.000} (majority baseline {info.Majority.Accuracy:0.000}); wrote {model} and {metadata}");
-                using (var written = JsonDocument.Parse(File.ReadAllText(metadata)))
-                {
-                    _console.Output.WriteLine(JsonSerializer.Serialize(written.RootElement));
-                }
-
-                _console.Output.Flush();
-                return ExitCodes.Success;
+                return Saved(classifier, model, metadata);
             });
+    }
+
+    private int TrainOnCiphertexts(ParseResult parseResult, string ciphertexts, ClassifierTrainer trainer, double fraction)
+    {
+        string model = parseResult.GetValue(ModelOption) ?? throw new CliUsageException("Invalid options: --model is required.");
+        string metadata = Invalid(() => KeyBoundClassifier.MetadataPath(model));
+        OneWayDatasetContents dataset = OneWayDataset.Read(ciphertexts);
+        LabelledVectors rows = dataset.Rows;
+        _console.Error.WriteLine($"veil {Name}: {rows.Vectors.Length} one-way ciphertexts × {rows.Dimensions} from {ciphertexts} (key id {dataset.Key.KeyId} of \"{dataset.Key.SecretPath}\" for tenant \"{dataset.Key.Tenant}\")");
+        int[] labelled = Enumerable.Range(0, rows.Labels.Length).Where(i => rows.Labels[i] is not null).ToArray();
+        OneWayDatasetKey k = dataset.Key;
+        KeyBoundClassifier classifier = Invalid(() => KeyBoundClassifier.TrainOnCiphertexts(
+            labelled.Select(i => rows.Vectors[i]).ToArray(),
+            labelled.Select(i => rows.Labels[i]!).ToArray(),
+            new ClassifierKey(k.KeyId, k.SecretPath, k.DerivationPath, k.Tenant, k.Beta, k.KeyCheck),
+            trainer,
+            parseResult.GetValue(SeedOption),
+            fraction,
+            new StderrProgress(_console.Error, Name)));
+        return Saved(classifier, model, metadata);
+    }
+
+    private int Saved(KeyBoundClassifier classifier, string model, string metadata)
+    {
+        classifier.Save(model);
+        ClassifierModelInfo info = classifier.Info;
+        _console.Error.WriteLine($"veil train: held-out accuracy {info.HeldOut.Accuracy:0.000}, macro-F1 {info.HeldOut.MacroF1:0.000} (majority baseline {info.Majority.Accuracy:0.000}); wrote {model} and {metadata}");
+        using (var written = JsonDocument.Parse(File.ReadAllText(metadata)))
+        {
+            _console.Output.WriteLine(JsonSerializer.Serialize(written.RootElement));
+        }
+
+        _console.Output.Flush();
+        return ExitCodes.Success;
     }
 
     /// <summary>Runs <paramref name="action"/>, turning the library's argument errors (bad data or options) into usage errors.</summary>

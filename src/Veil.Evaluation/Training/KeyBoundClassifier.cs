@@ -24,9 +24,9 @@ public sealed class KeyBoundClassifier
     private static readonly JsonSerializerOptions s_json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
     private readonly VectorClassifier _model;
-    private readonly VectorEncryptor _encryptor;
+    private readonly VectorEncryptor? _encryptor;
 
-    private KeyBoundClassifier(VectorClassifier model, VectorEncryptor encryptor, ClassifierModelInfo info)
+    private KeyBoundClassifier(VectorClassifier model, VectorEncryptor? encryptor, ClassifierModelInfo info)
     {
         _model = model;
         _encryptor = encryptor;
@@ -66,29 +66,80 @@ public sealed class KeyBoundClassifier
         progress?.Report($"encrypting {plaintexts.Count} vectors one-way (key id {encryptor.KeyId}, β = {encryptor.ApproximationFactor})…");
         float[][] trainCipher = EncryptOneWay(encryptor, train.Select(i => plaintexts[i]).ToArray());
         float[][] testCipher = EncryptOneWay(encryptor, test.Select(i => plaintexts[i]).ToArray());
-        string[] trainLabels = train.Select(i => labels[i]).ToArray();
-        string[] testLabels = test.Select(i => labels[i]).ToArray();
-        progress?.Report($"training {trainer} on {train.Length} ciphertexts, {trainLabels.Distinct(StringComparer.Ordinal).Count()} labels…");
+        ClassifierKey key = ClassifierKey.Of(encryptor, tenant);
+        return new KeyBoundClassifier(
+            Fit(trainCipher, testCipher, train.Select(i => labels[i]).ToArray(), test.Select(i => labels[i]).ToArray(), key, trainer, seed, progress, out ClassifierModelInfo info),
+            encryptor,
+            info);
+    }
+
+    /// <summary>
+    /// Trains on rows already encrypted one-way under <paramref name="key"/> (a data scientist's copy: no key needed):
+    /// holds out <paramref name="testFraction"/> of each label for scoring and trains <paramref name="trainer"/> on the
+    /// rest. The result can be saved, but predicts only once saved and loaded by <see cref="Load"/> with that key.
+    /// </summary>
+    /// <param name="ciphertexts">One-way ciphertexts, all of one dimension.</param>
+    /// <param name="labels">One label per ciphertext.</param>
+    /// <param name="key">The key the ciphertexts were encrypted under (from the dataset's metadata).</param>
+    /// <param name="trainer">The ML.NET trainer.</param>
+    /// <param name="seed">Seed of the split and the trainer.</param>
+    /// <param name="testFraction">The fraction of each label held out.</param>
+    /// <param name="progress">One line per step.</param>
+    /// <returns>The model, without a key.</returns>
+    public static KeyBoundClassifier TrainOnCiphertexts(
+        IReadOnlyList<float[]> ciphertexts,
+        IReadOnlyList<string> labels,
+        ClassifierKey key,
+        ClassifierTrainer trainer,
+        int seed,
+        double testFraction = 0.25,
+        IProgress<string>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(ciphertexts);
+        ArgumentNullException.ThrowIfNull(labels);
+        ArgumentNullException.ThrowIfNull(key);
+        if (ciphertexts.Count != labels.Count || ciphertexts.Count == 0)
+        {
+            throw new ArgumentException("Training needs one label per vector, and at least one vector.", nameof(labels));
+        }
+
+        (int[] train, int[] test) = ClassifierUtility.StratifiedSplit(labels, testFraction, seed);
+        VectorClassifier model = Fit(
+            train.Select(i => ciphertexts[i]).ToArray(),
+            test.Select(i => ciphertexts[i]).ToArray(),
+            train.Select(i => labels[i]).ToArray(),
+            test.Select(i => labels[i]).ToArray(),
+            key,
+            trainer,
+            seed,
+            progress,
+            out ClassifierModelInfo info);
+        return new KeyBoundClassifier(model, null, info);
+    }
+
+    private static VectorClassifier Fit(
+        float[][] trainCipher, float[][] testCipher, string[] trainLabels, string[] testLabels, ClassifierKey key, ClassifierTrainer trainer, int seed, IProgress<string>? progress, out ClassifierModelInfo info)
+    {
+        progress?.Report($"training {trainer} on {trainCipher.Length} ciphertexts, {trainLabels.Distinct(StringComparer.Ordinal).Count()} labels…");
         VectorClassifier model = VectorClassifier.Train(trainCipher, trainLabels, trainer, seed);
-        ClassificationScores heldOut = ClassificationScores.Score(testLabels, model.Predict(testCipher));
-        var info = new ClassifierModelInfo
+        info = new ClassifierModelInfo
         {
             Trainer = trainer.ToString(),
             Dimensions = model.Dimensions,
-            Tenant = tenant.Value,
-            SecretPath = secretPath.Value,
-            DerivationPath = derivationPath.Value,
-            KeyId = encryptor.KeyId.Value,
-            Beta = encryptor.ApproximationFactor,
+            Tenant = key.Tenant,
+            SecretPath = key.SecretPath,
+            DerivationPath = key.DerivationPath,
+            KeyId = key.KeyId,
+            Beta = key.Beta,
             Labels = trainLabels.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray(),
             Seed = seed,
-            TrainCount = train.Length,
-            TestCount = test.Length,
-            HeldOut = heldOut,
+            TrainCount = trainCipher.Length,
+            TestCount = testCipher.Length,
+            HeldOut = ClassificationScores.Score(testLabels, model.Predict(testCipher)),
             Majority = ClassificationScores.OfMajority(trainLabels, testLabels),
-            KeyCheck = Convert.ToBase64String(encryptor.Encrypt(ReadOnlySpan<float>.Empty).PairedIclInfo.Span),
+            KeyCheck = key.KeyCheck,
         };
-        return new KeyBoundClassifier(model, encryptor, info);
+        return model;
     }
 
     /// <summary>
@@ -130,12 +181,18 @@ public sealed class KeyBoundClassifier
     }
 
     /// <summary>Encrypts <paramref name="plaintexts"/> one-way under the model's key and predicts their labels.</summary>
+    /// <exception cref="InvalidOperationException">The model was trained by <see cref="TrainOnCiphertexts"/> and not loaded with its key.</exception>
     public string[] Predict(IReadOnlyList<float[]> plaintexts)
     {
         ArgumentNullException.ThrowIfNull(plaintexts);
         if (plaintexts.Any(p => p.Length != Info.Dimensions))
         {
             throw new ArgumentException($"The model takes vectors of {Info.Dimensions} dimensions.", nameof(plaintexts));
+        }
+
+        if (_encryptor is null)
+        {
+            throw new InvalidOperationException("This model was trained on ciphertexts without the key: save it, and load it with the key (KeyBoundClassifier.Load) to predict.");
         }
 
         return plaintexts.Count == 0 ? [] : _model.Predict(EncryptOneWay(_encryptor, plaintexts));
@@ -199,6 +256,33 @@ public sealed class KeyBoundClassifier
         {
             throw new ClassifierKeyMismatchException($"This model only works with the key it was trained under: {reason}.");
         }
+    }
+}
+
+/// <summary>
+/// Which key a <see cref="KeyBoundClassifier"/> is bound to: names, β and a key check (the paired ICL info of an
+/// encryption of the empty vector, which only the same secret and β verify). Never key bytes.
+/// </summary>
+/// <param name="KeyId">The id of the secret.</param>
+/// <param name="SecretPath">The vector secret path.</param>
+/// <param name="DerivationPath">The derivation path.</param>
+/// <param name="Tenant">The tenant.</param>
+/// <param name="Beta">β.</param>
+/// <param name="KeyCheck">Base64 key check.</param>
+[Experimental("VEIL001")]
+public sealed record ClassifierKey(uint KeyId, string SecretPath, string DerivationPath, string Tenant, float Beta, string KeyCheck)
+{
+    /// <summary>Describes <paramref name="encryptor"/>'s key for <paramref name="tenant"/>.</summary>
+    public static ClassifierKey Of(VectorEncryptor encryptor, TenantId tenant)
+    {
+        ArgumentNullException.ThrowIfNull(encryptor);
+        return new(
+            encryptor.KeyId.Value,
+            encryptor.SecretPath.Value,
+            encryptor.DerivationPath.Value,
+            tenant.Value,
+            encryptor.ApproximationFactor,
+            Convert.ToBase64String(encryptor.Encrypt(ReadOnlySpan<float>.Empty).PairedIclInfo.Span));
     }
 }
 

@@ -1,15 +1,17 @@
 using System.Diagnostics;
 using System.Globalization;
-using Veil.Documents.Store;
-
-namespace Veil.Cli.Commands;
+namespace Veil.Documents.Store;
 
 /// <summary>
 /// Progress on stderr for anything that may take more than a second: a line at most every half second (a bar when
 /// the total is known), and a final line with the count, time and rate.
 /// </summary>
-/// <remarks>Also the <see cref="IProgress{T}"/> the store library reports to (done and total so far).</remarks>
-internal sealed class ProgressReporter(TextWriter error, string prefix, string unit, long? total) : IProgress<StoreProgress>
+/// <remarks>The <see cref="IProgress{T}"/> to give <see cref="DocumentStore.IngestAsync"/> and the store's other long operations in a console app.</remarks>
+/// <param name="error">Where the lines go (usually stderr).</param>
+/// <param name="prefix">The start of every line, such as <c>veil ingest</c>.</param>
+/// <param name="unit">What is counted, such as <c>documents</c>.</param>
+/// <param name="total">The total when known (a bar is drawn), else null.</param>
+public sealed class TextProgress(TextWriter error, string prefix, string unit, long? total) : IProgress<StoreProgress>
 {
     private long? _total = total;
 
@@ -19,12 +21,18 @@ internal sealed class ProgressReporter(TextWriter error, string prefix, string u
     private readonly Stopwatch _stopwatch = Stopwatch.StartNew();
     private TimeSpan _last = TimeSpan.Zero;
 
+    /// <summary>Gets how many are done.</summary>
     public long Done { get; private set; }
 
+    /// <summary>Gets the time since this reporter was created.</summary>
     public TimeSpan Elapsed => _stopwatch.Elapsed;
 
+    /// <summary>Counts <paramref name="count"/> more.</summary>
+    /// <param name="count">How many more are done.</param>
     public void Advance(long count) => Report(new StoreProgress(Done + count, _total));
 
+    /// <summary>Records the progress; writes a line when half a second has passed since the last one.</summary>
+    /// <param name="value">Done and total so far.</param>
     public void Report(StoreProgress value)
     {
         Done = value.Done;
@@ -36,6 +44,8 @@ internal sealed class ProgressReporter(TextWriter error, string prefix, string u
         }
     }
 
+    /// <summary>Writes the final line: <paramref name="what"/>, the count, the time and the rate.</summary>
+    /// <param name="what">What was done, such as <c>encrypted and stored</c>.</param>
     public void Finish(string what) =>
         error.WriteLine(string.Create(
             CultureInfo.InvariantCulture,

@@ -1,0 +1,38 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Veil.Benchmarks.Harness;
+
+/// <summary>Writes a <see cref="SealedBenchResult"/> as a table or as JSON.</summary>
+public static class SealedBenchReport
+{
+    private static readonly JsonSerializerOptions s_json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    /// <summary>Writes the figures as a table.</summary>
+    public static void WriteTable(TextWriter output, SealedBenchResult r)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(r);
+        IFormatProvider c = CultureInfo.InvariantCulture;
+        output.WriteLine(string.Create(c, $"Sealed mode on DuckDB: {r.Rows:N0} × {r.Dimensions} ({r.Source}), {r.Queries} top-10 queries, K′ = {r.Candidates}"));
+        output.WriteLine(string.Create(c, $"  sealed ingest                {r.SealedIngestVectorsPerSecond,12:N0} vectors/s   ({r.IngestSeconds:F1} s: sealing {r.SealSeconds:F1} s, index insert {r.IndexSeconds:F1} s, store write {r.StoreWriteSeconds:F1} s)"));
+        output.WriteLine(string.Create(c, $"  plaintext ingest             {r.PlaintextIngestVectorsPerSecond,12:N0} vectors/s"));
+        output.WriteLine(string.Create(c, $"  sealed snapshot              {r.SnapshotBytes / 1e6,12:F1} MB        (written in {r.SnapshotSeconds:F1} s, loaded by a new instance in {r.LoadSeconds:F1} s)"));
+        output.WriteLine(string.Create(c, $"  plaintext exact-scan query   {r.PlaintextQueryMilliseconds,12:F2} ms (median; scans {r.PlaintextBytesScannedPerQuery / 1e6:F1} MB of vectors)"));
+        output.WriteLine(string.Create(c, $"  sealed query                 {r.SealedQueryMilliseconds,12:F2} ms (median; store reads {r.SealedStoreReadMilliseconds:F2} ms mean, {r.SealedBytesReadPerQuery / 1e3:F1} kB returned per query)"));
+        output.WriteLine(string.Create(c, $"  sealed / plaintext query     {r.SealedToPlaintextQuery,12:F3}×"));
+        output.WriteLine(string.Create(c, $"  recall@10 vs exact plaintext {r.RecallAt10,12:F3}"));
+        if (r.Corpus is { } corpus)
+        {
+            output.WriteLine(string.Create(c, $"  recall@10 on the corpus      {corpus.RecallAt10,12:F4}       ({corpus.Rows:N0} real rows indexed, {corpus.Queries} held-out queries, K′ = {corpus.Candidates}; index order alone {corpus.RecallAt10WithoutReranking:F4})"));
+        }
+    }
+
+    /// <summary>Writes the figures as one JSON object.</summary>
+    public static void WriteJson(TextWriter output, SealedBenchResult r)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(r);
+        output.WriteLine(JsonSerializer.Serialize(r, s_json));
+    }
+}

@@ -1,0 +1,46 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Veil.Documents.Store;
+
+/// <summary>Reads document ids from JSON Lines of <c>{"id"}</c> objects (other fields ignored), such as export's output, for <see cref="DocumentStore.DeleteDocumentsAsync"/>.</summary>
+public static class DocumentIds
+{
+    /// <summary>Reads every id of <paramref name="reader"/>: one object with a string or number <c>"id"</c> per non-blank line.</summary>
+    /// <param name="reader">The JSON Lines.</param>
+    /// <returns>The ids, in order (a number as its JSON text).</returns>
+    /// <exception cref="FormatException">A line is not JSON, or not an object with a string or number <c>"id"</c> (the message names the line).</exception>
+    public static List<string> ReadJsonLines(TextReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        var ids = new List<string>();
+        long line = 0;
+        while (reader.ReadLine() is { } text)
+        {
+            line++;
+            if (string.IsNullOrWhiteSpace(text))
+            {
+                continue;
+            }
+
+            try
+            {
+                using JsonDocument document = JsonDocument.Parse(text);
+                if (document.RootElement.ValueKind != JsonValueKind.Object
+                    || !document.RootElement.TryGetProperty("id", out JsonElement id)
+                    || id.ValueKind is not (JsonValueKind.String or JsonValueKind.Number))
+                {
+                    throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"line {line} is not an object with a string or number \"id\"."));
+                }
+
+                ids.Add(id.ValueKind == JsonValueKind.String ? id.GetString()! : id.GetRawText());
+            }
+            catch (JsonException e)
+            {
+                throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"line {line} is not JSON ({e.Message})."), e);
+            }
+        }
+
+        return ids;
+    }
+}
