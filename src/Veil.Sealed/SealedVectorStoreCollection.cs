@@ -411,22 +411,20 @@ public sealed class SealedVectorStoreCollection<TKey, TRecord> : VectorStoreColl
     }
 
     /// <summary>
-    /// Fetches <paramref name="candidates"/> by key and scores them exactly. With <paramref name="decoysFrom"/>,
-    /// <see cref="SealedCollectionOptions.DecoyKeys"/> random other keys of the index are shuffled in (cryptographic
-    /// shuffle) and their rows discarded unopened.
+    /// Fetches <paramref name="candidates"/> by key, in a cryptographically shuffled order, and scores them exactly.
+    /// With <paramref name="decoysFrom"/>, <see cref="SealedCollectionOptions.DecoyKeys"/> random other keys of the
+    /// index are shuffled in and their rows discarded unopened.
     /// </summary>
     private async Task<List<(double Score, TRecord Record)>> FetchAndScoreAsync(
         IReadOnlyList<TKey> candidates, float[] query, bool includeVectors, Func<TRecord, bool>? predicate, CancellationToken cancellationToken,
         SealedVectorIndex<TKey>? decoysFrom = null)
     {
-        HashSet<TKey>? decoys = null;
-        if (decoysFrom is not null)
-        {
-            decoys = [.. decoysFrom.RandomKeys(_options.DecoyKeys, candidates)];
-            TKey[] mixed = [.. candidates, .. decoys];
-            RandomNumberGenerator.Shuffle(mixed.AsSpan());
-            candidates = mixed;
-        }
+        // The keys go to the store in a random order, never nearest first: a store that logs the order of a fetch
+        // would otherwise see each query's ranking.
+        HashSet<TKey>? decoys = decoysFrom is null ? null : [.. decoysFrom.RandomKeys(_options.DecoyKeys, candidates)];
+        TKey[] mixed = decoys is null ? [.. candidates] : [.. candidates, .. decoys];
+        RandomNumberGenerator.Shuffle(mixed.AsSpan());
+        candidates = mixed;
 
         var scored = new List<(double Score, TRecord Record)>(candidates.Count);
         for (int start = 0; start < candidates.Count; start += FetchBatch)

@@ -42,6 +42,26 @@ public sealed class SealedDecoyTests(SealedTestKeys keys) : IClassFixture<Sealed
     }
 
     [Fact]
+    public async Task SearchAsync_WithoutDecoys_FetchesInAnOrderThatIsNotTheRanking()
+    {
+        var inner = new InMemoryCollection<string, Doc>("docs") { RefuseSearch = true };
+        using var collection = new SealedVectorStoreCollection<string, Doc>(inner, keys.Keyring, new InMemorySealedIndexStorage(), Options(0));
+        await collection.UpsertAsync(s_vectors.Select((v, i) => Doc.Create(i, v)));
+        float[][] queries = Synthetic.Clustered(20, Doc.Dimensions, 25, 0.5f, seed: 83);
+
+        int nearestFetchedFirst = 0;
+        foreach (float[] query in queries)
+        {
+            string nearest = (await collection.SearchAsync(query, 1).ToListAsync())[0].Record.Id;
+            nearestFetchedFirst += inner.Fetches[^1][0] == nearest ? 1 : 0;
+        }
+
+        // Nearest first, a store logging the fetch order would read each query's ranking (20 of 20 here); shuffled,
+        // the nearest row leads a fetch of 50 keys about once in 50 queries.
+        Assert.InRange(nearestFetchedFirst, 0, 4);
+    }
+
+    [Fact]
     public async Task SearchAsync_WithMoreDecoysThanOtherRows_FetchesEveryRowOnce()
     {
         var inner = new InMemoryCollection<string, Doc>("docs") { RefuseSearch = true };
