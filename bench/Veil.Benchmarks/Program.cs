@@ -13,6 +13,13 @@ if (args is ["quick", ..])
     return;
 }
 
+// dotnet run -c Release --project bench/Veil.Benchmarks -- jsonl [lines=20000]: JSON Lines encrypt/decrypt lines/s, one pass each.
+if (args is ["jsonl", ..])
+{
+    JsonLinesFiles.Measure(Console.Out, args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 20_000, 384);
+    return;
+}
+
 // The PostgreSQL benchmarks need a server: they run only when VEIL_PGVECTOR_CONNECTION is set.
 var types = typeof(VectorEncryptionBenchmarks).Assembly.GetTypes()
     .Where(t => t.IsPublic && !t.IsAbstract && t.GetMethods().Any(m => m.IsDefined(typeof(BenchmarkDotNet.Attributes.BenchmarkAttribute), false)))

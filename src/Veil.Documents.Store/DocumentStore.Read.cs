@@ -93,4 +93,34 @@ public sealed partial class DocumentStore
 
         return summary;
     }
+    /// <summary>
+    /// Rotates several collections in one run, one after another, each for its own tenant (a collection belongs to one
+    /// tenant): what <c>veil rotate</c> does for each, with the same keys. A failure stops the run with the collections
+    /// before it rotated; a re-run skips what is already current.
+    /// </summary>
+    /// <param name="targets">The collections and their tenants.</param>
+    /// <param name="client">The keys: current secrets to encrypt with, in-rotation ones to decrypt.</param>
+    /// <param name="batchSize">Rows per transaction (at least 1).</param>
+    /// <param name="progress">Rows re-encrypted or tried so far in the collection being rotated; null for none.</param>
+    /// <param name="cancellationToken">Cancels between batches.</param>
+    /// <returns>Each collection's summary, in the order given.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is less than 1.</exception>
+    /// <exception cref="DocumentStoreException">As <see cref="RotateAsync(string, VeilClient, TenantId, int, IProgress{StoreProgress}?, CancellationToken)"/>, for the first collection it applies to.</exception>
+    public async Task<IReadOnlyList<(RotationTarget Target, RotationSummary Summary)>> RotateAsync(
+        IReadOnlyList<RotationTarget> targets, VeilClient client, int batchSize, IProgress<StoreProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(targets);
+        var results = new List<(RotationTarget, RotationSummary)>(targets.Count);
+        foreach (RotationTarget target in targets)
+        {
+            results.Add((target, await RotateAsync(target.Collection, client, target.Tenant, batchSize, progress, cancellationToken).ConfigureAwait(false)));
+        }
+
+        return results;
+    }
 }
+
+/// <summary>A collection to rotate and the tenant it was ingested for.</summary>
+/// <param name="Collection">The collection's name.</param>
+/// <param name="Tenant">Its tenant.</param>
+public sealed record RotationTarget(string Collection, TenantId Tenant);

@@ -1,10 +1,12 @@
 using System.Linq.Expressions;
 using System.Numerics.Tensors;
+using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using Microsoft.Extensions.VectorData;
 using Veil.Fields;
 using Veil.Keys;
+using Veil.Stores.Postgres;
 using Veil.Vectors;
 
 namespace Veil.Documents.Store;
@@ -14,12 +16,15 @@ namespace Veil.Documents.Store;
 /// are those whose paired ICL info or category starts with the in-rotation key-id header, or whose metadata document
 /// starts with the EDEK header of a standard secret other than the primary one (all found by a prefix filter in the
 /// store). Each batch is written in one upsert (one transaction), so a crash leaves every row either old or new, and
-/// a re-run finds exactly the rows still left.
+/// a re-run finds exactly the rows still left: the rows themselves are the checkpoint (no separate progress record
+/// that could disagree with them). Batches are paged by id (keyset), so a run reads each row once.
 /// </summary>
 /// <remarks>
 /// Vectors are rotated lossily (decrypted and re-encrypted, <see cref="VectorOperations.RotateBatch"/>): the record
 /// keeps no standard-encrypted copy of the plaintext. The drift is measured per vector as the relative L2 change of
 /// the decrypted vector, ‖new − old‖ / ‖old‖.
+/// On PostgreSQL, a rotation of at least <see cref="BulkRows"/> rows drops the collection's HNSW index first and builds
+/// it once at the end (an interrupted run leaves it to the re-run; searches meanwhile are exact).
 /// </remarks>
 /// <param name="rows">The collection as stored (<see cref="DocumentStore.Plain(CollectionManifest)"/>): rotation reads and writes ciphertexts.</param>
 /// <param name="client">The keys: the current secrets encrypt, the in-rotation ones decrypt.</param>
@@ -28,13 +33,20 @@ namespace Veil.Documents.Store;
 /// <param name="progress">Rows re-encrypted or tried so far, out of the rows left at the start; null for none.</param>
 public sealed class StoreRotation(VectorStoreCollection<string, VeilDocument> rows, VeilClient client, CollectionManifest manifest, TenantId tenant, IProgress<StoreProgress>? progress = null)
 {
+    /// <summary>Rows left from which a rotation on PostgreSQL drops the HNSW indexes and builds them once at the end.</summary>
+    public const int BulkRows = 10_000;
+
     private static readonly DerivationPath s_categoryDerivationPath = new DerivationPath(nameof(VeilDocument.Category));
+    private static readonly MethodInfo s_idAfter = typeof(StoreRotation).GetMethod(nameof(IdAfter), BindingFlags.NonPublic | BindingFlags.Static)!;
 
     private readonly SecretPath _secretPath = new SecretPath(manifest.VectorSecretPath);
     private readonly DerivationPath _vectorDerivationPath = new DerivationPath(manifest.VectorDerivationPath);
 
     /// <summary>Called with the batch number (from 1) after a batch is re-encrypted in memory and before it is written: a test's crash point.</summary>
     internal static AsyncLocal<Action<int>?> BeforeWriteForTests { get; } = new();
+
+    /// <summary>A test's lower <see cref="BulkRows"/>, so that a small collection takes the bulk path.</summary>
+    internal static AsyncLocal<int?> BulkRowsForTests { get; } = new();
 
     /// <summary>Rotates every row left, <paramref name="batchSize"/> rows per transaction.</summary>
     /// <param name="batchSize">Rows re-encrypted and written per transaction (at least 1).</param>
@@ -51,27 +63,37 @@ public sealed class StoreRotation(VectorStoreCollection<string, VeilDocument> ro
         progress?.Report(new StoreProgress(0, leftAtStart));
 
         var summary = new RotationSummary { AlreadyCurrent = total - leftAtStart };
+        var postgres = rows as PostgresCollection<string, VeilDocument>;
+        if (postgres is not null && leftAtStart >= (BulkRowsForTests.Value ?? BulkRows))
+        {
+            // Rewriting this many vectors through a live HNSW index costs a graph update per row; one build afterwards is
+            // several times cheaper (measured in docs/scale.md). Until then searches are exact, so still correct.
+            await postgres.DropIndexesAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        // Keyset pagination: each batch starts after the last id of the one before, so the store finds it through the
+        // key's index instead of passing over every row already rotated (or failed) again.
+        string? after = null;
         int batchNumber = 0;
         while (true)
         {
-            // Failed rows still match the filter and sort before every row not yet tried, so skipping them pages on.
             var options = new FilteredRecordRetrievalOptions<VeilDocument>
             {
-                Skip = checked((int)summary.Failed),
                 OrderBy = order => order.Ascending(d => d.Id),
                 IncludeVectors = true,
             };
             var batch = new List<VeilDocument>(batchSize);
-            await foreach (VeilDocument row in rows.GetAsync(left, batchSize, options, cancellationToken).ConfigureAwait(false))
+            await foreach (VeilDocument row in rows.GetAsync(After(left, after), batchSize, options, cancellationToken).ConfigureAwait(false))
             {
                 batch.Add(row);
             }
 
             if (batch.Count == 0)
             {
-                return summary;
+                break;
             }
 
+            after = batch[^1].Id;
             List<VeilDocument> rotated = Rotate(batch, prefixes, summary);
             BeforeWriteForTests.Value?.Invoke(++batchNumber);
             await rows.UpsertAsync(rotated, cancellationToken).ConfigureAwait(false);
@@ -79,7 +101,37 @@ public sealed class StoreRotation(VectorStoreCollection<string, VeilDocument> ro
             summary.Failed += batch.Count - rotated.Count;
             progress?.Report(new StoreProgress(summary.Rotated + summary.Failed, leftAtStart));
         }
+
+        if (postgres is not null)
+        {
+            // Also after a run that found nothing left: an interrupted run may have dropped the indexes.
+            long start = System.Diagnostics.Stopwatch.GetTimestamp();
+            await postgres.CreateIndexesAsync(cancellationToken).ConfigureAwait(false);
+            summary.IndexBuildTime = System.Diagnostics.Stopwatch.GetElapsedTime(start);
+        }
+
+        return summary;
     }
+
+    /// <summary><paramref name="left"/> restricted to ids after <paramref name="id"/> (all of them when null).</summary>
+    /// <remarks>
+    /// SQL stores evaluate the comparison in the database, with the collation their <c>ORDER BY</c> uses, so the pages
+    /// follow one another exactly; <see cref="IdAfter"/> is only the expression's typed stand-in.
+    /// </remarks>
+    private static Expression<Func<VeilDocument, bool>> After(Expression<Func<VeilDocument, bool>> left, string? id)
+    {
+        if (id is null)
+        {
+            return left;
+        }
+
+        ParameterExpression row = left.Parameters[0];
+        BinaryExpression greater = Expression.GreaterThan(
+            Expression.Property(row, nameof(VeilDocument.Id)), Expression.Constant(id), liftToNull: false, s_idAfter);
+        return Expression.Lambda<Func<VeilDocument, bool>>(Expression.AndAlso(left.Body, greater), row);
+    }
+
+    private static bool IdAfter(string id, string other) => string.CompareOrdinal(id, other) > 0;
 
     private KeyIdPrefixes FindPrefixes()
     {
@@ -186,6 +238,9 @@ public sealed class RotationSummary
 
     /// <summary>Vectors whose drift was measured.</summary>
     public long VectorsMeasured { get; private set; }
+
+    /// <summary>Gets the time spent (re)building the collection's vector index at the end (PostgreSQL; zero elsewhere).</summary>
+    public TimeSpan IndexBuildTime { get; internal set; }
 
     /// <summary>Mean relative L2 change of the decrypted vectors (0 when none was rotated).</summary>
     public double MeanDrift => VectorsMeasured == 0 ? 0 : _driftSum / VectorsMeasured;

@@ -56,21 +56,105 @@ public static class JsonLinesProcessor
         ArgumentNullException.ThrowIfNull(process);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(chunkSize);
         var lines = new string[chunkSize];
-        var rendered = new byte[chunkSize][];
         var sink = new OutputSink(output);
-        ItemErrorCode worst = ItemErrorCode.None;
+        return RunChunks(
+            () => ReadChunk(input, lines),
+            i =>
+            {
+                ProtocolItem item = ParseLine(lines[i], requestMembers);
+                lines[i] = null!;
+                return item;
+            },
+            sink.Write,
+            sink.Flush,
+            process,
+            chunkSize,
+            cancellationToken);
+    }
 
+    /// <summary>
+    /// <see cref="Run(TextReader, TextWriter, IItemOperation, VeilClient, OperationScope, int, CancellationToken)"/> on
+    /// UTF-8 streams, without decoding lines to text and back (the bulk path): the same output bytes for UTF-8 input.
+    /// A leading UTF-8 byte order mark is skipped; invalid UTF-8 is replaced by U+FFFD as a decoding reader does.
+    /// </summary>
+    public static ItemErrorCode Run(
+        Stream input,
+        Stream output,
+        IItemOperation operation,
+        VeilClient client,
+        OperationScope scope,
+        int chunkSize = DefaultChunkSize,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(operation);
+        return Run(input, output, operation.RequestMembers, items => operation.Process(client, items, scope), chunkSize, cancellationToken);
+    }
+
+    /// <summary>
+    /// <see cref="Run(TextReader, TextWriter, ItemMembers, Func{IReadOnlyList{ProtocolItem}, IReadOnlyList{ProtocolItem}}, int, CancellationToken)"/>
+    /// on UTF-8 streams (see <see cref="Run(Stream, Stream, IItemOperation, VeilClient, OperationScope, int, CancellationToken)"/>).
+    /// </summary>
+    public static ItemErrorCode Run(
+        Stream input,
+        Stream output,
+        ItemMembers requestMembers,
+        Func<IReadOnlyList<ProtocolItem>, IReadOnlyList<ProtocolItem>> process,
+        int chunkSize = DefaultChunkSize,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(process);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(chunkSize);
+        var reader = new Utf8LineReader(input);
+        var lines = new Memory<byte>[chunkSize];
+        var pending = new ArrayBufferWriter<byte>(OutputFlushThreshold * 2);
+        return RunChunks(
+            () => reader.ReadChunk(lines, ChunkCharacterBudget),
+            i => ProtocolJson.ParseLine(lines[i].Span, requestMembers),
+            line =>
+            {
+                pending.Write(line);
+                if (pending.WrittenCount >= OutputFlushThreshold)
+                {
+                    output.Write(pending.WrittenSpan);
+                    pending.ResetWrittenCount();
+                }
+            },
+            () =>
+            {
+                output.Write(pending.WrittenSpan);
+                pending.ResetWrittenCount();
+                output.Flush();
+            },
+            process,
+            chunkSize,
+            cancellationToken);
+    }
+
+    /// <summary>The chunk loop shared by both forms: read, parse in parallel, process, render in parallel, write in order.</summary>
+    private static ItemErrorCode RunChunks(
+        Func<int> readChunk,
+        Func<int, ProtocolItem> parse,
+        Action<byte[]> write,
+        Action flush,
+        Func<IReadOnlyList<ProtocolItem>, IReadOnlyList<ProtocolItem>> process,
+        int chunkSize,
+        CancellationToken cancellationToken)
+    {
+        var rendered = new byte[chunkSize][];
+        ItemErrorCode worst = ItemErrorCode.None;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            int count = ReadChunk(input, lines);
+            int count = readChunk();
             if (count == 0)
             {
                 break;
             }
 
             var items = new ProtocolItem[count];
-            For(count, i => items[i] = ParseLine(lines[i], requestMembers));
+            For(count, i => items[i] = parse(i));
             IReadOnlyList<ProtocolItem> results = ProcessChunk(process, items);
             if (results.Count != count)
             {
@@ -80,13 +164,12 @@ public static class JsonLinesProcessor
             RenderChunk(results, rendered, count);
             for (int i = 0; i < count; i++)
             {
-                sink.Write(rendered[i]);
+                write(rendered[i]);
                 worst = results[i].Error is null ? worst : (ItemErrorCode)Math.Max((int)worst, (int)Code(results[i]));
-                lines[i] = null!;
                 rendered[i] = null!;
             }
 
-            sink.Flush();
+            flush();
         }
 
         return worst;
@@ -202,7 +285,7 @@ public static class JsonLinesProcessor
         private readonly Decoder _decoder = new UTF8Encoding(false).GetDecoder();
         private char[] _chars = new char[4096];
 
-        public void Write(ReadOnlySpan<byte> utf8)
+        public void Write(byte[] utf8)
         {
             _pending.Write(utf8);
             if (_pending.WrittenCount >= OutputFlushThreshold)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 
 namespace Veil.Protocol;
@@ -17,6 +18,12 @@ public static class JsonValues
     [ThreadStatic]
     private static float[]? s_scratch;
 
+    /// <summary>The calling thread's growable scratch for a vector being read.</summary>
+    internal static float[] Scratch => s_scratch ??= new float[1024];
+
+    /// <summary>Keeps a grown scratch for the calling thread.</summary>
+    internal static void KeepScratch(float[] scratch) => s_scratch = scratch;
+
     /// <summary>
     /// Reads an array of numbers, each parsed as a double and cast to float (as Rust's serde_json and Alloy's
     /// bindings do). NaN, infinities, values beyond the float range and arrays longer than
@@ -31,11 +38,46 @@ public static class JsonValues
             throw new ItemFormatException($"\"{name}\" must be an array of numbers.");
         }
 
+        return ReadFloatElements(ref reader, name);
+    }
+
+    /// <summary>
+    /// Reads an array of numbers like <see cref="ReadFloatArray(ref Utf8JsonReader, string)"/>, with the same results
+    /// and errors, but scans the array's bytes in <paramref name="source"/> (the reader's whole input) directly when
+    /// they are plain JSON numbers, then replaces the reader by one over the rest of the input from the array's end
+    /// (its state carried over) and <paramref name="source"/> by that rest. Anything unusual is read token by token.
+    /// </summary>
+    /// <remarks>Error positions reported after such an array count lines as if the array had none.</remarks>
+    internal static float[] ReadFloatArray(ref Utf8JsonReader reader, ref ReadOnlySpan<byte> source, string name)
+    {
+        ReadValue(ref reader);
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            throw new ItemFormatException($"\"{name}\" must be an array of numbers.");
+        }
+
+        if (!reader.HasValueSequence && FloatArrayScanner.TryScan(source, checked((int)reader.BytesConsumed), out int end) is { } values)
+        {
+            JsonReaderState state = reader.CurrentState;
+            source = source[end..];
+            reader = new Utf8JsonReader(source, isFinalBlock: true, state);
+            reader.Read();
+            return values;
+        }
+
+        return ReadFloatElements(ref reader, name);
+    }
+
+    /// <summary>Reads the elements of the array the reader is on (at its start), token by token.</summary>
+    private static float[] ReadFloatElements(ref Utf8JsonReader reader, string name)
+    {
         float[] scratch = s_scratch ??= new float[1024];
         int count = 0;
         while (Next(ref reader) && reader.TokenType != JsonTokenType.EndArray)
         {
-            if (reader.TokenType != JsonTokenType.Number || !reader.TryGetDouble(out double value))
+            // The token's bytes are a valid JSON number; the fast parser gives the same double as TryGetDouble.
+            if (reader.TokenType != JsonTokenType.Number
+                || !((!reader.HasValueSequence && FloatText.TryParseFast(reader.ValueSpan, out double value)) || reader.TryGetDouble(out value)))
             {
                 throw new ItemFormatException($"\"{name}\" must be an array of numbers; element {count} is not a number.");
             }
@@ -134,17 +176,48 @@ public static class JsonValues
         return entries;
     }
 
-    /// <summary>Writes an array of floats, each in the shortest form that round-trips the exact float.</summary>
+    /// <summary>
+    /// Writes an array of floats, each in the shortest form that round-trips the exact float (the text
+    /// <see cref="float.ToString()"/> gives, see <see cref="FloatText.Format"/>), formatted into a pooled buffer and
+    /// written as one raw value.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A value is NaN or infinite.</exception>
     public static void WriteFloatArray(Utf8JsonWriter writer, ReadOnlySpan<byte> name, ReadOnlySpan<float> values)
     {
         ArgumentNullException.ThrowIfNull(writer);
-        writer.WriteStartArray(name);
-        foreach (float value in values)
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(checked((values.Length * (FloatText.MaxFormattedLength + 1)) + 2));
+        int length = 0;
+        try
         {
-            writer.WriteNumberValue(value);
+            length = FormatFloatArray(values, buffer);
+            writer.WritePropertyName(name);
+            writer.WriteRawValue(buffer.AsSpan(0, length), skipInputValidation: true);
+        }
+        finally
+        {
+            // The text may be a plaintext vector: it does not outlive the call in the shared pool.
+            buffer.AsSpan(0, length).Clear();
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Formats <c>[v0,v1,…]</c> into <paramref name="destination"/> (room for 16 bytes a value plus 2); returns the length.</summary>
+    private static int FormatFloatArray(ReadOnlySpan<float> values, Span<byte> destination)
+    {
+        int position = 0;
+        destination[position++] = (byte)'[';
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (i > 0)
+            {
+                destination[position++] = (byte)',';
+            }
+
+            position += FloatText.Format(values[i], destination[position..]);
         }
 
-        writer.WriteEndArray();
+        destination[position++] = (byte)']';
+        return position;
     }
 
     /// <summary>Moves to the next token; false at the end of the input.</summary>

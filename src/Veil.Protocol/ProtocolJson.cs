@@ -36,7 +36,7 @@ public static class ProtocolJson
                 throw new ItemFormatException("Each line must be a JSON object.");
             }
 
-            ReadItemMembers(ref reader, line, members, item);
+            ReadItemMembers(ref reader, ref line, members, item);
 
             // Trailing content after the object makes the reader throw (it does not allow multiple values).
             _ = reader.Read();
@@ -89,7 +89,7 @@ public static class ProtocolJson
                 }
                 else if (reader.ValueTextEquals("items"u8))
                 {
-                    request.Items = ReadItems(ref reader, body, members);
+                    request.Items = ReadItems(ref reader, ref body, members);
                 }
                 else
                 {
@@ -124,7 +124,7 @@ public static class ProtocolJson
             {
                 if (reader.ValueTextEquals("items"u8))
                 {
-                    items = ReadItems(ref reader, body, members | ItemMembers.Error);
+                    items = ReadItems(ref reader, ref body, members | ItemMembers.Error);
                 }
                 else
                 {
@@ -294,7 +294,7 @@ public static class ProtocolJson
         return buffer.WrittenSpan.ToArray();
     }
 
-    private static List<ProtocolItem>? ReadItems(ref Utf8JsonReader reader, ReadOnlySpan<byte> source, ItemMembers members)
+    private static List<ProtocolItem>? ReadItems(ref Utf8JsonReader reader, ref ReadOnlySpan<byte> source, ItemMembers members)
     {
         JsonValues.Next(ref reader);
         if (reader.TokenType == JsonTokenType.Null)
@@ -318,7 +318,7 @@ public static class ProtocolJson
             var item = new ProtocolItem();
             try
             {
-                ReadItemMembers(ref reader, source, members, item);
+                ReadItemMembers(ref reader, ref source, members, item);
             }
             catch (ItemFormatException e)
             {
@@ -331,8 +331,12 @@ public static class ProtocolJson
         return items;
     }
 
-    /// <summary>Reads the members of the object the reader is on (at its start), leaving the reader on its end.</summary>
-    private static void ReadItemMembers(ref Utf8JsonReader reader, ReadOnlySpan<byte> source, ItemMembers members, ProtocolItem item)
+    /// <summary>
+    /// Reads the members of the object the reader is on (at its start), leaving the reader on its end.
+    /// <paramref name="source"/> is the reader's input: reading a float array may replace both by their rest
+    /// (<see cref="JsonValues.ReadFloatArray(ref Utf8JsonReader, ref ReadOnlySpan{byte}, string)"/>).
+    /// </summary>
+    private static void ReadItemMembers(ref Utf8JsonReader reader, ref ReadOnlySpan<byte> source, ItemMembers members, ProtocolItem item)
     {
         while (JsonValues.Next(ref reader) && reader.TokenType != JsonTokenType.EndObject)
         {
@@ -343,7 +347,7 @@ public static class ProtocolJson
                 reader.Skip();
                 item.Id = source[start..checked((int)reader.BytesConsumed)].ToArray();
             }
-            else if (!ReadMember(ref reader, members, item))
+            else if (!ReadMember(ref reader, ref source, members, item))
             {
                 reader.Read();
                 reader.Skip();
@@ -351,15 +355,15 @@ public static class ProtocolJson
         }
     }
 
-    private static bool ReadMember(ref Utf8JsonReader reader, ItemMembers members, ProtocolItem item)
+    private static bool ReadMember(ref Utf8JsonReader reader, ref ReadOnlySpan<byte> source, ItemMembers members, ProtocolItem item)
     {
         if ((members & ItemMembers.Vector) != 0 && reader.ValueTextEquals("vector"u8))
         {
-            item.Vector = JsonValues.ReadFloatArray(ref reader, "vector");
+            item.Vector = JsonValues.ReadFloatArray(ref reader, ref source, "vector");
         }
         else if ((members & ItemMembers.EncryptedVector) != 0 && reader.ValueTextEquals("encryptedVector"u8))
         {
-            item.EncryptedVector = JsonValues.ReadFloatArray(ref reader, "encryptedVector");
+            item.EncryptedVector = JsonValues.ReadFloatArray(ref reader, ref source, "encryptedVector");
         }
         else if ((members & ItemMembers.PairedIclInfo) != 0 && reader.ValueTextEquals("pairedIclInfo"u8))
         {
@@ -383,7 +387,7 @@ public static class ProtocolJson
         }
         else if ((members & ItemMembers.Queries) != 0 && reader.ValueTextEquals("queries"u8))
         {
-            item.Queries = ReadQueries(ref reader);
+            item.Queries = ReadQueries(ref reader, ref source);
         }
         else if ((members & ItemMembers.Error) != 0 && reader.ValueTextEquals("error"u8))
         {
@@ -402,7 +406,7 @@ public static class ProtocolJson
         return true;
     }
 
-    private static List<ProtocolQuery> ReadQueries(ref Utf8JsonReader reader)
+    private static List<ProtocolQuery> ReadQueries(ref Utf8JsonReader reader, ref ReadOnlySpan<byte> source)
     {
         JsonValues.Next(ref reader);
         if (reader.TokenType != JsonTokenType.StartArray)
@@ -432,7 +436,7 @@ public static class ProtocolJson
                 }
                 else if (reader.ValueTextEquals("encryptedVector"u8))
                 {
-                    vector = JsonValues.ReadFloatArray(ref reader, "encryptedVector");
+                    vector = JsonValues.ReadFloatArray(ref reader, ref source, "encryptedVector");
                 }
                 else if (reader.ValueTextEquals("encryptedValue"u8))
                 {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Veil.Keys;
@@ -199,10 +200,41 @@ internal sealed class RequestHandler(
     /// </summary>
     private static async Task<BatchRequest> ReadRequestAsync(HttpContext context, ItemMembers members, bool binary)
     {
-        using var body = new MemoryStream();
-        await context.Request.Body.CopyToAsync(body, context.RequestAborted).ConfigureAwait(false);
-        ReadOnlySpan<byte> bytes = body.GetBuffer().AsSpan(0, checked((int)body.Length));
-        return binary ? BinaryBatch.ReadRequest(bytes, members) : ProtocolJson.ReadRequest(bytes, members);
+        // Into one pooled buffer, sized from Content-Length (trusted only up to 1 MiB before bytes arrive), doubled as
+        // needed; cleared before it goes back, since it holds plaintext.
+        int size = (int)Math.Clamp(context.Request.ContentLength ?? 0, 4096, 1 << 20);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(size);
+        int length = 0;
+        try
+        {
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    byte[] larger = ArrayPool<byte>.Shared.Rent(checked(buffer.Length * 2));
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    buffer.AsSpan(0, length).Clear();
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+
+                int read = await context.Request.Body.ReadAsync(buffer.AsMemory(length), context.RequestAborted).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                length += read;
+            }
+
+            ReadOnlySpan<byte> bytes = buffer.AsSpan(0, length);
+            return binary ? BinaryBatch.ReadRequest(bytes, members) : ProtocolJson.ReadRequest(bytes, members);
+        }
+        finally
+        {
+            buffer.AsSpan(0, length).Clear();
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     private static async Task WriteJsonAsync(HttpContext context, int status, Action<Utf8JsonWriter> write)

@@ -151,6 +151,34 @@ public sealed class PostgresCollection<TKey, TRecord> : SqlCollection<TKey, TRec
             return 0;
         }, cancellationToken).ConfigureAwait(false);
 
+    /// <summary>
+    /// Drops the collection's HNSW vector indexes if they exist, ahead of rewriting most of its vectors (a key rotation):
+    /// one build afterwards with <see cref="CreateIndexesAsync"/> is far cheaper than updating the graph row by row.
+    /// Searches until then are exact (sequential scans): correct, only slower.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the drop.</param>
+    /// <returns>A task that completes when no HNSW index of the collection is left.</returns>
+    public async Task DropIndexesAsync(CancellationToken cancellationToken = default) =>
+        await RunAsync("DropIndexes", async connection =>
+        {
+            var batch = new NpgsqlBatch(connection);
+            await using (batch.ConfigureAwait(false))
+            {
+                foreach (var vector in Model.VectorProperties.Where(PostgresDialect.HasHnswIndex))
+                {
+                    batch.BatchCommands.Add(new NpgsqlBatchCommand(
+                        "DROP INDEX IF EXISTS " + Dialect.Quote(Schema) + "." + Dialect.Quote(PostgresDialect.IndexName(Schema, Name, vector.StorageName))));
+                }
+
+                if (batch.BatchCommands.Count > 0)
+                {
+                    await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            return 0;
+        }, cancellationToken).ConfigureAwait(false);
+
     /// <inheritdoc />
     /// <exception cref="ArgumentException">A record has a null key or a vector of the wrong dimension (nothing from the batch is written).</exception>
     public override async Task UpsertAsync(IEnumerable<TRecord> records, CancellationToken cancellationToken = default)

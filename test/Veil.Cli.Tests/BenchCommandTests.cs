@@ -70,4 +70,48 @@ public sealed class BenchCommandTests
         Assert.Equal(ExitCodes.InvalidOptions, result.ExitCode);
         Assert.Contains("bench:", result.Stderr);
     }
+
+    [Theory]
+    [InlineData("--rows", "100")]
+    [InlineData("--ef-search", "0")]
+    [InlineData("--rerank-candidates", "5")]
+    [InlineData("--rotation-rows", "1")]
+    public async Task Bench_WithPostgresAndAnOptionOutOfRange_ExitsInvalidOptionsWithoutConnecting(string option, string value)
+    {
+        // No --centres (so --rows 100 is refused), and a connection string that names no server: refused before any connection.
+        string[] rows = option == "--rows" ? [] : ["--rows", "0"];
+        CliResult result = await VeilCli.RunAsync(string.Empty, ["bench", "--postgres", "Host=203.0.113.1;Timeout=1", .. rows, option, value]);
+
+        Assert.Equal(ExitCodes.InvalidOptions, result.ExitCode);
+        Assert.Contains("bench: --postgres needs", result.Stderr);
+    }
+
+    /// <summary>The scale run on a small table: recall of the plaintext HNSW search against the exact neighbours is near 1
+    /// (it would be near 0 if the ground truth and the store's ids did not line up), and the rotation rotates.</summary>
+    [PostgresFact]
+    public async Task Bench_WithPostgres_ReportsTheScaleRunAndTheRotation()
+    {
+        using var directory = new TempDirectory();
+        var random = new Random(5);
+        var centres = new float[40 * 384];
+        for (int i = 0; i < centres.Length; i++)
+        {
+            centres[i] = (float)random.NextDouble() - 0.5f;
+        }
+
+        byte[] bytes = new byte[centres.Length * 4];
+        Buffer.BlockCopy(centres, 0, bytes, 0, bytes.Length);
+        await File.WriteAllBytesAsync(directory.File("centres.bin"), bytes);
+
+        CliResult result = await VeilCli.RunAsync(
+            string.Empty, "bench", "--postgres", PostgresFactAttribute.Connection!, "--rows", "1500", "--centres", directory.File("centres.bin"),
+            "--queries", "10", "--ef-search", "100", "--rerank-candidates", "100", "--index-order-rows", "0", "--rotation-rows", "200", "--rotation-tenants", "2");
+
+        Assert.Equal(ExitCodes.Success, result.ExitCode);
+        string[] plaintext = Assert.Single(result.Lines, l => l.Contains(" plaintext ", StringComparison.Ordinal) && l.TrimStart().StartsWith("100", StringComparison.Ordinal))
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        Assert.InRange(double.Parse(plaintext[^1], System.Globalization.CultureInfo.InvariantCulture), 0.9, 1.0);
+        Assert.Contains("encrypted + re-ranking", result.Stdout);
+        Assert.Contains("rotation (veil rotate's library call) of 200 × 384 documents in 2 collections", result.Stdout);
+    }
 }

@@ -22,12 +22,23 @@ internal sealed class BenchCommand : Command
     private readonly Option<int> _sealedRows = Opt("--sealed-rows", "With --sealed: vectors (d = 384) stored.", SealedBench.DefaultRows);
     private readonly Option<int> _sealedQueries = Opt("--sealed-queries", "With --sealed: top-10 queries per variant; latencies are medians.", SealedBench.DefaultQueries);
     private readonly Option<string> _corpus = Opt<string>("--corpus", "With --sealed: raw float32 embeddings (384 per row) to sample the stored vectors around (each row plus small seeded noise), and whose own recall@10 (500 held-out rows) is reported; default: random unit vectors.");
+    private readonly Option<string?> _postgres = Opt<string?>("--postgres", "Instead of the default measurements, measure a PostgreSQL + pgvector server at scale (an Npgsql connection string): encrypted beside plaintext ingest, HNSW build, top-10 query p50/p99 and recall@10 against exact search. Its tables (veil_scale_*, named per run) are dropped at the end.");
+    private readonly Option<int> _rows = Opt("--rows", "With --postgres: rows per table; 0 skips the store measurement.", 100_000);
+    private readonly Option<FileInfo?> _centres = Opt<FileInfo?>("--centres", "With --postgres: real 384-d embeddings (little-endian float32 rows, no header) the rows are sampled around.");
+    private readonly Option<int> _queries = Opt("--queries", "With --postgres: held-out top-10 queries per variant (also the exact ground-truth sample).", 200);
+    private readonly Option<int[]> _efSearch = Opt<int[]>("--ef-search", "With --postgres: the HNSW ef_search values to query at (1–1000).", [100, 200]).AsMultiple();
+    private readonly Option<int[]> _rerankCandidates = Opt<int[]>("--rerank-candidates", "With --postgres: the re-ranking K′ values of the encrypted search.", [100, 200]).AsMultiple();
+    private readonly Option<int> _indexOrderRows = Opt("--index-order-rows", "With --postgres: rows of the comparison of building the HNSW index after the load against loading into an indexed table; 0 skips it.", 10_000);
+    private readonly Option<int> _rotationRows = Opt<int>("--rotation-rows", "With --postgres: also measure veil rotate over this many rows in all (0 skips it), split over --rotation-tenants collections.");
+    private readonly Option<int> _rotationTenants = Opt("--rotation-tenants", "With --postgres: collections (one tenant each) rotated in the one run.", 4);
 
     public BenchCommand(CliConsole console)
         : base("bench", "Measure vector encryption on this machine: single-vector encrypt/decrypt µs, batch throughput on every core, and the ratio to the construction floor, in one run.")
     {
         _console = console;
-        this.Add(_dimensions, _rounds, _batchRows, _storeRows, _storeRounds, _storeQueries, _json, _embeddingTexts, _sealed, _sealedRows, _sealedQueries, _corpus);
+        this.Add(_dimensions, _rounds, _batchRows, _storeRows, _storeRounds, _storeQueries, _json, _embeddingTexts);
+        this.Add(_sealed, _sealedRows, _sealedQueries, _corpus);
+        this.Add(_postgres, _rows, _centres, _queries, _efSearch, _rerankCandidates, _indexOrderRows, _rotationRows, _rotationTenants);
         SetAction((parseResult, _) => Task.FromResult(Run(parseResult)));
     }
 
@@ -36,6 +47,11 @@ internal sealed class BenchCommand : Command
         if (parseResult.GetValue(_sealed))
         {
             return RunSealed(parseResult);
+        }
+
+        if (parseResult.GetValue(_postgres) is { } connectionString)
+        {
+            return RunPostgres(parseResult, connectionString);
         }
 
         int[] dimensions = parseResult.GetValue(_dimensions) ?? [];
@@ -98,6 +114,43 @@ internal sealed class BenchCommand : Command
         else
         {
             SealedBenchReport.WriteTable(_console.Output, result);
+        }
+
+        return ExitCodes.Success;
+    }
+
+    /// <summary><c>--postgres</c>: option checks, then the harness's scale and rotation measurements.</summary>
+    private int RunPostgres(ParseResult parseResult, string connectionString)
+    {
+        int rows = parseResult.GetValue(_rows);
+        int queries = parseResult.GetValue(_queries);
+        int[] efSearch = parseResult.GetValue(_efSearch) ?? [];
+        int[] rerank = parseResult.GetValue(_rerankCandidates) ?? [];
+        int rotationRows = parseResult.GetValue(_rotationRows);
+        int rotationTenants = parseResult.GetValue(_rotationTenants);
+        FileInfo? centres = parseResult.GetValue(_centres);
+        if ((rows > 0 && centres is not { Exists: true }) || rows < 0 || queries < 1 || efSearch.Length == 0 || efSearch.Any(e => e is < 1 or > 1000)
+            || rerank.Any(k => k < 10) || rotationRows < 0 || rotationTenants < 1 || (rotationRows > 0 && rotationRows < rotationTenants))
+        {
+            _console.Error.WriteLine("bench: --postgres needs --centres naming an existing file (unless --rows is 0), --queries at least 1, --ef-search values between 1 and 1000, --rerank-candidates at least 10 and --rotation-rows at least --rotation-tenants (or 0).");
+            return ExitCodes.InvalidOptions;
+        }
+
+        if (rows > 0)
+        {
+            var options = new PostgresScaleOptions(connectionString, rows, centres!.FullName)
+            {
+                Queries = queries,
+                EfSearch = efSearch,
+                RerankCandidates = rerank,
+                IndexOrderRows = Math.Max(0, parseResult.GetValue(_indexOrderRows)),
+            };
+            PostgresScaleReport.Write(_console.Output, PostgresScaleBench.Measure(options, _console.Error));
+        }
+
+        if (rotationRows > 0)
+        {
+            RotationBench.Write(_console.Output, RotationBench.Measure(connectionString, rotationRows, rotationTenants, RotateCommand.DefaultBatchSize, _console.Error));
         }
 
         return ExitCodes.Success;

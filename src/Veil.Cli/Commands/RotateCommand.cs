@@ -16,7 +16,10 @@ internal sealed class RotateCommand : StoreCommand
         Options.Add(BatchSizeOption);
     }
 
-    internal readonly Option<int> BatchSizeOption = Opt<int>("--batch-size", "Documents re-encrypted and written per transaction.", 500);
+    /// <summary>The default rows per transaction: enough for PostgreSQL's binary COPY path (from 1 000 rows).</summary>
+    internal const int DefaultBatchSize = 5_000;
+
+    internal readonly Option<int> BatchSizeOption = Opt<int>("--batch-size", "Documents re-encrypted and written per transaction.", DefaultBatchSize);
 
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, StoreContext context, CancellationToken cancellationToken)
     {

@@ -1,0 +1,160 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Veil.Documents.Store;
+using Veil.Keys;
+using Veil.Stores.Postgres;
+
+namespace Veil.Benchmarks.Harness;
+
+/// <summary>The figures of one <see cref="RotationBench"/> run.</summary>
+/// <param name="Rows">Rows rotated in all.</param>
+/// <param name="Tenants">Collections (one tenant each) rotated in the run.</param>
+/// <param name="BatchSize">Rows per transaction.</param>
+/// <param name="RotateSeconds">Wall time of the rotation run, index builds included.</param>
+/// <param name="IndexBuildSeconds">Of which HNSW index builds at the end of each collection.</param>
+/// <param name="MeanDrift">Mean relative L2 drift of the rotated vectors.</param>
+public sealed record RotationBenchResult(int Rows, int Tenants, int BatchSize, double RotateSeconds, double IndexBuildSeconds, double MeanDrift)
+{
+    /// <summary>Rows re-encrypted and written per second, index builds left out.</summary>
+    public double RowsPerSecond => Rows / (RotateSeconds - IndexBuildSeconds);
+
+    /// <summary>Rows per second, index builds included.</summary>
+    public double RowsPerSecondWithIndex => Rows / RotateSeconds;
+}
+
+/// <summary>
+/// <c>veil rotate</c> on PostgreSQL at scale: <see cref="RotationBench.Measure"/> ingests random 384-d documents (a
+/// category and a title each) into several collections, one tenant each, under old secrets, promotes new secrets, and
+/// times one <see cref="DocumentStore.RotateAsync(IReadOnlyList{RotationTarget}, VeilClient, int, IProgress{StoreProgress}?, CancellationToken)"/>
+/// run over all of them. The collections are deleted at the end.
+/// </summary>
+public static class RotationBench
+{
+    private const int Dimensions = 384;
+
+    /// <summary>Runs the measurement.</summary>
+    /// <param name="connectionString">The PostgreSQL server.</param>
+    /// <param name="rows">Rows in all, split evenly over the tenants.</param>
+    /// <param name="tenants">Collections (tenants).</param>
+    /// <param name="batchSize">Rows per rotation transaction.</param>
+    /// <param name="progress">Where progress lines go.</param>
+    /// <returns>The figures.</returns>
+    public static RotationBenchResult Measure(string connectionString, int rows, int tenants, int batchSize, TextWriter progress)
+    {
+        ArgumentNullException.ThrowIfNull(progress);
+        using var keys = new Keys();
+        string run = Guid.NewGuid().ToString("N")[..8];
+        var location = new StoreLocation(StoreLocation.PostgresKind, connectionString);
+        var targets = Enumerable.Range(0, tenants).Select(t => new RotationTarget($"veil_rotation_bench_{run}_{t}", new TenantId($"tenant-{t}"))).ToList();
+        using DocumentStore store = DocumentStore.Open(location, mustExist: false);
+        try
+        {
+            int perTenant = rows / tenants;
+            var random = new Random(20261205);
+            foreach (RotationTarget target in targets)
+            {
+                progress.WriteLine(Line($"rotation: ingesting {perTenant:N0} documents for {target.Tenant} …"));
+                Ingest(store, target, perTenant, keys.Before, random);
+            }
+
+            progress.WriteLine(Line($"rotation: rotating {targets.Count} collections, {perTenant * tenants:N0} rows, batches of {batchSize:N0} …"));
+            long start = Stopwatch.GetTimestamp();
+            IReadOnlyList<(RotationTarget Target, RotationSummary Summary)> results = store.RotateAsync(targets, keys.Promoted, batchSize).GetAwaiter().GetResult();
+            double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            long rotated = results.Sum(r => r.Summary.Rotated);
+            if (rotated != perTenant * tenants || results.Any(r => r.Summary.Failed != 0))
+            {
+                throw new InvalidOperationException($"The rotation rotated {rotated} rows of {perTenant * tenants}.");
+            }
+
+            return new RotationBenchResult(
+                (int)rotated, tenants, batchSize, seconds, results.Sum(r => r.Summary.IndexBuildTime.TotalSeconds), results.Average(r => r.Summary.MeanDrift));
+        }
+        finally
+        {
+            foreach (RotationTarget target in targets)
+            {
+                store.DeleteAsync(target.Collection, CancellationToken.None).GetAwaiter().GetResult();
+            }
+        }
+    }
+
+    /// <summary>Writes <paramref name="result"/> as text.</summary>
+    /// <param name="o">Where to write.</param>
+    /// <param name="result">The figures.</param>
+    public static void Write(TextWriter o, RotationBenchResult result)
+    {
+        ArgumentNullException.ThrowIfNull(o);
+        ArgumentNullException.ThrowIfNull(result);
+        o.WriteLine(Line($"rotation (veil rotate's library call) of {result.Rows:N0} × {Dimensions} documents in {result.Tenants} collections (one tenant each), one run, batches of {result.BatchSize:N0}:"));
+        o.WriteLine(Line($"  {result.RowsPerSecond:N0} rows/s re-encrypted and written ({result.RotateSeconds - result.IndexBuildSeconds:F1} s), then HNSW rebuilds {result.IndexBuildSeconds:F1} s: {result.RowsPerSecondWithIndex:N0} rows/s overall; mean drift {result.MeanDrift:E2}"));
+    }
+
+    /// <summary>
+    /// Creates the collection, drops its HNSW index for the load and builds it after (as a bulk load should), then
+    /// ingests through <see cref="DocumentStore.IngestAsync"/> (JSON Lines, encrypted with the old secrets).
+    /// </summary>
+    private static void Ingest(DocumentStore store, RotationTarget target, int rows, VeilClient client, Random random)
+    {
+        var manifest = new CollectionManifest { Name = target.Collection, Dimensions = Dimensions, VectorSecretPath = Keys.SecretPath, VectorDerivationPath = "bench" };
+        store.DeleteAsync(target.Collection, CancellationToken.None).GetAwaiter().GetResult();
+        store.CreateAsync(manifest, target.Tenant, CancellationToken.None).GetAwaiter().GetResult();
+        using var table = (PostgresCollection<string, VeilDocument>)store.Plain(target.Collection, Dimensions);
+        table.DropIndexesAsync().GetAwaiter().GetResult();
+        var text = new StringBuilder();
+        for (int r = 0; r < rows; r++)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{{\"id\":\"{r:D9}\",\"category\":\"c{r % 20}\",\"title\":\"document {r}\",\"vector\":[");
+            for (int i = 0; i < Dimensions; i++)
+            {
+                text.Append(i == 0 ? "" : ",").Append(((random.NextSingle() * 2) - 1).ToString("F4", CultureInfo.InvariantCulture));
+            }
+
+            text.Append("]}\n");
+        }
+
+        store.IngestAsync(DocumentInput.JsonLines(new StringReader(text.ToString())), new IngestOptions(target.Collection, target.Tenant) { BatchSize = 5_000 }, client)
+            .GetAwaiter().GetResult();
+        table.CreateIndexesAsync().GetAwaiter().GetResult();
+    }
+
+    private static string Line(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Old secrets (ids 1 and 11) and the promoted configuration (new 2 and 10 current, the old in rotation).</summary>
+    private sealed class Keys : IDisposable
+    {
+        public const string SecretPath = "p";
+
+        private readonly Secret[] _secrets = [Secret.Generate(), Secret.Generate(), Secret.Generate(), Secret.Generate()];
+
+        public Keys()
+        {
+            var oldId = new IdentifiedSecret(new KeyId(1), _secrets[0]);
+            var newId = new IdentifiedSecret(new KeyId(2), _secrets[1]);
+            var oldStandard = new IdentifiedSecret(new KeyId(11), _secrets[2]);
+            var newStandard = new IdentifiedSecret(new KeyId(10), _secrets[3]);
+            Before = Create(new RotatableSecret(oldId), new StandardSecrets(new KeyId(11), [oldStandard]));
+            Promoted = Create(new RotatableSecret(newId, oldId), new StandardSecrets(new KeyId(10), [newStandard, oldStandard]));
+        }
+
+        public VeilClient Before { get; }
+
+        public VeilClient Promoted { get; }
+
+        public void Dispose()
+        {
+            Before.Dispose();
+            Promoted.Dispose();
+            foreach (Secret secret in _secrets)
+            {
+                secret.Dispose();
+            }
+        }
+
+        private static VeilClient Create(RotatableSecret secrets, StandardSecrets standard) => new(new VeilConfiguration(
+            vector: new Dictionary<SecretPath, VectorSecret> { [new SecretPath(SecretPath)] = new VectorSecret(2.5f, secrets) },
+            deterministic: new Dictionary<SecretPath, RotatableSecret> { [new SecretPath(SecretPath)] = secrets },
+            standard: standard));
+    }
+}

@@ -1,0 +1,498 @@
+using System.Globalization;
+using System.Numerics;
+
+namespace Veil.Protocol;
+
+/// <summary>
+/// Fast, exact decimal text for float32 on UTF-8 spans, the JSON protocol's hot path. <see cref="Format"/> writes the
+/// shortest decimal that parses back to the identical float (Ryū, Adams 2018) in exactly the form
+/// <see cref="float.TryFormat(Span{byte}, out int, ReadOnlySpan{char}, IFormatProvider?)"/> gives with the invariant
+/// culture (so the bytes on the wire do not change); <see cref="TryParseAsDouble"/> reads a decimal number as the
+/// correctly rounded double, identical to <see cref="double.Parse(ReadOnlySpan{byte}, NumberStyles, IFormatProvider?)"/>.
+/// </summary>
+public static class FloatText
+{
+    /// <summary>The most bytes <see cref="Format"/> writes for one float (<c>-1.1754944E-38</c>).</summary>
+    public const int MaxFormattedLength = 15;
+
+    private const int MantissaBits = 23;
+    private const int ExponentBias = 127;
+    private const int Pow5InvBitCount = 59;
+    private const int Pow5BitCount = 61;
+
+    // ⌈2^(⌊log2 5^i⌋ + 59) / 5^i⌉ and 5^i's top 61 bits: Ryū's tables for float32, computed once, exactly.
+    private static readonly ulong[] s_pow5InvSplit = Pow5Table(32, inverse: true);
+    private static readonly ulong[] s_pow5Split = Pow5Table(48, inverse: false);
+
+    private static readonly uint[] s_powersOf10 = [1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000];
+
+    // Powers of ten a double holds exactly (Clinger's fast path).
+    private static readonly double[] s_exactPowersOf10 =
+    [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
+        1e20, 1e21, 1e22,
+    ];
+
+    /// <summary>
+    /// Writes <paramref name="value"/> in the shortest form that parses back to it (general format, invariant culture:
+    /// <c>0.12992398</c>, <c>-0</c>, <c>1E-07</c>, <c>3.4028235E+38</c>) and returns the byte count.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is NaN or infinite (JSON has no such number).</exception>
+    /// <exception cref="ArgumentException">The destination is shorter than <see cref="MaxFormattedLength"/> and too short.</exception>
+    public static int Format(float value, Span<byte> destination)
+    {
+        if (!float.IsFinite(value))
+        {
+            throw new ArgumentOutOfRangeException(nameof(value), "NaN and infinities have no JSON form.");
+        }
+
+        if (destination.Length < MaxFormattedLength)
+        {
+            return FormatIntoShort(value, destination);
+        }
+
+        unchecked
+        {
+            uint bits = BitConverter.SingleToUInt32Bits(value);
+            int position = 0;
+            if ((int)bits < 0)
+            {
+                destination[position++] = (byte)'-';
+            }
+
+            uint ieeeMantissa = bits & ((1u << MantissaBits) - 1);
+            int ieeeExponent = (int)((bits >> MantissaBits) & 0xFF);
+            if (ieeeExponent == 0 && ieeeMantissa == 0)
+            {
+                destination[position++] = (byte)'0';
+                return position;
+            }
+
+            (uint digits, int exponent) = ShortestDecimal(ieeeMantissa, ieeeExponent);
+            return position + WriteGeneral(digits, exponent, destination[position..]);
+        }
+    }
+
+    /// <summary>
+    /// Reads a whole span holding a decimal number (<c>-12.5e3</c>; JSON's grammar and the other forms
+    /// <see cref="NumberStyles.Float"/> accepts) as the correctly rounded double.
+    /// </summary>
+    /// <returns>False when the span is not such a number.</returns>
+    public static bool TryParseAsDouble(ReadOnlySpan<byte> utf8, out double value)
+    {
+        if (TryParseFast(utf8, out value))
+        {
+            return true;
+        }
+
+        return double.TryParse(utf8, NumberStyles.Float, CultureInfo.InvariantCulture, out value);
+    }
+
+    /// <summary>
+    /// Clinger's fast path: a plain decimal (<c>-?digits[.digits][e±digits]</c>) with at most 19 significant digits,
+    /// a significand w ≤ 2^53 and a power of ten |q| ≤ 22 is w × 10^q or w / 10^-q in one correctly rounded double
+    /// operation on exact operands, so it equals the correctly rounded parse. False (value unspecified) otherwise.
+    /// </summary>
+    internal static bool TryParseFast(ReadOnlySpan<byte> s, out double value)
+    {
+        unchecked
+        {
+            value = 0;
+            int i = 0;
+            bool negative = false;
+            if (i < s.Length && s[i] == (byte)'-')
+            {
+                negative = true;
+                i++;
+            }
+
+            ulong w = 0;
+            int significant = 0;
+            int exponent = 0;
+            int digitsSeen = 0;
+            for (; i < s.Length; i++)
+            {
+                uint d = (uint)(s[i] - '0');
+                if (d > 9)
+                {
+                    break;
+                }
+
+                digitsSeen++;
+                w = (w * 10) + d;
+                significant += w == 0 ? 0 : 1;
+            }
+
+            if (i < s.Length && s[i] == (byte)'.')
+            {
+                i++;
+                int fractionStart = i;
+                for (; i < s.Length; i++)
+                {
+                    uint d = (uint)(s[i] - '0');
+                    if (d > 9)
+                    {
+                        break;
+                    }
+
+                    w = (w * 10) + d;
+                    significant += w == 0 ? 0 : 1;
+                    exponent--;
+                }
+
+                if (i == fractionStart)
+                {
+                    return false;
+                }
+
+                digitsSeen += i - fractionStart;
+            }
+
+            if (digitsSeen == 0 || significant > 19)
+            {
+                return false;
+            }
+
+            if (i < s.Length && (s[i] | 0x20) == (byte)'e')
+            {
+                i++;
+                bool negativeExponent = false;
+                if (i < s.Length && (s[i] == (byte)'-' || s[i] == (byte)'+'))
+                {
+                    negativeExponent = s[i] == (byte)'-';
+                    i++;
+                }
+
+                int start = i;
+                int e = 0;
+                for (; i < s.Length && i - start < 4; i++)
+                {
+                    uint d = (uint)(s[i] - '0');
+                    if (d > 9)
+                    {
+                        break;
+                    }
+
+                    e = (e * 10) + (int)d;
+                }
+
+                if (i == start || i - start == 4)
+                {
+                    return false;
+                }
+
+                exponent += negativeExponent ? -e : e;
+            }
+
+            if (i != s.Length)
+            {
+                return false;
+            }
+
+            if (w == 0)
+            {
+                value = negative ? -0.0 : 0.0;
+                return true;
+            }
+
+            if (w > (1UL << 53) || exponent < -22 || exponent > 22)
+            {
+                return false;
+            }
+
+            double result = exponent < 0 ? w / s_exactPowersOf10[-exponent] : w * s_exactPowersOf10[exponent];
+            value = negative ? -result : result;
+            return true;
+        }
+    }
+
+    /// <summary>Ryū (f2s): the shortest decimal digits × 10^exponent inside the float's rounding interval, closest to it.</summary>
+    private static (uint Digits, int Exponent) ShortestDecimal(uint ieeeMantissa, int ieeeExponent)
+    {
+        unchecked
+        {
+            int e2;
+            uint m2;
+            if (ieeeExponent == 0)
+            {
+                e2 = 1 - ExponentBias - MantissaBits - 2;
+                m2 = ieeeMantissa;
+            }
+            else
+            {
+                e2 = ieeeExponent - ExponentBias - MantissaBits - 2;
+                m2 = (1u << MantissaBits) | ieeeMantissa;
+            }
+
+            bool acceptBounds = (m2 & 1) == 0;
+            uint mv = 4 * m2;
+            uint mp = (4 * m2) + 2;
+            uint mmShift = ieeeMantissa != 0 || ieeeExponent <= 1 ? 1u : 0u;
+            uint mm = (4 * m2) - 1 - mmShift;
+
+            uint vr, vp, vm;
+            int e10;
+            bool vmIsTrailingZeros = false;
+            bool vrIsTrailingZeros = false;
+            uint lastRemovedDigit = 0;
+            if (e2 >= 0)
+            {
+                int q = Log10Pow2(e2);
+                e10 = q;
+                int k = Pow5InvBitCount + Pow5Bits(q) - 1;
+                int i = -e2 + q + k;
+                vr = MulShift(mv, s_pow5InvSplit[q], i);
+                vp = MulShift(mp, s_pow5InvSplit[q], i);
+                vm = MulShift(mm, s_pow5InvSplit[q], i);
+                if (q != 0 && (vp - 1) / 10 <= vm / 10)
+                {
+                    int l = Pow5InvBitCount + Pow5Bits(q - 1) - 1;
+                    lastRemovedDigit = MulShift(mv, s_pow5InvSplit[q - 1], -e2 + q - 1 + l) % 10;
+                }
+
+                if (q <= 9)
+                {
+                    // At most one of mp, mv and mm is a multiple of 5.
+                    if (mv % 5 == 0)
+                    {
+                        vrIsTrailingZeros = Pow5Factor(mv) >= q;
+                    }
+                    else if (acceptBounds)
+                    {
+                        vmIsTrailingZeros = Pow5Factor(mm) >= q;
+                    }
+                    else
+                    {
+                        vp -= Pow5Factor(mp) >= q ? 1u : 0u;
+                    }
+                }
+            }
+            else
+            {
+                int q = Log10Pow5(-e2);
+                e10 = q + e2;
+                int i = -e2 - q;
+                int k = Pow5Bits(i) - Pow5BitCount;
+                int j = q - k;
+                vr = MulShift(mv, s_pow5Split[i], j);
+                vp = MulShift(mp, s_pow5Split[i], j);
+                vm = MulShift(mm, s_pow5Split[i], j);
+                if (q != 0 && (vp - 1) / 10 <= vm / 10)
+                {
+                    j = q - 1 - (Pow5Bits(i + 1) - Pow5BitCount);
+                    lastRemovedDigit = MulShift(mv, s_pow5Split[i + 1], j) % 10;
+                }
+
+                if (q <= 1)
+                {
+                    // mv = 4 m2 has at least two trailing zero bits; mm has one exactly when mmShift is 1.
+                    vrIsTrailingZeros = true;
+                    if (acceptBounds)
+                    {
+                        vmIsTrailingZeros = mmShift == 1;
+                    }
+                    else
+                    {
+                        vp--;
+                    }
+                }
+                else if (q < 31)
+                {
+                    vrIsTrailingZeros = (mv & ((1u << (q - 1)) - 1)) == 0;
+                }
+            }
+
+            int removed = 0;
+            uint output;
+            if (vmIsTrailingZeros || vrIsTrailingZeros)
+            {
+                while (vp / 10 > vm / 10)
+                {
+                    vmIsTrailingZeros &= vm % 10 == 0;
+                    vrIsTrailingZeros &= lastRemovedDigit == 0;
+                    lastRemovedDigit = vr % 10;
+                    vr /= 10;
+                    vp /= 10;
+                    vm /= 10;
+                    removed++;
+                }
+
+                if (vmIsTrailingZeros)
+                {
+                    while (vm % 10 == 0)
+                    {
+                        vrIsTrailingZeros &= lastRemovedDigit == 0;
+                        lastRemovedDigit = vr % 10;
+                        vr /= 10;
+                        vp /= 10;
+                        vm /= 10;
+                        removed++;
+                    }
+                }
+
+                if (vrIsTrailingZeros && lastRemovedDigit == 5 && vr % 2 == 0)
+                {
+                    // Exactly …50…0: round half to even.
+                    lastRemovedDigit = 4;
+                }
+
+                output = vr + ((vr == vm && (!acceptBounds || !vmIsTrailingZeros)) || lastRemovedDigit >= 5 ? 1u : 0u);
+            }
+            else
+            {
+                while (vp / 10 > vm / 10)
+                {
+                    lastRemovedDigit = vr % 10;
+                    vr /= 10;
+                    vp /= 10;
+                    vm /= 10;
+                    removed++;
+                }
+
+                output = vr + (vr == vm || lastRemovedDigit >= 5 ? 1u : 0u);
+            }
+
+            return (output, e10 + removed);
+        }
+    }
+
+    /// <summary>
+    /// Writes digits × 10^exponent as .NET's general format does for a float: positional when the decimal point falls
+    /// within 9 places left of the first digit's right and 4 to its left (<c>0.0001</c>), else <c>d.dddE±XX</c>.
+    /// </summary>
+    private static int WriteGeneral(uint digits, int exponent, Span<byte> destination)
+    {
+        unchecked
+        {
+            int length = DecimalLength(digits);
+            int scale = length + exponent;
+            if (scale > 9 || scale < -3)
+            {
+                // d.ddd: the digits at 2.., then the first moved before the point.
+                int end = length == 1 ? 1 : length + 1;
+                WriteDigits(digits, destination[Math.Min(2, end)..end]);
+                destination[0] = (byte)('0' + (digits / Pow10(length - 1)));
+                if (length > 1)
+                {
+                    destination[1] = (byte)'.';
+                }
+
+                int e = scale - 1;
+                destination[end] = (byte)'E';
+                destination[end + 1] = e < 0 ? (byte)'-' : (byte)'+';
+                e = Math.Abs(e);
+                destination[end + 2] = (byte)('0' + (e / 10));
+                destination[end + 3] = (byte)('0' + (e % 10));
+                return end + 4;
+            }
+
+            if (scale <= 0)
+            {
+                // 0.000ddd
+                int zeros = -scale;
+                destination[0] = (byte)'0';
+                destination[1] = (byte)'.';
+                destination.Slice(2, zeros).Fill((byte)'0');
+                WriteDigits(digits, destination.Slice(2 + zeros, length));
+                return 2 + zeros + length;
+            }
+
+            if (scale >= length)
+            {
+                // ddd000
+                WriteDigits(digits, destination[..length]);
+                destination[length..scale].Fill((byte)'0');
+                return scale;
+            }
+
+            // dd.ddd
+            uint divisor = Pow10(length - scale);
+            WriteDigits(digits / divisor, destination[..scale]);
+            destination[scale] = (byte)'.';
+            WriteDigits(digits % divisor, destination.Slice(scale + 1, length - scale));
+            return length + 1;
+        }
+    }
+
+    /// <summary>Writes the last <c>destination.Length</c> decimal digits of <paramref name="value"/>, zero-padded, two at a time.</summary>
+    private static void WriteDigits(uint value, Span<byte> destination)
+    {
+        unchecked
+        {
+            int i = destination.Length;
+            while (i >= 2)
+            {
+                uint pair = value % 100;
+                value /= 100;
+                destination[--i] = (byte)('0' + (pair % 10));
+                destination[--i] = (byte)('0' + (pair / 10));
+            }
+
+            if (i == 1)
+            {
+                destination[0] = (byte)('0' + (value % 10));
+            }
+        }
+    }
+
+    private static uint Pow10(int n) => s_powersOf10[n];
+
+    /// <summary>Formats into a destination shorter than <see cref="MaxFormattedLength"/>, when the text fits.</summary>
+    private static int FormatIntoShort(float value, Span<byte> destination)
+    {
+        Span<byte> scratch = stackalloc byte[MaxFormattedLength];
+        int length = Format(value, scratch);
+        return scratch[..length].TryCopyTo(destination) ? length : throw new ArgumentException("The destination is too short.", nameof(destination));
+    }
+
+    private static int DecimalLength(uint v) =>
+        v >= 1000000000 ? 10 : v >= 100000000 ? 9 : v >= 10000000 ? 8 : v >= 1000000 ? 7 : v >= 100000 ? 6
+        : v >= 10000 ? 5 : v >= 1000 ? 4 : v >= 100 ? 3 : v >= 10 ? 2 : 1;
+
+    // ⌈log2 5^e⌉ (1 for e = 0), exact for 0 ≤ e ≤ 3528.
+    private static int Pow5Bits(int e) => unchecked((int)(((uint)e * 1217359) >> 19) + 1);
+
+    // ⌊log10 2^e⌋ for 0 ≤ e ≤ 1650.
+    private static int Log10Pow2(int e) => unchecked((int)(((uint)e * 78913) >> 18));
+
+    // ⌊log10 5^e⌋ for 0 ≤ e ≤ 2620.
+    private static int Log10Pow5(int e) => unchecked((int)(((uint)e * 732923) >> 20));
+
+    private static int Pow5Factor(uint value)
+    {
+        int count = 0;
+        while (value != 0 && value % 5 == 0)
+        {
+            value /= 5;
+            count++;
+        }
+
+        return count;
+    }
+
+    private static uint MulShift(uint m, ulong factor, int shift)
+    {
+        unchecked
+        {
+            ulong bits0 = (ulong)m * (uint)factor;
+            ulong bits1 = (ulong)m * (uint)(factor >> 32);
+            ulong sum = (bits0 >> 32) + bits1;
+            return (uint)(sum >> (shift - 32));
+        }
+    }
+
+    private static ulong[] Pow5Table(int count, bool inverse)
+    {
+        var table = new ulong[count];
+        for (int i = 0; i < count; i++)
+        {
+            BigInteger pow = BigInteger.Pow(5, i);
+            int bitLength = (int)pow.GetBitLength();
+            table[i] = inverse
+                ? (ulong)(((BigInteger.One << (bitLength - 1 + Pow5InvBitCount)) / pow) + 1)
+                : (ulong)(bitLength >= Pow5BitCount ? pow >> (bitLength - Pow5BitCount) : pow << (Pow5BitCount - bitLength));
+        }
+
+        return table;
+    }
+}

@@ -1,0 +1,155 @@
+using System.Globalization;
+using Npgsql;
+using Veil.Documents.Store.Tests.Support;
+using Veil.Keys;
+
+namespace Veil.Documents.Store.Tests;
+
+/// <summary>
+/// Rotation on a real PostgreSQL + pgvector (<see cref="PostgresFactAttribute.ConnectionVariable"/>): interrupted by
+/// cancellation at a given batch and resumed, every row is rotated exactly once and none is lost; the HNSW index the
+/// bulk path drops is back after the resumed run; several collections (one tenant each) rotate in one run.
+/// </summary>
+public sealed class PostgresRotationTests : IDisposable
+{
+    private const int Rows = 600;
+    private const int Dimensions = 16;
+    private const int BatchSize = 100;
+
+    private readonly RotationKeys _keys = new();
+    private readonly string _prefix = "rotation_" + Guid.NewGuid().ToString("N")[..12];
+
+    public void Dispose() => _keys.Dispose();
+
+    private static StoreLocation Location => new(StoreLocation.PostgresKind, PostgresFactAttribute.Connection!);
+
+    [PostgresFact]
+    public async Task RotateAsync_CancelledAtTheFirstBatch_ResumesAndRotatesEveryRowExactlyOnce() => await CancelAndResumeAsync(1);
+
+    [PostgresFact]
+    public async Task RotateAsync_CancelledAtAMiddleBatch_ResumesAndRotatesEveryRowExactlyOnce() => await CancelAndResumeAsync(4);
+
+    [PostgresFact]
+    public async Task RotateAsync_CancelledAtTheLastBatch_ResumesAndRotatesEveryRowExactlyOnce() => await CancelAndResumeAsync(Rows / BatchSize);
+
+    [PostgresFact]
+    public async Task RotateAsync_SeveralTenantsInOneRun_RotatesEachCollectionForItsTenant()
+    {
+        var targets = Enumerable.Range(0, 3).Select(t => new RotationTarget($"{_prefix}_{t}", new TenantId($"tenant-{t}"))).ToList();
+        try
+        {
+            using DocumentStore store = DocumentStore.Open(Location, mustExist: false);
+            foreach (RotationTarget target in targets)
+            {
+                await IngestAsync(store, target);
+            }
+
+            IReadOnlyList<(RotationTarget Target, RotationSummary Summary)> results = await store.RotateAsync(targets, _keys.Promoted, BatchSize);
+
+            Assert.Equal(targets, results.Select(r => r.Target));
+            Assert.All(results, r => Assert.Equal((Rows, 0L), (r.Summary.Rotated, r.Summary.Failed)));
+            foreach (RotationTarget target in targets)
+            {
+                Assert.Equal(Rows, (await ExportAsync(store, target, _keys.NewOnly)).Count);
+            }
+        }
+        finally
+        {
+            await DeleteAsync(targets);
+        }
+    }
+
+    /// <summary>Cancels the first run as batch <paramref name="cancelAt"/> is about to be written, then resumes.</summary>
+    private async Task CancelAndResumeAsync(int cancelAt)
+    {
+        var target = new RotationTarget(_prefix, new TenantId("t1"));
+        StoreRotation.BulkRowsForTests.Value = BatchSize;
+        try
+        {
+            using DocumentStore store = DocumentStore.Open(Location, mustExist: false);
+            float[][] vectors = await IngestAsync(store, target);
+            Assert.Equal(1, await HnswIndexesAsync(target.Collection));
+
+            using var cancellation = new CancellationTokenSource();
+            StoreRotation.BeforeWriteForTests.Value = batch =>
+            {
+                if (batch == cancelAt)
+                {
+                    cancellation.Cancel();
+                }
+            };
+            long reported = 0;
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+                store.RotateAsync(target.Collection, _keys.Promoted, target.Tenant, BatchSize, new SynchronousProgress(p => reported = p.Done), cancellation.Token));
+            StoreRotation.BeforeWriteForTests.Value = null;
+            int writtenBefore = (cancelAt - 1) * BatchSize;
+            Assert.Equal(writtenBefore, reported);
+            Assert.Equal(0, await HnswIndexesAsync(target.Collection)); // dropped for the bulk rewrite, not yet rebuilt
+
+            RotationSummary resumed = await store.RotateAsync(target.Collection, _keys.Promoted, target.Tenant, BatchSize);
+
+            // Exactly once: the resumed run rotates precisely the rows the first one did not write, and finds the others current.
+            Assert.Equal(Rows - writtenBefore, resumed.Rotated);
+            Assert.Equal(writtenBefore, resumed.AlreadyCurrent);
+            Assert.Equal(0, resumed.Failed);
+            Assert.Equal(1, await HnswIndexesAsync(target.Collection));
+
+            // None lost: every row reads back, once, with only the new secrets.
+            List<VeilDocument> documents = await ExportAsync(store, target, _keys.NewOnly);
+            Assert.Equal(Enumerable.Range(0, Rows).Select(Id), documents.Select(d => d.Id));
+            Assert.All(documents, d => Assert.All(d.Embedding!.Value.ToArray().Zip(vectors[int.Parse(d.Id, CultureInfo.InvariantCulture)]), p => Assert.Equal(p.Second, p.First, 1e-3f)));
+        }
+        finally
+        {
+            StoreRotation.BeforeWriteForTests.Value = null;
+            StoreRotation.BulkRowsForTests.Value = null;
+            await DeleteAsync([target]);
+        }
+    }
+
+    private static string Id(int row) => row.ToString("D5", CultureInfo.InvariantCulture);
+
+    private async Task<float[][]> IngestAsync(DocumentStore store, RotationTarget target)
+    {
+        var random = new Random(11);
+        float[][] vectors = Enumerable.Range(0, Rows).Select(_ => Enumerable.Range(0, Dimensions).Select(_ => (float)random.NextDouble() - 0.5f).ToArray()).ToArray();
+        string lines = string.Join('\n', vectors.Select((v, i) =>
+            $"{{\"id\":\"{Id(i)}\",\"category\":\"c{i % 3}\",\"vector\":[{string.Join(',', v.Select(f => f.ToString("R", CultureInfo.InvariantCulture)))}]}}"));
+        await store.IngestAsync(DocumentInput.JsonLines(new StringReader(lines)), new IngestOptions(target.Collection, target.Tenant) { BatchSize = 200 }, _keys.Before);
+        return vectors;
+    }
+
+    private async Task<List<VeilDocument>> ExportAsync(DocumentStore store, RotationTarget target, VeilClient client)
+    {
+        var documents = new List<VeilDocument>();
+        await foreach (VeilDocument document in store.ExportAsync(target.Collection, client, target.Tenant, batchSize: 250))
+        {
+            documents.Add(document);
+        }
+
+        return documents;
+    }
+
+    private static async Task<long> HnswIndexesAsync(string table)
+    {
+        await using var connection = new NpgsqlConnection(PostgresFactAttribute.Connection);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT count(*) FROM pg_indexes WHERE tablename = $1 AND indexdef LIKE '%USING hnsw%'", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = table });
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    private static async Task DeleteAsync(IEnumerable<RotationTarget> targets)
+    {
+        using DocumentStore store = DocumentStore.Open(Location, mustExist: false);
+        foreach (RotationTarget target in targets)
+        {
+            await store.DeleteAsync(target.Collection, CancellationToken.None);
+        }
+    }
+
+    private sealed class SynchronousProgress(Action<StoreProgress> report) : IProgress<StoreProgress>
+    {
+        public void Report(StoreProgress value) => report(value);
+    }
+}
