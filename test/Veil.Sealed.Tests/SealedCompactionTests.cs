@@ -18,7 +18,7 @@ public sealed class SealedCompactionTests(SealedTestKeys keys) : IClassFixture<S
     [InlineData("dropped", 4, true)]
     public async Task SnapshotAsync_WhenKilledAtAStep_RestartLosesNothingAndAppliesNothingTwice(string step, int occurrence, bool published)
     {
-        var inner = new RecordingCollection<string, Doc>();
+        var inner = new InMemoryCollection<string, Doc>("docs") { RefuseSearch = true };
         var storage = new DirectorySealedIndexStorage(_temp.Path);
         List<List<string>> expected;
         using (var writer = new SealedVectorStoreCollection<string, Doc>(inner, keys.Keyring, storage, Options()))
@@ -63,7 +63,7 @@ public sealed class SealedCompactionTests(SealedTestKeys keys) : IClassFixture<S
     [Fact]
     public async Task Upserts_WhenTheThresholdIsReached_CompactTheLogIntoASnapshot()
     {
-        var inner = new RecordingCollection<string, Doc>();
+        var inner = new InMemoryCollection<string, Doc>("docs") { RefuseSearch = true };
         var storage = new InMemorySealedIndexStorage();
         using var writer = new SealedVectorStoreCollection<string, Doc>(inner, keys.Keyring, storage, Options(snapshotInterval: 3));
 

@@ -12,8 +12,8 @@ public sealed class SealedDecoyTests(SealedTestKeys keys) : IClassFixture<Sealed
     [Fact]
     public async Task SearchAsync_WithDecoys_FetchesKPrimePlusDShuffledKeysAndReturnsTheSameResults()
     {
-        var plainInner = new RecordingCollection<string, Doc>();
-        var decoyInner = new RecordingCollection<string, Doc>();
+        var plainInner = new InMemoryCollection<string, Doc>("docs") { RefuseSearch = true };
+        var decoyInner = new InMemoryCollection<string, Doc>("docs") { RefuseSearch = true };
         using var plain = new SealedVectorStoreCollection<string, Doc>(plainInner, keys.Keyring, new InMemorySealedIndexStorage(), Options(0));
         using var withDecoys = new SealedVectorStoreCollection<string, Doc>(decoyInner, keys.Keyring, new InMemorySealedIndexStorage(), Options(Decoys));
         await plain.UpsertAsync(s_vectors.Select((v, i) => Doc.Create(i, v)));
@@ -44,7 +44,7 @@ public sealed class SealedDecoyTests(SealedTestKeys keys) : IClassFixture<Sealed
     [Fact]
     public async Task SearchAsync_WithMoreDecoysThanOtherRows_FetchesEveryRowOnce()
     {
-        var inner = new RecordingCollection<string, Doc>();
+        var inner = new InMemoryCollection<string, Doc>("docs") { RefuseSearch = true };
         using var collection = new SealedVectorStoreCollection<string, Doc>(inner, keys.Keyring, new InMemorySealedIndexStorage(), Options(Decoys));
         await collection.UpsertAsync(s_vectors.Take(60).Select((v, i) => Doc.Create(i, v)));
 

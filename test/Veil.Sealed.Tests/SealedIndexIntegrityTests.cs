@@ -11,7 +11,7 @@ public sealed class SealedIndexIntegrityTests(SealedTestKeys keys) : IClassFixtu
     [Fact]
     public async Task Load_WhenTheLastLogEntriesAreDropped_RefusesWithTheHeadRecord()
     {
-        (RecordingCollection<string, Doc> inner, InMemorySealedIndexStorage storage) = await WrittenAsync(calls: 5);
+        (InMemoryCollection<string, Doc> inner, InMemorySealedIndexStorage storage) = await WrittenAsync(calls: 5);
 
         storage.RemoveLogEntry(5);
         storage.RemoveLogEntry(4);
@@ -24,7 +24,7 @@ public sealed class SealedIndexIntegrityTests(SealedTestKeys keys) : IClassFixtu
     [Fact]
     public async Task Load_WhenTheHeadRecordIsDeletedOrFromAnotherCollection_Refuses()
     {
-        (RecordingCollection<string, Doc> inner, InMemorySealedIndexStorage storage) = await WrittenAsync(calls: 3);
+        (InMemoryCollection<string, Doc> inner, InMemorySealedIndexStorage storage) = await WrittenAsync(calls: 3);
         (_, InMemorySealedIndexStorage other) = await WrittenAsync(calls: 3, name: "other");
 
         await storage.WriteRecordAsync("head", await other.ReadRecordAsync("head"));
@@ -41,7 +41,7 @@ public sealed class SealedIndexIntegrityTests(SealedTestKeys keys) : IClassFixtu
     [Fact]
     public async Task Load_WhenTheTailAndTheHeadAreRolledBackTogether_IsDetectedOnlyWithATrustedMinimumSequence()
     {
-        var inner = new RecordingCollection<string, Doc>();
+        var inner = new InMemoryCollection<string, Doc>("docs") { RefuseSearch = true };
         var storage = new InMemorySealedIndexStorage();
         byte[]? headAtFour = null;
         long reached;
@@ -75,7 +75,7 @@ public sealed class SealedIndexIntegrityTests(SealedTestKeys keys) : IClassFixtu
     [Fact]
     public async Task Write_WhenKilledBetweenTheLogEntryAndTheHeadRecord_IsNotMistakenForTruncation()
     {
-        var inner = new RecordingCollection<string, Doc>();
+        var inner = new InMemoryCollection<string, Doc>("docs") { RefuseSearch = true };
         var storage = new FaultyStorage(new InMemorySealedIndexStorage());
         using (var writer = Collection(inner, storage))
         {
@@ -93,7 +93,7 @@ public sealed class SealedIndexIntegrityTests(SealedTestKeys keys) : IClassFixtu
     [Fact]
     public async Task SecondWriter_WhenItWritesFromAStaleState_IsRefusedBeforeTouchingTheStoreAndRecoversByReloading()
     {
-        var inner = new RecordingCollection<string, Doc>();
+        var inner = new InMemoryCollection<string, Doc>("docs") { RefuseSearch = true };
         var storage = new InMemorySealedIndexStorage();
         using var first = Collection(inner, storage);
         using var second = Collection(inner, storage);
@@ -114,7 +114,7 @@ public sealed class SealedIndexIntegrityTests(SealedTestKeys keys) : IClassFixtu
     [Fact]
     public async Task SecondWriter_WhenTheFirstCompactedPastItsSequence_IsStillRefused()
     {
-        var inner = new RecordingCollection<string, Doc>();
+        var inner = new InMemoryCollection<string, Doc>("docs") { RefuseSearch = true };
         var storage = new InMemorySealedIndexStorage();
         using var first = Collection(inner, storage);
         using var second = Collection(inner, storage);
@@ -130,9 +130,9 @@ public sealed class SealedIndexIntegrityTests(SealedTestKeys keys) : IClassFixtu
         await Assert.ThrowsAsync<SealedIndexConflictException>(() => third.SnapshotAsync());
     }
 
-    private async Task<(RecordingCollection<string, Doc> Inner, InMemorySealedIndexStorage Storage)> WrittenAsync(int calls, string name = "docs")
+    private async Task<(InMemoryCollection<string, Doc> Inner, InMemorySealedIndexStorage Storage)> WrittenAsync(int calls, string name = "docs")
     {
-        var inner = new RecordingCollection<string, Doc>(name);
+        var inner = new InMemoryCollection<string, Doc>(name);
         var storage = new InMemorySealedIndexStorage();
         using var writer = Collection(inner, storage);
         for (int i = 0; i < calls; i++)
@@ -143,7 +143,7 @@ public sealed class SealedIndexIntegrityTests(SealedTestKeys keys) : IClassFixtu
         return (inner, storage);
     }
 
-    private SealedVectorStoreCollection<string, Doc> Collection(RecordingCollection<string, Doc> inner, ISealedIndexStorage storage) =>
+    private SealedVectorStoreCollection<string, Doc> Collection(InMemoryCollection<string, Doc> inner, ISealedIndexStorage storage) =>
         new(inner, keys.Keyring, storage, new SealedCollectionOptions { Candidates = 20, SnapshotChunkBytes = 1024, Index = new SealedIndexOptions { Seed = 19 } });
 
     /// <summary>Wraps a storage; can fail the next record write (a crash between a log entry and the head record).</summary>

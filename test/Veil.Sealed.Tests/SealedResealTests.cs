@@ -19,7 +19,7 @@ public sealed class SealedResealTests(SealedTestKeys keys) : IClassFixture<Seale
     [InlineData(3)]
     public async Task ResealAsync_WhenCancelledAtARandomBatchAndResumed_ResealsEveryRowExactlyOnceAndRetiresTheOldSecret(int seed)
     {
-        (RecordingCollection<string, Doc> inner, InMemorySealedIndexStorage storage, List<List<string>> before) = await OldKeyCollectionAsync();
+        (InMemoryCollection<string, Doc> inner, InMemorySealedIndexStorage storage, List<List<string>> before) = await OldKeyCollectionAsync();
         string oldRow = inner.Stored.Single(d => d.Id == "doc-5").SealedEmbedding!;
         IReadOnlyList<byte[]> oldSnapshot = storage.SnapshotChunks;
         int stopAfter = new Random(seed).Next(1, Rows / BatchSize);
@@ -53,7 +53,7 @@ public sealed class SealedResealTests(SealedTestKeys keys) : IClassFixture<Seale
     [Fact]
     public async Task ResealAsync_WhenKilledAfterARowWriteBeforeItsCheckpoint_ResumesWithoutResealingTwice()
     {
-        (RecordingCollection<string, Doc> inner, InMemorySealedIndexStorage storage, List<List<string>> before) = await OldKeyCollectionAsync();
+        (InMemoryCollection<string, Doc> inner, InMemorySealedIndexStorage storage, List<List<string>> before) = await OldKeyCollectionAsync();
         string oldRow = inner.Stored.Single(d => d.Id == "doc-5").SealedEmbedding!;
         IReadOnlyList<byte[]> oldSnapshot = storage.SnapshotChunks;
         inner.Upserted.Clear();
@@ -84,7 +84,7 @@ public sealed class SealedResealTests(SealedTestKeys keys) : IClassFixture<Seale
     [Fact]
     public async Task ResealAsync_WhenARowWasTampered_CountsItAsFailedAndLeavesIt()
     {
-        (RecordingCollection<string, Doc> inner, InMemorySealedIndexStorage storage, _) = await OldKeyCollectionAsync();
+        (InMemoryCollection<string, Doc> inner, InMemorySealedIndexStorage storage, _) = await OldKeyCollectionAsync();
         string stolen = inner.Stored.Single(d => d.Id == "doc-1").SealedEmbedding!;
         inner.Tamper("doc-2", d => d.SealedEmbedding = stolen);
         using var collection = new SealedVectorStoreCollection<string, Doc>(inner, keys.Keyring, storage, Options());
@@ -98,7 +98,7 @@ public sealed class SealedResealTests(SealedTestKeys keys) : IClassFixture<Seale
     [Fact]
     public async Task ResealAsync_WhenTheSameInstanceWritesBetweenBatches_KeepsTheWritesAndEndsWithEveryRowUnderThePrimary()
     {
-        (RecordingCollection<string, Doc> inner, InMemorySealedIndexStorage storage, _) = await OldKeyCollectionAsync();
+        (InMemoryCollection<string, Doc> inner, InMemorySealedIndexStorage storage, _) = await OldKeyCollectionAsync();
         using var collection = new SealedVectorStoreCollection<string, Doc>(inner, keys.Keyring, storage, Options());
         float[] added = Synthetic.Clustered(1, Doc.Dimensions, 1, 0.5f, seed: 43)[0];
         var progress = new SyncProgress(p =>
@@ -119,7 +119,7 @@ public sealed class SealedResealTests(SealedTestKeys keys) : IClassFixture<Seale
         Assert.Equal("doc-new", (await retired.SearchAsync(added, 1).ToListAsync())[0].Record.Id);
     }
 
-    private static void AssertEveryRowResealedOnce(RecordingCollection<string, Doc> inner)
+    private static void AssertEveryRowResealedOnce(InMemoryCollection<string, Doc> inner)
     {
         Assert.Equal(Rows, inner.Upserted.Count);
         Assert.Equal(Rows, inner.Upserted.Select(d => d.Id).Distinct().Count());
@@ -129,7 +129,7 @@ public sealed class SealedResealTests(SealedTestKeys keys) : IClassFixture<Seale
 
     /// <summary>With only the new secret: the index loads, search is unchanged, rows open; blobs of the old secret put back are refused.</summary>
     private async Task AssertOldSecretRetiredAsync(
-        RecordingCollection<string, Doc> inner, InMemorySealedIndexStorage storage, List<List<string>> before, string oldRow, IReadOnlyList<byte[]> oldSnapshot)
+        InMemoryCollection<string, Doc> inner, InMemorySealedIndexStorage storage, List<List<string>> before, string oldRow, IReadOnlyList<byte[]> oldSnapshot)
     {
         using (var retired = new SealedVectorStoreCollection<string, Doc>(inner, keys.NewOnly, storage, Options()))
         {
@@ -147,9 +147,9 @@ public sealed class SealedResealTests(SealedTestKeys keys) : IClassFixture<Seale
         await Assert.ThrowsAsync<CryptographicException>(() => rolledBack.LoadIndexAsync());
     }
 
-    private async Task<(RecordingCollection<string, Doc> Inner, InMemorySealedIndexStorage Storage, List<List<string>> Before)> OldKeyCollectionAsync()
+    private async Task<(InMemoryCollection<string, Doc> Inner, InMemorySealedIndexStorage Storage, List<List<string>> Before)> OldKeyCollectionAsync()
     {
-        var inner = new RecordingCollection<string, Doc>();
+        var inner = new InMemoryCollection<string, Doc>("docs") { RefuseSearch = true };
         var storage = new InMemorySealedIndexStorage();
         using var old = new SealedVectorStoreCollection<string, Doc>(inner, keys.OldOnly, storage, Options());
         for (int start = 0; start < Rows; start += 100)

@@ -11,7 +11,7 @@ public sealed class SealedSnapshotChunkTests(SealedTestKeys keys) : IClassFixtur
     [Fact]
     public async Task Snapshot_WhenWrittenInSmallChunks_LoadsToTheSameResults()
     {
-        var inner = new RecordingCollection<string, Doc>();
+        var inner = new InMemoryCollection<string, Doc>("docs") { RefuseSearch = true };
         var storage = new InMemorySealedIndexStorage();
         using var writer = new SealedVectorStoreCollection<string, Doc>(inner, keys.Keyring, storage, Options());
         await writer.UpsertAsync(s_vectors.Select((v, i) => Doc.Create(i, v)));
@@ -38,7 +38,7 @@ public sealed class SealedSnapshotChunkTests(SealedTestKeys keys) : IClassFixtur
     [InlineData("claim-fewer-chunks", typeof(CryptographicException))]
     public async Task Load_WhenTheSnapshotsChunksAreAttacked_Refuses(string attack, Type refusal)
     {
-        var inner = new RecordingCollection<string, Doc>();
+        var inner = new InMemoryCollection<string, Doc>("docs") { RefuseSearch = true };
         var storage = new InMemorySealedIndexStorage();
         using (var writer = new SealedVectorStoreCollection<string, Doc>(inner, keys.Keyring, storage, Options()))
         {
