@@ -43,6 +43,28 @@ public static class KeyUsage
         return found;
     }
 
+    /// <summary>
+    /// The check before secret <paramref name="id"/> is retired: counts its rows (<see cref="CountAsync"/>) and refuses
+    /// while any are left, unless <paramref name="force"/>.
+    /// </summary>
+    /// <param name="location">The store.</param>
+    /// <param name="collection">One collection, or null for all of them.</param>
+    /// <param name="section">The keyset section of the secret.</param>
+    /// <param name="path">The secret path (ignored for standard secrets, which have none).</param>
+    /// <param name="id">The secret's key id.</param>
+    /// <param name="force">Retire even though rows are left (they can no longer be decrypted).</param>
+    /// <param name="cancellationToken">Cancels the count.</param>
+    /// <returns>The line to report: no rows are left, or a warning of how many are lost to <paramref name="force"/>.</returns>
+    /// <exception cref="DocumentStoreException">Rows are left and <paramref name="force"/> is false (<see cref="RetireRefusal"/>), or the store or collection does not exist.</exception>
+    public static async Task<string> CheckRetireAsync(
+        StoreLocation location, string? collection, KeysetSection section, SecretPath path, KeyId id, bool force, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<CollectionRows> rows = await CountAsync(location, collection, section, path, id, cancellationToken).ConfigureAwait(false);
+        return rows.Count == 0 ? $"keys: no rows of {location} are encrypted with secret {id}."
+            : force ? $"warning: --force: {rows.Sum(r => r.Rows)} row(s) of {location} are still encrypted with secret {id}; once it is retired they can no longer be decrypted."
+            : throw new DocumentStoreException(RetireRefusal(rows, location, id));
+    }
+
     /// <summary>The refusal to retire secret <paramref name="id"/> while <paramref name="rows"/> are left: how many, where, and how to re-encrypt them.</summary>
     /// <param name="rows">The collections still holding rows under the secret (<see cref="CountAsync"/>).</param>
     /// <param name="location">The store.</param>

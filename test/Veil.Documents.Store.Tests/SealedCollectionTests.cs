@@ -200,7 +200,7 @@ public sealed class SealedCollectionTests : IDisposable
     }
 
     [Fact]
-    public async Task KeyUsage_OfAStandardSecret_CountsTheRowsWhoseSealedVectorsItsKeysSeal_SoRetiringItIsRefused()
+    public async Task KeyUsage_OfAStandardSecret_CountsTheRowsWhoseSealedVectorsItsKeysSeal_SoRetiringItIsRefusedUnlessForced()
     {
         // No fields besides id, vector and category: only the sealed vectors use the standard secret (id 11).
         string lines = string.Join('\n', Vectors(40, seed: 15).Select((v, i) =>
@@ -215,6 +215,12 @@ public sealed class SealedCollectionTests : IDisposable
 
         Assert.Equal(40, Assert.Single(used).Rows);
         Assert.Empty(other);
+        var path = new SecretPath(RotationKeys.SecretPath);
+        DocumentStoreException refused = await Assert.ThrowsAsync<DocumentStoreException>(
+            () => KeyUsage.CheckRetireAsync(Location, Collection, KeysetSection.Standard, path, new KeyId(11), force: false, CancellationToken.None));
+        Assert.StartsWith("retire refused: 40 row(s)", refused.Message, StringComparison.Ordinal);
+        Assert.StartsWith("warning: --force: 40 row(s)", await KeyUsage.CheckRetireAsync(Location, Collection, KeysetSection.Standard, path, new KeyId(11), force: true, CancellationToken.None), StringComparison.Ordinal);
+        Assert.StartsWith("keys: no rows", await KeyUsage.CheckRetireAsync(Location, Collection, KeysetSection.Standard, path, new KeyId(10), force: false, CancellationToken.None), StringComparison.Ordinal);
     }
 
     [Fact]

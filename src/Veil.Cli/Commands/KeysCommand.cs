@@ -144,23 +144,9 @@ internal sealed class KeysCommand : Command
             KmsSelection kms = Kms(parseResult);
             (KeysetSection which, SecretPath path) = section.Get(parseResult);
             var keyId = new KeyId(parseResult.GetValue(id)!.Value);
-            if (parseResult.GetValue(store) is { } storeValue)
-            {
-                StoreLocation location = StoreLocation.Parse(storeValue);
-                IReadOnlyList<CollectionRows> rows = await KeyUsage.CountAsync(location, parseResult.GetValue(collection), which, path, keyId, cancellationToken).ConfigureAwait(false);
-                if (rows.Count > 0 && !parseResult.GetValue(force))
-                {
-                    throw new CliUsageException(KeyUsage.RetireRefusal(rows, location, keyId));
-                }
-
-                _console.Error.WriteLine(rows.Count == 0
-                    ? $"keys: no rows of {location} are encrypted with secret {keyId}."
-                    : $"warning: --force: {rows.Sum(r => r.Rows)} row(s) of {location} are still encrypted with secret {keyId}; once it is retired they can no longer be decrypted.");
-            }
-            else
-            {
-                _console.Error.WriteLine($"warning: data still encrypted with secret {keyId} can no longer be decrypted once it is retired; give --store (and --collection) to have veil count such rows first.");
-            }
+            _console.Error.WriteLine(parseResult.GetValue(store) is { } storeValue
+                ? await KeyUsage.CheckRetireAsync(StoreLocation.Parse(storeValue), parseResult.GetValue(collection), which, path, keyId, parseResult.GetValue(force), cancellationToken).ConfigureAwait(false)
+                : $"warning: data still encrypted with secret {keyId} can no longer be decrypted once it is retired; give --store (and --collection) to have veil count such rows first.");
 
             WriteInfos([await KeysetEditor.RetireAsync(parseResult.GetValue(_keyset)!, kms, which, path, keyId, cancellationToken).ConfigureAwait(false)]);
             _console.Error.WriteLine($"keys: secret {keyId} is retired.");
