@@ -41,7 +41,24 @@ internal static class CliApp
             // Program.Main holds the one catch-all.
             EnableDefaultExceptionHandler = false,
         };
-        return parseResult.InvokeAsync(configuration, cancellationToken);
+        return InvokeAsync(parseResult, configuration, stderr, cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs the command. The one mapping of usage errors (<see cref="UsageErrors"/>) that a command lets through: the
+    /// message alone on stderr, exit code <see cref="ExitCodes.InvalidOptions"/>.
+    /// </summary>
+    private static async Task<int> InvokeAsync(ParseResult parseResult, InvocationConfiguration configuration, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await parseResult.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (UsageErrors.Is(e))
+        {
+            stderr.WriteLine(e.Message);
+            return ExitCodes.InvalidOptions;
+        }
     }
 
     private static string CommandPath(ParseResult parseResult)

@@ -27,7 +27,8 @@ internal sealed class CliUsageException : Exception
 /// <summary>
 /// The exceptions that mean bad options, configuration or store settings: the CLI's own and the libraries'
 /// (<see cref="DocumentStoreException"/>, <see cref="ConfigurationFileException"/>). Each is reported as its message
-/// alone and exits with <see cref="ExitCodes.InvalidOptions"/>.
+/// alone and exits with <see cref="ExitCodes.InvalidOptions"/>: by <see cref="CliApp"/> for every command (<c>keys</c>
+/// adds its prefix itself).
 /// </summary>
 internal static class UsageErrors
 {

@@ -32,11 +32,6 @@ internal static class CommandSupport
             using VeilClient client = CreateClient(loaded.Configuration, insecureSeed, console.Error);
             return run(client);
         }
-        catch (Exception e) when (UsageErrors.Is(e))
-        {
-            console.Error.WriteLine(e.Message);
-            return ExitCodes.InvalidOptions;
-        }
         catch (KeysetUnavailableException e)
         {
             console.Error.WriteLine(e.Message);

@@ -83,9 +83,9 @@ internal sealed class DemoCommand : Command
                 ConfigFile.DisposeSecrets(keys.Configuration);
             }
         }
-        catch (Exception e) when (UsageErrors.Is(e) || e is ArgumentException)
+        catch (ArgumentException e)
         {
-            _console.Error.WriteLine(e is ArgumentException ? "Invalid options: " + e.Message : e.Message);
+            _console.Error.WriteLine("Invalid options: " + e.Message);
             return ExitCodes.InvalidOptions;
         }
     }

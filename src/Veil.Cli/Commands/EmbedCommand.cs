@@ -46,7 +46,7 @@ internal sealed class EmbedCommand : Command
             _console.Error.WriteLine($"veil embed: wrote {result.Embedded} vectors × {result.Dimensions}{resumed}; {output} holds {result.Total} rows");
             return ExitCodes.Success;
         }
-        catch (Exception e) when (UsageErrors.Is(e) || e is DocumentInputException)
+        catch (DocumentInputException e)
         {
             _console.Error.WriteLine(e.Message);
             return ExitCodes.InvalidOptions;

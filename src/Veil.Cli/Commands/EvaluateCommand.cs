@@ -41,45 +41,37 @@ internal sealed class EvaluateCommand : Command
 
     private int Run(ParseResult parseResult, CancellationToken cancellationToken)
     {
-        try
+        double[] betas = InvalidOptions(() => EvaluationArguments.ParseBetas(parseResult.GetRequiredValue(_betas), "--betas"));
+        int seed = parseResult.GetValue(_seed);
+        int[] seeds = InvalidOptions(() => EvaluationArguments.ParseSeeds(parseResult.GetRequiredValue(_seeds), seed, "--seeds"));
+        EvaluationData data = Load(parseResult, seed);
+        var options = new EvaluationOptions
         {
-            double[] betas = InvalidOptions(() => EvaluationArguments.ParseBetas(parseResult.GetRequiredValue(_betas), "--betas"));
-            int seed = parseResult.GetValue(_seed);
-            int[] seeds = InvalidOptions(() => EvaluationArguments.ParseSeeds(parseResult.GetRequiredValue(_seeds), seed, "--seeds"));
-            EvaluationData data = Load(parseResult, seed);
-            var options = new EvaluationOptions
-            {
-                Betas = betas,
-                Seed = seed,
-                UseScalingFactor = parseResult.GetValue(_scalingFactor),
-                TargetRecall = parseResult.GetValue(_targetRecall) is var target && target is > 0 and <= 1 ? target
-                    : throw new CliUsageException("Invalid options: --target-recall must be in (0, 1]."),
-                RerankBudget = parseResult.GetValue(_rerankBudget) is var budget && budget >= 10 ? budget
-                    : throw new CliUsageException("Invalid options: --rerank-budget must be at least 10."),
-                PublicOverlap = parseResult.GetValue(_overlap) is var overlap && overlap is > 0 and <= 1 ? overlap
-                    : throw new CliUsageException("Invalid options: --public-overlap must be in (0, 1]."),
-                Classifiers = InvalidOptions(() => EvaluationArguments.ParseTrainers(parseResult.GetRequiredValue(_classifiers), "--classifiers", allowNone: true)),
-                Sealed = parseResult.GetValue(_sealed),
-                ScaleCurveSizes = InvalidOptions(() => EvaluationArguments.ParseScaleCurveSizes(parseResult.GetRequiredValue(_scaleCurve), "--scale-curve")),
-            };
-            EvaluationSeries series = Evaluator.Run(data, options, seeds, new StderrProgress(_console.Error, Name), cancellationToken);
-            if (parseResult.GetValue(_out) is { } directory)
-            {
-                IReadOnlyList<(string Title, string Path)> figures = ReportPlots.Save(series, directory);
-                File.WriteAllText(Path.Combine(directory, "report.json"), ReportWriter.ToJson(series) + "\n");
-                File.WriteAllText(Path.Combine(directory, "report.md"), ReportWriter.ToMarkdown(series, figures));
-                _console.Error.WriteLine($"veil evaluate: wrote report.md, report.json and {figures.Count} plots to {directory}");
-            }
+            Betas = betas,
+            Seed = seed,
+            UseScalingFactor = parseResult.GetValue(_scalingFactor),
+            TargetRecall = parseResult.GetValue(_targetRecall) is var target && target is > 0 and <= 1 ? target
+                : throw new CliUsageException("Invalid options: --target-recall must be in (0, 1]."),
+            RerankBudget = parseResult.GetValue(_rerankBudget) is var budget && budget >= 10 ? budget
+                : throw new CliUsageException("Invalid options: --rerank-budget must be at least 10."),
+            PublicOverlap = parseResult.GetValue(_overlap) is var overlap && overlap is > 0 and <= 1 ? overlap
+                : throw new CliUsageException("Invalid options: --public-overlap must be in (0, 1]."),
+            Classifiers = InvalidOptions(() => EvaluationArguments.ParseTrainers(parseResult.GetRequiredValue(_classifiers), "--classifiers", allowNone: true)),
+            Sealed = parseResult.GetValue(_sealed),
+            ScaleCurveSizes = InvalidOptions(() => EvaluationArguments.ParseScaleCurveSizes(parseResult.GetRequiredValue(_scaleCurve), "--scale-curve")),
+        };
+        EvaluationSeries series = Evaluator.Run(data, options, seeds, new StderrProgress(_console.Error, Name), cancellationToken);
+        if (parseResult.GetValue(_out) is { } directory)
+        {
+            IReadOnlyList<(string Title, string Path)> figures = ReportPlots.Save(series, directory);
+            File.WriteAllText(Path.Combine(directory, "report.json"), ReportWriter.ToJson(series) + "\n");
+            File.WriteAllText(Path.Combine(directory, "report.md"), ReportWriter.ToMarkdown(series, figures));
+            _console.Error.WriteLine($"veil evaluate: wrote report.md, report.json and {figures.Count} plots to {directory}");
+        }
 
-            _console.Output.Write(ReportWriter.ToMarkdown(series));
-            _console.Output.Flush();
-            return ExitCodes.Success;
-        }
-        catch (Exception e) when (UsageErrors.Is(e))
-        {
-            _console.Error.WriteLine(e.Message);
-            return ExitCodes.InvalidOptions;
-        }
+        _console.Output.Write(ReportWriter.ToMarkdown(series));
+        _console.Output.Flush();
+        return ExitCodes.Success;
     }
 
     private EvaluationData Load(ParseResult parseResult, int seed)

@@ -105,9 +105,9 @@ internal sealed class ServeCommand : Command
 
             return ExitCodes.Success;
         }
-        catch (Exception e) when (UsageErrors.Is(e) || e is FormatException or ArgumentException or OptionsValidationException)
+        catch (Exception e) when (e is FormatException or ArgumentException or OptionsValidationException)
         {
-            _console.Error.WriteLine(UsageErrors.Is(e) ? e.Message : $"veil serve: {e.Message}");
+            _console.Error.WriteLine($"veil serve: {e.Message}");
             return ExitCodes.InvalidOptions;
         }
         catch (KeysetUnavailableException e)

@@ -79,11 +79,6 @@ internal abstract class StoreCommand : Command
             var context = new StoreContext(location, collection, client, new TenantId(parseResult.GetRequiredValue(TenantOption)));
             return await ExecuteAsync(parseResult, context, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (UsageErrors.Is(e))
-        {
-            Terminal.Error.WriteLine(e.Message);
-            return ExitCodes.InvalidOptions;
-        }
         catch (KeysetUnavailableException e)
         {
             Terminal.Error.WriteLine($"veil {Name}: {e.Message}");

@@ -41,27 +41,19 @@ internal sealed class TrainCommand : Command
 
     private int Run(ParseResult parseResult)
     {
-        try
+        double fraction = parseResult.GetValue(TestFractionOption) is var f && f is > 0 and < 1 ? f
+            : throw new CliUsageException("Invalid options: --test-fraction must be between 0 and 1.");
+        string trainer = parseResult.GetRequiredValue(TrainerOption);
+        if (parseResult.GetValue(CiphertextsOption) is { } ciphertexts)
         {
-            double fraction = parseResult.GetValue(TestFractionOption) is var f && f is > 0 and < 1 ? f
-                : throw new CliUsageException("Invalid options: --test-fraction must be between 0 and 1.");
-            string trainer = parseResult.GetRequiredValue(TrainerOption);
-            if (parseResult.GetValue(CiphertextsOption) is { } ciphertexts)
-            {
-                return parseResult.GetValue(BetasOption) is null && !_input.IsGiven(parseResult) && !_key.IsGiven(parseResult)
-                    ? TrainOnCiphertexts(parseResult, ciphertexts, InvalidOptions(() => EvaluationArguments.ParseTrainer(trainer, "--trainer")), fraction)
-                    : throw new CliUsageException("Invalid options: --ciphertexts is the whole input and needs no key: give it without --betas, --input, --vectors, --labels or key options.");
-            }
+            return parseResult.GetValue(BetasOption) is null && !_input.IsGiven(parseResult) && !_key.IsGiven(parseResult)
+                ? TrainOnCiphertexts(parseResult, ciphertexts, InvalidOptions(() => EvaluationArguments.ParseTrainer(trainer, "--trainer")), fraction)
+                : throw new CliUsageException("Invalid options: --ciphertexts is the whole input and needs no key: give it without --betas, --input, --vectors, --labels or key options.");
+        }
 
-            return parseResult.GetValue(BetasOption) is { } betas
-                ? Measure(parseResult, InvalidOptions(() => EvaluationArguments.ParseBetas(betas, "--betas")), trainer, fraction)
-                : Train(parseResult, InvalidOptions(() => EvaluationArguments.ParseTrainer(trainer, "--trainer")), fraction);
-        }
-        catch (Exception e) when (UsageErrors.Is(e))
-        {
-            _console.Error.WriteLine(e.Message);
-            return ExitCodes.InvalidOptions;
-        }
+        return parseResult.GetValue(BetasOption) is { } betas
+            ? Measure(parseResult, InvalidOptions(() => EvaluationArguments.ParseBetas(betas, "--betas")), trainer, fraction)
+            : Train(parseResult, InvalidOptions(() => EvaluationArguments.ParseTrainer(trainer, "--trainer")), fraction);
     }
 
     private int Measure(ParseResult parseResult, double[] betas, string trainer, double fraction)
