@@ -29,6 +29,34 @@ public sealed record DemoKeys(VeilConfiguration Configuration, SecretPath Secret
     }
 
     /// <summary>
+    /// The keys of <c>veil demo</c>: <see cref="Fresh"/> ones when <paramref name="configPath"/> is null, else those of
+    /// the configuration file there (<see cref="FromConfiguration"/>).
+    /// </summary>
+    /// <param name="beta">The approximation factor of fresh keys.</param>
+    /// <param name="configPath">A configuration file, or null for fresh keys.</param>
+    /// <param name="secretPath">The vector secret path, or null for the default (fresh) or the first (configured).</param>
+    /// <returns>The keys; the caller disposes their secrets with <see cref="ConfigFile.DisposeSecrets"/>.</returns>
+    /// <exception cref="ArgumentException">The configuration has no usable vector secret there (the message names the file as <c>veil demo --config</c>).</exception>
+    /// <exception cref="ConfigurationFileException">The file does not load.</exception>
+    public static DemoKeys Load(float beta, string? configPath, SecretPath? secretPath = null)
+    {
+        if (configPath is null)
+        {
+            return Fresh(beta, secretPath);
+        }
+
+        VeilConfiguration loaded = ConfigurationLoader.Load(configPath);
+        try
+        {
+            return FromConfiguration(loaded, configPath, secretPath);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"veil demo --config {configPath}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
     /// The vector secret at <paramref name="secretPath"/> (default: the first) of <paramref name="loaded"/>, with its
     /// deterministic and standard secrets where configured and fresh ones otherwise. Takes ownership of
     /// <paramref name="loaded"/>'s secrets: on failure they are disposed.

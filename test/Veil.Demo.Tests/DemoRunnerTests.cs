@@ -64,6 +64,30 @@ public sealed class DemoRunnerTests
     }
 
     [Fact]
+    public void Load_FromAConfigurationFile_UsesItsVectorSecret_AndRefusesAPathItLacksNamingTheFile()
+    {
+        string secret = Convert.ToBase64String(Enumerable.Range(1, 32).Select(i => (byte)(i * 7)).ToArray());
+        using var directory = new TempDirectory();
+        string config = directory.File("veil.json");
+        File.WriteAllText(config, $$"""{"vector": {"p": {"approximationFactor": 1.5, "current": {"id": 1, "secret": "{{secret}}"} } } }""");
+
+        DemoKeys keys = DemoKeys.Load(2.5f, config);
+        try
+        {
+            Assert.Equal(new SecretPath("p"), keys.SecretPath);
+            Assert.Equal(1.5f, keys.Configuration.Vector[keys.SecretPath].ApproximationFactor);
+        }
+        finally
+        {
+            ConfigFile.DisposeSecrets(keys.Configuration);
+        }
+
+        var e = Assert.Throws<ArgumentException>(() => DemoKeys.Load(2.5f, config, new SecretPath("other")));
+        Assert.StartsWith($"veil demo --config {config}: The secret path \"other\" is not in", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(secret[..20], e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Run_WhenTheTextQueryHasOtherDimensions_ThrowsNamingThemBeforeStoringAnything()
     {
         DemoKeys keys = DemoKeys.Fresh(2.5f);

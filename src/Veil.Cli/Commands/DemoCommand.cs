@@ -71,7 +71,7 @@ internal sealed class DemoCommand : Command
                 }
             }
 
-            DemoKeys keys = LoadKeys(beta, parseResult.GetValue(ConfigOption), parseResult.GetValue(SecretPathOption));
+            DemoKeys keys = DemoKeys.Load(beta, parseResult.GetValue(ConfigOption), parseResult.GetValue(SecretPathOption) is { } path ? new SecretPath(path) : null);
             try
             {
                 var progress = new TextProgress(_console.Error, "veil demo", "documents", total: null);
@@ -116,24 +116,6 @@ internal sealed class DemoCommand : Command
         if ((model is null) != (vocabulary is null))
         {
             throw new CliUsageException("Invalid options: --model and --vocab go together.");
-        }
-    }
-
-    private static DemoKeys LoadKeys(float beta, string? configPath, string? secretPath)
-    {
-        if (configPath is null)
-        {
-            return DemoKeys.Fresh(beta, secretPath is null ? (SecretPath?)null : new SecretPath(secretPath));
-        }
-
-        VeilConfiguration loaded = ConfigurationLoader.Load(configPath);
-        try
-        {
-            return DemoKeys.FromConfiguration(loaded, configPath, secretPath is null ? (SecretPath?)null : new SecretPath(secretPath));
-        }
-        catch (ArgumentException e)
-        {
-            throw new CliUsageException($"Invalid options: veil demo --config {configPath}: {e.Message}", e);
         }
     }
 }
