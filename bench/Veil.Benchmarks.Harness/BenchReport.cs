@@ -10,6 +10,50 @@ public static class BenchReport
     /// <summary>The dimension the store is measured at (all-MiniLM-L6-v2's).</summary>
     public const int StoreDimensions = 384;
 
+    /// <summary>
+    /// The default run of <c>veil bench</c>: <see cref="VectorBench"/> at each dimension, <see cref="StoreBench"/> (unless
+    /// <paramref name="storeRows"/> is 0) and <see cref="EmbeddingBench"/>, written as a table or JSON.
+    /// </summary>
+    /// <param name="output">Where the report goes.</param>
+    /// <param name="progress">Where progress lines go.</param>
+    /// <param name="dimensions">The dimensions of the vector measurement.</param>
+    /// <param name="rounds">Interleaved rounds per dimension.</param>
+    /// <param name="batchRows">Vectors per batch in the throughput measurement.</param>
+    /// <param name="storeRows">Vectors in the store measurement; 0 skips it.</param>
+    /// <param name="storeRounds">Ingests per variant in the store measurement.</param>
+    /// <param name="storeQueries">Top-10 queries per variant in the store measurement.</param>
+    /// <param name="embeddingTexts">Texts per pass in the embedding measurement; 0 skips it.</param>
+    /// <param name="packagesFolder">Where the embedding model add-on is installed.</param>
+    /// <param name="installCommand">How to install it (named in the table when it is missing).</param>
+    /// <param name="json">Write JSON instead of a table.</param>
+    public static void Run(
+        TextWriter output, TextWriter progress, IReadOnlyList<int> dimensions, int rounds, int batchRows, int storeRows, int storeRounds, int storeQueries,
+        int embeddingTexts, string? packagesFolder, string installCommand, bool json)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(progress);
+        ArgumentNullException.ThrowIfNull(dimensions);
+        var results = new List<VectorBenchResult>();
+        foreach (int d in dimensions)
+        {
+            progress.WriteLine($"bench: measuring d = {d} …");
+            results.Add(VectorBench.Measure(d, rounds, batchRows));
+        }
+
+        StoreBenchResult? store = storeRows == 0 ? null
+            : StoreBench.Measure(StoreDimensions, storeRows, Math.Min(Veil.Documents.Store.IngestOptions.DefaultBatchSize, storeRows), storeRounds, storeQueries, progress);
+        EmbeddingBenchResult? embedding = EmbeddingBench.Measure(embeddingTexts, packagesFolder, progress);
+        if (json)
+        {
+            WriteJson(output, results, store, writer => EmbeddingBench.WriteJson(writer, embedding));
+        }
+        else
+        {
+            WriteTable(output, results, store);
+            EmbeddingBench.WriteTable(output, embedding, installCommand);
+        }
+    }
+
     /// <summary>Writes <paramref name="results"/> as the aligned text table of <c>veil bench</c>.</summary>
     /// <param name="o">Where to write.</param>
     /// <param name="results">The vector figures, one per dimension.</param>

@@ -66,26 +66,8 @@ internal sealed class BenchCommand : Command
             return ExitCodes.InvalidOptions;
         }
 
-        var results = new List<VectorBenchResult>();
-        foreach (int d in dimensions)
-        {
-            _console.Error.WriteLine($"bench: measuring d = {d} …");
-            results.Add(VectorBench.Measure(d, rounds, batchRows));
-        }
-
-        StoreBenchResult? store = storeRows == 0 ? null
-            : StoreBench.Measure(BenchReport.StoreDimensions, storeRows, Math.Min(IngestCommand.DefaultBatchSize, storeRows), storeRounds, storeQueries, _console.Error);
-        EmbeddingBenchResult? embedding = EmbeddingBench.Measure(parseResult.GetValue(_embeddingTexts), TextModel.PackagesFolder, _console.Error);
-        if (parseResult.GetValue(_json))
-        {
-            BenchReport.WriteJson(_console.Output, results, store, writer => EmbeddingBench.WriteJson(writer, embedding));
-        }
-        else
-        {
-            BenchReport.WriteTable(_console.Output, results, store);
-            EmbeddingBench.WriteTable(_console.Output, embedding, TextModel.InstallCommand);
-        }
-
+        BenchReport.Run(
+            _console.Output, _console.Error, dimensions, rounds, batchRows, storeRows, storeRounds, storeQueries, parseResult.GetValue(_embeddingTexts), TextModel.PackagesFolder, TextModel.InstallCommand, parseResult.GetValue(_json));
         return ExitCodes.Success;
     }
 
