@@ -64,10 +64,6 @@ public sealed partial class DocumentStore : IDisposable
             return null;
         }
 
-        manifest.Mode = await _modes.CollectionExistsAsync(cancellationToken).ConfigureAwait(false)
-            && await _modes.GetAsync(name, cancellationToken: cancellationToken).ConfigureAwait(false) is { } mode
-            ? CollectionModeRecord.Parse(name, mode.Mode)
-            : CollectionMode.Dcpe;
         return manifest;
     }
 
@@ -85,16 +81,30 @@ public sealed partial class DocumentStore : IDisposable
         throw new DocumentStoreException($"The store {Location} has no collection \"{name}\" ({existing}). Create it with veil ingest --collection {name}.");
     }
 
-    /// <summary>The manifests of every collection veil created in the store.</summary>
+    /// <summary>The manifests of every collection veil created in the store, each with its <see cref="CollectionManifest.Mode"/>.</summary>
     public async Task<IReadOnlyList<CollectionManifest>> ListManifestsAsync(CancellationToken cancellationToken)
     {
         var manifests = new List<CollectionManifest>();
-        if (await _manifests.CollectionExistsAsync(cancellationToken).ConfigureAwait(false))
+        if (!await _manifests.CollectionExistsAsync(cancellationToken).ConfigureAwait(false))
         {
-            await foreach (CollectionManifest m in _manifests.GetAsync(m => true, int.MaxValue, cancellationToken: cancellationToken).ConfigureAwait(false))
+            return manifests;
+        }
+
+        // Every manifest carries its mode, so a caller that looks over all collections (key usage before a retire)
+        // never takes a sealed collection for a DCPE one. No mode row means DCPE (collections made before modes).
+        var modes = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (await _modes.CollectionExistsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await foreach (CollectionModeRecord r in _modes.GetAsync(r => true, int.MaxValue, cancellationToken: cancellationToken).ConfigureAwait(false))
             {
-                manifests.Add(m);
+                modes[r.Name] = r.Mode;
             }
+        }
+
+        await foreach (CollectionManifest m in _manifests.GetAsync(m => true, int.MaxValue, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            m.Mode = modes.TryGetValue(m.Name, out string? mode) ? CollectionModeRecord.Parse(m.Name, mode) : CollectionMode.Dcpe;
+            manifests.Add(m);
         }
 
         return manifests;

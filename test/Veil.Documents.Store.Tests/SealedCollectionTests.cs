@@ -219,6 +219,11 @@ public sealed class SealedCollectionTests : IDisposable
         DocumentStoreException refused = await Assert.ThrowsAsync<DocumentStoreException>(
             () => KeyUsage.CheckRetireAsync(Location, Collection, KeysetSection.Standard, path, new KeyId(11), force: false, CancellationToken.None));
         Assert.StartsWith("retire refused: 40 row(s)", refused.Message, StringComparison.Ordinal);
+
+        // Over the whole store (no collection named), the sealed collection counts too.
+        Assert.Equal(40, Assert.Single(await KeyUsage.CountAsync(Location, null, KeysetSection.Standard, path, new KeyId(11), CancellationToken.None)).Rows);
+        await Assert.ThrowsAsync<DocumentStoreException>(
+            () => KeyUsage.CheckRetireAsync(Location, null, KeysetSection.Standard, path, new KeyId(11), force: false, CancellationToken.None));
         Assert.StartsWith("warning: --force: 40 row(s)", await KeyUsage.CheckRetireAsync(Location, Collection, KeysetSection.Standard, path, new KeyId(11), force: true, CancellationToken.None), StringComparison.Ordinal);
         Assert.StartsWith("keys: no rows", await KeyUsage.CheckRetireAsync(Location, Collection, KeysetSection.Standard, path, new KeyId(10), force: false, CancellationToken.None), StringComparison.Ordinal);
     }
