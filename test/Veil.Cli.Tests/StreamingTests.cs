@@ -103,6 +103,35 @@ public sealed class StreamingTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData("encrypt")]
+    [InlineData("decrypt")]
+    public async Task VectorPipeline_OnTheProcesssByteStreams_WritesTheSameBytesAsOnText(string verb)
+    {
+        // What Program hands the CLI: a reader and a writer over streams; the pipeline then runs on UTF-8 bytes.
+        float[][] vectors = Enumerable.Range(0, 2500).Select(i => new[] { i * 0.001f, -i * 0.002f, 0.5f }).ToArray();
+        string input = string.Concat(vectors.Select((v, i) => JsonSerializer.Serialize(new { id = i, vector = v }) + (i % 3 == 0 ? "\r\n" : "\n")))
+            + "{\"id\":\"bad\",\"vector\":[1,\"x\"]}\n\n";
+        if (verb == "decrypt")
+        {
+            input = (await VeilCli.RunAsync(input, VectorArgs("encrypt"))).Stdout;
+        }
+
+        CliResult onText = await VeilCli.RunAsync(input, VectorArgs(verb));
+        var encoding = new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
+        using var stdin = new StreamReader(new MemoryStream(encoding.GetBytes(input)), encoding);
+        var stdoutBytes = new MemoryStream();
+        using var stdout = new StreamWriter(stdoutBytes, encoding, leaveOpen: true);
+        using var stderr = new StringWriter();
+
+        int exitCode = await CliApp.RunAsync(VectorArgs(verb), stdin, stdout, stderr);
+        await stdout.FlushAsync();
+
+        Assert.Equal(onText.ExitCode, exitCode);
+        Assert.Equal(ExitCodes.Failed, exitCode); // the bad line fails alone, in both forms
+        Assert.Equal(onText.Stdout, encoding.GetString(stdoutBytes.ToArray()));
+    }
+
     private string[] VectorArgs(string verb) =>
         ["vector", verb, "--config", _config.Path, "--tenant", "t", "--secret-path", "p", "--derivation-path", "d", "--insecure-seed", "99"];
 

@@ -105,11 +105,30 @@ internal sealed record SubcommandDescriptions(string Encrypt, string Decrypt, st
 /// <summary>Runs a protocol operation over JSON Lines from stdin to stdout; the most severe line failure decides the exit code.</summary>
 internal static class LinePipeline
 {
-    public static int Run(CliConsole console, IItemOperation operation, VeilClient client, OperationScope scope, CancellationToken cancellationToken) =>
-        JsonLinesProcessor.Run(console.Input, console.Output, operation, client, scope, cancellationToken: cancellationToken) switch
+    /// <summary>
+    /// Runs <paramref name="operation"/> over the console's lines. When the console is the process's byte streams (a
+    /// reader and writer over streams, as <c>Program</c> makes them) the lines go through as UTF-8 bytes, never decoded
+    /// to text and back (the same output bytes, faster); nothing reads standard input before these commands (their
+    /// keys never take a passphrase from it), so the reader has buffered nothing.
+    /// </summary>
+    public static int Run(CliConsole console, IItemOperation operation, VeilClient client, OperationScope scope, CancellationToken cancellationToken)
+    {
+        ItemErrorCode result;
+        if (console.Input is StreamReader reader && console.Output is StreamWriter writer)
+        {
+            writer.Flush();
+            result = JsonLinesProcessor.Run(reader.BaseStream, writer.BaseStream, operation, client, scope, cancellationToken: cancellationToken);
+        }
+        else
+        {
+            result = JsonLinesProcessor.Run(console.Input, console.Output, operation, client, scope, cancellationToken: cancellationToken);
+        }
+
+        return result switch
         {
             ItemErrorCode.None => ExitCodes.Success,
             ItemErrorCode.Integrity => ExitCodes.IntegrityFailure,
             _ => ExitCodes.Failed,
         };
+    }
 }
