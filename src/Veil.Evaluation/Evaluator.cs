@@ -35,7 +35,7 @@ public static class Evaluator
         var runs = new List<EvaluationReport>();
         // Per seed: the plaintext baseline and each β, then each classifier's plaintext model and each β.
         int perSeed = ((options.Betas.Count + 1) * (1 + options.Classifiers.Count)) + (options.Sealed ? 1 : 0)
-            + (options.Betas.Count * 2 * ScaleCurve.Sizes(data.Vectors.Count, options.ScaleCurveSizes).Length);
+            + (options.Betas.Count * ScaleCurve.Transforms.Count * ScaleCurve.Sizes(data.Vectors.Count, options.ScaleCurveSizes).Length);
         int steps = seeds.Count * perSeed;
         foreach (int seed in seeds)
         {

@@ -32,7 +32,7 @@ public static partial class ReportWriter
         if (first.ScaleCurve is { Count: > 0 } curve)
         {
             int stolen = curve.Max(p => p.Stolen);
-            foreach (KeyTransformKind kind in new[] { KeyTransformKind.Permutation, KeyTransformKind.DenseRotation })
+            foreach (KeyTransformKind kind in ScaleCurve.Transforms)
             {
                 KeyTransformKind k = kind;
                 Side(md, t, F($"L11 cos / key-known cos, {stolen} stolen, {Name(k)}"), CiphertextsOnly + " + public corpus", _ => double.NaN, (r, b) => CurveRatio(r, r.Encrypted[b].Beta, k, stolen), NoVector);
@@ -116,11 +116,11 @@ public static partial class ReportWriter
 
         md.AppendLine("## L11 and the scale curve");
         md.AppendLine();
-        Append(md, $"L3 (coordinate statistics, then mutual-nearest-neighbour Procrustes over permutations) and L11 (covariance eigenvectors matched by rank with signs from third moments, then mutual-nearest-neighbour Procrustes over orthogonal maps) against the permutation key transform and against a dense random rotation before Scale-And-Perturb (evaluation only, not a Veil or Alloy transform). The public corpus ({curve[0].PublicCorpus} rows) shares no row with the stolen ones. Cosine: recovered vs true vector, both centred; key-known: the same with the key's own linear map. Coordinates: chance 1/d. L3 searches permutations only, so it is run against the permutation only. Each refinement round pairs a random sample of at most 2 000 rows per side; at most 15 rounds.");
+        Append(md, $"L3 (coordinate statistics, then mutual-nearest-neighbour Procrustes over permutations) and L11 (covariance eigenvectors matched by rank with signs from third moments, then mutual-nearest-neighbour Procrustes over orthogonal maps) against the permutation key transform, against a dense random rotation before Scale-And-Perturb (evaluation only, not a Veil or Alloy transform) and against Veil's opt-in structured rotation (keyed signs, block Walsh–Hadamard and permutations, three rounds; not Alloy-compatible). The public corpus ({curve[0].PublicCorpus} rows) shares no row with the stolen ones. Cosine: recovered vs true vector, both centred; key-known: the same with the key's own linear map. Coordinates: chance 1/d. L3 searches permutations only, so it is not run against the dense rotation; against the structured rotation (whose last factor is a permutation) it is, and its cosine says whether coordinate statistics still find anything. Each refinement round pairs a random sample of at most 2 000 rows per side; at most 15 rounds.");
         md.AppendLine();
         md.Append("| transform | stolen | metric | ").AppendJoin(" | ", t.First.Encrypted.Select(b => F($"β = {b.Beta}"))).AppendLine(" |");
         md.Append("|---|---:|---|").AppendLine(string.Concat(t.First.Encrypted.Select(_ => "---:|")));
-        foreach (KeyTransformKind kind in new[] { KeyTransformKind.Permutation, KeyTransformKind.DenseRotation })
+        foreach (KeyTransformKind kind in ScaleCurve.Transforms)
         {
             foreach (int stolen in curve.Where(p => p.Transform == kind).Select(p => p.Stolen).Distinct().Order())
             {
@@ -134,9 +134,13 @@ public static partial class ReportWriter
                     Row("L3 coordinates", p => p.L3Coordinates ?? double.NaN);
                 }
 
-                if (kind == KeyTransformKind.Permutation)
+                if (kind != KeyTransformKind.DenseRotation)
                 {
                     Row("L3 cos", p => p.L3Cosine ?? double.NaN);
+                }
+
+                if (kind == KeyTransformKind.Permutation)
+                {
                     Row("L11 coordinates", p => p.L11Coordinates ?? double.NaN);
                 }
 
@@ -156,5 +160,10 @@ public static partial class ReportWriter
     private static double CurveRatio(EvaluationReport run, double? beta, KeyTransformKind kind, int stolen) =>
         Point(run, beta, kind, stolen) is { } p && p.KeyKnownCosine > 0 ? p.L11Cosine / p.KeyKnownCosine : double.NaN;
 
-    private static string Name(KeyTransformKind kind) => kind == KeyTransformKind.Permutation ? "permutation" : "dense rotation";
+    private static string Name(KeyTransformKind kind) => kind switch
+    {
+        KeyTransformKind.Permutation => "permutation",
+        KeyTransformKind.DenseRotation => "dense rotation",
+        _ => "structured rotation",
+    };
 }

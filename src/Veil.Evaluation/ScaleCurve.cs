@@ -14,6 +14,9 @@ public enum KeyTransformKind
 
     /// <summary>Evaluation only: a seeded dense random rotation applied before Scale-And-Perturb (not a Veil or Alloy transform).</summary>
     DenseRotation,
+
+    /// <summary>Veil's opt-in <see cref="Keys.VectorKeyTransform.StructuredRotation"/> (not Alloy-compatible), through the real encryptor.</summary>
+    StructuredRotation,
 }
 
 /// <summary>
@@ -26,8 +29,8 @@ public enum KeyTransformKind
 /// <param name="Stolen">Stolen ciphertexts.</param>
 /// <param name="PublicCorpus">Public plaintexts (disjoint from the stolen rows).</param>
 /// <param name="KeyKnownCosine">The same cosine with the true key map (what an attacker who had the key's linear part would reach).</param>
-/// <param name="L3Coordinates">L3: fraction of coordinates mapped right (null against the rotation: there are no coordinates to recover).</param>
-/// <param name="L3Cosine">L3: mean cosine after applying the recovered permutation (null against the rotation: L3 only searches permutations, so it is not run).</param>
+/// <param name="L3Coordinates">L3: fraction of coordinates mapped right (null against the rotations: there are no coordinates to recover).</param>
+/// <param name="L3Cosine">L3: mean cosine after applying the recovered permutation (null against the dense rotation: L3 only searches permutations, so it is not run; run against the structured rotation, whose last factor is a permutation).</param>
 /// <param name="L3Iterations">L3 refinement rounds (null when not run).</param>
 /// <param name="L11Coordinates">L11: fraction of ciphertext coordinates whose largest map entry is the true plaintext coordinate (null against the rotation).</param>
 /// <param name="L11Cosine">L11: mean cosine after applying the recovered orthogonal map.</param>
@@ -50,7 +53,8 @@ public sealed record ScaleCurvePoint(
 
 /// <summary>
 /// The scale curve: how L3 (permutation alignment) and L11 (orthogonal alignment) succeed as the thief steals more
-/// ciphertexts, against the permutation key transform and against a dense rotation, with a disjoint public corpus.
+/// ciphertexts, against the permutation key transform, a dense rotation and the structured rotation, with a disjoint
+/// public corpus.
 /// </summary>
 [Experimental("VEIL001")]
 public static class ScaleCurve
@@ -58,8 +62,11 @@ public static class ScaleCurve
     /// <summary>The most public rows used (the rest of a large corpus is left out to bound the cost).</summary>
     public const int MaximumPublicRows = 10_000;
 
+    /// <summary>The key transforms attacked, in report order.</summary>
+    public static IReadOnlyList<KeyTransformKind> Transforms { get; } = [KeyTransformKind.Permutation, KeyTransformKind.DenseRotation, KeyTransformKind.StructuredRotation];
+
     /// <summary>
-    /// Runs every β × transform × stolen size that fits: the public corpus is min(n/2, 10 000) rows of a seeded
+    /// Runs every β × transform (<paramref name="transforms"/>, or all of <see cref="Transforms"/>) × stolen size that fits: the public corpus is min(n/2, 10 000) rows of a seeded
     /// shuffle, the stolen sets are nested prefixes of the other rows, so sizes above n − public are left out.
     /// </summary>
     public static IReadOnlyList<ScaleCurvePoint> Run(
@@ -70,6 +77,7 @@ public static class ScaleCurve
         bool useScalingFactor = false,
         int maxIterations = 15,
         int pairSample = 2000,
+        IReadOnlyList<KeyTransformKind>? transforms = null,
         IProgress<string>? progress = null,
         CancellationToken cancellationToken = default)
     {
@@ -93,7 +101,7 @@ public static class ScaleCurve
         var points = new List<ScaleCurvePoint>();
         for (int b = 0; b < betas.Count; b++)
         {
-            foreach (KeyTransformKind kind in new[] { KeyTransformKind.Permutation, KeyTransformKind.DenseRotation })
+            foreach (KeyTransformKind kind in transforms ?? Transforms)
             {
                 using VectorTransform transform = Create(kind, betas[b], useScalingFactor, d, seed + 2000 + b);
                 Matrix<double> key = transform.KeyMap(d);
@@ -131,10 +139,10 @@ public static class ScaleCurve
         double? l3Coordinates = null;
         double? l3Cosine = null;
         int? l3Iterations = null;
-        if (coordinates)
+        if (kind != KeyTransformKind.DenseRotation)
         {
             (int[] l3Map, int rounds, _) = CiphertextOnlyAlignment.Align(cipher, publicCorpus, maxIterations, pairSample, seed);
-            l3Coordinates = l3Map.Where((g, j) => g == truth[j]).Count() / (double)truth.Length;
+            l3Coordinates = coordinates ? l3Map.Where((g, j) => g == truth[j]).Count() / (double)truth.Length : null;
             l3Cosine = MeanCosine(CiphertextOnlyAlignment.Apply(l3Map, c), p);
             l3Iterations = rounds;
         }
@@ -149,8 +157,13 @@ public static class ScaleCurve
 
     internal static VectorTransform Create(KeyTransformKind kind, double beta, bool useScalingFactor, int dimensions, int seed)
     {
-        var permutation = new ScaleAndPerturbTransform((float)beta, useScalingFactor, seed);
-        return kind == KeyTransformKind.Permutation ? permutation : new RotatedTransform(permutation, dimensions, seed + 7);
+        return kind switch
+        {
+            KeyTransformKind.Permutation => new ScaleAndPerturbTransform((float)beta, useScalingFactor, seed),
+            KeyTransformKind.DenseRotation => new RotatedTransform(new ScaleAndPerturbTransform((float)beta, useScalingFactor, seed), dimensions, seed + 7),
+            KeyTransformKind.StructuredRotation => new ScaleAndPerturbTransform((float)beta, useScalingFactor, seed, Keys.VectorKeyTransform.StructuredRotation),
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown key transform."),
+        };
     }
 
     private static double MeanCosine(float[][] recovered, float[][] truth) =>

@@ -122,14 +122,14 @@ internal sealed class ScaleAndPerturbTransform : VectorTransform
     private readonly VeilClient _client;
     private readonly VectorEncryptor _encryptor;
 
-    public ScaleAndPerturbTransform(float beta, bool useScalingFactor, int seed)
+    public ScaleAndPerturbTransform(float beta, bool useScalingFactor, int seed, VectorKeyTransform keyTransform = VectorKeyTransform.AlloyPermutation)
     {
         byte[] secretBytes = new byte[64];
         new Random(seed).NextBytes(secretBytes);
         SecretPath path = new SecretPath("evaluation");
         var configuration = new VeilConfiguration(new Dictionary<SecretPath, VectorSecret>
         {
-            [path] = new(beta, new RotatableSecret(new IdentifiedSecret(new KeyId(1), new Secret(secretBytes))), useScalingFactor),
+            [path] = new(beta, new RotatableSecret(new IdentifiedSecret(new KeyId(1), new Secret(secretBytes))), useScalingFactor) { KeyTransform = keyTransform },
         });
         _client = InsecureSeededClient.Create(configuration, seed);
         _encryptor = _client.Vector.GetEncryptor(path, new DerivationPath("evaluation"), new TenantId("evaluation-tenant"));

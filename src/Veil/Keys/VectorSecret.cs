@@ -93,7 +93,28 @@ public sealed class VectorSecret
         }
     }
 
-    /// <summary>A copy of these settings, with the same secrets, and the given input limits.</summary>
+    /// <summary>
+    /// The linear map applied to plaintexts before Scale-And-Perturb: <see cref="VectorKeyTransform.AlloyPermutation"/>
+    /// (the default, Alloy-compatible) or <see cref="VectorKeyTransform.StructuredRotation"/> (not Alloy-compatible).
+    /// Part of the key: ciphertexts made under one transform fail verification under the other, so it cannot change
+    /// within a path.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Set to a value that is not a defined transform.</exception>
+    public VectorKeyTransform KeyTransform
+    {
+        get;
+        init
+        {
+            if (value is not (VectorKeyTransform.AlloyPermutation or VectorKeyTransform.StructuredRotation))
+            {
+                throw new ArgumentOutOfRangeException(nameof(KeyTransform), value, "Unknown vector key transform.");
+            }
+
+            field = value;
+        }
+    }
+
+    /// <summary>A copy of these settings, with the same secrets and key transform, and the given input limits.</summary>
     public VectorSecret WithLimits(int? dimensions, float? maxNorm) =>
-        new(ApproximationFactor, Secrets, UseScalingFactor) { Dimensions = dimensions, MaxNorm = maxNorm };
+        new(ApproximationFactor, Secrets, UseScalingFactor) { Dimensions = dimensions, MaxNorm = maxNorm, KeyTransform = KeyTransform };
 }

@@ -26,7 +26,17 @@ internal static class DimensionShuffle
         Span<uint> buffer = stackalloc uint[16 * ChaCha20.BlockWords];
         var stream = new ChaCha20Stream(seed, buffer);
         CryptographicOperations.ZeroMemory(seed);
+        int[] permutation = Draw(ref stream, dimensions);
+        buffer.Clear();
+        return permutation;
+    }
 
+    /// <summary>
+    /// A permutation of <paramref name="dimensions"/> indices from the next <paramref name="dimensions"/> words of
+    /// <paramref name="stream"/>: the indices ordered by their draw, ascending, ties by index.
+    /// </summary>
+    public static int[] Draw(ref ChaCha20Stream stream, int dimensions)
+    {
         // Sort (draw, index) pairs packed into one u64: ascending draw, ties by index.
         var order = new ulong[dimensions];
         for (int i = 0; i < dimensions; i++)
@@ -34,7 +44,6 @@ internal static class DimensionShuffle
             order[i] = ((ulong)stream.NextUInt32() << 32) | (uint)i;
         }
 
-        buffer.Clear();
         Array.Sort(order);
         var permutation = new int[dimensions];
         for (int j = 0; j < dimensions; j++)

@@ -6,9 +6,11 @@ namespace Veil.Vectors;
 
 /// <summary>
 /// A derived vector key: the scaling factor s and the 32-byte PRF key K, from
-/// H = HMAC-SHA512(secret, tenant ‖ "-" ‖ derivationPath): s = H[0..3] as a big-endian u24, K = H[3..35].
-/// Caches what is the same for every vector under the key: the dimension permutation of the last few dimensions
-/// used (least recently used out) and reusable HMAC states.
+/// H = HMAC-SHA512(secret, tenant ‖ "-" ‖ derivationPath): s = H[0..3] as a big-endian u24, K = H[3..35]; for
+/// <see cref="VectorKeyTransform.StructuredRotation"/>, K = HMAC-SHA256(H[3..35], <see cref="RotationKeyLabel"/>)
+/// instead, so its tags, noise and permutation share nothing with the Alloy key of the same secret.
+/// Caches what is the same for every vector under the key: the dimension permutation (and structured rotation) of
+/// the last few dimensions used (least recently used out) and reusable HMAC states.
 /// </summary>
 /// <remarks>
 /// <para><b>Memory.</b> <see cref="RetainedBytes"/> estimates what the key keeps (K, its permutations, its HMAC
@@ -47,13 +49,32 @@ internal sealed class VectorEncryptionKey : IDisposable
     private long _retainedBytes = FixedBytes;
     private volatile bool _disposed;
 
-    private VectorEncryptionKey(float scalingFactor, ReadOnlySpan<byte> key, int permutationSlots)
+    private VectorEncryptionKey(float scalingFactor, ReadOnlySpan<byte> key, int permutationSlots, VectorKeyTransform transform)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(permutationSlots);
         ScalingFactor = scalingFactor;
         _permutationSlots = permutationSlots;
-        key.CopyTo(_key);
+        Transform = transform;
+        if (transform == VectorKeyTransform.StructuredRotation)
+        {
+            HMACSHA256.HashData(key, RotationKeyLabel, _key);
+        }
+        else
+        {
+            if (transform != VectorKeyTransform.AlloyPermutation)
+            {
+                throw new ArgumentOutOfRangeException(nameof(transform), transform, "Unknown vector key transform.");
+            }
+
+            key.CopyTo(_key);
+        }
     }
+
+    /// <summary>The label that separates a structured-rotation key's K from the Alloy K of the same secret (ASCII).</summary>
+    public static ReadOnlySpan<byte> RotationKeyLabel => "veil structured rotation/1 key"u8;
+
+    /// <summary>The linear map applied before Scale-And-Perturb.</summary>
+    public VectorKeyTransform Transform { get; }
 
     /// <summary>Zeroes K when a key that was never disposed is collected.</summary>
     ~VectorEncryptionKey()
@@ -84,13 +105,14 @@ internal sealed class VectorEncryptionKey : IDisposable
     /// <param name="tenant">The tenant.</param>
     /// <param name="derivationPath">The derivation path.</param>
     /// <param name="permutationSlots">How many dimensions' permutations to keep (1 for a path of fixed dimension).</param>
-    public static VectorEncryptionKey Derive(Secret secret, TenantId tenant, DerivationPath derivationPath, int permutationSlots = DefaultPermutationSlots)
+    /// <param name="transform">The key transform.</param>
+    public static VectorEncryptionKey Derive(Secret secret, TenantId tenant, DerivationPath derivationPath, int permutationSlots = DefaultPermutationSlots, VectorKeyTransform transform = VectorKeyTransform.AlloyPermutation)
     {
         Span<byte> hash = stackalloc byte[TenantKeyDerivation.Sha512Length];
         try
         {
             TenantKeyDerivation.DeriveSha512(secret, tenant, derivationPath, hash);
-            return FromBytes(hash, permutationSlots);
+            return FromBytes(hash, permutationSlots, transform);
         }
         finally
         {
@@ -99,7 +121,7 @@ internal sealed class VectorEncryptionKey : IDisposable
     }
 
     /// <summary>Alloy's <c>unsafe_bytes_to_key</c>: s from bytes 0..3, K from bytes 3..35 (at least 35 bytes).</summary>
-    public static VectorEncryptionKey FromBytes(ReadOnlySpan<byte> bytes, int permutationSlots = DefaultPermutationSlots)
+    public static VectorEncryptionKey FromBytes(ReadOnlySpan<byte> bytes, int permutationSlots = DefaultPermutationSlots, VectorKeyTransform transform = VectorKeyTransform.AlloyPermutation)
     {
         if (bytes.Length < 3 + KeyLength)
         {
@@ -107,17 +129,26 @@ internal sealed class VectorEncryptionKey : IDisposable
         }
 
         float s = (bytes[0] << 16) | (bytes[1] << 8) | bytes[2];
-        return new VectorEncryptionKey(s, bytes.Slice(3, KeyLength), permutationSlots);
+        return new VectorEncryptionKey(s, bytes.Slice(3, KeyLength), permutationSlots, transform);
     }
 
     /// <summary>Creates a key from an explicit s and K (known-answer tests of the bare algorithm).</summary>
-    internal static VectorEncryptionKey Create(float scalingFactor, ReadOnlySpan<byte> key) => new(scalingFactor, key, DefaultPermutationSlots);
+    internal static VectorEncryptionKey Create(float scalingFactor, ReadOnlySpan<byte> key, VectorKeyTransform transform = VectorKeyTransform.AlloyPermutation) =>
+        new(scalingFactor, key, DefaultPermutationSlots, transform);
 
     /// <summary>
     /// π_K for <paramref name="dimensions"/> coordinates: from the key's small cache when recently used (no lock, no
     /// allocation), otherwise computed and cached in place of the least recently used dimension.
     /// </summary>
-    public int[] GetPermutation(int dimensions)
+    public int[] GetPermutation(int dimensions) => GetTables(dimensions).Permutation;
+
+    /// <summary>
+    /// The structured rotation for <paramref name="dimensions"/> coordinates, or null for an Alloy-permutation key;
+    /// cached with π_K.
+    /// </summary>
+    public StructuredRotation? GetRotation(int dimensions) => GetTables(dimensions).Rotation;
+
+    private CachedPermutation GetTables(int dimensions)
     {
         CachedPermutation[] cached = Volatile.Read(ref _permutations);
         foreach (CachedPermutation entry in cached)
@@ -130,7 +161,7 @@ internal sealed class VectorEncryptionKey : IDisposable
                     entry.Touch(ref _permutationClock);
                 }
 
-                return entry.Permutation;
+                return entry;
             }
         }
 
@@ -161,6 +192,7 @@ internal sealed class VectorEncryptionKey : IDisposable
             foreach (CachedPermutation entry in _permutations)
             {
                 Array.Clear(entry.Permutation);
+                entry.Rotation?.Clear();
             }
 
             _permutations = [];
@@ -172,10 +204,13 @@ internal sealed class VectorEncryptionKey : IDisposable
     /// <inheritdoc/>
     public override string ToString() => "VectorEncryptionKey (redacted)";
 
-    private int[] AddPermutation(int dimensions)
+    private CachedPermutation AddPermutation(int dimensions)
     {
         // Computed outside the lock: a million-coordinate shuffle takes tens of milliseconds.
-        int[] permutation = DimensionShuffle.ComputePermutation(_key, dimensions);
+        var computed = new CachedPermutation(
+            dimensions,
+            DimensionShuffle.ComputePermutation(_key, dimensions),
+            Transform == VectorKeyTransform.StructuredRotation ? StructuredRotation.Derive(_key, dimensions) : null);
         long delta;
         lock (_permutationLock)
         {
@@ -184,18 +219,18 @@ internal sealed class VectorEncryptionKey : IDisposable
             {
                 if (entry.Dimensions == dimensions)
                 {
-                    return entry.Permutation;
+                    return entry;
                 }
             }
 
             if (_disposed)
             {
-                return permutation;
+                return computed;
             }
 
-            var added = new CachedPermutation(dimensions, permutation);
+            CachedPermutation added = computed;
             added.Touch(ref _permutationClock);
-            delta = PermutationBytes(dimensions);
+            delta = added.RetainedBytes;
             CachedPermutation[] next;
             if (cached.Length < _permutationSlots)
             {
@@ -212,7 +247,7 @@ internal sealed class VectorEncryptionKey : IDisposable
                     }
                 }
 
-                delta -= PermutationBytes(cached[oldest].Dimensions);
+                delta -= cached[oldest].RetainedBytes;
                 next = [.. cached];
                 next[oldest] = added;
             }
@@ -221,10 +256,8 @@ internal sealed class VectorEncryptionKey : IDisposable
         }
 
         ReportRetained(delta);
-        return permutation;
+        return computed;
     }
-
-    private static long PermutationBytes(int dimensions) => 32 + (4L * dimensions);
 
     private void ReportRetained(long delta)
     {
@@ -269,12 +302,16 @@ internal sealed class VectorEncryptionKey : IDisposable
         ReportRetained(-HmacStateBytes);
     }
 
-    /// <summary>A cached permutation and when it was last used (a tick of the key's clock).</summary>
-    private sealed class CachedPermutation(int dimensions, int[] permutation)
+    /// <summary>A cached permutation (and structured rotation) and when it was last used (a tick of the key's clock).</summary>
+    private sealed class CachedPermutation(int dimensions, int[] permutation, StructuredRotation? rotation)
     {
         public int Dimensions { get; } = dimensions;
 
         public int[] Permutation { get; } = permutation;
+
+        public StructuredRotation? Rotation { get; } = rotation;
+
+        public long RetainedBytes => 32 + (4L * Dimensions) + (Rotation?.RetainedBytes ?? 0);
 
         public long LastUse;
 

@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using Veil.Formats;
 using Veil.Keys;
@@ -26,6 +28,9 @@ public sealed class VectorEncryptor
 {
     /// <summary>The length of the paired ICL info that <see cref="Encrypt(ReadOnlySpan{float}, Span{float}, Span{byte})"/> writes.</summary>
     public const int PairedIclInfoLength = VectorMetadata.Length;
+
+    // Vectors up to this many dimensions keep the rotation's buffers on the stack.
+    private const int StackDimensions = 1024;
 
     private readonly VectorEncryptionKey _key;
     private readonly VectorParameters _parameters;
@@ -57,6 +62,9 @@ public sealed class VectorEncryptor
 
     /// <summary>Whether the derived scaling factor is applied.</summary>
     public bool UsesScalingFactor => _parameters.UseScalingFactor;
+
+    /// <summary>The key transform (<see cref="VectorSecret.KeyTransform"/>).</summary>
+    public VectorKeyTransform KeyTransform => _key.Transform;
 
     /// <summary>The path's dimension (<see cref="VectorSecret.Dimensions"/>), or null when any is accepted.</summary>
     public int? Dimensions => _limits.Dimensions;
@@ -111,7 +119,7 @@ public sealed class VectorEncryptor
         CheckDestination(plaintext.Length, ciphertext.Length, nameof(ciphertext));
         Span<byte> iv = stackalloc byte[ScaleAndPerturb.IvLength];
         _random.Fill(iv);
-        bool finite = ScaleAndPerturb.TryEncrypt(_key, _parameters, _key.GetPermutation(plaintext.Length), plaintext, iv, ciphertext, default);
+        bool finite = TryTransformAndEncrypt(plaintext, iv, ciphertext, default);
         CryptographicOperations.ZeroMemory(iv);
         ThrowIfNotFinite(finite);
     }
@@ -191,14 +199,7 @@ public sealed class VectorEncryptor
         {
             ReadOnlySpan<float> plaintext = plaintexts.Span.Slice(row * dimensions, dimensions);
             Span<float> ciphertext = ciphertexts.Span.Slice(row * dimensions, dimensions);
-            succeeded[row] = _limits.Allows(plaintext) && ScaleAndPerturb.TryEncrypt(
-                _key,
-                _parameters,
-                _key.GetPermutation(dimensions),
-                plaintext,
-                ivs.AsSpan(row * ScaleAndPerturb.IvLength, ScaleAndPerturb.IvLength),
-                ciphertext,
-                default);
+            succeeded[row] = _limits.Allows(plaintext) && TryTransformAndEncrypt(plaintext, ivs.AsSpan(row * ScaleAndPerturb.IvLength, ScaleAndPerturb.IvLength), ciphertext, default);
             if (!succeeded[row])
             {
                 ciphertext.Clear();
@@ -237,7 +238,7 @@ public sealed class VectorEncryptor
         VectorDecryptStatus status = !_limits.AllowsLength(ciphertext.Length) ? VectorDecryptStatus.WrongDimensions
             : parsed != VectorMetadataStatus.Valid ? (VectorDecryptStatus)parsed
             : header.KeyId != KeyId ? VectorDecryptStatus.OtherKey
-            : ScaleAndPerturb.TryDecrypt(_key, _parameters, _key.GetPermutation(ciphertext.Length), ciphertext, iv, tag, plaintext) ? VectorDecryptStatus.Success
+            : TryDecryptAndInvert(ciphertext, iv, tag, plaintext) ? VectorDecryptStatus.Success
             : VectorDecryptStatus.TagMismatch;
         if (status != VectorDecryptStatus.Success)
         {
@@ -296,12 +297,63 @@ public sealed class VectorEncryptor
     private bool TryEncryptWithIv(ReadOnlySpan<float> plaintext, ReadOnlySpan<byte> iv, Span<float> ciphertext, Span<byte> pairedIclInfo)
     {
         Span<byte> tag = stackalloc byte[ScaleAndPerturb.TagLength];
-        if (!ScaleAndPerturb.TryEncrypt(_key, _parameters, _key.GetPermutation(plaintext.Length), plaintext, iv, ciphertext[..plaintext.Length], tag))
+        if (!TryTransformAndEncrypt(plaintext, iv, ciphertext[..plaintext.Length], tag))
         {
             return false;
         }
 
         VectorMetadata.Write(KeyId, iv, tag, pairedIclInfo);
+        return true;
+    }
+
+    /// <summary>
+    /// Scale-And-Perturb of the plaintext, first rotated by the key's structured rotation when it has one (in a
+    /// stack or pooled buffer, zeroed after).
+    /// </summary>
+    private bool TryTransformAndEncrypt(ReadOnlySpan<float> plaintext, ReadOnlySpan<byte> iv, Span<float> ciphertext, Span<byte> tag)
+    {
+        int d = plaintext.Length;
+        if (_key.Transform == VectorKeyTransform.AlloyPermutation)
+        {
+            return ScaleAndPerturb.TryEncrypt(_key, _parameters, _key.GetPermutation(d), plaintext, iv, ciphertext, tag);
+        }
+
+        float[]? rented = null;
+        Span<float> buffer = d <= StackDimensions ? stackalloc float[2 * d] : (rented = ArrayPool<float>.Shared.Rent(2 * d)).AsSpan(0, 2 * d);
+        _key.GetRotation(d)!.Apply(plaintext, buffer[..d], buffer[d..]);
+        bool finite = ScaleAndPerturb.TryEncrypt(_key, _parameters, _key.GetPermutation(d), buffer[..d], iv, ciphertext, tag);
+        CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(buffer));
+        if (rented is not null)
+        {
+            ArrayPool<float>.Shared.Return(rented);
+        }
+
+        return finite;
+    }
+
+    /// <summary>Verifies and decrypts, then undoes the key's structured rotation when it has one.</summary>
+    private bool TryDecryptAndInvert(ReadOnlySpan<float> ciphertext, ReadOnlySpan<byte> iv, ReadOnlySpan<byte> tag, Span<float> plaintext)
+    {
+        int d = ciphertext.Length;
+        if (!ScaleAndPerturb.TryDecrypt(_key, _parameters, _key.GetPermutation(d), ciphertext, iv, tag, plaintext))
+        {
+            return false;
+        }
+
+        if (_key.Transform == VectorKeyTransform.AlloyPermutation)
+        {
+            return true;
+        }
+
+        float[]? rented = null;
+        Span<float> scratch = d <= StackDimensions ? stackalloc float[d] : (rented = ArrayPool<float>.Shared.Rent(d)).AsSpan(0, d);
+        _key.GetRotation(d)!.Invert(plaintext, scratch);
+        CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(scratch));
+        if (rented is not null)
+        {
+            ArrayPool<float>.Shared.Return(rented);
+        }
+
         return true;
     }
 

@@ -249,7 +249,7 @@ public sealed class VectorOperations : IDisposable
         _cache.Rent(new(secretPath, identified.Id, tenant, derivationPath), s_create, (this, secret, identified));
 
     private VectorEncryptor CreateEncryptor(VectorKeyCache.CacheKey key, VectorSecret secret, IdentifiedSecret identified) => new(
-        VectorEncryptionKey.Derive(identified.Secret, key.Tenant, key.DerivationPath, secret.Dimensions is null ? VectorEncryptionKey.DefaultPermutationSlots : 1),
+        VectorEncryptionKey.Derive(identified.Secret, key.Tenant, key.DerivationPath, secret.Dimensions is null ? VectorEncryptionKey.DefaultPermutationSlots : 1, secret.KeyTransform),
         new VectorParameters(secret.ApproximationFactor, secret.UseScalingFactor),
         identified.Id,
         key.SecretPath,
