@@ -10,7 +10,7 @@ namespace Veil.Configuration;
 /// </summary>
 /// <remarks>
 /// <code>
-/// {"vector": {"&lt;secretPath&gt;": {"approximationFactor": 1.1, "useScalingFactor": false,
+/// {"vector": {"&lt;secretPath&gt;": {"approximationFactor": 1.1, "useScalingFactor": false, "keyTransform": "structuredRotation",
 ///                                "current": {"id": 2, "secret": "&lt;base64&gt;"}, "inRotation": {"id": 1, "secret": "…"}}},
 ///  "deterministic": {"&lt;secretPath&gt;": {"current": {…}, "inRotation": {…}}},
 ///  "standard": {"primaryId": 10, "secrets": [{"id": 10, "secret": "&lt;base64&gt;"}]}}
@@ -19,6 +19,8 @@ namespace Veil.Configuration;
 /// unsigned, as Alloy does. Secrets are base64 and must decode to at least 32 bytes. Properties whose names start
 /// with <c>$</c> or <c>_</c> (comments, schemas) are ignored; any other unknown property is an error, so that a
 /// misspelt option is not silently dropped. Errors name the offending field and never contain secret values.
+/// <c>keyTransform</c> is Veil's (absent: Alloy's permutation); <c>"structuredRotation"</c> keys are not
+/// Alloy-compatible, and Alloy refuses a file that names one.
 /// </remarks>
 public static class ConfigFile
 {
@@ -126,6 +128,7 @@ public static class ConfigFile
         {
             float? approximationFactor = null;
             bool useScalingFactor = false;
+            VectorKeyTransform keyTransform = VectorKeyTransform.AlloyPermutation;
             (IdentifiedSecret? current, IdentifiedSecret? inRotation) = ReadLiveSecrets(entry, path, secrets, property =>
             {
                 switch (property.Name)
@@ -141,6 +144,13 @@ public static class ConfigFile
 
                         useScalingFactor = property.Value.GetBoolean();
                         return true;
+                    case "keyTransform":
+                        if (property.Value.ValueKind != JsonValueKind.String || !KeysetNames.TryParse(property.Value.GetString(), out keyTransform))
+                        {
+                            throw Invalid($"{path}.keyTransform must be \"alloyPermutation\" or \"structuredRotation\".");
+                        }
+
+                        return true;
                     default:
                         return false;
                 }
@@ -151,7 +161,7 @@ public static class ConfigFile
                 throw Invalid($"{path}.approximationFactor is required.");
             }
 
-            return new VectorSecret(beta, MakeRotatable(current, inRotation, path), useScalingFactor);
+            return new VectorSecret(beta, MakeRotatable(current, inRotation, path), useScalingFactor) { KeyTransform = keyTransform };
         });
 
     private static Dictionary<SecretPath, RotatableSecret>? ReadDeterministic(JsonElement element, List<Secret> secrets) =>

@@ -8,7 +8,8 @@ namespace Veil.Configuration;
 /// <param name="UseScalingFactor">Whether Scale-And-Perturb's scaling factor is on.</param>
 /// <param name="Dimensions">The only vector dimension the secret accepts, or null for any.</param>
 /// <param name="MaxNorm">The largest vector norm the secret accepts, or null for the default.</param>
-public sealed record VectorSecretSettings(float? ApproximationFactor = null, bool? UseScalingFactor = null, int? Dimensions = null, float? MaxNorm = null);
+/// <param name="KeyTransform">The key transform of a new vector path (null: Alloy's permutation); see <see cref="VectorKeyTransform"/>.</param>
+public sealed record VectorSecretSettings(float? ApproximationFactor = null, bool? UseScalingFactor = null, int? Dimensions = null, float? MaxNorm = null, VectorKeyTransform? KeyTransform = null);
 
 /// <summary>
 /// The lifecycle of a keyset file (<see cref="KeysetFile"/>): create it, add a secret, promote, retire, check. Each
@@ -53,7 +54,7 @@ public static class KeysetEditor
         var added = new List<KeysetSecretInfo>();
         foreach (string path in vectorPaths)
         {
-            added.Add(await keyset.AddVectorSecretAsync(new SecretPath(path), kek, vector.ApproximationFactor, vector.UseScalingFactor ?? false, dimensions: vector.Dimensions, maxNorm: vector.MaxNorm, cancellationToken: cancellationToken).ConfigureAwait(false));
+            added.Add(await keyset.AddVectorSecretAsync(new SecretPath(path), kek, vector.ApproximationFactor, vector.UseScalingFactor ?? false, dimensions: vector.Dimensions, maxNorm: vector.MaxNorm, keyTransform: vector.KeyTransform, cancellationToken: cancellationToken).ConfigureAwait(false));
         }
 
         foreach (string path in deterministicPaths)
@@ -90,7 +91,7 @@ public static class KeysetEditor
             using IKeyEncryptionKey kek = await kms.GetKeyAsync(kekUri ?? keyset.KekUri, ct).ConfigureAwait(false);
             return section switch
             {
-                KeysetSection.Vector => await keyset.AddVectorSecretAsync(path, kek, vector.ApproximationFactor, vector.UseScalingFactor, id, vector.Dimensions, vector.MaxNorm, ct).ConfigureAwait(false),
+                KeysetSection.Vector => await keyset.AddVectorSecretAsync(path, kek, vector.ApproximationFactor, vector.UseScalingFactor, id, vector.Dimensions, vector.MaxNorm, vector.KeyTransform, ct).ConfigureAwait(false),
                 KeysetSection.Deterministic => await keyset.AddDeterministicSecretAsync(path, kek, id, ct).ConfigureAwait(false),
                 _ => await keyset.AddStandardSecretAsync(kek, id, ct).ConfigureAwait(false),
             };

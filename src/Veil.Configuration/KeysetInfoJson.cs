@@ -89,6 +89,11 @@ public static class KeysetInfoJson
             writer.WriteNumber("maxNorm", maxNorm);
         }
 
+        if (info.KeyTransform is { } transform and not VectorKeyTransform.AlloyPermutation)
+        {
+            writer.WriteString("keyTransform", KeysetNames.Of(transform));
+        }
+
         writer.WriteString("createdAt", KeysetNames.Time(info.CreatedAt));
         writer.WriteString("kekUri", KmsSelection.Display(info.KekUri));
         writer.WriteEndObject();

@@ -284,7 +284,7 @@ internal sealed class KeysCommand : Command
         }
     }
 
-    /// <summary>--beta, --scaling, --dimensions and --max-norm: the settings of a new vector path.</summary>
+    /// <summary>--beta, --scaling, --dimensions, --max-norm and --structured-rotation: the settings of a new vector path.</summary>
     private sealed class VectorSettingsOptions
     {
         public readonly Option<float?> Beta = Opt<float?>("--beta", "The approximation factor β of a new vector path (larger: more noise, more privacy, less accurate search).");
@@ -292,11 +292,18 @@ internal sealed class KeysCommand : Command
         private readonly Option<int?> Dimensions = Opt<int?>("--dimensions", "Fix the dimension of a new vector path: vectors of any other length are refused by every operation (recorded in the keyset, authenticated).");
         private readonly Option<float?> MaxNorm = Opt<float?>("--max-norm", "Refuse vector inputs of a new vector path whose L2 norm exceeds this (1.001 for normalised embeddings): a large-norm input reveals the key's permutation. Recorded in the keyset; veil serve applies 1.001 when it is not set.");
 
-        public void AddTo(Command command) => command.Add(Beta, Scaling, Dimensions, MaxNorm);
+        private readonly Option<bool> StructuredRotation = Opt<bool>("--structured-rotation", "Give a new vector path Veil's structured rotation key transform instead of Alloy's permutation (NOT Alloy-compatible; resists ciphertext-only alignment better, not known pairs or an encryption oracle: docs/leakage.md). Recorded in the keyset.");
+
+        public void AddTo(Command command) => command.Add(Beta, Scaling, Dimensions, MaxNorm, StructuredRotation);
 
         /// <summary>The settings; <paramref name="scalingDefault"/> when --scaling is not given.</summary>
         public VectorSecretSettings Get(ParseResult parseResult, bool? scalingDefault) =>
-            new(parseResult.GetValue(Beta), parseResult.GetValue(Scaling) ? true : scalingDefault, parseResult.GetValue(Dimensions), parseResult.GetValue(MaxNorm));
+            new(
+                parseResult.GetValue(Beta),
+                parseResult.GetValue(Scaling) ? true : scalingDefault,
+                parseResult.GetValue(Dimensions),
+                parseResult.GetValue(MaxNorm),
+                parseResult.GetValue(StructuredRotation) ? VectorKeyTransform.StructuredRotation : null);
     }
 
     /// <summary>The --vector / --deterministic / --standard choice of add, promote and retire: exactly one.</summary>

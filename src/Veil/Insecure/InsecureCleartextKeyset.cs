@@ -29,7 +29,7 @@ public static class InsecureCleartextKeyset
         Keyset keyset = Keyset.Create(kek.KeyUri);
         foreach ((SecretPath path, VectorSecret vector) in configuration.Vector)
         {
-            await AddRotatableAsync(keyset, KeysetSection.Vector, path, vector.ApproximationFactor, vector.UseScalingFactor, vector.Secrets, kek, vector.Dimensions, vector.MaxNorm, cancellationToken).ConfigureAwait(false);
+            await AddRotatableAsync(keyset, KeysetSection.Vector, path, vector.ApproximationFactor, vector.UseScalingFactor, vector.Secrets, kek, vector.Dimensions, vector.MaxNorm, cancellationToken, vector.KeyTransform).ConfigureAwait(false);
         }
 
         foreach ((SecretPath path, RotatableSecret secrets) in configuration.Deterministic)
@@ -67,6 +67,12 @@ public static class InsecureCleartextKeyset
                 writer.WriteStartObject(path.Value);
                 writer.WriteNumber("approximationFactor", vector.ApproximationFactor);
                 writer.WriteBoolean("useScalingFactor", vector.UseScalingFactor);
+                if (vector.KeyTransform != VectorKeyTransform.AlloyPermutation)
+                {
+                    // Alloy does not know the property, so it refuses the file rather than misreading the key.
+                    writer.WriteString("keyTransform", KeysetNames.Of(vector.KeyTransform));
+                }
+
                 WriteRotatable(writer, vector.Secrets);
                 writer.WriteEndObject();
             }
@@ -105,16 +111,16 @@ public static class InsecureCleartextKeyset
         return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan) + "\n";
     }
 
-    private static async Task AddRotatableAsync(Keyset keyset, KeysetSection section, SecretPath path, float? beta, bool scaling, RotatableSecret secrets, IKeyEncryptionKey kek, int? dimensions, float? maxNorm, CancellationToken cancellationToken)
+    private static async Task AddRotatableAsync(Keyset keyset, KeysetSection section, SecretPath path, float? beta, bool scaling, RotatableSecret secrets, IKeyEncryptionKey kek, int? dimensions, float? maxNorm, CancellationToken cancellationToken, VectorKeyTransform keyTransform = VectorKeyTransform.AlloyPermutation)
     {
         if (secrets.Current is { } current)
         {
-            await keyset.AddExistingAsync(section, path, beta, scaling, current, KeysetSecretState.Current, kek, dimensions, maxNorm, cancellationToken).ConfigureAwait(false);
+            await keyset.AddExistingAsync(section, path, beta, scaling, current, KeysetSecretState.Current, kek, dimensions, maxNorm, cancellationToken, keyTransform).ConfigureAwait(false);
         }
 
         if (secrets.InRotation is { } inRotation)
         {
-            await keyset.AddExistingAsync(section, path, beta, scaling, inRotation, KeysetSecretState.InRotation, kek, dimensions, maxNorm, cancellationToken).ConfigureAwait(false);
+            await keyset.AddExistingAsync(section, path, beta, scaling, inRotation, KeysetSecretState.InRotation, kek, dimensions, maxNorm, cancellationToken, keyTransform).ConfigureAwait(false);
         }
     }
 

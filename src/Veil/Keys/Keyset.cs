@@ -184,18 +184,28 @@ public sealed class Keyset
     /// The largest plaintext L2 norm of a new path (<see cref="VectorSecret.MaxNorm"/>; default null, unchecked); for an
     /// existing path, null or the path's value.
     /// </param>
+    /// <param name="keyTransform">
+    /// The key transform of a new path (<see cref="VectorSecret.KeyTransform"/>; default Alloy's permutation;
+    /// <see cref="VectorKeyTransform.StructuredRotation"/> is not Alloy-compatible); for an existing path, null or the
+    /// path's transform.
+    /// </param>
     /// <param name="cancellationToken">Cancels wrapping.</param>
     /// <returns>The new secret's metadata.</returns>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (nothing was added).</exception>
-    /// <exception cref="ArgumentException">β, the scaling choice, the dimension or the norm limit missing (β) or
-    /// different from the path's, or the id is taken.</exception>
+    /// <exception cref="ArgumentException">β, the scaling choice, the dimension, the norm limit or the key transform
+    /// missing (β) or different from the path's, or the id is taken.</exception>
     /// <exception cref="ArgumentOutOfRangeException">β, the dimension or the norm limit is out of range.</exception>
     /// <exception cref="InvalidOperationException">The path already has a pending or an in-rotation secret.</exception>
-    public Task<KeysetSecretInfo> AddVectorSecretAsync(SecretPath path, IKeyEncryptionKey kek, float? approximationFactor = null, bool? useScalingFactor = null, KeyId? id = null, int? dimensions = null, float? maxNorm = null, CancellationToken cancellationToken = default)
+    public Task<KeysetSecretInfo> AddVectorSecretAsync(SecretPath path, IKeyEncryptionKey kek, float? approximationFactor = null, bool? useScalingFactor = null, KeyId? id = null, int? dimensions = null, float? maxNorm = null, VectorKeyTransform? keyTransform = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(kek);
         path = new SecretPath(path.Value);
         KeysetPath? existing = Find(KeysetSection.Vector, path);
+        if (keyTransform is not (null or VectorKeyTransform.AlloyPermutation or VectorKeyTransform.StructuredRotation))
+        {
+            throw new ArgumentOutOfRangeException(nameof(keyTransform), keyTransform, "Unknown vector key transform.");
+        }
+
         if (existing is null)
         {
             if (approximationFactor is not { } beta)
@@ -218,7 +228,12 @@ public sealed class Keyset
                 throw new ArgumentOutOfRangeException(nameof(maxNorm), maxNorm, "The maximum norm must be a finite number greater than zero.");
             }
 
-            existing = new KeysetPath(KeysetSection.Vector, path, beta, useScalingFactor ?? false) { Dimensions = dimensions, MaxNorm = maxNorm };
+            existing = new KeysetPath(KeysetSection.Vector, path, beta, useScalingFactor ?? false)
+            {
+                Dimensions = dimensions,
+                MaxNorm = maxNorm,
+                KeyTransform = keyTransform ?? VectorKeyTransform.AlloyPermutation,
+            };
             return AddToAsync(existing, kek, id, isNewPath: true, cancellationToken);
         }
 
@@ -246,6 +261,11 @@ public sealed class Keyset
             throw new ArgumentException(
                 string.Create(CultureInfo.InvariantCulture, $"Vector path \"{path}\" has maxNorm = {existing.MaxNorm?.ToString(CultureInfo.InvariantCulture) ?? "unchecked"}; it cannot change within a path (use a new path)."),
                 nameof(maxNorm));
+        }
+
+        if (keyTransform is { } transform && transform != existing.KeyTransform)
+        {
+            throw new ArgumentException($"Vector path \"{path}\" has keyTransform = {KeysetNames.Of(existing.KeyTransform)}; it cannot change within a path (use a new path).", nameof(keyTransform));
         }
 
         return AddToAsync(existing, kek, id, isNewPath: false, cancellationToken);
@@ -393,6 +413,7 @@ public sealed class Keyset
                         {
                             Dimensions = entry.Dimensions,
                             MaxNorm = entry.MaxNorm,
+                            KeyTransform = entry.KeyTransform,
                         };
                         break;
                     case KeysetSection.Deterministic:
@@ -428,14 +449,14 @@ public sealed class Keyset
     public override string ToString() => $"Keyset ({_paths.Count} paths, {_paths.Sum(p => p.Secrets.Count)} secrets)";
 
     /// <summary>Adds an already-generated secret (used by the insecure cleartext import); wraps it at once.</summary>
-    internal async Task AddExistingAsync(KeysetSection section, SecretPath path, float? approximationFactor, bool useScalingFactor, IdentifiedSecret secret, KeysetSecretState state, IKeyEncryptionKey kek, int? dimensions, float? maxNorm, CancellationToken cancellationToken)
+    internal async Task AddExistingAsync(KeysetSection section, SecretPath path, float? approximationFactor, bool useScalingFactor, IdentifiedSecret secret, KeysetSecretState state, IKeyEncryptionKey kek, int? dimensions, float? maxNorm, CancellationToken cancellationToken, VectorKeyTransform keyTransform = VectorKeyTransform.AlloyPermutation)
     {
         path = section == KeysetSection.Standard ? StandardPath : new SecretPath(path.Value);
         await PrepareToAddAsync(kek, cancellationToken).ConfigureAwait(false);
         KeysetPath? entry = Find(section, path);
         if (entry is null)
         {
-            entry = new KeysetPath(section, path, approximationFactor, useScalingFactor) { Dimensions = dimensions, MaxNorm = maxNorm };
+            entry = new KeysetPath(section, path, approximationFactor, useScalingFactor) { Dimensions = dimensions, MaxNorm = maxNorm, KeyTransform = keyTransform };
             _paths.Add(entry);
         }
 
@@ -456,14 +477,16 @@ public sealed class Keyset
 
     /// <summary>
     /// The associated data a wrapped secret is bound to: a domain name (<see cref="Version1FormatName"/>, unchanged so
-    /// that upgraded files keep their wrapped secrets), section, path, id and vector parameters.
+    /// that upgraded files keep their wrapped secrets), section, path, id and vector parameters; for a key transform other
+    /// than Alloy's permutation, then u8(transform) (nothing for the default, so existing wrapped secrets stay valid), so
+    /// a secret wrapped for one transform does not unwrap as the other.
     /// </summary>
-    internal static byte[] AssociatedData(KeysetSection section, SecretPath path, KeyId id, float? approximationFactor, bool useScalingFactor)
+    internal static byte[] AssociatedData(KeysetSection section, SecretPath path, KeyId id, float? approximationFactor, bool useScalingFactor, VectorKeyTransform keyTransform = VectorKeyTransform.AlloyPermutation)
     {
         byte[] format = Encoding.UTF8.GetBytes(Version1FormatName);
         byte[] sectionName = Encoding.UTF8.GetBytes(KeysetNames.Of(section));
         byte[] pathBytes = Encoding.UTF8.GetBytes(path.Value);
-        var buffer = new byte[(4 * 3) + format.Length + sectionName.Length + pathBytes.Length + 4 + 5];
+        var buffer = new byte[(4 * 3) + format.Length + sectionName.Length + pathBytes.Length + 4 + 5 + 1];
         int offset = 0;
         foreach (byte[] part in new[] { format, sectionName, pathBytes })
         {
@@ -479,6 +502,11 @@ public sealed class Keyset
             BinaryPrimitives.WriteSingleBigEndian(buffer.AsSpan(offset), approximationFactor!.Value);
             buffer[offset + 4] = useScalingFactor ? (byte)1 : (byte)0;
             offset += 5;
+            if (keyTransform != VectorKeyTransform.AlloyPermutation)
+            {
+                buffer[offset] = (byte)keyTransform;
+                offset++;
+            }
         }
 
         return buffer.AsSpan(0, offset).ToArray();
@@ -540,10 +568,11 @@ public sealed class Keyset
     {
         Dimensions = path.Dimensions,
         MaxNorm = path.MaxNorm,
+        KeyTransform = path.Section == KeysetSection.Vector ? path.KeyTransform : null,
     };
 
     private static ValueTask<byte[]> WrapAsync(IKeyEncryptionKey kek, KeysetPath entry, KeyId id, ReadOnlyMemory<byte> secret, CancellationToken cancellationToken) =>
-        kek.WrapKeyAsync(secret, AssociatedData(entry.Section, entry.Path, id, entry.ApproximationFactor, entry.UseScalingFactor), cancellationToken);
+        kek.WrapKeyAsync(secret, AssociatedData(entry.Section, entry.Path, id, entry.ApproximationFactor, entry.UseScalingFactor, entry.KeyTransform), cancellationToken);
 
     private static async ValueTask<IKeyEncryptionKey> GetKekAsync(IKmsClient kms, Dictionary<string, IKeyEncryptionKey> keks, KeysetSecret stored, CancellationToken cancellationToken)
     {
@@ -564,7 +593,7 @@ public sealed class Keyset
 
     private static async Task<Secret> UnwrapSecretAsync(IKeyEncryptionKey kek, KeysetPath entry, KeysetSecret stored, List<Secret> secrets, CancellationToken cancellationToken)
     {
-        byte[] associatedData = AssociatedData(entry.Section, entry.Path, stored.Id, entry.ApproximationFactor, entry.UseScalingFactor);
+        byte[] associatedData = AssociatedData(entry.Section, entry.Path, stored.Id, entry.ApproximationFactor, entry.UseScalingFactor, entry.KeyTransform);
         byte[] cleartext;
         try
         {
@@ -685,6 +714,9 @@ internal sealed class KeysetPath(KeysetSection section, SecretPath path, float? 
     /// <summary>The vector path's largest plaintext norm (<see cref="VectorSecret.MaxNorm"/>), or null for no check.</summary>
     public float? MaxNorm { get; init; }
 
+    /// <summary>The vector path's key transform (<see cref="VectorSecret.KeyTransform"/>).</summary>
+    public VectorKeyTransform KeyTransform { get; init; }
+
     public List<KeysetSecret> Secrets { get; } = [];
 
     /// <summary>Null when the invariants hold, otherwise what is wrong.</summary>
@@ -699,6 +731,11 @@ internal sealed class KeysetPath(KeysetSection section, SecretPath path, float? 
         if ((Section != KeysetSection.Vector && (Dimensions is not null || MaxNorm is not null)) || Dimensions is <= 0 || (MaxNorm is { } n && (!float.IsFinite(n) || n <= 0f)))
         {
             return $"{where}: dimensions must be an integer greater than zero and maxNorm a finite number greater than zero, on vector paths only.";
+        }
+
+        if (KeyTransform != VectorKeyTransform.AlloyPermutation && (Section != KeysetSection.Vector || KeyTransform != VectorKeyTransform.StructuredRotation))
+        {
+            return $"{where}: keyTransform must be a known vector key transform, on vector paths only.";
         }
 
         foreach (KeysetSecretState state in new[] { KeysetSecretState.Current, KeysetSecretState.InRotation, KeysetSecretState.Pending })

@@ -14,7 +14,9 @@ namespace Veil.Keys;
 /// A vector path's input limits (<c>dimensions</c>, <c>maxNorm</c>) enter the canonical content only when the path
 /// has one, as an element of 17 bytes (<see cref="LimitsLabel"/>, flags, i32 dimension, f32 norm) right after β and
 /// the scaling choice. Every element there was 4 bytes long before (the secret count), so the encoding stays
-/// unambiguous, and keysets without limits keep the tag they always had.
+/// unambiguous, and keysets without limits keep the tag they always had. A key transform other than Alloy's
+/// permutation enters the same way, as an element of 15 bytes (<see cref="TransformLabel"/>, u8 transform) after the
+/// limits, so the transform of a path cannot be edited out of (or into) a signed file.
 /// </remarks>
 internal sealed class KeysetIntegrity(string kekUri, byte[] wrappedKey, byte[] tag)
 {
@@ -23,6 +25,8 @@ internal sealed class KeysetIntegrity(string kekUri, byte[] wrappedKey, byte[] t
 
     /// <summary>Starts the canonical element of a vector path's input limits.</summary>
     private static ReadOnlySpan<byte> LimitsLabel => "limits/1"u8;
+
+    private static ReadOnlySpan<byte> TransformLabel => "keyTransform/1"u8;
 
     /// <summary>The associated data the integrity key is wrapped with (it can never pass for a secret, nor a secret for it).</summary>
     private static readonly byte[] s_associatedData = Encoding.UTF8.GetBytes("veil-keyset integrity key");
@@ -132,6 +136,14 @@ internal sealed class KeysetIntegrity(string kekUri, byte[] wrappedKey, byte[] t
                 BinaryPrimitives.WriteInt32BigEndian(limits.AsSpan(LimitsLabel.Length + 1), path.Dimensions ?? 0);
                 BinaryPrimitives.WriteSingleBigEndian(limits.AsSpan(LimitsLabel.Length + 5), path.MaxNorm ?? 0f);
                 Bytes(limits);
+            }
+
+            if (path.KeyTransform != VectorKeyTransform.AlloyPermutation)
+            {
+                var transform = new byte[TransformLabel.Length + 1];
+                TransformLabel.CopyTo(transform);
+                transform[^1] = (byte)path.KeyTransform;
+                Bytes(transform);
             }
 
             Number((uint)path.Secrets.Count);

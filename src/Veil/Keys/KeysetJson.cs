@@ -14,7 +14,7 @@ namespace Veil.Keys;
 ///  "standard": {"secrets": [...]},
 ///  "integrity": {"kekUri": "…", "wrappedKey": "&lt;base64&gt;", "tag": "&lt;base64&gt;"}}
 /// </code>
-/// <c>dimensions</c> and <c>maxNorm</c> are optional. Unknown properties are errors, except those starting with <c>$</c> or <c>_</c>.
+/// <c>dimensions</c>, <c>maxNorm</c> and <c>keyTransform</c> (<c>"structuredRotation"</c>; absent for Alloy's permutation) are optional. Unknown properties are errors, except those starting with <c>$</c> or <c>_</c>.
 /// </remarks>
 internal static class KeysetJson
 {
@@ -56,6 +56,12 @@ internal static class KeysetJson
                         if (path.MaxNorm is { } maxNorm)
                         {
                             writer.WriteNumber("maxNorm", maxNorm);
+                        }
+
+                        // Written only when not Alloy's permutation: a reader that does not know the property refuses the file.
+                        if (path.KeyTransform != VectorKeyTransform.AlloyPermutation)
+                        {
+                            writer.WriteString("keyTransform", KeysetNames.Of(path.KeyTransform));
                         }
                     }
 
@@ -183,6 +189,7 @@ internal static class KeysetJson
         bool scaling = false;
         int? dimensions = null;
         float? maxNorm = null;
+        VectorKeyTransform transform = VectorKeyTransform.AlloyPermutation;
         JsonElement? secrets = null;
         foreach (JsonProperty property in element.EnumerateObject())
         {
@@ -204,6 +211,11 @@ internal static class KeysetJson
                     Require(property.Value.ValueKind == JsonValueKind.Number && property.Value.TryGetSingle(out float n) && float.IsFinite(n) && n > 0f, $"{where}.maxNorm must be a finite number greater than zero.");
                     maxNorm = property.Value.GetSingle();
                     break;
+                case "keyTransform" when section == KeysetSection.Vector:
+                    Require(
+                        property.Value.ValueKind == JsonValueKind.String && KeysetNames.TryParse(property.Value.GetString(), out transform),
+                        $"{where}.keyTransform must be \"alloyPermutation\" or \"structuredRotation\" (a newer Veil may know more).");
+                    break;
                 case "secrets":
                     Require(property.Value.ValueKind == JsonValueKind.Array, $"{where}.secrets must be an array.");
                     secrets = property.Value;
@@ -216,7 +228,7 @@ internal static class KeysetJson
 
         Require(section != KeysetSection.Vector || beta is not null, $"{where}.approximationFactor is required.");
         Require(secrets is not null, $"{where}.secrets is required.");
-        var result = new KeysetPath(section, new SecretPath(path), beta, scaling) { Dimensions = dimensions, MaxNorm = maxNorm };
+        var result = new KeysetPath(section, new SecretPath(path), beta, scaling) { Dimensions = dimensions, MaxNorm = maxNorm, KeyTransform = transform };
         int index = 0;
         foreach (JsonElement item in secrets!.Value.EnumerateArray())
         {

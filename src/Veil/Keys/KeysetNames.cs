@@ -29,6 +29,31 @@ public static class KeysetNames
         _ => "retired",
     };
 
+    /// <summary>The key transform's name: <c>alloyPermutation</c> or <c>structuredRotation</c>.</summary>
+    /// <param name="transform">The transform.</param>
+    /// <returns>Its name in the keyset and configuration files.</returns>
+    public static string Of(VectorKeyTransform transform) => transform switch
+    {
+        VectorKeyTransform.AlloyPermutation => "alloyPermutation",
+        VectorKeyTransform.StructuredRotation => "structuredRotation",
+        _ => throw new ArgumentOutOfRangeException(nameof(transform), transform, "Unknown vector key transform."),
+    };
+
+    /// <summary>Parses a key transform's name (<see cref="Of(VectorKeyTransform)"/>), exactly as written.</summary>
+    /// <param name="name">The name.</param>
+    /// <param name="transform">The transform.</param>
+    /// <returns>Whether the name is a known transform.</returns>
+    public static bool TryParse(string? name, out VectorKeyTransform transform)
+    {
+        transform = name switch
+        {
+            "alloyPermutation" => VectorKeyTransform.AlloyPermutation,
+            "structuredRotation" => VectorKeyTransform.StructuredRotation,
+            _ => (VectorKeyTransform)(-1),
+        };
+        return transform >= 0;
+    }
+
     /// <summary>A time as the keyset file writes it (whole seconds, UTC, ISO 8601), which its integrity tag covers.</summary>
     /// <param name="time">The time.</param>
     /// <returns>For example <c>2026-12-04T22:43:38Z</c>.</returns>

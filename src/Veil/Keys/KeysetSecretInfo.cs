@@ -24,4 +24,7 @@ public sealed record KeysetSecretInfo(
 
     /// <summary>The vector path's largest plaintext norm, when the keyset sets one; null otherwise.</summary>
     public float? MaxNorm { get; init; }
+
+    /// <summary>The vector path's key transform; null for other sections.</summary>
+    public VectorKeyTransform? KeyTransform { get; init; }
 }
