@@ -44,31 +44,34 @@ public sealed class AlignmentAndSealedAttackTests
     }
 
     [Fact]
-    public void DenseRotation_IsNotAPermutation_AndDecryptsBack()
+    public void Rotations_AreNotPermutations_AndDecryptBack()
     {
         const int d = 32;
         using VectorTransform permutation = ScaleCurve.Create(KeyTransformKind.Permutation, 0.5, useScalingFactor: false, d, seed: 6);
-        using VectorTransform rotation = ScaleCurve.Create(KeyTransformKind.DenseRotation, 0.5, useScalingFactor: false, d, seed: 6);
         float[][] rows = SyntheticData.Generate(50, d, seed: 7).Vectors.ToArray();
-
         Matrix<double> p = permutation.KeyMap(d);
-        Matrix<double> r = rotation.KeyMap(d);
-        (_, float[][] decrypted) = rotation.EncryptAndDecrypt(rows);
-
         Assert.All(Enumerable.Range(0, d), j => Assert.True(p.Row(j).AbsoluteMaximum() > 0.99));
-        Assert.True(Enumerable.Range(0, d).Average(j => r.Row(j).AbsoluteMaximum()) < 0.6);
-        Assert.All(Enumerable.Range(0, rows.Length), i => Assert.True(TensorPrimitives.CosineSimilarity(rows[i], decrypted[i]) > 0.999));
+
+        foreach (KeyTransformKind kind in new[] { KeyTransformKind.DenseRotation, KeyTransformKind.StructuredRotation })
+        {
+            using VectorTransform rotation = ScaleCurve.Create(kind, 0.5, useScalingFactor: false, d, seed: 6);
+            Matrix<double> r = rotation.KeyMap(d);
+            (_, float[][] decrypted) = rotation.EncryptAndDecrypt(rows);
+
+            Assert.True(Enumerable.Range(0, d).Average(j => r.Row(j).AbsoluteMaximum()) < 0.6, kind.ToString());
+            Assert.All(Enumerable.Range(0, rows.Length), i => Assert.True(TensorPrimitives.CosineSimilarity(rows[i], decrypted[i]) > 0.999));
+        }
     }
 
     [Fact]
-    public void ScaleCurve_L3BreaksThePermutation_AndIsNotRunAgainstTheRotation()
+    public void ScaleCurve_L3BreaksThePermutation_NotTheStructuredRotation_AndIsNotRunAgainstTheDenseRotation()
     {
         EvaluationData data = SyntheticData.Generate(900, 32, seed: 8);
 
         IReadOnlyList<ScaleCurvePoint> points = ScaleCurve.Run(data.Vectors, [0.25], [300, 1000], seed: 9, maxIterations: 10);
 
         // 900 rows: public corpus 450, so only 300 stolen fit.
-        Assert.Equal(2, points.Count);
+        Assert.Equal(3, points.Count);
         Assert.All(points, p => Assert.Equal((300, 450), (p.Stolen, p.PublicCorpus)));
         ScaleCurvePoint perm = points.Single(p => p.Transform == KeyTransformKind.Permutation);
         ScaleCurvePoint rot = points.Single(p => p.Transform == KeyTransformKind.DenseRotation);
@@ -78,6 +81,12 @@ public sealed class AlignmentAndSealedAttackTests
         Assert.Null(rot.L3Coordinates);
         Assert.Null(rot.L3Cosine);
         Assert.Null(rot.L11Coordinates);
+
+        // L3 runs against the structured rotation (its last factor is a permutation) and finds nothing to match.
+        ScaleCurvePoint structured = points.Single(p => p.Transform == KeyTransformKind.StructuredRotation);
+        Assert.True(structured.KeyKnownCosine > 0.9, $"{structured.KeyKnownCosine}");
+        Assert.Null(structured.L3Coordinates);
+        Assert.True(structured.L3Cosine < 0.5 * structured.KeyKnownCosine, $"{structured.L3Cosine} {structured.KeyKnownCosine}");
     }
 
     [Fact]
