@@ -1,4 +1,5 @@
 using Veil.Sealed.Tests.Support;
+using Xunit.Abstractions;
 
 namespace Veil.Sealed.Tests;
 
