@@ -94,6 +94,7 @@ internal static class CliApp
             new SearchCommand(console),
             new ExportCommand(console),
             new RotateCommand(console),
+            new RebuildIndexCommand(console),
             new DeleteCommand(console),
             new BenchCommand(console),
             new KeysCommand(console),

@@ -87,6 +87,7 @@ public sealed partial class DocumentStore
             // The sealed vectors and the index: re-sealed under the primary standard secret, resumably (a checkpoint per batch).
             using DocumentAccess access = OpenCollection(manifest, client, tenant);
             Veil.Sealed.SealedResealSummary resealed = await access.Sealed!.ResealAsync(batchSize, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await access.Sealed.ReleaseWriterLeaseAsync(cancellationToken).ConfigureAwait(false);
             summary.Resealed = resealed.Resealed;
             summary.Failed += resealed.Failed;
         }

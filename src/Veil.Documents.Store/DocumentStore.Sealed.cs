@@ -45,6 +45,41 @@ public sealed partial class DocumentStore
         return new DocumentAccess(collection, CollectionMode.Sealed, collection, [keys, indexRows]);
     }
 
+    /// <summary>
+    /// Rebuilds a sealed collection's index from its rows, for when the index (snapshot or change log) in the store is
+    /// lost or corrupt: every row's sealed vector is opened with the standard secrets and indexed again, then the index
+    /// is persisted as a new snapshot (<see cref="SealedVectorStoreCollection{TKey, TRecord}.RebuildIndexAsync"/>).
+    /// Resumable: a re-run after a crash continues after the last checkpoint.
+    /// </summary>
+    /// <param name="collection">The collection.</param>
+    /// <param name="client">The keys it was ingested with.</param>
+    /// <param name="tenant">The tenant it was ingested for.</param>
+    /// <param name="batchSize">Rows read from the store at a time (at least 1).</param>
+    /// <param name="progress">Rows scanned so far; null for none.</param>
+    /// <param name="cancellationToken">Cancels between batches (the last checkpoint is kept).</param>
+    /// <returns>The rows indexed and those whose sealed vector failed authentication.</returns>
+    /// <exception cref="DocumentStoreException">There is no such collection, it is not sealed, the configuration lacks its secrets, or the collection belongs to another tenant.</exception>
+    /// <exception cref="SealedWriterLeaseException">Another instance is writing the collection.</exception>
+    public async Task<SealedRebuildSummary> RebuildSealedIndexAsync(
+        string collection, VeilClient client, TenantId tenant, int batchSize, IProgress<StoreProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        CollectionManifest manifest = await GetManifestAsync(collection, cancellationToken).ConfigureAwait(false);
+        if (manifest.Mode != CollectionMode.Sealed)
+        {
+            throw new DocumentStoreException($"Collection \"{manifest.Name}\" is not sealed: only a sealed collection has an index to rebuild.");
+        }
+
+        StoreConfiguration.Check(client.Configuration, new SecretPath(manifest.VectorSecretPath), encrypting: false);
+        await EnsureTenantAsync(manifest, client, tenant, cancellationToken).ConfigureAwait(false);
+        using DocumentAccess access = OpenCollection(manifest, client, tenant);
+        IProgress<SealedRebuildProgress>? scanned = progress is null ? null : new ScanProgress(progress);
+        SealedRebuildSummary summary = await access.Sealed!.RebuildIndexAsync(batchSize, scanned, cancellationToken).ConfigureAwait(false);
+        await access.Sealed.ReleaseWriterLeaseAsync(cancellationToken).ConfigureAwait(false);
+        return summary;
+    }
+
     /// <summary>Deletes a collection's mode row and its sealed index, if any.</summary>
     private async Task DeleteSealedStateAsync(string name, CancellationToken cancellationToken)
     {
@@ -56,6 +91,12 @@ public sealed partial class DocumentStore
         using VectorStoreCollection<string, SealedIndexRecord> indexRows = _store.GetCollection<string, SealedIndexRecord>(SealedIndexRecord.CollectionName);
         await new StoreSealedIndexStorage(indexRows, name).DeleteAllAsync(cancellationToken).ConfigureAwait(false);
     }
+}
+
+/// <summary>Reports a rebuild's rows scanned as store progress, synchronously (on the rebuild's flow).</summary>
+file sealed class ScanProgress(IProgress<StoreProgress> progress) : IProgress<SealedRebuildProgress>
+{
+    public void Report(SealedRebuildProgress value) => progress.Report(new StoreProgress(value.Scanned, null));
 }
 
 /// <summary>A collection of <see cref="VeilDocument"/>s opened in its mode (<see cref="DocumentStore.OpenCollection"/>).</summary>
@@ -85,11 +126,19 @@ public sealed class DocumentAccess : IDisposable
 
     /// <summary>
     /// Sealed mode: writes a sealed snapshot of the index, so that the next process loads it instead of re-indexing the
-    /// rows written since the last one. Nothing in DCPE mode.
+    /// rows written since the last one, then releases the writer lease so that another process may write at once.
+    /// Nothing in DCPE mode.
     /// </summary>
     /// <param name="cancellationToken">Cancels the write.</param>
-    /// <returns>A task that completes when the snapshot is stored.</returns>
-    public Task PersistAsync(CancellationToken cancellationToken) => Sealed?.SnapshotAsync(cancellationToken) ?? Task.CompletedTask;
+    /// <returns>A task that completes when the snapshot is stored and the lease released.</returns>
+    public async Task PersistAsync(CancellationToken cancellationToken)
+    {
+        if (Sealed is { } sealedCollection)
+        {
+            await sealedCollection.SnapshotAsync(cancellationToken).ConfigureAwait(false);
+            await sealedCollection.ReleaseWriterLeaseAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
 
     /// <summary>Closes the collection and disposes the keys it derived.</summary>
     public void Dispose()

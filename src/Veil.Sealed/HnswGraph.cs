@@ -148,6 +148,17 @@ internal sealed class HnswGraph
 
     public bool IsDeleted(int node) => _deleted[node];
 
+    /// <summary>Writes the node's dequantised vector (code × scale) into <paramref name="destination"/>; quantising it again gives the same code.</summary>
+    public void Decode(int node, Span<float> destination)
+    {
+        ReadOnlySpan<sbyte> code = Code(node);
+        float scale = _scales[node];
+        for (int i = 0; i < code.Length; i++)
+        {
+            destination[i] = code[i] * scale;
+        }
+    }
+
     /// <summary>The <paramref name="count"/> live nodes nearest to <paramref name="query"/> (normalised for cosine), best first.</summary>
     public List<(float Score, int Node)> Search(ReadOnlySpan<float> query, int count, int ef)
     {

@@ -7,7 +7,7 @@ public readonly record struct SealedIndexBlob(long Sequence, ReadOnlyMemory<byte
 
 /// <summary>
 /// Where the key holder's index is persisted: one snapshot (a sequence of chunks), an append-only change log and a few
-/// small named records (the head record, a re-seal checkpoint), every blob sealed with AES-256-GCM before it gets here
+/// small named records (the head record, the writer lease, re-seal and rebuild checkpoints), every blob sealed with AES-256-GCM before it gets here
 /// (bound to the collection, its kind, its sequence number or name, and for chunks the snapshot and the chunk's place).
 /// Implement it over any blob store, file system or MEVD collection; the storage sees only blob sizes, sequence numbers
 /// and record names.
@@ -77,6 +77,8 @@ internal static class SealedRecordNames
 {
     public const string Head = "head";
     public const string ResealCheckpoint = "reseal-checkpoint";
+    public const string RebuildCheckpoint = "rebuild-checkpoint";
+    public const string WriterLease = "writer-lease";
 
     /// <exception cref="ArgumentException">The name is empty, longer than 64 characters, or has characters other than a–z, 0–9 and '-'.</exception>
     public static void Check(string name)

@@ -54,6 +54,40 @@ public sealed class SealedCollectionOptions
     /// </summary>
     public int DecoyKeys { get; init; }
 
+    /// <summary>The default <see cref="GraphCompactionThreshold"/>.</summary>
+    public const double DefaultGraphCompactionThreshold = 0.25;
+
+    /// <summary>
+    /// The share of deleted nodes in the index's graph (deletes, and the old node of every update, stay as waypoints)
+    /// at which a write also compacts the graph: rebuilds it from the live nodes and persists it as a new snapshot (see
+    /// <see cref="SealedVectorStoreCollection{TKey, TRecord}.CompactGraphAsync"/>). Between 0 (exclusive) and 1; 1 never
+    /// compacts automatically. Default 0.25: a quarter of the graph's memory and search visits wasted on deleted nodes.
+    /// </summary>
+    public double GraphCompactionThreshold { get; init; } = DefaultGraphCompactionThreshold;
+
+    /// <summary>The default <see cref="WriterLeaseDuration"/> (30 seconds).</summary>
+    public static readonly TimeSpan DefaultWriterLeaseDuration = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long the writer lease lasts: an instance takes it before its first write and renews it on a write once half
+    /// of it has passed; another instance that tries to write meanwhile is refused with
+    /// <see cref="SealedWriterLeaseException"/>. A writer that crashed without releasing it
+    /// (<see cref="SealedVectorStoreCollection{TKey, TRecord}.ReleaseWriterLeaseAsync"/>) blocks other writers for at
+    /// most this long. Default 30 seconds.
+    /// </summary>
+    public TimeSpan WriterLeaseDuration { get; init; } = DefaultWriterLeaseDuration;
+
+    /// <summary>
+    /// Who writes, for the writer lease: an instance with the same id takes the lease over at once, as the same app
+    /// instance restarted after a crash should (use its host or pod name, unique among the app's instances). Null (the
+    /// default): a random id per collection object, so a restarted process waits for its old lease to expire. Kept only
+    /// sealed in the lease record.
+    /// </summary>
+    public string? WriterId { get; init; }
+
+    /// <summary>The clock of the writer lease. Default <see cref="TimeProvider.System"/>.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
     /// <summary>The index settings.</summary>
     public SealedIndexOptions Index { get; init; } = new();
 }

@@ -14,11 +14,11 @@ namespace Veil.Sealed;
 /// a few bytes of upper-level links, and the key map. For 10⁶ × 384 with M = 16 that is 384 MB + 4 MB + about 160 MB of
 /// links + the keys (about 130 MB for 36-character string keys): about 0.7 GB, under 1 GiB.</para>
 /// <para><b>Thread safety.</b> Any number of concurrent searches; writes take an exclusive lock.</para>
-/// <para>An update adds a new node and marks the old one deleted; deleted nodes remain as waypoints until the index is
-/// rebuilt (not yet automatic).</para>
+/// <para>An update adds a new node and marks the old one deleted; deleted nodes remain as waypoints until
+/// <see cref="CompactGraph"/> rebuilds the graph from the live nodes.</para>
 /// </remarks>
 /// <typeparam name="TKey">The record key: string, Guid, int or long.</typeparam>
-public sealed class SealedVectorIndex<TKey> : IDisposable
+public sealed partial class SealedVectorIndex<TKey> : IDisposable
     where TKey : notnull
 {
     private const int FormatVersion = 1;

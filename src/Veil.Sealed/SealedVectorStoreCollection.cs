@@ -24,7 +24,10 @@ namespace Veil.Sealed;
 /// replaces the log. Loading reads the snapshot, then re-indexes the keys of the later entries from their rows, so a
 /// crash between the log write and the row write is repaired (a failed store write also makes this instance reload); a
 /// log that ends before the head record is refused. Writes are serialised per instance; one writing instance per
-/// collection, detected: a second writer is refused with <see cref="SealedIndexConflictException"/>.</para>
+/// collection at a time, by a writer lease kept in the index storage: another instance's write is refused with
+/// <see cref="SealedWriterLeaseException"/> until the lease is released (<see cref="ReleaseWriterLeaseAsync"/>) or
+/// expires, and a writer working from a stale state is still refused with
+/// <see cref="SealedIndexConflictException"/>.</para>
 /// <para><b>Rotation.</b> <see cref="ResealAsync"/> re-seals rows and index under the keyring's primary secret,
 /// resumably.</para>
 /// <para><b>Filters</b> apply to the plaintext columns and are evaluated by the store (see
@@ -34,7 +37,7 @@ namespace Veil.Sealed;
 /// <typeparam name="TKey">The record key: string, Guid, int or long.</typeparam>
 /// <typeparam name="TRecord">The record type: one vector property and a string property marked [SealedVector].</typeparam>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711", Justification = "A VectorStoreCollection, named like MEVD's.")]
-public sealed class SealedVectorStoreCollection<TKey, TRecord> : VectorStoreCollection<TKey, TRecord>
+public sealed partial class SealedVectorStoreCollection<TKey, TRecord> : VectorStoreCollection<TKey, TRecord>
     where TKey : notnull
     where TRecord : class
 {
@@ -46,6 +49,7 @@ public sealed class SealedVectorStoreCollection<TKey, TRecord> : VectorStoreColl
     private readonly SealedCollectionOptions _options;
     private readonly SealedRecordModel<TRecord> _model;
     private readonly SealedIndexJournal<TKey> _journal;
+    private readonly SealedWriterLease _lease;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private volatile SealedVectorIndex<TKey>? _index;
     private long _sequence;
@@ -69,11 +73,20 @@ public sealed class SealedVectorStoreCollection<TKey, TRecord> : VectorStoreColl
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.SnapshotInterval, 1, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.SnapshotChunkBytes, 1024, nameof(options));
         ArgumentOutOfRangeException.ThrowIfNegative(_options.DecoyKeys, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(_options.WriterLeaseDuration, TimeSpan.Zero, nameof(options));
+        ArgumentNullException.ThrowIfNull(_options.TimeProvider, nameof(options));
+        if (!(_options.GraphCompactionThreshold is > 0 and <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), "The graph compaction threshold is a share in (0, 1].");
+        }
         _model = new SealedRecordModel<TRecord>(_options.Definition);
         _inner = inner;
         _keys = keys;
         _storage = indexStorage;
         _journal = new SealedIndexJournal<TKey>(keys, inner.Name);
+        _lease = new SealedWriterLease(
+            indexStorage, (name, data) => _journal.SealRecord(name, data.Span), (name, data) => _journal.OpenRecord(name, data.Span),
+            _options.TimeProvider, _options.WriterLeaseDuration, _options.WriterId);
     }
 
     /// <inheritdoc/>
@@ -95,6 +108,7 @@ public sealed class SealedVectorStoreCollection<TKey, TRecord> : VectorStoreColl
         try
         {
             _index ??= await LoadAsync(cancellationToken).ConfigureAwait(false);
+            await _lease.EnsureAsync(cancellationToken).ConfigureAwait(false);
             await _inner.EnsureCollectionDeletedAsync(cancellationToken).ConfigureAwait(false);
             _index = new SealedVectorIndex<TKey>(_model.Dimensions, _options.Index);
             await WriteSnapshotAsync(_index, cancellationToken).ConfigureAwait(false);
@@ -136,6 +150,9 @@ public sealed class SealedVectorStoreCollection<TKey, TRecord> : VectorStoreColl
         }
     }
 
+    /// <summary>The index as loaded now (null before the first use or after a failed write); for tests and measurements.</summary>
+    internal SealedVectorIndex<TKey>? LoadedIndex => _index;
+
     /// <summary>The sequence number of the last change this instance applied (0 before any); see <see cref="LoadIndexAsync(long, CancellationToken)"/>.</summary>
     public long IndexSequence => Interlocked.Read(ref _sequence);
 
@@ -152,6 +169,26 @@ public sealed class SealedVectorStoreCollection<TKey, TRecord> : VectorStoreColl
         try
         {
             await WriteSnapshotAsync(_index ??= await LoadAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Compacts the graph now: rebuilds the index from its live nodes only (no deleted waypoints; see
+    /// <see cref="SealedVectorIndex{TKey}.CompactGraph"/>), persists it as a new sealed snapshot, then swaps it in.
+    /// Searches keep using the old index until the swap; writes wait. Also done by a write that leaves
+    /// <see cref="SealedCollectionOptions.GraphCompactionThreshold"/> of the graph's nodes deleted.
+    /// </summary>
+    /// <exception cref="SealedIndexConflictException">Another writer wrote a snapshot or entry at this sequence number.</exception>
+    public async Task CompactGraphAsync(CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await CompactGraphCoreAsync(_index ??= await LoadAsync(cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -210,6 +247,24 @@ public sealed class SealedVectorStoreCollection<TKey, TRecord> : VectorStoreColl
         }
 
         return new SealedResealSummary(checkpoint.Resealed, checkpoint.AlreadyCurrent, checkpoint.Failed);
+    }
+
+    /// <summary>
+    /// Releases the writer lease if this instance holds it, so that another instance may write at once (rather than
+    /// after <see cref="SealedCollectionOptions.WriterLeaseDuration"/>). A later write through this instance takes it
+    /// again. Call it when a writer is done (the end of an ingest or a job).
+    /// </summary>
+    public async Task ReleaseWriterLeaseAsync(CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _lease.ReleaseAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
     }
 
     /// <summary>Seals a copy of <paramref name="record"/> and upserts it.</summary>
@@ -521,6 +576,7 @@ public sealed class SealedVectorStoreCollection<TKey, TRecord> : VectorStoreColl
         try
         {
             SealedVectorIndex<TKey> index = _index ??= await LoadAsync(cancellationToken).ConfigureAwait(false);
+            await _lease.EnsureAsync(cancellationToken).ConfigureAwait(false);
             await AppendEntryAsync(changes, cancellationToken).ConfigureAwait(false);
             try
             {
@@ -534,7 +590,11 @@ public sealed class SealedVectorStoreCollection<TKey, TRecord> : VectorStoreColl
             }
 
             apply(index);
-            if (_sequence - _snapshotSequence >= _options.SnapshotInterval)
+            if (index.DeletedFraction >= _options.GraphCompactionThreshold && _options.GraphCompactionThreshold < 1)
+            {
+                await CompactGraphCoreAsync(index, cancellationToken).ConfigureAwait(false);
+            }
+            else if (_sequence - _snapshotSequence >= _options.SnapshotInterval)
             {
                 await WriteSnapshotAsync(index, cancellationToken).ConfigureAwait(false);
             }
@@ -586,6 +646,7 @@ public sealed class SealedVectorStoreCollection<TKey, TRecord> : VectorStoreColl
 
     private async Task WriteSnapshotAsync(SealedVectorIndex<TKey> index, CancellationToken cancellationToken)
     {
+        await _lease.EnsureAsync(cancellationToken).ConfigureAwait(false);
         if (_sequence == _snapshotSequence)
         {
             // A snapshot is never rewritten in place: an empty entry gives the new one (sealed under the current primary) its own number.
@@ -608,6 +669,24 @@ public sealed class SealedVectorStoreCollection<TKey, TRecord> : VectorStoreColl
         await WriteHeadAsync(sequence, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Builds the compacted graph, persists it as the snapshot, then swaps it in (the old index stays intact if either step fails).</summary>
+    private async Task CompactGraphCoreAsync(SealedVectorIndex<TKey> index, CancellationToken cancellationToken)
+    {
+        SealedVectorIndex<TKey> compacted = index.CompactGraph();
+        try
+        {
+            await WriteSnapshotAsync(compacted, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            compacted.Dispose();
+            throw;
+        }
+
+        // Searches may still run on the old index: it is left to the collector rather than disposed under them.
+        _index = compacted;
+    }
+
     private async Task<SealedResealCheckpoint> ReadCheckpointAsync(CancellationToken cancellationToken)
     {
         byte[]? data = await _storage.ReadRecordAsync(SealedRecordNames.ResealCheckpoint, cancellationToken).ConfigureAwait(false);
@@ -618,6 +697,7 @@ public sealed class SealedVectorStoreCollection<TKey, TRecord> : VectorStoreColl
     /// <summary>Re-seals the rows of one batch that are not under the primary yet, then persists the checkpoint after the batch.</summary>
     private async Task<SealedResealCheckpoint> ResealBatchAsync(List<(byte[] Encoded, TKey Key)> batch, SealedResealCheckpoint checkpoint, CancellationToken cancellationToken)
     {
+        await _lease.EnsureAsync(cancellationToken).ConfigureAwait(false);
         var rewritten = new List<TRecord>();
         long current = 0;
         long failed = 0;
@@ -688,6 +768,7 @@ public sealed class SealedVectorStoreCollection<TKey, TRecord> : VectorStoreColl
 
     private async Task<SealedVectorIndex<TKey>> LoadAsync(CancellationToken cancellationToken)
     {
+        await RefuseInterruptedRebuildAsync(cancellationToken).ConfigureAwait(false);
         byte[]? headRecord = await _storage.ReadRecordAsync(SealedRecordNames.Head, cancellationToken).ConfigureAwait(false);
         long? head = headRecord is null ? null : _journal.OpenHead(headRecord);
         (SealedVectorIndex<TKey> Index, long Sequence)? snapshot = await _journal.ReadSnapshotAsync(_storage, cancellationToken).ConfigureAwait(false);

@@ -55,6 +55,36 @@ public sealed class SealedCommandTests : IDisposable
         Assert.Contains("add --sealed", dcpeIngest.Stderr);
     }
 
+    [Fact]
+    public async Task RebuildIndex_AfterTheIndexInTheStoreIsLost_MakesSearchFindTheRowsAgain()
+    {
+        string input = VeilCli.Lines(
+            """{"id":"a","vector":[0.6,0.8,0]}""",
+            """{"id":"b","vector":[0,0.6,0.8]}""",
+            """{"id":"c","vector":[0.8,0,0.6]}""");
+        CliResult ingest = await RunAsync(input, "ingest", "--secret-path", "p", "--sealed");
+        Assert.True(ingest.ExitCode == ExitCodes.Success, ingest.Stderr);
+        using (var duck = new Veil.Stores.DuckDb.DuckDbVectorStore(_directory.File("veil.duckdb")))
+        using (var rows = duck.GetCollection<string, Veil.Documents.Store.SealedIndexRecord>(Veil.Documents.Store.SealedIndexRecord.CollectionName))
+        {
+            List<string> keys = await rows.GetAsync(r => true, 10_000).Select(r => r.Key).ToListAsync();
+            Assert.NotEmpty(keys);
+            await rows.DeleteAsync(keys);
+        }
+
+        CliResult lost = await RunAsync(string.Empty, "search", "--vector", "[0.6,0.8,0]", "--top", "2");
+        CliResult rebuild = await RunAsync(string.Empty, "rebuild-index", "--batch-size", "2");
+        CliResult search = await RunAsync(string.Empty, "search", "--vector", "[0.6,0.8,0]", "--top", "2");
+
+        Assert.Empty(lost.Json);
+        Assert.True(rebuild.ExitCode == ExitCodes.Success, rebuild.Stderr);
+        Assert.Equal(3, rebuild.Json[0].GetProperty("indexed").GetInt64());
+        Assert.Equal(0, rebuild.Json[0].GetProperty("failed").GetInt64());
+        Assert.Equal(2, search.Json.Length);
+        Assert.Equal("a", search.Json[0].GetProperty("id").GetString());
+        Assert.Equal(1.0, search.Json[0].GetProperty("score").GetDouble(), 5);
+    }
+
     private Task<CliResult> RunAsync(string stdin, params string[] args) =>
         VeilCli.RunAsync(stdin, [.. args, "--store", Store, "--config", _config.Path, "--tenant", Tenant]);
 }

@@ -162,6 +162,40 @@ public sealed class SealedCollectionTests : IDisposable
     }
 
     [Fact]
+    public async Task RebuildSealedIndexAsync_AfterTheIndexRowsAreDeleted_SearchesAsBefore()
+    {
+        float[][] vectors = Vectors(Rows, seed: 21);
+        await IngestAsync(vectors, CollectionMode.Sealed);
+        using (var duck = new Stores.DuckDb.DuckDbVectorStore(Location.Target))
+        using (VectorStoreCollection<string, SealedIndexRecord> rows = duck.GetCollection<string, SealedIndexRecord>(SealedIndexRecord.CollectionName))
+        {
+            await new StoreSealedIndexStorage(rows, Collection).DeleteAllAsync(CancellationToken.None);
+        }
+
+        using DocumentStore store = DocumentStore.Open(Location, mustExist: true);
+        CollectionManifest manifest = await store.GetManifestAsync(Collection, CancellationToken.None);
+        using (DocumentAccess lost = store.OpenCollection(manifest, _keys.Before, new TenantId(Tenant)))
+        {
+            Assert.Empty(await lost.Collection.SearchAsync(vectors[0], 10).ToListAsync());
+        }
+
+        var progress = new List<StoreProgress>();
+        SealedRebuildSummary summary = await store.RebuildSealedIndexAsync(Collection, _keys.Before, new TenantId(Tenant), 128, new Synchronous(progress.Add));
+
+        Assert.Equal(new SealedRebuildSummary(Rows, 0), summary);
+        Assert.Equal([128L, 256L, 300L], progress.Select(p => p.Done));
+        using DocumentAccess access = store.OpenCollection(manifest, _keys.Before, new TenantId(Tenant));
+        for (int q = 0; q < 5; q++)
+        {
+            float[] query = vectors[q * 37];
+            Assert.Equal(ExactTop(vectors, query, 10), (await access.Collection.SearchAsync(query, 10).ToListAsync()).Select(h => h.Record.Id));
+        }
+
+        // A later writer is not kept out by the rebuild's lease, which it released.
+        Assert.Equal(1, await store.DeleteDocumentsAsync(Collection, ["0"], _keys.Before, new TenantId(Tenant)));
+    }
+
+    [Fact]
     public async Task ReplacingASealedCollection_RemovesItsModeAndIndex()
     {
         await IngestAsync(Vectors(50, seed: 12), CollectionMode.Sealed);
@@ -292,5 +326,10 @@ public sealed class SealedCollectionTests : IDisposable
     {
         using DocumentStore store = DocumentStore.Open(Location, mustExist: false);
         await store.IngestAsync(Input(vectors), new IngestOptions(Collection, new TenantId(Tenant)) { Mode = mode, BatchSize = 128 }, _keys.Before);
+    }
+
+    private sealed class Synchronous(Action<StoreProgress> report) : IProgress<StoreProgress>
+    {
+        public void Report(StoreProgress value) => report(value);
     }
 }

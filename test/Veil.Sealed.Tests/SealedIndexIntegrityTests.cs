@@ -101,6 +101,7 @@ public sealed class SealedIndexIntegrityTests(SealedTestKeys keys) : IClassFixtu
         await second.LoadIndexAsync();
 
         await first.UpsertAsync(Doc.Create(2, s_vectors[2]));
+        await first.ReleaseWriterLeaseAsync();
         int rowsBefore = inner.Upserted.Count;
         await Assert.ThrowsAsync<SealedIndexConflictException>(() => second.UpsertAsync(Doc.Create(3, s_vectors[3])));
         Assert.Equal(rowsBefore, inner.Upserted.Count);
@@ -125,8 +126,10 @@ public sealed class SealedIndexIntegrityTests(SealedTestKeys keys) : IClassFixtu
 
         await first.UpsertAsync(Doc.Create(2, s_vectors[2]));
         await first.SnapshotAsync();
+        await first.ReleaseWriterLeaseAsync();
 
         await Assert.ThrowsAsync<SealedIndexConflictException>(() => second.UpsertAsync(Doc.Create(3, s_vectors[3])));
+        await second.ReleaseWriterLeaseAsync();
         await Assert.ThrowsAsync<SealedIndexConflictException>(() => third.SnapshotAsync());
     }
 

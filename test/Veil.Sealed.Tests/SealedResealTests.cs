@@ -177,7 +177,10 @@ public sealed class SealedResealTests(SealedTestKeys keys) : IClassFixture<Seale
     private static uint KeyIdOf(string sealedVector) => BinaryPrimitives.ReadUInt32BigEndian(Convert.FromBase64String(sealedVector).AsSpan(2));
 
     private static SealedCollectionOptions Options() =>
-        new() { Candidates = 40, SnapshotInterval = 4, SnapshotChunkBytes = 1024, Index = new SealedIndexOptions { Seed = 11 } };
+        new() { Candidates = 40, SnapshotInterval = 4, SnapshotChunkBytes = 1024, Index = new SealedIndexOptions { Seed = 11 }, WriterId = RestartedHost };
+
+    // The killed and the resumed instances are the same app instance restarted: it takes its own lease back at once.
+    private const string RestartedHost = "host-1";
 
     private sealed class SyncProgress(Action<SealedResealProgress> report) : IProgress<SealedResealProgress>
     {
