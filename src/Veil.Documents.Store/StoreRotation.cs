@@ -3,6 +3,7 @@ using System.Numerics.Tensors;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
+using System.Threading.Channels;
 using Microsoft.Extensions.VectorData;
 using Veil.Fields;
 using Veil.Keys;
@@ -33,6 +34,9 @@ namespace Veil.Documents.Store;
 /// <param name="progress">Rows re-encrypted or tried so far, out of the rows left at the start; null for none.</param>
 public sealed class StoreRotation(VectorStoreCollection<string, VeilDocument> rows, VeilClient client, CollectionManifest manifest, TenantId tenant, IProgress<StoreProgress>? progress = null)
 {
+    /// <summary>Pages read and re-encrypted ahead of the one being written.</summary>
+    private const int PagesAhead = 2;
+
     /// <summary>Rows left from which a rotation on PostgreSQL drops the HNSW indexes and builds them once at the end.</summary>
     public const int BulkRows = 10_000;
 
@@ -71,35 +75,31 @@ public sealed class StoreRotation(VectorStoreCollection<string, VeilDocument> ro
             await postgres.DropIndexesAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        // Keyset pagination: each batch starts after the last id of the one before, so the store finds it through the
-        // key's index instead of passing over every row already rotated (or failed) again.
-        string? after = null;
-        int batchNumber = 0;
-        while (true)
+        // Two stages, so the store's reads, the re-encryption and the store's writes overlap: a background task reads
+        // page after page (keyset pagination: each starts after the last id of the one before, through the key's index,
+        // so each row is read once) and re-encrypts it (in parallel over the cores), while this one writes the pages in
+        // order, one transaction each. The rows themselves stay the checkpoint: a page read ahead but not written is
+        // still under the old keys, and a re-run finds it again.
+        var pages = Channel.CreateBounded<RotatedPage>(new BoundedChannelOptions(PagesAhead) { SingleReader = true, SingleWriter = true });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Task reader = Task.Run(() => ReadAndRotateAsync(pages.Writer, left, prefixes, batchSize, stop.Token), CancellationToken.None);
+        try
         {
-            var options = new FilteredRecordRetrievalOptions<VeilDocument>
+            int batchNumber = 0;
+            await foreach (RotatedPage page in pages.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                OrderBy = order => order.Ascending(d => d.Id),
-                IncludeVectors = true,
-            };
-            var batch = new List<VeilDocument>(batchSize);
-            await foreach (VeilDocument row in rows.GetAsync(After(left, after), batchSize, options, cancellationToken).ConfigureAwait(false))
-            {
-                batch.Add(row);
+                BeforeWriteForTests.Value?.Invoke(++batchNumber);
+                await rows.UpsertAsync(page.Rows, cancellationToken).ConfigureAwait(false);
+                summary.Rotated += page.Rows.Count;
+                summary.Failed += page.Read - page.Rows.Count;
+                summary.AddDrifts(page.Drifts);
+                progress?.Report(new StoreProgress(summary.Rotated + summary.Failed, leftAtStart));
             }
-
-            if (batch.Count == 0)
-            {
-                break;
-            }
-
-            after = batch[^1].Id;
-            List<VeilDocument> rotated = Rotate(batch, prefixes, summary);
-            BeforeWriteForTests.Value?.Invoke(++batchNumber);
-            await rows.UpsertAsync(rotated, cancellationToken).ConfigureAwait(false);
-            summary.Rotated += rotated.Count;
-            summary.Failed += batch.Count - rotated.Count;
-            progress?.Report(new StoreProgress(summary.Rotated + summary.Failed, leftAtStart));
+        }
+        finally
+        {
+            stop.Cancel();
+            await reader.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
         if (postgres is not null)
@@ -111,6 +111,46 @@ public sealed class StoreRotation(VectorStoreCollection<string, VeilDocument> ro
         }
 
         return summary;
+    }
+
+    /// <summary>Reads the rows left page by page in key order, re-encrypts each page and hands it to the writer; completes <paramref name="pages"/> (with the failure, if any).</summary>
+    private async Task ReadAndRotateAsync(
+        ChannelWriter<RotatedPage> pages, Expression<Func<VeilDocument, bool>> left, KeyIdPrefixes prefixes, int batchSize, CancellationToken cancellationToken)
+    {
+        Exception? failure = null;
+        try
+        {
+            var options = new FilteredRecordRetrievalOptions<VeilDocument>
+            {
+                OrderBy = order => order.Ascending(d => d.Id),
+                IncludeVectors = true,
+            };
+            string? after = null;
+            while (true)
+            {
+                var batch = new List<VeilDocument>(batchSize);
+                await foreach (VeilDocument row in rows.GetAsync(After(left, after), batchSize, options, cancellationToken).ConfigureAwait(false))
+                {
+                    batch.Add(row);
+                }
+
+                if (batch.Count == 0)
+                {
+                    break;
+                }
+
+                after = batch[^1].Id;
+                await pages.WriteAsync(Rotate(batch, prefixes), cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e)
+        {
+            failure = e;
+        }
+        finally
+        {
+            pages.TryComplete(failure);
+        }
     }
 
     /// <summary><paramref name="left"/> restricted to ids after <paramref name="id"/> (all of them when null).</summary>
@@ -146,8 +186,9 @@ public sealed class StoreRotation(VectorStoreCollection<string, VeilDocument> ro
     }
 
     /// <summary>Re-encrypts what each row needs; a row with any part that fails is left out (and counted by the caller).</summary>
-    private List<VeilDocument> Rotate(List<VeilDocument> batch, KeyIdPrefixes prefixes, RotationSummary summary)
+    private RotatedPage Rotate(List<VeilDocument> batch, KeyIdPrefixes prefixes)
     {
+        var drifts = new List<double>();
         var failed = new bool[batch.Count];
         var copies = batch.Select(r => new VeilDocument { Id = r.Id, Category = r.Category, Fields = r.Fields, EmbeddingInfo = r.EmbeddingInfo, Embedding = r.Embedding, SealedEmbedding = r.SealedEmbedding }).ToList();
 
@@ -169,7 +210,7 @@ public sealed class StoreRotation(VectorStoreCollection<string, VeilDocument> ro
             float[] old = before[k].Value!;
             if (after[j].IsSuccess)
             {
-                summary.AddDrift(TensorPrimitives.Distance(after[j].Value!, old) / Math.Max(TensorPrimitives.Norm(old), float.Epsilon));
+                drifts.Add(TensorPrimitives.Distance(after[j].Value!, old) / Math.Max(TensorPrimitives.Norm(old), float.Epsilon));
                 EncryptedVector result = rotated[k].Value!;
                 copies[vectorRows[k]].Embedding = result.Ciphertext;
                 copies[vectorRows[k]].EmbeddingInfo = Convert.ToBase64String(result.PairedIclInfo.Span);
@@ -194,7 +235,7 @@ public sealed class StoreRotation(VectorStoreCollection<string, VeilDocument> ro
         BatchResult<byte[]> fields = client.StandardAttached.RekeyDocuments(fieldRows.Select(i => Convert.FromBase64String(batch[i].Fields!)).ToList(), tenant, newTenant: null);
         Apply(fieldRows, fields, failed, (i, document) => copies[i].Fields = Convert.ToBase64String(document));
 
-        return copies.Where((_, i) => !failed[i]).ToList();
+        return new RotatedPage(copies.Where((_, i) => !failed[i]).ToList(), batch.Count, drifts);
     }
 
     private static void Apply<T>(List<int> rowIndexes, BatchResult<T> results, bool[] failed, Action<int, T> set)
@@ -218,6 +259,12 @@ public sealed class StoreRotation(VectorStoreCollection<string, VeilDocument> ro
         return Enumerable.Range(0, batch.Count).Where(i => value(batch[i]) is { } text && texts.Any(p => text.StartsWith(p, StringComparison.Ordinal))).ToList();
     }
 }
+
+/// <summary>A page of rows re-encrypted and ready to write.</summary>
+/// <param name="Rows">The rows re-encrypted (those that failed left out).</param>
+/// <param name="Read">The rows read.</param>
+/// <param name="Drifts">The relative L2 drift of each vector rotated.</param>
+internal sealed record RotatedPage(List<VeilDocument> Rows, int Read, List<double> Drifts);
 
 /// <summary>What a rotation did: rows rotated, already current and failed, and the drift of the rotated vectors.</summary>
 public sealed class RotationSummary
@@ -248,10 +295,13 @@ public sealed class RotationSummary
     /// <summary>Largest relative L2 change.</summary>
     public double MaxDrift { get; private set; }
 
-    internal void AddDrift(double relativeChange)
+    internal void AddDrifts(IEnumerable<double> relativeChanges)
     {
-        VectorsMeasured++;
-        _driftSum += relativeChange;
-        MaxDrift = Math.Max(MaxDrift, relativeChange);
+        foreach (double relativeChange in relativeChanges)
+        {
+            VectorsMeasured++;
+            _driftSum += relativeChange;
+            MaxDrift = Math.Max(MaxDrift, relativeChange);
+        }
     }
 }

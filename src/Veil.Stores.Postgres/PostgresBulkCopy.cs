@@ -1,45 +1,63 @@
 using System.Text;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace Veil.Stores.Postgres;
 
 /// <summary>
-/// A large upsert through binary <c>COPY</c>: the rows go into a temporary staging table (dropped at commit), then one
-/// <c>INSERT … SELECT … ON CONFLICT</c> moves them into the collection's table, inside the caller's transaction. Binary
-/// COPY sends each vector as 4·d bytes with no SQL text and no parameter per value, which is what makes bulk loads fast.
+/// A large upsert through binary <c>COPY</c>: the rows are streamed into a temporary staging table (dropped at commit)
+/// as they are produced, then one <c>INSERT … SELECT … ON CONFLICT</c> moves them into the collection's table, inside
+/// the caller's transaction. Binary COPY sends each vector as 4·d bytes with no SQL text and no parameter per value,
+/// which is what makes bulk loads fast; streaming lets the producer (encryption) run while the server takes in the rows
+/// before.
 /// </summary>
 internal static class PostgresBulkCopy
 {
     private const string StagingTable = "veil_copy_stage";
+    private const string OrdinalColumn = "veil_copy_ordinal";
 
-    /// <summary>Upserts <paramref name="rowCount"/> rows of <paramref name="values"/> (row-major, one value per column).</summary>
+    /// <summary>Upserts <paramref name="rows"/> (each a key and one value per column); of rows with equal keys the last wins.</summary>
     /// <param name="connection">An open connection.</param>
     /// <param name="table">The quoted, schema-qualified table.</param>
     /// <param name="columns">The quoted columns, in the order of the values.</param>
+    /// <param name="keyColumn">The quoted key column.</param>
     /// <param name="conflictClause">The <c>ON CONFLICT …</c> clause of the final insert.</param>
-    /// <param name="values">Parameter values as <see cref="PostgresValues.ToStorable"/> makes them (<see cref="DBNull"/> for null).</param>
-    /// <param name="rowCount">The number of rows; keys must be distinct.</param>
+    /// <param name="rows">The rows: keys as <see cref="object.Equals(object)"/> compares them, values as <see cref="PostgresValues.ToStorable"/> makes them.</param>
     /// <param name="cancellationToken">Cancels the load (the transaction then rolls back).</param>
+    /// <remarks>
+    /// A failure while <paramref name="rows"/> is read (a bad record, a failed encryption) cancels the COPY: nothing is
+    /// written, and the exception propagates as it was thrown.
+    /// </remarks>
     public static async Task UpsertAsync(
-        NpgsqlConnection connection, string table, IReadOnlyList<string> columns, string conflictClause, object[] values, int rowCount, CancellationToken cancellationToken)
+        NpgsqlConnection connection,
+        string table,
+        IReadOnlyList<string> columns,
+        string keyColumn,
+        string conflictClause,
+        IEnumerable<(object Key, object[] Values)> rows,
+        CancellationToken cancellationToken)
     {
         string columnList = string.Join(", ", columns);
-        using (var create = new NpgsqlCommand($"CREATE TEMP TABLE {StagingTable} (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DROP", connection))
+        using (var create = new NpgsqlCommand($"CREATE TEMP TABLE {StagingTable} (LIKE {table} INCLUDING DEFAULTS, {OrdinalColumn} bigint) ON COMMIT DROP", connection))
         {
             await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        var importer = await connection.BeginBinaryImportAsync($"COPY {StagingTable} ({columnList}) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false);
+        // Keys seen: a repeated key makes the move keep only each key's last row (ON CONFLICT cannot update one row twice).
+        var keys = new HashSet<object>();
+        bool repeated = false;
+        var importer = await connection.BeginBinaryImportAsync(
+            $"COPY {StagingTable} ({columnList}, {OrdinalColumn}) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false);
         await using (importer.ConfigureAwait(false))
         {
             importer.Timeout = Timeout.InfiniteTimeSpan;
-            int width = columns.Count;
-            for (int row = 0; row < rowCount; row++)
+            long ordinal = 0;
+            foreach ((object key, object[] values) in rows)
             {
+                repeated |= !keys.Add(key);
                 await importer.StartRowAsync(cancellationToken).ConfigureAwait(false);
-                for (int column = 0; column < width; column++)
+                foreach (object value in values)
                 {
-                    object value = values[(row * width) + column];
                     if (value is DBNull)
                     {
                         await importer.WriteNullAsync(cancellationToken).ConfigureAwait(false);
@@ -49,13 +67,27 @@ internal static class PostgresBulkCopy
                         await importer.WriteAsync(value, cancellationToken).ConfigureAwait(false);
                     }
                 }
+
+                await importer.WriteAsync(ordinal++, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
             }
 
             await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        var insert = new StringBuilder("INSERT INTO ").Append(table).Append(" (").Append(columnList).Append(") SELECT ")
-            .Append(columnList).Append(" FROM ").Append(StagingTable).Append(' ').Append(conflictClause);
+        var insert = new StringBuilder("INSERT INTO ").Append(table).Append(" (").Append(columnList).Append(") SELECT ");
+        if (repeated)
+        {
+            insert.Append("DISTINCT ON (").Append(keyColumn).Append(") ");
+        }
+
+        insert.Append(columnList).Append(" FROM ").Append(StagingTable);
+        if (repeated)
+        {
+            insert.Append(" ORDER BY ").Append(keyColumn).Append(", ").Append(OrdinalColumn).Append(" DESC");
+        }
+
+        insert.Append(' ').Append(conflictClause);
+
         // No command timeout: moving a large batch into a table with an HNSW index takes as long as the index needs
         // (20 000 × 384 took 60 s here, past Npgsql's default 30 s); the cancellation token still stops it.
         using var move = new NpgsqlCommand(insert.ToString(), connection) { CommandTimeout = 0 };

@@ -180,17 +180,61 @@ public sealed class PostgresCollection<TKey, TRecord> : SqlCollection<TKey, TRec
         }, cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc />
+    /// <remarks>
+    /// A batch of fewer than <see cref="PostgresCollectionOptions.CopyFromRows"/> records is read and checked whole, then
+    /// sent as multi-row inserts. A longer one is streamed: its records are read, converted and written into the binary
+    /// <c>COPY</c> one by one as the sequence yields them, so a lazily produced sequence (the encrypting decorator's
+    /// pipeline) is encrypted while the server takes in the rows before it, and memory stays bounded. Either way the
+    /// batch is one transaction and the last record with a key wins.
+    /// </remarks>
     /// <exception cref="ArgumentException">A record has a null key or a vector of the wrong dimension (nothing from the batch is written).</exception>
     public override async Task UpsertAsync(IEnumerable<TRecord> records, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(records);
-
-        // The last record with a given key wins (ON CONFLICT cannot update one row twice in a statement).
-        var batch = DistinctKeyChunks(records, int.MaxValue).FirstOrDefault();
-        if (batch is null)
+        var source = records.GetEnumerator();
+        try
         {
-            return;
+            var head = new List<TRecord>();
+            while (head.Count < _options.CopyFromRows && source.MoveNext())
+            {
+                head.Add(source.Current);
+            }
+
+            if (head.Count == 0)
+            {
+                return;
+            }
+
+            if (head.Count == _options.CopyFromRows)
+            {
+                await RunAsync("Upsert", async connection =>
+                {
+                    var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+                    await using (transaction.ConfigureAwait(false))
+                    {
+                        await PostgresBulkCopy.UpsertAsync(
+                            connection, Table, Columns(), KeyColumn, ConflictClause(), StorableRows(head, source), cancellationToken).ConfigureAwait(false);
+                        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    }
+
+                    return 0;
+                }, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            await InsertAsync(head, cancellationToken).ConfigureAwait(false);
         }
+        finally
+        {
+            source.Dispose();
+        }
+    }
+
+    /// <summary>Upserts a small batch with multi-row <c>INSERT … ON CONFLICT</c> statements, every value converted (and checked) first.</summary>
+    private async Task InsertAsync(List<TRecord> records, CancellationToken cancellationToken)
+    {
+        // The last record with a given key wins (ON CONFLICT cannot update one row twice in a statement).
+        var batch = DistinctKeyChunks(records, int.MaxValue).First();
 
         // Convert (and check) every value before anything is sent, so a bad record fails the batch without a round trip.
         var properties = Model.Properties;
@@ -212,13 +256,6 @@ public sealed class PostgresCollection<TKey, TRecord> : SqlCollection<TKey, TRec
             var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
-                if (batch.Count >= _options.CopyFromRows)
-                {
-                    await PostgresBulkCopy.UpsertAsync(connection, Table, Columns(), ConflictClause(), values, batch.Count, cancellationToken).ConfigureAwait(false);
-                    await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                    return 0;
-                }
-
                 for (var start = 0; start < batch.Count; start += rowsPerStatement * StatementsPerRoundTrip)
                 {
                     var roundTrip = new NpgsqlBatch(connection, transaction);
@@ -239,6 +276,38 @@ public sealed class PostgresCollection<TKey, TRecord> : SqlCollection<TKey, TRec
 
             return 0;
         }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The records read so far (<paramref name="head"/>) and then the rest of <paramref name="rest"/>, each as its key
+    /// and its values in <see cref="Columns"/> order, converted (and checked) as they are read.
+    /// </summary>
+    private IEnumerable<(object Key, object[] Values)> StorableRows(List<TRecord> head, IEnumerator<TRecord> rest)
+    {
+        var properties = Model.Properties;
+        var index = 0;
+        (object, object[]) Convert(TRecord record)
+        {
+            var key = KeyOf(record, index, "records");
+            var values = new object[properties.Count];
+            for (var p = 0; p < properties.Count; p++)
+            {
+                values[p] = PostgresValues.ToStorable(properties[p], properties[p].GetValueAsObject(record), index);
+            }
+
+            index++;
+            return (key, values);
+        }
+
+        foreach (var record in head)
+        {
+            yield return Convert(record);
+        }
+
+        while (rest.MoveNext())
+        {
+            yield return Convert(rest.Current);
+        }
     }
 
     /// <inheritdoc />

@@ -33,6 +33,48 @@ public sealed class PostgresRotationTests : IDisposable
     public async Task RotateAsync_CancelledAtTheLastBatch_ResumesAndRotatesEveryRowExactlyOnce() => await CancelAndResumeAsync(Rows / BatchSize);
 
     [PostgresFact]
+    public async Task RotateAsync_CancelledWhilePagesAreInFlight_ResumesAndEveryRowReadsUnderTheNewKeyOnly()
+    {
+        var target = new RotationTarget(_prefix, new TenantId("t1"));
+        StoreRotation.BulkRowsForTests.Value = BatchSize;
+        try
+        {
+            using DocumentStore store = DocumentStore.Open(Location, mustExist: false);
+            float[][] vectors = await IngestAsync(store, target);
+
+            // Cancelled from the progress report of the second page written, a real cancellation with no test hook in
+            // the write path: by then the pages after it have been read and re-encrypted ahead, and must not count.
+            using var cancellation = new CancellationTokenSource();
+            long written = 0;
+            var progress = new SynchronousProgress(p =>
+            {
+                written = p.Done;
+                if (p.Done >= 2 * BatchSize)
+                {
+                    cancellation.Cancel();
+                }
+            });
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+                store.RotateAsync(target.Collection, _keys.Promoted, target.Tenant, BatchSize, progress, cancellation.Token));
+            Assert.Equal(2 * BatchSize, written);
+
+            RotationSummary resumed = await store.RotateAsync(target.Collection, _keys.Promoted, target.Tenant, BatchSize);
+
+            Assert.Equal((Rows - written, written, 0L), (resumed.Rotated, resumed.AlreadyCurrent, resumed.Failed));
+            Assert.Equal(Rows - written, resumed.VectorsMeasured);
+            Assert.Equal(1, await HnswIndexesAsync(target.Collection));
+            List<VeilDocument> documents = await ExportAsync(store, target, _keys.NewOnly);
+            Assert.Equal(Enumerable.Range(0, Rows).Select(Id), documents.Select(d => d.Id));
+            Assert.All(documents, d => Assert.All(d.Embedding!.Value.ToArray().Zip(vectors[int.Parse(d.Id, CultureInfo.InvariantCulture)]), p => Assert.Equal(p.Second, p.First, 1e-3f)));
+        }
+        finally
+        {
+            StoreRotation.BulkRowsForTests.Value = null;
+            await DeleteAsync([target]);
+        }
+    }
+
+    [PostgresFact]
     public async Task RotateAsync_SeveralTenantsInOneRun_RotatesEachCollectionForItsTenant()
     {
         var targets = Enumerable.Range(0, 3).Select(t => new RotationTarget($"{_prefix}_{t}", new TenantId($"tenant-{t}"))).ToList();

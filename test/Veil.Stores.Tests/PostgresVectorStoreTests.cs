@@ -313,6 +313,78 @@ public sealed class PostgresVectorStoreTests(PostgresStoreFixture fixture)
     }
 
     [StoreFact]
+    public async Task UpsertAsync_WhenALazySequenceFeedsTheCopy_StreamsRowsBeforeTheSequenceEndsAndTheLastRecordOfAKeyWins()
+    {
+        var collection = Store.GetCollection<int, ConformanceRecord>(NewName(), new PostgresCollectionOptions { CopyFromRows = 50 });
+        await collection.EnsureCollectionExistsAsync();
+        try
+        {
+            await collection.UpsertAsync(Record(7, "before", [1, 0, 0, 0]));
+            long copiedWhileProducing = -1;
+            IEnumerable<ConformanceRecord> Produce()
+            {
+                for (int i = 0; i < 3000; i++)
+                {
+                    if (i == 2500)
+                    {
+                        // The server has already taken in rows of this very COPY while the sequence is still being produced.
+                        using var progress = Store.DataSource.CreateCommand("SELECT coalesce(max(tuples_processed), 0) FROM pg_stat_progress_copy");
+                        copiedWhileProducing = (long)progress.ExecuteScalar()!;
+                    }
+
+                    yield return Record(i, "v" + i, [i, 1, 0, 0]);
+                }
+
+                yield return Record(42, "last", [0, 0, 0, 1]);
+            }
+
+            await collection.UpsertAsync(Produce());
+
+            Assert.InRange(copiedWhileProducing, 1, 2500);
+            var rows = await AsyncEnumerable.ToListAsync(collection.GetAsync(r => true, top: 5000));
+            Assert.Equal(3000, rows.Count);
+            Assert.Equal("last", rows.Single(r => r.Key == 42).Name);
+            Assert.Equal("v7", rows.Single(r => r.Key == 7).Name);
+            Assert.Equal("v2999", rows.Single(r => r.Key == 2999).Name);
+        }
+        finally
+        {
+            await collection.EnsureCollectionDeletedAsync();
+        }
+    }
+
+    [StoreFact]
+    public async Task UpsertAsync_WhenARecordFailsPartWayThroughTheCopy_WritesNothingAndTheConnectionStaysUsable()
+    {
+        var collection = Store.GetCollection<int, ConformanceRecord>(NewName(), new PostgresCollectionOptions { CopyFromRows = 50 });
+        await collection.EnsureCollectionExistsAsync();
+        try
+        {
+            await collection.UpsertAsync(Record(1, "original", [1, 0, 0, 0]));
+            IEnumerable<ConformanceRecord> Produce()
+            {
+                for (int i = 0; i < 3000; i++)
+                {
+                    // Record 2 000 has the wrong dimension, long after the COPY has started.
+                    yield return Record(i, "new-" + i, i == 2000 ? [1, 0, 0] : [i, 1, 0, 0]);
+                }
+            }
+
+            var e = await Assert.ThrowsAsync<ArgumentException>(() => collection.UpsertAsync(Produce()));
+            Assert.Contains("2000", e.Message, StringComparison.Ordinal);
+
+            var rows = await AsyncEnumerable.ToListAsync(collection.GetAsync(r => true, top: 5000));
+            Assert.Equal([(1, "original")], rows.Select(r => (r.Key, r.Name!)));
+            await collection.UpsertAsync(Enumerable.Range(0, 60).Select(i => Record(i, "after", [i, 0, 1, 0])));
+            Assert.Equal(60, (await AsyncEnumerable.ToListAsync(collection.GetAsync(r => r.Name == "after", top: 100))).Count);
+        }
+        finally
+        {
+            await collection.EnsureCollectionDeletedAsync();
+        }
+    }
+
+    [StoreFact]
     public async Task CollectionName_WhenItContainsQuotesAndSql_IsTreatedAsAName()
     {
         var victim = Store.GetCollection<int, ConformanceRecord>(NewName());
