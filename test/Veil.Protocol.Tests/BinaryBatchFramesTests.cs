@@ -26,7 +26,7 @@ public sealed class BinaryBatchFramesTests
         MemoryStream decrypted = Run(encrypted.ToArray(), ItemOperations.VectorDecrypt, client, out ItemErrorCode decryptCode);
 
         Assert.Equal((ItemErrorCode.None, ItemErrorCode.None), (encryptCode, decryptCode));
-        List<ProtocolItem> items = ReadAll(decrypted, ItemMembers.Vector | ItemMembers.Id);
+        List<ProtocolItem> items = ReadAll(decrypted, ItemMembers.Vector);
         Assert.Equal([128, 128, 44], FrameSizes(decrypted));
         Assert.Equal(vectors.Length, items.Count);
         for (int i = 0; i < vectors.Length; i++)
