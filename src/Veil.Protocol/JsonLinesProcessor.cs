@@ -208,14 +208,15 @@ public static class JsonLinesProcessor
         }
         catch (AggregateException e)
         {
-            // The first real failure, else the caller's cancellation (a stage that stopped because another failed says nothing).
+            // The first real failure, else the caller's cancellation, else a cancellation thrown by the processing
+            // (a stage that stopped because another failed says nothing).
             Exception? failure = e.InnerExceptions.FirstOrDefault(inner => inner is not OperationCanceledException);
-            if (failure is not null)
+            if (failure is null)
             {
-                ExceptionDispatchInfo.Capture(failure).Throw();
+                cancellationToken.ThrowIfCancellationRequested();
             }
 
-            cancellationToken.ThrowIfCancellationRequested();
+            ExceptionDispatchInfo.Capture(failure ?? e.InnerExceptions[0]).Throw();
             throw;
         }
 
