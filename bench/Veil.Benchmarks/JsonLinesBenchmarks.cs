@@ -11,6 +11,7 @@ namespace Veil.Benchmarks;
 /// The CLI's JSON Lines path (<c>veil vector encrypt|decrypt</c>): lines/s through <see cref="JsonLinesProcessor"/> from
 /// a file of 384-d vectors to a file (target ≥ 50 000 lines/s on 2 cores, that is ≤ 20 µs a line). Also run in one
 /// pass, without BenchmarkDotNet, by <c>dotnet run -c Release --project bench/Veil.Benchmarks -- jsonl [lines]</c>.
+/// Beside it the binary bulk path (<c>--format binary</c>, <see cref="BinaryBatchFrames"/>) over the same vectors.
 /// </summary>
 [MemoryDiagnoser]
 public class JsonLinesBenchmarks
@@ -36,9 +37,15 @@ public class JsonLinesBenchmarks
 
     [Benchmark(OperationsPerInvoke = Lines)]
     public ItemErrorCode Decrypt() => _files.Run(ItemOperations.VectorDecrypt, _files.Encrypted, Streams);
+
+    [Benchmark(OperationsPerInvoke = Lines)]
+    public ItemErrorCode EncryptBinary() => _files.RunBinary(ItemOperations.VectorEncrypt, _files.PlaintextBinary);
+
+    [Benchmark(OperationsPerInvoke = Lines)]
+    public ItemErrorCode DecryptBinary() => _files.RunBinary(ItemOperations.VectorDecrypt, _files.EncryptedBinary);
 }
 
-/// <summary>A plaintext and an encrypted JSON Lines file of random unit vectors, and the client that made them.</summary>
+/// <summary>A plaintext and an encrypted JSON Lines file of random unit vectors, the same in binary frames, and the client that made them.</summary>
 public sealed class JsonLinesFiles : IDisposable
 {
     private readonly Secret _secret;
@@ -58,10 +65,14 @@ public sealed class JsonLinesFiles : IDisposable
         Plaintext = Path.Combine(directory, "plain.jsonl");
         Encrypted = Path.Combine(directory, "encrypted.jsonl");
         Output = Path.Combine(directory, "out.jsonl");
+        PlaintextBinary = Path.Combine(directory, "plain.bin");
+        EncryptedBinary = Path.Combine(directory, "encrypted.bin");
         var random = new Random(20261205);
         using (var writer = new StreamWriter(Plaintext, false, new UTF8Encoding(false)))
+        using (var binary = new FileStream(PlaintextBinary, FileMode.Create))
         {
             var vector = new float[dimensions];
+            var frame = new List<ProtocolItem>(FrameItems);
             for (int i = 0; i < lines; i++)
             {
                 double norm = 0;
@@ -72,14 +83,32 @@ public sealed class JsonLinesFiles : IDisposable
                 }
 
                 writer.Write(string.Create(CultureInfo.InvariantCulture, $"{{\"id\":{i},\"vector\":["));
-                writer.Write(string.Join(',', vector.Select(v => (v / (float)Math.Sqrt(norm)).ToString(CultureInfo.InvariantCulture))));
+                float[] unit = [.. vector.Select(v => v / (float)Math.Sqrt(norm))];
+                writer.Write(string.Join(',', unit.Select(v => v.ToString(CultureInfo.InvariantCulture))));
                 writer.Write("]}\n");
+                frame.Add(new ProtocolItem { Id = Encoding.UTF8.GetBytes(i.ToString(CultureInfo.InvariantCulture)), Vector = unit });
+                if (frame.Count == FrameItems || i == lines - 1)
+                {
+                    BinaryBatchFrames.WriteFrame(binary, frame);
+                    frame.Clear();
+                }
             }
         }
 
         Run(ItemOperations.VectorEncrypt, Plaintext, streams: true);
         File.Move(Output, Encrypted);
+        RunBinary(ItemOperations.VectorEncrypt, PlaintextBinary);
+        File.Move(Output, EncryptedBinary);
     }
+
+    /// <summary>Items per frame in the binary files.</summary>
+    public const int FrameItems = 4096;
+
+    /// <summary>The plaintext vectors in binary frames of <see cref="FrameItems"/> items.</summary>
+    public string PlaintextBinary { get; }
+
+    /// <summary>The encrypted vectors in binary frames.</summary>
+    public string EncryptedBinary { get; }
 
     /// <summary>The lines in each file.</summary>
     public int LineCount { get; }
@@ -115,6 +144,14 @@ public sealed class JsonLinesFiles : IDisposable
         return JsonLinesProcessor.Run(reader, writer, operation, _client, Scope);
     }
 
+    /// <summary>Runs <paramref name="operation"/> over the binary frames of <paramref name="input"/> into <see cref="Output"/>.</summary>
+    public ItemErrorCode RunBinary(IItemOperation operation, string input)
+    {
+        using var inputStream = new FileStream(input, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        using var outputStream = new FileStream(Output, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
+        return BinaryBatchFrames.Run(inputStream, outputStream, operation, _client, Scope);
+    }
+
     /// <summary>Measures encrypt and decrypt once each (after one warm-up pass) and writes lines/s.</summary>
     public static void Measure(TextWriter output, int lines, int dimensions)
     {
@@ -130,6 +167,16 @@ public sealed class JsonLinesFiles : IDisposable
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"JSON Lines {name} ({(streams ? "UTF-8 streams" : "text reader/writer")}), d={dimensions}: {lines} lines in {clock.Elapsed.TotalSeconds:F2} s = {lines / clock.Elapsed.TotalSeconds:F0} lines/s ({Environment.ProcessorCount} cores){(result == ItemErrorCode.None ? "" : $", failures: {result}")}"));
             }
+        }
+
+        foreach ((string name, IItemOperation operation, string input) in new[] { ("encrypt", (IItemOperation)ItemOperations.VectorEncrypt, files.PlaintextBinary), ("decrypt", ItemOperations.VectorDecrypt, files.EncryptedBinary) })
+        {
+            files.RunBinary(operation, input);
+            var clock = Stopwatch.StartNew();
+            ItemErrorCode result = files.RunBinary(operation, input);
+            clock.Stop();
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"Binary frames {name}, d={dimensions}: {lines} rows in {clock.Elapsed.TotalSeconds:F2} s = {lines / clock.Elapsed.TotalSeconds:F0} rows/s ({Environment.ProcessorCount} cores){(result == ItemErrorCode.None ? "" : $", failures: {result}")}"));
         }
     }
 

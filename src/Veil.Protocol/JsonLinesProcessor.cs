@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Collections.Concurrent;
+using System.Runtime.ExceptionServices;
 using System.Text;
 using System.Text.Json;
 
@@ -6,7 +8,8 @@ namespace Veil.Protocol;
 
 /// <summary>
 /// JSON Lines framing with flat memory: reads a chunk of lines, parses them (in parallel) into items, processes the
-/// chunk as one batch, writes one output line per input line in input order, flushes, and repeats. Blank lines are
+/// chunk as one batch, writes one output line per input line in input order, flushes, and repeats; reading, processing
+/// and writing overlap, one chunk each (at most five chunks are held at once). Blank lines are
 /// skipped. A line that fails becomes <c>{"id":…,"error":"…","code":"…"}</c> and the others carry on.
 /// </summary>
 public static class JsonLinesProcessor
@@ -132,7 +135,11 @@ public static class JsonLinesProcessor
             cancellationToken);
     }
 
-    /// <summary>The chunk loop shared by both forms: read, parse in parallel, process, render in parallel, write in order.</summary>
+    /// <summary>
+    /// The chunk loop shared by both forms, as three overlapping stages with one chunk in hand each: read and parse
+    /// the next chunk (in parallel), process this one, render the previous one (in parallel) and write it in order.
+    /// Chunks are processed one after another in input order, so a seeded client draws as a sequential run does.
+    /// </summary>
     private static ItemErrorCode RunChunks(
         Func<int> readChunk,
         Func<int, ProtocolItem> parse,
@@ -142,38 +149,102 @@ public static class JsonLinesProcessor
         int chunkSize,
         CancellationToken cancellationToken)
     {
-        var rendered = new byte[chunkSize][];
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var parsed = new BlockingCollection<ProtocolItem[]>(boundedCapacity: 1);
+        using var processed = new BlockingCollection<IReadOnlyList<ProtocolItem>>(boundedCapacity: 1);
         ItemErrorCode worst = ItemErrorCode.None;
-        while (true)
+
+        Task reading = Stage(stop, parsed.CompleteAdding, () =>
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            int count = readChunk();
-            if (count == 0)
+            while (true)
             {
-                break;
+                stop.Token.ThrowIfCancellationRequested();
+                int count = readChunk();
+                if (count == 0)
+                {
+                    return;
+                }
+
+                var items = new ProtocolItem[count];
+                For(count, i => items[i] = parse(i));
+                parsed.Add(items, stop.Token);
+            }
+        });
+
+        Task writing = Stage(stop, static () => { }, () =>
+        {
+            var rendered = new byte[chunkSize][];
+            foreach (IReadOnlyList<ProtocolItem> results in processed.GetConsumingEnumerable(stop.Token))
+            {
+                RenderChunk(results, rendered, results.Count);
+                for (int i = 0; i < results.Count; i++)
+                {
+                    write(rendered[i]);
+                    worst = results[i].Error is null ? worst : (ItemErrorCode)Math.Max((int)worst, (int)Code(results[i]));
+                    rendered[i] = null!;
+                }
+
+                flush();
+            }
+        });
+
+        Task processing = Stage(stop, processed.CompleteAdding, () =>
+        {
+            foreach (ProtocolItem[] items in parsed.GetConsumingEnumerable(stop.Token))
+            {
+                IReadOnlyList<ProtocolItem> results = ProcessChunk(process, items);
+                if (results.Count != items.Length)
+                {
+                    throw new InvalidOperationException($"The chunk's processing returned {results.Count} results for {items.Length} lines.");
+                }
+
+                processed.Add(results, stop.Token);
+            }
+        });
+
+        try
+        {
+            Task.WaitAll(reading, processing, writing);
+        }
+        catch (AggregateException e)
+        {
+            // The first real failure, else the caller's cancellation, else a cancellation thrown by the processing
+            // (a stage that stopped because another failed says nothing).
+            Exception? failure = e.InnerExceptions.FirstOrDefault(inner => inner is not OperationCanceledException);
+            if (failure is null)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
             }
 
-            var items = new ProtocolItem[count];
-            For(count, i => items[i] = parse(i));
-            IReadOnlyList<ProtocolItem> results = ProcessChunk(process, items);
-            if (results.Count != count)
-            {
-                throw new InvalidOperationException($"The chunk's processing returned {results.Count} results for {count} lines.");
-            }
-
-            RenderChunk(results, rendered, count);
-            for (int i = 0; i < count; i++)
-            {
-                write(rendered[i]);
-                worst = results[i].Error is null ? worst : (ItemErrorCode)Math.Max((int)worst, (int)Code(results[i]));
-                rendered[i] = null!;
-            }
-
-            flush();
+            ExceptionDispatchInfo.Capture(failure ?? e.InnerExceptions[0]).Throw();
+            throw;
         }
 
         return worst;
     }
+
+    /// <summary>Runs one stage on its own thread; on failure it stops the others; either way it then calls <paramref name="completed"/>.</summary>
+    private static Task Stage(CancellationTokenSource stop, Action completed, Action body) =>
+        Task.Factory.StartNew(
+            () =>
+            {
+                try
+                {
+                    body();
+                }
+                catch
+                {
+                    stop.Cancel();
+                    throw;
+                }
+                finally
+                {
+                    completed();
+                }
+            },
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default);
 
     private static ItemErrorCode Code(ProtocolItem item) => item.ErrorCode == ItemErrorCode.None ? ItemErrorCode.Internal : item.ErrorCode;
 

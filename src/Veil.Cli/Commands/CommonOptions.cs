@@ -19,6 +19,12 @@ internal static class CommonOptions
 
     public static Option<int?> InsecureSeed() => Opt<int?>("--insecure-seed", "INSECURE, FOR TESTS ONLY: draw every IV and data key from ChaCha20 seeded with this 32-bit integer, as Alloy's seeded test client does, so that output is predictable. Never use in production.").AsRecursive();
 
+    /// <summary>--format: JSON Lines or the binary frames of <see cref="Protocol.BinaryBatchFrames"/> on stdin and stdout.</summary>
+    public static Option<PipelineFormat> Format() => Opt(
+        "--format",
+        "jsonl (default): JSON Lines in and out. binary: length-prefixed binary item batches in and out, the key service's binary batch format with float32 vectors (docs/formats.md), for bulk work.",
+        PipelineFormat.Jsonl).AsRecursive();
+
     public static Option<string> NewTenant() => Opt<string>("--new-tenant", "Re-encrypt for this tenant instead of the --tenant the input was encrypted for.");
 
     /// <summary>--store-memory: DuckDB's buffer pool limit (<see cref="Documents.Store.StoreLocation.DuckDbMemoryLimit"/>).</summary>

@@ -18,7 +18,7 @@ internal sealed class DocumentCommand : Command
     {
         _console = console;
         Keys.AddTo(this);
-        this.Add(TenantOption, InsecureSeedOption);
+        this.Add(TenantOption, InsecureSeedOption, FormatOption);
 
         EncryptCommand = new Command("encrypt", "Encrypt {\"id\",\"fields\":{\"name\":\"<base64>\"}} lines to {\"id\",\"edek\":\"<base64>\",\"fields\":{…}}.");
         DecryptCommand = new Command("decrypt", "Decrypt {\"id\",\"edek\",\"fields\"} lines to {\"id\",\"fields\"}.");
@@ -46,6 +46,7 @@ internal sealed class DocumentCommand : Command
     internal readonly Option<string> TenantOption = CommonOptions.Tenant();
     internal readonly Option<int?> InsecureSeedOption = CommonOptions.InsecureSeed();
     internal readonly Option<string> NewTenantOption = CommonOptions.NewTenant();
+    internal readonly Option<PipelineFormat> FormatOption = CommonOptions.Format();
 
     internal Command EncryptCommand { get; }
 
@@ -82,7 +83,7 @@ internal sealed class DocumentCommand : Command
                     Mode.Decrypt => ItemOperations.DocumentDecrypt,
                     _ => ItemOperations.DocumentRekey,
                 };
-                return LinePipeline.Run(_console, operation, client, OperationScope.ForDocuments(new TenantId(parseResult.GetRequiredValue(TenantOption)), newTenant), cancellationToken);
+                return LinePipeline.Run(_console, parseResult.GetValue(FormatOption), operation, client, OperationScope.ForDocuments(new TenantId(parseResult.GetRequiredValue(TenantOption)), newTenant), cancellationToken);
             });
     }
 }

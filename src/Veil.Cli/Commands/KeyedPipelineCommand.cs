@@ -18,7 +18,7 @@ internal abstract class KeyedPipelineCommand : Command
         Terminal = console;
         Section = section;
         Keys.AddTo(this);
-        this.Add(TenantOption, SecretPathOption, DerivationPathOption, InsecureSeedOption);
+        this.Add(TenantOption, SecretPathOption, DerivationPathOption, InsecureSeedOption, FormatOption);
 
         EncryptCommand = new Command("encrypt", descriptions.Encrypt);
         DecryptCommand = new Command("decrypt", descriptions.Decrypt);
@@ -36,6 +36,7 @@ internal abstract class KeyedPipelineCommand : Command
     internal readonly Option<string> DerivationPathOption = CommonOptions.DerivationPath();
     internal readonly Option<int?> InsecureSeedOption = CommonOptions.InsecureSeed();
     internal readonly Option<string> NewTenantOption = CommonOptions.NewTenant();
+    internal readonly Option<PipelineFormat> FormatOption = CommonOptions.Format();
 
     internal Command EncryptCommand { get; }
 
@@ -79,6 +80,7 @@ internal abstract class KeyedPipelineCommand : Command
             },
             client => LinePipeline.Run(
                 Terminal,
+                parseResult.GetValue(FormatOption),
                 Operation(mode, parseResult),
                 client,
                 new OperationScope(
@@ -88,6 +90,16 @@ internal abstract class KeyedPipelineCommand : Command
                     parseResult.GetValue(NewTenantOption) is { } newTenant ? new TenantId(newTenant) : default(TenantId?)),
                 cancellationToken));
     }
+}
+
+/// <summary>The input and output format of a pipeline command.</summary>
+internal enum PipelineFormat
+{
+    /// <summary>JSON Lines (<see cref="JsonLinesProcessor"/>).</summary>
+    Jsonl,
+
+    /// <summary>Length-prefixed binary item batches (<see cref="BinaryBatchFrames"/>).</summary>
+    Binary,
 }
 
 /// <summary>The four subcommands of a <see cref="KeyedPipelineCommand"/>.</summary>
@@ -102,19 +114,38 @@ internal enum PipelineMode
 /// <summary>The help text of each subcommand.</summary>
 internal sealed record SubcommandDescriptions(string Encrypt, string Decrypt, string Query, string Rotate);
 
-/// <summary>Runs a protocol operation over JSON Lines from stdin to stdout; the most severe line failure decides the exit code.</summary>
+/// <summary>Runs a protocol operation over JSON Lines (or binary frames) from stdin to stdout; the most severe item failure decides the exit code.</summary>
 internal static class LinePipeline
 {
     /// <summary>
     /// Runs <paramref name="operation"/> over the console's lines. When the console is the process's byte streams (a
     /// reader and writer over streams, as <c>Program</c> makes them) the lines go through as UTF-8 bytes, never decoded
     /// to text and back (the same output bytes, faster); nothing reads standard input before these commands (their
-    /// keys never take a passphrase from it), so the reader has buffered nothing.
+    /// keys never take a passphrase from it), so the reader has buffered nothing. The binary format needs those streams;
+    /// a frame that does not read stops the run with a message and <see cref="ExitCodes.Failed"/>.
     /// </summary>
-    public static int Run(CliConsole console, IItemOperation operation, VeilClient client, OperationScope scope, CancellationToken cancellationToken)
+    public static int Run(CliConsole console, PipelineFormat format, IItemOperation operation, VeilClient client, OperationScope scope, CancellationToken cancellationToken)
     {
         ItemErrorCode result;
-        if (console.Input is StreamReader reader && console.Output is StreamWriter writer)
+        if (format == PipelineFormat.Binary)
+        {
+            if (console.Input is not StreamReader binaryIn || console.Output is not StreamWriter binaryOut)
+            {
+                throw new CliUsageException("Invalid options: --format binary needs standard input and output as byte streams.");
+            }
+
+            binaryOut.Flush();
+            try
+            {
+                result = BinaryBatchFrames.Run(binaryIn.BaseStream, binaryOut.BaseStream, operation, client, scope, cancellationToken);
+            }
+            catch (InvalidDataException e)
+            {
+                console.Error.WriteLine($"veil: invalid binary input: {e.Message}");
+                return ExitCodes.Failed;
+            }
+        }
+        else if (console.Input is StreamReader reader && console.Output is StreamWriter writer)
         {
             writer.Flush();
             result = JsonLinesProcessor.Run(reader.BaseStream, writer.BaseStream, operation, client, scope, cancellationToken: cancellationToken);
