@@ -185,7 +185,8 @@ internal sealed class HnswGraph
                 List<int> chosen = SelectNeighbours(candidates, M);
                 foreach (int neighbour in chosen)
                 {
-                    Append(node, l, neighbour);
+                    // In parallel, other nodes may already have linked to this one and filled its list: Connect prunes then.
+                    Connect(node, l, neighbour);
                     Connect(neighbour, l, node);
                 }
 
@@ -549,16 +550,6 @@ internal sealed class HnswGraph
             int count = links[0];
             links.AsSpan(1, count).CopyTo(buffer);
             return buffer.AsSpan(0, count);
-        }
-    }
-
-    private void Append(int node, int level, int neighbour)
-    {
-        int[] links = _links[node][level];
-        lock (links)
-        {
-            links[links[0] + 1] = neighbour;
-            links[0]++;
         }
     }
 

@@ -130,34 +130,68 @@ public sealed class SealedVectorIndex<TKey> : IDisposable
         _lock.EnterWriteLock();
         try
         {
-            if (_nodes.Remove(key, out int old))
-            {
-                _graph.Delete(old);
-                _keys[old] = default;
-            }
+            UpsertLocked(key, normalised);
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
 
-            if (!_deferred)
-            {
-                _nodes[key] = _graph.Add(normalised);
-                _keys.Add(key);
-                return;
-            }
+    /// <summary>
+    /// Adds or replaces the vectors of several keys under one hold of the writer lock (with deferred insertion, one
+    /// wait for the background batch in progress instead of one per key); later entries win for a repeated key.
+    /// </summary>
+    /// <exception cref="ArgumentException">A vector has the wrong dimension, contains NaN or infinity, or is zero (nothing is changed).</exception>
+    public void UpsertRange(IEnumerable<KeyValuePair<TKey, float[]>> entries)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        var normalised = new List<(TKey Key, float[] Vector)>();
+        foreach ((TKey key, float[] vector) in entries)
+        {
+            ArgumentNullException.ThrowIfNull(key, nameof(entries));
+            normalised.Add((key, Normalise(vector, nameof(entries))));
+        }
 
-            if (!_pending.ContainsKey(key))
+        _lock.EnterWriteLock();
+        try
+        {
+            foreach ((TKey key, float[] vector) in normalised)
             {
-                _queue.Enqueue(key);
-            }
-
-            _pending[key] = normalised;
-            if (!_indexingRunning)
-            {
-                _indexingRunning = true;
-                _indexing = Task.Run(IndexQueued);
+                UpsertLocked(key, vector);
             }
         }
         finally
         {
             _lock.ExitWriteLock();
+        }
+    }
+
+    private void UpsertLocked(TKey key, float[] normalised)
+    {
+        if (_nodes.Remove(key, out int old))
+        {
+            _graph.Delete(old);
+            _keys[old] = default;
+        }
+
+        if (!_deferred)
+        {
+            _nodes[key] = _graph.Add(normalised);
+            _keys.Add(key);
+            return;
+        }
+
+        if (!_pending.ContainsKey(key))
+        {
+            _queue.Enqueue(key);
+        }
+
+        _pending[key] = normalised;
+        if (!_indexingRunning)
+        {
+            _indexingRunning = true;
+            _indexing = Task.Run(IndexQueued);
         }
     }
 

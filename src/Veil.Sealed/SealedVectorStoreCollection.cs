@@ -259,13 +259,7 @@ public sealed class SealedVectorStoreCollection<TKey, TRecord> : VectorStoreColl
         await WriteAsync(
             changes,
             ct => _inner.UpsertAsync(sealedRecords, ct),
-            index =>
-            {
-                for (int i = 0; i < changes.Count; i++)
-                {
-                    index.Upsert(changes[i].Item2, vectors[i]);
-                }
-            },
+            index => index.UpsertRange(changes.Select((c, i) => KeyValuePair.Create(c.Item2, vectors[i]))),
             cancellationToken).ConfigureAwait(false);
     }
 

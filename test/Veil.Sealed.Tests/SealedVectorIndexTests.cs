@@ -250,6 +250,40 @@ public sealed class SealedVectorIndexTests
     }
 
     [Fact]
+    public async Task Upsert_WhenManyThreadsFillSmallLinkLists_KeepsEveryListInBoundsAndFindsStoredVectors()
+    {
+        // M = 4 fills link lists quickly, so parallel insertions constantly prune lists other threads also write.
+        float[][] vectors = Synthetic.Clustered(6000, 8, 40, 0.5f, seed: 21);
+        using var index = new SealedVectorIndex<int>(8, new SealedIndexOptions { M = 4, EfConstruction = 32, EfSearch = 64, Seed = 3, IndexingThreads = 4 });
+        for (int i = 0; i < vectors.Length; i++)
+        {
+            index.Upsert(i, vectors[i]);
+        }
+
+        await index.WaitForIndexingAsync();
+
+        Assert.Equal(vectors.Length, index.Count);
+        int found = Enumerable.Range(0, 200).Count(i => index.Search(vectors[i * 30], 10).Contains(i * 30));
+        Assert.True(found >= 180, $"{found} of 200");
+    }
+
+    [Fact]
+    public async Task UpsertRange_WhenAKeyRepeatsOrAVectorIsInvalid_LaterEntryWinsOrNothingChanges()
+    {
+        using var index = new SealedVectorIndex<int>(Doc.Dimensions, new SealedIndexOptions { Seed = 1 });
+
+        Assert.Throws<ArgumentException>(() => index.UpsertRange([KeyValuePair.Create(1, s_vectors[1]), KeyValuePair.Create(2, new float[Doc.Dimensions])]));
+        Assert.Equal(0, index.Count);
+
+        index.UpsertRange(Enumerable.Range(0, 300).Select(i => KeyValuePair.Create(i, s_vectors[i])).Append(KeyValuePair.Create(7, s_vectors[900])));
+        await index.WaitForIndexingAsync();
+
+        Assert.Equal(300, index.Count);
+        Assert.Equal(7, index.Search(s_vectors[900], 1)[0]);
+        Assert.DoesNotContain(7, index.Search(s_vectors[7], 10));
+    }
+
+    [Fact]
     public void Upsert_WhenNotDeferred_InsertsBeforeReturning()
     {
         using var index = new SealedVectorIndex<int>(Doc.Dimensions, new SealedIndexOptions { Seed = 1, Deferred = false });
