@@ -20,6 +20,21 @@ if (args is ["jsonl", ..])
     return;
 }
 
+// dotnet run -c Release --project bench/Veil.Benchmarks -- sealed-memory [32768,65536]: sealed index bytes per row, 10⁶ extrapolated.
+if (args is ["sealed-memory", ..])
+{
+    int[] sizes = args.Length > 1 ? [.. args[1].Split(',').Select(t => int.Parse(t, System.Globalization.CultureInfo.InvariantCulture))] : [.. SealedIndexMemoryBench.DefaultSizes];
+    await SealedIndexMemoryBench.MeasureAsync(sizes, Console.Out);
+    return;
+}
+
+// dotnet run -c Release --project bench/Veil.Benchmarks -- sealed-decoys <embeddings.bin> [rows=20000]: query cost of D = 100 decoy keys.
+if (args is ["sealed-decoys", string corpus, ..])
+{
+    await SealedDecoyBench.MeasureAsync(corpus, args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 20_000, Console.Out);
+    return;
+}
+
 // The PostgreSQL benchmarks need a server: they run only when VEIL_PGVECTOR_CONNECTION is set.
 var types = typeof(VectorEncryptionBenchmarks).Assembly.GetTypes()
     .Where(t => t.IsPublic && !t.IsAbstract && t.GetMethods().Any(m => m.IsDefined(typeof(BenchmarkDotNet.Attributes.BenchmarkAttribute), false)))

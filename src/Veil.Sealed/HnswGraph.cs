@@ -8,7 +8,11 @@ namespace Veil.Sealed;
 /// hash of the graph's seed and its number, so replaying the same insertions rebuilds the same graph. Deleted nodes stay
 /// in the graph as waypoints and are never returned.
 /// </summary>
-/// <remarks>Not thread-safe: <see cref="SealedVectorIndex{TKey}"/> guards it with a reader-writer lock (searches only read).</remarks>
+/// <remarks>
+/// Searches only read; <see cref="AddRange"/> and <see cref="Delete"/> need the graph exclusively
+/// (<see cref="SealedVectorIndex{TKey}"/> guards it with a reader-writer lock). Inside one <see cref="AddRange"/> call,
+/// several threads may insert at once: every link list is then read and written under its own lock.
+/// </remarks>
 internal sealed class HnswGraph
 {
     private const int MaxLevel = 16;
@@ -28,8 +32,10 @@ internal sealed class HnswGraph
     private float[] _scales;
     private int[][][] _links;
     private bool[] _deleted;
+    private readonly Lock _entryLock = new();
     private int _entry = -1;
     private int _topLevel = -1;
+    private volatile bool _concurrent;
 
     public HnswGraph(int dimensions, int m, int efConstruction, ulong seed)
     {
@@ -81,56 +87,128 @@ internal sealed class HnswGraph
     }
 
     /// <summary>Adds a vector (already normalised for cosine); returns its node number.</summary>
-    public int Add(ReadOnlySpan<float> vector)
+    public int Add(ReadOnlySpan<float> vector) => AddRange([vector.ToArray()], threads: 1);
+
+    /// <summary>
+    /// Adds vectors (already normalised for cosine) as consecutive nodes; returns the first node's number. With
+    /// <paramref name="threads"/> &gt; 1 the nodes are inserted in parallel (each link list guarded by its own lock), so
+    /// the graph then depends on thread timing; with 1 it is the graph sequential <see cref="Add"/> calls build. The
+    /// caller must hold the graph exclusively (no concurrent searches).
+    /// </summary>
+    public int AddRange(IReadOnlyList<float[]> vectors, int threads)
     {
-        int node = Count;
-        EnsureCapacity(node + 1);
-        _scales[node] = Int8Vectors.Quantize(vector, CodeSpan(node));
-        int level = LevelOf(node);
-        _links[node] = new int[level + 1][];
-        for (int l = 0; l <= level; l++)
+        ArgumentNullException.ThrowIfNull(vectors);
+        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        int first = Count;
+        EnsureCapacity(first + vectors.Count);
+        for (int i = 0; i < vectors.Count; i++)
         {
-            _links[node][l] = new int[MaxLinks(l) + 1];
+            int node = first + i;
+            _scales[node] = Int8Vectors.Quantize(vectors[i], CodeSpan(node));
+            int level = LevelOf(node);
+            var links = new int[level + 1][];
+            for (int l = 0; l <= level; l++)
+            {
+                links[l] = new int[MaxLinks(l) + 1];
+            }
+
+            _links[node] = links;
         }
 
-        Count++;
-        LiveCount++;
-        if (_entry < 0)
+        Count += vectors.Count;
+        LiveCount += vectors.Count;
+        int next = first;
+        if (_entry < 0 && vectors.Count > 0)
         {
-            _entry = node;
-            _topLevel = level;
-            return node;
+            _entry = first;
+            _topLevel = _links[first].Length - 1;
+            next++;
+        }
+
+        int end = first + vectors.Count;
+        threads = Math.Min(threads, end - next);
+        if (threads <= 1)
+        {
+            for (; next < end; next++)
+            {
+                Insert(next);
+            }
+
+            return first;
+        }
+
+        _concurrent = true;
+        try
+        {
+            int shared = next - 1;
+            Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, _ =>
+            {
+                for (int node = Interlocked.Increment(ref shared); node < end; node = Interlocked.Increment(ref shared))
+                {
+                    Insert(node);
+                }
+            });
+        }
+        finally
+        {
+            _concurrent = false;
+        }
+
+        return first;
+    }
+
+    /// <summary>Links an allocated node into the graph (safe to run for several nodes at once while <see cref="_concurrent"/>).</summary>
+    private void Insert(int node)
+    {
+        int level = _links[node].Length - 1;
+        int entry, topLevel;
+        lock (_entryLock)
+        {
+            entry = _entry;
+            topLevel = _topLevel;
         }
 
         ReadOnlySpan<sbyte> code = Code(node);
         float scale = _scales[node];
-        int entry = _entry;
-        for (int l = _topLevel; l > level; l--)
+        int[] buffer = ArrayPool<int>.Shared.Rent((2 * M) + 1);
+        try
         {
-            entry = Greedy(code, scale, entry, l);
-        }
-
-        List<(float Score, int Node)> entries = [(Score(code, scale, entry), entry)];
-        for (int l = Math.Min(level, _topLevel); l >= 0; l--)
-        {
-            List<(float Score, int Node)> candidates = SearchLayer(code, scale, entries, EfConstruction, l, node);
-            List<int> chosen = SelectNeighbours(candidates, M);
-            foreach (int neighbour in chosen)
+            for (int l = topLevel; l > level; l--)
             {
-                Append(node, l, neighbour);
-                Connect(neighbour, l, node);
+                entry = Greedy(code, scale, entry, l, buffer);
             }
 
-            entries = candidates;
-        }
+            List<(float Score, int Node)> entries = [(Score(code, scale, entry), entry)];
+            for (int l = Math.Min(level, topLevel); l >= 0; l--)
+            {
+                List<(float Score, int Node)> candidates = SearchLayer(code, scale, entries, EfConstruction, l, node, buffer);
+                List<int> chosen = SelectNeighbours(candidates, M);
+                foreach (int neighbour in chosen)
+                {
+                    // In parallel, other nodes may already have linked to this one and filled its list: Connect prunes then.
+                    Connect(node, l, neighbour);
+                    Connect(neighbour, l, node);
+                }
 
-        if (level > _topLevel)
+                entries = candidates;
+            }
+        }
+        finally
         {
-            _topLevel = level;
-            _entry = node;
+            ArrayPool<int>.Shared.Return(buffer);
         }
 
-        return node;
+        if (level > topLevel)
+        {
+            lock (_entryLock)
+            {
+                if (level > _topLevel)
+                {
+                    _topLevel = level;
+                    _entry = node;
+                }
+            }
+        }
     }
 
     /// <summary>Marks a node deleted; false when it already was or does not exist.</summary>
@@ -171,15 +249,16 @@ internal sealed class HnswGraph
         sbyte[] code = new sbyte[Dimensions];
         float scale = Int8Vectors.Quantize(query, code);
         int entry = _entry;
+        int[] buffer = new int[(2 * M) + 1];
         for (int l = _topLevel; l > 0; l--)
         {
-            entry = Greedy(code, scale, entry, l);
+            entry = Greedy(code, scale, entry, l, buffer);
         }
 
         int width = Math.Max(ef, count);
         while (true)
         {
-            List<(float Score, int Node)> found = SearchLayer(code, scale, [(Score(code, scale, entry), entry)], width, 0, -1);
+            List<(float Score, int Node)> found = SearchLayer(code, scale, [(Score(code, scale, entry), entry)], width, 0, -1, buffer);
             results.Clear();
             foreach ((float score, int node) in found)
             {
@@ -343,21 +422,21 @@ internal sealed class HnswGraph
         return Math.Min(MaxLevel, (int)(-Math.Log(uniform) * _levelFactor));
     }
 
-    private int Greedy(ReadOnlySpan<sbyte> code, float scale, int entry, int level)
+    private int Greedy(ReadOnlySpan<sbyte> code, float scale, int entry, int level, int[] buffer)
     {
         float best = Score(code, scale, entry);
         bool moved = true;
         while (moved)
         {
             moved = false;
-            int[] links = _links[entry][level];
-            for (int i = 1; i <= links[0]; i++)
+            ReadOnlySpan<int> links = Links(entry, level, buffer);
+            foreach (int next in links)
             {
-                float score = Score(code, scale, links[i]);
+                float score = Score(code, scale, next);
                 if (score > best)
                 {
                     best = score;
-                    entry = links[i];
+                    entry = next;
                     moved = true;
                 }
             }
@@ -367,7 +446,7 @@ internal sealed class HnswGraph
     }
 
     /// <summary>The ef best nodes reachable at <paramref name="level"/>, best first (excluding <paramref name="self"/>).</summary>
-    private List<(float Score, int Node)> SearchLayer(ReadOnlySpan<sbyte> code, float scale, List<(float Score, int Node)> entries, int ef, int level, int self)
+    private List<(float Score, int Node)> SearchLayer(ReadOnlySpan<sbyte> code, float scale, List<(float Score, int Node)> entries, int ef, int level, int self, int[] buffer)
     {
         int words = (Count + 63) / 64;
         ulong[] visited = ArrayPool<ulong>.Shared.Rent(words);
@@ -402,10 +481,8 @@ internal sealed class HnswGraph
                     break;
                 }
 
-                int[] links = _links[current][level];
-                for (int i = 1; i <= links[0]; i++)
+                foreach (int next in Links(current, level, buffer))
                 {
-                    int next = links[i];
                     if ((visited[next >> 6] & (1UL << next)) != 0)
                     {
                         continue;
@@ -470,18 +547,38 @@ internal sealed class HnswGraph
         return chosen;
     }
 
-    private void Append(int node, int level, int neighbour)
+    /// <summary>The links of <paramref name="node"/> at <paramref name="level"/>: the list itself, or a copy taken under its lock while nodes are inserted in parallel.</summary>
+    private ReadOnlySpan<int> Links(int node, int level, int[] buffer)
     {
         int[] links = _links[node][level];
-        links[++links[0]] = neighbour;
+        if (!_concurrent)
+        {
+            return links.AsSpan(1, links[0]);
+        }
+
+        lock (links)
+        {
+            int count = links[0];
+            links.AsSpan(1, count).CopyTo(buffer);
+            return buffer.AsSpan(0, count);
+        }
     }
 
     private void Connect(int node, int level, int neighbour)
     {
         int[] links = _links[node][level];
+        lock (links)
+        {
+            ConnectLocked(node, links, neighbour);
+        }
+    }
+
+    private void ConnectLocked(int node, int[] links, int neighbour)
+    {
         if (links[0] < links.Length - 1)
         {
-            links[++links[0]] = neighbour;
+            links[links[0] + 1] = neighbour;
+            links[0]++;
             return;
         }
 

@@ -21,6 +21,20 @@ public sealed class SealedIndexOptions
     /// <summary>Beam width while searching (at least the number of candidates asked for). Default 128.</summary>
     public int EfSearch { get; init; } = DefaultEfSearch;
 
+    /// <summary>
+    /// Whether <see cref="SealedVectorIndex{TKey}.Upsert"/> only queues the vector for a background task that inserts it
+    /// into the graph (true, the default) or inserts it before returning (false). Queued vectors are found at once:
+    /// every search also scores the queue exactly, so a row is never missing from results while it waits; a snapshot
+    /// first inserts the whole queue. See <see cref="SealedVectorIndex{TKey}.WaitForIndexingAsync"/>.
+    /// </summary>
+    public bool Deferred { get; init; } = true;
+
+    /// <summary>
+    /// Threads inserting into the graph at once (each link list under its own lock). Default: the number of processors,
+    /// at most 8. With more than one, the graph depends on thread timing (not only on <see cref="Seed"/>).
+    /// </summary>
+    public int IndexingThreads { get; init; } = Math.Min(Environment.ProcessorCount, 8);
+
     /// <summary>Seeds the level of each node; null picks a random seed (kept in snapshots).</summary>
     public ulong? Seed { get; init; }
 }

@@ -45,8 +45,11 @@ public sealed partial class SealedVectorIndex<TKey>
     /// </summary>
     public SealedVectorIndex<TKey> CompactGraph()
     {
-        var compacted = new SealedVectorIndex<TKey>(new HnswGraph(_graph.Dimensions, _graph.M, _graph.EfConstruction, _graph.Seed), _efSearch);
-        float[] vector = new float[_graph.Dimensions];
+        var compacted = new SealedVectorIndex<TKey>(
+            new HnswGraph(_graph.Dimensions, _graph.M, _graph.EfConstruction, _graph.Seed),
+            _efSearch,
+            new SealedIndexOptions { Deferred = _deferred, IndexingThreads = _threads });
+        var live = new List<KeyValuePair<TKey, float[]>>();
         _lock.EnterReadLock();
         try
         {
@@ -54,19 +57,31 @@ public sealed partial class SealedVectorIndex<TKey>
             {
                 if (!_graph.IsDeleted(node) && _keys[node] is { } key)
                 {
+                    float[] vector = new float[_graph.Dimensions];
                     _graph.Decode(node, vector);
-                    compacted.Upsert(key, vector);
+                    live.Add(new(key, vector));
                 }
             }
+
+            // Vectors still queued for deferred insertion are live too: they carry over, exactly.
+            foreach ((TKey key, float[] vector) in _pending)
+            {
+                live.Add(new(key, vector));
+            }
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+
+        try
+        {
+            compacted.UpsertRange(live);
         }
         catch
         {
             compacted.Dispose();
             throw;
-        }
-        finally
-        {
-            _lock.ExitReadLock();
         }
 
         return compacted;

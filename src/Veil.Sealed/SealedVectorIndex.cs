@@ -13,7 +13,12 @@ namespace Veil.Sealed;
 /// <para><b>Memory.</b> Per vector: d bytes of code, 4 of scale, level-0 links (2M + 1 ints, plus an array header),
 /// a few bytes of upper-level links, and the key map. For 10⁶ × 384 with M = 16 that is 384 MB + 4 MB + about 160 MB of
 /// links + the keys (about 130 MB for 36-character string keys): about 0.7 GB, under 1 GiB.</para>
-/// <para><b>Thread safety.</b> Any number of concurrent searches; writes take an exclusive lock.</para>
+/// <para><b>Deferred insertion</b> (<see cref="SealedIndexOptions.Deferred"/>, the default): an upsert queues the
+/// normalised vector and returns; a background task inserts queued vectors into the graph in small batches
+/// (<see cref="SealedIndexOptions.IndexingThreads"/> threads per batch). Every search scores the queue exactly beside
+/// the graph, so a key is findable as soon as its upsert returns. The queue holds 4d bytes per waiting vector.</para>
+/// <para><b>Thread safety.</b> Any number of concurrent searches; writes and each background batch take an exclusive
+/// lock.</para>
 /// <para>An update adds a new node and marks the old one deleted; deleted nodes remain as waypoints until
 /// <see cref="CompactGraph"/> rebuilds the graph from the live nodes.</para>
 /// </remarks>
@@ -23,11 +28,21 @@ public sealed partial class SealedVectorIndex<TKey> : IDisposable
 {
     private const int FormatVersion = 1;
 
+    // Vectors inserted per thread under one hold of the writer lock: small, so a search never waits long.
+    private const int BatchPerThread = 16;
+
     private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
     private readonly Dictionary<TKey, int> _nodes = [];
     private readonly List<TKey?> _keys = [];
+    private readonly Dictionary<TKey, float[]> _pending = [];
+    private readonly Queue<TKey> _queue = new();
     private readonly HnswGraph _graph;
     private readonly int _efSearch;
+    private readonly bool _deferred;
+    private readonly int _threads;
+    private Task _indexing = Task.CompletedTask;
+    private bool _indexingRunning;
+    private volatile bool _disposed;
 
     /// <summary>Creates an empty index for vectors of <paramref name="dimensions"/>.</summary>
     /// <exception cref="NotSupportedException"><typeparamref name="TKey"/> is not string, Guid, int or long.</exception>
@@ -37,14 +52,19 @@ public sealed partial class SealedVectorIndex<TKey> : IDisposable
         options ??= new SealedIndexOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(options.EfSearch, 1, nameof(options));
         ulong seed = options.Seed ?? BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.IndexingThreads, 1, nameof(options));
         _graph = new HnswGraph(dimensions, options.M, options.EfConstruction, seed);
         _efSearch = options.EfSearch;
+        _deferred = options.Deferred;
+        _threads = options.IndexingThreads;
     }
 
-    private SealedVectorIndex(HnswGraph graph, int efSearch)
+    private SealedVectorIndex(HnswGraph graph, int efSearch, SealedIndexOptions options)
     {
         _graph = graph;
         _efSearch = efSearch;
+        _deferred = options.Deferred;
+        _threads = Math.Max(1, options.IndexingThreads);
     }
 
     /// <summary>The vector dimension.</summary>
@@ -58,7 +78,24 @@ public sealed partial class SealedVectorIndex<TKey> : IDisposable
             _lock.EnterReadLock();
             try
             {
-                return _nodes.Count;
+                return _nodes.Count + _pending.Count;
+            }
+            finally
+            {
+                _lock.ExitReadLock();
+            }
+        }
+    }
+
+    /// <summary>Keys queued for the graph and not inserted yet (found by an exact scan meanwhile); 0 when not deferred.</summary>
+    public int PendingCount
+    {
+        get
+        {
+            _lock.EnterReadLock();
+            try
+            {
+                return _pending.Count;
             }
             finally
             {
@@ -93,19 +130,68 @@ public sealed partial class SealedVectorIndex<TKey> : IDisposable
         _lock.EnterWriteLock();
         try
         {
-            if (_nodes.TryGetValue(key, out int old))
-            {
-                _graph.Delete(old);
-                _keys[old] = default;
-            }
-
-            int node = _graph.Add(normalised);
-            _keys.Add(key);
-            _nodes[key] = node;
+            UpsertLocked(key, normalised);
         }
         finally
         {
             _lock.ExitWriteLock();
+        }
+    }
+
+    /// <summary>
+    /// Adds or replaces the vectors of several keys under one hold of the writer lock (with deferred insertion, one
+    /// wait for the background batch in progress instead of one per key); later entries win for a repeated key.
+    /// </summary>
+    /// <exception cref="ArgumentException">A vector has the wrong dimension, contains NaN or infinity, or is zero (nothing is changed).</exception>
+    public void UpsertRange(IEnumerable<KeyValuePair<TKey, float[]>> entries)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        var normalised = new List<(TKey Key, float[] Vector)>();
+        foreach ((TKey key, float[] vector) in entries)
+        {
+            ArgumentNullException.ThrowIfNull(key, nameof(entries));
+            normalised.Add((key, Normalise(vector, nameof(entries))));
+        }
+
+        _lock.EnterWriteLock();
+        try
+        {
+            foreach ((TKey key, float[] vector) in normalised)
+            {
+                UpsertLocked(key, vector);
+            }
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
+    private void UpsertLocked(TKey key, float[] normalised)
+    {
+        if (_nodes.Remove(key, out int old))
+        {
+            _graph.Delete(old);
+            _keys[old] = default;
+        }
+
+        if (!_deferred)
+        {
+            _nodes[key] = _graph.Add(normalised);
+            _keys.Add(key);
+            return;
+        }
+
+        if (!_pending.ContainsKey(key))
+        {
+            _queue.Enqueue(key);
+        }
+
+        _pending[key] = normalised;
+        if (!_indexingRunning)
+        {
+            _indexingRunning = true;
+            _indexing = Task.Run(IndexQueued);
         }
     }
 
@@ -116,6 +202,12 @@ public sealed partial class SealedVectorIndex<TKey> : IDisposable
         _lock.EnterWriteLock();
         try
         {
+            if (_pending.Remove(key))
+            {
+                // Its queue entry is skipped when reached.
+                return true;
+            }
+
             if (!_nodes.Remove(key, out int node))
             {
                 return false;
@@ -137,7 +229,7 @@ public sealed partial class SealedVectorIndex<TKey> : IDisposable
         _lock.EnterReadLock();
         try
         {
-            return _nodes.ContainsKey(key);
+            return _nodes.ContainsKey(key) || _pending.ContainsKey(key);
         }
         finally
         {
@@ -155,13 +247,31 @@ public sealed partial class SealedVectorIndex<TKey> : IDisposable
         try
         {
             List<(float Score, int Node)> found = _graph.Search(normalised, count, Math.Max(_efSearch, count));
-            var keys = new TKey[found.Count];
-            for (int i = 0; i < keys.Length; i++)
+            if (_pending.Count == 0)
             {
-                keys[i] = _keys[found[i].Node]!;
+                var keys = new TKey[found.Count];
+                for (int i = 0; i < keys.Length; i++)
+                {
+                    keys[i] = _keys[found[i].Node]!;
+                }
+
+                return keys;
             }
 
-            return keys;
+            // The queue is scored exactly and merged with the graph's candidates by score.
+            var merged = new List<(float Score, TKey Key)>(found.Count + _pending.Count);
+            foreach ((float score, int node) in found)
+            {
+                merged.Add((score, _keys[node]!));
+            }
+
+            foreach ((TKey key, float[] vector) in _pending)
+            {
+                merged.Add((TensorPrimitives.Dot(normalised, vector), key));
+            }
+
+            merged.Sort((a, b) => b.Score.CompareTo(a.Score));
+            return merged.Take(count).Select(m => m.Key).ToArray();
         }
         finally
         {
@@ -169,10 +279,17 @@ public sealed partial class SealedVectorIndex<TKey> : IDisposable
         }
     }
 
-    /// <summary>Writes the whole index (graph and keys) in its binary format (plaintext: seal it before storing).</summary>
+    /// <summary>
+    /// Writes the whole index (graph and keys) in its binary format (plaintext: seal it before storing); queued vectors
+    /// are inserted into the graph first, on the calling thread.
+    /// </summary>
     public void WriteTo(Stream stream)
     {
         ArgumentNullException.ThrowIfNull(stream);
+        while (IndexBatch())
+        {
+        }
+
         _lock.EnterReadLock();
         try
         {
@@ -214,7 +331,7 @@ public sealed partial class SealedVectorIndex<TKey> : IDisposable
         _lock.EnterReadLock();
         try
         {
-            return [.. _nodes.Keys];
+            return [.. _nodes.Keys, .. _pending.Keys];
         }
         finally
         {
@@ -232,12 +349,15 @@ public sealed partial class SealedVectorIndex<TKey> : IDisposable
         try
         {
             var excluded = new HashSet<TKey>(exclude);
-            count = Math.Min(count, _nodes.Count - excluded.Count(_nodes.ContainsKey));
+            count = Math.Min(count, _nodes.Count + _pending.Count - excluded.Count(k => _nodes.ContainsKey(k) || _pending.ContainsKey(k)));
+            TKey[] pending = [.. _pending.Keys];
             var picked = new HashSet<TKey>();
             while (picked.Count < count)
             {
-                int node = RandomNumberGenerator.GetInt32(_keys.Count);
-                if (!_graph.IsDeleted(node) && _keys[node] is { } key && !excluded.Contains(key))
+                // Uniform over graph slots and queued keys; deleted slots are drawn again.
+                int slot = RandomNumberGenerator.GetInt32(_keys.Count + pending.Length);
+                TKey? key = slot >= _keys.Count ? pending[slot - _keys.Count] : _graph.IsDeleted(slot) ? default : _keys[slot];
+                if (key is not null && !excluded.Contains(key))
                 {
                     picked.Add(key);
                 }
@@ -253,7 +373,7 @@ public sealed partial class SealedVectorIndex<TKey> : IDisposable
 
     /// <summary>Reads an index written by <see cref="WriteTo"/>.</summary>
     /// <exception cref="InvalidDataException">The data is not an index of this format and key type.</exception>
-    internal static SealedVectorIndex<TKey> ReadFrom(Stream stream)
+    internal static SealedVectorIndex<TKey> ReadFrom(Stream stream, SealedIndexOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
         RecordKeyCodec<TKey>.EnsureSupported();
@@ -267,7 +387,7 @@ public sealed partial class SealedVectorIndex<TKey> : IDisposable
 
             int efSearch = reader.ReadInt32();
             HnswGraph graph = HnswGraph.Read(reader);
-            var index = new SealedVectorIndex<TKey>(graph, Math.Max(1, efSearch));
+            var index = new SealedVectorIndex<TKey>(graph, Math.Max(1, efSearch), options ?? new SealedIndexOptions());
             for (int node = 0; node < graph.Count; node++)
             {
                 int length = reader.ReadInt32();
@@ -304,8 +424,136 @@ public sealed partial class SealedVectorIndex<TKey> : IDisposable
         }
     }
 
-    /// <summary>Releases the lock.</summary>
-    public void Dispose() => _lock.Dispose();
+    /// <summary>
+    /// Completes when every vector queued so far is in the graph (at once when none is queued or insertion is not
+    /// deferred). Searches find queued vectors meanwhile; this only tells when the exact scan of the queue is over.
+    /// </summary>
+    public async Task WaitForIndexingAsync(CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            Task indexing;
+            _lock.EnterReadLock();
+            try
+            {
+                if (_pending.Count == 0)
+                {
+                    return;
+                }
+
+                indexing = _indexing;
+            }
+            finally
+            {
+                _lock.ExitReadLock();
+            }
+
+            await indexing.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Stops the background insertion (after its current batch) and releases the lock.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        Task indexing;
+        do
+        {
+            indexing = Volatile.Read(ref _indexing);
+            try
+            {
+                indexing.Wait();
+            }
+            catch (AggregateException)
+            {
+                // A failed background batch: nothing more to release.
+            }
+        }
+        while (indexing != Volatile.Read(ref _indexing));
+
+        _lock.Dispose();
+    }
+
+    /// <summary>Tests only: while set and not signalled, the background task waits before each batch (the queue stays as it is).</summary>
+    internal ManualResetEventSlim? IndexingGate { get; set; }
+
+    /// <summary>The background task: inserts queued vectors, batch by batch, until the queue is empty or the index is disposed.</summary>
+    private void IndexQueued()
+    {
+        try
+        {
+            while (!_disposed && (IndexingGate?.Wait(Timeout.Infinite) ?? true) && IndexBatch())
+            {
+            }
+        }
+        finally
+        {
+            if (!_disposed)
+            {
+                _lock.EnterWriteLock();
+                try
+                {
+                    _indexingRunning = false;
+                    if (_queue.Count > 0)
+                    {
+                        // A batch failed or the loop ended early: hand the rest to a new task.
+                        _indexingRunning = true;
+                        _indexing = Task.Run(IndexQueued);
+                    }
+                }
+                finally
+                {
+                    _lock.ExitWriteLock();
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Inserts the next batch of queued vectors into the graph under the writer lock (searches wait for one batch at
+    /// most); false when the queue was empty.
+    /// </summary>
+    private bool IndexBatch()
+    {
+        _lock.EnterWriteLock();
+        try
+        {
+            var keys = new List<TKey>();
+            var vectors = new List<float[]>();
+            int size = BatchPerThread * _threads;
+            while (keys.Count < size && _queue.TryDequeue(out TKey? key))
+            {
+                if (_pending.Remove(key, out float[]? vector))
+                {
+                    keys.Add(key);
+                    vectors.Add(vector);
+                }
+            }
+
+            if (keys.Count == 0)
+            {
+                return _queue.Count > 0;
+            }
+
+            int first = _graph.AddRange(vectors, _threads);
+            for (int i = 0; i < keys.Count; i++)
+            {
+                _nodes[keys[i]] = first + i;
+                _keys.Add(keys[i]);
+            }
+
+            return true;
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
 
     private float[] Normalise(ReadOnlySpan<float> vector, string paramName)
     {

@@ -153,6 +153,18 @@ public sealed partial class SealedVectorStoreCollection<TKey, TRecord> : VectorS
     /// <summary>The index as loaded now (null before the first use or after a failed write); for tests and measurements.</summary>
     internal SealedVectorIndex<TKey>? LoadedIndex => _index;
 
+    /// <summary>
+    /// Completes when the index has inserted into its graph every vector upserted so far (loading it first if needed).
+    /// Upserts return once their rows are written and logged; the index inserts their vectors in the background
+    /// (<see cref="SealedIndexOptions.Deferred"/>), and searches find them meanwhile by scoring the not-yet-inserted
+    /// ones exactly. A snapshot waits for this too.
+    /// </summary>
+    public async Task WaitForIndexingAsync(CancellationToken cancellationToken = default) =>
+        await (await IndexAsync(cancellationToken).ConfigureAwait(false)).WaitForIndexingAsync(cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Bytes held by the loaded index's graph arrays (codes, scales, links), 0 before it is loaded; for benchmarks.</summary>
+    internal long IndexGraphBytes => _index?.GraphBytes ?? 0;
+
     /// <summary>The sequence number of the last change this instance applied (0 before any); see <see cref="LoadIndexAsync(long, CancellationToken)"/>.</summary>
     public long IndexSequence => Interlocked.Read(ref _sequence);
 
@@ -302,13 +314,7 @@ public sealed partial class SealedVectorStoreCollection<TKey, TRecord> : VectorS
         await WriteAsync(
             changes,
             ct => _inner.UpsertAsync(sealedRecords, ct),
-            index =>
-            {
-                for (int i = 0; i < changes.Count; i++)
-                {
-                    index.Upsert(changes[i].Item2, vectors[i]);
-                }
-            },
+            index => index.UpsertRange(changes.Select((c, i) => KeyValuePair.Create(c.Item2, vectors[i]))),
             cancellationToken).ConfigureAwait(false);
     }
 

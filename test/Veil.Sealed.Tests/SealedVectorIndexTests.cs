@@ -169,6 +169,134 @@ public sealed class SealedVectorIndexTests
         Assert.Equal(1000, index.Count);
     }
 
+    [Fact]
+    public async Task Search_WhileUpsertsWaitForTheGraph_FindsThemByExactScanAndAfterInsertionFromTheGraph()
+    {
+        using SealedVectorIndex<int> index = Build(500);
+        await index.WaitForIndexingAsync();
+        using var gate = new ManualResetEventSlim(false);
+        index.IndexingGate = gate;
+        for (int i = 500; i < 800; i++)
+        {
+            index.Upsert(i, s_vectors[i]);
+        }
+
+        index.Upsert(3, s_vectors[900]);
+        Assert.True(index.Delete(700));
+
+        Assert.Equal(300, index.PendingCount);
+        Assert.Equal(799, index.Count);
+        Assert.All(Enumerable.Range(500, 300).Where(i => i != 700), i => Assert.Equal(i, index.Search(s_vectors[i], 1)[0]));
+        Assert.Equal(3, index.Search(s_vectors[900], 1)[0]);
+        Assert.DoesNotContain(3, index.Search(s_vectors[3], 20));
+        Assert.DoesNotContain(700, index.Search(s_vectors[700], 20));
+        Assert.True(index.Contains(650));
+        Assert.False(index.Contains(700));
+
+        gate.Set();
+        await index.WaitForIndexingAsync();
+        index.IndexingGate = null;
+
+        Assert.Equal(0, index.PendingCount);
+        Assert.Equal(799, index.Count);
+        Assert.True(Enumerable.Range(500, 300).Count(i => i != 700 && index.Search(s_vectors[i], 1)[0] == i) >= 296);
+        Assert.DoesNotContain(700, index.Search(s_vectors[700], 20));
+    }
+
+    [Fact]
+    public void WriteTo_WhileVectorsAreQueued_InsertsThemFirst()
+    {
+        using var gate = new ManualResetEventSlim(false);
+        using var index = new SealedVectorIndex<int>(Doc.Dimensions, new SealedIndexOptions { Seed = 1 }) { IndexingGate = gate };
+        for (int i = 0; i < 200; i++)
+        {
+            index.Upsert(i, s_vectors[i]);
+        }
+
+        using var stream = new MemoryStream();
+        index.WriteTo(stream);
+        stream.Position = 0;
+        using SealedVectorIndex<int> copy = SealedVectorIndex.ReadFrom<int>(stream);
+
+        Assert.Equal(0, index.PendingCount);
+        Assert.Equal(200, copy.Count);
+        Assert.Equal(0, copy.PendingCount);
+        Assert.All(s_queries, q => Assert.Equal(index.Search(q, 20), copy.Search(q, 20)));
+        gate.Set();
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(4)]
+    public async Task Search_WhenBuiltByOneOrSeveralThreads_HoldsTheExactTopTenAtLeast99Percent(int threads)
+    {
+        using var index = new SealedVectorIndex<int>(Doc.Dimensions, new SealedIndexOptions { Seed = 1, IndexingThreads = threads });
+        for (int i = 0; i < s_vectors.Length; i++)
+        {
+            index.Upsert(i, s_vectors[i]);
+        }
+
+        await index.WaitForIndexingAsync();
+        int hits = 0;
+        foreach (float[] query in s_queries)
+        {
+            HashSet<int> candidates = [.. index.Search(query, 100)];
+            hits += Synthetic.ExactTop(s_vectors, query, 10).Count(candidates.Contains);
+        }
+
+        Assert.Equal(0, index.PendingCount);
+        Assert.True(hits / (10.0 * s_queries.Length) >= 0.99, $"recall {hits / (10.0 * s_queries.Length)}");
+    }
+
+    [Fact]
+    public async Task Upsert_WhenManyThreadsFillSmallLinkLists_KeepsEveryListInBoundsAndFindsStoredVectors()
+    {
+        // M = 4 fills link lists quickly, so parallel insertions constantly prune lists other threads also write.
+        float[][] vectors = Synthetic.Clustered(6000, 8, 40, 0.5f, seed: 21);
+        using var index = new SealedVectorIndex<int>(8, new SealedIndexOptions { M = 4, EfConstruction = 32, EfSearch = 64, Seed = 3, IndexingThreads = 4 });
+        for (int i = 0; i < vectors.Length; i++)
+        {
+            index.Upsert(i, vectors[i]);
+        }
+
+        await index.WaitForIndexingAsync();
+
+        Assert.Equal(vectors.Length, index.Count);
+        int found = Enumerable.Range(0, 200).Count(i => index.Search(vectors[i * 30], 10).Contains(i * 30));
+        Assert.True(found >= 180, $"{found} of 200");
+    }
+
+    [Fact]
+    public async Task UpsertRange_WhenAKeyRepeatsOrAVectorIsInvalid_LaterEntryWinsOrNothingChanges()
+    {
+        using var index = new SealedVectorIndex<int>(Doc.Dimensions, new SealedIndexOptions { Seed = 1 });
+
+        Assert.Throws<ArgumentException>(() => index.UpsertRange([KeyValuePair.Create(1, s_vectors[1]), KeyValuePair.Create(2, new float[Doc.Dimensions])]));
+        Assert.Equal(0, index.Count);
+
+        index.UpsertRange(Enumerable.Range(0, 300).Select(i => KeyValuePair.Create(i, s_vectors[i])).Append(KeyValuePair.Create(7, s_vectors[900])));
+        await index.WaitForIndexingAsync();
+
+        Assert.Equal(300, index.Count);
+        Assert.Equal(7, index.Search(s_vectors[900], 1)[0]);
+        Assert.DoesNotContain(7, index.Search(s_vectors[7], 10));
+    }
+
+    [Fact]
+    public void Upsert_WhenNotDeferred_InsertsBeforeReturning()
+    {
+        using var index = new SealedVectorIndex<int>(Doc.Dimensions, new SealedIndexOptions { Seed = 1, Deferred = false });
+        for (int i = 0; i < 100; i++)
+        {
+            index.Upsert(i, s_vectors[i]);
+        }
+
+        Assert.Equal(0, index.PendingCount);
+        Assert.Equal(100, index.Count);
+        Assert.Equal(42, index.Search(s_vectors[42], 1)[0]);
+    }
+
     private static SealedVectorIndex<int> Build(int count = -1)
     {
         var index = new SealedVectorIndex<int>(Doc.Dimensions, new SealedIndexOptions { Seed = 1 });

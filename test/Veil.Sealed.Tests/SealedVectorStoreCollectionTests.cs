@@ -294,6 +294,24 @@ public sealed class SealedVectorStoreCollectionTests(SealedTestKeys keys) : ICla
     }
 
     [Fact]
+    public async Task SearchAsync_RightAfterUpsertReturns_FindsEveryNewRowBeforeAndAfterTheIndexAbsorbsThem()
+    {
+        (InMemoryCollection<string, Doc> inner, SealedVectorStoreCollection<string, Doc> collection, _) = Create();
+        await collection.UpsertAsync(s_vectors.Take(500).Select((v, i) => Doc.Create(i, v)));
+
+        for (int i = 500; i < 520; i++)
+        {
+            await collection.UpsertAsync(Doc.Create(i, s_vectors[i]));
+            List<VectorSearchResult<Doc>> hits = await collection.SearchAsync(s_vectors[i], 1).ToListAsync();
+            Assert.Equal($"doc-{i}", hits[0].Record.Id);
+        }
+
+        await collection.WaitForIndexingAsync();
+        Assert.All(Enumerable.Range(500, 20), i => Assert.Equal($"doc-{i}", collection.SearchAsync(s_vectors[i], 1).ToBlockingEnumerable().Single().Record.Id));
+        Assert.Equal(520, inner.Upserted.Select(d => d.Id).Distinct().Count());
+    }
+
+    [Fact]
     public async Task SearchAsync_WhenUnsupportedInput_Throws()
     {
         (_, SealedVectorStoreCollection<string, Doc> collection, _) = Create();

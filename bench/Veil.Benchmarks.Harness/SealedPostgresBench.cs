@@ -1,0 +1,149 @@
+using System.Diagnostics;
+using System.Numerics.Tensors;
+using Microsoft.Extensions.VectorData;
+using Veil.Documents.Store;
+using Veil.Keys;
+using Veil.Sealed;
+using Veil.Stores.Postgres;
+
+namespace Veil.Benchmarks.Harness;
+
+/// <summary>The sealed mode over PostgreSQL at scale, from one run against one throw-away table.</summary>
+public sealed record SealedPostgresBenchResult(
+    string Source,
+    int Dimensions,
+    int Rows,
+    double DurableVectorsPerSecond,
+    double IngestSeconds,
+    double IndexedSeconds,
+    long IndexBytes,
+    long GraphBytes,
+    int Queries,
+    int Candidates,
+    double P50Milliseconds,
+    double P99Milliseconds,
+    double StoreReadMilliseconds,
+    double RowsFetchedPerQuery,
+    double BytesReadPerQuery,
+    double RecallAt10)
+{
+    /// <summary>Rows per second until the graph held every row.</summary>
+    public double IndexedVectorsPerSecond => Rows / IndexedSeconds;
+}
+
+/// <summary>
+/// <c>veil bench --sealed --postgres</c>: seals n vectors into a PostgreSQL table (batches of 10 000, one upsert
+/// each), waits until the key holder's graph holds them all, then runs top-10 queries one at a time: p50/p99 latency,
+/// rows and bytes the store returns per query, recall@10 against exact search over the same vectors in memory, and the
+/// index's memory (managed heap after a full collection, the vectors kept for the ground truth excluded).
+/// </summary>
+public static class SealedPostgresBench
+{
+    private const int Batch = 10_000;
+
+    /// <summary>Runs the measurement; the table (veil_sealed_bench_*) is dropped at the end.</summary>
+    public static SealedPostgresBenchResult Measure(string connectionString, string? corpus, int dimensions, int rows, int queries, TextWriter progress)
+    {
+        ArgumentNullException.ThrowIfNull(progress);
+        float[][]? real = corpus is null ? null : SealedBench.ReadRows(corpus, dimensions);
+        var random = new Random(20261205);
+        long start = Stopwatch.GetTimestamp();
+        float[][] data = SealedBench.Sample(real, dimensions, rows, random);
+        float[][] queryVectors = SealedBench.Sample(real, dimensions, queries, random);
+        real = null;
+        progress.WriteLine($"bench: {rows:N0} × {dimensions} sampled in {Stopwatch.GetElapsedTime(start).TotalSeconds:F1} s; exact top-10 of {queries} queries …");
+        int[][] truth = ExactTop10(data, queryVectors);
+
+        using var secret = new Secret(Enumerable.Range(0, 32).Select(i => unchecked((byte)(i * 13))).ToArray());
+        using var keys = new SealedKeyring(new StandardSecrets(new KeyId(1), [new IdentifiedSecret(new KeyId(1), secret)]), new TenantId("bench"));
+        VectorStoreCollectionDefinition definition = VeilDocument.SealedDefinition(dimensions);
+        var options = new SealedCollectionOptions { Definition = definition, Index = new SealedIndexOptions { Seed = 7 } };
+        string table = $"veil_sealed_bench_{Guid.NewGuid():N}"[..32];
+        using var store = new PostgresVectorStore(connectionString);
+        var metered = new SealedBench.MeteredCollection(store.GetCollection<string, VeilDocument>(table, new PostgresCollectionOptions { Definition = definition }));
+        long heapBefore = GC.GetTotalMemory(forceFullCollection: true);
+        using var collection = new SealedVectorStoreCollection<string, VeilDocument>(metered, keys, new InMemorySealedIndexStorage(), options);
+        try
+        {
+            collection.EnsureCollectionExistsAsync().GetAwaiter().GetResult();
+            progress.WriteLine($"bench: sealed PostgreSQL ingest of {rows:N0} × {dimensions} in batches of {Batch:N0} …");
+            start = Stopwatch.GetTimestamp();
+            for (int first = 0; first < rows; first += Batch)
+            {
+                int end = Math.Min(rows, first + Batch);
+                collection.UpsertAsync(Enumerable.Range(first, end - first).Select(r => new VeilDocument { Id = "doc-" + r.ToString(System.Globalization.CultureInfo.InvariantCulture), Embedding = data[r] }))
+                    .GetAwaiter().GetResult();
+                if (end % 100_000 == 0)
+                {
+                    progress.WriteLine($"bench: {end:N0} rows durable after {Stopwatch.GetElapsedTime(start).TotalSeconds:F0} s");
+                }
+            }
+
+            double ingestSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            progress.WriteLine($"bench: rows durable in {ingestSeconds:F1} s; waiting for the graph …");
+            collection.WaitForIndexingAsync().GetAwaiter().GetResult();
+            double indexedSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            long indexBytes = GC.GetTotalMemory(forceFullCollection: true) - heapBefore;
+            long graphBytes = collection.IndexGraphBytes;
+
+            progress.WriteLine($"bench: graph built after {indexedSeconds:F1} s; {queries} top-10 queries …");
+            _ = SealedBench.Query(collection, queryVectors[0]);
+            metered.Reset();
+            var times = new List<double>(queries);
+            double recall = 0;
+            for (int q = 0; q < queries; q++)
+            {
+                (double ms, List<string> ids) = SealedBench.Query(collection, queryVectors[q]);
+                times.Add(ms);
+                HashSet<string> exact = [.. truth[q].Select(r => "doc-" + r.ToString(System.Globalization.CultureInfo.InvariantCulture))];
+                recall += ids.Count(exact.Contains) / 10.0;
+            }
+
+            times.Sort();
+            return new SealedPostgresBenchResult(
+                corpus is null ? "random unit vectors" : $"{Path.GetFileName(corpus)} tiled with noise", dimensions, rows, rows / ingestSeconds, ingestSeconds, indexedSeconds,
+                indexBytes, graphBytes, queries, options.Candidates, SealedBench.Median(times), times[Math.Min(times.Count - 1, (int)Math.Ceiling(0.99 * times.Count) - 1)],
+                metered.ReadSeconds * 1000 / queries, (double)metered.RowsRead / queries, (double)metered.BytesRead / queries, recall / queries);
+        }
+        finally
+        {
+            collection.EnsureCollectionDeletedAsync().GetAwaiter().GetResult();
+        }
+    }
+
+    /// <summary>The exact top 10 (by dot product of the unit vectors) of every query: one pass over the data, in parallel.</summary>
+    private static int[][] ExactTop10(float[][] data, float[][] queries)
+    {
+        int workers = Environment.ProcessorCount;
+        var partial = new List<(float Score, int Row)>[workers][];
+        Parallel.For(0, workers, w =>
+        {
+            var tops = new List<(float Score, int Row)>[queries.Length];
+            for (int q = 0; q < queries.Length; q++)
+            {
+                tops[q] = new List<(float, int)>(11);
+            }
+
+            for (int r = w; r < data.Length; r += workers)
+            {
+                for (int q = 0; q < queries.Length; q++)
+                {
+                    float score = TensorPrimitives.Dot(data[r], queries[q]);
+                    List<(float Score, int Row)> top = tops[q];
+                    if (top.Count < 10 || score > top[^1].Score)
+                    {
+                        int at = top.FindIndex(t => t.Score < score);
+                        top.Insert(at < 0 ? top.Count : at, (score, r));
+                        if (top.Count > 10)
+                        {
+                            top.RemoveAt(10);
+                        }
+                    }
+                }
+            }
+
+            partial[w] = tops;
+        });
+        return [.. Enumerable.Range(0, queries.Length).Select(q => partial.SelectMany(p => p[q]).OrderByDescending(t => t.Score).Take(10).Select(t => t.Row).ToArray())];
+    }
+}
