@@ -45,8 +45,8 @@ internal static class CliApp
     }
 
     /// <summary>
-    /// Runs the command. The one mapping of usage errors (<see cref="UsageErrors"/>) that a command lets through: the
-    /// message alone on stderr, exit code <see cref="ExitCodes.InvalidOptions"/>.
+    /// Runs the command. The one mapping of the exceptions a command lets through (<see cref="ExitCodes.For"/>): the
+    /// command's path and the message on stderr (library messages never hold secrets or plaintext), and its exit code.
     /// </summary>
     private static async Task<int> InvokeAsync(ParseResult parseResult, InvocationConfiguration configuration, TextWriter stderr, CancellationToken cancellationToken)
     {
@@ -54,10 +54,10 @@ internal static class CliApp
         {
             return await parseResult.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (UsageErrors.Is(e))
+        catch (Exception e) when (ExitCodes.For(e) is { } exitCode)
         {
-            stderr.WriteLine(e.Message);
-            return ExitCodes.InvalidOptions;
+            stderr.WriteLine($"{CommandPath(parseResult)}: {(e is Microsoft.Extensions.VectorData.VectorStoreException ? "the store failed: " : string.Empty)}{e.Message}");
+            return exitCode;
         }
     }
 
@@ -85,9 +85,9 @@ internal static class CliApp
         {
             new System.CommandLine.Help.HelpOption(),
             new VersionOption(),
-            new VectorCommand(console),
-            new FieldCommand(console),
-            new DocumentCommand(console),
+            PipelineCommand.Vector(console),
+            PipelineCommand.Field(console),
+            PipelineCommand.Document(console),
             new DemoCommand(console),
             new ModelsCommand(console),
             new IngestCommand(console),

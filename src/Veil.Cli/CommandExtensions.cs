@@ -42,26 +42,6 @@ internal static class CommandExtensions
         return option;
     }
 
-    /// <summary>Runs <paramref name="read"/>, reporting a library's refusal of the value (format or argument) as a usage error about <paramref name="option"/>.</summary>
-    public static T UsageOf<T>(string option, Func<T> read)
-    {
-        try
-        {
-            return read();
-        }
-        catch (Exception e) when (e is FormatException or ArgumentException)
-        {
-            throw new CliUsageException($"{option}: {e.Message}", e);
-        }
-    }
-
-    /// <summary>Runs <paramref name="check"/>, reporting a library's refusal (format or argument) as a usage error about <paramref name="option"/>.</summary>
-    public static void UsageOf(string option, Action check) => UsageOf(option, () =>
-    {
-        check();
-        return true;
-    });
-
     /// <summary>Runs <paramref name="parse"/>, reporting a <see cref="FormatException"/> (its message names the option) as "Invalid options: …".</summary>
     public static T InvalidOptions<T>(Func<T> parse)
     {

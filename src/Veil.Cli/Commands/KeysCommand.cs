@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using Microsoft.Extensions.VectorData;
 using Veil.Cli.Keysets;
 using Veil.Configuration;
 using Veil.Documents.Store;
@@ -58,24 +56,11 @@ internal sealed class KeysCommand : Command
         var command = new Command("create", "Create a new keyset file with a current secret for each given path (the file must not exist).") { vector };
         settings.AddTo(command);
         command.Add(deterministic, standard, createKek);
-        SetAction(command, async (parseResult, cancellationToken) =>
+        command.SetAction(async (parseResult, cancellationToken) =>
         {
-            string[] vectorPaths = parseResult.GetValue(vector) ?? [];
-            string[] deterministicPaths = parseResult.GetValue(deterministic) ?? [];
-            bool withStandard = parseResult.GetValue(standard);
-            if (vectorPaths.Length + deterministicPaths.Length == 0 && !withStandard)
-            {
-                throw new CliUsageException("keys create: give at least one of --vector <path>, --deterministic <path> or --standard.");
-            }
-
-            if (vectorPaths.Length > 0 && parseResult.GetValue(settings.Beta) is null)
-            {
-                throw new CliUsageException("keys create: vector paths need --beta.");
-            }
-
-            string kmsUri = parseResult.GetValue(_kms) ?? throw new CliUsageException("keys create: --kms is required.");
+            string kmsUri = parseResult.GetValue(_kms) ?? throw new CliUsageException("--kms is required.");
             IReadOnlyList<KeysetSecretInfo> added = await KeysetEditor.CreateAsync(
-                parseResult.GetValue(_keyset)!, kmsUri, Kms(parseResult), parseResult.GetValue(createKek), vectorPaths, settings.Get(parseResult, scalingDefault: false), deterministicPaths, withStandard, cancellationToken).ConfigureAwait(false);
+                parseResult.GetValue(_keyset)!, kmsUri, Kms(parseResult), parseResult.GetValue(createKek), parseResult.GetValue(vector) ?? [], settings.Get(parseResult, scalingDefault: false), parseResult.GetValue(deterministic) ?? [], parseResult.GetValue(standard), cancellationToken).ConfigureAwait(false);
             WriteInfos(added);
             _console.Error.WriteLine($"keys: created {parseResult.GetValue(_keyset)} with {added.Count} secret(s) wrapped by {KmsSelection.Display(kmsUri)}.");
             return ExitCodes.Success;
@@ -92,7 +77,7 @@ internal sealed class KeysCommand : Command
         section.AddTo(command);
         settings.AddTo(command);
         command.Add(id);
-        SetAction(command, async (parseResult, cancellationToken) =>
+        command.SetAction(async (parseResult, cancellationToken) =>
         {
             KmsSelection kms = Kms(parseResult);
             KeyId? keyId = parseResult.GetValue(id) is { } value ? new KeyId(value) : null;
@@ -114,7 +99,7 @@ internal sealed class KeysCommand : Command
         var command = new Command("promote", "Make a secret current: a pending secret becomes current and the old current one goes in rotation (it still decrypts and is queried). Promoting the in-rotation secret rolls back. Needs the KMS (to check and renew the keyset's authentication tag).");
         section.AddTo(command);
         command.Add(id);
-        SetAction(command, async (parseResult, cancellationToken) =>
+        command.SetAction(async (parseResult, cancellationToken) =>
         {
             KmsSelection kms = Kms(parseResult);
             (KeysetSection which, SecretPath path) = section.Get(parseResult);
@@ -139,7 +124,7 @@ internal sealed class KeysCommand : Command
         };
         section.AddTo(command);
         command.Add(id);
-        SetAction(command, async (parseResult, cancellationToken) =>
+        command.SetAction(async (parseResult, cancellationToken) =>
         {
             KmsSelection kms = Kms(parseResult);
             (KeysetSection which, SecretPath path) = section.Get(parseResult);
@@ -159,7 +144,7 @@ internal sealed class KeysCommand : Command
     {
         var json = Opt<bool>("--json", "One JSON object per secret instead of a table.");
         var command = new Command("list", "List the secrets' metadata (section, path, id, state, β, creation time, KEK URI); never key material. No KMS access, so not authenticated (check verifies).") { json };
-        SetAction(command, (parseResult, _) =>
+        command.SetAction(parseResult =>
         {
             Keyset keyset = KeysetFile.Load(parseResult.GetValue(_keyset)!);
             if (parseResult.GetValue(json))
@@ -171,7 +156,7 @@ internal sealed class KeysCommand : Command
                 KeysetEditor.WriteTable(_console.Output, keyset);
             }
 
-            return Task.FromResult(ExitCodes.Success);
+            return ExitCodes.Success;
         });
         return command;
     }
@@ -179,10 +164,10 @@ internal sealed class KeysCommand : Command
     private Command ExportPublicInfoCommand()
     {
         var command = new Command("export-public-info", "Write the keyset's public metadata as one JSON document (for audits and inventories): no wrapped or cleartext key material. No KMS access, so not authenticated (check verifies).");
-        SetAction(command, (parseResult, _) =>
+        command.SetAction(parseResult =>
         {
             _console.Output.WriteLine(KeysetInfoJson.PublicInfo(KeysetFile.Load(parseResult.GetValue(_keyset)!)));
-            return Task.FromResult(ExitCodes.Success);
+            return ExitCodes.Success;
         });
         return command;
     }
@@ -190,7 +175,7 @@ internal sealed class KeysCommand : Command
     private Command CheckCommand()
     {
         var command = new Command("check", "Unwrap every live secret through the KMS (then zero it) to prove the keyset opens: exit 3 if a wrapped secret was altered.");
-        SetAction(command, async (parseResult, cancellationToken) =>
+        command.SetAction(async (parseResult, cancellationToken) =>
         {
             (int live, int retired) = await KeysetEditor.CheckAsync(parseResult.GetValue(_keyset)!, Kms(parseResult), cancellationToken).ConfigureAwait(false);
             _console.Output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{{\"live\":{live},\"retired\":{retired}}}"));
@@ -209,9 +194,9 @@ internal sealed class KeysCommand : Command
         {
             config, createKek,
         };
-        SetAction(command, async (parseResult, cancellationToken) =>
+        command.SetAction(async (parseResult, cancellationToken) =>
         {
-            string kmsUri = parseResult.GetValue(_kms) ?? throw new CliUsageException("keys import-insecure-cleartext: --kms is required.");
+            string kmsUri = parseResult.GetValue(_kms) ?? throw new CliUsageException("--kms is required.");
             WriteInfos(await KeysetEditor.ImportInsecureCleartextAsync(
                 parseResult.GetValue(_keyset)!, parseResult.GetValue(config)!, kmsUri, Kms(parseResult), parseResult.GetValue(createKek), cancellationToken).ConfigureAwait(false));
             _console.Error.WriteLine("warning: the imported secrets existed in cleartext; delete the cleartext file and rotate to secrets generated by 'veil keys add'.");
@@ -225,7 +210,7 @@ internal sealed class KeysCommand : Command
         var command = new Command(
             "upgrade",
             $"Upgrade a '{Keyset.Version1FormatName}' keyset (unauthenticated states) to '{Keyset.FormatName}': check its states with 'list' first; this adds an integrity key wrapped by the keyset's kekUri and an authentication tag, after unwrapping every live secret once.");
-        SetAction(command, async (parseResult, cancellationToken) =>
+        command.SetAction(async (parseResult, cancellationToken) =>
         {
             string file = parseResult.GetValue(_keyset)!;
             WriteInfos(await KeysetEditor.UpgradeAsync(file, Kms(parseResult), cancellationToken).ConfigureAwait(false));
@@ -245,37 +230,6 @@ internal sealed class KeysCommand : Command
             LocalOptionsForTests,
             KmsSettings.DirectoryOf(parseResult.GetValue(_keyset)!)));
 
-    private void SetAction(Command command, Func<ParseResult, CancellationToken, Task<int>> action) =>
-        command.SetAction(async (parseResult, cancellationToken) =>
-        {
-            try
-            {
-                return await action(parseResult, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (UsageErrors.Is(e) || e is FormatException or ArgumentException or InvalidOperationException)
-            {
-                return Fail(e.Message, ExitCodes.InvalidOptions);
-            }
-            catch (KeyNotAvailableException e) when (e.InnerException is CryptographicException and not KeyNotAvailableException)
-            {
-                return Fail(e.Message, ExitCodes.IntegrityFailure);
-            }
-            catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException)
-            {
-                return Fail(e.Message, ExitCodes.Failed);
-            }
-            catch (VectorStoreException e)
-            {
-                return Fail($"the store failed: {e.Message}", ExitCodes.Failed);
-            }
-        });
-
-    private int Fail(string message, int exitCode)
-    {
-        _console.Error.WriteLine($"keys: {message}");
-        return exitCode;
-    }
-
     private void WriteInfos(IEnumerable<KeysetSecretInfo> infos)
     {
         foreach (KeysetSecretInfo info in infos)
@@ -287,7 +241,7 @@ internal sealed class KeysCommand : Command
     /// <summary>--beta, --scaling, --dimensions and --max-norm: the settings of a new vector path.</summary>
     private sealed class VectorSettingsOptions
     {
-        public readonly Option<float?> Beta = Opt<float?>("--beta", "The approximation factor β of a new vector path (larger: more noise, more privacy, less accurate search).");
+        private readonly Option<float?> Beta = Opt<float?>("--beta", "The approximation factor β of a new vector path (larger: more noise, more privacy, less accurate search).");
         private readonly Option<bool> Scaling = Opt<bool>("--scaling", "Use the key-derived scaling factor on a new vector path (Alloy before 0.13); default off.");
         private readonly Option<int?> Dimensions = Opt<int?>("--dimensions", "Fix the dimension of a new vector path: vectors of any other length are refused by every operation (recorded in the keyset, authenticated).");
         private readonly Option<float?> MaxNorm = Opt<float?>("--max-norm", "Refuse vector inputs of a new vector path whose L2 norm exceeds this (1.001 for normalised embeddings): a large-norm input reveals the key's permutation. Recorded in the keyset; veil serve applies 1.001 when it is not set.");
