@@ -25,7 +25,7 @@ internal static class CliApp
                 stderr.WriteLine(suggestion);
             }
 
-            stderr.WriteLine($"Run '{CommandPath(parseResult)} --help' for usage.");
+            stderr.WriteLine($"Run '{parseResult.CommandPath()} --help' for usage.");
             return Task.FromResult(ExitCodes.InvalidOptions);
         }
 
@@ -56,23 +56,9 @@ internal static class CliApp
         }
         catch (Exception e) when (ExitCodes.For(e) is { } exitCode)
         {
-            stderr.WriteLine($"{CommandPath(parseResult)}: {(e is Microsoft.Extensions.VectorData.VectorStoreException ? "the store failed: " : string.Empty)}{e.Message}");
+            stderr.WriteLine($"{parseResult.CommandPath()}: {(e is Microsoft.Extensions.VectorData.VectorStoreException ? "the store failed: " : string.Empty)}{e.Message}");
             return exitCode;
         }
-    }
-
-    private static string CommandPath(ParseResult parseResult)
-    {
-        var names = new List<string>();
-        for (System.CommandLine.Parsing.SymbolResult? result = parseResult.CommandResult; result is not null; result = result.Parent)
-        {
-            if (result is System.CommandLine.Parsing.CommandResult command)
-            {
-                names.Insert(0, command.Command.Name);
-            }
-        }
-
-        return string.Join(' ', names);
     }
 
     /// <summary>The root command and the list of commands (new commands, such as <c>bench</c>, are added here).</summary>

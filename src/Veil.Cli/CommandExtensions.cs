@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 
 namespace Veil.Cli;
 
@@ -41,6 +42,22 @@ internal static class CommandExtensions
         option.AllowMultipleArgumentsPerToken = true;
         return option;
     }
+
+    /// <summary>The results of the invoked command and of its parents, innermost first.</summary>
+    public static IEnumerable<CommandResult> CommandResults(this ParseResult parseResult)
+    {
+        for (SymbolResult? result = parseResult.CommandResult; result is not null; result = result.Parent)
+        {
+            if (result is CommandResult command)
+            {
+                yield return command;
+            }
+        }
+    }
+
+    /// <summary>The invoked command as typed, such as <c>veil keys promote</c>.</summary>
+    public static string CommandPath(this ParseResult parseResult) =>
+        string.Join(' ', parseResult.CommandResults().Reverse().Select(c => c.Command.Name));
 
     /// <summary>Runs <paramref name="parse"/>, reporting a <see cref="FormatException"/> (its message names the option) as "Invalid options: …".</summary>
     public static T InvalidOptions<T>(Func<T> parse)

@@ -1,4 +1,3 @@
-using System.CommandLine.Parsing;
 using Veil.Keys;
 
 namespace Veil.Cli;
@@ -12,23 +11,16 @@ internal static class KdfInputWarning
 {
     private static readonly HashSet<string> s_optionNames = new(StringComparer.Ordinal) { "--tenant", "--new-tenant", "--derivation-path" };
 
-    /// <summary>The warning for the options of the invoked command (and its parents), or null when no value contains <c>-</c>.</summary>
-    public static string? For(ParseResult parseResult)
-    {
-        var given = new List<(string Name, string Value)>();
-        var seen = new HashSet<Option>();
-        for (SymbolResult? result = parseResult.CommandResult; result is not null; result = result.Parent)
-        {
-            foreach (Option option in (result as CommandResult)?.Command.Options ?? [])
-            {
-                // The token as given (not GetValue, which throws while a required option is missing, as under --help).
-                if (s_optionNames.Contains(option.Name) && seen.Add(option) && parseResult.GetResult(option) is { Tokens.Count: > 0 } value)
-                {
-                    given.Add((option.Name, value.Tokens[^1].Value));
-                }
-            }
-        }
-
-        return KdfInput.AmbiguityWarning(given);
-    }
+    /// <summary>
+    /// The warning for the options of the invoked command (and its parents), or null when no value contains <c>-</c>.
+    /// Reads the tokens as given, not GetValue, which throws while a required option is missing (as under --help).
+    /// </summary>
+    public static string? For(ParseResult parseResult) => KdfInput.AmbiguityWarning(
+        parseResult.CommandResults()
+            .SelectMany(command => command.Command.Options)
+            .Where(option => s_optionNames.Contains(option.Name))
+            .Distinct()
+            .Select(option => (option.Name, Given: parseResult.GetResult(option)))
+            .Where(option => option.Given is { Tokens.Count: > 0 })
+            .Select(option => (option.Name, option.Given!.Tokens[^1].Value)));
 }

@@ -23,7 +23,7 @@ internal static class CommandSupport
         return run(client);
     }
 
-    public static VeilClient CreateClient(VeilConfiguration configuration, int? insecureSeed, TextWriter error)
+    private static VeilClient CreateClient(VeilConfiguration configuration, int? insecureSeed, TextWriter error)
     {
         if (insecureSeed is { } seed)
         {

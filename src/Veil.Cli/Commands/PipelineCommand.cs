@@ -1,5 +1,4 @@
 using Veil.Cli.Keysets;
-using Veil.Configuration;
 using Veil.Keys;
 using Veil.Protocol;
 
@@ -92,10 +91,13 @@ internal sealed class PipelineCommand : Command
         OperationScope scope = _secretPath is null || _derivationPath is null
             ? OperationScope.ForDocuments(tenant, newTenant)
             : new(tenant, new SecretPath(parseResult.GetRequiredValue(_secretPath)), new DerivationPath(parseResult.GetRequiredValue(_derivationPath)), newTenant);
-        using LoadedVeilKeys keys = _keys.Load(parseResult, _console);
-        operation.EnsureConfigured(keys.Configuration, scope);
-        using VeilClient client = CommandSupport.CreateClient(keys.Configuration, parseResult.GetValue(_insecureSeed), _console.Error);
-        return LinePipeline.Run(_console, operation, client, scope, cancellationToken);
+        return CommandSupport.Run(
+            _console,
+            _keys,
+            parseResult,
+            parseResult.GetValue(_insecureSeed),
+            configuration => operation.EnsureConfigured(configuration, scope),
+            client => LinePipeline.Run(_console, operation, client, scope, cancellationToken));
     }
 
     /// <summary>One subcommand: its name, help, operation, own options, and whether it takes --new-tenant.</summary>
