@@ -25,7 +25,7 @@ internal static class CliApp
                 stderr.WriteLine(suggestion);
             }
 
-            stderr.WriteLine($"Run '{CommandPath(parseResult)} --help' for usage.");
+            stderr.WriteLine($"Run '{parseResult.CommandPath()} --help' for usage.");
             return Task.FromResult(ExitCodes.InvalidOptions);
         }
 
@@ -45,8 +45,8 @@ internal static class CliApp
     }
 
     /// <summary>
-    /// Runs the command. The one mapping of usage errors (<see cref="UsageErrors"/>) that a command lets through: the
-    /// message alone on stderr, exit code <see cref="ExitCodes.InvalidOptions"/>.
+    /// Runs the command. The one mapping of the exceptions a command lets through (<see cref="ExitCodes.For"/>): the
+    /// command's path and the message on stderr (library messages never hold secrets or plaintext), and its exit code.
     /// </summary>
     private static async Task<int> InvokeAsync(ParseResult parseResult, InvocationConfiguration configuration, TextWriter stderr, CancellationToken cancellationToken)
     {
@@ -54,25 +54,11 @@ internal static class CliApp
         {
             return await parseResult.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (UsageErrors.Is(e))
+        catch (Exception e) when (ExitCodes.For(e) is { } exitCode)
         {
-            stderr.WriteLine(e.Message);
-            return ExitCodes.InvalidOptions;
+            stderr.WriteLine($"{parseResult.CommandPath()}: {(e is Microsoft.Extensions.VectorData.VectorStoreException ? "the store failed: " : string.Empty)}{e.Message}");
+            return exitCode;
         }
-    }
-
-    private static string CommandPath(ParseResult parseResult)
-    {
-        var names = new List<string>();
-        for (System.CommandLine.Parsing.SymbolResult? result = parseResult.CommandResult; result is not null; result = result.Parent)
-        {
-            if (result is System.CommandLine.Parsing.CommandResult command)
-            {
-                names.Insert(0, command.Command.Name);
-            }
-        }
-
-        return string.Join(' ', names);
     }
 
     /// <summary>The root command and the list of commands (new commands, such as <c>bench</c>, are added here).</summary>
@@ -85,9 +71,9 @@ internal static class CliApp
         {
             new System.CommandLine.Help.HelpOption(),
             new VersionOption(),
-            new VectorCommand(console),
-            new FieldCommand(console),
-            new DocumentCommand(console),
+            PipelineCommand.Vector(console),
+            PipelineCommand.Field(console),
+            PipelineCommand.Document(console),
             new DemoCommand(console),
             new ModelsCommand(console),
             new IngestCommand(console),

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 
 namespace Veil.Cli;
 
@@ -42,25 +43,21 @@ internal static class CommandExtensions
         return option;
     }
 
-    /// <summary>Runs <paramref name="read"/>, reporting a library's refusal of the value (format or argument) as a usage error about <paramref name="option"/>.</summary>
-    public static T UsageOf<T>(string option, Func<T> read)
+    /// <summary>The results of the invoked command and of its parents, innermost first.</summary>
+    public static IEnumerable<CommandResult> CommandResults(this ParseResult parseResult)
     {
-        try
+        for (SymbolResult? result = parseResult.CommandResult; result is not null; result = result.Parent)
         {
-            return read();
-        }
-        catch (Exception e) when (e is FormatException or ArgumentException)
-        {
-            throw new CliUsageException($"{option}: {e.Message}", e);
+            if (result is CommandResult command)
+            {
+                yield return command;
+            }
         }
     }
 
-    /// <summary>Runs <paramref name="check"/>, reporting a library's refusal (format or argument) as a usage error about <paramref name="option"/>.</summary>
-    public static void UsageOf(string option, Action check) => UsageOf(option, () =>
-    {
-        check();
-        return true;
-    });
+    /// <summary>The invoked command as typed, such as <c>veil keys promote</c>.</summary>
+    public static string CommandPath(this ParseResult parseResult) =>
+        string.Join(' ', parseResult.CommandResults().Reverse().Select(c => c.Command.Name));
 
     /// <summary>Runs <paramref name="parse"/>, reporting a <see cref="FormatException"/> (its message names the option) as "Invalid options: …".</summary>
     public static T InvalidOptions<T>(Func<T> parse)

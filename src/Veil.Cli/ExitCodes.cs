@@ -1,6 +1,12 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.VectorData;
+using Veil.Configuration;
+using Veil.Documents.Store;
+
 namespace Veil.Cli;
 
-/// <summary>The process exit codes of <c>veil</c>.</summary>
+/// <summary>The process exit codes of <c>veil</c>, and the one mapping of the exceptions a command lets through to them.</summary>
 internal static class ExitCodes
 {
     /// <summary>Every line (or the whole command) succeeded.</summary>
@@ -14,12 +20,27 @@ internal static class ExitCodes
 
     /// <summary>
     /// At least one line failed authentication or decryption of tampered or foreign data: an
-    /// <see cref="System.Security.Cryptography.AuthenticationTagMismatchException"/> or another cryptographic failure
-    /// reading a ciphertext (malformed header, bad EDEK signature). A key id that is not configured is
-    /// <see cref="Failed"/> instead.
+    /// <see cref="AuthenticationTagMismatchException"/> or another cryptographic failure reading a ciphertext (malformed
+    /// header, bad EDEK signature), or a keyset was altered. A key id that is not configured is <see cref="Failed"/> instead.
     /// </summary>
     public const int IntegrityFailure = 3;
 
     /// <summary>The exit code of a keyset that does not open: <see cref="IntegrityFailure"/> when it was altered, else <see cref="Failed"/>.</summary>
-    public static int Of(Veil.Configuration.KeysetUnavailableException e) => e.Altered ? IntegrityFailure : Failed;
+    public static int Of(KeysetUnavailableException e) => e.Altered ? IntegrityFailure : Failed;
+
+    /// <summary>
+    /// The exit code of an exception a command let through, or null for an unexpected one (a bug: reported with its type).
+    /// Bad options, configuration or input refused by a library are <see cref="InvalidOptions"/>; a keyset or KMS
+    /// that fails, an unreadable file or a failing store is <see cref="Failed"/>; an altered keyset is <see cref="IntegrityFailure"/>.
+    /// </summary>
+    public static int? For(Exception e) => e switch
+    {
+        ArgumentNullException or ObjectDisposedException => null,
+        CliUsageException or DocumentStoreException or ConfigurationFileException or OptionsValidationException
+            or FormatException or ArgumentException or InvalidOperationException => InvalidOptions,
+        KeysetUnavailableException keyset => Of(keyset),
+        KeyNotAvailableException { InnerException: CryptographicException and not KeyNotAvailableException } => IntegrityFailure,
+        CryptographicException or IOException or UnauthorizedAccessException or VectorStoreException => Failed,
+        _ => null,
+    };
 }

@@ -40,24 +40,11 @@ internal static class TypoSuggestions
     private static IEnumerable<string> SubcommandNames(Command command) =>
         command.Subcommands.Where(c => !c.Hidden).SelectMany(c => c.Aliases.Prepend(c.Name));
 
-    private static IEnumerable<string> OptionNames(ParseResult parseResult)
-    {
-        for (System.CommandLine.Parsing.SymbolResult? result = parseResult.CommandResult; result is not null; result = result.Parent)
-        {
-            if (result is System.CommandLine.Parsing.CommandResult commandResult)
-            {
-                bool own = commandResult == parseResult.CommandResult;
-                foreach (Option option in commandResult.Command.Options.Where(o => !o.Hidden && (own || o.Recursive)))
-                {
-                    yield return option.Name;
-                    foreach (string alias in option.Aliases)
-                    {
-                        yield return alias;
-                    }
-                }
-            }
-        }
-    }
+    /// <summary>The options of the command the parse reached, and the recursive options of its parents.</summary>
+    private static IEnumerable<string> OptionNames(ParseResult parseResult) =>
+        parseResult.CommandResults()
+            .SelectMany(command => command.Command.Options.Where(o => !o.Hidden && (command == parseResult.CommandResult || o.Recursive)))
+            .SelectMany(option => option.Aliases.Prepend(option.Name));
 
     /// <summary>Optimal string alignment distance: insertions, deletions, substitutions and swaps of neighbours.</summary>
     private static int Distance(string a, string b)

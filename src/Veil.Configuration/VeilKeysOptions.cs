@@ -83,7 +83,7 @@ public sealed class VeilKeysOptions
 
         if (ConfigurationPath is { } configurationPath)
         {
-            return new LoadedVeilKeys(ConfigFile.Load(configurationPath), null);
+            return new LoadedVeilKeys(ConfigurationLoader.Load(configurationPath), null);
         }
 
         string keysetPath = KeysetPath!;

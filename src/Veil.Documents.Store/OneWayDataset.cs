@@ -10,7 +10,7 @@ namespace Veil.Documents.Store;
 /// Labelled embeddings encrypted one-way, as a Parquet file for data scientists (threat model §4, "the one-way use"):
 /// columns <c>id</c> (string), <c>label</c> (string, null where a row has none) and <c>vector</c> (a list of d FLOAT,
 /// the one-way ciphertext). No key, no paired ICL info, no plaintext: nothing in the file decrypts. The file's key/value
-/// metadata names the key the rows were encrypted under (<see cref="OneWayDatasetKey"/>), so that a model trained on
+/// metadata names the key the rows were encrypted under (<see cref="VectorKeyDescription"/>), so that a model trained on
 /// it can later be bound to that key and fed fresh texts through the key holder.
 /// </summary>
 public static class OneWayDataset
@@ -32,7 +32,7 @@ public static class OneWayDataset
     /// <param name="progress">Rows encrypted so far.</param>
     /// <returns>The key description written to the file's metadata.</returns>
     /// <exception cref="DocumentStoreException">A vector cannot be encrypted (NaN, infinity, wrong dimension or too large a norm for the key); nothing is written.</exception>
-    public static OneWayDatasetKey Write(string path, LabelledVectors rows, VectorEncryptor encryptor, TenantId tenant, IProgress<StoreProgress>? progress = null)
+    public static VectorKeyDescription Write(string path, LabelledVectors rows, VectorEncryptor encryptor, TenantId tenant, IProgress<StoreProgress>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(rows);
@@ -42,7 +42,7 @@ public static class OneWayDataset
             throw new DocumentStoreException("Invalid input: there are no rows to encrypt.");
         }
 
-        var key = OneWayDatasetKey.Of(encryptor, tenant);
+        var key = VectorKeyDescription.Of(encryptor, tenant);
         string full = Path.GetFullPath(path);
         string temporary = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
         try
@@ -81,7 +81,7 @@ public static class OneWayDataset
                 }
 
                 var metadata = new StringBuilder();
-                foreach ((string name, string value) in key.ToMetadata())
+                foreach ((string name, string value) in ToMetadata(key))
                 {
                     metadata.Append(metadata.Length == 0 ? string.Empty : ", ").Append(Literal(name)).Append(": ").Append(Literal(value));
                 }
@@ -126,10 +126,35 @@ public static class OneWayDataset
             throw new DocumentStoreException($"Invalid input: '{path}' cannot be read as Parquet ({e.Message.Split('\n')[0]}).", e);
         }
 
-        OneWayDatasetKey key = OneWayDatasetKey.FromMetadata(metadata)
+        VectorKeyDescription key = FromMetadata(metadata)
             ?? throw new DocumentStoreException($"Invalid input: '{path}' is not a Veil one-way dataset (its metadata does not name the key its vectors were encrypted under); write one with veil encrypt-dataset.");
         LabelledVectors rows = LabelledVectors.Read(DocumentInput.File(path), path, "label", minimumRows: 1);
         return new OneWayDatasetContents(rows, key);
+    }
+
+    private static IEnumerable<(string Name, string Value)> ToMetadata(VectorKeyDescription key) =>
+    [
+        (FormatKey, FormatValue),
+        ("veil.key_id", key.KeyId.ToString(CultureInfo.InvariantCulture)),
+        ("veil.secret_path", key.SecretPath),
+        ("veil.derivation_path", key.DerivationPath),
+        ("veil.tenant", key.Tenant),
+        ("veil.beta", key.Beta.ToString("R", CultureInfo.InvariantCulture)),
+        ("veil.key_check", key.KeyCheck),
+    ];
+
+    private static VectorKeyDescription? FromMetadata(Dictionary<string, string> metadata)
+    {
+        string? Get(string name) => metadata.TryGetValue(name, out string? value) ? value : null;
+        return Get(FormatKey) == FormatValue
+            && uint.TryParse(Get("veil.key_id"), NumberStyles.None, CultureInfo.InvariantCulture, out uint keyId)
+            && float.TryParse(Get("veil.beta"), NumberStyles.Float, CultureInfo.InvariantCulture, out float beta)
+            && Get("veil.secret_path") is { Length: > 0 } secretPath
+            && Get("veil.derivation_path") is { Length: > 0 } derivationPath
+            && Get("veil.tenant") is { Length: > 0 } tenant
+            && Get("veil.key_check") is { Length: > 0 } keyCheck
+            ? new VectorKeyDescription(keyId, secretPath, derivationPath, tenant, beta, keyCheck)
+            : null;
     }
 
     private static DuckDBConnection Connect()
@@ -154,55 +179,4 @@ public static class OneWayDataset
 /// <summary>The rows of a one-way dataset and the key they were encrypted under.</summary>
 /// <param name="Rows">Ids, one-way ciphertexts and labels.</param>
 /// <param name="Key">The key's description (no key bytes).</param>
-public sealed record OneWayDatasetContents(LabelledVectors Rows, OneWayDatasetKey Key);
-
-/// <summary>
-/// Which key a one-way dataset was encrypted under: names, β and a key check (the paired ICL info of an encryption of
-/// the empty vector, which only the same secret and β verify and which decrypts nothing). Never key bytes.
-/// </summary>
-/// <param name="KeyId">The id of the secret.</param>
-/// <param name="SecretPath">The vector secret path.</param>
-/// <param name="DerivationPath">The derivation path.</param>
-/// <param name="Tenant">The tenant.</param>
-/// <param name="Beta">β.</param>
-/// <param name="KeyCheck">Base64 key check.</param>
-public sealed record OneWayDatasetKey(uint KeyId, string SecretPath, string DerivationPath, string Tenant, float Beta, string KeyCheck)
-{
-    /// <summary>Describes <paramref name="encryptor"/>'s key for <paramref name="tenant"/>.</summary>
-    public static OneWayDatasetKey Of(VectorEncryptor encryptor, TenantId tenant)
-    {
-        ArgumentNullException.ThrowIfNull(encryptor);
-        return new(
-            encryptor.KeyId.Value,
-            encryptor.SecretPath.Value,
-            encryptor.DerivationPath.Value,
-            tenant.Value,
-            encryptor.ApproximationFactor,
-            Convert.ToBase64String(encryptor.Encrypt(ReadOnlySpan<float>.Empty).PairedIclInfo.Span));
-    }
-
-    internal IEnumerable<(string Name, string Value)> ToMetadata() =>
-    [
-        (OneWayDataset.FormatKey, OneWayDataset.FormatValue),
-        ("veil.key_id", KeyId.ToString(CultureInfo.InvariantCulture)),
-        ("veil.secret_path", SecretPath),
-        ("veil.derivation_path", DerivationPath),
-        ("veil.tenant", Tenant),
-        ("veil.beta", Beta.ToString("R", CultureInfo.InvariantCulture)),
-        ("veil.key_check", KeyCheck),
-    ];
-
-    internal static OneWayDatasetKey? FromMetadata(IReadOnlyDictionary<string, string> metadata)
-    {
-        string? Get(string name) => metadata.TryGetValue(name, out string? value) ? value : null;
-        return Get(OneWayDataset.FormatKey) == OneWayDataset.FormatValue
-            && uint.TryParse(Get("veil.key_id"), NumberStyles.None, CultureInfo.InvariantCulture, out uint keyId)
-            && float.TryParse(Get("veil.beta"), NumberStyles.Float, CultureInfo.InvariantCulture, out float beta)
-            && Get("veil.secret_path") is { Length: > 0 } secretPath
-            && Get("veil.derivation_path") is { Length: > 0 } derivationPath
-            && Get("veil.tenant") is { Length: > 0 } tenant
-            && Get("veil.key_check") is { Length: > 0 } keyCheck
-            ? new OneWayDatasetKey(keyId, secretPath, derivationPath, tenant, beta, keyCheck)
-            : null;
-    }
-}
+public sealed record OneWayDatasetContents(LabelledVectors Rows, VectorKeyDescription Key);

@@ -163,6 +163,31 @@ public static class ItemOperations
         DocumentEncrypt, DocumentDecrypt, DocumentRekey,
     }.ToDictionary(o => o.Name, StringComparer.Ordinal);
 
+    /// <summary>
+    /// Checks, before any item is read, that <paramref name="configuration"/> has what <paramref name="operation"/> needs
+    /// in <paramref name="scope"/> (<see cref="VeilConfiguration.EnsureConfigured"/>): the secret path in the vector or
+    /// deterministic section, or the standard section, with its primary secret for document encrypt and rekey.
+    /// </summary>
+    /// <param name="operation">A protocol operation (its name's prefix, <c>vector.</c>, <c>field.</c> or <c>document.</c>, picks the section).</param>
+    /// <param name="configuration">The keys it will run with.</param>
+    /// <param name="scope">The scope it will run in.</param>
+    /// <exception cref="ArgumentException">The configuration lacks it; the message names the path and section, never a secret.</exception>
+    public static void EnsureConfigured(this IItemOperation operation, VeilConfiguration configuration, OperationScope scope)
+    {
+        ArgumentNullException.ThrowIfNull(operation);
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(scope);
+        string kind = operation.Name[..Math.Max(0, operation.Name.IndexOf('.', StringComparison.Ordinal))];
+        KeysetSection section = kind switch
+        {
+            "vector" => KeysetSection.Vector,
+            "field" => KeysetSection.Deterministic,
+            "document" => KeysetSection.Standard,
+            _ => throw new ArgumentException($"'{operation.Name}' is not a protocol operation.", nameof(operation)),
+        };
+        configuration.EnsureConfigured(section, scope.SecretPath, encrypts: operation.Name != ServiceOperations.DocumentDecrypt);
+    }
+
     /// <summary>The length of an item's vector or encrypted vector, or null when it has neither.</summary>
     public static int? VectorLength(ProtocolItem item)
     {

@@ -1,3 +1,5 @@
+using Veil.Keys;
+
 namespace Veil.Service;
 
 /// <summary>
@@ -13,12 +15,10 @@ internal static class KdfInputs
     /// </summary>
     public static string? Refusal(string? tenant, string? newTenant, string? derivationPath)
     {
-        string? which = Has(tenant) ? "tenant" : Has(newTenant) ? "newTenant" : Has(derivationPath) ? "derivationPath" : null;
+        string? which = KdfInput.IsAmbiguous(tenant) ? "tenant" : KdfInput.IsAmbiguous(newTenant) ? "newTenant" : KdfInput.IsAmbiguous(derivationPath) ? "derivationPath" : null;
         return which is null
             ? null
             : $"\"{which}\" contains '-': keys derive from tenant-derivationPath, so '-' in either could reach another tenant's keys; the service refuses it unless started with --allow-hyphenated-ids";
-
-        static bool Has(string? value) => value?.Contains('-', StringComparison.Ordinal) == true;
     }
 
     /// <summary>

@@ -6,7 +6,7 @@ namespace Veil.Service;
 /// <summary>
 /// The key service's settings in the text forms a command line or a configuration file gives them (<c>veil serve</c>
 /// binds its options through these): <c>path=value</c> norm limits, a PKCS#12 certificate file with its password in an
-/// environment variable, the clients file, the listening URLs. Each refuses bad input with a message that names the
+/// environment variable. Each refuses bad input with a message that names the
 /// value (never a password or key) and leaves naming the setting to the caller.
 /// </summary>
 public static class VeilKeyServiceSettings
@@ -40,20 +40,4 @@ public static class VeilKeyServiceSettings
     /// <exception cref="IOException">The file cannot be read.</exception>
     public static X509Certificate2 LoadCertificate(string path, string? passwordVariable) =>
         X509CertificateLoader.LoadPkcs12FromFile(path, passwordVariable is null ? null : Environment.GetEnvironmentVariable(passwordVariable));
-
-    /// <summary>Loads the clients file (<see cref="ServiceClients.Load"/>), reporting a missing or invalid file as one exception.</summary>
-    /// <param name="path">The clients file.</param>
-    /// <returns>The clients.</returns>
-    /// <exception cref="FormatException">The file cannot be read or is not a clients file.</exception>
-    public static ServiceClients LoadClients(string path)
-    {
-        try
-        {
-            return ServiceClients.Load(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new FormatException(e.Message, e);
-        }
-    }
 }

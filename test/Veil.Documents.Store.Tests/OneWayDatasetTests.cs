@@ -31,7 +31,7 @@ public sealed class OneWayDatasetTests : IDisposable
         VectorEncryptor encryptor = Encryptor(_keys.Before);
         string path = _directory.File("train.parquet");
 
-        OneWayDatasetKey written = OneWayDataset.Write(path, plain, encryptor, new TenantId("acme"));
+        VectorKeyDescription written = OneWayDataset.Write(path, plain, encryptor, new TenantId("acme"));
         OneWayDatasetContents read = OneWayDataset.Read(path);
 
         Assert.Equal(written, read.Key);

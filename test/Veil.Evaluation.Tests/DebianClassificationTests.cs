@@ -46,9 +46,8 @@ public sealed class DebianClassificationTests : IClassFixture<DebianClassificati
 
         // Data scientist: the Parquet file only.
         OneWayDatasetContents dataset = OneWayDataset.Read(parquet);
-        OneWayDatasetKey k = dataset.Key;
         KeyBoundClassifier trained = KeyBoundClassifier.TrainOnCiphertexts(
-            dataset.Rows.Vectors, dataset.Rows.Labels.Select(l => l!).ToArray(), new ClassifierKey(k.KeyId, k.SecretPath, k.DerivationPath, k.Tenant, k.Beta, k.KeyCheck), ClassifierTrainer.LogisticRegression, seed: 1);
+            dataset.Rows.Vectors, dataset.Rows.Labels.Select(l => l!).ToArray(), dataset.Key, ClassifierTrainer.LogisticRegression, seed: 1);
         string model = _directory.File("model.zip");
         trained.Save(model);
 

@@ -1,5 +1,6 @@
 using Veil.Evaluation.Training;
 using Veil.Keys;
+using Veil.Vectors;
 
 namespace Veil.Evaluation.Tests;
 
@@ -96,7 +97,7 @@ public sealed class KeyBoundClassifierTests : IDisposable
         string[] labels = s_data.Labels!.Select(l => l!).ToArray();
 
         // The data scientist's side: ciphertexts, labels and the key's description, no key.
-        KeyBoundClassifier trained = KeyBoundClassifier.TrainOnCiphertexts(ciphertexts, labels, ClassifierKey.Of(encryptor, tenant), ClassifierTrainer.LogisticRegression, seed: 1);
+        KeyBoundClassifier trained = KeyBoundClassifier.TrainOnCiphertexts(ciphertexts, labels, VectorKeyDescription.Of(encryptor, tenant), ClassifierTrainer.LogisticRegression, seed: 1);
         Assert.Throws<InvalidOperationException>(() => trained.Predict(s_data.Vectors));
         string model = Save(trained);
 

@@ -25,8 +25,4 @@ public sealed class ServiceSettingsTests
     [Fact]
     public void ParseMaxNorms_RefusesAPathGivenTwice() =>
         Assert.Throws<FormatException>(() => VeilKeyServiceSettings.ParseMaxNorms(["p=2", "p=3"]));
-
-    [Fact]
-    public void LoadClients_WhenTheFileIsMissing_RefusesAsAFormatError() =>
-        Assert.Throws<FormatException>(() => VeilKeyServiceSettings.LoadClients(Path.Combine(Path.GetTempPath(), $"veil-no-such-{Guid.NewGuid():N}.json")));
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Veil.Documents.Store;
 using Veil.Keys;
+using Veil.Vectors;
 
 namespace Veil.Cli.Commands;
 
@@ -40,7 +41,7 @@ internal sealed class EncryptDatasetCommand : Command
             {
                 LabelledVectors rows = _input.Load(parseResult, _console.Error, Name);
                 var progress = new TextProgress(_console.Error, "veil encrypt-dataset", "vectors", rows.Vectors.Length);
-                OneWayDatasetKey key = OneWayDataset.Write(output, rows, client.Vector.GetEncryptor(secretPath, derivationPath, tenant), tenant, progress);
+                VectorKeyDescription key = OneWayDataset.Write(output, rows, client.Vector.GetEncryptor(secretPath, derivationPath, tenant), tenant, progress);
                 progress.Finish("encrypted one-way");
                 _console.Error.WriteLine(string.Create(
                     CultureInfo.InvariantCulture,

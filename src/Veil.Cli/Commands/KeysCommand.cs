@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using Microsoft.Extensions.VectorData;
 using Veil.Cli.Keysets;
 using Veil.Configuration;
 using Veil.Documents.Store;
@@ -45,9 +43,6 @@ internal sealed class KeysCommand : Command
 
     private static Option<bool> CreateKekOption() => Opt<bool>("--create-kek", "Create the key-encryption key first: a new local key file, or an AES-256 key generated inside the token as non-extractable.");
 
-    private static Option<uint?> IdOption(bool required) =>
-        new("--id") { Description = required ? "The key id of the secret." : "The key id of the new secret (default: one more than the largest in the section).", Required = required };
-
     private Command CreateCommand()
     {
         var vector = Opt<string[]>("--vector", "A vector secret path to create (repeatable).");
@@ -55,111 +50,63 @@ internal sealed class KeysCommand : Command
         var standard = Opt<bool>("--standard", "Create a standard-document secret.");
         var settings = new VectorSettingsOptions();
         Option<bool> createKek = CreateKekOption();
-        var command = new Command("create", "Create a new keyset file with a current secret for each given path (the file must not exist).") { vector };
-        settings.AddTo(command);
-        command.Add(deterministic, standard, createKek);
-        SetAction(command, async (parseResult, cancellationToken) =>
+        return Changing("create", "Create a new keyset file with a current secret for each given path (the file must not exist).", [vector, .. settings.Options, deterministic, standard, createKek], async (parseResult, cancellationToken) =>
         {
-            string[] vectorPaths = parseResult.GetValue(vector) ?? [];
-            string[] deterministicPaths = parseResult.GetValue(deterministic) ?? [];
-            bool withStandard = parseResult.GetValue(standard);
-            if (vectorPaths.Length + deterministicPaths.Length == 0 && !withStandard)
-            {
-                throw new CliUsageException("keys create: give at least one of --vector <path>, --deterministic <path> or --standard.");
-            }
-
-            if (vectorPaths.Length > 0 && parseResult.GetValue(settings.Beta) is null)
-            {
-                throw new CliUsageException("keys create: vector paths need --beta.");
-            }
-
-            string kmsUri = parseResult.GetValue(_kms) ?? throw new CliUsageException("keys create: --kms is required.");
+            string kmsUri = parseResult.GetValue(_kms) ?? throw new CliUsageException("--kms is required.");
             IReadOnlyList<KeysetSecretInfo> added = await KeysetEditor.CreateAsync(
-                parseResult.GetValue(_keyset)!, kmsUri, Kms(parseResult), parseResult.GetValue(createKek), vectorPaths, settings.Get(parseResult, scalingDefault: false), deterministicPaths, withStandard, cancellationToken).ConfigureAwait(false);
-            WriteInfos(added);
-            _console.Error.WriteLine($"keys: created {parseResult.GetValue(_keyset)} with {added.Count} secret(s) wrapped by {KmsSelection.Display(kmsUri)}.");
-            return ExitCodes.Success;
+                parseResult.GetValue(_keyset)!, kmsUri, Kms(parseResult), parseResult.GetValue(createKek), parseResult.GetValue(vector) ?? [], settings.Get(parseResult, scalingDefault: false), parseResult.GetValue(deterministic) ?? [], parseResult.GetValue(standard), cancellationToken).ConfigureAwait(false);
+            return (added, $"keys: created {parseResult.GetValue(_keyset)} with {added.Count} secret(s) wrapped by {KmsSelection.Display(kmsUri)}.");
         });
-        return command;
     }
 
     private Command AddCommand()
     {
-        Section section = new();
+        var target = new Target(idRequired: false);
         var settings = new VectorSettingsOptions();
-        Option<uint?> id = IdOption(required: false);
-        var command = new Command("add", "Add a new secret to a path: pending (decrypt-only) until promoted; on a new path it is current at once. Needs the KMS.");
-        section.AddTo(command);
-        settings.AddTo(command);
-        command.Add(id);
-        SetAction(command, async (parseResult, cancellationToken) =>
+        return Changing("add", "Add a new secret to a path: pending (decrypt-only) until promoted; on a new path it is current at once. Needs the KMS.", [.. target.Options, .. settings.Options], async (parseResult, cancellationToken) =>
         {
-            KmsSelection kms = Kms(parseResult);
-            KeyId? keyId = parseResult.GetValue(id) is { } value ? new KeyId(value) : null;
-            (KeysetSection which, SecretPath path) = section.Get(parseResult);
-            KeysetSecretInfo info = await KeysetEditor.AddAsync(parseResult.GetValue(_keyset)!, kms, which, path, settings.Get(parseResult, scalingDefault: null), keyId, parseResult.GetValue(_kms), cancellationToken).ConfigureAwait(false);
-            WriteInfos([info]);
-            _console.Error.WriteLine(info.State == KeysetSecretState.Pending
+            (KeysetSection section, SecretPath path, KeyId? id) = target.Get(parseResult);
+            KeysetSecretInfo info = await KeysetEditor.AddAsync(parseResult.GetValue(_keyset)!, Kms(parseResult), section, path, settings.Get(parseResult, scalingDefault: null), id, parseResult.GetValue(_kms), cancellationToken).ConfigureAwait(false);
+            return ([info], info.State == KeysetSecretState.Pending
                 ? $"keys: added secret {info.Id} as pending; deploy the keyset everywhere, then run 'veil keys promote --id {info.Id}'."
                 : $"keys: added secret {info.Id} as current of a new path.");
-            return ExitCodes.Success;
         });
-        return command;
     }
 
     private Command PromoteCommand()
     {
-        Section section = new();
-        Option<uint?> id = IdOption(required: true);
-        var command = new Command("promote", "Make a secret current: a pending secret becomes current and the old current one goes in rotation (it still decrypts and is queried). Promoting the in-rotation secret rolls back. Needs the KMS (to check and renew the keyset's authentication tag).");
-        section.AddTo(command);
-        command.Add(id);
-        SetAction(command, async (parseResult, cancellationToken) =>
+        var target = new Target(idRequired: true);
+        return Changing("promote", "Make a secret current: a pending secret becomes current and the old current one goes in rotation (it still decrypts and is queried). Promoting the in-rotation secret rolls back. Needs the KMS (to check and renew the keyset's authentication tag).", target.Options, async (parseResult, cancellationToken) =>
         {
-            KmsSelection kms = Kms(parseResult);
-            (KeysetSection which, SecretPath path) = section.Get(parseResult);
-            var keyId = new KeyId(parseResult.GetValue(id)!.Value);
-            WriteInfos([await KeysetEditor.PromoteAsync(parseResult.GetValue(_keyset)!, kms, which, path, keyId, cancellationToken).ConfigureAwait(false)]);
-            _console.Error.WriteLine($"keys: secret {keyId} is current; re-encrypt data still under the in-rotation secret, then retire it.");
-            return ExitCodes.Success;
+            (KeysetSection section, SecretPath path, KeyId? id) = target.Get(parseResult);
+            KeysetSecretInfo info = await KeysetEditor.PromoteAsync(parseResult.GetValue(_keyset)!, Kms(parseResult), section, path, id!.Value, cancellationToken).ConfigureAwait(false);
+            return ([info], $"keys: secret {info.Id} is current; re-encrypt data still under the in-rotation secret, then retire it.");
         });
-        return command;
     }
 
     private Command RetireCommand()
     {
-        Section section = new();
-        Option<uint?> id = IdOption(required: true);
+        var target = new Target(idRequired: true);
         var store = Opt<string>("--store", "A store (duckdb:PATH or postgres:\"CONNECTION STRING\", as in veil ingest) to check first: retire refuses while its collections still hold rows encrypted with the secret.");
         var collection = Opt<string>("--collection", "With --store: the collection to check (default: every collection veil created in the store).");
         var force = Opt<bool>("--force", "With --store: retire even though rows are still encrypted with the secret (they can no longer be decrypted).");
-        var command = new Command("retire", "Retire a secret (in rotation or pending) once its data is re-encrypted: it stays wrapped in the file but is never loaded again. With --store, refuses while the store still holds rows under it. Needs the KMS (to check and renew the keyset's authentication tag).")
+        const string Description = "Retire a secret (in rotation or pending) once its data is re-encrypted: it stays wrapped in the file but is never loaded again. With --store, refuses while the store still holds rows under it. Needs the KMS (to check and renew the keyset's authentication tag).";
+        return Changing("retire", Description, [store, collection, force, .. target.Options], async (parseResult, cancellationToken) =>
         {
-            store, collection, force,
-        };
-        section.AddTo(command);
-        command.Add(id);
-        SetAction(command, async (parseResult, cancellationToken) =>
-        {
-            KmsSelection kms = Kms(parseResult);
-            (KeysetSection which, SecretPath path) = section.Get(parseResult);
-            var keyId = new KeyId(parseResult.GetValue(id)!.Value);
+            (KeysetSection section, SecretPath path, KeyId? id) = target.Get(parseResult);
             _console.Error.WriteLine(parseResult.GetValue(store) is { } storeValue
-                ? await KeyUsage.CheckRetireAsync(StoreLocation.Parse(storeValue), parseResult.GetValue(collection), which, path, keyId, parseResult.GetValue(force), cancellationToken).ConfigureAwait(false)
-                : $"warning: data still encrypted with secret {keyId} can no longer be decrypted once it is retired; give --store (and --collection) to have veil count such rows first.");
-
-            WriteInfos([await KeysetEditor.RetireAsync(parseResult.GetValue(_keyset)!, kms, which, path, keyId, cancellationToken).ConfigureAwait(false)]);
-            _console.Error.WriteLine($"keys: secret {keyId} is retired.");
-            return ExitCodes.Success;
+                ? await KeyUsage.CheckRetireAsync(StoreLocation.Parse(storeValue), parseResult.GetValue(collection), section, path, id!.Value, parseResult.GetValue(force), cancellationToken).ConfigureAwait(false)
+                : $"warning: data still encrypted with secret {id} can no longer be decrypted once it is retired; give --store (and --collection) to have veil count such rows first.");
+            KeysetSecretInfo info = await KeysetEditor.RetireAsync(parseResult.GetValue(_keyset)!, Kms(parseResult), section, path, id!.Value, cancellationToken).ConfigureAwait(false);
+            return ([info], $"keys: secret {info.Id} is retired.");
         });
-        return command;
     }
 
     private Command ListCommand()
     {
         var json = Opt<bool>("--json", "One JSON object per secret instead of a table.");
         var command = new Command("list", "List the secrets' metadata (section, path, id, state, β, creation time, KEK URI); never key material. No KMS access, so not authenticated (check verifies).") { json };
-        SetAction(command, (parseResult, _) =>
+        command.SetAction(parseResult =>
         {
             Keyset keyset = KeysetFile.Load(parseResult.GetValue(_keyset)!);
             if (parseResult.GetValue(json))
@@ -171,7 +118,7 @@ internal sealed class KeysCommand : Command
                 KeysetEditor.WriteTable(_console.Output, keyset);
             }
 
-            return Task.FromResult(ExitCodes.Success);
+            return ExitCodes.Success;
         });
         return command;
     }
@@ -179,10 +126,10 @@ internal sealed class KeysCommand : Command
     private Command ExportPublicInfoCommand()
     {
         var command = new Command("export-public-info", "Write the keyset's public metadata as one JSON document (for audits and inventories): no wrapped or cleartext key material. No KMS access, so not authenticated (check verifies).");
-        SetAction(command, (parseResult, _) =>
+        command.SetAction(parseResult =>
         {
             _console.Output.WriteLine(KeysetInfoJson.PublicInfo(KeysetFile.Load(parseResult.GetValue(_keyset)!)));
-            return Task.FromResult(ExitCodes.Success);
+            return ExitCodes.Success;
         });
         return command;
     }
@@ -190,7 +137,7 @@ internal sealed class KeysCommand : Command
     private Command CheckCommand()
     {
         var command = new Command("check", "Unwrap every live secret through the KMS (then zero it) to prove the keyset opens: exit 3 if a wrapped secret was altered.");
-        SetAction(command, async (parseResult, cancellationToken) =>
+        command.SetAction(async (parseResult, cancellationToken) =>
         {
             (int live, int retired) = await KeysetEditor.CheckAsync(parseResult.GetValue(_keyset)!, Kms(parseResult), cancellationToken).ConfigureAwait(false);
             _console.Output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{{\"live\":{live},\"retired\":{retired}}}"));
@@ -203,33 +150,36 @@ internal sealed class KeysCommand : Command
     {
         var config = Opt<string>("--config", "The cleartext configuration file to import (the --config format of the other commands).").AsRequired();
         Option<bool> createKek = CreateKekOption();
-        var command = new Command(
-            "import-insecure-cleartext",
-            "INSECURE migration: wrap the secrets of a cleartext --config file into a new keyset. The cleartext file has exposed its secrets; delete it and plan a rotation to secrets generated by 'keys add'.")
+        const string Description = "INSECURE migration: wrap the secrets of a cleartext --config file into a new keyset. The cleartext file has exposed its secrets; delete it and plan a rotation to secrets generated by 'keys add'.";
+        return Changing("import-insecure-cleartext", Description, [config, createKek], async (parseResult, cancellationToken) =>
         {
-            config, createKek,
-        };
-        SetAction(command, async (parseResult, cancellationToken) =>
-        {
-            string kmsUri = parseResult.GetValue(_kms) ?? throw new CliUsageException("keys import-insecure-cleartext: --kms is required.");
-            WriteInfos(await KeysetEditor.ImportInsecureCleartextAsync(
-                parseResult.GetValue(_keyset)!, parseResult.GetValue(config)!, kmsUri, Kms(parseResult), parseResult.GetValue(createKek), cancellationToken).ConfigureAwait(false));
-            _console.Error.WriteLine("warning: the imported secrets existed in cleartext; delete the cleartext file and rotate to secrets generated by 'veil keys add'.");
-            return ExitCodes.Success;
+            string kmsUri = parseResult.GetValue(_kms) ?? throw new CliUsageException("--kms is required.");
+            return (await KeysetEditor.ImportInsecureCleartextAsync(
+                parseResult.GetValue(_keyset)!, parseResult.GetValue(config)!, kmsUri, Kms(parseResult), parseResult.GetValue(createKek), cancellationToken).ConfigureAwait(false),
+                "warning: the imported secrets existed in cleartext; delete the cleartext file and rotate to secrets generated by 'veil keys add'.");
         });
-        return command;
     }
 
-    private Command UpgradeCommand()
-    {
-        var command = new Command(
-            "upgrade",
-            $"Upgrade a '{Keyset.Version1FormatName}' keyset (unauthenticated states) to '{Keyset.FormatName}': check its states with 'list' first; this adds an integrity key wrapped by the keyset's kekUri and an authentication tag, after unwrapping every live secret once.");
-        SetAction(command, async (parseResult, cancellationToken) =>
+    private Command UpgradeCommand() => Changing(
+        "upgrade",
+        $"Upgrade a '{Keyset.Version1FormatName}' keyset (unauthenticated states) to '{Keyset.FormatName}': check its states with 'list' first; this adds an integrity key wrapped by the keyset's kekUri and an authentication tag, after unwrapping every live secret once.",
+        [],
+        async (parseResult, cancellationToken) =>
         {
             string file = parseResult.GetValue(_keyset)!;
-            WriteInfos(await KeysetEditor.UpgradeAsync(file, Kms(parseResult), cancellationToken).ConfigureAwait(false));
-            _console.Error.WriteLine($"keys: {file} is now '{Keyset.FormatName}'; its states and secrets are authenticated from here on.");
+            return (await KeysetEditor.UpgradeAsync(file, Kms(parseResult), cancellationToken).ConfigureAwait(false), $"keys: {file} is now '{Keyset.FormatName}'; its states and secrets are authenticated from here on.");
+        });
+
+    /// <summary>A subcommand that changes the keyset: it writes the secrets it touched (JSON, one per line) on stdout, then what to do next on stderr.</summary>
+    private Command Changing(string name, string description, Option[] options, Func<ParseResult, CancellationToken, Task<(IReadOnlyList<KeysetSecretInfo> Infos, string Message)>> change)
+    {
+        var command = new Command(name, description);
+        command.Add(options);
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            (IReadOnlyList<KeysetSecretInfo> infos, string message) = await change(parseResult, cancellationToken).ConfigureAwait(false);
+            WriteInfos(infos);
+            _console.Error.WriteLine(message);
             return ExitCodes.Success;
         });
         return command;
@@ -245,37 +195,6 @@ internal sealed class KeysCommand : Command
             LocalOptionsForTests,
             KmsSettings.DirectoryOf(parseResult.GetValue(_keyset)!)));
 
-    private void SetAction(Command command, Func<ParseResult, CancellationToken, Task<int>> action) =>
-        command.SetAction(async (parseResult, cancellationToken) =>
-        {
-            try
-            {
-                return await action(parseResult, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (UsageErrors.Is(e) || e is FormatException or ArgumentException or InvalidOperationException)
-            {
-                return Fail(e.Message, ExitCodes.InvalidOptions);
-            }
-            catch (KeyNotAvailableException e) when (e.InnerException is CryptographicException and not KeyNotAvailableException)
-            {
-                return Fail(e.Message, ExitCodes.IntegrityFailure);
-            }
-            catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException)
-            {
-                return Fail(e.Message, ExitCodes.Failed);
-            }
-            catch (VectorStoreException e)
-            {
-                return Fail($"the store failed: {e.Message}", ExitCodes.Failed);
-            }
-        });
-
-    private int Fail(string message, int exitCode)
-    {
-        _console.Error.WriteLine($"keys: {message}");
-        return exitCode;
-    }
-
     private void WriteInfos(IEnumerable<KeysetSecretInfo> infos)
     {
         foreach (KeysetSecretInfo info in infos)
@@ -284,17 +203,17 @@ internal sealed class KeysCommand : Command
         }
     }
 
-    /// <summary>--beta, --scaling, --dimensions, --max-norm and --structured-rotation: the settings of a new vector path.</summary>
+    /// <summary>--beta, --scaling, --dimensions and --max-norm: the settings of a new vector path.</summary>
     private sealed class VectorSettingsOptions
     {
-        public readonly Option<float?> Beta = Opt<float?>("--beta", "The approximation factor β of a new vector path (larger: more noise, more privacy, less accurate search).");
+        private readonly Option<float?> Beta = Opt<float?>("--beta", "The approximation factor β of a new vector path (larger: more noise, more privacy, less accurate search).");
         private readonly Option<bool> Scaling = Opt<bool>("--scaling", "Use the key-derived scaling factor on a new vector path (Alloy before 0.13); default off.");
         private readonly Option<int?> Dimensions = Opt<int?>("--dimensions", "Fix the dimension of a new vector path: vectors of any other length are refused by every operation (recorded in the keyset, authenticated).");
         private readonly Option<float?> MaxNorm = Opt<float?>("--max-norm", "Refuse vector inputs of a new vector path whose L2 norm exceeds this (1.001 for normalised embeddings): a large-norm input reveals the key's permutation. Recorded in the keyset; veil serve applies 1.001 when it is not set.");
 
         private readonly Option<bool> StructuredRotation = Opt<bool>("--structured-rotation", "Give a new vector path Veil's structured rotation key transform instead of Alloy's permutation (NOT Alloy-compatible; resists ciphertext-only alignment better, not known pairs or an encryption oracle: docs/leakage.md). Recorded in the keyset.");
 
-        public void AddTo(Command command) => command.Add(Beta, Scaling, Dimensions, MaxNorm, StructuredRotation);
+        public Option[] Options => [Beta, Scaling, Dimensions, MaxNorm, StructuredRotation];
 
         /// <summary>The settings; <paramref name="scalingDefault"/> when --scaling is not given.</summary>
         public VectorSecretSettings Get(ParseResult parseResult, bool? scalingDefault) =>
@@ -306,16 +225,17 @@ internal sealed class KeysCommand : Command
                 parseResult.GetValue(StructuredRotation) ? VectorKeyTransform.StructuredRotation : null);
     }
 
-    /// <summary>The --vector / --deterministic / --standard choice of add, promote and retire: exactly one.</summary>
-    private sealed class Section
+    /// <summary>Which secret add, promote and retire act on: exactly one of --vector, --deterministic and --standard, and --id.</summary>
+    private sealed class Target(bool idRequired)
     {
         private readonly Option<string> _vector = Opt<string>("--vector", "The vector secret path.");
         private readonly Option<string> _deterministic = Opt<string>("--deterministic", "The deterministic-field secret path.");
         private readonly Option<bool> _standard = Opt<bool>("--standard", "The standard-document secrets.");
+        private readonly Option<uint?> _id = new("--id") { Description = idRequired ? "The key id of the secret." : "The key id of the new secret (default: one more than the largest in the section).", Required = idRequired };
 
-        public void AddTo(Command command) => command.Add(_vector, _deterministic, _standard);
+        public Option[] Options => [_vector, _deterministic, _standard, _id];
 
-        public (KeysetSection Section, SecretPath Path) Get(ParseResult parseResult)
+        public (KeysetSection Section, SecretPath Path, KeyId? Id) Get(ParseResult parseResult)
         {
             string? vector = parseResult.GetValue(_vector);
             string? deterministic = parseResult.GetValue(_deterministic);
@@ -325,9 +245,10 @@ internal sealed class KeysCommand : Command
                 throw new CliUsageException("Give exactly one of --vector <path>, --deterministic <path> or --standard.");
             }
 
-            return vector is not null ? (KeysetSection.Vector, new SecretPath(vector))
-                : deterministic is not null ? (KeysetSection.Deterministic, new SecretPath(deterministic))
-                : (KeysetSection.Standard, new SecretPath(string.Empty));
+            KeyId? id = parseResult.GetValue(_id) is { } value ? new KeyId(value) : null;
+            return vector is not null ? (KeysetSection.Vector, new SecretPath(vector), id)
+                : deterministic is not null ? (KeysetSection.Deterministic, new SecretPath(deterministic), id)
+                : (KeysetSection.Standard, new SecretPath(string.Empty), id);
         }
     }
 }

@@ -45,19 +45,7 @@ internal sealed class ModelKeyOptions
     /// <paramref name="run"/> (see <see cref="CommandSupport.Run"/>).
     /// </summary>
     public int Run(CliConsole console, ParseResult parseResult, SecretPath secretPath, Func<VeilClient, int> run) =>
-        CommandSupport.Run(
-            console,
-            Keys,
-            parseResult,
-            parseResult.GetValue(InsecureSeedOption),
-            configuration =>
-            {
-                if (!configuration.Vector.ContainsKey(secretPath))
-                {
-                    throw new CliUsageException($"Invalid options: --secret-path \"{secretPath}\" is not in the configuration's vector section.");
-                }
-            },
-            run);
+        CommandSupport.Run(console, Keys, parseResult, parseResult.GetValue(InsecureSeedOption), c => c.EnsureConfigured(KeysetSection.Vector, secretPath), run);
 
     private static Option<T> Optional<T>(Option<T> option)
     {

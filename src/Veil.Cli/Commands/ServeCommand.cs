@@ -2,7 +2,6 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Veil.Cli.Keysets;
 using Veil.Configuration;
 using Veil.Service;
@@ -48,46 +47,33 @@ internal sealed class ServeCommand : Command
 
     private async Task<int> RunAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
-        LoadedVeilKeys? keys = null;
-        TextWriter? audit = null;
-        X509Certificate2? certificate = null;
-        RedisLimitsStore? redis = null;
+        // The service loads (and zeroes) the keys, reads the clients file and owns the audit file; the CLI owns what it opens here.
+        string? audit = parseResult.GetValue(_auditLog);
+        using X509Certificate2? certificate = parseResult.GetValue(_certificate) is { } path ? VeilKeyServiceSettings.LoadCertificate(path, parseResult.GetValue(_certificatePasswordEnv)) : null;
+        var options = new VeilKeyServiceOptions
+        {
+            Keys = _keys.Options(parseResult),
+            ClientsPath = parseResult.GetValue(_clients),
+            Urls = parseResult.GetValue(_urls)!,
+            AllowRemoteHttp = parseResult.GetValue(_allowRemoteHttp),
+            AllowHyphenatedIds = parseResult.GetValue(_allowHyphenatedIds),
+            MaxNorms = VeilKeyServiceSettings.ParseMaxNorms(parseResult.GetValue(_maxNorm) ?? []),
+            Certificate = certificate,
+            AuditLog = audit == "-" ? _console.Error : null,
+            AuditLogPath = audit == "-" ? null : audit,
+            MaxRequestBodyBytes = parseResult.GetValue(_maxBody),
+            MaxItemsPerRequest = parseResult.GetValue(_maxItems),
+            LimitsStatePath = parseResult.GetValue(_limitsState),
+        };
+        if (options.Keys.ConfigurationPath is not null)
+        {
+            _console.Error.WriteLine("warning: INSECURE: --config serves cleartext development keys; use --keyset with a KMS in production.");
+        }
+
+        RedisLimitsStore? redis = await ConnectRedisAsync(parseResult).ConfigureAwait(false);
         try
         {
-            string[] urls = parseResult.GetValue(_urls)!;
-            certificate = parseResult.GetValue(_certificate) is { } path ? VeilKeyServiceSettings.LoadCertificate(path, parseResult.GetValue(_certificatePasswordEnv)) : null;
-            UsageOf("--urls", () => ServiceUrls.Check(urls, certificate is not null, parseResult.GetValue(_allowRemoteHttp)));
-            Dictionary<string, float> maxNorms = UsageOf("--max-norm", () => VeilKeyServiceSettings.ParseMaxNorms(parseResult.GetValue(_maxNorm) ?? []));
-            string clientsPath = parseResult.GetValue(_clients)!;
-            ServiceClients clients = UsageOf($"--clients '{clientsPath}'", () => VeilKeyServiceSettings.LoadClients(clientsPath));
-            keys = await _keys.LoadAsync(parseResult, _console, cancellationToken).ConfigureAwait(false);
-            if (keys.IsCleartextConfiguration)
-            {
-                _console.Error.WriteLine("warning: INSECURE: --config serves cleartext development keys; use --keyset with a KMS in production.");
-            }
-
-            audit = parseResult.GetValue(_auditLog) switch
-            {
-                null => null,
-                "-" => _console.Error,
-                string file => VeilKeyService.OpenAuditFile(file),
-            };
-            redis = await ConnectRedisAsync(parseResult).ConfigureAwait(false);
-            var options = new VeilKeyServiceOptions
-            {
-                Configuration = keys.Configuration,
-                Clients = clients,
-                Urls = urls,
-                AllowRemoteHttp = parseResult.GetValue(_allowRemoteHttp),
-                AllowHyphenatedIds = parseResult.GetValue(_allowHyphenatedIds),
-                MaxNorms = maxNorms,
-                Certificate = certificate,
-                AuditLog = audit,
-                MaxRequestBodyBytes = parseResult.GetValue(_maxBody),
-                MaxItemsPerRequest = parseResult.GetValue(_maxItems),
-                LimitsStatePath = parseResult.GetValue(_limitsState),
-                LimitsStore = redis,
-            };
+            options.LimitsStore = redis;
             VeilKeyService service = await VeilKeyService.StartAsync(options, StderrWarnings, cancellationToken).ConfigureAwait(false);
             await using (service.ConfigureAwait(false))
             {
@@ -99,43 +85,19 @@ internal sealed class ServeCommand : Command
                 }
                 catch (OperationCanceledException)
                 {
-                    // Ctrl+C: stop cleanly below.
+                    // Ctrl+C: stop cleanly.
                 }
             }
-
-            return ExitCodes.Success;
-        }
-        catch (Exception e) when (e is FormatException or ArgumentException or OptionsValidationException)
-        {
-            _console.Error.WriteLine($"veil serve: {e.Message}");
-            return ExitCodes.InvalidOptions;
-        }
-        catch (KeysetUnavailableException e)
-        {
-            _console.Error.WriteLine($"veil serve: {e.Message}");
-            return ExitCodes.Of(e);
-        }
-        catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or IOException or UnauthorizedAccessException)
-        {
-            // The certificate, a file or the port could not be opened.
-            _console.Error.WriteLine($"veil serve: {e.Message}");
-            return ExitCodes.Failed;
         }
         finally
         {
-            keys?.Dispose();
             if (redis is not null)
             {
                 await redis.DisposeAsync().ConfigureAwait(false);
             }
-
-            if (audit is not null && audit != _console.Error)
-            {
-                await audit.DisposeAsync().ConfigureAwait(false);
-            }
-
-            certificate?.Dispose();
         }
+
+        return ExitCodes.Success;
     }
 
     /// <summary>The service's warnings (5xx answers, insecure keys) on stderr; stdout keeps only the JSON line.</summary>

@@ -108,11 +108,10 @@ internal sealed class TrainCommand : Command
         LabelledVectors rows = dataset.Rows;
         _console.Error.WriteLine($"veil {Name}: {rows.Vectors.Length} one-way ciphertexts × {rows.Dimensions} from {ciphertexts} (key id {dataset.Key.KeyId} of \"{dataset.Key.SecretPath}\" for tenant \"{dataset.Key.Tenant}\")");
         int[] labelled = Enumerable.Range(0, rows.Labels.Length).Where(i => rows.Labels[i] is not null).ToArray();
-        OneWayDatasetKey k = dataset.Key;
         KeyBoundClassifier classifier = Invalid(() => KeyBoundClassifier.TrainOnCiphertexts(
             labelled.Select(i => rows.Vectors[i]).ToArray(),
             labelled.Select(i => rows.Labels[i]!).ToArray(),
-            new ClassifierKey(k.KeyId, k.SecretPath, k.DerivationPath, k.Tenant, k.Beta, k.KeyCheck),
+            dataset.Key,
             trainer,
             parseResult.GetValue(SeedOption),
             fraction,

@@ -24,6 +24,16 @@ internal sealed class KeySource(string configDescription, bool recursive)
 
     public void AddTo(Command command) => command.Add(Config, Keyset, PassphraseEnv, PinEnv, Pkcs11Module);
 
+    /// <summary>The options as the key service binds them (it loads, and zeroes, the keys itself).</summary>
+    public VeilKeysOptions Options(ParseResult parseResult) => new()
+    {
+        KeysetPath = parseResult.GetValue(Keyset),
+        ConfigurationPath = parseResult.GetValue(Config),
+        PassphraseVariable = parseResult.GetValue(PassphraseEnv)!,
+        PinVariable = parseResult.GetValue(PinEnv)!,
+        Pkcs11Module = parseResult.GetValue(Pkcs11Module),
+    };
+
     /// <summary><see cref="LoadAsync"/> for the synchronous commands (a console app has no synchronization context).</summary>
     public LoadedVeilKeys Load(ParseResult parseResult, CliConsole console) =>
         LoadAsync(parseResult, console, CancellationToken.None).GetAwaiter().GetResult();

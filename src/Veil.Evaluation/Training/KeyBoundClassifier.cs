@@ -66,7 +66,7 @@ public sealed class KeyBoundClassifier
         progress?.Report($"encrypting {plaintexts.Count} vectors one-way (key id {encryptor.KeyId}, β = {encryptor.ApproximationFactor})…");
         float[][] trainCipher = EncryptOneWay(encryptor, train.Select(i => plaintexts[i]).ToArray());
         float[][] testCipher = EncryptOneWay(encryptor, test.Select(i => plaintexts[i]).ToArray());
-        ClassifierKey key = ClassifierKey.Of(encryptor, tenant);
+        VectorKeyDescription key = VectorKeyDescription.Of(encryptor, tenant);
         return new KeyBoundClassifier(
             Fit(trainCipher, testCipher, train.Select(i => labels[i]).ToArray(), test.Select(i => labels[i]).ToArray(), key, trainer, seed, progress, out ClassifierModelInfo info),
             encryptor,
@@ -89,7 +89,7 @@ public sealed class KeyBoundClassifier
     public static KeyBoundClassifier TrainOnCiphertexts(
         IReadOnlyList<float[]> ciphertexts,
         IReadOnlyList<string> labels,
-        ClassifierKey key,
+        VectorKeyDescription key,
         ClassifierTrainer trainer,
         int seed,
         double testFraction = 0.25,
@@ -118,7 +118,7 @@ public sealed class KeyBoundClassifier
     }
 
     private static VectorClassifier Fit(
-        float[][] trainCipher, float[][] testCipher, string[] trainLabels, string[] testLabels, ClassifierKey key, ClassifierTrainer trainer, int seed, IProgress<string>? progress, out ClassifierModelInfo info)
+        float[][] trainCipher, float[][] testCipher, string[] trainLabels, string[] testLabels, VectorKeyDescription key, ClassifierTrainer trainer, int seed, IProgress<string>? progress, out ClassifierModelInfo info)
     {
         progress?.Report($"training {trainer} on {trainCipher.Length} ciphertexts, {trainLabels.Distinct(StringComparer.Ordinal).Count()} labels…");
         VectorClassifier model = VectorClassifier.Train(trainCipher, trainLabels, trainer, seed);
@@ -256,33 +256,6 @@ public sealed class KeyBoundClassifier
         {
             throw new ClassifierKeyMismatchException($"This model only works with the key it was trained under: {reason}.");
         }
-    }
-}
-
-/// <summary>
-/// Which key a <see cref="KeyBoundClassifier"/> is bound to: names, β and a key check (the paired ICL info of an
-/// encryption of the empty vector, which only the same secret and β verify). Never key bytes.
-/// </summary>
-/// <param name="KeyId">The id of the secret.</param>
-/// <param name="SecretPath">The vector secret path.</param>
-/// <param name="DerivationPath">The derivation path.</param>
-/// <param name="Tenant">The tenant.</param>
-/// <param name="Beta">β.</param>
-/// <param name="KeyCheck">Base64 key check.</param>
-[Experimental("VEIL001")]
-public sealed record ClassifierKey(uint KeyId, string SecretPath, string DerivationPath, string Tenant, float Beta, string KeyCheck)
-{
-    /// <summary>Describes <paramref name="encryptor"/>'s key for <paramref name="tenant"/>.</summary>
-    public static ClassifierKey Of(VectorEncryptor encryptor, TenantId tenant)
-    {
-        ArgumentNullException.ThrowIfNull(encryptor);
-        return new(
-            encryptor.KeyId.Value,
-            encryptor.SecretPath.Value,
-            encryptor.DerivationPath.Value,
-            tenant.Value,
-            encryptor.ApproximationFactor,
-            Convert.ToBase64String(encryptor.Encrypt(ReadOnlySpan<float>.Empty).PairedIclInfo.Span));
     }
 }
 
