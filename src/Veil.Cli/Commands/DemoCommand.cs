@@ -64,7 +64,7 @@ internal sealed class DemoCommand : Command
                 // --text, --model or --vocab asks for a text query (an error without a model); otherwise there is one when the add-on is installed.
                 using (OnnxEmbeddingGenerator? textModel = (text ?? model ?? vocabulary) is not null ? TextModel.Open(model, vocabulary) : TextModel.OpenIfInstalled())
                 {
-                    options = textModel is null ? options : options with { TextQuery = new DemoTextQuery(text ?? DefaultText, await TextModel.EmbedAsync(textModel, text ?? DefaultText, cancellationToken).ConfigureAwait(false), TextModel.Describe(textModel)) };
+                    options = textModel is null ? options : options with { TextQuery = new DemoTextQuery(text ?? DefaultText, await textModel.EmbedAsync(text ?? DefaultText, cancellationToken).ConfigureAwait(false), textModel.ModelName()) };
                 }
 
                 var progress = new TextProgress(_console.Error, "veil demo", "documents", total: null);

@@ -63,10 +63,8 @@ internal sealed class EvaluateCommand : Command
         EvaluationSeries series = Evaluator.Run(data, options, seeds, new StderrProgress(_console.Error, Name), cancellationToken);
         if (parseResult.GetValue(_out) is { } directory)
         {
-            IReadOnlyList<(string Title, string Path)> figures = ReportPlots.Save(series, directory);
-            File.WriteAllText(Path.Combine(directory, "report.json"), ReportWriter.ToJson(series) + "\n");
-            File.WriteAllText(Path.Combine(directory, "report.md"), ReportWriter.ToMarkdown(series, figures));
-            _console.Error.WriteLine($"veil evaluate: wrote report.md, report.json and {figures.Count} plots to {directory}");
+            int plots = ReportPlots.SaveReport(series, directory);
+            _console.Error.WriteLine($"veil evaluate: wrote report.md, report.json and {plots} plots to {directory}");
         }
 
         _console.Output.Write(ReportWriter.ToMarkdown(series));

@@ -55,8 +55,8 @@ internal sealed class SearchCommand : StoreCommand
         else if (text is not null)
         {
             using OnnxEmbeddingGenerator generator = TextModel.Open(parseResult.GetValue(ModelOption), parseResult.GetValue(VocabularyOption));
-            query = await TextModel.EmbedAsync(generator, text, cancellationToken).ConfigureAwait(false);
-            source = $"the model '{TextModel.Describe(generator)}'";
+            query = await generator.EmbedAsync(text, cancellationToken).ConfigureAwait(false);
+            source = $"the model '{generator.ModelName()}'";
         }
 
         var search = new DocumentSearch(context.Collection, context.Tenant)
