@@ -25,6 +25,26 @@ public sealed class DocumentIdsTests
     }
 
     [Fact]
+    public void ParseVector_ReadsAJsonArrayOfNumbers_AndRefusesAnythingElse()
+    {
+        Assert.Equal([0.5f, -1f, 3f], DocumentJson.ParseVector("[0.5, -1, 3e0]"));
+        Assert.Throws<FormatException>(() => DocumentJson.ParseVector("[0.5,"));
+        Assert.Throws<FormatException>(() => DocumentJson.ParseVector("{\"x\":1}"));
+        Assert.Throws<FormatException>(() => DocumentJson.ParseVector("[\"a\"]"));
+    }
+
+    [Fact]
+    public void Choose_PicksRawVectorsAFileOrStandardInput_AndRefusesTheMixes()
+    {
+        var vectorsOnly = Assert.Throws<DocumentStoreException>(() => DocumentInput.Choose(null, "v.bin", null, null, TextReader.Null));
+        var both = Assert.Throws<DocumentStoreException>(() => DocumentInput.Choose("in.jsonl", "v.bin", "r.jsonl", null, TextReader.Null));
+
+        Assert.Contains("--vectors and --records go together", vectorsOnly.Message, StringComparison.Ordinal);
+        Assert.Contains("use either --input", both.Message, StringComparison.Ordinal);
+        Assert.NotNull(DocumentInput.Choose(null, null, null, null, new StringReader("{\"id\":\"a\",\"vector\":[1]}\n")));
+    }
+
+    [Fact]
     public void RotationSummary_WritesItsJsonObjectAndLine()
     {
         var summary = new RotationSummary { Rotated = 3, AlreadyCurrent = 2, Failed = 1 };
