@@ -17,7 +17,7 @@ public sealed record DemoKeys(VeilConfiguration Configuration, SecretPath Secret
     {
         if (!float.IsFinite(beta) || beta <= 0f)
         {
-            throw new ArgumentOutOfRangeException(nameof(beta), "The approximation factor must be a finite number greater than zero.");
+            throw new ArgumentOutOfRangeException(nameof(beta), "--beta, the approximation factor, must be a finite number greater than zero.");
         }
 
         SecretPath path = secretPath ?? new SecretPath(DefaultSecretPath);

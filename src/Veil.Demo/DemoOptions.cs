@@ -49,12 +49,22 @@ public sealed record DemoOptions(string CorpusDirectory)
     /// <summary>Without <see cref="TextQuery"/>: why there is none (shown in place of the text query), or null to say nothing.</summary>
     public string? TextQueryUnavailable { get; init; }
 
+    /// <summary>Checks every setting before anything is read or stored (the messages name them as <c>veil demo</c>'s options).</summary>
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
+    /// <exception cref="DocumentStoreException">The store settings are not valid (<see cref="StoreLocation.ValidateSettings"/>).</exception>
     public void Validate()
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(Queries, 1);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(Queries, MaxQueries);
-        ArgumentOutOfRangeException.ThrowIfLessThan(RerankCandidates, K);
+        if (Queries is < 1 or > MaxQueries)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Queries), $"--queries must be from 1 to {MaxQueries} (the held-out documents; the rest of the corpus is stored).");
+        }
+
+        if (RerankCandidates < K)
+        {
+            throw new ArgumentOutOfRangeException(nameof(RerankCandidates), $"--rerank-candidates must be at least {K}.");
+        }
+
+        (Store ?? new StoreLocation(StoreLocation.DuckDbKind, "demo.duckdb")).WithDuckDbSettings(StoreMemory, StoreThreads).ValidateSettings();
     }
 }
 

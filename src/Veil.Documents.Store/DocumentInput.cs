@@ -55,6 +55,35 @@ public sealed class DocumentInput
         });
     }
 
+    /// <summary>
+    /// The input an ingest names: raw float32 <paramref name="vectors"/> beside JSON Lines <paramref name="records"/>,
+    /// a JSON Lines or Parquet <paramref name="input"/> file, or else JSON Lines from <paramref name="standardInput"/>.
+    /// The messages name the options as <c>--input</c>, <c>--vectors</c> and <c>--records</c>.
+    /// </summary>
+    /// <param name="input">A JSON Lines or Parquet file, or null.</param>
+    /// <param name="vectors">A raw float32 file (with <paramref name="records"/>), or null.</param>
+    /// <param name="records">The records of <paramref name="vectors"/>, or null.</param>
+    /// <param name="dimensions">With <paramref name="vectors"/>: the row length, or null to infer it.</param>
+    /// <param name="standardInput">The JSON Lines read when no file is given.</param>
+    /// <returns>The input.</returns>
+    /// <exception cref="DocumentStoreException">Only one of <paramref name="vectors"/> and <paramref name="records"/>, or both <paramref name="input"/> and <paramref name="vectors"/>, are given.</exception>
+    public static DocumentInput Choose(string? input, string? vectors, string? records, int? dimensions, TextReader standardInput)
+    {
+        if ((vectors is null) != (records is null))
+        {
+            throw new DocumentStoreException("Invalid options: --vectors and --records go together.");
+        }
+
+        if (vectors is not null && input is not null)
+        {
+            throw new DocumentStoreException("Invalid options: use either --input (JSON Lines with vectors) or --vectors with --records, not both.");
+        }
+
+        return vectors is not null ? RawVectors(vectors, records!, dimensions)
+            : input is not null ? File(input)
+            : JsonLines(standardInput);
+    }
+
     /// <summary>Raw float32 vectors beside JSON Lines records (see <see cref="DocumentSources.RawVectors"/>).</summary>
     /// <param name="vectorsPath">Little-endian float32 rows, no header.</param>
     /// <param name="recordsPath">JSON Lines with the id and metadata of each row (gzip-compressed or not).</param>

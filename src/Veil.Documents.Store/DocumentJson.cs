@@ -92,6 +92,23 @@ public static class DocumentJson
         }
     }
 
+    /// <summary>Parses a vector written as a JSON array of finite numbers (such as a query given on a command line).</summary>
+    /// <param name="json">The JSON text.</param>
+    /// <returns>The vector.</returns>
+    /// <exception cref="FormatException">The text is not JSON, or not an array of finite numbers.</exception>
+    public static float[] ParseVector(string json)
+    {
+        try
+        {
+            using JsonDocument document = JsonDocument.Parse(json);
+            return ReadVector(document.RootElement);
+        }
+        catch (JsonException e)
+        {
+            throw new FormatException(e.Message, e);
+        }
+    }
+
     /// <summary>Reads a JSON array of finite numbers as floats.</summary>
     /// <exception cref="FormatException">It is not one.</exception>
     public static float[] ReadVector(JsonElement element)

@@ -59,6 +59,33 @@ public sealed record LabelledVectors(string[] Ids, float[][] Vectors, string?[] 
     }
 
     /// <summary>
+    /// Opens (<see cref="OpenSource"/>) and reads (<see cref="Read"/>) the rows a command names, with the vectors
+    /// embedded from a text field of the <paramref name="input"/> file when <paramref name="text"/> is given.
+    /// </summary>
+    /// <param name="input">A file or corpus directory, or null.</param>
+    /// <param name="vectors">A raw float32 file (with <paramref name="records"/>), or null.</param>
+    /// <param name="records">The records of <paramref name="vectors"/>, or null.</param>
+    /// <param name="labels">A label file, or a record field.</param>
+    /// <param name="defaultCorpus">The corpus directory used when neither <paramref name="input"/> nor <paramref name="vectors"/> is given.</param>
+    /// <param name="minimumRows">The fewest rows the caller can use.</param>
+    /// <param name="limit">Read only this many rows; null for all.</param>
+    /// <param name="text">The text field to embed and its model, or null to read vectors.</param>
+    /// <returns>The rows, and what they were read from (for messages).</returns>
+    /// <exception cref="DocumentStoreException">The options do not fit together, too few rows, rows of different dimensions, or labels that fit neither way.</exception>
+    /// <exception cref="DocumentInputException">A row cannot be read.</exception>
+    public static (LabelledVectors Rows, string Source) Load(string? input, string? vectors, string? records, string labels, string defaultCorpus, int minimumRows, int? limit = null, TextEmbedding? text = null)
+    {
+        (string source, DocumentInput opened) = OpenSource(input, vectors, records, defaultCorpus);
+        if (text is not null)
+        {
+            opened = input is not null && vectors is null ? opened.WithTextEmbedding(text)
+                : throw new DocumentStoreException($"Invalid options: text to embed is read from a JSON Lines --input file (with the field \"{text.Field}\").");
+        }
+
+        return (Read(opened, source, labels, minimumRows, limit), source);
+    }
+
+    /// <summary>
     /// Reads the rows of <paramref name="input"/> (the first <paramref name="limit"/>, when given) with a label each
     /// from <paramref name="labels"/>: the path of a file with one label per line, or a field of the records
     /// (<see cref="VeilDocument.CategoryField"/> for the category).

@@ -110,10 +110,31 @@ public sealed record StoreLocation(string Kind, string Target)
             throw new DocumentStoreException($"There is no store at --store {this}: the file '{Path.GetFullPath(Target)}' does not exist. Create it with veil ingest.");
         }
 
-        DuckDbStoreOptions options;
+        DuckDbStoreOptions options = ValidateSettings();
         try
         {
-            options = new DuckDbStoreOptions { MemoryLimit = DuckDbMemoryLimit ?? DuckDbStoreOptions.DefaultMemoryLimit, Threads = DuckDbThreads };
+            return new DuckDbVectorStore(Target, options);
+        }
+        catch (VectorStoreException e)
+        {
+            throw new DocumentStoreException($"Cannot open --store {this}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>This location with DuckDB's memory limit and threads (null: the default); PostgreSQL ignores them.</summary>
+    /// <param name="memoryLimit">DuckDB's memory limit, such as 512MB.</param>
+    /// <param name="threads">DuckDB's worker threads.</param>
+    /// <returns>The location with those settings.</returns>
+    public StoreLocation WithDuckDbSettings(string? memoryLimit, int? threads) => this with { DuckDbMemoryLimit = memoryLimit, DuckDbThreads = threads };
+
+    /// <summary>Checks the DuckDB settings without opening anything, so a command can refuse them before its work.</summary>
+    /// <returns>The DuckDB options the settings make.</returns>
+    /// <exception cref="DocumentStoreException">The memory limit is not a size, or the thread count is below 1.</exception>
+    public DuckDbStoreOptions ValidateSettings()
+    {
+        try
+        {
+            return new DuckDbStoreOptions { MemoryLimit = DuckDbMemoryLimit ?? DuckDbStoreOptions.DefaultMemoryLimit, Threads = DuckDbThreads };
         }
         catch (ArgumentOutOfRangeException e)
         {
@@ -122,15 +143,6 @@ public sealed record StoreLocation(string Kind, string Target)
         catch (ArgumentException e)
         {
             throw new DocumentStoreException($"Invalid options: --store-memory \"{DuckDbMemoryLimit}\" is not a size such as 512MB or 4GB.", e);
-        }
-
-        try
-        {
-            return new DuckDbVectorStore(Target, options);
-        }
-        catch (VectorStoreException e)
-        {
-            throw new DocumentStoreException($"Cannot open --store {this}: {e.Message}", e);
         }
     }
 

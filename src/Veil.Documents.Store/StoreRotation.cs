@@ -3,6 +3,7 @@ using System.Numerics.Tensors;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
+using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.Extensions.VectorData;
 using Veil.Fields;
@@ -294,6 +295,30 @@ public sealed class RotationSummary
 
     /// <summary>Largest relative L2 change.</summary>
     public double MaxDrift { get; private set; }
+
+    /// <summary>
+    /// Writes the summary as one JSON object (what <c>veil rotate</c> prints): <c>rotated</c>, <c>alreadyCurrent</c>,
+    /// <c>failed</c>, <c>vectorsRotated</c>, <c>vectorsResealed</c>, <c>meanRelativeDrift</c> and <c>maxRelativeDrift</c>.
+    /// </summary>
+    /// <param name="writer">Where to write it.</param>
+    public void WriteJson(Utf8JsonWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.WriteStartObject();
+        writer.WriteNumber("rotated", Rotated);
+        writer.WriteNumber("alreadyCurrent", AlreadyCurrent);
+        writer.WriteNumber("failed", Failed);
+        writer.WriteNumber("vectorsRotated", VectorsMeasured);
+        writer.WriteNumber("vectorsResealed", Resealed);
+        writer.WriteNumber("meanRelativeDrift", MeanDrift);
+        writer.WriteNumber("maxRelativeDrift", MaxDrift);
+        writer.WriteEndObject();
+    }
+
+    /// <summary>One line for people: how many rows rotated, were already current and failed.</summary>
+    /// <returns>The line.</returns>
+    public override string ToString() =>
+        $"{Rotated} rotated, {AlreadyCurrent} already current, {Failed} failed{(Failed == 0 ? "." : " (left as they were; a re-run retries them).")}";
 
     internal void AddDrifts(IEnumerable<double> relativeChanges)
     {

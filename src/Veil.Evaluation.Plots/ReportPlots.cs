@@ -15,6 +15,21 @@ public static class ReportPlots
     private const int Height = 560;
     private static readonly ScottPlot.Palettes.Category10 s_palette = new();
 
+    /// <summary>
+    /// Writes the whole report into <paramref name="directory"/>: the plots, <c>report.json</c> (every number, see
+    /// <see cref="ReportWriter.ToJson"/>) and <c>report.md</c> (the tables with the plots, see <see cref="ReportWriter.ToMarkdown"/>).
+    /// </summary>
+    /// <param name="series">The evaluation.</param>
+    /// <param name="directory">The directory (created if missing; the files are replaced).</param>
+    /// <returns>How many plots were written.</returns>
+    public static int SaveReport(EvaluationSeries series, string directory)
+    {
+        IReadOnlyList<(string Title, string Path)> figures = Save(series, directory);
+        File.WriteAllText(System.IO.Path.Combine(directory, "report.json"), ReportWriter.ToJson(series) + "\n");
+        File.WriteAllText(System.IO.Path.Combine(directory, "report.md"), ReportWriter.ToMarkdown(series, figures));
+        return figures.Count;
+    }
+
     /// <summary>Writes the plots into <paramref name="directory"/>; returns each one's title and file name.</summary>
     public static IReadOnlyList<(string Title, string Path)> Save(EvaluationSeries series, string directory)
     {

@@ -12,6 +12,26 @@ public sealed record EvaluationData(IReadOnlyList<float[]> Vectors, IReadOnlyLis
 [Experimental("VEIL001")]
 public sealed record EvaluationOptions
 {
+    /// <summary>Checks the settings a user chooses (the messages name them as <c>veil evaluate</c>'s options).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The target recall or the public overlap is outside (0, 1], or the re-ranking budget is below 10.</exception>
+    public void Validate()
+    {
+        if (TargetRecall is not (> 0 and <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(TargetRecall), TargetRecall, "--target-recall must be in (0, 1].");
+        }
+
+        if (RerankBudget < 10)
+        {
+            throw new ArgumentOutOfRangeException(nameof(RerankBudget), RerankBudget, "--rerank-budget must be at least 10.");
+        }
+
+        if (PublicOverlap is not (> 0 and <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(PublicOverlap), PublicOverlap, "--public-overlap must be in (0, 1].");
+        }
+    }
+
     /// <summary>The approximation factors β to evaluate.</summary>
     public IReadOnlyList<double> Betas { get; init; } = [1, 2.5, 5, 7.2];
 

@@ -1,16 +1,29 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Veil.Cli.Commands;
 using Veil.Cli.Tests.Support;
 
 namespace Veil.Cli.Tests;
 
-/// <summary><c>veil demo</c> runs end to end on the committed MiniLM corpus through the embedded DuckDB store.</summary>
-public sealed class DemoCommandTests
+/// <summary>
+/// <c>veil demo</c> runs end to end on the committed MiniLM corpus through the embedded DuckDB store. The tests that do
+/// not check the text query look for the model add-on in an empty folder (<see cref="NoAddOn"/>): loading the model
+/// is what the text-query test (<see cref="TextModelCommandTests"/>) checks.
+/// </summary>
+public sealed class DemoCommandTests : IDisposable
 {
+    private readonly TempDirectory _noAddOn = new();
+
+    public void Dispose() => _noAddOn.Dispose();
+
+    /// <summary>Makes this test's flow find no model add-on, so the demo runs without its text query.</summary>
+    private void NoAddOn() => TextModel.PackagesFolder = _noAddOn.Path;
+
     [Fact]
     public async Task Demo_WithDefaultKeys_PrintsTheReportWithBothRecallsAndExits0()
     {
         // The measurement itself (recall thresholds over 200 queries) is tested in Veil.Demo.Tests; this checks the wiring.
+        NoAddOn();
         CliResult result = await VeilCli.RunAsync(string.Empty, "demo", "--queries", "5");
 
         Assert.True(result.ExitCode == ExitCodes.Success, result.Stderr);
@@ -28,6 +41,7 @@ public sealed class DemoCommandTests
         using var config = new TempConfig(TestKeys.RotatingConfig(beta: 2.5));
         using var directory = new TempDirectory();
         string store = "duckdb:" + directory.File("demo.duckdb");
+        NoAddOn();
 
         CliResult demo = await VeilCli.RunAsync(string.Empty, "demo", "--queries", "5", "--config", config.Path, "--secret-path", "p", "--store", store, "--store-memory", "64MB", "--store-threads", "1");
         CliResult search = await VeilCli.RunAsync(
@@ -57,6 +71,7 @@ public sealed class DemoCommandTests
     [InlineData("--store", "sqlite:x")]
     public async Task Demo_WhenOptionOutOfRange_Exits1(string option, string value)
     {
+        NoAddOn();
         CliResult result = await VeilCli.RunAsync(string.Empty, "demo", option, value);
 
         Assert.Equal(ExitCodes.InvalidOptions, result.ExitCode);
@@ -68,6 +83,7 @@ public sealed class DemoCommandTests
     [InlineData("--store-threads", "0", "--store-threads must be at least 1")]
     public async Task Demo_WhenAStoreSettingIsInvalid_Exits1AsTheStoreCommandsDo(string option, string value, string message)
     {
+        NoAddOn();
         CliResult result = await VeilCli.RunAsync(string.Empty, "demo", "--queries", "5", option, value);
 
         Assert.Equal(ExitCodes.InvalidOptions, result.ExitCode);

@@ -95,22 +95,6 @@ public sealed class StoreCommandTests : IDisposable
         Assert.Contains("\"embedding\" FLOAT[]", result.Stderr);
     }
 
-    [Theory]
-    [InlineData("[1.0, NULL, 0.0]::FLOAT[]", "row 2: the vector of \"b\" has null elements")]
-    [InlineData("NULL::FLOAT[]", "row 2: the vector of \"b\" is null")]
-    [InlineData("[1.0, 0.0]::FLOAT[]", "row 2: the vector of \"b\" has 2 dimensions; collection \"documents\" has 3 (0 documents before it were stored)")]
-    public async Task Ingest_WhenAParquetRowIsBad_Exits2NamingItAndStoresNothingOfTheTransaction(string vector, string message)
-    {
-        string parquet = _directory.WriteParquet($"SELECT * FROM (VALUES ('a', [1.0, 0.0, 0.0]::FLOAT[]), ('b', {vector})) AS t(id, vector)");
-
-        CliResult result = await RunAsync(string.Empty, "ingest", "--secret-path", "p", "--input", parquet);
-        CliResult export = await RunAsync(string.Empty, "export");
-
-        Assert.Equal(ExitCodes.Failed, result.ExitCode);
-        Assert.Contains(message, result.Stderr);
-        Assert.Empty(export.Json);
-    }
-
     [Fact]
     public async Task IngestAndSearch_ForAnotherTenantThanTheCollections_Exit1NamingBothTenants()
     {

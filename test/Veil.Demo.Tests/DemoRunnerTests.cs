@@ -130,6 +130,29 @@ public sealed class DemoRunnerTests
         }
     }
 
+    [Theory]
+    [InlineData("a lot", null, "--store-memory \"a lot\" is not a size")]
+    [InlineData(null, 0, "--store-threads must be at least 1")]
+    public void Validate_WhenAStoreSettingIsInvalid_ThrowsBeforeAnythingIsRead(string? memory, int? threads, string message)
+    {
+        using var directory = new TempDirectory();
+        var options = new DemoOptions(directory.File("no-corpus")) { StoreMemory = memory, StoreThreads = threads };
+
+        var e = Assert.Throws<DocumentStoreException>(options.Validate);
+
+        Assert.Contains(message, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_WhenTheSettingsAreValid_Passes_AndFreshKeysRefuseANonPositiveBeta()
+    {
+        new DemoOptions(Corpus) { StoreMemory = "64MB", StoreThreads = 1, Queries = DemoOptions.MaxQueries }.Validate();
+
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => DemoKeys.Fresh(0f));
+
+        Assert.Contains("--beta", e.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void FromConfiguration_FillsInFreshDeterministicAndStandardSecretsAndDescribesWithoutSecretValues()
     {

@@ -27,6 +27,23 @@ public sealed class LabelledVectorsTests
     }
 
     [Fact]
+    public void Load_OfACorpusDirectory_ReadsItsRowsAndNamesTheVectorsFile_AndRefusesTextWithRawVectors()
+    {
+        string corpus = Path.Combine(AppContext.BaseDirectory, "corpus");
+        using var generator = new Support.BagOfWordsGenerator();
+
+        (LabelledVectors rows, string source) = LabelledVectors.Load(input: null, vectors: null, records: null, VeilDocument.CategoryField, corpus, minimumRows: 5, limit: 5);
+        var mixed = Assert.Throws<DocumentStoreException>(() => LabelledVectors.Load(input: null, vectors: null, records: null, "title", corpus, minimumRows: 1, text: new TextEmbedding("title", generator)));
+        var tooFew = Assert.Throws<DocumentStoreException>(() => LabelledVectors.Load(input: null, vectors: null, records: null, "title", corpus, minimumRows: 5, limit: 4));
+
+        Assert.Equal(5, rows.Ids.Length);
+        Assert.Equal(384, rows.Dimensions);
+        Assert.Equal(Path.Combine(corpus, "embeddings.bin"), source);
+        Assert.Contains("text to embed is read from a JSON Lines --input file (with the field \"title\")", mixed.Message, StringComparison.Ordinal);
+        Assert.Contains("must be at least 5", tooFew.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Read_WhenTheLabelsAreNeitherAFileNorAField_ThrowsNamingThem()
     {
         var e = Assert.Throws<DocumentStoreException>(() => LabelledVectors.Read(Corpus, "corpus", "no-such-field", minimumRows: 20, limit: 60));

@@ -20,6 +20,22 @@ public sealed class EvaluationArgumentsTests
     public void ParseBetas_RefusesAnythingButPositiveFiniteNumbers(string text) =>
         Assert.StartsWith("--betas", Assert.Throws<FormatException>(() => EvaluationArguments.ParseBetas(text, "--betas")).Message, StringComparison.Ordinal);
 
+    [Theory]
+    [InlineData(1.5, 100, 0.5, "--target-recall")]
+    [InlineData(0.0, 100, 0.5, "--target-recall")]
+    [InlineData(0.95, 9, 0.5, "--rerank-budget")]
+    [InlineData(0.95, 100, 0.0, "--public-overlap")]
+    [InlineData(0.95, 100, double.NaN, "--public-overlap")]
+    public void EvaluationOptionsValidate_RefusesSettingsOutOfRange_NamingThem(double target, int budget, double overlap, string name)
+    {
+        var options = new EvaluationOptions { TargetRecall = target, RerankBudget = budget, PublicOverlap = overlap };
+
+        var e = Assert.Throws<ArgumentOutOfRangeException>(options.Validate);
+
+        Assert.StartsWith(name, e.Message, StringComparison.Ordinal);
+        new EvaluationOptions { TargetRecall = 1, RerankBudget = 10, PublicOverlap = 1 }.Validate();
+    }
+
     [Fact]
     public void ParseSeeds_ReadsACountFromTheFirstSeedOrAList()
     {

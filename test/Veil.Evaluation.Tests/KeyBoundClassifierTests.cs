@@ -35,7 +35,9 @@ public sealed class KeyBoundClassifierTests : IDisposable
         Assert.Equal(64, loaded.Info.ModelSha256?.Length);
         Assert.Equal(trained.Info.Labels, loaded.Info.Labels);
         Assert.Equal((1u, 32, Tenant, Path, Model), (loaded.Info.KeyId, loaded.Info.Dimensions, loaded.Info.Tenant, loaded.Info.SecretPath, loaded.Info.DerivationPath));
+        string saved = trained.Save(model);
         string metadata = File.ReadAllText(KeyBoundClassifier.MetadataPath(model));
+        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(System.Text.Json.JsonDocument.Parse(metadata).RootElement), saved);
         Assert.DoesNotContain(Convert.ToBase64String(secret), metadata, StringComparison.Ordinal);
         Assert.DoesNotContain(Convert.ToHexString(secret), metadata, StringComparison.OrdinalIgnoreCase);
     }

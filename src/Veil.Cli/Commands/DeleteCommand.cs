@@ -25,7 +25,7 @@ internal sealed class DeleteCommand : StoreCommand
         var ids = new List<string>(parseResult.GetValue(IdOption) ?? []);
         if (parseResult.GetValue(IdsFromOption) is { } path)
         {
-            ids.AddRange(ReadIds(path));
+            ids.AddRange(path == "-" ? DocumentIds.ReadJsonLines(Terminal.Input, "stdin") : DocumentIds.ReadJsonLines(path));
         }
 
         if (ids.Count == 0)
@@ -45,30 +45,5 @@ internal sealed class DeleteCommand : StoreCommand
         });
         Progress(string.Create(CultureInfo.InvariantCulture, $"{deleted} of {requested} documents deleted from collection \"{context.Collection}\" of {context.Location}."));
         return ExitCodes.Success;
-    }
-
-    private List<string> ReadIds(string path)
-    {
-        using StreamReader? file = path == "-" ? null : OpenFile(path);
-        try
-        {
-            return DocumentIds.ReadJsonLines(file ?? Terminal.Input);
-        }
-        catch (FormatException e)
-        {
-            throw new CliUsageException($"Invalid input: --ids-from {e.Message}", e);
-        }
-    }
-
-    private static StreamReader OpenFile(string path)
-    {
-        try
-        {
-            return new StreamReader(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            throw new CliUsageException($"Cannot read --ids-from '{path}': {e.Message}", e);
-        }
     }
 }

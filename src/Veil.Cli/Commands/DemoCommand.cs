@@ -43,10 +43,9 @@ internal sealed class DemoCommand : Command
     {
         try
         {
-            float beta = parseResult.GetValue(BetaOption);
+            string? text = parseResult.GetValue(TextOption);
             string? model = parseResult.GetValue(ModelOption);
             string? vocabulary = parseResult.GetValue(VocabularyOption);
-            string? text = parseResult.GetValue(TextOption);
             var options = new DemoOptions(parseResult.GetValue(CorpusOption) ?? DefaultCorpusDirectory)
             {
                 Queries = parseResult.GetValue(QueriesOption),
@@ -58,22 +57,16 @@ internal sealed class DemoCommand : Command
                 StoreThreads = parseResult.GetValue(StoreThreadsOption),
                 TextQueryUnavailable = $"no model; install the all-MiniLM-L6-v2 add-on with: {TextModel.InstallCommand}",
             };
-            Validate(options, beta, model, vocabulary);
-
-            // --text or --model asks for a text query (an error without a model); otherwise there is one when the add-on is installed.
-            using (OnnxEmbeddingGenerator? textModel = text is not null || model is not null ? TextModel.Open(model, vocabulary) : TextModel.OpenIfInstalled())
-            {
-                if (textModel is not null)
-                {
-                    text ??= DefaultText;
-                    float[] embedding = await TextModel.EmbedAsync(textModel, text, cancellationToken).ConfigureAwait(false);
-                    options = options with { TextQuery = new DemoTextQuery(text, embedding, TextModel.Describe(textModel)) };
-                }
-            }
-
-            DemoKeys keys = DemoKeys.Load(beta, parseResult.GetValue(ConfigOption), parseResult.GetValue(SecretPathOption) is { } path ? new SecretPath(path) : null);
+            options.Validate();
+            DemoKeys keys = DemoKeys.Load(parseResult.GetValue(BetaOption), parseResult.GetValue(ConfigOption), parseResult.GetValue(SecretPathOption) is { } path ? new SecretPath(path) : null);
             try
             {
+                // --text, --model or --vocab asks for a text query (an error without a model); otherwise there is one when the add-on is installed.
+                using (OnnxEmbeddingGenerator? textModel = (text ?? model ?? vocabulary) is not null ? TextModel.Open(model, vocabulary) : TextModel.OpenIfInstalled())
+                {
+                    options = textModel is null ? options : options with { TextQuery = new DemoTextQuery(text ?? DefaultText, await textModel.EmbedAsync(text ?? DefaultText, cancellationToken).ConfigureAwait(false), textModel.ModelName()) };
+                }
+
                 var progress = new TextProgress(_console.Error, "veil demo", "documents", total: null);
                 await new DemoRunner(options, keys, _console.Output, _console.Error, "veil demo", progress).RunAsync(cancellationToken).ConfigureAwait(false);
                 return ExitCodes.Success;
@@ -95,27 +88,4 @@ internal sealed class DemoCommand : Command
 
     /// <summary>The corpus shipped beside the tool (data/fiori-minilm in the repository).</summary>
     internal static string DefaultCorpusDirectory => Path.Combine(AppContext.BaseDirectory, "corpus", "fiori-minilm");
-
-    private static void Validate(DemoOptions options, float beta, string? model, string? vocabulary)
-    {
-        if (!float.IsFinite(beta) || beta <= 0f)
-        {
-            throw new CliUsageException("Invalid options: --beta must be a finite number greater than zero.");
-        }
-
-        if (options.Queries is < 1 or > DemoOptions.MaxQueries)
-        {
-            throw new CliUsageException($"Invalid options: --queries must be from 1 to {DemoOptions.MaxQueries} (the held-out documents; the rest of the 778 are stored).");
-        }
-
-        if (options.RerankCandidates < DemoOptions.K)
-        {
-            throw new CliUsageException($"Invalid options: --rerank-candidates must be at least {DemoOptions.K}.");
-        }
-
-        if ((model is null) != (vocabulary is null))
-        {
-            throw new CliUsageException("Invalid options: --model and --vocab go together.");
-        }
-    }
 }

@@ -50,23 +50,19 @@ internal sealed class EvaluateCommand : Command
             Betas = betas,
             Seed = seed,
             UseScalingFactor = parseResult.GetValue(_scalingFactor),
-            TargetRecall = parseResult.GetValue(_targetRecall) is var target && target is > 0 and <= 1 ? target
-                : throw new CliUsageException("Invalid options: --target-recall must be in (0, 1]."),
-            RerankBudget = parseResult.GetValue(_rerankBudget) is var budget && budget >= 10 ? budget
-                : throw new CliUsageException("Invalid options: --rerank-budget must be at least 10."),
-            PublicOverlap = parseResult.GetValue(_overlap) is var overlap && overlap is > 0 and <= 1 ? overlap
-                : throw new CliUsageException("Invalid options: --public-overlap must be in (0, 1]."),
+            TargetRecall = parseResult.GetValue(_targetRecall),
+            RerankBudget = parseResult.GetValue(_rerankBudget),
+            PublicOverlap = parseResult.GetValue(_overlap),
             Classifiers = InvalidOptions(() => EvaluationArguments.ParseTrainers(parseResult.GetRequiredValue(_classifiers), "--classifiers", allowNone: true)),
             Sealed = parseResult.GetValue(_sealed),
             ScaleCurveSizes = InvalidOptions(() => EvaluationArguments.ParseScaleCurveSizes(parseResult.GetRequiredValue(_scaleCurve), "--scale-curve")),
         };
+        UsageOf("Invalid options", options.Validate);
         EvaluationSeries series = Evaluator.Run(data, options, seeds, new StderrProgress(_console.Error, Name), cancellationToken);
         if (parseResult.GetValue(_out) is { } directory)
         {
-            IReadOnlyList<(string Title, string Path)> figures = ReportPlots.Save(series, directory);
-            File.WriteAllText(Path.Combine(directory, "report.json"), ReportWriter.ToJson(series) + "\n");
-            File.WriteAllText(Path.Combine(directory, "report.md"), ReportWriter.ToMarkdown(series, figures));
-            _console.Error.WriteLine($"veil evaluate: wrote report.md, report.json and {figures.Count} plots to {directory}");
+            int plots = ReportPlots.SaveReport(series, directory);
+            _console.Error.WriteLine($"veil evaluate: wrote report.md, report.json and {plots} plots to {directory}");
         }
 
         _console.Output.Write(ReportWriter.ToMarkdown(series));

@@ -49,22 +49,8 @@ internal sealed class IngestCommand : StoreCommand
             throw new CliUsageException("Invalid options: --batch-size must be at least 1.");
         }
 
-        string? vectorsPath = parseResult.GetValue(VectorsOption);
-        string? recordsPath = parseResult.GetValue(RecordsOption);
-        string? inputPath = parseResult.GetValue(InputOption);
-        if ((vectorsPath is null) != (recordsPath is null))
-        {
-            throw new CliUsageException("Invalid options: --vectors and --records go together.");
-        }
-
-        if (vectorsPath is not null && inputPath is not null)
-        {
-            throw new CliUsageException("Invalid options: use either --input (JSON Lines with vectors) or --vectors with --records, not both.");
-        }
-
-        DocumentInput input = vectorsPath is not null ? DocumentInput.RawVectors(vectorsPath, recordsPath!, parseResult.GetValue(DimensionsOption))
-            : inputPath is not null ? DocumentInput.File(inputPath)
-            : DocumentInput.JsonLines(Terminal.Input);
+        DocumentInput input = DocumentInput.Choose(
+            parseResult.GetValue(InputOption), parseResult.GetValue(VectorsOption), parseResult.GetValue(RecordsOption), parseResult.GetValue(DimensionsOption), Terminal.Input);
         string? textField = parseResult.GetValue(TextFieldOption);
         if (textField is null && (parseResult.GetValue(ModelOption) ?? parseResult.GetValue(VocabularyOption)) is not null)
         {

@@ -30,30 +30,17 @@ internal sealed class LabelledVectorsInput(int minimumRows)
         parseResult.GetValue(InputOption) is not null || parseResult.GetValue(VectorsOption) is not null
         || parseResult.GetResult(LabelsOption) is { Implicit: false };
 
-    /// <summary>The rows: ids, vectors (all of one dimension) and labels (null where a row has none).</summary>
-    /// <exception cref="CliUsageException">The options do not fit together, or the input cannot be read.</exception>
-    public LabelledVectors Load(ParseResult parseResult, TextWriter error, string command) => Load(parseResult, error, command, text: null);
-
-    /// <summary>The rows, with vectors embedded from a text field of JSON Lines input when <paramref name="text"/> is given.</summary>
-    /// <exception cref="CliUsageException">The options do not fit together, or the input cannot be read.</exception>
-    public LabelledVectors Load(ParseResult parseResult, TextWriter error, string command, TextEmbedding? text)
+    /// <summary>
+    /// The rows (<see cref="LabelledVectors.Load"/>): ids, vectors (all of one dimension) and labels (null where a row
+    /// has none), with the vectors embedded from a text field of JSON Lines input when <paramref name="text"/> is given.
+    /// </summary>
+    /// <exception cref="CliUsageException">The input cannot be read.</exception>
+    public LabelledVectors Load(ParseResult parseResult, TextWriter error, string command, TextEmbedding? text = null)
     {
-        int? limit = parseResult.GetValue(LimitOption);
-        if (limit < minimumRows)
-        {
-            throw new CliUsageException($"Invalid options: --limit must be at least {minimumRows}.");
-        }
-
-        (string source, DocumentInput input) = LabelledVectors.OpenSource(parseResult.GetValue(InputOption), parseResult.GetValue(VectorsOption), parseResult.GetValue(RecordsOption), DemoCommand.DefaultCorpusDirectory);
-        if (text is not null)
-        {
-            input = parseResult.GetValue(InputOption) is not null && parseResult.GetValue(VectorsOption) is null ? input.WithTextEmbedding(text)
-                : throw new CliUsageException($"Invalid options: text to embed is read from a JSON Lines --input file (with the field \"{text.Field}\").");
-        }
-
         try
         {
-            LabelledVectors rows = LabelledVectors.Read(input, source, parseResult.GetRequiredValue(LabelsOption), minimumRows, limit);
+            (LabelledVectors rows, string source) = LabelledVectors.Load(
+                parseResult.GetValue(InputOption), parseResult.GetValue(VectorsOption), parseResult.GetValue(RecordsOption), parseResult.GetRequiredValue(LabelsOption), DemoCommand.DefaultCorpusDirectory, minimumRows, parseResult.GetValue(LimitOption), text);
             error.WriteLine($"veil {command}: {rows.Vectors.Length} vectors × {rows.Dimensions} from {source}");
             return rows;
         }

@@ -89,7 +89,7 @@ internal sealed class PredictCommand : Command
             return _input.Load(parseResult, _console.Error, Name, new TextEmbedding(field, generator));
         }
 
-        float[][] vectors = generator.GenerateAsync(texts).GetAwaiter().GetResult().Select(e => e.Vector.ToArray()).ToArray();
+        float[][] vectors = generator.EmbedAsync(texts).GetAwaiter().GetResult();
         return new LabelledVectors(
             Enumerable.Range(1, texts.Length).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray(),
             vectors,

@@ -34,19 +34,8 @@ internal sealed class RotateCommand : StoreCommand
         RotationSummary summary = await store.RotateAsync(context.Collection, context.Client, context.Tenant, batchSize, progress, cancellationToken).ConfigureAwait(false);
         progress.Finish("re-encrypted or tried");
 
-        WriteLine(writer =>
-        {
-            writer.WriteStartObject();
-            writer.WriteNumber("rotated", summary.Rotated);
-            writer.WriteNumber("alreadyCurrent", summary.AlreadyCurrent);
-            writer.WriteNumber("failed", summary.Failed);
-            writer.WriteNumber("vectorsRotated", summary.VectorsMeasured);
-            writer.WriteNumber("vectorsResealed", summary.Resealed);
-            writer.WriteNumber("meanRelativeDrift", summary.MeanDrift);
-            writer.WriteNumber("maxRelativeDrift", summary.MaxDrift);
-            writer.WriteEndObject();
-        });
-        Progress($"{summary.Rotated} rotated, {summary.AlreadyCurrent} already current, {summary.Failed} failed{(summary.Failed == 0 ? "." : " (left as they were; a re-run retries them).")}");
+        WriteLine(summary.WriteJson);
+        Progress(summary.ToString());
         return summary.Failed == 0 ? ExitCodes.Success : ExitCodes.Failed;
     }
 }

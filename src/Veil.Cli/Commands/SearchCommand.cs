@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.Extensions.VectorData;
 using Veil.Documents.Store;
 using Veil.Embeddings.Onnx;
@@ -50,13 +49,13 @@ internal sealed class SearchCommand : StoreCommand
         string source = "the --vector";
         if (vectorJson is not null)
         {
-            query = ParseVector(vectorJson);
+            query = UsageOf("--vector", () => DocumentJson.ParseVector(vectorJson));
         }
         else if (text is not null)
         {
             using OnnxEmbeddingGenerator generator = TextModel.Open(parseResult.GetValue(ModelOption), parseResult.GetValue(VocabularyOption));
-            query = await TextModel.EmbedAsync(generator, text, cancellationToken).ConfigureAwait(false);
-            source = $"the model '{TextModel.Describe(generator)}'";
+            query = await generator.EmbedAsync(text, cancellationToken).ConfigureAwait(false);
+            source = $"the model '{generator.ModelName()}'";
         }
 
         var search = new DocumentSearch(context.Collection, context.Tenant)
@@ -79,18 +78,5 @@ internal sealed class SearchCommand : StoreCommand
         }
 
         return ExitCodes.Success;
-    }
-
-    private static float[] ParseVector(string json)
-    {
-        try
-        {
-            using JsonDocument document = JsonDocument.Parse(json);
-            return DocumentJson.ReadVector(document.RootElement);
-        }
-        catch (Exception e) when (e is JsonException or FormatException)
-        {
-            throw new CliUsageException($"Invalid options: --vector must be a JSON array of numbers ({e.Message}).", e);
-        }
     }
 }

@@ -35,9 +35,7 @@ internal static class TextModel
 
         try
         {
-            return modelPath is not null
-                ? new OnnxEmbeddingGenerator(modelPath, vocabularyPath!, options)
-                : PackagedModel.MiniLm.Open(PackagesFolder, options);
+            return TextEmbeddingModel.Open(modelPath, vocabularyPath, PackagesFolder, options);
         }
         catch (PackagedModelNotFoundException e)
         {
@@ -57,15 +55,4 @@ internal static class TextModel
     /// <summary>The add-on when it is installed, else null (for the demo's optional text query).</summary>
     public static OnnxEmbeddingGenerator? OpenIfInstalled() =>
         PackagedModel.MiniLm.Find(PackagesFolder) is null ? null : Open(null, null);
-
-    /// <summary>Embeds one text.</summary>
-    public static async Task<float[]> EmbedAsync(OnnxEmbeddingGenerator generator, string text, CancellationToken cancellationToken)
-    {
-        ReadOnlyMemory<float> vector = (await generator.GenerateAsync([text], cancellationToken: cancellationToken).ConfigureAwait(false))[0].Vector;
-        return vector.ToArray();
-    }
-
-    /// <summary>The model's name for messages.</summary>
-    public static string Describe(OnnxEmbeddingGenerator generator) =>
-        generator.GetService(typeof(Microsoft.Extensions.AI.EmbeddingGeneratorMetadata)) is Microsoft.Extensions.AI.EmbeddingGeneratorMetadata { DefaultModelId: { } id } ? id : "the model";
 }

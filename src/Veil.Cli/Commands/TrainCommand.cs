@@ -1,7 +1,6 @@
 // The command exposes the experimental evaluation library (VEIL001) and says so in its description.
 #pragma warning disable VEIL001
 
-using System.Text.Json;
 using Veil.Documents.Store;
 using Veil.Evaluation;
 using Veil.Evaluation.Training;
@@ -121,14 +120,10 @@ internal sealed class TrainCommand : Command
 
     private int Saved(KeyBoundClassifier classifier, string model, string metadata)
     {
-        classifier.Save(model);
+        string json = classifier.Save(model);
         ClassifierModelInfo info = classifier.Info;
         _console.Error.WriteLine($"veil train: held-out accuracy {info.HeldOut.Accuracy:0.000}, macro-F1 {info.HeldOut.MacroF1:0.000} (majority baseline {info.Majority.Accuracy:0.000}); wrote {model} and {metadata}");
-        using (var written = JsonDocument.Parse(File.ReadAllText(metadata)))
-        {
-            _console.Output.WriteLine(JsonSerializer.Serialize(written.RootElement));
-        }
-
+        _console.Output.WriteLine(json);
         _console.Output.Flush();
         return ExitCodes.Success;
     }

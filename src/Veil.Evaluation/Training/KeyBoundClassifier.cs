@@ -22,6 +22,7 @@ namespace Veil.Evaluation.Training;
 public sealed class KeyBoundClassifier
 {
     private static readonly JsonSerializerOptions s_json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+    private static readonly JsonSerializerOptions s_line = new(s_json) { WriteIndented = false };
 
     private readonly VectorClassifier _model;
     private readonly VectorEncryptor? _encryptor;
@@ -198,14 +199,18 @@ public sealed class KeyBoundClassifier
         return plaintexts.Count == 0 ? [] : _model.Predict(EncryptOneWay(_encryptor, plaintexts));
     }
 
-    /// <summary>Writes the ML.NET zip to <paramref name="modelPath"/> and the metadata to <see cref="MetadataPath"/>.</summary>
-    public void Save(string modelPath)
+    /// <summary>Writes the ML.NET zip to <paramref name="modelPath"/> and the metadata (indented JSON) to <see cref="MetadataPath"/>.</summary>
+    /// <param name="modelPath">Where to write the model.</param>
+    /// <returns>The metadata as written, on one line.</returns>
+    public string Save(string modelPath)
     {
         string metadata = MetadataPath(modelPath);
         using var zip = new MemoryStream();
         _model.Save(zip);
         File.WriteAllBytes(modelPath, zip.ToArray());
-        File.WriteAllText(metadata, JsonSerializer.Serialize(Info with { ModelSha256 = Convert.ToHexStringLower(SHA256.HashData(zip.ToArray())) }, s_json));
+        ClassifierModelInfo saved = Info with { ModelSha256 = Convert.ToHexStringLower(SHA256.HashData(zip.ToArray())) };
+        File.WriteAllText(metadata, JsonSerializer.Serialize(saved, s_json));
+        return JsonSerializer.Serialize(saved, s_line);
     }
 
     private static float[][] EncryptOneWay(VectorEncryptor encryptor, IReadOnlyList<float[]> rows)
