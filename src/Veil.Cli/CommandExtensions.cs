@@ -59,6 +59,26 @@ internal static class CommandExtensions
     public static string CommandPath(this ParseResult parseResult) =>
         string.Join(' ', parseResult.CommandResults().Reverse().Select(c => c.Command.Name));
 
+    /// <summary>Runs <paramref name="read"/>, reporting a <see cref="FormatException"/> or <see cref="ArgumentException"/> as a usage error naming <paramref name="option"/>.</summary>
+    public static T UsageOf<T>(string option, Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException)
+        {
+            throw new CliUsageException($"{option}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Runs <paramref name="check"/>, reporting a <see cref="FormatException"/> or <see cref="ArgumentException"/> as a usage error naming <paramref name="option"/>.</summary>
+    public static void UsageOf(string option, Action check) => UsageOf(option, () =>
+    {
+        check();
+        return true;
+    });
+
     /// <summary>Runs <paramref name="parse"/>, reporting a <see cref="FormatException"/> (its message names the option) as "Invalid options: …".</summary>
     public static T InvalidOptions<T>(Func<T> parse)
     {

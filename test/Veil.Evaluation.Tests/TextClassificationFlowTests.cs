@@ -3,6 +3,7 @@ using Veil.Embeddings.MiniLM;
 using Veil.Embeddings.Onnx;
 using Veil.Evaluation.Training;
 using Veil.Keys;
+using Veil.Vectors;
 
 namespace Veil.Evaluation.Tests;
 
@@ -32,11 +33,11 @@ public sealed class TextClassificationFlowTests
         TextFileEmbeddingResult embedded = TextFileEmbedding.Embed(directory.File("texts.jsonl"), directory.File("texts.bin"), new TextEmbedding("text", generator));
         TextFileEmbeddingResult again = TextFileEmbedding.Embed(directory.File("texts.jsonl"), directory.File("texts.bin"), new TextEmbedding("text", generator));
         LabelledVectors rows = LabelledVectors.Read(DocumentInput.RawVectors(directory.File("texts.bin"), directory.File("texts.jsonl"), dimensions: null), "texts", "section", minimumRows: 1);
-        OneWayDatasetKey written = OneWayDataset.Write(directory.File("train.parquet"), rows, client.Vector.GetEncryptor(path, model, tenant), tenant);
+        VectorKeyDescription written = OneWayDataset.Write(directory.File("train.parquet"), rows, client.Vector.GetEncryptor(path, model, tenant), tenant);
         OneWayDatasetContents dataset = OneWayDataset.Read(directory.File("train.parquet"));
-        OneWayDatasetKey k = dataset.Key;
+        VectorKeyDescription k = dataset.Key;
         KeyBoundClassifier trained = KeyBoundClassifier.TrainOnCiphertexts(
-            dataset.Rows.Vectors, dataset.Rows.Labels.Select(l => l!).ToArray(), new ClassifierKey(k.KeyId, k.SecretPath, k.DerivationPath, k.Tenant, k.Beta, k.KeyCheck), ClassifierTrainer.LogisticRegression, seed: 42, testFraction: 0.2);
+            dataset.Rows.Vectors, dataset.Rows.Labels.Select(l => l!).ToArray(), k, ClassifierTrainer.LogisticRegression, seed: 42, testFraction: 0.2);
         trained.Save(directory.File("m.zip"));
         KeyBoundClassifier loaded = KeyBoundClassifier.Load(directory.File("m.zip"), client.Vector, path, model, tenant);
         float[][] fresh = (await generator.GenerateAsync(["a tennis game with a ball", "a typeface for Hebrew letters"])).Select(e => e.Vector.ToArray()).ToArray();
