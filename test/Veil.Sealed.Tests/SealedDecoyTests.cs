@@ -18,6 +18,8 @@ public sealed class SealedDecoyTests(SealedTestKeys keys) : IClassFixture<Sealed
         using var withDecoys = new SealedVectorStoreCollection<string, Doc>(decoyInner, keys.Keyring, new InMemorySealedIndexStorage(), Options(Decoys));
         await plain.UpsertAsync(s_vectors.Select((v, i) => Doc.Create(i, v)));
         await withDecoys.UpsertAsync(s_vectors.Select((v, i) => Doc.Create(i, v)));
+        await plain.WaitForIndexingAsync();
+        await withDecoys.WaitForIndexingAsync();
         float[][] queries = Synthetic.Clustered(20, Doc.Dimensions, 25, 0.5f, seed: 82);
 
         int decoysInFirstHalf = 0;
@@ -76,5 +78,6 @@ public sealed class SealedDecoyTests(SealedTestKeys keys) : IClassFixture<Sealed
     }
 
     private static SealedCollectionOptions Options(int decoys) =>
-        new() { Candidates = Candidates, DecoyKeys = decoys, Index = new SealedIndexOptions { Seed = 23 } };
+        // One insertion thread: the two collections build the same graph from the same seed (more threads make it depend on timing).
+        new() { Candidates = Candidates, DecoyKeys = decoys, Index = new SealedIndexOptions { Seed = 23, IndexingThreads = 1 } };
 }

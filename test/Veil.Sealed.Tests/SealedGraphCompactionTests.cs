@@ -18,13 +18,16 @@ public sealed class SealedGraphCompactionTests(SealedTestKeys keys, ITestOutputH
     private static readonly SealedIndexOptions s_narrow = new() { M = 6, EfConstruction = 24, EfSearch = 10, Seed = 5 };
 
     [Fact]
-    public void CompactGraph_AfterHalfTheRowsAreDeleted_LeavesNoDeletedNodeLessMemoryAndTheSameRecall()
+    public async Task CompactGraph_AfterHalfTheRowsAreDeleted_LeavesNoDeletedNodeLessMemoryAndTheSameRecall()
     {
         using var index = new SealedVectorIndex<int>(Doc.Dimensions, s_narrow);
         for (int i = 0; i < Rows; i++)
         {
             index.Upsert(i, s_rows[i]);
         }
+
+        // Recall of the graph itself, not of the exact scan over vectors still queued for it.
+        await index.WaitForIndexingAsync();
 
         double before = RecallAt10(index, Enumerable.Range(0, Rows).ToArray());
         var random = new Random(72);
@@ -39,6 +42,7 @@ public sealed class SealedGraphCompactionTests(SealedTestKeys keys, ITestOutputH
         Assert.Equal(0.5, index.DeletedFraction, 3);
 
         using SealedVectorIndex<int> compacted = index.CompactGraph();
+        await compacted.WaitForIndexingAsync();
 
         Assert.Equal(live.Length, compacted.Count);
         Assert.Equal(live.Length, compacted.NodeCount);
@@ -58,6 +62,37 @@ public sealed class SealedGraphCompactionTests(SealedTestKeys keys, ITestOutputH
     }
 
     [Fact]
+    public async Task CompactGraph_WhileVectorsAreQueued_CarriesThemOver()
+    {
+        using var gate = new ManualResetEventSlim(false);
+        using var index = new SealedVectorIndex<int>(Doc.Dimensions, s_narrow);
+        for (int i = 0; i < 300; i++)
+        {
+            index.Upsert(i, s_rows[i]);
+        }
+
+        await index.WaitForIndexingAsync();
+        index.IndexingGate = gate;
+        for (int i = 300; i < 400; i++)
+        {
+            index.Upsert(i, s_rows[i]);
+        }
+
+        Assert.True(index.Delete(5));
+        Assert.Equal(100, index.PendingCount);
+
+        using SealedVectorIndex<int> compacted = index.CompactGraph();
+        gate.Set();
+        await compacted.WaitForIndexingAsync();
+
+        Assert.Equal(399, compacted.Count);
+        Assert.Equal(399, compacted.NodeCount);
+        Assert.All(Enumerable.Range(300, 100), key => Assert.True(compacted.Contains(key)));
+        Assert.False(compacted.Contains(5));
+        Assert.True(Enumerable.Range(300, 100).Count(i => compacted.Search(s_rows[i], 1)[0] == i) >= 95);
+    }
+
+    [Fact]
     public async Task Deletes_PastTheThreshold_CompactTheGraphAndPersistIt()
     {
         var inner = new InMemoryCollection<string, Doc>("docs") { RefuseSearch = true };
@@ -65,6 +100,7 @@ public sealed class SealedGraphCompactionTests(SealedTestKeys keys, ITestOutputH
         var options = new SealedCollectionOptions { Candidates = 20, GraphCompactionThreshold = 0.4, Index = new SealedIndexOptions { Seed = 3 } };
         using var writer = new SealedVectorStoreCollection<string, Doc>(inner, keys.Keyring, storage, options);
         await writer.UpsertAsync(s_rows.Take(400).Select((v, i) => Doc.Create(i, v)));
+        await writer.WaitForIndexingAsync();
 
         // 30 % deleted: below the threshold, the waypoints stay.
         await writer.DeleteAsync(Enumerable.Range(0, 120).Select(i => $"doc-{i}"));
@@ -96,7 +132,9 @@ public sealed class SealedGraphCompactionTests(SealedTestKeys keys, ITestOutputH
         var options = new SealedCollectionOptions { GraphCompactionThreshold = 1 };
         using var writer = new SealedVectorStoreCollection<string, Doc>(inner, keys.Keyring, storage, options);
         await writer.UpsertAsync(s_rows.Take(100).Select((v, i) => Doc.Create(i, v)));
+        await writer.WaitForIndexingAsync();
         await writer.UpsertAsync(s_rows.Skip(100).Take(100).Select((v, i) => Doc.Create(i, v)));
+        await writer.WaitForIndexingAsync();
         Assert.Equal(200, writer.LoadedIndex!.NodeCount);
         List<string> before = await SearchAsync(writer, s_queries[0]);
 
