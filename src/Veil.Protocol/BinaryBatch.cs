@@ -223,8 +223,8 @@ public static class BinaryBatch
             }
         }
 
-        item.Vector = (members & ItemMembers.Vector) != 0 ? vector : null;
-        item.EncryptedVector = (members & ItemMembers.EncryptedVector) != 0 ? encryptedVector : null;
+        item.Vector = Floats((members & ItemMembers.Vector) != 0, vector);
+        item.EncryptedVector = Floats((members & ItemMembers.EncryptedVector) != 0, encryptedVector);
         item.PairedIclInfo = (members & ItemMembers.PairedIclInfo) != 0 ? paired : null;
         item.Value = (members & ItemMembers.Value) != 0 ? value : null;
         item.EncryptedValue = (members & ItemMembers.EncryptedValue) != 0 ? encryptedValue : null;
@@ -253,6 +253,10 @@ public static class BinaryBatch
         return fields;
     }
 
+    // A member the item lacks stays null: the implicit float[] → ReadOnlyMemory<float> conversion would turn a null
+    // array (or a bare null in a conditional beside a ReadOnlyMemory) into an empty, present vector.
+    private static ReadOnlyMemory<float>? Floats(bool wanted, float[]? values) => wanted && values is not null ? new ReadOnlyMemory<float>(values) : (ReadOnlyMemory<float>?)null;
+
     private static List<ProtocolQuery> ReadQueries(ref Reader reader)
     {
         int count = reader.Count("queries", minimumSize: 5);
@@ -268,7 +272,7 @@ public static class BinaryBatch
 
             float[]? vector = (flags & 1) != 0 ? reader.Floats("encryptedVector") : null;
             byte[]? value = (flags & 2) != 0 ? reader.Bytes("encryptedValue").ToArray() : null;
-            queries.Add(new ProtocolQuery(keyId, vector, value));
+            queries.Add(new ProtocolQuery(keyId, Floats(true, vector), value));
         }
 
         return queries;

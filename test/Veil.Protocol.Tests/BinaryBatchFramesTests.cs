@@ -39,6 +39,26 @@ public sealed class BinaryBatchFramesTests
     }
 
     [Fact]
+    public void ReadFrame_WhenAnItemHasNoVector_KeepsItAbsent_AndEncryptRefusesItAlone()
+    {
+        var input = new MemoryStream();
+        BinaryBatchFrames.WriteFrame(input, [new() { Id = "1"u8.ToArray() }, new() { Id = "2"u8.ToArray(), Vector = new float[] { 1f, 2f } }]);
+
+        input.Position = 0;
+        IReadOnlyList<ProtocolItem> read = BinaryBatchFrames.ReadFrame(input, ItemMembers.All)!;
+        Assert.Null(read[0].Vector);
+        Assert.Null(read[0].EncryptedVector);
+        Assert.NotNull(read[1].Vector);
+
+        using VeilClient client = TestClients.Seeded();
+        List<ProtocolItem> results = ReadAll(Run(input.ToArray(), ItemOperations.VectorEncrypt, client, out ItemErrorCode code), ItemMembers.All);
+        Assert.Equal(ItemErrorCode.InvalidInput, code);
+        Assert.Equal(ItemErrorCode.InvalidInput, results[0].ErrorCode);
+        Assert.Null(results[0].EncryptedVector);
+        Assert.NotNull(results[1].EncryptedVector);
+    }
+
+    [Fact]
     public void EachFrame_IsTheServicesBinaryResponse_ByteForByte()
     {
         // The key service answers a binary request with BinaryBatch.WriteResponse(operation.Process(...)): a seeded
