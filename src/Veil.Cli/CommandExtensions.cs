@@ -22,10 +22,10 @@ internal static class CommandExtensions
     public static Option<T> Opt<T>(string name, string description, T defaultValue) =>
         new(name) { Description = description, DefaultValueFactory = _ => defaultValue };
 
-    /// <summary>Makes <paramref name="option"/> required.</summary>
-    public static Option<T> AsRequired<T>(this Option<T> option)
+    /// <summary>Makes <paramref name="option"/> required (when <paramref name="required"/>).</summary>
+    public static Option<T> AsRequired<T>(this Option<T> option, bool required = true)
     {
-        option.Required = true;
+        option.Required = required;
         return option;
     }
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.VectorData;
 using Veil.Configuration;
 using Veil.Documents.Store;
+using Veil.Protocol;
 
 namespace Veil.Cli;
 
@@ -25,13 +26,21 @@ internal static class ExitCodes
     /// </summary>
     public const int IntegrityFailure = 3;
 
+    /// <summary>The exit code of a pipeline whose most severe item failure is <paramref name="worst"/>.</summary>
+    public static int Of(ItemErrorCode worst) => worst switch
+    {
+        ItemErrorCode.None => Success,
+        ItemErrorCode.Integrity => IntegrityFailure,
+        _ => Failed,
+    };
+
     /// <summary>The exit code of a keyset that does not open: <see cref="IntegrityFailure"/> when it was altered, else <see cref="Failed"/>.</summary>
     public static int Of(KeysetUnavailableException e) => e.Altered ? IntegrityFailure : Failed;
 
     /// <summary>
     /// The exit code of an exception a command let through, or null for an unexpected one (a bug: reported with its type).
     /// Bad options, configuration or input refused by a library are <see cref="InvalidOptions"/>; a keyset or KMS
-    /// that fails, an unreadable file or a failing store is <see cref="Failed"/>; an altered keyset is <see cref="IntegrityFailure"/>.
+    /// that fails, an unreadable file or input, or a failing store is <see cref="Failed"/>; an altered keyset is <see cref="IntegrityFailure"/>.
     /// </summary>
     public static int? For(Exception e) => e switch
     {
@@ -40,7 +49,7 @@ internal static class ExitCodes
             or FormatException or ArgumentException or InvalidOperationException => InvalidOptions,
         KeysetUnavailableException keyset => Of(keyset),
         KeyNotAvailableException { InnerException: CryptographicException and not KeyNotAvailableException } => IntegrityFailure,
-        CryptographicException or IOException or UnauthorizedAccessException or VectorStoreException => Failed,
+        CryptographicException or IOException or UnauthorizedAccessException or VectorStoreException or DocumentInputException => Failed,
         _ => null,
     };
 }

@@ -10,6 +10,21 @@ namespace Veil.Configuration;
 /// </summary>
 public static class KeysLoader
 {
+    /// <summary>Loads the keys <paramref name="options"/> name (exactly one of a keyset and a configuration file); dispose the result to zero them.</summary>
+    /// <param name="options">The keyset or configuration file, and where the KMS credentials come from.</param>
+    /// <param name="cancellationToken">Cancels unwrapping.</param>
+    /// <returns>The keys.</returns>
+    /// <exception cref="ArgumentException">Not exactly one of a keyset and a configuration file.</exception>
+    /// <exception cref="ConfigurationFileException">A file is missing, unreadable or invalid, or a credential is not set.</exception>
+    /// <exception cref="KeysetUnavailableException">The KMS refused, or a wrapped secret failed authentication.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static Task<LoadedVeilKeys> LoadAsync(VeilKeysOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var kms = new KmsSettings(options.PassphraseVariable, PassphraseFromStdin: false, options.PinVariable, options.Pkcs11Module);
+        return LoadAsync(options.KeysetPath, options.ConfigurationPath, kms, TextReader.Null, cancellationToken);
+    }
+
     /// <summary>Loads the keys; dispose the result to zero them.</summary>
     /// <param name="keysetPath">The keyset file, or null.</param>
     /// <param name="configurationPath">The cleartext configuration file, or null.</param>

@@ -12,6 +12,9 @@ public sealed class RedisLimitsOptions
     /// <summary>The Redis password, over any in <see cref="Configuration"/> (so it need not be on a command line).</summary>
     public string? Password { get; init; }
 
+    /// <summary>The environment variable holding the password, read when connecting; used when <see cref="Password"/> is null.</summary>
+    public string? PasswordVariable { get; init; }
+
     /// <summary>
     /// The prefix of every key the store writes (default <c>veil:limits:</c>): services with different prefixes share
     /// nothing, so one Redis can serve several deployments. Client names and derived keys appear only hashed.

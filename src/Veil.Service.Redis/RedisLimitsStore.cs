@@ -38,7 +38,7 @@ public sealed class RedisLimitsStore : LimitsStore, IAsyncDisposable
     /// Connects (in the background: the service starts even while Redis is down, and then fails closed or uses local
     /// limits as <see cref="RedisLimitsOptions.WhenUnreachable"/> says).
     /// </summary>
-    /// <exception cref="ArgumentException">The configuration string cannot be parsed, or the prefix is empty.</exception>
+    /// <exception cref="ArgumentException">The configuration string cannot be parsed, the prefix is empty, or the password variable is not set.</exception>
     public static async Task<RedisLimitsStore> ConnectAsync(RedisLimitsOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -54,9 +54,12 @@ public sealed class RedisLimitsStore : LimitsStore, IAsyncDisposable
             throw new ArgumentException("The Redis configuration string cannot be parsed.", nameof(options));
         }
 
-        if (options.Password is not null)
+        string? password = options.Password ?? (options.PasswordVariable is { } variable
+            ? Environment.GetEnvironmentVariable(variable) ?? throw new ArgumentException($"The environment variable {variable} holding the Redis password is not set.", nameof(options))
+            : null);
+        if (password is not null)
         {
-            configuration.Password = options.Password;
+            configuration.Password = password;
         }
 
         configuration.AbortOnConnectFail = false;

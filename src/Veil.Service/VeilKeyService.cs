@@ -101,6 +101,37 @@ public sealed class VeilKeyService : IAsyncDisposable
     /// <summary>Waits until the service is stopped (Ctrl+C, SIGTERM, or <paramref name="cancellationToken"/>).</summary>
     public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);
 
+    /// <summary>
+    /// Starts the service (<see cref="StartAsync(VeilKeyServiceOptions, Action{ILoggingBuilder}?, CancellationToken)"/>),
+    /// reports the addresses it is bound to, and runs it until the host is asked to stop (Ctrl+C, SIGTERM) or
+    /// <paramref name="cancellationToken"/> is cancelled; then stops it. What <c>veil serve</c> runs.
+    /// </summary>
+    /// <param name="options">The options.</param>
+    /// <param name="logging">Adds logging providers (none when null).</param>
+    /// <param name="started">Called once with the bound addresses, such as <c>http://127.0.0.1:5123</c>.</param>
+    /// <param name="cancellationToken">Stops the service.</param>
+    /// <returns>A task that completes once the service has stopped.</returns>
+    /// <exception cref="ArgumentException">A URL is not allowed, or <see cref="VeilKeyServiceOptions.MaxNorms"/> names an unknown path or an impossible norm.</exception>
+    /// <exception cref="FormatException">The limits state file cannot be read, or a client's policy reaches another tenant's keys.</exception>
+    /// <exception cref="OptionsValidationException">The options are incomplete or out of range.</exception>
+    public static async Task RunAsync(VeilKeyServiceOptions options, Action<ILoggingBuilder>? logging, Action<IReadOnlyList<string>> started, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(started);
+        VeilKeyService service = await StartAsync(options, logging, cancellationToken).ConfigureAwait(false);
+        await using (service.ConfigureAwait(false))
+        {
+            started(service.Addresses);
+            try
+            {
+                await service.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Cancelled: stop cleanly.
+            }
+        }
+    }
+
     /// <summary>Stops the service and drops its encryptors (the configuration's secrets stay with the caller).</summary>
     public async ValueTask DisposeAsync()
     {

@@ -1,7 +1,6 @@
 using System.Runtime.Versioning;
 using System.Text.Json.Nodes;
 using Veil.Cli.Commands;
-using Veil.Cli.Keysets;
 using Veil.Cli.Tests.Support;
 using Veil.Configuration;
 using Veil.Keys;

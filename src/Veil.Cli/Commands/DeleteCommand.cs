@@ -1,4 +1,3 @@
-using System.CommandLine;
 using System.Globalization;
 using Veil.Documents.Store;
 
@@ -36,13 +35,7 @@ internal sealed class DeleteCommand : StoreCommand
         using DocumentStore store = DocumentStore.Open(context.Location, mustExist: true);
         long deleted = await store.DeleteDocumentsAsync(context.Collection, ids, context.Client, context.Tenant, cancellationToken).ConfigureAwait(false);
         int requested = ids.Distinct(StringComparer.Ordinal).Count();
-        WriteLine(writer =>
-        {
-            writer.WriteStartObject();
-            writer.WriteNumber("requested", requested);
-            writer.WriteNumber("deleted", deleted);
-            writer.WriteEndObject();
-        });
+        Terminal.Output.WriteLine(StoreJson.Deletion(requested, deleted));
         Progress(string.Create(CultureInfo.InvariantCulture, $"{deleted} of {requested} documents deleted from collection \"{context.Collection}\" of {context.Location}."));
         return ExitCodes.Success;
     }

@@ -1,4 +1,4 @@
-using System.CommandLine;
+using Veil.Cli.Commands.OptionGroups;
 using Veil.Documents.Store;
 
 namespace Veil.Cli.Commands;
@@ -13,22 +13,16 @@ internal sealed class ExportCommand : StoreCommand
     }
 
     internal readonly Option<bool> NoVectorsOption = new("--no-vectors") { Description = "Leave the vectors out (metadata only)." };
-    internal readonly Option<int> BatchSizeOption = Opt<int>("--batch-size", "Documents read from the store at a time.", 1000);
+    internal readonly Option<int> BatchSizeOption = BatchSize.Option("Documents read from the store at a time.", 1000);
 
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, StoreContext context, CancellationToken cancellationToken)
     {
-        int batchSize = parseResult.GetValue(BatchSizeOption);
-        if (batchSize < 1)
-        {
-            throw new CliUsageException("Invalid options: --batch-size must be at least 1.");
-        }
-
         bool includeVectors = !parseResult.GetValue(NoVectorsOption);
         using DocumentStore store = DocumentStore.Open(context.Location, mustExist: true);
         var progress = new TextProgress(Terminal.Error, "veil export", "documents", total: null);
-        await foreach (VeilDocument document in store.ExportAsync(context.Collection, context.Client, context.Tenant, includeVectors, batchSize, cancellationToken).ConfigureAwait(false))
+        await foreach (VeilDocument document in store.ExportAsync(context.Collection, context.Client, context.Tenant, includeVectors, parseResult.GetValue(BatchSizeOption), cancellationToken).ConfigureAwait(false))
         {
-            WriteLine(writer => DocumentJson.Write(writer, document, includeVectors));
+            Terminal.Output.WriteLine(StoreJson.Document(document, includeVectors));
             progress.Advance(1);
         }
 

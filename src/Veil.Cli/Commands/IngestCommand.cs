@@ -1,5 +1,5 @@
-using System.CommandLine;
 using System.Globalization;
+using Veil.Cli.Commands.OptionGroups;
 using Veil.Documents.Store;
 using Veil.Embeddings.Onnx;
 
@@ -29,7 +29,7 @@ internal sealed class IngestCommand : StoreCommand
     internal readonly Option<int?> DimensionsOption = new("--dimensions") { Description = "With --vectors: the row length (default: file size / 4 / number of records)." };
     internal readonly Option<string> SecretPathOption = Opt<string>("--secret-path", "The vector (and deterministic) secret path of a new collection; default: the configuration's only vector path.");
     internal readonly Option<string> DerivationPathOption = Opt<string>("--derivation-path", "The vector derivation path of a new collection (for example the embedding model's name).", "embedding");
-    internal readonly Option<int> BatchSizeOption = Opt<int>("--batch-size", "Documents per transaction (a failure rolls back the whole transaction; the transactions before it stay). Transactions of more than ~120 000 documents are the fastest: DuckDB writes them straight to the database file.", DefaultBatchSize);
+    internal readonly Option<int> BatchSizeOption = BatchSize.Option("Documents per transaction (a failure rolls back the whole transaction; the transactions before it stay). Transactions of more than ~120 000 documents are the fastest: DuckDB writes them straight to the database file.", DefaultBatchSize);
     internal readonly Option<bool> ReplaceOption = new("--replace") { Description = "Delete the collection first, if it exists." };
     internal readonly Option<bool> SealedOption = Opt<bool>("--sealed", "Store the vectors sealed (AES-256-GCM; the store holds no geometry) and search them with the key holder's index, instead of distance-comparison-preserving encryption. Recorded with the collection: search and export follow it; a collection holds one mode's documents.");
     internal readonly Option<string> TextFieldOption = Opt<string>("--text-field", "Embed this field of the JSON Lines or Parquet input (for example content) locally with the all-MiniLM-L6-v2 add-on (" + TextModel.InstallCommand + ") or --model, instead of reading a \"vector\"; the text stays an encrypted field. Transactions default to " + TextBatchSize + " documents.");
@@ -43,12 +43,6 @@ internal sealed class IngestCommand : StoreCommand
 
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, StoreContext context, CancellationToken cancellationToken)
     {
-        int batchSize = parseResult.GetValue(BatchSizeOption);
-        if (batchSize < 1)
-        {
-            throw new CliUsageException("Invalid options: --batch-size must be at least 1.");
-        }
-
         DocumentInput input = DocumentInput.Choose(
             parseResult.GetValue(InputOption), parseResult.GetValue(VectorsOption), parseResult.GetValue(RecordsOption), parseResult.GetValue(DimensionsOption), Terminal.Input);
         string? textField = parseResult.GetValue(TextFieldOption);
@@ -59,12 +53,11 @@ internal sealed class IngestCommand : StoreCommand
 
         using OnnxEmbeddingGenerator? generator = textField is null ? null : TextModel.Open(parseResult.GetValue(ModelOption), parseResult.GetValue(VocabularyOption));
         input = generator is null ? input : input.WithTextEmbedding(new TextEmbedding(textField!, generator));
-        batchSize = generator is not null && parseResult.GetResult(BatchSizeOption) is null or { Implicit: true } ? TextBatchSize : batchSize;
         var options = new IngestOptions(context.Collection, context.Tenant)
         {
             SecretPath = parseResult.GetValue(SecretPathOption),
             DerivationPath = parseResult.GetRequiredValue(DerivationPathOption),
-            BatchSize = batchSize,
+            BatchSize = generator is not null && parseResult.GetResult(BatchSizeOption) is null or { Implicit: true } ? TextBatchSize : parseResult.GetValue(BatchSizeOption),
             Replace = parseResult.GetValue(ReplaceOption),
             Mode = parseResult.GetValue(SealedOption) ? CollectionMode.Sealed : CollectionMode.Dcpe,
             CollectionCreated = manifest => Progress(string.Create(

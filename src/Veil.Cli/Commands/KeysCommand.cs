@@ -1,5 +1,5 @@
 using System.Globalization;
-using Veil.Cli.Keysets;
+using Veil.Cli.Commands.OptionGroups;
 using Veil.Configuration;
 using Veil.Documents.Store;
 using Veil.Keys;
@@ -17,16 +17,14 @@ internal sealed class KeysCommand : Command
     private readonly CliConsole _console;
     private readonly Option<string> _keyset = Opt<string>("--keyset", "The keyset file (JSON, \"format\": \"veil-keyset/2\").").AsRequired().AsRecursive();
     private readonly Option<string> _kms = Opt<string>("--kms", "The key-encryption key's URI: local:<key file> (passphrase, Argon2id, AES-256-GCM; for development) or pkcs11:token=<label>;object=<label> (an HSM). Defaults to the keyset's kekUri. A relative local: path is relative to the keyset file's directory, as it is when the keyset is used.").AsRecursive();
-    private readonly Option<string> _passphraseEnv = KeySource.PassphraseEnvOption(recursive: true);
-    private readonly Option<bool> _passphraseStdin = Opt<bool>("--passphrase-stdin", "Read the local KMS passphrase from the first line of standard input instead.").AsRecursive();
-    private readonly Option<string> _pinEnv = KeySource.PinEnvOption(recursive: true);
-    private readonly Option<string> _pkcs11Module = KeySource.Pkcs11ModuleOption(recursive: true);
+    private readonly KmsCredentialOptions _credentials = new(recursive: true, passphraseStdin: true);
 
     public KeysCommand(CliConsole console)
         : base("keys", "Manage a keyset: secrets wrapped by a KMS key (local passphrase file or PKCS#11 token), with the lifecycle create → add → promote → (re-encrypt) → retire.")
     {
         _console = console;
-        this.Add(_keyset, _kms, _passphraseEnv, _passphraseStdin, _pinEnv, _pkcs11Module);
+        this.Add(_keyset, _kms);
+        _credentials.AddTo(this);
         Subcommands.Add(CreateCommand());
         Subcommands.Add(AddCommand());
         Subcommands.Add(PromoteCommand());
@@ -185,15 +183,8 @@ internal sealed class KeysCommand : Command
         return command;
     }
 
-    private KmsSelection Kms(ParseResult parseResult) => new(
-        _console.Input,
-        new KmsSettings(
-            parseResult.GetValue(_passphraseEnv)!,
-            parseResult.GetValue(_passphraseStdin),
-            parseResult.GetValue(_pinEnv)!,
-            parseResult.GetValue(_pkcs11Module),
-            LocalOptionsForTests,
-            KmsSettings.DirectoryOf(parseResult.GetValue(_keyset)!)));
+    private KmsSelection Kms(ParseResult parseResult) =>
+        new(_console.Input, _credentials.Read(parseResult, LocalOptionsForTests, KmsSettings.DirectoryOf(parseResult.GetValue(_keyset)!)));
 
     private void WriteInfos(IEnumerable<KeysetSecretInfo> infos)
     {

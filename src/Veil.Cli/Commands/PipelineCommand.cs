@@ -1,4 +1,4 @@
-using Veil.Cli.Keysets;
+using Veil.Cli.Commands.OptionGroups;
 using Veil.Keys;
 using Veil.Protocol;
 
@@ -12,37 +12,26 @@ namespace Veil.Cli.Commands;
 internal sealed class PipelineCommand : Command
 {
     private readonly CliConsole _console;
-    private readonly KeySource _keys = CommonOptions.Keys();
-    private readonly Option<string> _tenant = CommonOptions.Tenant();
-    private readonly Option<string>? _secretPath;
-    private readonly Option<string>? _derivationPath;
-    private readonly Option<int?> _insecureSeed = CommonOptions.InsecureSeed();
-    private readonly Option<string> _newTenant = CommonOptions.NewTenant();
-    private readonly Option<PipelineFormat> _format = CommonOptions.Format();
+    private readonly ClientOptions _client = new();
+    private readonly KeyScopeOptions _scope;
+    private readonly Option<string> _newTenant = Opt<string>("--new-tenant", "Re-encrypt for this tenant instead of the --tenant the input was encrypted for.");
+    private readonly Option<PipelineFormat> _format = Opt(
+        "--format",
+        "jsonl (default): JSON Lines in and out. binary: length-prefixed binary item batches in and out, the key service's binary batch format with float32 vectors (docs/formats.md), for bulk work.",
+        PipelineFormat.Jsonl).AsRecursive();
 
     private PipelineCommand(CliConsole console, string name, string description, bool keyed, params Step[] steps)
         : base(name, description)
     {
         _console = console;
-        _keys.AddTo(this);
-        this.Add(_tenant);
-        if (keyed)
-        {
-            _secretPath = CommonOptions.SecretPath();
-            _derivationPath = CommonOptions.DerivationPath();
-            this.Add(_secretPath, _derivationPath);
-        }
-
-        this.Add(_insecureSeed, _format);
+        _scope = new KeyScopeOptions(required: true, paths: keyed);
+        _client.AddTo(this);
+        _scope.AddTo(this);
+        this.Add(_format);
         foreach (Step step in steps)
         {
             var command = new Command(step.Name, step.Description);
-            command.Add(step.Options ?? []);
-            if (step.Retargets)
-            {
-                command.Add(_newTenant);
-            }
-
+            command.Add([.. step.Options ?? [], .. step.Retargets ? [_newTenant] : Array.Empty<Option>()]);
             command.SetAction((parseResult, cancellationToken) => Task.FromResult(Run(parseResult, step.Operation(parseResult), cancellationToken)));
             Subcommands.Add(command);
         }
@@ -84,21 +73,32 @@ internal sealed class PipelineCommand : Command
         new("decrypt", "Decrypt {\"id\",\"edek\",\"fields\"} lines to {\"id\",\"fields\"}.", _ => ItemOperations.DocumentDecrypt),
         new("rekey", "Re-wrap {\"id\",\"edek\"} lines with the primary secret, optionally for --new-tenant: {\"id\",\"edek\"}.", _ => ItemOperations.DocumentRekey, Retargets: true));
 
-    /// <summary>Loads the keys, checks they serve <paramref name="operation"/> in the scope, and runs it over the lines.</summary>
+    /// <summary>
+    /// Loads the keys, checks they serve <paramref name="operation"/> in the scope, and runs it from stdin to stdout
+    /// (<see cref="ItemPipeline"/>); the most severe item failure decides the exit code. A binary frame that does not
+    /// read stops the run with a message and <see cref="ExitCodes.Failed"/>.
+    /// </summary>
     private int Run(ParseResult parseResult, IItemOperation operation, CancellationToken cancellationToken)
     {
-        var tenant = new TenantId(parseResult.GetRequiredValue(_tenant));
-        TenantId? newTenant = parseResult.GetValue(_newTenant) is { } t ? new TenantId(t) : null;
-        OperationScope scope = _secretPath is null || _derivationPath is null
-            ? OperationScope.ForDocuments(tenant, newTenant)
-            : new(tenant, new SecretPath(parseResult.GetRequiredValue(_secretPath)), new DerivationPath(parseResult.GetRequiredValue(_derivationPath)), newTenant);
-        return CommandSupport.Run(
-            _console,
-            _keys,
-            parseResult,
-            parseResult.GetValue(_insecureSeed),
-            configuration => operation.EnsureConfigured(configuration, scope),
-            client => LinePipeline.Run(_console, parseResult.GetValue(_format), operation, client, scope, cancellationToken));
+        OperationScope scope = _scope.Read(parseResult, parseResult.GetValue(_newTenant) is { } t ? new TenantId(t) : null);
+        PipelineFormat format = parseResult.GetValue(_format);
+        if (format == PipelineFormat.Binary && !ItemPipeline.AreByteStreams(_console.Input, _console.Output))
+        {
+            throw new CliUsageException("Invalid options: --format binary needs standard input and output as byte streams.");
+        }
+
+        return _client.Run(parseResult, _console, configuration => operation.EnsureConfigured(configuration, scope), client =>
+        {
+            try
+            {
+                return ExitCodes.Of(ItemPipeline.Run(_console.Input, _console.Output, format, operation, client, scope, cancellationToken));
+            }
+            catch (InvalidDataException e)
+            {
+                _console.Error.WriteLine($"veil: invalid binary input: {e.Message}");
+                return ExitCodes.Failed;
+            }
+        });
     }
 
     /// <summary>One subcommand: its name, help, operation, own options, and whether it takes --new-tenant.</summary>

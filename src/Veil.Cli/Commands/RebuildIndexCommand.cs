@@ -1,4 +1,4 @@
-using System.CommandLine;
+using Veil.Cli.Commands.OptionGroups;
 using Veil.Documents.Store;
 using Veil.Sealed;
 
@@ -16,28 +16,15 @@ internal sealed class RebuildIndexCommand : StoreCommand
         Options.Add(BatchSizeOption);
     }
 
-    internal readonly Option<int> BatchSizeOption = Opt<int>("--batch-size", "Rows read from the store at a time.", 1000);
+    internal readonly Option<int> BatchSizeOption = BatchSize.Option("Rows read from the store at a time.", 1000);
 
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, StoreContext context, CancellationToken cancellationToken)
     {
-        int batchSize = parseResult.GetValue(BatchSizeOption);
-        if (batchSize < 1)
-        {
-            throw new CliUsageException("Invalid options: --batch-size must be at least 1.");
-        }
-
         using DocumentStore store = DocumentStore.Open(context.Location, mustExist: true);
         var progress = new TextProgress(Terminal.Error, "veil rebuild-index", "rows", total: null);
-        SealedRebuildSummary summary = await store.RebuildSealedIndexAsync(context.Collection, context.Client, context.Tenant, batchSize, progress, cancellationToken).ConfigureAwait(false);
+        SealedRebuildSummary summary = await store.RebuildSealedIndexAsync(context.Collection, context.Client, context.Tenant, parseResult.GetValue(BatchSizeOption), progress, cancellationToken).ConfigureAwait(false);
         progress.Finish("scanned");
-
-        WriteLine(writer =>
-        {
-            writer.WriteStartObject();
-            writer.WriteNumber("indexed", summary.Indexed);
-            writer.WriteNumber("failed", summary.Failed);
-            writer.WriteEndObject();
-        });
+        Terminal.Output.WriteLine(StoreJson.Rebuild(summary));
         Progress($"{summary.Indexed} rows indexed, {summary.Failed} failed{(summary.Failed == 0 ? "." : " (their sealed vectors did not authenticate; left out of the index).")}");
         return summary.Failed == 0 ? ExitCodes.Success : ExitCodes.Failed;
     }

@@ -1,4 +1,4 @@
-using System.CommandLine;
+using Veil.Cli.Commands.OptionGroups;
 using Veil.Documents.Store;
 
 namespace Veil.Cli.Commands;
@@ -19,22 +19,16 @@ internal sealed class RotateCommand : StoreCommand
     /// <summary>The default rows per transaction: enough for PostgreSQL's binary COPY path (from 1 000 rows).</summary>
     internal const int DefaultBatchSize = 5_000;
 
-    internal readonly Option<int> BatchSizeOption = Opt<int>("--batch-size", "Documents re-encrypted and written per transaction.", DefaultBatchSize);
+    internal readonly Option<int> BatchSizeOption = BatchSize.Option("Documents re-encrypted and written per transaction.", DefaultBatchSize);
 
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, StoreContext context, CancellationToken cancellationToken)
     {
-        int batchSize = parseResult.GetValue(BatchSizeOption);
-        if (batchSize < 1)
-        {
-            throw new CliUsageException("Invalid options: --batch-size must be at least 1.");
-        }
-
         using DocumentStore store = DocumentStore.Open(context.Location, mustExist: true);
         var progress = new TextProgress(Terminal.Error, "veil rotate", "rows", total: null);
-        RotationSummary summary = await store.RotateAsync(context.Collection, context.Client, context.Tenant, batchSize, progress, cancellationToken).ConfigureAwait(false);
+        RotationSummary summary = await store.RotateAsync(context.Collection, context.Client, context.Tenant, parseResult.GetValue(BatchSizeOption), progress, cancellationToken).ConfigureAwait(false);
         progress.Finish("re-encrypted or tried");
 
-        WriteLine(summary.WriteJson);
+        Terminal.Output.WriteLine(StoreJson.Rotation(summary));
         Progress(summary.ToString());
         return summary.Failed == 0 ? ExitCodes.Success : ExitCodes.Failed;
     }

@@ -73,8 +73,7 @@ internal sealed class SearchCommand : StoreCommand
         int rank = 0;
         await foreach (DocumentHit hit in store.SearchAsync(search, context.Client, cancellationToken).ConfigureAwait(false))
         {
-            int current = ++rank;
-            WriteLine(writer => DocumentJson.Write(writer, hit.Record, search.IncludeVectors, current, hit.Score, hit.Distance));
+            Terminal.Output.WriteLine(StoreJson.Document(hit.Record, search.IncludeVectors, ++rank, hit.Score, hit.Distance));
         }
 
         return ExitCodes.Success;

@@ -2,7 +2,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Veil.Cli.Keysets;
+using Veil.Cli.Commands.OptionGroups;
 using Veil.Configuration;
 using Veil.Service;
 using Veil.Service.Redis;
@@ -18,7 +18,7 @@ namespace Veil.Cli.Commands;
 internal sealed class ServeCommand : Command
 {
     private readonly CliConsole _console;
-    private readonly KeySource _keys = new("INSECURE, FOR DEVELOPMENT: a cleartext configuration file instead of --keyset.", recursive: false);
+    private readonly KeySourceOptions _keys = new("INSECURE, FOR DEVELOPMENT: a cleartext configuration file instead of --keyset.", recursive: false);
     private readonly Option<string> _clients = Opt<string>("--clients", "The clients file: {\"clients\":[{\"name\",\"keySha256\",\"tenants\",\"secretPaths\",\"derivationPaths\",\"operations\",\"rateLimit\":{\"itemsPerSecond\",\"burst\",\"floatsPerSecond\",\"floatBurst\"},\"quota\":{\"maxItems\",\"maxFloats\"},\"keyQuota\":{\"maxItems\"}}]}.").AsRequired();
     private readonly Option<string[]> _urls = Opt<string[]>("--urls", "URLs to listen on (repeatable, or separated by ';'). Default http://127.0.0.1:0 (a free port, printed on stdout).", ["http://127.0.0.1:0"]).AsMultiple();
     private readonly Option<string> _auditLog = Opt<string>("--audit-log", "Append audit lines (JSON, one per request; never plaintext or keys) to this file; \"-\" for stderr.");
@@ -52,7 +52,7 @@ internal sealed class ServeCommand : Command
         using X509Certificate2? certificate = parseResult.GetValue(_certificate) is { } path ? VeilKeyServiceSettings.LoadCertificate(path, parseResult.GetValue(_certificatePasswordEnv)) : null;
         var options = new VeilKeyServiceOptions
         {
-            Keys = _keys.Options(parseResult),
+            Keys = _keys.Read(parseResult),
             ClientsPath = parseResult.GetValue(_clients),
             Urls = parseResult.GetValue(_urls)!,
             AllowRemoteHttp = parseResult.GetValue(_allowRemoteHttp),
@@ -70,24 +70,16 @@ internal sealed class ServeCommand : Command
             _console.Error.WriteLine("warning: INSECURE: --config serves cleartext development keys; use --keyset with a KMS in production.");
         }
 
-        RedisLimitsStore? redis = await ConnectRedisAsync(parseResult).ConfigureAwait(false);
+        RedisLimitsStore? redis = parseResult.GetValue(_limitsRedis) is { } redisConfiguration ? await ConnectRedisAsync(parseResult, redisConfiguration).ConfigureAwait(false) : null;
         try
         {
             options.LimitsStore = redis;
-            VeilKeyService service = await VeilKeyService.StartAsync(options, StderrWarnings, cancellationToken).ConfigureAwait(false);
-            await using (service.ConfigureAwait(false))
+            await VeilKeyService.RunAsync(options, StderrWarnings, addresses =>
             {
-                _console.Output.WriteLine(JsonSerializer.Serialize(new Dictionary<string, IReadOnlyList<string>> { ["listening"] = service.Addresses }));
+                _console.Output.WriteLine(JsonSerializer.Serialize(new Dictionary<string, IReadOnlyList<string>> { ["listening"] = addresses }));
                 _console.Output.Flush();
-                try
-                {
-                    await service.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    // Ctrl+C: stop cleanly.
-                }
-            }
+            }, cancellationToken).ConfigureAwait(false);
+            return ExitCodes.Success;
         }
         finally
         {
@@ -96,8 +88,6 @@ internal sealed class ServeCommand : Command
                 await redis.DisposeAsync().ConfigureAwait(false);
             }
         }
-
-        return ExitCodes.Success;
     }
 
     /// <summary>The service's warnings (5xx answers, insecure keys) on stderr; stdout keeps only the JSON line.</summary>
@@ -105,20 +95,17 @@ internal sealed class ServeCommand : Command
         logging.SetMinimumLevel(LogLevel.Warning).AddSimpleConsole(console => console.SingleLine = true)
             .Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
 
-    private async Task<RedisLimitsStore?> ConnectRedisAsync(ParseResult parseResult)
+    private async Task<RedisLimitsStore> ConnectRedisAsync(ParseResult parseResult, string configuration)
     {
-        if (parseResult.GetValue(_limitsRedis) is not { } configuration)
-        {
-            return null;
-        }
-
-        string? variable = parseResult.GetValue(_limitsRedisPasswordEnv);
-        string? password = variable is null ? null
-            : Environment.GetEnvironmentVariable(variable) ?? throw new CliUsageException($"--limits-redis-password-env: the environment variable {variable} is not set.");
-        var options = new RedisLimitsOptions { Configuration = configuration, Password = password, Prefix = parseResult.GetValue(_limitsRedisPrefix)!, WhenUnreachable = parseResult.GetValue(_limitsRedisUnreachable) };
         try
         {
-            return await RedisLimitsStore.ConnectAsync(options).ConfigureAwait(false);
+            return await RedisLimitsStore.ConnectAsync(new RedisLimitsOptions
+            {
+                Configuration = configuration,
+                PasswordVariable = parseResult.GetValue(_limitsRedisPasswordEnv),
+                Prefix = parseResult.GetValue(_limitsRedisPrefix)!,
+                WhenUnreachable = parseResult.GetValue(_limitsRedisUnreachable),
+            }).ConfigureAwait(false);
         }
         catch (ArgumentException e)
         {
