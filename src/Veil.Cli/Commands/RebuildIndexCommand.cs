@@ -1,4 +1,3 @@
-using Veil.Cli.Commands.OptionGroups;
 using Veil.Documents.Store;
 using Veil.Sealed;
 
@@ -16,7 +15,7 @@ internal sealed class RebuildIndexCommand : StoreCommand
         Options.Add(BatchSizeOption);
     }
 
-    internal readonly Option<int> BatchSizeOption = BatchSize.Option("Rows read from the store at a time.", 1000);
+    internal readonly Option<int> BatchSizeOption = Opt("--batch-size", "Rows read from the store at a time.", 1000).AtLeastOne();
 
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, StoreContext context, CancellationToken cancellationToken)
     {

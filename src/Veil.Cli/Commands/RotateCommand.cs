@@ -1,4 +1,3 @@
-using Veil.Cli.Commands.OptionGroups;
 using Veil.Documents.Store;
 
 namespace Veil.Cli.Commands;
@@ -19,7 +18,7 @@ internal sealed class RotateCommand : StoreCommand
     /// <summary>The default rows per transaction: enough for PostgreSQL's binary COPY path (from 1 000 rows).</summary>
     internal const int DefaultBatchSize = 5_000;
 
-    internal readonly Option<int> BatchSizeOption = BatchSize.Option("Documents re-encrypted and written per transaction.", DefaultBatchSize);
+    internal readonly Option<int> BatchSizeOption = Opt("--batch-size", "Documents re-encrypted and written per transaction.", DefaultBatchSize).AtLeastOne();
 
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, StoreContext context, CancellationToken cancellationToken)
     {

@@ -22,10 +22,10 @@ internal sealed class SearchCommand : StoreCommand
     internal readonly Option<string> TextOption = new("--text") { Description = "Search with this text, embedded locally with the all-MiniLM-L6-v2 add-on (" + TextModel.InstallCommand + ") or --model and --vocab." };
     internal readonly Option<string> ModelOption = new("--model") { Description = "With --text: " + TextModel.ModelDescription };
     internal readonly Option<string> VocabularyOption = new("--vocab") { Description = "With --text: the model's WordPiece vocab.txt." };
-    internal readonly Option<int> TopOption = Opt<int>("--top", "How many hits.", 10);
+    internal readonly Option<int> TopOption = Opt<int>("--top", "How many hits.", 10).AtLeastOne();
     internal readonly Option<string> CategoryOption = new("--category") { Description = "Only documents whose category equals this (compared as deterministic ciphertext)." };
     internal readonly Option<bool> NoRerankOption = Opt<bool>("--no-rerank", "Return the order of the encrypted distances (approximate scores) instead of re-ranking the candidates exactly on the client.");
-    internal readonly Option<int> RerankCandidatesOption = Opt<int>("--rerank-candidates", "K′: how many candidates re-ranking fetches and decrypts (in a sealed collection: how many rows every search fetches by key).", EncryptingCollectionOptions.DefaultRerankCandidates);
+    internal readonly Option<int> RerankCandidatesOption = Opt<int>("--rerank-candidates", "K′: how many candidates re-ranking fetches and decrypts (in a sealed collection: how many rows every search fetches by key).", EncryptingCollectionOptions.DefaultRerankCandidates).AtLeastOne();
     internal readonly Option<bool> IncludeVectorsOption = new("--include-vectors") { Description = "Write each hit's decrypted vector too." };
 
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, StoreContext context, CancellationToken cancellationToken)
@@ -33,16 +33,9 @@ internal sealed class SearchCommand : StoreCommand
         string? vectorJson = parseResult.GetValue(VectorOption);
         string? id = parseResult.GetValue(IdOption);
         string? text = parseResult.GetValue(TextOption);
-        int top = parseResult.GetValue(TopOption);
-        int candidates = parseResult.GetValue(RerankCandidatesOption);
         if ((vectorJson is null ? 0 : 1) + (id is null ? 0 : 1) + (text is null ? 0 : 1) != 1)
         {
             throw new CliUsageException("Invalid options: give exactly one of --vector, --id and --text.");
-        }
-
-        if (top < 1 || candidates < 1)
-        {
-            throw new CliUsageException("Invalid options: --top and --rerank-candidates must be at least 1.");
         }
 
         float[]? query = null;
@@ -63,9 +56,9 @@ internal sealed class SearchCommand : StoreCommand
             Vector = query,
             VectorSource = source,
             Id = id,
-            Top = top,
+            Top = parseResult.GetValue(TopOption),
             Rerank = !parseResult.GetValue(NoRerankOption),
-            RerankCandidates = candidates,
+            RerankCandidates = parseResult.GetValue(RerankCandidatesOption),
             Category = parseResult.GetValue(CategoryOption),
             IncludeVectors = parseResult.GetValue(IncludeVectorsOption),
         };
