@@ -1,5 +1,5 @@
 using System.Net;
-using Veil.Configuration;
+using Veil.Keys;
 using Veil.Testing;
 
 namespace Veil.Service.Tests;
