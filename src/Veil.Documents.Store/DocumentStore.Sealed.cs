@@ -5,14 +5,14 @@ using Veil.Sealed;
 
 namespace Veil.Documents.Store;
 
-/// <content>Opening a collection in its mode: DCPE (the encrypting decorator) or sealed (the sealed decorator over it).</content>
+/// <content>Opening a collection in its mode: DCPE (the encrypting decorator) or sealed (the sealed decorator, which encrypts the fields too).</content>
 public sealed partial class DocumentStore
 {
     /// <summary>
     /// Opens the collection of <paramref name="manifest"/> for <paramref name="tenant"/> in the collection's mode: a DCPE
     /// collection through the encrypting decorator; a sealed collection through <see cref="SealedVectorStoreCollection{TKey, TRecord}"/>
-    /// (vectors sealed with keys derived from the standard secrets, the index persisted sealed in the store) over the
-    /// decorator that encrypts the category and fields.
+    /// alone (vectors sealed with keys derived from the standard secrets, the index persisted sealed in the store, the
+    /// category and fields encrypted as the encrypting decorator does).
     /// </summary>
     /// <param name="manifest">The collection.</param>
     /// <param name="client">The keys.</param>
@@ -26,23 +26,31 @@ public sealed partial class DocumentStore
     {
         ArgumentNullException.ThrowIfNull(manifest);
         ArgumentNullException.ThrowIfNull(client);
-        EncryptingVectorStoreCollection<string, VeilDocument> fields = Encrypted(manifest, client, tenant, rerank, candidates);
         if (manifest.Mode != CollectionMode.Sealed)
         {
-            return new DocumentAccess(fields, CollectionMode.Dcpe, null, []);
+            return new DocumentAccess(Encrypted(manifest, client, tenant, rerank, candidates), CollectionMode.Dcpe, null, []);
         }
 
         if (client.Configuration.Standard?.PrimaryId is null)
         {
-            fields.Dispose();
             throw new DocumentStoreException("Invalid configuration: a sealed collection seals its vectors with keys derived from the \"standard\" section, which is missing or has no primaryId.");
         }
 
-        var keys = new SealedKeyring(client.Configuration.Standard, tenant);
         VectorStoreCollection<string, SealedIndexRecord> indexRows = _store.GetCollection<string, SealedIndexRecord>(SealedIndexRecord.CollectionName);
         var options = new SealedCollectionOptions { Candidates = candidates, Definition = VeilDocument.SealedDefinition(manifest.Dimensions) };
-        var collection = new SealedVectorStoreCollection<string, VeilDocument>(fields, keys, new StoreSealedIndexStorage(indexRows, manifest.Name), options);
-        return new DocumentAccess(collection, CollectionMode.Sealed, collection, [keys, indexRows]);
+        SealedVectorStoreCollection<string, VeilDocument> collection;
+        try
+        {
+            collection = new SealedVectorStoreCollection<string, VeilDocument>(
+                Plain(manifest), client, FieldOptions(manifest, tenant, rerank, candidates), new StoreSealedIndexStorage(indexRows, manifest.Name), options);
+        }
+        catch
+        {
+            indexRows.Dispose();
+            throw;
+        }
+
+        return new DocumentAccess(collection, CollectionMode.Sealed, collection, [indexRows]);
     }
 
     /// <summary>

@@ -180,15 +180,18 @@ public sealed partial class DocumentStore : IDisposable
     public EncryptingVectorStoreCollection<string, VeilDocument> Encrypted(
         CollectionManifest manifest, VeilClient client, TenantId tenant, bool rerank = true, int rerankCandidates = EncryptingCollectionOptions.DefaultRerankCandidates)
     {
-        var options = new EncryptingCollectionOptions(new SecretPath(manifest.VectorSecretPath), new DerivationPath(manifest.VectorDerivationPath), tenant)
+        VectorStoreCollectionDefinition definition = VeilDocument.Definition(manifest.Dimensions, manifest.Mode);
+        return new EncryptingVectorStoreCollection<string, VeilDocument>(Plain(manifest), client, FieldOptions(manifest, tenant, rerank, rerankCandidates), definition);
+    }
+
+    /// <summary>How the category and fields (and, for DCPE, the vectors) of <paramref name="manifest"/>'s collection are encrypted.</summary>
+    private static EncryptingCollectionOptions FieldOptions(CollectionManifest manifest, TenantId tenant, bool rerank, int rerankCandidates) =>
+        new(new SecretPath(manifest.VectorSecretPath), new DerivationPath(manifest.VectorDerivationPath), tenant)
         {
             DeterministicSecretPath = new SecretPath(manifest.VectorSecretPath),
             ExactReranking = rerank,
             RerankCandidates = rerankCandidates,
         };
-        VectorStoreCollectionDefinition definition = VeilDocument.Definition(manifest.Dimensions, manifest.Mode);
-        return new EncryptingVectorStoreCollection<string, VeilDocument>(Plain(manifest), client, options, definition);
-    }
 
     private DocumentStoreException Clash(string name, string existing) => new(
         $"Invalid options: --collection \"{name}\" is the same table as the existing collection \"{existing}\" in {Location} ({Location.CollectionNamesDescription}); use --collection {existing}, or another name.");

@@ -41,16 +41,9 @@ internal static class SealedBox
     /// <summary>Seals <paramref name="plaintext"/> under the keyring's primary key.</summary>
     public static byte[] Seal(SealedKeyring keys, SealedKind kind, string collection, ReadOnlySpan<byte> context, ReadOnlySpan<byte> plaintext)
     {
-        uint id = keys.PrimaryId.Value;
+        using var sealer = new SealedBoxSealer(keys, kind, collection);
         byte[] box = new byte[Overhead + plaintext.Length];
-        box[0] = Version;
-        box[1] = (byte)kind;
-        BinaryPrimitives.WriteUInt32BigEndian(box.AsSpan(2), id);
-        Span<byte> nonce = box.AsSpan(HeaderLength, NonceLength);
-        RandomNumberGenerator.Fill(nonce);
-        byte[] aad = AssociatedData(box.AsSpan(0, HeaderLength), collection, context);
-        using AesGcm aes = keys.Create(id, Purpose(kind))!;
-        aes.Encrypt(nonce, plaintext, box.AsSpan(HeaderLength + NonceLength, plaintext.Length), box.AsSpan(box.Length - TagLength), aad);
+        sealer.Seal(context, plaintext, box);
         return box;
     }
 
@@ -92,18 +85,40 @@ internal static class SealedBox
 
     private static byte[] AssociatedData(ReadOnlySpan<byte> header, string collection, ReadOnlySpan<byte> context)
     {
-        int nameLength = Encoding.UTF8.GetByteCount(collection);
-        byte[] aad = new byte[Label.Length + HeaderLength + 4 + nameLength + 4 + context.Length];
-        Span<byte> span = aad;
-        Label.CopyTo(span);
-        span = span[Label.Length..];
-        header.CopyTo(span);
-        span = span[HeaderLength..];
-        BinaryPrimitives.WriteUInt32BigEndian(span, (uint)nameLength);
-        Encoding.UTF8.GetBytes(collection, span[4..]);
-        span = span[(4 + nameLength)..];
-        BinaryPrimitives.WriteUInt32BigEndian(span, (uint)context.Length);
-        context.CopyTo(span[4..]);
+        byte[] aad = new byte[AssociatedDataPrefixLength(collection) + 4 + context.Length];
+        int prefix = WriteAssociatedDataPrefix(header, collection, aad);
+        WriteContext(context, aad.AsSpan(prefix));
         return aad;
     }
+
+    /// <summary>The length of <c>"veil-sealed/v1" ‖ header ‖ u32be len ‖ collection name</c>.</summary>
+    internal static int AssociatedDataPrefixLength(string collection) => Label.Length + HeaderLength + 4 + Encoding.UTF8.GetByteCount(collection);
+
+    /// <summary>Writes the part of the associated data that precedes the context; returns its length.</summary>
+    internal static int WriteAssociatedDataPrefix(ReadOnlySpan<byte> header, string collection, Span<byte> destination)
+    {
+        Label.CopyTo(destination);
+        Span<byte> span = destination[Label.Length..];
+        header.CopyTo(span);
+        span = span[HeaderLength..];
+        int nameLength = Encoding.UTF8.GetBytes(collection, span[4..]);
+        BinaryPrimitives.WriteUInt32BigEndian(span, (uint)nameLength);
+        return Label.Length + HeaderLength + 4 + nameLength;
+    }
+
+    /// <summary>Writes <c>u32be len ‖ context</c>, the end of the associated data.</summary>
+    internal static void WriteContext(ReadOnlySpan<byte> context, Span<byte> destination)
+    {
+        BinaryPrimitives.WriteUInt32BigEndian(destination, (uint)context.Length);
+        context.CopyTo(destination[4..]);
+    }
+
+    internal static void WriteHeader(SealedKind kind, uint keyId, Span<byte> header)
+    {
+        header[0] = Version;
+        header[1] = (byte)kind;
+        BinaryPrimitives.WriteUInt32BigEndian(header[2..], keyId);
+    }
+
+    internal static SealedKeyPurpose PurposeOf(SealedKind kind) => Purpose(kind);
 }

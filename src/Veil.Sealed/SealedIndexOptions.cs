@@ -35,6 +35,18 @@ public sealed class SealedIndexOptions
     /// </summary>
     public int IndexingThreads { get; init; } = Math.Min(Environment.ProcessorCount, 8);
 
+    /// <summary>The default <see cref="MaxQueuedBytes"/> (128 MiB).</summary>
+    public const long DefaultMaxQueuedBytes = 128L << 20;
+
+    /// <summary>
+    /// The most memory the deferred-insertion queue may hold (4 bytes per dimension per queued vector: 87 381 vectors of
+    /// 384 dimensions at the default 128 MiB). The collection's upserts wait (cancellably, before writing anything) while
+    /// their vectors would not fit (<see cref="SealedVectorIndex{TKey}.WaitForQueueRoomAsync"/>); a call larger than the
+    /// bound is let in once the queue is empty, so the queue holds at most the bound or one call's vectors. The
+    /// synchronous <see cref="SealedVectorIndex{TKey}.Upsert"/> does not wait. Default 128 MiB; at least 1.
+    /// </summary>
+    public long MaxQueuedBytes { get; init; } = DefaultMaxQueuedBytes;
+
     /// <summary>Seeds the level of each node; null picks a random seed (kept in snapshots).</summary>
     public ulong? Seed { get; init; }
 }

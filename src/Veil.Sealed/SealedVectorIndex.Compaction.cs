@@ -48,7 +48,7 @@ public sealed partial class SealedVectorIndex<TKey>
         var compacted = new SealedVectorIndex<TKey>(
             new HnswGraph(_graph.Dimensions, _graph.M, _graph.EfConstruction, _graph.Seed),
             _efSearch,
-            new SealedIndexOptions { Deferred = _deferred, IndexingThreads = _threads });
+            CopyOptions);
         var live = new List<KeyValuePair<TKey, float[]>>();
         _lock.EnterReadLock();
         try

@@ -16,7 +16,8 @@ namespace Veil.Sealed;
 /// <para><b>Deferred insertion</b> (<see cref="SealedIndexOptions.Deferred"/>, the default): an upsert queues the
 /// normalised vector and returns; a background task inserts queued vectors into the graph in small batches
 /// (<see cref="SealedIndexOptions.IndexingThreads"/> threads per batch). Every search scores the queue exactly beside
-/// the graph, so a key is findable as soon as its upsert returns. The queue holds 4d bytes per waiting vector.</para>
+/// the graph, so a key is findable as soon as its upsert returns. The queue holds 4d bytes per waiting vector, at most
+/// <see cref="SealedIndexOptions.MaxQueuedBytes"/> for writers that wait in <see cref="WaitForQueueRoomAsync"/>.</para>
 /// <para><b>Thread safety.</b> Any number of concurrent searches; writes and each background batch take an exclusive
 /// lock.</para>
 /// <para>An update adds a new node and marks the old one deleted; deleted nodes remain as waypoints until
@@ -40,6 +41,8 @@ public sealed partial class SealedVectorIndex<TKey> : IDisposable
     private readonly int _efSearch;
     private readonly bool _deferred;
     private readonly int _threads;
+    private readonly long _maxQueuedBytes;
+    private TaskCompletionSource _batchDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task _indexing = Task.CompletedTask;
     private bool _indexingRunning;
     private volatile bool _disposed;
@@ -53,10 +56,12 @@ public sealed partial class SealedVectorIndex<TKey> : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(options.EfSearch, 1, nameof(options));
         ulong seed = options.Seed ?? BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.IndexingThreads, 1, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxQueuedBytes, 1, nameof(options));
         _graph = new HnswGraph(dimensions, options.M, options.EfConstruction, seed);
         _efSearch = options.EfSearch;
         _deferred = options.Deferred;
         _threads = options.IndexingThreads;
+        _maxQueuedBytes = options.MaxQueuedBytes;
     }
 
     private SealedVectorIndex(HnswGraph graph, int efSearch, SealedIndexOptions options)
@@ -65,7 +70,11 @@ public sealed partial class SealedVectorIndex<TKey> : IDisposable
         _efSearch = efSearch;
         _deferred = options.Deferred;
         _threads = Math.Max(1, options.IndexingThreads);
+        _maxQueuedBytes = Math.Max(1, options.MaxQueuedBytes);
     }
+
+    /// <summary>The options a copy of this index (graph compaction) is created with.</summary>
+    private SealedIndexOptions CopyOptions => new() { Deferred = _deferred, IndexingThreads = _threads, MaxQueuedBytes = _maxQueuedBytes };
 
     /// <summary>The vector dimension.</summary>
     public int Dimensions => _graph.Dimensions;
@@ -146,24 +155,65 @@ public sealed partial class SealedVectorIndex<TKey> : IDisposable
     public void UpsertRange(IEnumerable<KeyValuePair<TKey, float[]>> entries)
     {
         ArgumentNullException.ThrowIfNull(entries);
-        var normalised = new List<(TKey Key, float[] Vector)>();
+        var keys = new List<TKey>();
+        var normalised = new List<float[]>();
         foreach ((TKey key, float[] vector) in entries)
         {
             ArgumentNullException.ThrowIfNull(key, nameof(entries));
-            normalised.Add((key, Normalise(vector, nameof(entries))));
+            keys.Add(key);
+            normalised.Add(Normalise(vector, nameof(entries)));
         }
 
+        UpsertNormalised(keys, normalised);
+    }
+
+    /// <summary>As <see cref="UpsertRange"/>, for vectors already checked and L2-normalised (the index keeps the arrays).</summary>
+    internal void UpsertNormalised(IReadOnlyList<TKey> keys, IReadOnlyList<float[]> vectors)
+    {
         _lock.EnterWriteLock();
         try
         {
-            foreach ((TKey key, float[] vector) in normalised)
+            for (int i = 0; i < keys.Count; i++)
             {
-                UpsertLocked(key, vector);
+                UpsertLocked(keys[i], vectors[i]);
             }
         }
         finally
         {
             _lock.ExitWriteLock();
+        }
+    }
+
+    /// <summary>
+    /// Completes when <paramref name="count"/> more vectors fit in the deferred-insertion queue under
+    /// <see cref="SealedIndexOptions.MaxQueuedBytes"/>, or when the queue is empty (a larger batch is let in alone);
+    /// at once when insertion is not deferred. The collection's writes wait here before writing anything; the graph
+    /// drains the queue meanwhile.
+    /// </summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled while waiting.</exception>
+    public async Task WaitForQueueRoomAsync(int count, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        long bytesPerVector = (long)Dimensions * sizeof(float);
+        while (true)
+        {
+            Task batchDone;
+            _lock.EnterReadLock();
+            try
+            {
+                if (!_deferred || _pending.Count == 0 || (_pending.Count + (long)count) * bytesPerVector <= _maxQueuedBytes)
+                {
+                    return;
+                }
+
+                batchDone = _batchDone.Task;
+            }
+            finally
+            {
+                _lock.ExitReadLock();
+            }
+
+            await batchDone.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -476,6 +526,7 @@ public sealed partial class SealedVectorIndex<TKey> : IDisposable
         }
         while (indexing != Volatile.Read(ref _indexing));
 
+        _batchDone.TrySetResult();
         _lock.Dispose();
     }
 
@@ -551,6 +602,10 @@ public sealed partial class SealedVectorIndex<TKey> : IDisposable
         }
         finally
         {
+            // Writers waiting for room in the queue look again.
+            TaskCompletionSource done = _batchDone;
+            _batchDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            done.SetResult();
             _lock.ExitWriteLock();
         }
     }

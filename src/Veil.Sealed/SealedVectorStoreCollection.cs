@@ -5,6 +5,7 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.VectorData;
+using Veil.Extensions.VectorData;
 
 namespace Veil.Sealed;
 
@@ -51,6 +52,7 @@ public sealed partial class SealedVectorStoreCollection<TKey, TRecord> : VectorS
     private readonly SealedIndexJournal<TKey> _journal;
     private readonly SealedWriterLease _lease;
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly SealedKeyring? _ownedKeys;
     private volatile SealedVectorIndex<TKey>? _index;
     private long _sequence;
     private long _snapshotSequence;
@@ -87,6 +89,36 @@ public sealed partial class SealedVectorStoreCollection<TKey, TRecord> : VectorS
         _lease = new SealedWriterLease(
             indexStorage, (name, data) => _journal.SealRecord(name, data.Span), (name, data) => _journal.OpenRecord(name, data.Span),
             _options.TimeProvider, _options.WriterLeaseDuration, _options.WriterId);
+    }
+
+    /// <summary>
+    /// One decorator for sealed vectors and encrypted fields: seals each vector as the other constructor does, with a
+    /// keyring derived from <paramref name="client"/>'s standard secrets for <paramref name="fieldOptions"/>' tenant
+    /// (owned by this collection), and encrypts the record's other protected properties as
+    /// <see cref="EncryptingVectorStoreCollection{TKey, TRecord}"/> does with <paramref name="fieldOptions"/>: properties
+    /// marked <see cref="EncryptDeterministicallyAttribute"/> with AES-SIV (filters on them reach the store as
+    /// ciphertext equality), those marked <see cref="EncryptStandardAttribute"/> with AES-256-GCM. The vector never
+    /// reaches the field encryption (it is sealed instead), but the client must still configure the vector secret the
+    /// options name, as for the encrypting decorator.
+    /// </summary>
+    /// <param name="inner">The collection that stores the records (sealed vector, encrypted fields).</param>
+    /// <param name="client">The local keys: the standard secrets seal vectors and the index; the deterministic and standard secrets encrypt fields (not disposed by the collection).</param>
+    /// <param name="fieldOptions">The field encryption's secret paths and tenant (whose sealed keys are derived).</param>
+    /// <param name="indexStorage">Where the sealed index is persisted.</param>
+    /// <param name="options">The sealed collection's settings; its <see cref="SealedCollectionOptions.Definition"/> also describes the record to the field encryption.</param>
+    /// <exception cref="ArgumentException">The client has no primary standard secret, lacks a secret a property needs, or see the other constructor.</exception>
+    /// <exception cref="NotSupportedException">See the other constructor and <see cref="EncryptingVectorStoreCollection{TKey, TRecord}"/>.</exception>
+    public SealedVectorStoreCollection(
+        VectorStoreCollection<TKey, TRecord> inner, VeilClient client, EncryptingCollectionOptions fieldOptions, ISealedIndexStorage indexStorage, SealedCollectionOptions? options = null)
+        : this(FieldEncryption(inner, client, fieldOptions, options), OwnedKeyring(client, fieldOptions), indexStorage, options, ownsKeys: true)
+    {
+    }
+
+    private SealedVectorStoreCollection(
+        VectorStoreCollection<TKey, TRecord> inner, SealedKeyring keys, ISealedIndexStorage indexStorage, SealedCollectionOptions? options, bool ownsKeys)
+        : this(inner, keys, indexStorage, options)
+    {
+        _ownedKeys = ownsKeys ? keys : null;
     }
 
     /// <inheritdoc/>
@@ -284,40 +316,6 @@ public sealed partial class SealedVectorStoreCollection<TKey, TRecord> : VectorS
     /// <exception cref="ArgumentException">The record has no key, or its vector is missing, of the wrong dimension, zero or not finite.</exception>
     public override Task UpsertAsync(TRecord record, CancellationToken cancellationToken = default) => UpsertAsync([record], cancellationToken);
 
-    /// <summary>Seals copies of <paramref name="records"/> and upserts them (one change-log entry for the call).</summary>
-    /// <inheritdoc/>
-    /// <exception cref="ArgumentException">A record has no key, or its vector is missing, of the wrong dimension, zero or not finite.</exception>
-    public override async Task UpsertAsync(IEnumerable<TRecord> records, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(records);
-        var sealedRecords = new List<TRecord>();
-        var changes = new List<(SealedChange, TKey)>();
-        var vectors = new List<float[]>();
-        foreach (TRecord record in records)
-        {
-            ArgumentNullException.ThrowIfNull(record, nameof(records));
-            TKey key = _model.GetKey(record) is TKey k ? k : throw new ArgumentException("The sealed collection needs every record's key set before upsert.", nameof(records));
-            float[] vector = CheckVector(_model.GetVector(record), nameof(records));
-            TRecord copy = SealedRecordModel<TRecord>.Clone(record);
-            _model.SetSealed(copy, Convert.ToBase64String(SealVector(key, vector)));
-            _model.SetVector(copy, null);
-            sealedRecords.Add(copy);
-            changes.Add((SealedChange.Upsert, key));
-            vectors.Add(vector);
-        }
-
-        if (sealedRecords.Count == 0)
-        {
-            return;
-        }
-
-        await WriteAsync(
-            changes,
-            ct => _inner.UpsertAsync(sealedRecords, ct),
-            index => index.UpsertRange(changes.Select((c, i) => KeyValuePair.Create(c.Item2, vectors[i]))),
-            cancellationToken).ConfigureAwait(false);
-    }
-
     /// <inheritdoc/>
     public override Task DeleteAsync(TKey key, CancellationToken cancellationToken = default) => DeleteAsync([key], cancellationToken);
 
@@ -333,6 +331,7 @@ public sealed partial class SealedVectorStoreCollection<TKey, TRecord> : VectorS
 
         await WriteAsync(
             list.Select(k => (SealedChange.Delete, k)).ToList(),
+            0,
             ct => _inner.DeleteAsync(list, ct),
             index => list.ForEach(k => index.Delete(k)),
             cancellationToken).ConfigureAwait(false);
@@ -424,7 +423,7 @@ public sealed partial class SealedVectorStoreCollection<TKey, TRecord> : VectorS
             : _inner.GetService(serviceType, serviceKey);
     }
 
-    /// <summary>Disposes the inner collection and the index (not the keyring or the storage).</summary>
+    /// <summary>Disposes the inner collection and the index, and the keyring when this collection derived it (not the storage).</summary>
     /// <inheritdoc/>
     protected override void Dispose(bool disposing)
     {
@@ -433,6 +432,7 @@ public sealed partial class SealedVectorStoreCollection<TKey, TRecord> : VectorS
             _inner.Dispose();
             _index?.Dispose();
             _gate.Dispose();
+            _ownedKeys?.Dispose();
         }
 
         base.Dispose(disposing);
@@ -509,6 +509,23 @@ public sealed partial class SealedVectorStoreCollection<TKey, TRecord> : VectorS
         return scored;
     }
 
+    private static EncryptingVectorStoreCollection<TKey, TRecord> FieldEncryption(
+        VectorStoreCollection<TKey, TRecord> inner, VeilClient client, EncryptingCollectionOptions fieldOptions, SealedCollectionOptions? options)
+    {
+        ArgumentNullException.ThrowIfNull(inner);
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(fieldOptions);
+        if (client.Configuration.Standard?.PrimaryId is null)
+        {
+            throw new ArgumentException("The sealed mode seals vectors with keys derived from the standard secrets; the client has no primary standard secret.", nameof(client));
+        }
+
+        return new EncryptingVectorStoreCollection<TKey, TRecord>(inner, client, fieldOptions, options?.Definition);
+    }
+
+    private static SealedKeyring OwnedKeyring(VeilClient client, EncryptingCollectionOptions fieldOptions) =>
+        new(client.Configuration.Standard!, fieldOptions.Tenant);
+
     private static RecordRetrievalOptions? Plain(RecordRetrievalOptions? options) =>
         options is null ? null : new RecordRetrievalOptions { IncludeVectors = false };
 
@@ -575,13 +592,19 @@ public sealed partial class SealedVectorStoreCollection<TKey, TRecord> : VectorS
         _ => TensorPrimitives.CosineSimilarity(query, vector),
     };
 
+    /// <summary>
+    /// One write: waits for room for <paramref name="queued"/> vectors in the index's insertion queue (before anything
+    /// is written, so a cancelled wait leaves no trace), appends the change-log entry, writes the rows, then applies the
+    /// change to the index in memory.
+    /// </summary>
     private async Task WriteAsync(
-        List<(SealedChange, TKey)> changes, Func<CancellationToken, Task> writeRows, Action<SealedVectorIndex<TKey>> apply, CancellationToken cancellationToken)
+        List<(SealedChange, TKey)> changes, int queued, Func<CancellationToken, Task> writeRows, Action<SealedVectorIndex<TKey>> apply, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             SealedVectorIndex<TKey> index = _index ??= await LoadAsync(cancellationToken).ConfigureAwait(false);
+            await index.WaitForQueueRoomAsync(queued, cancellationToken).ConfigureAwait(false);
             await _lease.EnsureAsync(cancellationToken).ConfigureAwait(false);
             await AppendEntryAsync(changes, cancellationToken).ConfigureAwait(false);
             try
