@@ -49,29 +49,8 @@ public static class JsonLinesStages
                 }
 
                 double render = clock.Microseconds / text.Length;
-                float[] values = [.. results.Where(r => r.Error is null).SelectMany(r => (r.Vector ?? r.EncryptedVector)!.Value.ToArray())];
-                byte[] texts = new byte[values.Length * FloatText.MaxFormattedLength];
-                int[] ends = new int[values.Length];
-                clock.Restart();
-                int position = 0;
-                for (int i = 0; i < values.Length; i++)
-                {
-                    position += FloatText.Format(values[i], texts.AsSpan(position, FloatText.MaxFormattedLength));
-                    ends[i] = position;
-                }
-
-                double format = clock.Microseconds * 1000 / values.Length;
-                clock.Restart();
-                double sum = 0;
-                for (int i = 0, startOf = 0; i < values.Length; startOf = ends[i], i++)
-                {
-                    sum += FloatText.TryParseAsDouble(texts.AsSpan(startOf, ends[i] - startOf), out double parsed) ? parsed : double.NaN;
-                }
-
-                double parseOne = clock.Microseconds * 1000 / values.Length;
                 if (round == 1)
                 {
-                    output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name} output floats: format {format:F1} ns, parse {parseOne:F1} ns each ({sum:F0})"));
                     var whole = new CpuClock();
                     files.Run(operation, input, streams: true);
                     double total = whole.Microseconds / text.Length;
