@@ -144,6 +144,10 @@ public sealed class JsonLinesFiles : IDisposable
         return JsonLinesProcessor.Run(reader, writer, operation, _client, Scope);
     }
 
+    /// <summary>Runs <paramref name="operation"/> on <paramref name="items"/> as one chunk (what the processing stage does).</summary>
+    public IReadOnlyList<ProtocolItem> Process(IItemOperation operation, IReadOnlyList<ProtocolItem> items) =>
+        operation.Process(_client, items, Scope);
+
     /// <summary>Runs <paramref name="operation"/> over the binary frames of <paramref name="input"/> into <see cref="Output"/>.</summary>
     public ItemErrorCode RunBinary(IItemOperation operation, string input)
     {

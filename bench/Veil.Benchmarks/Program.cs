@@ -20,6 +20,13 @@ if (args is ["jsonl", ..])
     return;
 }
 
+// dotnet run -c Release --project bench/Veil.Benchmarks -- jsonl-stages [lines=20000]: µs per line of parse, process, render.
+if (args is ["jsonl-stages", ..])
+{
+    JsonLinesStages.Measure(Console.Out, args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 20_000, 384);
+    return;
+}
+
 // dotnet run -c Release --project bench/Veil.Benchmarks -- sealed-memory [32768,65536]: sealed index bytes per row, 10⁶ extrapolated.
 if (args is ["sealed-memory", ..])
 {

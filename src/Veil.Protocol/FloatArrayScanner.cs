@@ -29,19 +29,22 @@ internal static class FloatArrayScanner
 
         while (true)
         {
-            int numberEnd = NumberEnd(source, p);
+            // One pass over the common number; the rare one (more than 19 significant digits, a large exponent) is
+            // delimited by the grammar and parsed exactly. Both give Utf8JsonReader.TryGetDouble's double (Utf8Parser's).
+            int numberEnd = FloatText.TryParseJsonNumber(source, p, out double value);
             if (numberEnd < 0)
             {
-                return null;
-            }
+                numberEnd = NumberEnd(source, p);
+                if (numberEnd < 0)
+                {
+                    return null;
+                }
 
-            ReadOnlySpan<byte> number = source[p..numberEnd];
-
-            // The same double as Utf8JsonReader.TryGetDouble (which is Utf8Parser's), then cast.
-            if (!FloatText.TryParseFast(number, out double value)
-                && !(Utf8Parser.TryParse(number, out value, out int consumed) && consumed == number.Length))
-            {
-                return null;
+                ReadOnlySpan<byte> number = source[p..numberEnd];
+                if (!(Utf8Parser.TryParse(number, out value, out int consumed) && consumed == number.Length))
+                {
+                    return null;
+                }
             }
 
             float f = (float)value;

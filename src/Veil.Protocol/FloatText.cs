@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Globalization;
 using System.Numerics;
 
@@ -203,6 +204,179 @@ public static class FloatText
             double result = exponent < 0 ? w / s_exactPowersOf10[-exponent] : w * s_exactPowersOf10[exponent];
             value = negative ? -result : result;
             return true;
+        }
+    }
+
+    /// <summary>
+    /// Reads the JSON number at <paramref name="start"/> of <paramref name="s"/> (<c>-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?</c>,
+    /// ending where that grammar ends) in one pass, eight digits at a time, as the correctly rounded double when
+    /// Clinger's fast path applies (see <see cref="TryParseFast"/>); returns the index after it, or -1 when the text
+    /// there is not such a number or needs the general parser (more than 19 significant digits, a significand above
+    /// 2^53, a power of ten beyond ±22, an exponent of four or more digits).
+    /// </summary>
+    internal static int TryParseJsonNumber(ReadOnlySpan<byte> s, int start, out double value)
+    {
+        unchecked
+        {
+            value = 0;
+            int i = start;
+            bool negative = false;
+            if ((uint)i < (uint)s.Length && s[i] == (byte)'-')
+            {
+                negative = true;
+                i++;
+            }
+
+            if ((uint)i >= (uint)s.Length)
+            {
+                return -1;
+            }
+
+            ulong w = 0;
+            int significant = 0;
+            int exponent = 0;
+            uint first = (uint)(s[i] - '0');
+            if (first == 0)
+            {
+                i++;
+            }
+            else if (first <= 9)
+            {
+                // The integer part: every digit is significant.
+                for (; (uint)i < (uint)s.Length; i++)
+                {
+                    uint d = (uint)(s[i] - '0');
+                    if (d > 9)
+                    {
+                        break;
+                    }
+
+                    if (++significant > 19)
+                    {
+                        return -1;
+                    }
+
+                    w = (w * 10) + d;
+                }
+            }
+            else
+            {
+                return -1;
+            }
+
+            if ((uint)i < (uint)s.Length && s[i] == (byte)'.')
+            {
+                i++;
+                int fractionStart = i;
+                if (w == 0)
+                {
+                    // Zeros before the first significant digit only move the decimal point.
+                    while ((uint)i < (uint)s.Length && s[i] == (byte)'0')
+                    {
+                        i++;
+                        exponent--;
+                    }
+                }
+
+                while (significant <= 11 && i + 8 <= s.Length
+                    && BinaryPrimitives.ReadUInt64LittleEndian(s[i..]) is ulong eight && AreEightDigits(eight))
+                {
+                    w = (w * 100_000_000) + EightDigits(eight);
+                    significant += w == 0 ? 0 : 8;
+                    exponent -= 8;
+                    i += 8;
+                }
+
+                for (; (uint)i < (uint)s.Length; i++)
+                {
+                    uint d = (uint)(s[i] - '0');
+                    if (d > 9)
+                    {
+                        break;
+                    }
+
+                    w = (w * 10) + d;
+                    significant += w == 0 ? 0 : 1;
+                    if (significant > 19)
+                    {
+                        return -1;
+                    }
+
+                    exponent--;
+                }
+
+                if (i == fractionStart)
+                {
+                    return -1;
+                }
+            }
+
+            if ((uint)i < (uint)s.Length && (s[i] | 0x20) == (byte)'e')
+            {
+                i++;
+                bool negativeExponent = false;
+                if ((uint)i < (uint)s.Length && (s[i] == (byte)'-' || s[i] == (byte)'+'))
+                {
+                    negativeExponent = s[i] == (byte)'-';
+                    i++;
+                }
+
+                int digits = i;
+                int e = 0;
+                for (; (uint)i < (uint)s.Length; i++)
+                {
+                    uint d = (uint)(s[i] - '0');
+                    if (d > 9)
+                    {
+                        break;
+                    }
+
+                    if (i - digits == 3)
+                    {
+                        return -1;
+                    }
+
+                    e = (e * 10) + (int)d;
+                }
+
+                if (i == digits)
+                {
+                    return -1;
+                }
+
+                exponent += negativeExponent ? -e : e;
+            }
+
+            if (w == 0)
+            {
+                value = negative ? -0.0 : 0.0;
+                return i;
+            }
+
+            if (w > (1UL << 53) || exponent < -22 || exponent > 22)
+            {
+                return -1;
+            }
+
+            double result = exponent < 0 ? w / s_exactPowersOf10[-exponent] : w * s_exactPowersOf10[exponent];
+            value = negative ? -result : result;
+            return i;
+        }
+    }
+
+    // Whether the eight bytes (little-endian) are all ASCII digits.
+    private static bool AreEightDigits(ulong eight) =>
+        unchecked((((eight + 0x4646464646464646) | (eight - 0x3030303030303030)) & 0x8080808080808080) == 0);
+
+    // The value of eight ASCII digits read little-endian (the first digit in the low byte), by pairwise multiply-adds.
+    private static uint EightDigits(ulong eight)
+    {
+        unchecked
+        {
+            eight -= 0x3030303030303030;
+            eight = (eight * 10) + (eight >> 8);
+            eight = ((eight & 0x000000FF000000FF) * (100 + (1000000UL << 32)) + (((eight >> 16) & 0x000000FF000000FF) * (1 + (10000UL << 32)))) >> 32;
+            return (uint)eight;
         }
     }
 
@@ -420,12 +594,13 @@ public static class FloatText
         unchecked
         {
             int i = destination.Length;
+            ReadOnlySpan<byte> pairs = DigitPairs;
             while (i >= 2)
             {
-                uint pair = value % 100;
+                uint pair = 2 * (value % 100);
                 value /= 100;
-                destination[--i] = (byte)('0' + (pair % 10));
-                destination[--i] = (byte)('0' + (pair / 10));
+                destination[--i] = pairs[(int)pair + 1];
+                destination[--i] = pairs[(int)pair];
             }
 
             if (i == 1)
@@ -434,6 +609,9 @@ public static class FloatText
             }
         }
     }
+
+    // "00", "01", … "99": the two digits of each number below 100.
+    private static ReadOnlySpan<byte> DigitPairs => "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"u8;
 
     private static uint Pow10(int n) => s_powersOf10[n];
 

@@ -202,11 +202,15 @@ public static class ItemOperations
     private static ReadOnlyMemory<float> Need(ReadOnlyMemory<float>? value, string name) =>
         value ?? throw new ItemFormatException($"The item has no \"{name}\".");
 
-    /// <summary>The vector when it has the scope's dimension; refused before any key work otherwise.</summary>
+    /// <summary>
+    /// The vector when it has coordinates and the scope's dimension; refused before any key work otherwise. An empty
+    /// array (<c>[]</c>) is refused whatever the dimension: a zero-length embedding is a bug upstream, and encrypting it
+    /// would hand back a ciphertext that matches nothing.
+    /// </summary>
     private static ReadOnlyMemory<float> Sized(ReadOnlyMemory<float> vector, int? dimension) =>
-        dimension is not { } d || vector.Length == d
-            ? vector
-            : throw new ItemFormatException($"The vector has {vector.Length} coordinates; this secret path holds {d}-dimensional vectors.");
+        vector.IsEmpty ? throw new ItemFormatException("The vector is empty; it needs at least one coordinate.")
+        : dimension is not { } d || vector.Length == d ? vector
+        : throw new ItemFormatException($"The vector has {vector.Length} coordinates; this secret path holds {d}-dimensional vectors.");
 
     private static EncryptedVector ReadEncryptedVectorInput(ProtocolItem item, OperationScope scope) =>
         new(Sized(Need(item.EncryptedVector, "encryptedVector"), scope.Dimension), Need(item.PairedIclInfo, "pairedIclInfo"), scope.SecretPath, scope.DerivationPath);

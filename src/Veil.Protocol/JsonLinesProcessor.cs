@@ -20,9 +20,6 @@ public static class JsonLinesProcessor
     // A chunk also ends once it holds this many characters, so that long lines (d = 1536) do not grow it unduly.
     private const long ChunkCharacterBudget = 8L << 20;
 
-    // Output is flushed to the writer whenever this many bytes are pending.
-    private const int OutputFlushThreshold = 1 << 20;
-
     // Below this many lines a chunk is parsed and rendered on the calling thread.
     private const int ParallelThreshold = 32;
 
@@ -111,39 +108,29 @@ public static class JsonLinesProcessor
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(chunkSize);
         var reader = new Utf8LineReader(input);
         var lines = new Memory<byte>[chunkSize];
-        var pending = new ArrayBufferWriter<byte>(OutputFlushThreshold * 2);
         return RunChunks(
             () => reader.ReadChunk(lines, ChunkCharacterBudget),
             i => ProtocolJson.ParseLine(lines[i].Span, requestMembers),
-            line =>
-            {
-                pending.Write(line);
-                if (pending.WrittenCount >= OutputFlushThreshold)
-                {
-                    output.Write(pending.WrittenSpan);
-                    pending.ResetWrittenCount();
-                }
-            },
-            () =>
-            {
-                output.Write(pending.WrittenSpan);
-                pending.ResetWrittenCount();
-                output.Flush();
-            },
+            output.Write,
+            output.Flush,
             process,
             chunkSize,
             cancellationToken);
     }
 
+    /// <summary>Writes rendered output lines (whole lines, in order).</summary>
+    private delegate void WriteBytes(ReadOnlySpan<byte> bytes);
+
     /// <summary>
     /// The chunk loop shared by both forms, as three overlapping stages with one chunk in hand each: read and parse
-    /// the next chunk (in parallel), process this one, render the previous one (in parallel) and write it in order.
-    /// Chunks are processed one after another in input order, so a seeded client draws as a sequential run does.
+    /// the next chunk (in parallel), process this one, render the previous one (in parallel, straight into reused
+    /// buffers) and write it in order. Chunks are processed one after another in input order, so a seeded client
+    /// draws as a sequential run does.
     /// </summary>
     private static ItemErrorCode RunChunks(
         Func<int> readChunk,
         Func<int, ProtocolItem> parse,
-        Action<byte[]> write,
+        WriteBytes write,
         Action flush,
         Func<IReadOnlyList<ProtocolItem>, IReadOnlyList<ProtocolItem>> process,
         int chunkSize,
@@ -173,15 +160,13 @@ public static class JsonLinesProcessor
 
         Task writing = Stage(stop, static () => { }, () =>
         {
-            var rendered = new byte[chunkSize][];
+            using var renderer = new ChunkRenderer(chunkSize);
             foreach (IReadOnlyList<ProtocolItem> results in processed.GetConsumingEnumerable(stop.Token))
             {
-                RenderChunk(results, rendered, results.Count);
+                renderer.Render(results, write);
                 for (int i = 0; i < results.Count; i++)
                 {
-                    write(rendered[i]);
                     worst = results[i].Error is null ? worst : (ItemErrorCode)Math.Max((int)worst, (int)Code(results[i]));
-                    rendered[i] = null!;
                 }
 
                 flush();
@@ -277,47 +262,6 @@ public static class JsonLinesProcessor
         }
     }
 
-    // Formatting floats is a large part of the work, so lines are rendered in parallel and written in order.
-    private static void RenderChunk(IReadOnlyList<ProtocolItem> results, byte[][] rendered, int count)
-    {
-        if (count < ParallelThreshold)
-        {
-            var buffer = new ArrayBufferWriter<byte>();
-            using var writer = new Utf8JsonWriter(buffer, ProtocolJson.WriterOptions);
-            for (int i = 0; i < count; i++)
-            {
-                rendered[i] = Render(results[i], buffer, writer);
-            }
-
-            return;
-        }
-
-        Parallel.For(
-            0,
-            count,
-            () =>
-            {
-                var buffer = new ArrayBufferWriter<byte>();
-                return (Buffer: buffer, Writer: new Utf8JsonWriter(buffer, ProtocolJson.WriterOptions));
-            },
-            (i, _, local) =>
-            {
-                rendered[i] = Render(results[i], local.Buffer, local.Writer);
-                return local;
-            },
-            local => local.Writer.Dispose());
-    }
-
-    private static byte[] Render(ProtocolItem item, ArrayBufferWriter<byte> buffer, Utf8JsonWriter writer)
-    {
-        buffer.ResetWrittenCount();
-        writer.Reset(buffer);
-        ProtocolJson.WriteItem(writer, item);
-        writer.Flush();
-        buffer.Write("\n"u8);
-        return buffer.WrittenSpan.ToArray();
-    }
-
     private static void For(int count, Action<int> body)
     {
         if (count < ParallelThreshold)
@@ -349,31 +293,75 @@ public static class JsonLinesProcessor
         return count;
     }
 
-    /// <summary>Transcodes the UTF-8 output to the text writer, in blocks, without per-line strings.</summary>
-    private sealed class OutputSink(TextWriter output)
+    /// <summary>
+    /// Renders a chunk's result lines in parallel, in contiguous runs of lines each written straight into its own
+    /// buffer (kept from chunk to chunk: no per-line allocation), then hands the runs over in order. Formatting
+    /// floats is most of the work. The buffers may hold plaintext (decrypted vectors): each is cleared once written.
+    /// </summary>
+    private sealed class ChunkRenderer : IDisposable
     {
-        private readonly ArrayBufferWriter<byte> _pending = new(OutputFlushThreshold * 2);
-        private readonly Decoder _decoder = new UTF8Encoding(false).GetDecoder();
-        private char[] _chars = new char[4096];
+        private readonly ArrayBufferWriter<byte>[] _buffers;
+        private readonly Utf8JsonWriter[] _writers;
 
-        public void Write(byte[] utf8)
+        public ChunkRenderer(int chunkSize)
         {
-            _pending.Write(utf8);
-            if (_pending.WrittenCount >= OutputFlushThreshold)
+            // A few runs per core, so that a core that finishes early takes another; none shorter than the parallel threshold.
+            int runs = Math.Clamp(chunkSize / ParallelThreshold, 1, Environment.ProcessorCount * 4);
+            _buffers = [.. Enumerable.Range(0, runs).Select(_ => new ArrayBufferWriter<byte>())];
+            _writers = [.. _buffers.Select(b => new Utf8JsonWriter(b, ProtocolJson.WriterOptions))];
+        }
+
+        public void Render(IReadOnlyList<ProtocolItem> results, WriteBytes write)
+        {
+            int count = results.Count;
+            int runs = Math.Clamp(count / ParallelThreshold, 1, _buffers.Length);
+            if (runs == 1)
             {
-                Drain();
+                RenderRun(results, 0, count, 0);
+            }
+            else
+            {
+                Parallel.For(0, runs, run => RenderRun(results, (int)((long)count * run / runs), (int)((long)count * (run + 1) / runs), run));
+            }
+
+            for (int run = 0; run < runs; run++)
+            {
+                write(_buffers[run].WrittenSpan);
+                _buffers[run].Clear();
             }
         }
 
-        public void Flush()
+        public void Dispose()
         {
-            Drain();
-            output.Flush();
+            foreach (Utf8JsonWriter writer in _writers)
+            {
+                writer.Dispose();
+            }
         }
 
-        private void Drain()
+        private void RenderRun(IReadOnlyList<ProtocolItem> results, int start, int end, int run)
         {
-            ReadOnlySpan<byte> bytes = _pending.WrittenSpan;
+            ArrayBufferWriter<byte> buffer = _buffers[run];
+            Utf8JsonWriter writer = _writers[run];
+            for (int i = start; i < end; i++)
+            {
+                // One top-level value per line: the writer starts afresh and appends to what the buffer holds.
+                writer.Reset(buffer);
+                ProtocolJson.WriteItem(writer, results[i]);
+                writer.Flush();
+                buffer.Write("\n"u8);
+            }
+        }
+    }
+
+    /// <summary>Transcodes the UTF-8 output to the text writer, in blocks, without per-line strings.</summary>
+    private sealed class OutputSink(TextWriter output)
+    {
+        private readonly Decoder _decoder = new UTF8Encoding(false).GetDecoder();
+        private char[] _chars = new char[4096];
+
+        public void Write(ReadOnlySpan<byte> bytes)
+        {
             if (bytes.IsEmpty)
             {
                 return;
@@ -387,7 +375,8 @@ public static class JsonLinesProcessor
 
             int written = _decoder.GetChars(bytes, _chars, flush: false);
             output.Write(_chars, 0, written);
-            _pending.ResetWrittenCount();
         }
+
+        public void Flush() => output.Flush();
     }
 }

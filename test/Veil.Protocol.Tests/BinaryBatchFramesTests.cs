@@ -59,6 +59,21 @@ public sealed class BinaryBatchFramesTests
     }
 
     [Fact]
+    public void Run_WhenAVectorIsEmpty_RefusesItAloneAsInvalidInput()
+    {
+        var input = new MemoryStream();
+        BinaryBatchFrames.WriteFrame(input, [new() { Id = "1"u8.ToArray(), Vector = Array.Empty<float>() }, new() { Id = "2"u8.ToArray(), Vector = new float[] { 0.6f, 0.8f } }]);
+
+        using VeilClient client = TestClients.Seeded();
+        List<ProtocolItem> results = ReadAll(Run(input.ToArray(), ItemOperations.VectorEncrypt, client, out ItemErrorCode code), ItemMembers.All);
+        Assert.Equal(ItemErrorCode.InvalidInput, code);
+        Assert.Equal(ItemErrorCode.InvalidInput, results[0].ErrorCode);
+        Assert.Contains("empty", results[0].Error, StringComparison.Ordinal);
+        Assert.Null(results[0].EncryptedVector);
+        Assert.Equal(2, results[1].EncryptedVector!.Value.Length);
+    }
+
+    [Fact]
     public void EachFrame_IsTheServicesBinaryResponse_ByteForByte()
     {
         // The key service answers a binary request with BinaryBatch.WriteResponse(operation.Process(...)): a seeded

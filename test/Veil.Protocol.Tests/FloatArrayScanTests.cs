@@ -18,6 +18,9 @@ public sealed class FloatArrayScanTests
         (3, Gen.Double.Select(d => d.ToString("R", System.Globalization.CultureInfo.InvariantCulture)).Where(t => !t.Contains('N', StringComparison.Ordinal) && !t.Contains('∞', StringComparison.Ordinal))),
         (2, Gen.Int.Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))),
         (2, Gen.OneOf(
+            new[] { "0.12345678", "-0.012345678", "0.000000012345678", "12345678.12345678", "0.1234567890123456789", "0.12345678901234567890", "9007199254740993", "0.00000000000000000000001", "1.000000000000000000001", "1.5e022", "1e-022", "1e999", "0.1234567e-7", "0.0000000000000000000000000000000000000000000014", "-0.00000000", "0.100000000", "0.1234567a", "1.2345678.5" }
+                .Select(Gen.Const).ToArray())),
+        (2, Gen.OneOf(
             new[] { "0", "-0", "-0.0", "1e5", "1E+2", "2.5e-3", "0.30000000000000004", "123456789012345678901234567890", "1e39", "-1e39", "1e-50", "4.9406564584124654e-324" }
                 .Select(Gen.Const).ToArray())),
         (1, Gen.OneOf(

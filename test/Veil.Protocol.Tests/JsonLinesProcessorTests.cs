@@ -17,6 +17,8 @@ public sealed class JsonLinesProcessorTests
     [InlineData("""{"id":1,"vector":[1,1e39]}""", "element 1 is not a finite")]
     [InlineData("""{"id":1,"vector":[1,1e400]}""", "element 1 is not")]
     [InlineData("""{"id":1,"vector":[1,NaN]}""", "Malformed JSON")]
+    [InlineData("""{"id":1,"vector":[]}""", "The vector is empty")]
+    [InlineData("""{"id":1,"vector":[ ]}""", "The vector is empty")]
     [InlineData("""[1,2,3]""", "must be a JSON object")]
     [InlineData("""{"id":1,"vector":[1,2]} {"id":2}""", "Malformed JSON")]
     [InlineData("""{"id":1,"vector":[1,secretword]}""", "Malformed JSON")]
@@ -39,6 +41,15 @@ public sealed class JsonLinesProcessorTests
         (_, JsonElement[] output) = Run(ItemOperations.VectorDecrypt, """{"id":"a","encryptedVector":[1,2],"pairedIclInfo":"not base64!"}""");
 
         Assert.Equal("\"pairedIclInfo\" is not valid base64.", output[0].GetProperty("error").GetString());
+    }
+
+    [Fact]
+    public void VectorDecrypt_WhenEncryptedVectorIsEmpty_RefusesItAsInvalidInput()
+    {
+        (ItemErrorCode worst, JsonElement[] output) = Run(ItemOperations.VectorDecrypt, """{"id":"a","encryptedVector":[],"pairedIclInfo":"AAE="}""");
+
+        Assert.Equal(ItemErrorCode.InvalidInput, worst);
+        Assert.Contains("The vector is empty", Assert.Single(output).GetProperty("error").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -73,6 +73,35 @@ public sealed class BinaryBatchServiceTests(ServiceFixture fixture) : IClassFixt
         Assert.True(await Host.Client(ServiceHost.AdminKey).IsHealthyAsync());
     }
 
+    [Fact]
+    public async Task Post_WhenAVectorIsEmpty_RefusesItAloneAsInvalidInput_InJsonAndBinaryAlike()
+    {
+        var request = new BatchRequest { Tenant = Tenant, SecretPath = TestKeys.SecretPath, DerivationPath = TestKeys.DerivationPath, Items = [new() { Id = "1"u8.ToArray(), Vector = Array.Empty<float>() }, new() { Id = "2"u8.ToArray(), Vector = Vector(2) }] };
+        var binary = new ArrayBufferWriter<byte>();
+        BinaryBatch.WriteRequest(binary, request);
+        byte[] json = ProtocolJson.ToUtf8(writer => ProtocolJson.WriteRequest(writer, request));
+        Assert.Contains("\"vector\":[]", System.Text.Encoding.UTF8.GetString(json), StringComparison.Ordinal);
+
+        foreach ((byte[] body, string contentType) in new[] { (binary.WrittenSpan.ToArray(), BinaryBatch.ContentType), (json, "application/json") })
+        {
+            using var message = new HttpRequestMessage(HttpMethod.Post, "v1/vector/encrypt") { Content = new ByteArrayContent(body) };
+            message.Content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
+            message.Headers.Add("X-Api-Key", ServiceHost.AdminKey);
+            using HttpResponseMessage response = await Host.Http.SendAsync(message);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            byte[] answer = await response.Content.ReadAsByteArrayAsync();
+            IReadOnlyList<ProtocolItem> items = contentType == BinaryBatch.ContentType
+                ? BinaryBatch.ReadResponse(answer, ItemMembers.All)
+                : ProtocolJson.ReadResponse(answer, ItemMembers.All);
+
+            Assert.Equal(ItemErrorCode.InvalidInput, items[0].ErrorCode);
+            Assert.Contains("empty", items[0].Error, StringComparison.Ordinal);
+            Assert.Null(items[0].EncryptedVector);
+            Assert.Null(items[1].Error);
+            Assert.Equal(TestKeys.Dimensions, items[1].EncryptedVector!.Value.Length);
+        }
+    }
+
     private static float[] Vector(int seed)
     {
         var random = new Random(seed);
