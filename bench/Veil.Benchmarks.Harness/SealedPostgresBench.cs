@@ -84,7 +84,7 @@ public static class SealedPostgresBench
             collection.WaitForIndexingAsync().GetAwaiter().GetResult();
             double indexedSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
             long indexBytes = GC.GetTotalMemory(forceFullCollection: true) - heapBefore;
-            long graphBytes = collection.IndexGraphBytes;
+            long graphBytes = collection.IndexStatistics?.GraphBytes ?? 0;
 
             progress.WriteLine($"bench: graph built after {indexedSeconds:F1} s; {queries} top-10 queries …");
             _ = SealedBench.Query(collection, queryVectors[0]);

@@ -4,10 +4,10 @@ using Veil.Keys;
 namespace Veil.Demo;
 
 /// <summary>The keys a demo runs with: fresh random ones, or a configuration's, completed with fresh ones where it has none.</summary>
-/// <param name="Configuration">The secrets; the caller disposes them with <see cref="ConfigFile.DisposeSecrets"/>.</param>
+/// <param name="Configuration">The secrets; disposing the keys disposes them (<see cref="ConfigFile.DisposeSecrets"/>).</param>
 /// <param name="SecretPath">The vector and deterministic secret path the demo uses.</param>
 /// <param name="Description">Where the secrets come from, for the report (never their values).</param>
-public sealed record DemoKeys(VeilConfiguration Configuration, SecretPath SecretPath, string Description)
+public sealed record DemoKeys(VeilConfiguration Configuration, SecretPath SecretPath, string Description) : IDisposable
 {
     /// <summary>The secret path of fresh keys when none is given.</summary>
     public const string DefaultSecretPath = "demo";
@@ -35,7 +35,7 @@ public sealed record DemoKeys(VeilConfiguration Configuration, SecretPath Secret
     /// <param name="beta">The approximation factor of fresh keys.</param>
     /// <param name="configPath">A configuration file, or null for fresh keys.</param>
     /// <param name="secretPath">The vector secret path, or null for the default (fresh) or the first (configured).</param>
-    /// <returns>The keys; the caller disposes their secrets with <see cref="ConfigFile.DisposeSecrets"/>.</returns>
+    /// <returns>The keys; dispose them to dispose their secrets.</returns>
     /// <exception cref="ArgumentException">The configuration has no usable vector secret there (the message names the file as <c>veil demo --config</c>).</exception>
     /// <exception cref="ConfigurationFileException">The file does not load.</exception>
     public static DemoKeys Load(float beta, string? configPath, SecretPath? secretPath = null)
@@ -112,6 +112,9 @@ public sealed record DemoKeys(VeilConfiguration Configuration, SecretPath Secret
             throw;
         }
     }
+
+    /// <summary>Disposes the secrets of <see cref="Configuration"/>.</summary>
+    public void Dispose() => ConfigFile.DisposeSecrets(Configuration);
 
     private static RotatableSecret NewRotatable() => new(new IdentifiedSecret(new KeyId(1), Secret.Generate()));
 

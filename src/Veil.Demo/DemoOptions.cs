@@ -1,3 +1,4 @@
+using Microsoft.Extensions.AI;
 using Veil.Documents.Store;
 using Veil.Extensions.VectorData;
 
@@ -72,4 +73,22 @@ public sealed record DemoOptions(string CorpusDirectory)
 /// <param name="Text">The text.</param>
 /// <param name="Embedding">Its embedding; must have the corpus's dimensions.</param>
 /// <param name="Model">The model's name, for the report.</param>
-public sealed record DemoTextQuery(string Text, float[] Embedding, string Model);
+public sealed record DemoTextQuery(string Text, float[] Embedding, string Model)
+{
+    /// <summary>The text query of the shipped corpus when the caller gives none.</summary>
+    public const string DefaultText = "How do I deploy a Fiori app to Cloud Foundry?";
+
+    /// <summary>Embeds <paramref name="text"/> (default <see cref="DefaultText"/>) with <paramref name="generator"/>, named by the generator's model id.</summary>
+    /// <param name="text">The text, or null for <see cref="DefaultText"/>.</param>
+    /// <param name="generator">The embedding model (the corpus's: all-MiniLM-L6-v2).</param>
+    /// <param name="cancellationToken">Cancels the embedding.</param>
+    /// <returns>The query.</returns>
+    public static async Task<DemoTextQuery> EmbedAsync(string? text, IEmbeddingGenerator<string, Embedding<float>> generator, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(generator);
+        text ??= DefaultText;
+        GeneratedEmbeddings<Embedding<float>> embeddings = await generator.GenerateAsync([text], cancellationToken: cancellationToken).ConfigureAwait(false);
+        string model = generator.GetService(typeof(EmbeddingGeneratorMetadata)) is EmbeddingGeneratorMetadata { DefaultModelId: { } id } ? id : "the model";
+        return new DemoTextQuery(text, embeddings[0].Vector.ToArray(), model);
+    }
+}

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Microsoft.Extensions.AI;
 
 namespace Veil.Documents.Store;
 
@@ -83,6 +84,22 @@ public sealed record LabelledVectors(string[] Ids, float[][] Vectors, string?[] 
         }
 
         return (Read(opened, source, labels, minimumRows, limit), source);
+    }
+
+    /// <summary>Embeds <paramref name="texts"/> with <paramref name="generator"/> as unlabelled rows with the ids 1, 2, … in order.</summary>
+    /// <param name="texts">The texts.</param>
+    /// <param name="generator">The embedding model.</param>
+    /// <param name="cancellationToken">Cancels the embedding.</param>
+    /// <returns>One row per text.</returns>
+    public static async Task<LabelledVectors> EmbedAsync(IReadOnlyList<string> texts, IEmbeddingGenerator<string, Embedding<float>> generator, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        ArgumentNullException.ThrowIfNull(generator);
+        GeneratedEmbeddings<Embedding<float>> embeddings = await generator.GenerateAsync(texts, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return new LabelledVectors(
+            Enumerable.Range(1, texts.Count).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray(),
+            embeddings.Select(e => e.Vector.ToArray()).ToArray(),
+            new string?[texts.Count]);
     }
 
     /// <summary>

@@ -32,6 +32,14 @@ public sealed record PackagedModel
     /// <summary>The models Veil knows by alias (<c>veil models install ALIAS</c>).</summary>
     public static IReadOnlyList<PackagedModel> Known { get; } = [MiniLm];
 
+    /// <summary>The known model with the alias <paramref name="alias"/> (case-insensitive).</summary>
+    /// <param name="alias">The alias, such as <c>minilm</c>.</param>
+    /// <returns>The model.</returns>
+    /// <exception cref="ArgumentException">No known model has that alias (the message lists the known ones).</exception>
+    public static PackagedModel FromAlias(string alias) =>
+        Known.FirstOrDefault(m => string.Equals(m.Alias, alias, StringComparison.OrdinalIgnoreCase))
+        ?? throw new ArgumentException($"No model \"{alias}\"; known: {string.Join(", ", Known.Select(m => m.Alias))}.", nameof(alias));
+
     /// <summary>Gets the short name users type (for example <c>minilm</c>).</summary>
     public required string Alias { get; init; }
 

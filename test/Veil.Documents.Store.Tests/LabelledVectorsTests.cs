@@ -7,6 +7,21 @@ public sealed class LabelledVectorsTests
         DocumentInput.RawVectors(Path.Combine(AppContext.BaseDirectory, "corpus", "embeddings.bin"), Path.Combine(AppContext.BaseDirectory, "corpus", "records.jsonl"), dimensions: null);
 
     [Fact]
+    public async Task EmbedAsync_NumbersTheTextsInOrderWithoutLabels()
+    {
+        var generator = new Support.BagOfWordsGenerator();
+
+        LabelledVectors rows = await LabelledVectors.EmbedAsync(["a game", "a font", "a game"], generator);
+
+        Assert.Equal(["1", "2", "3"], rows.Ids);
+        Assert.Equal(new string?[3], rows.Labels);
+        Assert.Equal(Support.BagOfWordsGenerator.Dimensions, rows.Dimensions);
+        Assert.Equal(rows.Vectors[0], rows.Vectors[2]);
+        Assert.NotEqual(rows.Vectors[0], rows.Vectors[1]);
+        Assert.Equal([3], generator.Batches);
+    }
+
+    [Fact]
     public void Read_LabelsFromTheCategoryAFieldOrAFile()
     {
         using var directory = new TempDirectory();

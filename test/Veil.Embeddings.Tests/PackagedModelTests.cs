@@ -20,6 +20,14 @@ public sealed class PackagedModelTests : IDisposable
     public void Dispose() => _temp.Delete(recursive: true);
 
     [Fact]
+    public void FromAlias_FindsAKnownModelInAnyCase_AndRefusesAnUnknownOneListingTheKnown()
+    {
+        Assert.Same(PackagedModel.MiniLm, PackagedModel.FromAlias("minilm"));
+        Assert.Same(PackagedModel.MiniLm, PackagedModel.FromAlias("MiniLM"));
+        Assert.Contains("known: minilm", Assert.Throws<ArgumentException>(() => PackagedModel.FromAlias("gpt")).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Pin_MatchesTheCentralPackageVersion()
     {
         string props = File.ReadAllText(Path.Combine(RepositoryRoot(), "Directory.Packages.props"));

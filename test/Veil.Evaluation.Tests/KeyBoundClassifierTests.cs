@@ -116,6 +116,32 @@ public sealed class KeyBoundClassifierTests : IDisposable
         Assert.Throws<ClassifierKeyMismatchException>(() => KeyBoundClassifier.Load(model, impostor.Vector, new SecretPath(Path), new DerivationPath(Model), tenant));
     }
 
+    [Fact]
+    public void TrainWithUnlabelledRows_LeavesThemOut_AndPredictAndScoreScoresOnlyTheLabelledOnes()
+    {
+        using VeilClient client = Client(keyId: 1, Secret(1));
+        (SecretPath path, DerivationPath model, TenantId tenant) = (new SecretPath(Path), new DerivationPath(Model), new TenantId(Tenant));
+        string?[] labels = s_data.Labels!.Select((l, i) => i % 3 == 0 ? null : l).ToArray();
+        int labelled = labels.Count(l => l is not null);
+
+        KeyBoundClassifier trained = KeyBoundClassifier.Train(client.Vector, path, model, tenant, s_data.Vectors, labels, ClassifierTrainer.LogisticRegression, seed: 1);
+        KeyBoundClassifier loaded = KeyBoundClassifier.Load(Save(trained), client.Vector, path, model, tenant);
+        ClassifierPredictions predictions = loaded.PredictAndScore(s_data.Vectors, labels);
+        ClassifierPredictions unscored = loaded.PredictAndScore(s_data.Vectors, new string?[s_data.Vectors.Count]);
+
+        Assert.Equal(labelled, trained.Info.TrainCount + trained.Info.TestCount);
+        Assert.Equal(s_data.Vectors.Count, predictions.Labels.Length);
+        Assert.Equal(labelled, predictions.Scored);
+        int[] known = Enumerable.Range(0, labels.Length).Where(i => labels[i] is not null).ToArray();
+        Assert.Equal(ClassificationScores.Score(known.Select(i => labels[i]!).ToArray(), known.Select(i => predictions.Labels[i]).ToArray()), predictions.Scores);
+        Assert.True(predictions.Scores!.Accuracy > 0.9, $"{predictions.Scores}");
+        Assert.Equal(predictions.Labels, unscored.Labels);
+        Assert.Equal(((ClassificationScores?)null, 0), (unscored.Scores, unscored.Scored));
+        Assert.Throws<ArgumentException>(() => KeyBoundClassifier.Train(client.Vector, path, model, tenant, s_data.Vectors, new string?[s_data.Vectors.Count], ClassifierTrainer.LogisticRegression, seed: 1));
+        Assert.Throws<ArgumentException>(() => loaded.PredictAndScore(s_data.Vectors, labels[1..]));
+        Assert.Contains("does not exist", Assert.Throws<InvalidDataException>(() => KeyBoundClassifier.Load(System.IO.Path.Combine(_directory, "none.zip"), client.Vector, path, model, tenant)).Message, StringComparison.Ordinal);
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     private static KeyBoundClassifier Train(VeilClient client) => KeyBoundClassifier.Train(

@@ -1,5 +1,5 @@
-using System.CommandLine;
 using System.Globalization;
+using Veil.Cli.Commands.OptionGroups;
 using Veil.Documents.Store;
 using Veil.Keys;
 using Veil.Vectors;

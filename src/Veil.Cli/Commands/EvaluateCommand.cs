@@ -1,6 +1,7 @@
 // The command exposes the experimental evaluation library (VEIL001) and says so in its description.
 #pragma warning disable VEIL001
 
+using Veil.Cli.Commands.OptionGroups;
 using Veil.Documents.Store;
 using Veil.Evaluation;
 using Veil.Evaluation.Plots;
@@ -41,35 +42,31 @@ internal sealed class EvaluateCommand : Command
 
     private int Run(ParseResult parseResult, CancellationToken cancellationToken)
     {
-        double[] betas = InvalidOptions(() => EvaluationArguments.ParseBetas(parseResult.GetRequiredValue(_betas), "--betas"));
         int seed = parseResult.GetValue(_seed);
-        int[] seeds = InvalidOptions(() => EvaluationArguments.ParseSeeds(parseResult.GetRequiredValue(_seeds), seed, "--seeds"));
-        EvaluationData data = Load(parseResult, seed);
-        var options = new EvaluationOptions
+        (EvaluationOptions options, int[] seeds) = InvalidOptions(() => (new EvaluationOptions
         {
-            Betas = betas,
+            Betas = EvaluationArguments.ParseBetas(parseResult.GetRequiredValue(_betas), "--betas"),
             Seed = seed,
             UseScalingFactor = parseResult.GetValue(_scalingFactor),
             TargetRecall = parseResult.GetValue(_targetRecall),
             RerankBudget = parseResult.GetValue(_rerankBudget),
             PublicOverlap = parseResult.GetValue(_overlap),
-            Classifiers = InvalidOptions(() => EvaluationArguments.ParseTrainers(parseResult.GetRequiredValue(_classifiers), "--classifiers", allowNone: true)),
+            Classifiers = EvaluationArguments.ParseTrainers(parseResult.GetRequiredValue(_classifiers), "--classifiers", allowNone: true),
             Sealed = parseResult.GetValue(_sealed),
-            ScaleCurveSizes = InvalidOptions(() => EvaluationArguments.ParseScaleCurveSizes(parseResult.GetRequiredValue(_scaleCurve), "--scale-curve")),
-        };
+            ScaleCurveSizes = EvaluationArguments.ParseScaleCurveSizes(parseResult.GetRequiredValue(_scaleCurve), "--scale-curve"),
+        }, EvaluationArguments.ParseSeeds(parseResult.GetRequiredValue(_seeds), seed, "--seeds")));
         UsageOf("Invalid options", options.Validate);
-        EvaluationSeries series = Evaluator.Run(data, options, seeds, new StderrProgress(_console.Error, Name), cancellationToken);
+        EvaluationSeries series = Evaluator.Run(Load(parseResult, seed), options, seeds, new StderrProgress(_console.Error, Name), cancellationToken);
         if (parseResult.GetValue(_out) is { } directory)
         {
-            int plots = ReportPlots.SaveReport(series, directory);
-            _console.Error.WriteLine($"veil evaluate: wrote report.md, report.json and {plots} plots to {directory}");
+            _console.Error.WriteLine($"veil evaluate: wrote report.md, report.json and {ReportPlots.SaveReport(series, directory)} plots to {directory}");
         }
 
         _console.Output.Write(ReportWriter.ToMarkdown(series));
-        _console.Output.Flush();
         return ExitCodes.Success;
     }
 
+    /// <summary>The rows: the labelled input, or --synthetic's Gaussian mixture.</summary>
     private EvaluationData Load(ParseResult parseResult, int seed)
     {
         if (parseResult.GetValue(_synthetic) is not { } synthetic)
@@ -78,12 +75,8 @@ internal sealed class EvaluateCommand : Command
             return new EvaluationData(rows.Vectors, rows.Labels);
         }
 
-        if (_input.IsGiven(parseResult))
-        {
-            throw new CliUsageException("Invalid options: --synthetic replaces --input, --vectors and --labels.");
-        }
-
-        (int count, int d) = InvalidOptions(() => EvaluationArguments.ParseSyntheticSize(synthetic, "--synthetic"));
+        (int count, int d) = !_input.IsGiven(parseResult) ? InvalidOptions(() => EvaluationArguments.ParseSyntheticSize(synthetic, "--synthetic"))
+            : throw new CliUsageException("Invalid options: --synthetic replaces --input, --vectors and --labels.");
         _console.Error.WriteLine($"veil evaluate: {count} synthetic vectors × {d}");
         return SyntheticData.Generate(count, d, seed);
     }

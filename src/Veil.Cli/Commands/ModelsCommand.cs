@@ -1,12 +1,11 @@
-using System.CommandLine;
 using Veil.Embeddings.Onnx;
 
 namespace Veil.Cli.Commands;
 
 /// <summary>
 /// <c>veil models</c>: the embedding-model add-ons behind <c>--text</c>. <c>install minilm</c> restores the model's
-/// NuGet package through the user's NuGet configuration into the global packages folder, where the tool finds it;
-/// <c>list</c> shows what is installed. The logic is <see cref="PackagedModelInstaller"/>'s.
+/// NuGet package through the user's NuGet configuration into the global packages folder, where the tool finds it
+/// (<see cref="PackagedModelInstaller.InstallAsync"/>); <c>list</c> shows what is installed.
 /// </summary>
 internal sealed class ModelsCommand : Command
 {
@@ -14,39 +13,19 @@ internal sealed class ModelsCommand : Command
         : base("models", "The embedding-model add-ons that --text uses (kept out of the tool package): install them through your NuGet configuration, or list them.")
     {
         var alias = new Argument<string>("model") { Description = $"The model: {string.Join(", ", PackagedModel.Known.Select(m => $"{m.Alias} ({m.Name}, from the NuGet package {m})"))}." };
-        var addSource = new Option<string[]>("--add-source")
-        {
-            Description = "A further package source (a folder or feed) for this restore, beside those of your NuGet configuration.",
-            AllowMultipleArgumentsPerToken = false,
-        };
-        var install = new Command("install", "Restore the model's NuGet package (with dotnet restore, through your NuGet configuration) into the global packages folder, and check its SHA-256.")
-        {
-            alias,
-            addSource,
-        };
+        var addSource = new Option<string[]>("--add-source") { Description = "A further package source (a folder or feed) for this restore, beside those of your NuGet configuration." };
+        var install = new Command("install", "Restore the model's NuGet package (with dotnet restore, through your NuGet configuration) into the global packages folder, and check its SHA-256.") { alias, addSource };
         install.SetAction(async (parseResult, cancellationToken) =>
         {
-            string name = parseResult.GetRequiredValue(alias);
-            PackagedModel? model = PackagedModel.Known.FirstOrDefault(m => string.Equals(m.Alias, name, StringComparison.OrdinalIgnoreCase));
-            if (model is null)
-            {
-                console.Error.WriteLine($"Invalid options: no model \"{name}\"; known: {string.Join(", ", PackagedModel.Known.Select(m => m.Alias))}.");
-                return ExitCodes.InvalidOptions;
-            }
-
+            PackagedModel model = PackagedModel.FromAlias(parseResult.GetRequiredValue(alias));
+            var options = new PackagedModelInstallOptions { PackagesFolder = TextModel.PackagesFolder, AdditionalSources = parseResult.GetValue(addSource) ?? [] };
             try
             {
-                var options = new PackagedModelInstallOptions { PackagesFolder = TextModel.PackagesFolder, AdditionalSources = parseResult.GetValue(addSource) ?? [] };
-                if (model.Find(TextModel.PackagesFolder) is null)
-                {
-                    console.Error.WriteLine($"veil models: installing {model.Name} from the NuGet package {model} (dotnet restore through your NuGet configuration) …");
-                }
-
                 PackagedModelInstallResult result = await PackagedModelInstaller.InstallAsync(model, options, console.Error, cancellationToken).ConfigureAwait(false);
                 console.Output.WriteLine($"{model.Name} {(result.Restored ? "installed" : "was already installed")}: {result.AssemblyPath}");
                 return ExitCodes.Success;
             }
-            catch (Exception e) when (e is PackagedModelInstallException or InvalidDataException)
+            catch (PackagedModelInstallException e)
             {
                 console.Error.WriteLine($"veil models install: {e.Message}");
                 return ExitCodes.Failed;
@@ -57,8 +36,7 @@ internal sealed class ModelsCommand : Command
         {
             foreach (PackagedModel model in PackagedModel.Known)
             {
-                string? path = model.Find(TextModel.PackagesFolder);
-                console.Output.WriteLine($"{model.Alias}\t{model.Name}\t{model}\t{path ?? "not installed (veil models install " + model.Alias + ")"}");
+                console.Output.WriteLine($"{model.Alias}\t{model.Name}\t{model}\t{model.Find(TextModel.PackagesFolder) ?? "not installed (veil models install " + model.Alias + ")"}");
             }
 
             return ExitCodes.Success;

@@ -38,9 +38,10 @@ public sealed class KeyBoundClassifier
     public ClassifierModelInfo Info { get; }
 
     /// <summary>
-    /// Encrypts <paramref name="plaintexts"/> one-way under <paramref name="tenant"/>'s key for the current secret of
-    /// <paramref name="secretPath"/> and <paramref name="derivationPath"/>, holds out <paramref name="testFraction"/>
-    /// of each label for scoring (on fresh encryptions), and trains <paramref name="trainer"/> on the rest.
+    /// Encrypts the labelled rows of <paramref name="plaintexts"/> one-way under <paramref name="tenant"/>'s key for the
+    /// current secret of <paramref name="secretPath"/> and <paramref name="derivationPath"/>, holds out
+    /// <paramref name="testFraction"/> of each label for scoring (on fresh encryptions), and trains
+    /// <paramref name="trainer"/> on the rest. Rows whose label is null are left out.
     /// </summary>
     public static KeyBoundClassifier Train(
         VectorOperations vectors,
@@ -48,28 +49,22 @@ public sealed class KeyBoundClassifier
         DerivationPath derivationPath,
         TenantId tenant,
         IReadOnlyList<float[]> plaintexts,
-        IReadOnlyList<string> labels,
+        IReadOnlyList<string?> labels,
         ClassifierTrainer trainer,
         int seed,
         double testFraction = 0.25,
         IProgress<string>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(vectors);
-        ArgumentNullException.ThrowIfNull(plaintexts);
-        ArgumentNullException.ThrowIfNull(labels);
-        if (plaintexts.Count != labels.Count || plaintexts.Count == 0)
-        {
-            throw new ArgumentException("Training needs one label per vector, and at least one vector.", nameof(labels));
-        }
-
+        (plaintexts, string[] known) = Labelled(plaintexts, labels);
         VectorEncryptor encryptor = vectors.GetEncryptor(secretPath, derivationPath, tenant);
-        (int[] train, int[] test) = ClassifierUtility.StratifiedSplit(labels, testFraction, seed);
+        (int[] train, int[] test) = ClassifierUtility.StratifiedSplit(known, testFraction, seed);
         progress?.Report($"encrypting {plaintexts.Count} vectors one-way (key id {encryptor.KeyId}, β = {encryptor.ApproximationFactor})…");
         float[][] trainCipher = EncryptOneWay(encryptor, train.Select(i => plaintexts[i]).ToArray());
         float[][] testCipher = EncryptOneWay(encryptor, test.Select(i => plaintexts[i]).ToArray());
         VectorKeyDescription key = VectorKeyDescription.Of(encryptor, tenant);
         return new KeyBoundClassifier(
-            Fit(trainCipher, testCipher, train.Select(i => labels[i]).ToArray(), test.Select(i => labels[i]).ToArray(), key, trainer, seed, progress, out ClassifierModelInfo info),
+            Fit(trainCipher, testCipher, train.Select(i => known[i]).ToArray(), test.Select(i => known[i]).ToArray(), key, trainer, seed, progress, out ClassifierModelInfo info),
             encryptor,
             info);
     }
@@ -77,10 +72,10 @@ public sealed class KeyBoundClassifier
     /// <summary>
     /// Trains on rows already encrypted one-way under <paramref name="key"/> (a data scientist's copy: no key needed):
     /// holds out <paramref name="testFraction"/> of each label for scoring and trains <paramref name="trainer"/> on the
-    /// rest. The result can be saved, but predicts only once saved and loaded by <see cref="Load"/> with that key.
+    /// rest; rows whose label is null are left out. The result can be saved, but predicts only once saved and loaded by <see cref="Load"/> with that key.
     /// </summary>
     /// <param name="ciphertexts">One-way ciphertexts, all of one dimension.</param>
-    /// <param name="labels">One label per ciphertext.</param>
+    /// <param name="labels">One label (or null) per ciphertext.</param>
     /// <param name="key">The key the ciphertexts were encrypted under (from the dataset's metadata).</param>
     /// <param name="trainer">The ML.NET trainer.</param>
     /// <param name="seed">Seed of the split and the trainer.</param>
@@ -89,27 +84,21 @@ public sealed class KeyBoundClassifier
     /// <returns>The model, without a key.</returns>
     public static KeyBoundClassifier TrainOnCiphertexts(
         IReadOnlyList<float[]> ciphertexts,
-        IReadOnlyList<string> labels,
+        IReadOnlyList<string?> labels,
         VectorKeyDescription key,
         ClassifierTrainer trainer,
         int seed,
         double testFraction = 0.25,
         IProgress<string>? progress = null)
     {
-        ArgumentNullException.ThrowIfNull(ciphertexts);
-        ArgumentNullException.ThrowIfNull(labels);
         ArgumentNullException.ThrowIfNull(key);
-        if (ciphertexts.Count != labels.Count || ciphertexts.Count == 0)
-        {
-            throw new ArgumentException("Training needs one label per vector, and at least one vector.", nameof(labels));
-        }
-
-        (int[] train, int[] test) = ClassifierUtility.StratifiedSplit(labels, testFraction, seed);
+        (ciphertexts, string[] known) = Labelled(ciphertexts, labels);
+        (int[] train, int[] test) = ClassifierUtility.StratifiedSplit(known, testFraction, seed);
         VectorClassifier model = Fit(
             train.Select(i => ciphertexts[i]).ToArray(),
             test.Select(i => ciphertexts[i]).ToArray(),
-            train.Select(i => labels[i]).ToArray(),
-            test.Select(i => labels[i]).ToArray(),
+            train.Select(i => known[i]).ToArray(),
+            test.Select(i => known[i]).ToArray(),
             key,
             trainer,
             seed,
@@ -148,10 +137,15 @@ public sealed class KeyBoundClassifier
     /// <paramref name="secretPath"/> and <paramref name="derivationPath"/>.
     /// </summary>
     /// <exception cref="ClassifierKeyMismatchException">The key is not the one the model was trained under.</exception>
-    /// <exception cref="InvalidDataException">The files are not a saved model.</exception>
+    /// <exception cref="InvalidDataException">The files do not exist or are not a saved model.</exception>
     public static KeyBoundClassifier Load(string modelPath, VectorOperations vectors, SecretPath secretPath, DerivationPath derivationPath, TenantId tenant)
     {
         ArgumentNullException.ThrowIfNull(vectors);
+        if (!File.Exists(modelPath))
+        {
+            throw new InvalidDataException($"The model '{modelPath}' does not exist.");
+        }
+
         ClassifierModelInfo info = ReadInfo(MetadataPath(modelPath));
         Require(info.SecretPath == secretPath.Value, $"the model was trained under secret path \"{info.SecretPath}\", not \"{secretPath}\"");
         Require(info.DerivationPath == derivationPath.Value, $"the model was trained under derivation path \"{info.DerivationPath}\", not \"{derivationPath}\"");
@@ -199,6 +193,28 @@ public sealed class KeyBoundClassifier
         return plaintexts.Count == 0 ? [] : _model.Predict(EncryptOneWay(_encryptor, plaintexts));
     }
 
+    /// <summary>
+    /// Predicts the label of every row of <paramref name="plaintexts"/> (<see cref="Predict"/>) and scores the
+    /// predictions against <paramref name="expected"/> where it holds a label (null: unknown, not scored).
+    /// </summary>
+    /// <param name="plaintexts">The rows to classify.</param>
+    /// <param name="expected">One known label (or null) per row.</param>
+    /// <returns>The predicted labels in order, and their scores on the labelled rows (null when none is labelled).</returns>
+    public ClassifierPredictions PredictAndScore(IReadOnlyList<float[]> plaintexts, IReadOnlyList<string?> expected)
+    {
+        ArgumentNullException.ThrowIfNull(expected);
+        string[] predicted = Predict(plaintexts);
+        if (expected.Count != predicted.Length)
+        {
+            throw new ArgumentException("One expected label (or null) per vector is needed.", nameof(expected));
+        }
+
+        int[] labelled = Enumerable.Range(0, predicted.Length).Where(i => expected[i] is not null).ToArray();
+        ClassificationScores? scores = labelled.Length == 0 ? null
+            : ClassificationScores.Score(labelled.Select(i => expected[i]!).ToArray(), labelled.Select(i => predicted[i]).ToArray());
+        return new ClassifierPredictions(predicted, scores, labelled.Length);
+    }
+
     /// <summary>Writes the ML.NET zip to <paramref name="modelPath"/> and the metadata (indented JSON) to <see cref="MetadataPath"/>.</summary>
     /// <param name="modelPath">Where to write the model.</param>
     /// <returns>The metadata as written, on one line.</returns>
@@ -221,6 +237,16 @@ public sealed class KeyBoundClassifier
         int failed = encryptor.EncryptOneWayBatch(d, flat, ciphertexts).Count(ok => !ok);
         return failed == 0 ? ciphertexts.Chunk(d).ToArray()
             : throw new ArgumentException($"{failed} vectors could not be encrypted (NaN, infinity or too large for β).", nameof(rows));
+    }
+
+    /// <summary>The rows that have a label, and their labels.</summary>
+    private static (float[][] Rows, string[] Labels) Labelled(IReadOnlyList<float[]> rows, IReadOnlyList<string?> labels)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(labels);
+        int[] labelled = rows.Count == labels.Count ? Enumerable.Range(0, labels.Count).Where(i => labels[i] is not null).ToArray() : [];
+        return labelled.Length > 0 ? (labelled.Select(i => rows[i]).ToArray(), labelled.Select(i => labels[i]!).ToArray())
+            : throw new ArgumentException("Training needs one label (or null) per vector, and at least one labelled vector.", nameof(labels));
     }
 
     private static ClassifierModelInfo ReadInfo(string path)
@@ -263,6 +289,13 @@ public sealed class KeyBoundClassifier
         }
     }
 }
+
+/// <summary>What <see cref="KeyBoundClassifier.PredictAndScore"/> found.</summary>
+/// <param name="Labels">The predicted label of every row, in order.</param>
+/// <param name="Scores">Accuracy and macro-F1 on the rows whose label was known, or null when none was.</param>
+/// <param name="Scored">How many rows had a known label.</param>
+[Experimental("VEIL001")]
+public sealed record ClassifierPredictions(string[] Labels, ClassificationScores? Scores, int Scored);
 
 /// <summary>The metadata saved beside a <see cref="KeyBoundClassifier"/>: never key bytes.</summary>
 [Experimental("VEIL001")]

@@ -1,7 +1,6 @@
-using System.CommandLine;
 using Veil.Documents.Store;
 
-namespace Veil.Cli.Commands;
+namespace Veil.Cli.Commands.OptionGroups;
 
 /// <summary>
 /// Where <c>veil evaluate</c>, <c>veil train</c> and <c>veil predict</c> read labelled vectors: a corpus directory
@@ -16,14 +15,7 @@ internal sealed class LabelledVectorsInput(int minimumRows)
     internal readonly Option<string> LabelsOption = Opt<string>("--labels", "The labels: the name of a field of the records, or a file with one label per row.", VeilDocument.CategoryField);
     internal readonly Option<int?> LimitOption = new("--limit") { Description = "Read only the first N rows." };
 
-    public void AddTo(Command command)
-    {
-        command.Options.Add(InputOption);
-        command.Options.Add(VectorsOption);
-        command.Options.Add(RecordsOption);
-        command.Options.Add(LabelsOption);
-        command.Options.Add(LimitOption);
-    }
+    public void AddTo(Command command) => command.Add(InputOption, VectorsOption, RecordsOption, LabelsOption, LimitOption);
 
     /// <summary>Whether any of the input options was given (so a caller with another source can refuse the mix).</summary>
     public bool IsGiven(ParseResult parseResult) =>

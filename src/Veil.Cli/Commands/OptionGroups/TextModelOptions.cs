@@ -1,0 +1,18 @@
+using Veil.Embeddings.Onnx;
+
+namespace Veil.Cli.Commands.OptionGroups;
+
+/// <summary>The embedding model of a command that embeds text: <paramref name="name"/> (a BERT-style ONNX file) with --vocab, else the add-on (<see cref="TextModel"/>).</summary>
+internal sealed class TextModelOptions(string name = "--model", string usage = "")
+{
+    internal readonly Option<string> Model = Opt<string>(name, usage + TextModel.ModelDescription);
+    internal readonly Option<string> Vocabulary = Opt<string>("--vocab", $"With {name}: the model's WordPiece vocab.txt.");
+
+    public void AddTo(Command command) => command.Add(Model, Vocabulary);
+
+    /// <summary>Whether the model files (or either of them) were given.</summary>
+    public bool IsGiven(ParseResult parseResult) => (parseResult.GetValue(Model) ?? parseResult.GetValue(Vocabulary)) is not null;
+
+    /// <summary>Opens the files when given, else the add-on (<see cref="TextModel.Open"/>).</summary>
+    public OnnxEmbeddingGenerator Open(ParseResult parseResult) => TextModel.Open(parseResult.GetValue(Model), parseResult.GetValue(Vocabulary));
+}
