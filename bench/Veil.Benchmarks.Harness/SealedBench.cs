@@ -263,13 +263,17 @@ public static class SealedBench
         }
     }
 
-    internal static (double Milliseconds, List<string> Ids) Query(VectorStoreCollection<string, VeilDocument> collection, float[] query)
+    /// <summary>A top-<paramref name="top"/> query, timed; the ids of its first 10 results.</summary>
+    internal static (double Milliseconds, List<string> Ids) Query(VectorStoreCollection<string, VeilDocument> collection, float[] query, int top = 10)
     {
         long start = Stopwatch.GetTimestamp();
         var ids = new List<string>(10);
-        foreach (VectorSearchResult<VeilDocument> hit in collection.SearchAsync(query, 10).ToBlockingEnumerable())
+        foreach (VectorSearchResult<VeilDocument> hit in collection.SearchAsync(query, top).ToBlockingEnumerable())
         {
-            ids.Add(hit.Record.Id);
+            if (ids.Count < 10)
+            {
+                ids.Add(hit.Record.Id);
+            }
         }
 
         double milliseconds = Stopwatch.GetElapsedTime(start).TotalMilliseconds;

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.VectorData;
 using Veil.Extensions.VectorData;
 using Veil.Keys;
+using Veil.Stores.Postgres;
 
 namespace Veil.Documents.Store;
 
@@ -162,11 +163,18 @@ public sealed partial class DocumentStore : IDisposable
         }
     }
 
-    /// <summary>The collection as stored (no encryption), with the columns of its mode: what the database sees.</summary>
+    /// <summary>
+    /// The collection as stored (no encryption), with the columns of its mode: what the database sees. A sealed
+    /// collection on PostgreSQL keeps its rows (about 2 KiB of sealed vector each) in the table, out of TOAST (see
+    /// <see cref="PostgresCollectionOptions.ToastTupleTarget"/>).
+    /// </summary>
     public VectorStoreCollection<string, VeilDocument> Plain(CollectionManifest manifest)
     {
         ArgumentNullException.ThrowIfNull(manifest);
-        return _store.GetCollection<string, VeilDocument>(manifest.Name, VeilDocument.Definition(manifest.Dimensions, manifest.Mode));
+        VectorStoreCollectionDefinition definition = VeilDocument.Definition(manifest.Dimensions, manifest.Mode);
+        return _store is PostgresVectorStore postgres && manifest.Mode == CollectionMode.Sealed
+            ? postgres.GetCollection<string, VeilDocument>(manifest.Name, new PostgresCollectionOptions { Definition = definition, ToastTupleTarget = PostgresCollectionOptions.MaxToastTupleTarget })
+            : _store.GetCollection<string, VeilDocument>(manifest.Name, definition);
     }
 
     /// <summary>A DCPE collection as stored (no encryption): what the database sees.</summary>

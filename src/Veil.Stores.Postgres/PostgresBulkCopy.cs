@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Npgsql;
 using NpgsqlTypes;
@@ -22,6 +23,7 @@ internal static class PostgresBulkCopy
     /// <param name="columns">The quoted columns, in the order of the values.</param>
     /// <param name="keyColumn">The quoted key column.</param>
     /// <param name="conflictClause">The <c>ON CONFLICT …</c> clause of the final insert.</param>
+    /// <param name="toastTupleTarget">The staging table's <c>toast_tuple_target</c> (the collection's), or null for the server's.</param>
     /// <param name="rows">The rows: keys as <see cref="object.Equals(object)"/> compares them, values as <see cref="PostgresValues.ToStorable"/> makes them.</param>
     /// <param name="cancellationToken">Cancels the load (the transaction then rolls back).</param>
     /// <remarks>
@@ -34,11 +36,13 @@ internal static class PostgresBulkCopy
         IReadOnlyList<string> columns,
         string keyColumn,
         string conflictClause,
+        int? toastTupleTarget,
         IEnumerable<(object Key, object[] Values)> rows,
         CancellationToken cancellationToken)
     {
         string columnList = string.Join(", ", columns);
-        using (var create = new NpgsqlCommand($"CREATE TEMP TABLE {StagingTable} (LIKE {table} INCLUDING DEFAULTS, {OrdinalColumn} bigint) ON COMMIT DROP", connection))
+        string storage = toastTupleTarget is { } target ? string.Create(CultureInfo.InvariantCulture, $" WITH (toast_tuple_target = {target})") : string.Empty;
+        using (var create = new NpgsqlCommand($"CREATE TEMP TABLE {StagingTable} (LIKE {table} INCLUDING DEFAULTS, {OrdinalColumn} bigint){storage} ON COMMIT DROP", connection))
         {
             await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }

@@ -112,6 +112,12 @@ public sealed class PostgresCollection<TKey, TRecord> : SqlCollection<TKey, TRec
                     }
 
                     batch.BatchCommands.Add(new NpgsqlBatchCommand(Dialect.CreateTable(Table, Model)));
+                    if (_options.ToastTupleTarget is { } toastTupleTarget)
+                    {
+                        batch.BatchCommands.Add(new NpgsqlBatchCommand(
+                            string.Create(CultureInfo.InvariantCulture, $"ALTER TABLE {Table} SET (toast_tuple_target = {toastTupleTarget})")));
+                    }
+
                     if (!_options.DeferIndexCreation)
                     {
                         AddIndexCommands(batch);
@@ -213,7 +219,7 @@ public sealed class PostgresCollection<TKey, TRecord> : SqlCollection<TKey, TRec
                     await using (transaction.ConfigureAwait(false))
                     {
                         await PostgresBulkCopy.UpsertAsync(
-                            connection, Table, Columns(), KeyColumn, ConflictClause(), StorableRows(head, source), cancellationToken).ConfigureAwait(false);
+                            connection, Table, Columns(), KeyColumn, ConflictClause(), _options.ToastTupleTarget, StorableRows(head, source), cancellationToken).ConfigureAwait(false);
                         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                     }
 

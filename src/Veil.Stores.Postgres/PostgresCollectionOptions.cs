@@ -24,6 +24,9 @@ public sealed class PostgresCollectionOptions
     /// <summary>pgvector's default <c>hnsw.ef_search</c>.</summary>
     public const int DefaultEfSearch = 40;
 
+    /// <summary>The largest <see cref="ToastTupleTarget"/> PostgreSQL accepts (a row of up to this many bytes stays in its 8 KiB page).</summary>
+    public const int MaxToastTupleTarget = 8160;
+
     /// <summary>Gets or sets the record definition; when null, it comes from the record type's MEVD attributes.</summary>
     public VectorStoreCollectionDefinition? Definition { get; set; }
 
@@ -68,6 +71,16 @@ public sealed class PostgresCollectionOptions
     /// </summary>
     public int CopyFromRows { get; set; } = 1_000;
 
+    /// <summary>
+    /// Gets or sets the table's <c>toast_tuple_target</c> (128 to <see cref="MaxToastTupleTarget"/> bytes): rows shorter
+    /// than this are stored whole in the table, no value compressed or moved to the TOAST table. Null (the default) keeps
+    /// PostgreSQL's 2 032 bytes. A sealed collection sets <see cref="MaxToastTupleTarget"/>: each row carries about
+    /// 2 KiB of sealed vector as base64, which the default moves out of line (two TOAST chunks and their index entries
+    /// per row, written twice by a COPY upsert and read back through the TOAST index by every fetch by key). Applied
+    /// when the collection is ensured (to rows written from then on) and to the COPY path's staging table.
+    /// </summary>
+    public int? ToastTupleTarget { get; set; }
+
     internal PostgresCollectionOptions Validated()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(HnswM, 2, nameof(HnswM));
@@ -81,6 +94,12 @@ public sealed class PostgresCollectionOptions
 
         ArgumentOutOfRangeException.ThrowIfLessThan(RowsPerInsert, 1, nameof(RowsPerInsert));
         ArgumentOutOfRangeException.ThrowIfLessThan(CopyFromRows, 1, nameof(CopyFromRows));
+        if (ToastTupleTarget is { } toastTupleTarget)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(toastTupleTarget, 128, nameof(ToastTupleTarget));
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(toastTupleTarget, MaxToastTupleTarget, nameof(ToastTupleTarget));
+        }
+
         return this;
     }
 

@@ -353,6 +353,48 @@ public sealed class PostgresVectorStoreTests(PostgresStoreFixture fixture)
         }
     }
 
+    [StoreTheory]
+    [InlineData(null)]
+    [InlineData(PostgresCollectionOptions.MaxToastTupleTarget)]
+    public async Task UpsertAsync_WhenRowsHoldTwoKilobyteStrings_KeepsThemInTheTableOnlyWithToastTupleTarget(int? toastTupleTarget)
+    {
+        // About 2 KiB of base64 per row, like a sealed 384-d vector: over PostgreSQL's default 2 032-byte threshold.
+        static string Blob(int key) => Convert.ToBase64String(new Random(key).GetItems<byte>(Enumerable.Range(0, 256).Select(b => (byte)b).ToArray(), 1564));
+        static ConformanceRecord Row(int key)
+        {
+            ConformanceRecord record = Record(key, "v" + key, [key, 1, 0, 0]);
+            record.EmbeddingInfo = Blob(key);
+            return record;
+        }
+
+        var collection = Store.GetCollection<int, ConformanceRecord>(NewName(), new PostgresCollectionOptions { CopyFromRows = 50, ToastTupleTarget = toastTupleTarget });
+        await collection.EnsureCollectionExistsAsync();
+        try
+        {
+            await collection.UpsertAsync(Enumerable.Range(0, 200).Select(Row)); // binary COPY
+            await collection.UpsertAsync(Enumerable.Range(200, 10).Select(Row)); // multi-row INSERT
+
+            var rows = await AsyncEnumerable.ToListAsync(collection.GetAsync([0, 7, 199, 200, 209]));
+            Assert.Equal(5, rows.Count);
+            Assert.All(rows, r => Assert.Equal(Blob(r.Key), r.EmbeddingInfo));
+            using var toast = Store.DataSource.CreateCommand(
+                $"SELECT pg_relation_size(reltoastrelid) FROM pg_class WHERE oid = '\"{collection.Name}\"'::regclass");
+            long toastBytes = (long)(await toast.ExecuteScalarAsync())!;
+            if (toastTupleTarget is null)
+            {
+                Assert.True(toastBytes > 0, "Without the option PostgreSQL moves 2 KiB values to TOAST.");
+            }
+            else
+            {
+                Assert.Equal(0, toastBytes);
+            }
+        }
+        finally
+        {
+            await collection.EnsureCollectionDeletedAsync();
+        }
+    }
+
     [StoreFact]
     public async Task UpsertAsync_WhenARecordFailsPartWayThroughTheCopy_WritesNothingAndTheConnectionStaysUsable()
     {
@@ -671,6 +713,16 @@ public sealed class PostgresModelTests
         using var store = new PostgresVectorStore(Unreachable);
         Assert.Throws<ArgumentOutOfRangeException>(() => store.GetCollection<int, ConformanceRecord>(
             "items", new PostgresCollectionOptions { HnswM = m, HnswEfConstruction = efConstruction }));
+    }
+
+    [Theory]
+    [InlineData(127)]
+    [InlineData(PostgresCollectionOptions.MaxToastTupleTarget + 1)]
+    public void GetCollection_WhenToastTupleTargetIsOutOfRange_ThrowsArgumentOutOfRangeException(int toastTupleTarget)
+    {
+        using var store = new PostgresVectorStore(Unreachable);
+        Assert.Throws<ArgumentOutOfRangeException>(() => store.GetCollection<int, ConformanceRecord>(
+            "items", new PostgresCollectionOptions { ToastTupleTarget = toastTupleTarget }));
     }
 
     [Fact]
