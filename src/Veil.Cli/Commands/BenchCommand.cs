@@ -31,6 +31,7 @@ internal sealed class BenchCommand : Command
     private readonly Option<int> _indexOrderRows = Opt("--index-order-rows", "With --postgres: rows of the comparison of building the HNSW index after the load against loading into an indexed table; 0 skips it.", 10_000);
     private readonly Option<int> _rotationRows = Opt<int>("--rotation-rows", "With --postgres: also measure veil rotate over this many rows in all (0 skips it), split over --rotation-tenants collections.");
     private readonly Option<int> _rotationTenants = Opt("--rotation-tenants", "With --postgres: collections (one tenant each) rotated in the one run.", 4);
+    private readonly Option<int> _rotationParallel = Opt("--rotation-parallel", "With --postgres: collections rotated at once in that run.", RotationBench.DefaultParallelCollections);
 
     public BenchCommand(CliConsole console)
         : base("bench", "Measure vector encryption on this machine: single-vector encrypt/decrypt µs, batch throughput on every core, and the ratio to the construction floor, in one run.")
@@ -38,7 +39,7 @@ internal sealed class BenchCommand : Command
         _console = console;
         this.Add(_dimensions, _rounds, _batchRows, _storeRows, _storeRounds, _storeQueries, _json, _embeddingTexts);
         this.Add(_sealed, _sealedRows, _sealedQueries, _corpus);
-        this.Add(_postgres, _rows, _centres, _queries, _efSearch, _rerankCandidates, _indexOrderRows, _rotationRows, _rotationTenants);
+        this.Add(_postgres, _rows, _centres, _queries, _efSearch, _rerankCandidates, _indexOrderRows, _rotationRows, _rotationTenants, _rotationParallel);
         SetAction((parseResult, _) => Task.FromResult(Run(parseResult)));
     }
 
@@ -126,11 +127,12 @@ internal sealed class BenchCommand : Command
         int[] rerank = parseResult.GetValue(_rerankCandidates) ?? [];
         int rotationRows = parseResult.GetValue(_rotationRows);
         int rotationTenants = parseResult.GetValue(_rotationTenants);
+        int rotationParallel = parseResult.GetValue(_rotationParallel);
         FileInfo? centres = parseResult.GetValue(_centres);
         if ((rows > 0 && centres is not { Exists: true }) || rows < 0 || queries < 1 || efSearch.Length == 0 || efSearch.Any(e => e is < 1 or > 1000)
-            || rerank.Any(k => k < 10) || rotationRows < 0 || rotationTenants < 1 || (rotationRows > 0 && rotationRows < rotationTenants))
+            || rerank.Any(k => k < 10) || rotationRows < 0 || rotationTenants < 1 || rotationParallel < 1 || (rotationRows > 0 && rotationRows < rotationTenants))
         {
-            _console.Error.WriteLine("bench: --postgres needs --centres naming an existing file (unless --rows is 0), --queries at least 1, --ef-search values between 1 and 1000, --rerank-candidates at least 10 and --rotation-rows at least --rotation-tenants (or 0).");
+            _console.Error.WriteLine("bench: --postgres needs --centres naming an existing file (unless --rows is 0), --queries at least 1, --ef-search values between 1 and 1000, --rerank-candidates at least 10, --rotation-parallel at least 1 and --rotation-rows at least --rotation-tenants (or 0).");
             return ExitCodes.InvalidOptions;
         }
 
@@ -148,7 +150,7 @@ internal sealed class BenchCommand : Command
 
         if (rotationRows > 0)
         {
-            RotationBench.Write(_console.Output, RotationBench.Measure(connectionString, rotationRows, rotationTenants, RotateCommand.DefaultBatchSize, _console.Error));
+            RotationBench.Write(_console.Output, RotationBench.Measure(connectionString, rotationRows, rotationTenants, RotateCommand.DefaultBatchSize, rotationParallel, _console.Error));
         }
 
         return ExitCodes.Success;
