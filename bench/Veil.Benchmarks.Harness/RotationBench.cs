@@ -31,7 +31,7 @@ public sealed record RotationBenchResult(
 /// <summary>
 /// <c>veil rotate</c> on PostgreSQL at scale: <see cref="RotationBench.Measure"/> ingests random 384-d documents (a
 /// category and a title each) into several collections, one tenant each, under old secrets, promotes new secrets, and
-/// times one <see cref="DocumentStore.RotateAsync(IReadOnlyList{RotationTarget}, VeilClient, int, IProgress{StoreProgress}?, CancellationToken)"/>
+/// times one <see cref="DocumentStore.RotateAsync(IReadOnlyList{RotationTarget}, VeilClient, int, int, IProgress{StoreProgress}?, CancellationToken)"/>
 /// run over all of them. The collections are deleted at the end.
 /// </summary>
 public static class RotationBench
