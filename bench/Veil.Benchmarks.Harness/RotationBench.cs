@@ -70,7 +70,15 @@ public static class RotationBench
             progress.WriteLine(Line($"rotation: rotating {targets.Count} collections, {parallelCollections} at a time, {perTenant * tenants:N0} rows, batches of {batchSize:N0} …"));
             long start = Stopwatch.GetTimestamp();
             long lastReport = start;
-            var rewritten = new LastReport(() => Interlocked.Exchange(ref lastReport, Stopwatch.GetTimestamp()));
+            var rewritten = new LastReport(report =>
+            {
+                long now = Stopwatch.GetTimestamp();
+                Interlocked.Exchange(ref lastReport, now);
+                if (report.Done == report.Total && report.Total == perTenant * tenants)
+                {
+                    progress.WriteLine(Line($"rotation: {report.Done:N0} rows re-encrypted and written in {Stopwatch.GetElapsedTime(start, now).TotalSeconds:F1} s; building the HNSW indexes …"));
+                }
+            });
             IReadOnlyList<(RotationTarget Target, RotationSummary Summary)> results = store.RotateAsync(targets, keys.Promoted, batchSize, parallelCollections, rewritten).GetAwaiter().GetResult();
             double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
 
@@ -152,9 +160,9 @@ public static class RotationBench
     private static string Line(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>Calls <paramref name="reported"/> on every report, synchronously (no synchronisation context to post to).</summary>
-    private sealed class LastReport(Action reported) : IProgress<StoreProgress>
+    private sealed class LastReport(Action<StoreProgress> reported) : IProgress<StoreProgress>
     {
-        public void Report(StoreProgress value) => reported();
+        public void Report(StoreProgress value) => reported(value);
     }
 
     /// <summary>Old secrets (ids 1 and 11) and the promoted configuration (new 2 and 10 current, the old in rotation).</summary>
