@@ -76,6 +76,7 @@ public sealed class BenchCommandTests
     [InlineData("--ef-search", "0")]
     [InlineData("--rerank-candidates", "5")]
     [InlineData("--rotation-rows", "1")]
+    [InlineData("--rotation-parallel", "0")]
     public async Task Bench_WithPostgresAndAnOptionOutOfRange_ExitsInvalidOptionsWithoutConnecting(string option, string value)
     {
         // No --centres (so --rows 100 is refused), and a connection string that names no server: refused before any connection.
