@@ -80,6 +80,9 @@ public sealed record BenchOptions
     /// <summary>With <see cref="Postgres"/>: documents re-encrypted per transaction in the rotation.</summary>
     public int RotationBatchSize { get; init; } = 5_000;
 
+    /// <summary>With <see cref="Postgres"/>: collections rotated at once (at least 1).</summary>
+    public int RotationParallel { get; init; } = RotationBench.DefaultParallelCollections;
+
     /// <summary>Checks the settings of the run asked for; the messages name them as <c>veil bench</c>'s options.</summary>
     /// <exception cref="ArgumentException">A setting is out of range, or a file named does not exist.</exception>
     public void Validate()
@@ -93,8 +96,8 @@ public sealed record BenchOptions
         {
             Require(
                 (Rows == 0 || File.Exists(Centres)) && Rows >= 0 && Queries >= 1 && EfSearch.Count > 0 && EfSearch.All(e => e is >= 1 and <= 1000)
-                    && RerankCandidates.All(k => k >= 10) && RotationRows >= 0 && RotationTenants >= 1 && (RotationRows == 0 || RotationRows >= RotationTenants),
-                "--postgres needs --centres naming an existing file (unless --rows is 0), --queries at least 1, --ef-search values between 1 and 1000, --rerank-candidates at least 10 and --rotation-rows at least --rotation-tenants (or 0).");
+                    && RerankCandidates.All(k => k >= 10) && RotationRows >= 0 && RotationTenants >= 1 && RotationParallel >= 1 && (RotationRows == 0 || RotationRows >= RotationTenants),
+                "--postgres needs --centres naming an existing file (unless --rows is 0), --queries at least 1, --ef-search values between 1 and 1000, --rerank-candidates at least 10, --rotation-parallel at least 1 and --rotation-rows at least --rotation-tenants (or 0).");
         }
         else
         {

@@ -38,7 +38,7 @@ public static class BenchRun
 
             if (options.RotationRows > 0)
             {
-                RotationBench.Write(output, RotationBench.Measure(connectionString, options.RotationRows, options.RotationTenants, options.RotationBatchSize, progress));
+                RotationBench.Write(output, RotationBench.Measure(connectionString, options.RotationRows, options.RotationTenants, options.RotationBatchSize, options.RotationParallel, progress));
             }
         }
         else

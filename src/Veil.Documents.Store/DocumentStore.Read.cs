@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using Microsoft.Extensions.VectorData;
 using Veil.Extensions.VectorData;
 using Veil.Keys;
+using Veil.Stores.Postgres;
 
 namespace Veil.Documents.Store;
 
@@ -68,8 +69,12 @@ public sealed partial class DocumentStore
     /// <returns>What was rotated, already current or failed, and the drift of the rotated vectors.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is less than 1.</exception>
     /// <exception cref="DocumentStoreException">There is no such collection, the configuration lacks a current secret, or the collection belongs to another tenant.</exception>
-    public async Task<RotationSummary> RotateAsync(
-        string collection, VeilClient client, TenantId tenant, int batchSize, IProgress<StoreProgress>? progress = null, CancellationToken cancellationToken = default)
+    public Task<RotationSummary> RotateAsync(
+        string collection, VeilClient client, TenantId tenant, int batchSize, IProgress<StoreProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        RotateAsync(collection, client, tenant, batchSize, buildIndexes: true, progress, cancellationToken);
+
+    private async Task<RotationSummary> RotateAsync(
+        string collection, VeilClient client, TenantId tenant, int batchSize, bool buildIndexes, IProgress<StoreProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
@@ -79,7 +84,7 @@ public sealed partial class DocumentStore
         RotationSummary summary;
         using (VectorStoreCollection<string, VeilDocument> rows = Plain(manifest))
         {
-            summary = await new StoreRotation(rows, client, manifest, tenant, progress).RunAsync(batchSize, cancellationToken).ConfigureAwait(false);
+            summary = await new StoreRotation(rows, client, manifest, tenant, progress) { BuildIndexes = buildIndexes }.RunAsync(batchSize, cancellationToken).ConfigureAwait(false);
         }
 
         if (manifest.Mode == CollectionMode.Sealed)
@@ -95,29 +100,104 @@ public sealed partial class DocumentStore
         return summary;
     }
     /// <summary>
-    /// Rotates several collections in one run, one after another, each for its own tenant (a collection belongs to one
-    /// tenant): what <c>veil rotate</c> does for each, with the same keys. A failure stops the run with the collections
-    /// before it rotated; a re-run skips what is already current.
+    /// Rotates several collections in one run, each for its own tenant (a collection belongs to one tenant): what
+    /// <c>veil rotate</c> does for each, with the same keys, <paramref name="parallelCollections"/> collections at a time
+    /// (each with its own connections, so one's store writes run beside another's reads and re-encryption). On
+    /// PostgreSQL the vector indexes are built after every collection is rewritten, as many at a time (so the last
+    /// progress report marks the end of the rewrite). A failure stops the run: the collections in progress stop between
+    /// batches, those finished stay rotated, and a re-run skips what is already current and builds the indexes.
     /// </summary>
     /// <param name="targets">The collections and their tenants.</param>
     /// <param name="client">The keys: current secrets to encrypt with, in-rotation ones to decrypt.</param>
     /// <param name="batchSize">Rows per transaction (at least 1).</param>
-    /// <param name="progress">Rows re-encrypted or tried so far in the collection being rotated; null for none.</param>
+    /// <param name="parallelCollections">Collections rotated at once (at least 1; 1 rotates them one after another, in order).</param>
+    /// <param name="progress">Rows re-encrypted or tried so far, summed over the collections started, out of the rows they had left; null for none.</param>
     /// <param name="cancellationToken">Cancels between batches.</param>
     /// <returns>Each collection's summary, in the order given.</returns>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is less than 1.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> or <paramref name="parallelCollections"/> is less than 1.</exception>
     /// <exception cref="DocumentStoreException">As <see cref="RotateAsync(string, VeilClient, TenantId, int, IProgress{StoreProgress}?, CancellationToken)"/>, for the first collection it applies to.</exception>
     public async Task<IReadOnlyList<(RotationTarget Target, RotationSummary Summary)>> RotateAsync(
-        IReadOnlyList<RotationTarget> targets, VeilClient client, int batchSize, IProgress<StoreProgress>? progress = null, CancellationToken cancellationToken = default)
+        IReadOnlyList<RotationTarget> targets,
+        VeilClient client,
+        int batchSize,
+        int parallelCollections,
+        IProgress<StoreProgress>? progress = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(targets);
-        var results = new List<(RotationTarget, RotationSummary)>(targets.Count);
-        foreach (RotationTarget target in targets)
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(parallelCollections, 1);
+        var summaries = new RotationSummary[targets.Count];
+        var totals = new ProgressTotals(targets.Count, progress);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Exception? failure = null;
+        int next = -1;
+        async Task RotateNextAsync()
         {
-            results.Add((target, await RotateAsync(target.Collection, client, target.Tenant, batchSize, progress, cancellationToken).ConfigureAwait(false)));
+            for (int i = Interlocked.Increment(ref next); i < targets.Count; i = Interlocked.Increment(ref next))
+            {
+                try
+                {
+                    summaries[i] = await RotateAsync(targets[i].Collection, client, targets[i].Tenant, batchSize, buildIndexes: false, totals.Of(i), stop.Token).ConfigureAwait(false);
+                }
+                catch (Exception e)
+                {
+                    // The first failure is the run's; the others stop (between batches) because of it.
+                    Interlocked.CompareExchange(ref failure, e, null);
+                    await stop.CancelAsync().ConfigureAwait(false);
+                    return;
+                }
+            }
         }
 
-        return results;
+        async Task BuildNextAsync()
+        {
+            for (int i = Interlocked.Increment(ref next); i < targets.Count; i = Interlocked.Increment(ref next))
+            {
+                CollectionManifest manifest = await GetManifestAsync(targets[i].Collection, cancellationToken).ConfigureAwait(false);
+                using VectorStoreCollection<string, VeilDocument> rows = Plain(manifest);
+                if (rows is PostgresCollection<string, VeilDocument> postgres)
+                {
+                    long start = System.Diagnostics.Stopwatch.GetTimestamp();
+                    await postgres.CreateIndexesAsync(cancellationToken).ConfigureAwait(false);
+                    summaries[i].IndexBuildTime = System.Diagnostics.Stopwatch.GetElapsedTime(start);
+                }
+            }
+        }
+
+        int workers = Math.Min(parallelCollections, targets.Count);
+        await Task.WhenAll(Enumerable.Range(0, workers).Select(_ => Task.Run(RotateNextAsync, CancellationToken.None))).ConfigureAwait(false);
+        if (failure is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+        }
+
+        next = -1;
+        await Task.WhenAll(Enumerable.Range(0, workers).Select(_ => Task.Run(BuildNextAsync, CancellationToken.None))).ConfigureAwait(false);
+        return targets.Select((target, i) => (target, summaries[i])).ToList();
+    }
+
+    /// <summary>Sums the progress of several rotations running at once into one report.</summary>
+    private sealed class ProgressTotals(int count, IProgress<StoreProgress>? progress)
+    {
+        private readonly StoreProgress[] _latest = new StoreProgress[count];
+
+        public IProgress<StoreProgress>? Of(int index) => progress is null ? null : new Part(this, index);
+
+        private void Report(int index, StoreProgress value)
+        {
+            // Under the lock, so the sums reported never go back.
+            lock (_latest)
+            {
+                _latest[index] = value;
+                progress!.Report(new StoreProgress(_latest.Sum(p => p.Done), _latest.Sum(p => p.Total ?? 0)));
+            }
+        }
+
+        private sealed class Part(ProgressTotals totals, int index) : IProgress<StoreProgress>
+        {
+            public void Report(StoreProgress value) => totals.Report(index, value);
+        }
     }
 }
 

@@ -2,6 +2,7 @@ using System.Linq.Expressions;
 using Microsoft.Extensions.VectorData;
 using Veil.Formats;
 using Veil.Keys;
+using Veil.Stores.Postgres;
 
 namespace Veil.Documents.Store;
 
@@ -27,10 +28,15 @@ internal sealed record KeyIdPrefixes(byte[]? Vector, byte[]? Category, byte[][] 
         };
     }
 
-    /// <summary>The number of rows of <paramref name="rows"/> that match <paramref name="filter"/>.</summary>
+    /// <summary>The number of rows of <paramref name="rows"/> that match <paramref name="filter"/>: counted in the database on PostgreSQL, else read and counted.</summary>
     public static async Task<long> CountAsync(
         VectorStoreCollection<string, VeilDocument> rows, Expression<Func<VeilDocument, bool>> filter, CancellationToken cancellationToken)
     {
+        if (rows is PostgresCollection<string, VeilDocument> postgres)
+        {
+            return await postgres.CountAsync(filter, cancellationToken).ConfigureAwait(false);
+        }
+
         long count = 0;
         await foreach (VeilDocument _ in rows.GetAsync(filter, int.MaxValue, cancellationToken: cancellationToken).ConfigureAwait(false))
         {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Linq.Expressions;
 using System.Numerics.Tensors;
 using System.Reflection;
@@ -22,11 +23,24 @@ namespace Veil.Documents.Store;
 /// that could disagree with them). Batches are paged by id (keyset), so a run reads each row once.
 /// </summary>
 /// <remarks>
-/// Vectors are rotated lossily (decrypted and re-encrypted, <see cref="VectorOperations.RotateBatch"/>): the record
-/// keeps no standard-encrypted copy of the plaintext. The drift is measured per vector as the relative L2 change of
-/// the decrypted vector, ‖new − old‖ / ‖old‖.
-/// On PostgreSQL, a rotation of at least <see cref="BulkRows"/> rows drops the collection's HNSW index first and builds
-/// it once at the end (an interrupted run leaves it to the re-run; searches meanwhile are exact).
+/// <para>
+/// Three stages overlap: one task reads the pages, one re-encrypts them (over every core), and the caller's task
+/// writes them in order, one transaction each, so the store's read of a page, the client's crypto on the one before
+/// and the store's write of the one before that run at once.
+/// </para>
+/// <para>
+/// Vectors are rotated lossily (<see cref="VectorOperations.RotateBatch"/>: decrypted and re-encrypted in one step): the
+/// record keeps no standard-encrypted copy of the plaintext. The drift, the relative L2 change of the decrypted vector
+/// ‖new − old‖ / ‖old‖, is measured on a sample (every <see cref="DriftSampleInterval"/>-th vector of a page, the first
+/// included) by decrypting the old and the new ciphertext: this is also the check that what is written decrypts under
+/// the current secret; a sampled vector that does not fails its whole page (left as it was, counted as failed), since
+/// every vector of the page was encrypted with the same key.
+/// </para>
+/// <para>
+/// On PostgreSQL, the counts are <c>count(*)</c> queries, and a rotation of at least <see cref="BulkRows"/> rows drops
+/// the collection's HNSW index first and builds it once at the end (an interrupted run leaves it to the re-run;
+/// searches meanwhile are exact).
+/// </para>
 /// </remarks>
 /// <param name="rows">The collection as stored (<see cref="DocumentStore.Plain(CollectionManifest)"/>): rotation reads and writes ciphertexts.</param>
 /// <param name="client">The keys: the current secrets encrypt, the in-rotation ones decrypt.</param>
@@ -35,11 +49,14 @@ namespace Veil.Documents.Store;
 /// <param name="progress">Rows re-encrypted or tried so far, out of the rows left at the start; null for none.</param>
 public sealed class StoreRotation(VectorStoreCollection<string, VeilDocument> rows, VeilClient client, CollectionManifest manifest, TenantId tenant, IProgress<StoreProgress>? progress = null)
 {
-    /// <summary>Pages read and re-encrypted ahead of the one being written.</summary>
-    private const int PagesAhead = 2;
-
     /// <summary>Rows left from which a rotation on PostgreSQL drops the HNSW indexes and builds them once at the end.</summary>
     public const int BulkRows = 10_000;
+
+    /// <summary>One vector in this many of each page (the first included) has its drift measured and its new ciphertext decrypted as a check.</summary>
+    public const int DriftSampleInterval = 32;
+
+    /// <summary>Pages held between two stages (read and not yet re-encrypted, re-encrypted and not yet written).</summary>
+    private const int PagesAhead = 2;
 
     private static readonly DerivationPath s_categoryDerivationPath = new DerivationPath(nameof(VeilDocument.Category));
     private static readonly MethodInfo s_idAfter = typeof(StoreRotation).GetMethod(nameof(IdAfter), BindingFlags.NonPublic | BindingFlags.Static)!;
@@ -53,10 +70,13 @@ public sealed class StoreRotation(VectorStoreCollection<string, VeilDocument> ro
     /// <summary>A test's lower <see cref="BulkRows"/>, so that a small collection takes the bulk path.</summary>
     internal static AsyncLocal<int?> BulkRowsForTests { get; } = new();
 
+    /// <summary>Gets whether <see cref="RunAsync"/> (re)builds the PostgreSQL indexes at the end; false when the caller builds them later.</summary>
+    internal bool BuildIndexes { get; init; } = true;
+
     /// <summary>Rotates every row left, <paramref name="batchSize"/> rows per transaction.</summary>
     /// <param name="batchSize">Rows re-encrypted and written per transaction (at least 1).</param>
     /// <param name="cancellationToken">Cancels between batches; the batches written stay.</param>
-    /// <returns>What was rotated, already current or failed, and the drift.</returns>
+    /// <returns>What was rotated, already current or failed, the drift, and where the time went.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is less than 1.</exception>
     public async Task<RotationSummary> RunAsync(int batchSize, CancellationToken cancellationToken)
     {
@@ -76,24 +96,27 @@ public sealed class StoreRotation(VectorStoreCollection<string, VeilDocument> ro
             await postgres.DropIndexesAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        // Two stages, so the store's reads, the re-encryption and the store's writes overlap: a background task reads
-        // page after page (keyset pagination: each starts after the last id of the one before, through the key's index,
-        // so each row is read once) and re-encrypts it (in parallel over the cores), while this one writes the pages in
-        // order, one transaction each. The rows themselves stay the checkpoint: a page read ahead but not written is
-        // still under the old keys, and a re-run finds it again.
-        var pages = Channel.CreateBounded<RotatedPage>(new BoundedChannelOptions(PagesAhead) { SingleReader = true, SingleWriter = true });
+        // Three stages: a background task reads page after page (keyset pagination: each starts after the last id of the
+        // one before, through the key's index, so each row is read once), a second re-encrypts each page (in parallel
+        // over the cores), and this one writes the pages in order, one transaction each. The rows themselves stay the
+        // checkpoint: a page read ahead but not written is still under the old keys, and a re-run finds it again.
+        var read = Channel.CreateBounded<List<VeilDocument>>(new BoundedChannelOptions(PagesAhead) { SingleReader = true, SingleWriter = true });
+        var rotated = Channel.CreateBounded<RotatedPage>(new BoundedChannelOptions(PagesAhead) { SingleReader = true, SingleWriter = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        Task reader = Task.Run(() => ReadAndRotateAsync(pages.Writer, left, prefixes, batchSize, stop.Token), CancellationToken.None);
+        Task reader = Task.Run(() => ReadAsync(read.Writer, left, batchSize, summary, stop.Token), CancellationToken.None);
+        Task rotator = Task.Run(() => RotateAsync(read.Reader, rotated.Writer, prefixes, summary, stop.Token), CancellationToken.None);
         try
         {
             int batchNumber = 0;
-            await foreach (RotatedPage page in pages.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            await foreach (RotatedPage page in rotated.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
                 BeforeWriteForTests.Value?.Invoke(++batchNumber);
+                long start = Stopwatch.GetTimestamp();
                 await rows.UpsertAsync(page.Rows, cancellationToken).ConfigureAwait(false);
+                summary.WriteTime += Stopwatch.GetElapsedTime(start);
                 summary.Rotated += page.Rows.Count;
                 summary.Failed += page.Read - page.Rows.Count;
-                summary.AddDrifts(page.Drifts);
+                summary.AddVectors(page.VectorsRotated, page.Drifts);
                 progress?.Report(new StoreProgress(summary.Rotated + summary.Failed, leftAtStart));
             }
         }
@@ -101,22 +124,23 @@ public sealed class StoreRotation(VectorStoreCollection<string, VeilDocument> ro
         {
             stop.Cancel();
             await reader.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await rotator.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
-        if (postgres is not null)
+        if (postgres is not null && BuildIndexes)
         {
             // Also after a run that found nothing left: an interrupted run may have dropped the indexes.
-            long start = System.Diagnostics.Stopwatch.GetTimestamp();
+            long start = Stopwatch.GetTimestamp();
             await postgres.CreateIndexesAsync(cancellationToken).ConfigureAwait(false);
-            summary.IndexBuildTime = System.Diagnostics.Stopwatch.GetElapsedTime(start);
+            summary.IndexBuildTime = Stopwatch.GetElapsedTime(start);
         }
 
         return summary;
     }
 
-    /// <summary>Reads the rows left page by page in key order, re-encrypts each page and hands it to the writer; completes <paramref name="pages"/> (with the failure, if any).</summary>
-    private async Task ReadAndRotateAsync(
-        ChannelWriter<RotatedPage> pages, Expression<Func<VeilDocument, bool>> left, KeyIdPrefixes prefixes, int batchSize, CancellationToken cancellationToken)
+    /// <summary>Reads the rows left page by page in key order; completes <paramref name="pages"/> (with the failure, if any).</summary>
+    private async Task ReadAsync(
+        ChannelWriter<List<VeilDocument>> pages, Expression<Func<VeilDocument, bool>> left, int batchSize, RotationSummary summary, CancellationToken cancellationToken)
     {
         Exception? failure = null;
         try
@@ -129,19 +153,21 @@ public sealed class StoreRotation(VectorStoreCollection<string, VeilDocument> ro
             string? after = null;
             while (true)
             {
+                long start = Stopwatch.GetTimestamp();
                 var batch = new List<VeilDocument>(batchSize);
                 await foreach (VeilDocument row in rows.GetAsync(After(left, after), batchSize, options, cancellationToken).ConfigureAwait(false))
                 {
                     batch.Add(row);
                 }
 
+                summary.ReadTime += Stopwatch.GetElapsedTime(start);
                 if (batch.Count == 0)
                 {
                     break;
                 }
 
                 after = batch[^1].Id;
-                await pages.WriteAsync(Rotate(batch, prefixes), cancellationToken).ConfigureAwait(false);
+                await pages.WriteAsync(batch, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (Exception e)
@@ -151,6 +177,31 @@ public sealed class StoreRotation(VectorStoreCollection<string, VeilDocument> ro
         finally
         {
             pages.TryComplete(failure);
+        }
+    }
+
+    /// <summary>Re-encrypts each page read and hands it to the writer; completes <paramref name="rotated"/> (with the failure, if any).</summary>
+    private async Task RotateAsync(
+        ChannelReader<List<VeilDocument>> pages, ChannelWriter<RotatedPage> rotated, KeyIdPrefixes prefixes, RotationSummary summary, CancellationToken cancellationToken)
+    {
+        Exception? failure = null;
+        try
+        {
+            await foreach (List<VeilDocument> batch in pages.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                long start = Stopwatch.GetTimestamp();
+                RotatedPage page = Rotate(batch, prefixes);
+                summary.ReencryptTime += Stopwatch.GetElapsedTime(start);
+                await rotated.WriteAsync(page, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e)
+        {
+            failure = e;
+        }
+        finally
+        {
+            rotated.TryComplete(failure);
         }
     }
 
@@ -189,40 +240,32 @@ public sealed class StoreRotation(VectorStoreCollection<string, VeilDocument> ro
     /// <summary>Re-encrypts what each row needs; a row with any part that fails is left out (and counted by the caller).</summary>
     private RotatedPage Rotate(List<VeilDocument> batch, KeyIdPrefixes prefixes)
     {
-        var drifts = new List<double>();
         var failed = new bool[batch.Count];
         var copies = batch.Select(r => new VeilDocument { Id = r.Id, Category = r.Category, Fields = r.Fields, EmbeddingInfo = r.EmbeddingInfo, Embedding = r.Embedding, SealedEmbedding = r.SealedEmbedding }).ToList();
 
-        // Vectors (lossy), with their drift.
+        // Vectors (lossy): one decryption and one encryption each, in one step.
         List<int> vectorRows = RowsStartingWith(batch, r => r.EmbeddingInfo, prefixes.Vector);
         var vectors = vectorRows.Select(i => new EncryptedVector(batch[i].Embedding ?? ReadOnlyMemory<float>.Empty, Convert.FromBase64String(batch[i].EmbeddingInfo!), _secretPath, _vectorDerivationPath)).ToList();
-        BatchResult<float[]> before = client.Vector.DecryptBatch(vectors, tenant);
         BatchResult<EncryptedVector> rotated = client.Vector.RotateBatch(vectors, tenant);
-        int[] done = Enumerable.Range(0, vectors.Count).Where(k => before[k].IsSuccess && rotated[k].IsSuccess).ToArray();
-        BatchResult<float[]> after = client.Vector.DecryptBatch(done.Select(k => rotated[k].Value!).ToList(), tenant);
         for (int k = 0; k < vectors.Count; k++)
         {
-            failed[vectorRows[k]] = true;
-        }
-
-        for (int j = 0; j < done.Length; j++)
-        {
-            int k = done[j];
-            float[] old = before[k].Value!;
-            if (after[j].IsSuccess)
+            if (rotated[k].Value is { } result)
             {
-                drifts.Add(TensorPrimitives.Distance(after[j].Value!, old) / Math.Max(TensorPrimitives.Norm(old), float.Epsilon));
-                EncryptedVector result = rotated[k].Value!;
                 copies[vectorRows[k]].Embedding = result.Ciphertext;
                 copies[vectorRows[k]].EmbeddingInfo = Convert.ToBase64String(result.PairedIclInfo.Span);
-                failed[vectorRows[k]] = false;
+            }
+            else
+            {
+                failed[vectorRows[k]] = true;
             }
         }
 
-        // The decrypted vectors were only needed for the drift.
-        foreach (float[]? plaintext in before.Select(b => b.Value).Concat(after.Select(a => a.Value)))
+        // The drift and the check, on a sample: a sampled vector whose new ciphertext does not decrypt fails the page.
+        int[] sample = Enumerable.Range(0, vectors.Count).Where(k => k % DriftSampleInterval == 0 && rotated[k].IsSuccess).ToArray();
+        (List<double> drifts, bool sampleDecrypts) = MeasureDrift(sample.Select(k => vectors[k]).ToList(), sample.Select(k => rotated[k].Value!).ToList());
+        if (!sampleDecrypts)
         {
-            CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(plaintext.AsSpan()));
+            Array.Fill(failed, true);
         }
 
         // The deterministic category.
@@ -236,7 +279,36 @@ public sealed class StoreRotation(VectorStoreCollection<string, VeilDocument> ro
         BatchResult<byte[]> fields = client.StandardAttached.RekeyDocuments(fieldRows.Select(i => Convert.FromBase64String(batch[i].Fields!)).ToList(), tenant, newTenant: null);
         Apply(fieldRows, fields, failed, (i, document) => copies[i].Fields = Convert.ToBase64String(document));
 
-        return new RotatedPage(copies.Where((_, i) => !failed[i]).ToList(), batch.Count, drifts);
+        int vectorsRotated = vectorRows.Count(i => !failed[i]);
+        return new RotatedPage(copies.Where((_, i) => !failed[i]).ToList(), batch.Count, vectorsRotated, sampleDecrypts ? drifts : []);
+    }
+
+    /// <summary>The relative L2 drift of each sampled vector, and whether every new ciphertext decrypts.</summary>
+    private (List<double> Drifts, bool AllDecrypt) MeasureDrift(List<EncryptedVector> before, List<EncryptedVector> after)
+    {
+        BatchResult<float[]> old = client.Vector.DecryptBatch(before, tenant);
+        BatchResult<float[]> now = client.Vector.DecryptBatch(after, tenant);
+        var drifts = new List<double>(before.Count);
+        bool allDecrypt = true;
+        for (int k = 0; k < before.Count; k++)
+        {
+            if (now[k].Value is not { } current)
+            {
+                allDecrypt = false;
+            }
+            else if (old[k].Value is { } previous)
+            {
+                drifts.Add(TensorPrimitives.Distance(current, previous) / Math.Max(TensorPrimitives.Norm(previous), float.Epsilon));
+            }
+        }
+
+        // The decrypted vectors were only needed for the drift.
+        foreach (float[]? plaintext in old.Select(b => b.Value).Concat(now.Select(a => a.Value)))
+        {
+            CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(plaintext.AsSpan()));
+        }
+
+        return (drifts, allDecrypt);
     }
 
     private static void Apply<T>(List<int> rowIndexes, BatchResult<T> results, bool[] failed, Action<int, T> set)
@@ -264,8 +336,9 @@ public sealed class StoreRotation(VectorStoreCollection<string, VeilDocument> ro
 /// <summary>A page of rows re-encrypted and ready to write.</summary>
 /// <param name="Rows">The rows re-encrypted (those that failed left out).</param>
 /// <param name="Read">The rows read.</param>
-/// <param name="Drifts">The relative L2 drift of each vector rotated.</param>
-internal sealed record RotatedPage(List<VeilDocument> Rows, int Read, List<double> Drifts);
+/// <param name="VectorsRotated">The vectors re-encrypted among <paramref name="Rows"/>.</param>
+/// <param name="Drifts">The relative L2 drift of each sampled vector.</param>
+internal sealed record RotatedPage(List<VeilDocument> Rows, int Read, int VectorsRotated, List<double> Drifts);
 
 /// <summary>What a rotation did: rows rotated, already current and failed, and the drift of the rotated vectors.</summary>
 public sealed class RotationSummary
@@ -284,21 +357,34 @@ public sealed class RotationSummary
     /// <summary>Gets the rows that could not be re-encrypted (left as they were; a re-run retries them).</summary>
     public long Failed { get; internal set; }
 
-    /// <summary>Vectors whose drift was measured.</summary>
+    /// <summary>Gets the vectors re-encrypted and written.</summary>
+    public long VectorsRotated { get; private set; }
+
+    /// <summary>Gets the vectors whose drift was measured (a sample of <see cref="VectorsRotated"/>: one in <see cref="StoreRotation.DriftSampleInterval"/> per page, the first included).</summary>
     public long VectorsMeasured { get; private set; }
 
     /// <summary>Gets the time spent (re)building the collection's vector index at the end (PostgreSQL; zero elsewhere).</summary>
     public TimeSpan IndexBuildTime { get; internal set; }
 
-    /// <summary>Mean relative L2 change of the decrypted vectors (0 when none was rotated).</summary>
+    /// <summary>Gets the time the reading stage spent waiting for the store's pages (overlaps the other stages).</summary>
+    public TimeSpan ReadTime { get; internal set; }
+
+    /// <summary>Gets the time the re-encryption stage spent on the client's crypto (overlaps the other stages).</summary>
+    public TimeSpan ReencryptTime { get; internal set; }
+
+    /// <summary>Gets the time the writing stage spent in the store's upserts (overlaps the other stages).</summary>
+    public TimeSpan WriteTime { get; internal set; }
+
+    /// <summary>Mean relative L2 change of the decrypted vectors measured (0 when none was).</summary>
     public double MeanDrift => VectorsMeasured == 0 ? 0 : _driftSum / VectorsMeasured;
 
-    /// <summary>Largest relative L2 change.</summary>
+    /// <summary>Largest relative L2 change measured.</summary>
     public double MaxDrift { get; private set; }
 
     /// <summary>
     /// Writes the summary as one JSON object (what <c>veil rotate</c> prints): <c>rotated</c>, <c>alreadyCurrent</c>,
-    /// <c>failed</c>, <c>vectorsRotated</c>, <c>vectorsResealed</c>, <c>meanRelativeDrift</c> and <c>maxRelativeDrift</c>.
+    /// <c>failed</c>, <c>vectorsRotated</c>, <c>vectorsResealed</c>, <c>vectorsMeasured</c> (the drift's sample),
+    /// <c>meanRelativeDrift</c> and <c>maxRelativeDrift</c>.
     /// </summary>
     /// <param name="writer">Where to write it.</param>
     public void WriteJson(Utf8JsonWriter writer)
@@ -308,8 +394,9 @@ public sealed class RotationSummary
         writer.WriteNumber("rotated", Rotated);
         writer.WriteNumber("alreadyCurrent", AlreadyCurrent);
         writer.WriteNumber("failed", Failed);
-        writer.WriteNumber("vectorsRotated", VectorsMeasured);
+        writer.WriteNumber("vectorsRotated", VectorsRotated);
         writer.WriteNumber("vectorsResealed", Resealed);
+        writer.WriteNumber("vectorsMeasured", VectorsMeasured);
         writer.WriteNumber("meanRelativeDrift", MeanDrift);
         writer.WriteNumber("maxRelativeDrift", MaxDrift);
         writer.WriteEndObject();
@@ -320,8 +407,9 @@ public sealed class RotationSummary
     public override string ToString() =>
         $"{Rotated} rotated, {AlreadyCurrent} already current, {Failed} failed{(Failed == 0 ? "." : " (left as they were; a re-run retries them).")}";
 
-    internal void AddDrifts(IEnumerable<double> relativeChanges)
+    internal void AddVectors(int rotated, IEnumerable<double> relativeChanges)
     {
+        VectorsRotated += rotated;
         foreach (double relativeChange in relativeChanges)
         {
             VectorsMeasured++;

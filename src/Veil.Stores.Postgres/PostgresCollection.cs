@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Globalization;
+using System.Linq.Expressions;
 using System.Text;
 using Microsoft.Extensions.VectorData;
 using Microsoft.Extensions.VectorData.ProviderServices;
@@ -184,6 +185,32 @@ public sealed class PostgresCollection<TKey, TRecord> : SqlCollection<TKey, TRec
 
             return 0;
         }, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// Counts the records that match <paramref name="filter"/> in the database (<c>SELECT count(*)</c>), without reading
+    /// them: what <see cref="VectorStoreCollection{TKey, TRecord}.GetAsync(Expression{Func{TRecord, bool}}, int, FilteredRecordRetrievalOptions{TRecord}?, CancellationToken)"/>
+    /// would return, counted. The filter takes the same expressions.
+    /// </summary>
+    /// <param name="filter">The records to count (<c>r =&gt; true</c> for all).</param>
+    /// <param name="cancellationToken">Cancels the count.</param>
+    /// <returns>The number of records that match.</returns>
+    /// <exception cref="NotSupportedException">The filter uses an expression the store cannot translate.</exception>
+    public async Task<long> CountAsync(Expression<Func<TRecord, bool>> filter, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        var parameters = new List<DbParameter>();
+        var sql = $"SELECT count(*) FROM {Table} WHERE {Filter(filter, parameters)}";
+        return await RunAsync("Count", async connection =>
+        {
+            using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
+            foreach (var parameter in parameters)
+            {
+                command.Parameters.Add(((NpgsqlParameter)parameter).Clone());
+            }
+
+            return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        }, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <inheritdoc />
     /// <remarks>

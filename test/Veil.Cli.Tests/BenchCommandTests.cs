@@ -33,6 +33,7 @@ public sealed class BenchCommandTests
     [Theory]
     [InlineData("--rows", "100")]
     [InlineData("--rerank-candidates", "5")]
+    [InlineData("--rotation-parallel", "0")]
     public async Task Bench_WithPostgresAndAnOptionOutOfRange_ExitsInvalidOptionsWithoutConnecting(string option, string value)
     {
         // No --centres (so --rows 100 is refused), and a connection string that names no server: refused before any connection.

@@ -56,7 +56,7 @@ public sealed class DocumentIdsTests
 
         using var json = System.Text.Json.JsonDocument.Parse(buffer.WrittenMemory);
         Assert.Equal(
-            ["rotated", "alreadyCurrent", "failed", "vectorsRotated", "vectorsResealed", "meanRelativeDrift", "maxRelativeDrift"],
+            ["rotated", "alreadyCurrent", "failed", "vectorsRotated", "vectorsResealed", "vectorsMeasured", "meanRelativeDrift", "maxRelativeDrift"],
             json.RootElement.EnumerateObject().Select(p => p.Name));
         Assert.Equal((3, 2, 1, 0), (json.RootElement.GetProperty("rotated").GetInt32(), json.RootElement.GetProperty("alreadyCurrent").GetInt32(), json.RootElement.GetProperty("failed").GetInt32(), json.RootElement.GetProperty("vectorsRotated").GetInt32()));
         Assert.Equal("3 rotated, 2 already current, 1 failed (left as they were; a re-run retries them).", summary.ToString());

@@ -61,7 +61,7 @@ public sealed class PostgresRotationTests : IDisposable
             RotationSummary resumed = await store.RotateAsync(target.Collection, _keys.Promoted, target.Tenant, BatchSize);
 
             Assert.Equal((Rows - written, written, 0L), (resumed.Rotated, resumed.AlreadyCurrent, resumed.Failed));
-            Assert.Equal(Rows - written, resumed.VectorsMeasured);
+            Assert.Equal(Rows - written, resumed.VectorsRotated);
             Assert.Equal(1, await HnswIndexesAsync(target.Collection));
             List<VeilDocument> documents = await ExportAsync(store, target, _keys.NewOnly);
             Assert.Equal(Enumerable.Range(0, Rows).Select(Id), documents.Select(d => d.Id));
@@ -74,8 +74,50 @@ public sealed class PostgresRotationTests : IDisposable
         }
     }
 
+    [PostgresTheory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task RotateAsync_SeveralTenantsInOneRun_RotatesEachCollectionForItsTenant(int parallelCollections)
+    {
+        var targets = Enumerable.Range(0, 3).Select(t => new RotationTarget($"{_prefix}_{t}", new TenantId($"tenant-{t}"))).ToList();
+        StoreRotation.BulkRowsForTests.Value = BatchSize;
+        try
+        {
+            using DocumentStore store = DocumentStore.Open(Location, mustExist: false);
+            var vectors = new List<float[][]>();
+            foreach (RotationTarget target in targets)
+            {
+                vectors.Add(await IngestAsync(store, target));
+            }
+
+            var reports = new List<StoreProgress>();
+            IReadOnlyList<(RotationTarget Target, RotationSummary Summary)> results =
+                await store.RotateAsync(targets, _keys.Promoted, BatchSize, parallelCollections, new SynchronousProgress(reports.Add));
+
+            Assert.Equal(targets, results.Select(r => r.Target));
+            Assert.All(results, r => Assert.Equal((Rows, Rows, 0L), (r.Summary.Rotated, r.Summary.VectorsRotated, r.Summary.Failed)));
+
+            // Progress sums the collections running at once and never goes back; the last report is every row of every one.
+            Assert.Equal(reports.Select(r => r.Done).Order(), reports.Select(r => r.Done));
+            Assert.Equal(new StoreProgress(targets.Count * Rows, targets.Count * Rows), reports[^1]);
+            for (int t = 0; t < targets.Count; t++)
+            {
+                Assert.Equal(1, await HnswIndexesAsync(targets[t].Collection)); // dropped for the rewrite, built after it
+                List<VeilDocument> documents = await ExportAsync(store, targets[t], _keys.NewOnly);
+                Assert.Equal(Enumerable.Range(0, Rows).Select(Id), documents.Select(d => d.Id));
+                Assert.All(documents, d => Assert.All(d.Embedding!.Value.ToArray().Zip(vectors[t][int.Parse(d.Id, CultureInfo.InvariantCulture)]), p => Assert.Equal(p.Second, p.First, 1e-3f)));
+            }
+        }
+        finally
+        {
+            StoreRotation.BulkRowsForTests.Value = null;
+            await DeleteAsync(targets);
+        }
+    }
+
     [PostgresFact]
-    public async Task RotateAsync_SeveralTenantsInOneRun_RotatesEachCollectionForItsTenant()
+    public async Task RotateAsync_SeveralTenantsWithOneFailing_ThrowsItsErrorAndAReRunRotatesExactlyTheRowsLeft()
     {
         var targets = Enumerable.Range(0, 3).Select(t => new RotationTarget($"{_prefix}_{t}", new TenantId($"tenant-{t}"))).ToList();
         try
@@ -86,10 +128,17 @@ public sealed class PostgresRotationTests : IDisposable
                 await IngestAsync(store, target);
             }
 
-            IReadOnlyList<(RotationTarget Target, RotationSummary Summary)> results = await store.RotateAsync(targets, _keys.Promoted, BatchSize);
+            // The middle collection named with another tenant than its own: that collection's rotation fails, the one running
+            // beside it stops between batches, and the run reports the failure itself, not the cancellation it caused.
+            var wrong = targets.Select((t, i) => i == 1 ? t with { Tenant = new TenantId("someone-else") } : t).ToList();
+            DocumentStoreException error = await Assert.ThrowsAsync<DocumentStoreException>(() => store.RotateAsync(wrong, _keys.Promoted, BatchSize, parallelCollections: 2));
+            Assert.Contains(targets[1].Collection, error.Message, StringComparison.Ordinal);
 
-            Assert.Equal(targets, results.Select(r => r.Target));
-            Assert.All(results, r => Assert.Equal((Rows, 0L), (r.Summary.Rotated, r.Summary.Failed)));
+            IReadOnlyList<(RotationTarget Target, RotationSummary Summary)> results = await store.RotateAsync(targets, _keys.Promoted, BatchSize, parallelCollections: 2);
+
+            // Whatever the first run wrote stays written: the re-run finds it current and rotates exactly the rest.
+            Assert.All(results, r => Assert.Equal((Rows, 0L), (r.Summary.Rotated + r.Summary.AlreadyCurrent, r.Summary.Failed)));
+            Assert.Equal(Rows, results[1].Summary.Rotated);
             foreach (RotationTarget target in targets)
             {
                 Assert.Equal(Rows, (await ExportAsync(store, target, _keys.NewOnly)).Count);

@@ -101,6 +101,24 @@ public sealed class PostgresVectorStoreTests(PostgresStoreFixture fixture)
     }
 
     [StoreFact]
+    public async Task CountAsync_CountsWhatGetAsyncReturnsForTheSameFilter()
+    {
+        await using var scope = await CreateFilledAsync(DistanceFunction.EuclideanDistance, IndexKind.Flat, 300, seed: 19);
+        int bucket = 7;
+
+        long all = await scope.Collection.CountAsync(r => true);
+        long some = await scope.Collection.CountAsync(r => r.Bucket == bucket || r.Key >= 290);
+        long none = await scope.Collection.CountAsync(r => r.Key < 0);
+
+        Assert.Equal(300, all);
+        Assert.Equal(
+            await AsyncEnumerable.CountAsync(scope.Collection.GetAsync(r => r.Bucket == bucket || r.Key >= 290, 1000)),
+            some);
+        Assert.Equal(6 + 10, some); // keys 7, 57, …, 257 and 290–299
+        Assert.Equal(0, none);
+    }
+
+    [StoreFact]
     public async Task CreateIndexesAsync_WhenCreationWasDeferred_BuildsTheHnswIndexTheSearchThenScans()
     {
         using var store = IndexOnlyStore();

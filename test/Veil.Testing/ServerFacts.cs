@@ -23,6 +23,20 @@ public sealed class PostgresFactAttribute : FactAttribute
     public static string? Connection => Environment.GetEnvironmentVariable(ConnectionVariable);
 }
 
+/// <summary>A <see cref="TheoryAttribute"/> that runs only when <see cref="PostgresFactAttribute.ConnectionVariable"/> is set, as <see cref="PostgresFactAttribute"/>.</summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class PostgresTheoryAttribute : TheoryAttribute
+{
+    /// <summary>Skips unless <see cref="PostgresFactAttribute.ConnectionVariable"/> is set.</summary>
+    public PostgresTheoryAttribute()
+    {
+        if (string.IsNullOrWhiteSpace(PostgresFactAttribute.Connection))
+        {
+            Skip = $"Environment variable {PostgresFactAttribute.ConnectionVariable} is not set (the Npgsql connection string of a PostgreSQL server with pgvector); .ci/run sets it.";
+        }
+    }
+}
+
 /// <summary>
 /// A <see cref="FactAttribute"/> for tests against a real Redis: skipped, with a reason naming the variable, when
 /// <c>VEIL_REDIS_CONNECTION</c> (a StackExchange.Redis configuration string) is not set. <c>.ci/run</c> starts a

@@ -31,13 +31,14 @@ internal sealed class BenchCommand : Command
     private readonly Option<int> _indexOrderRows = Opt("--index-order-rows", "With --postgres: rows of the comparison of building the HNSW index after the load against loading into an indexed table; 0 skips it.", s_defaults.IndexOrderRows);
     private readonly Option<int> _rotationRows = Opt<int>("--rotation-rows", "With --postgres: also measure veil rotate over this many rows in all (0 skips it), split over --rotation-tenants collections.");
     private readonly Option<int> _rotationTenants = Opt("--rotation-tenants", "With --postgres: collections (one tenant each) rotated in the one run.", s_defaults.RotationTenants);
+    private readonly Option<int> _rotationParallel = Opt("--rotation-parallel", "With --postgres: collections rotated at once in that run.", s_defaults.RotationParallel);
 
     public BenchCommand(CliConsole console)
         : base("bench", "Measure vector encryption on this machine: single-vector encrypt/decrypt µs, batch throughput on every core, and the ratio to the construction floor, in one run.")
     {
         this.Add(_dimensions, _rounds, _batchRows, _storeRows, _storeRounds, _storeQueries, _json, _embeddingTexts);
         this.Add(_sealed, _sealedRows, _sealedQueries, _corpus);
-        this.Add(_postgres, _rows, _centres, _queries, _efSearch, _rerankCandidates, _indexOrderRows, _rotationRows, _rotationTenants);
+        this.Add(_postgres, _rows, _centres, _queries, _efSearch, _rerankCandidates, _indexOrderRows, _rotationRows, _rotationTenants, _rotationParallel);
         SetAction(parseResult =>
         {
             BenchRun.Run(Read(parseResult), console.Output, console.Error);
@@ -70,5 +71,6 @@ internal sealed class BenchCommand : Command
         IndexOrderRows = p.GetValue(_indexOrderRows),
         RotationRows = p.GetValue(_rotationRows),
         RotationTenants = p.GetValue(_rotationTenants),
+        RotationParallel = p.GetValue(_rotationParallel),
     };
 }
