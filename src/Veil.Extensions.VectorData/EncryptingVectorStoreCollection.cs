@@ -2,6 +2,7 @@ using System.Linq.Expressions;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using Microsoft.Extensions.VectorData;
+using Veil.Pipelines;
 using Veil.Documents;
 
 namespace Veil.Extensions.VectorData;
@@ -246,11 +247,19 @@ public sealed class EncryptingVectorStoreCollection<TKey, TRecord> : DelegatingV
             return encrypted;
         }
 
-        using (var pipeline = new EncryptionPipeline<TRecord>(records, PipelineChunkRows, EncryptChunkAsync, cancellationToken))
+        async Task EncryptChunksAsync(Action<TRecord[]> add, CancellationToken token)
+        {
+            foreach (TRecord[] chunk in records.Chunk(PipelineChunkRows))
+            {
+                add(await EncryptChunkAsync(chunk, token).ConfigureAwait(false));
+            }
+        }
+
+        using (var pipeline = new ChunkPipeline<TRecord>(EncryptChunksAsync, cancellationToken))
         {
             try
             {
-                await InnerCollection.UpsertAsync(pipeline.Encrypted(), cancellationToken).ConfigureAwait(false);
+                await InnerCollection.UpsertAsync(pipeline.Items(), cancellationToken).ConfigureAwait(false);
             }
             catch (Exception) when (pipeline.Failure is { } failure)
             {

@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
+using Veil.Pipelines;
 
 namespace Veil.Sealed;
 
@@ -63,7 +64,18 @@ public sealed partial class SealedVectorStoreCollection<TKey, TRecord>
     /// <summary>Writes the sealed copies through the inner collection as they are sealed, and fills <paramref name="normalised"/> for the index.</summary>
     private async Task WriteSealedAsync(UpsertBatch batch, float[][] normalised, CancellationToken cancellationToken)
     {
-        using (var pipeline = new ChunkPipeline<TRecord>(batch.Keys.Count, SealChunkRows, (start, count) => SealChunk(batch, normalised, start, count), cancellationToken))
+        Task SealChunks(Action<TRecord[]> add, CancellationToken token)
+        {
+            for (int start = 0; start < batch.Keys.Count; start += SealChunkRows)
+            {
+                token.ThrowIfCancellationRequested();
+                add(SealChunk(batch, normalised, start, Math.Min(SealChunkRows, batch.Keys.Count - start)));
+            }
+
+            return Task.CompletedTask;
+        }
+
+        using (var pipeline = new ChunkPipeline<TRecord>(SealChunks, cancellationToken))
         {
             await _inner.UpsertAsync(pipeline.Items(), cancellationToken).ConfigureAwait(false);
         }

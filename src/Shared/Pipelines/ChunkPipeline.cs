@@ -1,0 +1,96 @@
+using System.Collections.Concurrent;
+using System.Runtime.ExceptionServices;
+
+namespace Veil.Pipelines;
+
+/// <summary>
+/// Produces chunks on a background task while the consumer (an inner collection's upsert) takes the chunks before them,
+/// in order: encryption or sealing overlaps the store write, and at most <see cref="WaitingChunks"/> produced chunks
+/// wait beside the one being consumed, so memory stays bounded whatever the number of items. Compiled into each
+/// decorator that writes through an inner collection (<c>src/Shared/Pipelines</c>).
+/// </summary>
+/// <remarks>
+/// The producer runs on the background task only (a source sequence it reads is read there). A failure of the producer
+/// ends the consumer's sequence with that exception, after the chunks already produced; cancellation ends it with
+/// <see cref="OperationCanceledException"/>. <see cref="Dispose"/> stops the producer and waits for it, so nothing it
+/// reads is in use once the pipeline is disposed.
+/// </remarks>
+/// <typeparam name="T">The item type.</typeparam>
+internal sealed class ChunkPipeline<T> : IDisposable
+{
+    /// <summary>
+    /// Produced chunks that may wait for the consumer. Four rather than one absorb the unevenness of the two sides
+    /// (store appends and parallel encryption share the cores): at 245 760 × 384 the DuckDB store waited 0.18 s for
+    /// encryption instead of 0.5 s, and ingest ran ~7 % faster (47 200 against 44 200 vectors/s, mean of four
+    /// alternating runs each).
+    /// </summary>
+    private const int WaitingChunks = 4;
+
+    private readonly BlockingCollection<T[]> _chunks = new(boundedCapacity: WaitingChunks);
+    private readonly CancellationTokenSource _stop;
+    private readonly Task _producer;
+    private int _enumerated;
+
+    /// <param name="produce">
+    /// Produces the chunks in order, handing each to the callback it is given (which waits while
+    /// <see cref="WaitingChunks"/> chunks wait); the token stops it.
+    /// </param>
+    /// <param name="cancellationToken">Stops the pipeline.</param>
+    public ChunkPipeline(Func<Action<T[]>, CancellationToken, Task> produce, CancellationToken cancellationToken)
+    {
+        _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        _producer = Task.Run(() => ProduceAsync(produce), CancellationToken.None);
+    }
+
+    /// <summary>Gets the failure of the producer, once it has failed.</summary>
+    public ExceptionDispatchInfo? Failure { get; private set; }
+
+    /// <summary>The items in order; enumerate once.</summary>
+    /// <exception cref="OperationCanceledException">The pipeline was cancelled.</exception>
+    /// <exception cref="InvalidOperationException">The items are enumerated a second time.</exception>
+    public IEnumerable<T> Items()
+    {
+        if (Interlocked.Exchange(ref _enumerated, 1) != 0)
+        {
+            throw new InvalidOperationException("The items of a pipelined upsert can be read once only.");
+        }
+
+        foreach (T[] chunk in _chunks.GetConsumingEnumerable(_stop.Token))
+        {
+            foreach (T item in chunk)
+            {
+                yield return item;
+            }
+        }
+
+        Failure?.Throw();
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _producer.Wait();
+        _chunks.Dispose();
+        _stop.Dispose();
+    }
+
+    private async Task ProduceAsync(Func<Action<T[]>, CancellationToken, Task> produce)
+    {
+        try
+        {
+            await produce(chunk => _chunks.Add(chunk, _stop.Token), _stop.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+            // The consumer stopped (or was cancelled); it reports why.
+        }
+        catch (Exception e)
+        {
+            Failure = ExceptionDispatchInfo.Capture(e);
+        }
+        finally
+        {
+            _chunks.CompleteAdding();
+        }
+    }
+}
