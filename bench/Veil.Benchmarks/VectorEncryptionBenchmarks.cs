@@ -1,5 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using Veil.Keys;
 using Veil.Randomness;
 using Veil.Vectors;
 
@@ -13,13 +12,7 @@ namespace Veil.Benchmarks;
 [MemoryDiagnoser]
 public class VectorEncryptionBenchmarks
 {
-    private Secret _secret = null!;
-    private VeilClient _client = null!;
-    private VectorEncryptor _encryptor = null!;
-    private float[] _plaintext = null!;
-    private float[] _ciphertext = null!;
-    private byte[] _info = null!;
-    private float[] _decrypted = null!;
+    private SingleVectorFixture _fixture = null!;
     private uint[] _keystream = null!;
     private byte[] _tag = null!;
 
@@ -29,36 +22,20 @@ public class VectorEncryptionBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _secret = new Secret(Enumerable.Repeat((byte)1, 64).ToArray());
-        var config = new VeilConfiguration(vector: new Dictionary<SecretPath, VectorSecret>
-        {
-            [new SecretPath("bench")] = new VectorSecret(2.5f, new RotatableSecret(new IdentifiedSecret(new KeyId(1), _secret))),
-        });
-        _client = new VeilClient(config);
-        _encryptor = _client.Vector.GetEncryptor(new SecretPath("bench"), new DerivationPath("model"), new TenantId("tenant"));
-        var random = new Random(20261123);
-        _plaintext = Enumerable.Range(0, Dimensions).Select(_ => (random.NextSingle() * 2) - 1).ToArray();
-        _ciphertext = new float[Dimensions];
-        _decrypted = new float[Dimensions];
-        _info = new byte[VectorEncryptor.PairedIclInfoLength];
-        _encryptor.Encrypt(_plaintext, _ciphertext, _info);
+        _fixture = new SingleVectorFixture(Dimensions, seed: 20261123);
         _keystream = new uint[ConstructionFloor.KeystreamWords(Dimensions)];
         _tag = new byte[32];
     }
 
     [GlobalCleanup]
-    public void Cleanup()
-    {
-        _client.Dispose();
-        _secret.Dispose();
-    }
+    public void Cleanup() => _fixture.Dispose();
 
     [Benchmark]
-    public void Encrypt() => _encryptor.Encrypt(_plaintext, _ciphertext, _info);
+    public void Encrypt() => _fixture.Encryptor.Encrypt(_fixture.Plaintext, _fixture.Ciphertext, _fixture.Info);
 
     [Benchmark]
-    public bool Decrypt() => _encryptor.TryDecrypt(_ciphertext, _info, _decrypted);
+    public bool Decrypt() => _fixture.Encryptor.TryDecrypt(_fixture.Ciphertext, _fixture.Info, _fixture.Decrypted);
 
     [Benchmark(Baseline = true)]
-    public void Floor() => ConstructionFloor.Run(_encryptor.Key, _ciphertext, _keystream, _tag);
+    public void Floor() => ConstructionFloor.Run(_fixture.Encryptor.Key, _fixture.Ciphertext, _keystream, _tag);
 }
