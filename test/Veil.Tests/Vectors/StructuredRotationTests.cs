@@ -89,15 +89,33 @@ public class StructuredRotationTests
             float[] scratch = new float[d];
             rotation.Apply(c.X, rx, scratch);
             rotation.Apply(c.Y, ry, scratch);
-            // Float rounding moves each product by a few ulp of ‖x‖·‖y‖; a map that is not orthogonal moves it by O(‖x‖·‖y‖).
-            float nx = TensorPrimitives.Norm(c.X);
-            float ny = TensorPrimitives.Norm(c.Y);
-            Assert.InRange(Math.Abs(TensorPrimitives.Norm(rx) - nx), 0, 1e-5 * nx);
-            Assert.InRange(Math.Abs(TensorPrimitives.Dot(rx, ry) - TensorPrimitives.Dot(c.X, c.Y)), 0, 1e-5 * nx * ny);
+            // Float rounding moves each product by a few ulp of ‖x‖·‖y‖ (and, for subnormal coordinates, by a few of the
+            // smallest float); a map that is not orthogonal moves it by O(‖x‖·‖y‖). Norms and products are taken in
+            // double: in float, the squares of a vector of 1e-28s underflow to a norm of 0.
+            double nx = Norm(c.X);
+            double ny = Norm(c.Y);
+            Assert.InRange(Math.Abs(Norm(rx) - nx), 0, (1e-5 * nx) + SubnormalFloor);
+            Assert.InRange(Math.Abs(Dot(rx, ry) - Dot(c.X, c.Y)), 0, (1e-5 * nx * ny) + (SubnormalFloor * (nx + ny)));
 
             rotation.Invert(rx, scratch);
             Assert.Equal(c.X, rx, (a, b) => Math.Abs(a - b) <= 1e-5f);
         });
+    }
+
+    // A few hundred times float's smallest subnormal (1.4e-45): the absolute rounding of a coordinate below 1.2e-38.
+    private const double SubnormalFloor = 1e-42;
+
+    private static double Norm(float[] v) => Math.Sqrt(Dot(v, v));
+
+    private static double Dot(float[] a, float[] b)
+    {
+        double sum = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            sum += (double)a[i] * b[i];
+        }
+
+        return sum;
     }
 
     [Fact]
