@@ -78,7 +78,7 @@ public sealed record BenchOptions
     public int RotationTenants { get; init; } = 4;
 
     /// <summary>With <see cref="Postgres"/>: documents re-encrypted per transaction in the rotation.</summary>
-    public int RotationBatchSize { get; init; } = 5_000;
+    public int RotationBatchSize { get; init; } = Veil.Documents.Store.DocumentStore.DefaultRotationBatchSize;
 
     /// <summary>With <see cref="Postgres"/>: collections rotated at once (at least 1).</summary>
     public int RotationParallel { get; init; } = RotationBench.DefaultParallelCollections;

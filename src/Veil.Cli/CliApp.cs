@@ -6,8 +6,12 @@ namespace Veil.Cli;
 /// <summary>The <c>veil</c> command line, runnable in-process (tests pass their own streams).</summary>
 internal static class CliApp
 {
-    /// <summary>Parses <paramref name="args"/> and runs the command; returns the exit code (see <see cref="ExitCodes"/>).</summary>
-    public static Task<int> RunAsync(string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Parses <paramref name="args"/> and runs the command; returns the exit code. The one mapping of the exceptions a
+    /// command lets through (<see cref="ExitCodes.For"/>): the command's path, the kind of failure and the message on
+    /// stderr (library messages never hold secrets or plaintext).
+    /// </summary>
+    public static async Task<int> RunAsync(string[] args, TextReader stdin, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
     {
         var console = new CliConsole(stdin, stdout, stderr);
         Command root = CreateRootCommand(console);
@@ -26,7 +30,7 @@ internal static class CliApp
             }
 
             stderr.WriteLine($"Run '{parseResult.CommandPath()} --help' for usage.");
-            return Task.FromResult(ExitCodes.InvalidOptions);
+            return ExitCodes.InvalidOptions;
         }
 
         if (KdfInputWarning.For(parseResult) is { } warning)
@@ -41,23 +45,15 @@ internal static class CliApp
             // Program.Main holds the one catch-all.
             EnableDefaultExceptionHandler = false,
         };
-        return InvokeAsync(parseResult, configuration, stderr, cancellationToken);
-    }
 
-    /// <summary>
-    /// Runs the command. The one mapping of the exceptions a command lets through (<see cref="ExitCodes.For"/>): the
-    /// command's path and the message on stderr (library messages never hold secrets or plaintext), and its exit code.
-    /// </summary>
-    private static async Task<int> InvokeAsync(ParseResult parseResult, InvocationConfiguration configuration, TextWriter stderr, CancellationToken cancellationToken)
-    {
         try
         {
             return await parseResult.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (ExitCodes.For(e) is { } exitCode)
+        catch (Exception e) when (ExitCodes.For(e) is (int code, string kind))
         {
-            stderr.WriteLine($"{parseResult.CommandPath()}: {(e is Microsoft.Extensions.VectorData.VectorStoreException ? "the store failed: " : string.Empty)}{e.Message}");
-            return exitCode;
+            stderr.WriteLine($"{parseResult.CommandPath()}: {kind}{e.Message}");
+            return code;
         }
     }
 

@@ -6,10 +6,6 @@ namespace Veil.Cli;
 /// </summary>
 internal sealed class CliUsageException : Exception
 {
-    public CliUsageException()
-    {
-    }
-
     public CliUsageException(string message)
         : base(message)
     {

@@ -1,8 +1,13 @@
+// ClassifierKeyMismatchException belongs to the experimental evaluation library (VEIL001), which veil train/predict expose.
+#pragma warning disable VEIL001
+
 using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.VectorData;
 using Veil.Configuration;
 using Veil.Documents.Store;
+using Veil.Embeddings.Onnx;
+using Veil.Evaluation.Training;
 using Veil.Protocol;
 
 namespace Veil.Cli;
@@ -35,18 +40,22 @@ internal static class ExitCodes
     };
 
     /// <summary>
-    /// The exit code of an exception a command let through, or null for an unexpected one (a bug: reported with its type).
-    /// Bad options, configuration or input refused by a library are <see cref="InvalidOptions"/>; a keyset or KMS
-    /// that fails, an unreadable file or input, or a failing store is <see cref="Failed"/>; an altered keyset is <see cref="IntegrityFailure"/>.
+    /// The exit code of an exception a command let through and the kind of failure its message is prefixed with on
+    /// stderr, or null for an unexpected one (a bug: reported with its type). A value refused by a library's parser or
+    /// argument check (such as --betas x), bad options, configuration or input, or a model offered another key are
+    /// <see cref="InvalidOptions"/>; a keyset or KMS that fails, an unreadable file or input, a failing store or model
+    /// install is <see cref="Failed"/>; an altered keyset is <see cref="IntegrityFailure"/>.
     /// </summary>
-    public static int? For(Exception e) => e switch
+    public static (int Code, string Kind)? For(Exception e) => e switch
     {
         ArgumentNullException or ObjectDisposedException => null,
-        CliUsageException or DocumentStoreException or ConfigurationFileException or OptionsValidationException
-            or FormatException or ArgumentException or InvalidOperationException => InvalidOptions,
-        KeysetUnavailableException keyset => keyset.Altered ? IntegrityFailure : Failed,
-        KeyNotAvailableException { InnerException: CryptographicException and not KeyNotAvailableException } => IntegrityFailure,
-        CryptographicException or IOException or UnauthorizedAccessException or VectorStoreException or DocumentInputException => Failed,
+        FormatException or ArgumentException => (InvalidOptions, "Invalid options: "),
+        ClassifierKeyMismatchException => (InvalidOptions, "Refused: "),
+        CliUsageException or DocumentStoreException or ConfigurationFileException or OptionsValidationException or InvalidOperationException => (InvalidOptions, string.Empty),
+        KeysetUnavailableException keyset => (keyset.Altered ? IntegrityFailure : Failed, string.Empty),
+        KeyNotAvailableException { InnerException: CryptographicException and not KeyNotAvailableException } => (IntegrityFailure, string.Empty),
+        VectorStoreException => (Failed, "the store failed: "),
+        CryptographicException or IOException or UnauthorizedAccessException or DocumentInputException or PackagedModelInstallException => (Failed, string.Empty),
         _ => null,
     };
 }

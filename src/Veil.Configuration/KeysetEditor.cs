@@ -11,10 +11,15 @@ namespace Veil.Configuration;
 /// <param name="KeyTransform">The key transform of a new vector path (null: Alloy's permutation); see <see cref="VectorKeyTransform"/>.</param>
 public sealed record VectorSecretSettings(float? ApproximationFactor = null, bool? UseScalingFactor = null, int? Dimensions = null, float? MaxNorm = null, VectorKeyTransform? KeyTransform = null);
 
+/// <summary>What a change to a keyset file did, as <c>veil keys</c> reports it.</summary>
+/// <param name="Secrets">The metadata of the secrets created or changed (never key material).</param>
+/// <param name="Summary">One line on what happened and what to do next (such as promoting a pending secret once it is deployed).</param>
+public sealed record KeysetChange(IReadOnlyList<KeysetSecretInfo> Secrets, string Summary);
+
 /// <summary>
 /// The lifecycle of a keyset file (<see cref="KeysetFile"/>): create it, add a secret, promote, retire, check. Each
 /// change is one locked read-modify-write of the file that first verifies the keyset's authentication tag through
-/// <c>kms</c> and renews it. Returns the metadata of what changed; never key material.
+/// <c>kms</c> and renews it. Returns what changed (<see cref="KeysetChange"/>); never key material.
 /// </summary>
 public static class KeysetEditor
 {
@@ -30,7 +35,7 @@ public static class KeysetEditor
     /// <param name="cancellationToken">Cancels the KMS calls (nothing is written).</param>
     /// <returns>The secrets created.</returns>
     /// <exception cref="ArgumentException">Nothing to create, or vector paths without an approximation factor.</exception>
-    public static async Task<IReadOnlyList<KeysetSecretInfo>> CreateAsync(
+    public static async Task<KeysetChange> CreateAsync(
         string file, string kekUri, KmsSelection kms, bool createKek, IReadOnlyList<string> vectorPaths, VectorSecretSettings vector, IReadOnlyList<string> deterministicPaths, bool standard, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(kms);
@@ -68,7 +73,7 @@ public static class KeysetEditor
         }
 
         KeysetFile.Create(keyset, file);
-        return added;
+        return new(added, $"keys: created {file} with {added.Count} secret(s) wrapped by {KmsSelection.Display(kekUri)}.");
     }
 
     /// <summary>Adds a secret to a path: pending (decrypt-only) until promoted; on a new path it is current at once.</summary>
@@ -81,11 +86,11 @@ public static class KeysetEditor
     /// <param name="kekUri">The key-encryption key to wrap it with, or null for the keyset's.</param>
     /// <param name="cancellationToken">Cancels the KMS calls (nothing is written).</param>
     /// <returns>The secret added.</returns>
-    public static Task<KeysetSecretInfo> AddAsync(string file, IKmsClient kms, KeysetSection section, SecretPath path, VectorSecretSettings vector, KeyId? id = null, string? kekUri = null, CancellationToken cancellationToken = default)
+    public static async Task<KeysetChange> AddAsync(string file, IKmsClient kms, KeysetSection section, SecretPath path, VectorSecretSettings vector, KeyId? id = null, string? kekUri = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(kms);
         ArgumentNullException.ThrowIfNull(vector);
-        return KeysetFile.UpdateAsync(file, async (keyset, ct) =>
+        KeysetSecretInfo info = await KeysetFile.UpdateAsync(file, async (keyset, ct) =>
         {
             await keyset.VerifyAsync(kms, ct).ConfigureAwait(false);
             using IKeyEncryptionKey kek = await kms.GetKeyAsync(kekUri ?? keyset.KekUri, ct).ConfigureAwait(false);
@@ -95,7 +100,10 @@ public static class KeysetEditor
                 KeysetSection.Deterministic => await keyset.AddDeterministicSecretAsync(path, kek, id, ct).ConfigureAwait(false),
                 _ => await keyset.AddStandardSecretAsync(kek, id, ct).ConfigureAwait(false),
             };
-        }, cancellationToken: cancellationToken);
+        }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return new([info], info.State == KeysetSecretState.Pending
+            ? $"keys: added secret {info.Id} as pending; deploy the keyset everywhere, then run 'veil keys promote --id {info.Id}'."
+            : $"keys: added secret {info.Id} as current of a new path.");
     }
 
     /// <summary>Makes a secret current (see <see cref="Keyset.Promote"/>).</summary>
@@ -106,12 +114,15 @@ public static class KeysetEditor
     /// <param name="id">The secret to promote.</param>
     /// <param name="cancellationToken">Cancels the KMS calls (nothing is written).</param>
     /// <returns>The promoted secret.</returns>
-    public static Task<KeysetSecretInfo> PromoteAsync(string file, IKmsClient kms, KeysetSection section, SecretPath path, KeyId id, CancellationToken cancellationToken = default) =>
-        KeysetFile.UpdateAsync(file, async (keyset, ct) =>
+    public static async Task<KeysetChange> PromoteAsync(string file, IKmsClient kms, KeysetSection section, SecretPath path, KeyId id, CancellationToken cancellationToken = default)
+    {
+        KeysetSecretInfo info = await KeysetFile.UpdateAsync(file, async (keyset, ct) =>
         {
             await keyset.VerifyAsync(kms, ct).ConfigureAwait(false);
             return keyset.Promote(section, path, id);
-        }, cancellationToken: cancellationToken);
+        }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return new([info], $"keys: secret {info.Id} is current; re-encrypt data still under the in-rotation secret, then retire it.");
+    }
 
     /// <summary>Retires a secret (see <see cref="Keyset.Retire"/>): data still encrypted with it can no longer be decrypted.</summary>
     /// <param name="file">The keyset file.</param>
@@ -121,12 +132,15 @@ public static class KeysetEditor
     /// <param name="id">The secret to retire.</param>
     /// <param name="cancellationToken">Cancels the KMS calls (nothing is written).</param>
     /// <returns>The retired secret.</returns>
-    public static Task<KeysetSecretInfo> RetireAsync(string file, IKmsClient kms, KeysetSection section, SecretPath path, KeyId id, CancellationToken cancellationToken = default) =>
-        KeysetFile.UpdateAsync(file, async (keyset, ct) =>
+    public static async Task<KeysetChange> RetireAsync(string file, IKmsClient kms, KeysetSection section, SecretPath path, KeyId id, CancellationToken cancellationToken = default)
+    {
+        KeysetSecretInfo info = await KeysetFile.UpdateAsync(file, async (keyset, ct) =>
         {
             await keyset.VerifyAsync(kms, ct).ConfigureAwait(false);
             return keyset.Retire(section, path, id);
-        }, cancellationToken: cancellationToken);
+        }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return new([info], $"keys: secret {info.Id} is retired.");
+    }
 
     /// <summary>Unwraps every live secret of the keyset file through <paramref name="kms"/> (which verifies it) and counts them.</summary>
     /// <param name="file">The keyset file.</param>
@@ -154,8 +168,8 @@ public static class KeysetEditor
     /// <param name="kms">Opens (or creates) <paramref name="kekUri"/>.</param>
     /// <param name="createKek">Create the key-encryption key instead of opening an existing one.</param>
     /// <param name="cancellationToken">Cancels the KMS calls (nothing is written).</param>
-    /// <returns>The secrets imported.</returns>
-    public static async Task<IReadOnlyList<KeysetSecretInfo>> ImportInsecureCleartextAsync(
+    /// <returns>The secrets imported, and a warning to delete the cleartext file and rotate.</returns>
+    public static async Task<KeysetChange> ImportInsecureCleartextAsync(
         string file, string configurationPath, string kekUri, KmsSelection kms, bool createKek, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(kms);
@@ -167,7 +181,7 @@ public static class KeysetEditor
                 : await kms.GetKeyAsync(kekUri, cancellationToken).ConfigureAwait(false);
             Keyset keyset = await InsecureCleartextKeyset.ImportAsync(configuration, kek, cancellationToken).ConfigureAwait(false);
             KeysetFile.Create(keyset, file);
-            return keyset.List();
+            return new(keyset.List(), "warning: the imported secrets existed in cleartext; delete the cleartext file and rotate to secrets generated by 'veil keys add'.");
         }
         finally
         {
@@ -184,20 +198,31 @@ public static class KeysetEditor
     /// <param name="kms">Unwraps the secrets and wraps the integrity key.</param>
     /// <param name="cancellationToken">Cancels the KMS calls (nothing is written).</param>
     /// <returns>The secrets, now authenticated.</returns>
-    public static Task<IReadOnlyList<KeysetSecretInfo>> UpgradeAsync(string file, IKmsClient kms, CancellationToken cancellationToken = default) =>
-        KeysetFile.UpdateAsync(
+    public static async Task<KeysetChange> UpgradeAsync(string file, IKmsClient kms, CancellationToken cancellationToken = default) => new(
+        await KeysetFile.UpdateAsync(
             file,
             (keyset, _) => Task.FromResult(keyset.List()),
             (json, ct) => Keyset.UpgradeFromVersion1Async(json, kms, ct),
-            cancellationToken: cancellationToken);
+            cancellationToken: cancellationToken).ConfigureAwait(false),
+        $"keys: {file} is now '{Keyset.FormatName}'; its states and secrets are authenticated from here on.");
 
-    /// <summary>Writes the secrets' metadata as the table of <c>veil keys list</c>: one line per secret, never key material.</summary>
+    /// <summary>
+    /// Writes the secrets' metadata as <c>veil keys list</c> does: a table with one line per secret, or with
+    /// <paramref name="json"/> one JSON object per line (<see cref="KeysetInfoJson.WriteSecrets"/>). Never key material.
+    /// </summary>
     /// <param name="output">Where to write.</param>
     /// <param name="keyset">The keyset (read without the KMS, so not authenticated).</param>
-    public static void WriteTable(TextWriter output, Keyset keyset)
+    /// <param name="json">Write JSON Lines instead of a table.</param>
+    public static void WriteList(TextWriter output, Keyset keyset, bool json = false)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(keyset);
+        if (json)
+        {
+            KeysetInfoJson.WriteSecrets(output, keyset.List());
+            return;
+        }
+
         output.WriteLine($"{"section",-14}{"path",-20}{"id",12}  {"state",-11}{"beta",8}  {"scaling",-8}{"created",-22}kek");
         foreach (KeysetSecretInfo s in keyset.List())
         {

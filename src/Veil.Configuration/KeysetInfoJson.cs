@@ -27,6 +27,19 @@ public static class KeysetInfoJson
         return Encoding.UTF8.GetString(stream.ToArray());
     }
 
+    /// <summary>Writes each secret's metadata as a single-line JSON object (<see cref="Secret"/>), one per line: JSON Lines.</summary>
+    /// <param name="output">Where to write.</param>
+    /// <param name="secrets">The secrets' metadata.</param>
+    public static void WriteSecrets(TextWriter output, IEnumerable<KeysetSecretInfo> secrets)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(secrets);
+        foreach (KeysetSecretInfo info in secrets)
+        {
+            output.WriteLine(Secret(info));
+        }
+    }
+
     /// <summary>The keyset's public metadata as one indented JSON document: format, keyset format, KEK URI and secrets.</summary>
     /// <param name="keyset">The keyset (read without the KMS, so not authenticated).</param>
     /// <returns>The JSON.</returns>

@@ -9,6 +9,9 @@ namespace Veil.Documents.Store;
 /// <content>Reading a collection back (export) and re-encrypting it (rotation).</content>
 public sealed partial class DocumentStore
 {
+    /// <summary>The rows per transaction of <see cref="RotateAsync(string, VeilClient, TenantId, int, IProgress{StoreProgress}, CancellationToken)"/> that <c>veil rotate</c> uses: enough for PostgreSQL's binary COPY path (from 1 000 rows).</summary>
+    public const int DefaultRotationBatchSize = 5_000;
+
     /// <summary>Every document of a collection, decrypted, in id order, read <paramref name="batchSize"/> at a time.</summary>
     /// <param name="collection">The collection.</param>
     /// <param name="client">The keys the collection was ingested with.</param>
@@ -63,7 +66,7 @@ public sealed partial class DocumentStore
     /// <param name="collection">The collection.</param>
     /// <param name="client">The keys: current secrets to encrypt with, in-rotation ones to decrypt.</param>
     /// <param name="tenant">The tenant the collection was ingested for.</param>
-    /// <param name="batchSize">Rows per transaction (at least 1).</param>
+    /// <param name="batchSize">Rows per transaction (at least 1; <see cref="DefaultRotationBatchSize"/> unless there is a reason).</param>
     /// <param name="progress">Rows re-encrypted or tried so far; null for none.</param>
     /// <param name="cancellationToken">Cancels between batches.</param>
     /// <returns>What was rotated, already current or failed, and the drift of the rotated vectors.</returns>

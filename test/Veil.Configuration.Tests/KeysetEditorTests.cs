@@ -15,10 +15,12 @@ public sealed class KeysetEditorTests : IDisposable
     [Fact]
     public async Task CreateAddPromoteRetire_WalksTheLifecycleAndCheckCountsLiveAndRetired()
     {
-        IReadOnlyList<KeysetSecretInfo> created = await KeysetEditor.CreateAsync(File, KekUri, Kms(), createKek: true, ["p"], new VectorSecretSettings(2.5f), ["p"], standard: true);
-        KeysetSecretInfo added = await KeysetEditor.AddAsync(File, Kms(), KeysetSection.Vector, TestIds.P, new VectorSecretSettings(2.5f));
-        KeysetSecretInfo promoted = await KeysetEditor.PromoteAsync(File, Kms(), KeysetSection.Vector, TestIds.P, added.Id);
-        KeysetSecretInfo retired = await KeysetEditor.RetireAsync(File, Kms(), KeysetSection.Vector, TestIds.P, created[0].Id);
+        KeysetChange create = await KeysetEditor.CreateAsync(File, KekUri, Kms(), createKek: true, ["p"], new VectorSecretSettings(2.5f), ["p"], standard: true);
+        KeysetChange add = await KeysetEditor.AddAsync(File, Kms(), KeysetSection.Vector, TestIds.P, new VectorSecretSettings(2.5f));
+        IReadOnlyList<KeysetSecretInfo> created = create.Secrets;
+        KeysetSecretInfo added = Assert.Single(add.Secrets);
+        KeysetSecretInfo promoted = Assert.Single((await KeysetEditor.PromoteAsync(File, Kms(), KeysetSection.Vector, TestIds.P, added.Id)).Secrets);
+        KeysetSecretInfo retired = Assert.Single((await KeysetEditor.RetireAsync(File, Kms(), KeysetSection.Vector, TestIds.P, created[0].Id)).Secrets);
 
         Assert.Equal([KeysetSection.Vector, KeysetSection.Deterministic, KeysetSection.Standard], created.Select(c => c.Section));
         Assert.All(created, c => Assert.Equal(KeysetSecretState.Current, c.State));
@@ -26,6 +28,8 @@ public sealed class KeysetEditorTests : IDisposable
         Assert.Equal(KeysetSecretState.Current, promoted.State);
         Assert.Equal(KeysetSecretState.Retired, retired.State);
         Assert.Equal((3, 1), await KeysetEditor.CheckAsync(File, Kms()));
+        Assert.Contains("with 3 secret(s)", create.Summary, StringComparison.Ordinal);
+        Assert.Contains($"as pending; deploy the keyset everywhere, then run 'veil keys promote --id {added.Id}'", add.Summary, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -65,6 +69,27 @@ public sealed class KeysetEditorTests : IDisposable
         string[] blobs = [.. Strings(keyset.RootElement).Where(v => v.Length >= 24 && !v.StartsWith("local:", StringComparison.Ordinal) && !v.StartsWith("veil-", StringComparison.Ordinal))];
         Assert.NotEmpty(blobs);
         Assert.All(blobs, blob => Assert.DoesNotContain(blob, info, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task WriteList_WritesATableOrJsonLines_OneSecretPerLine()
+    {
+        IReadOnlyList<KeysetSecretInfo> created = (await KeysetEditor.CreateAsync(File, KekUri, Kms(), createKek: true, ["p"], new VectorSecretSettings(2.5f), ["p"], standard: true)).Secrets;
+        Keyset keyset = KeysetFile.Load(File);
+        using var table = new StringWriter();
+        using var json = new StringWriter();
+
+        KeysetEditor.WriteList(table, keyset);
+        KeysetEditor.WriteList(json, keyset, json: true);
+
+        string[] rows = table.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("section", rows[0], StringComparison.Ordinal);
+        Assert.Equal(["vector", "deterministic", "standard"], rows.Skip(1).Select(r => r.Split(' ')[0]));
+        Assert.Contains("2.5", rows[1], StringComparison.Ordinal);
+        Assert.Contains("\"p\"", rows[1], StringComparison.Ordinal);
+        string[] lines = json.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(created.Select(c => c.Id.Value), lines.Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("id").GetUInt32()));
+        Assert.Equal(2.5, System.Text.Json.JsonDocument.Parse(lines[0]).RootElement.GetProperty("approximationFactor").GetDouble());
     }
 
     public void Dispose() => _directory.Dispose();

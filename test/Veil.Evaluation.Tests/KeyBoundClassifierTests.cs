@@ -18,6 +18,22 @@ public sealed class KeyBoundClassifierTests : IDisposable
     public KeyBoundClassifierTests() => Directory.CreateDirectory(_directory);
 
     [Fact]
+    public void PredictionsWriteJsonLines_OneIdAndLabelPerRow_AndRefuseAnotherNumberOfIds()
+    {
+        var predictions = new ClassifierPredictions(["sports", "say \"hi\""], Scores: null, Scored: 0);
+        using var output = new StringWriter();
+
+        predictions.WriteJsonLines(output, ["a", "b\n"]);
+
+        string[] lines = output.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        Assert.Equal(
+            [("a", "sports"), ("b\n", "say \"hi\"")],
+            lines.Select(l => System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(l)!).Select(d => (d["id"], d["label"])));
+        Assert.Throws<ArgumentException>(() => predictions.WriteJsonLines(output, ["a"]));
+    }
+
+    [Fact]
     public void SavedModel_PredictsWithItsKey_AndItsMetadataHoldsNoKeyBytes()
     {
         byte[] secret = Secret(1);

@@ -7,10 +7,10 @@ namespace Veil.Cli.Commands;
 /// <c>bench/Veil.Benchmarks.Harness</c>): single-vector encrypt and decrypt µs, batch throughput and the ratio to the
 /// construction floor per dimension, the DuckDB store and the embedding add-on; or the sealed mode; or PostgreSQL at scale.
 /// </summary>
-internal sealed class BenchCommand : Command
+internal sealed class BenchCommand : VeilCommand
 {
     private static readonly BenchOptions s_defaults = new();
-    private readonly Option<int[]> _dimensions = Opt<int[]>("--dimensions", "Dimensions to measure.", [.. s_defaults.Dimensions]).AsMultiple();
+    private readonly Option<int[]> _dimensions = new("--dimensions") { Description = "Dimensions to measure.", DefaultValueFactory = _ => [.. s_defaults.Dimensions], AllowMultipleArgumentsPerToken = true };
     private readonly Option<int> _rounds = Opt("--rounds", "Interleaved measurement rounds per dimension (about 6 ms each); figures are medians over rounds.", s_defaults.Rounds);
     private readonly Option<int> _batchRows = Opt("--batch-rows", "Vectors per batch in the throughput measurement.", s_defaults.BatchRows);
     private readonly Option<int> _storeRows = Opt("--store-rows", "Vectors (d = 384) in the DuckDB store measurement: ingest (encrypt + store) and the top-10 query ratio; 0 skips it.", s_defaults.StoreRows);
@@ -26,22 +26,22 @@ internal sealed class BenchCommand : Command
     private readonly Option<int> _rows = Opt("--rows", "With --postgres: rows per table; 0 skips the store measurement.", s_defaults.Rows);
     private readonly Option<FileInfo?> _centres = Opt<FileInfo?>("--centres", "With --postgres: real 384-d embeddings (little-endian float32 rows, no header) the rows are sampled around.");
     private readonly Option<int> _queries = Opt("--queries", "With --postgres: held-out top-10 queries per variant (also the exact ground-truth sample).", s_defaults.Queries);
-    private readonly Option<int[]> _efSearch = Opt<int[]>("--ef-search", "With --postgres: the HNSW ef_search values to query at (1–1000).", [.. s_defaults.EfSearch]).AsMultiple();
-    private readonly Option<int[]> _rerankCandidates = Opt<int[]>("--rerank-candidates", "With --postgres: the re-ranking K′ values of the encrypted search.", [.. s_defaults.RerankCandidates]).AsMultiple();
+    private readonly Option<int[]> _efSearch = new("--ef-search") { Description = "With --postgres: the HNSW ef_search values to query at (1–1000).", DefaultValueFactory = _ => [.. s_defaults.EfSearch], AllowMultipleArgumentsPerToken = true };
+    private readonly Option<int[]> _rerankCandidates = new("--rerank-candidates") { Description = "With --postgres: the re-ranking K′ values of the encrypted search.", DefaultValueFactory = _ => [.. s_defaults.RerankCandidates], AllowMultipleArgumentsPerToken = true };
     private readonly Option<int> _indexOrderRows = Opt("--index-order-rows", "With --postgres: rows of the comparison of building the HNSW index after the load against loading into an indexed table; 0 skips it.", s_defaults.IndexOrderRows);
     private readonly Option<int> _rotationRows = Opt<int>("--rotation-rows", "With --postgres: also measure veil rotate over this many rows in all (0 skips it), split over --rotation-tenants collections.");
     private readonly Option<int> _rotationTenants = Opt("--rotation-tenants", "With --postgres: collections (one tenant each) rotated in the one run.", s_defaults.RotationTenants);
     private readonly Option<int> _rotationParallel = Opt("--rotation-parallel", "With --postgres: collections rotated at once in that run.", s_defaults.RotationParallel);
 
     public BenchCommand(CliConsole console)
-        : base("bench", "Measure vector encryption on this machine: single-vector encrypt/decrypt µs, batch throughput on every core, and the ratio to the construction floor, in one run.")
+        : base(console, "bench", "Measure vector encryption on this machine: single-vector encrypt/decrypt µs, batch throughput on every core, and the ratio to the construction floor, in one run.")
     {
         this.Add(_dimensions, _rounds, _batchRows, _storeRows, _storeRounds, _storeQueries, _json, _embeddingTexts);
         this.Add(_sealed, _sealedRows, _sealedQueries, _corpus);
         this.Add(_postgres, _rows, _centres, _queries, _efSearch, _rerankCandidates, _indexOrderRows, _rotationRows, _rotationTenants, _rotationParallel);
         SetAction(parseResult =>
         {
-            BenchRun.Run(Read(parseResult), console.Output, console.Error);
+            BenchRun.Run(Read(parseResult), Terminal.Output, Terminal.Error);
             return ExitCodes.Success;
         });
     }

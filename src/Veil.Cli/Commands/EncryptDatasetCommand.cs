@@ -2,6 +2,7 @@ using System.Globalization;
 using Veil.Cli.Commands.OptionGroups;
 using Veil.Documents.Store;
 using Veil.Keys;
+using Veil.Protocol;
 using Veil.Vectors;
 
 namespace Veil.Cli.Commands;
@@ -11,39 +12,39 @@ namespace Veil.Cli.Commands;
 /// Parquet for data scientists (see <see cref="OneWayDataset"/>): ids, labels and ciphertexts, the key's description in
 /// the file's metadata, nothing that decrypts. Train on it with <c>veil train --ciphertexts</c>, no key needed.
 /// </summary>
-internal sealed class EncryptDatasetCommand : Command
+internal sealed class EncryptDatasetCommand : VeilCommand
 {
-    private readonly CliConsole _console;
     private readonly LabelledVectorsInput _input = new(minimumRows: 1);
-    private readonly ModelKeyOptions _key = new();
+    private readonly ClientOptions _client = new();
+    private readonly KeyScopeOptions _scope = new(required: false);
 
     public EncryptDatasetCommand(CliConsole console)
-        : base("encrypt-dataset", "Encrypt labelled vectors one-way with your key and write them as Parquet for training elsewhere: columns id, label, vector (the ciphertext), and the key's name in the file's metadata; no key, nothing that decrypts. Train on it with veil train --ciphertexts.")
+        : base(console, "encrypt-dataset", "Encrypt labelled vectors one-way with your key and write them as Parquet for training elsewhere: columns id, label, vector (the ciphertext), and the key's name in the file's metadata; no key, nothing that decrypts. Train on it with veil train --ciphertexts.")
     {
-        _console = console;
-        _key.AddTo(this);
+        _client.AddTo(this);
+        _scope.AddTo(this);
         this.Add(OutputOption);
         _input.AddTo(this);
         SetAction((parseResult, cancellationToken) => Task.FromResult(Run(parseResult)));
     }
 
-    private readonly Option<string> OutputOption = Opt<string>("--output", "The Parquet file to write (replaced if it exists).").AsRequired();
+    private readonly Option<string> OutputOption = new("--output") { Description = "The Parquet file to write (replaced if it exists).", Required = true };
 
     private int Run(ParseResult parseResult)
     {
         string output = parseResult.GetRequiredValue(OutputOption);
-        (SecretPath secretPath, DerivationPath derivationPath, TenantId tenant) = _key.Scope(parseResult);
-        return _key.Run(
-            _console,
+        OperationScope scope = _scope.Read(parseResult);
+        return _client.Run(
             parseResult,
-            secretPath,
+            Terminal,
+            c => c.EnsureConfigured(KeysetSection.Vector, scope.SecretPath),
             client =>
             {
-                LabelledVectors rows = _input.Load(parseResult, _console.Error, Name);
-                var progress = new TextProgress(_console.Error, "veil encrypt-dataset", "vectors", rows.Vectors.Length);
-                VectorKeyDescription key = OneWayDataset.Write(output, rows, client.Vector.GetEncryptor(secretPath, derivationPath, tenant), tenant, progress);
+                LabelledVectors rows = _input.Load(parseResult, Terminal.Error, Name);
+                var progress = new TextProgress(Terminal.Error, "veil encrypt-dataset", "vectors", rows.Vectors.Length);
+                VectorKeyDescription key = OneWayDataset.Write(output, rows, client.Vector.GetEncryptor(scope.SecretPath, scope.DerivationPath, scope.Tenant), scope.Tenant, progress);
                 progress.Finish("encrypted one-way");
-                _console.Error.WriteLine(string.Create(
+                Terminal.Error.WriteLine(string.Create(
                     CultureInfo.InvariantCulture,
                     $"veil encrypt-dataset: wrote {output}: {rows.Vectors.Length} rows × {rows.Dimensions}, {rows.Labels.Count(l => l is not null)} labelled, key id {key.KeyId} of \"{key.SecretPath}\" for tenant \"{key.Tenant}\", β = {key.Beta}"));
                 return ExitCodes.Success;

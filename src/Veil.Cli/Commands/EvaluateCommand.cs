@@ -13,9 +13,8 @@ namespace Veil.Cli.Commands;
 /// β, the sealed mode's column (S1–S3) and the L3/L11 scale curve, on the user's vectors (default: the shipped MiniLM
 /// corpus) or on synthetic data, over one or more seeds; the Markdown tables on stdout and, with <c>--out</c>, report.md, report.json and PNG plots (<see cref="Evaluator"/>).
 /// </summary>
-internal sealed class EvaluateCommand : Command
+internal sealed class EvaluateCommand : VeilCommand
 {
-    private readonly CliConsole _console;
     private readonly LabelledVectorsInput _input = new(minimumRows: 20);
     private readonly Option<string> _betas = Opt("--betas", "Comma-separated approximation factors β to evaluate.", "1,2.5,5,7.2");
     private readonly Option<string> _synthetic = Opt<string>("--synthetic", "Evaluate N×d synthetic rows instead of a corpus (\"N,d\": an anisotropic Gaussian mixture of 4 labelled components, unit-normalised, from --seed).");
@@ -31,9 +30,8 @@ internal sealed class EvaluateCommand : Command
     private readonly Option<string> _out = Opt<string>("--out", "A directory to write report.md, report.json (every number, per seed and summarised) and the PNG plots into.");
 
     public EvaluateCommand(CliConsole console)
-        : base("evaluate", "Measure search utility and attack success per β on your vectors (default: the shipped 778 MiniLM embeddings), with plaintext and random baselines. Experimental (VEIL001).")
+        : base(console, "evaluate", "Measure search utility and attack success per β on your vectors (default: the shipped 778 MiniLM embeddings), with plaintext and random baselines. Experimental (VEIL001).")
     {
-        _console = console;
         this.Add(_betas);
         _input.AddTo(this);
         this.Add(_synthetic, _seed, _seeds, _scalingFactor, _targetRecall, _rerankBudget, _overlap, _classifiers, _sealed, _scaleCurve, _out);
@@ -43,7 +41,7 @@ internal sealed class EvaluateCommand : Command
     private int Run(ParseResult parseResult, CancellationToken cancellationToken)
     {
         int seed = parseResult.GetValue(_seed);
-        (EvaluationOptions options, int[] seeds) = InvalidOptions(() => (new EvaluationOptions
+        var options = new EvaluationOptions
         {
             Betas = EvaluationArguments.ParseBetas(parseResult.GetRequiredValue(_betas), "--betas"),
             Seed = seed,
@@ -54,15 +52,16 @@ internal sealed class EvaluateCommand : Command
             Classifiers = EvaluationArguments.ParseTrainers(parseResult.GetRequiredValue(_classifiers), "--classifiers", allowNone: true),
             Sealed = parseResult.GetValue(_sealed),
             ScaleCurveSizes = EvaluationArguments.ParseScaleCurveSizes(parseResult.GetRequiredValue(_scaleCurve), "--scale-curve"),
-        }, EvaluationArguments.ParseSeeds(parseResult.GetRequiredValue(_seeds), seed, "--seeds")));
-        UsageOf("Invalid options", options.Validate);
-        EvaluationSeries series = Evaluator.Run(Load(parseResult, seed), options, seeds, new StderrProgress(_console.Error, Name), cancellationToken);
+        };
+        int[] seeds = EvaluationArguments.ParseSeeds(parseResult.GetRequiredValue(_seeds), seed, "--seeds");
+        options.Validate();
+        EvaluationSeries series = Evaluator.Run(Load(parseResult, seed), options, seeds, new StderrProgress(Terminal.Error, Name), cancellationToken);
         if (parseResult.GetValue(_out) is { } directory)
         {
-            _console.Error.WriteLine($"veil evaluate: wrote report.md, report.json and {ReportPlots.SaveReport(series, directory)} plots to {directory}");
+            Terminal.Error.WriteLine($"veil evaluate: wrote report.md, report.json and {ReportPlots.SaveReport(series, directory)} plots to {directory}");
         }
 
-        _console.Output.Write(ReportWriter.ToMarkdown(series));
+        Terminal.Output.Write(ReportWriter.ToMarkdown(series));
         return ExitCodes.Success;
     }
 
@@ -71,13 +70,13 @@ internal sealed class EvaluateCommand : Command
     {
         if (parseResult.GetValue(_synthetic) is not { } synthetic)
         {
-            LabelledVectors rows = _input.Load(parseResult, _console.Error, Name);
+            LabelledVectors rows = _input.Load(parseResult, Terminal.Error, Name);
             return new EvaluationData(rows.Vectors, rows.Labels);
         }
 
-        (int count, int d) = !_input.IsGiven(parseResult) ? InvalidOptions(() => EvaluationArguments.ParseSyntheticSize(synthetic, "--synthetic"))
+        (int count, int d) = !_input.IsGiven(parseResult) ? EvaluationArguments.ParseSyntheticSize(synthetic, "--synthetic")
             : throw new CliUsageException("Invalid options: --synthetic replaces --input, --vectors and --labels.");
-        _console.Error.WriteLine($"veil evaluate: {count} synthetic vectors × {d}");
+        Terminal.Error.WriteLine($"veil evaluate: {count} synthetic vectors × {d}");
         return SyntheticData.Generate(count, d, seed);
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Veil.Cli.Commands.OptionGroups;
 using Veil.Documents.Store;
 using Veil.Embeddings.Onnx;
 
@@ -13,7 +14,8 @@ internal sealed class IngestCommand : StoreCommand
     public IngestCommand(CliConsole console)
         : base(console, "ingest", "Encrypt documents and store them: JSON Lines {\"id\",\"vector\",\"category\"?,…} on stdin (or --input), a Parquet file (--input), or --vectors file.bin --records file.jsonl.")
     {
-        this.Add(InputOption, VectorsOption, RecordsOption, DimensionsOption, SecretPathOption, DerivationPathOption, BatchSizeOption, ReplaceOption, SealedOption, TextFieldOption, ModelOption, VocabularyOption);
+        this.Add(InputOption, VectorsOption, RecordsOption, DimensionsOption, SecretPathOption, DerivationPathOption, BatchSizeOption, ReplaceOption, SealedOption, TextFieldOption);
+        TextModelOptions.AddTo(this);
     }
 
     internal readonly Option<string> InputOption = Opt<string>("--input", "Read JSON Lines from this file instead of stdin, or a Parquet file (recognised by its content) with columns id, vector (a list of FLOAT or DOUBLE), category? and any others as fields.");
@@ -25,12 +27,8 @@ internal sealed class IngestCommand : StoreCommand
     internal readonly Option<int> BatchSizeOption = Opt("--batch-size", "Documents per transaction (a failure rolls back the whole transaction; the transactions before it stay). Transactions of more than ~120 000 documents are the fastest: DuckDB writes them straight to the database file.", IngestOptions.DefaultBatchSize).AtLeastOne();
     internal readonly Option<bool> ReplaceOption = new("--replace") { Description = "Delete the collection first, if it exists." };
     internal readonly Option<bool> SealedOption = Opt<bool>("--sealed", "Store the vectors sealed (AES-256-GCM; the store holds no geometry) and search them with the key holder's index, instead of distance-comparison-preserving encryption. Recorded with the collection: search and export follow it; a collection holds one mode's documents.");
-    internal readonly Option<string> TextFieldOption = Opt<string>("--text-field", "Embed this field of the JSON Lines or Parquet input (for example content) locally with the all-MiniLM-L6-v2 add-on (" + TextModel.InstallCommand + ") or --model, instead of reading a \"vector\"; the text stays an encrypted field. Transactions default to " + TextBatchSize + " documents.");
-    internal readonly Option<string> ModelOption = new("--model") { Description = "With --text-field: " + TextModel.ModelDescription };
-    internal readonly Option<string> VocabularyOption = new("--vocab") { Description = "With --model: the model's WordPiece vocab.txt." };
-
-    /// <summary>Documents per transaction of a text ingest when --batch-size is not given: embedding is ~10⁴ times slower than encryption.</summary>
-    internal const int TextBatchSize = 1024;
+    internal readonly Option<string> TextFieldOption = Opt<string>("--text-field", "Embed this field of the JSON Lines or Parquet input (for example content) locally with the all-MiniLM-L6-v2 add-on (" + TextModel.InstallCommand + ") or --model, instead of reading a \"vector\"; the text stays an encrypted field. Transactions default to " + IngestOptions.DefaultTextBatchSize + " documents.");
+    internal readonly TextModelOptions TextModelOptions = new("--model", "With --text-field: ");
 
     /// <summary>Gets DuckDB's worker threads during veil ingest: one, so encryption has the other cores.</summary>
     protected override int? DefaultDuckDbThreads => IngestOptions.IngestDuckDbThreads;
@@ -40,18 +38,13 @@ internal sealed class IngestCommand : StoreCommand
         DocumentInput input = DocumentInput.Choose(
             parseResult.GetValue(InputOption), parseResult.GetValue(VectorsOption), parseResult.GetValue(RecordsOption), parseResult.GetValue(DimensionsOption), Terminal.Input);
         string? textField = parseResult.GetValue(TextFieldOption);
-        if (textField is null && (parseResult.GetValue(ModelOption) ?? parseResult.GetValue(VocabularyOption)) is not null)
-        {
-            throw new CliUsageException("Invalid options: --model and --vocab go with --text-field.");
-        }
-
-        using OnnxEmbeddingGenerator? generator = textField is null ? null : TextModel.Open(parseResult.GetValue(ModelOption), parseResult.GetValue(VocabularyOption));
+        using OnnxEmbeddingGenerator? generator = TextModelOptions.OpenIf(parseResult, textField is not null, "--text-field");
         input = generator is null ? input : input.WithTextEmbedding(new TextEmbedding(textField!, generator));
         var options = new IngestOptions(context.Collection, context.Tenant)
         {
             SecretPath = parseResult.GetValue(SecretPathOption),
             DerivationPath = parseResult.GetRequiredValue(DerivationPathOption),
-            BatchSize = generator is not null && parseResult.GetResult(BatchSizeOption) is null or { Implicit: true } ? TextBatchSize : parseResult.GetValue(BatchSizeOption),
+            BatchSize = generator is not null && parseResult.GetResult(BatchSizeOption) is null or { Implicit: true } ? IngestOptions.DefaultTextBatchSize : parseResult.GetValue(BatchSizeOption),
             Replace = parseResult.GetValue(ReplaceOption),
             Mode = parseResult.GetValue(SealedOption) ? CollectionMode.Sealed : CollectionMode.Dcpe,
             CollectionCreated = manifest => Progress(string.Create(

@@ -12,17 +12,15 @@ namespace Veil.Cli.Commands;
 /// checks its authentication tag through the KMS first and signs it again; list and export-public-info read it without
 /// the KMS (unauthenticated: check verifies).
 /// </summary>
-internal sealed class KeysCommand : Command
+internal sealed class KeysCommand : VeilCommand
 {
-    private readonly CliConsole _console;
-    private readonly Option<string> _keyset = Opt<string>("--keyset", "The keyset file (JSON, \"format\": \"veil-keyset/2\").").AsRequired().AsRecursive();
-    private readonly Option<string> _kms = Opt<string>("--kms", "The key-encryption key's URI: local:<key file> (passphrase, Argon2id, AES-256-GCM; for development) or pkcs11:token=<label>;object=<label> (an HSM). Defaults to the keyset's kekUri. A relative local: path is relative to the keyset file's directory, as it is when the keyset is used.").AsRecursive();
+    private readonly Option<string> _keyset = new("--keyset") { Description = "The keyset file (JSON, \"format\": \"veil-keyset/2\").", Required = true, Recursive = true };
+    private readonly Option<string> _kms = new("--kms") { Description = "The key-encryption key's URI: local:<key file> (passphrase, Argon2id, AES-256-GCM; for development) or pkcs11:token=<label>;object=<label> (an HSM). Defaults to the keyset's kekUri. A relative local: path is relative to the keyset file's directory, as it is when the keyset is used.", Recursive = true };
     private readonly KmsCredentialOptions _credentials = new(recursive: true, passphraseStdin: true);
 
     public KeysCommand(CliConsole console)
-        : base("keys", "Manage a keyset: secrets wrapped by a KMS key (local passphrase file or PKCS#11 token), with the lifecycle create → add → promote → (re-encrypt) → retire.")
+        : base(console, "keys", "Manage a keyset: secrets wrapped by a KMS key (local passphrase file or PKCS#11 token), with the lifecycle create → add → promote → (re-encrypt) → retire.")
     {
-        _console = console;
         this.Add(_keyset, _kms);
         _credentials.AddTo(this);
         Subcommands.Add(CreateCommand());
@@ -48,37 +46,28 @@ internal sealed class KeysCommand : Command
         var standard = Opt<bool>("--standard", "Create a standard-document secret.");
         var settings = new VectorSettingsOptions();
         Option<bool> createKek = CreateKekOption();
-        return Changing("create", "Create a new keyset file with a current secret for each given path (the file must not exist).", [vector, .. settings.Options, deterministic, standard, createKek], async (parseResult, cancellationToken) =>
-        {
-            string kmsUri = parseResult.GetValue(_kms) ?? throw new CliUsageException("--kms is required.");
-            IReadOnlyList<KeysetSecretInfo> added = await KeysetEditor.CreateAsync(
-                parseResult.GetValue(_keyset)!, kmsUri, Kms(parseResult), parseResult.GetValue(createKek), parseResult.GetValue(vector) ?? [], settings.Get(parseResult, scalingDefault: false), parseResult.GetValue(deterministic) ?? [], parseResult.GetValue(standard), cancellationToken).ConfigureAwait(false);
-            return (added, $"keys: created {parseResult.GetValue(_keyset)} with {added.Count} secret(s) wrapped by {KmsSelection.Display(kmsUri)}.");
-        });
+        return Changing("create", "Create a new keyset file with a current secret for each given path (the file must not exist).", [vector, .. settings.Options, deterministic, standard, createKek], (parseResult, cancellationToken) => KeysetEditor.CreateAsync(
+            parseResult.GetValue(_keyset)!, KmsUri(parseResult), Kms(parseResult), parseResult.GetValue(createKek), parseResult.GetValue(vector) ?? [], settings.Get(parseResult, scalingDefault: false), parseResult.GetValue(deterministic) ?? [], parseResult.GetValue(standard), cancellationToken));
     }
 
     private Command AddCommand()
     {
         var target = new Target(idRequired: false);
         var settings = new VectorSettingsOptions();
-        return Changing("add", "Add a new secret to a path: pending (decrypt-only) until promoted; on a new path it is current at once. Needs the KMS.", [.. target.Options, .. settings.Options], async (parseResult, cancellationToken) =>
+        return Changing("add", "Add a new secret to a path: pending (decrypt-only) until promoted; on a new path it is current at once. Needs the KMS.", [.. target.Options, .. settings.Options], (parseResult, cancellationToken) =>
         {
             ((KeysetSection section, SecretPath path), KeyId? id) = target.Get(parseResult);
-            KeysetSecretInfo info = await KeysetEditor.AddAsync(parseResult.GetValue(_keyset)!, Kms(parseResult), section, path, settings.Get(parseResult, scalingDefault: null), id, parseResult.GetValue(_kms), cancellationToken).ConfigureAwait(false);
-            return ([info], info.State == KeysetSecretState.Pending
-                ? $"keys: added secret {info.Id} as pending; deploy the keyset everywhere, then run 'veil keys promote --id {info.Id}'."
-                : $"keys: added secret {info.Id} as current of a new path.");
+            return KeysetEditor.AddAsync(parseResult.GetValue(_keyset)!, Kms(parseResult), section, path, settings.Get(parseResult, scalingDefault: null), id, parseResult.GetValue(_kms), cancellationToken);
         });
     }
 
     private Command PromoteCommand()
     {
         var target = new Target(idRequired: true);
-        return Changing("promote", "Make a secret current: a pending secret becomes current and the old current one goes in rotation (it still decrypts and is queried). Promoting the in-rotation secret rolls back. Needs the KMS (to check and renew the keyset's authentication tag).", target.Options, async (parseResult, cancellationToken) =>
+        return Changing("promote", "Make a secret current: a pending secret becomes current and the old current one goes in rotation (it still decrypts and is queried). Promoting the in-rotation secret rolls back. Needs the KMS (to check and renew the keyset's authentication tag).", target.Options, (parseResult, cancellationToken) =>
         {
             ((KeysetSection section, SecretPath path), KeyId? id) = target.Get(parseResult);
-            KeysetSecretInfo info = await KeysetEditor.PromoteAsync(parseResult.GetValue(_keyset)!, Kms(parseResult), section, path, id!.Value, cancellationToken).ConfigureAwait(false);
-            return ([info], $"keys: secret {info.Id} is current; re-encrypt data still under the in-rotation secret, then retire it.");
+            return KeysetEditor.PromoteAsync(parseResult.GetValue(_keyset)!, Kms(parseResult), section, path, id!.Value, cancellationToken);
         });
     }
 
@@ -92,107 +81,86 @@ internal sealed class KeysCommand : Command
         return Changing("retire", Description, [store, collection, force, .. target.Options], async (parseResult, cancellationToken) =>
         {
             ((KeysetSection section, SecretPath path), KeyId? id) = target.Get(parseResult);
-            _console.Error.WriteLine(parseResult.GetValue(store) is { } storeValue
+            Terminal.Error.WriteLine(parseResult.GetValue(store) is { } storeValue
                 ? await KeyUsage.CheckRetireAsync(StoreLocation.Parse(storeValue), parseResult.GetValue(collection), section, path, id!.Value, parseResult.GetValue(force), cancellationToken).ConfigureAwait(false)
                 : $"warning: data still encrypted with secret {id} can no longer be decrypted once it is retired; give --store (and --collection) to have veil count such rows first.");
-            KeysetSecretInfo info = await KeysetEditor.RetireAsync(parseResult.GetValue(_keyset)!, Kms(parseResult), section, path, id!.Value, cancellationToken).ConfigureAwait(false);
-            return ([info], $"keys: secret {info.Id} is retired.");
+            return await KeysetEditor.RetireAsync(parseResult.GetValue(_keyset)!, Kms(parseResult), section, path, id!.Value, cancellationToken).ConfigureAwait(false);
         });
     }
 
     private Command ListCommand()
     {
         var json = Opt<bool>("--json", "One JSON object per secret instead of a table.");
-        var command = new Command("list", "List the secrets' metadata (section, path, id, state, β, creation time, KEK URI); never key material. No KMS access, so not authenticated (check verifies).") { json };
-        command.SetAction(parseResult =>
+        return Reading("list", "List the secrets' metadata (section, path, id, state, β, creation time, KEK URI); never key material. No KMS access, so not authenticated (check verifies).", [json], (parseResult, _) =>
         {
-            Keyset keyset = KeysetFile.Load(parseResult.GetValue(_keyset)!);
-            if (parseResult.GetValue(json))
-            {
-                WriteInfos(keyset.List());
-            }
-            else
-            {
-                KeysetEditor.WriteTable(_console.Output, keyset);
-            }
-
-            return ExitCodes.Success;
+            KeysetEditor.WriteList(Terminal.Output, KeysetFile.Load(parseResult.GetValue(_keyset)!), parseResult.GetValue(json));
+            return Task.CompletedTask;
         });
-        return command;
     }
 
-    private Command ExportPublicInfoCommand()
-    {
-        var command = new Command("export-public-info", "Write the keyset's public metadata as one JSON document (for audits and inventories): no wrapped or cleartext key material. No KMS access, so not authenticated (check verifies).");
-        command.SetAction(parseResult =>
-        {
-            _console.Output.WriteLine(KeysetInfoJson.PublicInfo(KeysetFile.Load(parseResult.GetValue(_keyset)!)));
-            return ExitCodes.Success;
-        });
-        return command;
-    }
+    private Command ExportPublicInfoCommand() => Reading(
+        "export-public-info",
+        "Write the keyset's public metadata as one JSON document (for audits and inventories): no wrapped or cleartext key material. No KMS access, so not authenticated (check verifies).",
+        [],
+        (parseResult, _) => Terminal.Output.WriteLineAsync(KeysetInfoJson.PublicInfo(KeysetFile.Load(parseResult.GetValue(_keyset)!))));
 
-    private Command CheckCommand()
-    {
-        var command = new Command("check", "Unwrap every live secret through the KMS (then zero it) to prove the keyset opens: exit 3 if a wrapped secret was altered.");
-        command.SetAction(async (parseResult, cancellationToken) =>
+    private Command CheckCommand() => Reading(
+        "check",
+        "Unwrap every live secret through the KMS (then zero it) to prove the keyset opens: exit 3 if a wrapped secret was altered.",
+        [],
+        async (parseResult, cancellationToken) =>
         {
             (int live, int retired) = await KeysetEditor.CheckAsync(parseResult.GetValue(_keyset)!, Kms(parseResult), cancellationToken).ConfigureAwait(false);
-            _console.Output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{{\"live\":{live},\"retired\":{retired}}}"));
-            return ExitCodes.Success;
+            Terminal.Output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{{\"live\":{live},\"retired\":{retired}}}"));
         });
-        return command;
-    }
 
     private Command ImportCommand()
     {
-        var config = Opt<string>("--config", "The cleartext configuration file to import (the --config format of the other commands).").AsRequired();
+        var config = new Option<string>("--config") { Description = "The cleartext configuration file to import (the --config format of the other commands).", Required = true };
         Option<bool> createKek = CreateKekOption();
         const string Description = "INSECURE migration: wrap the secrets of a cleartext --config file into a new keyset. The cleartext file has exposed its secrets; delete it and plan a rotation to secrets generated by 'keys add'.";
-        return Changing("import-insecure-cleartext", Description, [config, createKek], async (parseResult, cancellationToken) =>
-        {
-            string kmsUri = parseResult.GetValue(_kms) ?? throw new CliUsageException("--kms is required.");
-            return (await KeysetEditor.ImportInsecureCleartextAsync(
-                parseResult.GetValue(_keyset)!, parseResult.GetValue(config)!, kmsUri, Kms(parseResult), parseResult.GetValue(createKek), cancellationToken).ConfigureAwait(false),
-                "warning: the imported secrets existed in cleartext; delete the cleartext file and rotate to secrets generated by 'veil keys add'.");
-        });
+        return Changing("import-insecure-cleartext", Description, [config, createKek], (parseResult, cancellationToken) => KeysetEditor.ImportInsecureCleartextAsync(
+            parseResult.GetValue(_keyset)!, parseResult.GetValue(config)!, KmsUri(parseResult), Kms(parseResult), parseResult.GetValue(createKek), cancellationToken));
     }
 
     private Command UpgradeCommand() => Changing(
         "upgrade",
         $"Upgrade a '{Keyset.Version1FormatName}' keyset (unauthenticated states) to '{Keyset.FormatName}': check its states with 'list' first; this adds an integrity key wrapped by the keyset's kekUri and an authentication tag, after unwrapping every live secret once.",
         [],
-        async (parseResult, cancellationToken) =>
-        {
-            string file = parseResult.GetValue(_keyset)!;
-            return (await KeysetEditor.UpgradeAsync(file, Kms(parseResult), cancellationToken).ConfigureAwait(false), $"keys: {file} is now '{Keyset.FormatName}'; its states and secrets are authenticated from here on.");
-        });
+        (parseResult, cancellationToken) => KeysetEditor.UpgradeAsync(parseResult.GetValue(_keyset)!, Kms(parseResult), cancellationToken));
 
     /// <summary>A subcommand that changes the keyset: it writes the secrets it touched (JSON, one per line) on stdout, then what to do next on stderr.</summary>
-    private Command Changing(string name, string description, Option[] options, Func<ParseResult, CancellationToken, Task<(IReadOnlyList<KeysetSecretInfo> Infos, string Message)>> change)
+    private Command Changing(string name, string description, Option[] options, Func<ParseResult, CancellationToken, Task<KeysetChange>> changeAsync)
     {
         var command = new Command(name, description);
         command.Add(options);
         command.SetAction(async (parseResult, cancellationToken) =>
         {
-            (IReadOnlyList<KeysetSecretInfo> infos, string message) = await change(parseResult, cancellationToken).ConfigureAwait(false);
-            WriteInfos(infos);
-            _console.Error.WriteLine(message);
+            KeysetChange change = await changeAsync(parseResult, cancellationToken).ConfigureAwait(false);
+            KeysetInfoJson.WriteSecrets(Terminal.Output, change.Secrets);
+            Terminal.Error.WriteLine(change.Summary);
             return ExitCodes.Success;
         });
         return command;
     }
 
-    private KmsSelection Kms(ParseResult parseResult) =>
-        new(_console.Input, _credentials.Read(parseResult, LocalOptionsForTests, KmsSettings.DirectoryOf(parseResult.GetValue(_keyset)!)));
-
-    private void WriteInfos(IEnumerable<KeysetSecretInfo> infos)
+    /// <summary>A subcommand that reads the keyset and writes what it finds on stdout.</summary>
+    private static Command Reading(string name, string description, Option[] options, Func<ParseResult, CancellationToken, Task> read)
     {
-        foreach (KeysetSecretInfo info in infos)
+        var command = new Command(name, description);
+        command.Add(options);
+        command.SetAction(async (parseResult, cancellationToken) =>
         {
-            _console.Output.WriteLine(KeysetInfoJson.Secret(info));
-        }
+            await read(parseResult, cancellationToken).ConfigureAwait(false);
+            return ExitCodes.Success;
+        });
+        return command;
     }
+
+    private string KmsUri(ParseResult parseResult) => parseResult.GetValue(_kms) ?? throw new CliUsageException("--kms is required.");
+
+    private KmsSelection Kms(ParseResult parseResult) =>
+        new(Terminal.Input, _credentials.Read(parseResult, LocalOptionsForTests, KmsSettings.DirectoryOf(parseResult.GetValue(_keyset)!)));
 
     /// <summary>--beta, --scaling, --dimensions and --max-norm: the settings of a new vector path.</summary>
     private sealed class VectorSettingsOptions
@@ -227,7 +195,7 @@ internal sealed class KeysCommand : Command
         public Option[] Options => [_vector, _deterministic, _standard, _id];
 
         public (KeysetSecretAddress Address, KeyId? Id) Get(ParseResult parseResult) => (
-            UsageOf("--vector, --deterministic, --standard", () => KeysetSecretAddress.Of(parseResult.GetValue(_vector), parseResult.GetValue(_deterministic), parseResult.GetValue(_standard))),
+            KeysetSecretAddress.Of(parseResult.GetValue(_vector), parseResult.GetValue(_deterministic), parseResult.GetValue(_standard)),
             parseResult.GetValue(_id) is { } value ? new KeyId(value) : null);
     }
 }

@@ -9,21 +9,21 @@ namespace Veil.Cli.Commands;
 /// JSON Lines (or, with --format binary, binary item batches) from stdin to stdout, with the keys (--config or --keyset), the tenant and, for vectors and fields, the
 /// secret and derivation paths.
 /// </summary>
-internal sealed class PipelineCommand : Command
+internal sealed class PipelineCommand : VeilCommand
 {
-    private readonly CliConsole _console;
     private readonly ClientOptions _client = new();
     private readonly KeyScopeOptions _scope;
     private readonly Option<string> _newTenant = Opt<string>("--new-tenant", "Re-encrypt for this tenant instead of the --tenant the input was encrypted for.");
-    private readonly Option<PipelineFormat> _format = Opt(
-        "--format",
-        "jsonl (default): JSON Lines in and out. binary: length-prefixed binary item batches in and out, the key service's binary batch format with float32 vectors (docs/formats.md), for bulk work.",
-        PipelineFormat.Jsonl).AsRecursive();
+    private readonly Option<PipelineFormat> _format = new("--format")
+    {
+        Description = "jsonl (default): JSON Lines in and out. binary: length-prefixed binary item batches in and out, the key service's binary batch format with float32 vectors (docs/formats.md), for bulk work.",
+        DefaultValueFactory = _ => PipelineFormat.Jsonl,
+        Recursive = true,
+    };
 
     private PipelineCommand(CliConsole console, string name, string description, bool keyed, params Step[] steps)
-        : base(name, description)
+        : base(console, name, description)
     {
-        _console = console;
         _scope = new KeyScopeOptions(required: true, paths: keyed);
         _client.AddTo(this);
         _scope.AddTo(this);
@@ -82,20 +82,20 @@ internal sealed class PipelineCommand : Command
     {
         OperationScope scope = _scope.Read(parseResult, parseResult.GetValue(_newTenant) is { } t ? new TenantId(t) : null);
         PipelineFormat format = parseResult.GetValue(_format);
-        if (format == PipelineFormat.Binary && !ItemPipeline.AreByteStreams(_console.Input, _console.Output))
+        if (format == PipelineFormat.Binary && !ItemPipeline.AreByteStreams(Terminal.Input, Terminal.Output))
         {
             throw new CliUsageException("Invalid options: --format binary needs standard input and output as byte streams.");
         }
 
-        return _client.Run(parseResult, _console, configuration => operation.EnsureConfigured(configuration, scope), client =>
+        return _client.Run(parseResult, Terminal, configuration => operation.EnsureConfigured(configuration, scope), client =>
         {
             try
             {
-                return ExitCodes.Of(ItemPipeline.Run(_console.Input, _console.Output, format, operation, client, scope, cancellationToken));
+                return ExitCodes.Of(ItemPipeline.Run(Terminal.Input, Terminal.Output, format, operation, client, scope, cancellationToken));
             }
             catch (InvalidDataException e)
             {
-                _console.Error.WriteLine($"veil: invalid binary input: {e.Message}");
+                Terminal.Error.WriteLine($"veil: invalid binary input: {e.Message}");
                 return ExitCodes.Failed;
             }
         });

@@ -15,10 +15,7 @@ internal sealed class RotateCommand : StoreCommand
         Options.Add(BatchSizeOption);
     }
 
-    /// <summary>The default rows per transaction: enough for PostgreSQL's binary COPY path (from 1 000 rows).</summary>
-    internal const int DefaultBatchSize = 5_000;
-
-    internal readonly Option<int> BatchSizeOption = Opt("--batch-size", "Documents re-encrypted and written per transaction.", DefaultBatchSize).AtLeastOne();
+    internal readonly Option<int> BatchSizeOption = Opt("--batch-size", "Documents re-encrypted and written per transaction.", DocumentStore.DefaultRotationBatchSize).AtLeastOne();
 
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, StoreContext context, CancellationToken cancellationToken)
     {

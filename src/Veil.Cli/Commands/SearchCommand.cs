@@ -1,4 +1,5 @@
 using Microsoft.Extensions.VectorData;
+using Veil.Cli.Commands.OptionGroups;
 using Veil.Documents.Store;
 using Veil.Embeddings.Onnx;
 using Veil.Extensions.VectorData;
@@ -14,14 +15,15 @@ internal sealed class SearchCommand : StoreCommand
     public SearchCommand(CliConsole console)
         : base(console, "search", "Search the encrypted documents with an encrypted query (--vector, --id or --text); write the decrypted hits as JSON Lines: {\"rank\",\"id\",\"score\",\"distance\",\"category\",…fields}, where score is the Euclidean distance to the query (\"distance\":\"euclidean_distance\"; lower is closer), or in a sealed collection (veil ingest --sealed) the exact cosine similarity (\"distance\":\"cosine_similarity\"; higher is closer).")
     {
-        this.Add(VectorOption, IdOption, TextOption, ModelOption, VocabularyOption, TopOption, CategoryOption, NoRerankOption, RerankCandidatesOption, IncludeVectorsOption);
+        this.Add(VectorOption, IdOption, TextOption);
+        TextModelOptions.AddTo(this);
+        this.Add(TopOption, CategoryOption, NoRerankOption, RerankCandidatesOption, IncludeVectorsOption);
     }
 
     internal readonly Option<string> VectorOption = new("--vector") { Description = "The query vector as a JSON array of numbers." };
     internal readonly Option<string> IdOption = new("--id") { Description = "Search with the (decrypted) vector of this stored document; it is its own first hit." };
     internal readonly Option<string> TextOption = new("--text") { Description = "Search with this text, embedded locally with the all-MiniLM-L6-v2 add-on (" + TextModel.InstallCommand + ") or --model and --vocab." };
-    internal readonly Option<string> ModelOption = new("--model") { Description = "With --text: " + TextModel.ModelDescription };
-    internal readonly Option<string> VocabularyOption = new("--vocab") { Description = "With --text: the model's WordPiece vocab.txt." };
+    internal readonly TextModelOptions TextModelOptions = new("--model", "With --text: ");
     internal readonly Option<int> TopOption = Opt<int>("--top", "How many hits.", 10).AtLeastOne();
     internal readonly Option<string> CategoryOption = new("--category") { Description = "Only documents whose category equals this (compared as deterministic ciphertext)." };
     internal readonly Option<bool> NoRerankOption = Opt<bool>("--no-rerank", "Return the order of the encrypted distances (approximate scores) instead of re-ranking the candidates exactly on the client.");
@@ -42,11 +44,11 @@ internal sealed class SearchCommand : StoreCommand
         string source = "the --vector";
         if (vectorJson is not null)
         {
-            query = UsageOf("--vector", () => DocumentJson.ParseVector(vectorJson));
+            query = DocumentJson.ParseVector(vectorJson);
         }
         else if (text is not null)
         {
-            using OnnxEmbeddingGenerator generator = TextModel.Open(parseResult.GetValue(ModelOption), parseResult.GetValue(VocabularyOption));
+            using OnnxEmbeddingGenerator generator = TextModelOptions.Open(parseResult);
             query = await generator.EmbedAsync(text, cancellationToken).ConfigureAwait(false);
             source = $"the model '{generator.ModelName()}'";
         }

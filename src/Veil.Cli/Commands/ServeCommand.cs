@@ -15,12 +15,11 @@ namespace Veil.Cli.Commands;
 /// file and audit lines to a file. Prints <c>{"listening":["http://127.0.0.1:…"]}</c> on stdout once bound. The
 /// options bind through <see cref="VeilKeyServiceSettings"/>.
 /// </summary>
-internal sealed class ServeCommand : Command
+internal sealed class ServeCommand : VeilCommand
 {
-    private readonly CliConsole _console;
     private readonly KeySourceOptions _keys = new("INSECURE, FOR DEVELOPMENT: a cleartext configuration file instead of --keyset.", recursive: false);
-    private readonly Option<string> _clients = Opt<string>("--clients", "The clients file: {\"clients\":[{\"name\",\"keySha256\",\"tenants\",\"secretPaths\",\"derivationPaths\",\"operations\",\"rateLimit\":{\"itemsPerSecond\",\"burst\",\"floatsPerSecond\",\"floatBurst\"},\"quota\":{\"maxItems\",\"maxFloats\"},\"keyQuota\":{\"maxItems\"}}]}.").AsRequired();
-    private readonly Option<string[]> _urls = Opt<string[]>("--urls", "URLs to listen on (repeatable, or separated by ';'). Default http://127.0.0.1:0 (a free port, printed on stdout).", ["http://127.0.0.1:0"]).AsMultiple();
+    private readonly Option<string> _clients = new("--clients") { Description = "The clients file: {\"clients\":[{\"name\",\"keySha256\",\"tenants\",\"secretPaths\",\"derivationPaths\",\"operations\",\"rateLimit\":{\"itemsPerSecond\",\"burst\",\"floatsPerSecond\",\"floatBurst\"},\"quota\":{\"maxItems\",\"maxFloats\"},\"keyQuota\":{\"maxItems\"}}]}.", Required = true };
+    private readonly Option<string[]> _urls = new("--urls") { Description = "URLs to listen on (repeatable, or separated by ';'). Default http://127.0.0.1:0 (a free port, printed on stdout).", DefaultValueFactory = _ => ["http://127.0.0.1:0"], AllowMultipleArgumentsPerToken = true };
     private readonly Option<string> _auditLog = Opt<string>("--audit-log", "Append audit lines (JSON, one per request; never plaintext or keys) to this file; \"-\" for stderr.");
     private readonly Option<string> _limitsState = Opt<string>("--limits-state", "Keep every client's rate-limit bucket and quota in this file across restarts (saved every second while it changes, and at stop); default: in memory only.");
     private readonly Option<string> _limitsRedis = Opt<string>("--limits-redis", "Share every client's rate-limit buckets and quotas with the other instances using this Redis (a StackExchange.Redis configuration such as 127.0.0.1:6379): one atomic script per request on Redis's clock. --limits-state then keeps only the dimensions.");
@@ -33,12 +32,11 @@ internal sealed class ServeCommand : Command
     private readonly Option<int> _maxItems = Opt("--max-items", "Most items per request (more: 400).", 1024);
     private readonly Option<bool> _allowRemoteHttp = Opt<bool>("--allow-remote-http", "Allow plain http:// on a non-loopback address (otherwise refused: use https:// with --certificate).");
     private readonly Option<bool> _allowHyphenatedIds = Opt<bool>("--allow-hyphenated-ids", "Accept '-' in tenants and derivation paths (existing Alloy data; refused by default, since keys derive from tenant-derivationPath). Every client not allowed every tenant must then list its derivationPaths, none reaching another tenant's keys (checked at start).");
-    private readonly Option<string[]> _maxNorm = Opt<string[]>("--max-norm", "path=value: the largest L2 norm of vector inputs (encrypt, query, rotate) on that secret path (repeatable). Default: the keyset's maxNorm, else 1.001 (normalised embeddings).").AsMultiple();
+    private readonly Option<string[]> _maxNorm = new("--max-norm") { Description = "path=value: the largest L2 norm of vector inputs (encrypt, query, rotate) on that secret path (repeatable). Default: the keyset's maxNorm, else 1.001 (normalised embeddings).", AllowMultipleArgumentsPerToken = true };
 
     public ServeCommand(CliConsole console)
-        : base("serve", "Run the key service: authenticated, authorised, rate-limited and audited encryption over HTTP/JSON, keys held in memory. Binds 127.0.0.1 by default.")
+        : base(console, "serve", "Run the key service: authenticated, authorised, rate-limited and audited encryption over HTTP/JSON, keys held in memory. Binds 127.0.0.1 by default.")
     {
-        _console = console;
         _keys.AddTo(this);
         this.Add(_clients, _urls, _auditLog, _limitsState, _limitsRedis, _limitsRedisPrefix, _limitsRedisPasswordEnv, _limitsRedisUnreachable);
         this.Add(_certificate, _certificatePasswordEnv, _maxBody, _maxItems, _allowRemoteHttp, _allowHyphenatedIds, _maxNorm);
@@ -59,7 +57,7 @@ internal sealed class ServeCommand : Command
             AllowHyphenatedIds = parseResult.GetValue(_allowHyphenatedIds),
             MaxNorms = VeilKeyServiceSettings.ParseMaxNorms(parseResult.GetValue(_maxNorm) ?? []),
             Certificate = certificate,
-            AuditLog = audit == "-" ? _console.Error : null,
+            AuditLog = audit == "-" ? Terminal.Error : null,
             AuditLogPath = audit == "-" ? null : audit,
             MaxRequestBodyBytes = parseResult.GetValue(_maxBody),
             MaxItemsPerRequest = parseResult.GetValue(_maxItems),
@@ -67,7 +65,7 @@ internal sealed class ServeCommand : Command
         };
         if (options.Keys.ConfigurationPath is not null)
         {
-            _console.Error.WriteLine("warning: INSECURE: --config serves cleartext development keys; use --keyset with a KMS in production.");
+            Terminal.Error.WriteLine("warning: INSECURE: --config serves cleartext development keys; use --keyset with a KMS in production.");
         }
 
         RedisLimitsStore? redis = parseResult.GetValue(_limitsRedis) is { } redisConfiguration ? await ConnectRedisAsync(parseResult, redisConfiguration).ConfigureAwait(false) : null;
@@ -76,8 +74,8 @@ internal sealed class ServeCommand : Command
             options.LimitsStore = redis;
             await VeilKeyService.RunAsync(options, StderrWarnings, addresses =>
             {
-                _console.Output.WriteLine(JsonSerializer.Serialize(new Dictionary<string, IReadOnlyList<string>> { ["listening"] = addresses }));
-                _console.Output.Flush();
+                Terminal.Output.WriteLine(JsonSerializer.Serialize(new Dictionary<string, IReadOnlyList<string>> { ["listening"] = addresses }));
+                Terminal.Output.Flush();
             }, cancellationToken).ConfigureAwait(false);
             return ExitCodes.Success;
         }

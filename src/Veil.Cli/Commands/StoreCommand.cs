@@ -12,12 +12,11 @@ namespace Veil.Cli.Commands;
 /// (<see cref="KeySourceOptions"/>) and a tenant. Failures are reported by <see cref="ExitCodes.For"/>, except a
 /// ciphertext that does not decrypt: usually the wrong keys or tenant for the collection.
 /// </summary>
-internal abstract class StoreCommand : Command
+internal abstract class StoreCommand : VeilCommand
 {
     protected StoreCommand(CliConsole console, string name, string description)
-        : base(name, description)
+        : base(console, name, description)
     {
-        Terminal = console;
         Store.AddTo(this);
         Keys.AddTo(this);
         Options.Add(TenantOption);
@@ -30,9 +29,7 @@ internal abstract class StoreCommand : Command
         "The cleartext configuration file (the format of the other commands; or --keyset). Used: vector.<secret path> for embeddings, deterministic.<the same path> for \"category\", standard for every other field.",
         recursive: false);
 
-    internal readonly Option<string> TenantOption = Opt<string>("--tenant", "The tenant whose keys encrypt (use the same one to ingest, search and export).").AsRequired();
-
-    protected CliConsole Terminal { get; }
+    internal readonly Option<string> TenantOption = new("--tenant") { Description = "The tenant whose keys encrypt (use the same one to ingest, search and export).", Required = true };
 
     /// <summary>Gets DuckDB's worker threads when --store-threads is not given; null for DuckDB's default (one per core).</summary>
     protected virtual int? DefaultDuckDbThreads => null;

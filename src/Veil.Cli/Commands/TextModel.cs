@@ -26,7 +26,7 @@ internal static class TextModel
 
     /// <summary>Opens the model: the files when given, else the add-on.</summary>
     /// <exception cref="CliUsageException">Only one of the files is given, a file is unusable, or the add-on is missing or damaged.</exception>
-    public static OnnxEmbeddingGenerator Open(string? modelPath, string? vocabularyPath, OnnxEmbeddingGeneratorOptions? options = null)
+    public static OnnxEmbeddingGenerator Open(string? modelPath, string? vocabularyPath)
     {
         if ((modelPath is null) != (vocabularyPath is null))
         {
@@ -35,7 +35,7 @@ internal static class TextModel
 
         try
         {
-            return TextEmbeddingModel.Open(modelPath, vocabularyPath, PackagesFolder, options);
+            return TextEmbeddingModel.Open(modelPath, vocabularyPath, PackagesFolder);
         }
         catch (PackagedModelNotFoundException e)
         {

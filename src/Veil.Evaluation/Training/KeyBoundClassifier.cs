@@ -295,7 +295,27 @@ public sealed class KeyBoundClassifier
 /// <param name="Scores">Accuracy and macro-F1 on the rows whose label was known, or null when none was.</param>
 /// <param name="Scored">How many rows had a known label.</param>
 [Experimental("VEIL001")]
-public sealed record ClassifierPredictions(string[] Labels, ClassificationScores? Scores, int Scored);
+public sealed record ClassifierPredictions(string[] Labels, ClassificationScores? Scores, int Scored)
+{
+    /// <summary>Writes one <c>{"id","label"}</c> JSON object per row, in order: the output of <c>veil predict</c>.</summary>
+    /// <param name="output">Where to write.</param>
+    /// <param name="ids">The rows' ids, one per label.</param>
+    /// <exception cref="ArgumentException">Not one id per label.</exception>
+    public void WriteJsonLines(TextWriter output, IReadOnlyList<string> ids)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(ids);
+        if (ids.Count != Labels.Length)
+        {
+            throw new ArgumentException("One id per label is needed.", nameof(ids));
+        }
+
+        for (int i = 0; i < ids.Count; i++)
+        {
+            output.WriteLine(JsonSerializer.Serialize(new Dictionary<string, string> { ["id"] = ids[i], ["label"] = Labels[i] }));
+        }
+    }
+}
 
 /// <summary>The metadata saved beside a <see cref="KeyBoundClassifier"/>: never key bytes.</summary>
 [Experimental("VEIL001")]

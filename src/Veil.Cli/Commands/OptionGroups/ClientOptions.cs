@@ -11,7 +11,7 @@ internal sealed class ClientOptions(string configDescription = KeySourceOptions.
 
     public KeySourceOptions Keys { get; } = new(configDescription, recursive: true);
 
-    public readonly Option<int?> InsecureSeed = Opt<int?>("--insecure-seed", "INSECURE, FOR TESTS ONLY: draw every IV and data key from ChaCha20 seeded with this 32-bit integer, as Alloy's seeded test client does, so that output is predictable. Never use in production.").AsRecursive();
+    public readonly Option<int?> InsecureSeed = new("--insecure-seed") { Description = "INSECURE, FOR TESTS ONLY: draw every IV and data key from ChaCha20 seeded with this 32-bit integer, as Alloy's seeded test client does, so that output is predictable. Never use in production.", Recursive = true };
 
     public void AddTo(Command command)
     {

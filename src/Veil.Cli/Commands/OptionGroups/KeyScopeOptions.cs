@@ -10,9 +10,9 @@ namespace Veil.Cli.Commands.OptionGroups;
 /// </summary>
 internal sealed class KeyScopeOptions(bool required, bool paths = true)
 {
-    public readonly Option<string> Tenant = Opt<string>("--tenant", "The tenant id keys are derived for.").AsRequired(required).AsRecursive(required);
-    public readonly Option<string>? SecretPath = paths ? Opt<string>("--secret-path", "The secret path: which entry of the configuration's section to use (may be \"\").").AsRequired(required).AsRecursive(required) : null;
-    public readonly Option<string>? DerivationPath = paths ? Opt<string>("--derivation-path", "The derivation path keys are derived for (may be \"\").").AsRequired(required).AsRecursive(required) : null;
+    public readonly Option<string> Tenant = new("--tenant") { Description = "The tenant id keys are derived for.", Required = required, Recursive = required };
+    public readonly Option<string>? SecretPath = paths ? new Option<string>("--secret-path") { Description = "The secret path: which entry of the configuration's section to use (may be \"\").", Required = required, Recursive = required } : null;
+    public readonly Option<string>? DerivationPath = paths ? new Option<string>("--derivation-path") { Description = "The derivation path keys are derived for (may be \"\").", Required = required, Recursive = required } : null;
 
     private Option<string>[] All => SecretPath is null || DerivationPath is null ? [Tenant] : [SecretPath, DerivationPath, Tenant];
 

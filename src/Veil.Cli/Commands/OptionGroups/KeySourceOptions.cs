@@ -13,7 +13,7 @@ internal sealed class KeySourceOptions(string configDescription, bool recursive)
     public const string AlloyConfigDescription = "The configuration file: JSON in the shape of Alloy's standalone configuration (vector, deterministic and standard secrets), in cleartext. Instead of --keyset.";
 
     public readonly Option<string> Config = new("--config") { Description = configDescription, Recursive = recursive };
-    public readonly Option<string> Keyset = Opt<string>("--keyset", "The keyset file (\"veil-keyset/2\"): its live secrets are unwrapped through the KMS each one names (local: or pkcs11:). Instead of --config.").AsRecursive(recursive);
+    public readonly Option<string> Keyset = new("--keyset") { Description = "The keyset file (\"veil-keyset/2\"): its live secrets are unwrapped through the KMS each one names (local: or pkcs11:). Instead of --config.", Recursive = recursive };
     public readonly KmsCredentialOptions Kms = new(recursive);
 
     public void AddTo(Command command)

@@ -9,10 +9,10 @@ namespace Veil.Cli.Commands.OptionGroups;
 /// </summary>
 internal sealed class KmsCredentialOptions(bool recursive, bool passphraseStdin = false)
 {
-    public readonly Option<string> PassphraseEnv = Opt("--passphrase-env", "The environment variable holding the local KMS passphrase.", KmsSelection.DefaultPassphraseVariable).AsRecursive(recursive);
-    public readonly Option<bool>? PassphraseStdin = passphraseStdin ? Opt<bool>("--passphrase-stdin", "Read the local KMS passphrase from the first line of standard input instead.").AsRecursive(recursive) : null;
-    public readonly Option<string> PinEnv = Opt("--pin-env", "The environment variable holding the PKCS#11 user PIN (the PIN is never taken from the command line).", KmsSelection.DefaultPinVariable).AsRecursive(recursive);
-    public readonly Option<string> Pkcs11Module = Opt<string>("--pkcs11-module", $"The PKCS#11 module (default: ${KmsSelection.ModuleVariable}, else {KmsSelection.DefaultModule}).").AsRecursive(recursive);
+    public readonly Option<string> PassphraseEnv = new("--passphrase-env") { Description = "The environment variable holding the local KMS passphrase.", DefaultValueFactory = _ => KmsSelection.DefaultPassphraseVariable, Recursive = recursive };
+    public readonly Option<bool>? PassphraseStdin = passphraseStdin ? new Option<bool>("--passphrase-stdin") { Description = "Read the local KMS passphrase from the first line of standard input instead.", Recursive = recursive } : null;
+    public readonly Option<string> PinEnv = new("--pin-env") { Description = "The environment variable holding the PKCS#11 user PIN (the PIN is never taken from the command line).", DefaultValueFactory = _ => KmsSelection.DefaultPinVariable, Recursive = recursive };
+    public readonly Option<string> Pkcs11Module = new("--pkcs11-module") { Description = $"The PKCS#11 module (default: ${KmsSelection.ModuleVariable}, else {KmsSelection.DefaultModule}).", Recursive = recursive };
 
     public void AddTo(Command command) => command.Add([PassphraseEnv, .. PassphraseStdin is null ? Array.Empty<Option>() : [PassphraseStdin], PinEnv, Pkcs11Module]);
 

@@ -6,9 +6,15 @@ namespace Veil.Cli.Commands.OptionGroups;
 internal sealed class StoreLocationOptions
 {
     public readonly Option<string> Store = Opt<string>("--store", $"Where the encrypted documents live: duckdb:PATH (an embedded DuckDB file; default {StoreLocation.DefaultValue}) or postgres:\"CONNECTION STRING\" (PostgreSQL with pgvector).", StoreLocation.DefaultValue);
-    public readonly Option<string> StoreMemory = CommonOptions.StoreMemory();
-    public readonly Option<int?> StoreThreads = CommonOptions.StoreThreads();
+    public readonly Option<string> StoreMemory = DuckDbMemory();
+    public readonly Option<int?> StoreThreads = DuckDbThreads();
     public readonly Option<string> Collection = Opt<string>("--collection", "The collection (table) name.", "documents");
+
+    /// <summary>--store-memory: DuckDB's buffer pool limit (<see cref="StoreLocation.DuckDbMemoryLimit"/>); <c>veil demo</c> has it too.</summary>
+    public static Option<string> DuckDbMemory() => Opt<string>("--store-memory", $"With a duckdb: store, the most memory DuckDB's buffer pool may use, such as 2GB (default {Stores.DuckDb.DuckDbStoreOptions.DefaultMemoryLimit}; the rest of the table stays on disk).");
+
+    /// <summary>--store-threads: DuckDB's worker threads (<see cref="StoreLocation.DuckDbThreads"/>); <c>veil demo</c> has it too.</summary>
+    public static Option<int?> DuckDbThreads() => Opt<int?>("--store-threads", "With a duckdb: store, DuckDB's worker threads (default: one per core, except veil ingest, which gives DuckDB one and leaves the other cores to encryption).");
 
     public void AddTo(Command command) => command.Add(Store, StoreMemory, StoreThreads, Collection);
 

@@ -15,4 +15,11 @@ internal sealed class TextModelOptions(string name = "--model", string usage = "
 
     /// <summary>Opens the files when given, else the add-on (<see cref="TextModel.Open"/>).</summary>
     public OnnxEmbeddingGenerator Open(ParseResult parseResult) => TextModel.Open(parseResult.GetValue(Model), parseResult.GetValue(Vocabulary));
+
+    /// <summary>Opens the model (<see cref="Open"/>) when <paramref name="wanted"/>; otherwise null, and the files must not be given.</summary>
+    /// <exception cref="CliUsageException">The files are given though not wanted: they go with <paramref name="with"/>.</exception>
+    public OnnxEmbeddingGenerator? OpenIf(ParseResult parseResult, bool wanted, string with) =>
+        wanted ? Open(parseResult)
+        : IsGiven(parseResult) ? throw new CliUsageException($"Invalid options: {Model.Name} and {Vocabulary.Name} go with {with}.")
+        : null;
 }
