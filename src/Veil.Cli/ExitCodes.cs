@@ -41,17 +41,18 @@ internal static class ExitCodes
 
     /// <summary>
     /// The exit code of an exception a command let through and the kind of failure its message is prefixed with on
-    /// stderr, or null for an unexpected one (a bug: reported with its type). A value refused by a library's parser or
-    /// argument check (such as --betas x), bad options, configuration or input, or a model offered another key are
-    /// <see cref="InvalidOptions"/>; a keyset or KMS that fails, an unreadable file or input, a failing store or model
-    /// install is <see cref="Failed"/>; an altered keyset is <see cref="IntegrityFailure"/>.
+    /// stderr, or null for an unexpected one (a bug: reported with its type). A value a library's parser or range check
+    /// refuses (<see cref="FormatException"/>, <see cref="ArgumentOutOfRangeException"/>: "Invalid options: --betas …"),
+    /// other bad options, configuration or input, or a model offered another key are <see cref="InvalidOptions"/>; a
+    /// keyset or KMS that fails, an unreadable file or input, a failing store or model install is <see cref="Failed"/>;
+    /// an altered keyset is <see cref="IntegrityFailure"/>.
     /// </summary>
     public static (int Code, string Kind)? For(Exception e) => e switch
     {
         ArgumentNullException or ObjectDisposedException => null,
-        FormatException or ArgumentException => (InvalidOptions, "Invalid options: "),
+        FormatException or ArgumentOutOfRangeException => (InvalidOptions, "Invalid options: "),
         ClassifierKeyMismatchException => (InvalidOptions, "Refused: "),
-        CliUsageException or DocumentStoreException or ConfigurationFileException or OptionsValidationException or InvalidOperationException => (InvalidOptions, string.Empty),
+        CliUsageException or DocumentStoreException or ConfigurationFileException or OptionsValidationException or ArgumentException or InvalidOperationException => (InvalidOptions, string.Empty),
         KeysetUnavailableException keyset => (keyset.Altered ? IntegrityFailure : Failed, string.Empty),
         KeyNotAvailableException { InnerException: CryptographicException and not KeyNotAvailableException } => (IntegrityFailure, string.Empty),
         VectorStoreException => (Failed, "the store failed: "),
