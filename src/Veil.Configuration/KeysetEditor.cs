@@ -33,7 +33,7 @@ public static class KeysetEditor
     /// <param name="deterministicPaths">Deterministic-field secret paths to create.</param>
     /// <param name="standard">Whether to create a standard-document secret.</param>
     /// <param name="cancellationToken">Cancels the KMS calls (nothing is written).</param>
-    /// <returns>The secrets created.</returns>
+    /// <returns>The secrets created, and a summary naming the file and its KMS key.</returns>
     /// <exception cref="ArgumentException">Nothing to create, or vector paths without an approximation factor.</exception>
     public static async Task<KeysetChange> CreateAsync(
         string file, string kekUri, KmsSelection kms, bool createKek, IReadOnlyList<string> vectorPaths, VectorSecretSettings vector, IReadOnlyList<string> deterministicPaths, bool standard, CancellationToken cancellationToken = default)
@@ -85,7 +85,7 @@ public static class KeysetEditor
     /// <param name="id">The new secret's id, or null for the next free one.</param>
     /// <param name="kekUri">The key-encryption key to wrap it with, or null for the keyset's.</param>
     /// <param name="cancellationToken">Cancels the KMS calls (nothing is written).</param>
-    /// <returns>The secret added.</returns>
+    /// <returns>The secret added, and what to do next (promote it once deployed, when it is pending).</returns>
     public static async Task<KeysetChange> AddAsync(string file, IKmsClient kms, KeysetSection section, SecretPath path, VectorSecretSettings vector, KeyId? id = null, string? kekUri = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(kms);
@@ -113,7 +113,7 @@ public static class KeysetEditor
     /// <param name="path">Its path.</param>
     /// <param name="id">The secret to promote.</param>
     /// <param name="cancellationToken">Cancels the KMS calls (nothing is written).</param>
-    /// <returns>The promoted secret.</returns>
+    /// <returns>The promoted secret, and what to do next (re-encrypt, then retire the old one).</returns>
     public static async Task<KeysetChange> PromoteAsync(string file, IKmsClient kms, KeysetSection section, SecretPath path, KeyId id, CancellationToken cancellationToken = default)
     {
         KeysetSecretInfo info = await KeysetFile.UpdateAsync(file, async (keyset, ct) =>
@@ -131,7 +131,7 @@ public static class KeysetEditor
     /// <param name="path">Its path.</param>
     /// <param name="id">The secret to retire.</param>
     /// <param name="cancellationToken">Cancels the KMS calls (nothing is written).</param>
-    /// <returns>The retired secret.</returns>
+    /// <returns>The retired secret, and a summary.</returns>
     public static async Task<KeysetChange> RetireAsync(string file, IKmsClient kms, KeysetSection section, SecretPath path, KeyId id, CancellationToken cancellationToken = default)
     {
         KeysetSecretInfo info = await KeysetFile.UpdateAsync(file, async (keyset, ct) =>
@@ -197,7 +197,7 @@ public static class KeysetEditor
     /// <param name="file">The keyset file.</param>
     /// <param name="kms">Unwraps the secrets and wraps the integrity key.</param>
     /// <param name="cancellationToken">Cancels the KMS calls (nothing is written).</param>
-    /// <returns>The secrets, now authenticated.</returns>
+    /// <returns>The secrets, now authenticated, and a summary.</returns>
     public static async Task<KeysetChange> UpgradeAsync(string file, IKmsClient kms, CancellationToken cancellationToken = default) => new(
         await KeysetFile.UpdateAsync(
             file,
