@@ -44,6 +44,7 @@ public sealed class PostgresCollection<TKey, TRecord> : SqlCollection<TKey, TRec
     private const int MaxParametersPerStatement = 65_535;
     private const int StatementsPerRoundTrip = 8;
     private const string DistanceColumn = "__veil_distance";
+    private const string UpdateWorkMemory = "64MB";
 
     private readonly PostgresDatabase _database;
     private readonly PostgresCollectionOptions _options;
@@ -354,6 +355,14 @@ public sealed class PostgresCollection<TKey, TRecord> : SqlCollection<TKey, TRec
                     {
                         batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL synchronous_commit = off"));
                     }
+
+                    // unnest's rows are kept in a tuplestore, which spills to a temporary file past work_mem (4 MB by
+                    // default; a page of 5 000 × 384-d rows is ~10 MB): raised for this transaction only, never lowered.
+                    batch.BatchCommands.Add(new NpgsqlBatchCommand(
+                        "SELECT set_config('work_mem', GREATEST(pg_size_bytes(current_setting('work_mem')), pg_size_bytes($1))::text || 'B', true)")
+                    {
+                        Parameters = { new NpgsqlParameter { Value = UpdateWorkMemory } },
+                    });
 
                     batch.BatchCommands.Add(update);
                     await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
