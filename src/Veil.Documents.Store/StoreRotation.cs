@@ -18,8 +18,7 @@ namespace Veil.Documents.Store;
 /// Re-encrypts a collection of <see cref="VeilDocument"/>s to the current secrets, a batch at a time: the rows left
 /// are those whose paired ICL info or category starts with the in-rotation key-id header, or whose metadata document
 /// starts with the EDEK header of a standard secret other than the primary one (all found by a prefix filter in the
-/// store). Each batch is written in one transaction (an upsert; on PostgreSQL an <c>UPDATE</c> of the columns the new
-/// keys change, committed asynchronously), so a crash leaves every row either old or new, and
+/// store). Each batch is written in one upsert (one transaction), so a crash leaves every row either old or new, and
 /// a re-run finds exactly the rows still left: the rows themselves are the checkpoint (no separate progress record
 /// that could disagree with them). Batches are paged by id (keyset), so a run reads each row once.
 /// </summary>
@@ -113,17 +112,7 @@ public sealed class StoreRotation(VectorStoreCollection<string, VeilDocument> ro
             {
                 BeforeWriteForTests.Value?.Invoke(++batchNumber);
                 long start = Stopwatch.GetTimestamp();
-                if (postgres is not null)
-                {
-                    // Only the columns the new keys change, and an asynchronous commit: a page lost to a server crash
-                    // is still under the old keys, so the re-run finds it again (docs/scale.md).
-                    await postgres.UpdateAsync(page.Rows, page.Changed, synchronousCommit: false, cancellationToken).ConfigureAwait(false);
-                }
-                else
-                {
-                    await rows.UpsertAsync(page.Rows, cancellationToken).ConfigureAwait(false);
-                }
-
+                await rows.UpsertAsync(page.Rows, cancellationToken).ConfigureAwait(false);
                 summary.WriteTime += Stopwatch.GetElapsedTime(start);
                 summary.Rotated += page.Rows.Count;
                 summary.Failed += page.Read - page.Rows.Count;
@@ -291,24 +280,7 @@ public sealed class StoreRotation(VectorStoreCollection<string, VeilDocument> ro
         Apply(fieldRows, fields, failed, (i, document) => copies[i].Fields = Convert.ToBase64String(document));
 
         int vectorsRotated = vectorRows.Count(i => !failed[i]);
-        var changed = new List<string>(4);
-        if (vectorRows.Count > 0)
-        {
-            changed.Add(nameof(VeilDocument.Embedding));
-            changed.Add(nameof(VeilDocument.EmbeddingInfo));
-        }
-
-        if (categoryRows.Count > 0)
-        {
-            changed.Add(nameof(VeilDocument.Category));
-        }
-
-        if (fieldRows.Count > 0)
-        {
-            changed.Add(nameof(VeilDocument.Fields));
-        }
-
-        return new RotatedPage(copies.Where((_, i) => !failed[i]).ToList(), changed, batch.Count, vectorsRotated, sampleDecrypts ? drifts : []);
+        return new RotatedPage(copies.Where((_, i) => !failed[i]).ToList(), batch.Count, vectorsRotated, sampleDecrypts ? drifts : []);
     }
 
     /// <summary>The relative L2 drift of each sampled vector, and whether every new ciphertext decrypts.</summary>
@@ -363,11 +335,10 @@ public sealed class StoreRotation(VectorStoreCollection<string, VeilDocument> ro
 
 /// <summary>A page of rows re-encrypted and ready to write.</summary>
 /// <param name="Rows">The rows re-encrypted (those that failed left out).</param>
-/// <param name="Changed">The properties re-encrypted in any of <paramref name="Rows"/> (the others are as read).</param>
 /// <param name="Read">The rows read.</param>
 /// <param name="VectorsRotated">The vectors re-encrypted among <paramref name="Rows"/>.</param>
 /// <param name="Drifts">The relative L2 drift of each sampled vector.</param>
-internal sealed record RotatedPage(List<VeilDocument> Rows, List<string> Changed, int Read, int VectorsRotated, List<double> Drifts);
+internal sealed record RotatedPage(List<VeilDocument> Rows, int Read, int VectorsRotated, List<double> Drifts);
 
 /// <summary>What a rotation did: rows rotated, already current and failed, and the drift of the rotated vectors.</summary>
 public sealed class RotationSummary

@@ -44,7 +44,6 @@ public sealed class PostgresCollection<TKey, TRecord> : SqlCollection<TKey, TRec
     private const int MaxParametersPerStatement = 65_535;
     private const int StatementsPerRoundTrip = 8;
     private const string DistanceColumn = "__veil_distance";
-    private const string UpdateWorkMemory = "64MB";
 
     private readonly PostgresDatabase _database;
     private readonly PostgresCollectionOptions _options;
@@ -262,116 +261,6 @@ public sealed class PostgresCollection<TKey, TRecord> : SqlCollection<TKey, TRec
         {
             source.Dispose();
         }
-    }
-
-    /// <summary>
-    /// Rewrites some properties of records that already exist, in one <c>UPDATE … FROM unnest(…)</c> statement and one
-    /// transaction: each property's values go to the server as one binary array parameter, with no staging table, and
-    /// only the named columns are written. A record whose key is not in the table is skipped, not inserted (so a row
-    /// deleted meanwhile stays deleted). What a key rotation needs: it rewrites what the new keys change, page by page.
-    /// </summary>
-    /// <param name="records">The records, with distinct keys; only their key and <paramref name="propertyNames"/> are read.</param>
-    /// <param name="propertyNames">The model names of the data and vector properties to write (not the key).</param>
-    /// <param name="synchronousCommit">
-    /// False to commit with <c>SET LOCAL synchronous_commit = off</c>: the commit returns before its WAL reaches disk,
-    /// so a server crash in the next moments (three times <c>wal_writer_delay</c>, 600 ms by default) can lose the
-    /// update — never corrupt it or apply it in part. Only for writes a re-run redoes, such as a rotation's pages
-    /// (the rows still under the old key are found again). True keeps the server's setting.
-    /// </param>
-    /// <param name="cancellationToken">Cancels the update (the transaction then rolls back).</param>
-    /// <returns>The rows updated.</returns>
-    /// <exception cref="ArgumentException">A property name is unknown or the key's, a key is null or repeated, or a vector has the wrong dimension.</exception>
-    public async Task<int> UpdateAsync(IReadOnlyList<TRecord> records, IReadOnlyList<string> propertyNames, bool synchronousCommit = true, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(records);
-        ArgumentNullException.ThrowIfNull(propertyNames);
-        var properties = new List<PropertyModel>(propertyNames.Count + 1) { Model.KeyProperty };
-        foreach (var name in propertyNames)
-        {
-            var property = Model.Properties.FirstOrDefault(p => p.ModelName == name && p is not KeyPropertyModel)
-                ?? throw new ArgumentException($"'{name}' is not a data or vector property of the record.", nameof(propertyNames));
-            if (properties.Contains(property))
-            {
-                throw new ArgumentException($"Property '{name}' is named twice.", nameof(propertyNames));
-            }
-
-            properties.Add(property);
-        }
-
-        if (records.Count == 0 || properties.Count == 1)
-        {
-            return 0;
-        }
-
-        // One array per column, of the values' own type, so Npgsql sends it in binary (vector[] through pgvector's resolver).
-        var keys = new HashSet<object>();
-        var columns = new object[properties.Count][];
-        for (var p = 0; p < properties.Count; p++)
-        {
-            columns[p] = new object[records.Count];
-        }
-
-        for (var i = 0; i < records.Count; i++)
-        {
-            if (!keys.Add(KeyOf(records[i], i, nameof(records))))
-            {
-                throw new ArgumentException($"The record at index {i} repeats a key of an earlier record.", nameof(records));
-            }
-
-            for (var p = 0; p < properties.Count; p++)
-            {
-                columns[p][i] = PostgresValues.ToStorable(properties[p], properties[p].GetValueAsObject(records[i]), i);
-            }
-        }
-
-        var sql = new StringBuilder("UPDATE ").Append(Table).Append(" AS t SET ");
-        for (var p = 1; p < properties.Count; p++)
-        {
-            sql.Append(p == 1 ? "" : ", ").Append(Dialect.Quote(properties[p].StorageName)).Append(CultureInfo.InvariantCulture, $" = u.c{p}");
-        }
-
-        sql.Append(" FROM unnest(");
-        var update = new NpgsqlBatchCommand();
-        for (var p = 0; p < properties.Count; p++)
-        {
-            update.Parameters.Add(new NpgsqlParameter { Value = PostgresValues.ToArray(columns[p]) });
-            sql.Append(p == 0 ? "$" : ", $").Append(p + 1).Append("::").Append(Dialect.ColumnType(properties[p])).Append("[]");
-        }
-
-        sql.Append(") AS u(").AppendJoin(", ", Enumerable.Range(0, properties.Count).Select(p => "c" + p.ToString(CultureInfo.InvariantCulture)))
-            .Append(") WHERE t.").Append(KeyColumn).Append(" = u.c0");
-        update.CommandText = sql.ToString();
-
-        return await RunAsync("Update", async connection =>
-        {
-            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            await using (transaction.ConfigureAwait(false))
-            {
-                // No command timeout: a page of many large rows takes as long as the server needs; the token still stops it.
-                var batch = new NpgsqlBatch(connection, transaction) { Timeout = 0 };
-                await using (batch.ConfigureAwait(false))
-                {
-                    if (!synchronousCommit)
-                    {
-                        batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL synchronous_commit = off"));
-                    }
-
-                    // unnest's rows are kept in a tuplestore, which spills to a temporary file past work_mem (4 MB by
-                    // default; a page of 5 000 × 384-d rows is ~10 MB): raised for this transaction only, never lowered.
-                    batch.BatchCommands.Add(new NpgsqlBatchCommand(
-                        "SELECT set_config('work_mem', GREATEST(pg_size_bytes(current_setting('work_mem')), pg_size_bytes($1))::text || 'B', true)")
-                    {
-                        Parameters = { new NpgsqlParameter { Value = UpdateWorkMemory } },
-                    });
-
-                    batch.BatchCommands.Add(update);
-                    await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                }
-
-                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                return update.RecordsAffected;
-            }
-        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Upserts a small batch with multi-row <c>INSERT … ON CONFLICT</c> statements, every value converted (and checked) first.</summary>

@@ -23,29 +23,4 @@ internal static class PostgresValues
         property is VectorPropertyModel vector && value is not null
             ? new Vector(VectorValues.ToStoredFloats(vector, value, index))
             : ToParameterValue(value);
-
-    /// <summary>
-    /// Storable values (<see cref="ToStorable"/>: <see cref="DBNull"/> for null) as one array of their own type, for an
-    /// array parameter: nulls in an array of a value type make it an array of <see cref="Nullable{T}"/>; all nulls, an
-    /// array of strings (the SQL casts it to the column's type).
-    /// </summary>
-    public static Array ToArray(object[] values)
-    {
-        var type = values.FirstOrDefault(v => v is not DBNull)?.GetType() ?? typeof(string);
-        if (type.IsValueType && values.Any(v => v is DBNull))
-        {
-            type = typeof(Nullable<>).MakeGenericType(type);
-        }
-
-        var array = Array.CreateInstance(type, values.Length);
-        for (var i = 0; i < values.Length; i++)
-        {
-            if (values[i] is not DBNull)
-            {
-                array.SetValue(values[i], i);
-            }
-        }
-
-        return array;
-    }
 }

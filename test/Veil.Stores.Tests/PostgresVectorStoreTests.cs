@@ -119,47 +119,6 @@ public sealed class PostgresVectorStoreTests(PostgresStoreFixture fixture)
     }
 
     [StoreFact]
-    public async Task UpdateAsync_WritesOnlyTheNamedPropertiesOfRowsThatExist()
-    {
-        await using var scope = await CreateFilledAsync(DistanceFunction.EuclideanDistance, IndexKind.Flat, 300, seed: 23);
-        var random = new Random(24);
-        var changes = Enumerable.Range(0, 100)
-            .Select(k => new RandomRecord { Key = k, Bucket = 1000 + k, Vector = k == 7 ? null : RandomVector(random, Dimensions) })
-            .Append(new RandomRecord { Key = 5000, Bucket = 1, Vector = RandomVector(random, Dimensions) })
-            .ToList();
-
-        int updated = await scope.Collection.UpdateAsync(changes, [nameof(RandomRecord.Vector)], synchronousCommit: false);
-        int bucketsUpdated = await scope.Collection.UpdateAsync(changes.Where(c => c.Key % 2 == 1).ToList(), [nameof(RandomRecord.Bucket)]);
-
-        Assert.Equal(100, updated); // key 5000 is not in the table
-        Assert.Equal(50, bucketsUpdated);
-        var stored = await scope.Collection.GetAsync(r => true, 1000, new FilteredRecordRetrievalOptions<RandomRecord> { IncludeVectors = true }).ToDictionaryAsync(r => r.Key);
-        Assert.Equal(300, stored.Count);
-        for (var k = 0; k < 300; k++)
-        {
-            var expectedVector = k < 100 ? changes[k].Vector : scope.Vectors[k];
-            Assert.Equal(expectedVector, stored[k].Vector);
-            Assert.Equal(k < 100 && k % 2 == 1 ? 1000 + k : k % 50, stored[k].Bucket);
-        }
-    }
-
-    [StoreFact]
-    public async Task UpdateAsync_WhenAKeyRepeatsOrAPropertyIsNotData_ThrowsAndWritesNothing()
-    {
-        await using var scope = await CreateFilledAsync(DistanceFunction.EuclideanDistance, IndexKind.Flat, 10, seed: 29);
-        var record = new RandomRecord { Key = 3, Bucket = 99, Vector = new float[Dimensions] };
-
-        await Assert.ThrowsAsync<ArgumentException>(() => scope.Collection.UpdateAsync([record, record], [nameof(RandomRecord.Bucket)]));
-        await Assert.ThrowsAsync<ArgumentException>(() => scope.Collection.UpdateAsync([record], [nameof(RandomRecord.Key)]));
-        await Assert.ThrowsAsync<ArgumentException>(() => scope.Collection.UpdateAsync([record], ["Missing"]));
-        await Assert.ThrowsAsync<ArgumentException>(() => scope.Collection.UpdateAsync([new RandomRecord { Key = 4, Vector = new float[Dimensions + 1] }], [nameof(RandomRecord.Vector)]));
-
-        var stored = await scope.Collection.GetAsync(3, new RecordRetrievalOptions { IncludeVectors = true });
-        Assert.Equal(3, stored!.Bucket);
-        Assert.Equal(scope.Vectors[3], stored.Vector);
-    }
-
-    [StoreFact]
     public async Task CreateIndexesAsync_WhenCreationWasDeferred_BuildsTheHnswIndexTheSearchThenScans()
     {
         using var store = IndexOnlyStore();
