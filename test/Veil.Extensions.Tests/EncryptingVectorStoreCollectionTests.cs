@@ -342,6 +342,32 @@ public sealed class EncryptingVectorStoreCollectionTests(RotatingClients keys) :
     }
 
     [Fact]
+    public async Task UpsertAsync_WhenSequenceIsLong_StoresTheFirstChunkBeforeAFullChunkIsRead()
+    {
+        (InMemoryCollection<string, Doc> inner, EncryptingVectorStoreCollection<string, Doc> collection) = Create();
+        const int First = EncryptingVectorStoreCollection<string, Doc>.PipelineFirstChunkRows;
+        bool storedEarly = false;
+        IEnumerable<Doc> Records()
+        {
+            for (int i = 0; i < 2 * EncryptingVectorStoreCollection<string, Doc>.PipelineChunkRows; i++)
+            {
+                if (i == 3 * First)
+                {
+                    // Within the second, larger chunk: the inner collection already has the first one.
+                    storedEarly = SpinWait.SpinUntil(() => inner.Upserted.Count >= First, TimeSpan.FromSeconds(30));
+                }
+
+                yield return Synthetic.Record(i, s_vectors[i % s_vectors.Length]);
+            }
+        }
+
+        await collection.UpsertAsync(Records());
+
+        Assert.True(storedEarly);
+        Assert.Equal(2 * EncryptingVectorStoreCollection<string, Doc>.PipelineChunkRows, inner.Upserted.Count);
+    }
+
+    [Fact]
     public async Task UpsertAsync_WhenEncryptionFailsInALaterChunk_ThrowsItAndStopsReadingTheSequence()
     {
         (_, EncryptingVectorStoreCollection<string, Doc> collection) = Create();

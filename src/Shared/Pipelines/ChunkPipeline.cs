@@ -66,6 +66,39 @@ internal sealed class ChunkPipeline<T> : IDisposable
         Failure?.Throw();
     }
 
+    /// <summary>
+    /// <paramref name="source"/> in chunks that start at <paramref name="firstChunk"/> items and double up to
+    /// <paramref name="maxChunk"/>: the consumer starts after a small first chunk instead of waiting for a full one
+    /// (what it waits for before its first item is not overlapped with anything), while later chunks stay large
+    /// enough to amortise a batch's fixed costs.
+    /// </summary>
+    /// <param name="source">The items.</param>
+    /// <param name="firstChunk">Items in the first chunk (at least 1).</param>
+    /// <param name="maxChunk">Items in the largest chunk (at least <paramref name="firstChunk"/>).</param>
+    /// <returns>The chunks, in order.</returns>
+    public static IEnumerable<T[]> GrowingChunks(IEnumerable<T> source, int firstChunk, int maxChunk)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(firstChunk, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxChunk, firstChunk);
+        int size = firstChunk;
+        var chunk = new List<T>(size);
+        foreach (T item in source)
+        {
+            chunk.Add(item);
+            if (chunk.Count == size)
+            {
+                yield return chunk.ToArray();
+                size = Math.Min(maxChunk, size * 2);
+                chunk = new List<T>(size);
+            }
+        }
+
+        if (chunk.Count > 0)
+        {
+            yield return chunk.ToArray();
+        }
+    }
+
     public void Dispose()
     {
         _stop.Cancel();
