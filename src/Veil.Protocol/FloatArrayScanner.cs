@@ -4,7 +4,7 @@ namespace Veil.Protocol;
 
 /// <summary>
 /// Reads a JSON array of plain numbers straight from its bytes, without a token per element: the fast path of
-/// <see cref="JsonValues.ReadFloatArray(ref System.Text.Json.Utf8JsonReader, ref ReadOnlySpan{byte}, string)"/>.
+/// <see cref="JsonValues.ReadFloatArray(ref System.Text.Json.Utf8JsonReader, ref ReadOnlySpan{byte}, string, VectorArena)"/>.
 /// It accepts only what the JSON reader accepts and gives the same floats; for anything else (another token, bad
 /// grammar, a value that is not a finite float, too many elements) it gives up and the caller reads token by token,
 /// which reports the error.
@@ -12,10 +12,10 @@ namespace Veil.Protocol;
 internal static class FloatArrayScanner
 {
     /// <summary>
-    /// Scans the elements of an array whose <c>[</c> ends at <paramref name="start"/>; on success returns them and the
-    /// index of the closing <c>]</c>, else null.
+    /// Scans the elements of an array whose <c>[</c> ends at <paramref name="start"/>; on success returns them (in
+    /// <paramref name="arena"/> when given, else a new array) and the index of the closing <c>]</c>, else null.
     /// </summary>
-    public static float[]? TryScan(ReadOnlySpan<byte> source, int start, out int end)
+    public static ReadOnlyMemory<float>? TryScan(ReadOnlySpan<byte> source, int start, VectorArena? arena, out int end)
     {
         end = 0;
         float[] scratch = JsonValues.Scratch;
@@ -24,7 +24,7 @@ internal static class FloatArrayScanner
         if (p < source.Length && source[p] == (byte)']')
         {
             end = p;
-            return [];
+            return ReadOnlyMemory<float>.Empty;
         }
 
         while (true)
@@ -69,7 +69,7 @@ internal static class FloatArrayScanner
             if (source[p] == (byte)']')
             {
                 end = p;
-                return scratch.AsSpan(0, count).ToArray();
+                return JsonValues.Store(scratch.AsSpan(0, count), arena);
             }
 
             if (source[p] != (byte)',')

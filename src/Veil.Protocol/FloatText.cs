@@ -567,7 +567,7 @@ public static class FloatText
                 destination[0] = (byte)'0';
                 destination[1] = (byte)'.';
                 destination.Slice(2, zeros).Fill((byte)'0');
-                WriteDigits(digits, destination.Slice(2 + zeros, length));
+                WriteDigits(digits, length, destination[(2 + zeros)..]);
                 return 2 + zeros + length;
             }
 
@@ -585,6 +585,51 @@ public static class FloatText
             destination[scale] = (byte)'.';
             WriteDigits(digits % divisor, destination.Slice(scale + 1, length - scale));
             return length + 1;
+        }
+    }
+
+    /// <summary>
+    /// Writes the <paramref name="count"/> (1 to 10) decimal digits of <paramref name="value"/> (below 10^count) at the
+    /// start of <paramref name="destination"/>; when it has room, the last eight in one 64-bit store, which may also
+    /// write zero bytes after the digits (inside <paramref name="destination"/>, for the caller to overwrite or ignore).
+    /// </summary>
+    private static void WriteDigits(uint value, int count, Span<byte> destination)
+    {
+        unchecked
+        {
+            if (count <= 8 && destination.Length >= 8)
+            {
+                BinaryPrimitives.WriteUInt64LittleEndian(destination, EightDigitText(value) >> ((8 - count) * 8));
+            }
+            else if (count > 8 && destination.Length >= count)
+            {
+                WriteDigits(value / 100_000_000, destination[..(count - 8)]);
+                BinaryPrimitives.WriteUInt64LittleEndian(destination[(count - 8)..], EightDigitText(value % 100_000_000));
+            }
+            else
+            {
+                WriteDigits(value, destination[..count]);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The eight ASCII digits of <paramref name="value"/> (below 10^8, zero-padded), the first in the low byte: split
+    /// into halves of four digits, then pairs, then digits, in parallel lanes of one 64-bit word (each quotient by a
+    /// multiply and shift that is exact in its range: x / 100 = x · 10486 >> 20 for x below 10^4, x / 10 = x · 103 >> 10
+    /// for x below 100).
+    /// </summary>
+    private static ulong EightDigitText(uint value)
+    {
+        unchecked
+        {
+            uint high = value / 10_000;
+            ulong x = high | ((ulong)(value - (high * 10_000)) << 32);
+            ulong hundreds = ((x * 10486) >> 20) & 0x0000_007F_0000_007F;
+            x = hundreds | ((x - (hundreds * 100)) << 16);
+            ulong tens = ((x * 103) >> 10) & 0x000F_000F_000F_000F;
+            x = tens | ((x - (tens * 10)) << 8);
+            return x + 0x3030_3030_3030_3030;
         }
     }
 

@@ -34,6 +34,13 @@ public interface IItemOperation
     /// </summary>
     /// <exception cref="ArgumentException">The whole batch failed, for example the secret path is not configured.</exception>
     IReadOnlyList<ProtocolItem> Process(VeilClient client, IReadOnlyList<ProtocolItem> items, OperationScope scope);
+
+    /// <summary>
+    /// <see cref="Process(VeilClient, IReadOnlyList{ProtocolItem}, OperationScope)"/> with the result vectors in
+    /// <paramref name="arena"/> where the operation can put them there (the JSON Lines pipeline's chunk memory).
+    /// </summary>
+    internal IReadOnlyList<ProtocolItem> Process(VeilClient client, IReadOnlyList<ProtocolItem> items, OperationScope scope, VectorArena arena) =>
+        Process(client, items, scope);
 }
 
 /// <summary>
@@ -49,6 +56,7 @@ public sealed class ItemOperation<TInput, TOutput> : IItemOperation
     private readonly Func<VeilClient, IReadOnlyList<TInput>, OperationScope, BatchResult<TOutput>> _run;
     private readonly Func<VeilClient, OperationScope, Func<TOutput, ProtocolItem, ProtocolItem>> _resultWriter;
     private readonly Func<ProtocolItem, OperationScope, TOutput> _readOutput;
+    private readonly Func<VeilClient, IReadOnlyList<TInput>, OperationScope, VectorArena, BatchResult<ProtocolItem>>? _runInArena;
 
     internal ItemOperation(
         string name,
@@ -58,7 +66,8 @@ public sealed class ItemOperation<TInput, TOutput> : IItemOperation
         Func<TInput, ProtocolItem> writeInput,
         Func<VeilClient, IReadOnlyList<TInput>, OperationScope, BatchResult<TOutput>> run,
         Func<VeilClient, OperationScope, Func<TOutput, ProtocolItem, ProtocolItem>> resultWriter,
-        Func<ProtocolItem, OperationScope, TOutput> readOutput)
+        Func<ProtocolItem, OperationScope, TOutput> readOutput,
+        Func<VeilClient, IReadOnlyList<TInput>, OperationScope, VectorArena, BatchResult<ProtocolItem>>? runInArena = null)
     {
         Name = name;
         RequestMembers = requestMembers;
@@ -68,6 +77,7 @@ public sealed class ItemOperation<TInput, TOutput> : IItemOperation
         _run = run;
         _resultWriter = resultWriter;
         _readOutput = readOutput;
+        _runInArena = runInArena;
     }
 
     /// <inheritdoc/>
@@ -91,7 +101,14 @@ public sealed class ItemOperation<TInput, TOutput> : IItemOperation
     public TOutput ReadOutput(ProtocolItem item, OperationScope scope) => _readOutput(item, scope);
 
     /// <inheritdoc/>
-    public IReadOnlyList<ProtocolItem> Process(VeilClient client, IReadOnlyList<ProtocolItem> items, OperationScope scope)
+    public IReadOnlyList<ProtocolItem> Process(VeilClient client, IReadOnlyList<ProtocolItem> items, OperationScope scope) =>
+        Process(client, items, scope, arena: null);
+
+    /// <inheritdoc/>
+    IReadOnlyList<ProtocolItem> IItemOperation.Process(VeilClient client, IReadOnlyList<ProtocolItem> items, OperationScope scope, VectorArena arena) =>
+        Process(client, items, scope, arena);
+
+    private ProtocolItem[] Process(VeilClient client, IReadOnlyList<ProtocolItem> items, OperationScope scope, VectorArena? arena)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(items);
@@ -119,7 +136,15 @@ public sealed class ItemOperation<TInput, TOutput> : IItemOperation
             }
         }
 
-        if (inputs.Count > 0)
+        if (inputs.Count > 0 && arena is not null && _runInArena is not null)
+        {
+            BatchResult<ProtocolItem> output = _runInArena(client, inputs, scope, arena);
+            for (int k = 0; k < output.Count; k++)
+            {
+                results[positions[k]] = WithId(output[k].IsSuccess ? output[k].Value! : Failure(output[k]), items[positions[k]]);
+            }
+        }
+        else if (inputs.Count > 0)
         {
             BatchResult<TOutput> output = _run(client, inputs, scope);
             Func<TOutput, ProtocolItem, ProtocolItem> write = _resultWriter(client, scope);
@@ -127,12 +152,18 @@ public sealed class ItemOperation<TInput, TOutput> : IItemOperation
             {
                 BatchItemResult<TOutput> result = output[k];
                 ProtocolItem request = items[positions[k]];
-                ProtocolItem written = result.IsSuccess ? write(result.Value!, request) : ProtocolItem.Failure(null, ItemError.From(result.Error!));
-                written.Id = request.Id;
-                results[positions[k]] = written;
+                results[positions[k]] = WithId(result.IsSuccess ? write(result.Value!, request) : Failure(result), request);
             }
         }
 
         return results;
+    }
+
+    private static ProtocolItem Failure<T>(BatchItemResult<T> result) => ProtocolItem.Failure(null, ItemError.From(result.Error!));
+
+    private static ProtocolItem WithId(ProtocolItem written, ProtocolItem request)
+    {
+        written.Id = request.Id;
+        return written;
     }
 }

@@ -27,7 +27,10 @@ public static class ItemOperations
         vector => new ProtocolItem { Vector = vector },
         (client, inputs, scope) => client.Vector.EncryptBatch(inputs, scope.SecretPath, scope.DerivationPath, scope.Tenant),
         static (_, _) => static (encrypted, _) => EncryptedVectorItem(encrypted),
-        (item, scope) => ReadEncryptedVector(item, scope));
+        (item, scope) => ReadEncryptedVector(item, scope),
+        (client, inputs, scope, arena) => Items(
+            client.Vector.EncryptBatch(inputs, Allocate(arena, inputs, static v => v.Length), scope.SecretPath, scope.DerivationPath, scope.Tenant),
+            EncryptedVectorItem));
 
     /// <summary><c>vector.encrypt-one-way</c> (the CLI's <c>--one-way</c>): no paired ICL info, so nobody can decrypt.</summary>
     public static ItemOperation<ReadOnlyMemory<float>, float[]> VectorEncryptOneWay { get; } = new(
@@ -60,7 +63,10 @@ public static class ItemOperations
         EncryptedVectorItem,
         (client, inputs, scope) => client.Vector.DecryptBatch(inputs, scope.Tenant),
         static (_, _) => static (plaintext, _) => new ProtocolItem { Vector = plaintext },
-        (item, _) => AsArray(Need(item.Vector, "vector")));
+        (item, _) => AsArray(Need(item.Vector, "vector")),
+        (client, inputs, scope, arena) => Items(
+            client.Vector.DecryptBatch(inputs, Allocate(arena, inputs, static v => v.Ciphertext.Length), scope.Tenant),
+            static plaintext => new ProtocolItem { Vector = plaintext }));
 
     /// <summary><c>vector.rotate</c>: re-encrypts with the current key, optionally for another tenant (lossy: adds drift).</summary>
     public static ItemOperation<EncryptedVector, EncryptedVector> VectorRotate { get; } = new(
@@ -219,11 +225,27 @@ public static class ItemOperations
         new(Need(item.EncryptedVector, "encryptedVector"), Need(item.PairedIclInfo, "pairedIclInfo"), scope.SecretPath, scope.DerivationPath);
 
     private static ProtocolItem EncryptedVectorItem(EncryptedVector encrypted) =>
-        new() { EncryptedVector = encrypted.Ciphertext, PairedIclInfo = encrypted.PairedIclInfo.ToArray() };
+        new() { EncryptedVector = encrypted.Ciphertext, PairedIclInfo = AsArray(encrypted.PairedIclInfo) };
+
+    /// <summary>One destination in <paramref name="arena"/> per input, as long as <paramref name="length"/> says.</summary>
+    private static Memory<float>[] Allocate<T>(VectorArena arena, IReadOnlyList<T> inputs, Func<T, int> length)
+    {
+        var destinations = new Memory<float>[inputs.Count];
+        for (int i = 0; i < destinations.Length; i++)
+        {
+            destinations[i] = arena.Allocate(length(inputs[i]));
+        }
+
+        return destinations;
+    }
+
+    /// <summary>A batch's results as result items.</summary>
+    private static BatchResult<ProtocolItem> Items<T>(BatchResult<T> results, Func<T, ProtocolItem> write) =>
+        new(results.Select(r => r.IsSuccess ? BatchItemResult.Success(write(r.Value!)) : BatchItemResult.Failure<ProtocolItem>(r.Error!)));
 
     /// <summary>The array behind <paramref name="memory"/> when it is a whole array (as read), else a copy.</summary>
-    private static float[] AsArray(ReadOnlyMemory<float> memory) =>
-        MemoryMarshal.TryGetArray(memory, out ArraySegment<float> segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+    private static T[] AsArray<T>(ReadOnlyMemory<T> memory) =>
+        MemoryMarshal.TryGetArray(memory, out ArraySegment<T> segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
             ? segment.Array
             : memory.ToArray();
 

@@ -34,7 +34,7 @@ public static class JsonLinesProcessor
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(operation);
-        return Run(input, output, operation.RequestMembers, items => operation.Process(client, items, scope), chunkSize, cancellationToken);
+        return Run(input, output, operation.RequestMembers, (items, arena) => operation.Process(client, items, scope, arena), chunkSize, cancellationToken);
     }
 
     /// <summary>
@@ -51,17 +51,28 @@ public static class JsonLinesProcessor
         int chunkSize = DefaultChunkSize,
         CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(process);
+        return Run(input, output, requestMembers, (items, _) => process(items), chunkSize, cancellationToken);
+    }
+
+    private static ItemErrorCode Run(
+        TextReader input,
+        TextWriter output,
+        ItemMembers requestMembers,
+        ProcessChunk process,
+        int chunkSize,
+        CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(output);
-        ArgumentNullException.ThrowIfNull(process);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(chunkSize);
         var lines = new string[chunkSize];
         var sink = new OutputSink(output);
         return RunChunks(
             () => ReadChunk(input, lines),
-            i =>
+            (i, arena) =>
             {
-                ProtocolItem item = ParseLine(lines[i], requestMembers);
+                ProtocolItem item = ParseLine(lines[i], requestMembers, arena);
                 lines[i] = null!;
                 return item;
             },
@@ -87,7 +98,7 @@ public static class JsonLinesProcessor
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(operation);
-        return Run(input, output, operation.RequestMembers, items => operation.Process(client, items, scope), chunkSize, cancellationToken);
+        return Run(input, output, operation.RequestMembers, (items, arena) => operation.Process(client, items, scope, arena), chunkSize, cancellationToken);
     }
 
     /// <summary>
@@ -102,15 +113,26 @@ public static class JsonLinesProcessor
         int chunkSize = DefaultChunkSize,
         CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(process);
+        return Run(input, output, requestMembers, (items, _) => process(items), chunkSize, cancellationToken);
+    }
+
+    private static ItemErrorCode Run(
+        Stream input,
+        Stream output,
+        ItemMembers requestMembers,
+        ProcessChunk process,
+        int chunkSize,
+        CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(output);
-        ArgumentNullException.ThrowIfNull(process);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(chunkSize);
         var reader = new Utf8LineReader(input);
         var lines = new Memory<byte>[chunkSize];
         return RunChunks(
             () => reader.ReadChunk(lines, ChunkCharacterBudget),
-            i => ProtocolJson.ParseLine(lines[i].Span, requestMembers),
+            (i, arena) => ProtocolJson.ParseLine(lines[i].Span, requestMembers, arena),
             output.Write,
             output.Flush,
             process,
@@ -121,24 +143,29 @@ public static class JsonLinesProcessor
     /// <summary>Writes rendered output lines (whole lines, in order).</summary>
     private delegate void WriteBytes(ReadOnlySpan<byte> bytes);
 
+    /// <summary>Processes a chunk's items, with the result vectors in the chunk's memory where the operation can.</summary>
+    private delegate IReadOnlyList<ProtocolItem> ProcessChunk(IReadOnlyList<ProtocolItem> items, VectorArena arena);
+
     /// <summary>
     /// The chunk loop shared by both forms, as three overlapping stages with one chunk in hand each: read and parse
     /// the next chunk (in parallel), process this one, render the previous one (in parallel, straight into reused
     /// buffers) and write it in order. Chunks are processed one after another in input order, so a seeded client
-    /// draws as a sequential run does.
+    /// draws as a sequential run does. Each chunk's vectors live in its own <see cref="VectorArena"/>, taken back
+    /// (and cleared) once the chunk is written.
     /// </summary>
     private static ItemErrorCode RunChunks(
         Func<int> readChunk,
-        Func<int, ProtocolItem> parse,
+        Func<int, VectorArena, ProtocolItem> parse,
         WriteBytes write,
         Action flush,
-        Func<IReadOnlyList<ProtocolItem>, IReadOnlyList<ProtocolItem>> process,
+        ProcessChunk process,
         int chunkSize,
         CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var parsed = new BlockingCollection<ProtocolItem[]>(boundedCapacity: 1);
-        using var processed = new BlockingCollection<IReadOnlyList<ProtocolItem>>(boundedCapacity: 1);
+        using var parsed = new BlockingCollection<(ProtocolItem[] Items, VectorArena Arena)>(boundedCapacity: 1);
+        using var processed = new BlockingCollection<(IReadOnlyList<ProtocolItem> Results, VectorArena Arena)>(boundedCapacity: 1);
+        var arenas = new ConcurrentBag<VectorArena>();
         ItemErrorCode worst = ItemErrorCode.None;
 
         Task reading = Stage(stop, parsed.CompleteAdding, () =>
@@ -153,17 +180,20 @@ public static class JsonLinesProcessor
                 }
 
                 var items = new ProtocolItem[count];
-                For(count, i => items[i] = parse(i));
-                parsed.Add(items, stop.Token);
+                VectorArena arena = arenas.TryTake(out VectorArena? free) ? free : new VectorArena();
+                For(count, i => items[i] = parse(i, arena));
+                parsed.Add((items, arena), stop.Token);
             }
         });
 
         Task writing = Stage(stop, static () => { }, () =>
         {
             using var renderer = new ChunkRenderer(chunkSize);
-            foreach (IReadOnlyList<ProtocolItem> results in processed.GetConsumingEnumerable(stop.Token))
+            foreach ((IReadOnlyList<ProtocolItem> results, VectorArena arena) in processed.GetConsumingEnumerable(stop.Token))
             {
                 renderer.Render(results, write);
+                arena.Reset();
+                arenas.Add(arena);
                 for (int i = 0; i < results.Count; i++)
                 {
                     worst = results[i].Error is null ? worst : (ItemErrorCode)Math.Max((int)worst, (int)Code(results[i]));
@@ -175,15 +205,15 @@ public static class JsonLinesProcessor
 
         Task processing = Stage(stop, processed.CompleteAdding, () =>
         {
-            foreach (ProtocolItem[] items in parsed.GetConsumingEnumerable(stop.Token))
+            foreach ((ProtocolItem[] items, VectorArena arena) in parsed.GetConsumingEnumerable(stop.Token))
             {
-                IReadOnlyList<ProtocolItem> results = ProcessChunk(process, items);
+                IReadOnlyList<ProtocolItem> results = Process(process, items, arena);
                 if (results.Count != items.Length)
                 {
                     throw new InvalidOperationException($"The chunk's processing returned {results.Count} results for {items.Length} lines.");
                 }
 
-                processed.Add(results, stop.Token);
+                processed.Add((results, arena), stop.Token);
             }
         });
 
@@ -233,11 +263,11 @@ public static class JsonLinesProcessor
 
     private static ItemErrorCode Code(ProtocolItem item) => item.ErrorCode == ItemErrorCode.None ? ItemErrorCode.Internal : item.ErrorCode;
 
-    private static IReadOnlyList<ProtocolItem> ProcessChunk(Func<IReadOnlyList<ProtocolItem>, IReadOnlyList<ProtocolItem>> process, ProtocolItem[] items)
+    private static IReadOnlyList<ProtocolItem> Process(ProcessChunk process, ProtocolItem[] items, VectorArena arena)
     {
         try
         {
-            return process(items);
+            return process(items, arena);
         }
 #pragma warning disable CA1031 // A failure of the whole batch becomes an error line for each of its items.
         catch (Exception e) when (e is not OperationCanceledException)
@@ -248,13 +278,13 @@ public static class JsonLinesProcessor
         }
     }
 
-    private static ProtocolItem ParseLine(string line, ItemMembers members)
+    private static ProtocolItem ParseLine(string line, ItemMembers members, VectorArena arena)
     {
         byte[] bytes = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(line.Length));
         try
         {
             int length = Encoding.UTF8.GetBytes(line, bytes);
-            return ProtocolJson.ParseLine(bytes.AsSpan(0, length), members);
+            return ProtocolJson.ParseLine(bytes.AsSpan(0, length), members, arena);
         }
         finally
         {

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 
 namespace Veil.Protocol;
@@ -38,7 +39,8 @@ public static class JsonValues
             throw new ItemFormatException($"\"{name}\" must be an array of numbers.");
         }
 
-        return ReadFloatElements(ref reader, name);
+        ReadOnlyMemory<float> values = ReadFloatElements(ref reader, name, arena: null);
+        return MemoryMarshal.TryGetArray(values, out ArraySegment<float> array) ? array.Array! : values.ToArray();
     }
 
     /// <summary>
@@ -48,7 +50,7 @@ public static class JsonValues
     /// (its state carried over) and <paramref name="source"/> by that rest. Anything unusual is read token by token.
     /// </summary>
     /// <remarks>Error positions reported after such an array count lines as if the array had none.</remarks>
-    internal static float[] ReadFloatArray(ref Utf8JsonReader reader, ref ReadOnlySpan<byte> source, string name)
+    internal static ReadOnlyMemory<float> ReadFloatArray(ref Utf8JsonReader reader, ref ReadOnlySpan<byte> source, string name, VectorArena? arena)
     {
         ReadValue(ref reader);
         if (reader.TokenType != JsonTokenType.StartArray)
@@ -56,7 +58,7 @@ public static class JsonValues
             throw new ItemFormatException($"\"{name}\" must be an array of numbers.");
         }
 
-        if (!reader.HasValueSequence && FloatArrayScanner.TryScan(source, checked((int)reader.BytesConsumed), out int end) is { } values)
+        if (!reader.HasValueSequence && FloatArrayScanner.TryScan(source, checked((int)reader.BytesConsumed), arena, out int end) is { } values)
         {
             JsonReaderState state = reader.CurrentState;
             source = source[end..];
@@ -65,11 +67,15 @@ public static class JsonValues
             return values;
         }
 
-        return ReadFloatElements(ref reader, name);
+        return ReadFloatElements(ref reader, name, arena);
     }
 
+    /// <summary>A copy of <paramref name="values"/>: in <paramref name="arena"/> when given, else a new array.</summary>
+    internal static ReadOnlyMemory<float> Store(ReadOnlySpan<float> values, VectorArena? arena) =>
+        arena is null ? values.ToArray() : arena.Copy(values);
+
     /// <summary>Reads the elements of the array the reader is on (at its start), token by token.</summary>
-    private static float[] ReadFloatElements(ref Utf8JsonReader reader, string name)
+    private static ReadOnlyMemory<float> ReadFloatElements(ref Utf8JsonReader reader, string name, VectorArena? arena)
     {
         float[] scratch = s_scratch ??= new float[1024];
         int count = 0;
@@ -102,7 +108,7 @@ public static class JsonValues
             scratch[count++] = f;
         }
 
-        return scratch.AsSpan(0, count).ToArray();
+        return Store(scratch.AsSpan(0, count), arena);
     }
 
     /// <summary>Reads a base64 string.</summary>

@@ -25,7 +25,12 @@ public static class ProtocolJson
     /// that is not valid gives an item with only its <c>id</c> (when it could be read) and an
     /// <see cref="ItemErrorCode.InvalidInput"/> error; it never throws for bad input.
     /// </summary>
-    public static ProtocolItem ParseLine(ReadOnlySpan<byte> line, ItemMembers members)
+    public static ProtocolItem ParseLine(ReadOnlySpan<byte> line, ItemMembers members) => ParseLine(line, members, arena: null);
+
+    /// <summary>
+    /// <see cref="ParseLine(ReadOnlySpan{byte}, ItemMembers)"/> with the vectors in <paramref name="arena"/> when given.
+    /// </summary>
+    internal static ProtocolItem ParseLine(ReadOnlySpan<byte> line, ItemMembers members, VectorArena? arena)
     {
         var item = new ProtocolItem();
         try
@@ -36,7 +41,7 @@ public static class ProtocolJson
                 throw new ItemFormatException("Each line must be a JSON object.");
             }
 
-            ReadItemMembers(ref reader, ref line, members, item);
+            ReadItemMembers(ref reader, ref line, members, item, arena);
 
             // Trailing content after the object makes the reader throw (it does not allow multiple values).
             _ = reader.Read();
@@ -318,7 +323,7 @@ public static class ProtocolJson
             var item = new ProtocolItem();
             try
             {
-                ReadItemMembers(ref reader, ref source, members, item);
+                ReadItemMembers(ref reader, ref source, members, item, arena: null);
             }
             catch (ItemFormatException e)
             {
@@ -334,9 +339,9 @@ public static class ProtocolJson
     /// <summary>
     /// Reads the members of the object the reader is on (at its start), leaving the reader on its end.
     /// <paramref name="source"/> is the reader's input: reading a float array may replace both by their rest
-    /// (<see cref="JsonValues.ReadFloatArray(ref Utf8JsonReader, ref ReadOnlySpan{byte}, string)"/>).
+    /// (<see cref="JsonValues.ReadFloatArray(ref Utf8JsonReader, ref ReadOnlySpan{byte}, string, VectorArena)"/>).
     /// </summary>
-    private static void ReadItemMembers(ref Utf8JsonReader reader, ref ReadOnlySpan<byte> source, ItemMembers members, ProtocolItem item)
+    private static void ReadItemMembers(ref Utf8JsonReader reader, ref ReadOnlySpan<byte> source, ItemMembers members, ProtocolItem item, VectorArena? arena)
     {
         while (JsonValues.Next(ref reader) && reader.TokenType != JsonTokenType.EndObject)
         {
@@ -347,7 +352,7 @@ public static class ProtocolJson
                 reader.Skip();
                 item.Id = source[start..checked((int)reader.BytesConsumed)].ToArray();
             }
-            else if (!ReadMember(ref reader, ref source, members, item))
+            else if (!ReadMember(ref reader, ref source, members, item, arena))
             {
                 reader.Read();
                 reader.Skip();
@@ -355,15 +360,15 @@ public static class ProtocolJson
         }
     }
 
-    private static bool ReadMember(ref Utf8JsonReader reader, ref ReadOnlySpan<byte> source, ItemMembers members, ProtocolItem item)
+    private static bool ReadMember(ref Utf8JsonReader reader, ref ReadOnlySpan<byte> source, ItemMembers members, ProtocolItem item, VectorArena? arena)
     {
         if ((members & ItemMembers.Vector) != 0 && reader.ValueTextEquals("vector"u8))
         {
-            item.Vector = JsonValues.ReadFloatArray(ref reader, ref source, "vector");
+            item.Vector = JsonValues.ReadFloatArray(ref reader, ref source, "vector", arena);
         }
         else if ((members & ItemMembers.EncryptedVector) != 0 && reader.ValueTextEquals("encryptedVector"u8))
         {
-            item.EncryptedVector = JsonValues.ReadFloatArray(ref reader, ref source, "encryptedVector");
+            item.EncryptedVector = JsonValues.ReadFloatArray(ref reader, ref source, "encryptedVector", arena);
         }
         else if ((members & ItemMembers.PairedIclInfo) != 0 && reader.ValueTextEquals("pairedIclInfo"u8))
         {
@@ -387,7 +392,7 @@ public static class ProtocolJson
         }
         else if ((members & ItemMembers.Queries) != 0 && reader.ValueTextEquals("queries"u8))
         {
-            item.Queries = ReadQueries(ref reader, ref source);
+            item.Queries = ReadQueries(ref reader, ref source, arena);
         }
         else if ((members & ItemMembers.Error) != 0 && reader.ValueTextEquals("error"u8))
         {
@@ -406,7 +411,7 @@ public static class ProtocolJson
         return true;
     }
 
-    private static List<ProtocolQuery> ReadQueries(ref Utf8JsonReader reader, ref ReadOnlySpan<byte> source)
+    private static List<ProtocolQuery> ReadQueries(ref Utf8JsonReader reader, ref ReadOnlySpan<byte> source, VectorArena? arena)
     {
         JsonValues.Next(ref reader);
         if (reader.TokenType != JsonTokenType.StartArray)
@@ -423,7 +428,7 @@ public static class ProtocolJson
             }
 
             uint? keyId = null;
-            float[]? vector = null;
+            ReadOnlyMemory<float>? vector = null;
             byte[]? value = null;
             while (JsonValues.Next(ref reader) && reader.TokenType != JsonTokenType.EndObject)
             {
@@ -436,7 +441,7 @@ public static class ProtocolJson
                 }
                 else if (reader.ValueTextEquals("encryptedVector"u8))
                 {
-                    vector = JsonValues.ReadFloatArray(ref reader, ref source, "encryptedVector");
+                    vector = JsonValues.ReadFloatArray(ref reader, ref source, "encryptedVector", arena);
                 }
                 else if (reader.ValueTextEquals("encryptedValue"u8))
                 {

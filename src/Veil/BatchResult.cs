@@ -104,14 +104,21 @@ public sealed class BatchResult<T> : IReadOnlyList<BatchItemResult<T>>
     /// <paramref name="randomness"/> is deterministic (the insecure seeded test mode) the items run one after another
     /// instead, so that each draws its IVs and keys in input order and the output is reproducible.
     /// </summary>
-    internal static BatchResult<T> Run<TInput>(IReadOnlyList<TInput> inputs, Func<TInput, T> operation, Randomness.IRandomSource? randomness = null)
+    internal static BatchResult<T> Run<TInput>(IReadOnlyList<TInput> inputs, Func<TInput, T> operation, Randomness.IRandomSource? randomness = null) =>
+        Run(inputs.Count, i => operation(inputs[i]), randomness);
+
+    /// <summary>
+    /// <see cref="Run{TInput}(IReadOnlyList{TInput}, Func{TInput, T}, Randomness.IRandomSource?)"/> over the items
+    /// 0 to <paramref name="count"/> − 1, by index.
+    /// </summary>
+    internal static BatchResult<T> Run(int count, Func<int, T> operation, Randomness.IRandomSource? randomness = null)
     {
-        var items = new BatchItemResult<T>[inputs.Count];
+        var items = new BatchItemResult<T>[count];
         void RunItem(int i)
         {
             try
             {
-                items[i] = new BatchItemResult<T>(operation(inputs[i]));
+                items[i] = new BatchItemResult<T>(operation(i));
             }
             catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or ArgumentException)
             {
@@ -121,14 +128,14 @@ public sealed class BatchResult<T> : IReadOnlyList<BatchItemResult<T>>
 
         if (randomness?.IsDeterministic == true)
         {
-            for (int i = 0; i < inputs.Count; i++)
+            for (int i = 0; i < count; i++)
             {
                 RunItem(i);
             }
         }
         else
         {
-            Parallel.For(0, inputs.Count, RunItem);
+            Parallel.For(0, count, RunItem);
         }
 
         return new BatchResult<T>(items);

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Veil.Vectors;
 
 namespace Veil.Protocol.Tests;
 
@@ -124,13 +125,48 @@ public sealed class JsonLinesProcessorTests
         }
     }
 
-    internal static (ItemErrorCode Worst, JsonElement[] Output) Run(IItemOperation operation, params string[] lines)
+    [Fact]
+    public void Run_WhenVectorLinesOfManyLengthsSpanChunks_EncryptsAsTheBatchApiAndDecryptsAsIt()
+    {
+        // Chunks of 64 lines: the first chunk's vectors do not fit the chunk memory yet, later ones do and reuse it.
+        var random = new Random(7);
+        float[][] vectors = [.. Enumerable.Range(0, 300).Select(i => Enumerable.Range(0, 3 + (i % 7) * 11).Select(_ => (random.NextSingle() * 2) - 1).ToArray())];
+        string[] lines = [.. vectors.Select((v, i) => JsonSerializer.Serialize(new { id = i, vector = v }))];
+
+        (ItemErrorCode worst, JsonElement[] encrypted) = Run(ItemOperations.VectorEncrypt, 64, lines);
+
+        Assert.Equal(ItemErrorCode.None, worst);
+        using VeilClient client = TestClients.Seeded();
+        OperationScope scope = TestClients.Scope;
+        BatchResult<EncryptedVector> expected = client.Vector.EncryptBatch([.. vectors.Select(v => (ReadOnlyMemory<float>)v)], scope.SecretPath, scope.DerivationPath, scope.Tenant);
+        for (int i = 0; i < vectors.Length; i++)
+        {
+            Assert.Equal(i, encrypted[i].GetProperty("id").GetInt32());
+            Assert.Equal(expected[i].Value!.Ciphertext.ToArray(), Floats(encrypted[i].GetProperty("encryptedVector")));
+            Assert.Equal(expected[i].Value!.PairedIclInfo.ToArray(), encrypted[i].GetProperty("pairedIclInfo").GetBytesFromBase64());
+        }
+
+        (worst, JsonElement[] decrypted) = Run(ItemOperations.VectorDecrypt, 64, [.. encrypted.Select(e => e.GetRawText())]);
+
+        Assert.Equal(ItemErrorCode.None, worst);
+        BatchResult<float[]> plaintexts = client.Vector.DecryptBatch([.. expected.Select(r => r.Value!)], scope.Tenant);
+        for (int i = 0; i < vectors.Length; i++)
+        {
+            Assert.Equal(plaintexts[i].Value, Floats(decrypted[i].GetProperty("vector")));
+        }
+    }
+
+    internal static (ItemErrorCode Worst, JsonElement[] Output) Run(IItemOperation operation, params string[] lines) => Run(operation, 1024, lines);
+
+    internal static (ItemErrorCode Worst, JsonElement[] Output) Run(IItemOperation operation, int chunkSize, params string[] lines)
     {
         using VeilClient client = TestClients.Seeded();
         var output = new StringWriter();
-        ItemErrorCode worst = JsonLinesProcessor.Run(new StringReader(string.Join('\n', lines) + "\n"), output, operation, client, TestClients.Scope, chunkSize: 1024);
+        ItemErrorCode worst = JsonLinesProcessor.Run(new StringReader(string.Join('\n', lines) + "\n"), output, operation, client, TestClients.Scope, chunkSize);
         return (worst, Parse(output.ToString()));
     }
+
+    private static float[] Floats(JsonElement array) => [.. array.EnumerateArray().Select(e => e.GetSingle())];
 
     private static JsonElement[] Parse(string output) =>
         [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.Clone())];

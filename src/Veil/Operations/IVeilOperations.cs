@@ -29,13 +29,13 @@ public interface IVeilOperations
 /// <summary>The batch operations of <see cref="VectorOperations"/>, asynchronous.</summary>
 public interface IVeilVectorOperations
 {
-    /// <summary>See <see cref="VectorOperations.EncryptBatch"/>.</summary>
+    /// <summary>See <see cref="VectorOperations.EncryptBatch(IReadOnlyList{ReadOnlyMemory{float}}, SecretPath, DerivationPath, TenantId)"/>.</summary>
     Task<BatchResult<EncryptedVector>> EncryptBatchAsync(IReadOnlyList<ReadOnlyMemory<float>> plaintexts, SecretPath secretPath, DerivationPath derivationPath, TenantId tenant, CancellationToken cancellationToken = default);
 
     /// <summary>See <see cref="VectorOperations.GenerateQueryVectorsBatch"/>.</summary>
     Task<BatchResult<IReadOnlyList<QueryVector>>> GenerateQueryVectorsBatchAsync(IReadOnlyList<ReadOnlyMemory<float>> queries, SecretPath secretPath, DerivationPath derivationPath, TenantId tenant, CancellationToken cancellationToken = default);
 
-    /// <summary>See <see cref="VectorOperations.DecryptBatch"/>.</summary>
+    /// <summary>See <see cref="VectorOperations.DecryptBatch(IReadOnlyList{EncryptedVector}, TenantId)"/>.</summary>
     Task<BatchResult<float[]>> DecryptBatchAsync(IReadOnlyList<EncryptedVector> encrypted, TenantId tenant, CancellationToken cancellationToken = default);
 
     /// <summary>See <see cref="VectorOperations.RotateBatch"/>.</summary>

@@ -174,6 +174,33 @@ public sealed class VectorOperations : IDisposable
         return BatchResult<EncryptedVector>.Run(plaintexts, plaintext => encryptor.Encrypt(plaintext.Span), _random);
     }
 
+    /// <summary>
+    /// Encrypts many vectors in parallel into memory the caller owns: item i's ciphertext is written to the start of
+    /// <paramref name="ciphertexts"/>[i] (at least as long as its plaintext), and its result's
+    /// <see cref="EncryptedVector.Ciphertext"/> is that memory. For pipelines that reuse their buffers. One bad vector
+    /// fails alone.
+    /// </summary>
+    /// <exception cref="ArgumentException">The two lists differ in length.</exception>
+    public BatchResult<EncryptedVector> EncryptBatch(IReadOnlyList<ReadOnlyMemory<float>> plaintexts, IReadOnlyList<Memory<float>> ciphertexts, SecretPath secretPath, DerivationPath derivationPath, TenantId tenant)
+    {
+        ArgumentNullException.ThrowIfNull(plaintexts);
+        ArgumentNullException.ThrowIfNull(ciphertexts);
+        CheckDestinations(plaintexts.Count, ciphertexts.Count, nameof(ciphertexts));
+        using VectorKeyCache.Lease lease = RentCurrent(secretPath, derivationPath, tenant);
+        VectorEncryptor encryptor = lease.Encryptor;
+        return BatchResult<EncryptedVector>.Run(
+            plaintexts.Count,
+            i =>
+            {
+                ReadOnlySpan<float> plaintext = plaintexts[i].Span;
+                Memory<float> ciphertext = ciphertexts[i][..Math.Min(plaintext.Length, ciphertexts[i].Length)];
+                var info = new byte[VectorEncryptor.PairedIclInfoLength];
+                encryptor.Encrypt(plaintext, ciphertext.Span, info);
+                return new EncryptedVector(ciphertext, info, secretPath, derivationPath);
+            },
+            _random);
+    }
+
     /// <summary>One-way encrypts many vectors in parallel. One bad vector fails alone.</summary>
     public BatchResult<float[]> EncryptOneWayBatch(IReadOnlyList<ReadOnlyMemory<float>> plaintexts, SecretPath secretPath, DerivationPath derivationPath, TenantId tenant)
     {
@@ -197,6 +224,28 @@ public sealed class VectorOperations : IDisposable
         return BatchResult<float[]>.Run(encrypted, vector => Decrypt(vector, tenant));
     }
 
+    /// <summary>
+    /// Decrypts many vectors in parallel into memory the caller owns: item i's plaintext is written to the start of
+    /// <paramref name="plaintexts"/>[i] (at least as long as its ciphertext), and its result is that memory. For
+    /// pipelines that reuse their buffers; the memory then holds plaintext until the caller clears it. One bad vector
+    /// fails alone (its memory cleared).
+    /// </summary>
+    /// <exception cref="ArgumentException">The two lists differ in length.</exception>
+    public BatchResult<Memory<float>> DecryptBatch(IReadOnlyList<EncryptedVector> encrypted, IReadOnlyList<Memory<float>> plaintexts, TenantId tenant)
+    {
+        ArgumentNullException.ThrowIfNull(encrypted);
+        ArgumentNullException.ThrowIfNull(plaintexts);
+        CheckDestinations(encrypted.Count, plaintexts.Count, nameof(plaintexts));
+        return BatchResult<Memory<float>>.Run(encrypted.Count, i =>
+        {
+            EncryptedVector vector = encrypted[i] ?? throw new ArgumentNullException(nameof(encrypted));
+            Memory<float> plaintext = plaintexts[i][..Math.Min(vector.Ciphertext.Length, plaintexts[i].Length)];
+            using VectorKeyCache.Lease lease = RentDecryptor(vector, tenant);
+            lease.Encryptor.Decrypt(vector.Ciphertext.Span, vector.PairedIclInfo.Span, plaintext.Span);
+            return plaintext;
+        });
+    }
+
     /// <summary>Rotates many vectors in parallel (see <see cref="Rotate"/>).</summary>
     public BatchResult<EncryptedVector> RotateBatch(IReadOnlyList<EncryptedVector> encrypted, TenantId tenant, TenantId? newTenant = null)
     {
@@ -210,6 +259,14 @@ public sealed class VectorOperations : IDisposable
     /// <see cref="ObjectDisposedException"/>.
     /// </summary>
     public void Dispose() => _cache.Dispose();
+
+    private static void CheckDestinations(int inputs, int destinations, string name)
+    {
+        if (inputs != destinations)
+        {
+            throw new ArgumentException($"{destinations} destinations for {inputs} vectors.", name);
+        }
+    }
 
     private VectorKeyCache.Lease RentCurrent(SecretPath secretPath, DerivationPath derivationPath, TenantId tenant)
     {
