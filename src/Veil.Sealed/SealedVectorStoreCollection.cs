@@ -71,16 +71,11 @@ public sealed partial class SealedVectorStoreCollection<TKey, TRecord> : VectorS
         ArgumentNullException.ThrowIfNull(indexStorage);
         RecordKeyCodec<TKey>.EnsureSupported();
         _options = options ?? new SealedCollectionOptions();
-        ArgumentOutOfRangeException.ThrowIfLessThan(_options.Candidates, 1, nameof(options));
-        ArgumentOutOfRangeException.ThrowIfLessThan(_options.SnapshotInterval, 1, nameof(options));
-        ArgumentOutOfRangeException.ThrowIfLessThan(_options.SnapshotChunkBytes, 1024, nameof(options));
-        ArgumentOutOfRangeException.ThrowIfNegative(_options.DecoyKeys, nameof(options));
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(_options.WriterLeaseDuration, TimeSpan.Zero, nameof(options));
-        ArgumentNullException.ThrowIfNull(_options.TimeProvider, nameof(options));
-        if (!(_options.GraphCompactionThreshold is > 0 and <= 1))
+        if (_options.Problems(nameof(options)) is [string problem, ..])
         {
-            throw new ArgumentOutOfRangeException(nameof(options), "The graph compaction threshold is a share in (0, 1].");
+            throw new ArgumentOutOfRangeException(nameof(options), problem);
         }
+
         _model = new SealedRecordModel<TRecord>(_options.Definition);
         _inner = inner;
         _keys = keys;
