@@ -137,21 +137,24 @@ public sealed class SealedIngestTests(SealedTestKeys keys) : IClassFixture<Seale
         })).ToArray();
 
         start.SetResult();
-        try
+
+        // The graph is held: the writers fill the queue as far as the bound lets them, then wait. Read, then release
+        // the graph and let every writer finish before asserting, so that a failure leaves nothing running.
+        // (Polled: on a loaded machine the writers may take a while to start.)
+        for (int waited = 0; waited < 3000 && index.PendingCount < Bound - 3; waited++)
         {
-            // The graph is held: the writers fill the queue as far as the bound lets them, then wait.
-            await Task.Delay(300);
-            Assert.InRange(index.PendingCount, Bound - 3, Bound);
-            Assert.DoesNotContain(writers, t => t.IsCompleted);
-        }
-        finally
-        {
-            gate.Set();
+            await Task.Delay(10);
         }
 
+        await Task.Delay(200);
+        int pendingWhileHeld = index.PendingCount;
+        bool anyFinishedWhileHeld = writers.Any(t => t.IsCompleted);
+        gate.Set();
         await Task.WhenAll(writers).WaitAsync(TimeSpan.FromSeconds(60));
         await index.WaitForIndexingAsync();
 
+        Assert.InRange(pendingWhileHeld, Bound - 3, Bound);
+        Assert.False(anyFinishedWhileHeld);
         Assert.InRange(index.PeakPendingCount, 1, Bound);
         Assert.Equal(written.Sum(), index.Count);
         Assert.All(Enumerable.Range(0, Writers), w => Assert.True(index.Contains(w * 1000)));
