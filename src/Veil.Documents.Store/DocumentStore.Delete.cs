@@ -23,7 +23,7 @@ public sealed partial class DocumentStore
         ArgumentNullException.ThrowIfNull(client);
         string[] keys = ids.Distinct(StringComparer.Ordinal).ToArray();
         CollectionManifest manifest = await GetManifestAsync(collection, cancellationToken).ConfigureAwait(false);
-        StoreConfiguration.Check(client.Configuration, new SecretPath(manifest.VectorSecretPath), encrypting: false);
+        StoreConfiguration.Check(client.Configuration, new SecretPath(manifest.VectorSecretPath), encrypting: false, manifest.Mode);
         await EnsureTenantAsync(manifest, client, tenant, cancellationToken).ConfigureAwait(false);
         if (keys.Length == 0)
         {

@@ -49,8 +49,8 @@ public sealed partial class DocumentStore
             throw new DocumentStoreException(ModeMismatch(name, manifest.Mode));
         }
 
-        SecretPath secretPath = manifest?.VectorSecretPath is { } manifestPath ? new SecretPath(manifestPath) : StoreConfiguration.ChooseSecretPath(client.Configuration, options.SecretPath);
-        StoreConfiguration.Check(client.Configuration, secretPath, encrypting: true);
+        SecretPath secretPath = manifest?.VectorSecretPath is { } manifestPath ? new SecretPath(manifestPath) : StoreConfiguration.ChooseSecretPath(client.Configuration, options.SecretPath, options.Mode);
+        StoreConfiguration.Check(client.Configuration, secretPath, encrypting: true, options.Mode);
         if (manifest is not null)
         {
             await EnsureTenantAsync(manifest, client, options.Tenant, cancellationToken).ConfigureAwait(false);

@@ -29,7 +29,7 @@ public sealed partial class DocumentStore
         ArgumentNullException.ThrowIfNull(client);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         CollectionManifest manifest = await GetManifestAsync(collection, cancellationToken).ConfigureAwait(false);
-        StoreConfiguration.Check(client.Configuration, new SecretPath(manifest.VectorSecretPath), encrypting: false);
+        StoreConfiguration.Check(client.Configuration, new SecretPath(manifest.VectorSecretPath), encrypting: false, manifest.Mode);
         await EnsureTenantAsync(manifest, client, tenant, cancellationToken).ConfigureAwait(false);
         using DocumentAccess opened = OpenCollection(manifest, client, tenant);
         VectorStoreCollection<string, VeilDocument> rows = opened.Collection;
@@ -82,7 +82,7 @@ public sealed partial class DocumentStore
         ArgumentNullException.ThrowIfNull(client);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         CollectionManifest manifest = await GetManifestAsync(collection, cancellationToken).ConfigureAwait(false);
-        StoreConfiguration.Check(client.Configuration, new SecretPath(manifest.VectorSecretPath), encrypting: true);
+        StoreConfiguration.Check(client.Configuration, new SecretPath(manifest.VectorSecretPath), encrypting: true, manifest.Mode);
         await EnsureTenantAsync(manifest, client, tenant, cancellationToken).ConfigureAwait(false);
         RotationSummary summary;
         using (VectorStoreCollection<string, VeilDocument> rows = Plain(manifest))

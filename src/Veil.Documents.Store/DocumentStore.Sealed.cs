@@ -79,7 +79,7 @@ public sealed partial class DocumentStore
             throw new DocumentStoreException($"Collection \"{manifest.Name}\" is not sealed: only a sealed collection has an index to rebuild.");
         }
 
-        StoreConfiguration.Check(client.Configuration, new SecretPath(manifest.VectorSecretPath), encrypting: false);
+        StoreConfiguration.Check(client.Configuration, new SecretPath(manifest.VectorSecretPath), encrypting: false, manifest.Mode);
         await EnsureTenantAsync(manifest, client, tenant, cancellationToken).ConfigureAwait(false);
         using DocumentAccess access = OpenCollection(manifest, client, tenant);
         IProgress<SealedRebuildProgress>? scanned = progress is null ? null : new ScanProgress(progress);

@@ -60,7 +60,7 @@ public sealed partial class DocumentStore
         ArgumentNullException.ThrowIfNull(search);
         ArgumentNullException.ThrowIfNull(client);
         CollectionManifest manifest = await GetManifestAsync(search.Collection, cancellationToken).ConfigureAwait(false);
-        StoreConfiguration.Check(client.Configuration, new SecretPath(manifest.VectorSecretPath), encrypting: false);
+        StoreConfiguration.Check(client.Configuration, new SecretPath(manifest.VectorSecretPath), encrypting: false, manifest.Mode);
         await EnsureTenantAsync(manifest, client, search.Tenant, cancellationToken).ConfigureAwait(false);
         if (manifest.Mode == CollectionMode.Sealed && !search.Rerank)
         {

@@ -193,13 +193,23 @@ public sealed partial class DocumentStore : IDisposable
     }
 
     /// <summary>How the category and fields (and, for DCPE, the vectors) of <paramref name="manifest"/>'s collection are encrypted.</summary>
-    private static EncryptingCollectionOptions FieldOptions(CollectionManifest manifest, TenantId tenant, bool rerank, int rerankCandidates) =>
-        new(new SecretPath(manifest.VectorSecretPath), new DerivationPath(manifest.VectorDerivationPath), tenant)
+    private static EncryptingCollectionOptions FieldOptions(CollectionManifest manifest, TenantId tenant, bool rerank, int rerankCandidates)
+    {
+        if (manifest.Mode == CollectionMode.Sealed)
+        {
+            // The sealed decorator seals the vectors with the standard secrets: no vector secret is used.
+            EncryptingCollectionOptions fields = EncryptingCollectionOptions.FieldsOnly(tenant);
+            fields.DeterministicSecretPath = new SecretPath(manifest.VectorSecretPath);
+            return fields;
+        }
+
+        return new(new SecretPath(manifest.VectorSecretPath), new DerivationPath(manifest.VectorDerivationPath), tenant)
         {
             DeterministicSecretPath = new SecretPath(manifest.VectorSecretPath),
             ExactReranking = rerank,
             RerankCandidates = rerankCandidates,
         };
+    }
 
     private DocumentStoreException Clash(string name, string existing) => new(
         $"Invalid options: --collection \"{name}\" is the same table as the existing collection \"{existing}\" in {Location} ({Location.CollectionNamesDescription}); use --collection {existing}, or another name.");

@@ -4,32 +4,54 @@ namespace Veil.Documents.Store;
 
 /// <summary>
 /// Which parts of the <c>--config</c> file the store commands use: the vector secret at the collection's secret path
-/// (embeddings), the deterministic secret at the same path (the filterable <c>category</c>) and the standard secrets
+/// (embeddings of a DCPE collection; a sealed collection seals them with the standard secrets), the deterministic secret at the same path (the filterable <c>category</c>) and the standard secrets
 /// (every other metadata field).
 /// </summary>
 public static class StoreConfiguration
 {
-    /// <summary>The secret path to ingest with: the option, or the configuration's only vector path.</summary>
-    /// <exception cref="DocumentStoreException">No option and not exactly one vector path.</exception>
-    public static SecretPath ChooseSecretPath(VeilConfiguration configuration, string? option) =>
-        option is { } path ? new SecretPath(path)
-        : configuration.Vector.Count == 1 ? configuration.Vector.Keys.First()
-        : configuration.Vector.Count == 0 ? throw new DocumentStoreException("Invalid configuration: the store commands need a \"vector\" section.")
-        : throw new DocumentStoreException(
-            $"Invalid options: the configuration has {configuration.Vector.Count} vector secret paths ({string.Join(", ", configuration.Vector.Keys.Select(k => $"\"{k}\""))}); choose one with --secret-path.");
-
-    /// <summary>Checks that the configuration has every secret the store commands use for <paramref name="secretPath"/>.</summary>
-    /// <exception cref="DocumentStoreException">A section or secret is missing; the message names it.</exception>
-    public static void Check(VeilConfiguration configuration, SecretPath secretPath, bool encrypting)
+    /// <summary>
+    /// The secret path to ingest with: the option, or else the configuration's only vector path (DCPE) or only
+    /// deterministic path (sealed: vectors are sealed with the standard secrets, and the path names the category's
+    /// deterministic secret only).
+    /// </summary>
+    /// <exception cref="DocumentStoreException">No option and not exactly one such path.</exception>
+    public static SecretPath ChooseSecretPath(VeilConfiguration configuration, string? option, CollectionMode mode = CollectionMode.Dcpe)
     {
-        if (!configuration.Vector.TryGetValue(secretPath, out VectorSecret? vector))
+        ArgumentNullException.ThrowIfNull(configuration);
+        if (option is { } path)
         {
-            throw new DocumentStoreException($"Invalid configuration: the collection uses vector secret path \"{secretPath}\", which is not in the configuration's \"vector\" section.");
+            return new SecretPath(path);
         }
 
-        if (encrypting && vector.Secrets.Current is null)
+        (string section, SecretPath[] paths) = mode == CollectionMode.Sealed
+            ? ("deterministic", configuration.Deterministic.Keys.ToArray())
+            : ("vector", configuration.Vector.Keys.ToArray());
+        return paths.Length == 1 ? paths[0]
+            : paths.Length == 0 ? throw new DocumentStoreException($"Invalid configuration: the store commands need a \"{section}\" section.")
+            : throw new DocumentStoreException(
+                $"Invalid options: the configuration has {paths.Length} {section} secret paths ({string.Join(", ", paths.Select(k => $"\"{k}\""))}); choose one with --secret-path.");
+    }
+
+    /// <summary>
+    /// Checks that the configuration has every secret the store commands use for <paramref name="secretPath"/> in
+    /// <paramref name="mode"/>: the vector secret (DCPE only; a sealed collection uses none), the deterministic secret
+    /// of the category and the standard secrets.
+    /// </summary>
+    /// <exception cref="DocumentStoreException">A section or secret is missing; the message names it.</exception>
+    public static void Check(VeilConfiguration configuration, SecretPath secretPath, bool encrypting, CollectionMode mode = CollectionMode.Dcpe)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        if (mode == CollectionMode.Dcpe)
         {
-            throw new DocumentStoreException($"Invalid configuration: vector.\"{secretPath}\" has no current secret to encrypt with.");
+            if (!configuration.Vector.TryGetValue(secretPath, out VectorSecret? vector))
+            {
+                throw new DocumentStoreException($"Invalid configuration: the collection uses vector secret path \"{secretPath}\", which is not in the configuration's \"vector\" section.");
+            }
+
+            if (encrypting && vector.Secrets.Current is null)
+            {
+                throw new DocumentStoreException($"Invalid configuration: vector.\"{secretPath}\" has no current secret to encrypt with.");
+            }
         }
 
         if (!configuration.Deterministic.TryGetValue(secretPath, out RotatableSecret? deterministic) || (encrypting && deterministic.Current is null))

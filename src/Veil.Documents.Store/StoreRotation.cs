@@ -228,7 +228,9 @@ public sealed class StoreRotation(VectorStoreCollection<string, VeilDocument> ro
     private KeyIdPrefixes FindPrefixes()
     {
         VeilConfiguration configuration = client.Configuration;
-        byte[]? vector = configuration.Vector[_secretPath].Secrets.InRotation is null ? null : client.Vector.GetInRotationPrefix(_secretPath);
+        // A sealed collection has no vector secret (its vectors are re-sealed by ResealAsync).
+        byte[]? vector = configuration.Vector.TryGetValue(_secretPath, out VectorSecret? vectorSecret) && vectorSecret.Secrets.InRotation is not null
+            ? client.Vector.GetInRotationPrefix(_secretPath) : null;
         byte[]? category = configuration.Deterministic[_secretPath].InRotation is null
             ? null
             : client.Deterministic.GetInRotationPrefix(_secretPath, s_categoryDerivationPath, tenant);

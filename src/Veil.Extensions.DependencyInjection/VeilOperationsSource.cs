@@ -5,6 +5,7 @@ using Microsoft.Extensions.VectorData;
 using Veil.Configuration;
 using Veil.Extensions.AI;
 using Veil.Extensions.VectorData;
+using Veil.Sealed;
 using Veil.Service.Client;
 
 namespace Veil.Extensions.DependencyInjection;
@@ -60,6 +61,17 @@ internal sealed partial class VeilOperationsSource : IDisposable
         where TKey : notnull
         where TRecord : class =>
         _client is not null ? new(inner, _client, options) : new(inner, Operations, options);
+
+    /// <summary>A sealed collection over <paramref name="inner"/>: vectors sealed, fields encrypted, with the local keys.</summary>
+    /// <exception cref="InvalidOperationException">The operations go to the key service, which cannot seal.</exception>
+    public SealedVectorStoreCollection<TKey, TRecord> Sealed<TKey, TRecord>(
+        VectorStoreCollection<TKey, TRecord> inner, EncryptingCollectionOptions fieldOptions, ISealedIndexStorage indexStorage, SealedCollectionOptions options)
+        where TKey : notnull
+        where TRecord : class =>
+        _client is not null
+            ? new(inner, _client, fieldOptions, indexStorage, options)
+            : throw new InvalidOperationException(
+                "A sealed collection needs local keys (Veil:Keys): its index and vectors are sealed and searched by the key holder, which the key service (Veil:ServiceUrl) does not offer.");
 
     /// <summary>An encrypting embedding generator over <paramref name="inner"/>.</summary>
     public EncryptingEmbeddingGenerator EncryptingGenerator(IEmbeddingGenerator<string, Embedding<float>> inner, EncryptingEmbeddingGeneratorOptions options) =>

@@ -59,7 +59,7 @@ internal sealed class EncryptedRecordModel<TRecord>
         foreach (VectorPropertyModel vector in Model.VectorProperties)
         {
             BytesField? companion = companions.TryGetValue(vector.ModelName, out string? companionName) ? new BytesField(Find(companionName)) : null;
-            if (companion is null && !options.OneWay)
+            if (companion is null && !options.OneWay && options.EncryptsVectors)
             {
                 throw new ArgumentException(
                     $"Vector property '{vector.ModelName}' of {typeName} has no paired ICL info property: add a string or byte[] data property marked [PairedIclInfo(nameof({vector.ModelName}))] " +
@@ -70,7 +70,9 @@ internal sealed class EncryptedRecordModel<TRecord>
             vectors.Add(new VectorField(vector, ClrProperty(vector)?.PropertyType ?? vector.Type, companion, IsDynamic));
         }
 
-        Vectors = vectors;
+        // Fields-only options encrypt no vector: the vectors are only checked to be unset (see UnencryptedVectors).
+        Vectors = options.EncryptsVectors ? vectors : [];
+        UnencryptedVectors = options.EncryptsVectors ? [] : vectors;
         (Deterministic, Standard, Tenant) = ReadDataProperties(options, typeName, Find);
     }
 
@@ -86,7 +88,11 @@ internal sealed class EncryptedRecordModel<TRecord>
     /// <summary>The property that records each row's tenant (encrypted deterministically), or null for a collection of one tenant.</summary>
     public DeterministicField? Tenant { get; }
 
+    /// <summary>The vector properties encrypted with the vector secret (none with fields-only options).</summary>
     public IReadOnlyList<VectorField> Vectors { get; }
+
+    /// <summary>With fields-only options (<see cref="EncryptingCollectionOptions.FieldsOnly"/>), the vector properties, which must reach the collection unset.</summary>
+    public IReadOnlyList<VectorField> UnencryptedVectors { get; }
 
     public IReadOnlyList<DeterministicField> Deterministic { get; }
 
@@ -113,8 +119,14 @@ internal sealed class EncryptedRecordModel<TRecord>
 
     /// <summary>The vector property a search uses: the one the options name, or the only one (MEVD's messages otherwise).</summary>
     /// <exception cref="InvalidOperationException">No such vector property, or several and none named.</exception>
+    /// <exception cref="NotSupportedException">The options encrypt fields only.</exception>
     public VectorField ResolveVector(VectorSearchOptions<TRecord> options)
     {
+        if (UnencryptedVectors.Count > 0)
+        {
+            throw new NotSupportedException("This collection encrypts fields only (EncryptingCollectionOptions.FieldsOnly) and stores no vector to search: search through the decorator that protects the vectors.");
+        }
+
         VectorPropertyModel property = Model.GetVectorPropertyOrSingle(options);
         return Vectors.First(v => v.Property == property);
     }

@@ -37,10 +37,33 @@ public sealed class EncryptingCollectionOptions
         Tenant = tenant;
     }
 
-    /// <summary>The configured vector secret to encrypt vectors with.</summary>
+    private EncryptingCollectionOptions(TenantId tenant)
+    {
+        Tenant = tenant;
+        EncryptsVectors = false;
+    }
+
+    /// <summary>
+    /// Options that encrypt the record's fields only (deterministic and standard properties, the tenant property) and
+    /// no vector, so no vector secret is needed: for a decorator that protects the vectors itself, such as the sealed
+    /// collection (<c>Veil.Sealed</c>), which seals each vector before the record reaches this collection. A collection
+    /// with these options refuses to store a record whose vector is set (it would reach the store in the clear) and
+    /// cannot search.
+    /// </summary>
+    /// <param name="tenant">The tenant whose keys encrypt the fields.</param>
+    /// <returns>The options, with <see cref="EncryptsVectors"/> false.</returns>
+    public static EncryptingCollectionOptions FieldsOnly(TenantId tenant) => new(tenant);
+
+    /// <summary>
+    /// Whether vectors are encrypted (DCPE) with <see cref="VectorSecretPath"/>: true, except for options made by
+    /// <see cref="FieldsOnly"/>.
+    /// </summary>
+    public bool EncryptsVectors { get; } = true;
+
+    /// <summary>The configured vector secret to encrypt vectors with (default, and unused, when <see cref="EncryptsVectors"/> is false).</summary>
     public SecretPath VectorSecretPath { get; }
 
-    /// <summary>The derivation path of vectors.</summary>
+    /// <summary>The derivation path of vectors (default, and unused, when <see cref="EncryptsVectors"/> is false).</summary>
     public DerivationPath VectorDerivationPath { get; }
 
     /// <summary>The tenant whose keys are used.</summary>

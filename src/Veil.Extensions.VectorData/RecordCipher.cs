@@ -56,6 +56,15 @@ internal sealed class RecordCipher<TRecord>
             }
 
             _model.Tenant?.Value.Property.SetValueAsObject(copies[i], _options.Tenant.Value);
+            foreach (VectorField vector in _model.UnencryptedVectors)
+            {
+                if (vector.GetInput(copies[i]) is { } value && VectorField.AsVector(value, vector.Name) is not { IsEmpty: true })
+                {
+                    throw new ArgumentException(
+                        $"Vector property '{vector.Name}' of a record is set, but this collection encrypts fields only (EncryptingCollectionOptions.FieldsOnly) and would store it in the clear; protect the vector before it reaches this collection.",
+                        nameof(records));
+                }
+            }
         }
 
         foreach (VectorField vector in _model.Vectors)

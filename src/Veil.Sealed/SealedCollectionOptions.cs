@@ -90,4 +90,43 @@ public sealed class SealedCollectionOptions
 
     /// <summary>The index settings.</summary>
     public SealedIndexOptions Index { get; init; } = new();
+
+    /// <summary>
+    /// The settings out of range, one message each naming the setting as <c>section:Name</c>; empty when the options
+    /// are valid. The collection's constructor refuses options with any; hosts check them at start-up.
+    /// </summary>
+    /// <param name="section">The name the messages give the options (a configuration section, for example).</param>
+    /// <returns>The problems, in the order of the settings.</returns>
+    public IReadOnlyList<string> Problems(string section)
+    {
+        var problems = new List<string>();
+        void Check(bool valid, string setting, string rule)
+        {
+            if (!valid)
+            {
+                problems.Add($"{section}:{setting} {rule}.");
+            }
+        }
+
+        Check(Candidates >= 1, nameof(Candidates), "must be at least 1");
+        Check(SnapshotInterval >= 1, nameof(SnapshotInterval), "must be at least 1");
+        Check(SnapshotChunkBytes >= 1024, nameof(SnapshotChunkBytes), "must be at least 1024");
+        Check(DecoyKeys >= 0, nameof(DecoyKeys), "must not be negative");
+        Check(FilteredScanLimit >= 0, nameof(FilteredScanLimit), "must not be negative");
+        Check(GraphCompactionThreshold is > 0 and <= 1, nameof(GraphCompactionThreshold), "is a share in (0, 1]");
+        Check(WriterLeaseDuration > TimeSpan.Zero, nameof(WriterLeaseDuration), "must be positive");
+        Check(TimeProvider is not null, nameof(TimeProvider), "must be set");
+        if (Index is null)
+        {
+            Check(false, nameof(Index), "must be set");
+            return problems;
+        }
+
+        Check(Index.M >= 2, $"{nameof(Index)}:{nameof(SealedIndexOptions.M)}", "must be at least 2");
+        Check(Index.EfConstruction >= 1, $"{nameof(Index)}:{nameof(SealedIndexOptions.EfConstruction)}", "must be at least 1");
+        Check(Index.EfSearch >= 1, $"{nameof(Index)}:{nameof(SealedIndexOptions.EfSearch)}", "must be at least 1");
+        Check(Index.IndexingThreads >= 1, $"{nameof(Index)}:{nameof(SealedIndexOptions.IndexingThreads)}", "must be at least 1");
+        Check(Index.MaxQueuedBytes >= 1, $"{nameof(Index)}:{nameof(SealedIndexOptions.MaxQueuedBytes)}", "must be at least 1");
+        return problems;
+    }
 }

@@ -40,10 +40,12 @@ public sealed class SealedIndexOptions
 
     /// <summary>
     /// The most memory the deferred-insertion queue may hold (4 bytes per dimension per queued vector: 87 381 vectors of
-    /// 384 dimensions at the default 128 MiB). The collection's upserts wait (cancellably, before writing anything) while
-    /// their vectors would not fit (<see cref="SealedVectorIndex{TKey}.WaitForQueueRoomAsync"/>); a call larger than the
-    /// bound is let in once the queue is empty, so the queue holds at most the bound or one call's vectors. The
-    /// synchronous <see cref="SealedVectorIndex{TKey}.Upsert"/> does not wait. Default 128 MiB; at least 1.
+    /// 384 dimensions at the default 128 MiB). The collection's upserts and <see cref="SealedVectorIndex{TKey}.UpsertAsync"/>
+    /// wait (cancellably; the collection before writing anything) while their vectors would not fit beside those queued
+    /// and the room other writers reserved; a call larger than the bound is let in alone once the queue is empty, so the
+    /// queue holds at most the bound or one call's vectors, also with concurrent writers. The synchronous
+    /// <see cref="SealedVectorIndex{TKey}.Upsert"/> and <see cref="SealedVectorIndex{TKey}.UpsertRange"/> do not wait.
+    /// Default 128 MiB; at least 1.
     /// </summary>
     public long MaxQueuedBytes { get; init; } = DefaultMaxQueuedBytes;
 

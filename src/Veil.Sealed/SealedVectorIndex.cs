@@ -17,7 +17,8 @@ namespace Veil.Sealed;
 /// normalised vector and returns; a background task inserts queued vectors into the graph in small batches
 /// (<see cref="SealedIndexOptions.IndexingThreads"/> threads per batch). Every search scores the queue exactly beside
 /// the graph, so a key is findable as soon as its upsert returns. The queue holds 4d bytes per waiting vector, at most
-/// <see cref="SealedIndexOptions.MaxQueuedBytes"/> for writers that wait in <see cref="WaitForQueueRoomAsync"/>.</para>
+/// <see cref="SealedIndexOptions.MaxQueuedBytes"/> for writers that go through <see cref="UpsertAsync"/> (or the
+/// collection); the synchronous <see cref="Upsert"/> and <see cref="UpsertRange"/> do not wait and are not bounded.</para>
 /// <para><b>Thread safety.</b> Any number of concurrent searches; writes and each background batch take an exclusive
 /// lock.</para>
 /// <para>An update adds a new node and marks the old one deleted; deleted nodes remain as waypoints until
@@ -42,7 +43,8 @@ public sealed partial class SealedVectorIndex<TKey> : IDisposable
     private readonly bool _deferred;
     private readonly int _threads;
     private readonly long _maxQueuedBytes;
-    private TaskCompletionSource _batchDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource _roomFreed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _reserved;
     private Task _indexing = Task.CompletedTask;
     private bool _indexingRunning;
     private volatile bool _disposed;
@@ -170,6 +172,12 @@ public sealed partial class SealedVectorIndex<TKey> : IDisposable
     public void UpsertRange(IEnumerable<KeyValuePair<TKey, float[]>> entries)
     {
         ArgumentNullException.ThrowIfNull(entries);
+        (List<TKey> keys, List<float[]> normalised) = NormaliseAll(entries);
+        UpsertNormalised(keys, normalised);
+    }
+
+    private (List<TKey> Keys, List<float[]> Normalised) NormaliseAll(IEnumerable<KeyValuePair<TKey, float[]>> entries)
+    {
         var keys = new List<TKey>();
         var normalised = new List<float[]>();
         foreach ((TKey key, float[] vector) in entries)
@@ -179,7 +187,7 @@ public sealed partial class SealedVectorIndex<TKey> : IDisposable
             normalised.Add(Normalise(vector, nameof(entries)));
         }
 
-        UpsertNormalised(keys, normalised);
+        return (keys, normalised);
     }
 
     /// <summary>As <see cref="UpsertRange"/>, for vectors already checked and L2-normalised (the index keeps the arrays).</summary>
@@ -200,36 +208,121 @@ public sealed partial class SealedVectorIndex<TKey> : IDisposable
     }
 
     /// <summary>
-    /// Completes when <paramref name="count"/> more vectors fit in the deferred-insertion queue under
-    /// <see cref="SealedIndexOptions.MaxQueuedBytes"/>, or when the queue is empty (a larger batch is let in alone);
-    /// at once when insertion is not deferred. The collection's writes wait here before writing anything; the graph
-    /// drains the queue meanwhile.
+    /// Adds or replaces the vectors of several keys as <see cref="UpsertRange"/> does, first waiting (cancellably) until
+    /// they fit in the deferred-insertion queue under <see cref="SealedIndexOptions.MaxQueuedBytes"/> beside the vectors
+    /// queued and the room reserved by others; a call larger than the bound is let in alone, once the queue is empty.
+    /// The check and the enqueue happen under one hold of the writer lock, so concurrent callers never overshoot the
+    /// bound: the queue holds at most max(bound, one call's vectors). Without deferred insertion it inserts at once.
     /// </summary>
+    /// <param name="entries">The keys and vectors; later entries win for a repeated key.</param>
+    /// <param name="cancellationToken">Cancels the wait; a cancelled call changes nothing.</param>
+    /// <returns>A task that completes when the vectors are queued (and findable by search).</returns>
+    /// <exception cref="ArgumentException">A vector has the wrong dimension, contains NaN or infinity, or is zero (nothing is changed).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled while waiting.</exception>
-    public async Task WaitForQueueRoomAsync(int count, CancellationToken cancellationToken = default)
+    public async Task UpsertAsync(IEnumerable<KeyValuePair<TKey, float[]>> entries, CancellationToken cancellationToken = default)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(count);
-        long bytesPerVector = (long)Dimensions * sizeof(float);
+        ArgumentNullException.ThrowIfNull(entries);
+        (List<TKey> keys, List<float[]> normalised) = NormaliseAll(entries);
         while (true)
         {
-            Task batchDone;
-            _lock.EnterReadLock();
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            Task roomFreed;
+            _lock.EnterWriteLock();
             try
             {
-                if (!_deferred || _pending.Count == 0 || (_pending.Count + (long)count) * bytesPerVector <= _maxQueuedBytes)
+                if (FitsLocked(keys.Count))
                 {
+                    for (int i = 0; i < keys.Count; i++)
+                    {
+                        UpsertLocked(keys[i], normalised[i]);
+                    }
+
                     return;
                 }
 
-                batchDone = _batchDone.Task;
+                roomFreed = _roomFreed.Task;
             }
             finally
             {
-                _lock.ExitReadLock();
+                _lock.ExitWriteLock();
             }
 
-            await batchDone.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await roomFreed.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Waits (cancellably) until <paramref name="count"/> more vectors fit in the deferred-insertion queue as
+    /// <see cref="UpsertAsync"/> does, then holds that room until the reservation is disposed: a writer that must do
+    /// other work between waiting and queueing (the collection writes its log entry and rows) cannot be overtaken.
+    /// </summary>
+    internal async Task<QueueReservation> ReserveQueueRoomAsync(int count, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        while (true)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            Task roomFreed;
+            _lock.EnterWriteLock();
+            try
+            {
+                if (FitsLocked(count))
+                {
+                    _reserved += _deferred ? count : 0;
+                    return new QueueReservation(this, _deferred ? count : 0);
+                }
+
+                roomFreed = _roomFreed.Task;
+            }
+            finally
+            {
+                _lock.ExitWriteLock();
+            }
+
+            await roomFreed.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Tests only: the most vectors the deferred-insertion queue has held at once.</summary>
+    internal int PeakPendingCount { get; private set; }
+
+    /// <summary>Whether <paramref name="count"/> more vectors fit beside those queued and reserved (under the writer lock).</summary>
+    private bool FitsLocked(int count) =>
+        !_deferred || (_pending.Count == 0 && _reserved == 0) || (_pending.Count + _reserved + (long)count) * Dimensions * sizeof(float) <= _maxQueuedBytes;
+
+    /// <summary>Wakes writers waiting for room (under the writer lock).</summary>
+    private void SignalRoomLocked()
+    {
+        TaskCompletionSource freed = _roomFreed;
+        _roomFreed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        freed.SetResult();
+    }
+
+    private void Release(long count)
+    {
+        if (count == 0 || _disposed)
+        {
+            return;
+        }
+
+        _lock.EnterWriteLock();
+        try
+        {
+            _reserved -= count;
+            SignalRoomLocked();
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
+    /// <summary>Room in the insertion queue held for one writer (<see cref="ReserveQueueRoomAsync"/>); disposing it frees the room.</summary>
+    internal sealed class QueueReservation(SealedVectorIndex<TKey> index, long count) : IDisposable
+    {
+        private long _count = count;
+
+        public void Dispose() => index.Release(Interlocked.Exchange(ref _count, 0));
     }
 
     private void UpsertLocked(TKey key, float[] normalised)
@@ -253,6 +346,7 @@ public sealed partial class SealedVectorIndex<TKey> : IDisposable
         }
 
         _pending[key] = normalised;
+        PeakPendingCount = Math.Max(PeakPendingCount, _pending.Count);
         if (!_indexingRunning)
         {
             _indexingRunning = true;
@@ -541,7 +635,7 @@ public sealed partial class SealedVectorIndex<TKey> : IDisposable
         }
         while (indexing != Volatile.Read(ref _indexing));
 
-        _batchDone.TrySetResult();
+        _roomFreed.TrySetResult();
         _lock.Dispose();
     }
 
@@ -618,9 +712,7 @@ public sealed partial class SealedVectorIndex<TKey> : IDisposable
         finally
         {
             // Writers waiting for room in the queue look again.
-            TaskCompletionSource done = _batchDone;
-            _batchDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            done.SetResult();
+            SignalRoomLocked();
             _lock.ExitWriteLock();
         }
     }

@@ -125,7 +125,7 @@ public sealed partial class SealedVectorStoreCollection<TKey, TRecord>
     {
         int read = 0;
         int indexed = 0;
-        await index.WaitForQueueRoomAsync(batchSize, cancellationToken).ConfigureAwait(false);
+        using SealedVectorIndex<TKey>.QueueReservation room = await index.ReserveQueueRoomAsync(batchSize, cancellationToken).ConfigureAwait(false);
         var options = new FilteredRecordRetrievalOptions<TRecord> { Skip = skip, IncludeVectors = false };
         await foreach (TRecord stored in _inner.GetAsync(_ => true, batchSize, options, cancellationToken).ConfigureAwait(false))
         {

@@ -71,16 +71,11 @@ public sealed partial class SealedVectorStoreCollection<TKey, TRecord> : VectorS
         ArgumentNullException.ThrowIfNull(indexStorage);
         RecordKeyCodec<TKey>.EnsureSupported();
         _options = options ?? new SealedCollectionOptions();
-        ArgumentOutOfRangeException.ThrowIfLessThan(_options.Candidates, 1, nameof(options));
-        ArgumentOutOfRangeException.ThrowIfLessThan(_options.SnapshotInterval, 1, nameof(options));
-        ArgumentOutOfRangeException.ThrowIfLessThan(_options.SnapshotChunkBytes, 1024, nameof(options));
-        ArgumentOutOfRangeException.ThrowIfNegative(_options.DecoyKeys, nameof(options));
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(_options.WriterLeaseDuration, TimeSpan.Zero, nameof(options));
-        ArgumentNullException.ThrowIfNull(_options.TimeProvider, nameof(options));
-        if (!(_options.GraphCompactionThreshold is > 0 and <= 1))
+        if (_options.Problems(nameof(options)) is [string problem, ..])
         {
-            throw new ArgumentOutOfRangeException(nameof(options), "The graph compaction threshold is a share in (0, 1].");
+            throw new ArgumentOutOfRangeException(nameof(options), problem);
         }
+
         _model = new SealedRecordModel<TRecord>(_options.Definition);
         _inner = inner;
         _keys = keys;
@@ -98,15 +93,19 @@ public sealed partial class SealedVectorStoreCollection<TKey, TRecord> : VectorS
     /// <see cref="EncryptingVectorStoreCollection{TKey, TRecord}"/> does with <paramref name="fieldOptions"/>: properties
     /// marked <see cref="EncryptDeterministicallyAttribute"/> with AES-SIV (filters on them reach the store as
     /// ciphertext equality), those marked <see cref="EncryptStandardAttribute"/> with AES-256-GCM. The vector never
-    /// reaches the field encryption (it is sealed instead), but the client must still configure the vector secret the
-    /// options name, as for the encrypting decorator.
+    /// reaches the field encryption (it is sealed instead), so the options are fields-only
+    /// (<see cref="EncryptingCollectionOptions.FieldsOnly"/>) and the client needs no vector secret: only the standard
+    /// secrets (sealing, standard fields) and the deterministic secrets its properties name. The record needs no paired
+    /// ICL info property.
     /// </summary>
     /// <param name="inner">The collection that stores the records (sealed vector, encrypted fields).</param>
     /// <param name="client">The local keys: the standard secrets seal vectors and the index; the deterministic and standard secrets encrypt fields (not disposed by the collection).</param>
-    /// <param name="fieldOptions">The field encryption's secret paths and tenant (whose sealed keys are derived).</param>
+    /// <param name="fieldOptions">Fields-only options (<see cref="EncryptingCollectionOptions.FieldsOnly"/>): the deterministic secret path, the tenant (whose sealed keys are derived) and the other field settings.</param>
     /// <param name="indexStorage">Where the sealed index is persisted.</param>
     /// <param name="options">The sealed collection's settings; its <see cref="SealedCollectionOptions.Definition"/> also describes the record to the field encryption.</param>
-    /// <exception cref="ArgumentException">The client has no primary standard secret, lacks a secret a property needs, or see the other constructor.</exception>
+    /// <exception cref="ArgumentException">The options encrypt vectors (made with a vector secret path rather than by
+    /// <see cref="EncryptingCollectionOptions.FieldsOnly"/>), the client has no primary standard secret, lacks a secret a
+    /// property needs, or see the other constructor.</exception>
     /// <exception cref="NotSupportedException">See the other constructor and <see cref="EncryptingVectorStoreCollection{TKey, TRecord}"/>.</exception>
     public SealedVectorStoreCollection(
         VectorStoreCollection<TKey, TRecord> inner, VeilClient client, EncryptingCollectionOptions fieldOptions, ISealedIndexStorage indexStorage, SealedCollectionOptions? options = null)
@@ -518,6 +517,12 @@ public sealed partial class SealedVectorStoreCollection<TKey, TRecord> : VectorS
         ArgumentNullException.ThrowIfNull(inner);
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(fieldOptions);
+        if (fieldOptions.EncryptsVectors)
+        {
+            throw new ArgumentException(
+                "The sealed collection seals vectors itself and needs no vector secret: pass EncryptingCollectionOptions.FieldsOnly(tenant) with the field settings.", nameof(fieldOptions));
+        }
+
         if (client.Configuration.Standard?.PrimaryId is null)
         {
             throw new ArgumentException("The sealed mode seals vectors with keys derived from the standard secrets; the client has no primary standard secret.", nameof(client));
@@ -596,8 +601,8 @@ public sealed partial class SealedVectorStoreCollection<TKey, TRecord> : VectorS
     };
 
     /// <summary>
-    /// One write: waits for room for <paramref name="queued"/> vectors in the index's insertion queue (before anything
-    /// is written, so a cancelled wait leaves no trace), appends the change-log entry, writes the rows, then applies the
+    /// One write: reserves room for <paramref name="queued"/> vectors in the index's insertion queue, waiting for it
+    /// before anything is written (so a cancelled wait leaves no trace), appends the change-log entry, writes the rows, then applies the
     /// change to the index in memory.
     /// </summary>
     private async Task WriteAsync(
@@ -607,21 +612,24 @@ public sealed partial class SealedVectorStoreCollection<TKey, TRecord> : VectorS
         try
         {
             SealedVectorIndex<TKey> index = _index ??= await LoadAsync(cancellationToken).ConfigureAwait(false);
-            await index.WaitForQueueRoomAsync(queued, cancellationToken).ConfigureAwait(false);
-            await _lease.EnsureAsync(cancellationToken).ConfigureAwait(false);
-            await AppendEntryAsync(changes, cancellationToken).ConfigureAwait(false);
-            try
+            using (await index.ReserveQueueRoomAsync(queued, cancellationToken).ConfigureAwait(false))
             {
-                await writeRows(cancellationToken).ConfigureAwait(false);
-            }
-            catch
-            {
-                // The rows may be partly written: reload (which re-indexes this entry's keys from the store) on next use.
-                _index = null;
-                throw;
+                await _lease.EnsureAsync(cancellationToken).ConfigureAwait(false);
+                await AppendEntryAsync(changes, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await writeRows(cancellationToken).ConfigureAwait(false);
+                }
+                catch
+                {
+                    // The rows may be partly written: reload (which re-indexes this entry's keys from the store) on next use.
+                    _index = null;
+                    throw;
+                }
+
+                apply(index);
             }
 
-            apply(index);
             if (index.DeletedFraction >= _options.GraphCompactionThreshold && _options.GraphCompactionThreshold < 1)
             {
                 await CompactGraphCoreAsync(index, cancellationToken).ConfigureAwait(false);

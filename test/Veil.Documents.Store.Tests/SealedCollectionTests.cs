@@ -78,6 +78,38 @@ public sealed class SealedCollectionTests : IDisposable
     }
 
     [Fact]
+    public async Task SealedCollection_WithAKeysetWithoutAVectorSection_IngestsSearchesExportsDeletesAndRotates_ButDcpeIsRefused()
+    {
+        float[][] vectors = Vectors(100, seed: 4);
+        VeilClient keys = _keys.WithoutVectorSecret;
+        using DocumentStore store = DocumentStore.Open(Location, mustExist: false);
+
+        // No --secret-path: the configuration's only deterministic path is chosen.
+        var options = new IngestOptions(Collection, new TenantId(Tenant)) { Mode = CollectionMode.Sealed, BatchSize = 32 };
+        Assert.Equal(100, (await store.IngestAsync(Input(vectors), options, keys)).Stored);
+        CollectionManifest manifest = await store.GetManifestAsync(Collection, CancellationToken.None);
+        Assert.Equal(RotationKeys.SecretPath, manifest.VectorSecretPath);
+
+        using (DocumentAccess access = store.OpenCollection(manifest, keys, new TenantId(Tenant)))
+        {
+            List<VectorSearchResult<VeilDocument>> hits = await access.Collection.SearchAsync(vectors[9], 10).ToListAsync();
+            Assert.Equal(ExactTop(vectors, vectors[9], 10), hits.Select(h => h.Record.Id));
+            await access.PersistAsync(CancellationToken.None);
+        }
+
+        List<VeilDocument> exported = await store.ExportAsync(Collection, keys, new TenantId(Tenant)).ToListAsync();
+        Assert.Equal(vectors[42], exported.Single(d => d.Id == "42").Embedding!.Value.ToArray());
+        Assert.Equal(s_categories[42 % 3], exported.Single(d => d.Id == "42").Category);
+        Assert.Equal(1, await store.DeleteDocumentsAsync(Collection, ["42"], keys, new TenantId(Tenant)));
+        RotationSummary rotated = await store.RotateAsync(Collection, keys, new TenantId(Tenant), batchSize: 64);
+        Assert.Equal((0L, 99L), (rotated.Failed, rotated.AlreadyCurrent + rotated.Rotated));
+
+        DocumentStoreException dcpe = await Assert.ThrowsAsync<DocumentStoreException>(() =>
+            store.IngestAsync(Input(vectors), new IngestOptions("dcpe_docs", new TenantId(Tenant)), keys));
+        Assert.Contains("\"vector\" section", dcpe.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task SealedSearch_WithACategoryFilter_ReturnsOnlyThatCategoryRankedExactly()
     {
         float[][] vectors = Vectors(Rows, seed: 5);

@@ -137,13 +137,86 @@ public sealed class FieldEncryptionCompositionTests : IDisposable
             new InMemoryCollection<string, FieldDoc>("docs"), client, FieldOptions(), new InMemorySealedIndexStorage()));
     }
 
+    [Fact]
+    public async Task OneDecorator_WithAKeysetWithoutAnyVectorSecret_RoundTripsFiltersAndNeedsNoIclInfoProperty()
+    {
+        using var client = new VeilClient(new VeilConfiguration(
+            vector: new Dictionary<SecretPath, VectorSecret>(),
+            deterministic: new Dictionary<SecretPath, RotatableSecret> { [new SecretPath("det")] = new RotatableSecret(new IdentifiedSecret(new KeyId(1), _fields)) },
+            standard: new StandardSecrets(new KeyId(1), [new IdentifiedSecret(new KeyId(1), _documents)])));
+        var inner = new InMemoryCollection<string, PlainFieldDoc>("docs") { RefuseSearch = true };
+        using var collection = new SealedVectorStoreCollection<string, PlainFieldDoc>(
+            inner, client, FieldOptions(), new InMemorySealedIndexStorage(), new SealedCollectionOptions { Index = new SealedIndexOptions { Seed = 1 } });
+
+        await collection.UpsertAsync(s_vectors.Take(100).Select((v, i) => new PlainFieldDoc { Id = $"doc-{i}", Category = $"cat-{i % 4}", Title = $"Title {i}", Embedding = v }));
+
+        PlainFieldDoc stored = inner.Stored.Single(d => d.Id == "doc-5");
+        Assert.Null(stored.Embedding);
+        Assert.NotEqual("cat-1", stored.Category);
+        Assert.NotEqual("Title 5", stored.Title);
+        PlainFieldDoc? got = await collection.GetAsync("doc-5", new RecordRetrievalOptions { IncludeVectors = true });
+        Assert.Equal(("cat-1", "Title 5"), (got!.Category, got.Title));
+        Assert.Equal(s_vectors[5], got.Embedding!);
+        List<VectorSearchResult<PlainFieldDoc>> filtered = await collection.SearchAsync(s_vectors[5], 5, new VectorSearchOptions<PlainFieldDoc> { Filter = d => d.Category == "cat-1" }).ToListAsync();
+        int[] exact = Enumerable.Range(0, 100).Where(i => i % 4 == 1).OrderByDescending(i => TensorPrimitives.CosineSimilarity(s_vectors[i], s_vectors[5])).Take(5).ToArray();
+        Assert.Equal(exact.Select(i => $"doc-{i}"), filtered.Select(r => r.Record.Id));
+    }
+
+    [Fact]
+    public void OneDecorator_WithOptionsThatEncryptVectors_IsRefused() =>
+        Assert.Throws<ArgumentException>(() => new SealedVectorStoreCollection<string, FieldDoc>(
+            new InMemoryCollection<string, FieldDoc>("docs"), _client,
+            new EncryptingCollectionOptions(TestIds.Vec, new DerivationPath("d"), new TenantId("tenant-1")) { DeterministicSecretPath = new SecretPath("det") },
+            new InMemorySealedIndexStorage()));
+
+    [Fact]
+    public async Task FieldsOnlyEncryption_RefusesARecordWithAVectorAndAnySearch_SoNoVectorReachesTheStoreInTheClear()
+    {
+        var inner = new InMemoryCollection<string, PlainFieldDoc>("docs");
+        using var fields = new EncryptingVectorStoreCollection<string, PlainFieldDoc>(inner, _client, FieldOptions());
+
+        await Assert.ThrowsAsync<ArgumentException>(() => fields.UpsertAsync(new PlainFieldDoc { Id = "a", Category = "c", Embedding = s_vectors[0] }));
+        Assert.Empty(inner.Stored);
+        await Assert.ThrowsAsync<NotSupportedException>(async () => await fields.SearchAsync(s_vectors[0], 1).ToListAsync());
+
+        await fields.UpsertAsync(new PlainFieldDoc { Id = "b", Category = "c", Title = "t" });
+        Assert.NotEqual("t", inner.Stored.Single().Title);
+        Assert.Equal("t", (await fields.GetAsync("b"))!.Title);
+    }
+
     private static FieldDoc Copy(FieldDoc d) => new() { Id = d.Id, Category = d.Category, Title = d.Title, EmbeddingInfo = d.EmbeddingInfo, SealedEmbedding = d.SealedEmbedding };
 
-    private static EncryptingCollectionOptions FieldOptions() =>
-        new(TestIds.Vec, new DerivationPath("d"), new TenantId("tenant-1")) { DeterministicSecretPath = new SecretPath("det") };
+    private static EncryptingCollectionOptions FieldOptions()
+    {
+        EncryptingCollectionOptions options = EncryptingCollectionOptions.FieldsOnly(new TenantId("tenant-1"));
+        options.DeterministicSecretPath = new SecretPath("det");
+        return options;
+    }
 
     private SealedVectorStoreCollection<string, FieldDoc> OneDecorator(InMemoryCollection<string, FieldDoc> inner) =>
         new(inner, _client, FieldOptions(), new InMemorySealedIndexStorage(), new SealedCollectionOptions { Index = new SealedIndexOptions { Seed = 1 } });
+
+    /// <summary>A record with a deterministic field, a standard field and a sealed vector, and no paired ICL info property.</summary>
+    public sealed class PlainFieldDoc
+    {
+        [VectorStoreKey]
+        public string Id { get; set; } = string.Empty;
+
+        [VectorStoreData(IsIndexed = true)]
+        [EncryptDeterministically]
+        public string? Category { get; set; }
+
+        [VectorStoreData]
+        [EncryptStandard]
+        public string? Title { get; set; }
+
+        [VectorStoreVector(Doc.Dimensions, DistanceFunction = DistanceFunction.CosineSimilarity)]
+        public float[]? Embedding { get; set; }
+
+        [VectorStoreData]
+        [SealedVector(nameof(Embedding))]
+        public string? SealedEmbedding { get; set; }
+    }
 
     /// <summary>A record with a deterministic field, a standard field and a sealed vector.</summary>
     public sealed class FieldDoc

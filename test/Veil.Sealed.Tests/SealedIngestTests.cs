@@ -114,6 +114,75 @@ public sealed class SealedIngestTests(SealedTestKeys keys) : IClassFixture<Seale
     }
 
     [Fact]
+    public async Task IndexUpsertAsync_FromManyWritersAtOnce_NeverQueuesMoreThanTheBoundAndQueuesEveryVector()
+    {
+        const int Writers = 8;
+        const int Calls = 25;
+        using var index = new SealedVectorIndex<int>(Doc.Dimensions, new SealedIndexOptions { Seed = 7, IndexingThreads = 1, MaxQueuedBytes = Bound * Doc.Dimensions * sizeof(float) });
+        using var gate = new ManualResetEventSlim(false);
+        index.IndexingGate = gate;
+        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        int[] written = new int[Writers];
+        Task[] writers = Enumerable.Range(0, Writers).Select(w => Task.Run(async () =>
+        {
+            await start.Task;
+            for (int call = 0; call < Calls; call++)
+            {
+                // 1 to 4 vectors a call, keys of their own: every call fits the bound alone, so none is let in alone.
+                int size = 1 + ((w + call) % 4);
+                int first = (w * 1000) + (call * 4);
+                await index.UpsertAsync(Enumerable.Range(first, size).Select(k => KeyValuePair.Create(k, s_vectors[k])));
+                written[w] += size;
+            }
+        })).ToArray();
+
+        start.SetResult();
+
+        // The graph is held: the writers fill the queue as far as the bound lets them, then wait. Read, then release
+        // the graph and let every writer finish before asserting, so that a failure leaves nothing running.
+        // (Polled: on a loaded machine the writers may take a while to start.)
+        for (int waited = 0; waited < 3000 && index.PendingCount < Bound - 3; waited++)
+        {
+            await Task.Delay(10);
+        }
+
+        await Task.Delay(200);
+        int pendingWhileHeld = index.PendingCount;
+        bool anyFinishedWhileHeld = writers.Any(t => t.IsCompleted);
+        gate.Set();
+        await Task.WhenAll(writers).WaitAsync(TimeSpan.FromSeconds(60));
+        await index.WaitForIndexingAsync();
+
+        Assert.InRange(pendingWhileHeld, Bound - 3, Bound);
+        Assert.False(anyFinishedWhileHeld);
+        Assert.InRange(index.PeakPendingCount, 1, Bound);
+        Assert.Equal(written.Sum(), index.Count);
+        Assert.All(Enumerable.Range(0, Writers), w => Assert.True(index.Contains(w * 1000)));
+    }
+
+    [Fact]
+    public async Task IndexUpsertAsync_WhenCancelledWhileWaiting_QueuesNothing()
+    {
+        using var index = new SealedVectorIndex<int>(Doc.Dimensions, new SealedIndexOptions { Seed = 7, IndexingThreads = 1, MaxQueuedBytes = Bound * Doc.Dimensions * sizeof(float) });
+        using var gate = new ManualResetEventSlim(false);
+        index.IndexingGate = gate;
+        try
+        {
+            await index.UpsertAsync(Enumerable.Range(0, Bound).Select(k => KeyValuePair.Create(k, s_vectors[k])));
+            using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => index.UpsertAsync([KeyValuePair.Create(Bound, s_vectors[Bound])], cancel.Token));
+
+            Assert.False(index.Contains(Bound));
+            Assert.Equal(Bound, index.Count);
+        }
+        finally
+        {
+            gate.Set();
+        }
+    }
+
+    [Fact]
     public void IndexOptions_WhenTheBoundIsNotPositive_AreRefused() =>
         Assert.Throws<ArgumentOutOfRangeException>(() => new SealedVectorIndex<int>(Doc.Dimensions, new SealedIndexOptions { MaxQueuedBytes = 0 }));
 

@@ -25,6 +25,9 @@ internal sealed class RotationKeys : IDisposable
         Before = Create(new RotatableSecret(oldId), new StandardSecrets(new KeyId(11), [oldStandard]));
         Promoted = Create(new RotatableSecret(newId, oldId), new StandardSecrets(new KeyId(10), [newStandard, oldStandard]));
         NewOnly = Create(new RotatableSecret(newId), new StandardSecrets(new KeyId(10), [newStandard]));
+        WithoutVectorSecret = new VeilClient(new VeilConfiguration(
+            deterministic: new Dictionary<SecretPath, RotatableSecret> { [new SecretPath(SecretPath)] = new RotatableSecret(oldId) },
+            standard: new StandardSecrets(new KeyId(11), [oldStandard])));
     }
 
     public VeilClient Before { get; }
@@ -33,11 +36,15 @@ internal sealed class RotationKeys : IDisposable
 
     public VeilClient NewOnly { get; }
 
+    /// <summary>Before's deterministic and standard secrets and no vector section: all a sealed collection uses.</summary>
+    public VeilClient WithoutVectorSecret { get; }
+
     public void Dispose()
     {
         Before.Dispose();
         Promoted.Dispose();
         NewOnly.Dispose();
+        WithoutVectorSecret.Dispose();
         _oldSecret.Dispose();
         _newSecret.Dispose();
         _oldStandard.Dispose();
