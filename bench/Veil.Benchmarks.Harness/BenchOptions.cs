@@ -1,3 +1,4 @@
+using Veil.Documents.Store;
 namespace Veil.Benchmarks.Harness;
 
 /// <summary>
@@ -46,6 +47,12 @@ public sealed record BenchOptions
 
     /// <summary>With <see cref="Sealed"/>: top-10 queries per variant (at least 1).</summary>
     public int SealedQueries { get; init; } = SealedBench.DefaultQueries;
+
+    /// <summary>
+    /// With <see cref="Sealed"/> on DuckDB: how the sealed vectors are stored (binary, the default; or the base64 text of
+    /// collections created before binary columns, to compare the two in one build).
+    /// </summary>
+    public SealedVectorFormat SealedFormat { get; init; } = SealedVectorFormat.Binary;
 
     /// <summary>With <see cref="Sealed"/>: raw float32 embeddings to sample the stored vectors around; null for random unit vectors.</summary>
     public string? Corpus { get; init; }

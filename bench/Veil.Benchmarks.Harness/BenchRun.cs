@@ -65,7 +65,7 @@ public static class BenchRun
             return;
         }
 
-        SealedBenchResult result = SealedBench.Measure(options.Corpus, BenchReport.StoreDimensions, options.SealedRows, options.SealedQueries, progress);
+        SealedBenchResult result = SealedBench.Measure(options.Corpus, BenchReport.StoreDimensions, options.SealedRows, options.SealedQueries, progress, options.SealedFormat);
         if (options.Json)
         {
             SealedBenchReport.WriteJson(output, result);

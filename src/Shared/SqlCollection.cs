@@ -410,7 +410,7 @@ public abstract class SqlCollection<TKey, TRecord, TConnection> : VectorStoreCol
 
     private string KeyIsFirstParameter() => KeyColumn + " = " + Dialect.Placeholder(1, KeySqlType);
 
-    private string KeyInFirstParameter() => Dialect.KeyIn(KeyColumn, Dialect.Placeholder(1, KeySqlType + "[]"));
+    private string KeyInFirstParameter() => Dialect.KeyIn(Table, KeyColumn, Dialect.Placeholder(1, KeySqlType + "[]"));
 
     /// <summary>The keys as a typed array (the store binds it as an array of the key type).</summary>
     private object KeyArray(ICollection<object> keys)

@@ -58,8 +58,11 @@ internal abstract class SqlDialect
         return Placeholder(parameters.Count, sqlType);
     }
 
-    /// <summary>The predicate "<paramref name="keyColumn"/> is one of the keys in the array parameter <paramref name="keyArray"/>".</summary>
-    public abstract string KeyIn(string keyColumn, string keyArray);
+    /// <summary>The predicate "the row's <paramref name="keyColumn"/> is one of the keys in the array parameter <paramref name="keyArray"/>", on rows of <paramref name="table"/>.</summary>
+    public abstract string KeyIn(string table, string keyColumn, string keyArray);
+
+    /// <summary>The SQL expression of the first <paramref name="length"/> bytes of the binary column <paramref name="column"/>.</summary>
+    public abstract string BytesPrefix(string column, int length);
 
     /// <summary>Reads a non-null vector column.</summary>
     public abstract float[] ReadVector(DbDataReader reader, int ordinal);

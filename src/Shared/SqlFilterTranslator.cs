@@ -14,8 +14,9 @@ namespace Veil.Stores.Sql;
 /// <remarks>
 /// Supported: <c>==</c>, <c>!=</c>, <c>&lt;</c>, <c>&lt;=</c>, <c>&gt;</c>, <c>&gt;=</c>, <c>&amp;&amp;</c>, <c>||</c>,
 /// <c>!</c>, bool properties used as predicates, constants and captured variables, <c>Contains</c> on a constant
-/// collection, and <c>string.StartsWith(prefix)</c> (optionally with <c>StringComparison.Ordinal</c>) on a string property:
-/// an ordinal prefix match, false on null. The predicate keeps C# semantics for nulls: <c>==</c> and <c>!=</c> become
+/// collection, <c>string.StartsWith(prefix)</c> (optionally with <c>StringComparison.Ordinal</c>) on a string property:
+/// an ordinal prefix match, false on null, and <c>r.Bytes.Take(n).SequenceEqual(prefix)</c> on a byte[] property with a
+/// constant prefix of n bytes: a binary prefix match, false on null. The predicate keeps C# semantics for nulls: <c>==</c> and <c>!=</c> become
 /// <c>IS NOT DISTINCT FROM</c> / <c>IS DISTINCT FROM</c>, and relational comparisons on nullable columns are false
 /// (never unknown) when a side is null, so <c>!</c> behaves as in LINQ to objects. Every value is a parameter; column
 /// names are quoted.
@@ -23,7 +24,7 @@ namespace Veil.Stores.Sql;
 internal sealed class SqlFilterTranslator : FilterTranslatorBase
 {
     private const string Supported =
-        "Supported: ==, !=, <, <=, >, >=, &&, ||, !, bool properties, constants and captured variables, Contains on a constant collection, and StartsWith on a string property.";
+        "Supported: ==, !=, <, <=, >, >=, &&, ||, !, bool properties, constants and captured variables, Contains on a constant collection, StartsWith on a string property, and Take(n).SequenceEqual(prefix) on a byte[] property.";
 
     private static readonly FilterPreprocessingOptions s_preprocessing = new() { SupportsParameterization = true };
 
@@ -105,6 +106,11 @@ internal sealed class SqlFilterTranslator : FilterTranslatorBase
             case MethodCallExpression { Method.Name: nameof(string.StartsWith), Object: { } target } call
                 when call.Method.DeclaringType == typeof(string) && IsOrdinalPrefixTest(call, out var prefix):
                 TranslateStartsWith(target, prefix);
+                return;
+
+            case MethodCallExpression { Method.Name: nameof(Enumerable.SequenceEqual), Arguments: [MethodCallExpression { Method.Name: nameof(Enumerable.Take), Arguments: [var bytes, var count] }, var expected] } call
+                when call.Method.DeclaringType == typeof(Enumerable) && call.Arguments[0] is MethodCallExpression take && take.Method.DeclaringType == typeof(Enumerable):
+                TranslateBytesPrefix(bytes, count, expected);
                 return;
 
             default:
@@ -222,6 +228,33 @@ internal sealed class SqlFilterTranslator : FilterTranslatorBase
         TranslateOperand(prefix, property);
         _sql.Append("), FALSE)");
     }
+
+    private void TranslateBytesPrefix(Expression bytes, Expression count, Expression expected)
+    {
+        if (!TryBindColumn(bytes, out var property) || (Nullable.GetUnderlyingType(property.Type) ?? property.Type) != typeof(byte[]))
+        {
+            throw new NotSupportedException($"Take(n).SequenceEqual(prefix) in a filter must test a byte[] property ('r.Bytes.Take(6).SequenceEqual(prefix)'); '{bytes}' is not one. {Supported}");
+        }
+
+        var length = ValueOf(count) as int?;
+        var prefix = ValueOf(expected) as byte[];
+        if (length is not { } n || prefix is null || prefix.Length != n || n < 1)
+        {
+            throw new NotSupportedException($"Take(n).SequenceEqual(prefix) in a filter needs a constant n ≥ 1 and a constant byte[] prefix of n bytes. {Supported}");
+        }
+
+        // A null column gives false, as in C# with a null check.
+        _sql.Append("COALESCE((").Append(_dialect.BytesPrefix(Quote(property.StorageName), n)).Append(" = ");
+        AppendParameter(prefix, property);
+        _sql.Append("), FALSE)");
+    }
+
+    private static object? ValueOf(Expression expression) => Unwrap(expression) switch
+    {
+        ConstantExpression constant => constant.Value,
+        QueryParameterExpression parameter => parameter.Value,
+        _ => null,
+    };
 
     /// <summary><c>s.StartsWith(prefix)</c> or <c>s.StartsWith(prefix, StringComparison.Ordinal)</c>.</summary>
     private static bool IsOrdinalPrefixTest(MethodCallExpression call, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Expression? prefix)

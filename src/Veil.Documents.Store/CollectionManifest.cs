@@ -35,6 +35,13 @@ public sealed class CollectionManifest
     /// </summary>
     public CollectionMode Mode { get; set; }
 
+    /// <summary>
+    /// Gets or sets how a sealed collection stores its sealed vectors: <see cref="SealedVectorFormat.Binary"/> for every
+    /// collection created now, <see cref="SealedVectorFormat.Base64Text"/> for one created before binary columns. Kept
+    /// with <see cref="Mode"/> (its stored name), and filled in by <see cref="DocumentStore.FindManifestAsync"/>.
+    /// </summary>
+    public SealedVectorFormat SealedFormat { get; set; }
+
     /// <summary>A dummy vector: every MEVD collection needs one, the manifest has no use for it.</summary>
     [VectorStoreVector(1)]
     public ReadOnlyMemory<float>? Unused { get; set; }

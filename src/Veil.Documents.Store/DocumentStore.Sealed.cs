@@ -37,7 +37,7 @@ public sealed partial class DocumentStore
         }
 
         VectorStoreCollection<string, SealedIndexRecord> indexRows = _store.GetCollection<string, SealedIndexRecord>(SealedIndexRecord.CollectionName);
-        var options = new SealedCollectionOptions { Candidates = candidates, Definition = VeilDocument.SealedDefinition(manifest.Dimensions) };
+        var options = new SealedCollectionOptions { Candidates = candidates, Definition = VeilDocument.Definition(manifest) };
         SealedVectorStoreCollection<string, VeilDocument> collection;
         try
         {

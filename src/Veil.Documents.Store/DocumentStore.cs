@@ -104,7 +104,7 @@ public sealed partial class DocumentStore : IDisposable
 
         await foreach (CollectionManifest m in _manifests.GetAsync(m => true, int.MaxValue, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            m.Mode = modes.TryGetValue(m.Name, out string? mode) ? CollectionModeRecord.Parse(m.Name, mode) : CollectionMode.Dcpe;
+            (m.Mode, m.SealedFormat) = modes.TryGetValue(m.Name, out string? mode) ? CollectionModeRecord.Parse(m.Name, mode) : (CollectionMode.Dcpe, SealedVectorFormat.Binary);
             manifests.Add(m);
         }
 
@@ -140,7 +140,7 @@ public sealed partial class DocumentStore : IDisposable
         if (manifest.Mode != CollectionMode.Dcpe)
         {
             await _modes.EnsureCollectionExistsAsync(cancellationToken).ConfigureAwait(false);
-            await _modes.UpsertAsync(new CollectionModeRecord { Name = manifest.Name, Mode = CollectionModeRecord.Format(manifest.Mode) }, cancellationToken).ConfigureAwait(false);
+            await _modes.UpsertAsync(new CollectionModeRecord { Name = manifest.Name, Mode = CollectionModeRecord.Format(manifest.Mode, manifest.SealedFormat) }, cancellationToken).ConfigureAwait(false);
         }
 
         await _manifests.UpsertAsync(manifest, cancellationToken).ConfigureAwait(false);
@@ -171,7 +171,7 @@ public sealed partial class DocumentStore : IDisposable
     public VectorStoreCollection<string, VeilDocument> Plain(CollectionManifest manifest)
     {
         ArgumentNullException.ThrowIfNull(manifest);
-        VectorStoreCollectionDefinition definition = VeilDocument.Definition(manifest.Dimensions, manifest.Mode);
+        VectorStoreCollectionDefinition definition = VeilDocument.Definition(manifest);
         return _store is PostgresVectorStore postgres && manifest.Mode == CollectionMode.Sealed
             ? postgres.GetCollection<string, VeilDocument>(manifest.Name, new PostgresCollectionOptions { Definition = definition, ToastTupleTarget = PostgresCollectionOptions.MaxToastTupleTarget })
             : _store.GetCollection<string, VeilDocument>(manifest.Name, definition);
@@ -188,7 +188,7 @@ public sealed partial class DocumentStore : IDisposable
     public EncryptingVectorStoreCollection<string, VeilDocument> Encrypted(
         CollectionManifest manifest, VeilClient client, TenantId tenant, bool rerank = true, int rerankCandidates = EncryptingCollectionOptions.DefaultRerankCandidates)
     {
-        VectorStoreCollectionDefinition definition = VeilDocument.Definition(manifest.Dimensions, manifest.Mode);
+        VectorStoreCollectionDefinition definition = VeilDocument.Definition(manifest);
         return new EncryptingVectorStoreCollection<string, VeilDocument>(Plain(manifest), client, FieldOptions(manifest, tenant, rerank, rerankCandidates), definition);
     }
 

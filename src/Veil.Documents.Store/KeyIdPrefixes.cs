@@ -1,4 +1,5 @@
 using System.Linq.Expressions;
+using System.Reflection;
 using Microsoft.Extensions.VectorData;
 using Veil.Formats;
 using Veil.Keys;
@@ -46,8 +47,11 @@ internal sealed record KeyIdPrefixes(byte[]? Vector, byte[]? Category, byte[][] 
         return count;
     }
 
-    /// <summary>The rows that start with any of them, as a store filter on the base64 columns (6 bytes are exactly 8 base64 characters).</summary>
-    public Expression<Func<VeilDocument, bool>> Filter()
+    /// <summary>
+    /// The rows that start with any of them, as a store filter on the base64 columns (6 bytes are exactly 8 base64
+    /// characters) and on the sealed vector column of <paramref name="format"/>: its first 6 bytes, or (base64 text) 8 characters.
+    /// </summary>
+    public Expression<Func<VeilDocument, bool>> Filter(SealedVectorFormat format = SealedVectorFormat.Binary)
     {
         ParameterExpression row = Expression.Parameter(typeof(VeilDocument), "d");
         var tests = new List<Expression>();
@@ -70,7 +74,22 @@ internal sealed record KeyIdPrefixes(byte[]? Vector, byte[]? Category, byte[][] 
             Add(nameof(VeilDocument.Fields), prefix);
         }
 
-        Add(nameof(VeilDocument.SealedEmbedding), SealedVector);
+        if (SealedVector is not null && format == SealedVectorFormat.Base64Text)
+        {
+            Add(nameof(VeilDocument.SealedEmbeddingText), SealedVector);
+        }
+        else if (SealedVector is not null)
+        {
+            // d.SealedEmbedding.Take(6).SequenceEqual(header): the stores match it as a binary prefix.
+            MethodInfo take = typeof(Enumerable).GetMethods()
+                .Single(m => m.Name == nameof(Enumerable.Take) && m.GetParameters()[1].ParameterType == typeof(int)).MakeGenericMethod(typeof(byte));
+            MethodInfo sequenceEqual = typeof(Enumerable).GetMethods()
+                .Single(m => m.Name == nameof(Enumerable.SequenceEqual) && m.GetParameters().Length == 2).MakeGenericMethod(typeof(byte));
+            tests.Add(Expression.Call(
+                sequenceEqual,
+                Expression.Call(take, Expression.Property(row, nameof(VeilDocument.SealedEmbedding)), Expression.Constant(SealedVector.Length)),
+                Expression.Constant(SealedVector, typeof(IEnumerable<byte>))));
+        }
 
         Expression body = tests.Count == 0 ? Expression.Constant(false) : tests.Aggregate((a, b) => Expression.OrElse(a, b));
         return Expression.Lambda<Func<VeilDocument, bool>>(body, row);

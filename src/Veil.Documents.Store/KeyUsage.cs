@@ -33,7 +33,7 @@ public static class KeyUsage
         foreach (CollectionManifest manifest in manifests)
         {
             using var rows = store.Plain(manifest);
-            long count = await KeyIdPrefixes.CountAsync(rows, KeyIdPrefixes.Of(section, path, id, manifest).Filter(), cancellationToken).ConfigureAwait(false);
+            long count = await KeyIdPrefixes.CountAsync(rows, KeyIdPrefixes.Of(section, path, id, manifest).Filter(manifest.SealedFormat), cancellationToken).ConfigureAwait(false);
             if (count > 0)
             {
                 found.Add(new CollectionRows(manifest.Name, count));

@@ -243,7 +243,7 @@ public sealed class StoreRotation(VectorStoreCollection<string, VeilDocument> ro
     private RotatedPage Rotate(List<VeilDocument> batch, KeyIdPrefixes prefixes)
     {
         var failed = new bool[batch.Count];
-        var copies = batch.Select(r => new VeilDocument { Id = r.Id, Category = r.Category, Fields = r.Fields, EmbeddingInfo = r.EmbeddingInfo, Embedding = r.Embedding, SealedEmbedding = r.SealedEmbedding }).ToList();
+        var copies = batch.Select(r => new VeilDocument { Id = r.Id, Category = r.Category, Fields = r.Fields, EmbeddingInfo = r.EmbeddingInfo, Embedding = r.Embedding, SealedEmbedding = r.SealedEmbedding, SealedEmbeddingText = r.SealedEmbeddingText }).ToList();
 
         // Vectors (lossy): one decryption and one encryption each, in one step.
         List<int> vectorRows = RowsStartingWith(batch, r => r.EmbeddingInfo, prefixes.Vector);

@@ -10,7 +10,7 @@ namespace Veil.Documents.Store;
 /// and the embedding (Scale-And-Perturb) with its paired ICL info.
 /// </summary>
 /// <remarks>
-/// The vector's dimension is only known at run time, so collections are opened with <see cref="Definition(int, CollectionMode)"/> rather
+/// The vector's dimension is only known at run time, so collections are opened with <see cref="Definition(CollectionManifest)"/> rather
 /// than attributes. The same record type, unencrypted, holds the demo's plaintext baseline.
 /// </remarks>
 public sealed class VeilDocument
@@ -44,11 +44,18 @@ public sealed class VeilDocument
     public ReadOnlyMemory<float>? Embedding { get; set; }
 
     /// <summary>
-    /// Gets or sets the embedding sealed with AES-256-GCM (base64), in a sealed collection's store only (see
-    /// <see cref="SealedDefinition"/>); null in the application and in DCPE collections.
+    /// Gets or sets the embedding sealed with AES-256-GCM (the sealed box's bytes: a BLOB / bytea column), in a sealed
+    /// collection's store only (see <see cref="SealedDefinition(int, SealedVectorFormat)"/>); null in the application and in DCPE collections.
     /// </summary>
     [SealedVector(nameof(Embedding))]
-    public string? SealedEmbedding { get; set; }
+    public byte[]? SealedEmbedding { get; set; }
+
+    /// <summary>
+    /// Gets or sets the embedding sealed with AES-256-GCM as base64 text, stored in the same <c>SealedEmbedding</c> column
+    /// by sealed collections created before the column was binary (<see cref="SealedVectorFormat.Base64Text"/>); null otherwise.
+    /// </summary>
+    [SealedVector(nameof(Embedding))]
+    public string? SealedEmbeddingText { get; set; }
 
     /// <summary>The distance a sealed collection's search scores are (higher is closer, 1 for the query itself).</summary>
     public const string SealedScoreDistance = "cosine_similarity";
@@ -83,10 +90,11 @@ public sealed class VeilDocument
 
     /// <summary>
     /// The definition of a sealed collection (<see cref="CollectionMode.Sealed"/>) for <paramref name="dimensions"/>-d
-    /// embeddings: the same clear key and encrypted fields, the sealed embedding as an opaque string, and a vector
-    /// column that stays empty in the store (ranked by cosine on the key holder).
+    /// embeddings: the same clear key and encrypted fields, the sealed embedding as an opaque column (binary, or base64
+    /// text in collections created before binary columns), and a vector column that stays empty in the store (ranked by
+    /// cosine on the key holder).
     /// </summary>
-    public static VectorStoreCollectionDefinition SealedDefinition(int dimensions) => new()
+    public static VectorStoreCollectionDefinition SealedDefinition(int dimensions, SealedVectorFormat format = SealedVectorFormat.Binary) => new()
     {
         Properties =
         [
@@ -94,7 +102,9 @@ public sealed class VeilDocument
             new VectorStoreDataProperty(nameof(Category), typeof(string)) { IsIndexed = true },
             new VectorStoreDataProperty(nameof(Fields), typeof(string)),
             new VectorStoreDataProperty(nameof(EmbeddingInfo), typeof(string)),
-            new VectorStoreDataProperty(nameof(SealedEmbedding), typeof(string)),
+            format == SealedVectorFormat.Binary
+                ? new VectorStoreDataProperty(nameof(SealedEmbedding), typeof(byte[]))
+                : new VectorStoreDataProperty(nameof(SealedEmbeddingText), typeof(string)) { StorageName = nameof(SealedEmbedding) },
             new VectorStoreVectorProperty(nameof(Embedding), typeof(ReadOnlyMemory<float>?), dimensions)
             {
                 DistanceFunction = DistanceFunction.CosineSimilarity,
@@ -102,7 +112,10 @@ public sealed class VeilDocument
         ],
     };
 
-    /// <summary>The definition of a collection in <paramref name="mode"/>.</summary>
-    public static VectorStoreCollectionDefinition Definition(int dimensions, CollectionMode mode) =>
-        mode == CollectionMode.Sealed ? SealedDefinition(dimensions) : Definition(dimensions);
+    /// <summary>The definition of the collection <paramref name="manifest"/> describes, in its mode (and sealed vector format).</summary>
+    public static VectorStoreCollectionDefinition Definition(CollectionManifest manifest)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        return manifest.Mode == CollectionMode.Sealed ? SealedDefinition(manifest.Dimensions, manifest.SealedFormat) : Definition(manifest.Dimensions);
+    }
 }

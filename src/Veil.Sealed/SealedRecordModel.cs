@@ -3,7 +3,11 @@ using Microsoft.Extensions.VectorData;
 
 namespace Veil.Sealed;
 
-/// <summary>How the sealed collection reads and writes a record type: its key, its vector and the vector's sealed column.</summary>
+/// <summary>
+/// How the sealed collection reads and writes a record type: its key, its vector and the vector's sealed column — a
+/// <c>byte[]</c> property (the sealed box as it is, a binary column) or a <c>string</c> property (the box in base64,
+/// the format of stores written before binary columns existed).
+/// </summary>
 internal sealed class SealedRecordModel<TRecord>
     where TRecord : class
 {
@@ -61,15 +65,19 @@ internal sealed class SealedRecordModel<TRecord>
             throw new NotSupportedException($"The sealed collection ranks by cosine or dot product; vector property '{_vector.Name}' uses '{DistanceFunction}'.");
         }
 
-        _sealed = properties.SingleOrDefault(p => p.GetCustomAttribute<SealedVectorAttribute>()?.VectorProperty == _vector.Name)
-            ?? throw new ArgumentException($"'{typeof(TRecord).Name}' needs a string property marked [SealedVector(nameof({_vector.Name}))] to hold the sealed vector.");
-        if (_sealed.PropertyType != typeof(string) || !_sealed.CanWrite || !_vector.CanWrite)
+        _sealed = SealedProperty(properties, _vector.Name, definition);
+        if ((_sealed.PropertyType != typeof(byte[]) && _sealed.PropertyType != typeof(string)) || !_sealed.CanWrite || !_vector.CanWrite)
         {
-            throw new ArgumentException($"The sealed vector property '{_sealed.Name}' must be a settable string, and '{_vector.Name}' settable.");
+            throw new ArgumentException($"The sealed vector property '{_sealed.Name}' must be a settable byte[] (or string, base64), and '{_vector.Name}' settable.");
         }
+
+        IsBase64 = _sealed.PropertyType == typeof(string);
     }
 
     public int Dimensions { get; }
+
+    /// <summary>Gets whether the sealed column holds base64 text (a string property) rather than the box's bytes.</summary>
+    public bool IsBase64 { get; }
 
     private static PropertyInfo Property(PropertyInfo[] properties, string name) =>
         properties.SingleOrDefault(p => p.Name == name)
@@ -106,7 +114,45 @@ internal sealed class SealedRecordModel<TRecord>
         }
     }
 
-    public string? GetSealed(TRecord record) => (string?)_sealed.GetValue(record);
+    /// <summary>The stored sealed box of <paramref name="record"/>: its bytes, or null when the column is empty or (base64) not valid base64.</summary>
+    public byte[]? GetSealed(TRecord record)
+    {
+        object? value = _sealed.GetValue(record);
+        if (value is string text)
+        {
+            try
+            {
+                return Convert.FromBase64String(text);
+            }
+            catch (FormatException)
+            {
+                return null;
+            }
+        }
 
-    public void SetSealed(TRecord record, string? value) => _sealed.SetValue(record, value);
+        return (byte[]?)value;
+    }
+
+    /// <summary>Sets the sealed column of <paramref name="record"/> to <paramref name="box"/> (kept, not copied), or empties it.</summary>
+    public void SetSealed(TRecord record, byte[]? box) =>
+        _sealed.SetValue(record, box is null ? null : IsBase64 ? Convert.ToBase64String(box) : box);
+
+    /// <summary>
+    /// The property marked <c>[SealedVector]</c> for the vector: the only one, or with a definition the one the definition
+    /// lists (a record type may keep one per stored format, a definition choosing the collection's).
+    /// </summary>
+    private static PropertyInfo SealedProperty(PropertyInfo[] properties, string vector, VectorStoreCollectionDefinition? definition)
+    {
+        PropertyInfo[] marked = properties.Where(p => p.GetCustomAttribute<SealedVectorAttribute>()?.VectorProperty == vector).ToArray();
+        if (definition is not null)
+        {
+            marked = marked.Where(p => definition.Properties.Any(d => d.Name == p.Name)).ToArray();
+        }
+
+        return marked.Length == 1
+            ? marked[0]
+            : throw new ArgumentException(marked.Length == 0
+                ? $"'{typeof(TRecord).Name}' needs a byte[] property marked [SealedVector(nameof({vector}))] to hold the sealed vector."
+                : $"'{typeof(TRecord).Name}' has {marked.Length} properties marked [SealedVector(nameof({vector}))]; the record definition must list exactly one of them.");
+    }
 }

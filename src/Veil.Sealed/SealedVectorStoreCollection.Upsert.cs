@@ -97,12 +97,13 @@ public sealed partial class SealedVectorStoreCollection<TKey, TRecord>
             int from = start + (int)((long)count * part / parts);
             int to = start + (int)((long)count * (part + 1) / parts);
             using var sealer = new SealedBoxSealer(_keys, SealedKind.Vector, _inner.Name);
-            byte[] box = new byte[SealedBox.Overhead + (_model.Dimensions * sizeof(float))];
+            int boxLength = SealedBox.Overhead + (_model.Dimensions * sizeof(float));
             for (int i = from; i < to; i++)
             {
+                byte[] box = new byte[boxLength];
                 sealer.Seal(RecordKeyCodec<TKey>.Encode(batch.Keys[i]), MemoryMarshal.AsBytes(batch.Vectors[i].Span), box);
                 TRecord copy = SealedRecordModel<TRecord>.Clone(batch.Records[i]);
-                _model.SetSealed(copy, Convert.ToBase64String(box));
+                _model.SetSealed(copy, box);
                 _model.SetVector(copy, null);
                 sealedRecords[i - start] = copy;
                 normalised[i] = Normalised(batch, i);

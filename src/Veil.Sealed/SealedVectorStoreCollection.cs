@@ -17,8 +17,8 @@ namespace Veil.Sealed;
 /// ranks them exactly.
 /// </summary>
 /// <remarks>
-/// <para><b>What the store sees.</b> Record keys, the other columns as given, one opaque base64 string of fixed length
-/// per row, and per query the K′ keys fetched. No coordinate, distance or similarity.</para>
+/// <para><b>What the store sees.</b> Record keys, the other columns as given, one opaque sealed box of fixed length per
+/// row (binary, or base64 text when the record's sealed property is a string), and per query the K′ keys fetched. No coordinate, distance or similarity.</para>
 /// <para><b>Index persistence.</b> Every upsert or delete call first appends a sealed change-log entry (its keys) to
 /// <see cref="ISealedIndexStorage"/> and moves the sealed head record to it, then writes the rows, then updates the
 /// index in memory; every <see cref="SealedCollectionOptions.SnapshotInterval"/> entries a sealed snapshot (in chunks)
@@ -540,20 +540,11 @@ public sealed partial class SealedVectorStoreCollection<TKey, TRecord> : VectorS
     private byte[] SealVector(TKey key, float[] vector) =>
         SealedBox.Seal(_keys, SealedKind.Vector, _inner.Name, RecordKeyCodec<TKey>.Encode(key), MemoryMarshal.AsBytes(vector.AsSpan()));
 
-    private bool TryOpenVector(TKey key, string? sealedVector, out float[] vector)
+    private bool TryOpenVector(TKey key, byte[]? box, out float[] vector)
     {
         vector = [];
-        byte[] box;
-        try
-        {
-            box = Convert.FromBase64String(sealedVector ?? string.Empty);
-        }
-        catch (FormatException)
-        {
-            return false;
-        }
-
-        if (!SealedBox.TryOpen(_keys, SealedKind.Vector, _inner.Name, RecordKeyCodec<TKey>.Encode(key), box, out byte[] plaintext)
+        if (box is null
+            || !SealedBox.TryOpen(_keys, SealedKind.Vector, _inner.Name, RecordKeyCodec<TKey>.Encode(key), box, out byte[] plaintext)
             || plaintext.Length != _model.Dimensions * sizeof(float))
         {
             return false;
@@ -744,7 +735,7 @@ public sealed partial class SealedVectorStoreCollection<TKey, TRecord> : VectorS
         await foreach (TRecord stored in _inner.GetAsync(batch.Select(b => b.Key), new RecordRetrievalOptions { IncludeVectors = false }, cancellationToken).ConfigureAwait(false))
         {
             TKey key = _model.GetKey(stored) is TKey k ? k : throw new CryptographicException("A stored record has no key.");
-            string? sealedVector = _model.GetSealed(stored);
+            byte[]? sealedVector = _model.GetSealed(stored);
             if (IsUnderPrimary(sealedVector))
             {
                 current++;
@@ -752,7 +743,7 @@ public sealed partial class SealedVectorStoreCollection<TKey, TRecord> : VectorS
             else if (TryOpenVector(key, sealedVector, out float[] vector))
             {
                 TRecord copy = SealedRecordModel<TRecord>.Clone(stored);
-                _model.SetSealed(copy, Convert.ToBase64String(SealVector(key, vector)));
+                _model.SetSealed(copy, SealVector(key, vector));
                 _model.SetVector(copy, null);
                 rewritten.Add(copy);
             }
@@ -779,14 +770,10 @@ public sealed partial class SealedVectorStoreCollection<TKey, TRecord> : VectorS
         return next;
     }
 
-    private bool IsUnderPrimary(string? sealedVector)
-    {
-        Span<byte> header = stackalloc byte[8];
-        return sealedVector is { Length: >= 8 }
-            && Convert.TryFromBase64String(sealedVector[..8], header, out int written)
-            && SealedBox.KeyIdOf(header[..written]) == _keys.PrimaryId
-            && header[1] == (byte)SealedKind.Vector;
-    }
+    private bool IsUnderPrimary(byte[]? sealedVector) =>
+        sealedVector is { Length: >= SealedBox.HeaderLength }
+        && SealedBox.KeyIdOf(sealedVector) == _keys.PrimaryId
+        && sealedVector[1] == (byte)SealedKind.Vector;
 
     private async ValueTask<SealedVectorIndex<TKey>> IndexAsync(CancellationToken cancellationToken)
     {

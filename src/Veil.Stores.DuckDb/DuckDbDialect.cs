@@ -46,7 +46,18 @@ internal sealed class DuckDbDialect : SqlDialect
         sql.Append('$').Append(ParameterName(number)).Append("::").Append(sqlType);
 
     /// <inheritdoc />
-    public override string KeyIn(string keyColumn, string keyArray) => $"{keyColumn} IN (SELECT unnest({keyArray}))";
+    /// <remarks>
+    /// DuckDB answers a list of keys with a hash join over a scan of the table, never with the primary key's ART index
+    /// (EXPLAIN shows a SEMI hash join over a sequential scan for <c>IN (SELECT unnest(…))</c>, <c>= ANY(…)</c>, a join on
+    /// the unnested list, and <c>IN</c> lists of parameters or literals alike, at 100 keys of 10⁵ rows). Finding the
+    /// keys' row ids first scans only the key column, and the outer scan reads the other columns (a sealed vector,
+    /// ~1.6 kB) only for those row ids: about half the time of the plain join for 100 keys of 10⁵ rows (docs/sealed.md).
+    /// </remarks>
+    public override string KeyIn(string table, string keyColumn, string keyArray) =>
+        $"rowid IN (SELECT rowid FROM {table} WHERE {keyColumn} IN (SELECT unnest({keyArray})))";
+
+    /// <inheritdoc />
+    public override string BytesPrefix(string column, int length) => string.Create(CultureInfo.InvariantCulture, $"{column}[1:{length}]");
 
     /// <inheritdoc />
     /// <remarks>DuckDB.NET reads FLOAT[d] as a list, not an array.</remarks>

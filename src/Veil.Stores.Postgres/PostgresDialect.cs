@@ -69,7 +69,11 @@ internal sealed class PostgresDialect : SqlDialect
         sql.Append('$').Append(number).Append("::").Append(sqlType);
 
     /// <inheritdoc />
-    public override string KeyIn(string keyColumn, string keyArray) => $"{keyColumn} = ANY({keyArray})";
+    /// <remarks>A primary-key index scan of the keys.</remarks>
+    public override string KeyIn(string table, string keyColumn, string keyArray) => $"{keyColumn} = ANY({keyArray})";
+
+    /// <inheritdoc />
+    public override string BytesPrefix(string column, int length) => string.Create(CultureInfo.InvariantCulture, $"substring({column} from 1 for {length})");
 
     /// <inheritdoc />
     public override float[] ReadVector(DbDataReader reader, int ordinal) => VectorValues.ToArray(reader.GetFieldValue<Vector>(ordinal).Memory);

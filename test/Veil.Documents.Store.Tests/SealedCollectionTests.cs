@@ -49,7 +49,10 @@ public sealed class SealedCollectionTests : IDisposable
             VeilDocument row = (await raw.GetAsync("7", new RecordRetrievalOptions { IncludeVectors = true }))!;
             Assert.True(row.Embedding is null || row.Embedding.Value.Length == 0);
             Assert.Null(row.EmbeddingInfo);
-            Assert.NotNull(row.SealedEmbedding);
+            Assert.Equal(SealedVectorFormat.Binary, manifest.SealedFormat);
+            Assert.Equal(34 + (4 * Dimensions), row.SealedEmbedding!.Length);
+            Assert.Equal(new byte[] { 1, 1, 0, 0, 0, 11 }, row.SealedEmbedding[..6]);
+            Assert.Null(row.SealedEmbeddingText);
             Assert.NotEqual(s_categories[7 % 3], row.Category);
             Assert.DoesNotContain("t7", row.Fields ?? string.Empty, StringComparison.Ordinal);
         }
@@ -107,6 +110,60 @@ public sealed class SealedCollectionTests : IDisposable
         DocumentStoreException dcpe = await Assert.ThrowsAsync<DocumentStoreException>(() =>
             store.IngestAsync(Input(vectors), new IngestOptions("dcpe_docs", new TenantId(Tenant)), keys));
         Assert.Contains("\"vector\" section", dcpe.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ACollectionOfTheBase64Format_StillIngestsSearchesExportsAndCountsKeyUsage_AndANewCollectionIsBinary()
+    {
+        // What an earlier veil created: mode row "sealed" and a text column of base64 sealed vectors.
+        float[][] vectors = Vectors(Rows, seed: 8);
+        using (DocumentStore store = DocumentStore.Open(Location, mustExist: false))
+        {
+            var legacy = new CollectionManifest
+            {
+                Name = Collection,
+                Dimensions = Dimensions,
+                VectorSecretPath = RotationKeys.SecretPath,
+                VectorDerivationPath = "embedding",
+                Mode = CollectionMode.Sealed,
+                SealedFormat = SealedVectorFormat.Base64Text,
+            };
+            await store.CreateAsync(legacy, new TenantId(Tenant), CancellationToken.None);
+        }
+
+        // No fields besides id, vector and category: only the sealed vectors use the standard secret (id 11).
+        await IngestAsync(vectors, CollectionMode.Sealed, titles: false);
+        await IngestAsync(vectors[..10], CollectionMode.Sealed, "fresh", titles: false);
+
+        using (DocumentStore store = DocumentStore.Open(Location, mustExist: true))
+        {
+            CollectionManifest manifest = await store.GetManifestAsync(Collection, CancellationToken.None);
+            Assert.Equal((CollectionMode.Sealed, SealedVectorFormat.Base64Text), (manifest.Mode, manifest.SealedFormat));
+            using (VectorStoreCollection<string, VeilDocument> raw = store.Plain(manifest))
+            {
+                VeilDocument row = (await raw.GetAsync("7"))!;
+                Assert.Null(row.SealedEmbedding);
+                Assert.Equal(34 + (4 * Dimensions), Convert.FromBase64String(row.SealedEmbeddingText!).Length);
+            }
+
+            using (DocumentAccess access = store.OpenCollection(manifest, _keys.Before, new TenantId(Tenant)))
+            {
+                Assert.Equal(ExactTop(vectors, vectors[9], 10), (await access.Collection.SearchAsync(vectors[9], 10).ToListAsync()).Select(h => h.Record.Id));
+            }
+
+            List<VeilDocument> exported = await store.ExportAsync(Collection, _keys.Before, new TenantId(Tenant)).ToListAsync();
+            Assert.All(exported, d => Assert.Equal(vectors[int.Parse(d.Id, CultureInfo.InvariantCulture)], d.Embedding!.Value.ToArray()));
+
+            CollectionManifest fresh = await store.GetManifestAsync("fresh", CancellationToken.None);
+            Assert.Equal((CollectionMode.Sealed, SealedVectorFormat.Binary), (fresh.Mode, fresh.SealedFormat));
+            using VectorStoreCollection<string, VeilDocument> freshRows = store.Plain(fresh);
+            Assert.Equal(34 + (4 * Dimensions), (await freshRows.GetAsync("3"))!.SealedEmbedding!.Length);
+        }
+
+        // Both formats' rows are found under the standard secret that sealed them (a base64 prefix, a binary prefix).
+        var path = new SecretPath(RotationKeys.SecretPath);
+        IReadOnlyList<CollectionRows> used = await KeyUsage.CountAsync(Location, null, KeysetSection.Standard, path, new KeyId(11), CancellationToken.None);
+        Assert.Equal([(Collection, (long)Rows), ("fresh", 10L)], used.Select(u => (u.Collection, u.Rows)).OrderByDescending(u => u.Rows));
     }
 
     [Fact]
@@ -351,13 +408,14 @@ public sealed class SealedCollectionTests : IDisposable
     private static IEnumerable<string> ExactTop(float[][] vectors, float[] query, int top) =>
         Enumerable.Range(0, vectors.Length).OrderByDescending(i => TensorPrimitives.CosineSimilarity(vectors[i], query)).Take(top).Select(i => i.ToString(CultureInfo.InvariantCulture));
 
-    private static DocumentInput Input(float[][] vectors, int firstId = 0) => DocumentInput.JsonLines(new StringReader(string.Join('\n', vectors.Select((v, i) =>
-        $"{{\"id\":\"{firstId + i}\",\"vector\":[{string.Join(',', v.Select(f => f.ToString("R", CultureInfo.InvariantCulture)))}],\"category\":\"{s_categories[(firstId + i) % 3]}\",\"title\":\"t{firstId + i}\"}}"))));
+    /// <summary>JSON Lines of the vectors, with a category and (unless <paramref name="titles"/> is false: no standard-encrypted fields) a title.</summary>
+    private static DocumentInput Input(float[][] vectors, int firstId = 0, bool titles = true) => DocumentInput.JsonLines(new StringReader(string.Join('\n', vectors.Select((v, i) =>
+        $"{{\"id\":\"{firstId + i}\",\"vector\":[{string.Join(',', v.Select(f => f.ToString("R", CultureInfo.InvariantCulture)))}],\"category\":\"{s_categories[(firstId + i) % 3]}\"{(titles ? $",\"title\":\"t{firstId + i}\"" : string.Empty)}}}"))));
 
-    private async Task IngestAsync(float[][] vectors, CollectionMode mode)
+    private async Task IngestAsync(float[][] vectors, CollectionMode mode, string collection = Collection, bool titles = true)
     {
         using DocumentStore store = DocumentStore.Open(Location, mustExist: false);
-        await store.IngestAsync(Input(vectors), new IngestOptions(Collection, new TenantId(Tenant)) { Mode = mode, BatchSize = 128 }, _keys.Before);
+        await store.IngestAsync(Input(vectors, titles: titles), new IngestOptions(collection, new TenantId(Tenant)) { Mode = mode, BatchSize = 128 }, _keys.Before);
     }
 
     private sealed class Synchronous(Action<StoreProgress> report) : IProgress<StoreProgress>
