@@ -13,11 +13,14 @@
 // summed over them all (SharedLimitsTest):
 //
 //   dotnet run -c Release --project bench/Veil.Service.LoadTest -- shared <redis configuration> [instances=3] [seconds=10 (max 60)] [concurrency=8]
+using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using System.Text.Json;
 using Veil;
 using Veil.Keys;
+using Veil.Protocol;
 using Veil.Service;
 using Veil.Service.Client;
 using Veil.Vectors;
@@ -57,15 +60,14 @@ try
     Console.WriteLine($"veil serve load test: {service.Addresses[0]}, {Environment.ProcessorCount} cores, {concurrency} concurrent clients, {batch} vectors of d={dimensions} per request, vector.encrypt, {(binary ? "binary" : "JSON")} batches");
     using (var local = new VeilClient(keys.Configuration))
     {
-        // The same work in-process, without HTTP and JSON, for comparison (one thread, 2 s).
-        long localItems = 0;
-        var localClock = Stopwatch.StartNew();
-        while (localClock.Elapsed < TimeSpan.FromSeconds(2))
-        {
-            localItems += local.Vector.EncryptBatch(vectors, new SecretPath("docs"), new DerivationPath("embedding"), new TenantId("tenant0")).SuccessCount;
-        }
-
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"in-process baseline: {localItems / localClock.Elapsed.TotalSeconds:F0} vectors/s (EncryptBatch, no HTTP)"));
+        // The same work in-process, one thread, 2 s each, for comparison: the core alone, then with the JSON bodies
+        // both sides write and parse (the client's request, the service's reading, encrypting and answering, the
+        // client's reading of the answer) but no HTTP. What is left of the service's cost is HTTP, threads and GC.
+        var scope = new OperationScope(new TenantId("tenant0"), new SecretPath("docs"), new DerivationPath("embedding"), Dimension: dimensions);
+        Baseline("in-process baseline", "EncryptBatch, no HTTP", () => local.Vector.EncryptBatch(vectors, scope.SecretPath, scope.DerivationPath, scope.Tenant).SuccessCount);
+        var requestBody = new ArrayBufferWriter<byte>();
+        var responseBody = new ArrayBufferWriter<byte>();
+        Baseline("in-process JSON baseline", "request and response JSON written and parsed, no HTTP", () => JsonRoundTrip(local, scope, vectors, requestBody, responseBody));
     }
 
     // Not counted: the first seconds run the request path through the JIT's tiers and size the pools.
@@ -109,6 +111,41 @@ try
 finally
 {
     Directory.Delete(directory, recursive: true);
+}
+
+void Baseline(string name, string what, Func<int> step)
+{
+    step();
+    long items = 0;
+    TimeSpan cpuBefore = CpuTime();
+    var clock = Stopwatch.StartNew();
+    while (clock.Elapsed < TimeSpan.FromSeconds(2))
+    {
+        items += step();
+    }
+
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"{name}: {items / clock.Elapsed.TotalSeconds:F0} vectors/s, CPU {(CpuTime() - cpuBefore).TotalMicroseconds / Math.Max(1, items):F1} µs per vector ({what})"));
+}
+
+int JsonRoundTrip(VeilClient local, OperationScope scope, ReadOnlyMemory<float>[] vectors, ArrayBufferWriter<byte> requestBody, ArrayBufferWriter<byte> responseBody)
+{
+    ItemOperation<ReadOnlyMemory<float>, EncryptedVector> operation = ItemOperations.VectorEncrypt;
+    var request = new BatchRequest { Tenant = scope.Tenant.Value, SecretPath = scope.SecretPath.Value, DerivationPath = scope.DerivationPath.Value, Items = [.. vectors.Select(operation.WriteInput)] };
+    requestBody.ResetWrittenCount();
+    using (var writer = new Utf8JsonWriter(requestBody, ProtocolJson.WriterOptions))
+    {
+        ProtocolJson.WriteRequest(writer, request);
+    }
+
+    IReadOnlyList<ProtocolItem> results = operation.Process(local, ProtocolJson.ReadRequest(requestBody.WrittenSpan, operation.RequestMembers).Items!, scope);
+    responseBody.ResetWrittenCount();
+    using (var writer = new Utf8JsonWriter(responseBody, ProtocolJson.WriterOptions))
+    {
+        ProtocolJson.WriteResponse(writer, results);
+    }
+
+    return ProtocolJson.ReadResponse(responseBody.WrittenSpan, operation.ResultMembers).Count(item => operation.ReadOutput(item, scope).Ciphertext.Length == dimensions);
 }
 
 async Task<Phase> RunAsync(VeilServiceClient client, ReadOnlyMemory<float>[] vectors, TimeSpan duration)
