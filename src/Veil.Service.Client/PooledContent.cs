@@ -26,14 +26,14 @@ internal sealed class PooledContent : HttpContent
     }
 
     /// <summary>The JSON body of <paramref name="request"/>.</summary>
-    public static PooledContent Json(BatchRequest request) => Create(new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" }, body =>
+    public static PooledContent Json(BatchRequest request) => Create(new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" }, request, body =>
     {
         using var writer = new Utf8JsonWriter(body, ProtocolJson.WriterOptions);
         ProtocolJson.WriteRequest(writer, request);
     });
 
     /// <summary>The binary body of <paramref name="request"/> (<see cref="BinaryBatch"/>).</summary>
-    public static PooledContent Binary(BatchRequest request) => Create(new MediaTypeHeaderValue(BinaryBatch.ContentType), body => BinaryBatch.WriteRequest(body, request));
+    public static PooledContent Binary(BatchRequest request) => Create(new MediaTypeHeaderValue(BinaryBatch.ContentType), request, body => BinaryBatch.WriteRequest(body, request));
 
     /// <inheritdoc/>
     protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
@@ -91,9 +91,9 @@ internal sealed class PooledContent : HttpContent
         base.Dispose(disposing);
     }
 
-    private static PooledContent Create(MediaTypeHeaderValue contentType, Action<PooledBufferWriter> write)
+    private static PooledContent Create(MediaTypeHeaderValue contentType, BatchRequest request, Action<PooledBufferWriter> write)
     {
-        var body = new PooledBufferWriter();
+        var body = new PooledBufferWriter(Capacity(request));
         try
         {
             write(body);
@@ -104,6 +104,21 @@ internal sealed class PooledContent : HttpContent
             body.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// A first guess at the body's size, so that a large batch is not copied through every smaller buffer: the most a
+    /// vector's coordinates take as JSON text, plus room for each item's other members. At most 4 MiB.
+    /// </summary>
+    private static int Capacity(BatchRequest request)
+    {
+        long bytes = 256;
+        foreach (ProtocolItem item in request.Items ?? [])
+        {
+            bytes += 128 + ((long)(ItemOperations.VectorLength(item) ?? 0) * (FloatText.MaxFormattedLength + 1));
+        }
+
+        return (int)Math.Min(bytes, 4 << 20);
     }
 
     private void Release()

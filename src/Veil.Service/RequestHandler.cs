@@ -185,12 +185,15 @@ internal sealed class RequestHandler(
         if (binary)
         {
             // Answered in the format asked in (errors above stay JSON).
-            await WriteBodyAsync(context, 200, BinaryBatch.ContentType, body => BinaryBatch.WriteResponse(body, response)).ConfigureAwait(false);
+            await WriteBodyAsync(context, 200, BinaryBatch.ContentType, body => BinaryBatch.WriteResponse(body, response), ResponseCapacity(context)).ConfigureAwait(false);
             return;
         }
 
-        await WriteJsonAsync(context, 200, writer => ProtocolJson.WriteResponse(writer, response)).ConfigureAwait(false);
+        await WriteJsonAsync(context, 200, writer => ProtocolJson.WriteResponse(writer, response), ResponseCapacity(context)).ConfigureAwait(false);
     }
+
+    /// <summary>A first guess at an answer's size: about its request's (vectors in, vectors out), at most 1 MiB.</summary>
+    private static int ResponseCapacity(HttpContext context) => (int)Math.Clamp(context.Request.ContentLength ?? 0, 0, 1 << 20);
 
     /// <summary>
     /// Reads the whole body (Kestrel bounds its size) and parses it, as JSON or as a binary batch
@@ -209,22 +212,27 @@ internal sealed class RequestHandler(
     /// Answers with a body <paramref name="write"/> produces: written into one pooled buffer, then sent with its
     /// Content-Length (no chunked framing for the client to undo) and the buffer cleared, since it may hold plaintext.
     /// </summary>
-    private static async Task WriteBodyAsync(HttpContext context, int status, string contentType, Action<IBufferWriter<byte>> write)
+    private static async Task WriteBodyAsync(HttpContext context, int status, string contentType, Action<IBufferWriter<byte>> write, int capacity = 0)
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = contentType;
-        using var body = new PooledBufferWriter();
+        using var body = new PooledBufferWriter(capacity);
         write(body);
         context.Response.ContentLength = body.WrittenCount;
         await context.Response.Body.WriteAsync(body.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
     }
 
-    private static Task WriteJsonAsync(HttpContext context, int status, Action<Utf8JsonWriter> write) =>
-        WriteBodyAsync(context, status, "application/json; charset=utf-8", body =>
-        {
-            using var writer = new Utf8JsonWriter(body, ProtocolJson.WriterOptions);
-            write(writer);
-        });
+    private static Task WriteJsonAsync(HttpContext context, int status, Action<Utf8JsonWriter> write, int capacity = 0) =>
+        WriteBodyAsync(
+            context,
+            status,
+            "application/json; charset=utf-8",
+            body =>
+            {
+                using var writer = new Utf8JsonWriter(body, ProtocolJson.WriterOptions);
+                write(writer);
+            },
+            capacity);
 
     /// <summary>The derived keys a request uses: its tenant's (and a rotation's new tenant's) under its paths.</summary>
     private static DerivedKey[] KeysOf(BatchRequest request, bool keyed)
