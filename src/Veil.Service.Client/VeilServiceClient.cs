@@ -1,5 +1,5 @@
+using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Headers;
 using Veil.Documents;
 using Veil.Fields;
 using Veil.Keys;
@@ -143,43 +143,53 @@ public sealed class VeilServiceClient : IVeilOperations, IVeilVectorOperations, 
         }
     }
 
-    private static ByteArrayContent JsonContent(BatchRequest request)
-    {
-        var content = new ByteArrayContent(ProtocolJson.ToUtf8(writer => ProtocolJson.WriteRequest(writer, request)));
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
-        return content;
-    }
-
-    private static ByteArrayContent BinaryContent(BatchRequest request)
-    {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        BinaryBatch.WriteRequest(buffer, request);
-        var content = new ByteArrayContent(buffer.WrittenSpan.ToArray());
-        content.Headers.ContentType = new MediaTypeHeaderValue(BinaryBatch.ContentType);
-        return content;
-    }
-
     private async Task<IReadOnlyList<ProtocolItem>> PostAsync(string route, BatchRequest request, ItemMembers resultMembers, CancellationToken cancellationToken)
     {
-        using ByteArrayContent content = UseBinaryBatches ? BinaryContent(request) : JsonContent(request);
+        long started = Stopwatch.GetTimestamp();
+        using PooledContent content = UseBinaryBatches ? PooledContent.Binary(request) : PooledContent.Json(request);
         using var message = new HttpRequestMessage(HttpMethod.Post, new Uri(route, UriKind.Relative)) { Content = content };
         message.Headers.Add("X-Api-Key", _apiKey);
-        using HttpResponseMessage response = await _http.SendAsync(message, cancellationToken).ConfigureAwait(false);
-        byte[] body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+
+        // The body is read here, into a pooled buffer, rather than buffered by HttpClient into a new array per response;
+        // HttpClient's Timeout then covers the headers only, so the rest of it bounds the body.
+        using HttpResponseMessage response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (_http.Timeout != Timeout.InfiniteTimeSpan)
+        {
+            timeout.CancelAfter(TimeSpan.FromTicks(Math.Max(1, (_http.Timeout - Stopwatch.GetElapsedTime(started)).Ticks)));
+        }
+
+        using PooledBufferWriter body = await ReadBodyAsync(response, timeout.Token).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
         {
-            throw new VeilServiceException(response.StatusCode, $"The key service answered {(int)response.StatusCode}: {ProtocolJson.ReadError(body) ?? ""}");
+            throw new VeilServiceException(response.StatusCode, $"The key service answered {(int)response.StatusCode}: {ProtocolJson.ReadError(body.WrittenSpan) ?? ""}");
         }
 
         try
         {
             return BinaryBatch.IsContentType(response.Content.Headers.ContentType?.MediaType)
-                ? BinaryBatch.ReadResponse(body, resultMembers)
-                : ProtocolJson.ReadResponse(body, resultMembers);
+                ? BinaryBatch.ReadResponse(body.WrittenSpan, resultMembers)
+                : ProtocolJson.ReadResponse(body.WrittenSpan, resultMembers);
         }
         catch (ItemFormatException e)
         {
             throw new VeilServiceException(response.StatusCode, $"The key service's response is not valid: {e.Message}");
+        }
+    }
+
+    private async Task<PooledBufferWriter> ReadBodyAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        Stream stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            try
+            {
+                return await PooledBufferWriter.ReadFromAsync(stream, response.Content.Headers.ContentLength, initialCapacityLimit: 16 << 20, _http.MaxResponseContentBufferSize, cancellationToken).ConfigureAwait(false);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new VeilServiceException(response.StatusCode, $"The key service's response is too large: {e.Message}");
+            }
         }
     }
 }

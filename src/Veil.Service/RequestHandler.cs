@@ -185,14 +185,15 @@ internal sealed class RequestHandler(
         if (binary)
         {
             // Answered in the format asked in (errors above stay JSON).
-            context.Response.ContentType = BinaryBatch.ContentType;
-            BinaryBatch.WriteResponse(context.Response.BodyWriter, response);
-            await context.Response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+            await WriteBodyAsync(context, 200, BinaryBatch.ContentType, body => BinaryBatch.WriteResponse(body, response), ResponseCapacity(context)).ConfigureAwait(false);
             return;
         }
 
-        await WriteJsonAsync(context, 200, writer => ProtocolJson.WriteResponse(writer, response)).ConfigureAwait(false);
+        await WriteJsonAsync(context, 200, writer => ProtocolJson.WriteResponse(writer, response), ResponseCapacity(context)).ConfigureAwait(false);
     }
+
+    /// <summary>A first guess at an answer's size: about its request's (vectors in, vectors out), at most 1 MiB.</summary>
+    private static int ResponseCapacity(HttpContext context) => (int)Math.Clamp(context.Request.ContentLength ?? 0, 0, 1 << 20);
 
     /// <summary>
     /// Reads the whole body (Kestrel bounds its size) and parses it, as JSON or as a binary batch
@@ -202,52 +203,36 @@ internal sealed class RequestHandler(
     {
         // Into one pooled buffer, sized from Content-Length (trusted only up to 1 MiB before bytes arrive), doubled as
         // needed; cleared before it goes back, since it holds plaintext.
-        int size = (int)Math.Clamp(context.Request.ContentLength ?? 0, 4096, 1 << 20);
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(size);
-        int length = 0;
-        try
-        {
-            while (true)
-            {
-                if (length == buffer.Length)
-                {
-                    byte[] larger = ArrayPool<byte>.Shared.Rent(checked(buffer.Length * 2));
-                    buffer.AsSpan(0, length).CopyTo(larger);
-                    buffer.AsSpan(0, length).Clear();
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = larger;
-                }
-
-                int read = await context.Request.Body.ReadAsync(buffer.AsMemory(length), context.RequestAborted).ConfigureAwait(false);
-                if (read == 0)
-                {
-                    break;
-                }
-
-                length += read;
-            }
-
-            ReadOnlySpan<byte> bytes = buffer.AsSpan(0, length);
-            return binary ? BinaryBatch.ReadRequest(bytes, members) : ProtocolJson.ReadRequest(bytes, members);
-        }
-        finally
-        {
-            buffer.AsSpan(0, length).Clear();
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+        using PooledBufferWriter body = await PooledBufferWriter.ReadFromAsync(
+            context.Request.Body, context.Request.ContentLength, initialCapacityLimit: 1 << 20, maxLength: long.MaxValue, context.RequestAborted).ConfigureAwait(false);
+        return binary ? BinaryBatch.ReadRequest(body.WrittenSpan, members) : ProtocolJson.ReadRequest(body.WrittenSpan, members);
     }
 
-    private static async Task WriteJsonAsync(HttpContext context, int status, Action<Utf8JsonWriter> write)
+    /// <summary>
+    /// Answers with a body <paramref name="write"/> produces: written into one pooled buffer, then sent with its
+    /// Content-Length (no chunked framing for the client to undo) and the buffer cleared, since it may hold plaintext.
+    /// </summary>
+    private static async Task WriteBodyAsync(HttpContext context, int status, string contentType, Action<IBufferWriter<byte>> write, int capacity = 0)
     {
         context.Response.StatusCode = status;
-        context.Response.ContentType = "application/json; charset=utf-8";
-        using (var writer = new Utf8JsonWriter(context.Response.BodyWriter, ProtocolJson.WriterOptions))
-        {
-            write(writer);
-        }
-
-        await context.Response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+        context.Response.ContentType = contentType;
+        using var body = new PooledBufferWriter(capacity);
+        write(body);
+        context.Response.ContentLength = body.WrittenCount;
+        await context.Response.Body.WriteAsync(body.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
     }
+
+    private static Task WriteJsonAsync(HttpContext context, int status, Action<Utf8JsonWriter> write, int capacity = 0) =>
+        WriteBodyAsync(
+            context,
+            status,
+            "application/json; charset=utf-8",
+            body =>
+            {
+                using var writer = new Utf8JsonWriter(body, ProtocolJson.WriterOptions);
+                write(writer);
+            },
+            capacity);
 
     /// <summary>The derived keys a request uses: its tenant's (and a rotation's new tenant's) under its paths.</summary>
     private static DerivedKey[] KeysOf(BatchRequest request, bool keyed)
