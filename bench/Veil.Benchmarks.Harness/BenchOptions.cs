@@ -47,6 +47,9 @@ public sealed record BenchOptions
     /// <summary>With <see cref="Sealed"/>: top-10 queries per variant (at least 1).</summary>
     public int SealedQueries { get; init; } = SealedBench.DefaultQueries;
 
+    /// <summary>With <see cref="Sealed"/> and <see cref="Postgres"/>: the graph's beam widths swept at the default K′ after the default passes (each at least 1).</summary>
+    public IReadOnlyList<int> SealedEfSearch { get; init; } = [128, 256, 512, 1024];
+
     /// <summary>With <see cref="Sealed"/>: raw float32 embeddings to sample the stored vectors around; null for random unit vectors.</summary>
     public string? Corpus { get; init; }
 
@@ -90,6 +93,7 @@ public sealed record BenchOptions
         if (Sealed)
         {
             Require(SealedRows >= 10 && SealedQueries >= 1, "--sealed-rows must be at least 10 and --sealed-queries at least 1.");
+            Require(SealedEfSearch.All(e => e >= 1), "--sealed-ef-search values must be at least 1.");
             Require(Corpus is null || File.Exists(Corpus), $"--corpus {Corpus} does not exist.");
         }
         else if (Postgres is not null)

@@ -21,6 +21,7 @@ internal sealed class BenchCommand : Command
     private readonly Option<bool> _sealed = Opt<bool>("--sealed", "Measure the sealed mode on DuckDB instead: sealed ingest (rows durable, then graph built), sealed top-10 query against the plaintext exact scan of the same file, bytes read per query, recall@10. With --postgres: the sealed mode over that server instead (p50/p99 query, rows and bytes fetched, recall@10, index memory).");
     private readonly Option<int> _sealedRows = Opt("--sealed-rows", "With --sealed: vectors (d = 384) stored.", s_defaults.SealedRows);
     private readonly Option<int> _sealedQueries = Opt("--sealed-queries", "With --sealed: top-10 queries per variant; latencies are medians.", s_defaults.SealedQueries);
+    private readonly Option<int[]> _sealedEfSearch = Opt<int[]>("--sealed-ef-search", "With --sealed --postgres: the key holder's graph beam widths swept at the default K′ after the default passes (same graph, same queries).", [.. s_defaults.SealedEfSearch]).AsMultiple();
     private readonly Option<string> _corpus = Opt<string>("--corpus", "With --sealed: raw float32 embeddings (384 per row) to sample the stored vectors around (each row plus small seeded noise), and whose own recall@10 (500 held-out rows) is reported; default: random unit vectors.");
     private readonly Option<string?> _postgres = Opt<string?>("--postgres", "Instead of the default measurements, measure a PostgreSQL + pgvector server at scale (an Npgsql connection string): encrypted beside plaintext ingest, HNSW build, top-10 query p50/p99 and recall@10 against exact search. Its tables (veil_scale_*, named per run) are dropped at the end.");
     private readonly Option<int> _rows = Opt("--rows", "With --postgres: rows per table; 0 skips the store measurement.", s_defaults.Rows);
@@ -37,7 +38,7 @@ internal sealed class BenchCommand : Command
         : base("bench", "Measure vector encryption on this machine: single-vector encrypt/decrypt µs, batch throughput on every core, and the ratio to the construction floor, in one run.")
     {
         this.Add(_dimensions, _rounds, _batchRows, _storeRows, _storeRounds, _storeQueries, _json, _embeddingTexts);
-        this.Add(_sealed, _sealedRows, _sealedQueries, _corpus);
+        this.Add(_sealed, _sealedRows, _sealedQueries, _sealedEfSearch, _corpus);
         this.Add(_postgres, _rows, _centres, _queries, _efSearch, _rerankCandidates, _indexOrderRows, _rotationRows, _rotationTenants, _rotationParallel);
         SetAction(parseResult =>
         {
@@ -61,6 +62,7 @@ internal sealed class BenchCommand : Command
         Sealed = p.GetValue(_sealed),
         SealedRows = p.GetValue(_sealedRows),
         SealedQueries = p.GetValue(_sealedQueries),
+        SealedEfSearch = p.GetValue(_sealedEfSearch) ?? [],
         Corpus = p.GetValue(_corpus),
         Postgres = p.GetValue(_postgres),
         Rows = p.GetValue(_rows),
