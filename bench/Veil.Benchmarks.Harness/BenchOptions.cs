@@ -53,6 +53,8 @@ public sealed record BenchOptions
     /// collections created before binary columns, to compare the two in one build).
     /// </summary>
     public SealedVectorFormat SealedFormat { get; init; } = SealedVectorFormat.Binary;
+    /// <summary>With <see cref="Sealed"/> and <see cref="Postgres"/>: the graph's beam widths swept at the default K′ after the default passes (each at least 1).</summary>
+    public IReadOnlyList<int> SealedEfSearch { get; init; } = [128, 256, 512, 1024];
 
     /// <summary>With <see cref="Sealed"/>: raw float32 embeddings to sample the stored vectors around; null for random unit vectors.</summary>
     public string? Corpus { get; init; }
@@ -97,6 +99,7 @@ public sealed record BenchOptions
         if (Sealed)
         {
             Require(SealedRows >= 10 && SealedQueries >= 1, "--sealed-rows must be at least 10 and --sealed-queries at least 1.");
+            Require(SealedEfSearch.All(e => e >= 1), "--sealed-ef-search values must be at least 1.");
             Require(Corpus is null || File.Exists(Corpus), $"--corpus {Corpus} does not exist.");
         }
         else if (Postgres is not null)

@@ -52,7 +52,7 @@ public static class BenchRun
     {
         if (options.Postgres is { } connectionString)
         {
-            SealedPostgresBenchResult onPostgres = SealedPostgresBench.Measure(connectionString, options.Corpus, BenchReport.StoreDimensions, options.SealedRows, options.SealedQueries, progress);
+            SealedPostgresBenchResult onPostgres = SealedPostgresBench.Measure(connectionString, options.Corpus, BenchReport.StoreDimensions, options.SealedRows, options.SealedQueries, options.SealedEfSearch, progress);
             if (options.Json)
             {
                 SealedBenchReport.WriteJson(output, onPostgres);

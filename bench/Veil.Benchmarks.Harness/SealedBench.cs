@@ -264,11 +264,11 @@ public static class SealedBench
     }
 
     /// <summary>A top-<paramref name="top"/> query, timed; the ids of its first 10 results.</summary>
-    internal static (double Milliseconds, List<string> Ids) Query(VectorStoreCollection<string, VeilDocument> collection, float[] query, int top = 10)
+    internal static (double Milliseconds, List<string> Ids) Query(VectorStoreCollection<string, VeilDocument> collection, float[] query, int top = 10, VectorSearchOptions<VeilDocument>? options = null)
     {
         long start = Stopwatch.GetTimestamp();
         var ids = new List<string>(10);
-        foreach (VectorSearchResult<VeilDocument> hit in collection.SearchAsync(query, top).ToBlockingEnumerable())
+        foreach (VectorSearchResult<VeilDocument> hit in collection.SearchAsync(query, top, options).ToBlockingEnumerable())
         {
             if (ids.Count < 10)
             {

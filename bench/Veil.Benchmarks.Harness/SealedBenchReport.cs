@@ -41,9 +41,14 @@ public static class SealedBenchReport
         output.WriteLine(string.Create(c, $"  sealed ingest (graph built)  {r.IndexedVectorsPerSecond,12:N0} vectors/s   ({r.IndexedSeconds:F1} s from the start)"));
         foreach (SealedQueryPass pass in new[] { r.Default, r.Wider })
         {
-            output.WriteLine(string.Create(c, $"  K′ = {pass.Candidates,-4} query p50 / p99  {pass.P50Milliseconds,12:F2} / {pass.P99Milliseconds:F2} ms (store reads {pass.StoreReadMilliseconds:F2} ms mean)"));
+            output.WriteLine(string.Create(c, $"  K′ = {pass.Candidates,-4} query p50 / p99  {pass.P50Milliseconds,12:F2} / {pass.P99Milliseconds:F2} ms (store reads {pass.StoreReadMilliseconds:F2} ms mean; default efSearch {pass.EfSearch})"));
             output.WriteLine(string.Create(c, $"  K′ = {pass.Candidates,-4} rows / bytes     {pass.RowsFetchedPerQuery,12:F1} / {pass.BytesReadPerQuery / 1e3:F1} kB a query"));
             output.WriteLine(string.Create(c, $"  K′ = {pass.Candidates,-4} recall@10        {pass.RecallAt10,12:F4} (vs exact search)"));
+        }
+
+        foreach (SealedQueryPass pass in r.Sweep)
+        {
+            output.WriteLine(string.Create(c, $"  K′ = {pass.Candidates,-4} efSearch {pass.EfSearch,5}  recall@10 {pass.RecallAt10:F4}, p50 / p99 {pass.P50Milliseconds:F2} / {pass.P99Milliseconds:F2} ms (same graph, same queries)"));
         }
 
         output.WriteLine(string.Create(c, $"  index memory                 {r.IndexBytes / 1e6,12:F1} MB managed heap ({r.GraphBytes / 1e6:F1} MB graph arrays, the rest keys and maps)"));

@@ -21,15 +21,19 @@ public sealed record SealedPostgresBenchResult(
     long GraphBytes,
     int Queries,
     SealedQueryPass Default,
-    SealedQueryPass Wider)
+    SealedQueryPass Wider,
+    IReadOnlyList<SealedQueryPass> Sweep)
 {
     /// <summary>Rows per second until the graph held every row.</summary>
     public double IndexedVectorsPerSecond => Rows / IndexedSeconds;
 }
 
-/// <summary>One pass of top-10 queries, the key holder fetching <paramref name="Candidates"/> (K′) rows by key for each.</summary>
+/// <summary>
+/// One pass of top-10 queries, the key holder fetching <paramref name="Candidates"/> (K′) rows by key for each, its
+/// graph searched with a beam of <paramref name="EfSearch"/>.
+/// </summary>
 public sealed record SealedQueryPass(
-    int Candidates, double P50Milliseconds, double P99Milliseconds, double StoreReadMilliseconds, double RowsFetchedPerQuery, double BytesReadPerQuery, double RecallAt10);
+    int Candidates, int EfSearch, double P50Milliseconds, double P99Milliseconds, double StoreReadMilliseconds, double RowsFetchedPerQuery, double BytesReadPerQuery, double RecallAt10);
 
 /// <summary>
 /// <c>veil bench --sealed --postgres</c>: seals n vectors into a PostgreSQL table (batches of 50 000, one upsert
@@ -44,31 +48,30 @@ public static class SealedPostgresBench
     private const int Batch = 50_000;
 
     /// <summary>Runs the measurement; the table (veil_sealed_bench_*) is dropped at the end.</summary>
-    public static SealedPostgresBenchResult Measure(string connectionString, string? corpus, int dimensions, int rows, int queries, TextWriter progress)
+    /// <param name="connectionString">The PostgreSQL server.</param>
+    /// <param name="corpus">Real embeddings to tile the rows from; null for random unit vectors.</param>
+    /// <param name="dimensions">The vector dimension.</param>
+    /// <param name="rows">Rows stored.</param>
+    /// <param name="queries">Top-10 queries per pass.</param>
+    /// <param name="efSearches">Beam widths of the query-time sweep at the default K′, after the two default passes (one graph, the same queries).</param>
+    /// <param name="progress">Where progress lines go.</param>
+    public static SealedPostgresBenchResult Measure(string connectionString, string? corpus, int dimensions, int rows, int queries, IReadOnlyList<int> efSearches, TextWriter progress)
     {
+        ArgumentNullException.ThrowIfNull(efSearches);
         ArgumentNullException.ThrowIfNull(progress);
         float[][]? real = corpus is null ? null : SealedBench.ReadRows(corpus, dimensions);
-        var random = new Random(20261205);
         long start = Stopwatch.GetTimestamp();
         float[][] queryVectors;
         float[][] data;
         if (real is null)
         {
+            var random = new Random(20261205);
             data = SealedBench.Sample(null, dimensions, rows, random);
             queryVectors = SealedBench.Sample(null, dimensions, queries, random);
         }
         else
         {
-            // Held-out queries: the first rows of a seeded shuffle of the corpus, normalised, and never tiled into the data.
-            if (queries >= real.Length)
-            {
-                throw new ArgumentOutOfRangeException(nameof(queries), $"The corpus has {real.Length} rows: fewer queries than that are held out.");
-            }
-
-            int[] order = Enumerable.Range(0, real.Length).ToArray();
-            random.Shuffle(order);
-            queryVectors = [.. order[..queries].Select(r => Normalised(real[r]))];
-            data = SealedBench.Sample([.. order[queries..].Select(r => real[r])], dimensions, rows, random);
+            (data, queryVectors) = TiledWithHeldOutQueries(real, rows, queries);
         }
 
         real = null;
@@ -107,39 +110,61 @@ public static class SealedPostgresBench
             long indexBytes = GC.GetTotalMemory(forceFullCollection: true) - heapBefore;
             long graphBytes = collection.IndexStatistics?.GraphBytes ?? 0;
 
-            progress.WriteLine($"bench: graph built after {indexedSeconds:F1} s{LoadAverage()}; {queries} top-10 queries at K′ = {options.Candidates}, then at K′ = {2 * options.Candidates} …");
+            progress.WriteLine($"bench: graph built after {indexedSeconds:F1} s{LoadAverage()}; {queries} top-10 queries at K′ = {options.Candidates}, then at K′ = {2 * options.Candidates}, then at efSearch {string.Join(", ", efSearches)} …");
             _ = SealedBench.Query(collection, queryVectors[0]);
-            SealedQueryPass Pass(int candidates)
+            SealedQueryPass Pass(int candidates, int? efSearch)
             {
                 metered.Reset();
                 var times = new List<double>(queries);
                 double recall = 0;
+                var searchOptions = new SealedVectorSearchOptions<VeilDocument> { EfSearch = efSearch };
                 for (int q = 0; q < queries; q++)
                 {
                     // Asking for the top K′ and keeping the first 10 fetches and ranks exactly what Candidates = K′ would.
-                    (double ms, List<string> ids) = SealedBench.Query(collection, queryVectors[q], candidates);
+                    (double ms, List<string> ids) = SealedBench.Query(collection, queryVectors[q], candidates, searchOptions);
                     times.Add(ms);
                     HashSet<string> exact = [.. truth[q].Select(r => "doc-" + r.ToString(System.Globalization.CultureInfo.InvariantCulture))];
                     recall += ids.Count(exact.Contains) / 10.0;
                 }
 
                 times.Sort();
-                return new SealedQueryPass(
-                    candidates, SealedBench.Median(times), times[Math.Min(times.Count - 1, (int)Math.Ceiling(0.99 * times.Count) - 1)],
+                var pass = new SealedQueryPass(
+                    candidates, Math.Max(candidates, efSearch ?? SealedIndexOptions.DefaultEfSearchFor(rows, candidates)), SealedBench.Median(times), times[Math.Min(times.Count - 1, (int)Math.Ceiling(0.99 * times.Count) - 1)],
                     metered.ReadSeconds * 1000 / queries, (double)metered.RowsRead / queries, (double)metered.BytesRead / queries, recall / queries);
+                progress.WriteLine($"bench: K′ {pass.Candidates}, efSearch {pass.EfSearch}: recall@10 {pass.RecallAt10:F4}, p50 {pass.P50Milliseconds:F2} ms, p99 {pass.P99Milliseconds:F2} ms");
+                return pass;
             }
 
-            SealedQueryPass standard = Pass(options.Candidates);
-            SealedQueryPass wider = Pass(2 * options.Candidates);
+            SealedQueryPass standard = Pass(options.Candidates, null);
+            SealedQueryPass wider = Pass(2 * options.Candidates, null);
+            List<SealedQueryPass> sweep = [.. efSearches.Select(ef => Pass(options.Candidates, ef))];
             progress.WriteLine($"bench: queries done{LoadAverage()}");
             return new SealedPostgresBenchResult(
                 corpus is null ? "random unit vectors" : $"{Path.GetFileName(corpus)} tiled with noise, held-out queries", dimensions, rows, rows / ingestSeconds, ingestSeconds, metered.WriteSeconds, indexedSeconds,
-                indexBytes, graphBytes, queries, standard, wider);
+                indexBytes, graphBytes, queries, standard, wider, sweep);
         }
         finally
         {
             collection.EnsureCollectionDeletedAsync().GetAwaiter().GetResult();
         }
+    }
+
+    /// <summary>
+    /// The first <paramref name="queries"/> rows of a seeded shuffle of <paramref name="real"/> (normalised) as queries, and
+    /// <paramref name="rows"/> noisy copies of the others as data: the queries' own copies are never stored.
+    /// </summary>
+    internal static (float[][] Data, float[][] Queries) TiledWithHeldOutQueries(float[][] real, int rows, int queries)
+    {
+        if (queries >= real.Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(queries), $"The corpus has {real.Length} rows: fewer queries than that are held out.");
+        }
+
+        var random = new Random(20261205);
+        int[] order = Enumerable.Range(0, real.Length).ToArray();
+        random.Shuffle(order);
+        float[][] queryVectors = [.. order[..queries].Select(r => Normalised(real[r]))];
+        return (SealedBench.Sample([.. order[queries..].Select(r => real[r])], real[0].Length, rows, random), queryVectors);
     }
 
     private static float[] Normalised(float[] row)
@@ -168,7 +193,7 @@ public static class SealedPostgresBench
     }
 
     /// <summary>The exact top 10 (by dot product of the unit vectors) of every query: one pass over the data, in parallel.</summary>
-    private static int[][] ExactTop10(float[][] data, float[][] queries)
+    internal static int[][] ExactTop10(float[][] data, float[][] queries)
     {
         int workers = Environment.ProcessorCount;
         var partial = new List<(float Score, int Row)>[workers][];

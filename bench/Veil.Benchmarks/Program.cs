@@ -35,6 +35,19 @@ if (args is ["sealed-memory", ..])
     return;
 }
 
+// dotnet run -c Release --project bench/Veil.Benchmarks -- sealed-sweep <embeddings.bin> [rows=200000] [queries=200] [M list=16]
+// [efConstruction=128] [efSearch list] [K′ list=100]: the key holder's graph alone, built once per M, searched at every (efSearch, K′).
+if (args is ["sealed-sweep", string sweepCorpus, ..])
+{
+    static int[] List(string[] args, int at, int[] fallback) =>
+        args.Length > at ? [.. args[at].Split(',').Select(t => int.Parse(t, System.Globalization.CultureInfo.InvariantCulture))] : fallback;
+
+    SealedRecallSweep.Measure(
+        sweepCorpus, List(args, 2, [200_000])[0], List(args, 3, [200])[0], List(args, 4, [16]), List(args, 5, [128])[0],
+        List(args, 6, [100, 128, 192, 256, 384, 512, 768]), List(args, 7, [100]), Console.Out);
+    return;
+}
+
 // dotnet run -c Release --project bench/Veil.Benchmarks -- sealed-decoys <embeddings.bin> [rows=20000]: query cost of D = 100 decoy keys.
 if (args is ["sealed-decoys", string corpus, ..])
 {

@@ -110,7 +110,7 @@ public static class SealedDesignComparison
                 recall += truth[q].Count(found.Contains) / (double)truth[q].Length;
             }
 
-            points.Add(new KeyHolderPoint(k, Math.Max(options.EfSearch, k), recall / queries.Count, Math.Min(k, rows.Count) / (double)rows.Count, bytesPerRow));
+            points.Add(new KeyHolderPoint(k, Math.Max(options.EfSearch ?? SealedIndexOptions.DefaultEfSearchFor(rows.Count, k), k), recall / queries.Count, Math.Min(k, rows.Count) / (double)rows.Count, bytesPerRow));
         }
 
         return points;

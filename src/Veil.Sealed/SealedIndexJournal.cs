@@ -149,7 +149,7 @@ internal sealed class SealedIndexJournal<TKey>(SealedKeyring keys, string collec
     /// </summary>
     /// <exception cref="CryptographicException">A chunk fails authentication: altered, reordered, dropped before the end, or spliced from another snapshot.</exception>
     /// <exception cref="InvalidDataException">Chunks are missing at the end (truncated), there are more than declared, or the index is malformed.</exception>
-    public async Task<(SealedVectorIndex<TKey> Index, long Sequence)?> ReadSnapshotAsync(ISealedIndexStorage storage, CancellationToken cancellationToken)
+    public async Task<(SealedVectorIndex<TKey> Index, long Sequence)?> ReadSnapshotAsync(ISealedIndexStorage storage, SealedIndexOptions? options, CancellationToken cancellationToken)
     {
         IAsyncEnumerator<SealedIndexBlob> chunks = storage.ReadSnapshotAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
         await using (chunks.ConfigureAwait(false))
@@ -180,7 +180,7 @@ internal sealed class SealedIndexJournal<TKey>(SealedKeyring keys, string collec
                     try
                     {
                         using var stream = new ChannelReadStream(channel.Reader, stop.Token);
-                        SealedVectorIndex<TKey> read = SealedVectorIndex<TKey>.ReadFrom(stream);
+                        SealedVectorIndex<TKey> read = SealedVectorIndex<TKey>.ReadFrom(stream, options);
                         if (stream.ReadByte() != -1)
                         {
                             read.Dispose();

@@ -47,7 +47,6 @@ public sealed partial class SealedVectorIndex<TKey>
     {
         var compacted = new SealedVectorIndex<TKey>(
             new HnswGraph(_graph.Dimensions, _graph.M, _graph.EfConstruction, _graph.Seed),
-            _efSearch,
             CopyOptions);
         var live = new List<KeyValuePair<TKey, float[]>>();
         _lock.EnterReadLock();

@@ -39,7 +39,7 @@ public sealed partial class SealedVectorIndex<TKey> : IDisposable
     private readonly Dictionary<TKey, float[]> _pending = [];
     private readonly Queue<TKey> _queue = new();
     private readonly HnswGraph _graph;
-    private readonly int _efSearch;
+    private readonly int? _efSearch;
     private readonly bool _deferred;
     private readonly int _threads;
     private readonly long _maxQueuedBytes;
@@ -55,7 +55,11 @@ public sealed partial class SealedVectorIndex<TKey> : IDisposable
     {
         RecordKeyCodec<TKey>.EnsureSupported();
         options ??= new SealedIndexOptions();
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.EfSearch, 1, nameof(options));
+        if (options.EfSearch is { } efSearch)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(efSearch, 1, nameof(options));
+        }
+
         ulong seed = options.Seed ?? BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.IndexingThreads, 1, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxQueuedBytes, 1, nameof(options));
@@ -66,17 +70,17 @@ public sealed partial class SealedVectorIndex<TKey> : IDisposable
         _maxQueuedBytes = options.MaxQueuedBytes;
     }
 
-    private SealedVectorIndex(HnswGraph graph, int efSearch, SealedIndexOptions options)
+    private SealedVectorIndex(HnswGraph graph, SealedIndexOptions options)
     {
         _graph = graph;
-        _efSearch = efSearch;
+        _efSearch = options.EfSearch is > 0 ? options.EfSearch : null;
         _deferred = options.Deferred;
         _threads = Math.Max(1, options.IndexingThreads);
         _maxQueuedBytes = Math.Max(1, options.MaxQueuedBytes);
     }
 
     /// <summary>The options a copy of this index (graph compaction) is created with.</summary>
-    private SealedIndexOptions CopyOptions => new() { Deferred = _deferred, IndexingThreads = _threads, MaxQueuedBytes = _maxQueuedBytes };
+    private SealedIndexOptions CopyOptions => new() { EfSearch = _efSearch, Deferred = _deferred, IndexingThreads = _threads, MaxQueuedBytes = _maxQueuedBytes };
 
     /// <summary>The vector dimension.</summary>
     public int Dimensions => _graph.Dimensions;
@@ -398,14 +402,29 @@ public sealed partial class SealedVectorIndex<TKey> : IDisposable
 
     /// <summary>The keys of the (approximately) <paramref name="count"/> nearest vectors by cosine, nearest first.</summary>
     /// <exception cref="ArgumentException">The query has the wrong dimension, contains NaN or infinity, or is zero.</exception>
-    public IReadOnlyList<TKey> Search(ReadOnlySpan<float> query, int count)
+    public IReadOnlyList<TKey> Search(ReadOnlySpan<float> query, int count) => Search(query, count, efSearch: null);
+
+    /// <summary>
+    /// The keys of the (approximately) <paramref name="count"/> nearest vectors by cosine, nearest first, searching the
+    /// graph with a beam of <paramref name="efSearch"/> (raised to <paramref name="count"/> when smaller); null uses
+    /// <see cref="SealedIndexOptions.EfSearch"/>, or its default rule (<see cref="SealedIndexOptions.DefaultEfSearchFor"/>).
+    /// </summary>
+    /// <exception cref="ArgumentException">The query has the wrong dimension, contains NaN or infinity, or is zero.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> or <paramref name="efSearch"/> is less than 1.</exception>
+    public IReadOnlyList<TKey> Search(ReadOnlySpan<float> query, int count, int? efSearch)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        if (efSearch is { } requested)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(requested, 1, nameof(efSearch));
+        }
+
         float[] normalised = Normalise(query, nameof(query));
         _lock.EnterReadLock();
         try
         {
-            List<(float Score, int Node)> found = _graph.Search(normalised, count, Math.Max(_efSearch, count));
+            int ef = efSearch ?? _efSearch ?? SealedIndexOptions.DefaultEfSearchFor(_graph.LiveCount, count);
+            List<(float Score, int Node)> found = _graph.Search(normalised, count, Math.Max(ef, count));
             if (_pending.Count == 0)
             {
                 var keys = new TKey[found.Count];
@@ -454,7 +473,8 @@ public sealed partial class SealedVectorIndex<TKey> : IDisposable
         {
             using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
             writer.Write(FormatVersion);
-            writer.Write(_efSearch);
+            // Kept for the format; 0 stands for the default rule. A loaded index takes EfSearch from its options.
+            writer.Write(_efSearch ?? 0);
             _graph.Write(writer);
             for (int node = 0; node < _keys.Count; node++)
             {
@@ -544,9 +564,10 @@ public sealed partial class SealedVectorIndex<TKey> : IDisposable
                 throw new InvalidDataException("Unknown sealed index format.");
             }
 
-            int efSearch = reader.ReadInt32();
+            // The beam width is a query-time setting: options given now decide it; without them, the one written.
+            int written = reader.ReadInt32();
             HnswGraph graph = HnswGraph.Read(reader);
-            var index = new SealedVectorIndex<TKey>(graph, Math.Max(1, efSearch), options ?? new SealedIndexOptions());
+            var index = new SealedVectorIndex<TKey>(graph, options ?? new SealedIndexOptions { EfSearch = written > 0 ? written : null });
             for (int node = 0; node < graph.Count; node++)
             {
                 int length = reader.ReadInt32();

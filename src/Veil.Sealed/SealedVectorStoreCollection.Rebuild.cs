@@ -100,7 +100,7 @@ public sealed partial class SealedVectorStoreCollection<TKey, TRecord>
         {
             try
             {
-                if (await _journal.ReadSnapshotAsync(_storage, cancellationToken).ConfigureAwait(false) is { } snapshot)
+                if (await _journal.ReadSnapshotAsync(_storage, _options.Index, cancellationToken).ConfigureAwait(false) is { } snapshot)
                 {
                     if (snapshot.Sequence == checkpoint.SnapshotSequence && snapshot.Index.Dimensions == _model.Dimensions && snapshot.Index.Count == checkpoint.Indexed)
                     {

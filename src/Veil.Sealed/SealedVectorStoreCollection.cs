@@ -379,7 +379,8 @@ public sealed partial class SealedVectorStoreCollection<TKey, TRecord> : VectorS
     /// <summary>
     /// Searches with a plaintext vector (<c>ReadOnlyMemory&lt;float&gt;</c>, <c>float[]</c> or <c>Embedding&lt;float&gt;</c>):
     /// the key holder's index picks K′ candidates, exactly those rows are fetched by key, opened and ranked exactly;
-    /// scores are the exact ones of the vector property's distance function. A filter (on the plaintext columns) goes to
+    /// scores are the exact ones of the vector property's distance function. Pass
+    /// <see cref="SealedVectorSearchOptions{TRecord}"/> to set the graph's beam width for one search. A filter (on the plaintext columns) goes to
     /// the store: see <see cref="SealedCollectionOptions.FilteredScanLimit"/>.
     /// </summary>
     /// <inheritdoc/>
@@ -404,9 +405,10 @@ public sealed partial class SealedVectorStoreCollection<TKey, TRecord> : VectorS
         float[] query = CheckVector(value, nameof(searchValue));
         int wanted = checked(options.Skip + top);
         SealedVectorIndex<TKey> index = await IndexAsync(cancellationToken).ConfigureAwait(false);
+        int? efSearch = (options as SealedVectorSearchOptions<TRecord>)?.EfSearch;
         List<(double Score, TRecord Record)> scored = options.Filter is null
-            ? await FetchAndScoreAsync(index.Search(query, Math.Max(_options.Candidates, wanted)), query, options.IncludeVectors, null, cancellationToken, _options.DecoyKeys > 0 ? index : null).ConfigureAwait(false)
-            : await FilteredAsync(index, query, wanted, options.Filter, options.IncludeVectors, cancellationToken).ConfigureAwait(false);
+            ? await FetchAndScoreAsync(index.Search(query, Math.Max(_options.Candidates, wanted), efSearch), query, options.IncludeVectors, null, cancellationToken, _options.DecoyKeys > 0 ? index : null).ConfigureAwait(false)
+            : await FilteredAsync(index, query, wanted, efSearch, options.Filter, options.IncludeVectors, cancellationToken).ConfigureAwait(false);
 
         IEnumerable<(double Score, TRecord Record)> ordered = _model.HigherIsBetter ? scored.OrderByDescending(s => s.Score) : scored.OrderBy(s => s.Score);
         foreach ((double score, TRecord record) in ordered.Skip(options.Skip).Take(top))
@@ -446,7 +448,7 @@ public sealed partial class SealedVectorStoreCollection<TKey, TRecord> : VectorS
     /// candidates, until <paramref name="wanted"/> match or the index is exhausted.
     /// </summary>
     private async Task<List<(double Score, TRecord Record)>> FilteredAsync(
-        SealedVectorIndex<TKey> index, float[] query, int wanted, Expression<Func<TRecord, bool>> filter, bool includeVectors, CancellationToken cancellationToken)
+        SealedVectorIndex<TKey> index, float[] query, int wanted, int? efSearch, Expression<Func<TRecord, bool>> filter, bool includeVectors, CancellationToken cancellationToken)
     {
         int limit = _options.FilteredScanLimit;
         var matching = new List<(double Score, TRecord Record)>();
@@ -465,7 +467,7 @@ public sealed partial class SealedVectorStoreCollection<TKey, TRecord> : VectorS
         int total = index.Count;
         for (int count = Math.Max(_options.Candidates, wanted); ; count = (int)Math.Min(total, 2L * count))
         {
-            List<(double Score, TRecord Record)> scored = await FetchAndScoreAsync(index.Search(query, count), query, includeVectors, predicate, cancellationToken).ConfigureAwait(false);
+            List<(double Score, TRecord Record)> scored = await FetchAndScoreAsync(index.Search(query, count, efSearch), query, includeVectors, predicate, cancellationToken).ConfigureAwait(false);
             if (scored.Count >= wanted || count >= total)
             {
                 return scored;
@@ -798,7 +800,7 @@ public sealed partial class SealedVectorStoreCollection<TKey, TRecord> : VectorS
         await RefuseInterruptedRebuildAsync(cancellationToken).ConfigureAwait(false);
         byte[]? headRecord = await _storage.ReadRecordAsync(SealedRecordNames.Head, cancellationToken).ConfigureAwait(false);
         long? head = headRecord is null ? null : _journal.OpenHead(headRecord);
-        (SealedVectorIndex<TKey> Index, long Sequence)? snapshot = await _journal.ReadSnapshotAsync(_storage, cancellationToken).ConfigureAwait(false);
+        (SealedVectorIndex<TKey> Index, long Sequence)? snapshot = await _journal.ReadSnapshotAsync(_storage, _options.Index, cancellationToken).ConfigureAwait(false);
         SealedVectorIndex<TKey> index = snapshot?.Index ?? new SealedVectorIndex<TKey>(_model.Dimensions, _options.Index);
         try
         {

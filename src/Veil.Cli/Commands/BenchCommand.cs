@@ -23,6 +23,7 @@ internal sealed class BenchCommand : VeilCommand
     private readonly Option<int> _sealedRows = Opt("--sealed-rows", "With --sealed: vectors (d = 384) stored.", s_defaults.SealedRows);
     private readonly Option<int> _sealedQueries = Opt("--sealed-queries", "With --sealed: top-10 queries per variant; latencies are medians.", s_defaults.SealedQueries);
     private readonly Option<SealedVectorFormat> _sealedFormat = Opt("--sealed-format", "With --sealed on DuckDB: how the sealed vectors are stored: Binary (a BLOB column, as veil creates sealed collections) or Base64Text (the text column of sealed collections created before), to compare the two.", s_defaults.SealedFormat);
+    private readonly Option<int[]> _sealedEfSearch = new("--sealed-ef-search") { Description = "With --sealed --postgres: the key holder's graph beam widths swept at the default K′ after the default passes (same graph, same queries).", DefaultValueFactory = _ => [.. s_defaults.SealedEfSearch], AllowMultipleArgumentsPerToken = true };
     private readonly Option<string> _corpus = Opt<string>("--corpus", "With --sealed: raw float32 embeddings (384 per row) to sample the stored vectors around (each row plus small seeded noise), and whose own recall@10 (500 held-out rows) is reported; default: random unit vectors.");
     private readonly Option<string?> _postgres = Opt<string?>("--postgres", "Instead of the default measurements, measure a PostgreSQL + pgvector server at scale (an Npgsql connection string): encrypted beside plaintext ingest, HNSW build, top-10 query p50/p99 and recall@10 against exact search. Its tables (veil_scale_*, named per run) are dropped at the end.");
     private readonly Option<int> _rows = Opt("--rows", "With --postgres: rows per table; 0 skips the store measurement.", s_defaults.Rows);
@@ -39,7 +40,7 @@ internal sealed class BenchCommand : VeilCommand
         : base(console, "bench", "Measure vector encryption on this machine: single-vector encrypt/decrypt µs, batch throughput on every core, and the ratio to the construction floor, in one run.")
     {
         this.Add(_dimensions, _rounds, _batchRows, _storeRows, _storeRounds, _storeQueries, _json, _embeddingTexts);
-        this.Add(_sealed, _sealedRows, _sealedQueries, _sealedFormat, _corpus);
+        this.Add(_sealed, _sealedRows, _sealedQueries, _sealedFormat, _sealedEfSearch, _corpus);
         this.Add(_postgres, _rows, _centres, _queries, _efSearch, _rerankCandidates, _indexOrderRows, _rotationRows, _rotationTenants, _rotationParallel);
         SetAction(parseResult =>
         {
@@ -64,6 +65,7 @@ internal sealed class BenchCommand : VeilCommand
         SealedRows = p.GetValue(_sealedRows),
         SealedQueries = p.GetValue(_sealedQueries),
         SealedFormat = p.GetValue(_sealedFormat),
+        SealedEfSearch = p.GetValue(_sealedEfSearch) ?? [],
         Corpus = p.GetValue(_corpus),
         Postgres = p.GetValue(_postgres),
         Rows = p.GetValue(_rows),
