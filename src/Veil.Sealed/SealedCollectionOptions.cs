@@ -124,7 +124,7 @@ public sealed class SealedCollectionOptions
 
         Check(Index.M >= 2, $"{nameof(Index)}:{nameof(SealedIndexOptions.M)}", "must be at least 2");
         Check(Index.EfConstruction >= 1, $"{nameof(Index)}:{nameof(SealedIndexOptions.EfConstruction)}", "must be at least 1");
-        Check(Index.EfSearch >= 1, $"{nameof(Index)}:{nameof(SealedIndexOptions.EfSearch)}", "must be at least 1");
+        Check(Index.EfSearch is null or >= 1, $"{nameof(Index)}:{nameof(SealedIndexOptions.EfSearch)}", "must be at least 1 (or unset, for the default that grows with the index)");
         Check(Index.IndexingThreads >= 1, $"{nameof(Index)}:{nameof(SealedIndexOptions.IndexingThreads)}", "must be at least 1");
         Check(Index.MaxQueuedBytes >= 1, $"{nameof(Index)}:{nameof(SealedIndexOptions.MaxQueuedBytes)}", "must be at least 1");
         return problems;
