@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.VectorData;
 using Veil.Extensions.VectorData;
@@ -13,23 +12,7 @@ internal sealed class EncryptedCollectionFactory<TKey, TRecord>(
     where TKey : notnull
     where TRecord : class
 {
-    private readonly ConcurrentDictionary<TenantId, Lazy<VectorStoreCollection<TKey, TRecord>>> _collections = new();
-
-    public VectorStoreCollection<TKey, TRecord> GetCollection(TenantId tenant) =>
-        _collections.GetOrAdd(tenant, t => new Lazy<VectorStoreCollection<TKey, TRecord>>(() => Create(t))).Value;
-
-    public void Dispose()
-    {
-        foreach (Lazy<VectorStoreCollection<TKey, TRecord>> collection in _collections.Values)
-        {
-            if (collection.IsValueCreated)
-            {
-                collection.Value.Dispose();
-            }
-        }
-    }
-
-    private EncryptingVectorStoreCollection<TKey, TRecord> Create(TenantId tenant)
+    private readonly PerTenant<VectorStoreCollection<TKey, TRecord>> _collections = new(tenant =>
     {
         EncryptingCollectionOptions settings = options(services, tenant);
         if (settings.Tenant != tenant)
@@ -40,5 +23,9 @@ internal sealed class EncryptedCollectionFactory<TKey, TRecord>(
 
         VectorStoreCollection<TKey, TRecord> inner = services.GetRequiredService<VectorStore>().GetCollection<TKey, TRecord>(collectionName(tenant));
         return services.GetRequiredService<VeilOperationsSource>().Encrypting(inner, settings);
-    }
+    });
+
+    public VectorStoreCollection<TKey, TRecord> GetCollection(TenantId tenant) => _collections.Get(tenant);
+
+    public void Dispose() => _collections.Dispose();
 }

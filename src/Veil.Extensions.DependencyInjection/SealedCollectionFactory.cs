@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.VectorData;
@@ -19,23 +18,7 @@ internal sealed class SealedCollectionFactory<TKey, TRecord>(
     where TKey : notnull
     where TRecord : class
 {
-    private readonly ConcurrentDictionary<TenantId, Lazy<SealedVectorStoreCollection<TKey, TRecord>>> _collections = new();
-
-    public SealedVectorStoreCollection<TKey, TRecord> GetCollection(TenantId tenant) =>
-        _collections.GetOrAdd(tenant, t => new Lazy<SealedVectorStoreCollection<TKey, TRecord>>(() => Create(t))).Value;
-
-    public void Dispose()
-    {
-        foreach (Lazy<SealedVectorStoreCollection<TKey, TRecord>> collection in _collections.Values)
-        {
-            if (collection.IsValueCreated)
-            {
-                collection.Value.Dispose();
-            }
-        }
-    }
-
-    private SealedVectorStoreCollection<TKey, TRecord> Create(TenantId tenant)
+    private readonly PerTenant<SealedVectorStoreCollection<TKey, TRecord>> _collections = new(tenant =>
     {
         EncryptingCollectionOptions fields = fieldOptions(services, tenant);
         if (fields.Tenant != tenant)
@@ -47,5 +30,9 @@ internal sealed class SealedCollectionFactory<TKey, TRecord>(
         SealedCollectionOptions options = services.GetRequiredService<IOptionsMonitor<SealedCollectionOptions>>().Get(name);
         VectorStoreCollection<TKey, TRecord> inner = services.GetRequiredService<VectorStore>().GetCollection<TKey, TRecord>(collectionName(tenant), options.Definition);
         return services.GetRequiredService<VeilOperationsSource>().Sealed(inner, fields, indexStorage(services, tenant), options);
-    }
+    });
+
+    public SealedVectorStoreCollection<TKey, TRecord> GetCollection(TenantId tenant) => _collections.Get(tenant);
+
+    public void Dispose() => _collections.Dispose();
 }
