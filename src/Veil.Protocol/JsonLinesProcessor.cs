@@ -281,13 +281,16 @@ public static class JsonLinesProcessor
     private static ProtocolItem ParseLine(string line, ItemMembers members, VectorArena arena)
     {
         byte[] bytes = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(line.Length));
+        int length = 0;
         try
         {
-            int length = Encoding.UTF8.GetBytes(line, bytes);
+            length = Encoding.UTF8.GetBytes(line, bytes);
             return ProtocolJson.ParseLine(bytes.AsSpan(0, length), members, arena);
         }
         finally
         {
+            // The line may hold a plaintext vector: it does not outlive the call in the shared pool.
+            bytes.AsSpan(0, length).Clear();
             ArrayPool<byte>.Shared.Return(bytes);
         }
     }
