@@ -51,7 +51,7 @@ public sealed class DirectorySealedIndexStorageTests(SealedTestKeys keys) : ICla
     public async Task SecondProcess_WhenLoadingFromTheDirectory_ReturnsTheSameResultsAndStoresNoPlaintext()
     {
         var inner = new InMemoryCollection<string, Doc>("docs") { RefuseSearch = true };
-        var options = new SealedCollectionOptions { SnapshotInterval = 3, Candidates = 30, Index = new SealedIndexOptions { Seed = 5 } };
+        var options = new SealedCollectionOptions { SnapshotInterval = 3, Candidates = 30, Index = new SealedIndexOptions { Seed = 5, IndexingThreads = 1 } };
         using var first = new SealedVectorStoreCollection<string, Doc>(inner, keys.Keyring, new DirectorySealedIndexStorage(Root), options);
         for (int batch = 0; batch < 5; batch++)
         {

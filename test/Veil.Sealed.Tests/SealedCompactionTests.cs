@@ -88,7 +88,7 @@ public sealed class SealedCompactionTests(SealedTestKeys keys) : IClassFixture<S
     }
 
     private static SealedCollectionOptions Options(int snapshotInterval = SealedCollectionOptions.DefaultSnapshotInterval) =>
-        new() { Candidates = 40, SnapshotInterval = snapshotInterval, SnapshotChunkBytes = 1024, Index = new SealedIndexOptions { Seed = 17 }, WriterId = RestartedHost };
+        new() { Candidates = 40, SnapshotInterval = snapshotInterval, SnapshotChunkBytes = 1024, Index = new SealedIndexOptions { Seed = 17, IndexingThreads = 1 }, WriterId = RestartedHost };
 
     // The killed and the restarted instances are the same app instance: it takes its own lease back at once.
     private const string RestartedHost = "host-1";

@@ -147,7 +147,7 @@ public sealed class SealedIndexIntegrityTests(SealedTestKeys keys) : IClassFixtu
     }
 
     private SealedVectorStoreCollection<string, Doc> Collection(InMemoryCollection<string, Doc> inner, ISealedIndexStorage storage) =>
-        new(inner, keys.Keyring, storage, new SealedCollectionOptions { Candidates = 20, SnapshotChunkBytes = 1024, Index = new SealedIndexOptions { Seed = 19 } });
+        new(inner, keys.Keyring, storage, new SealedCollectionOptions { Candidates = 20, SnapshotChunkBytes = 1024, Index = new SealedIndexOptions { Seed = 19, IndexingThreads = 1 } });
 
     /// <summary>Wraps a storage; can fail the next record write (a crash between a log entry and the head record).</summary>
     private sealed class FaultyStorage(ISealedIndexStorage inner) : ISealedIndexStorage

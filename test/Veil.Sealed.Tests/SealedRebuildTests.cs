@@ -133,7 +133,7 @@ public sealed class SealedRebuildTests(SealedTestKeys keys) : IClassFixture<Seal
         new(inner, keys.Keyring, storage, Options(1000));
 
     private static SealedCollectionOptions Options(int snapshotEvery) =>
-        new() { SnapshotInterval = snapshotEvery, GraphCompactionThreshold = 1, Index = new SealedIndexOptions { Seed = 9 } };
+        new() { SnapshotInterval = snapshotEvery, GraphCompactionThreshold = 1, Index = new SealedIndexOptions { Seed = 9, IndexingThreads = 1 } };
 
     private static async Task<List<List<string>>> SearchAllAsync(SealedVectorStoreCollection<string, Doc> collection)
     {

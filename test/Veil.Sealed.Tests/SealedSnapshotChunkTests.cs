@@ -105,5 +105,5 @@ public sealed class SealedSnapshotChunkTests(SealedTestKeys keys) : IClassFixtur
         (await collection.SearchAsync(query, 10).ToListAsync()).Select(r => r.Record.Id).ToList();
 
     private static SealedCollectionOptions Options() =>
-        new() { Candidates = 40, SnapshotChunkBytes = 1024, Index = new SealedIndexOptions { Seed = 13 } };
+        new() { Candidates = 40, SnapshotChunkBytes = 1024, Index = new SealedIndexOptions { Seed = 13, IndexingThreads = 1 } };
 }
