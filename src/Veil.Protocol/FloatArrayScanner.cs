@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using System.Runtime.CompilerServices;
 
 namespace Veil.Protocol;
 
@@ -15,6 +16,7 @@ internal static class FloatArrayScanner
     /// Scans the elements of an array whose <c>[</c> ends at <paramref name="start"/>; on success returns them (in
     /// <paramref name="arena"/> when given, else a new array) and the index of the closing <c>]</c>, else null.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static ReadOnlyMemory<float>? TryScan(ReadOnlySpan<byte> source, int start, VectorArena? arena, out int end)
     {
         end = 0;
@@ -149,6 +151,7 @@ internal static class FloatArrayScanner
         return i;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int SkipWhitespace(ReadOnlySpan<byte> s, int i)
     {
         while (i < s.Length && (s[i] == (byte)' ' || s[i] == (byte)'\n' || s[i] == (byte)'\r' || s[i] == (byte)'\t'))

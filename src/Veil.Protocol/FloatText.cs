@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Veil.Protocol;
 
@@ -40,6 +41,9 @@ public static class FloatText
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is NaN or infinite (JSON has no such number).</exception>
     /// <exception cref="ArgumentException">The destination is shorter than <see cref="MaxFormattedLength"/> and too short.</exception>
+    // The hot loops of this class and of FloatArrayScanner and JsonValues are compiled fully optimized on first call
+    // (AggressiveOptimization): a CLI run lasts seconds, and a third of its parsing ran in tier-0 code before tiering up.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int Format(float value, Span<byte> destination)
     {
         if (!float.IsFinite(value))
@@ -214,6 +218,7 @@ public static class FloatText
     /// there is not such a number or needs the general parser (more than 19 significant digits, a significand above
     /// 2^53, a power of ten beyond ±22, an exponent of four or more digits).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static int TryParseJsonNumber(ReadOnlySpan<byte> s, int start, out double value)
     {
         unchecked
@@ -365,10 +370,12 @@ public static class FloatText
     }
 
     // Whether the eight bytes (little-endian) are all ASCII digits.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool AreEightDigits(ulong eight) =>
         unchecked((((eight + 0x4646464646464646) | (eight - 0x3030303030303030)) & 0x8080808080808080) == 0);
 
     // The value of eight ASCII digits read little-endian (the first digit in the low byte), by pairwise multiply-adds.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static uint EightDigits(ulong eight)
     {
         unchecked
@@ -381,6 +388,7 @@ public static class FloatText
     }
 
     /// <summary>Ryū (f2s): the shortest decimal digits × 10^exponent inside the float's rounding interval, closest to it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static (uint Digits, int Exponent) ShortestDecimal(uint ieeeMantissa, int ieeeExponent)
     {
         unchecked
@@ -534,6 +542,7 @@ public static class FloatText
     /// Writes digits × 10^exponent as .NET's general format does for a float: positional when the decimal point falls
     /// within 9 places left of the first digit's right and 4 to its left (<c>0.0001</c>), else <c>d.dddE±XX</c>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int WriteGeneral(uint digits, int exponent, Span<byte> destination)
     {
         unchecked
@@ -562,11 +571,10 @@ public static class FloatText
 
             if (scale <= 0)
             {
-                // 0.000ddd
+                // 0.000ddd: "0.000" in two stores (the destination has room), then the digits over what is not a zero.
                 int zeros = -scale;
-                destination[0] = (byte)'0';
-                destination[1] = (byte)'.';
-                destination.Slice(2, zeros).Fill((byte)'0');
+                BinaryPrimitives.WriteUInt32LittleEndian(destination, 0x30_30_2E_30);
+                destination[4] = (byte)'0';
                 WriteDigits(digits, length, destination[(2 + zeros)..]);
                 return 2 + zeros + length;
             }
@@ -593,6 +601,7 @@ public static class FloatText
     /// start of <paramref name="destination"/>; when it has room, the last eight in one 64-bit store, which may also
     /// write zero bytes after the digits (inside <paramref name="destination"/>, for the caller to overwrite or ignore).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void WriteDigits(uint value, int count, Span<byte> destination)
     {
         unchecked
@@ -619,6 +628,7 @@ public static class FloatText
     /// multiply and shift that is exact in its range: x / 100 = x · 10486 >> 20 for x below 10^4, x / 10 = x · 103 >> 10
     /// for x below 100).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong EightDigitText(uint value)
     {
         unchecked
@@ -658,6 +668,7 @@ public static class FloatText
     // "00", "01", … "99": the two digits of each number below 100.
     private static ReadOnlySpan<byte> DigitPairs => "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"u8;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static uint Pow10(int n) => s_powersOf10[n];
 
     /// <summary>Formats into a destination shorter than <see cref="MaxFormattedLength"/>, when the text fits.</summary>
@@ -668,17 +679,21 @@ public static class FloatText
         return scratch[..length].TryCopyTo(destination) ? length : throw new ArgumentException("The destination is too short.", nameof(destination));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int DecimalLength(uint v) =>
         v >= 1000000000 ? 10 : v >= 100000000 ? 9 : v >= 10000000 ? 8 : v >= 1000000 ? 7 : v >= 100000 ? 6
         : v >= 10000 ? 5 : v >= 1000 ? 4 : v >= 100 ? 3 : v >= 10 ? 2 : 1;
 
     // ⌈log2 5^e⌉ (1 for e = 0), exact for 0 ≤ e ≤ 3528.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int Pow5Bits(int e) => unchecked((int)(((uint)e * 1217359) >> 19) + 1);
 
     // ⌊log10 2^e⌋ for 0 ≤ e ≤ 1650.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int Log10Pow2(int e) => unchecked((int)(((uint)e * 78913) >> 18));
 
     // ⌊log10 5^e⌋ for 0 ≤ e ≤ 2620.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int Log10Pow5(int e) => unchecked((int)(((uint)e * 732923) >> 20));
 
     private static int Pow5Factor(uint value)
@@ -693,6 +708,7 @@ public static class FloatText
         return count;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static uint MulShift(uint m, ulong factor, int shift)
     {
         unchecked

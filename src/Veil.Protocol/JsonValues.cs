@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 
@@ -208,6 +209,7 @@ public static class JsonValues
     }
 
     /// <summary>Formats <c>[v0,v1,…]</c> into <paramref name="destination"/> (room for 16 bytes a value plus 2); returns the length.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int FormatFloatArray(ReadOnlySpan<float> values, Span<byte> destination)
     {
         int position = 0;
