@@ -679,10 +679,14 @@ public static class FloatText
         return scratch[..length].TryCopyTo(destination) ? length : throw new ArgumentException("The destination is too short.", nameof(destination));
     }
 
+    // The number of decimal digits of v > 0, without branches (lengths 7 to 9 mix unpredictably): from the bit length,
+    // t = ⌊bits · 1233 / 4096⌋ (⌊bits · log10 2⌋ for bits ≤ 32) digits or one more when v ≥ 10^t.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int DecimalLength(uint v) =>
-        v >= 1000000000 ? 10 : v >= 100000000 ? 9 : v >= 10000000 ? 8 : v >= 1000000 ? 7 : v >= 100000 ? 6
-        : v >= 10000 ? 5 : v >= 1000 ? 4 : v >= 100 ? 3 : v >= 10 ? 2 : 1;
+    private static int DecimalLength(uint v)
+    {
+        int t = ((BitOperations.Log2(v) + 1) * 1233) >> 12;
+        return t + (v >= s_powersOf10[t] ? 1 : 0);
+    }
 
     // ⌈log2 5^e⌉ (1 for e = 0), exact for 0 ≤ e ≤ 3528.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

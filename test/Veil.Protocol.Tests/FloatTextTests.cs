@@ -52,6 +52,22 @@ public sealed class FloatTextTests
             iter: 200_000);
     }
 
+    [Fact]
+    public void Format_WhenMagnitudeBelowOne_WritesTheLeadingZerosAndDigitsAsTheRuntimeDoes()
+    {
+        // Embedding coordinates: 0.0001 to 1 is written positionally ("0.000" then the digits over it), below is E-05.
+        Gen.Select(s_sign, Gen.Float[0.00001f, 1f], (sign, magnitude) => BitConverter.UInt32BitsToSingle(sign | BitConverter.SingleToUInt32Bits(magnitude))).Sample(
+            value =>
+            {
+                // Stale bytes in the destination must not show through.
+                Span<byte> mine = stackalloc byte[FloatText.MaxFormattedLength];
+                mine.Fill((byte)'7');
+                int length = FloatText.Format(value, mine);
+                Assert.Equal(value.ToString(CultureInfo.InvariantCulture), Encoding.ASCII.GetString(mine[..length]));
+            },
+            iter: 200_000);
+    }
+
     [Theory]
     [InlineData(float.NaN)]
     [InlineData(float.PositiveInfinity)]
