@@ -283,13 +283,25 @@ public static class FloatText
                     }
                 }
 
-                while (significant <= 11 && i + 8 <= s.Length
-                    && BinaryPrimitives.ReadUInt64LittleEndian(s[i..]) is ulong eight && AreEightDigits(eight))
+                // Up to eight digits at a time: the run of digits at the start of the next eight bytes, however long
+                // (a coordinate's 7 to 9 digits take one or two steps, not a loop per digit that mispredicts its end).
+                while (significant <= 11 && i + 8 <= s.Length)
                 {
-                    w = (w * 100_000_000) + EightDigits(eight);
-                    significant += w == 0 ? 0 : 8;
-                    exponent -= 8;
-                    i += 8;
+                    ulong eight = BinaryPrimitives.ReadUInt64LittleEndian(s[i..]);
+                    int run = LeadingDigitCount(eight);
+                    if (run == 0)
+                    {
+                        break;
+                    }
+
+                    w = (w * Pow10(run)) + EightDigits(KeepLeadingDigits(eight, run));
+                    significant += w == 0 ? 0 : run;
+                    exponent -= run;
+                    i += run;
+                    if (run < 8)
+                    {
+                        break;
+                    }
                 }
 
                 for (; (uint)i < (uint)s.Length; i++)
@@ -369,10 +381,18 @@ public static class FloatText
         }
     }
 
-    // Whether the eight bytes (little-endian) are all ASCII digits.
+    // How many of the eight bytes (little-endian, the first in the low byte) are ASCII digits before the first that is
+    // not: a byte's top bit is set by +0x46 above '9' and by -0x30 below '0'; the bytes before the first non-digit carry
+    // and borrow nothing, so its bit is the lowest set (none set: all eight are digits).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool AreEightDigits(ulong eight) =>
-        unchecked((((eight + 0x4646464646464646) | (eight - 0x3030303030303030)) & 0x8080808080808080) == 0);
+    private static int LeadingDigitCount(ulong eight) =>
+        unchecked(BitOperations.TrailingZeroCount(((eight + 0x4646464646464646) | (eight - 0x3030303030303030)) & 0x8080808080808080) >> 3);
+
+    // The first run (1 to 8) of the eight bytes moved to the top, below it ASCII zeros: eight digits with the same value.
+    // (For run = 8 the shift counts are 0 and 64, which C# takes modulo 64: the bytes OR'd with '0', all digits already.)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong KeepLeadingDigits(ulong eight, int run) =>
+        unchecked((eight << (8 * (8 - run))) | (0x3030303030303030UL >> (8 * run)));
 
     // The value of eight ASCII digits read little-endian (the first digit in the low byte), by pairwise multiply-adds.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -684,8 +704,11 @@ public static class FloatText
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int DecimalLength(uint v)
     {
-        int t = ((BitOperations.Log2(v) + 1) * 1233) >> 12;
-        return t + (v >= s_powersOf10[t] ? 1 : 0);
+        unchecked
+        {
+            int t = ((BitOperations.Log2(v) + 1) * 1233) >> 12;
+            return t + (v >= s_powersOf10[t] ? 1 : 0);
+        }
     }
 
     // ⌈log2 5^e⌉ (1 for e = 0), exact for 0 ≤ e ≤ 3528.

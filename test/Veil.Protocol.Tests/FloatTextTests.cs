@@ -109,6 +109,44 @@ public sealed class FloatTextTests
             iter: 100_000);
     }
 
+    [Fact]
+    public void TryParseJsonNumber_WhenDigitRunsOfAnyLengthThenAnyEnd_GivesWhatDoubleParseGivesAndEndsAfterTheNumber()
+    {
+        // Runs of fraction digits shorter and longer than the eight bytes read at once, zeros before them, every kind of
+        // byte after them, and the span ending right after the number.
+        Gen.Select(
+            Gen.Bool,
+            Gen.Char["0123456789"].Array[0, 3],
+            Gen.Int[0, 4],
+            Gen.Char["0123456789"].Array[1, 20],
+            Gen.OneOf(Gen.Const(""), Gen.Const(","), Gen.Const("]"), Gen.Const(" 1"), Gen.Const("e-3,"), Gen.Const("E+2]"), Gen.Const("x1234567")))
+            .Sample((negative, integer, zeros, fraction, end) =>
+            {
+                string integerText = integer.Length == 0 || integer[0] == '0' ? "0" : new string(integer);
+                string number = (negative ? "-" : "") + integerText + "." + new string('0', zeros) + new string(fraction);
+                if (end.StartsWith('e') || end.StartsWith('E'))
+                {
+                    number += end[..^1];
+                    end = end[^1..];
+                }
+
+                int index = FloatText.TryParseJsonNumber(Encoding.ASCII.GetBytes(number + end), 0, out double value);
+                int significant = integerText.TrimStart('0').Length is int digits and > 0 ? digits + zeros + fraction.Length : fraction.Length;
+                if (significant <= 15)
+                {
+                    // Within Clinger's fast path (below 2^53, down to 10^-22): the fast parser must take it.
+                    Assert.NotEqual(-1, index);
+                }
+
+                if (index != -1)
+                {
+                    Assert.Equal(number.Length, index);
+                    Assert.Equal(BitConverter.DoubleToInt64Bits(double.Parse(number, CultureInfo.InvariantCulture)), BitConverter.DoubleToInt64Bits(value));
+                }
+            },
+            iter: 200_000);
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("-")]
