@@ -18,6 +18,12 @@ internal sealed class EncryptedRecordModel<TRecord>
     /// <summary>The derivation path of the tenant property's deterministic encryption.</summary>
     public const string TenantDerivationPath = "veil.tenant";
 
+    /// <summary>The compiled shallow copy of a record class (null for dynamic records).</summary>
+    private readonly Func<TRecord, TRecord>? _copy;
+
+    /// <summary>Every property's accessor, when the record is copied property by property (no compiled copy).</summary>
+    private readonly PropertyAccessor[] _accessors;
+
     /// <exception cref="ArgumentException">The options do not fit the record (see the collection's constructor).</exception>
     /// <exception cref="NotSupportedException">The record type cannot be encrypted.</exception>
     public EncryptedRecordModel(Type keyType, EncryptingCollectionOptions options, VectorStoreCollectionDefinition? definition)
@@ -74,6 +80,9 @@ internal sealed class EncryptedRecordModel<TRecord>
         Vectors = options.EncryptsVectors ? vectors : [];
         UnencryptedVectors = options.EncryptsVectors ? [] : vectors;
         (Deterministic, Standard, Tenant) = ReadDataProperties(options, typeName, Find);
+        KeyAccess = new PropertyAccessor(Model.KeyProperty);
+        _copy = IsDynamic ? null : PropertyAccessor.CompileCopy<TRecord>(Model.Properties);
+        _accessors = _copy is null ? [.. Model.Properties.Select(p => new PropertyAccessor(p))] : [];
     }
 
     /// <summary>MEVD's model of the record: key, data and vector properties with their accessors.</summary>
@@ -84,6 +93,15 @@ internal sealed class EncryptedRecordModel<TRecord>
 
     /// <summary>The key property.</summary>
     public KeyPropertyModel Key => Model.KeyProperty;
+
+    /// <summary>Reads and writes the key property.</summary>
+    public PropertyAccessor KeyAccess { get; }
+
+    /// <summary>
+    /// Whether an upsert may give a record a key it did not have: the decorator generates empty <see cref="Guid"/>
+    /// keys, and a store may generate numeric ones; nothing generates string keys, so their records need no key copied back.
+    /// </summary>
+    public bool KeysMayBeGenerated => Key.Type != typeof(string);
 
     /// <summary>The property that records each row's tenant (encrypted deterministically), or null for a collection of one tenant.</summary>
     public DeterministicField? Tenant { get; }
@@ -106,16 +124,21 @@ internal sealed class EncryptedRecordModel<TRecord>
             return (TRecord)(object)new Dictionary<string, object?>((Dictionary<string, object?>)(object)record, StringComparer.Ordinal);
         }
 
-        TRecord copy = Model.CreateRecord<TRecord>();
-        foreach (PropertyModel property in Model.Properties)
+        if (_copy is { } copy)
         {
-            ModelValues.Set(property, copy, property.GetValueAsObject(record));
+            return copy(record);
         }
 
-        return copy;
+        TRecord clone = Model.CreateRecord<TRecord>();
+        foreach (PropertyAccessor property in _accessors)
+        {
+            property.Set(clone, property.Get(record));
+        }
+
+        return clone;
     }
 
-    public object? GetKey(TRecord record) => Key.GetValueAsObject(record);
+    public object? GetKey(TRecord record) => KeyAccess.Get(record);
 
     /// <summary>The vector property a search uses: the one the options name, or the only one (MEVD's messages otherwise).</summary>
     /// <exception cref="InvalidOperationException">No such vector property, or several and none named.</exception>

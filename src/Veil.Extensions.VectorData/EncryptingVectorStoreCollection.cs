@@ -238,7 +238,7 @@ public sealed class EncryptingVectorStoreCollection<TKey, TRecord> : DelegatingV
             TRecord[] originals = records.ToArray();
             TRecord[] encrypted = await _cipher.EncryptAsync(originals, cancellationToken).ConfigureAwait(false);
             await InnerCollection.UpsertAsync(encrypted, cancellationToken).ConfigureAwait(false);
-            for (int i = 0; i < originals.Length; i++)
+            for (int i = 0; i < originals.Length && _model.KeysMayBeGenerated; i++)
             {
                 CopyKeyBack(encrypted[i], originals[i]);
             }
@@ -246,12 +246,17 @@ public sealed class EncryptingVectorStoreCollection<TKey, TRecord> : DelegatingV
             return;
         }
 
-        // Only records without a key can get one (from the store or the decorator); only those are kept to copy it back.
+        // Only records without a key can get one (from the store or the decorator); only those are kept to copy it back,
+        // and none are looked for when no store generates keys of this type.
         var keyless = new List<(TRecord Original, TRecord Encrypted)>();
         async Task<TRecord[]> EncryptChunkAsync(TRecord[] chunk, CancellationToken token)
         {
             TRecord[] encrypted = await _cipher.EncryptAsync(chunk, token).ConfigureAwait(false);
-            keyless.AddRange(chunk.Select((original, i) => (original, encrypted[i])).Where(pair => StandardBinding<TRecord>.IsKeyless(_model.GetKey(pair.original))));
+            if (_model.KeysMayBeGenerated)
+            {
+                keyless.AddRange(chunk.Select((original, i) => (original, encrypted[i])).Where(pair => StandardBinding<TRecord>.IsKeyless(_model.GetKey(pair.original))));
+            }
+
             return encrypted;
         }
 
@@ -343,12 +348,13 @@ public sealed class EncryptingVectorStoreCollection<TKey, TRecord> : DelegatingV
     private async Task<Expression<Func<TRecord, bool>>?> RewriteFilterAsync(Expression<Func<TRecord, bool>>? filter, CancellationToken cancellationToken) =>
         await FilterRewriter.RewriteAsync(TenantFilter.Restrict(filter, _model, _options), _deterministicByName, _standardNames, _cipher.QueryValuesAsync, cancellationToken).ConfigureAwait(false);
 
+    /// <summary>Copies a key the store or the decorator generated back into the caller's record.</summary>
     private void CopyKeyBack(TRecord encrypted, TRecord original)
     {
         object? key = _model.GetKey(encrypted);
         if (!Equals(key, _model.GetKey(original)))
         {
-            _model.Key.SetValueAsObject(original, key);
+            _model.KeyAccess.Set(original, key);
         }
     }
 }

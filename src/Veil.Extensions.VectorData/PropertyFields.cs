@@ -4,40 +4,13 @@ using Veil.Keys;
 
 namespace Veil.Extensions.VectorData;
 
-/// <summary>
-/// Reads and writes through MEVD's accessors, but reads a dynamic record's entry as it is (the inner store returns a
-/// generated property's encrypted vector where MEVD's accessor expects its input type) and writes null too (MEVD's
-/// record-class setter skips null).
-/// </summary>
-internal static class ModelValues
-{
-    public static object? Get(PropertyModel property, object record) => record is Dictionary<string, object?> dynamic
-        ? dynamic.GetValueOrDefault(property.ModelName)
-        : property.GetValueAsObject(record);
-
-    public static void Set(PropertyModel property, object record, object? value)
-    {
-        if (record is Dictionary<string, object?> dynamic)
-        {
-            dynamic[property.ModelName] = value;
-        }
-        else if (value is not null)
-        {
-            property.SetValueAsObject(record, value);
-        }
-        else
-        {
-            record.GetType().GetProperty(property.ModelName)?.SetValue(record, null);
-        }
-    }
-}
-
-/// <summary>A data property that holds bytes, as a byte[] or a base64 string, read and written through MEVD's accessors.</summary>
+/// <summary>A data property that holds bytes, as a byte[] or a base64 string, read and written through its <see cref="PropertyAccessor"/>.</summary>
 internal sealed class BytesField
 {
     public BytesField(PropertyModel property)
     {
         Property = property;
+        Access = new PropertyAccessor(property);
         IsString = property.Type == typeof(string) ? true
             : property.Type == typeof(byte[]) ? false
             : throw new NotSupportedException(
@@ -46,16 +19,19 @@ internal sealed class BytesField
 
     public PropertyModel Property { get; }
 
+    /// <summary>Reads and writes the property.</summary>
+    public PropertyAccessor Access { get; }
+
     /// <summary>Whether the value is a string (base64 of the stored bytes, UTF-8 of the plaintext) rather than byte[].</summary>
     public bool IsString { get; }
 
     public string Name => Property.ModelName;
 
     /// <summary>Whether the property holds a value (plaintext or stored bytes alike).</summary>
-    public bool HasValue(object record) => ModelValues.Get(Property, record) is not null;
+    public bool HasValue(object record) => Access.Get(record) is not null;
 
     /// <summary>The stored bytes, or null. A string that is not base64 throws <see cref="FormatException"/>.</summary>
-    public byte[]? GetBytes(object record) => ModelValues.Get(Property, record) switch
+    public byte[]? GetBytes(object record) => Access.Get(record) switch
     {
         string text => Convert.FromBase64String(text),
         byte[] bytes => bytes,
@@ -63,10 +39,10 @@ internal sealed class BytesField
     };
 
     public void SetBytes(object record, byte[]? bytes) =>
-        ModelValues.Set(Property, record, bytes is null ? null : IsString ? Convert.ToBase64String(bytes) : bytes);
+        Access.Set(record, bytes is null ? null : IsString ? Convert.ToBase64String(bytes) : bytes);
 
     /// <summary>The plaintext value's bytes (UTF-8 for strings), or null.</summary>
-    public byte[]? GetPlaintext(object record) => ModelValues.Get(Property, record) switch
+    public byte[]? GetPlaintext(object record) => Access.Get(record) switch
     {
         string text => System.Text.Encoding.UTF8.GetBytes(text),
         byte[] bytes => bytes,
@@ -74,7 +50,7 @@ internal sealed class BytesField
     };
 
     public void SetPlaintext(object record, byte[]? plaintext) =>
-        ModelValues.Set(Property, record, plaintext is null ? null : IsString ? System.Text.Encoding.UTF8.GetString(plaintext) : plaintext);
+        Access.Set(record, plaintext is null ? null : IsString ? System.Text.Encoding.UTF8.GetString(plaintext) : plaintext);
 
     /// <summary>A plaintext filter value as bytes.</summary>
     public byte[] PlaintextToBytes(object value) => value switch
@@ -108,6 +84,7 @@ internal sealed class VectorField
     public const string SupportedTypes = "float[], ReadOnlyMemory<float> or Embedding<float> (or an input type an embedding generator embeds)";
 
     private readonly bool _dynamic;
+    private readonly PropertyAccessor _access;
 
     /// <summary>The property's declared type (MEVD's model reports a nullable vector type without its <c>?</c>).</summary>
     private readonly Type _type;
@@ -115,6 +92,7 @@ internal sealed class VectorField
     public VectorField(VectorPropertyModel property, Type declaredType, BytesField? companion, bool dynamic)
     {
         Property = property;
+        _access = new PropertyAccessor(property);
         Companion = companion;
         _dynamic = dynamic;
         _type = declaredType;
@@ -146,7 +124,7 @@ internal sealed class VectorField
 
     /// <summary>The plaintext vector of <paramref name="record"/>, or null when it has none.</summary>
     /// <exception cref="ArgumentException">The property holds an embedding an encrypting generator made (already encrypted).</exception>
-    public ReadOnlyMemory<float>? GetVector(object record) => AsVector(ModelValues.Get(Property, record), Name);
+    public ReadOnlyMemory<float>? GetVector(object record) => AsVector(_access.Get(record), Name);
 
     /// <summary>A stored or supplied value as a vector: null when it is none.</summary>
     public static ReadOnlyMemory<float>? AsVector(object? value, string what) => value switch
@@ -158,14 +136,14 @@ internal sealed class VectorField
     };
 
     /// <summary>The property's raw value (the generator's input for a generated property).</summary>
-    public object? GetInput(object record) => ModelValues.Get(Property, record);
+    public object? GetInput(object record) => _access.Get(record);
 
     /// <summary>Sets a decrypted vector (or none) in the property's own type; a generated property gets none back.</summary>
     public void SetPlaintext(object record, float[]? vector)
     {
         if (IsGenerated)
         {
-            ModelValues.Set(Property, record, null);
+            _access.Set(record, null);
             return;
         }
 
@@ -175,18 +153,18 @@ internal sealed class VectorField
             : type == typeof(float[]) ? vector
             : type == typeof(Embedding<float>) ? new Embedding<float>(vector)
             : (object)new ReadOnlyMemory<float>(vector);
-        ModelValues.Set(Property, record, value);
+        _access.Set(record, value);
     }
 
     /// <summary>Sets a ciphertext: in the property's own type (a generated property of a dynamic record gets a <c>ReadOnlyMemory&lt;float&gt;</c>).</summary>
     public void SetCiphertext(object record, ReadOnlyMemory<float> vector) =>
-        ModelValues.Set(Property, record, IsGenerated ? vector
+        _access.Set(record, IsGenerated ? vector
             : _type == typeof(float[]) ? vector.ToArray()
             : _type == typeof(Embedding<float>) ? new Embedding<float>(vector)
             : (object)vector);
 
     /// <summary>Reads a stored ciphertext (any vector shape the inner store returns).</summary>
-    public ReadOnlyMemory<float>? GetCiphertext(object record) => ModelValues.Get(Property, record) switch
+    public ReadOnlyMemory<float>? GetCiphertext(object record) => _access.Get(record) switch
     {
         float[] array => (ReadOnlyMemory<float>?)array,
         ReadOnlyMemory<float> memory => memory,

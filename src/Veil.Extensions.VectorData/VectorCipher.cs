@@ -14,15 +14,17 @@ internal sealed class VectorCipher<TRecord>(IVeilOperations operations, Encrypti
     /// <exception cref="ArgumentException">A vector has the wrong dimension, or contains NaN or infinity.</exception>
     public async Task EncryptAsync(TRecord[] records, VectorField vector, CancellationToken cancellationToken)
     {
-        IReadOnlyList<ReadOnlyMemory<float>?> values = vector.IsGenerated
+        // Read in the loop below, not into a list first: a chunk's list of 4 096 nullable vectors is a large-object
+        // allocation, and large-object allocations bring on full collections.
+        IReadOnlyList<ReadOnlyMemory<float>?>? generated = vector.IsGenerated
             ? await GenerateAsync(records, vector, cancellationToken).ConfigureAwait(false)
-            : records.Select(r => vector.GetVector(r!)).ToList();
+            : null;
         var rows = new List<int>(records.Length);
         var plaintexts = new List<ReadOnlyMemory<float>>(records.Length);
         int dimensions = vector.Dimensions;
         for (int i = 0; i < records.Length; i++)
         {
-            if (values[i] is not { } value)
+            if ((generated is null ? vector.GetVector(records[i]) : generated[i]) is not { } value)
             {
                 vector.Companion?.SetBytes(records[i]!, null);
                 continue;
