@@ -37,7 +37,7 @@ namespace Veil.Stores.Postgres;
 /// </para>
 /// <para>Collection names are case-sensitive, as quoted PostgreSQL identifiers are.</para>
 /// </remarks>
-public sealed class PostgresCollection<TKey, TRecord> : SqlCollection<TKey, TRecord, NpgsqlConnection>
+public sealed partial class PostgresCollection<TKey, TRecord> : SqlCollection<TKey, TRecord, NpgsqlConnection>
     where TKey : notnull
     where TRecord : class
 {
