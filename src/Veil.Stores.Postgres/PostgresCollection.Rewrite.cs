@@ -140,21 +140,17 @@ public sealed partial class PostgresCollection<TKey, TRecord>
         var hnsw = Model.VectorProperties.Where(PostgresDialect.HasHnswIndex).ToList();
         await RunAsync("CompleteRewrite", async connection =>
         {
-            // The primary key (named after the new table, so it never collides with the old one's) and the HNSW indexes.
+            // The primary key (named after the new table, so it never collides with the old one's), then the HNSW indexes.
             var build = new NpgsqlBatch(connection) { Timeout = 0 };
             await using (build.ConfigureAwait(false))
             {
                 build.BatchCommands.Add(new NpgsqlBatchCommand(
                     $"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = '{names.Table.Replace("'", "''", StringComparison.Ordinal)}'::regclass AND contype = 'p') " +
                     $"THEN ALTER TABLE {names.Table} ADD CONSTRAINT {Dialect.Quote(names.Name + "_pkey")} PRIMARY KEY ({KeyColumn}); END IF; END $$"));
-                foreach (var vector in hnsw)
-                {
-                    build.BatchCommands.Add(new NpgsqlBatchCommand(
-                        PostgresDialect.CreateHnswIndex(Schema, names.Name, names.Table, vector, _options.HnswM, _options.HnswEfConstruction)));
-                }
-
                 await build.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
+
+            await BuildIndexesAsync(connection, names.Name, names.Table, cancellationToken).ConfigureAwait(false);
 
             var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
