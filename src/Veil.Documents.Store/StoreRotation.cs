@@ -37,9 +37,12 @@ namespace Veil.Documents.Store;
 /// every vector of the page was encrypted with the same key.
 /// </para>
 /// <para>
-/// On PostgreSQL, the counts are <c>count(*)</c> queries, and a rotation of at least <see cref="BulkRows"/> rows drops
-/// the collection's HNSW index first and builds it once at the end (an interrupted run leaves it to the re-run;
-/// searches meanwhile are exact).
+/// On PostgreSQL, the counts are <c>count(*)</c> queries, and a rotation of at least <see cref="BulkRows"/> rows is a
+/// rewrite (<see cref="PostgresCollection{TKey, TRecord}.BeginRewriteAsync"/>): every row, rotated or not (a row that
+/// fails is copied as it was), is appended page by page with one binary <c>COPY</c> into a new table with no index, the
+/// checkpoint of that path (a re-run resumes after its last key); at the end the new table gets its primary key and HNSW
+/// index and replaces the collection's table in one transaction, with the writes made to the old table meanwhile
+/// carried over. Readers see the old table, with its index, until then.
 /// </para>
 /// </remarks>
 /// <param name="rows">The collection as stored (<see cref="DocumentStore.Plain(CollectionManifest)"/>): rotation reads and writes ciphertexts.</param>
