@@ -176,8 +176,9 @@ public sealed partial class PostgresCollection<TKey, TRecord> : SqlCollection<TK
                 }
                 else
                 {
-                    // The graph's estimated size, in kB: the largest over the indexes (built one after another).
-                    long bytesPerRow = hnsw.Max(v => (4L * v.Dimensions) + (32L * _options.HnswM) + 256);
+                    // The graph's estimated size, in kB, with a quarter's margin: the largest over the indexes (built one after
+                    // another). Measured: 64 MB held 28 964 rows of 384-d at m = 16 (2 317 bytes a row; the formula says 2 304).
+                    long bytesPerRow = hnsw.Max(v => ((4L * v.Dimensions) + (32L * _options.HnswM) + 256) * 5 / 4);
                     memory = new NpgsqlBatchCommand(
                         $"SELECT set_config('maintenance_work_mem', GREATEST(pg_size_bytes(current_setting('maintenance_work_mem')) / 1024, " +
                         $"LEAST((SELECT count(*) FROM {table}) * $1::bigint / 1024, $2::bigint * 1024))::text || 'kB', true)");

@@ -86,7 +86,8 @@ public sealed class PostgresCollectionOptions
     /// the collection's HNSW indexes (<see cref="PostgresCollection{TKey, TRecord}.CreateIndexesAsync"/>, the end of a
     /// rewrite). pgvector builds the graph in this memory and slows down several times once it no longer fits (it says so
     /// in a notice). Null (the default) estimates what the graph needs from the rows in the table, about
-    /// 4·d + 32·m + 256 bytes a row, and raises the server's setting to that, up to
+    /// 4·d + 32·m + 256 bytes a row (2 304 at d = 384, m = 16; 2 317 measured) plus a quarter, and raises the server's
+    /// setting to that, up to
     /// <see cref="MaxEstimatedIndexBuildMemoryMegabytes"/>; never lowers it.
     /// </summary>
     public int? IndexBuildMemoryMegabytes { get; set; }
