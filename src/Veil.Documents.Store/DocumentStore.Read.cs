@@ -162,7 +162,7 @@ public sealed partial class DocumentStore
                 if (rows is PostgresCollection<string, VeilDocument> postgres)
                 {
                     long start = System.Diagnostics.Stopwatch.GetTimestamp();
-                    await postgres.CreateIndexesAsync(cancellationToken).ConfigureAwait(false);
+                    await StoreRotation.FinishAsync(postgres, cancellationToken).ConfigureAwait(false);
                     summaries[i].IndexBuildTime = System.Diagnostics.Stopwatch.GetElapsedTime(start);
                 }
             }

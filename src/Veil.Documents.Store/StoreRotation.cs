@@ -37,9 +37,12 @@ namespace Veil.Documents.Store;
 /// every vector of the page was encrypted with the same key.
 /// </para>
 /// <para>
-/// On PostgreSQL, the counts are <c>count(*)</c> queries, and a rotation of at least <see cref="BulkRows"/> rows drops
-/// the collection's HNSW index first and builds it once at the end (an interrupted run leaves it to the re-run;
-/// searches meanwhile are exact).
+/// On PostgreSQL, the counts are <c>count(*)</c> queries, and a rotation of at least <see cref="BulkRows"/> rows is a
+/// rewrite (<see cref="PostgresCollection{TKey, TRecord}.BeginRewriteAsync"/>): every row, rotated or not (a row that
+/// fails is copied as it was), is appended page by page with one binary <c>COPY</c> into a new table with no index, the
+/// checkpoint of that path (a re-run resumes after its last key); at the end the new table gets its primary key and HNSW
+/// index and replaces the collection's table in one transaction, with the writes made to the old table meanwhile
+/// carried over. Readers see the old table, with its index, until then.
 /// </para>
 /// </remarks>
 /// <param name="rows">The collection as stored (<see cref="DocumentStore.Plain(CollectionManifest)"/>): rotation reads and writes ciphertexts.</param>
@@ -83,18 +86,24 @@ public sealed class StoreRotation(VectorStoreCollection<string, VeilDocument> ro
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         KeyIdPrefixes prefixes = FindPrefixes();
         Expression<Func<VeilDocument, bool>> left = prefixes.Filter();
-        long leftAtStart = await KeyIdPrefixes.CountAsync(rows, left, cancellationToken).ConfigureAwait(false);
+        var postgres = rows as PostgresCollection<string, VeilDocument>;
+        bool rewrite = postgres is not null && await postgres.RewriteExistsAsync(cancellationToken).ConfigureAwait(false);
+        long leftAtStart = rewrite ? 0 : await KeyIdPrefixes.CountAsync(rows, left, cancellationToken).ConfigureAwait(false);
+        string? after = null;
+        if (postgres is not null && (rewrite || leftAtStart >= (BulkRowsForTests.Value ?? BulkRows)))
+        {
+            // Many rows: every row is copied, rotated or not, into a new table swapped in at the end (or the copy an
+            // interrupted run began is resumed after its last key). Rewriting this many vectors in place costs an upsert
+            // and, through a live HNSW index, a graph update per row; measured in docs/scale.md.
+            PostgresRewrite<string> begun = await postgres.BeginRewriteAsync(cancellationToken).ConfigureAwait(false);
+            rewrite = true;
+            after = begun.Rows > 0 ? begun.LastKey : null;
+            leftAtStart = await KeyIdPrefixes.CountAsync(rows, After(left, after), cancellationToken).ConfigureAwait(false);
+        }
+
         long total = await KeyIdPrefixes.CountAsync(rows, d => true, cancellationToken).ConfigureAwait(false);
         progress?.Report(new StoreProgress(0, leftAtStart));
-
         var summary = new RotationSummary { AlreadyCurrent = total - leftAtStart };
-        var postgres = rows as PostgresCollection<string, VeilDocument>;
-        if (postgres is not null && leftAtStart >= (BulkRowsForTests.Value ?? BulkRows))
-        {
-            // Rewriting this many vectors through a live HNSW index costs a graph update per row; one build afterwards is
-            // several times cheaper (measured in docs/scale.md). Until then searches are exact, so still correct.
-            await postgres.DropIndexesAsync(cancellationToken).ConfigureAwait(false);
-        }
 
         // Three stages: a background task reads page after page (keyset pagination: each starts after the last id of the
         // one before, through the key's index, so each row is read once), a second re-encrypts each page (in parallel
@@ -103,8 +112,9 @@ public sealed class StoreRotation(VectorStoreCollection<string, VeilDocument> ro
         var read = Channel.CreateBounded<List<VeilDocument>>(new BoundedChannelOptions(PagesAhead) { SingleReader = true, SingleWriter = true });
         var rotated = Channel.CreateBounded<RotatedPage>(new BoundedChannelOptions(PagesAhead) { SingleReader = true, SingleWriter = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        Task reader = Task.Run(() => ReadAsync(read.Writer, left, batchSize, summary, stop.Token), CancellationToken.None);
-        Task rotator = Task.Run(() => RotateAsync(read.Reader, rotated.Writer, prefixes, summary, stop.Token), CancellationToken.None);
+        Expression<Func<VeilDocument, bool>> toRead = rewrite ? d => true : left;
+        Task reader = Task.Run(() => ReadAsync(read.Writer, toRead, after, batchSize, summary, stop.Token), CancellationToken.None);
+        Task rotator = Task.Run(() => RotateAsync(read.Reader, rotated.Writer, prefixes, rewrite, summary, stop.Token), CancellationToken.None);
         try
         {
             int batchNumber = 0;
@@ -112,10 +122,10 @@ public sealed class StoreRotation(VectorStoreCollection<string, VeilDocument> ro
             {
                 BeforeWriteForTests.Value?.Invoke(++batchNumber);
                 long start = Stopwatch.GetTimestamp();
-                await rows.UpsertAsync(page.Rows, cancellationToken).ConfigureAwait(false);
+                await (rewrite ? postgres!.AppendRewriteAsync(page.Rows, cancellationToken) : rows.UpsertAsync(page.Rows, cancellationToken)).ConfigureAwait(false);
                 summary.WriteTime += Stopwatch.GetElapsedTime(start);
-                summary.Rotated += page.Rows.Count;
-                summary.Failed += page.Read - page.Rows.Count;
+                summary.Rotated += page.Rotated;
+                summary.Failed += page.Failed;
                 summary.AddVectors(page.VectorsRotated, page.Drifts);
                 progress?.Report(new StoreProgress(summary.Rotated + summary.Failed, leftAtStart));
             }
@@ -129,18 +139,30 @@ public sealed class StoreRotation(VectorStoreCollection<string, VeilDocument> ro
 
         if (postgres is not null && BuildIndexes)
         {
-            // Also after a run that found nothing left: an interrupted run may have dropped the indexes.
             long start = Stopwatch.GetTimestamp();
-            await postgres.CreateIndexesAsync(cancellationToken).ConfigureAwait(false);
+            await FinishAsync(postgres, cancellationToken).ConfigureAwait(false);
             summary.IndexBuildTime = Stopwatch.GetElapsedTime(start);
         }
 
         return summary;
     }
 
-    /// <summary>Reads the rows left page by page in key order; completes <paramref name="pages"/> (with the failure, if any).</summary>
+    /// <summary>
+    /// Completes what a rotation of a PostgreSQL collection left to do at the end: swaps in the rewrite's new table with
+    /// its indexes (<see cref="PostgresCollection{TKey, TRecord}.CompleteRewriteAsync"/>) or, after a rotation in place,
+    /// creates the HNSW indexes if they are missing (a collection rotated by an older version may have them dropped).
+    /// </summary>
+    internal static async Task FinishAsync(PostgresCollection<string, VeilDocument> postgres, CancellationToken cancellationToken)
+    {
+        if (!await postgres.CompleteRewriteAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await postgres.CreateIndexesAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Reads the rows <paramref name="left"/> after <paramref name="after"/> page by page in key order; completes <paramref name="pages"/> (with the failure, if any).</summary>
     private async Task ReadAsync(
-        ChannelWriter<List<VeilDocument>> pages, Expression<Func<VeilDocument, bool>> left, int batchSize, RotationSummary summary, CancellationToken cancellationToken)
+        ChannelWriter<List<VeilDocument>> pages, Expression<Func<VeilDocument, bool>> left, string? after, int batchSize, RotationSummary summary, CancellationToken cancellationToken)
     {
         Exception? failure = null;
         try
@@ -150,7 +172,6 @@ public sealed class StoreRotation(VectorStoreCollection<string, VeilDocument> ro
                 OrderBy = order => order.Ascending(d => d.Id),
                 IncludeVectors = true,
             };
-            string? after = null;
             while (true)
             {
                 long start = Stopwatch.GetTimestamp();
@@ -182,7 +203,7 @@ public sealed class StoreRotation(VectorStoreCollection<string, VeilDocument> ro
 
     /// <summary>Re-encrypts each page read and hands it to the writer; completes <paramref name="rotated"/> (with the failure, if any).</summary>
     private async Task RotateAsync(
-        ChannelReader<List<VeilDocument>> pages, ChannelWriter<RotatedPage> rotated, KeyIdPrefixes prefixes, RotationSummary summary, CancellationToken cancellationToken)
+        ChannelReader<List<VeilDocument>> pages, ChannelWriter<RotatedPage> rotated, KeyIdPrefixes prefixes, bool keepAll, RotationSummary summary, CancellationToken cancellationToken)
     {
         Exception? failure = null;
         try
@@ -190,7 +211,7 @@ public sealed class StoreRotation(VectorStoreCollection<string, VeilDocument> ro
             await foreach (List<VeilDocument> batch in pages.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
                 long start = Stopwatch.GetTimestamp();
-                RotatedPage page = Rotate(batch, prefixes);
+                RotatedPage page = Rotate(batch, prefixes, keepAll);
                 summary.ReencryptTime += Stopwatch.GetElapsedTime(start);
                 await rotated.WriteAsync(page, cancellationToken).ConfigureAwait(false);
             }
@@ -239,8 +260,11 @@ public sealed class StoreRotation(VectorStoreCollection<string, VeilDocument> ro
         return new KeyIdPrefixes(vector, category, fields);
     }
 
-    /// <summary>Re-encrypts what each row needs; a row with any part that fails is left out (and counted by the caller).</summary>
-    private RotatedPage Rotate(List<VeilDocument> batch, KeyIdPrefixes prefixes)
+    /// <summary>
+    /// Re-encrypts what each row needs; a row with any part that fails is left out, or with <paramref name="keepAll"/>
+    /// (a rewrite into a new table, which must receive every row) kept as it was, as are the rows that need nothing.
+    /// </summary>
+    private RotatedPage Rotate(List<VeilDocument> batch, KeyIdPrefixes prefixes, bool keepAll)
     {
         var failed = new bool[batch.Count];
         var copies = batch.Select(r => new VeilDocument { Id = r.Id, Category = r.Category, Fields = r.Fields, EmbeddingInfo = r.EmbeddingInfo, Embedding = r.Embedding, SealedEmbedding = r.SealedEmbedding, SealedEmbeddingText = r.SealedEmbeddingText }).ToList();
@@ -262,13 +286,9 @@ public sealed class StoreRotation(VectorStoreCollection<string, VeilDocument> ro
             }
         }
 
-        // The drift and the check, on a sample: a sampled vector whose new ciphertext does not decrypt fails the page.
+        // The drift and the check, on a sample (a sampled vector whose new ciphertext does not decrypt fails the page, below).
         int[] sample = Enumerable.Range(0, vectors.Count).Where(k => k % DriftSampleInterval == 0 && rotated[k].IsSuccess).ToArray();
         (List<double> drifts, bool sampleDecrypts) = MeasureDrift(sample.Select(k => vectors[k]).ToList(), sample.Select(k => rotated[k].Value!).ToList());
-        if (!sampleDecrypts)
-        {
-            Array.Fill(failed, true);
-        }
 
         // The deterministic category.
         List<int> categoryRows = RowsStartingWith(batch, r => r.Category, prefixes.Category);
@@ -281,8 +301,20 @@ public sealed class StoreRotation(VectorStoreCollection<string, VeilDocument> ro
         BatchResult<byte[]> fields = client.StandardAttached.RekeyDocuments(fieldRows.Select(i => Convert.FromBase64String(batch[i].Fields!)).ToList(), tenant, newTenant: null);
         Apply(fieldRows, fields, failed, (i, document) => copies[i].Fields = Convert.ToBase64String(document));
 
+        // A sampled vector that does not decrypt fails every row of the page it touched (the vectors share one key).
+        var touched = new bool[batch.Count];
+        foreach (int i in vectorRows.Concat(categoryRows).Concat(fieldRows))
+        {
+            touched[i] = true;
+            failed[i] |= !sampleDecrypts;
+        }
+
         int vectorsRotated = vectorRows.Count(i => !failed[i]);
-        return new RotatedPage(copies.Where((_, i) => !failed[i]).ToList(), batch.Count, vectorsRotated, sampleDecrypts ? drifts : []);
+        int rotatedRows = Enumerable.Range(0, batch.Count).Count(i => touched[i] && !failed[i]);
+        List<VeilDocument> written = keepAll
+            ? copies.Select((copy, i) => failed[i] ? batch[i] : copy).ToList()
+            : copies.Where((_, i) => !failed[i]).ToList();
+        return new RotatedPage(written, rotatedRows, failed.Count(f => f), vectorsRotated, sampleDecrypts ? drifts : []);
     }
 
     /// <summary>The relative L2 drift of each sampled vector, and whether every new ciphertext decrypts.</summary>
@@ -336,11 +368,12 @@ public sealed class StoreRotation(VectorStoreCollection<string, VeilDocument> ro
 }
 
 /// <summary>A page of rows re-encrypted and ready to write.</summary>
-/// <param name="Rows">The rows re-encrypted (those that failed left out).</param>
-/// <param name="Read">The rows read.</param>
+/// <param name="Rows">The rows to write: those re-encrypted or, in a rewrite into a new table, every row read.</param>
+/// <param name="Rotated">The rows re-encrypted.</param>
+/// <param name="Failed">The rows that needed re-encrypting and could not be (left as they were).</param>
 /// <param name="VectorsRotated">The vectors re-encrypted among <paramref name="Rows"/>.</param>
 /// <param name="Drifts">The relative L2 drift of each sampled vector.</param>
-internal sealed record RotatedPage(List<VeilDocument> Rows, int Read, int VectorsRotated, List<double> Drifts);
+internal sealed record RotatedPage(List<VeilDocument> Rows, int Rotated, int Failed, int VectorsRotated, List<double> Drifts);
 
 /// <summary>What a rotation did: rows rotated, already current and failed, and the drift of the rotated vectors.</summary>
 public sealed class RotationSummary

@@ -50,32 +50,15 @@ internal static class PostgresBulkCopy
         // Keys seen: a repeated key makes the move keep only each key's last row (ON CONFLICT cannot update one row twice).
         var keys = new HashSet<object>();
         bool repeated = false;
-        var importer = await connection.BeginBinaryImportAsync(
-            $"COPY {StagingTable} ({columnList}, {OrdinalColumn}) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false);
-        await using (importer.ConfigureAwait(false))
+        await CopyAsync(connection, $"COPY {StagingTable} ({columnList}, {OrdinalColumn}) FROM STDIN (FORMAT BINARY)", Track(rows), withOrdinal: true, cancellationToken).ConfigureAwait(false);
+
+        IEnumerable<(object Key, object[] Values)> Track(IEnumerable<(object Key, object[] Values)> source)
         {
-            importer.Timeout = Timeout.InfiniteTimeSpan;
-            long ordinal = 0;
-            foreach ((object key, object[] values) in rows)
+            foreach (var row in source)
             {
-                repeated |= !keys.Add(key);
-                await importer.StartRowAsync(cancellationToken).ConfigureAwait(false);
-                foreach (object value in values)
-                {
-                    if (value is DBNull)
-                    {
-                        await importer.WriteNullAsync(cancellationToken).ConfigureAwait(false);
-                    }
-                    else
-                    {
-                        await importer.WriteAsync(value, cancellationToken).ConfigureAwait(false);
-                    }
-                }
-
-                await importer.WriteAsync(ordinal++, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
+                repeated |= !keys.Add(row.Key);
+                yield return row;
             }
-
-            await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
         }
 
         var insert = new StringBuilder("INSERT INTO ").Append(table).Append(" (").Append(columnList).Append(") SELECT ");
@@ -96,5 +79,53 @@ internal static class PostgresBulkCopy
         // (20 000 × 384 took 60 s here, past Npgsql's default 30 s); the cancellation token still stops it.
         using var move = new NpgsqlCommand(insert.ToString(), connection) { CommandTimeout = 0 };
         await move.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Appends <paramref name="rows"/> to <paramref name="table"/> with one binary <c>COPY</c> straight into it (no
+    /// staging table, no conflict handling), inside the caller's transaction: for a table without a primary key yet
+    /// (a rewrite's new table, see <see cref="PostgresCollection{TKey, TRecord}.BeginRewriteAsync"/>).
+    /// </summary>
+    /// <param name="connection">An open connection.</param>
+    /// <param name="table">The quoted, schema-qualified table.</param>
+    /// <param name="columns">The quoted columns, in the order of the values.</param>
+    /// <param name="rows">The rows, values as <see cref="PostgresValues.ToStorable"/> makes them.</param>
+    /// <param name="cancellationToken">Cancels the load (the transaction then rolls back).</param>
+    public static Task AppendAsync(
+        NpgsqlConnection connection, string table, IReadOnlyList<string> columns, IEnumerable<(object Key, object[] Values)> rows, CancellationToken cancellationToken) =>
+        CopyAsync(connection, $"COPY {table} ({string.Join(", ", columns)}) FROM STDIN (FORMAT BINARY)", rows, withOrdinal: false, cancellationToken);
+
+    /// <summary>Streams <paramref name="rows"/> into a binary <c>COPY … FROM STDIN</c>, each followed by its ordinal when <paramref name="withOrdinal"/>.</summary>
+    private static async Task CopyAsync(
+        NpgsqlConnection connection, string copy, IEnumerable<(object Key, object[] Values)> rows, bool withOrdinal, CancellationToken cancellationToken)
+    {
+        var importer = await connection.BeginBinaryImportAsync(copy, cancellationToken).ConfigureAwait(false);
+        await using (importer.ConfigureAwait(false))
+        {
+            importer.Timeout = Timeout.InfiniteTimeSpan;
+            long ordinal = 0;
+            foreach ((_, object[] values) in rows)
+            {
+                await importer.StartRowAsync(cancellationToken).ConfigureAwait(false);
+                foreach (object value in values)
+                {
+                    if (value is DBNull)
+                    {
+                        await importer.WriteNullAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await importer.WriteAsync(value, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+
+                if (withOrdinal)
+                {
+                    await importer.WriteAsync(ordinal++, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        }
     }
 }

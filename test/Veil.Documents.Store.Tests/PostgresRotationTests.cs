@@ -103,7 +103,7 @@ public sealed class PostgresRotationTests : IDisposable
             Assert.Equal(new StoreProgress(targets.Count * Rows, targets.Count * Rows), reports[^1]);
             for (int t = 0; t < targets.Count; t++)
             {
-                Assert.Equal(1, await HnswIndexesAsync(targets[t].Collection)); // dropped for the rewrite, built after it
+                Assert.Equal(1, await HnswIndexesAsync(targets[t].Collection)); // built on the new table, swapped in
                 List<VeilDocument> documents = await ExportAsync(store, targets[t], _keys.NewOnly);
                 Assert.Equal(Enumerable.Range(0, Rows).Select(Id), documents.Select(d => d.Id));
                 Assert.All(documents, d => Assert.All(d.Embedding!.Value.ToArray().Zip(vectors[t][int.Parse(d.Id, CultureInfo.InvariantCulture)]), p => Assert.Equal(p.Second, p.First, 1e-3f)));
@@ -150,6 +150,59 @@ public sealed class PostgresRotationTests : IDisposable
         }
     }
 
+    [PostgresFact]
+    public async Task RotateAsync_WritesBetweenAnInterruptedRewriteAndItsResumption_AreAllInTheSwappedInTable()
+    {
+        var target = new RotationTarget(_prefix, new TenantId("t1"));
+        StoreRotation.BulkRowsForTests.Value = BatchSize;
+        try
+        {
+            using DocumentStore store = DocumentStore.Open(Location, mustExist: false);
+            float[][] vectors = await IngestAsync(store, target);
+            using var cancellation = new CancellationTokenSource();
+            StoreRotation.BeforeWriteForTests.Value = batch =>
+            {
+                if (batch == 3)
+                {
+                    cancellation.Cancel();
+                }
+            };
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+                store.RotateAsync(target.Collection, _keys.Promoted, target.Tenant, BatchSize, cancellationToken: cancellation.Token));
+            StoreRotation.BeforeWriteForTests.Value = null;
+            Assert.Equal(2 * BatchSize, await RewrittenRowsAsync(target.Collection));
+
+            // Written to the collection (the old table) while the rewrite is under way, under the new keys: a row already
+            // copied into the new table replaced, one not yet copied replaced, a new row, and one copied row deleted.
+            float[] replacedEarly = Enumerable.Repeat(0.25f, Dimensions).ToArray();
+            float[] replacedLate = Enumerable.Repeat(-0.25f, Dimensions).ToArray();
+            float[] added = Enumerable.Repeat(0.5f, Dimensions).ToArray();
+            string lines = string.Join('\n', new[] { (Id(7), replacedEarly), (Id(450), replacedLate), ("new-row", added) }
+                .Select(r => $"{{\"id\":\"{r.Item1}\",\"category\":\"c9\",\"vector\":[{string.Join(',', r.Item2.Select(f => f.ToString("R", CultureInfo.InvariantCulture)))}]}}"));
+            await store.IngestAsync(DocumentInput.JsonLines(new StringReader(lines)), new IngestOptions(target.Collection, target.Tenant), _keys.Promoted);
+            Assert.Equal(1, await store.DeleteDocumentsAsync(target.Collection, [Id(8)], _keys.Promoted, target.Tenant));
+
+            RotationSummary resumed = await store.RotateAsync(target.Collection, _keys.Promoted, target.Tenant, BatchSize);
+
+            Assert.Equal((0L, false), (resumed.Failed, await RewriteLeftAsync(target.Collection)));
+            Dictionary<string, VeilDocument> documents = (await ExportAsync(store, target, _keys.NewOnly)).ToDictionary(d => d.Id);
+            var expected = Enumerable.Range(0, Rows).Where(i => i != 8).Select(Id).Append("new-row").Order(StringComparer.Ordinal);
+            Assert.Equal(expected, documents.Keys.Order(StringComparer.Ordinal));
+            Assert.Equal(replacedEarly, documents[Id(7)].Embedding!.Value.ToArray(), (a, b) => Math.Abs(a - b) < 1e-3f);
+            Assert.Equal(replacedLate, documents[Id(450)].Embedding!.Value.ToArray(), (a, b) => Math.Abs(a - b) < 1e-3f);
+            Assert.Equal(added, documents["new-row"].Embedding!.Value.ToArray(), (a, b) => Math.Abs(a - b) < 1e-3f);
+            Assert.All(documents.Values.Where(d => d.Id is not "new-row" && d.Id != Id(7) && d.Id != Id(450)), d =>
+                Assert.All(d.Embedding!.Value.ToArray().Zip(vectors[int.Parse(d.Id, CultureInfo.InvariantCulture)]), p => Assert.Equal(p.Second, p.First, 1e-3f)));
+            Assert.Equal(1, await HnswIndexesAsync(target.Collection));
+        }
+        finally
+        {
+            StoreRotation.BeforeWriteForTests.Value = null;
+            StoreRotation.BulkRowsForTests.Value = null;
+            await DeleteAsync([target]);
+        }
+    }
+
     /// <summary>Cancels the first run as batch <paramref name="cancelAt"/> is about to be written, then resumes.</summary>
     private async Task CancelAndResumeAsync(int cancelAt)
     {
@@ -175,7 +228,8 @@ public sealed class PostgresRotationTests : IDisposable
             StoreRotation.BeforeWriteForTests.Value = null;
             int writtenBefore = (cancelAt - 1) * BatchSize;
             Assert.Equal(writtenBefore, reported);
-            Assert.Equal(0, await HnswIndexesAsync(target.Collection)); // dropped for the bulk rewrite, not yet rebuilt
+            Assert.Equal(1, await HnswIndexesAsync(target.Collection)); // the old table keeps serving searches with its index
+            Assert.Equal(writtenBefore, await RewrittenRowsAsync(target.Collection)); // the new table is the checkpoint
 
             RotationSummary resumed = await store.RotateAsync(target.Collection, _keys.Promoted, target.Tenant, BatchSize);
 
@@ -229,6 +283,31 @@ public sealed class PostgresRotationTests : IDisposable
         command.Parameters.Add(new NpgsqlParameter { Value = table });
         return (long)(await command.ExecuteScalarAsync())!;
     }
+
+    /// <summary>The rows in the collection's unfinished rewrite (its new table).</summary>
+    private static async Task<long> RewrittenRowsAsync(string collection)
+    {
+        await using var connection = new NpgsqlConnection(PostgresFactAttribute.Connection);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"SELECT count(*) FROM public.\"{RewriteTable(collection)}\"", connection);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>Whether anything of a rewrite is left (its new table, change log or trigger function).</summary>
+    private static async Task<bool> RewriteLeftAsync(string collection)
+    {
+        await using var connection = new NpgsqlConnection(PostgresFactAttribute.Connection);
+        await connection.OpenAsync();
+        string suffix = RewriteTable(collection)["veil_rewrite_".Length..];
+        await using var command = new NpgsqlCommand(
+            "SELECT EXISTS (SELECT 1 FROM pg_class WHERE relname LIKE '%' || $1) OR EXISTS (SELECT 1 FROM pg_proc WHERE proname LIKE '%' || $1)", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = suffix });
+        return (bool)(await command.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>The name PostgresCollection gives a rewrite's new table (a hash of the schema and collection).</summary>
+    private static string RewriteTable(string collection) =>
+        "veil_rewrite_" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("public\0" + collection)))[..16];
 
     private static async Task DeleteAsync(IEnumerable<RotationTarget> targets)
     {
