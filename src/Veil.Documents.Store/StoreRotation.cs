@@ -37,7 +37,8 @@ namespace Veil.Documents.Store;
 /// every vector of the page was encrypted with the same key.
 /// </para>
 /// <para>
-/// On PostgreSQL, the counts are <c>count(*)</c> queries, and a rotation of at least <see cref="BulkRows"/> rows is a
+/// On PostgreSQL, the counts are <c>count(*)</c> queries, and a rotation of at least <see cref="BulkRows"/> rows of an
+/// ordinary table (not partitioned, not distributed by Citus: <see cref="PostgresCollection{TKey, TRecord}.CanRewriteAsync"/>) is a
 /// rewrite (<see cref="PostgresCollection{TKey, TRecord}.BeginRewriteAsync"/>): every row, rotated or not (a row that
 /// fails is copied as it was), is appended page by page with one binary <c>COPY</c> into a new table with no index, the
 /// checkpoint of that path (a re-run resumes after its last key); at the end the new table gets its primary key and HNSW
@@ -90,7 +91,7 @@ public sealed class StoreRotation(VectorStoreCollection<string, VeilDocument> ro
         bool rewrite = postgres is not null && await postgres.RewriteExistsAsync(cancellationToken).ConfigureAwait(false);
         long leftAtStart = rewrite ? 0 : await KeyIdPrefixes.CountAsync(rows, left, cancellationToken).ConfigureAwait(false);
         string? after = null;
-        if (postgres is not null && (rewrite || leftAtStart >= (BulkRowsForTests.Value ?? BulkRows)))
+        if (postgres is not null && (rewrite || (leftAtStart >= (BulkRowsForTests.Value ?? BulkRows) && await postgres.CanRewriteAsync(cancellationToken).ConfigureAwait(false))))
         {
             // Many rows: every row is copied, rotated or not, into a new table swapped in at the end (or the copy an
             // interrupted run began is resumed after its last key). Rewriting this many vectors in place costs an upsert

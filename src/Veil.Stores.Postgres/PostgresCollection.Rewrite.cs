@@ -78,6 +78,42 @@ public sealed partial class PostgresCollection<TKey, TRecord>
         }, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Gets whether the collection's table can be rewritten into a new one (<see cref="BeginRewriteAsync"/>): an ordinary
+    /// table. A partitioned table, or one distributed by Citus, cannot: the new table would be a single plain table on
+    /// one server, so callers update such a table in place instead.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the check.</param>
+    /// <returns>True when the table exists, is an ordinary table and is not a Citus distributed or reference table.</returns>
+    public async Task<bool> CanRewriteAsync(CancellationToken cancellationToken = default) =>
+        await RunAsync("CanRewrite", async connection =>
+        {
+            bool citus;
+            using (var table = new NpgsqlCommand("SELECT c.relkind = 'r', to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL FROM pg_catalog.pg_class c WHERE c.oid = to_regclass($1)", connection))
+            {
+                table.Parameters.Add(new NpgsqlParameter { Value = Table });
+                var reader = await table.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false) || !reader.GetBoolean(0))
+                    {
+                        return false;
+                    }
+
+                    citus = reader.GetBoolean(1);
+                }
+            }
+
+            if (!citus)
+            {
+                return true;
+            }
+
+            using var distributed = new NpgsqlCommand("SELECT NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition WHERE logicalrelid = to_regclass($1))", connection);
+            distributed.Parameters.Add(new NpgsqlParameter { Value = Table });
+            return (bool)(await distributed.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        }, cancellationToken).ConfigureAwait(false);
+
     /// <summary>Gets whether a rewrite was begun (<see cref="BeginRewriteAsync"/>) and not yet completed.</summary>
     /// <param name="cancellationToken">Cancels the check.</param>
     /// <returns>True when the rewrite's new table exists.</returns>

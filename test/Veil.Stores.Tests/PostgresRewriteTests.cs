@@ -99,6 +99,38 @@ public sealed class PostgresRewriteTests(PostgresStoreFixture fixture)
         Assert.Equal(before, (long)(await command.ExecuteScalarAsync())!);
     }
 
+    [StoreFact]
+    public async Task CanRewriteAsync_OnlyForAnOrdinaryTable_NotForAPartitionedOneOrNone()
+    {
+        string name = "pg_rewrite_" + Guid.NewGuid().ToString("N")[..12];
+        var collection = fixture.Store.GetCollection<long, RandomRecord>(
+            name, new PostgresCollectionOptions { Definition = RandomRecord.Definition(DistanceFunction.EuclideanDistance, IndexKind.Hnsw, Dimensions) });
+        Assert.False(await collection.CanRewriteAsync());
+        await collection.EnsureCollectionExistsAsync();
+        try
+        {
+            Assert.True(await collection.CanRewriteAsync());
+
+            // The same collection as a partitioned table (as docs/scale.md suggests at 10⁸ rows): a rewrite would swap in
+            // one plain table, so rotation must update it in place.
+            await using var connection = await fixture.Store.DataSource.OpenConnectionAsync();
+            await using var partition = new NpgsqlCommand(
+                $"ALTER TABLE \"{name}\" RENAME TO \"{name}_old\"; " +
+                $"CREATE TABLE \"{name}\" (LIKE \"{name}_old\" INCLUDING ALL) PARTITION BY HASH (\"Key\"); " +
+                $"CREATE TABLE \"{name}_p0\" PARTITION OF \"{name}\" FOR VALUES WITH (MODULUS 1, REMAINDER 0); " +
+                $"DROP TABLE \"{name}_old\"",
+                connection);
+            await partition.ExecuteNonQueryAsync();
+            await collection.UpsertAsync([new RandomRecord { Key = 1, Bucket = 1, Vector = new float[Dimensions] }]);
+
+            Assert.False(await collection.CanRewriteAsync());
+        }
+        finally
+        {
+            await collection.EnsureCollectionDeletedAsync();
+        }
+    }
+
     /// <summary>Up to <paramref name="count"/> rows after <paramref name="key"/> in key order, each moved to bucket 2 (the "rewrite").</summary>
     private static async Task<List<RandomRecord>> ReadAfterAsync(PostgresCollection<long, RandomRecord> collection, long key, int count)
     {
