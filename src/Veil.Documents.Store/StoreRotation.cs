@@ -38,7 +38,7 @@ namespace Veil.Documents.Store;
 /// </para>
 /// <para>
 /// On PostgreSQL, the counts are <c>count(*)</c> queries, and a rotation of at least <see cref="BulkRows"/> rows of an
-/// ordinary table (not partitioned, not distributed by Citus: <see cref="PostgresCollection{TKey, TRecord}.CanRewriteAsync"/>) is a
+/// ordinary table nothing refers to (<see cref="PostgresCollection{TKey, TRecord}.CanRewriteAsync"/>) is a
 /// rewrite (<see cref="PostgresCollection{TKey, TRecord}.BeginRewriteAsync"/>): every row, rotated or not (a row that
 /// fails is copied as it was), is appended page by page with one binary <c>COPY</c> into a new table with no index, the
 /// checkpoint of that path (a re-run resumes after its last key); at the end the new table gets its primary key and HNSW

@@ -80,16 +80,20 @@ public sealed partial class PostgresCollection<TKey, TRecord>
 
     /// <summary>
     /// Gets whether the collection's table can be rewritten into a new one (<see cref="BeginRewriteAsync"/>): an ordinary
-    /// table. A partitioned table, or one distributed by Citus, cannot: the new table would be a single plain table on
-    /// one server, so callers update such a table in place instead.
+    /// table nothing else depends on. A partitioned table, or one distributed by Citus, cannot: the new table would be a
+    /// single plain table on one server. Nor can a table a view or another table's foreign key refers to: the swap
+    /// drops the old table. Callers update such a table in place instead.
     /// </summary>
     /// <param name="cancellationToken">Cancels the check.</param>
-    /// <returns>True when the table exists, is an ordinary table and is not a Citus distributed or reference table.</returns>
+    /// <returns>True when the table exists, is an ordinary table, no view or foreign key refers to it, and it is not a Citus distributed or reference table.</returns>
     public async Task<bool> CanRewriteAsync(CancellationToken cancellationToken = default) =>
         await RunAsync("CanRewrite", async connection =>
         {
             bool citus;
-            using (var table = new NpgsqlCommand("SELECT c.relkind = 'r', to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL FROM pg_catalog.pg_class c WHERE c.oid = to_regclass($1)", connection))
+            using (var table = new NpgsqlCommand("SELECT c.relkind = 'r' " +
+                "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_rewrite r ON d.classid = 'pg_catalog.pg_rewrite'::regclass AND d.objid = r.oid WHERE d.refobjid = c.oid AND r.ev_class <> c.oid) " +
+                "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint f WHERE f.contype = 'f' AND f.confrelid = c.oid AND f.conrelid <> c.oid), " +
+                "to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL FROM pg_catalog.pg_class c WHERE c.oid = to_regclass($1)", connection))
             {
                 table.Parameters.Add(new NpgsqlParameter { Value = Table });
                 var reader = await table.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
