@@ -238,9 +238,12 @@ public sealed class EncryptingVectorStoreCollection<TKey, TRecord> : DelegatingV
             TRecord[] originals = records.ToArray();
             TRecord[] encrypted = await _cipher.EncryptAsync(originals, cancellationToken).ConfigureAwait(false);
             await InnerCollection.UpsertAsync(encrypted, cancellationToken).ConfigureAwait(false);
-            for (int i = 0; i < originals.Length && _model.KeysMayBeGenerated; i++)
+            if (_model.KeysMayBeGenerated)
             {
-                CopyKeyBack(encrypted[i], originals[i]);
+                for (int i = 0; i < originals.Length; i++)
+                {
+                    CopyKeyBack(encrypted[i], originals[i]);
+                }
             }
 
             return;

@@ -121,7 +121,7 @@ public sealed partial class PostgresCollection<TKey, TRecord> : SqlCollection<TK
 
                     if (!_options.DeferIndexCreation)
                     {
-                        AddIndexCommands(batch);
+                        AddIndexCommands(batch, Name, Table);
                     }
 
                     await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -194,12 +194,7 @@ public sealed partial class PostgresCollection<TKey, TRecord> : SqlCollection<TK
                     batch.BatchCommands.Add(parallel);
                 }
 
-                foreach (var vector in hnsw)
-                {
-                    batch.BatchCommands.Add(new NpgsqlBatchCommand(
-                        PostgresDialect.CreateHnswIndex(Schema, tableName, table, vector, _options.HnswM, _options.HnswEfConstruction)));
-                }
-
+                AddIndexCommands(batch, tableName, table);
                 await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
@@ -208,9 +203,10 @@ public sealed partial class PostgresCollection<TKey, TRecord> : SqlCollection<TK
     }
 
     /// <summary>
-    /// Drops the collection's HNSW vector indexes if they exist, ahead of rewriting most of its vectors (a key rotation):
-    /// one build afterwards with <see cref="CreateIndexesAsync"/> is far cheaper than updating the graph row by row.
-    /// Searches until then are exact (sequential scans): correct, only slower.
+    /// Drops the collection's HNSW vector indexes if they exist, ahead of loading or rewriting most of its vectors in
+    /// place: one build afterwards with <see cref="CreateIndexesAsync"/> is far cheaper than updating the graph row by
+    /// row. Searches until then are exact (sequential scans): correct, only slower. (A bulk key rotation rewrites into a
+    /// new table instead, see <see cref="BeginRewriteAsync"/>, and keeps the index meanwhile.)
     /// </summary>
     /// <param name="cancellationToken">Cancels the drop.</param>
     /// <returns>A task that completes when no HNSW index of the collection is left.</returns>
@@ -543,12 +539,13 @@ public sealed partial class PostgresCollection<TKey, TRecord> : SqlCollection<TK
         }
     }
 
-    private void AddIndexCommands(NpgsqlBatch batch)
+    /// <summary>Adds the commands that create the HNSW indexes (those missing) of <paramref name="table"/>, named after <paramref name="tableName"/>.</summary>
+    private void AddIndexCommands(NpgsqlBatch batch, string tableName, string table)
     {
         foreach (var vector in Model.VectorProperties.Where(PostgresDialect.HasHnswIndex))
         {
             batch.BatchCommands.Add(new NpgsqlBatchCommand(
-                PostgresDialect.CreateHnswIndex(Schema, Name, Table, vector, _options.HnswM, _options.HnswEfConstruction)));
+                PostgresDialect.CreateHnswIndex(Schema, tableName, table, vector, _options.HnswM, _options.HnswEfConstruction)));
         }
     }
 
