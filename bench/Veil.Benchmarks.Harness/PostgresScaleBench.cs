@@ -56,8 +56,8 @@ public sealed record PostgresScaleResult(
     string Server,
     double GenerateSeconds,
     double GroundTruthSeconds,
-    double PlaintextIngestRowsPerSecond,
-    double EncryptedIngestRowsPerSecond,
+    IngestCost PlaintextIngest,
+    IngestCost EncryptedIngest,
     double PlaintextBuildSeconds,
     double EncryptedBuildSeconds,
     double? IndexOrderLoadThenBuildSeconds,
@@ -65,8 +65,14 @@ public sealed record PostgresScaleResult(
     IReadOnlyList<ScaleQueryRow> Queries)
 {
     /// <summary>Encrypted over plaintext ingest throughput.</summary>
-    public double IngestRatio => EncryptedIngestRowsPerSecond / PlaintextIngestRowsPerSecond;
+    public double IngestRatio => EncryptedIngest.RowsPerSecond / PlaintextIngest.RowsPerSecond;
 }
+
+/// <summary>What loading one table cost, summed over its batches.</summary>
+/// <param name="RowsPerSecond">Rows loaded per second of the batches' wall time.</param>
+/// <param name="ClientCpuSeconds">CPU time of this process (every thread: encryption, COPY writing, collections) during the batches.</param>
+/// <param name="GcPauseSeconds">Time this process was paused for garbage collection during the batches.</param>
+public sealed record IngestCost(double RowsPerSecond, double ClientCpuSeconds, double GcPauseSeconds);
 
 /// <summary>
 /// The PostgreSQL + pgvector store at scale, encrypted beside plaintext in one run: the same generated rows
@@ -110,13 +116,19 @@ public static class PostgresScaleBench
         VectorStoreCollectionDefinition definition = VeilDocument.Definition(d);
         PostgresCollection<string, VeilDocument> Table(string name) =>
             store.GetCollection<string, VeilDocument>(name, new PostgresCollectionOptions { Definition = definition, DeferIndexCreation = true });
-        EncryptingVectorStoreCollection<string, VeilDocument> Encrypted(VectorStoreCollection<string, VeilDocument> inner, int rerank) =>
-            new(inner, client, new EncryptingCollectionOptions(new SecretPath("bench"), new DerivationPath("model"), new TenantId("tenant"))
+        EncryptingVectorStoreCollection<string, VeilDocument> Encrypted(VectorStoreCollection<string, VeilDocument> inner, int rerank)
+        {
+            var encrypting = new EncryptingCollectionOptions(new SecretPath("bench"), new DerivationPath("model"), new TenantId("tenant"))
             {
                 DeterministicSecretPath = new SecretPath("bench"),
                 ExactReranking = rerank > 0,
                 RerankCandidates = Math.Max(1, rerank),
-            }, definition);
+            };
+
+            // As veil ingest opens a PostgreSQL collection.
+            DocumentStore.UsePostgresUpsertPipeline(encrypting);
+            return new(inner, client, encrypting, definition);
+        }
 
         using PostgresCollection<string, VeilDocument> plain = Table(s_plainTable);
         using PostgresCollection<string, VeilDocument> encryptedInner = Table(s_encryptedTable);
@@ -129,7 +141,7 @@ public static class PostgresScaleBench
                 : (null, null);
 
             using EncryptingVectorStoreCollection<string, VeilDocument> encryptedLoader = Encrypted(encryptedInner, 0);
-            (double plainRate, double encryptedRate) = Ingest(plain, encryptedLoader, data, options.BatchRows, progress);
+            (IngestCost plainIngest, IngestCost encryptedIngest) = Ingest(plain, encryptedLoader, data, options.BatchRows, progress);
 
             progress.WriteLine(Line($"scale: building the HNSW indexes (m = 16, ef_construction = 64) …"));
             double plainBuild = Time(() => plain.CreateIndexesAsync().GetAwaiter().GetResult());
@@ -146,7 +158,7 @@ public static class PostgresScaleBench
             }
 
             return new PostgresScaleResult(
-                options, centres.Length / d, server, generateSeconds, truthSeconds, plainRate, encryptedRate, plainBuild, encryptedBuild, loadThenBuild, indexedLoad, rows);
+                options, centres.Length / d, server, generateSeconds, truthSeconds, plainIngest, encryptedIngest, plainBuild, encryptedBuild, loadThenBuild, indexedLoad, rows);
         }
         finally
         {
@@ -157,8 +169,8 @@ public static class PostgresScaleBench
         }
     }
 
-    /// <summary>Loads the rows into both tables, alternating which goes first per batch; rows per second of each.</summary>
-    private static (double Plain, double Encrypted) Ingest(
+    /// <summary>Loads the rows into both tables, alternating which goes first per batch; what each load cost.</summary>
+    private static (IngestCost Plain, IngestCost Encrypted) Ingest(
         PostgresCollection<string, VeilDocument> plain, VectorStoreCollection<string, VeilDocument> encrypted, ScaleData data, int batchRows, TextWriter progress)
     {
         foreach (VectorStoreCollection<string, VeilDocument> table in new[] { plain, encrypted })
@@ -167,7 +179,8 @@ public static class PostgresScaleBench
             table.EnsureCollectionExistsAsync().GetAwaiter().GetResult();
         }
 
-        double plainSeconds = 0, encryptedSeconds = 0;
+        var plainCost = new Cost();
+        var encryptedCost = new Cost();
         int batch = 0;
         for (int first = 0; first < data.Rows; first += batchRows, batch++)
         {
@@ -176,21 +189,23 @@ public static class PostgresScaleBench
             {
                 if ((batch + step) % 2 == 0)
                 {
-                    plainSeconds += Time(() => plain.UpsertAsync(Documents(data, first, end)).GetAwaiter().GetResult());
+                    plainCost.Add(() => plain.UpsertAsync(Documents(data, first, end)).GetAwaiter().GetResult());
                 }
                 else
                 {
-                    encryptedSeconds += Time(() => encrypted.UpsertAsync(Documents(data, first, end)).GetAwaiter().GetResult());
+                    encryptedCost.Add(() => encrypted.UpsertAsync(Documents(data, first, end)).GetAwaiter().GetResult());
                 }
             }
 
             if (batch % 10 == 9 || end == data.Rows)
             {
-                progress.WriteLine(Line($"scale: loaded {end:N0} of {data.Rows:N0} rows into each table ({end / plainSeconds:N0} plaintext, {end / encryptedSeconds:N0} encrypted rows/s)"));
+                progress.WriteLine(Line($"scale: loaded {end:N0} of {data.Rows:N0} rows into each table ({end / plainCost.Seconds:N0} plaintext, {end / encryptedCost.Seconds:N0} encrypted rows/s)"));
             }
         }
 
-        return (data.Rows / plainSeconds, data.Rows / encryptedSeconds);
+        (IngestCost plainResult, IngestCost encryptedResult) = (plainCost.Result(data.Rows), encryptedCost.Result(data.Rows));
+        progress.WriteLine(Line($"scale: ingest client CPU {plainResult.ClientCpuSeconds:F2} s plaintext, {encryptedResult.ClientCpuSeconds:F2} s encrypted; GC pauses {plainResult.GcPauseSeconds:F2} s, {encryptedResult.GcPauseSeconds:F2} s"));
+        return (plainResult, encryptedResult);
     }
 
     /// <summary>
@@ -309,6 +324,28 @@ public static class PostgresScaleBench
     {
         using var command = store.DataSource.CreateCommand($"ANALYZE {s_plainTable}; ANALYZE {s_encryptedTable}");
         command.ExecuteNonQuery();
+    }
+
+    /// <summary>Wall time, this process's CPU time and its GC pauses, summed over the actions timed.</summary>
+    private sealed class Cost
+    {
+        private double _cpu;
+        private TimeSpan _pauses;
+
+        public double Seconds { get; private set; }
+
+        public void Add(Action action)
+        {
+            using var process = Process.GetCurrentProcess();
+            TimeSpan cpu = process.TotalProcessorTime;
+            TimeSpan pauses = GC.GetTotalPauseDuration();
+            Seconds += Time(action);
+            process.Refresh();
+            _cpu += (process.TotalProcessorTime - cpu).TotalSeconds;
+            _pauses += GC.GetTotalPauseDuration() - pauses;
+        }
+
+        public IngestCost Result(int rows) => new(rows / Seconds, _cpu, _pauses.TotalSeconds);
     }
 
     private static double Time(Action action)

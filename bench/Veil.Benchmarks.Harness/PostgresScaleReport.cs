@@ -19,7 +19,8 @@ public static class PostgresScaleReport
         o.WriteLine(Line($"data: normalise(c + σ·u·g/√d) around {result.Centres:N0} real embeddings c, σ = {options.Noise}, u ~ U(0,1), g ~ N(0, I), seed {options.Seed}; {options.Queries} held-out queries drawn alike (seed {options.Seed + 1})."));
         o.WriteLine();
         o.WriteLine(Line($"ingest (binary COPY, {options.BatchRows:N0} rows per transaction, HNSW deferred, batches alternating):"));
-        o.WriteLine(Line($"  plaintext {result.PlaintextIngestRowsPerSecond,10:N0} rows/s   encrypted {result.EncryptedIngestRowsPerSecond,10:N0} rows/s   ratio {result.IngestRatio:F2}×"));
+        o.WriteLine(Line($"  plaintext {result.PlaintextIngest.RowsPerSecond,10:N0} rows/s   encrypted {result.EncryptedIngest.RowsPerSecond,10:N0} rows/s   ratio {result.IngestRatio:F2}×"));
+        o.WriteLine(Line($"  client CPU: plaintext {result.PlaintextIngest.ClientCpuSeconds:F2} s, encrypted {result.EncryptedIngest.ClientCpuSeconds:F2} s; GC pauses: plaintext {result.PlaintextIngest.GcPauseSeconds:F2} s, encrypted {result.EncryptedIngest.GcPauseSeconds:F2} s"));
         o.WriteLine(Line($"HNSW build after the load (m = 16, ef_construction = 64): plaintext {result.PlaintextBuildSeconds:F1} s, encrypted {result.EncryptedBuildSeconds:F1} s"));
         if (result.IndexOrderLoadThenBuildSeconds is { } loadThenBuild && result.IndexOrderIndexedLoadSeconds is { } indexedLoad)
         {

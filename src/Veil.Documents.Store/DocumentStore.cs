@@ -189,7 +189,27 @@ public sealed partial class DocumentStore : IDisposable
         CollectionManifest manifest, VeilClient client, TenantId tenant, bool rerank = true, int rerankCandidates = EncryptingCollectionOptions.DefaultRerankCandidates)
     {
         VectorStoreCollectionDefinition definition = VeilDocument.Definition(manifest);
-        return new EncryptingVectorStoreCollection<string, VeilDocument>(Plain(manifest), client, FieldOptions(manifest, tenant, rerank, rerankCandidates), definition);
+        EncryptingCollectionOptions options = FieldOptions(manifest, tenant, rerank, rerankCandidates);
+        if (_store is PostgresVectorStore)
+        {
+            UsePostgresUpsertPipeline(options);
+        }
+
+        return new EncryptingVectorStoreCollection<string, VeilDocument>(Plain(manifest), client, options, definition);
+    }
+
+    /// <summary>
+    /// Sets the encrypting decorator's upsert pipeline for a PostgreSQL collection: chunks of at most 256 records, two
+    /// waiting. The server takes rows more slowly than they are encrypted, so encrypted records that wait longer only
+    /// outlive gen-0 collections (and are copied by the GC); at 10⁵ × 384 on 2 cores this raised encrypted COPY ingest
+    /// from ~0.68× to ~0.8× the plaintext rate (docs/scale.md §3).
+    /// </summary>
+    /// <param name="options">The decorator's options.</param>
+    public static void UsePostgresUpsertPipeline(EncryptingCollectionOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.UpsertChunkRows = 256;
+        options.UpsertChunksAhead = 2;
     }
 
     /// <summary>How the category and fields (and, for DCPE, the vectors) of <paramref name="manifest"/>'s collection are encrypted.</summary>

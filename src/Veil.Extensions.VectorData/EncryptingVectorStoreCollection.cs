@@ -56,11 +56,14 @@ public sealed class EncryptingVectorStoreCollection<TKey, TRecord> : DelegatingV
     where TKey : notnull
     where TRecord : class
 {
-    /// <summary>Records encrypted in one batch by <see cref="UpsertAsync(IEnumerable{TRecord}, CancellationToken)"/>.</summary>
-    public const int PipelineChunkRows = 4096;
+    /// <summary>
+    /// Records encrypted in one batch by <see cref="UpsertAsync(IEnumerable{TRecord}, CancellationToken)"/> unless
+    /// <see cref="EncryptingCollectionOptions.UpsertChunkRows"/> says otherwise.
+    /// </summary>
+    public const int PipelineChunkRows = EncryptingCollectionOptions.DefaultUpsertChunkRows;
 
     /// <summary>
-    /// Records in the first chunk of a pipelined upsert (the chunks then double up to <see cref="PipelineChunkRows"/>):
+    /// Records in the first chunk of a pipelined upsert (the chunks then double up to <see cref="EncryptingCollectionOptions.UpsertChunkRows"/>):
     /// the inner collection waits only for these before it starts storing. With full first chunks, a PostgreSQL COPY
     /// of 10 000 records waited for 4 096 encryptions before its first row.
     /// </summary>
@@ -222,9 +225,10 @@ public sealed class EncryptingVectorStoreCollection<TKey, TRecord> : DelegatingV
 
     /// <summary>
     /// Encrypts copies of <paramref name="records"/> and upserts them in one call of the inner collection. Up to
-    /// <see cref="PipelineChunkRows"/> records are encrypted in one batch before the inner collection is
+    /// <see cref="EncryptingCollectionOptions.UpsertChunkRows"/> records are encrypted in one batch before the inner collection is
     /// called; a longer sequence is read and encrypted in chunks on a background task (<see cref="PipelineFirstChunkRows"/>
-    /// first, doubling up to <see cref="PipelineChunkRows"/>) while the inner collection stores the chunks before, so
+    /// first, doubling up to <see cref="EncryptingCollectionOptions.UpsertChunkRows"/>, at most
+    /// <see cref="EncryptingCollectionOptions.UpsertChunksAhead"/> waiting) while the inner collection stores the chunks before, so
     /// encryption and storage overlap from the first few hundred records and a lazily produced sequence of any
     /// length passes through bounded memory (as far as the inner collection streams it too).
     /// </summary>
@@ -233,7 +237,8 @@ public sealed class EncryptingVectorStoreCollection<TKey, TRecord> : DelegatingV
     public override async Task UpsertAsync(IEnumerable<TRecord> records, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(records);
-        if (records is ICollection<TRecord> { Count: <= PipelineChunkRows })
+        int chunkRows = _options.UpsertChunkRows;
+        if (records is ICollection<TRecord> collection && collection.Count <= chunkRows)
         {
             TRecord[] originals = records.ToArray();
             TRecord[] encrypted = await _cipher.EncryptAsync(originals, cancellationToken).ConfigureAwait(false);
@@ -265,13 +270,13 @@ public sealed class EncryptingVectorStoreCollection<TKey, TRecord> : DelegatingV
 
         async Task EncryptChunksAsync(Action<TRecord[]> add, CancellationToken token)
         {
-            foreach (TRecord[] chunk in ChunkPipeline<TRecord>.GrowingChunks(records, PipelineFirstChunkRows, PipelineChunkRows))
+            foreach (TRecord[] chunk in ChunkPipeline<TRecord>.GrowingChunks(records, Math.Min(PipelineFirstChunkRows, chunkRows), chunkRows))
             {
                 add(await EncryptChunkAsync(chunk, token).ConfigureAwait(false));
             }
         }
 
-        using (var pipeline = new ChunkPipeline<TRecord>(EncryptChunksAsync, cancellationToken))
+        using (var pipeline = new ChunkPipeline<TRecord>(EncryptChunksAsync, cancellationToken, _options.UpsertChunksAhead))
         {
             try
             {

@@ -1,16 +1,20 @@
+using System.Buffers.Binary;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using Npgsql;
 using NpgsqlTypes;
+using Pgvector;
 
 namespace Veil.Stores.Postgres;
 
 /// <summary>
 /// A large upsert through binary <c>COPY</c>: the rows are streamed into a temporary staging table (dropped at commit)
-/// as they are produced, then one <c>INSERT … SELECT … ON CONFLICT</c> moves them into the collection's table, inside
-/// the caller's transaction. Binary COPY sends each vector as 4·d bytes with no SQL text and no parameter per value,
-/// which is what makes bulk loads fast; streaming lets the producer (encryption) run while the server takes in the rows
-/// before.
+/// as they are produced, and each round of rows staged is moved into the collection's table by one
+/// <c>INSERT … SELECT … ON CONFLICT</c>, all inside the caller's transaction. Binary COPY sends each vector as 4·d bytes
+/// with no SQL text and no parameter per value, which is what makes bulk loads fast; streaming lets the producer
+/// (encryption) run while the server takes in the rows before, and moving in rounds lets it run while the server moves
+/// them too.
 /// </summary>
 internal static class PostgresBulkCopy
 {
@@ -24,6 +28,7 @@ internal static class PostgresBulkCopy
     /// <param name="keyColumn">The quoted key column.</param>
     /// <param name="conflictClause">The <c>ON CONFLICT …</c> clause of the final insert.</param>
     /// <param name="toastTupleTarget">The staging table's <c>toast_tuple_target</c> (the collection's), or null for the server's.</param>
+    /// <param name="roundRows">The most rows staged at a time; a longer sequence is staged and moved in rounds.</param>
     /// <param name="rows">The rows: keys as <see cref="object.Equals(object)"/> compares them, values as <see cref="PostgresValues.ToStorable"/> makes them.</param>
     /// <param name="cancellationToken">Cancels the load (the transaction then rolls back).</param>
     /// <remarks>
@@ -37,6 +42,7 @@ internal static class PostgresBulkCopy
         string keyColumn,
         string conflictClause,
         int? toastTupleTarget,
+        int roundRows,
         IEnumerable<(object Key, object[] Values)> rows,
         CancellationToken cancellationToken)
     {
@@ -47,20 +53,48 @@ internal static class PostgresBulkCopy
             await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        // Keys seen: a repeated key makes the move keep only each key's last row (ON CONFLICT cannot update one row twice).
+        // Keys seen in a round: a repeated key makes its move keep only each key's last row (ON CONFLICT cannot update one
+        // row twice in a statement; across rounds, a later round's update simply wins).
         var keys = new HashSet<object>();
-        bool repeated = false;
-        await CopyAsync(connection, $"COPY {StagingTable} ({columnList}, {OrdinalColumn}) FROM STDIN (FORMAT BINARY)", Track(rows), withOrdinal: true, cancellationToken).ConfigureAwait(false);
-
-        IEnumerable<(object Key, object[] Values)> Track(IEnumerable<(object Key, object[] Values)> source)
+        bool repeated = false, more = true;
+        using IEnumerator<(object Key, object[] Values)> source = rows.GetEnumerator();
+        IEnumerable<(object Key, object[] Values)> Round()
         {
-            foreach (var row in source)
+            keys.Clear();
+            repeated = false;
+            for (int count = 0; count < roundRows; count++)
             {
-                repeated |= !keys.Add(row.Key);
-                yield return row;
+                if (!(more = source.MoveNext()))
+                {
+                    yield break;
+                }
+
+                repeated |= !keys.Add(source.Current.Key);
+                yield return source.Current;
             }
         }
 
+        string copy = $"COPY {StagingTable} ({columnList}, {OrdinalColumn}) FROM STDIN (FORMAT BINARY)";
+        for (int round = 0; more; round++)
+        {
+            if (round > 0)
+            {
+                using var truncate = new NpgsqlCommand($"TRUNCATE {StagingTable}", connection);
+                await truncate.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await CopyAsync(connection, copy, Round(), withOrdinal: true, cancellationToken).ConfigureAwait(false);
+            if (keys.Count > 0)
+            {
+                await MoveAsync(connection, table, columnList, keyColumn, conflictClause, repeated, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Moves the staged rows into <paramref name="table"/>: one <c>INSERT … SELECT … ON CONFLICT</c>.</summary>
+    private static async Task MoveAsync(
+        NpgsqlConnection connection, string table, string columnList, string keyColumn, string conflictClause, bool repeated, CancellationToken cancellationToken)
+    {
         var insert = new StringBuilder("INSERT INTO ").Append(table).Append(" (").Append(columnList).Append(") SELECT ");
         if (repeated)
         {
@@ -104,6 +138,7 @@ internal static class PostgresBulkCopy
         {
             importer.Timeout = Timeout.InfiniteTimeSpan;
             long ordinal = 0;
+            byte[] vectorBytes = [];
             foreach ((_, object[] values) in rows)
             {
                 await importer.StartRowAsync(cancellationToken).ConfigureAwait(false);
@@ -112,6 +147,19 @@ internal static class PostgresBulkCopy
                     if (value is DBNull)
                     {
                         await importer.WriteNullAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                    else if (value is Vector vector)
+                    {
+                        // The field's bytes are whatever the column's binary input reads: pgvector's wire format, written
+                        // here in one pass instead of a converter call per float. The importer copies them before it returns.
+                        int length = VectorWireLength(vector.Memory.Length);
+                        if (vectorBytes.Length < length)
+                        {
+                            vectorBytes = new byte[length];
+                        }
+
+                        WriteVector(vector.Memory.Span, vectorBytes);
+                        await importer.WriteAsync(new ReadOnlyMemory<byte>(vectorBytes, 0, length), NpgsqlDbType.Bytea, cancellationToken).ConfigureAwait(false);
                     }
                     else
                     {
@@ -126,6 +174,29 @@ internal static class PostgresBulkCopy
             }
 
             await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The length of a <c>d</c>-dimensional vector in pgvector's binary format.</summary>
+    internal static int VectorWireLength(int dimensions) => 4 + (4 * dimensions);
+
+    /// <summary>
+    /// Writes <paramref name="vector"/> in pgvector's binary format (what <c>vector_send</c> writes and <c>vector_recv</c>
+    /// reads): the dimension and an unused word as big-endian 16-bit integers, then each element as a big-endian float.
+    /// </summary>
+    internal static void WriteVector(ReadOnlySpan<float> vector, Span<byte> destination)
+    {
+        BinaryPrimitives.WriteInt16BigEndian(destination, checked((short)vector.Length));
+        BinaryPrimitives.WriteInt16BigEndian(destination[2..], 0);
+        Span<int> elements = MemoryMarshal.Cast<byte, int>(destination.Slice(4, 4 * vector.Length));
+        ReadOnlySpan<int> bits = MemoryMarshal.Cast<float, int>(vector);
+        if (BitConverter.IsLittleEndian)
+        {
+            BinaryPrimitives.ReverseEndianness(bits, elements);
+        }
+        else
+        {
+            bits.CopyTo(elements);
         }
     }
 }

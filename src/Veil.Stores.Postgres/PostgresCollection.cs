@@ -291,7 +291,7 @@ public sealed partial class PostgresCollection<TKey, TRecord> : SqlCollection<TK
                     await using (transaction.ConfigureAwait(false))
                     {
                         await PostgresBulkCopy.UpsertAsync(
-                            connection, Table, Columns(), KeyColumn, ConflictClause(), _options.ToastTupleTarget, StorableRows(head, source), cancellationToken).ConfigureAwait(false);
+                            connection, Table, Columns(), KeyColumn, ConflictClause(), _options.ToastTupleTarget, _options.CopyRoundRows, StorableRows(head, source), cancellationToken).ConfigureAwait(false);
                         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                     }
 

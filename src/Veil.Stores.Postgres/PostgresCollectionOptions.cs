@@ -72,6 +72,15 @@ public sealed class PostgresCollectionOptions
     public int CopyFromRows { get; set; } = 1_000;
 
     /// <summary>
+    /// Gets or sets how many rows a <c>COPY</c> upsert stages before it moves them into the table (default 4 096): a
+    /// longer batch is copied and moved in rounds of this many rows, all in its one transaction. While the server moves
+    /// a round, a pipelined producer (the encrypting decorator) keeps encrypting the rows of the next, instead of
+    /// waiting for one move of the whole batch at its end; and a round of 4 096 rows at d = 384 (6.8 MB) stays within
+    /// PostgreSQL's default <c>temp_buffers</c> (8 MB), where a larger staging table spills to its file.
+    /// </summary>
+    public int CopyRoundRows { get; set; } = 4_096;
+
+    /// <summary>
     /// Gets or sets the table's <c>toast_tuple_target</c> (128 to <see cref="MaxToastTupleTarget"/> bytes): rows shorter
     /// than this are stored whole in the table, no value compressed or moved to the TOAST table. Null (the default) keeps
     /// PostgreSQL's 2 032 bytes. A sealed collection sets <see cref="MaxToastTupleTarget"/>: each row carries about
@@ -114,6 +123,7 @@ public sealed class PostgresCollectionOptions
 
         ArgumentOutOfRangeException.ThrowIfLessThan(RowsPerInsert, 1, nameof(RowsPerInsert));
         ArgumentOutOfRangeException.ThrowIfLessThan(CopyFromRows, 1, nameof(CopyFromRows));
+        ArgumentOutOfRangeException.ThrowIfLessThan(CopyRoundRows, 1, nameof(CopyRoundRows));
         if (ToastTupleTarget is { } toastTupleTarget)
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(toastTupleTarget, 128, nameof(ToastTupleTarget));

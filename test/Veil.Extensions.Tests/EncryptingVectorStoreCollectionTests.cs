@@ -341,6 +341,44 @@ public sealed class EncryptingVectorStoreCollectionTests(RotatingClients keys) :
         Assert.Equal(s_vectors[(Count - 1) % s_vectors.Length], last.Embedding!.Value.ToArray(), (a, b) => Math.Abs(a - b) <= 1e-5f);
     }
 
+    [Theory]
+    [InlineData(50, 1)]
+    [InlineData(64, 3)]
+    public async Task UpsertAsync_WhenUpsertChunksAreBounded_ReadsNoFurtherAheadOfTheStoreThanThey(int chunkRows, int chunksAhead)
+    {
+        var inner = new InMemoryCollection<string, Doc>();
+        EncryptingCollectionOptions options = TestOptions.Create();
+        options.UpsertChunkRows = chunkRows;
+        options.UpsertChunksAhead = chunksAhead;
+        var collection = new EncryptingVectorStoreCollection<string, Doc>(inner, keys.Client, options);
+        const int Count = 3_000;
+        int furthestAhead = 0;
+        IEnumerable<Doc> Records()
+        {
+            for (int i = 0; i < Count; i++)
+            {
+                furthestAhead = Math.Max(furthestAhead, i - inner.Upserted.Count);
+                yield return Synthetic.Record(i, s_vectors[i % s_vectors.Length]);
+            }
+        }
+
+        await collection.UpsertAsync(Records());
+
+        // Read ahead of what the store has taken: the chunk it is storing, those waiting and the one being read (one
+        // chunk more of slack for a count read from another thread); with the defaults it would be thousands.
+        Assert.InRange(furthestAhead, chunkRows - 1, (chunksAhead + 3) * chunkRows);
+        Assert.Equal(Enumerable.Range(0, Count).Select(i => $"doc-{i}"), inner.Upserted.Select(d => d.Id));
+    }
+
+    [Fact]
+    public void UpsertChunkOptions_WhenLessThanOne_Throw()
+    {
+        EncryptingCollectionOptions options = TestOptions.Create();
+        Assert.Throws<ArgumentOutOfRangeException>(() => options.UpsertChunkRows = 0);
+        Assert.Throws<ArgumentOutOfRangeException>(() => options.UpsertChunksAhead = 0);
+        Assert.Equal(EncryptingVectorStoreCollection<string, Doc>.PipelineChunkRows, options.UpsertChunkRows);
+    }
+
     [Fact]
     public async Task UpsertAsync_WhenSequenceIsLong_StoresTheFirstChunkBeforeAFullChunkIsRead()
     {

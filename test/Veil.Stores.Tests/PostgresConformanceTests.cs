@@ -64,3 +64,18 @@ public sealed class PostgresCopyConformanceTests(PostgresStoreFixture fixture) :
     protected override VectorStoreCollection<TKey, TRecord> GetCollection<TKey, TRecord>(string name, VectorStoreCollectionDefinition? definition = null) =>
         fixture.Store.GetCollection<TKey, TRecord>(name, new PostgresCollectionOptions { Definition = definition, CopyFromRows = 1 });
 }
+
+/// <summary>
+/// The conformance suite again through binary COPY moved in rounds of two rows
+/// (<see cref="PostgresCollectionOptions.CopyRoundRows"/> = 2): batches span several rounds, and a key may repeat within
+/// a round or across rounds.
+/// </summary>
+[Collection(PostgresCollectionDefinition.Name)]
+[RequiresEnvironmentVariable(PostgresStoreFixture.ConnectionVariable, PostgresStoreFixture.Purpose)]
+public sealed class PostgresCopyRoundsConformanceTests(PostgresStoreFixture fixture) : VectorStoreConformanceTests
+{
+    protected override VectorStore Store => fixture.Store;
+
+    protected override VectorStoreCollection<TKey, TRecord> GetCollection<TKey, TRecord>(string name, VectorStoreCollectionDefinition? definition = null) =>
+        fixture.Store.GetCollection<TKey, TRecord>(name, new PostgresCollectionOptions { Definition = definition, CopyFromRows = 1, CopyRoundRows = 2 });
+}

@@ -331,9 +331,36 @@ public sealed class PostgresVectorStoreTests(PostgresStoreFixture fixture)
     }
 
     [StoreFact]
-    public async Task UpsertAsync_WhenALazySequenceFeedsTheCopy_StreamsRowsBeforeTheSequenceEndsAndTheLastRecordOfAKeyWins()
+    public async Task WriteVector_WritesWhatTheServersVectorSendWrites()
     {
-        var collection = Store.GetCollection<int, ConformanceRecord>(NewName(), new PostgresCollectionOptions { CopyFromRows = 50 });
+        // The COPY path writes vectors as raw field bytes, so they must be byte for byte pgvector's binary format.
+        var bytes = new byte[PostgresBulkCopy.VectorWireLength(2)];
+        PostgresBulkCopy.WriteVector([1f, -2.5f], bytes);
+        Assert.Equal(Convert.FromHexString("000200003F800000C0200000"), bytes);
+
+        var random = new Random(5);
+        float[][] vectors =
+        [
+            [0f, -0f, float.Epsilon, -float.Epsilon, float.MaxValue, float.MinValue, 1e-38f, 3.4028235e38f],
+            .. Enumerable.Range(0, 20).Select(i => Enumerable.Range(0, 1 + (i * 37 % 300)).Select(_ => (float)(random.NextDouble() - 0.5) * MathF.Pow(10, random.Next(-30, 30))).ToArray()),
+        ];
+        foreach (float[] vector in vectors)
+        {
+            var written = new byte[PostgresBulkCopy.VectorWireLength(vector.Length)];
+            PostgresBulkCopy.WriteVector(vector, written);
+            await using var command = Store.DataSource.CreateCommand("SELECT vector_send($1)");
+            command.Parameters.Add(new NpgsqlParameter { Value = new Pgvector.Vector(vector) });
+            Assert.Equal((byte[])(await command.ExecuteScalarAsync())!, written);
+        }
+    }
+
+    [StoreTheory]
+    [InlineData(4_096)]
+    [InlineData(700)]
+    public async Task UpsertAsync_WhenALazySequenceFeedsTheCopy_StreamsRowsBeforeTheSequenceEndsAndTheLastRecordOfAKeyWins(int copyRoundRows)
+    {
+        // 700: the 3 002 rows are copied and moved in five rounds; key 42 comes again in the last round, key 2 998 twice in it.
+        var collection = Store.GetCollection<int, ConformanceRecord>(NewName(), new PostgresCollectionOptions { CopyFromRows = 50, CopyRoundRows = copyRoundRows });
         await collection.EnsureCollectionExistsAsync();
         try
         {
@@ -354,6 +381,7 @@ public sealed class PostgresVectorStoreTests(PostgresStoreFixture fixture)
                 }
 
                 yield return Record(42, "last", [0, 0, 0, 1]);
+                yield return Record(2998, "again", [0, 0, 1, 1]);
             }
 
             await collection.UpsertAsync(Produce());
@@ -362,6 +390,7 @@ public sealed class PostgresVectorStoreTests(PostgresStoreFixture fixture)
             var rows = await AsyncEnumerable.ToListAsync(collection.GetAsync(r => true, top: 5000));
             Assert.Equal(3000, rows.Count);
             Assert.Equal("last", rows.Single(r => r.Key == 42).Name);
+            Assert.Equal("again", rows.Single(r => r.Key == 2998).Name);
             Assert.Equal("v7", rows.Single(r => r.Key == 7).Name);
             Assert.Equal("v2999", rows.Single(r => r.Key == 2999).Name);
         }
@@ -413,10 +442,13 @@ public sealed class PostgresVectorStoreTests(PostgresStoreFixture fixture)
         }
     }
 
-    [StoreFact]
-    public async Task UpsertAsync_WhenARecordFailsPartWayThroughTheCopy_WritesNothingAndTheConnectionStaysUsable()
+    [StoreTheory]
+    [InlineData(4_096)]
+    [InlineData(700)]
+    public async Task UpsertAsync_WhenARecordFailsPartWayThroughTheCopy_WritesNothingAndTheConnectionStaysUsable(int copyRoundRows)
     {
-        var collection = Store.GetCollection<int, ConformanceRecord>(NewName(), new PostgresCollectionOptions { CopyFromRows = 50 });
+        // 700: record 2 000 fails in the third round, after two rounds were moved into the table (and are rolled back).
+        var collection = Store.GetCollection<int, ConformanceRecord>(NewName(), new PostgresCollectionOptions { CopyFromRows = 50, CopyRoundRows = copyRoundRows });
         await collection.EnsureCollectionExistsAsync();
         try
         {

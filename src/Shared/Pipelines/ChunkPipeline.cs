@@ -5,8 +5,8 @@ namespace Veil.Pipelines;
 
 /// <summary>
 /// Produces chunks on a background task while the consumer (an inner collection's upsert) takes the chunks before them,
-/// in order: encryption or sealing overlaps the store write, and at most <see cref="WaitingChunks"/> produced chunks
-/// wait beside the one being consumed, so memory stays bounded whatever the number of items. Compiled into each
+/// in order: encryption or sealing overlaps the store write, and at most a given number of produced chunks
+/// (<see cref="DefaultWaitingChunks"/> by default) wait beside the one being consumed, so memory stays bounded whatever the number of items. Compiled into each
 /// decorator that writes through an inner collection (<c>src/Shared/Pipelines</c>).
 /// </summary>
 /// <remarks>
@@ -19,25 +19,28 @@ namespace Veil.Pipelines;
 internal sealed class ChunkPipeline<T> : IDisposable
 {
     /// <summary>
-    /// Produced chunks that may wait for the consumer. Four rather than one absorb the unevenness of the two sides
-    /// (store appends and parallel encryption share the cores): at 245 760 × 384 the DuckDB store waited 0.18 s for
+    /// Produced chunks that may wait for the consumer by default. Four rather than one absorb the unevenness of the two
+    /// sides (store appends and parallel encryption share the cores): at 245 760 × 384 the DuckDB store waited 0.18 s for
     /// encryption instead of 0.5 s, and ingest ran ~7 % faster (47 200 against 44 200 vectors/s, mean of four
     /// alternating runs each).
     /// </summary>
-    private const int WaitingChunks = 4;
+    public const int DefaultWaitingChunks = 4;
 
-    private readonly BlockingCollection<T[]> _chunks = new(boundedCapacity: WaitingChunks);
+    private readonly BlockingCollection<T[]> _chunks;
     private readonly CancellationTokenSource _stop;
     private readonly Task _producer;
     private int _enumerated;
 
     /// <param name="produce">
     /// Produces the chunks in order, handing each to the callback it is given (which waits while
-    /// <see cref="WaitingChunks"/> chunks wait); the token stops it.
+    /// <paramref name="waitingChunks"/> chunks wait); the token stops it.
     /// </param>
     /// <param name="cancellationToken">Stops the pipeline.</param>
-    public ChunkPipeline(Func<Action<T[]>, CancellationToken, Task> produce, CancellationToken cancellationToken)
+    /// <param name="waitingChunks">How many produced chunks may wait for the consumer (at least 1).</param>
+    public ChunkPipeline(Func<Action<T[]>, CancellationToken, Task> produce, CancellationToken cancellationToken, int waitingChunks = DefaultWaitingChunks)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(waitingChunks, 1);
+        _chunks = new BlockingCollection<T[]>(boundedCapacity: waitingChunks);
         _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         _producer = Task.Run(() => ProduceAsync(produce), CancellationToken.None);
     }
