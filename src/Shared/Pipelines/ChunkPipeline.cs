@@ -6,8 +6,9 @@ namespace Veil.Pipelines;
 /// <summary>
 /// Produces chunks on a background task while the consumer (an inner collection's upsert) takes the chunks before them,
 /// in order: encryption or sealing overlaps the store write, and at most a given number of produced chunks
-/// (<see cref="DefaultWaitingChunks"/> by default) wait beside the one being consumed, so memory stays bounded whatever the number of items. Compiled into each
-/// decorator that writes through an inner collection (<c>src/Shared/Pipelines</c>).
+/// (<see cref="DefaultWaitingChunks"/> by default) wait beside the one being consumed, so memory stays bounded whatever
+/// the number of items. Compiled into each decorator that writes through an inner collection
+/// (<c>src/Shared/Pipelines</c>).
 /// </summary>
 /// <remarks>
 /// The producer runs on the background task only (a source sequence it reads is read there). A failure of the producer
