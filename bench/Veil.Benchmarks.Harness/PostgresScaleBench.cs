@@ -336,12 +336,10 @@ public static class PostgresScaleBench
 
         public void Add(Action action)
         {
-            using var process = Process.GetCurrentProcess();
-            TimeSpan cpu = process.TotalProcessorTime;
+            TimeSpan cpu = ProcessCpu.Now();
             TimeSpan pauses = GC.GetTotalPauseDuration();
             Seconds += Time(action);
-            process.Refresh();
-            _cpu += (process.TotalProcessorTime - cpu).TotalSeconds;
+            _cpu += (ProcessCpu.Now() - cpu).TotalSeconds;
             _pauses += GC.GetTotalPauseDuration() - pauses;
         }
 

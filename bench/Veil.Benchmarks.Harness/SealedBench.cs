@@ -138,7 +138,7 @@ public static class SealedBench
         // Plaintext ingest (the exact-scan baseline) of the same vectors.
         progress.WriteLine($"bench: plaintext DuckDB ingest of {rows:N0} × {dimensions} …");
         var stopwatch = Stopwatch.StartNew();
-        TimeSpan cpu = CpuTime();
+        TimeSpan cpu = ProcessCpu.Now();
         using (var store = new DuckDbVectorStore(file, new DuckDbStoreOptions { Threads = IngestOptions.IngestDuckDbThreads }))
         using (VectorStoreCollection<string, VeilDocument> plain = store.GetCollection<string, VeilDocument>("plain", plainDefinition))
         {
@@ -147,7 +147,7 @@ public static class SealedBench
         }
 
         double plainRate = rows / stopwatch.Elapsed.TotalSeconds;
-        double plainCpuSeconds = (CpuTime() - cpu).TotalSeconds;
+        double plainCpuSeconds = (ProcessCpu.Now() - cpu).TotalSeconds;
 
         // Sealing alone (AES-256-GCM of each vector into its own array, as the collection does), for reference: in the sealed
         // ingest it runs on background threads during the store write.
@@ -176,10 +176,10 @@ public static class SealedBench
             using var collection = new SealedVectorStoreCollection<string, VeilDocument>(timed, keys, storage, options);
             collection.EnsureCollectionExistsAsync().GetAwaiter().GetResult();
             stopwatch.Restart();
-            cpu = CpuTime();
+            cpu = ProcessCpu.Now();
             collection.UpsertAsync(Documents(data)).GetAwaiter().GetResult();
             ingestSeconds = stopwatch.Elapsed.TotalSeconds;
-            ingestCpuSeconds = (CpuTime() - cpu).TotalSeconds;
+            ingestCpuSeconds = (ProcessCpu.Now() - cpu).TotalSeconds;
             storeSeconds = timed.WriteSeconds;
             collection.WaitForIndexingAsync().GetAwaiter().GetResult();
             indexedSeconds = stopwatch.Elapsed.TotalSeconds;
@@ -234,13 +234,6 @@ public static class SealedBench
             source, dimensions, rows, rows / ingestSeconds, ingestSeconds, sealSeconds, Math.Max(0, ingestSeconds - storeSeconds), storeSeconds, indexedSeconds, snapshotSeconds, snapshotBytes,
             loadSeconds, plainRate, queryVectors.Length, options.Candidates, Median(plainTimes), Median(sealedTimes), storeReadMs, bytesPerQuery, (double)rows * dimensions * sizeof(float),
             recall / queryVectors.Length, corpus, ingestCpuSeconds, plainCpuSeconds);
-    }
-
-    /// <summary>CPU time of this process, all threads: on a loaded machine a steadier measure of work than wall time.</summary>
-    private static TimeSpan CpuTime()
-    {
-        using var process = Process.GetCurrentProcess();
-        return process.TotalProcessorTime;
     }
 
     /// <summary>The plaintext baseline's definition: the same columns, the vector stored in the clear and searched by cosine.</summary>
