@@ -29,12 +29,6 @@ internal static class VectorValues
             : memory.ToArray();
 
     /// <summary>
-    /// The floats of a stored vector property value, checking its dimension against <paramref name="vector"/>.
-    /// </summary>
-    /// <exception cref="ArgumentException">The value has the wrong number of dimensions (the message says nothing from the batch was written).</exception>
-    public static float[] ToStoredFloats(VectorPropertyModel vector, object value, int index) => ToArray(ToStoredMemory(vector, value, index));
-
-    /// <summary>
     /// The floats of a stored vector property value, without a copy, checking its dimension against <paramref name="vector"/>.
     /// </summary>
     /// <exception cref="ArgumentException">The value has the wrong number of dimensions (the message says nothing from the batch was written).</exception>

@@ -18,9 +18,12 @@ internal static class PostgresValues
         _ => value,
     };
 
-    /// <summary>A property value of record <paramref name="index"/> of a batch as a parameter value; vectors are checked and wrapped.</summary>
+    /// <summary>
+    /// A property value of record <paramref name="index"/> of a batch as a parameter value; vectors are checked and
+    /// wrapped, not copied (a vector that is a window of a larger array is written as that window).
+    /// </summary>
     public static object ToStorable(PropertyModel property, object? value, int index) =>
         property is VectorPropertyModel vector && value is not null
-            ? new Vector(VectorValues.ToStoredFloats(vector, value, index))
+            ? new Vector(VectorValues.ToStoredMemory(vector, value, index))
             : ToParameterValue(value);
 }

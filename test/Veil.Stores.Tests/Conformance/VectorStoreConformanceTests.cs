@@ -206,6 +206,35 @@ public abstract class VectorStoreConformanceTests
     }
 
     [StoreFact]
+    public virtual async Task UpsertAsync_WhenVectorsAreSlicesOfOneArray_StoresEachRecordsOwnSlice()
+    {
+        // Vectors produced in one batch (an embedding model's output) often share an array; a store must read each
+        // record's window of it, not the array from its start.
+        await using var scope = await CreateAsync<int, ConformanceRecord>();
+        float[] shared = [9, 9, 9, 1, 0, 0, 0, 0, 2, 0, 0, 0, 0, 3, 0, 9];
+        var batch = new[]
+        {
+            Record(1, "one", rating: 1, isActive: true, optional: null, []),
+            Record(2, "two", rating: 2, isActive: true, optional: null, []),
+            Record(3, "three", rating: 3, isActive: true, optional: null, []),
+        };
+        batch[0].Embedding = shared.AsMemory(3, 4);
+        batch[1].Embedding = shared.AsMemory(7, 4);
+        batch[2].Embedding = shared.AsMemory(11, 4);
+
+        await scope.Collection.UpsertAsync(batch);
+
+        var got = await AsyncEnumerable.ToListAsync(scope.Collection.GetAsync([1, 2, 3], new RecordRetrievalOptions { IncludeVectors = true }));
+        Assert.Equal(3, got.Count);
+        foreach (var record in got)
+        {
+            AssertSameVector(batch[record.Key - 1].Embedding.ToArray(), record.Embedding.ToArray());
+        }
+
+        Assert.Equal([9f, 9f, 9f], shared[..3]);
+    }
+
+    [StoreFact]
     public virtual async Task UpsertAsync_WhenBatchOverlapsStoredKeys_OverwritesThemAndKeepsTheRest()
     {
         await using var scope = await CreateAsync<int, ConformanceRecord>();
