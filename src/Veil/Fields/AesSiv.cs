@@ -6,9 +6,13 @@ namespace Veil.Fields;
 
 /// <summary>
 /// AES-SIV (RFC 5297): S2V over AES-CMAC for the synthetic IV, then AES-CTR keyed with the second half of the key.
-/// Built on the BCL's <see cref="Aes"/> one-shot ECB and CBC primitives.
+/// Built on the BCL's <see cref="Aes"/>: one ECB transform per half of the key, kept for the instance's life, chains
+/// CMAC's blocks and encrypts CTR's counters; long runs of CMAC blocks go through a one-shot CBC call.
 /// </summary>
 /// <remarks>
+/// <para>Why kept transforms: a one-shot <see cref="Aes"/> call sets up a native cipher context each time (~1.7 µs
+/// here, against ~0.25 µs for a block through a kept transform), and an AES-SIV operation on a short field makes six
+/// or more of them.</para>
 /// <para>The key is 32, 48 or 64 bytes: the first half (K1) keys S2V/CMAC, the second half (K2) keys CTR, giving
 /// AES-SIV-256, -384 and -512 in RFC 5297 terms (AES-128, -192 and -256 underneath). Alloy uses 64 bytes.</para>
 /// <para>The plaintext is always the last S2V component (SIV-ENCRYPT, RFC 5297 section 2.6, as in the RustCrypto
@@ -29,8 +33,14 @@ internal sealed class AesSiv : IDisposable
     // Multiple of the block size; bounds the scratch memory used for CBC-MAC outputs and CTR keystream.
     private const int ChunkSize = 1024;
 
+    // Runs of CMAC blocks up to this long are chained block by block through the kept transform; longer ones go
+    // through one CBC call, whose set-up then costs less than the calls it saves.
+    private const int BlockByBlockMacBytes = 8 * BlockSize;
+
     private readonly Aes _macCipher;
     private readonly Aes _ctrCipher;
+    private readonly ICryptoTransform _macBlocks;
+    private readonly ICryptoTransform _ctrBlocks;
     private readonly byte[] _subkey1 = new byte[BlockSize];
     private readonly byte[] _subkey2 = new byte[BlockSize];
     private readonly byte[] _macState = new byte[BlockSize];
@@ -56,11 +66,13 @@ internal sealed class AesSiv : IDisposable
         {
             _macCipher.SetKey(key[..half]);
             _ctrCipher.SetKey(key[half..]);
+            _macBlocks = EcbEncryptor(_macCipher);
+            _ctrBlocks = EcbEncryptor(_ctrCipher);
 
             // RFC 4493 section 2.3: L = AES(K, 0^128); K1 = dbl(L); K2 = dbl(K1).
-            Span<byte> zero = stackalloc byte[BlockSize];
-            zero.Clear();
-            _macCipher.EncryptEcb(zero, _subkey1, PaddingMode.None);
+            Array.Clear(_macState);
+            EncryptBlock(_macState, _subkey1);
+            CryptographicOperations.ZeroMemory(_scratch.AsSpan(0, BlockSize));
             Dbl(_subkey1);
             _subkey1.CopyTo(_subkey2, 0);
             Dbl(_subkey2);
@@ -173,6 +185,8 @@ internal sealed class AesSiv : IDisposable
         CryptographicOperations.ZeroMemory(_subkey1);
         CryptographicOperations.ZeroMemory(_subkey2);
         ClearScratch();
+        _macBlocks?.Dispose();
+        _ctrBlocks?.Dispose();
         _macCipher.Dispose();
         _ctrCipher.Dispose();
     }
@@ -280,14 +294,27 @@ internal sealed class AesSiv : IDisposable
             Xor(last, _subkey2);
         }
 
-        // E(K, last xor state) is one block of CBC with the state as IV.
-        _macCipher.EncryptCbc(last, _macState, tag, PaddingMode.None);
+        // E(K, last xor state): the final CBC step.
+        Xor(_macState, last);
+        EncryptBlock(_macState, _macState);
+        _macState.CopyTo(tag);
         MacReset();
     }
 
     /// <summary>CBC-MAC over whole blocks, chaining through <see cref="_macState"/>.</summary>
     private void CbcMacBlocks(ReadOnlySpan<byte> blocks)
     {
+        if (blocks.Length <= BlockByBlockMacBytes)
+        {
+            for (; !blocks.IsEmpty; blocks = blocks[BlockSize..])
+            {
+                Xor(_macState, blocks[..BlockSize]);
+                EncryptBlock(_macState, _macState);
+            }
+
+            return;
+        }
+
         while (!blocks.IsEmpty)
         {
             int n = Math.Min(blocks.Length, ChunkSize);
@@ -326,7 +353,7 @@ internal sealed class AesSiv : IDisposable
             }
 
             Span<byte> keystream = _scratch.AsSpan(0, blocksLength);
-            _ctrCipher.EncryptEcb(counters, keystream, PaddingMode.None);
+            _ctrBlocks.TransformBlock(_counters, 0, blocksLength, _scratch, 0);
             TensorPrimitives.Xor(input[..n], keystream[..n], output[..n]);
             input = input[n..];
             output = output[n..];
@@ -357,6 +384,20 @@ internal sealed class AesSiv : IDisposable
 
     private static void Xor(Span<byte> destination, ReadOnlySpan<byte> other) =>
         TensorPrimitives.Xor(destination, other, destination);
+
+    private static ICryptoTransform EcbEncryptor(Aes cipher)
+    {
+        cipher.Mode = CipherMode.ECB;
+        cipher.Padding = PaddingMode.None;
+        return cipher.CreateEncryptor();
+    }
+
+    /// <summary>AES with K1 on one block (<paramref name="input"/> and <paramref name="output"/> may be the same array).</summary>
+    private void EncryptBlock(byte[] input, byte[] output)
+    {
+        _macBlocks.TransformBlock(input, 0, BlockSize, _scratch, 0);
+        _scratch.AsSpan(0, BlockSize).CopyTo(output);
+    }
 
     private void ClearScratch()
     {
