@@ -413,7 +413,7 @@ public abstract class SqlCollection<TKey, TRecord, TConnection> : VectorStoreCol
     private string KeyInFirstParameter() => Dialect.KeyIn(Table, KeyColumn, Dialect.Placeholder(1, KeySqlType + "[]"));
 
     /// <summary>The keys as a typed array (the store binds it as an array of the key type).</summary>
-    private object KeyArray(ICollection<object> keys)
+    private protected object KeyArray(ICollection<object> keys)
     {
         var type = Model.KeyProperty.Type;
         return type == typeof(string) ? keys.Select(k => (string)k).ToArray()

@@ -32,8 +32,8 @@ namespace Veil.Stores.Postgres;
 /// </para>
 /// <para>
 /// <b>Upserts</b> are multi-row <c>INSERT … ON CONFLICT (key) DO UPDATE</c> statements sent in batches or, from
-/// <see cref="PostgresCollectionOptions.CopyFromRows"/> records, a binary <c>COPY</c> into a staging table, in one
-/// transaction. Connections come from the data source's pool.
+/// <see cref="PostgresCollectionOptions.CopyFromRows"/> records, binary <c>COPY</c> in rounds (appended to the table, or
+/// staged and moved when a key may already be there), in one transaction. Connections come from the data source's pool.
 /// </para>
 /// <para>Collection names are case-sensitive, as quoted PostgreSQL identifiers are.</para>
 /// </remarks>
@@ -260,10 +260,13 @@ public sealed partial class PostgresCollection<TKey, TRecord> : SqlCollection<TK
     /// <inheritdoc />
     /// <remarks>
     /// A batch of fewer than <see cref="PostgresCollectionOptions.CopyFromRows"/> records is read and checked whole, then
-    /// sent as multi-row inserts. A longer one is streamed: its records are read, converted and written into the binary
-    /// <c>COPY</c> one by one as the sequence yields them, so a lazily produced sequence (the encrypting decorator's
-    /// pipeline) is encrypted while the server takes in the rows before it, and memory stays bounded. Either way the
-    /// batch is one transaction and the last record with a key wins.
+    /// sent as multi-row inserts. A longer one is written by binary <c>COPY</c> in rounds of
+    /// <see cref="PostgresCollectionOptions.CopyRoundRows"/>: each round is read, converted and encoded while the one
+    /// before it is written, so a lazily produced sequence (the encrypting decorator's pipeline) is encrypted while the
+    /// server writes, and memory stays bounded (two rounds). A round none of whose keys is in the table is appended to it
+    /// when the upsert could take the table's <c>SHARE ROW EXCLUSIVE</c> lock without waiting (other writers then wait
+    /// for it to commit); otherwise it is staged and moved with <c>ON CONFLICT</c>. Either way the batch is one
+    /// transaction and the last record with a key wins.
     /// </remarks>
     /// <exception cref="ArgumentException">A record has a null key or a vector of the wrong dimension (nothing from the batch is written).</exception>
     public override async Task UpsertAsync(IEnumerable<TRecord> records, CancellationToken cancellationToken = default)
@@ -290,8 +293,8 @@ public sealed partial class PostgresCollection<TKey, TRecord> : SqlCollection<TK
                     var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
                     await using (transaction.ConfigureAwait(false))
                     {
-                        await PostgresBulkCopy.UpsertAsync(
-                            connection, Table, Columns(), KeyColumn, ConflictClause(), _options.ToastTupleTarget, _options.CopyRoundRows, StorableRows(head, source), cancellationToken).ConfigureAwait(false);
+                        var table = new BulkUpsertTable(Table, Columns(), KeyColumn, KeySqlType, KeyArray, ConflictClause(), _options.ToastTupleTarget);
+                        await PostgresBulkCopy.UpsertAsync(connection, table, _options.CopyRoundRows, StorableRows(head, source), cancellationToken).ConfigureAwait(false);
                         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                     }
 

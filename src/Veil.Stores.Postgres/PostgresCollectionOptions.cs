@@ -64,19 +64,23 @@ public sealed class PostgresCollectionOptions
     public int RowsPerInsert { get; set; } = 500;
 
     /// <summary>
-    /// Gets or sets the batch size from which an upsert goes through binary <c>COPY</c> into a temporary staging table and
-    /// one <c>INSERT … SELECT … ON CONFLICT</c> (default 1 000 rows; <see cref="int.MaxValue"/> never copies). Same
+    /// Gets or sets the batch size from which an upsert goes through binary <c>COPY</c> (default 1 000 rows;
+    /// <see cref="int.MaxValue"/> never copies): each round of <see cref="CopyRoundRows"/> rows is appended straight into
+    /// the table when none of its keys is there and no other transaction was writing the table as the upsert began, and
+    /// is otherwise copied into a temporary staging table and moved by one <c>INSERT … SELECT … ON CONFLICT</c>. Same
     /// result and the same single transaction as the multi-row inserts used for smaller batches, at a fraction of the cost
-    /// for bulk loads.
+    /// for bulk loads. An upsert that appends holds the table's <c>SHARE ROW EXCLUSIVE</c> lock until it commits: other
+    /// writers of the collection wait for it; readers and searches do not.
     /// </summary>
     public int CopyFromRows { get; set; } = 1_000;
 
     /// <summary>
-    /// Gets or sets how many rows a <c>COPY</c> upsert stages before it moves them into the table (default 4 096): a
-    /// longer batch is copied and moved in rounds of this many rows, all in its one transaction. While the server moves
-    /// a round, a pipelined producer (the encrypting decorator) keeps encrypting the rows of the next, instead of
-    /// waiting for one move of the whole batch at its end; and a round of 4 096 rows at d = 384 (6.8 MB) stays within
-    /// PostgreSQL's default <c>temp_buffers</c> (8 MB), where a larger staging table spills to its file.
+    /// Gets or sets how many rows a <c>COPY</c> upsert reads before it writes them (default 4 096): a longer batch is
+    /// written in rounds of this many rows, all in its one transaction. A round is held encoded (as the COPY's bytes, about
+    /// 6.3 MB for 4 096 rows at d = 384) while the round before it is written, so that the producer (the encrypting
+    /// decorator) works while the server writes; two rounds are in memory at a time. A staged round of 4 096 rows at
+    /// d = 384 also stays within PostgreSQL's default <c>temp_buffers</c> (8 MB), where a larger staging table spills to
+    /// its file.
     /// </summary>
     public int CopyRoundRows { get; set; } = 4_096;
 
