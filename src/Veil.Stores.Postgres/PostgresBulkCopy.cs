@@ -55,7 +55,7 @@ internal static class PostgresBulkCopy
     {
         bool appendable = await TryLockAsync(connection, table.Table, cancellationToken).ConfigureAwait(false);
         string columnList = string.Join(", ", table.Columns);
-        string append = $"COPY {table.Table} ({columnList}) FROM STDIN (FORMAT BINARY)";
+        string append = CopyFrom(table.Table, columnList);
         bool staged = false;
         await InRoundsAsync(rows, roundRows, async round =>
         {
@@ -85,7 +85,7 @@ internal static class PostgresBulkCopy
     public static Task AppendAsync(
         NpgsqlConnection connection, string table, IReadOnlyList<string> columns, int roundRows, IEnumerable<(object Key, object[] Values)> rows, CancellationToken cancellationToken)
     {
-        string copy = $"COPY {table} ({string.Join(", ", columns)}) FROM STDIN (FORMAT BINARY)";
+        string copy = CopyFrom(table, string.Join(", ", columns));
         return InRoundsAsync(rows, roundRows, round => round.WriteAsync(connection, copy, cancellationToken));
     }
 
@@ -126,6 +126,9 @@ internal static class PostgresBulkCopy
             (writing, reading) = (reading, writing);
         }
     }
+
+    /// <summary>The binary <c>COPY … FROM STDIN</c> into <paramref name="table"/>'s <paramref name="columnList"/>.</summary>
+    private static string CopyFrom(string table, string columnList) => $"COPY {table} ({columnList}) FROM STDIN (FORMAT BINARY)";
 
     private static void Read(IEnumerator<(object Key, object[] Values)> source, int count, PostgresCopyRound round)
     {
@@ -190,7 +193,7 @@ internal static class PostgresBulkCopy
             await prepare.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        await round.WriteAsync(connection, $"COPY {StagingTable} ({columnList}) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false);
+        await round.WriteAsync(connection, CopyFrom(StagingTable, columnList), cancellationToken).ConfigureAwait(false);
 
         // No command timeout: moving a large batch into a table with an HNSW index takes as long as the index needs
         // (20 000 × 384 took 60 s here, past Npgsql's default 30 s); the cancellation token still stops it.
