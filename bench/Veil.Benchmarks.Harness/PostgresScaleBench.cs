@@ -26,8 +26,12 @@ public sealed record PostgresScaleOptions(string ConnectionString, int Rows, str
     /// <summary>Gets the top-10 queries per variant (also the ground-truth sample).</summary>
     public int Queries { get; init; } = 200;
 
-    /// <summary>Gets the rows per upsert (one transaction, through binary COPY).</summary>
-    public int BatchRows { get; init; } = 10_000;
+    /// <summary>
+    /// Gets the rows per upsert (one transaction, through binary COPY): by default <c>veil ingest</c>'s transaction size.
+    /// Each upsert starts with the server idle until its first round is read (encrypted: ~50 ms) and ends with the client
+    /// idle while its last round is written, so the size sets how much of a load those two ends take.
+    /// </summary>
+    public int BatchRows { get; init; } = IngestOptions.DefaultBatchSize;
 
     /// <summary>Gets the ef_search values measured.</summary>
     public IReadOnlyList<int> EfSearch { get; init; } = [100, 200];

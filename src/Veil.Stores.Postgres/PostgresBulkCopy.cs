@@ -16,8 +16,8 @@ internal sealed record BulkUpsertTable(
 /// <summary>
 /// Large writes through binary <c>COPY</c>, in rounds, inside the caller's transaction. Binary COPY sends each vector
 /// as 4·d bytes with no SQL text and no parameter per value, which is what makes bulk loads fast. Each round is read
-/// (and, from the encrypting decorator, encrypted) and encoded (<see cref="PostgresCopyRound"/>) while the round before
-/// it is written, so the client's work and the server's overlap.
+/// (and, from the encrypting decorator, encrypted) and encoded (<see cref="PostgresCopyRound"/>) while the rounds before
+/// it are written, so the client's work and the server's overlap.
 /// </summary>
 /// <remarks>
 /// <para>An upsert writes each round one of two ways:</para>
@@ -44,6 +44,7 @@ internal static class PostgresBulkCopy
     /// <param name="connection">An open connection, in a transaction that has not yet run a statement.</param>
     /// <param name="table">The table.</param>
     /// <param name="roundRows">The most rows read (and held, encoded) at a time; a longer sequence is written in rounds.</param>
+    /// <param name="roundsAhead">The most rounds read and waiting for (or in) the server while the next is read.</param>
     /// <param name="rows">The rows: keys as <see cref="object.Equals(object)"/> compares them, values as <see cref="PostgresValues.ToStorable"/> makes them.</param>
     /// <param name="cancellationToken">Cancels the load (the transaction then rolls back).</param>
     /// <remarks>
@@ -51,13 +52,13 @@ internal static class PostgresBulkCopy
     /// once the round being written has been; the caller's transaction then rolls back, and nothing is written.
     /// </remarks>
     public static async Task UpsertAsync(
-        NpgsqlConnection connection, BulkUpsertTable table, int roundRows, IEnumerable<(object Key, object[] Values)> rows, CancellationToken cancellationToken)
+        NpgsqlConnection connection, BulkUpsertTable table, int roundRows, int roundsAhead, IEnumerable<(object Key, object[] Values)> rows, CancellationToken cancellationToken)
     {
         bool appendable = await TryLockAsync(connection, table.Table, cancellationToken).ConfigureAwait(false);
         string columnList = string.Join(", ", table.Columns);
         string append = CopyFrom(table.Table, columnList);
         bool staged = false;
-        await InRoundsAsync(rows, roundRows, async round =>
+        await InRoundsAsync(rows, roundRows, roundsAhead, async round =>
         {
             if (appendable && !await AnyKeyExistsAsync(connection, table, round.Keys, cancellationToken).ConfigureAwait(false))
             {
@@ -80,51 +81,94 @@ internal static class PostgresBulkCopy
     /// <param name="table">The quoted, schema-qualified table.</param>
     /// <param name="columns">The quoted columns, in the order of the values.</param>
     /// <param name="roundRows">The most rows read (and held, encoded) at a time.</param>
+    /// <param name="roundsAhead">The most rounds read and waiting for (or in) the server while the next is read.</param>
     /// <param name="rows">The rows, values as <see cref="PostgresValues.ToStorable"/> makes them.</param>
     /// <param name="cancellationToken">Cancels the load (the transaction then rolls back).</param>
     public static Task AppendAsync(
-        NpgsqlConnection connection, string table, IReadOnlyList<string> columns, int roundRows, IEnumerable<(object Key, object[] Values)> rows, CancellationToken cancellationToken)
+        NpgsqlConnection connection, string table, IReadOnlyList<string> columns, int roundRows, int roundsAhead, IEnumerable<(object Key, object[] Values)> rows, CancellationToken cancellationToken)
     {
         string copy = CopyFrom(table, string.Join(", ", columns));
-        return InRoundsAsync(rows, roundRows, round => round.WriteAsync(connection, copy, cancellationToken));
+        return InRoundsAsync(rows, roundRows, roundsAhead, round => round.WriteAsync(connection, copy, cancellationToken));
     }
 
     /// <summary>
     /// Reads <paramref name="rows"/> into rounds of up to <paramref name="roundRows"/> and writes each with
-    /// <paramref name="write"/>, reading the next round while the last is written.
+    /// <paramref name="write"/>, in order, one at a time. Reading goes on while rounds are written: up to
+    /// <paramref name="roundsAhead"/> rounds wait for (or are in) the write while the next is read.
     /// </summary>
-    private static async Task InRoundsAsync(IEnumerable<(object Key, object[] Values)> rows, int roundRows, Func<PostgresCopyRound, Task> write)
+    /// <remarks>
+    /// One round ahead (reading the next round while the last is written) leaves both sides idle in turns: the reader
+    /// stops as soon as its round is full and the writer has not finished, and the server stops when the writer's round is
+    /// done and the next is not. Their speeds vary round to round (the encrypting decorator's chunks, the server's page
+    /// writes), so a few rounds of slack keep both working; docs/scale.md §3 has the measurements.
+    /// </remarks>
+    private static async Task InRoundsAsync(
+        IEnumerable<(object Key, object[] Values)> rows, int roundRows, int roundsAhead, Func<PostgresCopyRound, Task> write)
     {
-        using var round = new PostgresCopyRound();
-        using var next = new PostgresCopyRound();
+        var queued = new Queue<(PostgresCopyRound Round, Task Written)>();
+        PostgresCopyRound? spare = null;
+        Task written = Task.CompletedTask;
         using IEnumerator<(object Key, object[] Values)> source = rows.GetEnumerator();
-        (PostgresCopyRound writing, PostgresCopyRound reading) = (round, next);
-        Read(source, roundRows, writing);
-        while (writing.Count > 0)
+        try
         {
-            Task written = write(writing);
-            try
+            while (true)
             {
-                Read(source, roundRows, reading);
-            }
-            catch
-            {
-                // The connection is busy until the round being written is: let it finish (its outcome no longer matters,
-                // the transaction will roll back) before the read's exception reaches the caller.
-                try
+                // Reuse the oldest round once it is written (and surface its failure before reading on); wait for it only
+                // when roundsAhead rounds are queued.
+                PostgresCopyRound round;
+                if (queued.Count > 0 && (queued.Count == roundsAhead || queued.Peek().Written.IsCompleted))
                 {
-                    await written.ConfigureAwait(false);
+                    (round, Task oldest) = queued.Dequeue();
+                    spare = round;
+                    await oldest.ConfigureAwait(false);
                 }
-                catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException)
+                else
                 {
+                    spare = round = new PostgresCopyRound();
                 }
 
-                throw;
+                Read(source, roundRows, round);
+                if (round.Count == 0)
+                {
+                    break;
+                }
+
+                spare = null;
+                written = WriteAfterAsync(written, round, write);
+                queued.Enqueue((round, written));
             }
 
             await written.ConfigureAwait(false);
-            (writing, reading) = (reading, writing);
         }
+        catch
+        {
+            // The connection is busy until the queued rounds are written: let them finish (their outcome no longer matters,
+            // the transaction will roll back) before the exception reaches the caller.
+            try
+            {
+                await written.ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException)
+            {
+            }
+
+            throw;
+        }
+        finally
+        {
+            spare?.Dispose();
+            foreach ((PostgresCopyRound round, _) in queued)
+            {
+                round.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Writes <paramref name="round"/> once <paramref name="previous"/> has been written; not at all if it failed.</summary>
+    private static async Task WriteAfterAsync(Task previous, PostgresCopyRound round, Func<PostgresCopyRound, Task> write)
+    {
+        await previous.ConfigureAwait(false);
+        await write(round).ConfigureAwait(false);
     }
 
     /// <summary>The binary <c>COPY … FROM STDIN</c> into <paramref name="table"/>'s <paramref name="columnList"/>.</summary>

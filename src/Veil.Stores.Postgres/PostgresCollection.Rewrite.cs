@@ -153,7 +153,7 @@ public sealed partial class PostgresCollection<TKey, TRecord>
                     await setting.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 }
 
-                await PostgresBulkCopy.AppendAsync(connection, names.Table, Columns(), _options.CopyRoundRows, StorableRows([], source), cancellationToken).ConfigureAwait(false);
+                await PostgresBulkCopy.AppendAsync(connection, names.Table, Columns(), _options.CopyRoundRows, _options.CopyRoundsAhead, StorableRows([], source), cancellationToken).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             }
 

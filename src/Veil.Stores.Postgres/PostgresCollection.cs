@@ -261,9 +261,9 @@ public sealed partial class PostgresCollection<TKey, TRecord> : SqlCollection<TK
     /// <remarks>
     /// A batch of fewer than <see cref="PostgresCollectionOptions.CopyFromRows"/> records is read and checked whole, then
     /// sent as multi-row inserts. A longer one is written by binary <c>COPY</c> in rounds of
-    /// <see cref="PostgresCollectionOptions.CopyRoundRows"/>: each round is read, converted and encoded while the one
-    /// before it is written, so a lazily produced sequence (the encrypting decorator's pipeline) is encrypted while the
-    /// server writes, and memory stays bounded (two rounds). A round none of whose keys is in the table is appended to it
+    /// <see cref="PostgresCollectionOptions.CopyRoundRows"/>: each round is read, converted and encoded while the ones
+    /// before it are written, so a lazily produced sequence (the encrypting decorator's pipeline) is encrypted while the
+    /// server writes, and memory stays bounded (<see cref="PostgresCollectionOptions.CopyRoundsAhead"/> + 1 rounds). A round none of whose keys is in the table is appended to it
     /// when the upsert could take the table's <c>SHARE ROW EXCLUSIVE</c> lock without waiting (other writers then wait
     /// for it to commit); otherwise it is staged and moved with <c>ON CONFLICT</c>. Either way the batch is one
     /// transaction and the last record with a key wins.
@@ -294,7 +294,7 @@ public sealed partial class PostgresCollection<TKey, TRecord> : SqlCollection<TK
                     await using (transaction.ConfigureAwait(false))
                     {
                         var table = new BulkUpsertTable(Table, Columns(), KeyColumn, KeySqlType, KeyArray, ConflictClause(), _options.ToastTupleTarget);
-                        await PostgresBulkCopy.UpsertAsync(connection, table, _options.CopyRoundRows, StorableRows(head, source), cancellationToken).ConfigureAwait(false);
+                        await PostgresBulkCopy.UpsertAsync(connection, table, _options.CopyRoundRows, _options.CopyRoundsAhead, StorableRows(head, source), cancellationToken).ConfigureAwait(false);
                         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                     }
 

@@ -77,12 +77,20 @@ public sealed class PostgresCollectionOptions
     /// <summary>
     /// Gets or sets how many rows a <c>COPY</c> upsert reads before it writes them (default 4 096): a longer batch is
     /// written in rounds of this many rows, all in its one transaction. A round is held encoded (as the COPY's bytes, about
-    /// 6.3 MB for 4 096 rows at d = 384) while the round before it is written, so that the producer (the encrypting
-    /// decorator) works while the server writes; two rounds are in memory at a time. A staged round of 4 096 rows at
-    /// d = 384 also stays within PostgreSQL's default <c>temp_buffers</c> (8 MB), where a larger staging table spills to
-    /// its file.
+    /// 6.3 MB for 4 096 rows at d = 384) while the rounds before it are written, so that the producer (the encrypting
+    /// decorator) works while the server writes; up to <see cref="CopyRoundsAhead"/> + 1 rounds are in memory at a time.
+    /// A staged round of 4 096 rows at d = 384 also stays within PostgreSQL's default <c>temp_buffers</c> (8 MB), where a
+    /// larger staging table spills to its file.
     /// </summary>
     public int CopyRoundRows { get; set; } = 4_096;
+
+    /// <summary>
+    /// Gets or sets how many rounds of <see cref="CopyRoundRows"/> a <c>COPY</c> upsert may have read and waiting for
+    /// (or in) the server while it reads the next (default 3, at least 1). With one, the reader and the server take turns
+    /// whenever one of them is briefly slower; at 10⁶ × 384 on a 2-core machine, three raised encrypted ingest by about a
+    /// sixth (docs/scale.md §3). Each round costs its encoded size in memory (about 6.3 MB at the defaults and d = 384).
+    /// </summary>
+    public int CopyRoundsAhead { get; set; } = 3;
 
     /// <summary>
     /// Gets or sets the table's <c>toast_tuple_target</c> (128 to <see cref="MaxToastTupleTarget"/> bytes): rows shorter
@@ -128,6 +136,7 @@ public sealed class PostgresCollectionOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(RowsPerInsert, 1, nameof(RowsPerInsert));
         ArgumentOutOfRangeException.ThrowIfLessThan(CopyFromRows, 1, nameof(CopyFromRows));
         ArgumentOutOfRangeException.ThrowIfLessThan(CopyRoundRows, 1, nameof(CopyRoundRows));
+        ArgumentOutOfRangeException.ThrowIfLessThan(CopyRoundsAhead, 1, nameof(CopyRoundsAhead));
         if (ToastTupleTarget is { } toastTupleTarget)
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(toastTupleTarget, 128, nameof(ToastTupleTarget));

@@ -504,11 +504,13 @@ public sealed class PostgresVectorStoreTests(PostgresStoreFixture fixture)
     [InlineData(700)]
     public async Task UpsertAsync_WhenALazySequenceFeedsTheCopy_WritesEarlierRoundsBeforeTheSequenceEndsAndTheLastRecordOfAKeyWins(int copyRoundRows)
     {
-        // The 3 002 rows are written in four or five rounds. The first round holds key 7, already stored, so it is staged
-        // and moved; the next are appended; key 42 comes again in the last round (staged again, updating the row the
-        // first round wrote), key 2 998 twice in it (its later row written).
+        // The 6 002 rows are written in seven or nine rounds, up to three read ahead of the one being written. The first
+        // round holds key 7, already stored, so it is staged and moved; the next are appended; key 42 comes again in the
+        // last round (staged again, updating the row the first round wrote), and so does key 5 998 (in the same round
+        // at 700 rows a round, the round after at 1 000): its later row is written.
         string name = NewName();
-        var collection = Store.GetCollection<int, ConformanceRecord>(name, new PostgresCollectionOptions { CopyFromRows = 50, CopyRoundRows = copyRoundRows });
+        var options = new PostgresCollectionOptions { CopyFromRows = 50, CopyRoundRows = copyRoundRows, CopyRoundsAhead = 3 };
+        var collection = Store.GetCollection<int, ConformanceRecord>(name, options);
         await collection.EnsureCollectionExistsAsync();
         try
         {
@@ -516,12 +518,13 @@ public sealed class PostgresVectorStoreTests(PostgresStoreFixture fixture)
             long copiedWhileProducing = -1;
             IEnumerable<ConformanceRecord> Produce()
             {
-                for (int i = 0; i < 3000; i++)
+                for (int i = 0; i < 6000; i++)
                 {
-                    if (i == 2500)
+                    if (i == 5500)
                     {
-                        // The rounds before the one being read are in the table's pages already (not yet visible: the
-                        // transaction is open) while the sequence is still being produced. One row takes one 8 KiB page.
+                        // The round being read is at least the sixth, so the upsert has waited for the first two to be
+                        // written: they are in the table's pages already (not yet visible, the transaction is open) while
+                        // the sequence is still being produced. The row of key 7 alone takes one 8 KiB page.
                         using var size = Store.DataSource.CreateCommand("SELECT pg_relation_size(c.oid) FROM pg_class c WHERE c.relname = $1 AND c.relkind = 'r'");
                         size.Parameters.Add(new NpgsqlParameter { Value = name });
                         copiedWhileProducing = (long)size.ExecuteScalar()!;
@@ -531,18 +534,18 @@ public sealed class PostgresVectorStoreTests(PostgresStoreFixture fixture)
                 }
 
                 yield return Record(42, "last", [0, 0, 0, 1]);
-                yield return Record(2998, "again", [0, 0, 1, 1]);
+                yield return Record(5998, "again", [0, 0, 1, 1]);
             }
 
             await collection.UpsertAsync(Produce());
 
-            Assert.True(copiedWhileProducing > 8192, $"{copiedWhileProducing} bytes in the table's pages when row 2 500 was produced");
-            var rows = await AsyncEnumerable.ToListAsync(collection.GetAsync(r => true, top: 5000));
-            Assert.Equal(3000, rows.Count);
+            Assert.True(copiedWhileProducing > 8192, $"{copiedWhileProducing} bytes in the table's pages when row 5 500 was produced");
+            var rows = await AsyncEnumerable.ToListAsync(collection.GetAsync(r => true, top: 10_000));
+            Assert.Equal(6000, rows.Count);
             Assert.Equal("last", rows.Single(r => r.Key == 42).Name);
-            Assert.Equal("again", rows.Single(r => r.Key == 2998).Name);
+            Assert.Equal("again", rows.Single(r => r.Key == 5998).Name);
             Assert.Equal("v7", rows.Single(r => r.Key == 7).Name);
-            Assert.Equal("v2999", rows.Single(r => r.Key == 2999).Name);
+            Assert.Equal("v5999", rows.Single(r => r.Key == 5999).Name);
         }
         finally
         {
@@ -617,6 +620,47 @@ public sealed class PostgresVectorStoreTests(PostgresStoreFixture fixture)
 
             var rows = await AsyncEnumerable.ToListAsync(collection.GetAsync(r => true, top: 5000));
             Assert.Equal([(1, "original")], rows.Select(r => (r.Key, r.Name!)));
+            await collection.UpsertAsync(Enumerable.Range(0, 60).Select(i => Record(i, "after", [i, 0, 1, 0])));
+            Assert.Equal(60, (await AsyncEnumerable.ToListAsync(collection.GetAsync(r => r.Name == "after", top: 100))).Count);
+        }
+        finally
+        {
+            await collection.EnsureCollectionDeletedAsync();
+        }
+    }
+
+    [StoreFact]
+    public async Task UpsertAsync_WhenTheServerRefusesARoundWhileLaterRoundsAreRead_StopsReadingAndReportsTheServersError()
+    {
+        // Rounds of 700, three ahead: the server refuses the third round (a CHECK constraint on key 1 500) while the
+        // upsert reads on. It must stop reading within the rounds it may hold, report the server's error, and leave
+        // nothing written and the connection usable.
+        var options = new PostgresCollectionOptions { CopyFromRows = 50, CopyRoundRows = 700, CopyRoundsAhead = 3 };
+        var collection = Store.GetCollection<int, ConformanceRecord>(NewName(), options);
+        await collection.EnsureCollectionExistsAsync();
+        try
+        {
+            using (var check = Store.DataSource.CreateCommand($"ALTER TABLE \"{collection.Name}\" ADD CONSTRAINT not_1500 CHECK (\"Key\" <> 1500)"))
+            {
+                await check.ExecuteNonQueryAsync();
+            }
+
+            int produced = 0;
+            IEnumerable<ConformanceRecord> Produce()
+            {
+                for (int i = 0; i < 20_000; i++)
+                {
+                    produced++;
+                    yield return Record(i, "new-" + i, [i, 1, 0, 0]);
+                }
+            }
+
+            var e = await Assert.ThrowsAsync<VectorStoreException>(() => collection.UpsertAsync(Produce()));
+            Assert.Equal(PostgresErrorCodes.CheckViolation, Assert.IsType<PostgresException>(e.InnerException).SqlState);
+
+            // At most the two rounds before the refused one, the refused one, and the rounds read while it was queued.
+            Assert.InRange(produced, 2_100, (2 + options.CopyRoundsAhead) * 700);
+            Assert.Empty(await AsyncEnumerable.ToListAsync(collection.GetAsync(r => true, top: 10)));
             await collection.UpsertAsync(Enumerable.Range(0, 60).Select(i => Record(i, "after", [i, 0, 1, 0])));
             Assert.Equal(60, (await AsyncEnumerable.ToListAsync(collection.GetAsync(r => r.Name == "after", top: 100))).Count);
         }
