@@ -49,7 +49,9 @@ internal static class PostgresBulkCopy
     /// <param name="cancellationToken">Cancels the load (the transaction then rolls back).</param>
     /// <remarks>
     /// A failure while <paramref name="rows"/> is read (a bad record, a failed encryption) propagates as it was thrown,
-    /// once the round being written has been; the caller's transaction then rolls back, and nothing is written.
+    /// once the rounds queued for the server have been written; the caller's transaction then rolls back, and nothing is
+    /// written. A round the server refuses stops the reading within <paramref name="roundsAhead"/> rounds, and its error
+    /// propagates.
     /// </remarks>
     public static async Task UpsertAsync(
         NpgsqlConnection connection, BulkUpsertTable table, int roundRows, int roundsAhead, IEnumerable<(object Key, object[] Values)> rows, CancellationToken cancellationToken)

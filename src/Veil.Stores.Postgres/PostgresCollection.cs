@@ -263,10 +263,10 @@ public sealed partial class PostgresCollection<TKey, TRecord> : SqlCollection<TK
     /// sent as multi-row inserts. A longer one is written by binary <c>COPY</c> in rounds of
     /// <see cref="PostgresCollectionOptions.CopyRoundRows"/>: each round is read, converted and encoded while the ones
     /// before it are written, so a lazily produced sequence (the encrypting decorator's pipeline) is encrypted while the
-    /// server writes, and memory stays bounded (<see cref="PostgresCollectionOptions.CopyRoundsAhead"/> + 1 rounds). A round none of whose keys is in the table is appended to it
-    /// when the upsert could take the table's <c>SHARE ROW EXCLUSIVE</c> lock without waiting (other writers then wait
-    /// for it to commit); otherwise it is staged and moved with <c>ON CONFLICT</c>. Either way the batch is one
-    /// transaction and the last record with a key wins.
+    /// server writes, and memory stays bounded (<see cref="PostgresCollectionOptions.CopyRoundsAhead"/> + 1 rounds). A
+    /// round none of whose keys is in the table is appended to it when the upsert could take the table's
+    /// <c>SHARE ROW EXCLUSIVE</c> lock without waiting (other writers then wait for it to commit); otherwise it is staged
+    /// and moved with <c>ON CONFLICT</c>. Either way the batch is one transaction and the last record with a key wins.
     /// </remarks>
     /// <exception cref="ArgumentException">A record has a null key or a vector of the wrong dimension (nothing from the batch is written).</exception>
     public override async Task UpsertAsync(IEnumerable<TRecord> records, CancellationToken cancellationToken = default)

@@ -969,6 +969,18 @@ public sealed class PostgresModelTests
             "items", new PostgresCollectionOptions { ToastTupleTarget = toastTupleTarget }));
     }
 
+    [Theory]
+    [InlineData(0, 3, "CopyRoundRows")]
+    [InlineData(4_096, 0, "CopyRoundsAhead")]
+    [InlineData(4_096, -1, "CopyRoundsAhead")]
+    public void GetCollection_WhenCopyRoundsAreOutOfRange_ThrowsNamingTheOption(int roundRows, int roundsAhead, string option)
+    {
+        using var store = new PostgresVectorStore(Unreachable);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => store.GetCollection<int, ConformanceRecord>(
+            "items", new PostgresCollectionOptions { CopyRoundRows = roundRows, CopyRoundsAhead = roundsAhead }));
+        Assert.Equal(option, e.ParamName);
+    }
+
     [Fact]
     public void EfSearch_WhenOutOfRange_ThrowsAndKeepsThePreviousValue()
     {
